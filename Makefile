@@ -1,0 +1,125 @@
+# sysrec — plain GNU Makefile. Quiet by default; `make V=1` shows commands.
+# Outputs go under build/ (build/san/ for the sanitizer build).
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+SHELL := /bin/bash
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+SAN ?= 0
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+ifeq ($(SAN),1)
+BUILD := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1 -g
+else
+BUILD := build
+SANFLAGS :=
+OPT := -O2 -g
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS := -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS := $(SANFLAGS)
+LDLIBS := -lz -ljansson
+
+MODULES := common event scap state filter cli
+LIB_SRCS := $(foreach m,common event scap state filter,$(wildcard src/$(m)/*.c))
+CLI_SRCS := $(wildcard src/cli/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libsysrec.a
+BIN := $(BUILD)/sysrec
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_GEN := $(BUILD)/bench/gen-capture
+FUZZ_BIN := build/fuzz/fuzz_reader
+
+.PHONY: all run test unit e2e san-test bench fuzz fmt fmt-check lint layering clean deps
+
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+$(BENCH_GEN): bench/gen-capture.c $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+# The main job with embedded defaults: write a demo capture and print it.
+run: deps $(BIN)
+	$(Q)scripts/demo.sh $(BIN)
+
+unit: $(UNIT_BINS)
+	$(Q)scripts/run-tests.sh unit $(BUILD) $(UNIT_BINS)
+
+e2e: $(BIN)
+	$(Q)scripts/run-tests.sh e2e $(BUILD)
+
+# Everything: deps, lint, unit + end-to-end tests, then the same under ASan/UBSan.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory SAN=1 all build/san/tests/.stamp-bins
+	$(Q)scripts/run-tests.sh all
+
+build/san/tests/.stamp-bins: $(UNIT_BINS)
+	@touch $@
+
+bench: deps $(BIN) $(BENCH_GEN)
+	$(Q)bench/run.sh $(BUILD)
+
+$(FUZZ_BIN): tests/fuzz/fuzz_reader.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) -lz -ljansson
+
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZ_BIN)
+	$(Q)scripts/fuzz.sh $(FUZZ_BIN) $(FUZZ_SECONDS)
+
+FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v event_table.inc)
+fmt:
+	$(Q)clang-format -i $(FMT_FILES)
+
+fmt-check:
+	$(Q)clang-format --dry-run --Werror $(FMT_FILES)
+
+lint: layering fmt-check
+	$(Q)scripts/lint.sh
+
+layering:
+	$(Q)scripts/check-layering.sh
+
+clean:
+	$(Q)rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,48 @@
+/* main: sysrec's entry point, dispatching to subcommands. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SYSREC_VERSION "0.1.0"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"read", cmd_read, "print a .scap capture as sysdig -r does (-p, -j, -w)"},
+	{"demo", cmd_demo, "write a small demo capture (used by make run)"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sysrec <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nsysrec <command> -h shows a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("sysrec %s\n", SYSREC_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "sysrec: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

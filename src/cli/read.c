@@ -1,0 +1,248 @@
+/* read: `sysrec read`, print or rewrite a capture as sysdig -r does. */
+#include "cli.h"
+
+#include "../common/common.h"
+#include "../filter/filter.h"
+#include "../scap/scap.h"
+#include "../state/state.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FLUSH_AT (1U << 16)
+
+struct read_opts {
+	const char *path;
+	const char *format;
+	const char *out;
+	uint64_t max_events; /* 0 = all */
+	bool json;
+	bool gzip;
+	bool list_events;
+};
+
+static void read_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sysrec read -r FILE [-n N] [-p FORMAT] [-j] [-w OUT [-z]]\n"
+		"       sysrec read --list-events\n"
+		"\n"
+		"  -r, --read FILE      the capture to read (.scap, raw or gzip)\n"
+		"  -n, --numevents N    stop after N events (hidden ones count, as in sysdig)\n"
+		"  -p, --print FORMAT   print %%fields, e.g. \"%%evt.num %%proc.name %%fd.name\";\n"
+		"                       a leading * prints events whose fields are missing\n"
+		"  -j, --json           one JSON object per event\n"
+		"  -w, --write OUT      write the events to OUT instead of printing them\n"
+		"  -z, --compress       gzip OUT\n"
+		"  -L, --list-events    list the event table\n");
+}
+
+static int list_events(void)
+{
+	struct sbuf b;
+
+	sbuf_init(&b, 1 << 16);
+	for (int i = 0; i < EVENT_MAX; i++) {
+		const struct event_info *e = &event_table[i];
+
+		if (e->flags & (EF_UNUSED | EF_OLD_VERSION))
+			continue;
+		sbuf_printf(&b, "%c %s(", event_is_exit((uint32_t)i) ? '<' : '>', e->name);
+		for (uint32_t j = 0; j < e->nparams; j++)
+			sbuf_printf(&b, "%s%s %s", j ? ", " : "", event_ptype_name(e->params[j].type),
+				    e->params[j].name);
+		sbuf_puts(&b, ")\n");
+	}
+	sbuf_flush_fd(&b, STDOUT_FILENO);
+	sbuf_release(&b);
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct read_opts *o)
+{
+	static const struct option longopts[] = {
+		{"read", required_argument, NULL, 'r'},	 {"numevents", required_argument, NULL, 'n'},
+		{"print", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
+		{"write", required_argument, NULL, 'w'}, {"compress", no_argument, NULL, 'z'},
+		{"list-events", no_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:n:p:jw:zLh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->path = optarg;
+			break;
+		case 'n': {
+			char *end;
+
+			errno = 0;
+			o->max_events = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg || optarg[0] == '-') {
+				fprintf(stderr, "sysrec read: -n needs a positive number, got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'p':
+			o->format = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'w':
+			o->out = optarg;
+			break;
+		case 'z':
+			o->gzip = true;
+			break;
+		case 'L':
+			o->list_events = true;
+			break;
+		case 'h':
+			read_usage(stdout);
+			return -1;
+		default:
+			read_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sysrec read: unexpected argument '%s' (filters come with a later release)\n",
+			argv[optind]);
+		return 2;
+	}
+	if (!o->list_events && !o->path) {
+		fprintf(stderr, "sysrec read: -r FILE is required\n");
+		read_usage(stderr);
+		return 2;
+	}
+	if (o->gzip && !o->out) {
+		fprintf(stderr, "sysrec read: -z only applies with -w OUT\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* Copy a metadata record into the output capture. */
+static void write_record(struct scap_writer *w, const struct scap_record *rec)
+{
+	switch (rec->kind) {
+	case SCAP_REC_SECTION:
+		scap_writer_section(w);
+		break;
+	case SCAP_REC_MACHINE:
+		scap_writer_machine(w, &rec->machine);
+		break;
+	case SCAP_REC_IFACES:
+		scap_writer_ifaces(w, rec->ifaces, rec->nifaces);
+		break;
+	case SCAP_REC_USERS:
+		scap_writer_users(w, rec->users, rec->nusers, rec->groups, rec->ngroups);
+		break;
+	case SCAP_REC_PROCS:
+		scap_writer_procs(w, rec->procs, rec->nprocs);
+		break;
+	case SCAP_REC_FDS:
+		scap_writer_fds(w, rec->fds_tid, rec->fds, rec->nfds);
+		break;
+	default:
+		break;
+	}
+}
+
+int cmd_read(int argc, char **argv)
+{
+	struct read_opts o;
+	struct err e = {{0}};
+	struct scap_reader *r = NULL;
+	struct scap_writer *w = NULL;
+	struct state *st = NULL;
+	struct output *out = NULL;
+	struct scap_record rec;
+	struct evctx cx;
+	struct sbuf buf;
+	uint64_t nevents = 0;
+	int rc, exit_code = 1;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (o.list_events)
+		return list_events();
+
+	sbuf_init(&buf, FLUSH_AT * 2);
+	st = state_new();
+	if (!o.out) {
+		out = o.format ? output_new(st, o.format, o.json, &e) : output_new_default(st, o.json);
+		if (!out) {
+			fprintf(stderr, "sysrec read: %s\n", e.msg);
+			exit_code = 2;
+			goto cleanup;
+		}
+	}
+	r = scap_reader_open(o.path, &e);
+	if (!r) {
+		fprintf(stderr, "sysrec read: %s\n", e.msg);
+		goto cleanup;
+	}
+	if (o.out) {
+		w = scap_writer_open(o.out, o.gzip, &e);
+		if (!w) {
+			fprintf(stderr, "sysrec read: %s\n", e.msg);
+			goto cleanup;
+		}
+	}
+
+	while ((rc = scap_reader_next(r, &rec, &e)) > 0) {
+		if (rec.kind != SCAP_REC_EVENT) {
+			state_add_record(st, &rec);
+			if (w)
+				write_record(w, &rec);
+			continue;
+		}
+		if (o.max_events && nevents >= o.max_events)
+			break;
+		nevents++;
+		state_process(st, &rec.ev, &cx);
+		if (w) {
+			scap_writer_event(w, &rec.ev);
+		} else if (cx.shown && output_event(out, &cx, &buf) && buf.len >= FLUSH_AT) {
+			if (sbuf_flush_fd(&buf, STDOUT_FILENO) < 0) {
+				rc = 0;
+				break; /* reader gone (e.g. | head): stop quietly */
+			}
+		}
+	}
+	if (buf.len)
+		sbuf_flush_fd(&buf, STDOUT_FILENO);
+	if (rc < 0) {
+		fprintf(stderr, "sysrec read: %s: %s\n", o.path, e.msg);
+		goto cleanup;
+	}
+	if (w) {
+		struct scap_writer *done = w;
+
+		w = NULL;
+		if (scap_writer_close(done, &e)) {
+			fprintf(stderr, "sysrec read: %s\n", e.msg);
+			goto cleanup;
+		}
+	}
+	exit_code = 0;
+cleanup:
+	if (w)
+		scap_writer_abort(w);
+	scap_reader_close(r);
+	output_free(out);
+	state_free(st);
+	sbuf_release(&buf);
+	return exit_code;
+}

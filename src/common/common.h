@@ -1,0 +1,159 @@
+/* common: errors, growable byte buffers, bounded cursors and sticky-error sinks. */
+#ifndef SYSREC_COMMON_H
+#define SYSREC_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+/*
+ * struct err carries one human-readable message from the place that knows what
+ * went wrong to the place that reports it. err_set() formats it and returns
+ * `code` (a negative errno) so callers can write `return err_set(e, -EINVAL, ...)`.
+ * A NULL err is allowed and ignored.
+ */
+struct err {
+	char msg[512];
+};
+
+int err_set(struct err *e, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* Print "sysrec: <msg>" to stderr. */
+void log_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void log_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* Allocation that aborts on out-of-memory: callers never see NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrndup(const char *s, size_t n);
+
+/*
+ * sbuf: a growable byte buffer, the text builder of every formatter. Appends
+ * never fail (allocation aborts). `data` is not NUL-terminated unless
+ * sbuf_cstr() is called.
+ */
+struct sbuf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void sbuf_init(struct sbuf *b, size_t cap);
+void sbuf_release(struct sbuf *b);
+void sbuf_grow(struct sbuf *b, size_t extra);
+const char *sbuf_cstr(struct sbuf *b);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void sbuf_u64(struct sbuf *b, uint64_t v);
+void sbuf_i64(struct sbuf *b, int64_t v);
+void sbuf_hex(struct sbuf *b, uint64_t v, bool upper);
+/* Write the buffer to fd and empty it; returns 0 or -errno. */
+int sbuf_flush_fd(struct sbuf *b, int fd);
+
+static inline void sbuf_reset(struct sbuf *b)
+{
+	b->len = 0;
+}
+
+static inline void sbuf_put(struct sbuf *b, const void *p, size_t n)
+{
+	if (unlikely(b->len + n > b->cap))
+		sbuf_grow(b, n);
+	__builtin_memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static inline void sbuf_putc(struct sbuf *b, char c)
+{
+	if (unlikely(b->len + 1 > b->cap))
+		sbuf_grow(b, 1);
+	b->data[b->len++] = c;
+}
+
+static inline void sbuf_puts(struct sbuf *b, const char *s)
+{
+	sbuf_put(b, s, __builtin_strlen(s));
+}
+
+/*
+ * cursor: a bounded reader over untrusted bytes. Every getter checks the bytes
+ * remain; the first short read sets `bad` and all later reads return zeros, so a
+ * parser reads a whole record and checks `bad` once.
+ */
+struct cursor {
+	const uint8_t *p;
+	const uint8_t *end;
+	bool bad;
+};
+
+static inline void cursor_init(struct cursor *c, const void *p, size_t n)
+{
+	c->p = p;
+	c->end = (const uint8_t *)p + n;
+	c->bad = false;
+}
+
+static inline size_t cursor_left(const struct cursor *c)
+{
+	return (size_t)(c->end - c->p);
+}
+
+const void *cursor_take(struct cursor *c, size_t n);
+uint8_t cursor_u8(struct cursor *c);
+uint16_t cursor_u16(struct cursor *c);
+uint32_t cursor_u32(struct cursor *c);
+uint64_t cursor_u64(struct cursor *c);
+/* A u16-length-prefixed string (no NUL on disk) of at most `max` bytes, as a
+ * newly allocated NUL-terminated copy; NULL and `bad` set when too long/short. */
+char *cursor_lstr(struct cursor *c, size_t max, size_t *len_out);
+
+/* Little-endian loads from possibly unaligned memory. */
+static inline uint16_t load_u16(const void *p)
+{
+	uint16_t v;
+	__builtin_memcpy(&v, p, 2);
+	return v;
+}
+static inline uint32_t load_u32(const void *p)
+{
+	uint32_t v;
+	__builtin_memcpy(&v, p, 4);
+	return v;
+}
+static inline uint64_t load_u64(const void *p)
+{
+	uint64_t v;
+	__builtin_memcpy(&v, p, 8);
+	return v;
+}
+
+/*
+ * sink: where a writer's bytes go, a plain file or a gzip stream. The first
+ * error is kept and every later write is a no-op, so writers emit whole records
+ * and check once at close. Files are written under "<path>.tmp-<pid>" and
+ * renamed to <path> by sink_close() only when everything succeeded.
+ */
+struct sink;
+
+struct sink *sink_open(const char *path, bool gzip, struct err *e);
+void sink_write(struct sink *s, const void *p, size_t n);
+int sink_error(const struct sink *s);
+uint64_t sink_offset(const struct sink *s);
+/* Flush, close and rename into place; on error remove the temporary file.
+ * Returns 0 or the first error (message in e). Always frees s. */
+int sink_close(struct sink *s, struct err *e);
+/* Close and remove the temporary file without publishing it. */
+void sink_abort(struct sink *s);
+
+/* Environment helpers. */
+const char *env_or(const char *name, const char *fallback);
+
+#include "i64map.h"
+
+#endif

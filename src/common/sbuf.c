@@ -1,0 +1,115 @@
+/* sbuf: growable byte buffer with fast integer formatting. */
+#include "common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void sbuf_init(struct sbuf *b, size_t cap)
+{
+	b->data = xmalloc(cap);
+	b->len = 0;
+	b->cap = cap;
+}
+
+void sbuf_release(struct sbuf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void sbuf_grow(struct sbuf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+	size_t cap = b->cap ? b->cap : 64;
+
+	while (cap < need)
+		cap *= 2;
+	if (cap != b->cap) {
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+}
+
+const char *sbuf_cstr(struct sbuf *b)
+{
+	if (b->len + 1 > b->cap)
+		sbuf_grow(b, 1);
+	b->data[b->len] = 0;
+	return b->data;
+}
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= b->cap - b->len) {
+		sbuf_grow(b, (size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+void sbuf_u64(struct sbuf *b, uint64_t v)
+{
+	char tmp[24];
+	char *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sbuf_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void sbuf_i64(struct sbuf *b, int64_t v)
+{
+	if (v < 0) {
+		sbuf_putc(b, '-');
+		sbuf_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		sbuf_u64(b, (uint64_t)v);
+	}
+}
+
+void sbuf_hex(struct sbuf *b, uint64_t v, bool upper)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[16];
+	char *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	sbuf_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+int sbuf_flush_fd(struct sbuf *b, int fd)
+{
+	size_t off = 0;
+
+	while (off < b->len) {
+		ssize_t n = write(fd, b->data + off, b->len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			b->len = 0;
+			return -errno;
+		}
+		off += (size_t)n;
+	}
+	b->len = 0;
+	return 0;
+}

@@ -1,0 +1,194 @@
+/*
+ * event: the .scap event table (codes, names, parameters, print formats, flag
+ * tables) of the reference reader, sysdig 0.29.3, and a zero-copy view of one
+ * event. See docs/scap-format.md (shared), sections 7-10 and Appendices A-C.
+ */
+#ifndef SYSREC_EVENT_H
+#define SYSREC_EVENT_H
+
+#include "../common/common.h"
+
+#define EVENT_MAX 336          /* codes 0..335 */
+#define EVENT_SYSCALL_MAX 329  /* PPM_SC codes 0..328 */
+#define EVENT_ERRNO_MAX 1024
+#define EVENT_MAX_PARAMS 32    /* most parameters any event of the table has */
+#define EVENT_HDR_V2 26
+#define EVENT_HDR_V1 22
+#define EVENT_AT_FDCWD (-100)
+
+/* Parameter types (PT_*), the numbers stored in the table. */
+enum {
+	PT_NONE = 0, PT_INT8 = 1, PT_INT16 = 2, PT_INT32 = 3, PT_INT64 = 4,
+	PT_UINT8 = 5, PT_UINT16 = 6, PT_UINT32 = 7, PT_UINT64 = 8, PT_CHARBUF = 9,
+	PT_BYTEBUF = 10, PT_ERRNO = 11, PT_SOCKADDR = 12, PT_SOCKTUPLE = 13,
+	PT_FD = 14, PT_PID = 15, PT_FDLIST = 16, PT_FSPATH = 17, PT_SYSCALLID = 18,
+	PT_SIGTYPE = 19, PT_RELTIME = 20, PT_ABSTIME = 21, PT_PORT = 22,
+	PT_L4PROTO = 23, PT_SOCKFAMILY = 24, PT_BOOL = 25, PT_IPV4ADDR = 26,
+	PT_DYN = 27, PT_FLAGS8 = 28, PT_FLAGS16 = 29, PT_FLAGS32 = 30, PT_UID = 31,
+	PT_GID = 32, PT_DOUBLE = 33, PT_SIGSET = 34, PT_CHARBUFARRAY = 35,
+	PT_CHARBUF_PAIR_ARRAY = 36, PT_MODE = 42, PT_FSRELPATH = 43,
+};
+
+/* Print formats (PF_*). */
+enum { PF_NA = 0, PF_DEC = 1, PF_HEX = 2, PF_10_PADDED_DEC = 3, PF_ID = 4, PF_DIR = 5, PF_OCT = 6 };
+
+/* Event categories (EC_*). */
+enum {
+	EC_UNKNOWN = 0, EC_OTHER = 1, EC_FILE = 2, EC_NET = 3, EC_IPC = 4,
+	EC_MEMORY = 5, EC_PROCESS = 6, EC_SLEEP = 7, EC_SYSTEM = 8, EC_SIGNAL = 9,
+	EC_USER = 10, EC_TIME = 11, EC_PROCESSING = 12, EC_IO_READ = 32,
+	EC_IO_WRITE = 33, EC_IO_OTHER = 34, EC_WAIT = 64, EC_SCHEDULER = 128,
+	EC_INTERNAL = 256, EC_SYSCALL = 512, EC_TRACEPOINT = 1024, EC_PLUGIN = 2048,
+};
+#define EC_IO_BASE 32
+
+/* Event flags (EF_*). */
+enum {
+	EF_CREATES_FD = 1, EF_DESTROYS_FD = 2, EF_USES_FD = 4, EF_READS_FROM_FD = 8,
+	EF_WRITES_TO_FD = 16, EF_MODIFIES_STATE = 32, EF_UNUSED = 64, EF_WAITS = 128,
+	EF_SKIPPARSERESET = 256, EF_OLD_VERSION = 512, EF_DROP_SIMPLE_CONS = 1024,
+	EF_LARGE_PAYLOAD = 2048,
+};
+
+struct event_name_value {
+	const char *name;
+	uint32_t value;
+};
+
+/*
+ * One parameter of the table. `info` is the flag table (struct
+ * event_name_value[], NULL-terminated) of FLAGS/MODE params, or the
+ * struct event_param[ninfo] of a DYN param. `dirfd` is, for FSRELPATH, the index
+ * of the parameter holding the directory fd the path is relative to.
+ */
+struct event_param {
+	const char *name;
+	uint8_t type;
+	uint8_t fmt;
+	uint8_t ninfo;
+	uint8_t dirfd;
+	const void *info;
+};
+
+struct event_info {
+	const char *name;
+	uint32_t category;
+	uint32_t flags;
+	uint32_t nparams;
+	const struct event_param *params;
+};
+
+struct event_syscall {
+	const char *name;
+	uint32_t category;
+};
+
+extern const struct event_info event_table[EVENT_MAX];
+extern const struct event_syscall event_syscalls[EVENT_SYSCALL_MAX];
+extern const char *const event_errno_names[EVENT_ERRNO_MAX];
+extern const char *const event_signal_names[256];
+extern const struct event_name_value ft_poll_flags[];
+
+/* NULL for codes outside the table. */
+static inline const struct event_info *event_info_get(uint32_t type)
+{
+	return type < EVENT_MAX ? &event_table[type] : NULL;
+}
+
+static inline bool event_is_exit(uint32_t type)
+{
+	return type & 1;
+}
+
+/* Index of the parameter called `name` in event `type`, or -1. */
+int event_param_index(uint32_t type, const char *name);
+
+/* "ENOENT" for -2 or 2; NULL when sysdig knows no name. */
+const char *event_errno_name(int64_t code);
+/* "SIGKILL" for 9; NULL when unknown. */
+const char *event_signal_name(uint32_t sig);
+/* First code whose name is `name` (enter direction), or -1. */
+int event_code_by_name(const char *name);
+const char *event_type_name(uint32_t type);
+/* Bytes per parameter length: 4 for EF_LARGE_PAYLOAD events, else 2. */
+static inline unsigned event_len_width(uint32_t type)
+{
+	return type < EVENT_MAX && (event_table[type].flags & EF_LARGE_PAYLOAD) ? 4 : 2;
+}
+
+/*
+ * A parsed view of one event inside a caller-owned buffer (zero-copy). The
+ * pointers stay valid as long as the buffer does. `nparams` is what the file
+ * says; `val/len` hold the first min(nparams, EVENT_MAX_PARAMS) parameters.
+ */
+struct event {
+	uint64_t ts;
+	int64_t tid;
+	uint32_t len;       /* total event length, header included (v2 form) */
+	uint16_t type;
+	uint16_t cpu;
+	uint32_t nparams;
+	uint32_t dump_flags; /* EVF block flags, 0 for EV blocks */
+	const uint8_t *raw;  /* the event as stored (header, lengths, values) */
+	uint32_t raw_len;
+	uint8_t version;     /* header version: 1 (no nparams) or 2 */
+	uint32_t nvals;
+	const uint8_t *val[EVENT_MAX_PARAMS];
+	uint32_t vlen[EVENT_MAX_PARAMS];
+};
+
+/*
+ * Parse the event at buf (n bytes available) with a v1 or v2 header. Checks that
+ * every declared length lies inside `len` and `len` inside n. Returns 0 or
+ * -EINVAL with a message naming the defect (without offset; the caller adds it).
+ */
+int event_parse(struct event *ev, const uint8_t *buf, size_t n, int version, struct err *e);
+
+/* Typed access to parameter i; defaults when absent or of the wrong size. */
+static inline bool event_has(const struct event *ev, uint32_t i)
+{
+	return i < ev->nvals;
+}
+int64_t event_int(const struct event *ev, uint32_t i, int64_t dflt);
+uint64_t event_uint(const struct event *ev, uint32_t i, uint64_t dflt);
+/* A NUL-terminated string parameter, or dflt if absent/not terminated. */
+const char *event_str(const struct event *ev, uint32_t i, const char *dflt);
+
+/*
+ * Text rendering of parameters as sysdig 0.29.3 prints them. What only the
+ * state knows (fd names, thread names, cwd, user names) comes from a resolver;
+ * any callback may be NULL.
+ */
+struct event_resolver {
+	void *ctx;
+	/* Append "<typechar[l4]>name" for fd of the event's thread; false if unknown. */
+	bool (*fd)(void *ctx, int64_t fd, struct sbuf *out);
+	/* comm of thread tid, or NULL. */
+	const char *(*comm)(void *ctx, int64_t tid);
+	/* Directory an FSPATH (dirfd = AT_FDCWD) or FSRELPATH is relative to; NULL if no thread. */
+	const char *(*base_dir)(void *ctx, int64_t dirfd);
+	/* Appends the resolved join of dir and path. */
+	void (*join_path)(void *ctx, const char *dir, const char *path, struct sbuf *out);
+	const char *(*user)(void *ctx, uint32_t uid);
+	const char *(*group)(void *ctx, uint32_t gid);
+	uint32_t buf_cap; /* bytes of a buffer to print, 0 = all (JSON) */
+};
+
+#define EVENT_MAX_BUF_OUTPUT 80 /* sysdig's default cap on printed buffers */
+
+/*
+ * Append parameter i as "value" to val and its resolution (e.g. a fd's path, an
+ * errno name) to res. Both are appended to, not reset.
+ */
+void event_format_param(const struct event *ev, uint32_t i, const struct event_resolver *r,
+			struct sbuf *val, struct sbuf *res);
+/* Append "name=value(resolved) " for each parameter (sysdig's %evt.args). */
+void event_format_args(const struct event *ev, const struct event_resolver *r, struct sbuf *out);
+/* "FSPATH" for PT_FSPATH ("DYNAMIC" for PT_DYN), as sysdig -L prints types. */
+const char *event_ptype_name(uint8_t type);
+/* Parameters shown for ev: min(file count, table count); 0 for generic events. */
+uint32_t event_shown_params(const struct event *ev);
+/* Append buffer bytes as sysdig prints them: non-printables as '.', capped with "...". */
+void event_format_buffer(struct sbuf *out, const uint8_t *p, uint32_t n, uint32_t cap);
+
+#endif

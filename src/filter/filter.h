@@ -1,0 +1,31 @@
+/*
+ * filter: sysdig/Falco fields over events and state. This step provides the
+ * field extractors behind `-p` formats (%evt.num, %proc.name, %fd.name, ...),
+ * the default output line and `-j` JSON; the Falco condition language builds on
+ * the same extractors.
+ */
+#ifndef SYSREC_FILTER_H
+#define SYSREC_FILTER_H
+
+#include "../common/common.h"
+#include "../event/event.h"
+#include "../state/state.h"
+
+struct output;
+
+/*
+ * A compiled output format: "%field" references and literal text, as sysdig's
+ * -p takes it. A leading '*' prints events even when a field is missing.
+ * Returns NULL with a message for an unknown field.
+ */
+struct output *output_new(struct state *st, const char *format, bool json, struct err *e);
+/* The default sysdig line; json selects the -j shape. */
+struct output *output_new_default(struct state *st, bool json);
+void output_free(struct output *o);
+/* Append the line for one shown event (with trailing newline); false if suppressed. */
+bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out);
+
+/* The resolver that renders parameters through the state for one event. */
+void filter_resolver(struct state *st, const struct evctx *cx, struct event_resolver *r);
+
+#endif

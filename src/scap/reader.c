@@ -1,0 +1,802 @@
+/* reader: streaming, bounds-checked .scap reader (raw or gzip). */
+#include "scap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define READ_CHUNK (1U << 20)
+
+enum phase { PH_START, PH_META, PH_EVENTS };
+
+struct scap_reader {
+	int fd;
+	gzFile gz;
+	uint8_t *buf;
+	size_t cap, start, end; /* unread bytes are buf[start, end) */
+	uint64_t off;           /* file offset of buf[start] */
+	bool eof;
+	enum phase phase;
+	bool any_event;
+	/* storage of the last metadata record */
+	struct scap_proc *procs;
+	size_t nprocs, procs_cap;
+	struct scap_fd *fds;
+	size_t nfds, fds_cap;
+	struct scap_iface *ifaces;
+	size_t nifaces;
+	struct scap_user *users;
+	size_t nusers;
+	struct scap_group *groups;
+	size_t ngroups;
+};
+
+struct scap_reader *scap_reader_open(const char *path, struct err *e)
+{
+	struct scap_reader *r;
+	uint8_t magic[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		err_set(e, -errno, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->fd = fd;
+	if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		r->gz = gzdopen(fd, "rb");
+		if (!r->gz) {
+			err_set(e, -EIO, "cannot open %s as gzip", path);
+			close(fd);
+			free(r);
+			return NULL;
+		}
+		gzbuffer(r->gz, 1 << 18);
+	}
+	r->cap = READ_CHUNK;
+	r->buf = xmalloc(r->cap);
+	return r;
+}
+
+static void free_meta(struct scap_reader *r)
+{
+	for (size_t i = 0; i < r->nprocs; i++)
+		scap_proc_release(&r->procs[i]);
+	r->nprocs = 0;
+	for (size_t i = 0; i < r->nfds; i++)
+		scap_fd_release(&r->fds[i]);
+	r->nfds = 0;
+	for (size_t i = 0; i < r->nifaces; i++)
+		free(r->ifaces[i].name);
+	free(r->ifaces);
+	r->ifaces = NULL;
+	r->nifaces = 0;
+	for (size_t i = 0; i < r->nusers; i++) {
+		free(r->users[i].name);
+		free(r->users[i].homedir);
+		free(r->users[i].shell);
+	}
+	free(r->users);
+	r->users = NULL;
+	r->nusers = 0;
+	for (size_t i = 0; i < r->ngroups; i++)
+		free(r->groups[i].name);
+	free(r->groups);
+	r->groups = NULL;
+	r->ngroups = 0;
+}
+
+void scap_reader_close(struct scap_reader *r)
+{
+	if (!r)
+		return;
+	free_meta(r);
+	free(r->procs);
+	free(r->fds);
+	if (r->gz)
+		gzclose(r->gz);
+	else
+		close(r->fd);
+	free(r->buf);
+	free(r);
+}
+
+uint64_t scap_reader_offset(const struct scap_reader *r)
+{
+	return r->off;
+}
+
+/*
+ * Make at least `need` unread bytes available in buf unless the file ends
+ * first. The buffer grows only as data actually arrives, so a forged length
+ * cannot make us allocate more than about twice what the file holds.
+ * Returns the bytes available, or -errno on an I/O error.
+ */
+static ssize_t fill(struct scap_reader *r, size_t need, struct err *e)
+{
+	while (r->end - r->start < need && !r->eof) {
+		ssize_t n;
+
+		if (r->start > 0 && r->cap - r->end < READ_CHUNK) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->cap - r->end < READ_CHUNK / 4) {
+			r->cap *= 2;
+			r->buf = xrealloc(r->buf, r->cap);
+		}
+		if (r->gz) {
+			int zerr;
+
+			n = gzread(r->gz, r->buf + r->end, (unsigned)(r->cap - r->end));
+			if (n < 0) {
+				const char *msg = gzerror(r->gz, &zerr);
+
+				return err_set(e, -EIO, "gzip error at offset %llu: %s",
+					       (unsigned long long)(r->off + r->end - r->start), msg);
+			}
+		} else {
+			n = read(r->fd, r->buf + r->end, r->cap - r->end);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return err_set(e, -errno, "read error at offset %llu: %s",
+					       (unsigned long long)(r->off + r->end - r->start),
+					       strerror(errno));
+			}
+		}
+		if (n == 0)
+			r->eof = true;
+		r->end += (size_t)n;
+	}
+	return (ssize_t)(r->end - r->start);
+}
+
+static void consume(struct scap_reader *r, size_t n)
+{
+	r->start += n;
+	r->off += n;
+}
+
+/* ---- metadata block bodies ---- */
+
+static int parse_machine(struct scap_record *rec, const uint8_t *body, size_t n, struct err *e)
+{
+	struct cursor c;
+
+	if (n < 180)
+		return err_set(e, -EINVAL, "machine info block body is %zu bytes, expected 180", n);
+	cursor_init(&c, body, n);
+	memset(&rec->machine, 0, sizeof(rec->machine));
+	rec->machine.num_cpus = cursor_u32(&c);
+	rec->machine.memory_bytes = cursor_u64(&c);
+	rec->machine.max_pid = cursor_u64(&c);
+	memcpy(rec->machine.hostname, cursor_take(&c, 128), 128);
+	rec->machine.boot_ts = cursor_u64(&c);
+	return 0;
+}
+
+static int parse_ifaces(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
+			struct err *e)
+{
+	struct cursor c;
+	size_t cap = 0;
+
+	cursor_init(&c, body, n);
+	while (cursor_left(&c) >= 4) {
+		struct cursor ec = c;
+		struct scap_iface f = {0};
+		size_t namelen, fixed;
+		uint32_t entry_len = 0;
+
+		if (bt == SCAP_BT_IL_V2) {
+			entry_len = cursor_u32(&c);
+			if (entry_len > cursor_left(&c))
+				return err_set(e, -EINVAL, "interface entry length %u exceeds its block", entry_len);
+			cursor_init(&ec, c.p, entry_len);
+			c.p += entry_len;
+		}
+		f.type = cursor_u16(&ec);
+		namelen = cursor_u16(&ec);
+		if (ec.bad)
+			return err_set(e, -EINVAL, "truncated interface entry");
+		if (namelen >= 1024)
+			return err_set(e, -EINVAL, "interface name length %zu too long", namelen);
+		switch (f.type) {
+		case 1: case 3:
+			memcpy(f.addr, cursor_take(&ec, 4) ?: (const void *)"\0\0\0\0", 4);
+			memcpy(f.netmask, cursor_take(&ec, 4) ?: (const void *)"\0\0\0\0", 4);
+			memcpy(f.bcast, cursor_take(&ec, 4) ?: (const void *)"\0\0\0\0", 4);
+			fixed = 16;
+			break;
+		case 2: case 4: {
+			const void *a = cursor_take(&ec, 16), *m = cursor_take(&ec, 16), *b = cursor_take(&ec, 16);
+
+			if (a && m && b) {
+				memcpy(f.addr, a, 16);
+				memcpy(f.netmask, m, 16);
+				memcpy(f.bcast, b, 16);
+			}
+			fixed = 52;
+			break;
+		}
+		default:
+			return err_set(e, -EINVAL, "unknown interface type %u", f.type);
+		}
+		if (f.type <= 2) {
+			f.linkspeed = cursor_u64(&ec);
+			fixed += 8;
+		}
+		{
+			const char *nm = cursor_take(&ec, namelen);
+
+			if (ec.bad)
+				return err_set(e, -EINVAL, "truncated interface entry");
+			f.name = xstrndup(nm, namelen);
+		}
+		if (bt != SCAP_BT_IL_V2)
+			c = (struct cursor){ec.p, c.end, false};
+		(void)fixed;
+		if (r->nifaces == cap) {
+			cap = cap ? cap * 2 : 8;
+			r->ifaces = xrealloc(r->ifaces, cap * sizeof(*r->ifaces));
+		}
+		r->ifaces[r->nifaces++] = f;
+	}
+	return 0;
+}
+
+static int parse_users(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
+		       struct err *e)
+{
+	struct cursor c;
+	size_t ucap = 0, gcap = 0;
+
+	cursor_init(&c, body, n);
+	while (cursor_left(&c) >= 4) {
+		struct cursor ec = c;
+		uint8_t type;
+		size_t l = 0;
+
+		if (bt == SCAP_BT_UL_V2) {
+			uint32_t entry_len = cursor_u32(&c);
+
+			if (entry_len < 4 || entry_len - 4 > cursor_left(&c))
+				return err_set(e, -EINVAL, "user entry length %u exceeds its block", entry_len);
+			cursor_init(&ec, c.p, entry_len - 4);
+			c.p += entry_len - 4;
+		}
+		type = cursor_u8(&ec);
+		if (type == 0) {
+			struct scap_user u = {0};
+
+			u.uid = cursor_u32(&ec);
+			u.gid = cursor_u32(&ec);
+			u.name = cursor_lstr(&ec, 255, &l);
+			if (!u.name && l > 255)
+				return err_set(e, -EINVAL, "invalid user name len %zu", l);
+			u.homedir = cursor_lstr(&ec, 255, &l);
+			if (!u.homedir && l > 255) {
+				free(u.name);
+				return err_set(e, -EINVAL, "invalid user homedir len %zu", l);
+			}
+			u.shell = cursor_lstr(&ec, 255, &l);
+			if (ec.bad) {
+				free(u.name);
+				free(u.homedir);
+				free(u.shell);
+				return err_set(e, -EINVAL, l > 255 ? "invalid user shell len" : "truncated user entry");
+			}
+			if (r->nusers == ucap) {
+				ucap = ucap ? ucap * 2 : 16;
+				r->users = xrealloc(r->users, ucap * sizeof(*r->users));
+			}
+			r->users[r->nusers++] = u;
+		} else {
+			struct scap_group g = {0};
+
+			g.gid = cursor_u32(&ec);
+			g.name = cursor_lstr(&ec, 255, &l);
+			if (ec.bad)
+				return err_set(e, -EINVAL, l > 255 ? "invalid group name len %zu" : "truncated group entry%.0zu", l);
+			if (r->ngroups == gcap) {
+				gcap = gcap ? gcap * 2 : 16;
+				r->groups = xrealloc(r->groups, gcap * sizeof(*r->groups));
+			}
+			r->groups[r->ngroups++] = g;
+		}
+		if (bt != SCAP_BT_UL_V2)
+			c = (struct cursor){ec.p, c.end, false};
+	}
+	return 0;
+}
+
+void scap_proc_release(struct scap_proc *p)
+{
+	free(p->comm);
+	free(p->exe);
+	free(p->exepath);
+	free(p->cwd);
+	free(p->root);
+	free(p->args);
+	free(p->env);
+	free(p->cgroups);
+}
+
+void scap_fd_release(struct scap_fd *f)
+{
+	free(f->name);
+}
+
+static int pl_version(uint32_t bt)
+{
+	switch (bt) {
+	case SCAP_BT_PL_V1: case SCAP_BT_PL_V1_ALT: return 1;
+	case SCAP_BT_PL_V2: case SCAP_BT_PL_V2_ALT: return 2;
+	case SCAP_BT_PL_V3: case SCAP_BT_PL_V3_ALT: return 3;
+	case SCAP_BT_PL_V4: return 4;
+	case SCAP_BT_PL_V5: return 5;
+	case SCAP_BT_PL_V6: return 6;
+	case SCAP_BT_PL_V7: return 7;
+	case SCAP_BT_PL_V8: return 8;
+	case SCAP_BT_PL_V9: return 9;
+	default: return 0;
+	}
+}
+
+/* A length-prefixed string field of a process entry, with its reader limit. */
+static char *proc_str(struct cursor *c, size_t max, uint32_t *len, const char *what, int *rc,
+		      struct err *e)
+{
+	size_t l = 0;
+	char *s;
+
+	if (*rc)
+		return NULL;
+	s = cursor_lstr(c, max, &l);
+	if (!s) {
+		*rc = c->bad && l > max ? err_set(e, -EINVAL, "invalid %slen %zu", what, l)
+					: err_set(e, -EINVAL, "truncated process entry (%s)", what);
+		return NULL;
+	}
+	if (len)
+		*len = (uint32_t)l;
+	return s;
+}
+
+static int parse_proc(struct cursor *c, int v, struct scap_proc *p, struct err *e)
+{
+	int rc = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->sid = p->vpgid = (uint64_t)-1;
+	p->vtid = p->vpid = -1;
+	p->loginuid = UINT32_MAX;
+	p->tid = cursor_u64(c);
+	p->pid = cursor_u64(c);
+	p->ptid = cursor_u64(c);
+	if (v >= 6)
+		p->sid = cursor_u64(c);
+	if (v >= 8)
+		p->vpgid = cursor_u64(c);
+	p->comm = proc_str(c, 1024, NULL, "comm", &rc, e);
+	p->exe = proc_str(c, 1024, NULL, "exe", &rc, e);
+	if (v >= 7)
+		p->exepath = proc_str(c, 1024, NULL, "exepath", &rc, e);
+	p->args = proc_str(c, 4096, &p->args_len, "args", &rc, e);
+	p->cwd = proc_str(c, 1024, NULL, "cwd", &rc, e);
+	if (rc)
+		return rc;
+	p->fdlimit = (int64_t)cursor_u64(c);
+	p->flags = cursor_u32(c);
+	p->uid = cursor_u32(c);
+	p->gid = cursor_u32(c);
+	if (v >= 2) {
+		p->vmsize_kb = cursor_u32(c);
+		p->vmrss_kb = cursor_u32(c);
+		p->vmswap_kb = cursor_u32(c);
+		p->pfmajor = cursor_u64(c);
+		p->pfminor = cursor_u64(c);
+	}
+	if (v >= 3)
+		p->env = proc_str(c, 4096, &p->env_len, "env", &rc, e);
+	if (v >= 4) {
+		p->vtid = (int64_t)cursor_u64(c);
+		p->vpid = (int64_t)cursor_u64(c);
+		p->cgroups = proc_str(c, 4096, &p->cgroups_len, "cgroups", &rc, e);
+	}
+	if (v >= 5)
+		p->root = proc_str(c, 1024, NULL, "root", &rc, e);
+	if (!rc && c->bad)
+		rc = err_set(e, -EINVAL, "truncated process entry");
+	if (!p->exepath)
+		p->exepath = xstrndup("", 0);
+	if (!p->env)
+		p->env = xstrndup("", 0);
+	if (!p->cgroups)
+		p->cgroups = xstrndup("", 0);
+	if (!p->root)
+		p->root = xstrndup("", 0);
+	return rc;
+}
+
+/* Optional V9 tail: the pre-0.10 order when at most 29 bytes remain (5.3). */
+static void parse_proc_tail(struct cursor *c, struct scap_proc *p)
+{
+	size_t left = cursor_left(c);
+
+	if (left > 29) {
+		/* newer libs: pidns_init_start_ts u64, tty u32, then loginuid... */
+		cursor_u64(c);
+		cursor_u32(c);
+		left = cursor_left(c);
+	}
+	if (left >= 4)
+		p->loginuid = cursor_u32(c);
+	if (cursor_left(c) >= 1)
+		p->exe_writable = cursor_u8(c);
+	if (cursor_left(c) >= 24) {
+		p->has_caps = true;
+		p->cap_inheritable = cursor_u64(c);
+		p->cap_permitted = cursor_u64(c);
+		p->cap_effective = cursor_u64(c);
+	}
+}
+
+static int parse_procs(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
+		       struct err *e)
+{
+	int v = pl_version(bt);
+	struct cursor c;
+
+	cursor_init(&c, body, n);
+	while (cursor_left(&c) >= 4) {
+		struct scap_proc p;
+		struct cursor ec = c;
+		int rc;
+
+		if (v == 9) {
+			uint32_t entry_len = cursor_u32(&c);
+
+			if (entry_len < 4 || entry_len - 4 > cursor_left(&c))
+				return err_set(e, -EINVAL, "process entry length %u exceeds its block", entry_len);
+			cursor_init(&ec, c.p, entry_len - 4);
+			c.p += entry_len - 4;
+		}
+		rc = parse_proc(&ec, v, &p, e);
+		if (rc) {
+			scap_proc_release(&p);
+			return rc;
+		}
+		if (v == 9)
+			parse_proc_tail(&ec, &p);
+		else
+			c.p = ec.p;
+		if (r->nprocs == r->procs_cap) {
+			r->procs_cap = r->procs_cap ? r->procs_cap * 2 : 64;
+			r->procs = xrealloc(r->procs, r->procs_cap * sizeof(*r->procs));
+		}
+		r->procs[r->nprocs++] = p;
+	}
+	return 0;
+}
+
+static int parse_fd(struct cursor *c, bool v2, struct scap_fd *f, struct err *e)
+{
+	size_t l = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->fd = (int64_t)cursor_u64(c);
+	f->ino = cursor_u64(c);
+	f->type = cursor_u8(c);
+	switch (f->type) {
+	case SCAP_FD_IPV4_SOCK:
+		memcpy(f->sip, cursor_take(c, 4) ?: (const void *)"\0\0\0\0", 4);
+		memcpy(f->dip, cursor_take(c, 4) ?: (const void *)"\0\0\0\0", 4);
+		f->sport = cursor_u16(c);
+		f->dport = cursor_u16(c);
+		f->l4proto = cursor_u8(c);
+		break;
+	case SCAP_FD_IPV6_SOCK: {
+		const void *s = cursor_take(c, 16), *d = cursor_take(c, 16);
+
+		if (s && d) {
+			memcpy(f->sip, s, 16);
+			memcpy(f->dip, d, 16);
+		}
+		f->sport = cursor_u16(c);
+		f->dport = cursor_u16(c);
+		f->l4proto = cursor_u8(c);
+		break;
+	}
+	case SCAP_FD_IPV4_SERVSOCK:
+		memcpy(f->sip, cursor_take(c, 4) ?: (const void *)"\0\0\0\0", 4);
+		f->sport = cursor_u16(c);
+		f->l4proto = cursor_u8(c);
+		break;
+	case SCAP_FD_IPV6_SERVSOCK: {
+		const void *s = cursor_take(c, 16);
+
+		if (s)
+			memcpy(f->sip, s, 16);
+		f->sport = cursor_u16(c);
+		f->l4proto = cursor_u8(c);
+		break;
+	}
+	case SCAP_FD_UNIX_SOCK:
+		f->usrc = cursor_u64(c);
+		f->udst = cursor_u64(c);
+		f->name = cursor_lstr(c, 1023, &l);
+		break;
+	case SCAP_FD_FILE_V2:
+		f->open_flags = cursor_u32(c);
+		f->name = cursor_lstr(c, 1023, &l);
+		if (v2 && cursor_left(c) >= 4) {
+			f->dev = cursor_u32(c);
+			f->has_dev = true;
+		}
+		break;
+	case SCAP_FD_FILE: case SCAP_FD_DIRECTORY: case SCAP_FD_FIFO: case SCAP_FD_EVENT:
+	case SCAP_FD_UNSUPPORTED: case SCAP_FD_SIGNALFD: case SCAP_FD_EVENTPOLL:
+	case SCAP_FD_INOTIFY: case SCAP_FD_TIMERFD: case SCAP_FD_NETLINK:
+		f->name = cursor_lstr(c, 1023, &l);
+		break;
+	default:
+		if (c->bad)
+			return err_set(e, -EINVAL, "truncated fd entry");
+		if (f->type > SCAP_FD_FILE_V2 && v2 && f->type <= 21) {
+			/* newer fd kinds (bpf, userfaultfd, io_uring, memfd, pidfd) */
+			f->name = cursor_lstr(c, 1023, &l);
+			f->type = SCAP_FD_UNSUPPORTED;
+			break;
+		}
+		return err_set(e, -EINVAL, "wrong fd type %u", f->type);
+	}
+	if (c->bad)
+		return err_set(e, -EINVAL, l > 1023 ? "fd name length %zu too long" : "truncated fd entry%.0zu", l);
+	if (!f->name)
+		f->name = xstrndup("", 0);
+	return 0;
+}
+
+static int parse_fds(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
+		     struct scap_record *rec, struct err *e)
+{
+	bool v2 = bt == SCAP_BT_FDL_V2;
+	struct cursor c;
+
+	cursor_init(&c, body, n);
+	rec->fds_tid = cursor_u64(&c);
+	if (c.bad)
+		return err_set(e, -EINVAL, "truncated fd list block");
+	while (cursor_left(&c) >= 4) {
+		struct scap_fd f;
+		struct cursor ec = c;
+		int rc;
+
+		if (v2) {
+			uint32_t entry_len = cursor_u32(&c);
+
+			if (entry_len < 4 || entry_len - 4 > cursor_left(&c))
+				return err_set(e, -EINVAL, "fd entry length %u exceeds its block", entry_len);
+			cursor_init(&ec, c.p, entry_len - 4);
+			c.p += entry_len - 4;
+		}
+		rc = parse_fd(&ec, v2, &f, e);
+		if (rc) {
+			scap_fd_release(&f);
+			return rc;
+		}
+		if (!v2)
+			c.p = ec.p;
+		if (r->nfds == r->fds_cap) {
+			r->fds_cap = r->fds_cap ? r->fds_cap * 2 : 64;
+			r->fds = xrealloc(r->fds, r->fds_cap * sizeof(*r->fds));
+		}
+		r->fds[r->nfds++] = f;
+	}
+	return 0;
+}
+
+/* ---- blocks ---- */
+
+static int event_block(uint32_t bt, int *version, bool *has_flags, bool *large)
+{
+	*large = false;
+	*has_flags = false;
+	switch (bt) {
+	case SCAP_BT_EV: case SCAP_BT_EV_ALT: *version = 1; return 1;
+	case SCAP_BT_EVF: *version = 1; *has_flags = true; return 1;
+	case SCAP_BT_EV_V2: *version = 2; return 1;
+	case SCAP_BT_EVF_V2: *version = 2; *has_flags = true; return 1;
+	case SCAP_BT_EV_V2_LARGE: *version = 2; *large = true; return 1;
+	case SCAP_BT_EVF_V2_LARGE: *version = 2; *has_flags = *large = true; return 1;
+	default: return 0;
+	}
+}
+
+static int parse_event_block(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
+			     struct scap_record *rec, struct err *e)
+{
+	int version;
+	bool has_flags, large;
+	size_t hdr;
+	int rc;
+
+	(void)r;
+	event_block(bt, &version, &has_flags, &large);
+	hdr = has_flags ? 6 : 2;
+	if (n < hdr)
+		return err_set(e, -EINVAL, "event block too short (%zu bytes)", n);
+	rec->ev.cpu = load_u16(body);
+	rec->ev.dump_flags = has_flags ? load_u32(body + 2) : 0;
+	rc = event_parse(&rec->ev, body + hdr, n - hdr, version, e);
+	if (rc)
+		return rc;
+	if (rec->ev.nparams > EVENT_MAX_PARAMS)
+		return err_set(e, -EINVAL,
+			       "event type %u declares %u parameters, more than any event of the table (%d)",
+			       rec->ev.type, rec->ev.nparams, EVENT_MAX_PARAMS);
+	return 0;
+}
+
+static void add_offset(struct err *e, uint64_t off)
+{
+	size_t n;
+
+	if (!e)
+		return;
+	n = strnlen(e->msg, sizeof(e->msg));
+	if (n < sizeof(e->msg))
+		snprintf(e->msg + n, sizeof(e->msg) - n, " (block at offset %llu)", (unsigned long long)off);
+}
+
+int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err *e)
+{
+	for (;;) {
+		ssize_t avail;
+		uint32_t bt, blen, trailer;
+		const uint8_t *b;
+		uint64_t off = r->off;
+		int version, rc = 0;
+		bool has_flags, large;
+		size_t body_len;
+
+		free_meta(r);
+		avail = fill(r, 8, e);
+		if (avail < 0)
+			return (int)avail;
+		if (avail == 0) {
+			if (r->phase == PH_START)
+				return err_set(e, -EINVAL, "empty file: not a scap capture");
+			if (!r->any_event)
+				return err_set(e, -EINVAL, "no events in file");
+			return SCAP_REC_EOF;
+		}
+		if (avail < 8)
+			return err_set(e, -EINVAL, "truncated block header at offset %llu (%zd of 8 bytes)",
+				       (unsigned long long)off, avail);
+		b = r->buf + r->start;
+		bt = load_u32(b);
+		blen = load_u32(b + 4);
+		if (r->phase == PH_START && bt != SCAP_BT_SHB)
+			return err_set(e, -EINVAL, "not a scap capture: bad magic 0x%08x at offset 0", bt);
+		if (blen < 12)
+			return err_set(e, -EINVAL, "block type 0x%x at offset %llu: length %u below the 12-byte minimum",
+				       bt, (unsigned long long)off, blen);
+		if (blen % 4)
+			return err_set(e, -EINVAL, "block type 0x%x at offset %llu: length %u is not a multiple of 4",
+				       bt, (unsigned long long)off, blen);
+		if (blen > SCAP_MAX_BLOCK)
+			return err_set(e, -EINVAL, "block type 0x%x at offset %llu: length %u exceeds the %u-byte limit",
+				       bt, (unsigned long long)off, blen, SCAP_MAX_BLOCK);
+		if (event_block(bt, &version, &has_flags, &large) && !large &&
+		    blen - 8 > SCAP_MAX_EVENT_BODY + 4)
+			return err_set(e, -EINVAL,
+				       "event block at offset %llu: length %u greater than the non-LARGE limit %u",
+				       (unsigned long long)off, blen, SCAP_MAX_EVENT_BODY);
+		avail = fill(r, blen, e);
+		if (avail < 0)
+			return (int)avail;
+		if ((size_t)avail < blen)
+			return err_set(e, -EINVAL,
+				       "truncated block type 0x%x at offset %llu: length %u, only %zd bytes left",
+				       bt, (unsigned long long)off, blen, avail);
+		b = r->buf + r->start;
+		trailer = load_u32(b + blen - 4);
+		if (trailer != blen)
+			return err_set(e, -EINVAL,
+				       "block type 0x%x at offset %llu: trailer length %u does not match header length %u",
+				       bt, (unsigned long long)off, trailer, blen);
+		body_len = blen - 12;
+		rec->block_type = bt;
+		rec->offset = off;
+
+		if (bt == SCAP_BT_SHB) {
+			uint32_t magic;
+			uint16_t major;
+
+			if (blen < 28)
+				return err_set(e, -EINVAL, "section header at offset %llu: length %u below 28",
+					       (unsigned long long)off, blen);
+			magic = load_u32(b + 8);
+			major = load_u16(b + 12);
+			if (magic != SCAP_SHB_MAGIC)
+				return err_set(e, -EINVAL,
+					       "section header at offset %llu: bad byte-order magic 0x%08x",
+					       (unsigned long long)off, magic);
+			if (major > 1)
+				return err_set(e, -EINVAL,
+					       "section header at offset %llu: version %u.%u is newer than 1.x",
+					       (unsigned long long)off, major, load_u16(b + 14));
+			consume(r, blen); /* pcapng options after the fixed fields are skipped */
+			r->phase = PH_META;
+			rec->kind = SCAP_REC_SECTION;
+			return rec->kind;
+		}
+		if (event_block(bt, &version, &has_flags, &large)) {
+			rc = parse_event_block(r, bt, b + 8, body_len, rec, e);
+			if (rc) {
+				add_offset(e, off);
+				return rc;
+			}
+			consume(r, blen);
+			r->phase = PH_EVENTS;
+			r->any_event = true;
+			if (rec->ev.type >= EVENT_MAX)
+				continue; /* codes this table does not know are skipped, as sysdig does */
+			rec->kind = SCAP_REC_EVENT;
+			return rec->kind;
+		}
+		if (r->phase == PH_EVENTS)
+			return err_set(e, -EINVAL, "block type 0x%x at offset %llu after the first event "
+				       "(only events or a new section may follow)", bt, (unsigned long long)off);
+		switch (bt) {
+		case SCAP_BT_MI: case SCAP_BT_MI_ALT:
+			rc = parse_machine(rec, b + 8, body_len, e);
+			rec->kind = SCAP_REC_MACHINE;
+			break;
+		case SCAP_BT_IL: case SCAP_BT_IL_ALT: case SCAP_BT_IL_V2:
+			rc = parse_ifaces(r, bt == SCAP_BT_IL_V2 ? bt : SCAP_BT_IL, b + 8, body_len, e);
+			rec->kind = SCAP_REC_IFACES;
+			rec->ifaces = r->ifaces;
+			rec->nifaces = r->nifaces;
+			break;
+		case SCAP_BT_UL: case SCAP_BT_UL_ALT: case SCAP_BT_UL_V2:
+			rc = parse_users(r, bt == SCAP_BT_UL_V2 ? bt : SCAP_BT_UL, b + 8, body_len, e);
+			rec->kind = SCAP_REC_USERS;
+			rec->users = r->users;
+			rec->nusers = r->nusers;
+			rec->groups = r->groups;
+			rec->ngroups = r->ngroups;
+			break;
+		case SCAP_BT_FDL: case SCAP_BT_FDL_ALT: case SCAP_BT_FDL_V2:
+			rc = parse_fds(r, bt == SCAP_BT_FDL_V2 ? bt : SCAP_BT_FDL, b + 8, body_len, rec, e);
+			rec->kind = SCAP_REC_FDS;
+			rec->fds = r->fds;
+			rec->nfds = r->nfds;
+			break;
+		default:
+			if (pl_version(bt)) {
+				rc = parse_procs(r, bt, b + 8, body_len, e);
+				rec->kind = SCAP_REC_PROCS;
+				rec->procs = r->procs;
+				rec->nprocs = r->nprocs;
+				break;
+			}
+			consume(r, blen); /* unknown metadata block: skipped */
+			continue;
+		}
+		if (rc) {
+			add_offset(e, off);
+			return rc;
+		}
+		consume(r, blen);
+		return rec->kind;
+	}
+}

@@ -1,0 +1,354 @@
+/* writer: .scap writer in the layout sysdig 0.29.3's own writer emits. */
+#include "scap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct scap_writer {
+	struct sink *sink;
+	struct sbuf blk; /* the block being built */
+	uint64_t events;
+};
+
+struct scap_writer *scap_writer_open(const char *path, bool gzip, struct err *e)
+{
+	struct scap_writer *w;
+	struct sink *s = sink_open(path, gzip, e);
+
+	if (!s)
+		return NULL;
+	w = xcalloc(1, sizeof(*w));
+	w->sink = s;
+	sbuf_init(&w->blk, 1 << 16);
+	return w;
+}
+
+static void put_u8(struct sbuf *b, uint8_t v)
+{
+	sbuf_putc(b, (char)v);
+}
+static void put_u16(struct sbuf *b, uint16_t v)
+{
+	sbuf_put(b, &v, 2);
+}
+static void put_u32(struct sbuf *b, uint32_t v)
+{
+	sbuf_put(b, &v, 4);
+}
+static void put_u64(struct sbuf *b, uint64_t v)
+{
+	sbuf_put(b, &v, 8);
+}
+
+/* u16 length + bytes, truncated to `max` (readers refuse longer ones). */
+static void put_lstr(struct sbuf *b, const char *s, size_t len, size_t max)
+{
+	if (!s)
+		len = 0;
+	if (len > max)
+		len = max;
+	put_u16(b, (uint16_t)len);
+	sbuf_put(b, s, len);
+}
+
+static void put_str(struct sbuf *b, const char *s, size_t max)
+{
+	put_lstr(b, s, s ? strlen(s) : 0, max);
+}
+
+static void block_begin(struct scap_writer *w, uint32_t type)
+{
+	sbuf_reset(&w->blk);
+	put_u32(&w->blk, type);
+	put_u32(&w->blk, 0); /* patched by block_end */
+}
+
+/* Patch an entry length written at `at` to cover up to the current end. */
+static void patch_len(struct sbuf *b, size_t at, uint32_t extra)
+{
+	uint32_t len = (uint32_t)(b->len - at) + extra;
+
+	memcpy(b->data + at, &len, 4);
+}
+
+static void block_end(struct scap_writer *w)
+{
+	static const char zeros[4];
+	size_t pad = (4 - w->blk.len % 4) % 4;
+	uint32_t total;
+
+	sbuf_put(&w->blk, zeros, pad);
+	total = (uint32_t)w->blk.len + 4;
+	memcpy(w->blk.data + 4, &total, 4);
+	put_u32(&w->blk, total);
+	sink_write(w->sink, w->blk.data, w->blk.len);
+}
+
+void scap_writer_section(struct scap_writer *w)
+{
+	block_begin(w, SCAP_BT_SHB);
+	put_u32(&w->blk, SCAP_SHB_MAGIC);
+	put_u16(&w->blk, 1);
+	put_u16(&w->blk, 2);
+	put_u64(&w->blk, UINT64_MAX);
+	block_end(w);
+}
+
+void scap_writer_machine(struct scap_writer *w, const struct scap_machine *m)
+{
+	char host[128] = {0};
+
+	block_begin(w, SCAP_BT_MI);
+	put_u32(&w->blk, m->num_cpus);
+	put_u64(&w->blk, m->memory_bytes);
+	put_u64(&w->blk, m->max_pid);
+	memcpy(host, m->hostname, strnlen(m->hostname, sizeof(host) - 1));
+	sbuf_put(&w->blk, host, sizeof(host));
+	put_u64(&w->blk, m->boot_ts);
+	put_u64(&w->blk, 0);
+	put_u64(&w->blk, 0);
+	put_u64(&w->blk, 0);
+	block_end(w);
+}
+
+void scap_writer_ifaces(struct scap_writer *w, const struct scap_iface *ifs, size_t n)
+{
+	block_begin(w, SCAP_BT_IL_V2);
+	for (size_t i = 0; i < n; i++) {
+		size_t at = w->blk.len;
+		bool v6 = ifs[i].type == 2 || ifs[i].type == 4;
+		size_t alen = v6 ? 16 : 4;
+		size_t namelen = ifs[i].name ? strlen(ifs[i].name) : 0;
+
+		if (namelen > 1023)
+			namelen = 1023;
+		put_u32(&w->blk, 0);
+		put_u16(&w->blk, v6 ? 2 : 1);
+		put_u16(&w->blk, (uint16_t)namelen);
+		sbuf_put(&w->blk, ifs[i].addr, alen);
+		sbuf_put(&w->blk, ifs[i].netmask, alen);
+		sbuf_put(&w->blk, ifs[i].bcast, alen);
+		put_u64(&w->blk, ifs[i].linkspeed);
+		sbuf_put(&w->blk, ifs[i].name, namelen);
+		patch_len(&w->blk, at, (uint32_t)0 - 4); /* IL_V2 lengths exclude themselves */
+	}
+	block_end(w);
+}
+
+void scap_writer_users(struct scap_writer *w, const struct scap_user *u, size_t nu,
+		       const struct scap_group *g, size_t ng)
+{
+	block_begin(w, SCAP_BT_UL_V2);
+	for (size_t i = 0; i < nu; i++) {
+		size_t at = w->blk.len;
+
+		put_u32(&w->blk, 0);
+		put_u8(&w->blk, 0);
+		put_u32(&w->blk, u[i].uid);
+		put_u32(&w->blk, u[i].gid);
+		put_str(&w->blk, u[i].name, 255);
+		put_str(&w->blk, u[i].homedir, 255);
+		put_str(&w->blk, u[i].shell, 255);
+		patch_len(&w->blk, at, 0);
+	}
+	for (size_t i = 0; i < ng; i++) {
+		size_t at = w->blk.len;
+
+		put_u32(&w->blk, 0);
+		put_u8(&w->blk, 1);
+		put_u32(&w->blk, g[i].gid);
+		put_str(&w->blk, g[i].name, 255);
+		patch_len(&w->blk, at, 0);
+	}
+	block_end(w);
+}
+
+void scap_writer_procs(struct scap_writer *w, const struct scap_proc *p, size_t n)
+{
+	block_begin(w, SCAP_BT_PL_V9);
+	for (size_t i = 0; i < n; i++) {
+		size_t at = w->blk.len;
+		struct sbuf *b = &w->blk;
+
+		put_u32(b, 0);
+		put_u64(b, p[i].tid);
+		put_u64(b, p[i].pid);
+		put_u64(b, p[i].ptid);
+		put_u64(b, p[i].sid);
+		put_u64(b, p[i].vpgid);
+		put_str(b, p[i].comm, 1024);
+		put_str(b, p[i].exe, 1024);
+		put_str(b, p[i].exepath, 1024);
+		put_lstr(b, p[i].args, p[i].args_len, 4096);
+		put_str(b, p[i].cwd, 1024);
+		put_u64(b, (uint64_t)p[i].fdlimit);
+		put_u32(b, p[i].flags);
+		put_u32(b, p[i].uid);
+		put_u32(b, p[i].gid);
+		put_u32(b, p[i].vmsize_kb);
+		put_u32(b, p[i].vmrss_kb);
+		put_u32(b, p[i].vmswap_kb);
+		put_u64(b, p[i].pfmajor);
+		put_u64(b, p[i].pfminor);
+		put_lstr(b, p[i].env, p[i].env_len, 4096);
+		put_u64(b, (uint64_t)p[i].vtid);
+		put_u64(b, (uint64_t)p[i].vpid);
+		put_lstr(b, p[i].cgroups, p[i].cgroups_len, 4096);
+		put_str(b, p[i].root, 1024);
+		put_u32(b, p[i].loginuid);
+		put_u8(b, p[i].exe_writable);
+		if (p[i].has_caps) {
+			put_u64(b, p[i].cap_inheritable);
+			put_u64(b, p[i].cap_permitted);
+			put_u64(b, p[i].cap_effective);
+		}
+		patch_len(b, at, 0);
+	}
+	block_end(w);
+}
+
+void scap_writer_fds(struct scap_writer *w, uint64_t tid, const struct scap_fd *f, size_t n)
+{
+	block_begin(w, SCAP_BT_FDL_V2);
+	put_u64(&w->blk, tid);
+	for (size_t i = 0; i < n; i++) {
+		struct sbuf *b = &w->blk;
+		size_t at = b->len;
+
+		put_u32(b, 0);
+		put_u64(b, (uint64_t)f[i].fd);
+		put_u64(b, f[i].ino);
+		put_u8(b, f[i].type);
+		switch (f[i].type) {
+		case SCAP_FD_IPV4_SOCK:
+			sbuf_put(b, f[i].sip, 4);
+			sbuf_put(b, f[i].dip, 4);
+			put_u16(b, f[i].sport);
+			put_u16(b, f[i].dport);
+			put_u8(b, f[i].l4proto);
+			break;
+		case SCAP_FD_IPV6_SOCK:
+			sbuf_put(b, f[i].sip, 16);
+			sbuf_put(b, f[i].dip, 16);
+			put_u16(b, f[i].sport);
+			put_u16(b, f[i].dport);
+			put_u8(b, f[i].l4proto);
+			break;
+		case SCAP_FD_IPV4_SERVSOCK:
+			sbuf_put(b, f[i].sip, 4);
+			put_u16(b, f[i].sport);
+			put_u8(b, f[i].l4proto);
+			break;
+		case SCAP_FD_IPV6_SERVSOCK:
+			sbuf_put(b, f[i].sip, 16);
+			put_u16(b, f[i].sport);
+			put_u8(b, f[i].l4proto);
+			break;
+		case SCAP_FD_UNIX_SOCK:
+			put_u64(b, f[i].usrc);
+			put_u64(b, f[i].udst);
+			put_str(b, f[i].name, 1023);
+			break;
+		case SCAP_FD_FILE_V2:
+			put_u32(b, f[i].open_flags);
+			put_str(b, f[i].name, 1023);
+			put_u32(b, f[i].dev);
+			break;
+		default:
+			put_str(b, f[i].name, 1023);
+			break;
+		}
+		patch_len(b, at, 0);
+	}
+	block_end(w);
+}
+
+void scap_writer_event_bytes(struct scap_writer *w, uint16_t cpu, uint32_t flags,
+			     const uint8_t *evbytes, uint32_t len)
+{
+	uint16_t type = load_u16(evbytes + 20);
+	bool large = (event_len_width(type) == 4) || len + 6 > SCAP_MAX_EVENT_BODY;
+	uint32_t bt = flags ? (large ? SCAP_BT_EVF_V2_LARGE : SCAP_BT_EVF_V2)
+			    : (large ? SCAP_BT_EV_V2_LARGE : SCAP_BT_EV_V2);
+
+	block_begin(w, bt);
+	put_u16(&w->blk, cpu);
+	if (flags)
+		put_u32(&w->blk, flags);
+	sbuf_put(&w->blk, evbytes, len);
+	block_end(w);
+	w->events++;
+}
+
+void scap_writer_event(struct scap_writer *w, const struct event *ev)
+{
+	uint8_t hdr[EVENT_HDR_V2];
+	uint32_t len;
+	uint16_t type = ev->type;
+	bool large = (event_len_width(type) == 4) || ev->len + 6 > SCAP_MAX_EVENT_BODY;
+	uint32_t bt = ev->dump_flags ? (large ? SCAP_BT_EVF_V2_LARGE : SCAP_BT_EVF_V2)
+				     : (large ? SCAP_BT_EV_V2_LARGE : SCAP_BT_EV_V2);
+
+	if (ev->version == 2) {
+		scap_writer_event_bytes(w, ev->cpu, ev->dump_flags, ev->raw, ev->raw_len);
+		return;
+	}
+	/* v1: insert nparams after the 22-byte header; len grows by 4 (ev->len has it). */
+	len = ev->len;
+	memcpy(hdr, ev->raw, EVENT_HDR_V1);
+	memcpy(hdr + 16, &len, 4);
+	memcpy(hdr + 22, &ev->nparams, 4);
+	block_begin(w, bt);
+	put_u16(&w->blk, ev->cpu);
+	if (ev->dump_flags)
+		put_u32(&w->blk, ev->dump_flags);
+	sbuf_put(&w->blk, hdr, sizeof(hdr));
+	sbuf_put(&w->blk, ev->raw + EVENT_HDR_V1, ev->raw_len - EVENT_HDR_V1);
+	block_end(w);
+	w->events++;
+}
+
+uint64_t scap_writer_events(const struct scap_writer *w)
+{
+	return w->events;
+}
+
+int scap_writer_close(struct scap_writer *w, struct err *e)
+{
+	int rc = sink_close(w->sink, e);
+
+	sbuf_release(&w->blk);
+	free(w);
+	return rc;
+}
+
+void scap_writer_abort(struct scap_writer *w)
+{
+	sink_abort(w->sink);
+	sbuf_release(&w->blk);
+	free(w);
+}
+
+uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t type,
+			   uint32_t nparams, const void *const *vals, const uint32_t *lens)
+{
+	unsigned width = event_len_width(type);
+	uint32_t len = EVENT_HDR_V2 + nparams * width;
+
+	for (uint32_t i = 0; i < nparams; i++)
+		len += lens[i];
+	put_u64(out, ts);
+	put_u64(out, (uint64_t)tid);
+	put_u32(out, len);
+	put_u16(out, type);
+	put_u32(out, nparams);
+	for (uint32_t i = 0; i < nparams; i++) {
+		if (width == 2)
+			put_u16(out, (uint16_t)lens[i]);
+		else
+			put_u32(out, lens[i]);
+	}
+	for (uint32_t i = 0; i < nparams; i++)
+		sbuf_put(out, vals[i], lens[i]);
+	return len;
+}

@@ -1,0 +1,1351 @@
+/* state: thread, fd, user and container tables driven by the event stream. */
+#include "state.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* PPM_CL_* bits used here (Appendix B). */
+#define CL_CLONE_FILES 0x1
+#define CL_CLONE_THREAD 0x2000
+#define CL_CLONE_INVERTED 0x10000
+#define CL_NAME_CHANGED 0x20000
+/* PPM_O_DIRECTORY */
+#define PPM_O_DIRECTORY 0x400
+/* portable fcntl commands */
+#define PPM_FCNTL_F_DUPFD 1
+#define PPM_FCNTL_F_DUPFD_CLOEXEC 0x1a
+
+enum { ROLE_NONE = 0, ROLE_CLIENT = 1, ROLE_SERVER = 2 };
+
+struct fdtable {
+	struct i64map map; /* fd -> struct fdent */
+};
+
+/* fdinfo plus what only the parsers need. */
+struct fdent {
+	struct fdinfo info;
+	uint8_t role;
+};
+
+struct state {
+	struct i64map threads; /* tid -> struct thread */
+	struct i64map users;   /* uid -> char *name */
+	struct i64map groups;  /* gid -> char *name */
+	struct container *containers;
+	size_t ncontainers;
+	int64_t tid_to_remove;
+	uint64_t num;
+	struct sbuf tmp, tmp2;
+};
+
+/* ---- fd tables ---- */
+
+static struct fdtable *fdtable_new(void)
+{
+	struct fdtable *t = xcalloc(1, sizeof(*t));
+
+	i64map_init(&t->map);
+	return t;
+}
+
+static void fdent_free(struct fdent *f)
+{
+	if (f) {
+		free(f->info.name);
+		free(f);
+	}
+}
+
+static void fdtable_free(struct fdtable *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->map.cap; i++)
+		if (t->map.slots[i].val)
+			fdent_free(t->map.slots[i].val);
+	i64map_release(&t->map);
+	free(t);
+}
+
+static struct fdtable *fdtable_copy(const struct fdtable *src)
+{
+	struct fdtable *t = fdtable_new();
+
+	for (size_t i = 0; i < src->map.cap; i++) {
+		const struct fdent *f = src->map.slots[i].val;
+		struct fdent *c;
+
+		if (!f)
+			continue;
+		c = xmalloc(sizeof(*c));
+		*c = *f;
+		c->info.name = xstrndup(f->info.name, strlen(f->info.name));
+		i64map_put(&t->map, src->map.slots[i].key, c);
+	}
+	return t;
+}
+
+static struct fdent *fd_add(struct fdtable *t, int64_t fd, const struct fdent *proto, const char *name)
+{
+	struct fdent *f = xmalloc(sizeof(*f));
+
+	*f = *proto;
+	f->info.fd = fd;
+	f->info.name = xstrndup(name, strlen(name));
+	fdent_free(i64map_put(&t->map, fd, f));
+	return f;
+}
+
+static void fd_set_name(struct fdent *f, const char *name, size_t len)
+{
+	free(f->info.name);
+	f->info.name = xstrndup(name, len);
+}
+
+/* ---- threads ---- */
+
+static char *dupz(const char *s)
+{
+	return xstrndup(s ? s : "", s ? strlen(s) : 0);
+}
+
+static char *dupn(const void *p, size_t n)
+{
+	return xstrndup(p ? p : "", p ? n : 0);
+}
+
+static void thread_free(struct thread *t)
+{
+	if (!t)
+		return;
+	free(t->comm);
+	free(t->exe);
+	free(t->exepath);
+	free(t->cwd);
+	free(t->root);
+	free(t->container_id);
+	free(t->args);
+	free(t->env);
+	free(t->cgroups);
+	free(t->enter);
+	fdtable_free(t->fds);
+	free(t);
+}
+
+static struct thread *thread_alloc(int64_t tid)
+{
+	struct thread *t = xcalloc(1, sizeof(*t));
+
+	t->tid = tid;
+	t->pid = t->ptid = -1;
+	t->sid = t->vpgid = t->vtid = t->vpid = -1;
+	t->last_fd = -1;
+	t->last_type = EVENT_MAX;
+	t->fds = fdtable_new();
+	return t;
+}
+
+static void set_str(char **dst, const char *src, size_t n)
+{
+	free(*dst);
+	*dst = dupn(src, n);
+}
+
+/* Container id from a NUL-separated cgroups list: the first 64-hex path segment. */
+static char *container_from_cgroups(const char *cg, size_t len)
+{
+	for (size_t i = 0; i + 64 <= len; i++) {
+		size_t n = 0;
+
+		if (i > 0 && (cg[i - 1] != '/' && cg[i - 1] != '-'))
+			continue;
+		while (i + n < len && ((cg[i + n] >= '0' && cg[i + n] <= '9') ||
+				       (cg[i + n] >= 'a' && cg[i + n] <= 'f')))
+			n++;
+		if (n == 64)
+			return xstrndup(cg + i, 12);
+	}
+	return dupz("");
+}
+
+static void thread_set_cgroups(struct thread *t, const char *cg, size_t len)
+{
+	set_str(&t->cgroups, cg, len);
+	t->cgroups_len = (uint32_t)len;
+	free(t->container_id);
+	t->container_id = container_from_cgroups(cg, len);
+}
+
+static void thread_set_list(char **dst, uint32_t *dlen, const void *src, size_t n)
+{
+	free(*dst);
+	*dst = dupn(src, n);
+	*dlen = (uint32_t)n;
+}
+
+struct state *state_new(void)
+{
+	struct state *s = xcalloc(1, sizeof(*s));
+
+	i64map_init(&s->threads);
+	i64map_init(&s->users);
+	i64map_init(&s->groups);
+	sbuf_init(&s->tmp, 256);
+	sbuf_init(&s->tmp2, 256);
+	s->tid_to_remove = -1;
+	return s;
+}
+
+static void free_names(struct i64map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].val);
+	i64map_release(m);
+}
+
+void state_free(struct state *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->threads.cap; i++)
+		thread_free(s->threads.slots[i].val);
+	i64map_release(&s->threads);
+	free_names(&s->users);
+	free_names(&s->groups);
+	for (size_t i = 0; i < s->ncontainers; i++) {
+		free(s->containers[i].id);
+		free(s->containers[i].name);
+		free(s->containers[i].image);
+		free(s->containers[i].type);
+	}
+	free(s->containers);
+	sbuf_release(&s->tmp);
+	sbuf_release(&s->tmp2);
+	free(s);
+}
+
+struct thread *state_thread(struct state *s, int64_t tid)
+{
+	return i64map_get(&s->threads, tid);
+}
+
+static void put_thread(struct state *s, struct thread *t)
+{
+	thread_free(i64map_put(&s->threads, t->tid, t));
+}
+
+/* sysdig's placeholder for a tid it has not seen: comm and exe "<NA>". */
+static struct thread *fake_thread(struct state *s, int64_t tid)
+{
+	struct thread *t = thread_alloc(tid);
+
+	t->comm = dupz("<NA>");
+	t->exe = dupz("<NA>");
+	t->exepath = dupz("");
+	t->cwd = dupz("");
+	t->root = dupz("");
+	t->container_id = dupz("");
+	t->args = dupz("");
+	t->env = dupz("");
+	t->cgroups = dupz("");
+	t->uid = t->gid = t->loginuid = UINT32_MAX;
+	t->fake = true;
+	put_thread(s, t);
+	return t;
+}
+
+struct thread *state_main_thread(struct state *s, struct thread *t)
+{
+	struct thread *m;
+
+	if (!t || t->pid == t->tid || t->pid < 0)
+		return t;
+	m = state_thread(s, t->pid);
+	return m ? m : t;
+}
+
+static struct fdtable *thread_fds(struct state *s, struct thread *t)
+{
+	if (t->flags & CL_CLONE_FILES)
+		return state_main_thread(s, t)->fds;
+	return t->fds;
+}
+
+static const char *thread_cwd(struct state *s, struct thread *t)
+{
+	return state_main_thread(s, t)->cwd;
+}
+
+static struct fdent *get_fd(struct state *s, struct thread *t, int64_t fd)
+{
+	return t ? i64map_get(&thread_fds(s, t)->map, fd) : NULL;
+}
+
+struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd)
+{
+	struct fdent *f = get_fd(s, t, fd);
+
+	return f ? &f->info : NULL;
+}
+
+const char *state_user_name(struct state *s, uint32_t uid)
+{
+	return i64map_get(&s->users, uid);
+}
+
+const char *state_group_name(struct state *s, uint32_t gid)
+{
+	return i64map_get(&s->groups, gid);
+}
+
+const struct container *state_container(struct state *s, const char *id)
+{
+	for (size_t i = 0; id && *id && i < s->ncontainers; i++)
+		if (strcmp(s->containers[i].id, id) == 0)
+			return &s->containers[i];
+	return NULL;
+}
+
+/* ---- names ---- */
+
+char state_fd_typechar(const struct fdinfo *f)
+{
+	static const char chars[] = {
+		[SCAP_FD_FILE] = 'f', [SCAP_FD_DIRECTORY] = 'd', [SCAP_FD_IPV4_SOCK] = '4',
+		[SCAP_FD_IPV6_SOCK] = '6', [SCAP_FD_IPV4_SERVSOCK] = '4', [SCAP_FD_IPV6_SERVSOCK] = '6',
+		[SCAP_FD_FIFO] = 'p', [SCAP_FD_UNIX_SOCK] = 'u', [SCAP_FD_EVENT] = 'e',
+		[SCAP_FD_UNSUPPORTED] = 'o', [SCAP_FD_SIGNALFD] = 's', [SCAP_FD_EVENTPOLL] = 'l',
+		[SCAP_FD_INOTIFY] = 'i', [SCAP_FD_TIMERFD] = 't', [SCAP_FD_NETLINK] = 'n',
+		[SCAP_FD_FILE_V2] = 'f',
+	};
+
+	return f->type < sizeof(chars) && chars[f->type] ? chars[f->type] : '?';
+}
+
+const char *state_fd_typename(const struct fdinfo *f)
+{
+	static const char *const names[] = {
+		[SCAP_FD_FILE] = "file", [SCAP_FD_DIRECTORY] = "directory",
+		[SCAP_FD_IPV4_SOCK] = "ipv4", [SCAP_FD_IPV6_SOCK] = "ipv6",
+		[SCAP_FD_IPV4_SERVSOCK] = "ipv4", [SCAP_FD_IPV6_SERVSOCK] = "ipv6",
+		[SCAP_FD_FIFO] = "pipe", [SCAP_FD_UNIX_SOCK] = "unix", [SCAP_FD_EVENT] = "event",
+		[SCAP_FD_UNSUPPORTED] = "unknown", [SCAP_FD_SIGNALFD] = "signalfd",
+		[SCAP_FD_EVENTPOLL] = "eventpoll", [SCAP_FD_INOTIFY] = "inotify",
+		[SCAP_FD_TIMERFD] = "timerfd", [SCAP_FD_NETLINK] = "netlink", [SCAP_FD_FILE_V2] = "file",
+	};
+
+	return f->type < ARRAY_SIZE(names) && names[f->type] ? names[f->type] : "unknown";
+}
+
+void state_fmt_ipv4_addr(struct sbuf *b, const uint8_t *ip, uint16_t port)
+{
+	sbuf_u64(b, ip[0]);
+	for (int i = 1; i < 4; i++) {
+		sbuf_putc(b, '.');
+		sbuf_u64(b, ip[i]);
+	}
+	sbuf_putc(b, ':');
+	sbuf_u64(b, port);
+}
+
+void state_fmt_ipv4_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
+			  uint16_t dport)
+{
+	state_fmt_ipv4_addr(b, sip, sport);
+	sbuf_put(b, "->", 2);
+	state_fmt_ipv4_addr(b, dip, dport);
+}
+
+void state_fmt_ipv6_addr(struct sbuf *b, const uint8_t *ip, uint16_t port)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(AF_INET6, ip, tmp, sizeof(tmp)))
+		tmp[0] = 0;
+	sbuf_puts(b, tmp);
+	sbuf_putc(b, ':');
+	sbuf_u64(b, port);
+}
+
+void state_fmt_ipv6_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
+			  uint16_t dport)
+{
+	state_fmt_ipv6_addr(b, sip, sport);
+	sbuf_put(b, "->", 2);
+	state_fmt_ipv6_addr(b, dip, dport);
+}
+
+static bool ipv4_mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	return memcmp(a, prefix, 12) == 0;
+}
+
+/*
+ * Join a directory and a path the way sysdig does: an absolute path replaces
+ * the directory; "." and ".." segments and repeated slashes are folded.
+ */
+const char *state_concat_path(struct sbuf *out, const char *dir, const char *path)
+{
+	size_t start;
+	char *p;
+	size_t w = 0;
+
+	sbuf_reset(out);
+	if (path[0] != '/')
+		sbuf_puts(out, dir);
+	if (path[0] != '/' && out->len && out->data[out->len - 1] != '/')
+		sbuf_putc(out, '/');
+	sbuf_puts(out, path);
+	sbuf_cstr(out);
+	p = out->data;
+	start = 0;
+	/* fold in place: segments separated by '/' */
+	for (size_t r = 0; r <= out->len;) {
+		size_t e = r;
+
+		while (e < out->len && p[e] != '/')
+			e++;
+		if (r == 0 && e == 0) {
+			p[w++] = '/';
+			start = 1;
+		} else if (e - r == 0 || (e - r == 1 && p[r] == '.')) {
+			/* skip */
+		} else if (e - r == 2 && p[r] == '.' && p[r + 1] == '.') {
+			if (w > start) {
+				w--;
+				while (w > start && p[w - 1] != '/')
+					w--;
+			}
+		} else {
+			memmove(p + w, p + r, e - r);
+			w += e - r;
+			if (e < out->len)
+				p[w++] = '/';
+		}
+		r = e + 1;
+	}
+	if (w > 1 && p[w - 1] == '/' && !(out->len && p[out->len - 1] == '/'))
+		w--;
+	out->len = w;
+	return sbuf_cstr(out);
+}
+
+/* ---- metadata ---- */
+
+static void add_procs(struct state *s, const struct scap_proc *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct thread *t = thread_alloc((int64_t)p[i].tid);
+		size_t cwdlen = strlen(p[i].cwd);
+
+		t->pid = (int64_t)p[i].pid;
+		t->ptid = (int64_t)p[i].ptid;
+		t->sid = (int64_t)p[i].sid;
+		t->vpgid = (int64_t)p[i].vpgid;
+		t->comm = dupz(p[i].comm);
+		t->exe = dupz(p[i].exe);
+		t->exepath = dupz(p[i].exepath);
+		/* sysdig keeps cwd with a trailing slash */
+		t->cwd = xmalloc(cwdlen + 2);
+		memcpy(t->cwd, p[i].cwd, cwdlen);
+		t->cwd[cwdlen] = 0;
+		if (!cwdlen || t->cwd[cwdlen - 1] != '/')
+			strcpy(t->cwd + cwdlen, "/");
+		t->root = dupz(p[i].root);
+		thread_set_list(&t->args, &t->args_len, p[i].args, p[i].args_len);
+		thread_set_list(&t->env, &t->env_len, p[i].env, p[i].env_len);
+		t->cgroups = NULL;
+		thread_set_cgroups(t, p[i].cgroups, p[i].cgroups_len);
+		t->fdlimit = p[i].fdlimit;
+		t->flags = p[i].flags;
+		t->uid = p[i].uid;
+		t->gid = p[i].gid;
+		t->loginuid = p[i].loginuid;
+		t->vtid = p[i].vtid;
+		t->vpid = p[i].vpid;
+		put_thread(s, t);
+	}
+}
+
+static void fd_from_scap(struct fdent *f, const struct scap_fd *sf)
+{
+	memset(f, 0, sizeof(*f));
+	f->info.type = sf->type == SCAP_FD_FILE ? SCAP_FD_FILE_V2 : sf->type;
+	f->info.ino = sf->ino;
+	f->info.open_flags = sf->open_flags;
+	f->info.dev = sf->dev;
+	f->info.l4proto = sf->l4proto;
+	memcpy(f->info.sip, sf->sip, 16);
+	memcpy(f->info.dip, sf->dip, 16);
+	f->info.sport = sf->sport;
+	f->info.dport = sf->dport;
+	f->info.v6 = sf->type == SCAP_FD_IPV6_SOCK || sf->type == SCAP_FD_IPV6_SERVSOCK;
+	if (sf->type == SCAP_FD_IPV4_SOCK || sf->type == SCAP_FD_IPV6_SOCK)
+		f->role = ROLE_CLIENT;
+	if (sf->type == SCAP_FD_FILE)
+		f->info.type = SCAP_FD_FILE;
+}
+
+static void add_fds(struct state *s, uint64_t tid, const struct scap_fd *fds, size_t n)
+{
+	struct thread *t = state_thread(s, (int64_t)tid);
+	struct sbuf *b = &s->tmp;
+
+	if (!t)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct fdent f;
+		const struct scap_fd *sf = &fds[i];
+
+		fd_from_scap(&f, sf);
+		sbuf_reset(b);
+		switch (sf->type) {
+		case SCAP_FD_IPV4_SOCK:
+			state_fmt_ipv4_tuple(b, sf->sip, sf->sport, sf->dip, sf->dport);
+			break;
+		case SCAP_FD_IPV6_SOCK:
+			if (ipv4_mapped(sf->sip) && ipv4_mapped(sf->dip))
+				state_fmt_ipv4_tuple(b, sf->sip + 12, sf->sport, sf->dip + 12, sf->dport);
+			else
+				state_fmt_ipv6_tuple(b, sf->sip, sf->sport, sf->dip, sf->dport);
+			break;
+		case SCAP_FD_IPV4_SERVSOCK:
+			state_fmt_ipv4_addr(b, sf->sip, sf->sport);
+			break;
+		case SCAP_FD_IPV6_SERVSOCK:
+			state_fmt_ipv6_addr(b, sf->sip, sf->sport);
+			break;
+		default:
+			sbuf_puts(b, sf->name);
+			break;
+		}
+		fd_add(t->fds, sf->fd, &f, sbuf_cstr(b));
+	}
+}
+
+void state_add_record(struct state *s, const struct scap_record *rec)
+{
+	switch (rec->kind) {
+	case SCAP_REC_PROCS:
+		add_procs(s, rec->procs, rec->nprocs);
+		break;
+	case SCAP_REC_FDS:
+		add_fds(s, rec->fds_tid, rec->fds, rec->nfds);
+		break;
+	case SCAP_REC_USERS:
+		for (size_t i = 0; i < rec->nusers; i++)
+			free(i64map_put(&s->users, rec->users[i].uid, dupz(rec->users[i].name)));
+		for (size_t i = 0; i < rec->ngroups; i++)
+			free(i64map_put(&s->groups, rec->groups[i].gid, dupz(rec->groups[i].name)));
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- event parsers ---- */
+
+/* The stored enter event of t if it is `type`, parsed into ev. */
+static bool enter_event(struct thread *t, uint16_t type, struct event *ev)
+{
+	if (!t->enter || !t->last_valid || load_u16(t->enter + 20) != type)
+		return false;
+	return event_parse(ev, t->enter, t->enter_len, 2, NULL) == 0;
+}
+
+static void store_enter(struct thread *t, const struct event *ev)
+{
+	if (ev->version != 2)
+		return; /* v1 events are re-read through their own header below */
+	if (t->enter_cap < ev->raw_len) {
+		t->enter_cap = ev->raw_len;
+		t->enter = xrealloc(t->enter, t->enter_cap);
+	}
+	memcpy(t->enter, ev->raw, ev->raw_len);
+	t->enter_len = ev->raw_len;
+}
+
+static void store_enter_any(struct thread *t, const struct event *ev)
+{
+	if (ev->version == 2) {
+		store_enter(t, ev);
+		return;
+	}
+	/* convert a v1 enter to the v2 layout so enter_event() can parse it */
+	if (t->enter_cap < ev->len) {
+		t->enter_cap = ev->len;
+		t->enter = xrealloc(t->enter, t->enter_cap);
+	}
+	memcpy(t->enter, ev->raw, EVENT_HDR_V1);
+	memcpy(t->enter + 16, &ev->len, 4);
+	memcpy(t->enter + 22, &ev->nparams, 4);
+	memcpy(t->enter + EVENT_HDR_V2, ev->raw + EVENT_HDR_V1, ev->raw_len - EVENT_HDR_V1);
+	t->enter_len = ev->len;
+}
+
+static const char *param_path(const struct event *ev, uint32_t i)
+{
+	return event_str(ev, i, NULL);
+}
+
+/* Directory a *at() path is relative to: cwd for AT_FDCWD, else the dir fd's path. */
+static const char *base_dir(struct state *s, struct thread *t, int64_t dirfd)
+{
+	struct fdent *d;
+
+	if (dirfd == EVENT_AT_FDCWD)
+		return thread_cwd(s, t);
+	d = get_fd(s, t, dirfd);
+	if (!d)
+		return "";
+	sbuf_reset(&s->tmp2);
+	sbuf_puts(&s->tmp2, d->info.name);
+	sbuf_putc(&s->tmp2, '/');
+	return sbuf_cstr(&s->tmp2);
+}
+
+static void parse_open_exit(struct state *s, struct evctx *cx)
+{
+	const struct event *ev = cx->ev;
+	struct thread *t = cx->thread;
+	struct event en;
+	int64_t fd = event_int(ev, 0, -1);
+	const char *name = NULL;
+	uint32_t flags = 0, dev = 0;
+	int64_t dirfd = EVENT_AT_FDCWD;
+	struct fdent f;
+	bool have_enter;
+
+	have_enter = enter_event(t, ev->type - 1, &en);
+	switch (ev->type) {
+	case 3: /* open: fd, name, flags, mode, dev */
+	case 59: /* creat: fd, name, mode, dev */
+		if (ev->nvals > 1) {
+			name = param_path(ev, 1);
+			flags = ev->type == 3 ? (uint32_t)event_uint(ev, 2, 0) : 0;
+			dev = (uint32_t)event_uint(ev, ev->type == 3 ? 4 : 3, 0);
+		} else if (have_enter) {
+			name = param_path(&en, 0);
+			flags = ev->type == 3 ? (uint32_t)event_uint(&en, 1, 0) : 0;
+		}
+		if (ev->type == 59)
+			flags = 0x4 | 0x2 | 0x100; /* O_CREAT|O_WRONLY|O_TRUNC */
+		break;
+	case 307: /* openat: fd, dirfd, name, flags, mode, dev */
+	case 327: /* openat2: fd, dirfd, name, flags, mode, resolve */
+		if (ev->nvals > 2) {
+			dirfd = event_int(ev, 1, EVENT_AT_FDCWD);
+			name = param_path(ev, 2);
+			flags = (uint32_t)event_uint(ev, 3, 0);
+			dev = ev->type == 307 ? (uint32_t)event_uint(ev, 5, 0) : 0;
+		} else if (have_enter) {
+			dirfd = event_int(&en, 0, EVENT_AT_FDCWD);
+			name = param_path(&en, 1);
+			flags = (uint32_t)event_uint(&en, 2, 0);
+		}
+		break;
+	case 103: /* old openat exit: fd only; enter has dirfd, name, flags, mode */
+		if (have_enter) {
+			dirfd = event_int(&en, 0, EVENT_AT_FDCWD);
+			name = param_path(&en, 1);
+			flags = (uint32_t)event_uint(&en, 2, 0);
+		}
+		break;
+	default:
+		break;
+	}
+	if (fd < 0 || !name)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.info.type = (flags & PPM_O_DIRECTORY) ? SCAP_FD_DIRECTORY : SCAP_FD_FILE_V2;
+	f.info.open_flags = flags;
+	f.info.dev = dev;
+	state_concat_path(&s->tmp, base_dir(s, t, dirfd), name);
+	cx->fdinfo = &fd_add(thread_fds(s, t), fd, &f, sbuf_cstr(&s->tmp))->info;
+}
+
+static void add_simple_fd(struct state *s, struct evctx *cx, int64_t fd, uint8_t type, const char *name)
+{
+	struct fdent f;
+
+	if (fd < 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.info.type = type;
+	cx->fdinfo = &fd_add(thread_fds(s, cx->thread), fd, &f, name)->info;
+}
+
+static void parse_socket_exit(struct state *s, struct evctx *cx)
+{
+	struct event en;
+	int64_t fd = event_int(cx->ev, 0, -1);
+	uint32_t domain, type, proto;
+	struct fdent f;
+
+	if (fd < 0 || !enter_event(cx->thread, 18, &en))
+		return;
+	domain = (uint32_t)event_uint(&en, 0, 0);
+	type = (uint32_t)event_uint(&en, 1, 0);
+	proto = (uint32_t)event_uint(&en, 2, 0);
+	memset(&f, 0, sizeof(f));
+	switch (domain) {
+	case 1:
+		f.info.type = SCAP_FD_UNIX_SOCK;
+		break;
+	case 2:
+	case 10:
+		f.info.type = domain == 2 ? SCAP_FD_IPV4_SOCK : SCAP_FD_IPV6_SOCK;
+		f.info.v6 = domain == 10;
+		if (proto == 6)
+			f.info.l4proto = SCAP_L4_TCP;
+		else if (proto == 17)
+			f.info.l4proto = SCAP_L4_UDP;
+		else if (proto == 1)
+			f.info.l4proto = SCAP_L4_ICMP;
+		else if (proto == 0 && (type & 0xff) == 1)
+			f.info.l4proto = SCAP_L4_TCP;
+		else if (proto == 0 && (type & 0xff) == 2)
+			f.info.l4proto = SCAP_L4_UDP;
+		if ((type & 0xff) == 3)
+			f.info.l4proto = SCAP_L4_RAW;
+		break;
+	case 16:
+		f.info.type = SCAP_FD_NETLINK;
+		break;
+	default:
+		f.info.type = SCAP_FD_UNSUPPORTED;
+		break;
+	}
+	cx->fdinfo = &fd_add(thread_fds(s, cx->thread), fd, &f, "")->info;
+}
+
+/* Apply a SOCKTUPLE to a socket fd; returns true if it was understood. */
+static bool apply_tuple(struct state *s, struct fdent *f, const uint8_t *p, uint32_t n, uint8_t role)
+{
+	struct sbuf *b = &s->tmp;
+
+	if (n < 1)
+		return false;
+	sbuf_reset(b);
+	if (p[0] == 2 && n == 13) {
+		f->info.type = SCAP_FD_IPV4_SOCK;
+		f->info.v6 = false;
+		memcpy(f->info.sip, p + 1, 4);
+		f->info.sport = load_u16(p + 5);
+		memcpy(f->info.dip, p + 7, 4);
+		f->info.dport = load_u16(p + 11);
+		state_fmt_ipv4_tuple(b, f->info.sip, f->info.sport, f->info.dip, f->info.dport);
+	} else if (p[0] == 10 && n == 37) {
+		if (ipv4_mapped(p + 1) && ipv4_mapped(p + 19)) {
+			f->info.type = SCAP_FD_IPV4_SOCK;
+			f->info.v6 = false;
+			memcpy(f->info.sip, p + 13, 4);
+			memcpy(f->info.dip, p + 31, 4);
+			f->info.sport = load_u16(p + 17);
+			f->info.dport = load_u16(p + 35);
+			state_fmt_ipv4_tuple(b, f->info.sip, f->info.sport, f->info.dip, f->info.dport);
+		} else {
+			f->info.type = SCAP_FD_IPV6_SOCK;
+			f->info.v6 = true;
+			memcpy(f->info.sip, p + 1, 16);
+			f->info.sport = load_u16(p + 17);
+			memcpy(f->info.dip, p + 19, 16);
+			f->info.dport = load_u16(p + 35);
+			state_fmt_ipv6_tuple(b, f->info.sip, f->info.sport, f->info.dip, f->info.dport);
+		}
+	} else if (p[0] == 1 && n >= 17) {
+		f->info.type = SCAP_FD_UNIX_SOCK;
+		sbuf_put(b, p + 17, strnlen((const char *)p + 17, n - 17));
+	} else {
+		return false;
+	}
+	if (role)
+		f->role = role;
+	fd_set_name(f, b->data, b->len);
+	return true;
+}
+
+static void parse_connect_exit(struct state *s, struct evctx *cx)
+{
+	const struct event *ev = cx->ev;
+	int64_t res = event_int(ev, 0, 0);
+	struct fdent *f = get_fd(s, cx->thread, cx->thread->last_fd);
+
+	if (!f || (res < 0 && res != -115) || !event_has(ev, 1))
+		return;
+	apply_tuple(s, f, ev->val[1], ev->vlen[1], ROLE_CLIENT);
+}
+
+static void parse_accept_exit(struct state *s, struct evctx *cx)
+{
+	const struct event *ev = cx->ev;
+	int64_t fd = event_int(ev, 0, -1);
+	struct fdent f, *nf;
+
+	if (fd < 0 || !event_has(ev, 1))
+		return;
+	memset(&f, 0, sizeof(f));
+	f.info.l4proto = SCAP_L4_TCP;
+	nf = fd_add(thread_fds(s, cx->thread), fd, &f, "");
+	if (!apply_tuple(s, nf, ev->val[1], ev->vlen[1], ROLE_SERVER))
+		nf->info.type = SCAP_FD_UNSUPPORTED;
+	nf->role = ROLE_SERVER;
+	cx->fdinfo = &nf->info;
+}
+
+static void parse_bind_exit(struct state *s, struct evctx *cx)
+{
+	const struct event *ev = cx->ev;
+	struct fdent *f = get_fd(s, cx->thread, cx->thread->last_fd);
+	const uint8_t *p;
+	struct sbuf *b = &s->tmp;
+
+	if (!f || event_int(ev, 0, -1) < 0 || !event_has(ev, 1) || ev->vlen[1] < 1)
+		return;
+	p = ev->val[1];
+	sbuf_reset(b);
+	if (p[0] == 2 && ev->vlen[1] == 7) {
+		uint16_t port = load_u16(p + 5);
+
+		state_fmt_ipv4_addr(b, p + 1, port);
+		if (port > 0) {
+			f->info.type = SCAP_FD_IPV4_SERVSOCK;
+			memcpy(f->info.sip, p + 1, 4);
+			f->info.sport = port;
+		}
+	} else if (p[0] == 10 && ev->vlen[1] == 19) {
+		uint16_t port = load_u16(p + 17);
+
+		state_fmt_ipv6_addr(b, p + 1, port);
+		if (port > 0) {
+			f->info.type = SCAP_FD_IPV6_SERVSOCK;
+			memcpy(f->info.sip, p + 1, 16);
+			f->info.sport = port;
+		}
+	} else if (p[0] == 1) {
+		sbuf_put(b, p + 1, strnlen((const char *)p + 1, ev->vlen[1] - 1));
+	} else {
+		return;
+	}
+	fd_set_name(f, b->data, b->len);
+}
+
+/* sendto/sendmsg enter or recvfrom/recvmsg exit carrying a tuple for an unconnected socket. */
+static void parse_io_tuple(struct state *s, struct evctx *cx, const struct event *ev, uint32_t i,
+			   bool outbound)
+{
+	struct fdent *f = get_fd(s, cx->thread, cx->thread->last_fd);
+
+	(void)outbound;
+	if (!f || !event_has(ev, i) || ev->vlen[i] == 0)
+		return;
+	if (f->info.type != SCAP_FD_IPV4_SOCK && f->info.type != SCAP_FD_IPV6_SOCK)
+		return;
+	if (f->role != ROLE_NONE)
+		return;
+	apply_tuple(s, f, ev->val[i], ev->vlen[i], ROLE_NONE);
+}
+
+static void parse_close_exit(struct state *s, struct evctx *cx)
+{
+	if (event_int(cx->ev, 0, -1) < 0)
+		return;
+	fdent_free(i64map_del(&thread_fds(s, cx->thread)->map, cx->thread->last_fd));
+}
+
+static void dup_fd(struct state *s, struct evctx *cx, int64_t from, int64_t to)
+{
+	struct fdent *f = get_fd(s, cx->thread, from);
+
+	if (!f || to < 0 || from == to)
+		return;
+	cx->fdinfo = &fd_add(thread_fds(s, cx->thread), to, f, f->info.name)->info;
+}
+
+static void parse_pipe_exit(struct state *s, struct evctx *cx)
+{
+	const struct event *ev = cx->ev;
+	struct fdent f;
+
+	if (event_int(ev, 0, -1) < 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.info.type = SCAP_FD_FIFO;
+	f.info.ino = event_uint(ev, 3, 0);
+	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "");
+	fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "");
+}
+
+static void parse_socketpair_exit(struct state *s, struct evctx *cx)
+{
+	const struct event *ev = cx->ev;
+	struct fdent f;
+
+	if (event_int(ev, 0, -1) < 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.info.type = SCAP_FD_UNIX_SOCK;
+	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "");
+	fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "");
+}
+
+/* True for the exit of clone, fork, vfork or clone3, in any version. */
+static bool is_clone_exit(uint16_t type)
+{
+	const char *n = event_type_name(type);
+
+	return event_is_exit(type) && type < EVENT_MAX &&
+	       (!strcmp(n, "clone") || !strcmp(n, "fork") || !strcmp(n, "vfork") || !strcmp(n, "clone3"));
+}
+
+static bool is_execve_exit(uint16_t type)
+{
+	const char *n = event_type_name(type);
+
+	return event_is_exit(type) && type < EVENT_MAX && (!strcmp(n, "execve") || !strcmp(n, "execveat"));
+}
+
+/* Parameter `name` of ev as an integer, or dflt when this version lacks it. */
+static int64_t named_int(const struct event *ev, const char *name, int64_t dflt)
+{
+	int i = event_param_index(ev->type, name);
+
+	return i < 0 ? dflt : event_int(ev, (uint32_t)i, dflt);
+}
+
+/* A NUL-separated list parameter by name ("" when absent). */
+static const char *list_param(const struct event *ev, const char *name, uint32_t *len)
+{
+	int i = event_param_index(ev->type, name);
+
+	if (i < 0 || !event_has(ev, (uint32_t)i)) {
+		*len = 0;
+		return "";
+	}
+	*len = ev->vlen[i];
+	return (const char *)ev->val[i];
+}
+
+static void parse_clone_exit(struct state *s, struct evctx *cx)
+{
+	const struct event *ev = cx->ev;
+	int64_t res = event_int(ev, 0, -1);
+	struct thread *parent, *child;
+	int64_t child_tid;
+	uint32_t flags, n;
+	const char *str;
+	int comm = event_param_index(ev->type, "comm");
+
+	if (res < 0)
+		return;
+	flags = (uint32_t)named_int(ev, "flags", 0);
+	if (res == 0) {
+		/* in the child: the parent's exit normally created us already */
+		child_tid = ev->tid;
+		if (cx->thread && !cx->thread->fake)
+			return;
+		parent = state_thread(s, event_int(ev, 5, -1));
+	} else {
+		child_tid = res;
+		parent = cx->thread;
+		child = state_thread(s, child_tid);
+		if (child && (child->flags & CL_CLONE_INVERTED))
+			return;
+	}
+	child = thread_alloc(child_tid);
+	child->flags = flags | (res == 0 ? CL_CLONE_INVERTED : 0);
+	if (res == 0) {
+		child->pid = event_int(ev, 4, child_tid);
+		child->ptid = event_int(ev, 5, -1);
+	} else if (flags & CL_CLONE_THREAD) {
+		child->pid = event_int(ev, 4, -1);
+		child->ptid = event_int(ev, 5, -1);
+	} else {
+		child->pid = child_tid;
+		child->ptid = ev->tid;
+	}
+	child->exe = dupz(event_str(ev, 1, ""));
+	child->comm = dupz(comm >= 0 ? event_str(ev, (uint32_t)comm, "") : child->exe);
+	str = list_param(ev, "args", &n);
+	thread_set_list(&child->args, &child->args_len, str, n);
+	if (parent && (flags & CL_CLONE_THREAD)) {
+		child->cwd = dupz(thread_cwd(s, parent));
+	} else {
+		size_t l;
+
+		str = event_str(ev, 6, "");
+		l = strlen(str);
+		child->cwd = xmalloc(l + 2);
+		memcpy(child->cwd, str, l + 1);
+		if (!l || str[l - 1] != '/')
+			strcpy(child->cwd + l, "/");
+	}
+	child->fdlimit = event_int(ev, 7, 0);
+	str = list_param(ev, "cgroups", &n);
+	thread_set_cgroups(child, str, n);
+	if (parent) {
+		child->exepath = dupz(parent->exepath);
+		child->root = dupz(parent->root);
+		thread_set_list(&child->env, &child->env_len, parent->env, parent->env_len);
+		child->loginuid = parent->loginuid;
+		child->sid = parent->sid;
+		child->vpgid = parent->vpgid;
+		if (!(flags & CL_CLONE_THREAD)) {
+			fdtable_free(child->fds);
+			child->fds = fdtable_copy(thread_fds(s, parent));
+		}
+	} else {
+		child->exepath = dupz("");
+		child->root = dupz("");
+		child->env = dupz("");
+		child->loginuid = UINT32_MAX;
+	}
+	child->uid = (uint32_t)named_int(ev, "uid", parent ? parent->uid : 0);
+	child->gid = (uint32_t)named_int(ev, "gid", parent ? parent->gid : 0);
+	child->vtid = named_int(ev, "vtid", child_tid);
+	child->vpid = named_int(ev, "vpid", child->pid);
+	put_thread(s, child);
+	if (res == 0)
+		cx->thread = child;
+}
+
+static void parse_execve_exit(struct state *s, struct evctx *cx)
+{
+	const struct event *ev = cx->ev;
+	struct thread *t = cx->thread;
+	struct event en;
+	uint32_t n;
+	const char *str;
+	int comm = event_param_index(ev->type, "comm");
+
+	if (event_int(ev, 0, -1) < 0)
+		return;
+	str = event_str(ev, 1, "");
+	set_str(&t->exe, str, strlen(str));
+	str = list_param(ev, "args", &n);
+	thread_set_list(&t->args, &t->args_len, str, n);
+	t->pid = event_int(ev, 4, t->pid);
+	t->ptid = event_int(ev, 5, t->ptid);
+	t->fdlimit = event_int(ev, 7, t->fdlimit);
+	if (comm >= 0 && event_has(ev, (uint32_t)comm)) {
+		str = event_str(ev, (uint32_t)comm, "");
+	} else {
+		const char *slash;
+
+		str = event_str(ev, 1, "");
+		slash = strrchr(str, '/');
+		str = slash ? slash + 1 : str;
+	}
+	set_str(&t->comm, str, strlen(str));
+	if (event_param_index(ev->type, "cgroups") >= 0) {
+		str = list_param(ev, "cgroups", &n);
+		thread_set_cgroups(t, str, n);
+	}
+	if (event_param_index(ev->type, "env") >= 0) {
+		str = list_param(ev, "env", &n);
+		thread_set_list(&t->env, &t->env_len, str, n);
+	}
+	t->vpgid = named_int(ev, "pgid", t->vpgid);
+	t->loginuid = (uint32_t)named_int(ev, "loginuid", (int32_t)t->loginuid);
+	/* exepath comes from the enter's filename, resolved against cwd */
+	if ((enter_event(t, 292, &en) || enter_event(t, 288, &en)) && event_str(&en, 0, NULL)) {
+		state_concat_path(&s->tmp, thread_cwd(s, t), event_str(&en, 0, ""));
+		set_str(&t->exepath, s->tmp.data, s->tmp.len);
+	} else if (enter_event(t, 330, &en) && event_str(&en, 1, NULL)) {
+		state_concat_path(&s->tmp, base_dir(s, t, event_int(&en, 0, EVENT_AT_FDCWD)),
+				  event_str(&en, 1, ""));
+		set_str(&t->exepath, s->tmp.data, s->tmp.len);
+	}
+	t->flags |= CL_NAME_CHANGED;
+	t->fake = false;
+}
+
+static void parse_chdir_exit(struct state *s, struct evctx *cx)
+{
+	const struct event *ev = cx->ev;
+	struct thread *m = state_main_thread(s, cx->thread);
+	const char *path = event_str(ev, 1, NULL);
+	size_t l;
+
+	if (event_int(ev, 0, -1) < 0 || !path)
+		return;
+	state_concat_path(&s->tmp, m->cwd, path);
+	l = s->tmp.len;
+	if (!l || s->tmp.data[l - 1] != '/')
+		sbuf_putc(&s->tmp, '/');
+	set_str(&m->cwd, s->tmp.data, s->tmp.len);
+}
+
+static void parse_fchdir_exit(struct state *s, struct evctx *cx)
+{
+	struct thread *m = state_main_thread(s, cx->thread);
+	struct fdent *f = get_fd(s, cx->thread, cx->thread->last_fd);
+
+	if (event_int(cx->ev, 0, -1) < 0 || !f)
+		return;
+	sbuf_reset(&s->tmp);
+	sbuf_puts(&s->tmp, f->info.name);
+	if (!s->tmp.len || s->tmp.data[s->tmp.len - 1] != '/')
+		sbuf_putc(&s->tmp, '/');
+	set_str(&m->cwd, s->tmp.data, s->tmp.len);
+}
+
+static void parse_container(struct state *s, const struct event *ev)
+{
+	const char *js = event_str(ev, 0, NULL);
+	json_t *root, *c;
+	json_error_t jerr;
+	struct container k;
+
+	if (!js)
+		return;
+	root = json_loads(js, 0, &jerr);
+	if (!root)
+		return;
+	c = json_object_get(root, "container");
+	if (json_is_object(c) && json_is_string(json_object_get(c, "id"))) {
+		k.id = dupz(json_string_value(json_object_get(c, "id")));
+		k.name = dupz(json_string_value(json_object_get(c, "name")));
+		k.image = dupz(json_string_value(json_object_get(c, "image")));
+		k.type = dupz(json_is_integer(json_object_get(c, "type")) ? "docker" : "");
+		s->containers = xrealloc(s->containers, (s->ncontainers + 1) * sizeof(*s->containers));
+		s->containers[s->ncontainers++] = k;
+	}
+	json_decref(root);
+}
+
+static void parse_setid_exit(struct state *s, struct evctx *cx, bool gid)
+{
+	struct event en;
+	struct thread *t = cx->thread;
+
+	(void)s;
+	if (event_int(cx->ev, 0, -1) < 0 || !enter_event(t, cx->ev->type - 1, &en))
+		return;
+	if (gid)
+		t->gid = (uint32_t)event_uint(&en, 0, t->gid);
+	else
+		t->uid = (uint32_t)event_uint(&en, 0, t->uid);
+}
+
+static void parse_setresid_exit(struct state *s, struct evctx *cx, bool gid)
+{
+	struct event en;
+	struct thread *t = cx->thread;
+	uint32_t eid;
+
+	(void)s;
+	if (event_int(cx->ev, 0, -1) < 0 || !enter_event(t, cx->ev->type - 1, &en))
+		return;
+	eid = (uint32_t)event_uint(&en, 1, UINT32_MAX);
+	if (eid == UINT32_MAX)
+		return;
+	if (gid)
+		t->gid = eid;
+	else
+		t->uid = eid;
+}
+
+/* Enter events whose parameters an exit parser reads later. */
+static bool stores_enter(uint16_t type)
+{
+	switch (type) {
+	case 2: case 58: case 102: case 306: case 326: /* open, creat, openat(old), openat, openat2 */
+	case 18: /* socket */
+	case 292: case 288: case 330: /* execve, execveat */
+	case 198: case 200: case 192: case 194: /* setuid, setgid, setresuid, setresgid */
+	case 30: case 48: /* sendto, sendmsg */
+	case 150: /* fcntl */
+	case 22: /* connect */
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void remove_thread(struct state *s, int64_t tid)
+{
+	struct thread *t = i64map_del(&s->threads, tid);
+
+	thread_free(t);
+}
+
+void state_process(struct state *s, const struct event *ev, struct evctx *cx)
+{
+	const struct event_info *info = event_info_get(ev->type);
+	uint32_t eflags = info->flags;
+	struct thread *t;
+	uint16_t type = ev->type;
+
+	cx->ev = ev;
+	cx->num = ++s->num;
+	cx->fdinfo = NULL;
+	cx->fd = -1;
+	cx->errorcode = 0;
+	cx->shown = !(info->category & EC_INTERNAL) && !(ev->dump_flags & 1);
+
+	if (s->tid_to_remove >= 0) {
+		remove_thread(s, s->tid_to_remove);
+		s->tid_to_remove = -1;
+	}
+
+	if (type == 324 || type == 272) {
+		cx->thread = NULL;
+		parse_container(s, ev);
+		return;
+	}
+	if (eflags & EF_SKIPPARSERESET) {
+		cx->thread = type == 234 ? state_thread(s, ev->tid) : NULL;
+		if (type == 152)
+			cx->thread = state_thread(s, ev->tid);
+		return;
+	}
+	t = state_thread(s, ev->tid);
+	if (!t) {
+		bool no_query = is_clone_exit(type) || type == 152 || type == 186 || type == 16;
+
+		t = no_query ? NULL : fake_thread(s, ev->tid);
+	}
+	cx->thread = t;
+	if (!t) {
+		if (is_clone_exit(type))
+			parse_clone_exit(s, cx);
+		return;
+	}
+
+	if (!event_is_exit(type)) {
+		t->last_fd = -1;
+		t->last_type = type;
+		t->last_valid = false;
+		if ((eflags & EF_USES_FD) && event_has(ev, 0)) {
+			t->last_fd = event_int(ev, 0, -1);
+			cx->fdinfo = state_fd(s, t, t->last_fd);
+		}
+		if (stores_enter(type)) {
+			store_enter_any(t, ev);
+			t->last_valid = true;
+		}
+	} else {
+		bool match = type == t->last_type + 1 ||
+			     ((type == 293 || type == 289) && t->last_type == 330);
+
+		t->last_valid = t->last_valid && match;
+		if (info->nparams && event_has(ev, 0) &&
+		    (strcmp(info->params[0].name, "res") == 0 || strcmp(info->params[0].name, "fd") == 0)) {
+			int64_t res = event_int(ev, 0, 0);
+
+			if (res < 0)
+				cx->errorcode = -res;
+		}
+		if (eflags & EF_USES_FD) {
+			if (type == 333)
+				t->last_fd = event_int(ev, 1, -1);
+			cx->fdinfo = state_fd(s, t, t->last_fd);
+		}
+	}
+	cx->fd = (eflags & EF_USES_FD) ? t->last_fd : -1;
+
+	switch (type) {
+	case 3: case 59: case 103: case 307: case 327:
+		if (t->last_valid || ev->nvals > 1)
+			parse_open_exit(s, cx);
+		break;
+	case 19:
+		if (t->last_valid)
+			parse_socket_exit(s, cx);
+		break;
+	case 21:
+		parse_bind_exit(s, cx);
+		break;
+	case 23:
+		parse_connect_exit(s, cx);
+		break;
+	case 43:
+		parse_socketpair_exit(s, cx);
+		break;
+	case 27: case 57: case 247: case 249: /* accept, accept4, all versions */
+		parse_accept_exit(s, cx);
+		break;
+	case 31: case 49: {
+		struct event en;
+
+		if (enter_event(t, type - 1, &en))
+			parse_io_tuple(s, cx, &en, 2, true);
+		break;
+	}
+	case 35:
+		parse_io_tuple(s, cx, ev, 2, false);
+		break;
+	case 53:
+		parse_io_tuple(s, cx, ev, 3, false);
+		break;
+	case 5:
+		parse_close_exit(s, cx);
+		break;
+	case 125:
+		dup_fd(s, cx, t->last_fd, event_int(ev, 0, -1));
+		break;
+	case 151: {
+		struct event en;
+
+		if (enter_event(t, 150, &en)) {
+			uint64_t cmd = event_uint(&en, 1, 0);
+
+			if (cmd == PPM_FCNTL_F_DUPFD || cmd == PPM_FCNTL_F_DUPFD_CLOEXEC)
+				dup_fd(s, cx, t->last_fd, event_int(ev, 0, -1));
+		}
+		break;
+	}
+	case 61:
+		parse_pipe_exit(s, cx);
+		break;
+	case 63:
+		add_simple_fd(s, cx, event_int(ev, 0, -1), SCAP_FD_EVENT, "");
+		break;
+	case 127:
+		add_simple_fd(s, cx, event_int(ev, 0, -1), SCAP_FD_SIGNALFD, "");
+		break;
+	case 137:
+		add_simple_fd(s, cx, event_int(ev, 0, -1), SCAP_FD_TIMERFD, "");
+		break;
+	case 139:
+		add_simple_fd(s, cx, event_int(ev, 0, -1), SCAP_FD_INOTIFY, "");
+		break;
+	case 95:
+		parse_chdir_exit(s, cx);
+		break;
+	case 97:
+		parse_fchdir_exit(s, cx);
+		break;
+	case 199:
+		parse_setid_exit(s, cx, false);
+		break;
+	case 201:
+		parse_setid_exit(s, cx, true);
+		break;
+	case 193:
+		parse_setresid_exit(s, cx, false);
+		break;
+	case 195:
+		parse_setresid_exit(s, cx, true);
+		break;
+	case 186: case 16:
+		s->tid_to_remove = ev->tid;
+		break;
+	default:
+		if (is_clone_exit(type))
+			parse_clone_exit(s, cx);
+		else if (is_execve_exit(type))
+			parse_execve_exit(s, cx);
+		break;
+	}
+	if (event_is_exit(type))
+		t->last_valid = false;
+	if (cx->fd >= 0 && !cx->fdinfo)
+		cx->fdinfo = state_fd(s, cx->thread, cx->fd);
+}

@@ -1,0 +1,106 @@
+/*
+ * state: what a capture says about the host at each event, as sysdig keeps it:
+ * threads (from the process list, clone/fork/execve/procexit), per-process fd
+ * tables (from fd lists, open/socket/connect/accept/dup/pipe/close...), users
+ * and groups, and containers (from container events).
+ *
+ * state_process() applies one event, in file order, and tells the caller
+ * whether sysdig would show it (it hides internal events, exits that do not
+ * follow their enter, and fd exits whose fd it does not know).
+ */
+#ifndef SYSREC_STATE_H
+#define SYSREC_STATE_H
+
+#include "../common/common.h"
+#include "../event/event.h"
+#include "../scap/scap.h"
+
+/* An open file descriptor as sysdig describes it. */
+struct fdinfo {
+	int64_t fd;
+	uint8_t type;    /* SCAP_FD_* */
+	uint8_t l4proto; /* SCAP_L4_* */
+	uint32_t open_flags;
+	uint32_t dev;
+	uint64_t ino;
+	uint8_t sip[16], dip[16];
+	uint16_t sport, dport;
+	bool v6;
+	char *name;
+};
+
+struct fdtable;
+
+struct thread {
+	int64_t tid, pid, ptid, sid, vpgid, vtid, vpid;
+	char *comm, *exe, *exepath, *cwd, *root, *container_id;
+	char *args, *env, *cgroups; /* NUL-separated */
+	uint32_t args_len, env_len, cgroups_len;
+	uint32_t uid, gid, loginuid;
+	int64_t fdlimit;
+	uint32_t flags; /* PPM_CL_* */
+	bool fake;      /* created on sight of an unknown tid */
+	struct fdtable *fds;
+	/* per-event parsing state (sysdig's "last event") */
+	uint16_t last_type;
+	int64_t last_fd;
+	bool last_valid;
+	uint8_t *enter;       /* copy of the stored enter event */
+	uint32_t enter_len, enter_cap;
+	uint16_t enter_cpu;
+};
+
+struct container {
+	char *id, *name, *image, *type;
+};
+
+struct state;
+
+struct state *state_new(void);
+void state_free(struct state *s);
+
+/* Metadata records of the capture's start (SCAP_REC_* other than EVENT). */
+void state_add_record(struct state *s, const struct scap_record *rec);
+
+/*
+ * Per-event results of state_process(): the thread and fd the event concerns
+ * (NULL when none), and whether sysdig would show the event.
+ */
+struct evctx {
+	const struct event *ev;
+	struct thread *thread;
+	struct fdinfo *fdinfo;
+	int64_t fd;       /* the fd number the event uses, -1 when none */
+	int64_t errorcode;
+	bool shown;
+	uint64_t num;     /* 1-based event number */
+};
+
+void state_process(struct state *s, const struct event *ev, struct evctx *cx);
+
+struct thread *state_thread(struct state *s, int64_t tid);
+struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd);
+const char *state_user_name(struct state *s, uint32_t uid);
+const char *state_group_name(struct state *s, uint32_t gid);
+const struct container *state_container(struct state *s, const char *id);
+/* Thread's main thread (same pid), or the thread itself. */
+struct thread *state_main_thread(struct state *s, struct thread *t);
+
+/* fd type character as sysdig prints it ('f', '4', 'u', ...). */
+char state_fd_typechar(const struct fdinfo *f);
+/* "file", "ipv4", "unix", ... for fd.type. */
+const char *state_fd_typename(const struct fdinfo *f);
+
+
+/* Format an IPv4/IPv6 endpoint pair / server address as sysdig does. */
+void state_fmt_ipv4_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
+			  uint16_t dport);
+void state_fmt_ipv6_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
+			  uint16_t dport);
+void state_fmt_ipv4_addr(struct sbuf *b, const uint8_t *ip, uint16_t port);
+void state_fmt_ipv6_addr(struct sbuf *b, const uint8_t *ip, uint16_t port);
+
+/* Join dir and path as sysdig does (resolving "." and ".."); returns out. */
+const char *state_concat_path(struct sbuf *out, const char *dir, const char *path);
+
+#endif
