@@ -236,7 +236,8 @@ void event_format_param(const struct event *ev, uint32_t i, const struct event_r
 	uint32_t n = ev->vlen[i];
 
 	if (n == 0) {
-		sbuf_puts(val, "NULL");
+		if (pi->type != PT_BYTEBUF) /* sysdig prints an empty buffer as nothing */
+			sbuf_puts(val, "NULL");
 		return;
 	}
 	if (pi->type == PT_DYN && pi->info) {

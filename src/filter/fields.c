@@ -32,7 +32,7 @@ static bool res_fd(void *ctx, int64_t fd, struct sbuf *out)
 	if (f->type == SCAP_FD_IPV4_SOCK || f->type == SCAP_FD_IPV6_SOCK ||
 	    f->type == SCAP_FD_IPV4_SERVSOCK || f->type == SCAP_FD_IPV6_SERVSOCK) {
 		static const char l4[] = {[SCAP_L4_TCP] = 't', [SCAP_L4_UDP] = 'u', [SCAP_L4_ICMP] = 'i', [SCAP_L4_RAW] = 'r'};
-		uint8_t p = f->l4proto;
+		uint8_t p = state_fd_l4proto(f);
 
 		if (p < sizeof(l4) && l4[p])
 			sbuf_putc(out, l4[p]);

@@ -18,17 +18,11 @@
 #define PPM_FCNTL_F_DUPFD 1
 #define PPM_FCNTL_F_DUPFD_CLOEXEC 0x1a
 
-enum { ROLE_NONE = 0, ROLE_CLIENT = 1, ROLE_SERVER = 2 };
 
 struct fdtable {
-	struct i64map map; /* fd -> struct fdent */
+	struct i64map map; /* fd -> struct fdinfo */
 };
 
-/* fdinfo plus what only the parsers need. */
-struct fdent {
-	struct fdinfo info;
-	uint8_t role;
-};
 
 struct state {
 	struct i64map threads; /* tid -> struct thread */
@@ -51,10 +45,10 @@ static struct fdtable *fdtable_new(void)
 	return t;
 }
 
-static void fdent_free(struct fdent *f)
+static void fdinfo_free(struct fdinfo *f)
 {
 	if (f) {
-		free(f->info.name);
+		free(f->name);
 		free(f);
 	}
 }
@@ -65,7 +59,7 @@ static void fdtable_free(struct fdtable *t)
 		return;
 	for (size_t i = 0; i < t->map.cap; i++)
 		if (t->map.slots[i].val)
-			fdent_free(t->map.slots[i].val);
+			fdinfo_free(t->map.slots[i].val);
 	i64map_release(&t->map);
 	free(t);
 }
@@ -75,34 +69,34 @@ static struct fdtable *fdtable_copy(const struct fdtable *src)
 	struct fdtable *t = fdtable_new();
 
 	for (size_t i = 0; i < src->map.cap; i++) {
-		const struct fdent *f = src->map.slots[i].val;
-		struct fdent *c;
+		const struct fdinfo *f = src->map.slots[i].val;
+		struct fdinfo *c;
 
 		if (!f)
 			continue;
 		c = xmalloc(sizeof(*c));
 		*c = *f;
-		c->info.name = xstrndup(f->info.name, strlen(f->info.name));
+		c->name = xstrndup(f->name, strlen(f->name));
 		i64map_put(&t->map, src->map.slots[i].key, c);
 	}
 	return t;
 }
 
-static struct fdent *fd_add(struct fdtable *t, int64_t fd, const struct fdent *proto, const char *name)
+static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name)
 {
-	struct fdent *f = xmalloc(sizeof(*f));
+	struct fdinfo *f = xmalloc(sizeof(*f));
 
 	*f = *proto;
-	f->info.fd = fd;
-	f->info.name = xstrndup(name, strlen(name));
-	fdent_free(i64map_put(&t->map, fd, f));
+	f->fd = fd;
+	f->name = xstrndup(name, strlen(name));
+	fdinfo_free(i64map_put(&t->map, fd, f));
 	return f;
 }
 
-static void fd_set_name(struct fdent *f, const char *name, size_t len)
+static void fd_set_name(struct fdinfo *f, const char *name, size_t len)
 {
-	free(f->info.name);
-	f->info.name = xstrndup(name, len);
+	free(f->name);
+	f->name = xstrndup(name, len);
 }
 
 /* ---- threads ---- */
@@ -279,16 +273,14 @@ static const char *thread_cwd(struct state *s, struct thread *t)
 	return state_main_thread(s, t)->cwd;
 }
 
-static struct fdent *get_fd(struct state *s, struct thread *t, int64_t fd)
+static struct fdinfo *get_fd(struct state *s, struct thread *t, int64_t fd)
 {
 	return t ? i64map_get(&thread_fds(s, t)->map, fd) : NULL;
 }
 
 struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd)
 {
-	struct fdent *f = get_fd(s, t, fd);
-
-	return f ? &f->info : NULL;
+	return get_fd(s, t, fd);
 }
 
 const char *state_user_name(struct state *s, uint32_t uid)
@@ -310,6 +302,22 @@ const struct container *state_container(struct state *s, const char *id)
 }
 
 /* ---- names ---- */
+
+uint8_t state_fd_l4proto(const struct fdinfo *f)
+{
+	switch (f->type) {
+	case SCAP_FD_IPV4_SOCK:
+	case SCAP_FD_IPV6_SOCK:
+		if (f->l4proto == SCAP_L4_RAW)
+			return SCAP_L4_RAW;
+		return f->role == STATE_ROLE_NONE ? SCAP_L4_NA : f->l4proto;
+	case SCAP_FD_IPV4_SERVSOCK:
+	case SCAP_FD_IPV6_SERVSOCK:
+		return f->l4proto;
+	default:
+		return SCAP_L4_NA;
+	}
+}
 
 char state_fd_typechar(const struct fdinfo *f)
 {
@@ -472,23 +480,25 @@ static void add_procs(struct state *s, const struct scap_proc *p, size_t n)
 	}
 }
 
-static void fd_from_scap(struct fdent *f, const struct scap_fd *sf)
+static void fd_from_scap(struct fdinfo *f, const struct scap_fd *sf)
 {
 	memset(f, 0, sizeof(*f));
-	f->info.type = sf->type == SCAP_FD_FILE ? SCAP_FD_FILE_V2 : sf->type;
-	f->info.ino = sf->ino;
-	f->info.open_flags = sf->open_flags;
-	f->info.dev = sf->dev;
-	f->info.l4proto = sf->l4proto;
-	memcpy(f->info.sip, sf->sip, 16);
-	memcpy(f->info.dip, sf->dip, 16);
-	f->info.sport = sf->sport;
-	f->info.dport = sf->dport;
-	f->info.v6 = sf->type == SCAP_FD_IPV6_SOCK || sf->type == SCAP_FD_IPV6_SERVSOCK;
-	if (sf->type == SCAP_FD_IPV4_SOCK || sf->type == SCAP_FD_IPV6_SOCK)
-		f->role = ROLE_CLIENT;
+	f->type = sf->type == SCAP_FD_FILE ? SCAP_FD_FILE_V2 : sf->type;
+	f->ino = sf->ino;
+	f->open_flags = sf->open_flags;
+	f->dev = sf->dev;
+	f->l4proto = sf->l4proto;
+	memcpy(f->sip, sf->sip, 16);
+	memcpy(f->dip, sf->dip, 16);
+	f->sport = sf->sport;
+	f->dport = sf->dport;
+	f->v6 = sf->type == SCAP_FD_IPV6_SOCK || sf->type == SCAP_FD_IPV6_SERVSOCK;
+	if (sf->type == SCAP_FD_IPV4_SOCK || sf->type == SCAP_FD_IPV6_SOCK) {
+		f->role = STATE_ROLE_CLIENT;
+		f->connected = true;
+	}
 	if (sf->type == SCAP_FD_FILE)
-		f->info.type = SCAP_FD_FILE;
+		f->type = SCAP_FD_FILE;
 }
 
 static void add_fds(struct state *s, uint64_t tid, const struct scap_fd *fds, size_t n)
@@ -499,7 +509,7 @@ static void add_fds(struct state *s, uint64_t tid, const struct scap_fd *fds, si
 	if (!t)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		struct fdent f;
+		struct fdinfo f;
 		const struct scap_fd *sf = &fds[i];
 
 		fd_from_scap(&f, sf);
@@ -596,7 +606,7 @@ static const char *param_path(const struct event *ev, uint32_t i)
 /* Directory a *at() path is relative to: cwd for AT_FDCWD, else the dir fd's path. */
 static const char *base_dir(struct state *s, struct thread *t, int64_t dirfd)
 {
-	struct fdent *d;
+	struct fdinfo *d;
 
 	if (dirfd == EVENT_AT_FDCWD)
 		return thread_cwd(s, t);
@@ -604,7 +614,7 @@ static const char *base_dir(struct state *s, struct thread *t, int64_t dirfd)
 	if (!d)
 		return "";
 	sbuf_reset(&s->tmp2);
-	sbuf_puts(&s->tmp2, d->info.name);
+	sbuf_puts(&s->tmp2, d->name);
 	sbuf_putc(&s->tmp2, '/');
 	return sbuf_cstr(&s->tmp2);
 }
@@ -618,7 +628,7 @@ static void parse_open_exit(struct state *s, struct evctx *cx)
 	const char *name = NULL;
 	uint32_t flags = 0, dev = 0;
 	int64_t dirfd = EVENT_AT_FDCWD;
-	struct fdent f;
+	struct fdinfo f;
 	bool have_enter;
 
 	have_enter = enter_event(t, ev->type - 1, &en);
@@ -662,22 +672,22 @@ static void parse_open_exit(struct state *s, struct evctx *cx)
 	if (fd < 0 || !name)
 		return;
 	memset(&f, 0, sizeof(f));
-	f.info.type = (flags & PPM_O_DIRECTORY) ? SCAP_FD_DIRECTORY : SCAP_FD_FILE_V2;
-	f.info.open_flags = flags;
-	f.info.dev = dev;
+	f.type = (flags & PPM_O_DIRECTORY) ? SCAP_FD_DIRECTORY : SCAP_FD_FILE_V2;
+	f.open_flags = flags;
+	f.dev = dev;
 	state_concat_path(&s->tmp, base_dir(s, t, dirfd), name);
-	cx->fdinfo = &fd_add(thread_fds(s, t), fd, &f, sbuf_cstr(&s->tmp))->info;
+	cx->fdinfo = &*fd_add(thread_fds(s, t), fd, &f, sbuf_cstr(&s->tmp));
 }
 
 static void add_simple_fd(struct state *s, struct evctx *cx, int64_t fd, uint8_t type, const char *name)
 {
-	struct fdent f;
+	struct fdinfo f;
 
 	if (fd < 0)
 		return;
 	memset(&f, 0, sizeof(f));
-	f.info.type = type;
-	cx->fdinfo = &fd_add(thread_fds(s, cx->thread), fd, &f, name)->info;
+	f.type = type;
+	cx->fdinfo = fd_add(thread_fds(s, cx->thread), fd, &f, name);
 }
 
 static void parse_socket_exit(struct state *s, struct evctx *cx)
@@ -685,7 +695,7 @@ static void parse_socket_exit(struct state *s, struct evctx *cx)
 	struct event en;
 	int64_t fd = event_int(cx->ev, 0, -1);
 	uint32_t domain, type, proto;
-	struct fdent f;
+	struct fdinfo f;
 
 	if (fd < 0 || !enter_event(cx->thread, 18, &en))
 		return;
@@ -695,37 +705,37 @@ static void parse_socket_exit(struct state *s, struct evctx *cx)
 	memset(&f, 0, sizeof(f));
 	switch (domain) {
 	case 1:
-		f.info.type = SCAP_FD_UNIX_SOCK;
+		f.type = SCAP_FD_UNIX_SOCK;
 		break;
 	case 2:
 	case 10:
-		f.info.type = domain == 2 ? SCAP_FD_IPV4_SOCK : SCAP_FD_IPV6_SOCK;
-		f.info.v6 = domain == 10;
+		f.type = domain == 2 ? SCAP_FD_IPV4_SOCK : SCAP_FD_IPV6_SOCK;
+		f.v6 = domain == 10;
 		if (proto == 6)
-			f.info.l4proto = SCAP_L4_TCP;
+			f.l4proto = SCAP_L4_TCP;
 		else if (proto == 17)
-			f.info.l4proto = SCAP_L4_UDP;
+			f.l4proto = SCAP_L4_UDP;
 		else if (proto == 1)
-			f.info.l4proto = SCAP_L4_ICMP;
+			f.l4proto = SCAP_L4_ICMP;
 		else if (proto == 0 && (type & 0xff) == 1)
-			f.info.l4proto = SCAP_L4_TCP;
+			f.l4proto = SCAP_L4_TCP;
 		else if (proto == 0 && (type & 0xff) == 2)
-			f.info.l4proto = SCAP_L4_UDP;
+			f.l4proto = SCAP_L4_UDP;
 		if ((type & 0xff) == 3)
-			f.info.l4proto = SCAP_L4_RAW;
+			f.l4proto = SCAP_L4_RAW;
 		break;
 	case 16:
-		f.info.type = SCAP_FD_NETLINK;
+		f.type = SCAP_FD_NETLINK;
 		break;
 	default:
-		f.info.type = SCAP_FD_UNSUPPORTED;
+		f.type = SCAP_FD_UNSUPPORTED;
 		break;
 	}
-	cx->fdinfo = &fd_add(thread_fds(s, cx->thread), fd, &f, "")->info;
+	cx->fdinfo = fd_add(thread_fds(s, cx->thread), fd, &f, "");
 }
 
 /* Apply a SOCKTUPLE to a socket fd; returns true if it was understood. */
-static bool apply_tuple(struct state *s, struct fdent *f, const uint8_t *p, uint32_t n, uint8_t role)
+static bool apply_tuple(struct state *s, struct fdinfo *f, const uint8_t *p, uint32_t n, uint8_t role)
 {
 	struct sbuf *b = &s->tmp;
 
@@ -733,33 +743,33 @@ static bool apply_tuple(struct state *s, struct fdent *f, const uint8_t *p, uint
 		return false;
 	sbuf_reset(b);
 	if (p[0] == 2 && n == 13) {
-		f->info.type = SCAP_FD_IPV4_SOCK;
-		f->info.v6 = false;
-		memcpy(f->info.sip, p + 1, 4);
-		f->info.sport = load_u16(p + 5);
-		memcpy(f->info.dip, p + 7, 4);
-		f->info.dport = load_u16(p + 11);
-		state_fmt_ipv4_tuple(b, f->info.sip, f->info.sport, f->info.dip, f->info.dport);
+		f->type = SCAP_FD_IPV4_SOCK;
+		f->v6 = false;
+		memcpy(f->sip, p + 1, 4);
+		f->sport = load_u16(p + 5);
+		memcpy(f->dip, p + 7, 4);
+		f->dport = load_u16(p + 11);
+		state_fmt_ipv4_tuple(b, f->sip, f->sport, f->dip, f->dport);
 	} else if (p[0] == 10 && n == 37) {
 		if (ipv4_mapped(p + 1) && ipv4_mapped(p + 19)) {
-			f->info.type = SCAP_FD_IPV4_SOCK;
-			f->info.v6 = false;
-			memcpy(f->info.sip, p + 13, 4);
-			memcpy(f->info.dip, p + 31, 4);
-			f->info.sport = load_u16(p + 17);
-			f->info.dport = load_u16(p + 35);
-			state_fmt_ipv4_tuple(b, f->info.sip, f->info.sport, f->info.dip, f->info.dport);
+			f->type = SCAP_FD_IPV4_SOCK;
+			f->v6 = false;
+			memcpy(f->sip, p + 13, 4);
+			memcpy(f->dip, p + 31, 4);
+			f->sport = load_u16(p + 17);
+			f->dport = load_u16(p + 35);
+			state_fmt_ipv4_tuple(b, f->sip, f->sport, f->dip, f->dport);
 		} else {
-			f->info.type = SCAP_FD_IPV6_SOCK;
-			f->info.v6 = true;
-			memcpy(f->info.sip, p + 1, 16);
-			f->info.sport = load_u16(p + 17);
-			memcpy(f->info.dip, p + 19, 16);
-			f->info.dport = load_u16(p + 35);
-			state_fmt_ipv6_tuple(b, f->info.sip, f->info.sport, f->info.dip, f->info.dport);
+			f->type = SCAP_FD_IPV6_SOCK;
+			f->v6 = true;
+			memcpy(f->sip, p + 1, 16);
+			f->sport = load_u16(p + 17);
+			memcpy(f->dip, p + 19, 16);
+			f->dport = load_u16(p + 35);
+			state_fmt_ipv6_tuple(b, f->sip, f->sport, f->dip, f->dport);
 		}
 	} else if (p[0] == 1 && n >= 17) {
-		f->info.type = SCAP_FD_UNIX_SOCK;
+		f->type = SCAP_FD_UNIX_SOCK;
 		sbuf_put(b, p + 17, strnlen((const char *)p + 17, n - 17));
 	} else {
 		return false;
@@ -774,34 +784,35 @@ static void parse_connect_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
 	int64_t res = event_int(ev, 0, 0);
-	struct fdent *f = get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = get_fd(s, cx->thread, cx->thread->last_fd);
 
-	if (!f || (res < 0 && res != -115) || !event_has(ev, 1))
+	if (!f || (res < 0 && res != -115) || !event_has(ev, 1) || f->connected)
 		return;
-	apply_tuple(s, f, ev->val[1], ev->vlen[1], ROLE_CLIENT);
+	if (apply_tuple(s, f, ev->val[1], ev->vlen[1], STATE_ROLE_CLIENT))
+		f->connected = true;
 }
 
 static void parse_accept_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
 	int64_t fd = event_int(ev, 0, -1);
-	struct fdent f, *nf;
+	struct fdinfo f, *nf;
 
 	if (fd < 0 || !event_has(ev, 1))
 		return;
 	memset(&f, 0, sizeof(f));
-	f.info.l4proto = SCAP_L4_TCP;
+	f.l4proto = SCAP_L4_TCP;
 	nf = fd_add(thread_fds(s, cx->thread), fd, &f, "");
-	if (!apply_tuple(s, nf, ev->val[1], ev->vlen[1], ROLE_SERVER))
-		nf->info.type = SCAP_FD_UNSUPPORTED;
-	nf->role = ROLE_SERVER;
-	cx->fdinfo = &nf->info;
+	if (!apply_tuple(s, nf, ev->val[1], ev->vlen[1], STATE_ROLE_SERVER))
+		nf->type = SCAP_FD_UNSUPPORTED;
+	nf->role = STATE_ROLE_SERVER;
+	cx->fdinfo = nf;
 }
 
 static void parse_bind_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
-	struct fdent *f = get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = get_fd(s, cx->thread, cx->thread->last_fd);
 	const uint8_t *p;
 	struct sbuf *b = &s->tmp;
 
@@ -814,18 +825,18 @@ static void parse_bind_exit(struct state *s, struct evctx *cx)
 
 		state_fmt_ipv4_addr(b, p + 1, port);
 		if (port > 0) {
-			f->info.type = SCAP_FD_IPV4_SERVSOCK;
-			memcpy(f->info.sip, p + 1, 4);
-			f->info.sport = port;
+			f->type = SCAP_FD_IPV4_SERVSOCK;
+			memcpy(f->sip, p + 1, 4);
+			f->sport = port;
 		}
 	} else if (p[0] == 10 && ev->vlen[1] == 19) {
 		uint16_t port = load_u16(p + 17);
 
 		state_fmt_ipv6_addr(b, p + 1, port);
 		if (port > 0) {
-			f->info.type = SCAP_FD_IPV6_SERVSOCK;
-			memcpy(f->info.sip, p + 1, 16);
-			f->info.sport = port;
+			f->type = SCAP_FD_IPV6_SERVSOCK;
+			memcpy(f->sip, p + 1, 16);
+			f->sport = port;
 		}
 	} else if (p[0] == 1) {
 		sbuf_put(b, p + 1, strnlen((const char *)p + 1, ev->vlen[1] - 1));
@@ -839,44 +850,53 @@ static void parse_bind_exit(struct state *s, struct evctx *cx)
 static void parse_io_tuple(struct state *s, struct evctx *cx, const struct event *ev, uint32_t i,
 			   bool outbound)
 {
-	struct fdent *f = get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = get_fd(s, cx->thread, cx->thread->last_fd);
 
-	(void)outbound;
 	if (!f || !event_has(ev, i) || ev->vlen[i] == 0)
 		return;
-	if (f->info.type != SCAP_FD_IPV4_SOCK && f->info.type != SCAP_FD_IPV6_SOCK)
+	if (f->type != SCAP_FD_IPV4_SOCK && f->type != SCAP_FD_IPV6_SOCK)
 		return;
-	if (f->role != ROLE_NONE)
+	if (f->role != STATE_ROLE_NONE)
 		return;
-	apply_tuple(s, f, ev->val[i], ev->vlen[i], ROLE_NONE);
+	if (ev->vlen[i] == 37 && ev->val[i][0] == 10) {
+		static const uint8_t zero[16];
+		uint8_t t[37];
+
+		memcpy(t, ev->val[i], 37);
+		if (outbound && !memcmp(t + 1, zero, 16))
+			memcpy(t + 1, t + 19, 16);
+		apply_tuple(s, f, t, 37, outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
+		return;
+	}
+	apply_tuple(s, f, ev->val[i], ev->vlen[i], outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
 }
 
 static void parse_close_exit(struct state *s, struct evctx *cx)
 {
 	if (event_int(cx->ev, 0, -1) < 0)
 		return;
-	fdent_free(i64map_del(&thread_fds(s, cx->thread)->map, cx->thread->last_fd));
+	fdinfo_free(i64map_del(&thread_fds(s, cx->thread)->map, cx->thread->last_fd));
 }
 
 static void dup_fd(struct state *s, struct evctx *cx, int64_t from, int64_t to)
 {
-	struct fdent *f = get_fd(s, cx->thread, from);
+	struct fdinfo *f = get_fd(s, cx->thread, from);
 
 	if (!f || to < 0 || from == to)
 		return;
-	cx->fdinfo = &fd_add(thread_fds(s, cx->thread), to, f, f->info.name)->info;
+	cx->fdinfo = fd_add(thread_fds(s, cx->thread), to, f, f->name);
 }
 
 static void parse_pipe_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
-	struct fdent f;
+	struct fdinfo f;
 
 	if (event_int(ev, 0, -1) < 0)
 		return;
 	memset(&f, 0, sizeof(f));
-	f.info.type = SCAP_FD_FIFO;
-	f.info.ino = event_uint(ev, 3, 0);
+	f.type = SCAP_FD_FIFO;
+	f.ino = event_uint(ev, 3, 0);
 	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "");
 	fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "");
 }
@@ -884,12 +904,12 @@ static void parse_pipe_exit(struct state *s, struct evctx *cx)
 static void parse_socketpair_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
-	struct fdent f;
+	struct fdinfo f;
 
 	if (event_int(ev, 0, -1) < 0)
 		return;
 	memset(&f, 0, sizeof(f));
-	f.info.type = SCAP_FD_UNIX_SOCK;
+	f.type = SCAP_FD_UNIX_SOCK;
 	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "");
 	fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "");
 }
@@ -1084,12 +1104,12 @@ static void parse_chdir_exit(struct state *s, struct evctx *cx)
 static void parse_fchdir_exit(struct state *s, struct evctx *cx)
 {
 	struct thread *m = state_main_thread(s, cx->thread);
-	struct fdent *f = get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = get_fd(s, cx->thread, cx->thread->last_fd);
 
 	if (event_int(cx->ev, 0, -1) < 0 || !f)
 		return;
 	sbuf_reset(&s->tmp);
-	sbuf_puts(&s->tmp, f->info.name);
+	sbuf_puts(&s->tmp, f->name);
 	if (!s->tmp.len || s->tmp.data[s->tmp.len - 1] != '/')
 		sbuf_putc(&s->tmp, '/');
 	set_str(&m->cwd, s->tmp.data, s->tmp.len);
@@ -1187,7 +1207,8 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->fdinfo = NULL;
 	cx->fd = -1;
 	cx->errorcode = 0;
-	cx->shown = !(info->category & EC_INTERNAL) && !(ev->dump_flags & 1);
+	/* sysdig hides internal events, container metadata and state-only events */
+	cx->shown = !(info->category & EC_INTERNAL) && !(ev->dump_flags & 1) && strcmp(info->name, "container") != 0;
 
 	if (s->tid_to_remove >= 0) {
 		remove_thread(s, s->tid_to_remove);

@@ -26,8 +26,15 @@ struct fdinfo {
 	uint8_t sip[16], dip[16];
 	uint16_t sport, dport;
 	bool v6;
+	uint8_t role;    /* STATE_ROLE_*: who opened the connection */
+	bool connected;  /* connect() succeeded on it */
 	char *name;
 };
+
+enum { STATE_ROLE_NONE = 0, STATE_ROLE_CLIENT = 1, STATE_ROLE_SERVER = 2 };
+
+/* The l4 protocol sysdig shows for a socket fd: unknown until it has a role. */
+uint8_t state_fd_l4proto(const struct fdinfo *f);
 
 struct fdtable;
 
