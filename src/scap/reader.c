@@ -37,20 +37,26 @@ struct scap_reader {
 
 struct scap_reader *scap_reader_open(const char *path, struct err *e)
 {
-	struct scap_reader *r;
-	uint8_t magic[2];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
 		err_set(e, -errno, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
+	return scap_reader_open_fd(fd, e);
+}
+
+struct scap_reader *scap_reader_open_fd(int fd, struct err *e)
+{
+	struct scap_reader *r;
+	uint8_t magic[2];
+
 	r = xcalloc(1, sizeof(*r));
 	r->fd = fd;
 	if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
 		r->gz = gzdopen(fd, "rb");
 		if (!r->gz) {
-			err_set(e, -EIO, "cannot open %s as gzip", path);
+			err_set(e, -EIO, "cannot open the file as gzip");
 			close(fd);
 			free(r);
 			return NULL;

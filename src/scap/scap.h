@@ -148,6 +148,8 @@ struct scap_reader;
 
 /* Open a capture; NULL with a message in e when it cannot be opened. */
 struct scap_reader *scap_reader_open(const char *path, struct err *e);
+/* Read a capture from an open, seekable fd (a file or memfd); takes ownership of fd. */
+struct scap_reader *scap_reader_open_fd(int fd, struct err *e);
 /*
  * The next record: its kind (> 0), SCAP_REC_EOF at a clean end, or a negative
  * errno with e->msg naming the defect and the byte offset (uncompressed).
