@@ -168,9 +168,13 @@ static bool x_evt_num(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
+/* Times are text, except in JSON where sysdig gives ns since the epoch. */
 static bool x_evt_time(const struct fctx *f, struct sbuf *o)
 {
-	put_time(o, f->cx->ev->ts, f->tc);
+	if (f->json)
+		sbuf_u64(o, f->cx->ev->ts);
+	else
+		put_time(o, f->cx->ev->ts, f->tc);
 	return true;
 }
 
@@ -194,7 +198,7 @@ static bool x_evt_rawtime(const struct fctx *f, struct sbuf *o)
 
 static bool x_evt_outputtime(const struct fctx *f, struct sbuf *o)
 {
-	return f->json ? x_evt_rawtime(f, o) : x_evt_time(f, o);
+	return x_evt_time(f, o);
 }
 
 static bool x_evt_cpu(const struct fctx *f, struct sbuf *o)
@@ -410,14 +414,65 @@ static bool x_thread_tid(const struct fctx *f, struct sbuf *o)
 
 static bool x_fd_num(const struct fctx *f, struct sbuf *o)
 {
-	sbuf_i64(o, f->cx->fdinfo ? f->cx->fdinfo->fd : -1);
+	if (!f->cx->has_fd || !thr(f))
+		return false;
+	sbuf_i64(o, f->cx->fd);
+	return true;
+}
+
+/* Append parameter i as rendered, its resolved form when there is one. */
+static void put_param_resolved(const struct fctx *f, uint32_t i, struct sbuf *o)
+{
+	static __thread struct sbuf val, res;
+	struct event_resolver r;
+
+	filter_resolver(f->st, f->cx, &r);
+	val.len = res.len = 0;
+	event_format_param(f->cx->ev, i, &r, &val, &res);
+	if (res.len)
+		sbuf_put(o, res.data, res.len);
+	else
+		sbuf_put(o, val.data, val.len);
+}
+
+/*
+ * Without an fd (a failed open or connect), sysdig names the fd from the
+ * event itself: the path or the tuple it was about.
+ */
+static bool fd_name_from_event(const struct fctx *f, struct sbuf *o)
+{
+	const struct event *ev = f->cx->ev;
+	int i;
+
+	if (!event_is_exit(ev->type))
+		return false;
+	switch (ev->type) {
+	case 3: case 59: /* open, creat */
+		i = 1;
+		break;
+	case 307: case 327: /* openat, openat2 */
+		i = 2;
+		break;
+	case 23: /* connect */
+		i = 1;
+		break;
+	default:
+		return true; /* present but empty */
+	}
+	if (!event_has(ev, (uint32_t)i) || (uint32_t)i >= event_shown_params(ev))
+		return true;
+	put_param_resolved(f, (uint32_t)i, o);
 	return true;
 }
 
 static bool x_fd_name(const struct fctx *f, struct sbuf *o)
 {
-	if (!f->cx->fdinfo)
+	const struct event *ev = f->cx->ev;
+
+	if (!f->cx->has_fd || !thr(f))
 		return false;
+	if (!f->cx->fdinfo || (ev->type == 23 && event_int(ev, 0, 0) < 0))
+		return fd_name_from_event(f, o);
 	sbuf_puts(o, f->cx->fdinfo->name);
 	return true;
 }
@@ -507,7 +562,7 @@ struct field {
 /* The field table: every lookup (parsing, listing) is derived from it. */
 static const struct field fields[] = {
 	{"evt.num", FT_NUM, x_evt_num, "event number"},
-	{"evt.time", FT_STR, x_evt_time, "event time, local, with nanoseconds"},
+	{"evt.time", FT_NUM, x_evt_time, "event time, local, with nanoseconds"},
 	{"evt.datetime", FT_STR, x_evt_datetime, "event date and time"},
 	{"evt.outputtime", FT_NUM, x_evt_outputtime, "event time as printed by default"},
 	{"evt.rawtime", FT_NUM, x_evt_rawtime, "event time in ns since the epoch"},
@@ -680,7 +735,7 @@ static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *o
 {
 	struct fctx f = {o->st, cx, &o->tc, NULL, true};
 	const struct piece *sorted[64];
-	size_t n = 0;
+	size_t n = 0, start = out->len;
 
 	for (size_t i = 0; i < o->n && n < ARRAY_SIZE(sorted); i++) {
 		bool dup = false;
@@ -701,8 +756,10 @@ static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *o
 		f.arg = p->arg;
 		o->val.len = 0;
 		ok = p->field->fn(&f, &o->val);
-		if (!ok && !o->all)
+		if (!ok && !o->all) {
+			out->len = start;
 			return false;
+		}
 		if (i)
 			sbuf_putc(out, ',');
 		put_json_string(out, p->text, strlen(p->text));

@@ -31,6 +31,7 @@ struct state {
 	struct container *containers;
 	size_t ncontainers;
 	int64_t tid_to_remove;
+	struct fdinfo *closed_fd; /* detached by a close exit, freed at the next event */
 	uint64_t num;
 	struct sbuf tmp, tmp2;
 };
@@ -216,6 +217,7 @@ void state_free(struct state *s)
 		free(s->containers[i].type);
 	}
 	free(s->containers);
+	fdinfo_free(s->closed_fd);
 	sbuf_release(&s->tmp);
 	sbuf_release(&s->tmp2);
 	free(s);
@@ -236,6 +238,7 @@ static struct thread *fake_thread(struct state *s, int64_t tid)
 {
 	struct thread *t = thread_alloc(tid);
 
+	t->pid = tid;
 	t->comm = dupz("<NA>");
 	t->exe = dupz("<NA>");
 	t->exepath = dupz("");
@@ -676,7 +679,8 @@ static void parse_open_exit(struct state *s, struct evctx *cx)
 	f.open_flags = flags;
 	f.dev = dev;
 	state_concat_path(&s->tmp, base_dir(s, t, dirfd), name);
-	cx->fdinfo = &*fd_add(thread_fds(s, t), fd, &f, sbuf_cstr(&s->tmp));
+	cx->fdinfo = fd_add(thread_fds(s, t), fd, &f, sbuf_cstr(&s->tmp));
+	t->last_fd = fd;
 }
 
 static void add_simple_fd(struct state *s, struct evctx *cx, int64_t fd, uint8_t type, const char *name)
@@ -688,6 +692,7 @@ static void add_simple_fd(struct state *s, struct evctx *cx, int64_t fd, uint8_t
 	memset(&f, 0, sizeof(f));
 	f.type = type;
 	cx->fdinfo = fd_add(thread_fds(s, cx->thread), fd, &f, name);
+	cx->thread->last_fd = fd;
 }
 
 static void parse_socket_exit(struct state *s, struct evctx *cx)
@@ -732,6 +737,7 @@ static void parse_socket_exit(struct state *s, struct evctx *cx)
 		break;
 	}
 	cx->fdinfo = fd_add(thread_fds(s, cx->thread), fd, &f, "");
+	cx->thread->last_fd = fd;
 }
 
 /* Apply a SOCKTUPLE to a socket fd; returns true if it was understood. */
@@ -807,6 +813,7 @@ static void parse_accept_exit(struct state *s, struct evctx *cx)
 		nf->type = SCAP_FD_UNSUPPORTED;
 	nf->role = STATE_ROLE_SERVER;
 	cx->fdinfo = nf;
+	cx->thread->last_fd = fd;
 }
 
 static void parse_bind_exit(struct state *s, struct evctx *cx)
@@ -871,11 +878,13 @@ static void parse_io_tuple(struct state *s, struct evctx *cx, const struct event
 	apply_tuple(s, f, ev->val[i], ev->vlen[i], outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
 }
 
+/* The fd leaves the table now but stays readable until the next event, as the
+ * closing event itself still describes it (fd.name of "< close"). */
 static void parse_close_exit(struct state *s, struct evctx *cx)
 {
 	if (event_int(cx->ev, 0, -1) < 0)
 		return;
-	fdinfo_free(i64map_del(&thread_fds(s, cx->thread)->map, cx->thread->last_fd));
+	s->closed_fd = i64map_del(&thread_fds(s, cx->thread)->map, cx->thread->last_fd);
 }
 
 static void dup_fd(struct state *s, struct evctx *cx, int64_t from, int64_t to)
@@ -898,7 +907,8 @@ static void parse_pipe_exit(struct state *s, struct evctx *cx)
 	f.type = SCAP_FD_FIFO;
 	f.ino = event_uint(ev, 3, 0);
 	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "");
-	fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "");
+	cx->fdinfo = fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "");
+	cx->thread->last_fd = event_int(ev, 2, -1);
 }
 
 static void parse_socketpair_exit(struct state *s, struct evctx *cx)
@@ -911,7 +921,8 @@ static void parse_socketpair_exit(struct state *s, struct evctx *cx)
 	memset(&f, 0, sizeof(f));
 	f.type = SCAP_FD_UNIX_SOCK;
 	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "");
-	fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "");
+	cx->fdinfo = fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "");
+	cx->thread->last_fd = event_int(ev, 2, -1);
 }
 
 /* True for the exit of clone, fork, vfork or clone3, in any version. */
@@ -1206,10 +1217,13 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->num = ++s->num;
 	cx->fdinfo = NULL;
 	cx->fd = -1;
+	cx->has_fd = (eflags & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD)) != 0;
 	cx->errorcode = 0;
 	/* sysdig hides internal events, container metadata and state-only events */
 	cx->shown = !(info->category & EC_INTERNAL) && !(ev->dump_flags & 1) && strcmp(info->name, "container") != 0;
 
+	fdinfo_free(s->closed_fd);
+	s->closed_fd = NULL;
 	if (s->tid_to_remove >= 0) {
 		remove_thread(s, s->tid_to_remove);
 		s->tid_to_remove = -1;
@@ -1222,8 +1236,6 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	}
 	if (eflags & EF_SKIPPARSERESET) {
 		cx->thread = type == 234 ? state_thread(s, ev->tid) : NULL;
-		if (type == 152)
-			cx->thread = state_thread(s, ev->tid);
 		return;
 	}
 	t = state_thread(s, ev->tid);
@@ -1238,6 +1250,8 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 			parse_clone_exit(s, cx);
 		return;
 	}
+	if (type == 152)
+		return; /* a context switch leaves the thread's syscall state alone */
 
 	if (!event_is_exit(type)) {
 		t->last_fd = -1;
@@ -1269,7 +1283,6 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 			cx->fdinfo = state_fd(s, t, t->last_fd);
 		}
 	}
-	cx->fd = (eflags & EF_USES_FD) ? t->last_fd : -1;
 
 	switch (type) {
 	case 3: case 59: case 103: case 307: case 327:
@@ -1367,6 +1380,10 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	}
 	if (event_is_exit(type))
 		t->last_valid = false;
-	if (cx->fd >= 0 && !cx->fdinfo)
-		cx->fdinfo = state_fd(s, cx->thread, cx->fd);
+	/* fd fields exist for events that create, use or destroy an fd */
+	if (eflags & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD)) {
+		cx->fd = t->last_fd;
+		if (!cx->fdinfo && cx->fd != -1)
+			cx->fdinfo = state_fd(s, t, cx->fd);
+	}
 }

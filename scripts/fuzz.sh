@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# fuzz.sh FUZZ_BIN [SECONDS]: run the .scap reader fuzzer (tests/fuzz/fuzz_reader.c)
+# for SECONDS (default 60) and print a short summary.
+#
+# The corpus lives in build/fuzz/corpus; when it is empty it is seeded from the
+# real captures in ${SYSREC_TESTDATA:-../shared/testdata}/scap (copied, and also
+# decompressed, into build/ - never into the repository) and from a demo capture
+# (build/sysrec demo). libFuzzer's log goes to build/fuzz/fuzz.log; crash inputs
+# are kept as build/fuzz/crash-*, leak-*, timeout-*, oom-*.
+# Exits 0 on a clean run, 1 when the fuzzer found a problem, 2 on usage errors.
+set -uo pipefail
+
+bin=${1:-}
+secs=${2:-60}
+if [ -z "$bin" ] || [ ! -x "$bin" ]; then
+	echo "usage: scripts/fuzz.sh FUZZ_BIN [SECONDS]   (build it with: make build/fuzz/fuzz_reader)" >&2
+	exit 2
+fi
+case $secs in
+'' | *[!0-9]*)
+	echo "fuzz.sh: SECONDS must be a whole number, got '$secs'" >&2
+	exit 2
+	;;
+esac
+
+dir=build/fuzz
+corpus=$dir/corpus
+seeds=$dir/seeds
+log=$dir/fuzz.log
+tmp=$dir/tmp
+mkdir -p "$corpus" "$seeds" "$tmp"
+
+# ---- seeds (only for an empty corpus) ----
+if [ -z "$(ls -A "$corpus")" ]; then
+	testdata=${SYSREC_TESTDATA:-../shared/testdata}
+	n=0
+	if [ -d "$testdata/scap" ]; then
+		for f in "$testdata"/scap/*.scap; do
+			[ -f "$f" ] || continue
+			base=$(basename "$f" .scap)
+			cp "$f" "$seeds/$base.scap"
+			# mutating gzip bytes mostly breaks the checksum: keep a raw copy too
+			if gzip -t "$f" 2>/dev/null; then
+				gzip -dc "$f" >"$seeds/$base.raw.scap"
+			fi
+			n=$((n + 1))
+		done
+		echo "fuzz.sh: seeded from $n captures in $testdata/scap"
+	else
+		echo "fuzz.sh: $testdata/scap not found (set SYSREC_TESTDATA); not seeding from real captures"
+	fi
+	if [ -x build/sysrec ]; then
+		if build/sysrec demo -w "$seeds/demo.scap" >/dev/null 2>&1; then
+			echo "fuzz.sh: seeded from a demo capture (build/sysrec demo)"
+		else
+			echo "fuzz.sh: build/sysrec demo failed; no demo seed"
+		fi
+	else
+		echo "fuzz.sh: build/sysrec not built; no demo seed (make all adds one)"
+	fi
+	cp "$seeds"/* "$corpus"/ 2>/dev/null || true
+	if [ -z "$(ls -A "$corpus")" ]; then
+		# libFuzzer can start from nothing, just slowly: give it a bare section header
+		printf '\x0a\x0d\x0d\x0a\x1c\x00\x00\x00\x4d\x3c\x2b\x1a\x01\x00\x02\x00\xff\xff\xff\xff\xff\xff\xff\xff\x1c\x00\x00\x00' \
+			>"$corpus/shb.scap"
+		echo "fuzz.sh: no seeds available; starting from a bare section header"
+	fi
+fi
+
+# ---- dictionary: block types and magic numbers (little-endian) ----
+dict=$dir/scap.dict
+cat >"$dict" <<'EOF'
+shb="\x0a\x0d\x0d\x0a"
+shb_magic="\x4d\x3c\x2b\x1a"
+mi="\x01\x02\x00\x00"
+pl_v9="\x15\x02\x00\x00"
+pl_v1="\x02\x02\x00\x00"
+fdl="\x03\x02\x00\x00"
+fdl_v2="\x18\x02\x00\x00"
+il="\x05\x02\x00\x00"
+il_v2="\x19\x02\x00\x00"
+ul="\x06\x02\x00\x00"
+ul_v2="\x20\x02\x00\x00"
+ev="\x04\x02\x00\x00"
+evf="\x08\x02\x00\x00"
+ev_v2="\x16\x02\x00\x00"
+evf_v2="\x17\x02\x00\x00"
+ev_v2_large="\x21\x02\x00\x00"
+evf_v2_large="\x22\x02\x00\x00"
+gzip="\x1f\x8b"
+at_fdcwd="\x9c\xff\xff\xff\xff\xff\xff\xff"
+EOF
+
+# ---- run ----
+before=$(ls "$dir" | grep -cE '^(crash|leak|timeout|oom|slow-unit)-' || true)
+echo "fuzz.sh: fuzzing $bin for ${secs}s (corpus $corpus, $(ls "$corpus" | wc -l) inputs; log $log)"
+start=$(date +%s)
+# UBSan reports are fatal (halt_on_error) so libFuzzer keeps the input.
+TMPDIR=$tmp \
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1} \
+	"$bin" "$corpus" \
+	-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -dict="$dict" \
+	-artifact_prefix="$dir/" -print_final_stats=1 >"$log" 2>&1
+status=$?
+end=$(date +%s)
+after=$(ls "$dir" | grep -cE '^(crash|leak|timeout|oom|slow-unit)-' || true)
+
+# ---- summary ----
+last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9A-Za-z]*\).*/\1/p' <<<"$last")
+echo "fuzz.sh: ran $((end - start))s: ${runs:-?} runs (${speed:-?} exec/s), coverage ${cov:-?} edges," \
+	"${ft:-?} features, corpus ${corp:-?}"
+if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
+	echo "fuzz.sh: FAILED (exit $status): the fuzzer found a problem; report:" >&2
+	grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written|fuzz_reader:)' "$log" |
+		head -n 20 >&2
+	ls -t "$dir" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' | head -n 5 |
+		sed "s|^|fuzz.sh: reproduce with: $bin $dir/|" >&2
+	echo "fuzz.sh: full log: $log" >&2
+	exit 1
+fi
+echo "fuzz.sh: no crash, leak or hang"
