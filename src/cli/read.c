@@ -49,8 +49,8 @@ static int list_events(void)
 	for (int i = 0; i < EVENT_MAX; i++) {
 		const struct event_info *e = &event_table[i];
 
-		if (e->flags & (EF_UNUSED | EF_OLD_VERSION))
-			continue;
+		if ((e->flags & (EF_UNUSED | EF_OLD_VERSION)) || (e->category & EC_INTERNAL))
+			continue; /* what sysdig -L lists */
 		sbuf_printf(&b, "%c %s(", event_is_exit((uint32_t)i) ? '<' : '>', e->name);
 		for (uint32_t j = 0; j < e->nparams; j++)
 			sbuf_printf(&b, "%s%s %s", j ? ", " : "", event_ptype_name(e->params[j].type),

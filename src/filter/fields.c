@@ -644,7 +644,7 @@ static void add_piece(struct output *o, const struct field *f, const char *text,
 static bool field_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-	       c == '_' || c == '[' || c == ']';
+	       c == '_';
 }
 
 struct output *output_new(struct state *st, const char *format, bool json, struct err *e)

@@ -156,6 +156,14 @@ static ssize_t fill(struct scap_reader *r, size_t need, struct err *e)
 					       strerror(errno));
 			}
 		}
+		if (n == 0 && r->gz) {
+			int zerr;
+			const char *msg = gzerror(r->gz, &zerr);
+
+			if (zerr != Z_OK)
+				return err_set(e, -EIO, "gzip stream ends early at offset %llu: %s",
+					       (unsigned long long)(r->off + r->end - r->start), msg);
+		}
 		if (n == 0)
 			r->eof = true;
 		r->end += (size_t)n;

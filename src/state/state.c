@@ -541,8 +541,21 @@ static void add_fds(struct state *s, uint64_t tid, const struct scap_fd *fds, si
 	}
 }
 
+static void remove_thread(struct state *s, int64_t tid)
+{
+	struct thread *t = i64map_del(&s->threads, tid);
+
+	thread_free(t);
+}
+
 void state_add_record(struct state *s, const struct scap_record *rec)
 {
+	/* a thread that exited before this metadata goes now, not after the
+	 * next section's process list has described it again */
+	if (s->tid_to_remove >= 0) {
+		remove_thread(s, s->tid_to_remove);
+		s->tid_to_remove = -1;
+	}
 	switch (rec->kind) {
 	case SCAP_REC_PROCS:
 		add_procs(s, rec->procs, rec->nprocs);
@@ -1199,12 +1212,6 @@ static bool stores_enter(uint16_t type)
 	}
 }
 
-static void remove_thread(struct state *s, int64_t tid)
-{
-	struct thread *t = i64map_del(&s->threads, tid);
-
-	thread_free(t);
-}
 
 void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 {

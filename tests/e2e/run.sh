@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# e2e: run tests/e2e/cases.txt against a sysrec binary and real sysdig.
+# usage: tests/e2e/run.sh BUILD_DIR   (prints one line per case, then "N passed, N failed, N skipped")
+set -uo pipefail
+
+build=${1:-build}
+bin=$build/sysrec
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+td=${SYSREC_TESTDATA:-$root/../shared/testdata}
+export TZ=UTC
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0 skip=0
+
+ok() { pass=$((pass + 1)); printf '  ok    %s\n' "$1"; }
+bad() { fail=$((fail + 1)); printf '  FAIL  %s: %s\n' "$1" "$2"; }
+skipped() { skip=$((skip + 1)); printf '  skip  %s: %s\n' "$1" "$2"; }
+have_sysdig() { command -v sysdig >/dev/null 2>&1; }
+
+# Compare two files; on a difference show the first lines of the diff.
+same() { # name a b
+	if cmp -s "$2" "$3"; then ok "$1"; else
+		bad "$1" "output differs ($(diff "$2" "$3" | grep -c '^[<>]') lines)"
+		diff "$2" "$3" | head -6 | cut -c1-200 | sed 's/^/        /'
+	fi
+}
+
+case_golden() { # name capture expected
+	[ -f "$td/$2" ] || { skipped "$1" "no $td/$2"; return; }
+	"$bin" read -r "$td/$2" >"$work/out" 2>"$work/err" || { bad "$1" "exit $?: $(head -1 "$work/err")"; return; }
+	same "$1" "$work/out" "$td/$3"
+}
+
+case_sysdig() { # name capture args...
+	local name=$1 cap=$2
+	shift 2
+	[ -f "$td/$cap" ] || { skipped "$name" "no $td/$cap"; return; }
+	have_sysdig || { skipped "$name" "sysdig not installed"; return; }
+	sysdig -r "$td/$cap" "$@" >"$work/want" 2>/dev/null || { skipped "$name" "sysdig cannot read it"; return; }
+	"$bin" read -r "$td/$cap" "$@" >"$work/out" 2>"$work/err" || { bad "$name" "exit $?: $(head -1 "$work/err")"; return; }
+	same "$name" "$work/out" "$work/want"
+}
+
+case_rewrite() { # name capture [-z]
+	local name=$1 cap=$2
+	shift 2
+	[ -f "$td/$cap" ] || { skipped "$name" "no $td/$cap"; return; }
+	have_sysdig || { skipped "$name" "sysdig not installed"; return; }
+	"$bin" read -r "$td/$cap" -w "$work/rw.scap" "$@" 2>"$work/err" || { bad "$name" "exit $?: $(head -1 "$work/err")"; return; }
+	"$bin" read -r "$td/$cap" >"$work/want"
+	if sysdig -r "$td/$cap" >"$work/want.sd" 2>/dev/null; then
+		cp "$work/want.sd" "$work/want"
+	fi
+	sysdig -r "$work/rw.scap" >"$work/out" 2>"$work/err" || { bad "$name" "sysdig refused the rewrite: $(head -1 "$work/err")"; return; }
+	same "$name" "$work/out" "$work/want"
+}
+
+# Build the bad input a recipe names; prints its path.
+make_input() { # recipe
+	local kind=${1%%:*} rest=${1#*:}
+	local f=$work/input
+	rm -rf "$f"
+	case $kind in
+	text) cp "$td/$rest" "$f" ;;
+	empty) : >"$f" ;;
+	missing) f=$work/does-not-exist ;;
+	dir) mkdir "$f" ;;
+	truncated) zcat -f "$td/${rest%%:*}" | head -c "${rest##*:}" >"$f" ;;
+	gztruncated) zcat -f "$td/${rest%%:*}" | gzip -c | head -c "${rest##*:}" >"$f" ;;
+	garbage) { zcat -f "$td/$rest"; printf '\x01\x02\x00\x00\x10\x00\x00\x00abcd\x10\x00\x00\x00'; } >"$f" ;;
+	format) f=$td/scap/falco_syscall.scap ;;
+	esac
+	echo "$f"
+}
+
+case_fail() { # name recipe message
+	local name=$1 recipe=$2 msg=$3 input rc want=1
+	input=$(make_input "$recipe")
+	[ "${recipe%%:*}" = format ] && want=2
+	if [ "${recipe%%:*}" = format ]; then
+		"$bin" read -r "$input" -p "${recipe#*:}" >/dev/null 2>"$work/err"
+	else
+		"$bin" read -r "$input" >/dev/null 2>"$work/err"
+	fi
+	rc=$?
+	if [ $rc -ne $want ]; then
+		bad "$name" "exit $rc, expected $want: $(head -1 "$work/err")"
+	elif [ "$(wc -l <"$work/err")" -ne 1 ]; then
+		bad "$name" "expected one error line, got $(wc -l <"$work/err")"
+	elif ! grep -q -- "$msg" "$work/err"; then
+		bad "$name" "message lacks '$msg': $(cat "$work/err")"
+	else
+		ok "$name"
+	fi
+}
+
+check_demo_matches_sysdig() {
+	"$bin" demo -w "$work/demo.scap" || { bad "$1" "demo failed"; return; }
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	sysdig -r "$work/demo.scap" >"$work/want"
+	"$bin" read -r "$work/demo.scap" >"$work/out"
+	[ -s "$work/want" ] || { bad "$1" "sysdig printed nothing"; return; }
+	same "$1" "$work/out" "$work/want"
+}
+
+check_list_events_matches_sysdig() {
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	sysdig -L >"$work/want"
+	"$bin" read --list-events >"$work/out"
+	same "$1" "$work/out" "$work/want"
+}
+
+# The table we ship is exactly the one compiled into sysdig's libscap.
+check_event_table_is_sysdigs() {
+	local lib=/usr/lib/x86_64-linux-gnu/libscap.so.0.1.1dev+git20220316.e5c53d64
+	[ -f "$lib" ] || { skipped "$1" "sysdig's libscap not installed"; return; }
+	cc -o "$work/gen" "$root/scripts/gen-event-table.c" -ldl || { bad "$1" "generator does not build"; return; }
+	"$work/gen" >"$work/table.inc" || { bad "$1" "generator failed"; return; }
+	same "$1" "$work/table.inc" "$root/src/event/event_table.inc"
+}
+
+check_gzip_multi_member() {
+	local cap=$td/scap/curl_google.scap
+	[ -f "$cap" ] || { skipped "$1" "no $cap"; return; }
+	# two gzip members, the boundary in the middle of a block
+	zcat -f "$cap" >"$work/raw.scap"
+	{ head -c 5001 "$work/raw.scap" | gzip -c; tail -c +5002 "$work/raw.scap" | gzip -c; } >"$work/multi.scap.gz"
+	"$bin" read -r "$work/multi.scap.gz" >"$work/out" 2>"$work/err" || { bad "$1" "$(cat "$work/err")"; return; }
+	same "$1" "$work/out" "$td/scap/curl_google.sysdig.txt"
+}
+
+# Two sections (cat a.scap b.scap), the second restating a thread that exited
+# in the first. (sysdig does not count a container event opening a later
+# section; captures whose second section starts that way differ in evt.num.)
+check_concatenated_sections() {
+	local a=$td/scap/falco_syscall.scap
+	[ -f "$a" ] || { skipped "$1" "no $a"; return; }
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	"$bin" demo -w "$work/d.scap"
+	{ zcat -f "$a"; cat "$work/d.scap" "$work/d.scap"; } >"$work/cat.scap"
+	sysdig -r "$work/cat.scap" >"$work/want" 2>/dev/null
+	"$bin" read -r "$work/cat.scap" >"$work/out" 2>"$work/err" || { bad "$1" "$(cat "$work/err")"; return; }
+	same "$1" "$work/out" "$work/want"
+}
+
+# A rewrite that fails (unwritable target) reports it and leaves no file behind.
+check_write_error_keeps_nothing() {
+	local cap=$td/scap/falco_syscall.scap
+	[ -f "$cap" ] || { skipped "$1" "no $cap"; return; }
+	mkdir -p "$work/ro"
+	if "$bin" read -r "$cap" -w "$work/ro/missing-dir/out.scap" 2>"$work/err"; then
+		bad "$1" "exit 0 for an unwritable target"
+	elif ls "$work/ro/missing-dir" >/dev/null 2>&1; then
+		bad "$1" "left files behind"
+	elif ! grep -q "cannot create" "$work/err"; then
+		bad "$1" "unclear message: $(cat "$work/err")"
+	else
+		ok "$1"
+	fi
+}
+
+[ -x "$bin" ] || { echo "e2e: $bin not built" >&2; exit 1; }
+[ -d "$td" ] || echo "e2e: shared testdata not found at $td (set SYSREC_TESTDATA); cases that need it are skipped" >&2
+
+while IFS= read -r line; do
+	case $line in '' | '#'*) continue ;; esac
+	eval "set -- $line"
+	kind=$1
+	shift
+	case $kind in
+	golden) case_golden "$@" ;;
+	sysdig) case_sysdig "$@" ;;
+	rewrite) case_rewrite "$@" ;;
+	fail) case_fail "$@" ;;
+	check) "check_$1" "$1" ;;
+	*) bad "$1" "unknown case kind $kind" ;;
+	esac
+done <"$here/cases.txt"
+
+echo "e2e: $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
