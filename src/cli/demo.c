@@ -9,6 +9,7 @@
 
 struct evb {
 	struct sbuf buf;
+	uint64_t ts;
 	const void *vals[EVENT_MAX_PARAMS];
 	uint32_t lens[EVENT_MAX_PARAMS];
 	uint8_t store[EVENT_MAX_PARAMS][16];
@@ -32,10 +33,12 @@ static void p_num(struct evb *b, uint64_t v, uint32_t size)
 	p_bytes(b, b->store[b->n], size);
 }
 
-static void emit(struct scap_writer *w, struct evb *b, uint64_t ts, int64_t tid, uint16_t type)
+/* Encode the parameters gathered in b as one event, 1 us after the previous one. */
+static void emit(struct scap_writer *w, struct evb *b, int64_t tid, uint16_t type)
 {
+	b->ts += 1000;
 	sbuf_reset(&b->buf);
-	scap_encode_event(&b->buf, ts, tid, type, b->n, b->vals, b->lens);
+	scap_encode_event(&b->buf, b->ts, tid, type, b->n, b->vals, b->lens);
 	scap_writer_event_bytes(w, 0, 0, (const uint8_t *)b->buf.data, (uint32_t)b->buf.len);
 	b->n = 0;
 }
@@ -57,7 +60,6 @@ int cmd_demo(int argc, char **argv)
 	static const uint8_t addr[] = {2, 93, 184, 216, 34, 80, 0};
 	static const uint8_t tuple[] = {2, 10, 0, 0, 5, 0xca, 0xa8, 93, 184, 216, 34, 80, 0};
 	static const char data[] = "root:x:0:0:root:/root:/bin/bash\n";
-	uint64_t ts = 1700000000ULL * 1000000000ULL;
 	const int64_t tid = 4242;
 
 	if (!path) {
@@ -70,6 +72,7 @@ int cmd_demo(int argc, char **argv)
 		return 1;
 	}
 	sbuf_init(&b.buf, 1024);
+	b.ts = 1700000000ULL * 1000000000ULL;
 	strcpy(mi.hostname, "sysrec-demo");
 	p.tid = p.pid = p.sid = p.vpgid = (uint64_t)tid;
 	p.ptid = 1000;
@@ -100,28 +103,28 @@ int cmd_demo(int argc, char **argv)
 	scap_writer_fds(w, (uint64_t)tid, &fd, 1);
 
 	p_str(&b, "/usr/bin/cat");
-	emit(w, &b, ts += 1000, tid, 292);
+	emit(w, &b, tid, 292);
 	p_num(&b, 0, 8), p_str(&b, "cat"), p_bytes(&b, args, sizeof(args));
 	p_num(&b, (uint64_t)tid, 8), p_num(&b, (uint64_t)tid, 8), p_num(&b, 1000, 8), p_str(&b, "");
 	p_num(&b, 1024, 8), p_num(&b, 0, 8), p_num(&b, 12, 8), p_num(&b, 8000, 4), p_num(&b, 3000, 4);
 	p_num(&b, 0, 4), p_str(&b, "cat"), p_bytes(&b, cg, sizeof(cg)), p_bytes(&b, env, sizeof(env));
 	p_num(&b, 34816, 4), p_num(&b, (uint64_t)tid, 8), p_num(&b, 0, 4), p_num(&b, 0, 4);
-	emit(w, &b, ts += 1000, tid, 293);
+	emit(w, &b, tid, 293);
 	p_num(&b, (uint64_t)-100, 8), p_str(&b, "/etc/passwd"), p_num(&b, 0x1001, 4), p_num(&b, 0, 4);
-	emit(w, &b, ts += 1000, tid, 306);
+	emit(w, &b, tid, 306);
 	p_num(&b, 3, 8), p_num(&b, (uint64_t)-100, 8), p_str(&b, "/etc/passwd"), p_num(&b, 0x1001, 4);
 	p_num(&b, 0, 4), p_num(&b, 0x803, 4);
-	emit(w, &b, ts += 1000, tid, 307);
+	emit(w, &b, tid, 307);
 	p_num(&b, 3, 8), p_num(&b, 4096, 4);
-	emit(w, &b, ts += 1000, tid, 6);
+	emit(w, &b, tid, 6);
 	p_num(&b, sizeof(data) - 1, 8), p_bytes(&b, data, sizeof(data) - 1);
-	emit(w, &b, ts += 1000, tid, 7);
+	emit(w, &b, tid, 7);
 	p_num(&b, 4, 8), p_bytes(&b, addr, sizeof(addr));
-	emit(w, &b, ts += 1000, tid, 22);
+	emit(w, &b, tid, 22);
 	p_num(&b, 0, 8), p_bytes(&b, tuple, sizeof(tuple));
-	emit(w, &b, ts += 1000, tid, 23);
+	emit(w, &b, tid, 23);
 	p_num(&b, 0, 8), p_num(&b, 0, 8), p_num(&b, 0, 1), p_num(&b, 0, 1);
-	emit(w, &b, ts += 1000, tid, 186);
+	emit(w, &b, tid, 186);
 
 	sbuf_release(&b.buf);
 	if (scap_writer_close(w, &e)) {

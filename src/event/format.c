@@ -179,10 +179,11 @@ static void format_fdlist(const struct event *ev, const uint8_t *p, uint32_t n,
 			  const struct event_resolver *r, struct sbuf *val)
 {
 	uint16_t count;
-	struct sbuf tmp = {0};
+	struct sbuf tmp;
 
 	if (!r || !r->fd || n < 2)
 		return;
+	sbuf_init(&tmp, 64); /* sbuf appends need allocated data: NULL + 0 is UB */
 	count = load_u16(p);
 	for (uint32_t j = 0; j < count && 2 + (j + 1) * 10 <= n; j++) {
 		int64_t fd = (int64_t)load_u64(p + 2 + j * 10);
@@ -220,7 +221,7 @@ static void format_path(const struct event *ev, const struct event_param *pi, co
 	dir = r->base_dir(r->ctx, dirfd);
 	if (!dir)
 		return;
-	if (strncmp((const char *)p, "<NA>", 5) == 0)
+	if (n >= 5 && memcmp(p, "<NA>", 5) == 0)
 		return;
 	sbuf_cstr(val);
 	r->join_path(r->ctx, dir, val->data + start, res);
@@ -434,6 +435,8 @@ void event_format_args(const struct event *ev, const struct event_resolver *r, s
 	const struct event_info *info = event_info_get(ev->type);
 	uint32_t n = event_shown_params(ev);
 
+	if (!res.data)
+		sbuf_init(&res, 256); /* sbuf appends need allocated data: NULL + 0 is UB */
 	for (uint32_t i = 0; i < n; i++) {
 		size_t vstart;
 

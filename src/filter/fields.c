@@ -76,6 +76,8 @@ static void res_join(void *ctx, const char *dir, const char *path, struct sbuf *
 	static __thread struct sbuf tmp;
 
 	(void)ctx;
+	if (!tmp.data)
+		sbuf_init(&tmp, 256); /* sbuf appends need allocated data: NULL + 0 is UB */
 	state_concat_path(&tmp, dir, path);
 	sbuf_put(out, tmp.data, tmp.len);
 }
@@ -99,6 +101,8 @@ static __thread struct sbuf g_rtmp;
 
 void filter_resolver(struct state *st, const struct evctx *cx, struct event_resolver *r)
 {
+	if (!g_rtmp.data)
+		sbuf_init(&g_rtmp, 256); /* sbuf appends need allocated data: NULL + 0 is UB */
 	g_rctx.st = st;
 	g_rctx.cx = cx;
 	g_rctx.tmp = &g_rtmp;
@@ -299,6 +303,8 @@ static bool x_evt_arg(const struct fctx *f, struct sbuf *o)
 	if (i < 0 || !event_has(ev, (uint32_t)i) || (uint32_t)i >= event_shown_params(ev) + (ev->type <= 1 ? 2 : 0))
 		return false;
 	filter_resolver(f->st, f->cx, &r);
+	if (!res.data)
+		sbuf_init(&res, 256); /* sbuf appends need allocated data: NULL + 0 is UB */
 	res.len = 0;
 	{
 		size_t start = o->len;
@@ -427,6 +433,10 @@ static void put_param_resolved(const struct fctx *f, uint32_t i, struct sbuf *o)
 	struct event_resolver r;
 
 	filter_resolver(f->st, f->cx, &r);
+	if (!val.data) { /* sbuf appends need allocated data: NULL + 0 is UB */
+		sbuf_init(&val, 256);
+		sbuf_init(&res, 256);
+	}
 	val.len = res.len = 0;
 	event_format_param(f->cx->ev, i, &r, &val, &res);
 	if (res.len)
@@ -734,7 +744,7 @@ static void put_json_string(struct sbuf *out, const char *s, size_t n)
 static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
 	struct fctx f = {o->st, cx, &o->tc, NULL, true};
-	const struct piece *sorted[64];
+	const struct piece *sorted[64] = {0};
 	size_t n = 0, start = out->len;
 
 	for (size_t i = 0; i < o->n && n < ARRAY_SIZE(sorted); i++) {
@@ -747,7 +757,7 @@ static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *o
 		if (!dup)
 			sorted[n++] = &o->pieces[i];
 	}
-	qsort(sorted, n, sizeof(sorted[0]), cmp_keys);
+	qsort(sorted, n, sizeof(sorted[0]), cmp_keys); // NOLINT(bugprone-sizeof-expression): sorts pointers
 	sbuf_putc(out, '{');
 	for (size_t i = 0; i < n; i++) {
 		const struct piece *p = sorted[i];

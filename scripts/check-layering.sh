@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# check-layering.sh: includes point downward only (DESIGN.md, "Layers").
+# Each module may include its own files and the public header of a module of a
+# lower rank. Within DESIGN's layer 2 the order is scap < state < filter
+# (state is built from scap records; fields read the state).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A rank=(
+	[common]=0 [event]=1
+	[scap]=2 [pcap]=2 [store]=2 [state]=3 [filter]=4
+	[engine]=5
+	[recorder]=6 [capture]=6 [rules]=6 [artifacts]=6
+	[agent]=7 [server]=7 [cli]=7
+)
+bad=0
+for f in $(find src -name '*.c' -o -name '*.h' | sort); do
+	mod=$(echo "$f" | cut -d/ -f2)
+	[ -n "${rank[$mod]+x}" ] || { echo "$f: module '$mod' has no layer in check-layering.sh"; bad=1; continue; }
+	while IFS= read -r inc; do
+		target=$(echo "$inc" | sed -n 's|.*"\.\./\([a-z_]*\)/\([a-z_]*\)\.h".*|\1 \2|p')
+		[ -n "$target" ] || continue
+		tmod=${target% *} thdr=${target#* }
+		[ -n "${rank[$tmod]+x}" ] || { echo "$f: includes unknown module $tmod"; bad=1; continue; }
+		if [ "$tmod" != "$mod" ] && [ "${rank[$tmod]}" -ge "${rank[$mod]}" ]; then
+			echo "$f: $mod (layer ${rank[$mod]}) includes $tmod (layer ${rank[$tmod]}): includes must point downward"
+			bad=1
+		fi
+		if [ "$tmod" != "$mod" ] && [ "$thdr" != "$tmod" ]; then
+			echo "$f: includes $tmod/$thdr.h, not the module's public header $tmod/$tmod.h"
+			bad=1
+		fi
+	done < <(grep -E '^#include "' "$f")
+done
+[ $bad -eq 0 ] && echo "layering: ok"
+exit $bad

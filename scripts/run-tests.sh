@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# run-tests.sh: run the test suites and print one closing line "N passed, N failed, N skipped".
+#   run-tests.sh all          unit + e2e + layering, then unit + e2e on the ASan/UBSan build
+#   run-tests.sh unit BUILD   the cmocka unit tests of BUILD
+#   run-tests.sh e2e BUILD    the end-to-end cases against BUILD/sysrec
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+pass=0 fail=0 skip=0
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+count() { # label output-file rc; parse a runner's summary into the totals
+	local p f s
+	p=$(grep -Eo '\[  PASSED  \] [0-9]+' "$2" | awk '{s+=$4} END{print s+0}')
+	f=$(grep -Eo '\[  FAILED  \] [0-9]+' "$2" | awk '{s+=$4} END{print s+0}')
+	s=$(grep -Eo '\[  SKIPPED \] [0-9]+' "$2" | awk '{s+=$4} END{print s+0}')
+	if grep -q '^e2e: ' "$2"; then
+		read -r p f s < <(sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped/\1 \2 \3/p' "$2")
+	fi
+	# a runner that died without a summary counts as one failure
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	printf '%-28s %4d passed, %d failed, %d skipped\n' "$1" "$p" "$f" "$s"
+	if [ "$f" -ne 0 ]; then grep -E 'FAIL|ERROR|Error|error:|runtime error|Sanitizer' "$2" | head -20 | sed 's/^/    /'; fi
+}
+
+run_unit() { # build
+	local t out
+	for t in "$1"/tests/test_*; do
+		[ -x "$t" ] || continue
+		out=$(mktemp)
+		"$t" >"$out" 2>&1
+		count "unit $(basename "$t")${2:+ ($2)}" "$out" $?
+		rm -f "$out"
+	done
+}
+
+run_e2e() { # build
+	local out
+	out=$(mktemp)
+	tests/e2e/run.sh "$1" >"$out" 2>&1
+	count "e2e${2:+ ($2)}" "$out" $?
+	[ -n "${VERBOSE:-}" ] && cat "$out"
+	rm -f "$out"
+}
+
+run_layering() {
+	local out
+	out=$(mktemp)
+	if scripts/check-layering.sh >"$out" 2>&1; then echo '[  PASSED  ] 1' >>"$out"; else echo '[  FAILED  ] 1' >>"$out"; fi
+	count "layering" "$out" 0
+	rm -f "$out"
+}
+
+case ${1:-all} in
+unit) run_unit "${2:-build}" ;;
+e2e) run_e2e "${2:-build}" ;;
+all)
+	run_layering
+	run_unit build
+	run_e2e build
+	run_unit build/san "asan+ubsan"
+	run_e2e build/san "asan+ubsan"
+	;;
+*) echo "usage: $0 all | unit BUILD | e2e BUILD" >&2; exit 2 ;;
+esac
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
