@@ -36,6 +36,45 @@ struct state {
 	struct sbuf tmp, tmp2;
 };
 
+/* What the parsers need to know about an event code, computed once from the table. */
+enum {
+	K_CLONE_EXIT = 1,  /* clone, fork, vfork, clone3 exit, any version */
+	K_EXECVE_EXIT = 2, /* execve, execveat exit, any version */
+	K_CONTAINER = 4,   /* container metadata: never shown */
+};
+
+static uint8_t event_kind[EVENT_MAX];
+
+static void classify_events(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	for (int i = 0; i < EVENT_MAX; i++) {
+		const char *n = event_table[i].name;
+		bool exit = event_is_exit((uint32_t)i);
+
+		if (exit && (!strcmp(n, "clone") || !strcmp(n, "fork") || !strcmp(n, "vfork") || !strcmp(n, "clone3")))
+			event_kind[i] |= K_CLONE_EXIT;
+		if (exit && (!strcmp(n, "execve") || !strcmp(n, "execveat")))
+			event_kind[i] |= K_EXECVE_EXIT;
+		if (!strcmp(n, "container"))
+			event_kind[i] |= K_CONTAINER;
+	}
+	done = true;
+}
+
+static bool is_clone_exit(uint16_t type)
+{
+	return type < EVENT_MAX && (event_kind[type] & K_CLONE_EXIT);
+}
+
+static bool is_execve_exit(uint16_t type)
+{
+	return type < EVENT_MAX && (event_kind[type] & K_EXECVE_EXIT);
+}
+
 /* ---- fd tables ---- */
 
 static struct fdtable *fdtable_new(void)
@@ -191,6 +230,7 @@ struct state *state_new(void)
 	sbuf_init(&s->tmp, 256);
 	sbuf_init(&s->tmp2, 256);
 	s->tid_to_remove = -1;
+	classify_events();
 	return s;
 }
 
@@ -938,22 +978,6 @@ static void parse_socketpair_exit(struct state *s, struct evctx *cx)
 	cx->thread->last_fd = event_int(ev, 2, -1);
 }
 
-/* True for the exit of clone, fork, vfork or clone3, in any version. */
-static bool is_clone_exit(uint16_t type)
-{
-	const char *n = event_type_name(type);
-
-	return event_is_exit(type) && type < EVENT_MAX &&
-	       (!strcmp(n, "clone") || !strcmp(n, "fork") || !strcmp(n, "vfork") || !strcmp(n, "clone3"));
-}
-
-static bool is_execve_exit(uint16_t type)
-{
-	const char *n = event_type_name(type);
-
-	return event_is_exit(type) && type < EVENT_MAX && (!strcmp(n, "execve") || !strcmp(n, "execveat"));
-}
-
 /* Parameter `name` of ev as an integer, or dflt when this version lacks it. */
 static int64_t named_int(const struct event *ev, const char *name, int64_t dflt)
 {
@@ -1227,7 +1251,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->has_fd = (eflags & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD)) != 0;
 	cx->errorcode = 0;
 	/* sysdig hides internal events, container metadata and state-only events */
-	cx->shown = !(info->category & EC_INTERNAL) && !(ev->dump_flags & 1) && strcmp(info->name, "container") != 0;
+	cx->shown = !(info->category & EC_INTERNAL) && !(ev->dump_flags & 1) && !(event_kind[type] & K_CONTAINER);
 
 	fdinfo_free(s->closed_fd);
 	s->closed_fd = NULL;
@@ -1236,7 +1260,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		s->tid_to_remove = -1;
 	}
 
-	if (type == 324 || type == 272) {
+	if (event_kind[type] & K_CONTAINER) {
 		cx->thread = NULL;
 		parse_container(s, ev);
 		return;
