@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FLUSH_AT (1U << 16)
@@ -131,6 +132,34 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 	return 0;
 }
 
+/* Progress on a terminal for long rewrites: events and bytes, a few times a second. */
+struct progress {
+	bool on;
+	double last;
+};
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_tick(struct progress *p, uint64_t events, uint64_t bytes, bool done)
+{
+	double t;
+
+	if (!p->on || (!done && events % 65536))
+		return;
+	t = now_seconds();
+	if (!done && t - p->last < 0.25)
+		return;
+	p->last = t;
+	fprintf(stderr, "\rsysrec read: %llu events, %.1f MiB%s", (unsigned long long)events,
+		(double)bytes / (1 << 20), done ? "\n" : "");
+}
+
 /* Copy a metadata record into the output capture. */
 static void write_record(struct scap_writer *w, const struct scap_record *rec)
 {
@@ -170,6 +199,7 @@ int cmd_read(int argc, char **argv)
 	struct evctx cx;
 	struct sbuf buf;
 	uint64_t nevents = 0;
+	struct progress prog = {0};
 	int rc, exit_code = 1;
 
 	rc = parse_opts(argc, argv, &o);
@@ -199,6 +229,8 @@ int cmd_read(int argc, char **argv)
 			fprintf(stderr, "sysrec read: %s\n", e.msg);
 			goto cleanup;
 		}
+		prog.on = isatty(STDERR_FILENO);
+		prog.last = now_seconds();
 	}
 
 	while ((rc = scap_reader_next(r, &rec, &e)) > 0) {
@@ -214,6 +246,7 @@ int cmd_read(int argc, char **argv)
 		state_process(st, &rec.ev, &cx);
 		if (w) {
 			scap_writer_event(w, &rec.ev);
+			progress_tick(&prog, nevents, scap_reader_offset(r), false);
 		} else if (cx.shown && output_event(out, &cx, &buf) && buf.len >= FLUSH_AT) {
 			if (sbuf_flush_fd(&buf, STDOUT_FILENO) < 0) {
 				rc = 0;
@@ -230,6 +263,7 @@ int cmd_read(int argc, char **argv)
 	if (w) {
 		struct scap_writer *done = w;
 
+		progress_tick(&prog, nevents, scap_reader_offset(r), true);
 		w = NULL;
 		if (scap_writer_close(done, &e)) {
 			fprintf(stderr, "sysrec read: %s\n", e.msg);

@@ -1,0 +1,197 @@
+/* test_common: sbuf, cursor, i64map, sink and err. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../src/common/common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static void test_sbuf_numbers_and_growth(void **state)
+{
+	struct sbuf b;
+
+	(void)state;
+	sbuf_init(&b, 1);
+	sbuf_u64(&b, 0);
+	sbuf_putc(&b, ' ');
+	sbuf_u64(&b, UINT64_MAX);
+	sbuf_putc(&b, ' ');
+	sbuf_i64(&b, INT64_MIN);
+	sbuf_putc(&b, ' ');
+	sbuf_hex(&b, 0x55DB0DE73000ULL, true);
+	sbuf_putc(&b, ' ');
+	sbuf_hex(&b, 0xabcULL, false);
+	sbuf_printf(&b, " %s-%d", "x", 42);
+	assert_string_equal(sbuf_cstr(&b), "0 18446744073709551615 -9223372036854775808 55DB0DE73000 abc x-42");
+	for (int i = 0; i < 10000; i++)
+		sbuf_puts(&b, "0123456789");
+	assert_int_equal(b.len, 65 + 100000);
+	sbuf_release(&b);
+}
+
+static void test_cursor_sticky_short_read(void **state)
+{
+	static const uint8_t data[] = {1, 0x34, 0x12, 0x78, 0x56, 0x34, 0x12, 3, 0, 'a', 'b', 'c'};
+	struct cursor c;
+	size_t len;
+	char *s;
+
+	(void)state;
+	cursor_init(&c, data, sizeof(data));
+	assert_int_equal(cursor_u8(&c), 1);
+	assert_int_equal(cursor_u16(&c), 0x1234);
+	assert_int_equal(cursor_u32(&c), 0x12345678);
+	s = cursor_lstr(&c, 10, &len);
+	assert_string_equal(s, "abc");
+	assert_int_equal(len, 3);
+	free(s);
+	assert_false(c.bad);
+	assert_int_equal(cursor_u64(&c), 0); /* nothing left: zero and sticky */
+	assert_true(c.bad);
+	assert_int_equal(cursor_u8(&c), 0);
+}
+
+static void test_cursor_lstr_over_limit(void **state)
+{
+	static const uint8_t data[] = {5, 0, 'h', 'e', 'l', 'l', 'o'};
+	struct cursor c;
+	size_t len = 0;
+
+	(void)state;
+	cursor_init(&c, data, sizeof(data));
+	assert_null(cursor_lstr(&c, 4, &len));
+	assert_true(c.bad);
+	assert_int_equal(len, 5);
+}
+
+static void test_i64map_put_get_del_grow(void **state)
+{
+	struct i64map m;
+	static int vals[5000];
+
+	(void)state;
+	i64map_init(&m);
+	for (int i = 0; i < 5000; i++)
+		assert_null(i64map_put(&m, (int64_t)i * 7919 - 100000, &vals[i]));
+	assert_int_equal(m.len, 5000);
+	for (int i = 0; i < 5000; i++)
+		assert_ptr_equal(i64map_get(&m, (int64_t)i * 7919 - 100000), &vals[i]);
+	for (int i = 0; i < 5000; i += 2)
+		assert_ptr_equal(i64map_del(&m, (int64_t)i * 7919 - 100000), &vals[i]);
+	for (int i = 0; i < 5000; i++)
+		assert_ptr_equal(i64map_get(&m, (int64_t)i * 7919 - 100000), i % 2 ? &vals[i] : NULL);
+	assert_null(i64map_del(&m, 123456789));
+	assert_ptr_equal(i64map_put(&m, 1 * 7919 - 100000, &vals[0]), &vals[1]);
+	i64map_release(&m);
+}
+
+static void test_err_set_returns_code(void **state)
+{
+	struct err e;
+
+	(void)state;
+	assert_int_equal(err_set(&e, -EINVAL, "bad %s at %d", "thing", 7), -EINVAL);
+	assert_string_equal(e.msg, "bad thing at 7");
+	assert_int_equal(err_set(NULL, -EIO, "ignored"), -EIO);
+}
+
+static void test_sink_publishes_only_on_close(void **state)
+{
+	char dir[] = "/tmp/sysrec-test-XXXXXX";
+	char path[256];
+	struct err e;
+	struct sink *s;
+	struct stat st;
+	FILE *f;
+	char buf[16] = {0};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out", dir);
+	s = sink_open(path, false, &e);
+	assert_non_null(s);
+	sink_write(s, "hello", 5);
+	assert_int_equal(stat(path, &st), -1); /* not there until closed */
+	assert_int_equal(sink_offset(s), 5);
+	assert_int_equal(sink_close(s, &e), 0);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, sizeof(buf), f), 5);
+	fclose(f);
+	assert_string_equal(buf, "hello");
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_sink_gzip_round_trip(void **state)
+{
+	char path[] = "/tmp/sysrec-test-gz-XXXXXX";
+	int fd = mkstemp(path);
+	struct err e;
+	struct sink *s;
+	gzFile gz;
+	char buf[64] = {0};
+
+	(void)state;
+	close(fd);
+	s = sink_open(path, true, &e);
+	assert_non_null(s);
+	sink_write(s, "compressed text", 15);
+	assert_int_equal(sink_close(s, &e), 0);
+	gz = gzopen(path, "rb");
+	assert_int_equal(gzread(gz, buf, sizeof(buf)), 15);
+	gzclose(gz);
+	assert_string_equal(buf, "compressed text");
+	unlink(path);
+}
+
+static void test_sink_open_error_names_path(void **state)
+{
+	struct err e;
+
+	(void)state;
+	assert_null(sink_open("/nonexistent-dir/x/out.scap", false, &e));
+	assert_non_null(strstr(e.msg, "cannot create /nonexistent-dir/x/out.scap"));
+}
+
+static void test_sink_abort_leaves_nothing(void **state)
+{
+	char dir[] = "/tmp/sysrec-test-XXXXXX";
+	char path[256];
+	struct err e;
+	struct sink *s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out", dir);
+	s = sink_open(path, false, &e);
+	sink_write(s, "partial", 7);
+	sink_abort(s);
+	assert_int_equal(rmdir(dir), 0); /* empty: no temporary left behind */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sbuf_numbers_and_growth),
+		cmocka_unit_test(test_cursor_sticky_short_read),
+		cmocka_unit_test(test_cursor_lstr_over_limit),
+		cmocka_unit_test(test_i64map_put_get_del_grow),
+		cmocka_unit_test(test_err_set_returns_code),
+		cmocka_unit_test(test_sink_publishes_only_on_close),
+		cmocka_unit_test(test_sink_gzip_round_trip),
+		cmocka_unit_test(test_sink_open_error_names_path),
+		cmocka_unit_test(test_sink_abort_leaves_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

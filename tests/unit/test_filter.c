@@ -1,0 +1,191 @@
+/* test_filter: -p format compilation, field extraction and JSON output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../src/filter/filter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One thread (tid 7, "cat") with fd 3 open on /etc/passwd, and a read pair on it. */
+struct fixture {
+	struct state *st;
+	struct sbuf enter, exit;
+	struct event ev_enter, ev_exit;
+};
+
+static void encode(struct sbuf *out, uint64_t ts, uint16_t type, uint32_t n, const void *const *v,
+		   const uint32_t *l)
+{
+	sbuf_init(out, 256);
+	scap_encode_event(out, ts, 7, type, n, v, l);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct scap_proc p = {0};
+	struct scap_fd fd = {0};
+	struct scap_user u = {1000, 1000, "alice", "/home/alice", "/bin/sh"};
+	struct scap_record rec = {0};
+	struct err e;
+	int64_t fdnum = 3, res = 4;
+	uint32_t size = 100;
+	const void *ve[] = {&fdnum, &size};
+	const uint32_t le[] = {8, 4};
+	const void *vx[] = {&res, "ro\x01t"};
+	const uint32_t lx[] = {8, 4};
+
+	f->st = state_new();
+	p.tid = p.pid = 7;
+	p.ptid = 1;
+	p.comm = "cat";
+	p.exe = "cat";
+	p.exepath = "/usr/bin/cat";
+	p.args = "/etc/passwd";
+	p.args_len = sizeof("/etc/passwd");
+	p.cwd = "/root";
+	p.env = "";
+	p.cgroups = "";
+	p.root = "/";
+	p.uid = 1000;
+	rec.kind = SCAP_REC_PROCS;
+	rec.procs = &p;
+	rec.nprocs = 1;
+	state_add_record(f->st, &rec);
+	fd.fd = 3;
+	fd.type = SCAP_FD_FILE_V2;
+	fd.name = "/etc/passwd";
+	rec.kind = SCAP_REC_FDS;
+	rec.fds_tid = 7;
+	rec.fds = &fd;
+	rec.nfds = 1;
+	state_add_record(f->st, &rec);
+	rec.kind = SCAP_REC_USERS;
+	rec.users = &u;
+	rec.nusers = 1;
+	state_add_record(f->st, &rec);
+
+	encode(&f->enter, 1000000001000ULL, 6, 2, ve, le);
+	encode(&f->exit, 1000000002000ULL, 7, 2, vx, lx);
+	assert_int_equal(event_parse(&f->ev_enter, (uint8_t *)f->enter.data, f->enter.len, 2, &e), 0);
+	assert_int_equal(event_parse(&f->ev_exit, (uint8_t *)f->exit.data, f->exit.len, 2, &e), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sbuf_release(&f->enter);
+	sbuf_release(&f->exit);
+	state_free(f->st);
+	free(f);
+	return 0;
+}
+
+/* Run both events through the state; return the line the format gives the exit. */
+static char *line_for_exit(struct fixture *f, struct output *o)
+{
+	struct evctx cx;
+	struct sbuf out;
+
+	sbuf_init(&out, 256);
+	state_process(f->st, &f->ev_enter, &cx);
+	state_process(f->st, &f->ev_exit, &cx);
+	if (!output_event(o, &cx, &out))
+		sbuf_puts(&out, "(suppressed)");
+	return (char *)sbuf_cstr(&out);
+}
+
+static void test_format_fields_and_literals(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	struct output *o = output_new(f->st, "[%evt.num] %proc.name(%thread.tid) %fd.name %fd.num %fd.type "
+					     "%user.name %evt.res %evt.rawres %evt.dir %evt.type %proc.cmdline",
+				      false, &e);
+	char *line;
+
+	assert_non_null(o);
+	line = line_for_exit(f, o);
+	assert_string_equal(line, "[2] cat(7) /etc/passwd 3 file alice SUCCESS 4 < read cat /etc/passwd\n");
+	free(line);
+	output_free(o);
+}
+
+static void test_missing_field_suppresses_unless_star(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	struct output *o = output_new(f->st, "%evt.num %container.image", false, &e);
+	char *line = line_for_exit(f, o);
+
+	assert_string_equal(line, "(suppressed)");
+	free(line);
+	output_free(o);
+}
+
+static void test_star_prints_na(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	struct output *o = output_new(f->st, "*%evt.num %container.image", false, &e);
+	char *line = line_for_exit(f, o);
+
+	assert_string_equal(line, "2 <NA>\n");
+	free(line);
+	output_free(o);
+}
+
+static void test_unknown_field_refused_with_offset(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+
+	assert_null(output_new(f->st, "%evt.num %proc.nosuch", false, &e));
+	assert_non_null(strstr(e.msg, "%proc.nosuch"));
+	assert_non_null(strstr(e.msg, "offset 10"));
+}
+
+static void test_default_line(void **state)
+{
+	struct fixture *f = *state;
+	struct output *o = output_new_default(f->st, false);
+	char *line = line_for_exit(f, o);
+
+	assert_string_equal(line, "2 00:16:40.000002000 0 cat (7) < read res=4 data=ro.t \n");
+	free(line);
+	output_free(o);
+}
+
+static void test_json_sorted_typed_and_escaped(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	struct output *o = output_new(f->st, "%proc.name %evt.num %evt.args %fd.num", true, &e);
+	char *line = line_for_exit(f, o);
+
+	assert_string_equal(line, "{\"evt.args\":\"res=4 data=ro.t \",\"evt.num\":2,\"fd.num\":3,\"proc.name\":\"cat\"}\n");
+	free(line);
+	output_free(o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_format_fields_and_literals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_field_suppresses_unless_star, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_star_prints_na, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_field_refused_with_offset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_sorted_typed_and_escaped, setup, teardown),
+	};
+
+	setenv("TZ", "UTC", 1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
