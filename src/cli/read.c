@@ -200,6 +200,7 @@ int cmd_read(int argc, char **argv)
 	struct sbuf buf;
 	uint64_t nevents = 0;
 	struct progress prog = {0};
+	bool track_state;
 	int rc, exit_code = 1;
 
 	rc = parse_opts(argc, argv, &o);
@@ -233,6 +234,8 @@ int cmd_read(int argc, char **argv)
 		prog.last = now_seconds();
 	}
 
+	/* threads and fds are only followed when the output reads them */
+	track_state = out && output_needs_state(out);
 	while ((rc = scap_reader_next(r, &rec, &e)) > 0) {
 		if (rec.kind != SCAP_REC_EVENT) {
 			state_add_record(st, &rec);
@@ -243,7 +246,10 @@ int cmd_read(int argc, char **argv)
 		if (o.max_events && nevents >= o.max_events)
 			break;
 		nevents++;
-		state_process(st, &rec.ev, &cx);
+		if (track_state)
+			state_process(st, &rec.ev, &cx);
+		else
+			state_count(st, &rec.ev, &cx);
 		if (w) {
 			scap_writer_event(w, &rec.ev);
 			progress_tick(&prog, nevents, scap_reader_offset(r), false);

@@ -52,6 +52,8 @@ const char *sbuf_cstr(struct sbuf *b);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void sbuf_u64(struct sbuf *b, uint64_t v);
 void sbuf_i64(struct sbuf *b, int64_t v);
+/* v in decimal, zero-padded to at least `width` digits. */
+void sbuf_u64_padded(struct sbuf *b, uint64_t v, unsigned width);
 void sbuf_hex(struct sbuf *b, uint64_t v, bool upper);
 /* Write the buffer to fd and empty it; returns 0 or -errno. */
 int sbuf_flush_fd(struct sbuf *b, int fd);
@@ -65,7 +67,15 @@ static inline void sbuf_put(struct sbuf *b, const void *p, size_t n)
 {
 	if (unlikely(b->len + n > b->cap))
 		sbuf_grow(b, n);
-	__builtin_memcpy(b->data + b->len, p, n);
+	if (n <= 16) { /* most pieces are short: skip the library call */
+		const char *s = p;
+		char *d = b->data + b->len;
+
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	} else {
+		__builtin_memcpy(b->data + b->len, p, n);
+	}
 	b->len += n;
 }
 

@@ -60,16 +60,62 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* "00".."99": integers are printed two digits per division. */
+static const char digits2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				 "8081828384858687888990919293949596979899";
+
+static unsigned count_digits(uint64_t v)
+{
+	unsigned n = 1;
+
+	while (v >= 10000) {
+		v /= 10000;
+		n += 4;
+	}
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* Write v's n digits ending at end (exclusive). */
+static void put_digits(char *end, uint64_t v)
+{
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		end -= 2;
+		end[0] = digits2[2 * r];
+		end[1] = digits2[2 * r + 1];
+	}
+	if (v >= 10) {
+		end[-2] = digits2[2 * v];
+		end[-1] = digits2[2 * v + 1];
+	} else {
+		end[-1] = (char)('0' + v);
+	}
+}
+
 void sbuf_u64(struct sbuf *b, uint64_t v)
 {
-	char tmp[24];
-	char *p = tmp + sizeof(tmp);
+	unsigned n = count_digits(v);
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	sbuf_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	if (b->len + n > b->cap)
+		sbuf_grow(b, n);
+	put_digits(b->data + b->len + n, v);
+	b->len += n;
+}
+
+void sbuf_u64_padded(struct sbuf *b, uint64_t v, unsigned width)
+{
+	unsigned n = count_digits(v);
+	unsigned w = n > width ? n : width;
+
+	if (b->len + w > b->cap)
+		sbuf_grow(b, w);
+	for (unsigned i = n; i < w; i++)
+		b->data[b->len + i - n] = '0';
+	put_digits(b->data + b->len + w, v);
+	b->len += w;
 }
 
 void sbuf_i64(struct sbuf *b, int64_t v)

@@ -6,9 +6,11 @@
 
 const char *event_errno_name(int64_t code)
 {
+	if (code <= -EVENT_ERRNO_MAX || code >= EVENT_ERRNO_MAX) /* any int64: check before negating */
+		return NULL;
 	if (code < 0)
 		code = -code;
-	if (code <= 0 || code >= EVENT_ERRNO_MAX)
+	if (code == 0)
 		return NULL;
 	return event_errno_names[code];
 }

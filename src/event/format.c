@@ -2,6 +2,7 @@
 #include "event.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -34,15 +35,19 @@ uint32_t event_shown_params(const struct event *ev)
 void event_format_buffer(struct sbuf *out, const uint8_t *p, uint32_t n, uint32_t cap)
 {
 	uint32_t shown = n;
+	char *d;
 
 	if (cap && n > cap)
 		shown = cap;
-	sbuf_grow(out, shown);
+	if (out->len + shown > out->cap)
+		sbuf_grow(out, shown);
+	d = out->data + out->len;
 	for (uint32_t i = 0; i < shown; i++) {
 		uint8_t c = p[i];
 
-		out->data[out->len++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
+		d[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
 	}
+	out->len += shown;
 	if (shown < n && shown > 3)
 		memcpy(out->data + out->len - 3, "...", 3);
 }
@@ -98,6 +103,18 @@ static void format_flags(const struct event_name_value *nv, uint32_t initial, st
 	}
 }
 
+/* "a.b.c.d:port" */
+static void put_ipv4(struct sbuf *b, const uint8_t *ip, uint16_t port)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			sbuf_putc(b, '.');
+		sbuf_u64(b, ip[i]);
+	}
+	sbuf_putc(b, ':');
+	sbuf_u64(b, port);
+}
+
 static void format_sockaddr(struct sbuf *val, const uint8_t *p, uint32_t n)
 {
 	char tmp[INET6_ADDRSTRLEN];
@@ -113,7 +130,7 @@ static void format_sockaddr(struct sbuf *val, const uint8_t *p, uint32_t n)
 			sbuf_puts(val, "INVALID IPv4");
 			return;
 		}
-		sbuf_printf(val, "%u.%u.%u.%u:%u", p[1], p[2], p[3], p[4], load_u16(p + 5));
+		put_ipv4(val, p + 1, load_u16(p + 5));
 	} else if (p[0] == 10) {
 		if (n != 19) {
 			sbuf_puts(val, "INVALID IPv6");
@@ -143,8 +160,9 @@ static void format_socktuple(struct sbuf *val, const uint8_t *p, uint32_t n)
 			sbuf_puts(val, "INVALID IPv4");
 			return;
 		}
-		sbuf_printf(val, "%u.%u.%u.%u:%u->%u.%u.%u.%u:%u", p[1], p[2], p[3], p[4], load_u16(p + 5),
-			    p[7], p[8], p[9], p[10], load_u16(p + 11));
+		put_ipv4(val, p + 1, load_u16(p + 5));
+		sbuf_put(val, "->", 2);
+		put_ipv4(val, p + 7, load_u16(p + 11));
 	} else if (p[0] == 10) {
 		if (n != 37) {
 			sbuf_puts(val, "INVALID IPv6");
@@ -346,6 +364,8 @@ void event_format_param(const struct event *ev, uint32_t i, const struct event_r
 		break;
 	}
 	case PT_SIGTYPE:
+		if (n < 1)
+			break; /* a DYN parameter may hold only its index byte */
 		sbuf_u64(val, p[0]);
 		if (event_signal_name(p[0]))
 			sbuf_puts(res, event_signal_name(p[0]));
@@ -376,10 +396,11 @@ void event_format_param(const struct event *ev, uint32_t i, const struct event_r
 	case PT_FLAGS8:
 	case PT_FLAGS16:
 	case PT_FLAGS32: {
-		uint32_t v = pi->type == PT_FLAGS8 ? p[0] : pi->type == PT_FLAGS16 ? load_u16(p) : load_u32(p);
+		uint32_t v;
 
-		if ((pi->type == PT_FLAGS16 && n < 2) || (pi->type == PT_FLAGS32 && n < 4))
-			break;
+		if (n < 1 || (pi->type == PT_FLAGS16 && n < 2) || (pi->type == PT_FLAGS32 && n < 4))
+			break; /* p holds n bytes: check before loading */
+		v = pi->type == PT_FLAGS8 ? p[0] : pi->type == PT_FLAGS16 ? load_u16(p) : load_u32(p);
 		sbuf_u64(val, v);
 		format_flags(top->info, v, res);
 		break;

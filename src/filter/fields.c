@@ -38,9 +38,7 @@ static bool res_fd(void *ctx, int64_t fd, struct sbuf *out)
 			sbuf_putc(out, l4[p]);
 	}
 	sbuf_putc(out, '>');
-	for (const char *s = f->name; *s; s++)
-		if ((unsigned char)*s >= 0x20)
-			sbuf_putc(out, *s);
+	sbuf_put(out, f->name, f->name_len);
 	return true;
 }
 
@@ -127,7 +125,6 @@ static void put_time(struct sbuf *out, uint64_t ts, struct time_cache *tc)
 {
 	int64_t sec = (int64_t)(ts / 1000000000ULL);
 	uint32_t ns = (uint32_t)(ts % 1000000000ULL);
-	char frac[10];
 
 	if (sec != tc->sec) {
 		time_t t = (time_t)sec;
@@ -137,13 +134,9 @@ static void put_time(struct sbuf *out, uint64_t ts, struct time_cache *tc)
 		strftime(tc->hms, sizeof(tc->hms), "%H:%M:%S", &tm);
 		tc->sec = sec;
 	}
-	sbuf_puts(out, tc->hms);
+	sbuf_put(out, tc->hms, 8);
 	sbuf_putc(out, '.');
-	for (int i = 8; i >= 0; i--) {
-		frac[i] = (char)('0' + ns % 10);
-		ns /= 10;
-	}
-	sbuf_put(out, frac, 9);
+	sbuf_u64_padded(out, ns, 9);
 }
 
 /* ---- fields ---- */
@@ -567,43 +560,44 @@ struct field {
 	enum ftype type;
 	extract_fn fn;
 	const char *desc;
+	bool stateless; /* reads only the event itself, never threads or fds */
 };
 
 /* The field table: every lookup (parsing, listing) is derived from it. */
 static const struct field fields[] = {
-	{"evt.num", FT_NUM, x_evt_num, "event number"},
-	{"evt.time", FT_NUM, x_evt_time, "event time, local, with nanoseconds"},
-	{"evt.datetime", FT_STR, x_evt_datetime, "event date and time"},
-	{"evt.outputtime", FT_NUM, x_evt_outputtime, "event time as printed by default"},
-	{"evt.rawtime", FT_NUM, x_evt_rawtime, "event time in ns since the epoch"},
-	{"evt.cpu", FT_NUM, x_evt_cpu, "CPU the event happened on"},
-	{"evt.dir", FT_STR, x_evt_dir, "> enter, < exit"},
-	{"evt.type", FT_STR, x_evt_type, "event or syscall name"},
-	{"evt.args", FT_STR, x_evt_args, "all arguments"},
-	{"evt.info", FT_STR, x_evt_args, "the arguments, as sysdig shows them"},
-	{"evt.res", FT_STR, x_evt_res, "SUCCESS or the error name"},
-	{"evt.rawres", FT_NUM, x_evt_rawres, "the return value"},
-	{"evt.failed", FT_STR, x_evt_failed, "true if the syscall failed"},
-	{"evt.arg", FT_STR, x_evt_arg, "one argument, by name: evt.arg.NAME"},
-	{"proc.name", FT_STR, x_proc_name, "process name (comm)"},
-	{"proc.pid", FT_NUM, x_proc_pid, "process id"},
-	{"proc.ppid", FT_NUM, x_proc_ppid, "parent process id"},
-	{"proc.exe", FT_STR, x_proc_exe, "argv[0]"},
-	{"proc.exepath", FT_STR, x_proc_exepath, "full path of the executable"},
-	{"proc.cmdline", FT_STR, x_proc_cmdline, "name and arguments"},
-	{"proc.args", FT_STR, x_proc_args, "arguments"},
-	{"proc.env", FT_STR, x_proc_env, "environment"},
-	{"proc.cwd", FT_STR, x_proc_cwd, "working directory"},
-	{"thread.tid", FT_NUM, x_thread_tid, "thread id"},
-	{"fd.num", FT_NUM, x_fd_num, "fd number"},
-	{"fd.name", FT_STR, x_fd_name, "fd name: path, address pair, ..."},
-	{"fd.type", FT_STR, x_fd_type, "file, ipv4, ipv6, unix, pipe, ..."},
-	{"fd.typechar", FT_STR, x_fd_typechar, "fd type as one character"},
-	{"user.name", FT_STR, x_user_name, "user name"},
-	{"user.uid", FT_NUM, x_user_uid, "user id"},
-	{"container.id", FT_STR, x_container_id, "container id, or host"},
-	{"container.name", FT_STR, x_container_name, "container name, or host"},
-	{"container.image", FT_STR, x_container_image, "container image"},
+	{"evt.num", FT_NUM, x_evt_num, "event number", true},
+	{"evt.time", FT_NUM, x_evt_time, "event time, local, with nanoseconds", true},
+	{"evt.datetime", FT_STR, x_evt_datetime, "event date and time", true},
+	{"evt.outputtime", FT_NUM, x_evt_outputtime, "event time as printed by default", true},
+	{"evt.rawtime", FT_NUM, x_evt_rawtime, "event time in ns since the epoch", true},
+	{"evt.cpu", FT_NUM, x_evt_cpu, "CPU the event happened on", true},
+	{"evt.dir", FT_STR, x_evt_dir, "> enter, < exit", true},
+	{"evt.type", FT_STR, x_evt_type, "event or syscall name", true},
+	{"evt.args", FT_STR, x_evt_args, "all arguments", false},
+	{"evt.info", FT_STR, x_evt_args, "the arguments, as sysdig shows them", false},
+	{"evt.res", FT_STR, x_evt_res, "SUCCESS or the error name", true},
+	{"evt.rawres", FT_NUM, x_evt_rawres, "the return value", true},
+	{"evt.failed", FT_STR, x_evt_failed, "true if the syscall failed", true},
+	{"evt.arg", FT_STR, x_evt_arg, "one argument, by name: evt.arg.NAME", false},
+	{"proc.name", FT_STR, x_proc_name, "process name (comm)", false},
+	{"proc.pid", FT_NUM, x_proc_pid, "process id", false},
+	{"proc.ppid", FT_NUM, x_proc_ppid, "parent process id", false},
+	{"proc.exe", FT_STR, x_proc_exe, "argv[0]", false},
+	{"proc.exepath", FT_STR, x_proc_exepath, "full path of the executable", false},
+	{"proc.cmdline", FT_STR, x_proc_cmdline, "name and arguments", false},
+	{"proc.args", FT_STR, x_proc_args, "arguments", false},
+	{"proc.env", FT_STR, x_proc_env, "environment", false},
+	{"proc.cwd", FT_STR, x_proc_cwd, "working directory", false},
+	{"thread.tid", FT_NUM, x_thread_tid, "thread id", true},
+	{"fd.num", FT_NUM, x_fd_num, "fd number", false},
+	{"fd.name", FT_STR, x_fd_name, "fd name: path, address pair, ...", false},
+	{"fd.type", FT_STR, x_fd_type, "file, ipv4, ipv6, unix, pipe, ...", false},
+	{"fd.typechar", FT_STR, x_fd_typechar, "fd type as one character", false},
+	{"user.name", FT_STR, x_user_name, "user name", false},
+	{"user.uid", FT_NUM, x_user_uid, "user id", false},
+	{"container.id", FT_STR, x_container_id, "container id, or host", false},
+	{"container.name", FT_STR, x_container_name, "container name, or host", false},
+	{"container.image", FT_STR, x_container_image, "container image", false},
 };
 
 /* ---- compiled formats ---- */
@@ -616,6 +610,7 @@ struct piece {
 
 struct output {
 	struct state *st;
+	bool needs_state;
 	struct piece *pieces;
 	size_t n;
 	bool all;  /* '*': print even when a field is missing */
@@ -691,6 +686,7 @@ struct output *output_new(struct state *st, const char *format, bool json, struc
 				return NULL;
 			}
 			add_piece(o, f, name, (size_t)(p - name), arg, arg ? (size_t)(p - arg) : 0);
+			o->needs_state |= !f->stateless;
 		}
 	}
 	return o;
@@ -708,6 +704,11 @@ struct output *output_new_default(struct state *st, bool json)
 			       false, NULL);
 	o->plain_default = !json;
 	return o;
+}
+
+bool output_needs_state(const struct output *o)
+{
+	return o->needs_state || o->plain_default;
 }
 
 void output_free(struct output *o)
@@ -785,6 +786,16 @@ static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *o
 	return true;
 }
 
+/* Lengths of the event names, computed once. */
+static size_t event_name_len(uint16_t type)
+{
+	static uint8_t len[EVENT_MAX];
+
+	if (!len[type])
+		len[type] = (uint8_t)strlen(event_table[type].name);
+	return len[type];
+}
+
 /* The default line, written directly: the hot path of `sysrec read`. */
 static void output_default(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
@@ -797,7 +808,10 @@ static void output_default(struct output *o, const struct evctx *cx, struct sbuf
 	sbuf_putc(out, ' ');
 	sbuf_u64(out, ev->cpu);
 	sbuf_putc(out, ' ');
-	sbuf_puts(out, cx->thread ? cx->thread->comm : "<NA>");
+	if (cx->thread)
+		sbuf_put(out, cx->thread->comm, cx->thread->comm_len);
+	else
+		sbuf_put(out, "<NA>", 4);
 	sbuf_put(out, " (", 2);
 	sbuf_i64(out, ev->tid);
 	sbuf_put(out, ") ", 2);
@@ -808,7 +822,7 @@ static void output_default(struct output *o, const struct evctx *cx, struct sbuf
 
 		sbuf_puts(out, id < EVENT_SYSCALL_MAX ? event_syscalls[id].name : "<unknown>");
 	} else {
-		sbuf_puts(out, event_table[ev->type].name);
+		sbuf_put(out, event_table[ev->type].name, event_name_len(ev->type));
 	}
 	sbuf_putc(out, ' ');
 	filter_resolver(o->st, cx, &r);

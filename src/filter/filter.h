@@ -22,6 +22,8 @@ struct output *output_new(struct state *st, const char *format, bool json, struc
 /* The default sysdig line; json selects the -j shape. */
 struct output *output_new_default(struct state *st, bool json);
 void output_free(struct output *o);
+/* False when every field reads only the event: the caller may skip the state. */
+bool output_needs_state(const struct output *o);
 /* Append the line for one shown event (with trailing newline); false if suppressed. */
 bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out);
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -22,6 +24,8 @@ struct scap_reader {
 	bool eof;
 	enum phase phase;
 	bool any_event;
+	bool mapped;   /* buf is an mmap of the whole (raw) file */
+	bool has_meta; /* the last record owns metadata to free */
 	/* storage of the last metadata record */
 	struct scap_proc *procs;
 	size_t nprocs, procs_cap;
@@ -62,6 +66,22 @@ struct scap_reader *scap_reader_open_fd(int fd, struct err *e)
 			return NULL;
 		}
 		gzbuffer(r->gz, 1 << 18);
+	} else {
+		struct stat st;
+		void *map;
+
+		/* a raw regular file is read in place: no copies, no refills */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+		    (uint64_t)st.st_size < ((uint64_t)1 << 46)) {
+			map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (map != MAP_FAILED) {
+				madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
+				r->buf = map;
+				r->cap = r->end = (size_t)st.st_size;
+				r->eof = r->mapped = true;
+				return r;
+			}
+		}
 	}
 	r->cap = READ_CHUNK;
 	r->buf = xmalloc(r->cap);
@@ -70,6 +90,9 @@ struct scap_reader *scap_reader_open_fd(int fd, struct err *e)
 
 static void free_meta(struct scap_reader *r)
 {
+	if (!r->has_meta)
+		return;
+	r->has_meta = false;
 	for (size_t i = 0; i < r->nprocs; i++)
 		scap_proc_release(&r->procs[i]);
 	r->nprocs = 0;
@@ -107,7 +130,10 @@ void scap_reader_close(struct scap_reader *r)
 		gzclose(r->gz);
 	else
 		close(r->fd);
-	free(r->buf);
+	if (r->mapped)
+		munmap(r->buf, r->cap);
+	else
+		free(r->buf);
 	free(r);
 }
 
@@ -678,7 +704,7 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 		const uint8_t *b;
 		uint64_t off = r->off;
 		int version, rc = 0;
-		bool has_flags, large;
+		bool has_flags, large, is_event;
 		size_t body_len;
 
 		free_meta(r);
@@ -709,8 +735,8 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 		if (blen > SCAP_MAX_BLOCK)
 			return err_set(e, -EINVAL, "block type 0x%x at offset %llu: length %u exceeds the %u-byte limit",
 				       bt, (unsigned long long)off, blen, SCAP_MAX_BLOCK);
-		if (event_block(bt, &version, &has_flags, &large) && !large &&
-		    blen - 8 > SCAP_MAX_EVENT_BODY + 4)
+		is_event = event_block(bt, &version, &has_flags, &large);
+		if (is_event && !large && blen - 8 > SCAP_MAX_EVENT_BODY + 4)
 			return err_set(e, -EINVAL,
 				       "event block at offset %llu: length %u greater than the non-LARGE limit %u",
 				       (unsigned long long)off, blen, SCAP_MAX_EVENT_BODY);
@@ -753,7 +779,7 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			rec->kind = SCAP_REC_SECTION;
 			return rec->kind;
 		}
-		if (event_block(bt, &version, &has_flags, &large)) {
+		if (is_event) {
 			rc = parse_event_block(r, bt, b + 8, body_len, rec, e);
 			if (rc) {
 				add_offset(e, off);
@@ -806,6 +832,7 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			consume(r, blen); /* unknown metadata block: skipped */
 			continue;
 		}
+		r->has_meta = true;
 		if (rc) {
 			add_offset(e, off);
 			return rc;

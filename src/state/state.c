@@ -31,6 +31,7 @@ struct state {
 	struct container *containers;
 	size_t ncontainers;
 	int64_t tid_to_remove;
+	struct thread *last_thread; /* one-entry cache of state_thread() */
 	struct fdinfo *closed_fd; /* detached by a close exit, freed at the next event */
 	uint64_t num;
 	struct sbuf tmp, tmp2;
@@ -41,6 +42,7 @@ enum {
 	K_CLONE_EXIT = 1,  /* clone, fork, vfork, clone3 exit, any version */
 	K_EXECVE_EXIT = 2, /* execve, execveat exit, any version */
 	K_CONTAINER = 4,   /* container metadata: never shown */
+	K_RES = 8,         /* exit whose first parameter is the result ("res" or "fd") */
 };
 
 static uint8_t event_kind[EVENT_MAX];
@@ -61,6 +63,9 @@ static void classify_events(void)
 			event_kind[i] |= K_EXECVE_EXIT;
 		if (!strcmp(n, "container"))
 			event_kind[i] |= K_CONTAINER;
+		if (exit && event_table[i].nparams &&
+		    (!strcmp(event_table[i].params[0].name, "res") || !strcmp(event_table[i].params[0].name, "fd")))
+			event_kind[i] |= K_RES;
 	}
 	done = true;
 }
@@ -116,10 +121,24 @@ static struct fdtable *fdtable_copy(const struct fdtable *src)
 			continue;
 		c = xmalloc(sizeof(*c));
 		*c = *f;
-		c->name = xstrndup(f->name, strlen(f->name));
+		c->name = xstrndup(f->name, f->name_len);
 		i64map_put(&t->map, src->map.slots[i].key, c);
 	}
 	return t;
+}
+
+/* A copy of name without control characters (sysdig sanitizes fd names). */
+static char *sanitized(const char *name, size_t len, uint32_t *out_len)
+{
+	char *c = xmalloc(len + 1);
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] >= 0x20)
+			c[n++] = name[i];
+	c[n] = 0;
+	*out_len = (uint32_t)n;
+	return c;
 }
 
 static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name)
@@ -128,7 +147,7 @@ static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo 
 
 	*f = *proto;
 	f->fd = fd;
-	f->name = xstrndup(name, strlen(name));
+	f->name = sanitized(name, strlen(name), &f->name_len);
 	fdinfo_free(i64map_put(&t->map, fd, f));
 	return f;
 }
@@ -136,7 +155,7 @@ static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo 
 static void fd_set_name(struct fdinfo *f, const char *name, size_t len)
 {
 	free(f->name);
-	f->name = xstrndup(name, len);
+	f->name = sanitized(name, len, &f->name_len);
 }
 
 /* ---- threads ---- */
@@ -186,6 +205,14 @@ static void set_str(char **dst, const char *src, size_t n)
 {
 	free(*dst);
 	*dst = dupn(src, n);
+}
+
+static void set_comm(struct thread *t, const char *comm)
+{
+	size_t n = strlen(comm);
+
+	set_str(&t->comm, comm, n);
+	t->comm_len = (uint32_t)n;
 }
 
 /* Container id from a NUL-separated cgroups list: the first 64-hex path segment. */
@@ -265,11 +292,19 @@ void state_free(struct state *s)
 
 struct thread *state_thread(struct state *s, int64_t tid)
 {
-	return i64map_get(&s->threads, tid);
+	struct thread *t;
+
+	if (s->last_thread && s->last_thread->tid == tid)
+		return s->last_thread;
+	t = i64map_get(&s->threads, tid);
+	if (t)
+		s->last_thread = t;
+	return t;
 }
 
 static void put_thread(struct state *s, struct thread *t)
 {
+	s->last_thread = NULL;
 	thread_free(i64map_put(&s->threads, t->tid, t));
 }
 
@@ -279,7 +314,7 @@ static struct thread *fake_thread(struct state *s, int64_t tid)
 	struct thread *t = thread_alloc(tid);
 
 	t->pid = tid;
-	t->comm = dupz("<NA>");
+	set_comm(t, "<NA>");
 	t->exe = dupz("<NA>");
 	t->exepath = dupz("");
 	t->cwd = dupz("");
@@ -498,7 +533,7 @@ static void add_procs(struct state *s, const struct scap_proc *p, size_t n)
 		t->ptid = (int64_t)p[i].ptid;
 		t->sid = (int64_t)p[i].sid;
 		t->vpgid = (int64_t)p[i].vpgid;
-		t->comm = dupz(p[i].comm);
+		set_comm(t, p[i].comm);
 		t->exe = dupz(p[i].exe);
 		t->exepath = dupz(p[i].exepath);
 		/* sysdig keeps cwd with a trailing slash */
@@ -585,6 +620,7 @@ static void remove_thread(struct state *s, int64_t tid)
 {
 	struct thread *t = i64map_del(&s->threads, tid);
 
+	s->last_thread = NULL;
 	thread_free(t);
 }
 
@@ -1020,6 +1056,8 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 		parent = state_thread(s, event_int(ev, 5, -1));
 	} else {
 		child_tid = res;
+		if (child_tid == ev->tid)
+			return; /* not a real clone: replacing the caller would free cx->thread */
 		parent = cx->thread;
 		child = state_thread(s, child_tid);
 		if (child && (child->flags & CL_CLONE_INVERTED))
@@ -1038,7 +1076,7 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 		child->ptid = ev->tid;
 	}
 	child->exe = dupz(event_str(ev, 1, ""));
-	child->comm = dupz(comm >= 0 ? event_str(ev, (uint32_t)comm, "") : child->exe);
+	set_comm(child, comm >= 0 ? event_str(ev, (uint32_t)comm, "") : child->exe);
 	str = list_param(ev, "args", &n);
 	thread_set_list(&child->args, &child->args_len, str, n);
 	if (parent && (flags & CL_CLONE_THREAD)) {
@@ -1109,7 +1147,7 @@ static void parse_execve_exit(struct state *s, struct evctx *cx)
 		slash = strrchr(str, '/');
 		str = slash ? slash + 1 : str;
 	}
-	set_str(&t->comm, str, strlen(str));
+	set_comm(t, str);
 	if (event_param_index(ev->type, "cgroups") >= 0) {
 		str = list_param(ev, "cgroups", &n);
 		thread_set_cgroups(t, str, n);
@@ -1237,6 +1275,25 @@ static bool stores_enter(uint16_t type)
 }
 
 
+/* sysdig hides internal events, container metadata and state-only events. */
+static bool event_shown(const struct event *ev)
+{
+	return !(event_table[ev->type].category & EC_INTERNAL) && !(ev->dump_flags & 1) &&
+	       !(event_kind[ev->type] & K_CONTAINER);
+}
+
+void state_count(struct state *s, const struct event *ev, struct evctx *cx)
+{
+	cx->ev = ev;
+	cx->num = ++s->num;
+	cx->thread = NULL;
+	cx->fdinfo = NULL;
+	cx->fd = -1;
+	cx->has_fd = false;
+	cx->errorcode = 0;
+	cx->shown = event_shown(ev);
+}
+
 void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 {
 	const struct event_info *info = event_info_get(ev->type);
@@ -1250,8 +1307,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->fd = -1;
 	cx->has_fd = (eflags & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD)) != 0;
 	cx->errorcode = 0;
-	/* sysdig hides internal events, container metadata and state-only events */
-	cx->shown = !(info->category & EC_INTERNAL) && !(ev->dump_flags & 1) && !(event_kind[type] & K_CONTAINER);
+	cx->shown = event_shown(ev);
 
 	fdinfo_free(s->closed_fd);
 	s->closed_fd = NULL;
@@ -1301,12 +1357,11 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 			     ((type == 293 || type == 289) && t->last_type == 330);
 
 		t->last_valid = t->last_valid && match;
-		if (info->nparams && event_has(ev, 0) &&
-		    (strcmp(info->params[0].name, "res") == 0 || strcmp(info->params[0].name, "fd") == 0)) {
+		if ((event_kind[type] & K_RES) && event_has(ev, 0)) {
 			int64_t res = event_int(ev, 0, 0);
 
-			if (res < 0)
-				cx->errorcode = -res;
+			if (res < 0) /* res is file data: INT64_MIN must not be negated signed */
+				cx->errorcode = (int64_t)((uint64_t)0 - (uint64_t)res);
 		}
 		if (eflags & EF_USES_FD) {
 			if (type == 333)
@@ -1409,6 +1464,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 			parse_execve_exit(s, cx);
 		break;
 	}
+	t = cx->thread; /* a child's clone exit replaces a fake thread: t may be freed */
 	if (event_is_exit(type))
 		t->last_valid = false;
 	/* fd fields exist for events that create, use or destroy an fd */

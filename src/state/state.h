@@ -28,7 +28,8 @@ struct fdinfo {
 	bool v6;
 	uint8_t role;    /* STATE_ROLE_*: who opened the connection */
 	bool connected;  /* connect() succeeded on it */
-	char *name;
+	char *name;      /* control characters removed, as sysdig shows it */
+	uint32_t name_len;
 };
 
 enum { STATE_ROLE_NONE = 0, STATE_ROLE_CLIENT = 1, STATE_ROLE_SERVER = 2 };
@@ -41,6 +42,7 @@ struct fdtable;
 struct thread {
 	int64_t tid, pid, ptid, sid, vpgid, vtid, vpid;
 	char *comm, *exe, *exepath, *cwd, *root, *container_id;
+	uint32_t comm_len;
 	char *args, *env, *cgroups; /* NUL-separated */
 	uint32_t args_len, env_len, cgroups_len;
 	uint32_t uid, gid, loginuid;
@@ -85,6 +87,12 @@ struct evctx {
 };
 
 void state_process(struct state *s, const struct event *ev, struct evctx *cx);
+/*
+ * Number an event and decide whether sysdig would show it, without applying it
+ * to the tables: for consumers that read nothing but the event (cx->thread and
+ * cx->fdinfo are NULL). Do not mix with state_process() on one state.
+ */
+void state_count(struct state *s, const struct event *ev, struct evctx *cx);
 
 struct thread *state_thread(struct state *s, int64_t tid);
 struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd);
