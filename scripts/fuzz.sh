@@ -30,6 +30,54 @@ log=$dir/fuzz.log
 tmp=$dir/tmp
 mkdir -p "$corpus" "$seeds" "$tmp"
 
+# Cut a raw capture into small seeds: the section header plus one window of
+# events, or plus one metadata block and a few events. Whole captures run at a
+# few hundred execs/s; these run at thousands and still reach every parser.
+split_capture() {
+	local f=$1 out=$2 base=$3
+	local -a w ev meta
+	local size off=0 shb=0 bt bl i k nwin stride s e m mo ml
+	size=$(stat -c %s "$f")
+	mapfile -t w < <(od -An -v -tu4 -w4 "$f")
+	while ((off + 8 <= size)); do
+		i=$((off / 4))
+		bt=${w[i]// /}
+		bl=${w[i + 1]// /}
+		((bl >= 12 && bl % 4 == 0 && off + bl <= size)) || break
+		case $bt in
+		168627466) # section header: only the first one
+			((off == 0)) || break
+			shb=$bl
+			;;
+		516 | 520 | 534 | 535 | 545 | 546 | 2148576205) ev+=("$off") ;;
+		*) meta+=("$off:$bl") ;;
+		esac
+		off=$((off + bl))
+	done
+	((shb)) || return 0
+	ev+=("$off")
+	nwin=$(((${#ev[@]} - 1 + 23) / 24))
+	stride=$(((nwin + 29) / 30)) # at most 30 windows of 24 events per capture
+	for ((k = 0; k < nwin; k += stride)); do
+		s=${ev[k * 24]}
+		e=${ev[$((k * 24 + 24 < ${#ev[@]} - 1 ? k * 24 + 24 : ${#ev[@]} - 1))]}
+		{ head -c "$shb" "$f"; tail -c +$((s + 1)) "$f" | head -c $((e - s)); } >"$out/$base.ev$k.scap"
+	done
+	e=${ev[$((8 < ${#ev[@]} - 1 ? 8 : ${#ev[@]} - 1))]}
+	stride=$(((${#meta[@]} + 19) / 20)) # and at most 20 metadata blocks
+	for ((k = 0; k < ${#meta[@]}; k += stride)); do
+		m=${meta[k]}
+		mo=${m%:*}
+		ml=${m#*:}
+		((ml <= 32768)) || continue
+		{
+			head -c "$shb" "$f"
+			tail -c +$((mo + 1)) "$f" | head -c "$ml"
+			tail -c +$((ev[0] + 1)) "$f" | head -c $((e - ev[0]))
+		} >"$out/$base.meta$mo.scap"
+	done
+}
+
 # ---- seeds (only for an empty corpus) ----
 if [ -z "$(ls -A "$corpus")" ]; then
 	testdata=${SYSREC_TESTDATA:-../shared/testdata}
@@ -42,6 +90,9 @@ if [ -z "$(ls -A "$corpus")" ]; then
 			# mutating gzip bytes mostly breaks the checksum: keep a raw copy too
 			if gzip -t "$f" 2>/dev/null; then
 				gzip -dc "$f" >"$seeds/$base.raw.scap"
+				split_capture "$seeds/$base.raw.scap" "$seeds" "$base"
+			else
+				split_capture "$f" "$seeds" "$base"
 			fi
 			n=$((n + 1))
 		done

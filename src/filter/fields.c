@@ -796,6 +796,21 @@ static size_t event_name_len(uint16_t type)
 	return len[type];
 }
 
+/* The syscall name of a generic event, with its length cached. */
+static void put_syscall_name(struct sbuf *out, const struct event *ev)
+{
+	static uint8_t len[EVENT_SYSCALL_MAX];
+	uint64_t id = event_uint(ev, 0, 0);
+
+	if (id >= EVENT_SYSCALL_MAX) {
+		sbuf_puts(out, "<unknown>");
+		return;
+	}
+	if (!len[id])
+		len[id] = (uint8_t)strlen(event_syscalls[id].name);
+	sbuf_put(out, event_syscalls[id].name, len[id]);
+}
+
 /* The default line, written directly: the hot path of `sysrec read`. */
 static void output_default(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
@@ -817,13 +832,10 @@ static void output_default(struct output *o, const struct evctx *cx, struct sbuf
 	sbuf_put(out, ") ", 2);
 	sbuf_putc(out, event_is_exit(ev->type) ? '<' : '>');
 	sbuf_putc(out, ' ');
-	if (ev->type <= 1) {
-		uint64_t id = event_uint(ev, 0, 0);
-
-		sbuf_puts(out, id < EVENT_SYSCALL_MAX ? event_syscalls[id].name : "<unknown>");
-	} else {
+	if (ev->type <= 1)
+		put_syscall_name(out, ev);
+	else
 		sbuf_put(out, event_table[ev->type].name, event_name_len(ev->type));
-	}
 	sbuf_putc(out, ' ');
 	filter_resolver(o->st, cx, &r);
 	event_format_args(ev, &r, out);
