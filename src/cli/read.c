@@ -160,33 +160,6 @@ static void progress_tick(struct progress *p, uint64_t events, uint64_t bytes, b
 		(double)bytes / (1 << 20), done ? "\n" : "");
 }
 
-/* Copy a metadata record into the output capture. */
-static void write_record(struct scap_writer *w, const struct scap_record *rec)
-{
-	switch (rec->kind) {
-	case SCAP_REC_SECTION:
-		scap_writer_section(w);
-		break;
-	case SCAP_REC_MACHINE:
-		scap_writer_machine(w, &rec->machine);
-		break;
-	case SCAP_REC_IFACES:
-		scap_writer_ifaces(w, rec->ifaces, rec->nifaces);
-		break;
-	case SCAP_REC_USERS:
-		scap_writer_users(w, rec->users, rec->nusers, rec->groups, rec->ngroups);
-		break;
-	case SCAP_REC_PROCS:
-		scap_writer_procs(w, rec->procs, rec->nprocs);
-		break;
-	case SCAP_REC_FDS:
-		scap_writer_fds(w, rec->fds_tid, rec->fds, rec->nfds);
-		break;
-	default:
-		break;
-	}
-}
-
 int cmd_read(int argc, char **argv)
 {
 	struct read_opts o;
@@ -240,7 +213,7 @@ int cmd_read(int argc, char **argv)
 		if (rec.kind != SCAP_REC_EVENT) {
 			state_add_record(st, &rec);
 			if (w)
-				write_record(w, &rec);
+				scap_writer_record(w, &rec);
 			continue;
 		}
 		if (o.max_events && nevents >= o.max_events)

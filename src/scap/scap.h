@@ -183,6 +183,34 @@ int scap_writer_close(struct scap_writer *w, struct err *e);
 /* Drop the file being written. Frees w. */
 void scap_writer_abort(struct scap_writer *w);
 
+/* Copy a metadata record (section, machine, interfaces, users, processes, fds)
+ * read by a scap_reader into the file being written. Events are not copied. */
+void scap_writer_record(struct scap_writer *w, const struct scap_record *rec);
+
+/*
+ * scap_evb: gathers one event's parameters and writes it; for code that makes
+ * captures (the demo, the benchmark generator, tests). Bytes passed to
+ * scap_evb_bytes() must stay valid until scap_evb_write().
+ */
+struct scap_evb {
+	struct sbuf buf;
+	const void *vals[EVENT_MAX_PARAMS];
+	uint32_t lens[EVENT_MAX_PARAMS];
+	uint8_t store[EVENT_MAX_PARAMS][8];
+	uint32_t n;
+};
+
+void scap_evb_init(struct scap_evb *b);
+void scap_evb_release(struct scap_evb *b);
+void scap_evb_bytes(struct scap_evb *b, const void *p, uint32_t n);
+/* A NUL-terminated string parameter (the NUL is part of it). */
+void scap_evb_str(struct scap_evb *b, const char *s);
+/* An integer parameter of `size` bytes (1, 2, 4 or 8). */
+void scap_evb_num(struct scap_evb *b, uint64_t v, uint32_t size);
+/* Encode the gathered parameters as one event, write it, and start afresh. */
+void scap_evb_write(struct scap_evb *b, struct scap_writer *w, uint16_t cpu, uint64_t ts, int64_t tid,
+		    uint16_t type);
+
 /*
  * Encode one event in the v2 layout into out (appended). vals[i]/lens[i] are
  * the raw parameter bytes. Returns the encoded length.

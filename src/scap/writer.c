@@ -352,3 +352,70 @@ uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t 
 		sbuf_put(out, vals[i], lens[i]);
 	return len;
 }
+
+void scap_writer_record(struct scap_writer *w, const struct scap_record *rec)
+{
+	switch (rec->kind) {
+	case SCAP_REC_SECTION:
+		scap_writer_section(w);
+		break;
+	case SCAP_REC_MACHINE:
+		scap_writer_machine(w, &rec->machine);
+		break;
+	case SCAP_REC_IFACES:
+		scap_writer_ifaces(w, rec->ifaces, rec->nifaces);
+		break;
+	case SCAP_REC_USERS:
+		scap_writer_users(w, rec->users, rec->nusers, rec->groups, rec->ngroups);
+		break;
+	case SCAP_REC_PROCS:
+		scap_writer_procs(w, rec->procs, rec->nprocs);
+		break;
+	case SCAP_REC_FDS:
+		scap_writer_fds(w, rec->fds_tid, rec->fds, rec->nfds);
+		break;
+	default:
+		break;
+	}
+}
+
+void scap_evb_init(struct scap_evb *b)
+{
+	memset(b, 0, sizeof(*b));
+	sbuf_init(&b->buf, 1024);
+}
+
+void scap_evb_release(struct scap_evb *b)
+{
+	sbuf_release(&b->buf);
+}
+
+void scap_evb_bytes(struct scap_evb *b, const void *p, uint32_t n)
+{
+	if (b->n >= EVENT_MAX_PARAMS)
+		return;
+	b->vals[b->n] = p;
+	b->lens[b->n++] = n;
+}
+
+void scap_evb_str(struct scap_evb *b, const char *s)
+{
+	scap_evb_bytes(b, s, (uint32_t)strlen(s) + 1);
+}
+
+void scap_evb_num(struct scap_evb *b, uint64_t v, uint32_t size)
+{
+	if (b->n >= EVENT_MAX_PARAMS || size > 8)
+		return;
+	memcpy(b->store[b->n], &v, size); /* little-endian: the low bytes */
+	scap_evb_bytes(b, b->store[b->n], size);
+}
+
+void scap_evb_write(struct scap_evb *b, struct scap_writer *w, uint16_t cpu, uint64_t ts, int64_t tid,
+		    uint16_t type)
+{
+	sbuf_reset(&b->buf);
+	scap_encode_event(&b->buf, ts, tid, type, b->n, b->vals, b->lens);
+	scap_writer_event_bytes(w, cpu, 0, (const uint8_t *)b->buf.data, (uint32_t)b->buf.len);
+	b->n = 0;
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Benchmark sysrec against sysdig 0.29.3 on a large generated capture.
+#
+#   bench/run.sh BUILD_DIR        (make bench runs it as `bench/run.sh build`)
+#
+# Measures, with hyperfine and TZ=UTC:
+#   (a) printing every event in the default format: `sysrec read -r F` vs `sysdig -r F`
+#   (b) printing only the event number:             ... -p %evt.num
+#   (c) startup: reading the tiny capture written by `sysrec demo`
+# and prints a table (events/s, ratios, startup ms), also written as markdown
+# to BUILD_DIR/bench/results.md. Raw hyperfine JSON is kept next to it.
+#
+# Environment overrides: BENCH_EVENTS (default 5000000), SYSDIG (default: sysdig
+# on PATH), SYSREC_RUNS (5), SYSDIG_RUNS (3).
+set -euo pipefail
+
+if [[ $# -ne 1 ]]; then
+	echo "usage: bench/run.sh BUILD_DIR" >&2
+	exit 2
+fi
+BUILD=$1
+OUT=$BUILD/bench
+GEN=$OUT/gen-capture
+SYSREC=$BUILD/sysrec
+BIG=$OUT/bench.scap
+SMALL=$OUT/small.scap
+NEVENTS=${BENCH_EVENTS:-5000000}
+SYSREC_RUNS=${SYSREC_RUNS:-5}
+SYSDIG_RUNS=${SYSDIG_RUNS:-3}
+SYSDIG=${SYSDIG:-$(command -v sysdig || true)}
+
+for tool in hyperfine python3; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 1; }
+done
+[[ -n $SYSDIG && -x $SYSDIG ]] || { echo "bench: sysdig not found (set SYSDIG=)" >&2; exit 1; }
+[[ -x $SYSREC ]] || { echo "bench: $SYSREC missing (run make)" >&2; exit 1; }
+[[ -x $GEN ]] || { echo "bench: $GEN missing (make $GEN)" >&2; exit 1; }
+
+export TZ=UTC
+mkdir -p "$OUT"
+
+# The big capture: regenerate when missing, older than the generator, or of
+# another size than asked for.
+if [[ ! -f $BIG || $GEN -nt $BIG || "$(cat "$BIG.nevents" 2>/dev/null || true)" != "$NEVENTS" ]]; then
+	echo "bench: generating $BIG ($NEVENTS events)"
+	rm -f "$BIG" "$BIG.nevents"
+	"$GEN" "$BIG" "$NEVENTS"
+	echo "$NEVENTS" >"$BIG.nevents"
+fi
+"$SYSREC" demo -w "$SMALL"
+
+echo "bench: $(du -h "$BIG" | cut -f1) capture, $NEVENTS events; sysrec ${SYSREC_RUNS} runs, sysdig ${SYSDIG_RUNS} runs"
+
+hf() { hyperfine --style basic --warmup 1 "$@"; }
+
+# (a) default output format
+hf --runs "$SYSREC_RUNS" --export-json "$OUT/read-sysrec.json" \
+	-n "sysrec read" "$SYSREC read -r $BIG > /dev/null"
+hf --runs "$SYSDIG_RUNS" --export-json "$OUT/read-sysdig.json" \
+	-n "sysdig -r" "$SYSDIG -r $BIG > /dev/null"
+
+# (b) -p %evt.num
+hf --runs "$SYSREC_RUNS" --export-json "$OUT/evtnum-sysrec.json" \
+	-n "sysrec read -p %evt.num" "$SYSREC read -r $BIG -p %evt.num > /dev/null"
+hf --runs "$SYSDIG_RUNS" --export-json "$OUT/evtnum-sysdig.json" \
+	-n "sysdig -r -p %evt.num" "$SYSDIG -r $BIG -p %evt.num > /dev/null"
+
+# (d) a -p format that needs the thread and fd tables: sysrec skips state
+# tracking for formats like (b) that read only the event, so this shows the
+# cost with the state followed, for comparison.
+STATEFMT="%evt.num %proc.name %fd.name %evt.type"
+hf --runs "$SYSREC_RUNS" --export-json "$OUT/state-sysrec.json" \
+	-n "sysrec read -p '$STATEFMT'" "$SYSREC read -r $BIG -p '$STATEFMT' > /dev/null"
+hf --runs "$SYSDIG_RUNS" --export-json "$OUT/state-sysdig.json" \
+	-n "sysdig -r -p '$STATEFMT'" "$SYSDIG -r $BIG -p '$STATEFMT' > /dev/null"
+
+# (c) startup on a tiny capture; no intermediate shell (-N), output discarded
+# by hyperfine itself.
+hyperfine --style basic -N --warmup 3 --min-runs 20 --export-json "$OUT/startup.json" \
+	-n "sysrec read (tiny)" "$SYSREC read -r $SMALL" \
+	-n "sysdig -r (tiny)" "$SYSDIG -r $SMALL"
+
+python3 - "$OUT" "$NEVENTS" "$SYSREC_RUNS" "$SYSDIG_RUNS" <<'EOF'
+import json, os, platform, sys
+
+out, nev = sys.argv[1], int(sys.argv[2])
+sysrec_runs, sysdig_runs = sys.argv[3], sys.argv[4]
+
+def medians(name):
+    with open(os.path.join(out, name)) as f:
+        return [r["median"] for r in json.load(f)["results"]]
+
+rd_r, = medians("read-sysrec.json")
+rd_d, = medians("read-sysdig.json")
+ev_r, = medians("evtnum-sysrec.json")
+ev_d, = medians("evtnum-sysdig.json")
+st_r, st_d = medians("startup.json")
+sf_r, = medians("state-sysrec.json")
+sf_d, = medians("state-sysdig.json")
+
+def eps(t):
+    return nev / t
+
+def fmt_eps(t):
+    return f"{eps(t) / 1e6:.2f} M/s ({t:.2f} s)"
+
+rows = [
+    ("read, default format (events/s)", fmt_eps(rd_r), fmt_eps(rd_d), eps(rd_r) / eps(rd_d), ">= 10x"),
+    ("read, -p %evt.num (events/s)", fmt_eps(ev_r), fmt_eps(ev_d), eps(ev_r) / eps(ev_d), ">= 10x"),
+    ("read, -p with state fields (events/s)", fmt_eps(sf_r), fmt_eps(sf_d), eps(sf_r) / eps(sf_d), ">= 10x"),
+    ("startup, tiny capture (ms)", f"{st_r * 1e3:.1f} ms", f"{st_d * 1e3:.1f} ms", st_r / st_d, "< 0.25x"),
+]
+met = [rows[0][3] >= 10, rows[1][3] >= 10, rows[2][3] >= 10, rows[3][3] < 0.25]
+
+head = ["case", "sysrec", "sysdig", "sysrec/sysdig", "target", "met"]
+body = [[c, a, b, f"{r:.2f}x" if i < 3 else f"{r:.3f}x", t, "yes" if m else "NO"]
+        for i, ((c, a, b, r, t), m) in enumerate(zip(rows, met))]
+widths = [max(len(x) for x in col) for col in zip(head, *body)]
+
+def line(cells):
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+print()
+print(f"{nev} events; medians (sysrec {sysrec_runs} runs, sysdig {sysdig_runs} runs; startup >= 20 runs each)")
+print(line(head))
+print(line(["-" * w for w in widths]))
+for r in body:
+    print(line(r))
+
+md = [
+    "# sysrec vs sysdig benchmark results",
+    "",
+    f"Capture: `{out}/bench.scap`, {nev} events. TZ=UTC. Medians from hyperfine "
+    f"(sysrec {sysrec_runs} runs, sysdig {sysdig_runs} runs, 1 warmup; startup >= 20 runs).",
+    f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}.",
+    "",
+    "| " + " | ".join(head) + " |",
+    "|" + "|".join("---" for _ in head) + "|",
+]
+md += ["| " + " | ".join(r) + " |" for r in body]
+with open(os.path.join(out, "results.md"), "w") as f:
+    f.write("\n".join(md) + "\n")
+print(f"\nwritten: {out}/results.md")
+EOF
