@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 struct sink {
 	char *path;
-	char *tmp;
+	char *tmp;      /* what is written: path.tmp-PID, or path itself */
+	bool in_place;  /* a device, FIFO or /dev/stdout: no temporary, no rename */
 	FILE *f;
 	gzFile gz;
 	int error;
@@ -23,9 +25,16 @@ struct sink *sink_open(const char *path, bool gzip, struct err *e)
 	struct sink *s = xcalloc(1, sizeof(*s));
 	size_t n = strlen(path) + 32;
 
+	struct stat st;
+
 	s->path = xstrndup(path, strlen(path));
 	s->tmp = xmalloc(n);
-	snprintf(s->tmp, n, "%s.tmp-%d", path, (int)getpid());
+	/* only regular files get the temporary-and-rename treatment */
+	s->in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+	if (s->in_place)
+		snprintf(s->tmp, n, "%s", path);
+	else
+		snprintf(s->tmp, n, "%s.tmp-%d", path, (int)getpid());
 	if (gzip)
 		s->gz = gzopen(s->tmp, "wb6");
 	else
@@ -100,12 +109,13 @@ int sink_close(struct sink *s, struct err *e)
 	} else if (gzclose(s->gz) != Z_OK) {
 		sink_fail(s, -EIO, "cannot close");
 	}
-	if (!s->error && rename(s->tmp, s->path) != 0)
+	if (!s->error && !s->in_place && rename(s->tmp, s->path) != 0)
 		sink_fail(s, -errno, "cannot rename into place");
 	rc = s->error;
 	if (rc) {
 		err_set(e, rc, "%s", s->msg);
-		unlink(s->tmp);
+		if (!s->in_place)
+			unlink(s->tmp);
 	}
 	sink_free(s);
 	return rc;
@@ -117,6 +127,7 @@ void sink_abort(struct sink *s)
 		fclose(s->f);
 	else
 		gzclose(s->gz);
-	unlink(s->tmp);
+	if (!s->in_place)
+		unlink(s->tmp);
 	sink_free(s);
 }

@@ -160,6 +160,24 @@ check_write_error_keeps_nothing() {
 	fi
 }
 
+# -w to a FIFO or device writes it in place (no temporary, no rename over it).
+check_write_special_file_in_place() {
+	local cap=$td/scap/falco_syscall.scap
+	[ -f "$cap" ] || { skipped "$1" "no $cap"; return; }
+	mkfifo "$work/fifo"
+	cat "$work/fifo" >"$work/from-fifo.scap" &
+	"$bin" read -r "$cap" -w "$work/fifo" 2>"$work/err" || { bad "$1" "$(cat "$work/err")"; wait; return; }
+	wait
+	"$bin" read -r "$cap" -w /dev/null || { bad "$1" "writing /dev/null failed"; return; }
+	if [ ! -c /dev/null ] || [ ! -p "$work/fifo" ]; then
+		bad "$1" "a special file was replaced"
+		return
+	fi
+	"$bin" read -r "$work/from-fifo.scap" >"$work/out"
+	"$bin" read -r "$cap" >"$work/want"
+	same "$1" "$work/out" "$work/want"
+}
+
 [ -x "$bin" ] || { echo "e2e: $bin not built" >&2; exit 1; }
 [ -d "$td" ] || echo "e2e: shared testdata not found at $td (set SYSREC_TESTDATA); cases that need it are skipped" >&2
 
