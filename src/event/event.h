@@ -11,7 +11,7 @@
 #define EVENT_MAX 336          /* codes 0..335 */
 #define EVENT_SYSCALL_MAX 329  /* PPM_SC codes 0..328 */
 #define EVENT_ERRNO_MAX 1024
-#define EVENT_MAX_PARAMS 32    /* most parameters any event of the table has */
+#define EVENT_MAX_PARAMS 32    /* parameters kept per event; the table's largest has 20 */
 #define EVENT_HDR_V2 26
 #define EVENT_HDR_V1 22
 #define EVENT_AT_FDCWD (-100)

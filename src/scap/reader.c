@@ -713,9 +713,10 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			return (int)avail;
 		if (avail == 0) {
 			if (r->phase == PH_START)
-				return err_set(e, -EINVAL, "empty file: not a scap capture");
+				return err_set(e, -EINVAL, "empty file at offset 0: not a scap capture");
 			if (!r->any_event)
-				return err_set(e, -EINVAL, "no events in file");
+				return err_set(e, -EINVAL, "no events in file (it ends at offset %llu)",
+					       (unsigned long long)off);
 			return SCAP_REC_EOF;
 		}
 		if (avail < 8)
@@ -736,10 +737,10 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			return err_set(e, -EINVAL, "block type 0x%x at offset %llu: length %u exceeds the %u-byte limit",
 				       bt, (unsigned long long)off, blen, SCAP_MAX_BLOCK);
 		is_event = event_block(bt, &version, &has_flags, &large);
-		if (is_event && !large && blen - 8 > SCAP_MAX_EVENT_BODY + 4)
+		if (is_event && !large && blen - 8 > SCAP_MAX_EVENT_BODY)
 			return err_set(e, -EINVAL,
-				       "event block at offset %llu: length %u greater than the non-LARGE limit %u",
-				       (unsigned long long)off, blen, SCAP_MAX_EVENT_BODY);
+				       "event block at offset %llu: body of %u bytes greater than the non-LARGE limit %u",
+				       (unsigned long long)off, blen - 8, SCAP_MAX_EVENT_BODY);
 		avail = fill(r, blen, e);
 		if (avail < 0)
 			return (int)avail;

@@ -263,11 +263,24 @@ void scap_writer_fds(struct scap_writer *w, uint64_t tid, const struct scap_fd *
 	block_end(w);
 }
 
+/*
+ * A non-LARGE event block may hold at most SCAP_MAX_EVENT_BODY bytes after its
+ * 8-byte header: cpu (2), flags (4, EVF only), the event, padding, and the
+ * 4-byte trailer. The body before padding is then at most 65532 bytes.
+ * EF_LARGE_PAYLOAD events always go in LARGE blocks, as sysdig's writer does.
+ */
+static bool event_needs_large_block(uint16_t type, uint32_t flags, uint32_t len)
+{
+	uint32_t head = flags ? 6 : 2;
+
+	return event_len_width(type) == 4 || (uint64_t)head + len > SCAP_MAX_EVENT_BODY - 4;
+}
+
 void scap_writer_event_bytes(struct scap_writer *w, uint16_t cpu, uint32_t flags,
 			     const uint8_t *evbytes, uint32_t len)
 {
 	uint16_t type = load_u16(evbytes + 20);
-	bool large = (event_len_width(type) == 4) || len + 6 > SCAP_MAX_EVENT_BODY;
+	bool large = event_needs_large_block(type, flags, len);
 	uint32_t bt = flags ? (large ? SCAP_BT_EVF_V2_LARGE : SCAP_BT_EVF_V2)
 			    : (large ? SCAP_BT_EV_V2_LARGE : SCAP_BT_EV_V2);
 
@@ -285,7 +298,7 @@ void scap_writer_event(struct scap_writer *w, const struct event *ev)
 	uint8_t hdr[EVENT_HDR_V2];
 	uint32_t len;
 	uint16_t type = ev->type;
-	bool large = (event_len_width(type) == 4) || ev->len + 6 > SCAP_MAX_EVENT_BODY;
+	bool large = event_needs_large_block(type, ev->dump_flags, ev->len);
 	uint32_t bt = ev->dump_flags ? (large ? SCAP_BT_EVF_V2_LARGE : SCAP_BT_EVF_V2)
 				     : (large ? SCAP_BT_EV_V2_LARGE : SCAP_BT_EV_V2);
 

@@ -120,8 +120,8 @@ static void add_shb(struct sbuf *b)
 }
 
 /* An event block around an already encoded event. */
-static void add_event_block(struct sbuf *b, uint32_t bt, uint16_t cpu, uint32_t flags,
-			    const void *ev, size_t len)
+static void add_event_block(struct sbuf *b, uint32_t bt, uint16_t cpu, uint32_t flags, const void *ev,
+                            size_t len)
 {
 	size_t at = blk_begin(b, bt);
 
@@ -137,8 +137,8 @@ static void add_close_event(struct sbuf *b, uint64_t ts)
 {
 	struct sbuf e;
 	int64_t res = 0;
-	const void *v[] = {&res};
-	uint32_t l[] = {8};
+	const void *v[] = { &res };
+	uint32_t l[] = { 8 };
 	uint32_t len;
 
 	sbuf_init(&e, 64);
@@ -219,7 +219,7 @@ struct outcome {
 static void read_to_end(struct scap_reader *r, struct outcome *o)
 {
 	struct scap_record rec;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 
 	memset(o, 0, sizeof(*o));
 	o->rc = -1;
@@ -242,8 +242,9 @@ static void assert_refused(const struct outcome *o, int ok, const char *want, lo
 {
 	if (o->rc >= 0 || o->n != ok || !strstr(o->msg, want) ||
 	    (off >= 0 && !names_offset(o->msg, (uint64_t)off)))
-		print_error("rc=%d after %d records, message \"%s\"; wanted \"%s\" at offset %lld after %d records\n",
-			    o->rc, o->n, o->msg, want, off, ok);
+		print_error("rc=%d after %d records, message \"%s\"; wanted \"%s\" at offset %lld after %d "
+		            "records\n",
+		            o->rc, o->n, o->msg, want, off, ok);
 	assert_true(o->rc < 0);
 	assert_int_equal(o->n, ok);
 	assert_non_null(strstr(o->msg, want));
@@ -262,7 +263,7 @@ static void expect_refused_reader(struct scap_reader *r, int ok, const char *wan
 /* Read the fixture in b (released here, before asserting) and expect a refusal. */
 static void expect_refused(struct sbuf *b, int ok, const char *want, long long off)
 {
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct outcome o;
 
 	read_to_end(open_bytes(b->data, b->len, &e), &o);
@@ -308,8 +309,8 @@ static const struct scap_machine sample_machine = {
 #define NIFACES 4
 static void sample_ifaces(struct scap_iface *f)
 {
-	static const uint8_t v6_lo[16] = {[15] = 1};
-	static const uint8_t v6_ll[16] = {0xfe, 0x80, [14] = 0x12, [15] = 0x34};
+	static const uint8_t v6_lo[16] = { [15] = 1 };
+	static const uint8_t v6_ll[16] = { 0xfe, 0x80, [14] = 0x12, [15] = 0x34 };
 
 	memset(f, 0, NIFACES * sizeof(*f));
 	f[0].type = 1;
@@ -358,17 +359,17 @@ static void check_ifaces(const struct scap_record *rec)
 	}
 }
 
-#define NUSERS 3
+#define NUSERS  3
 #define NGROUPS 3
 static const struct scap_user sample_users[NUSERS] = {
-	{0, 0, (char *)"root", (char *)"/root", (char *)"/bin/bash"},
-	{1000, 1001, (char *)"alice", (char *)"/home/alice", (char *)"/usr/bin/zsh"},
-	{65534, 65534, (char *)"nobody", NULL, NULL},
+	{ 0, 0, (char *)"root", (char *)"/root", (char *)"/bin/bash" },
+	{ 1000, 1001, (char *)"alice", (char *)"/home/alice", (char *)"/usr/bin/zsh" },
+	{ 65534, 65534, (char *)"nobody", NULL, NULL },
 };
 static const struct scap_group sample_groups[NGROUPS] = {
-	{0, (char *)"root"},
-	{1001, (char *)"alice"},
-	{27, (char *)"sudo"},
+	{ 0, (char *)"root" },
+	{ 1001, (char *)"alice" },
+	{ 27, (char *)"sudo" },
 };
 
 static void check_users(const struct scap_record *rec)
@@ -382,7 +383,7 @@ static void check_users(const struct scap_record *rec)
 		assert_int_equal(rec->users[i].gid, sample_users[i].gid);
 		assert_string_equal(rec->users[i].name, sample_users[i].name);
 		assert_string_equal(rec->users[i].homedir,
-				    sample_users[i].homedir ? sample_users[i].homedir : "");
+		                    sample_users[i].homedir ? sample_users[i].homedir : "");
 		assert_string_equal(rec->users[i].shell, sample_users[i].shell ? sample_users[i].shell : "");
 	}
 	for (size_t i = 0; i < NGROUPS; i++) {
@@ -398,36 +399,78 @@ static const char p0_cg[] = "cpu=/\0memory=/init.scope\0";
 static const char p1_args[] = "-s\0\0http://example.com/\0";
 static const char p1_env[] = "A=1\0\0B=\0PATH=/usr/bin:/bin\0";
 static const char p1_cg[] = "cpu=/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\0"
-			    "memory=/docker/x\0";
+                            "memory=/docker/x\0";
 
 #define NPROCS 2
 static void sample_procs(struct scap_proc *p)
 {
 	memset(p, 0, NPROCS * sizeof(*p));
 	p[0] = (struct scap_proc){
-		.tid = 1, .pid = 1, .ptid = 0, .sid = 1, .vpgid = 1,
-		.comm = (char *)"systemd", .exe = (char *)"/sbin/init",
-		.exepath = (char *)"/usr/lib/systemd/systemd", .cwd = (char *)"/", .root = (char *)"/",
-		.args = (char *)p0_args, .args_len = sizeof(p0_args) - 1,
-		.env = (char *)p0_env, .env_len = sizeof(p0_env) - 1,
-		.cgroups = (char *)p0_cg, .cgroups_len = sizeof(p0_cg) - 1,
-		.fdlimit = 1024, .flags = 0, .uid = 0, .gid = 0,
-		.vmsize_kb = 170000, .vmrss_kb = 12000, .vmswap_kb = 0,
-		.pfmajor = 12, .pfminor = 345678, .vtid = 1, .vpid = 1,
-		.loginuid = UINT32_MAX, .exe_writable = 0, .has_caps = false,
+		.tid = 1,
+		.pid = 1,
+		.ptid = 0,
+		.sid = 1,
+		.vpgid = 1,
+		.comm = (char *)"systemd",
+		.exe = (char *)"/sbin/init",
+		.exepath = (char *)"/usr/lib/systemd/systemd",
+		.cwd = (char *)"/",
+		.root = (char *)"/",
+		.args = (char *)p0_args,
+		.args_len = sizeof(p0_args) - 1,
+		.env = (char *)p0_env,
+		.env_len = sizeof(p0_env) - 1,
+		.cgroups = (char *)p0_cg,
+		.cgroups_len = sizeof(p0_cg) - 1,
+		.fdlimit = 1024,
+		.flags = 0,
+		.uid = 0,
+		.gid = 0,
+		.vmsize_kb = 170000,
+		.vmrss_kb = 12000,
+		.vmswap_kb = 0,
+		.pfmajor = 12,
+		.pfminor = 345678,
+		.vtid = 1,
+		.vpid = 1,
+		.loginuid = UINT32_MAX,
+		.exe_writable = 0,
+		.has_caps = false,
 	};
 	p[1] = (struct scap_proc){
-		.tid = 1235, .pid = 1234, .ptid = 1, .sid = 1000, .vpgid = 1234,
-		.comm = (char *)"curl", .exe = (char *)"curl", .exepath = (char *)"/usr/bin/curl",
-		.cwd = (char *)"/home/alice", .root = (char *)"/var/chroot",
-		.args = (char *)p1_args, .args_len = sizeof(p1_args) - 1,
-		.env = (char *)p1_env, .env_len = sizeof(p1_env) - 1,
-		.cgroups = (char *)p1_cg, .cgroups_len = sizeof(p1_cg) - 1,
-		.fdlimit = -1, .flags = 0x2001, .uid = 1000, .gid = 1001,
-		.vmsize_kb = 1, .vmrss_kb = 2, .vmswap_kb = 3,
-		.pfmajor = UINT64_MAX, .pfminor = 5, .vtid = 35, .vpid = 34,
-		.loginuid = 1000, .exe_writable = 1, .has_caps = true,
-		.cap_inheritable = 0, .cap_permitted = 0x1ffffffffffULL, .cap_effective = 0x3000,
+		.tid = 1235,
+		.pid = 1234,
+		.ptid = 1,
+		.sid = 1000,
+		.vpgid = 1234,
+		.comm = (char *)"curl",
+		.exe = (char *)"curl",
+		.exepath = (char *)"/usr/bin/curl",
+		.cwd = (char *)"/home/alice",
+		.root = (char *)"/var/chroot",
+		.args = (char *)p1_args,
+		.args_len = sizeof(p1_args) - 1,
+		.env = (char *)p1_env,
+		.env_len = sizeof(p1_env) - 1,
+		.cgroups = (char *)p1_cg,
+		.cgroups_len = sizeof(p1_cg) - 1,
+		.fdlimit = -1,
+		.flags = 0x2001,
+		.uid = 1000,
+		.gid = 1001,
+		.vmsize_kb = 1,
+		.vmrss_kb = 2,
+		.vmswap_kb = 3,
+		.pfmajor = UINT64_MAX,
+		.pfminor = 5,
+		.vtid = 35,
+		.vpid = 34,
+		.loginuid = 1000,
+		.exe_writable = 1,
+		.has_caps = true,
+		.cap_inheritable = 0,
+		.cap_permitted = 0x1ffffffffffULL,
+		.cap_effective = 0x3000,
 	};
 }
 
@@ -483,39 +526,80 @@ static void check_procs(const struct scap_record *rec)
 #define NFDS 16
 static void sample_fds(struct scap_fd *f)
 {
-	static const uint8_t v6a[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x01};
-	static const uint8_t v6b[16] = {0x2a, 0x00, 0x14, 0x50, [14] = 0x20, [15] = 0x0e};
+	static const uint8_t v6a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
+	static const uint8_t v6b[16] = { 0x2a, 0x00, 0x14, 0x50, [14] = 0x20, [15] = 0x0e };
 	int i = 0;
 
 	memset(f, 0, NFDS * sizeof(*f));
-	f[i++] = (struct scap_fd){.fd = 0, .ino = 11, .type = SCAP_FD_FILE, .name = (char *)"/dev/pts/0"};
-	f[i++] = (struct scap_fd){.fd = 1, .ino = 12, .type = SCAP_FD_DIRECTORY, .name = (char *)"/home/alice"};
-	f[i] = (struct scap_fd){.fd = 2, .ino = 13, .type = SCAP_FD_IPV4_SOCK, .l4proto = SCAP_L4_TCP,
-				.sport = 47192, .dport = 80, .name = (char *)""};
+	f[i++] = (struct scap_fd){ .fd = 0, .ino = 11, .type = SCAP_FD_FILE, .name = (char *)"/dev/pts/0" };
+	f[i++] = (struct scap_fd){
+		.fd = 1, .ino = 12, .type = SCAP_FD_DIRECTORY, .name = (char *)"/home/alice"
+	};
+	f[i] = (struct scap_fd){ .fd = 2,
+		                 .ino = 13,
+		                 .type = SCAP_FD_IPV4_SOCK,
+		                 .l4proto = SCAP_L4_TCP,
+		                 .sport = 47192,
+		                 .dport = 80,
+		                 .name = (char *)"" };
 	ip4(f[i].sip, 10, 0, 2, 15);
 	ip4(f[i++].dip, 93, 184, 216, 34);
-	f[i] = (struct scap_fd){.fd = 3, .ino = 14, .type = SCAP_FD_IPV6_SOCK, .l4proto = SCAP_L4_UDP,
-				.sport = 5353, .dport = 53, .name = (char *)""};
+	f[i] = (struct scap_fd){ .fd = 3,
+		                 .ino = 14,
+		                 .type = SCAP_FD_IPV6_SOCK,
+		                 .l4proto = SCAP_L4_UDP,
+		                 .sport = 5353,
+		                 .dport = 53,
+		                 .name = (char *)"" };
 	memcpy(f[i].sip, v6a, 16);
 	memcpy(f[i++].dip, v6b, 16);
-	f[i] = (struct scap_fd){.fd = 4, .ino = 15, .type = SCAP_FD_IPV4_SERVSOCK, .l4proto = SCAP_L4_TCP,
-				.sport = 22, .name = (char *)""};
+	f[i] = (struct scap_fd){ .fd = 4,
+		                 .ino = 15,
+		                 .type = SCAP_FD_IPV4_SERVSOCK,
+		                 .l4proto = SCAP_L4_TCP,
+		                 .sport = 22,
+		                 .name = (char *)"" };
 	ip4(f[i++].sip, 0, 0, 0, 0);
-	f[i] = (struct scap_fd){.fd = 5, .ino = 16, .type = SCAP_FD_IPV6_SERVSOCK, .l4proto = SCAP_L4_TCP,
-				.sport = 443, .name = (char *)""};
+	f[i] = (struct scap_fd){ .fd = 5,
+		                 .ino = 16,
+		                 .type = SCAP_FD_IPV6_SERVSOCK,
+		                 .l4proto = SCAP_L4_TCP,
+		                 .sport = 443,
+		                 .name = (char *)"" };
 	memcpy(f[i++].sip, v6a, 16);
-	f[i++] = (struct scap_fd){.fd = 6, .ino = 487, .type = SCAP_FD_FIFO, .name = (char *)"pipe:[487]"};
-	f[i++] = (struct scap_fd){.fd = 7, .ino = 18, .type = SCAP_FD_UNIX_SOCK, .usrc = 0xffff888001234567ULL,
-				  .udst = 0xffff888007654321ULL, .name = (char *)"/run/systemd/journal/stdout"};
-	f[i++] = (struct scap_fd){.fd = 8, .ino = 19, .type = SCAP_FD_EVENT, .name = (char *)"anon_inode:[eventfd]"};
-	f[i++] = (struct scap_fd){.fd = 9, .ino = 20, .type = SCAP_FD_UNSUPPORTED, .name = (char *)"anon_inode:[bpf-map]"};
-	f[i++] = (struct scap_fd){.fd = 10, .ino = 21, .type = SCAP_FD_SIGNALFD, .name = (char *)"anon_inode:[signalfd]"};
-	f[i++] = (struct scap_fd){.fd = 11, .ino = 22, .type = SCAP_FD_EVENTPOLL, .name = (char *)"anon_inode:[eventpoll]"};
-	f[i++] = (struct scap_fd){.fd = 12, .ino = 23, .type = SCAP_FD_INOTIFY, .name = (char *)"anon_inode:inotify"};
-	f[i++] = (struct scap_fd){.fd = 13, .ino = 24, .type = SCAP_FD_TIMERFD, .name = (char *)"anon_inode:[timerfd]"};
-	f[i++] = (struct scap_fd){.fd = 14, .ino = 25, .type = SCAP_FD_NETLINK, .name = (char *)""};
-	f[i++] = (struct scap_fd){.fd = 1023, .ino = 26, .type = SCAP_FD_FILE_V2, .open_flags = 0x1002,
-				  .dev = 0x803, .has_dev = true, .name = (char *)"/var/log/app.log"};
+	f[i++] = (struct scap_fd){ .fd = 6, .ino = 487, .type = SCAP_FD_FIFO, .name = (char *)"pipe:[487]" };
+	f[i++] = (struct scap_fd){ .fd = 7,
+		                   .ino = 18,
+		                   .type = SCAP_FD_UNIX_SOCK,
+		                   .usrc = 0xffff888001234567ULL,
+		                   .udst = 0xffff888007654321ULL,
+		                   .name = (char *)"/run/systemd/journal/stdout" };
+	f[i++] = (struct scap_fd){
+		.fd = 8, .ino = 19, .type = SCAP_FD_EVENT, .name = (char *)"anon_inode:[eventfd]"
+	};
+	f[i++] = (struct scap_fd){
+		.fd = 9, .ino = 20, .type = SCAP_FD_UNSUPPORTED, .name = (char *)"anon_inode:[bpf-map]"
+	};
+	f[i++] = (struct scap_fd){
+		.fd = 10, .ino = 21, .type = SCAP_FD_SIGNALFD, .name = (char *)"anon_inode:[signalfd]"
+	};
+	f[i++] = (struct scap_fd){
+		.fd = 11, .ino = 22, .type = SCAP_FD_EVENTPOLL, .name = (char *)"anon_inode:[eventpoll]"
+	};
+	f[i++] = (struct scap_fd){
+		.fd = 12, .ino = 23, .type = SCAP_FD_INOTIFY, .name = (char *)"anon_inode:inotify"
+	};
+	f[i++] = (struct scap_fd){
+		.fd = 13, .ino = 24, .type = SCAP_FD_TIMERFD, .name = (char *)"anon_inode:[timerfd]"
+	};
+	f[i++] = (struct scap_fd){ .fd = 14, .ino = 25, .type = SCAP_FD_NETLINK, .name = (char *)"" };
+	f[i++] = (struct scap_fd){ .fd = 1023,
+		                   .ino = 26,
+		                   .type = SCAP_FD_FILE_V2,
+		                   .open_flags = 0x1002,
+		                   .dev = 0x803,
+		                   .has_dev = true,
+		                   .name = (char *)"/var/log/app.log" };
 	assert_int_equal(i, NFDS);
 }
 
@@ -633,32 +717,56 @@ static void tev_check(const struct scap_record *rec, const struct tev *t, uint32
 static const int64_t v_fd3 = 3, v_cwd = -100, v_res12 = 12;
 static const uint32_t v_oflags = 0x1001, v_mode0 = 0, v_dev = 0x803, v_size = 4096;
 static const char v_path[] = "/etc/hosts";
-static const uint8_t v_data[12] = {'1', '2', '7', 0, 1, 0xff, '\n', 'l', 'o', 0, 0, 'x'};
+static const uint8_t v_data[12] = { '1', '2', '7', 0, 1, 0xff, '\n', 'l', 'o', 0, 0, 'x' };
 
 #define NSAMPLE_EVENTS 6
 static void sample_events(struct tev *t)
 {
 	memset(t, 0, NSAMPLE_EVENTS * sizeof(*t));
-	t[0] = (struct tev){.ts = 1700000000000000001ULL, .tid = 1235, .type = 306, .cpu = 0, .n = 4,
-			    .vals = {&v_cwd, v_path, &v_oflags, &v_mode0}, .lens = {8, sizeof(v_path), 4, 4}};
-	t[1] = (struct tev){.ts = 1700000000000000002ULL, .tid = 1235, .type = 307, .cpu = 3, .n = 6,
-			    .vals = {&v_fd3, &v_cwd, v_path, &v_oflags, &v_mode0, &v_dev},
-			    .lens = {8, 8, sizeof(v_path), 4, 4, 4}};
-	t[2] = (struct tev){.ts = 1700000000000000003ULL, .tid = 1235, .type = 6, .cpu = 3, .n = 2,
-			    .vals = {&v_fd3, &v_size}, .lens = {8, 4}};
-	t[3] = (struct tev){.ts = 1700000000000000004ULL, .tid = 1235, .type = 7, .cpu = 65535, .n = 2,
-			    .vals = {&v_res12, v_data}, .lens = {8, sizeof(v_data)}};
-	t[4] = (struct tev){.ts = 1700000000000000005ULL, .tid = -1, .type = 222, .cpu = 1, .n = 0};
+	t[0] = (struct tev){ .ts = 1700000000000000001ULL,
+		             .tid = 1235,
+		             .type = 306,
+		             .cpu = 0,
+		             .n = 4,
+		             .vals = { &v_cwd, v_path, &v_oflags, &v_mode0 },
+		             .lens = { 8, sizeof(v_path), 4, 4 } };
+	t[1] = (struct tev){ .ts = 1700000000000000002ULL,
+		             .tid = 1235,
+		             .type = 307,
+		             .cpu = 3,
+		             .n = 6,
+		             .vals = { &v_fd3, &v_cwd, v_path, &v_oflags, &v_mode0, &v_dev },
+		             .lens = { 8, 8, sizeof(v_path), 4, 4, 4 } };
+	t[2] = (struct tev){ .ts = 1700000000000000003ULL,
+		             .tid = 1235,
+		             .type = 6,
+		             .cpu = 3,
+		             .n = 2,
+		             .vals = { &v_fd3, &v_size },
+		             .lens = { 8, 4 } };
+	t[3] = (struct tev){ .ts = 1700000000000000004ULL,
+		             .tid = 1235,
+		             .type = 7,
+		             .cpu = 65535,
+		             .n = 2,
+		             .vals = { &v_res12, v_data },
+		             .lens = { 8, sizeof(v_data) } };
+	t[4] = (struct tev){ .ts = 1700000000000000005ULL, .tid = -1, .type = 222, .cpu = 1, .n = 0 };
 	/* sendto enter with a 0-length tuple */
-	t[5] = (struct tev){.ts = 1700000000000000006ULL, .tid = 1, .type = 30, .cpu = 2, .n = 3,
-			    .vals = {&v_fd3, &v_size, ""}, .lens = {8, 4, 0}};
+	t[5] = (struct tev){ .ts = 1700000000000000006ULL,
+		             .tid = 1,
+		             .type = 30,
+		             .cpu = 2,
+		             .n = 3,
+		             .vals = { &v_fd3, &v_size, "" },
+		             .lens = { 8, 4, 0 } };
 }
 
 /* ---------------------------------------------------------- round trips */
 
 static struct scap_reader *open_ok(const char *path)
 {
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct scap_reader *r = scap_reader_open(path, &e);
 
 	if (!r)
@@ -669,7 +777,7 @@ static struct scap_reader *open_ok(const char *path)
 
 static int next_ok(struct scap_reader *r, struct scap_record *rec)
 {
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	int rc = scap_reader_next(r, rec, &e);
 
 	if (rc < 0)
@@ -680,7 +788,7 @@ static int next_ok(struct scap_reader *r, struct scap_record *rec)
 
 static void close_writer_ok(struct scap_writer *w)
 {
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	int rc = scap_writer_close(w, &e);
 
 	if (rc)
@@ -690,7 +798,7 @@ static void close_writer_ok(struct scap_writer *w)
 
 static struct scap_writer *open_writer(const char *path, bool gz)
 {
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct scap_writer *w = scap_writer_open(path, gz, &e);
 
 	if (!w)
@@ -777,8 +885,9 @@ static void test_roundtrip_shb(void **state)
 {
 	char path[128];
 	struct sbuf b;
-	static const uint8_t want[28] = {0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 2, 0,
-					 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0};
+	static const uint8_t want[28] = { 0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0,    0,    0x4d, 0x3c,
+		                          0x2b, 0x1a, 1,    0,    2,  0, 0xff, 0xff, 0xff, 0xff,
+		                          0xff, 0xff, 0xff, 0xff, 28, 0, 0,    0 };
 
 	(void)state;
 	tmp_path(path, sizeof(path), "shb.scap");
@@ -863,12 +972,12 @@ static void test_roundtrip_pl_v9_tail_sizes(void **state)
 	e0 = load_u32(b.data + off);
 	e1 = load_u32(b.data + off + e0);
 	/* entry_len includes itself: fixed part + strings + lists + tail */
-	assert_int_equal(e0, 4 + 5 * 8 + 2 + 7 + 2 + 10 + 2 + 24 + 2 + (sizeof(p0_args) - 1) + 2 + 1 + 8 + 4 * 3 +
-				     4 * 3 + 8 * 2 + 2 + (sizeof(p0_env) - 1) + 8 * 2 + 2 + (sizeof(p0_cg) - 1) + 2 +
-				     1 + 5);
-	assert_int_equal(e1, 4 + 5 * 8 + 2 + 4 + 2 + 4 + 2 + 13 + 2 + (sizeof(p1_args) - 1) + 2 + 11 + 8 + 4 * 3 +
-				     4 * 3 + 8 * 2 + 2 + (sizeof(p1_env) - 1) + 8 * 2 + 2 + (sizeof(p1_cg) - 1) + 2 +
-				     11 + 29);
+	assert_int_equal(e0, 4 + 5 * 8 + 2 + 7 + 2 + 10 + 2 + 24 + 2 + (sizeof(p0_args) - 1) + 2 + 1 + 8 +
+	                             4 * 3 + 4 * 3 + 8 * 2 + 2 + (sizeof(p0_env) - 1) + 8 * 2 + 2 +
+	                             (sizeof(p0_cg) - 1) + 2 + 1 + 5);
+	assert_int_equal(e1, 4 + 5 * 8 + 2 + 4 + 2 + 4 + 2 + 13 + 2 + (sizeof(p1_args) - 1) + 2 + 11 + 8 +
+	                             4 * 3 + 4 * 3 + 8 * 2 + 2 + (sizeof(p1_env) - 1) + 8 * 2 + 2 +
+	                             (sizeof(p1_cg) - 1) + 2 + 11 + 29);
 	sbuf_release(&b);
 }
 
@@ -918,7 +1027,7 @@ static void test_roundtrip_evf_v2_dump_flags(void **state)
 	struct scap_reader *r;
 	struct scap_record rec;
 	struct tev evs[NSAMPLE_EVENTS];
-	static const uint32_t flags[] = {1, 2, 0, 0x80000001u};
+	static const uint32_t flags[] = { 1, 2, 0, 0x80000001u };
 
 	(void)state;
 	tmp_path(path, sizeof(path), "evf.scap");
@@ -944,7 +1053,7 @@ static void test_roundtrip_evf_v2_dump_flags(void **state)
 static void test_roundtrip_ev_v2_large(void **state)
 {
 	static const char json[] = "{\"container\":{\"id\":\"0123456789ab\",\"name\":\"web\","
-				   "\"image\":\"nginx:latest\",\"type\":0}}";
+	                           "\"image\":\"nginx:latest\",\"type\":0}}";
 	char path[128];
 	struct scap_writer *w;
 	struct scap_reader *r;
@@ -963,18 +1072,25 @@ static void test_roundtrip_ev_v2_large(void **state)
 		io[i] = (uint8_t)(i ^ 0x5a);
 	memset(t, 0, sizeof(t));
 	/* 324 container: EF_LARGE_PAYLOAD, u32 lengths, small */
-	t[0] = (struct tev){.ts = 10, .tid = -1, .type = 324, .cpu = 0, .n = 1,
-			    .vals = {json}, .lens = {sizeof(json)}};
+	t[0] = (struct tev){
+		.ts = 10, .tid = -1, .type = 324, .cpu = 0, .n = 1, .vals = { json }, .lens = { sizeof(json) }
+	};
 	/* 322 plugin event over 65536 bytes */
-	t[1] = (struct tev){.ts = 11, .tid = 7, .type = 322, .cpu = 1, .n = 2,
-			    .vals = {&plugin, big}, .lens = {4, 100000}};
+	t[1] = (struct tev){ .ts = 11,
+		             .tid = 7,
+		             .type = 322,
+		             .cpu = 1,
+		             .n = 2,
+		             .vals = { &plugin, big },
+		             .lens = { 4, 100000 } };
 	/* the same with dump flags: EVF_V2_LARGE */
 	t[2] = t[1];
 	t[2].ts = 12;
 	t[2].flags = 1;
 	/* a u16-length event (read exit) whose block would exceed 65536 bytes */
-	t[3] = (struct tev){.ts = 13, .tid = 7, .type = 7, .cpu = 2, .n = 2,
-			    .vals = {&res, io}, .lens = {8, 65500}};
+	t[3] = (struct tev){
+		.ts = 13, .tid = 7, .type = 7, .cpu = 2, .n = 2, .vals = { &res, io }, .lens = { 8, 65500 }
+	};
 	/* a 324 event with dump flags */
 	t[4] = t[0];
 	t[4].ts = 14;
@@ -1032,8 +1148,14 @@ static void test_writer_non_large_blocks_stay_within_limit(void **state)
 	scap_writer_section(w);
 	for (uint32_t len = 65520; len <= 65540; len++) {
 		for (uint32_t fl = 0; fl <= 1; fl++) {
-			struct tev t = {.ts = len, .tid = 1, .type = 7, .cpu = 0, .flags = fl, .n = 2,
-					.vals = {&res, io}, .lens = {8, len - 26 - 4 - 8}};
+			struct tev t = { .ts = len,
+				         .tid = 1,
+				         .type = 7,
+				         .cpu = 0,
+				         .flags = fl,
+				         .n = 2,
+				         .vals = { &res, io },
+				         .lens = { 8, len - 26 - 4 - 8 } };
 
 			tev_write(w, &t);
 		}
@@ -1052,7 +1174,7 @@ static void test_writer_non_large_blocks_stay_within_limit(void **state)
 		}
 		if ((bt == SCAP_BT_EV_V2 || bt == SCAP_BT_EVF_V2) && blen - 8 > 65536) {
 			print_error("event len %u written as non-LARGE block 0x%x of %u bytes (%u > 65536)\n",
-				    load_u32(b.data + off + 8 + (flags ? 6 : 2) + 16), bt, blen, blen - 8);
+			            load_u32(b.data + off + 8 + (flags ? 6 : 2) + 16), bt, blen, blen - 8);
 			bad++;
 		}
 		nblocks++;
@@ -1110,8 +1232,8 @@ static void test_writer_truncates_overlong_strings(void **state)
 	struct scap_record rec;
 	struct scap_proc p[NPROCS];
 	char *args = malloc(5000), *comm = malloc(2000);
-	struct scap_fd f = {.fd = 3, .type = SCAP_FD_FILE_V2, .ino = 1};
-	struct scap_user u = {.uid = 1, .gid = 1};
+	struct scap_fd f = { .fd = 3, .type = SCAP_FD_FILE_V2, .ino = 1 };
+	struct scap_user u = { .uid = 1, .gid = 1 };
 
 	(void)state;
 	assert_non_null(args);
@@ -1152,7 +1274,7 @@ static void test_writer_truncates_overlong_strings(void **state)
 
 /* A v1 event: 22-byte header (no nparams), u16 lengths, values. */
 static uint32_t encode_v1(struct sbuf *b, uint64_t ts, int64_t tid, uint16_t type, uint32_t n,
-			  const void *const *vals, const uint32_t *lens)
+                          const void *const *vals, const uint32_t *lens)
 {
 	uint32_t len = EVENT_HDR_V1 + 2 * n;
 
@@ -1172,20 +1294,20 @@ static uint32_t encode_v1(struct sbuf *b, uint64_t ts, int64_t tid, uint16_t typ
 static void test_read_v1_event_block_reconstructs_nparams(void **state)
 {
 	struct sbuf b, e;
-	struct err er = {{0}};
+	struct err er = { { 0 } };
 	struct scap_reader *r;
 	struct scap_record rec;
 	static const char name[] = "/tmp/x";
 	int64_t fd = 5, dirfd = -100;
 	uint32_t flags = 0x106, mode = 0644, dev = 0x803;
-	const void *v307[] = {&fd, &dirfd, name, &flags, &mode, &dev};
-	uint32_t l307[] = {8, 8, sizeof(name), 4, 4, 4};
-	const void *v3[] = {&fd, name, &flags, &mode};
-	uint32_t l3[] = {8, sizeof(name), 4, 4};
+	const void *v307[] = { &fd, &dirfd, name, &flags, &mode, &dev };
+	uint32_t l307[] = { 8, 8, sizeof(name), 4, 4, 4 };
+	const void *v3[] = { &fd, name, &flags, &mode };
+	uint32_t l3[] = { 8, sizeof(name), 4, 4 };
 	uint32_t len307, len3, len5;
 	int64_t res = -9;
-	const void *v5[] = {&res};
-	uint32_t l5[] = {8};
+	const void *v5[] = { &res };
+	uint32_t l5[] = { 8 };
 
 	(void)state;
 	sbuf_init(&b, 1024);
@@ -1246,15 +1368,15 @@ static void test_writer_converts_v1_event_to_v2(void **state)
 {
 	char path[128];
 	struct sbuf b, e;
-	struct err er = {{0}};
+	struct err er = { { 0 } };
 	struct scap_reader *r;
 	struct scap_writer *w;
 	struct scap_record rec;
 	static const char name[] = "/tmp/y";
 	int64_t fd = 5, dirfd = -100;
 	uint32_t flags = 1, mode = 0, dev = 0x10;
-	const void *v[] = {&fd, &dirfd, name, &flags, &mode, &dev};
-	uint32_t l[] = {8, 8, sizeof(name), 4, 4, 4};
+	const void *v[] = { &fd, &dirfd, name, &flags, &mode, &dev };
+	uint32_t l[] = { 8, 8, sizeof(name), 4, 4, 4 };
 	uint32_t len;
 
 	(void)state;
@@ -1279,9 +1401,13 @@ static void test_writer_converts_v1_event_to_v2(void **state)
 	close_writer_ok(w);
 
 	{
-		struct tev t = {.ts = 200, .tid = 43, .type = 307, .cpu = 4, .n = 6,
-				.vals = {v[0], v[1], v[2], v[3], v[4], v[5]},
-				.lens = {l[0], l[1], l[2], l[3], l[4], l[5]}};
+		struct tev t = { .ts = 200,
+			         .tid = 43,
+			         .type = 307,
+			         .cpu = 4,
+			         .n = 6,
+			         .vals = { v[0], v[1], v[2], v[3], v[4], v[5] },
+			         .lens = { l[0], l[1], l[2], l[3], l[4], l[5] } };
 
 		r = open_ok(path);
 		assert_int_equal(next_ok(r, &rec), SCAP_REC_SECTION);
@@ -1372,14 +1498,14 @@ static void test_read_old_pl_versions(void **state)
 		uint32_t bt;
 		int v;
 	} vers[] = {
-		{SCAP_BT_PL_V1, 1}, {SCAP_BT_PL_V2_ALT, 2}, {SCAP_BT_PL_V3, 3}, {SCAP_BT_PL_V4, 4},
-		{SCAP_BT_PL_V5, 5}, {SCAP_BT_PL_V6, 6},     {SCAP_BT_PL_V7, 7}, {SCAP_BT_PL_V8, 8},
+		{ SCAP_BT_PL_V1, 1 }, { SCAP_BT_PL_V2_ALT, 2 }, { SCAP_BT_PL_V3, 3 }, { SCAP_BT_PL_V4, 4 },
+		{ SCAP_BT_PL_V5, 5 }, { SCAP_BT_PL_V6, 6 },     { SCAP_BT_PL_V7, 7 }, { SCAP_BT_PL_V8, 8 },
 	};
 
 	(void)state;
 	for (size_t k = 0; k < ARRAY_SIZE(vers); k++) {
 		struct sbuf b;
-		struct err e = {{0}};
+		struct err e = { { 0 } };
 		struct scap_reader *r;
 		struct scap_record rec;
 		struct scap_proc p[NPROCS], want[NPROCS];
@@ -1415,7 +1541,7 @@ static void test_read_old_pl_versions(void **state)
 static void test_read_pl_v9_newer_76_byte_tail(void **state)
 {
 	struct sbuf b;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct scap_reader *r;
 	struct scap_record rec;
 	struct scap_proc p[NPROCS];
@@ -1453,20 +1579,20 @@ static void test_read_pl_v9_newer_76_byte_tail(void **state)
 	p64(&b, (uint64_t)p[1].vpid);
 	plstr(&b, p[1].cgroups, p[1].cgroups_len);
 	pstr(&b, p[1].root);
-	p64(&b, 123456789);   /* pidns_init_start_ts */
-	p32(&b, 34816);       /* tty */
-	p32(&b, 1234);        /* loginuid */
-	p8(&b, 1);            /* exe_writable */
-	p64(&b, 1);           /* cap_inheritable */
-	p64(&b, 2);           /* cap_permitted */
-	p64(&b, 3);           /* cap_effective */
-	p8(&b, 0);            /* exe_upper_layer */
-	p64(&b, 0);           /* exe_ino */
-	p64(&b, 0);           /* exe_ino_ctime */
-	p64(&b, 0);           /* exe_ino_mtime */
-	p8(&b, 0);            /* exe_from_memfd */
-	p8(&b, 0);            /* exe_lower_layer */
-	p64(&b, 0);           /* pgid */
+	p64(&b, 123456789); /* pidns_init_start_ts */
+	p32(&b, 34816);     /* tty */
+	p32(&b, 1234);      /* loginuid */
+	p8(&b, 1);          /* exe_writable */
+	p64(&b, 1);         /* cap_inheritable */
+	p64(&b, 2);         /* cap_permitted */
+	p64(&b, 3);         /* cap_effective */
+	p8(&b, 0);          /* exe_upper_layer */
+	p64(&b, 0);         /* exe_ino */
+	p64(&b, 0);         /* exe_ino_ctime */
+	p64(&b, 0);         /* exe_ino_mtime */
+	p8(&b, 0);          /* exe_from_memfd */
+	p8(&b, 0);          /* exe_lower_layer */
+	p64(&b, 0);         /* pgid */
 	{
 		uint32_t l = (uint32_t)(b.len - ent);
 
@@ -1604,7 +1730,7 @@ static void test_malformed_over_large_block_fails_fast(void **state)
 {
 	char path[128];
 	struct sbuf b;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	long rss0;
 	double t0;
 	int fd;
@@ -1635,7 +1761,7 @@ static void test_malformed_over_large_block_fails_fast(void **state)
 static void test_malformed_over_large_block_not_read(void **state)
 {
 	struct sbuf b;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	int p[2];
 
 	(void)state;
@@ -1658,8 +1784,8 @@ static uint32_t add_read_event_block(struct sbuf *b, uint32_t evlen, size_t extr
 	struct sbuf e;
 	int64_t res = 1;
 	uint8_t *data = calloc(1, evlen);
-	const void *v[] = {&res, data};
-	uint32_t l[] = {8, evlen - 26 - 4 - 8};
+	const void *v[] = { &res, data };
+	uint32_t l[] = { 8, evlen - 26 - 4 - 8 };
 	size_t at;
 
 	assert_non_null(data);
@@ -1693,7 +1819,7 @@ static void test_malformed_non_large_event_block_over_65536(void **state)
 static void test_non_large_event_block_at_limit_accepted(void **state)
 {
 	struct sbuf b;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	int kinds[8];
 	struct scap_reader *r;
 	int rc;
@@ -1764,7 +1890,7 @@ static void test_malformed_shb_major_version_2(void **state)
 static void test_shb_minor_version_not_checked(void **state)
 {
 	struct sbuf b;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	uint16_t minor = 99;
 	int kinds[4];
 	struct scap_reader *r;
@@ -1783,7 +1909,7 @@ static void test_shb_minor_version_not_checked(void **state)
 static void test_unknown_metadata_block_is_skipped(void **state)
 {
 	struct sbuf b;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct scap_reader *r;
 	struct scap_record rec;
 	size_t at, mi_at, ev_at;
@@ -1883,8 +2009,8 @@ static void test_malformed_param_lengths_past_event_length(void **state)
 {
 	struct sbuf b, e;
 	int64_t res = 0;
-	const void *v[] = {&res, "abcd"};
-	uint32_t l[] = {8, 4};
+	const void *v[] = { &res, "abcd" };
+	uint32_t l[] = { 8, 4 };
 	uint32_t len;
 	uint16_t big = 100;
 
@@ -1903,8 +2029,8 @@ static void test_malformed_event_length_past_block(void **state)
 {
 	struct sbuf b, e;
 	int64_t res = 0;
-	const void *v[] = {&res};
-	uint32_t l[] = {8};
+	const void *v[] = { &res };
+	uint32_t l[] = { 8 };
 	uint32_t len, big = 4000;
 
 	(void)state;
@@ -1969,7 +2095,7 @@ static void test_malformed_pl_args_len_4097(void **state)
 static void test_pl_args_len_4096_accepted(void **state)
 {
 	struct sbuf b;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct scap_reader *r;
 	struct scap_record rec;
 	size_t at;
@@ -2158,8 +2284,8 @@ static void build_many_events(struct sbuf *b, int nevents)
 	for (int i = 0; i < nevents; i++) {
 		int64_t res = i;
 		char data[200];
-		const void *v[] = {&res, data};
-		uint32_t l[] = {8, (uint32_t)(i % 200)};
+		const void *v[] = { &res, data };
+		uint32_t l[] = { 8, (uint32_t)(i % 200) };
 		uint32_t len;
 
 		for (size_t k = 0; k < sizeof(data); k++)
@@ -2183,7 +2309,7 @@ static void test_gzip_truncated_mid_stream_refused(void **state)
 	gz_member(&z, raw.data, raw.len, 0, NULL);
 	tmp_path(path, sizeof(path), "trunc.scap.gz");
 	for (int k = 1; k <= 9; k++) {
-		struct err e = {{0}};
+		struct err e = { { 0 } };
 		struct scap_record rec;
 		struct scap_reader *r;
 		size_t cut = z.len * (size_t)k / 10;
@@ -2196,7 +2322,8 @@ static void test_gzip_truncated_mid_stream_refused(void **state)
 		while ((rc = scap_reader_next(r, &rec, &e)) > 0)
 			n++;
 		if (rc >= 0)
-			print_error("gzip cut at %zu of %zu bytes read as complete (%d records)\n", cut, z.len, n);
+			print_error("gzip cut at %zu of %zu bytes read as complete (%d records)\n", cut,
+			            z.len, n);
 		assert_true(rc < 0);
 		assert_true(n < 2001);
 		assert_true(strlen(e.msg) > 0);
@@ -2212,7 +2339,7 @@ static void test_gzip_truncated_mid_stream_refused(void **state)
 static void test_gzip_truncated_at_block_boundary_refused(void **state)
 {
 	struct sbuf raw, z;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	char path[128];
 	size_t flush_off = 0;
 	int kinds[4];
@@ -2255,7 +2382,7 @@ static void test_gzip_truncated_in_trailer_refused(void **state)
 	/* drop 4 of the 8 trailer bytes (CRC32 + ISIZE): all data still inflates */
 	write_file(path, z.data, z.len - 4);
 	{
-		struct err e = {{0}};
+		struct err e = { { 0 } };
 		int kinds[4];
 		struct scap_reader *r = scap_reader_open(path, &e);
 		int rc;
@@ -2274,7 +2401,7 @@ static void test_gzip_truncated_in_trailer_refused(void **state)
 static void test_gzip_corrupt_data_refused(void **state)
 {
 	struct sbuf raw, z;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	char path[128];
 	int kinds[4];
 	struct scap_reader *r;
@@ -2303,7 +2430,7 @@ static void test_gzip_concatenated_members_read_fully(void **state)
 {
 	struct sbuf raw, z;
 	char path[128];
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct scap_reader *r;
 	struct scap_record rec;
 	size_t cut;
@@ -2343,7 +2470,7 @@ static void test_two_concatenated_sections_read_fully(void **state)
 {
 	char a[128], b2[128];
 	struct sbuf b, x;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct scap_reader *r;
 	struct scap_record rec;
 	struct tev evs[NSAMPLE_EVENTS];
@@ -2394,7 +2521,7 @@ static void test_two_concatenated_sections_read_fully(void **state)
 static void test_event_with_unknown_type_is_skipped(void **state)
 {
 	struct sbuf b, e;
-	struct err er = {{0}};
+	struct err er = { { 0 } };
 	struct scap_reader *r;
 	struct scap_record rec;
 	uint32_t len;
@@ -2424,7 +2551,7 @@ static void test_event_with_unknown_type_is_skipped(void **state)
 static void test_shb_with_pcapng_options_is_read(void **state)
 {
 	struct sbuf b;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct scap_reader *r;
 	struct scap_record rec;
 	size_t at;
@@ -2468,7 +2595,7 @@ static const char *testdata_dir(void)
 static void test_shared_capture_with_shb_options(void **state)
 {
 	char path[512], plain[512];
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct scap_reader *r;
 	struct scap_record rec;
 	int rc, nev = 0, nplain = 0;
