@@ -97,10 +97,10 @@ build/san/tests/.stamp-bins: $(UNIT_BINS)
 bench: deps $(BIN) $(BENCH_GEN)
 	$(Q)bench/run.sh $(BUILD)
 
-$(FUZZ_BIN): tests/fuzz/fuzz_reader.c $(LIB_SRCS)
+$(FUZZ_BIN): tests/fuzz/fuzz_reader.c $(LIB_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CLANG   $<")
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) -lz -ljansson
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) -lz -ljansson
 
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)

@@ -155,6 +155,7 @@ TMPDIR=$tmp \
 	-artifact_prefix="$dir/" -print_final_stats=1 >"$log" 2>&1
 status=$?
 end=$(date +%s)
+rm -rf "$tmp"/sysrec-fuzz-* # the target's scratch dirs (libFuzzer may _exit past cleanup)
 after=$(ls "$dir" | grep -cE '^(crash|leak|timeout|oom|slow-unit)-' || true)
 
 # ---- summary ----
@@ -165,7 +166,7 @@ cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
 ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
 corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9A-Za-z]*\).*/\1/p' <<<"$last")
 echo "fuzz.sh: ran $((end - start))s: ${runs:-?} runs (${speed:-?} exec/s), coverage ${cov:-?} edges," \
-	"${ft:-?} features, corpus ${corp:-?}"
+	"${ft:-?} features, corpus ${corp:-?}; new crash/leak/timeout inputs: $((after - before))"
 if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
 	echo "fuzz.sh: FAILED (exit $status): the fuzzer found a problem; report:" >&2
 	grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written|fuzz_reader:)' "$log" |

@@ -17,11 +17,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LIBSCAP "/usr/lib/x86_64-linux-gnu/libscap.so.0.1.1dev+git20220316.e5c53d64"
-#define LIBSINSP "/usr/lib/x86_64-linux-gnu/libsinsp.so.0.1.1dev+git20220316.e5c53d64"
-#define NEVENTS 336
-#define NSYSCALLS 329
-#define PT_DYN 27
+#define LIBSCAP      "/usr/lib/x86_64-linux-gnu/libscap.so.0.1.1dev+git20220316.e5c53d64"
+#define LIBSINSP     "/usr/lib/x86_64-linux-gnu/libsinsp.so.0.1.1dev+git20220316.e5c53d64"
+#define NEVENTS      336
+#define NSYSCALLS    329
+#define PT_DYN       27
 #define PT_FSRELPATH 43
 
 struct rec_param {
@@ -177,16 +177,15 @@ int main(void)
 				printf("\t{\"%s\", %u, %u, %u, 0, %s%s},\n", p->name, p->type, p->fmt,
 				       p->ninfo, p->type == PT_DYN ? "dyn_" : "ft_", sym);
 			else
-				printf("\t{\"%s\", %u, %u, 0, %u, NULL},\n", p->name, p->type, p->fmt,
-				       dirfd);
+				printf("\t{\"%s\", %u, %u, 0, %u, NULL},\n", p->name, p->type, p->fmt, dirfd);
 		}
 		printf("};\n");
 	}
 
 	printf("\nconst struct event_info event_table[EVENT_MAX] = {\n");
 	for (unsigned i = 0; i < NEVENTS; i++) {
-		printf("\t[%u] = {\"%s\", 0x%x, 0x%x, %u, ", i, ev[i].name, ev[i].category,
-		       ev[i].flags, ev[i].nparams);
+		printf("\t[%u] = {\"%s\", 0x%x, 0x%x, %u, ", i, ev[i].name, ev[i].category, ev[i].flags,
+		       ev[i].nparams);
 		if (ev[i].nparams)
 			printf("ep_%u},\n", i);
 		else

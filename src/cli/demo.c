@@ -23,16 +23,16 @@ int cmd_demo(int argc, char **argv)
 	struct scap_writer *w;
 	struct scap_evb b;
 	uint64_t ts = 1700000000ULL * 1000000000ULL;
-	struct scap_machine mi = {.num_cpus = 2, .memory_bytes = 8ULL << 30, .max_pid = 4194304};
-	struct scap_user users[] = {{0, 0, "root", "/root", "/bin/bash"}};
-	struct scap_group groups[] = {{0, "root"}};
-	struct scap_proc p = {0};
-	struct scap_fd fd = {0};
+	struct scap_machine mi = { .num_cpus = 2, .memory_bytes = 8ULL << 30, .max_pid = 4194304 };
+	struct scap_user users[] = { { 0, 0, "root", "/root", "/bin/bash" } };
+	struct scap_group groups[] = { { 0, "root" } };
+	struct scap_proc p = { 0 };
+	struct scap_fd fd = { 0 };
 	static const char args[] = "/etc/passwd";
 	static const char env[] = "HOME=/root\0PATH=/usr/bin";
 	static const char cg[] = "cpu=/\0memory=/user.slice";
-	static const uint8_t addr[] = {2, 93, 184, 216, 34, 80, 0};
-	static const uint8_t tuple[] = {2, 10, 0, 0, 5, 0xca, 0xa8, 93, 184, 216, 34, 80, 0};
+	static const uint8_t addr[] = { 2, 93, 184, 216, 34, 80, 0 };
+	static const uint8_t tuple[] = { 2, 10, 0, 0, 5, 0xca, 0xa8, 93, 184, 216, 34, 80, 0 };
 	static const char data[] = "root:x:0:0:root:/root:/bin/bash\n";
 	const int64_t tid = DEMO_TID;
 
@@ -78,14 +78,20 @@ int cmd_demo(int argc, char **argv)
 	scap_evb_str(&b, "/usr/bin/cat");
 	emit(w, &b, &ts, 292);
 	scap_evb_num(&b, 0, 8), scap_evb_str(&b, "cat"), scap_evb_bytes(&b, args, sizeof(args));
-	scap_evb_num(&b, (uint64_t)tid, 8), scap_evb_num(&b, (uint64_t)tid, 8), scap_evb_num(&b, 1000, 8), scap_evb_str(&b, "");
-	scap_evb_num(&b, 1024, 8), scap_evb_num(&b, 0, 8), scap_evb_num(&b, 12, 8), scap_evb_num(&b, 8000, 4), scap_evb_num(&b, 3000, 4);
-	scap_evb_num(&b, 0, 4), scap_evb_str(&b, "cat"), scap_evb_bytes(&b, cg, sizeof(cg)), scap_evb_bytes(&b, env, sizeof(env));
-	scap_evb_num(&b, 34816, 4), scap_evb_num(&b, (uint64_t)tid, 8), scap_evb_num(&b, 0, 4), scap_evb_num(&b, 0, 4);
+	scap_evb_num(&b, (uint64_t)tid, 8), scap_evb_num(&b, (uint64_t)tid, 8), scap_evb_num(&b, 1000, 8),
+	        scap_evb_str(&b, "");
+	scap_evb_num(&b, 1024, 8), scap_evb_num(&b, 0, 8), scap_evb_num(&b, 12, 8), scap_evb_num(&b, 8000, 4),
+	        scap_evb_num(&b, 3000, 4);
+	scap_evb_num(&b, 0, 4), scap_evb_str(&b, "cat"), scap_evb_bytes(&b, cg, sizeof(cg)),
+	        scap_evb_bytes(&b, env, sizeof(env));
+	scap_evb_num(&b, 34816, 4), scap_evb_num(&b, (uint64_t)tid, 8), scap_evb_num(&b, 0, 4),
+	        scap_evb_num(&b, 0, 4);
 	emit(w, &b, &ts, 293);
-	scap_evb_num(&b, (uint64_t)-100, 8), scap_evb_str(&b, "/etc/passwd"), scap_evb_num(&b, 0x1001, 4), scap_evb_num(&b, 0, 4);
+	scap_evb_num(&b, (uint64_t)-100, 8), scap_evb_str(&b, "/etc/passwd"), scap_evb_num(&b, 0x1001, 4),
+	        scap_evb_num(&b, 0, 4);
 	emit(w, &b, &ts, 306);
-	scap_evb_num(&b, 3, 8), scap_evb_num(&b, (uint64_t)-100, 8), scap_evb_str(&b, "/etc/passwd"), scap_evb_num(&b, 0x1001, 4);
+	scap_evb_num(&b, 3, 8), scap_evb_num(&b, (uint64_t)-100, 8), scap_evb_str(&b, "/etc/passwd"),
+	        scap_evb_num(&b, 0x1001, 4);
 	scap_evb_num(&b, 0, 4), scap_evb_num(&b, 0x803, 4);
 	emit(w, &b, &ts, 307);
 	scap_evb_num(&b, 3, 8), scap_evb_num(&b, 4096, 4);

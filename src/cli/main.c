@@ -13,8 +13,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"read", cmd_read, "print a .scap capture as sysdig -r does (-p, -j, -w)"},
-	{"demo", cmd_demo, "write a small demo capture (used by make run)"},
+	{ "read", cmd_read, "print a .scap capture as sysdig -r does (-p, -j, -w)" },
+	{ "demo", cmd_demo, "write a small demo capture (used by make run)" },
 };
 
 static void usage(FILE *f)

@@ -28,18 +28,17 @@ struct read_opts {
 
 static void read_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: sysrec read -r FILE [-n N] [-p FORMAT] [-j] [-w OUT [-z]]\n"
-		"       sysrec read --list-events\n"
-		"\n"
-		"  -r, --read FILE      the capture to read (.scap, raw or gzip)\n"
-		"  -n, --numevents N    stop after N events (hidden ones count, as in sysdig)\n"
-		"  -p, --print FORMAT   print %%fields, e.g. \"%%evt.num %%proc.name %%fd.name\";\n"
-		"                       a leading * prints events whose fields are missing\n"
-		"  -j, --json           one JSON object per event\n"
-		"  -w, --write OUT      write the events to OUT instead of printing them\n"
-		"  -z, --compress       gzip OUT\n"
-		"  -L, --list-events    list the event table\n");
+	fprintf(f, "usage: sysrec read -r FILE [-n N] [-p FORMAT] [-j] [-w OUT [-z]]\n"
+	           "       sysrec read --list-events\n"
+	           "\n"
+	           "  -r, --read FILE      the capture to read (.scap, raw or gzip)\n"
+	           "  -n, --numevents N    stop after N events (hidden ones count, as in sysdig)\n"
+	           "  -p, --print FORMAT   print %%fields, e.g. \"%%evt.num %%proc.name %%fd.name\";\n"
+	           "                       a leading * prints events whose fields are missing\n"
+	           "  -j, --json           one JSON object per event\n"
+	           "  -w, --write OUT      write the events to OUT instead of printing them\n"
+	           "  -z, --compress       gzip OUT\n"
+	           "  -L, --list-events    list the event table\n");
 }
 
 static int list_events(void)
@@ -55,7 +54,7 @@ static int list_events(void)
 		sbuf_printf(&b, "%c %s(", event_is_exit((uint32_t)i) ? '<' : '>', e->name);
 		for (uint32_t j = 0; j < e->nparams; j++)
 			sbuf_printf(&b, "%s%s %s", j ? ", " : "", event_ptype_name(e->params[j].type),
-				    e->params[j].name);
+			            e->params[j].name);
 		sbuf_puts(&b, ")\n");
 	}
 	sbuf_flush_fd(&b, STDOUT_FILENO);
@@ -66,11 +65,15 @@ static int list_events(void)
 static int parse_opts(int argc, char **argv, struct read_opts *o)
 {
 	static const struct option longopts[] = {
-		{"read", required_argument, NULL, 'r'},	 {"numevents", required_argument, NULL, 'n'},
-		{"print", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
-		{"write", required_argument, NULL, 'w'}, {"compress", no_argument, NULL, 'z'},
-		{"list-events", no_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "read", required_argument, NULL, 'r' },
+		{ "numevents", required_argument, NULL, 'n' },
+		{ "print", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "compress", no_argument, NULL, 'z' },
+		{ "list-events", no_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -87,7 +90,8 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 			errno = 0;
 			o->max_events = strtoull(optarg, &end, 10);
 			if (errno || *end || !*optarg || optarg[0] == '-') {
-				fprintf(stderr, "sysrec read: -n needs a positive number, got '%s'\n", optarg);
+				fprintf(stderr, "sysrec read: -n needs a positive number, got '%s'\n",
+				        optarg);
 				return 2;
 			}
 			break;
@@ -117,7 +121,7 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "sysrec read: unexpected argument '%s' (filters come with a later release)\n",
-			argv[optind]);
+		        argv[optind]);
 		return 2;
 	}
 	if (!o->list_events && !o->path) {
@@ -157,13 +161,13 @@ static void progress_tick(struct progress *p, uint64_t events, uint64_t bytes, b
 		return;
 	p->last = t;
 	fprintf(stderr, "\rsysrec read: %llu events, %.1f MiB%s", (unsigned long long)events,
-		(double)bytes / (1 << 20), done ? "\n" : "");
+	        (double)bytes / (1 << 20), done ? "\n" : "");
 }
 
 int cmd_read(int argc, char **argv)
 {
 	struct read_opts o;
-	struct err e = {{0}};
+	struct err e = { { 0 } };
 	struct scap_reader *r = NULL;
 	struct scap_writer *w = NULL;
 	struct state *st = NULL;
@@ -172,7 +176,7 @@ int cmd_read(int argc, char **argv)
 	struct evctx cx;
 	struct sbuf buf;
 	uint64_t nevents = 0;
-	struct progress prog = {0};
+	struct progress prog = { 0 };
 	bool track_state;
 	int rc, exit_code = 1;
 

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
+#define ARRAY_SIZE(a)     (sizeof(a) / sizeof((a)[0]))
+#define likely(x)         __builtin_expect(!!(x), 1)
+#define unlikely(x)       __builtin_expect(!!(x), 0)
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
 /*
@@ -36,8 +36,8 @@ char *xstrndup(const char *s, size_t n);
 
 /*
  * sbuf: a growable byte buffer, the text builder of every formatter. Appends
- * never fail (allocation aborts). `data` is not NUL-terminated unless
- * sbuf_cstr() is called.
+ * never fail (allocation aborts). A zero-initialised sbuf is a valid empty
+ * buffer. `data` is not NUL-terminated unless sbuf_cstr() is called.
  */
 struct sbuf {
 	char *data;
@@ -65,6 +65,8 @@ static inline void sbuf_reset(struct sbuf *b)
 
 static inline void sbuf_put(struct sbuf *b, const void *p, size_t n)
 {
+	if (!n)
+		return;
 	if (unlikely(b->len + n > b->cap))
 		sbuf_grow(b, n);
 	if (n <= 16) { /* most pieces are short: skip the library call */

@@ -46,6 +46,8 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (b->len + 1 > b->cap)
+		sbuf_grow(b, 64);
 	va_start(ap, fmt);
 	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
@@ -61,9 +63,10 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 }
 
 /* "00".."99": integers are printed two digits per division. */
-static const char digits2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-				 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-				 "8081828384858687888990919293949596979899";
+static const char digits2[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
 
 static unsigned count_digits(uint64_t v)
 {

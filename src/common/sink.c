@@ -11,8 +11,8 @@
 
 struct sink {
 	char *path;
-	char *tmp;      /* what is written: path.tmp-PID, or path itself */
-	bool in_place;  /* a device, FIFO or /dev/stdout: no temporary, no rename */
+	char *tmp;     /* what is written: path.tmp-PID, or path itself */
+	bool in_place; /* a device, FIFO or /dev/stdout: no temporary, no rename */
 	FILE *f;
 	gzFile gz;
 	int error;
@@ -60,8 +60,8 @@ static void sink_fail(struct sink *s, int code, const char *what)
 	if (s->error)
 		return;
 	s->error = code;
-	snprintf(s->msg, sizeof(s->msg), "%s %s at byte %llu: %s", what, s->tmp,
-		 (unsigned long long)s->off, strerror(-code));
+	snprintf(s->msg, sizeof(s->msg), "%s %s at byte %llu: %s", what, s->tmp, (unsigned long long)s->off,
+	         strerror(-code));
 }
 
 void sink_write(struct sink *s, const void *p, size_t n)

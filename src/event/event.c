@@ -45,7 +45,7 @@ const char *event_type_name(uint32_t type)
 }
 
 static int parse_params(struct event *ev, const uint8_t *lens, unsigned width, uint32_t nparams,
-			uint32_t room, struct err *e)
+                        uint32_t room, struct err *e)
 {
 	const uint8_t *v = lens + (size_t)nparams * width;
 	uint64_t total = 0;
@@ -61,8 +61,8 @@ static int parse_params(struct event *ev, const uint8_t *lens, unsigned width, u
 		total += l;
 		if (total > room)
 			return err_set(e, -EINVAL,
-				       "event type %u: parameter %u length %u runs past the event length %u",
-				       ev->type, i, l, ev->len);
+			               "event type %u: parameter %u length %u runs past the event length %u",
+			               ev->type, i, l, ev->len);
 	}
 	return 0;
 }
@@ -89,10 +89,9 @@ int event_parse(struct event *ev, const uint8_t *buf, size_t n, int version, str
 		nparams = load_u32(buf + 22);
 		if ((uint64_t)nparams * width > ev->len - hdr)
 			return err_set(e, -EINVAL, "event type %u: %u parameters do not fit in length %u",
-				       ev->type, nparams, ev->len);
+			               ev->type, nparams, ev->len);
 		ev->nparams = nparams;
-		return parse_params(ev, buf + hdr, width, nparams,
-				    ev->len - hdr - nparams * width, e);
+		return parse_params(ev, buf + hdr, width, nparams, ev->len - hdr - nparams * width, e);
 	}
 
 	/*
@@ -117,7 +116,7 @@ int event_parse(struct event *ev, const uint8_t *buf, size_t n, int version, str
 		}
 		if (k < 0)
 			return err_set(e, -EINVAL, "event type %u: parameter lengths do not fill length %u",
-				       ev->type, ev->len);
+			               ev->type, ev->len);
 		ev->nparams = (uint32_t)k;
 		ev->len += 4;
 		return parse_params(ev, buf + hdr, width, (uint32_t)k, body - (uint32_t)k * width, e);

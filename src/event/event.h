@@ -8,25 +8,55 @@
 
 #include "../common/common.h"
 
-#define EVENT_MAX 336          /* codes 0..335 */
-#define EVENT_SYSCALL_MAX 329  /* PPM_SC codes 0..328 */
-#define EVENT_ERRNO_MAX 1024
-#define EVENT_MAX_PARAMS 32    /* parameters kept per event; the table's largest has 20 */
-#define EVENT_HDR_V2 26
-#define EVENT_HDR_V1 22
-#define EVENT_AT_FDCWD (-100)
+#define EVENT_MAX         336 /* codes 0..335 */
+#define EVENT_SYSCALL_MAX 329 /* PPM_SC codes 0..328 */
+#define EVENT_ERRNO_MAX   1024
+#define EVENT_MAX_PARAMS  32 /* parameters kept per event; the table's largest has 20 */
+#define EVENT_HDR_V2      26
+#define EVENT_HDR_V1      22
+#define EVENT_AT_FDCWD    (-100)
 
 /* Parameter types (PT_*), the numbers stored in the table. */
 enum {
-	PT_NONE = 0, PT_INT8 = 1, PT_INT16 = 2, PT_INT32 = 3, PT_INT64 = 4,
-	PT_UINT8 = 5, PT_UINT16 = 6, PT_UINT32 = 7, PT_UINT64 = 8, PT_CHARBUF = 9,
-	PT_BYTEBUF = 10, PT_ERRNO = 11, PT_SOCKADDR = 12, PT_SOCKTUPLE = 13,
-	PT_FD = 14, PT_PID = 15, PT_FDLIST = 16, PT_FSPATH = 17, PT_SYSCALLID = 18,
-	PT_SIGTYPE = 19, PT_RELTIME = 20, PT_ABSTIME = 21, PT_PORT = 22,
-	PT_L4PROTO = 23, PT_SOCKFAMILY = 24, PT_BOOL = 25, PT_IPV4ADDR = 26,
-	PT_DYN = 27, PT_FLAGS8 = 28, PT_FLAGS16 = 29, PT_FLAGS32 = 30, PT_UID = 31,
-	PT_GID = 32, PT_DOUBLE = 33, PT_SIGSET = 34, PT_CHARBUFARRAY = 35,
-	PT_CHARBUF_PAIR_ARRAY = 36, PT_MODE = 42, PT_FSRELPATH = 43,
+	PT_NONE = 0,
+	PT_INT8 = 1,
+	PT_INT16 = 2,
+	PT_INT32 = 3,
+	PT_INT64 = 4,
+	PT_UINT8 = 5,
+	PT_UINT16 = 6,
+	PT_UINT32 = 7,
+	PT_UINT64 = 8,
+	PT_CHARBUF = 9,
+	PT_BYTEBUF = 10,
+	PT_ERRNO = 11,
+	PT_SOCKADDR = 12,
+	PT_SOCKTUPLE = 13,
+	PT_FD = 14,
+	PT_PID = 15,
+	PT_FDLIST = 16,
+	PT_FSPATH = 17,
+	PT_SYSCALLID = 18,
+	PT_SIGTYPE = 19,
+	PT_RELTIME = 20,
+	PT_ABSTIME = 21,
+	PT_PORT = 22,
+	PT_L4PROTO = 23,
+	PT_SOCKFAMILY = 24,
+	PT_BOOL = 25,
+	PT_IPV4ADDR = 26,
+	PT_DYN = 27,
+	PT_FLAGS8 = 28,
+	PT_FLAGS16 = 29,
+	PT_FLAGS32 = 30,
+	PT_UID = 31,
+	PT_GID = 32,
+	PT_DOUBLE = 33,
+	PT_SIGSET = 34,
+	PT_CHARBUFARRAY = 35,
+	PT_CHARBUF_PAIR_ARRAY = 36,
+	PT_MODE = 42,
+	PT_FSRELPATH = 43,
 };
 
 /* Print formats (PF_*). */
@@ -34,19 +64,44 @@ enum { PF_NA = 0, PF_DEC = 1, PF_HEX = 2, PF_10_PADDED_DEC = 3, PF_ID = 4, PF_DI
 
 /* Event categories (EC_*). */
 enum {
-	EC_UNKNOWN = 0, EC_OTHER = 1, EC_FILE = 2, EC_NET = 3, EC_IPC = 4,
-	EC_MEMORY = 5, EC_PROCESS = 6, EC_SLEEP = 7, EC_SYSTEM = 8, EC_SIGNAL = 9,
-	EC_USER = 10, EC_TIME = 11, EC_PROCESSING = 12, EC_IO_READ = 32,
-	EC_IO_WRITE = 33, EC_IO_OTHER = 34, EC_WAIT = 64, EC_SCHEDULER = 128,
-	EC_INTERNAL = 256, EC_SYSCALL = 512, EC_TRACEPOINT = 1024, EC_PLUGIN = 2048,
+	EC_UNKNOWN = 0,
+	EC_OTHER = 1,
+	EC_FILE = 2,
+	EC_NET = 3,
+	EC_IPC = 4,
+	EC_MEMORY = 5,
+	EC_PROCESS = 6,
+	EC_SLEEP = 7,
+	EC_SYSTEM = 8,
+	EC_SIGNAL = 9,
+	EC_USER = 10,
+	EC_TIME = 11,
+	EC_PROCESSING = 12,
+	EC_IO_READ = 32,
+	EC_IO_WRITE = 33,
+	EC_IO_OTHER = 34,
+	EC_WAIT = 64,
+	EC_SCHEDULER = 128,
+	EC_INTERNAL = 256,
+	EC_SYSCALL = 512,
+	EC_TRACEPOINT = 1024,
+	EC_PLUGIN = 2048,
 };
 #define EC_IO_BASE 32
 
 /* Event flags (EF_*). */
 enum {
-	EF_CREATES_FD = 1, EF_DESTROYS_FD = 2, EF_USES_FD = 4, EF_READS_FROM_FD = 8,
-	EF_WRITES_TO_FD = 16, EF_MODIFIES_STATE = 32, EF_UNUSED = 64, EF_WAITS = 128,
-	EF_SKIPPARSERESET = 256, EF_OLD_VERSION = 512, EF_DROP_SIMPLE_CONS = 1024,
+	EF_CREATES_FD = 1,
+	EF_DESTROYS_FD = 2,
+	EF_USES_FD = 4,
+	EF_READS_FROM_FD = 8,
+	EF_WRITES_TO_FD = 16,
+	EF_MODIFIES_STATE = 32,
+	EF_UNUSED = 64,
+	EF_WAITS = 128,
+	EF_SKIPPARSERESET = 256,
+	EF_OLD_VERSION = 512,
+	EF_DROP_SIMPLE_CONS = 1024,
 	EF_LARGE_PAYLOAD = 2048,
 };
 
@@ -124,14 +179,14 @@ static inline unsigned event_len_width(uint32_t type)
 struct event {
 	uint64_t ts;
 	int64_t tid;
-	uint32_t len;       /* total event length, header included (v2 form) */
+	uint32_t len; /* total event length, header included (v2 form) */
 	uint16_t type;
 	uint16_t cpu;
 	uint32_t nparams;
 	uint32_t dump_flags; /* EVF block flags, 0 for EV blocks */
 	const uint8_t *raw;  /* the event as stored (header, lengths, values) */
 	uint32_t raw_len;
-	uint8_t version;     /* header version: 1 (no nparams) or 2 */
+	uint8_t version; /* header version: 1 (no nparams) or 2 */
 	uint32_t nvals;
 	const uint8_t *val[EVENT_MAX_PARAMS];
 	uint32_t vlen[EVENT_MAX_PARAMS];
@@ -180,8 +235,8 @@ struct event_resolver {
  * Append parameter i as "value" to val and its resolution (e.g. a fd's path, an
  * errno name) to res. Both are appended to, not reset.
  */
-void event_format_param(const struct event *ev, uint32_t i, const struct event_resolver *r,
-			struct sbuf *val, struct sbuf *res);
+void event_format_param(const struct event *ev, uint32_t i, const struct event_resolver *r, struct sbuf *val,
+                        struct sbuf *res);
 /* Append "name=value(resolved) " for each parameter (sysdig's %evt.args). */
 void event_format_args(const struct event *ev, const struct event_resolver *r, struct sbuf *out);
 /* "FSPATH" for PT_FSPATH ("DYNAMIC" for PT_DYN), as sysdig -L prints types. */

@@ -2,4 +2,3 @@
 #include "event.h"
 
 #include "event_table.inc"
-

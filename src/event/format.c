@@ -10,12 +10,50 @@
 const char *event_ptype_name(uint8_t type)
 {
 	static const char *const names[] = {
-		"NONE", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64",
-		"CHARBUF", "BYTEBUF", "ERRNO", "SOCKADDR", "SOCKTUPLE", "FD", "PID", "FDLIST",
-		"FSPATH", "SYSCALLID", "SIGTYPE", "RELTIME", "ABSTIME", "PORT", "L4PROTO",
-		"SOCKFAMILY", "BOOL", "IPV4ADDR", "DYNAMIC", "FLAGS8", "FLAGS16", "FLAGS32", "UID",
-		"GID", "DOUBLE", "SIGSET", "CHARBUFARRAY", "CHARBUF_PAIR_ARRAY", "IPV4NET",
-		"IPV6ADDR", "IPV6NET", "IPADDR", "IPNET", "MODE", "FSRELPATH",
+		"NONE",
+		"INT8",
+		"INT16",
+		"INT32",
+		"INT64",
+		"UINT8",
+		"UINT16",
+		"UINT32",
+		"UINT64",
+		"CHARBUF",
+		"BYTEBUF",
+		"ERRNO",
+		"SOCKADDR",
+		"SOCKTUPLE",
+		"FD",
+		"PID",
+		"FDLIST",
+		"FSPATH",
+		"SYSCALLID",
+		"SIGTYPE",
+		"RELTIME",
+		"ABSTIME",
+		"PORT",
+		"L4PROTO",
+		"SOCKFAMILY",
+		"BOOL",
+		"IPV4ADDR",
+		"DYNAMIC",
+		"FLAGS8",
+		"FLAGS16",
+		"FLAGS32",
+		"UID",
+		"GID",
+		"DOUBLE",
+		"SIGSET",
+		"CHARBUFARRAY",
+		"CHARBUF_PAIR_ARRAY",
+		"IPV4NET",
+		"IPV6ADDR",
+		"IPV6NET",
+		"IPADDR",
+		"IPNET",
+		"MODE",
+		"FSRELPATH",
 	};
 
 	return type < ARRAY_SIZE(names) ? names[type] : "UNKNOWN";
@@ -39,6 +77,8 @@ void event_format_buffer(struct sbuf *out, const uint8_t *p, uint32_t n, uint32_
 
 	if (cap && n > cap)
 		shown = cap;
+	if (!shown)
+		return;
 	if (out->len + shown > out->cap)
 		sbuf_grow(out, shown);
 	d = out->data + out->len;
@@ -65,7 +105,7 @@ static void format_number(struct sbuf *b, uint8_t fmt, uint64_t u, int64_t s, un
 		} else {
 			char tmp[32];
 			int n = snprintf(tmp, sizeof(tmp), "%#llo",
-					 (unsigned long long)(bits == 64 ? u : (u & ((1ULL << bits) - 1))));
+			                 (unsigned long long)(bits == 64 ? u : (u & ((1ULL << bits) - 1))));
 
 			sbuf_put(b, tmp, (size_t)n);
 		}
@@ -146,7 +186,7 @@ static void format_sockaddr(struct sbuf *val, const uint8_t *p, uint32_t n)
 
 static bool is_v4_mapped(const uint8_t *a)
 {
-	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	return memcmp(a, prefix, 12) == 0;
 }
@@ -170,10 +210,11 @@ static void format_socktuple(struct sbuf *val, const uint8_t *p, uint32_t n)
 		}
 		if (is_v4_mapped(p + 1) && is_v4_mapped(p + 19)) {
 			sbuf_printf(val, "%u.%u.%u.%u:%u->%u.%u.%u.%u:%u", p[13], p[14], p[15], p[16],
-				    load_u16(p + 17), p[31], p[32], p[33], p[34], load_u16(p + 35));
+			            load_u16(p + 17), p[31], p[32], p[33], p[34], load_u16(p + 35));
 			return;
 		}
-		if (!inet_ntop(AF_INET6, p + 1, s6, sizeof(s6)) || !inet_ntop(AF_INET6, p + 19, d6, sizeof(d6))) {
+		if (!inet_ntop(AF_INET6, p + 1, s6, sizeof(s6)) ||
+		    !inet_ntop(AF_INET6, p + 19, d6, sizeof(d6))) {
 			sbuf_puts(val, "INVALID IPv6");
 			return;
 		}
@@ -184,7 +225,7 @@ static void format_socktuple(struct sbuf *val, const uint8_t *p, uint32_t n)
 			return;
 		}
 		sbuf_printf(val, "%llx->%llx ", (unsigned long long)load_u64(p + 1),
-			    (unsigned long long)load_u64(p + 9));
+		            (unsigned long long)load_u64(p + 9));
 		for (uint32_t i = 17; i < n && p[i]; i++)
 			if (p[i] >= 0x20)
 				sbuf_putc(val, (char)p[i]);
@@ -194,14 +235,14 @@ static void format_socktuple(struct sbuf *val, const uint8_t *p, uint32_t n)
 }
 
 static void format_fdlist(const struct event *ev, const uint8_t *p, uint32_t n,
-			  const struct event_resolver *r, struct sbuf *val)
+                          const struct event_resolver *r, struct sbuf *val)
 {
 	uint16_t count;
 	struct sbuf tmp;
 
 	if (!r || !r->fd || n < 2)
 		return;
-	sbuf_init(&tmp, 64); /* sbuf appends need allocated data: NULL + 0 is UB */
+	sbuf_init(&tmp, 64);
 	count = load_u16(p);
 	for (uint32_t j = 0; j < count && 2 + (j + 1) * 10 <= n; j++) {
 		int64_t fd = (int64_t)load_u64(p + 2 + j * 10);
@@ -222,8 +263,8 @@ static void format_fdlist(const struct event *ev, const uint8_t *p, uint32_t n,
 	sbuf_release(&tmp);
 }
 
-static void format_path(const struct event *ev, const struct event_param *pi, const uint8_t *p,
-			uint32_t n, const struct event_resolver *r, struct sbuf *val, struct sbuf *res)
+static void format_path(const struct event *ev, const struct event_param *pi, const uint8_t *p, uint32_t n,
+                        const struct event_resolver *r, struct sbuf *val, struct sbuf *res)
 {
 	size_t start = val->len;
 	const char *dir;
@@ -245,8 +286,8 @@ static void format_path(const struct event *ev, const struct event_param *pi, co
 	r->join_path(r->ctx, dir, val->data + start, res);
 }
 
-void event_format_param(const struct event *ev, uint32_t i, const struct event_resolver *r,
-			struct sbuf *val, struct sbuf *res)
+void event_format_param(const struct event *ev, uint32_t i, const struct event_resolver *r, struct sbuf *val,
+                        struct sbuf *res)
 {
 	const struct event_info *info = event_info_get(ev->type);
 	const struct event_param *pi = &info->params[i];
@@ -424,7 +465,7 @@ void event_format_param(const struct event *ev, uint32_t i, const struct event_r
 
 			if (r)
 				name = pi->type == PT_UID ? (r->user ? r->user(r->ctx, v) : NULL)
-							  : (r->group ? r->group(r->ctx, v) : NULL);
+				                          : (r->group ? r->group(r->ctx, v) : NULL);
 			sbuf_i64(val, (int32_t)v);
 			sbuf_puts(res, name ? name : "<NA>");
 		}
@@ -456,8 +497,6 @@ void event_format_args(const struct event *ev, const struct event_resolver *r, s
 	const struct event_info *info = event_info_get(ev->type);
 	uint32_t n = event_shown_params(ev);
 
-	if (!res.data)
-		sbuf_init(&res, 256); /* sbuf appends need allocated data: NULL + 0 is UB */
 	for (uint32_t i = 0; i < n; i++) {
 		size_t vstart;
 
@@ -466,8 +505,8 @@ void event_format_args(const struct event *ev, const struct event_resolver *r, s
 		sbuf_putc(out, '=');
 		vstart = out->len;
 		event_format_param(ev, i, r, out, &res);
-		if (res.len && !(res.len == out->len - vstart &&
-				 memcmp(res.data, out->data + vstart, res.len) == 0)) {
+		if (res.len &&
+		    !(res.len == out->len - vstart && memcmp(res.data, out->data + vstart, res.len) == 0)) {
 			sbuf_putc(out, '(');
 			sbuf_put(out, res.data, res.len);
 			sbuf_putc(out, ')');

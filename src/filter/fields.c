@@ -31,7 +31,9 @@ static bool res_fd(void *ctx, int64_t fd, struct sbuf *out)
 	sbuf_putc(out, tch);
 	if (f->type == SCAP_FD_IPV4_SOCK || f->type == SCAP_FD_IPV6_SOCK ||
 	    f->type == SCAP_FD_IPV4_SERVSOCK || f->type == SCAP_FD_IPV6_SERVSOCK) {
-		static const char l4[] = {[SCAP_L4_TCP] = 't', [SCAP_L4_UDP] = 'u', [SCAP_L4_ICMP] = 'i', [SCAP_L4_RAW] = 'r'};
+		static const char l4[] = {
+			[SCAP_L4_TCP] = 't', [SCAP_L4_UDP] = 'u', [SCAP_L4_ICMP] = 'i', [SCAP_L4_RAW] = 'r'
+		};
 		uint8_t p = state_fd_l4proto(f);
 
 		if (p < sizeof(l4) && l4[p])
@@ -74,8 +76,6 @@ static void res_join(void *ctx, const char *dir, const char *path, struct sbuf *
 	static __thread struct sbuf tmp;
 
 	(void)ctx;
-	if (!tmp.data)
-		sbuf_init(&tmp, 256); /* sbuf appends need allocated data: NULL + 0 is UB */
 	state_concat_path(&tmp, dir, path);
 	sbuf_put(out, tmp.data, tmp.len);
 }
@@ -99,8 +99,6 @@ static __thread struct sbuf g_rtmp;
 
 void filter_resolver(struct state *st, const struct evctx *cx, struct event_resolver *r)
 {
-	if (!g_rtmp.data)
-		sbuf_init(&g_rtmp, 256); /* sbuf appends need allocated data: NULL + 0 is UB */
 	g_rctx.st = st;
 	g_rctx.cx = cx;
 	g_rctx.tmp = &g_rtmp;
@@ -293,11 +291,10 @@ static bool x_evt_arg(const struct fctx *f, struct sbuf *o)
 	struct event_resolver r;
 	static __thread struct sbuf res;
 
-	if (i < 0 || !event_has(ev, (uint32_t)i) || (uint32_t)i >= event_shown_params(ev) + (ev->type <= 1 ? 2 : 0))
+	if (i < 0 || !event_has(ev, (uint32_t)i) ||
+	    (uint32_t)i >= event_shown_params(ev) + (ev->type <= 1 ? 2 : 0))
 		return false;
 	filter_resolver(f->st, f->cx, &r);
-	if (!res.data)
-		sbuf_init(&res, 256); /* sbuf appends need allocated data: NULL + 0 is UB */
 	res.len = 0;
 	{
 		size_t start = o->len;
@@ -426,10 +423,6 @@ static void put_param_resolved(const struct fctx *f, uint32_t i, struct sbuf *o)
 	struct event_resolver r;
 
 	filter_resolver(f->st, f->cx, &r);
-	if (!val.data) { /* sbuf appends need allocated data: NULL + 0 is UB */
-		sbuf_init(&val, 256);
-		sbuf_init(&res, 256);
-	}
 	val.len = res.len = 0;
 	event_format_param(f->cx->ev, i, &r, &val, &res);
 	if (res.len)
@@ -450,10 +443,12 @@ static bool fd_name_from_event(const struct fctx *f, struct sbuf *o)
 	if (!event_is_exit(ev->type))
 		return false;
 	switch (ev->type) {
-	case 3: case 59: /* open, creat */
+	case 3:
+	case 59: /* open, creat */
 		i = 1;
 		break;
-	case 307: case 327: /* openat, openat2 */
+	case 307:
+	case 327: /* openat, openat2 */
 		i = 2;
 		break;
 	case 23: /* connect */
@@ -565,39 +560,39 @@ struct field {
 
 /* The field table: every lookup (parsing, listing) is derived from it. */
 static const struct field fields[] = {
-	{"evt.num", FT_NUM, x_evt_num, "event number", true},
-	{"evt.time", FT_NUM, x_evt_time, "event time, local, with nanoseconds", true},
-	{"evt.datetime", FT_STR, x_evt_datetime, "event date and time", true},
-	{"evt.outputtime", FT_NUM, x_evt_outputtime, "event time as printed by default", true},
-	{"evt.rawtime", FT_NUM, x_evt_rawtime, "event time in ns since the epoch", true},
-	{"evt.cpu", FT_NUM, x_evt_cpu, "CPU the event happened on", true},
-	{"evt.dir", FT_STR, x_evt_dir, "> enter, < exit", true},
-	{"evt.type", FT_STR, x_evt_type, "event or syscall name", true},
-	{"evt.args", FT_STR, x_evt_args, "all arguments", false},
-	{"evt.info", FT_STR, x_evt_args, "the arguments, as sysdig shows them", false},
-	{"evt.res", FT_STR, x_evt_res, "SUCCESS or the error name", true},
-	{"evt.rawres", FT_NUM, x_evt_rawres, "the return value", true},
-	{"evt.failed", FT_STR, x_evt_failed, "true if the syscall failed", true},
-	{"evt.arg", FT_STR, x_evt_arg, "one argument, by name: evt.arg.NAME", false},
-	{"proc.name", FT_STR, x_proc_name, "process name (comm)", false},
-	{"proc.pid", FT_NUM, x_proc_pid, "process id", false},
-	{"proc.ppid", FT_NUM, x_proc_ppid, "parent process id", false},
-	{"proc.exe", FT_STR, x_proc_exe, "argv[0]", false},
-	{"proc.exepath", FT_STR, x_proc_exepath, "full path of the executable", false},
-	{"proc.cmdline", FT_STR, x_proc_cmdline, "name and arguments", false},
-	{"proc.args", FT_STR, x_proc_args, "arguments", false},
-	{"proc.env", FT_STR, x_proc_env, "environment", false},
-	{"proc.cwd", FT_STR, x_proc_cwd, "working directory", false},
-	{"thread.tid", FT_NUM, x_thread_tid, "thread id", true},
-	{"fd.num", FT_NUM, x_fd_num, "fd number", false},
-	{"fd.name", FT_STR, x_fd_name, "fd name: path, address pair, ...", false},
-	{"fd.type", FT_STR, x_fd_type, "file, ipv4, ipv6, unix, pipe, ...", false},
-	{"fd.typechar", FT_STR, x_fd_typechar, "fd type as one character", false},
-	{"user.name", FT_STR, x_user_name, "user name", false},
-	{"user.uid", FT_NUM, x_user_uid, "user id", false},
-	{"container.id", FT_STR, x_container_id, "container id, or host", false},
-	{"container.name", FT_STR, x_container_name, "container name, or host", false},
-	{"container.image", FT_STR, x_container_image, "container image", false},
+	{ "evt.num", FT_NUM, x_evt_num, "event number", true },
+	{ "evt.time", FT_NUM, x_evt_time, "event time, local, with nanoseconds", true },
+	{ "evt.datetime", FT_STR, x_evt_datetime, "event date and time", true },
+	{ "evt.outputtime", FT_NUM, x_evt_outputtime, "event time as printed by default", true },
+	{ "evt.rawtime", FT_NUM, x_evt_rawtime, "event time in ns since the epoch", true },
+	{ "evt.cpu", FT_NUM, x_evt_cpu, "CPU the event happened on", true },
+	{ "evt.dir", FT_STR, x_evt_dir, "> enter, < exit", true },
+	{ "evt.type", FT_STR, x_evt_type, "event or syscall name", true },
+	{ "evt.args", FT_STR, x_evt_args, "all arguments", false },
+	{ "evt.info", FT_STR, x_evt_args, "the arguments, as sysdig shows them", false },
+	{ "evt.res", FT_STR, x_evt_res, "SUCCESS or the error name", true },
+	{ "evt.rawres", FT_NUM, x_evt_rawres, "the return value", true },
+	{ "evt.failed", FT_STR, x_evt_failed, "true if the syscall failed", true },
+	{ "evt.arg", FT_STR, x_evt_arg, "one argument, by name: evt.arg.NAME", false },
+	{ "proc.name", FT_STR, x_proc_name, "process name (comm)", false },
+	{ "proc.pid", FT_NUM, x_proc_pid, "process id", false },
+	{ "proc.ppid", FT_NUM, x_proc_ppid, "parent process id", false },
+	{ "proc.exe", FT_STR, x_proc_exe, "argv[0]", false },
+	{ "proc.exepath", FT_STR, x_proc_exepath, "full path of the executable", false },
+	{ "proc.cmdline", FT_STR, x_proc_cmdline, "name and arguments", false },
+	{ "proc.args", FT_STR, x_proc_args, "arguments", false },
+	{ "proc.env", FT_STR, x_proc_env, "environment", false },
+	{ "proc.cwd", FT_STR, x_proc_cwd, "working directory", false },
+	{ "thread.tid", FT_NUM, x_thread_tid, "thread id", true },
+	{ "fd.num", FT_NUM, x_fd_num, "fd number", false },
+	{ "fd.name", FT_STR, x_fd_name, "fd name: path, address pair, ...", false },
+	{ "fd.type", FT_STR, x_fd_type, "file, ipv4, ipv6, unix, pipe, ...", false },
+	{ "fd.typechar", FT_STR, x_fd_typechar, "fd type as one character", false },
+	{ "user.name", FT_STR, x_user_name, "user name", false },
+	{ "user.uid", FT_NUM, x_user_uid, "user id", false },
+	{ "container.id", FT_STR, x_container_id, "container id, or host", false },
+	{ "container.name", FT_STR, x_container_name, "container name, or host", false },
+	{ "container.image", FT_STR, x_container_image, "container image", false },
 };
 
 /* ---- compiled formats ---- */
@@ -613,7 +608,7 @@ struct output {
 	bool needs_state;
 	struct piece *pieces;
 	size_t n;
-	bool all;  /* '*': print even when a field is missing */
+	bool all; /* '*': print even when a field is missing */
 	bool json;
 	bool plain_default;
 	struct time_cache tc;
@@ -637,7 +632,7 @@ static const struct field *find_field(const char *name, size_t len, const char *
 }
 
 static void add_piece(struct output *o, const struct field *f, const char *text, size_t len, const char *arg,
-		      size_t arglen)
+                      size_t arglen)
 {
 	o->pieces = xrealloc(o->pieces, (o->n + 1) * sizeof(*o->pieces));
 	o->pieces[o->n].field = f;
@@ -680,8 +675,9 @@ struct output *output_new(struct state *st, const char *format, bool json, struc
 				p++;
 			f = find_field(name, (size_t)(p - name), &arg);
 			if (!f) {
-				err_set(e, -EINVAL, "invalid formatting token %%%.*s (offset %zu of the format)",
-					(int)(p - name), name, (size_t)(name - format));
+				err_set(e, -EINVAL,
+				        "invalid formatting token %%%.*s (offset %zu of the format)",
+				        (int)(p - name), name, (size_t)(name - format));
 				output_free(o);
 				return NULL;
 			}
@@ -697,11 +693,15 @@ struct output *output_new_default(struct state *st, bool json)
 	struct output *o;
 
 	if (json)
-		o = output_new(st, "*%evt.num %evt.outputtime %evt.cpu %proc.name %thread.tid %evt.dir %evt.type %evt.info",
-			       true, NULL);
+		o = output_new(st,
+		               "*%evt.num %evt.outputtime %evt.cpu %proc.name %thread.tid %evt.dir %evt.type "
+		               "%evt.info",
+		               true, NULL);
 	else
-		o = output_new(st, "*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info",
-			       false, NULL);
+		o = output_new(st,
+		               "*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir "
+		               "%evt.type %evt.info",
+		               false, NULL);
 	o->plain_default = !json;
 	return o;
 }
@@ -744,8 +744,8 @@ static void put_json_string(struct sbuf *out, const char *s, size_t n)
 
 static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
-	struct fctx f = {o->st, cx, &o->tc, NULL, true};
-	const struct piece *sorted[64] = {0};
+	struct fctx f = { o->st, cx, &o->tc, NULL, true };
+	const struct piece *sorted[64] = { 0 };
 	size_t n = 0, start = out->len;
 
 	for (size_t i = 0; i < o->n && n < ARRAY_SIZE(sorted); i++) {
@@ -844,7 +844,7 @@ static void output_default(struct output *o, const struct evctx *cx, struct sbuf
 
 bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
-	struct fctx f = {o->st, cx, &o->tc, NULL, false};
+	struct fctx f = { o->st, cx, &o->tc, NULL, false };
 	size_t start = out->len;
 
 	if (o->plain_default) {

@@ -170,7 +170,7 @@ static ssize_t fill(struct scap_reader *r, size_t need, struct err *e)
 				const char *msg = gzerror(r->gz, &zerr);
 
 				return err_set(e, -EIO, "gzip error at offset %llu: %s",
-					       (unsigned long long)(r->off + r->end - r->start), msg);
+				               (unsigned long long)(r->off + r->end - r->start), msg);
 			}
 		} else {
 			n = read(r->fd, r->buf + r->end, r->cap - r->end);
@@ -178,8 +178,8 @@ static ssize_t fill(struct scap_reader *r, size_t need, struct err *e)
 				if (errno == EINTR)
 					continue;
 				return err_set(e, -errno, "read error at offset %llu: %s",
-					       (unsigned long long)(r->off + r->end - r->start),
-					       strerror(errno));
+				               (unsigned long long)(r->off + r->end - r->start),
+				               strerror(errno));
 			}
 		}
 		if (n == 0 && r->gz) {
@@ -188,7 +188,7 @@ static ssize_t fill(struct scap_reader *r, size_t need, struct err *e)
 
 			if (zerr != Z_OK)
 				return err_set(e, -EIO, "gzip stream ends early at offset %llu: %s",
-					       (unsigned long long)(r->off + r->end - r->start), msg);
+				               (unsigned long long)(r->off + r->end - r->start), msg);
 		}
 		if (n == 0)
 			r->eof = true;
@@ -221,8 +221,7 @@ static int parse_machine(struct scap_record *rec, const uint8_t *body, size_t n,
 	return 0;
 }
 
-static int parse_ifaces(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
-			struct err *e)
+static int parse_ifaces(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n, struct err *e)
 {
 	struct cursor c;
 	size_t cap = 0;
@@ -230,14 +229,15 @@ static int parse_ifaces(struct scap_reader *r, uint32_t bt, const uint8_t *body,
 	cursor_init(&c, body, n);
 	while (cursor_left(&c) >= 4) {
 		struct cursor ec = c;
-		struct scap_iface f = {0};
+		struct scap_iface f = { 0 };
 		size_t namelen, fixed;
 		uint32_t entry_len = 0;
 
 		if (bt == SCAP_BT_IL_V2) {
 			entry_len = cursor_u32(&c);
 			if (entry_len > cursor_left(&c))
-				return err_set(e, -EINVAL, "interface entry length %u exceeds its block", entry_len);
+				return err_set(e, -EINVAL, "interface entry length %u exceeds its block",
+				               entry_len);
 			cursor_init(&ec, c.p, entry_len);
 			c.p += entry_len;
 		}
@@ -248,14 +248,17 @@ static int parse_ifaces(struct scap_reader *r, uint32_t bt, const uint8_t *body,
 		if (namelen >= 1024)
 			return err_set(e, -EINVAL, "interface name length %zu too long", namelen);
 		switch (f.type) {
-		case 1: case 3:
+		case 1:
+		case 3:
 			memcpy(f.addr, cursor_take(&ec, 4) ?: (const void *)"\0\0\0\0", 4);
 			memcpy(f.netmask, cursor_take(&ec, 4) ?: (const void *)"\0\0\0\0", 4);
 			memcpy(f.bcast, cursor_take(&ec, 4) ?: (const void *)"\0\0\0\0", 4);
 			fixed = 16;
 			break;
-		case 2: case 4: {
-			const void *a = cursor_take(&ec, 16), *m = cursor_take(&ec, 16), *b = cursor_take(&ec, 16);
+		case 2:
+		case 4: {
+			const void *a = cursor_take(&ec, 16), *m = cursor_take(&ec, 16),
+			           *b = cursor_take(&ec, 16);
 
 			if (a && m && b) {
 				memcpy(f.addr, a, 16);
@@ -280,7 +283,7 @@ static int parse_ifaces(struct scap_reader *r, uint32_t bt, const uint8_t *body,
 			f.name = xstrndup(nm, namelen);
 		}
 		if (bt != SCAP_BT_IL_V2)
-			c = (struct cursor){ec.p, c.end, false};
+			c = (struct cursor){ ec.p, c.end, false };
 		(void)fixed;
 		if (r->nifaces == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -291,8 +294,7 @@ static int parse_ifaces(struct scap_reader *r, uint32_t bt, const uint8_t *body,
 	return 0;
 }
 
-static int parse_users(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
-		       struct err *e)
+static int parse_users(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n, struct err *e)
 {
 	struct cursor c;
 	size_t ucap = 0, gcap = 0;
@@ -307,13 +309,14 @@ static int parse_users(struct scap_reader *r, uint32_t bt, const uint8_t *body, 
 			uint32_t entry_len = cursor_u32(&c);
 
 			if (entry_len < 4 || entry_len - 4 > cursor_left(&c))
-				return err_set(e, -EINVAL, "user entry length %u exceeds its block", entry_len);
+				return err_set(e, -EINVAL, "user entry length %u exceeds its block",
+				               entry_len);
 			cursor_init(&ec, c.p, entry_len - 4);
 			c.p += entry_len - 4;
 		}
 		type = cursor_u8(&ec);
 		if (type == 0) {
-			struct scap_user u = {0};
+			struct scap_user u = { 0 };
 
 			u.uid = cursor_u32(&ec);
 			u.gid = cursor_u32(&ec);
@@ -330,7 +333,8 @@ static int parse_users(struct scap_reader *r, uint32_t bt, const uint8_t *body, 
 				free(u.name);
 				free(u.homedir);
 				free(u.shell);
-				return err_set(e, -EINVAL, l > 255 ? "invalid user shell len" : "truncated user entry");
+				return err_set(e, -EINVAL,
+				               l > 255 ? "invalid user shell len" : "truncated user entry");
 			}
 			if (r->nusers == ucap) {
 				ucap = ucap ? ucap * 2 : 16;
@@ -338,12 +342,15 @@ static int parse_users(struct scap_reader *r, uint32_t bt, const uint8_t *body, 
 			}
 			r->users[r->nusers++] = u;
 		} else {
-			struct scap_group g = {0};
+			struct scap_group g = { 0 };
 
 			g.gid = cursor_u32(&ec);
 			g.name = cursor_lstr(&ec, 255, &l);
 			if (ec.bad)
-				return err_set(e, -EINVAL, l > 255 ? "invalid group name len %zu" : "truncated group entry%.0zu", l);
+				return err_set(e, -EINVAL,
+				               l > 255 ? "invalid group name len %zu"
+				                       : "truncated group entry%.0zu",
+				               l);
 			if (r->ngroups == gcap) {
 				gcap = gcap ? gcap * 2 : 16;
 				r->groups = xrealloc(r->groups, gcap * sizeof(*r->groups));
@@ -351,7 +358,7 @@ static int parse_users(struct scap_reader *r, uint32_t bt, const uint8_t *body, 
 			r->groups[r->ngroups++] = g;
 		}
 		if (bt != SCAP_BT_UL_V2)
-			c = (struct cursor){ec.p, c.end, false};
+			c = (struct cursor){ ec.p, c.end, false };
 	}
 	return 0;
 }
@@ -376,22 +383,34 @@ void scap_fd_release(struct scap_fd *f)
 static int pl_version(uint32_t bt)
 {
 	switch (bt) {
-	case SCAP_BT_PL_V1: case SCAP_BT_PL_V1_ALT: return 1;
-	case SCAP_BT_PL_V2: case SCAP_BT_PL_V2_ALT: return 2;
-	case SCAP_BT_PL_V3: case SCAP_BT_PL_V3_ALT: return 3;
-	case SCAP_BT_PL_V4: return 4;
-	case SCAP_BT_PL_V5: return 5;
-	case SCAP_BT_PL_V6: return 6;
-	case SCAP_BT_PL_V7: return 7;
-	case SCAP_BT_PL_V8: return 8;
-	case SCAP_BT_PL_V9: return 9;
-	default: return 0;
+	case SCAP_BT_PL_V1:
+	case SCAP_BT_PL_V1_ALT:
+		return 1;
+	case SCAP_BT_PL_V2:
+	case SCAP_BT_PL_V2_ALT:
+		return 2;
+	case SCAP_BT_PL_V3:
+	case SCAP_BT_PL_V3_ALT:
+		return 3;
+	case SCAP_BT_PL_V4:
+		return 4;
+	case SCAP_BT_PL_V5:
+		return 5;
+	case SCAP_BT_PL_V6:
+		return 6;
+	case SCAP_BT_PL_V7:
+		return 7;
+	case SCAP_BT_PL_V8:
+		return 8;
+	case SCAP_BT_PL_V9:
+		return 9;
+	default:
+		return 0;
 	}
 }
 
 /* A length-prefixed string field of a process entry, with its reader limit. */
-static char *proc_str(struct cursor *c, size_t max, uint32_t *len, const char *what, int *rc,
-		      struct err *e)
+static char *proc_str(struct cursor *c, size_t max, uint32_t *len, const char *what, int *rc, struct err *e)
 {
 	size_t l = 0;
 	char *s;
@@ -401,7 +420,7 @@ static char *proc_str(struct cursor *c, size_t max, uint32_t *len, const char *w
 	s = cursor_lstr(c, max, &l);
 	if (!s) {
 		*rc = c->bad && l > max ? err_set(e, -EINVAL, "invalid %slen %zu", what, l)
-					: err_set(e, -EINVAL, "truncated process entry (%s)", what);
+		                        : err_set(e, -EINVAL, "truncated process entry (%s)", what);
 		return NULL;
 	}
 	if (len)
@@ -488,8 +507,7 @@ static void parse_proc_tail(struct cursor *c, struct scap_proc *p)
 	}
 }
 
-static int parse_procs(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
-		       struct err *e)
+static int parse_procs(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n, struct err *e)
 {
 	int v = pl_version(bt);
 	struct cursor c;
@@ -504,7 +522,8 @@ static int parse_procs(struct scap_reader *r, uint32_t bt, const uint8_t *body, 
 			uint32_t entry_len = cursor_u32(&c);
 
 			if (entry_len < 4 || entry_len - 4 > cursor_left(&c))
-				return err_set(e, -EINVAL, "process entry length %u exceeds its block", entry_len);
+				return err_set(e, -EINVAL, "process entry length %u exceeds its block",
+				               entry_len);
 			cursor_init(&ec, c.p, entry_len - 4);
 			c.p += entry_len - 4;
 		}
@@ -581,9 +600,16 @@ static int parse_fd(struct cursor *c, bool v2, struct scap_fd *f, struct err *e)
 			f->has_dev = true;
 		}
 		break;
-	case SCAP_FD_FILE: case SCAP_FD_DIRECTORY: case SCAP_FD_FIFO: case SCAP_FD_EVENT:
-	case SCAP_FD_UNSUPPORTED: case SCAP_FD_SIGNALFD: case SCAP_FD_EVENTPOLL:
-	case SCAP_FD_INOTIFY: case SCAP_FD_TIMERFD: case SCAP_FD_NETLINK:
+	case SCAP_FD_FILE:
+	case SCAP_FD_DIRECTORY:
+	case SCAP_FD_FIFO:
+	case SCAP_FD_EVENT:
+	case SCAP_FD_UNSUPPORTED:
+	case SCAP_FD_SIGNALFD:
+	case SCAP_FD_EVENTPOLL:
+	case SCAP_FD_INOTIFY:
+	case SCAP_FD_TIMERFD:
+	case SCAP_FD_NETLINK:
 		f->name = cursor_lstr(c, 1023, &l);
 		break;
 	default:
@@ -598,14 +624,15 @@ static int parse_fd(struct cursor *c, bool v2, struct scap_fd *f, struct err *e)
 		return err_set(e, -EINVAL, "wrong fd type %u", f->type);
 	}
 	if (c->bad)
-		return err_set(e, -EINVAL, l > 1023 ? "fd name length %zu too long" : "truncated fd entry%.0zu", l);
+		return err_set(e, -EINVAL,
+		               l > 1023 ? "fd name length %zu too long" : "truncated fd entry%.0zu", l);
 	if (!f->name)
 		f->name = xstrndup("", 0);
 	return 0;
 }
 
 static int parse_fds(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
-		     struct scap_record *rec, struct err *e)
+                     struct scap_record *rec, struct err *e)
 {
 	bool v2 = bt == SCAP_BT_FDL_V2;
 	struct cursor c;
@@ -650,18 +677,36 @@ static int event_block(uint32_t bt, int *version, bool *has_flags, bool *large)
 	*large = false;
 	*has_flags = false;
 	switch (bt) {
-	case SCAP_BT_EV: case SCAP_BT_EV_ALT: *version = 1; return 1;
-	case SCAP_BT_EVF: *version = 1; *has_flags = true; return 1;
-	case SCAP_BT_EV_V2: *version = 2; return 1;
-	case SCAP_BT_EVF_V2: *version = 2; *has_flags = true; return 1;
-	case SCAP_BT_EV_V2_LARGE: *version = 2; *large = true; return 1;
-	case SCAP_BT_EVF_V2_LARGE: *version = 2; *has_flags = *large = true; return 1;
-	default: return 0;
+	case SCAP_BT_EV:
+	case SCAP_BT_EV_ALT:
+		*version = 1;
+		return 1;
+	case SCAP_BT_EVF:
+		*version = 1;
+		*has_flags = true;
+		return 1;
+	case SCAP_BT_EV_V2:
+		*version = 2;
+		return 1;
+	case SCAP_BT_EVF_V2:
+		*version = 2;
+		*has_flags = true;
+		return 1;
+	case SCAP_BT_EV_V2_LARGE:
+		*version = 2;
+		*large = true;
+		return 1;
+	case SCAP_BT_EVF_V2_LARGE:
+		*version = 2;
+		*has_flags = *large = true;
+		return 1;
+	default:
+		return 0;
 	}
 }
 
 static int parse_event_block(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
-			     struct scap_record *rec, struct err *e)
+                             struct scap_record *rec, struct err *e)
 {
 	int version;
 	bool has_flags, large;
@@ -680,8 +725,8 @@ static int parse_event_block(struct scap_reader *r, uint32_t bt, const uint8_t *
 		return rc;
 	if (rec->ev.nparams > EVENT_MAX_PARAMS)
 		return err_set(e, -EINVAL,
-			       "event type %u declares %u parameters, more than any event of the table (%d)",
-			       rec->ev.type, rec->ev.nparams, EVENT_MAX_PARAMS);
+		               "event type %u declares %u parameters, more than any event of the table (%d)",
+		               rec->ev.type, rec->ev.nparams, EVENT_MAX_PARAMS);
 	return 0;
 }
 
@@ -716,44 +761,50 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 				return err_set(e, -EINVAL, "empty file at offset 0: not a scap capture");
 			if (!r->any_event)
 				return err_set(e, -EINVAL, "no events in file (it ends at offset %llu)",
-					       (unsigned long long)off);
+				               (unsigned long long)off);
 			return SCAP_REC_EOF;
 		}
 		if (avail < 8)
 			return err_set(e, -EINVAL, "truncated block header at offset %llu (%zd of 8 bytes)",
-				       (unsigned long long)off, avail);
+			               (unsigned long long)off, avail);
 		b = r->buf + r->start;
 		bt = load_u32(b);
 		blen = load_u32(b + 4);
 		if (r->phase == PH_START && bt != SCAP_BT_SHB)
 			return err_set(e, -EINVAL, "not a scap capture: bad magic 0x%08x at offset 0", bt);
 		if (blen < 12)
-			return err_set(e, -EINVAL, "block type 0x%x at offset %llu: length %u below the 12-byte minimum",
-				       bt, (unsigned long long)off, blen);
+			return err_set(e, -EINVAL,
+			               "block type 0x%x at offset %llu: length %u below the 12-byte minimum",
+			               bt, (unsigned long long)off, blen);
 		if (blen % 4)
-			return err_set(e, -EINVAL, "block type 0x%x at offset %llu: length %u is not a multiple of 4",
-				       bt, (unsigned long long)off, blen);
+			return err_set(e, -EINVAL,
+			               "block type 0x%x at offset %llu: length %u is not a multiple of 4", bt,
+			               (unsigned long long)off, blen);
 		if (blen > SCAP_MAX_BLOCK)
-			return err_set(e, -EINVAL, "block type 0x%x at offset %llu: length %u exceeds the %u-byte limit",
-				       bt, (unsigned long long)off, blen, SCAP_MAX_BLOCK);
+			return err_set(e, -EINVAL,
+			               "block type 0x%x at offset %llu: length %u exceeds the %u-byte limit",
+			               bt, (unsigned long long)off, blen, SCAP_MAX_BLOCK);
 		is_event = event_block(bt, &version, &has_flags, &large);
 		if (is_event && !large && blen - 8 > SCAP_MAX_EVENT_BODY)
 			return err_set(e, -EINVAL,
-				       "event block at offset %llu: body of %u bytes greater than the non-LARGE limit %u",
-				       (unsigned long long)off, blen - 8, SCAP_MAX_EVENT_BODY);
+			               "event block at offset %llu: body of %u bytes greater than the "
+			               "non-LARGE limit %u",
+			               (unsigned long long)off, blen - 8, SCAP_MAX_EVENT_BODY);
 		avail = fill(r, blen, e);
 		if (avail < 0)
 			return (int)avail;
 		if ((size_t)avail < blen)
-			return err_set(e, -EINVAL,
-				       "truncated block type 0x%x at offset %llu: length %u, only %zd bytes left",
-				       bt, (unsigned long long)off, blen, avail);
+			return err_set(
+			        e, -EINVAL,
+			        "truncated block type 0x%x at offset %llu: length %u, only %zd bytes left",
+			        bt, (unsigned long long)off, blen, avail);
 		b = r->buf + r->start;
 		trailer = load_u32(b + blen - 4);
 		if (trailer != blen)
 			return err_set(e, -EINVAL,
-				       "block type 0x%x at offset %llu: trailer length %u does not match header length %u",
-				       bt, (unsigned long long)off, trailer, blen);
+			               "block type 0x%x at offset %llu: trailer length %u does not match "
+			               "header length %u",
+			               bt, (unsigned long long)off, trailer, blen);
 		body_len = blen - 12;
 		rec->block_type = bt;
 		rec->offset = off;
@@ -763,18 +814,20 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			uint16_t major;
 
 			if (blen < 28)
-				return err_set(e, -EINVAL, "section header at offset %llu: length %u below 28",
-					       (unsigned long long)off, blen);
+				return err_set(e, -EINVAL,
+				               "section header at offset %llu: length %u below 28",
+				               (unsigned long long)off, blen);
 			magic = load_u32(b + 8);
 			major = load_u16(b + 12);
 			if (magic != SCAP_SHB_MAGIC)
 				return err_set(e, -EINVAL,
-					       "section header at offset %llu: bad byte-order magic 0x%08x",
-					       (unsigned long long)off, magic);
+				               "section header at offset %llu: bad byte-order magic 0x%08x",
+				               (unsigned long long)off, magic);
 			if (major > 1)
-				return err_set(e, -EINVAL,
-					       "section header at offset %llu: version %u.%u is newer than 1.x",
-					       (unsigned long long)off, major, load_u16(b + 14));
+				return err_set(
+				        e, -EINVAL,
+				        "section header at offset %llu: version %u.%u is newer than 1.x",
+				        (unsigned long long)off, major, load_u16(b + 14));
 			consume(r, blen); /* pcapng options after the fixed fields are skipped */
 			r->phase = PH_META;
 			rec->kind = SCAP_REC_SECTION;
@@ -795,20 +848,27 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			return rec->kind;
 		}
 		if (r->phase == PH_EVENTS)
-			return err_set(e, -EINVAL, "block type 0x%x at offset %llu after the first event "
-				       "(only events or a new section may follow)", bt, (unsigned long long)off);
+			return err_set(e, -EINVAL,
+			               "block type 0x%x at offset %llu after the first event "
+			               "(only events or a new section may follow)",
+			               bt, (unsigned long long)off);
 		switch (bt) {
-		case SCAP_BT_MI: case SCAP_BT_MI_ALT:
+		case SCAP_BT_MI:
+		case SCAP_BT_MI_ALT:
 			rc = parse_machine(rec, b + 8, body_len, e);
 			rec->kind = SCAP_REC_MACHINE;
 			break;
-		case SCAP_BT_IL: case SCAP_BT_IL_ALT: case SCAP_BT_IL_V2:
+		case SCAP_BT_IL:
+		case SCAP_BT_IL_ALT:
+		case SCAP_BT_IL_V2:
 			rc = parse_ifaces(r, bt == SCAP_BT_IL_V2 ? bt : SCAP_BT_IL, b + 8, body_len, e);
 			rec->kind = SCAP_REC_IFACES;
 			rec->ifaces = r->ifaces;
 			rec->nifaces = r->nifaces;
 			break;
-		case SCAP_BT_UL: case SCAP_BT_UL_ALT: case SCAP_BT_UL_V2:
+		case SCAP_BT_UL:
+		case SCAP_BT_UL_ALT:
+		case SCAP_BT_UL_V2:
 			rc = parse_users(r, bt == SCAP_BT_UL_V2 ? bt : SCAP_BT_UL, b + 8, body_len, e);
 			rec->kind = SCAP_REC_USERS;
 			rec->users = r->users;
@@ -816,7 +876,9 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			rec->groups = r->groups;
 			rec->ngroups = r->ngroups;
 			break;
-		case SCAP_BT_FDL: case SCAP_BT_FDL_ALT: case SCAP_BT_FDL_V2:
+		case SCAP_BT_FDL:
+		case SCAP_BT_FDL_ALT:
+		case SCAP_BT_FDL_V2:
 			rc = parse_fds(r, bt == SCAP_BT_FDL_V2 ? bt : SCAP_BT_FDL, b + 8, body_len, rec, e);
 			rec->kind = SCAP_REC_FDS;
 			rec->fds = r->fds;

@@ -20,35 +20,72 @@
 /* Block type codes (section 1.5). */
 enum {
 	SCAP_BT_SHB = 0x0A0D0D0A,
-	SCAP_BT_MI = 0x201, SCAP_BT_MI_ALT = 0x8002ABCD,
-	SCAP_BT_PL_V1 = 0x202, SCAP_BT_PL_V1_ALT = 0x8000ABCD,
-	SCAP_BT_PL_V2 = 0x207, SCAP_BT_PL_V2_ALT = 0x8013ABCD,
-	SCAP_BT_PL_V3 = 0x209, SCAP_BT_PL_V3_ALT = 0x8014ABCD,
-	SCAP_BT_PL_V4 = 0x210, SCAP_BT_PL_V5 = 0x211, SCAP_BT_PL_V6 = 0x212,
-	SCAP_BT_PL_V7 = 0x213, SCAP_BT_PL_V8 = 0x214, SCAP_BT_PL_V9 = 0x215,
-	SCAP_BT_FDL = 0x203, SCAP_BT_FDL_ALT = 0x8001ABCD, SCAP_BT_FDL_V2 = 0x218,
-	SCAP_BT_IL = 0x205, SCAP_BT_IL_ALT = 0x8011ABCD, SCAP_BT_IL_V2 = 0x219,
-	SCAP_BT_UL = 0x206, SCAP_BT_UL_ALT = 0x8012ABCD, SCAP_BT_UL_V2 = 0x220,
-	SCAP_BT_EV = 0x204, SCAP_BT_EV_ALT = 0x8010ABCD, SCAP_BT_EVF = 0x208,
-	SCAP_BT_EV_V2 = 0x216, SCAP_BT_EVF_V2 = 0x217,
-	SCAP_BT_EV_V2_LARGE = 0x221, SCAP_BT_EVF_V2_LARGE = 0x222,
+	SCAP_BT_MI = 0x201,
+	SCAP_BT_MI_ALT = 0x8002ABCD,
+	SCAP_BT_PL_V1 = 0x202,
+	SCAP_BT_PL_V1_ALT = 0x8000ABCD,
+	SCAP_BT_PL_V2 = 0x207,
+	SCAP_BT_PL_V2_ALT = 0x8013ABCD,
+	SCAP_BT_PL_V3 = 0x209,
+	SCAP_BT_PL_V3_ALT = 0x8014ABCD,
+	SCAP_BT_PL_V4 = 0x210,
+	SCAP_BT_PL_V5 = 0x211,
+	SCAP_BT_PL_V6 = 0x212,
+	SCAP_BT_PL_V7 = 0x213,
+	SCAP_BT_PL_V8 = 0x214,
+	SCAP_BT_PL_V9 = 0x215,
+	SCAP_BT_FDL = 0x203,
+	SCAP_BT_FDL_ALT = 0x8001ABCD,
+	SCAP_BT_FDL_V2 = 0x218,
+	SCAP_BT_IL = 0x205,
+	SCAP_BT_IL_ALT = 0x8011ABCD,
+	SCAP_BT_IL_V2 = 0x219,
+	SCAP_BT_UL = 0x206,
+	SCAP_BT_UL_ALT = 0x8012ABCD,
+	SCAP_BT_UL_V2 = 0x220,
+	SCAP_BT_EV = 0x204,
+	SCAP_BT_EV_ALT = 0x8010ABCD,
+	SCAP_BT_EVF = 0x208,
+	SCAP_BT_EV_V2 = 0x216,
+	SCAP_BT_EVF_V2 = 0x217,
+	SCAP_BT_EV_V2_LARGE = 0x221,
+	SCAP_BT_EVF_V2_LARGE = 0x222,
 };
 
-#define SCAP_SHB_MAGIC 0x1A2B3C4DU
-#define SCAP_MAX_EVENT_BODY 65536U      /* non-LARGE event block body limit */
-#define SCAP_MAX_BLOCK (256U << 20)     /* refuse any block larger than this */
+#define SCAP_SHB_MAGIC      0x1A2B3C4DU
+#define SCAP_MAX_EVENT_BODY 65536U       /* non-LARGE event block body limit */
+#define SCAP_MAX_BLOCK      (256U << 20) /* refuse any block larger than this */
 
 /* fd types of FDL entries (section 6). */
 enum {
-	SCAP_FD_UNINITIALIZED = -1, SCAP_FD_UNKNOWN = 0, SCAP_FD_FILE = 1,
-	SCAP_FD_DIRECTORY = 2, SCAP_FD_IPV4_SOCK = 3, SCAP_FD_IPV6_SOCK = 4,
-	SCAP_FD_IPV4_SERVSOCK = 5, SCAP_FD_IPV6_SERVSOCK = 6, SCAP_FD_FIFO = 7,
-	SCAP_FD_UNIX_SOCK = 8, SCAP_FD_EVENT = 9, SCAP_FD_UNSUPPORTED = 10,
-	SCAP_FD_SIGNALFD = 11, SCAP_FD_EVENTPOLL = 12, SCAP_FD_INOTIFY = 13,
-	SCAP_FD_TIMERFD = 14, SCAP_FD_NETLINK = 15, SCAP_FD_FILE_V2 = 16,
+	SCAP_FD_UNINITIALIZED = -1,
+	SCAP_FD_UNKNOWN = 0,
+	SCAP_FD_FILE = 1,
+	SCAP_FD_DIRECTORY = 2,
+	SCAP_FD_IPV4_SOCK = 3,
+	SCAP_FD_IPV6_SOCK = 4,
+	SCAP_FD_IPV4_SERVSOCK = 5,
+	SCAP_FD_IPV6_SERVSOCK = 6,
+	SCAP_FD_FIFO = 7,
+	SCAP_FD_UNIX_SOCK = 8,
+	SCAP_FD_EVENT = 9,
+	SCAP_FD_UNSUPPORTED = 10,
+	SCAP_FD_SIGNALFD = 11,
+	SCAP_FD_EVENTPOLL = 12,
+	SCAP_FD_INOTIFY = 13,
+	SCAP_FD_TIMERFD = 14,
+	SCAP_FD_NETLINK = 15,
+	SCAP_FD_FILE_V2 = 16,
 };
 
-enum { SCAP_L4_UNKNOWN = 0, SCAP_L4_NA = 1, SCAP_L4_TCP = 2, SCAP_L4_UDP = 3, SCAP_L4_ICMP = 4, SCAP_L4_RAW = 5 };
+enum {
+	SCAP_L4_UNKNOWN = 0,
+	SCAP_L4_NA = 1,
+	SCAP_L4_TCP = 2,
+	SCAP_L4_UDP = 3,
+	SCAP_L4_ICMP = 4,
+	SCAP_L4_RAW = 5
+};
 
 struct scap_machine {
 	uint32_t num_cpus;
@@ -101,8 +138,8 @@ struct scap_proc {
 struct scap_fd {
 	int64_t fd;
 	uint64_t ino;
-	uint8_t type;     /* SCAP_FD_* */
-	uint8_t l4proto;  /* sockets */
+	uint8_t type;    /* SCAP_FD_* */
+	uint8_t l4proto; /* sockets */
 	bool has_dev;
 	uint32_t open_flags; /* FILE_V2, PPM_O_* */
 	uint32_t dev;
@@ -114,7 +151,7 @@ struct scap_fd {
 
 enum scap_rec_kind {
 	SCAP_REC_EOF = 0,
-	SCAP_REC_SECTION,  /* a section header: following metadata describes a new start */
+	SCAP_REC_SECTION, /* a section header: following metadata describes a new start */
 	SCAP_REC_MACHINE,
 	SCAP_REC_IFACES,
 	SCAP_REC_USERS,
@@ -169,14 +206,14 @@ void scap_writer_section(struct scap_writer *w);
 void scap_writer_machine(struct scap_writer *w, const struct scap_machine *m);
 void scap_writer_ifaces(struct scap_writer *w, const struct scap_iface *ifs, size_t n);
 void scap_writer_users(struct scap_writer *w, const struct scap_user *u, size_t nu,
-		       const struct scap_group *g, size_t ng);
+                       const struct scap_group *g, size_t ng);
 void scap_writer_procs(struct scap_writer *w, const struct scap_proc *p, size_t n);
 void scap_writer_fds(struct scap_writer *w, uint64_t tid, const struct scap_fd *f, size_t n);
 /* Write one event, converting a v1 header to v2; EVF_V2 when dump_flags != 0. */
 void scap_writer_event(struct scap_writer *w, const struct event *ev);
 /* Write an event already encoded in the v2 layout (len at offset 16). */
-void scap_writer_event_bytes(struct scap_writer *w, uint16_t cpu, uint32_t flags,
-			     const uint8_t *evbytes, uint32_t len);
+void scap_writer_event_bytes(struct scap_writer *w, uint16_t cpu, uint32_t flags, const uint8_t *evbytes,
+                             uint32_t len);
 uint64_t scap_writer_events(const struct scap_writer *w);
 /* Finish and publish the file; returns 0 or the first error. Frees w. */
 int scap_writer_close(struct scap_writer *w, struct err *e);
@@ -209,13 +246,13 @@ void scap_evb_str(struct scap_evb *b, const char *s);
 void scap_evb_num(struct scap_evb *b, uint64_t v, uint32_t size);
 /* Encode the gathered parameters as one event, write it, and start afresh. */
 void scap_evb_write(struct scap_evb *b, struct scap_writer *w, uint16_t cpu, uint64_t ts, int64_t tid,
-		    uint16_t type);
+                    uint16_t type);
 
 /*
  * Encode one event in the v2 layout into out (appended). vals[i]/lens[i] are
  * the raw parameter bytes. Returns the encoded length.
  */
-uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t type,
-			   uint32_t nparams, const void *const *vals, const uint32_t *lens);
+uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t type, uint32_t nparams,
+                           const void *const *vals, const uint32_t *lens);
 
 #endif

@@ -96,7 +96,7 @@ void scap_writer_section(struct scap_writer *w)
 
 void scap_writer_machine(struct scap_writer *w, const struct scap_machine *m)
 {
-	char host[128] = {0};
+	char host[128] = { 0 };
 
 	block_begin(w, SCAP_BT_MI);
 	put_u32(&w->blk, m->num_cpus);
@@ -136,7 +136,7 @@ void scap_writer_ifaces(struct scap_writer *w, const struct scap_iface *ifs, siz
 }
 
 void scap_writer_users(struct scap_writer *w, const struct scap_user *u, size_t nu,
-		       const struct scap_group *g, size_t ng)
+                       const struct scap_group *g, size_t ng)
 {
 	block_begin(w, SCAP_BT_UL_V2);
 	for (size_t i = 0; i < nu; i++) {
@@ -276,13 +276,13 @@ static bool event_needs_large_block(uint16_t type, uint32_t flags, uint32_t len)
 	return event_len_width(type) == 4 || (uint64_t)head + len > SCAP_MAX_EVENT_BODY - 4;
 }
 
-void scap_writer_event_bytes(struct scap_writer *w, uint16_t cpu, uint32_t flags,
-			     const uint8_t *evbytes, uint32_t len)
+void scap_writer_event_bytes(struct scap_writer *w, uint16_t cpu, uint32_t flags, const uint8_t *evbytes,
+                             uint32_t len)
 {
 	uint16_t type = load_u16(evbytes + 20);
 	bool large = event_needs_large_block(type, flags, len);
 	uint32_t bt = flags ? (large ? SCAP_BT_EVF_V2_LARGE : SCAP_BT_EVF_V2)
-			    : (large ? SCAP_BT_EV_V2_LARGE : SCAP_BT_EV_V2);
+	                    : (large ? SCAP_BT_EV_V2_LARGE : SCAP_BT_EV_V2);
 
 	block_begin(w, bt);
 	put_u16(&w->blk, cpu);
@@ -300,7 +300,7 @@ void scap_writer_event(struct scap_writer *w, const struct event *ev)
 	uint16_t type = ev->type;
 	bool large = event_needs_large_block(type, ev->dump_flags, ev->len);
 	uint32_t bt = ev->dump_flags ? (large ? SCAP_BT_EVF_V2_LARGE : SCAP_BT_EVF_V2)
-				     : (large ? SCAP_BT_EV_V2_LARGE : SCAP_BT_EV_V2);
+	                             : (large ? SCAP_BT_EV_V2_LARGE : SCAP_BT_EV_V2);
 
 	if (ev->version == 2) {
 		scap_writer_event_bytes(w, ev->cpu, ev->dump_flags, ev->raw, ev->raw_len);
@@ -342,8 +342,8 @@ void scap_writer_abort(struct scap_writer *w)
 	free(w);
 }
 
-uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t type,
-			   uint32_t nparams, const void *const *vals, const uint32_t *lens)
+uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t type, uint32_t nparams,
+                           const void *const *vals, const uint32_t *lens)
 {
 	unsigned width = event_len_width(type);
 	uint32_t len = EVENT_HDR_V2 + nparams * width;
@@ -425,7 +425,7 @@ void scap_evb_num(struct scap_evb *b, uint64_t v, uint32_t size)
 }
 
 void scap_evb_write(struct scap_evb *b, struct scap_writer *w, uint16_t cpu, uint64_t ts, int64_t tid,
-		    uint16_t type)
+                    uint16_t type)
 {
 	sbuf_reset(&b->buf);
 	scap_encode_event(&b->buf, ts, tid, type, b->n, b->vals, b->lens);

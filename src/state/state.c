@@ -8,21 +8,19 @@
 #include <string.h>
 
 /* PPM_CL_* bits used here (Appendix B). */
-#define CL_CLONE_FILES 0x1
-#define CL_CLONE_THREAD 0x2000
+#define CL_CLONE_FILES    0x1
+#define CL_CLONE_THREAD   0x2000
 #define CL_CLONE_INVERTED 0x10000
-#define CL_NAME_CHANGED 0x20000
+#define CL_NAME_CHANGED   0x20000
 /* PPM_O_DIRECTORY */
 #define PPM_O_DIRECTORY 0x400
 /* portable fcntl commands */
-#define PPM_FCNTL_F_DUPFD 1
+#define PPM_FCNTL_F_DUPFD         1
 #define PPM_FCNTL_F_DUPFD_CLOEXEC 0x1a
-
 
 struct fdtable {
 	struct i64map map; /* fd -> struct fdinfo */
 };
-
 
 struct state {
 	struct i64map threads; /* tid -> struct thread */
@@ -32,7 +30,7 @@ struct state {
 	size_t ncontainers;
 	int64_t tid_to_remove;
 	struct thread *last_thread; /* one-entry cache of state_thread() */
-	struct fdinfo *closed_fd; /* detached by a close exit, freed at the next event */
+	struct fdinfo *closed_fd;   /* detached by a close exit, freed at the next event */
 	uint64_t num;
 	struct sbuf tmp, tmp2;
 };
@@ -57,14 +55,16 @@ static void classify_events(void)
 		const char *n = event_table[i].name;
 		bool exit = event_is_exit((uint32_t)i);
 
-		if (exit && (!strcmp(n, "clone") || !strcmp(n, "fork") || !strcmp(n, "vfork") || !strcmp(n, "clone3")))
+		if (exit && (!strcmp(n, "clone") || !strcmp(n, "fork") || !strcmp(n, "vfork") ||
+		             !strcmp(n, "clone3")))
 			event_kind[i] |= K_CLONE_EXIT;
 		if (exit && (!strcmp(n, "execve") || !strcmp(n, "execveat")))
 			event_kind[i] |= K_EXECVE_EXIT;
 		if (!strcmp(n, "container"))
 			event_kind[i] |= K_CONTAINER;
 		if (exit && event_table[i].nparams &&
-		    (!strcmp(event_table[i].params[0].name, "res") || !strcmp(event_table[i].params[0].name, "fd")))
+		    (!strcmp(event_table[i].params[0].name, "res") ||
+		     !strcmp(event_table[i].params[0].name, "fd")))
 			event_kind[i] |= K_RES;
 	}
 	done = true;
@@ -223,8 +223,8 @@ static char *container_from_cgroups(const char *cg, size_t len)
 
 		if (i > 0 && (cg[i - 1] != '/' && cg[i - 1] != '-'))
 			continue;
-		while (i + n < len && ((cg[i + n] >= '0' && cg[i + n] <= '9') ||
-				       (cg[i + n] >= 'a' && cg[i + n] <= 'f')))
+		while (i + n < len &&
+		       ((cg[i + n] >= '0' && cg[i + n] <= '9') || (cg[i + n] >= 'a' && cg[i + n] <= 'f')))
 			n++;
 		if (n == 64)
 			return xstrndup(cg + i, 12);
@@ -400,11 +400,11 @@ uint8_t state_fd_l4proto(const struct fdinfo *f)
 char state_fd_typechar(const struct fdinfo *f)
 {
 	static const char chars[] = {
-		[SCAP_FD_FILE] = 'f', [SCAP_FD_DIRECTORY] = 'd', [SCAP_FD_IPV4_SOCK] = '4',
-		[SCAP_FD_IPV6_SOCK] = '6', [SCAP_FD_IPV4_SERVSOCK] = '4', [SCAP_FD_IPV6_SERVSOCK] = '6',
-		[SCAP_FD_FIFO] = 'p', [SCAP_FD_UNIX_SOCK] = 'u', [SCAP_FD_EVENT] = 'e',
-		[SCAP_FD_UNSUPPORTED] = 'o', [SCAP_FD_SIGNALFD] = 's', [SCAP_FD_EVENTPOLL] = 'l',
-		[SCAP_FD_INOTIFY] = 'i', [SCAP_FD_TIMERFD] = 't', [SCAP_FD_NETLINK] = 'n',
+		[SCAP_FD_FILE] = 'f',        [SCAP_FD_DIRECTORY] = 'd',     [SCAP_FD_IPV4_SOCK] = '4',
+		[SCAP_FD_IPV6_SOCK] = '6',   [SCAP_FD_IPV4_SERVSOCK] = '4', [SCAP_FD_IPV6_SERVSOCK] = '6',
+		[SCAP_FD_FIFO] = 'p',        [SCAP_FD_UNIX_SOCK] = 'u',     [SCAP_FD_EVENT] = 'e',
+		[SCAP_FD_UNSUPPORTED] = 'o', [SCAP_FD_SIGNALFD] = 's',      [SCAP_FD_EVENTPOLL] = 'l',
+		[SCAP_FD_INOTIFY] = 'i',     [SCAP_FD_TIMERFD] = 't',       [SCAP_FD_NETLINK] = 'n',
 		[SCAP_FD_FILE_V2] = 'f',
 	};
 
@@ -414,13 +414,14 @@ char state_fd_typechar(const struct fdinfo *f)
 const char *state_fd_typename(const struct fdinfo *f)
 {
 	static const char *const names[] = {
-		[SCAP_FD_FILE] = "file", [SCAP_FD_DIRECTORY] = "directory",
-		[SCAP_FD_IPV4_SOCK] = "ipv4", [SCAP_FD_IPV6_SOCK] = "ipv6",
+		[SCAP_FD_FILE] = "file",          [SCAP_FD_DIRECTORY] = "directory",
+		[SCAP_FD_IPV4_SOCK] = "ipv4",     [SCAP_FD_IPV6_SOCK] = "ipv6",
 		[SCAP_FD_IPV4_SERVSOCK] = "ipv4", [SCAP_FD_IPV6_SERVSOCK] = "ipv6",
-		[SCAP_FD_FIFO] = "pipe", [SCAP_FD_UNIX_SOCK] = "unix", [SCAP_FD_EVENT] = "event",
-		[SCAP_FD_UNSUPPORTED] = "unknown", [SCAP_FD_SIGNALFD] = "signalfd",
-		[SCAP_FD_EVENTPOLL] = "eventpoll", [SCAP_FD_INOTIFY] = "inotify",
-		[SCAP_FD_TIMERFD] = "timerfd", [SCAP_FD_NETLINK] = "netlink", [SCAP_FD_FILE_V2] = "file",
+		[SCAP_FD_FIFO] = "pipe",          [SCAP_FD_UNIX_SOCK] = "unix",
+		[SCAP_FD_EVENT] = "event",        [SCAP_FD_UNSUPPORTED] = "unknown",
+		[SCAP_FD_SIGNALFD] = "signalfd",  [SCAP_FD_EVENTPOLL] = "eventpoll",
+		[SCAP_FD_INOTIFY] = "inotify",    [SCAP_FD_TIMERFD] = "timerfd",
+		[SCAP_FD_NETLINK] = "netlink",    [SCAP_FD_FILE_V2] = "file",
 	};
 
 	return f->type < ARRAY_SIZE(names) && names[f->type] ? names[f->type] : "unknown";
@@ -438,7 +439,7 @@ void state_fmt_ipv4_addr(struct sbuf *b, const uint8_t *ip, uint16_t port)
 }
 
 void state_fmt_ipv4_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
-			  uint16_t dport)
+                          uint16_t dport)
 {
 	state_fmt_ipv4_addr(b, sip, sport);
 	sbuf_put(b, "->", 2);
@@ -457,7 +458,7 @@ void state_fmt_ipv6_addr(struct sbuf *b, const uint8_t *ip, uint16_t port)
 }
 
 void state_fmt_ipv6_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
-			  uint16_t dport)
+                          uint16_t dport)
 {
 	state_fmt_ipv6_addr(b, sip, sport);
 	sbuf_put(b, "->", 2);
@@ -466,7 +467,7 @@ void state_fmt_ipv6_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, co
 
 static bool ipv4_mapped(const uint8_t *a)
 {
-	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	return memcmp(a, prefix, 12) == 0;
 }
@@ -725,7 +726,7 @@ static void parse_open_exit(struct state *s, struct evctx *cx)
 
 	have_enter = enter_event(t, ev->type - 1, &en);
 	switch (ev->type) {
-	case 3: /* open: fd, name, flags, mode, dev */
+	case 3:  /* open: fd, name, flags, mode, dev */
 	case 59: /* creat: fd, name, mode, dev */
 		if (ev->nvals > 1) {
 			name = param_path(ev, 1);
@@ -944,7 +945,7 @@ static void parse_bind_exit(struct state *s, struct evctx *cx)
 
 /* sendto/sendmsg enter or recvfrom/recvmsg exit carrying a tuple for an unconnected socket. */
 static void parse_io_tuple(struct state *s, struct evctx *cx, const struct event *ev, uint32_t i,
-			   bool outbound)
+                           bool outbound)
 {
 	struct fdinfo *f = get_fd(s, cx->thread, cx->thread->last_fd);
 
@@ -1164,7 +1165,7 @@ static void parse_execve_exit(struct state *s, struct evctx *cx)
 		set_str(&t->exepath, s->tmp.data, s->tmp.len);
 	} else if (enter_event(t, 330, &en) && event_str(&en, 1, NULL)) {
 		state_concat_path(&s->tmp, base_dir(s, t, event_int(&en, 0, EVENT_AT_FDCWD)),
-				  event_str(&en, 1, ""));
+		                  event_str(&en, 1, ""));
 		set_str(&t->exepath, s->tmp.data, s->tmp.len);
 	}
 	t->flags |= CL_NAME_CHANGED;
@@ -1261,19 +1262,28 @@ static void parse_setresid_exit(struct state *s, struct evctx *cx, bool gid)
 static bool stores_enter(uint16_t type)
 {
 	switch (type) {
-	case 2: case 58: case 102: case 306: case 326: /* open, creat, openat(old), openat, openat2 */
-	case 18: /* socket */
-	case 292: case 288: case 330: /* execve, execveat */
-	case 198: case 200: case 192: case 194: /* setuid, setgid, setresuid, setresgid */
-	case 30: case 48: /* sendto, sendmsg */
+	case 2:
+	case 58:
+	case 102:
+	case 306:
+	case 326: /* open, creat, openat(old), openat, openat2 */
+	case 18:  /* socket */
+	case 292:
+	case 288:
+	case 330: /* execve, execveat */
+	case 198:
+	case 200:
+	case 192:
+	case 194: /* setuid, setgid, setresuid, setresgid */
+	case 30:
+	case 48:  /* sendto, sendmsg */
 	case 150: /* fcntl */
-	case 22: /* connect */
+	case 22:  /* connect */
 		return true;
 	default:
 		return false;
 	}
 }
-
 
 /* sysdig hides internal events, container metadata and state-only events. */
 static bool event_shown(const struct event *ev)
@@ -1353,8 +1363,8 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 			t->last_valid = true;
 		}
 	} else {
-		bool match = type == t->last_type + 1 ||
-			     ((type == 293 || type == 289) && t->last_type == 330);
+		bool match =
+		        type == t->last_type + 1 || ((type == 293 || type == 289) && t->last_type == 330);
 
 		t->last_valid = t->last_valid && match;
 		if ((event_kind[type] & K_RES) && event_has(ev, 0)) {
@@ -1371,7 +1381,11 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	}
 
 	switch (type) {
-	case 3: case 59: case 103: case 307: case 327:
+	case 3:
+	case 59:
+	case 103:
+	case 307:
+	case 327:
 		if (t->last_valid || ev->nvals > 1)
 			parse_open_exit(s, cx);
 		break;
@@ -1388,10 +1402,14 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	case 43:
 		parse_socketpair_exit(s, cx);
 		break;
-	case 27: case 57: case 247: case 249: /* accept, accept4, all versions */
+	case 27:
+	case 57:
+	case 247:
+	case 249: /* accept, accept4, all versions */
 		parse_accept_exit(s, cx);
 		break;
-	case 31: case 49: {
+	case 31:
+	case 49: {
 		struct event en;
 
 		if (enter_event(t, type - 1, &en))
@@ -1454,7 +1472,8 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	case 195:
 		parse_setresid_exit(s, cx, true);
 		break;
-	case 186: case 16:
+	case 186:
+	case 16:
 		s->tid_to_remove = ev->tid;
 		break;
 	default:

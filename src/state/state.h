@@ -26,9 +26,9 @@ struct fdinfo {
 	uint8_t sip[16], dip[16];
 	uint16_t sport, dport;
 	bool v6;
-	uint8_t role;    /* STATE_ROLE_*: who opened the connection */
-	bool connected;  /* connect() succeeded on it */
-	char *name;      /* control characters removed, as sysdig shows it */
+	uint8_t role;   /* STATE_ROLE_*: who opened the connection */
+	bool connected; /* connect() succeeded on it */
+	char *name;     /* control characters removed, as sysdig shows it */
 	uint32_t name_len;
 };
 
@@ -54,7 +54,7 @@ struct thread {
 	uint16_t last_type;
 	int64_t last_fd;
 	bool last_valid;
-	uint8_t *enter;       /* copy of the stored enter event */
+	uint8_t *enter; /* copy of the stored enter event */
 	uint32_t enter_len, enter_cap;
 	uint16_t enter_cpu;
 };
@@ -79,11 +79,11 @@ struct evctx {
 	const struct event *ev;
 	struct thread *thread;
 	struct fdinfo *fdinfo;
-	int64_t fd;       /* the fd the event is about (-1: none), for fd-related events */
-	bool has_fd;      /* the event creates, uses or destroys an fd (fd.* fields exist) */
+	int64_t fd;  /* the fd the event is about (-1: none), for fd-related events */
+	bool has_fd; /* the event creates, uses or destroys an fd (fd.* fields exist) */
 	int64_t errorcode;
 	bool shown;
-	uint64_t num;     /* 1-based event number */
+	uint64_t num; /* 1-based event number */
 };
 
 void state_process(struct state *s, const struct event *ev, struct evctx *cx);
@@ -107,12 +107,11 @@ char state_fd_typechar(const struct fdinfo *f);
 /* "file", "ipv4", "unix", ... for fd.type. */
 const char *state_fd_typename(const struct fdinfo *f);
 
-
 /* Format an IPv4/IPv6 endpoint pair / server address as sysdig does. */
 void state_fmt_ipv4_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
-			  uint16_t dport);
+                          uint16_t dport);
 void state_fmt_ipv6_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
-			  uint16_t dport);
+                          uint16_t dport);
 void state_fmt_ipv4_addr(struct sbuf *b, const uint8_t *ip, uint16_t port);
 void state_fmt_ipv6_addr(struct sbuf *b, const uint8_t *ip, uint16_t port);
 

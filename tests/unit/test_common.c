@@ -31,7 +31,8 @@ static void test_sbuf_numbers_and_growth(void **state)
 	sbuf_putc(&b, ' ');
 	sbuf_hex(&b, 0xabcULL, false);
 	sbuf_printf(&b, " %s-%d", "x", 42);
-	assert_string_equal(sbuf_cstr(&b), "0 18446744073709551615 -9223372036854775808 55DB0DE73000 abc x-42");
+	assert_string_equal(sbuf_cstr(&b),
+	                    "0 18446744073709551615 -9223372036854775808 55DB0DE73000 abc x-42");
 	for (int i = 0; i < 10000; i++)
 		sbuf_puts(&b, "0123456789");
 	assert_int_equal(b.len, 65 + 100000);
@@ -40,7 +41,7 @@ static void test_sbuf_numbers_and_growth(void **state)
 
 static void test_cursor_sticky_short_read(void **state)
 {
-	static const uint8_t data[] = {1, 0x34, 0x12, 0x78, 0x56, 0x34, 0x12, 3, 0, 'a', 'b', 'c'};
+	static const uint8_t data[] = { 1, 0x34, 0x12, 0x78, 0x56, 0x34, 0x12, 3, 0, 'a', 'b', 'c' };
 	struct cursor c;
 	size_t len;
 	char *s;
@@ -62,7 +63,7 @@ static void test_cursor_sticky_short_read(void **state)
 
 static void test_cursor_lstr_over_limit(void **state)
 {
-	static const uint8_t data[] = {5, 0, 'h', 'e', 'l', 'l', 'o'};
+	static const uint8_t data[] = { 5, 0, 'h', 'e', 'l', 'l', 'o' };
 	struct cursor c;
 	size_t len = 0;
 
@@ -112,7 +113,7 @@ static void test_sink_publishes_only_on_close(void **state)
 	struct sink *s;
 	struct stat st;
 	FILE *f;
-	char buf[16] = {0};
+	char buf[16] = { 0 };
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -139,7 +140,7 @@ static void test_sink_gzip_round_trip(void **state)
 	struct err e;
 	struct sink *s;
 	gzFile gz;
-	char buf[64] = {0};
+	char buf[64] = { 0 };
 
 	(void)state;
 	close(fd);

@@ -18,7 +18,7 @@ struct fixture {
 };
 
 static void encode(struct sbuf *out, uint64_t ts, uint16_t type, uint32_t n, const void *const *v,
-		   const uint32_t *l)
+                   const uint32_t *l)
 {
 	sbuf_init(out, 256);
 	scap_encode_event(out, ts, 7, type, n, v, l);
@@ -27,17 +27,17 @@ static void encode(struct sbuf *out, uint64_t ts, uint16_t type, uint32_t n, con
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct scap_proc p = {0};
-	struct scap_fd fd = {0};
-	struct scap_user u = {1000, 1000, "alice", "/home/alice", "/bin/sh"};
-	struct scap_record rec = {0};
+	struct scap_proc p = { 0 };
+	struct scap_fd fd = { 0 };
+	struct scap_user u = { 1000, 1000, "alice", "/home/alice", "/bin/sh" };
+	struct scap_record rec = { 0 };
 	struct err e;
 	int64_t fdnum = 3, res = 4;
 	uint32_t size = 100;
-	const void *ve[] = {&fdnum, &size};
-	const uint32_t le[] = {8, 4};
-	const void *vx[] = {&res, "ro\x01t"};
-	const uint32_t lx[] = {8, 4};
+	const void *ve[] = { &fdnum, &size };
+	const uint32_t le[] = { 8, 4 };
+	const void *vx[] = { &res, "ro\x01t" };
+	const uint32_t lx[] = { 8, 4 };
 
 	f->st = state_new();
 	p.tid = p.pid = 7;
@@ -106,9 +106,10 @@ static void test_format_fields_and_literals(void **state)
 {
 	struct fixture *f = *state;
 	struct err e;
-	struct output *o = output_new(f->st, "[%evt.num] %proc.name(%thread.tid) %fd.name %fd.num %fd.type "
-					     "%user.name %evt.res %evt.rawres %evt.dir %evt.type %proc.cmdline",
-				      false, &e);
+	struct output *o = output_new(f->st,
+	                              "[%evt.num] %proc.name(%thread.tid) %fd.name %fd.num %fd.type "
+	                              "%user.name %evt.res %evt.rawres %evt.dir %evt.type %proc.cmdline",
+	                              false, &e);
 	char *line;
 
 	assert_non_null(o);
@@ -170,7 +171,9 @@ static void test_json_sorted_typed_and_escaped(void **state)
 	struct output *o = output_new(f->st, "%proc.name %evt.num %evt.args %fd.num", true, &e);
 	char *line = line_for_exit(f, o);
 
-	assert_string_equal(line, "{\"evt.args\":\"res=4 data=ro.t \",\"evt.num\":2,\"fd.num\":3,\"proc.name\":\"cat\"}\n");
+	assert_string_equal(
+	        line,
+	        "{\"evt.args\":\"res=4 data=ro.t \",\"evt.num\":2,\"fd.num\":3,\"proc.name\":\"cat\"}\n");
 	free(line);
 	output_free(o);
 }
