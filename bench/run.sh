@@ -26,7 +26,7 @@ BIG=$OUT/bench.scap
 SMALL=$OUT/small.scap
 NEVENTS=${BENCH_EVENTS:-5000000}
 SYSREC_RUNS=${SYSREC_RUNS:-5}
-SYSDIG_RUNS=${SYSDIG_RUNS:-3}
+SYSDIG_RUNS=${SYSDIG_RUNS:-5}
 SYSDIG=${SYSDIG:-$(command -v sysdig || true)}
 
 for tool in hyperfine python3; do

@@ -208,17 +208,39 @@ static bool x_evt_dir(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
+/* Lengths of the event names, computed once. */
+static size_t event_name_len(uint16_t type)
+{
+	static uint8_t len[EVENT_MAX];
+
+	if (!len[type])
+		len[type] = (uint8_t)strlen(event_table[type].name);
+	return len[type];
+}
+
+/* The syscall name of a generic event, with its length cached. */
+static void put_syscall_name(struct sbuf *out, const struct event *ev)
+{
+	static uint8_t len[EVENT_SYSCALL_MAX];
+	uint64_t id = event_uint(ev, 0, 0);
+
+	if (id >= EVENT_SYSCALL_MAX) {
+		sbuf_puts(out, "<unknown>");
+		return;
+	}
+	if (!len[id])
+		len[id] = (uint8_t)strlen(event_syscalls[id].name);
+	sbuf_put(out, event_syscalls[id].name, len[id]);
+}
+
 static bool x_evt_type(const struct fctx *f, struct sbuf *o)
 {
 	const struct event *ev = f->cx->ev;
 
-	if (ev->type <= 1) {
-		uint64_t id = event_uint(ev, 0, 0);
-
-		sbuf_puts(o, id < EVENT_SYSCALL_MAX ? event_syscalls[id].name : "<unknown>");
-		return true;
-	}
-	sbuf_puts(o, event_type_name(ev->type));
+	if (ev->type <= 1)
+		put_syscall_name(o, ev);
+	else
+		sbuf_put(o, event_table[ev->type].name, event_name_len(ev->type));
 	return true;
 }
 
@@ -312,7 +334,7 @@ static bool x_proc_name(const struct fctx *f, struct sbuf *o)
 {
 	if (!thr(f))
 		return false;
-	sbuf_puts(o, thr(f)->comm);
+	sbuf_put(o, thr(f)->comm, thr(f)->comm_len);
 	return true;
 }
 
@@ -471,7 +493,7 @@ static bool x_fd_name(const struct fctx *f, struct sbuf *o)
 		return false;
 	if (!f->cx->fdinfo || (ev->type == 23 && event_int(ev, 0, 0) < 0))
 		return fd_name_from_event(f, o);
-	sbuf_puts(o, f->cx->fdinfo->name);
+	sbuf_put(o, f->cx->fdinfo->name, f->cx->fdinfo->name_len);
 	return true;
 }
 
@@ -600,6 +622,7 @@ static const struct field fields[] = {
 struct piece {
 	const struct field *field; /* NULL: literal */
 	char *text;                /* literal text, or the full field name */
+	size_t text_len;
 	char *arg;
 };
 
@@ -637,6 +660,7 @@ static void add_piece(struct output *o, const struct field *f, const char *text,
 	o->pieces = xrealloc(o->pieces, (o->n + 1) * sizeof(*o->pieces));
 	o->pieces[o->n].field = f;
 	o->pieces[o->n].text = xstrndup(text, len);
+	o->pieces[o->n].text_len = len;
 	o->pieces[o->n].arg = arg ? xstrndup(arg, arglen) : NULL;
 	o->n++;
 }
@@ -786,31 +810,6 @@ static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *o
 	return true;
 }
 
-/* Lengths of the event names, computed once. */
-static size_t event_name_len(uint16_t type)
-{
-	static uint8_t len[EVENT_MAX];
-
-	if (!len[type])
-		len[type] = (uint8_t)strlen(event_table[type].name);
-	return len[type];
-}
-
-/* The syscall name of a generic event, with its length cached. */
-static void put_syscall_name(struct sbuf *out, const struct event *ev)
-{
-	static uint8_t len[EVENT_SYSCALL_MAX];
-	uint64_t id = event_uint(ev, 0, 0);
-
-	if (id >= EVENT_SYSCALL_MAX) {
-		sbuf_puts(out, "<unknown>");
-		return;
-	}
-	if (!len[id])
-		len[id] = (uint8_t)strlen(event_syscalls[id].name);
-	sbuf_put(out, event_syscalls[id].name, len[id]);
-}
-
 /* The default line, written directly: the hot path of `sysrec read`. */
 static void output_default(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
@@ -857,7 +856,7 @@ bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out)
 		const struct piece *p = &o->pieces[i];
 
 		if (!p->field) {
-			sbuf_puts(out, p->text);
+			sbuf_put(out, p->text, p->text_len);
 			continue;
 		}
 		f.arg = p->arg;

@@ -25,6 +25,7 @@ struct scap_reader {
 	enum phase phase;
 	bool any_event;
 	bool mapped;   /* buf is an mmap of the whole (raw) file */
+	size_t populated; /* mapped bytes [0, populated) were asked to be faulted in */
 	bool has_meta; /* the last record owns metadata to free */
 	/* storage of the last metadata record */
 	struct scap_proc *procs;
@@ -197,10 +198,23 @@ static ssize_t fill(struct scap_reader *r, size_t need, struct err *e)
 	return (ssize_t)(r->end - r->start);
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#define POPULATE_STEP (32U << 20)
+
 static void consume(struct scap_reader *r, size_t n)
 {
 	r->start += n;
 	r->off += n;
+	/* fault the mapping in ahead of use, a big step at a time, rather than
+	 * taking a page fault every few pages (best effort: old kernels say no) */
+	if (r->mapped && r->start + POPULATE_STEP / 2 > r->populated && r->populated < r->cap) {
+		size_t len = r->cap - r->populated < POPULATE_STEP ? r->cap - r->populated : POPULATE_STEP;
+
+		madvise(r->buf + r->populated, len, MADV_POPULATE_READ);
+		r->populated += len;
+	}
 }
 
 /* ---- metadata block bodies ---- */
