@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -208,29 +209,33 @@ static bool x_evt_dir(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
-/* Lengths of the event names, computed once. */
-static size_t event_name_len(uint16_t type)
-{
-	static uint8_t len[EVENT_MAX];
+/* Lengths of the event and syscall names, computed once (output_new()). */
+static uint8_t event_name_lens[EVENT_MAX];
+static uint8_t syscall_name_lens[EVENT_SYSCALL_MAX];
 
-	if (!len[type])
-		len[type] = (uint8_t)strlen(event_table[type].name);
-	return len[type];
+static void name_lengths_once(void)
+{
+	for (int i = 0; i < EVENT_MAX; i++)
+		event_name_lens[i] = (uint8_t)strlen(event_table[i].name);
+	for (int i = 0; i < EVENT_SYSCALL_MAX; i++)
+		syscall_name_lens[i] = (uint8_t)strlen(event_syscalls[i].name);
 }
 
-/* The syscall name of a generic event, with its length cached. */
+static size_t event_name_len(uint16_t type)
+{
+	return event_name_lens[type];
+}
+
+/* The syscall name of a generic event. */
 static void put_syscall_name(struct sbuf *out, const struct event *ev)
 {
-	static uint8_t len[EVENT_SYSCALL_MAX];
 	uint64_t id = event_uint(ev, 0, 0);
 
 	if (id >= EVENT_SYSCALL_MAX) {
 		sbuf_puts(out, "<unknown>");
 		return;
 	}
-	if (!len[id])
-		len[id] = (uint8_t)strlen(event_syscalls[id].name);
-	sbuf_put(out, event_syscalls[id].name, len[id]);
+	sbuf_put(out, event_syscalls[id].name, syscall_name_lens[id]);
 }
 
 static bool x_evt_type(const struct fctx *f, struct sbuf *o)
@@ -673,9 +678,11 @@ static bool field_char(char c)
 
 struct output *output_new(struct state *st, const char *format, bool json, struct err *e)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct output *o = xcalloc(1, sizeof(*o));
 	const char *p = format;
 
+	pthread_once(&once, name_lengths_once);
 	o->st = st;
 	o->json = json;
 	o->tc.sec = -1;

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,12 +46,8 @@ enum {
 
 static uint8_t event_kind[EVENT_MAX];
 
-static void classify_events(void)
+static void classify_events_once(void)
 {
-	static bool done;
-
-	if (done)
-		return;
 	for (int i = 0; i < EVENT_MAX; i++) {
 		const char *n = event_table[i].name;
 		bool exit = event_is_exit((uint32_t)i);
@@ -67,7 +64,13 @@ static void classify_events(void)
 		     !strcmp(event_table[i].params[0].name, "fd")))
 			event_kind[i] |= K_RES;
 	}
-	done = true;
+}
+
+static void classify_events(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, classify_events_once);
 }
 
 static bool is_clone_exit(uint16_t type)
