@@ -491,20 +491,69 @@ void event_format_param(const struct event *ev, uint32_t i, const struct event_r
 	}
 }
 
+/* "name=" of every parameter of every event, with its length, built once. */
+struct prefix {
+	char text[40];
+	uint8_t len;
+};
+
+static struct prefix *param_prefixes[EVENT_MAX];
+
+static void build_prefixes(void)
+{
+	for (int t = 0; t < EVENT_MAX; t++) {
+		const struct event_info *info = &event_table[t];
+
+		if (!info->nparams)
+			continue;
+		param_prefixes[t] = xcalloc(info->nparams, sizeof(struct prefix));
+		for (uint32_t i = 0; i < info->nparams; i++) {
+			struct prefix *p = &param_prefixes[t][i];
+			int n = snprintf(p->text, sizeof(p->text), "%s=", info->params[i].name);
+
+			p->len = (uint8_t)(n < (int)sizeof(p->text) ? n : (int)sizeof(p->text) - 1);
+		}
+	}
+}
+
+/* A non-negative fd as "3(<f>/etc/passwd)": the most common parameter, written in place. */
+static void format_fd_inline(int64_t fd, const struct event_resolver *r, struct sbuf *out)
+{
+	size_t open_at;
+
+	sbuf_i64(out, fd);
+	open_at = out->len;
+	sbuf_putc(out, '(');
+	if (r->fd(r->ctx, fd, out))
+		sbuf_putc(out, ')');
+	else
+		out->len = open_at;
+}
+
 void event_format_args(const struct event *ev, const struct event_resolver *r, struct sbuf *out)
 {
 	static __thread struct sbuf res; /* scratch for resolved values, reused */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const struct event_info *info = event_info_get(ev->type);
 	uint32_t n = event_shown_params(ev);
+	const struct prefix *pre;
 
+	pthread_once(&once, build_prefixes);
+	pre = param_prefixes[ev->type];
 	for (uint32_t i = 0; i < n; i++) {
 		size_t vstart;
 
+		sbuf_put(out, pre[i].text, pre[i].len);
+		if (info->params[i].type == PT_FD && ev->vlen[i] == 8 && r && r->fd &&
+		    (int64_t)load_u64(ev->val[i]) >= 0) {
+			format_fd_inline((int64_t)load_u64(ev->val[i]), r, out);
+			sbuf_putc(out, ' ');
+			continue;
+		}
 		res.len = 0;
-		sbuf_puts(out, info->params[i].name);
-		sbuf_putc(out, '=');
 		vstart = out->len;
 		event_format_param(ev, i, r, out, &res);
+		/* sysdig shows a resolution that differs from the value, e.g. a relative path */
 		if (res.len &&
 		    !(res.len == out->len - vstart && memcmp(res.data, out->data + vstart, res.len) == 0)) {
 			sbuf_putc(out, '(');

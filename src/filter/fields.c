@@ -631,8 +631,16 @@ struct piece {
 	char *arg;
 };
 
+/* The decimal text of the last event number, incremented in place. */
+struct counter_text {
+	uint64_t value;
+	unsigned len;
+	char digits[24];
+};
+
 struct output {
 	struct state *st;
+	struct counter_text num;
 	bool needs_state;
 	struct piece *pieces;
 	size_t n;
@@ -817,13 +825,38 @@ static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *o
 	return true;
 }
 
+/* Append n in decimal; n is usually the previous one plus one. */
+static void put_counter(struct sbuf *out, struct counter_text *c, uint64_t n)
+{
+	if (c->len && n == c->value + 1) {
+		int i = (int)c->len - 1;
+
+		while (i >= 0 && c->digits[i] == '9')
+			c->digits[i--] = '0';
+		if (i >= 0) {
+			c->digits[i]++;
+		} else {
+			memmove(c->digits + 1, c->digits, c->len);
+			c->digits[0] = '1';
+			c->len++;
+		}
+	} else {
+		struct sbuf tmp = { c->digits, 0, sizeof(c->digits) };
+
+		sbuf_u64(&tmp, n);
+		c->len = (unsigned)tmp.len;
+	}
+	c->value = n;
+	sbuf_put(out, c->digits, c->len);
+}
+
 /* The default line, written directly: the hot path of `sysrec read`. */
 static void output_default(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
 	const struct event *ev = cx->ev;
 	struct event_resolver r;
 
-	sbuf_u64(out, cx->num);
+	put_counter(out, &o->num, cx->num);
 	sbuf_putc(out, ' ');
 	put_time(out, ev->ts, &o->tc);
 	sbuf_putc(out, ' ');

@@ -24,9 +24,9 @@ struct scap_reader {
 	bool eof;
 	enum phase phase;
 	bool any_event;
-	bool mapped;   /* buf is an mmap of the whole (raw) file */
+	bool mapped;      /* buf is an mmap of the whole (raw) file */
 	size_t populated; /* mapped bytes [0, populated) were asked to be faulted in */
-	bool has_meta; /* the last record owns metadata to free */
+	bool has_meta;    /* the last record owns metadata to free */
 	/* storage of the last metadata record */
 	struct scap_proc *procs;
 	size_t nprocs, procs_cap;
