@@ -722,7 +722,7 @@ static int event_block(uint32_t bt, int *version, bool *has_flags, bool *large)
 static int parse_event_block(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
                              struct scap_record *rec, struct err *e)
 {
-	int version;
+	int version = 2;
 	bool has_flags, large;
 	size_t hdr;
 	int rc;
@@ -762,7 +762,7 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 		uint32_t bt, blen, trailer;
 		const uint8_t *b;
 		uint64_t off = r->off;
-		int version, rc = 0;
+		int version = 2, rc = 0;
 		bool has_flags, large, is_event;
 		size_t body_len;
 
