@@ -77,32 +77,6 @@ static uint8_t *isolate_event(struct event *ev)
 	return mem;
 }
 
-static void write_record(struct scap_writer *w, const struct scap_record *rec)
-{
-	switch (rec->kind) {
-	case SCAP_REC_SECTION:
-		scap_writer_section(w);
-		break;
-	case SCAP_REC_MACHINE:
-		scap_writer_machine(w, &rec->machine);
-		break;
-	case SCAP_REC_IFACES:
-		scap_writer_ifaces(w, rec->ifaces, rec->nifaces);
-		break;
-	case SCAP_REC_USERS:
-		scap_writer_users(w, rec->users, rec->nusers, rec->groups, rec->ngroups);
-		break;
-	case SCAP_REC_PROCS:
-		scap_writer_procs(w, rec->procs, rec->nprocs);
-		break;
-	case SCAP_REC_FDS:
-		scap_writer_fds(w, rec->fds_tid, rec->fds, rec->nfds);
-		break;
-	default:
-		break;
-	}
-}
-
 /* The input in a fresh memfd, opened with the reader (NULL when it refuses it). */
 static struct scap_reader *open_input(const uint8_t *data, size_t size, struct err *e)
 {
@@ -147,7 +121,7 @@ static void check_rewrite(const uint8_t *data, size_t size, uint64_t nevents)
 		uint8_t *mem;
 
 		if (rec.kind != SCAP_REC_EVENT) {
-			write_record(w, &rec);
+			scap_writer_record(w, &rec);
 			continue;
 		}
 		mem = isolate_event(&rec.ev);
