@@ -146,7 +146,7 @@ static const struct tmpl tmpls[] = {
 	  A("--config.file=/etc/prometheus/prometheus.yml\0--storage.tsdb.path=/var/lib/prometheus/"
 	    "metrics2/"),
 	  "prometheus.service", 115, 1 },
-	{ "grep", "grep", "/usr/bin/grep", "/home/alice/src/", A("-rn\0TODO\0."), "session-3.scope", 1000,
+	{ "grep", "grep", "/usr/bin/grep", "/home/alice/src/", A("-rn\0error\0."), "session-3.scope", 1000,
 	  2 },
 	{ "vim", "vim", "/usr/bin/vim.basic", "/home/alice/src/", A("main.c"), "session-3.scope", 1000, 2 },
 	{ "make", "make", "/usr/bin/make", "/home/alice/src/", A("-j2"), "session-3.scope", 1000, 1 },

@@ -83,29 +83,12 @@ static unsigned count_digits(uint64_t v)
 	return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
-/* Write v's digits ending at end (exclusive); 32-bit arithmetic when it fits. */
+/* Write v's digits ending at end (exclusive); 32-bit arithmetic once it fits. */
 static void put_digits(char *end, uint64_t v)
 {
-	if (v <= UINT32_MAX) {
-		uint32_t w = (uint32_t)v;
+	uint32_t w;
 
-		while (w >= 100) {
-			uint32_t r = w % 100;
-
-			w /= 100;
-			end -= 2;
-			end[0] = digits2[2 * r];
-			end[1] = digits2[2 * r + 1];
-		}
-		if (w >= 10) {
-			end[-2] = digits2[2 * w];
-			end[-1] = digits2[2 * w + 1];
-		} else {
-			end[-1] = (char)('0' + w);
-		}
-		return;
-	}
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
 
 		v /= 100;
@@ -113,11 +96,20 @@ static void put_digits(char *end, uint64_t v)
 		end[0] = digits2[2 * r];
 		end[1] = digits2[2 * r + 1];
 	}
-	if (v >= 10) {
-		end[-2] = digits2[2 * v];
-		end[-1] = digits2[2 * v + 1];
+	w = (uint32_t)v;
+	while (w >= 100) {
+		uint32_t r = w % 100;
+
+		w /= 100;
+		end -= 2;
+		end[0] = digits2[2 * r];
+		end[1] = digits2[2 * r + 1];
+	}
+	if (w >= 10) {
+		end[-2] = digits2[2 * w];
+		end[-1] = digits2[2 * w + 1];
 	} else {
-		end[-1] = (char)('0' + v);
+		end[-1] = (char)('0' + w);
 	}
 }
 

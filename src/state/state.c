@@ -833,6 +833,19 @@ static void parse_socket_exit(struct state *s, struct evctx *cx)
 	cx->thread->last_fd = fd;
 }
 
+/* Make f an IPv4 socket with this address pair; its name goes to b. */
+static void set_ipv4_tuple(struct fdinfo *f, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
+                           uint16_t dport, struct sbuf *b)
+{
+	f->type = SCAP_FD_IPV4_SOCK;
+	f->v6 = false;
+	memcpy(f->sip, sip, 4);
+	memcpy(f->dip, dip, 4);
+	f->sport = sport;
+	f->dport = dport;
+	state_fmt_ipv4_tuple(b, f->sip, f->sport, f->dip, f->dport);
+}
+
 /* Apply a SOCKTUPLE to a socket fd; returns true if it was understood. */
 static bool apply_tuple(struct state *s, struct fdinfo *f, const uint8_t *p, uint32_t n, uint8_t role)
 {
@@ -842,22 +855,10 @@ static bool apply_tuple(struct state *s, struct fdinfo *f, const uint8_t *p, uin
 		return false;
 	sbuf_reset(b);
 	if (p[0] == 2 && n == 13) {
-		f->type = SCAP_FD_IPV4_SOCK;
-		f->v6 = false;
-		memcpy(f->sip, p + 1, 4);
-		f->sport = load_u16(p + 5);
-		memcpy(f->dip, p + 7, 4);
-		f->dport = load_u16(p + 11);
-		state_fmt_ipv4_tuple(b, f->sip, f->sport, f->dip, f->dport);
+		set_ipv4_tuple(f, p + 1, load_u16(p + 5), p + 7, load_u16(p + 11), b);
 	} else if (p[0] == 10 && n == 37) {
 		if (ipv4_mapped(p + 1) && ipv4_mapped(p + 19)) {
-			f->type = SCAP_FD_IPV4_SOCK;
-			f->v6 = false;
-			memcpy(f->sip, p + 13, 4);
-			memcpy(f->dip, p + 31, 4);
-			f->sport = load_u16(p + 17);
-			f->dport = load_u16(p + 35);
-			state_fmt_ipv4_tuple(b, f->sip, f->sport, f->dip, f->dport);
+			set_ipv4_tuple(f, p + 13, load_u16(p + 17), p + 31, load_u16(p + 35), b);
 		} else {
 			f->type = SCAP_FD_IPV6_SOCK;
 			f->v6 = true;
