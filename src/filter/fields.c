@@ -24,7 +24,8 @@ static bool res_fd(void *ctx, int64_t fd, struct sbuf *out)
 
 	if (!c->cx->thread)
 		return false;
-	f = state_fd(c->st, c->cx->thread, fd);
+	/* usually the event's own fd, which state_process() already found */
+	f = fd == c->cx->fd && c->cx->fdinfo ? c->cx->fdinfo : state_fd(c->st, c->cx->thread, fd);
 	if (!f)
 		return false;
 	tch = state_fd_typechar(f);

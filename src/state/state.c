@@ -31,6 +31,7 @@ struct state {
 	size_t ncontainers;
 	int64_t tid_to_remove;
 	struct thread *last_thread; /* one-entry cache of state_thread() */
+	uint64_t gen;               /* bumped whenever a thread is added or removed */
 	struct fdinfo *closed_fd;   /* detached by a close exit, freed at the next event */
 	uint64_t num;
 	struct sbuf tmp, tmp2;
@@ -260,6 +261,7 @@ struct state *state_new(void)
 	sbuf_init(&s->tmp, 256);
 	sbuf_init(&s->tmp2, 256);
 	s->tid_to_remove = -1;
+	s->gen = 1;
 	classify_events();
 	return s;
 }
@@ -308,6 +310,7 @@ struct thread *state_thread(struct state *s, int64_t tid)
 static void put_thread(struct state *s, struct thread *t)
 {
 	s->last_thread = NULL;
+	s->gen++;
 	thread_free(i64map_put(&s->threads, t->tid, t));
 }
 
@@ -338,8 +341,12 @@ struct thread *state_main_thread(struct state *s, struct thread *t)
 
 	if (!t || t->pid == t->tid || t->pid < 0)
 		return t;
+	if (t->main_gen == s->gen && t->main)
+		return t->main;
 	m = state_thread(s, t->pid);
-	return m ? m : t;
+	t->main = m ? m : t;
+	t->main_gen = s->gen;
+	return t->main;
 }
 
 static struct fdtable *thread_fds(struct state *s, struct thread *t)
@@ -625,6 +632,7 @@ static void remove_thread(struct state *s, int64_t tid)
 	struct thread *t = i64map_del(&s->threads, tid);
 
 	s->last_thread = NULL;
+	s->gen++;
 	thread_free(t);
 }
 

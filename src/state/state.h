@@ -43,6 +43,8 @@ struct thread {
 	int64_t tid, pid, ptid, sid, vpgid, vtid, vpid;
 	char *comm, *exe, *exepath, *cwd, *root, *container_id;
 	uint32_t comm_len;
+	struct thread *main; /* cached state_main_thread(), valid while main_gen matches */
+	uint64_t main_gen;
 	char *args, *env, *cgroups; /* NUL-separated */
 	uint32_t args_len, env_len, cgroups_len;
 	uint32_t uid, gid, loginuid;
