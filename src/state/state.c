@@ -42,7 +42,6 @@ enum {
 	K_CLONE_EXIT = 1,  /* clone, fork, vfork, clone3 exit, any version */
 	K_EXECVE_EXIT = 2, /* execve, execveat exit, any version */
 	K_CONTAINER = 4,   /* container metadata: never shown */
-	K_RES = 8,         /* exit whose first parameter is the result ("res" or "fd") */
 };
 
 static uint8_t event_kind[EVENT_MAX];
@@ -60,10 +59,6 @@ static void classify_events_once(void)
 			event_kind[i] |= K_EXECVE_EXIT;
 		if (!strcmp(n, "container"))
 			event_kind[i] |= K_CONTAINER;
-		if (exit && event_table[i].nparams &&
-		    (!strcmp(event_table[i].params[0].name, "res") ||
-		     !strcmp(event_table[i].params[0].name, "fd")))
-			event_kind[i] |= K_RES;
 	}
 }
 
@@ -1312,7 +1307,6 @@ void state_count(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->fdinfo = NULL;
 	cx->fd = -1;
 	cx->has_fd = false;
-	cx->errorcode = 0;
 	cx->shown = event_shown(ev);
 }
 
@@ -1328,7 +1322,6 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->fdinfo = NULL;
 	cx->fd = -1;
 	cx->has_fd = (eflags & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD)) != 0;
-	cx->errorcode = 0;
 	cx->shown = event_shown(ev);
 
 	fdinfo_free(s->closed_fd);
@@ -1379,12 +1372,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		        type == t->last_type + 1 || ((type == 293 || type == 289) && t->last_type == 330);
 
 		t->last_valid = t->last_valid && match;
-		if ((event_kind[type] & K_RES) && event_has(ev, 0)) {
-			int64_t res = event_int(ev, 0, 0);
 
-			if (res < 0) /* res is file data: INT64_MIN must not be negated signed */
-				cx->errorcode = (int64_t)((uint64_t)0 - (uint64_t)res);
-		}
 		if (eflags & EF_USES_FD) {
 			if (type == 333)
 				t->last_fd = event_int(ev, 1, -1);

@@ -83,7 +83,6 @@ struct evctx {
 	struct fdinfo *fdinfo;
 	int64_t fd;  /* the fd the event is about (-1: none), for fd-related events */
 	bool has_fd; /* the event creates, uses or destroys an fd (fd.* fields exist) */
-	int64_t errorcode;
 	bool shown;
 	uint64_t num; /* 1-based event number */
 };

@@ -881,6 +881,16 @@ static void check_sample(const char *path, unsigned what)
 	scap_reader_close(r);
 }
 
+/* Write the sample blocks `what` to a temp file and check every field reads back. */
+static void roundtrip(const char *name, bool gzip, unsigned what)
+{
+	char path[128];
+
+	tmp_path(path, sizeof(path), name);
+	write_sample(path, gzip, what);
+	check_sample(path, what);
+}
+
 static void test_roundtrip_shb(void **state)
 {
 	char path[128];
@@ -920,32 +930,20 @@ static void test_roundtrip_machine_info(void **state)
 
 static void test_roundtrip_il_v2_ipv4_ipv6(void **state)
 {
-	char path[128];
-
 	(void)state;
-	tmp_path(path, sizeof(path), "il.scap");
-	write_sample(path, false, W_IL);
-	check_sample(path, W_IL);
+	roundtrip("il.scap", false, W_IL);
 }
 
 static void test_roundtrip_ul_v2_users_groups(void **state)
 {
-	char path[128];
-
 	(void)state;
-	tmp_path(path, sizeof(path), "ul.scap");
-	write_sample(path, false, W_UL);
-	check_sample(path, W_UL);
+	roundtrip("ul.scap", false, W_UL);
 }
 
 static void test_roundtrip_pl_v9_caps_and_nul_lists(void **state)
 {
-	char path[128];
-
 	(void)state;
-	tmp_path(path, sizeof(path), "pl.scap");
-	write_sample(path, false, W_PL);
-	check_sample(path, W_PL);
+	roundtrip("pl.scap", false, W_PL);
 }
 
 static void test_roundtrip_pl_v9_tail_sizes(void **state)
@@ -983,12 +981,8 @@ static void test_roundtrip_pl_v9_tail_sizes(void **state)
 
 static void test_roundtrip_fdl_v2_every_fd_type(void **state)
 {
-	char path[128];
-
 	(void)state;
-	tmp_path(path, sizeof(path), "fdl.scap");
-	write_sample(path, false, W_FDL);
-	check_sample(path, W_FDL);
+	roundtrip("fdl.scap", false, W_FDL);
 }
 
 static void test_roundtrip_all_blocks_raw(void **state)

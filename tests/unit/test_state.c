@@ -155,7 +155,6 @@ static void test_openat_exit_creates_fd_with_resolved_path(void **state)
 
 	/* a failed open creates nothing */
 	open_at(s, &cx, 100, AT_FDCWD_, "missing", 1, -2);
-	assert_true(cx.errorcode == 2);
 	assert_null(state_fd(s, t, 7));
 	assert_null(state_fd(s, t, -2));
 	state_free(s);
@@ -175,7 +174,6 @@ static void test_close_removes_fd(void **state)
 
 	/* a failed close keeps the fd */
 	close_fd(s, &cx, 100, 3, -9);
-	assert_true(cx.errorcode == 9);
 	assert_non_null(state_fd(s, t, 3));
 
 	close_fd(s, &cx, 100, 3, 0);
@@ -465,7 +463,6 @@ static void test_connect_einprogress_succeeds_refused_does_not(void **state)
 	assert_int_equal(state_fd(s, t, 6)->role, STATE_ROLE_CLIENT);
 	feed(s, &cx, 100, 22, 2, V(&fd7, addr), L(8, sizeof(addr)));
 	feed(s, &cx, 100, 23, 2, V(&refused, tuple), L(8, sizeof(tuple)));
-	assert_true(cx.errorcode == 111);
 	assert_string_equal(state_fd(s, t, 7)->name, "");
 	assert_int_equal(state_fd(s, t, 7)->role, STATE_ROLE_NONE);
 	state_free(s);
