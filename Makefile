@@ -82,13 +82,13 @@ run: deps $(BIN)
 unit: $(UNIT_BINS)
 	$(Q)scripts/run-tests.sh unit $(BUILD) $(UNIT_BINS)
 
-e2e: $(BIN)
+e2e: $(BIN) $(BENCH_GEN)
 	$(Q)scripts/run-tests.sh e2e $(BUILD)
 
 # Everything: deps, lint, unit + end-to-end tests, then the same under ASan/UBSan.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
-	$(Q)$(MAKE) --no-print-directory SAN=1 all build/san/tests/.stamp-bins
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BENCH_GEN)
+	$(Q)$(MAKE) --no-print-directory SAN=1 all build/san/tests/.stamp-bins build/san/bench/gen-capture
 	$(Q)scripts/run-tests.sh all
 
 build/san/tests/.stamp-bins: $(UNIT_BINS)

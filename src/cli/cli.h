@@ -2,8 +2,22 @@
 #ifndef SYSREC_CLI_H
 #define SYSREC_CLI_H
 
+#include "../filter/filter.h"
+#include "../scap/scap.h"
+
 /* Each returns the process exit code: 0 ok, 1 failure, 2 usage. */
 int cmd_read(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+
+/*
+ * The default lines of `sysrec read`, written by a second thread (see
+ * output_prepare()). printer_add() queues a shown event right after
+ * state_process() and returns false once writing to fd failed (the reader is
+ * gone); printer_finish() writes the rest and returns 0 or the first -errno.
+ */
+struct printer *printer_new(struct output *o, struct state *st, int fd, bool stable_events);
+bool printer_add(struct printer *p, const struct evctx *cx);
+int printer_finish(struct printer *p);
+void printer_free(struct printer *p);
 
 #endif

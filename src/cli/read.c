@@ -172,6 +172,7 @@ int cmd_read(int argc, char **argv)
 	struct scap_writer *w = NULL;
 	struct state *st = NULL;
 	struct output *out = NULL;
+	struct printer *pr = NULL;
 	struct scap_record rec;
 	struct evctx cx;
 	struct sbuf buf;
@@ -213,6 +214,8 @@ int cmd_read(int argc, char **argv)
 
 	/* threads and fds are only followed when the output reads them */
 	track_state = out && output_needs_state(out);
+	if (out && output_splits(out))
+		pr = printer_new(out, st, STDOUT_FILENO, scap_reader_stable(r));
 	while ((rc = scap_reader_next(r, &rec, &e)) > 0) {
 		if (rec.kind != SCAP_REC_EVENT) {
 			state_add_record(st, &rec);
@@ -227,7 +230,12 @@ int cmd_read(int argc, char **argv)
 			state_process(st, &rec.ev, &cx);
 		else
 			state_count(st, &rec.ev, &cx);
-		if (w) {
+		if (pr) {
+			if (cx.shown && !printer_add(pr, &cx)) {
+				rc = 0;
+				break; /* reader gone (e.g. | head): stop quietly */
+			}
+		} else if (w) {
 			scap_writer_event(w, &rec.ev);
 			progress_tick(&prog, nevents, scap_reader_offset(r), false);
 		} else if (cx.shown && output_event(out, &cx, &buf) && buf.len >= FLUSH_AT) {
@@ -239,6 +247,8 @@ int cmd_read(int argc, char **argv)
 	}
 	if (buf.len)
 		sbuf_flush_fd(&buf, STDOUT_FILENO);
+	if (pr)
+		printer_finish(pr);
 	if (rc < 0) {
 		fprintf(stderr, "sysrec read: %s: %s\n", o.path, e.msg);
 		goto cleanup;
@@ -258,6 +268,7 @@ cleanup:
 	if (w)
 		scap_writer_abort(w);
 	scap_reader_close(r);
+	printer_free(pr);
 	output_free(out);
 	state_free(st);
 	sbuf_release(&buf);

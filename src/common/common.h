@@ -58,6 +58,21 @@ void sbuf_hex(struct sbuf *b, uint64_t v, bool upper);
 /* Write the buffer to fd and empty it; returns 0 or -errno. */
 int sbuf_flush_fd(struct sbuf *b, int fd);
 
+/*
+ * Per-thread scratch buffers for formatters, reused from call to call and
+ * released when their thread exits. Each user takes its own slot.
+ */
+enum sbuf_slot {
+	SCRATCH_ARGS_RES,  /* event_format_args() */
+	SCRATCH_JOIN,      /* filter: joined paths */
+	SCRATCH_RESOLVE,   /* filter: resolver's directory text */
+	SCRATCH_ARG_RES,   /* filter: %evt.arg */
+	SCRATCH_PARAM_VAL, /* filter: one parameter, as shown */
+	SCRATCH_PARAM_RES, /* filter: one parameter, resolved */
+	SCRATCH_SLOTS
+};
+struct sbuf *sbuf_scratch(enum sbuf_slot slot);
+
 static inline void sbuf_reset(struct sbuf *b)
 {
 	b->len = 0;

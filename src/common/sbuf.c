@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -176,4 +177,33 @@ int sbuf_flush_fd(struct sbuf *b, int fd)
 	}
 	b->len = 0;
 	return 0;
+}
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static __thread struct sbuf scratch[SCRATCH_SLOTS];
+static __thread bool scratch_registered;
+
+static void scratch_release(void *p)
+{
+	struct sbuf *bufs = p;
+
+	for (int i = 0; i < SCRATCH_SLOTS; i++)
+		sbuf_release(&bufs[i]);
+}
+
+static void scratch_init(void)
+{
+	if (pthread_key_create(&scratch_key, scratch_release))
+		abort();
+}
+
+struct sbuf *sbuf_scratch(enum sbuf_slot slot)
+{
+	if (!scratch_registered) {
+		pthread_once(&scratch_once, scratch_init);
+		pthread_setspecific(scratch_key, scratch);
+		scratch_registered = true;
+	}
+	return &scratch[slot];
 }

@@ -239,6 +239,12 @@ void event_format_param(const struct event *ev, uint32_t i, const struct event_r
                         struct sbuf *res);
 /* Append "name=value(resolved) " for each parameter (sysdig's %evt.args). */
 void event_format_args(const struct event *ev, const struct event_resolver *r, struct sbuf *out);
+/*
+ * Make, through r, every lookup event_format_args(ev, r) would make (a DYN
+ * parameter's type resolved the same way), without formatting: a recording
+ * resolver can save the answers for formatting later, away from the state.
+ */
+void event_args_lookups(const struct event *ev, const struct event_resolver *r);
 /* "FSPATH" for PT_FSPATH ("DYNAMIC" for PT_DYN), as sysdig -L prints types. */
 const char *event_ptype_name(uint8_t type);
 /* Parameters shown for ev: min(file count, table count); 0 for generic events. */

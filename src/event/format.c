@@ -532,7 +532,7 @@ static void format_fd_inline(int64_t fd, const struct event_resolver *r, struct 
 
 void event_format_args(const struct event *ev, const struct event_resolver *r, struct sbuf *out)
 {
-	static __thread struct sbuf res; /* scratch for resolved values, reused */
+	struct sbuf *res = sbuf_scratch(SCRATCH_ARGS_RES); /* resolved values */
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const struct event_info *info = event_info_get(ev->type);
 	uint32_t n = event_shown_params(ev);
@@ -550,16 +550,76 @@ void event_format_args(const struct event *ev, const struct event_resolver *r, s
 			sbuf_putc(out, ' ');
 			continue;
 		}
-		res.len = 0;
+		res->len = 0;
 		vstart = out->len;
-		event_format_param(ev, i, r, out, &res);
+		event_format_param(ev, i, r, out, res);
 		/* sysdig shows a resolution that differs from the value, e.g. a relative path */
-		if (res.len &&
-		    !(res.len == out->len - vstart && memcmp(res.data, out->data + vstart, res.len) == 0)) {
+		if (res->len && !(res->len == out->len - vstart &&
+		                  memcmp(res->data, out->data + vstart, res->len) == 0)) {
 			sbuf_putc(out, '(');
-			sbuf_put(out, res.data, res.len);
+			sbuf_put(out, res->data, res->len);
 			sbuf_putc(out, ')');
 		}
 		sbuf_putc(out, ' ');
 	}
+}
+
+void event_args_lookups(const struct event *ev, const struct event_resolver *r)
+{
+	const struct event_info *info = event_info_get(ev->type);
+	uint32_t n = event_shown_params(ev);
+	struct sbuf tmp = { 0 };
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct event_param *pi = &info->params[i];
+		const uint8_t *p = ev->val[i];
+		uint32_t len = ev->vlen[i];
+
+		if (len == 0)
+			continue;
+		if (pi->type == PT_DYN && pi->info && p[0] < pi->ninfo) {
+			pi = &((const struct event_param *)pi->info)[p[0]];
+			p++;
+			len--;
+		}
+		switch (pi->type) {
+		case PT_FD:
+			if (r->fd && (len < 8 || (int64_t)load_u64(p) >= 0)) {
+				tmp.len = 0;
+				r->fd(r->ctx, len >= 8 ? (int64_t)load_u64(p) : 0, &tmp);
+			}
+			break;
+		case PT_FDLIST:
+			for (uint32_t j = 0; r->fd && len >= 2 && j < load_u16(p) && 2 + (j + 1) * 10 <= len;
+			     j++) {
+				tmp.len = 0;
+				r->fd(r->ctx, (int64_t)load_u64(p + 2 + j * 10), &tmp);
+			}
+			break;
+		case PT_PID:
+			if (r->comm)
+				r->comm(r->ctx, len >= 8 ? (int64_t)load_u64(p) : 0);
+			break;
+		case PT_FSPATH:
+		case PT_FSRELPATH:
+			if (r->base_dir && r->join_path)
+				r->base_dir(r->ctx, pi->type == PT_FSRELPATH && pi->dirfd < ev->nvals
+				                            ? event_int(ev, pi->dirfd, EVENT_AT_FDCWD)
+				                            : EVENT_AT_FDCWD);
+			break;
+		case PT_UID:
+		case PT_GID: {
+			uint32_t v = len >= 4 ? load_u32(p) : 0;
+
+			if (v != UINT32_MAX && pi->type == PT_UID && r->user)
+				r->user(r->ctx, v);
+			else if (v != UINT32_MAX && pi->type == PT_GID && r->group)
+				r->group(r->ctx, v);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	sbuf_release(&tmp);
 }

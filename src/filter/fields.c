@@ -75,11 +75,11 @@ static const char *res_base_dir(void *ctx, int64_t dirfd)
 
 static void res_join(void *ctx, const char *dir, const char *path, struct sbuf *out)
 {
-	static __thread struct sbuf tmp;
+	struct sbuf *tmp = sbuf_scratch(SCRATCH_JOIN);
 
 	(void)ctx;
-	state_concat_path(&tmp, dir, path);
-	sbuf_put(out, tmp.data, tmp.len);
+	state_concat_path(tmp, dir, path);
+	sbuf_put(out, tmp->data, tmp->len);
 }
 
 static const char *res_user(void *ctx, uint32_t uid)
@@ -97,13 +97,12 @@ static const char *res_group(void *ctx, uint32_t gid)
 }
 
 static __thread struct resolve_ctx g_rctx;
-static __thread struct sbuf g_rtmp;
 
 void filter_resolver(struct state *st, const struct evctx *cx, struct event_resolver *r)
 {
 	g_rctx.st = st;
 	g_rctx.cx = cx;
-	g_rctx.tmp = &g_rtmp;
+	g_rctx.tmp = sbuf_scratch(SCRATCH_RESOLVE);
 	r->ctx = &g_rctx;
 	r->fd = res_fd;
 	r->comm = res_comm;
@@ -317,20 +316,20 @@ static bool x_evt_arg(const struct fctx *f, struct sbuf *o)
 	const struct event *ev = f->cx->ev;
 	int i = event_param_index(ev->type, f->arg);
 	struct event_resolver r;
-	static __thread struct sbuf res;
+	struct sbuf *res = sbuf_scratch(SCRATCH_ARG_RES);
 
 	if (i < 0 || !event_has(ev, (uint32_t)i) ||
 	    (uint32_t)i >= event_shown_params(ev) + (ev->type <= 1 ? 2 : 0))
 		return false;
 	filter_resolver(f->st, f->cx, &r);
-	res.len = 0;
+	res->len = 0;
 	{
 		size_t start = o->len;
 
-		event_format_param(ev, (uint32_t)i, &r, o, &res);
-		if (res.len) {
+		event_format_param(ev, (uint32_t)i, &r, o, res);
+		if (res->len) {
 			o->len = start;
-			sbuf_put(o, res.data, res.len);
+			sbuf_put(o, res->data, res->len);
 		}
 	}
 	return true;
@@ -447,16 +446,16 @@ static bool x_fd_num(const struct fctx *f, struct sbuf *o)
 /* Append parameter i as rendered, its resolved form when there is one. */
 static void put_param_resolved(const struct fctx *f, uint32_t i, struct sbuf *o)
 {
-	static __thread struct sbuf val, res;
+	struct sbuf *val = sbuf_scratch(SCRATCH_PARAM_VAL), *res = sbuf_scratch(SCRATCH_PARAM_RES);
 	struct event_resolver r;
 
 	filter_resolver(f->st, f->cx, &r);
-	val.len = res.len = 0;
-	event_format_param(f->cx->ev, i, &r, &val, &res);
-	if (res.len)
-		sbuf_put(o, res.data, res.len);
+	val->len = res->len = 0;
+	event_format_param(f->cx->ev, i, &r, val, res);
+	if (res->len)
+		sbuf_put(o, res->data, res->len);
 	else
-		sbuf_put(o, val.data, val.len);
+		sbuf_put(o, val->data, val->len);
 }
 
 /*
@@ -852,21 +851,16 @@ static void put_counter(struct sbuf *out, struct counter_text *c, uint64_t n)
 }
 
 /* The default line, written directly: the hot path of `sysrec read`. */
-static void output_default(struct output *o, const struct evctx *cx, struct sbuf *out)
+static void default_line(struct output *o, const struct event *ev, uint64_t num, const char *comm,
+                         size_t comm_len, const struct event_resolver *r, struct sbuf *out)
 {
-	const struct event *ev = cx->ev;
-	struct event_resolver r;
-
-	put_counter(out, &o->num, cx->num);
+	put_counter(out, &o->num, num);
 	sbuf_putc(out, ' ');
 	put_time(out, ev->ts, &o->tc);
 	sbuf_putc(out, ' ');
 	sbuf_u64(out, ev->cpu);
 	sbuf_putc(out, ' ');
-	if (cx->thread)
-		sbuf_put(out, cx->thread->comm, cx->thread->comm_len);
-	else
-		sbuf_put(out, "<NA>", 4);
+	sbuf_put(out, comm, comm_len);
 	sbuf_put(out, " (", 2);
 	sbuf_i64(out, ev->tid);
 	sbuf_put(out, ") ", 2);
@@ -877,9 +871,196 @@ static void output_default(struct output *o, const struct evctx *cx, struct sbuf
 	else
 		sbuf_put(out, event_table[ev->type].name, event_name_len(ev->type));
 	sbuf_putc(out, ' ');
-	filter_resolver(o->st, cx, &r);
-	event_format_args(ev, &r, out);
+	event_format_args(ev, r, out);
 	sbuf_putc(out, '\n');
+}
+
+static void output_default(struct output *o, const struct evctx *cx, struct sbuf *out)
+{
+	struct event_resolver r;
+
+	filter_resolver(o->st, cx, &r);
+	if (cx->thread)
+		default_line(o, cx->ev, cx->num, cx->thread->comm, cx->thread->comm_len, &r, out);
+	else
+		default_line(o, cx->ev, cx->num, "<NA>", 4, &r, out);
+}
+
+/*
+ * ---- the default line in two steps ----
+ *
+ * The memo is a list of answers, each a struct memo_entry followed by len bytes
+ * and a NUL: what the resolver said for (kind, key). Entries are looked up by
+ * (kind, key), so the formatter may ask in any order.
+ */
+
+enum { MEMO_COMM_LINE, MEMO_FD, MEMO_COMM, MEMO_DIR, MEMO_USER, MEMO_GROUP };
+
+struct memo_entry {
+	int64_t key;
+	uint32_t len;
+	uint8_t kind;
+	bool found;
+};
+
+struct memo_rec {
+	struct resolve_ctx *real;
+	struct sbuf *memo;
+};
+
+static void memo_put(struct sbuf *memo, uint8_t kind, int64_t key, const char *s, size_t len, bool found)
+{
+	struct memo_entry me = { key, (uint32_t)len, kind, found };
+
+	sbuf_put(memo, &me, sizeof(me));
+	sbuf_put(memo, s, len);
+	sbuf_putc(memo, '\0');
+}
+
+static void memo_put_str(struct sbuf *memo, uint8_t kind, int64_t key, const char *s)
+{
+	memo_put(memo, kind, key, s ? s : "", s ? strlen(s) : 0, s != NULL);
+}
+
+static bool rec_fd(void *ctx, int64_t fd, struct sbuf *out)
+{
+	struct memo_rec *m = ctx;
+	size_t at = m->memo->len;
+	struct memo_entry me = { fd, 0, MEMO_FD, false };
+	bool found;
+
+	(void)out;
+	sbuf_put(m->memo, &me, sizeof(me));
+	found = res_fd(m->real, fd, m->memo);
+	me.len = (uint32_t)(m->memo->len - at - sizeof(me));
+	me.found = found;
+	memcpy(m->memo->data + at, &me, sizeof(me));
+	sbuf_putc(m->memo, '\0');
+	return found;
+}
+
+static const char *rec_comm(void *ctx, int64_t tid)
+{
+	struct memo_rec *m = ctx;
+
+	memo_put_str(m->memo, MEMO_COMM, tid, res_comm(m->real, tid));
+	return NULL;
+}
+
+static const char *rec_base_dir(void *ctx, int64_t dirfd)
+{
+	struct memo_rec *m = ctx;
+
+	memo_put_str(m->memo, MEMO_DIR, dirfd, res_base_dir(m->real, dirfd));
+	return NULL;
+}
+
+static const char *rec_user(void *ctx, uint32_t uid)
+{
+	struct memo_rec *m = ctx;
+
+	memo_put_str(m->memo, MEMO_USER, uid, res_user(m->real, uid));
+	return NULL;
+}
+
+static const char *rec_group(void *ctx, uint32_t gid)
+{
+	struct memo_rec *m = ctx;
+
+	memo_put_str(m->memo, MEMO_GROUP, gid, res_group(m->real, gid));
+	return NULL;
+}
+
+bool output_splits(const struct output *o)
+{
+	return o->plain_default;
+}
+
+void output_prepare(struct state *st, const struct evctx *cx, struct sbuf *memo)
+{
+	struct event_resolver real;
+	struct memo_rec m = { NULL, memo };
+	struct event_resolver rec = { &m, rec_fd, rec_comm, rec_base_dir, res_join, rec_user, rec_group, 0 };
+
+	filter_resolver(st, cx, &real);
+	m.real = real.ctx;
+	if (cx->thread)
+		memo_put(memo, MEMO_COMM_LINE, 0, cx->thread->comm, cx->thread->comm_len, true);
+	else
+		memo_put(memo, MEMO_COMM_LINE, 0, "<NA>", 4, true);
+	event_args_lookups(cx->ev, &rec);
+}
+
+struct memo_view {
+	const uint8_t *p;
+	size_t n;
+};
+
+/* The answer for (kind, key): its text, or NULL when absent or not found. */
+static const char *memo_get(const struct memo_view *v, uint8_t kind, int64_t key, uint32_t *len)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct memo_entry) <= v->n) {
+		struct memo_entry me;
+
+		memcpy(&me, v->p + off, sizeof(me));
+		if (me.kind == kind && me.key == key) {
+			*len = me.len;
+			return me.found ? (const char *)v->p + off + sizeof(me) : NULL;
+		}
+		off += sizeof(me) + me.len + 1;
+	}
+	return NULL;
+}
+
+static bool memo_fd(void *ctx, int64_t fd, struct sbuf *out)
+{
+	uint32_t len;
+	const char *s = memo_get(ctx, MEMO_FD, fd, &len);
+
+	if (s)
+		sbuf_put(out, s, len);
+	return s != NULL;
+}
+
+static const char *memo_str(void *ctx, uint8_t kind, int64_t key)
+{
+	uint32_t len;
+
+	return memo_get(ctx, kind, key, &len);
+}
+
+static const char *memo_comm(void *ctx, int64_t tid)
+{
+	return memo_str(ctx, MEMO_COMM, tid);
+}
+
+static const char *memo_base_dir(void *ctx, int64_t dirfd)
+{
+	return memo_str(ctx, MEMO_DIR, dirfd);
+}
+
+static const char *memo_user(void *ctx, uint32_t uid)
+{
+	return memo_str(ctx, MEMO_USER, uid);
+}
+
+static const char *memo_group(void *ctx, uint32_t gid)
+{
+	return memo_str(ctx, MEMO_GROUP, gid);
+}
+
+void output_render(struct output *o, const struct event *ev, uint64_t num, const void *memo, size_t memo_len,
+                   struct sbuf *out)
+{
+	struct memo_view v = { memo, memo_len };
+	struct event_resolver r = { &v,       memo_fd,   memo_comm,  memo_base_dir,
+		                    res_join, memo_user, memo_group, EVENT_MAX_BUF_OUTPUT };
+	uint32_t comm_len = 0;
+	const char *comm = memo_get(&v, MEMO_COMM_LINE, 0, &comm_len);
+
+	default_line(o, ev, num, comm ? comm : "<NA>", comm ? comm_len : 4, &r, out);
 }
 
 bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out)

@@ -27,6 +27,20 @@ bool output_needs_state(const struct output *o);
 /* Append the line for one shown event (with trailing newline); false if suppressed. */
 bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out);
 
+/*
+ * The default line in two steps, so that a second thread can write it:
+ * output_prepare(), right after state_process(), appends to memo what the line
+ * reads from the state (the thread's name, fd names, directories, user names);
+ * output_render() later writes the line from the event, its number and that
+ * memo alone, never touching the state. Only when output_splits(o). Neither
+ * touches what the other writes (prepare reads st, not o), so they may run on
+ * two threads at once.
+ */
+bool output_splits(const struct output *o);
+void output_prepare(struct state *st, const struct evctx *cx, struct sbuf *memo);
+void output_render(struct output *o, const struct event *ev, uint64_t num, const void *memo, size_t memo_len,
+                   struct sbuf *out);
+
 /* The resolver that renders parameters through the state for one event. */
 void filter_resolver(struct state *st, const struct evctx *cx, struct event_resolver *r);
 

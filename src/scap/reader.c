@@ -138,6 +138,11 @@ void scap_reader_close(struct scap_reader *r)
 	free(r);
 }
 
+bool scap_reader_stable(const struct scap_reader *r)
+{
+	return r->mapped;
+}
+
 uint64_t scap_reader_offset(const struct scap_reader *r)
 {
 	return r->off;

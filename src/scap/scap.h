@@ -192,6 +192,8 @@ struct scap_reader *scap_reader_open_fd(int fd, struct err *e);
  * errno with e->msg naming the defect and the byte offset (uncompressed).
  */
 int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err *e);
+/* True when events read stay in place (a mapped raw file) until the reader is closed. */
+bool scap_reader_stable(const struct scap_reader *r);
 /* Uncompressed bytes consumed so far. */
 uint64_t scap_reader_offset(const struct scap_reader *r);
 void scap_reader_close(struct scap_reader *r);

@@ -8,6 +8,7 @@
 #include "../../src/common/common.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,10 +181,38 @@ static void test_sink_abort_leaves_nothing(void **state)
 	assert_int_equal(rmdir(dir), 0); /* empty: no temporary left behind */
 }
 
+static void *scratch_in_thread(void *arg)
+{
+	struct sbuf *b = sbuf_scratch(SCRATCH_JOIN);
+
+	sbuf_puts(b, "grown in another thread, released when it exits");
+	return b != arg ? b : NULL;
+}
+
+/* Each thread has its own scratch buffers, one per slot, kept between calls. */
+static void test_sbuf_scratch_per_thread(void **state)
+{
+	struct sbuf *a = sbuf_scratch(SCRATCH_JOIN), *b = sbuf_scratch(SCRATCH_RESOLVE);
+	pthread_t t;
+	void *other = NULL;
+
+	(void)state;
+	assert_ptr_not_equal(a, b);
+	sbuf_puts(a, "kept");
+	assert_ptr_equal(sbuf_scratch(SCRATCH_JOIN), a);
+	assert_int_equal(sbuf_scratch(SCRATCH_JOIN)->len, 4);
+	assert_int_equal(pthread_create(&t, NULL, scratch_in_thread, a), 0);
+	assert_int_equal(pthread_join(t, &other), 0);
+	assert_non_null(other); /* a different buffer; LeakSanitizer checks it was freed */
+	assert_int_equal(a->len, 4);
+	sbuf_release(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sbuf_numbers_and_growth),
+		cmocka_unit_test(test_sbuf_scratch_per_thread),
 		cmocka_unit_test(test_cursor_sticky_short_read),
 		cmocka_unit_test(test_cursor_lstr_over_limit),
 		cmocka_unit_test(test_i64map_put_get_del_grow),

@@ -7,7 +7,9 @@
 
 #include "../../src/filter/filter.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 /* One thread (tid 7, "cat") with fd 3 open on /etc/passwd, and a read pair on it. */
@@ -178,6 +180,70 @@ static void test_json_sorted_typed_and_escaped(void **state)
 	output_free(o);
 }
 
+/*
+ * The line made in two steps (output_prepare() then output_render(), as the
+ * printing thread does) equals the line made directly, for every event of every
+ * shared capture: the memo holds every answer the formatter asks for.
+ */
+static void test_split_line_equals_direct(void **state)
+{
+	static const char *const caps[] = { "curl_google",   "falco_cat_write",  "falco_connect_localhost",
+		                            "falco_syscall", "single_ipv6_conn", "test_ipv6_client" };
+	const char *td = getenv("SYSREC_TESTDATA") ? getenv("SYSREC_TESTDATA") : "../shared/testdata";
+	size_t compared = 0, looked_up = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(caps); i++) {
+		char path[512];
+		struct err e = { { 0 } };
+		struct scap_reader *r;
+		struct scap_record rec;
+		struct state *st = state_new();
+		struct output *direct = output_new_default(st, false), *split = output_new_default(st, false);
+		struct sbuf a = { 0 }, b = { 0 }, memo = { 0 };
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/scap/%s.scap", td, caps[i]);
+		r = scap_reader_open(path, &e);
+		if (!r) {
+			fprintf(stderr, "test_filter: SKIP: %s (set SYSREC_TESTDATA)\n", e.msg);
+			output_free(direct);
+			output_free(split);
+			state_free(st);
+			skip();
+		}
+		assert_true(output_splits(split));
+		while ((rc = scap_reader_next(r, &rec, &e)) > 0) {
+			struct evctx cx;
+
+			if (rec.kind != SCAP_REC_EVENT) {
+				state_add_record(st, &rec);
+				continue;
+			}
+			state_process(st, &rec.ev, &cx);
+			if (!cx.shown)
+				continue;
+			a.len = b.len = memo.len = 0;
+			output_event(direct, &cx, &a);
+			output_prepare(st, &cx, &memo);
+			output_render(split, &rec.ev, cx.num, memo.data, memo.len, &b);
+			assert_string_equal(sbuf_cstr(&a), sbuf_cstr(&b));
+			compared++;
+			looked_up += memo.len > 40; /* more than the thread's name */
+		}
+		assert_int_equal(rc, 0);
+		scap_reader_close(r);
+		sbuf_release(&a);
+		sbuf_release(&b);
+		sbuf_release(&memo);
+		output_free(direct);
+		output_free(split);
+		state_free(st);
+	}
+	assert_true(compared >= 1400); /* the lines of the references */
+	assert_true(looked_up >= 300);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +253,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_field_refused_with_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_sorted_typed_and_escaped, setup, teardown),
+		cmocka_unit_test(test_split_line_equals_direct),
 	};
 
 	setenv("TZ", "UTC", 1);
