@@ -45,6 +45,14 @@ struct rec_name_value {
 	uint32_t value;
 };
 
+/* libscap's syscall_evt_pair: what the drivers emit for one native syscall. */
+struct rec_native {
+	int32_t flags;
+	uint32_t enter, exit;
+} __attribute__((packed));
+
+#define NNATIVE 512 /* SYSCALL_TABLE_SIZE */
+
 struct rec_syscall {
 	uint32_t category;
 	uint32_t flags;
@@ -123,6 +131,8 @@ int main(void)
 {
 	const struct rec_event *ev;
 	const struct rec_syscall *sc;
+	const struct rec_native *native;
+	const uint32_t *routing;
 	const char *seen[128];
 	unsigned nseen = 0;
 
@@ -133,7 +143,9 @@ int main(void)
 	}
 	ev = dlsym(lib, "g_event_info");
 	sc = dlsym(lib, "g_syscall_info_table");
-	if (!ev || !sc) {
+	native = dlsym(lib, "g_syscall_table");
+	routing = dlsym(lib, "g_syscall_code_routing_table");
+	if (!ev || !sc || !native || !routing) {
 		fprintf(stderr, "gen-event-table: symbols not found in %s\n", LIBSCAP);
 		return 1;
 	}
@@ -194,6 +206,13 @@ int main(void)
 	printf("};\n\nconst struct event_syscall event_syscalls[EVENT_SYSCALL_MAX] = {\n");
 	for (unsigned i = 0; i < NSYSCALLS; i++)
 		printf("\t[%u] = {\"%s\", 0x%x},\n", i, sc[i].name ? sc[i].name : "", sc[i].category);
+	printf("};\n");
+	/* x86_64: native number -> events and PPM_SC code (enter 0 = the generic pair) */
+	printf("\nconst struct event_native event_natives[EVENT_NATIVE_MAX] = {\n");
+	for (unsigned i = 0; i < NNATIVE; i++)
+		if (native[i].flags || routing[i])
+			printf("\t[%u] = {%u, %u, %u, 0x%x},\n", i, native[i].enter, native[i].exit,
+			       routing[i], (unsigned)native[i].flags);
 	printf("};\n");
 	return print_names();
 }

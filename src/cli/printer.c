@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #define BATCH_BYTES (1U << 18)
-#define NBATCH 8
-#define FLUSH_AT (1U << 16)
+#define NBATCH      8
+#define FLUSH_AT    (1U << 16)
 
 /*
  * One queued event: this header, then the event as stored (unless it stays in
@@ -166,8 +166,8 @@ static bool hand_over(struct printer *p)
 bool printer_add(struct printer *p, const struct evctx *cx)
 {
 	struct sbuf *b = &p->batch[p->next % NBATCH];
-	struct item it = { cx->num, cx->ev->raw, cx->ev->raw_len, p->stable ? 0 : cx->ev->raw_len, 0,
-		           cx->ev->cpu,    cx->ev->version };
+	struct item it = { cx->num, cx->ev->raw, cx->ev->raw_len, p->stable ? 0 : cx->ev->raw_len,
+		           0,       cx->ev->cpu, cx->ev->version };
 	size_t at = b->len;
 
 	sbuf_put(b, &it, sizeof(it));

@@ -138,6 +138,20 @@ struct event_syscall {
 	uint32_t category;
 };
 
+/*
+ * What the x86_64 drivers emit for native syscall number nr: the enter/exit
+ * event codes (0/1, the generic pair, when the syscall has no event of its own)
+ * and the PPM_SC code. `flags` is the drivers' UF_* (1 used, 2 never drop, ...);
+ * an entry with ppm_sc 0 and flags 0 is a syscall the drivers do not know.
+ */
+#define EVENT_NATIVE_MAX 512
+struct event_native {
+	uint16_t enter, exit;
+	uint16_t ppm_sc;
+	uint16_t flags;
+};
+extern const struct event_native event_natives[EVENT_NATIVE_MAX];
+
 extern const struct event_info event_table[EVENT_MAX];
 extern const struct event_syscall event_syscalls[EVENT_SYSCALL_MAX];
 extern const char *const event_errno_names[EVENT_ERRNO_MAX];

@@ -156,7 +156,7 @@ static void check_rewrite(const uint8_t *data, size_t size, uint64_t nevents)
 }
 
 /* The default line, -j, and every field in plain (no '*') and JSON ('*') form. */
-static void new_outputs(struct state *st, struct output *outs[4])
+static void new_outputs(struct state *st, struct output *outs[5])
 {
 	struct err e = { { 0 } };
 
@@ -164,6 +164,7 @@ static void new_outputs(struct state *st, struct output *outs[4])
 	outs[1] = output_new_default(st, true);
 	outs[2] = output_new(st, ALL_FIELDS, false, &e);
 	outs[3] = output_new(st, "*" ALL_FIELDS, true, &e);
+	outs[4] = output_new_default(st, false); /* the two-step line, checked against outs[0] */
 	if (!outs[2] || !outs[3]) {
 		fprintf(stderr, "fuzz_reader: bad format: %s\n", e.msg);
 		abort();
@@ -175,9 +176,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err e = { { 0 } };
 	struct scap_reader *r;
 	struct state *st;
-	struct output *outs[4] = { NULL };
+	struct output *outs[5] = { NULL };
 	struct scap_record rec;
-	struct sbuf buf;
+	struct sbuf buf, memo = { 0 }, split = { 0 };
 	uint64_t nevents = 0;
 	int rc;
 
@@ -202,7 +203,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cx.shown) {
 			if (!outs[0]) /* made on first use: most inputs never get here */
 				new_outputs(st, outs);
-			for (size_t i = 0; i < ARRAY_SIZE(outs); i++)
+			output_event(outs[0], &cx, &buf);
+			/* the printing thread's way must give the same line */
+			memo.len = split.len = 0;
+			output_prepare(st, &cx, &memo);
+			output_render(outs[4], &rec.ev, cx.num, memo.data, memo.len, &split);
+			if (split.len != buf.len || memcmp(split.data, buf.data, buf.len) != 0)
+				abort();
+			for (size_t i = 1; i < 4; i++)
 				output_event(outs[i], &cx, &buf);
 		}
 		sbuf_reset(&buf);
@@ -214,6 +222,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		output_free(outs[i]);
 	state_free(st);
 	sbuf_release(&buf);
+	sbuf_release(&memo);
+	sbuf_release(&split);
 
 	/* Only clean reads are rewritten: most inputs fail early, and file I/O is slow. */
 	if (rc == SCAP_REC_EOF && nevents)

@@ -699,9 +699,25 @@ static void test_format_shows_min_of_file_and_table_params(void **state)
 	expect_args(7, 1, (const void *[]){ &res }, (const uint32_t[]){ 8 }, NULL, "res=3 ");
 }
 
+/* Native x86_64 numbers map to the drivers' events and PPM_SC codes (Appendix C). */
+static void test_native_syscall_map(void **state)
+{
+	(void)state;
+	assert_int_equal(event_natives[1].enter, 8); /* write */
+	assert_int_equal(event_natives[1].exit, 9);
+	assert_int_equal(event_natives[1].ppm_sc, 4);
+	assert_int_equal(event_natives[59].enter, 292); /* execve */
+	assert_int_equal(event_natives[435].exit, 335); /* clone3 */
+	assert_int_equal(event_natives[175].enter, 0);  /* init_module: generic */
+	assert_int_equal(event_natives[175].ppm_sc, 76);
+	assert_string_equal(event_syscalls[event_natives[313].ppm_sc].name, "finit_module");
+	assert_int_equal(event_natives[511].ppm_sc, 0); /* unknown */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_native_syscall_map),
 		cmocka_unit_test(test_table_has_336_entries),
 		cmocka_unit_test(test_enter_exit_pairs_share_names),
 		cmocka_unit_test(test_openat_306_307),
