@@ -32,11 +32,20 @@ CFLAGS := -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -MMD -MP $(EXTRA_C
 LDFLAGS := $(SANFLAGS)
 LDLIBS := -lz -ljansson
 
-MODULES := common event scap state filter cli
+MODULES := common event scap state filter engine cli
 LIB_SRCS := $(foreach m,common event scap state filter,$(wildcard src/$(m)/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
+ENGINE_SRCS := $(wildcard src/engine/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+ENGINE_OBJS := $(ENGINE_SRCS:%.c=$(BUILD)/%.o)
+
+# The BPF programs: built with clang for the running kernel's BTF (CO-RE), then
+# embedded in the binary as a libbpf skeleton that only src/engine includes.
+BPF_DIR := build/bpf
+BPF_OBJ := $(BPF_DIR)/sysrec.bpf.o
+BPF_SKEL := $(BPF_DIR)/sysrec.skel.h
+VMLINUX_H := $(BPF_DIR)/vmlinux.h
 LIB := $(BUILD)/libsysrec.a
 BIN := $(BUILD)/sysrec
 
@@ -58,9 +67,25 @@ $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(CLI_OBJS) $(LIB)
+$(BIN): $(CLI_OBJS) $(ENGINE_OBJS) $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(ENGINE_OBJS) $(LIB) $(LDLIBS) -lbpf -lelf
+
+$(ENGINE_OBJS): $(BPF_SKEL)
+$(ENGINE_OBJS): CFLAGS += -I$(BPF_DIR) -Ibpf
+
+$(VMLINUX_H):
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BPF_OBJ): bpf/sysrec.bpf.c bpf/sysrec_bpf.h $(VMLINUX_H)
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I$(BPF_DIR) -Ibpf -c $< -o $@
+
+$(BPF_SKEL): $(BPF_OBJ)
+	@$(if $(Q),echo "  SKEL    $@")
+	$(Q)bpftool gen skeleton $< name sysrec_bpf > $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)

@@ -8,6 +8,7 @@
 /* Each returns the process exit code: 0 ok, 1 failure, 2 usage. */
 int cmd_read(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 
 /*
  * The default lines of `sysrec read`, written by a second thread (see

@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "read", cmd_read, "print a .scap capture as sysdig -r does (-p, -j, -w)" },
+	{ "record", cmd_record, "record system calls with eBPF into a .scap file (as sysdig -w)" },
 	{ "demo", cmd_demo, "write a small demo capture (used by make run)" },
 };
 

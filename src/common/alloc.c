@@ -37,6 +37,11 @@ void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
 char *xstrndup(const char *s, size_t n)
 {
 	char *p = xmalloc(n + 1);

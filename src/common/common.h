@@ -33,6 +33,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrndup(const char *s, size_t n);
+char *xstrdup(const char *s);
 
 /*
  * sbuf: a growable byte buffer, the text builder of every formatter. Appends

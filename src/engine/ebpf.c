@@ -1,0 +1,219 @@
+/*
+ * ebpf: load and run sysrec's BPF programs (bpf/sysrec.bpf.c).
+ *
+ * The loader sets the programs' constants (our own pid, snaplen, the clock
+ * offset), sizes the ring and the per-CPU scratch buffers, routes every native
+ * syscall the drivers know to its event (or to the generic pair when no filler
+ * exists here) and puts each filler in the tail-call slot of its event code.
+ * Events are not announced one by one (BPF_RB_NO_WAKEUP): engine_poll()
+ * drains the ring on the caller's clock.
+ */
+#include "engine.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sysrec.skel.h"
+#include "sysrec_bpf.h"
+
+struct engine {
+	struct sysrec_bpf *skel;
+	struct ring_buffer *rb;
+	int ncpus;
+	uint64_t *cpu_drops;
+	/* the current engine_poll() call */
+	engine_event_fn fn;
+	void *ctx;
+	int delivered;
+};
+
+/* Filler programs and the event codes they write. */
+struct filler {
+	const char *prog;
+	uint16_t code;
+};
+
+static const struct filler fillers[] = {
+	{ "fill_e_open", 2 },  { "fill_x_open", 3 },  { "fill_e_openat", 306 }, { "fill_x_openat", 307 },
+	{ "fill_e_close", 4 }, { "fill_x_close", 5 }, { "fill_e_read", 6 },     { "fill_x_read", 7 },
+	{ "fill_e_write", 8 }, { "fill_x_write", 9 },
+};
+
+static struct bpf_program *filler_prog(struct engine *en, uint16_t code)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fillers); i++)
+		if (fillers[i].code == code)
+			return bpf_object__find_program_by_name(en->skel->obj, fillers[i].prog);
+	return NULL;
+}
+
+static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN && getenv("SYSREC_BPF_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static uint64_t boot_to_epoch(void)
+{
+	struct timespec rt, bt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	return (uint64_t)(rt.tv_sec - bt.tv_sec) * 1000000000ULL + (uint64_t)rt.tv_nsec -
+	       (uint64_t)bt.tv_nsec;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct engine *en = ctx;
+	struct sysrec_rec_head h;
+
+	if (size < sizeof(h))
+		return 0;
+	memcpy(&h, data, sizeof(h));
+	if (h.len > size - sizeof(h))
+		return 0;
+	en->delivered++;
+	return en->fn(en->ctx, h.cpu, (const uint8_t *)data + sizeof(h), h.len);
+}
+
+static int route_syscalls(struct engine *en, struct err *e)
+{
+	int routes = bpf_map__fd(en->skel->maps.routes);
+	int etail = bpf_map__fd(en->skel->maps.enter_tail), xtail = bpf_map__fd(en->skel->maps.exit_tail);
+
+	for (size_t i = 0; i < ARRAY_SIZE(fillers); i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(en->skel->obj, fillers[i].prog);
+		uint32_t key = fillers[i].code;
+		int fd = p ? bpf_program__fd(p) : -1;
+
+		if (fd < 0 || bpf_map_update_elem(event_is_exit(key) ? xtail : etail, &key, &fd, BPF_ANY))
+			return err_set(e, -EINVAL, "cannot install BPF filler %s", fillers[i].prog);
+	}
+	for (uint32_t nr = 0; nr < EVENT_NATIVE_MAX && nr < SYSREC_NATIVE_MAX; nr++) {
+		const struct event_native *n = &event_natives[nr];
+		struct sysrec_route r = { 0, 1, n->ppm_sc, 0 };
+
+		if (!n->ppm_sc && !n->flags)
+			continue; /* unknown to the drivers */
+		if (n->flags && filler_prog(en, n->enter) && filler_prog(en, n->exit)) {
+			r.enter = n->enter;
+			r.exit = n->exit;
+		}
+		r.on = 1;
+		if (bpf_map_update_elem(routes, &nr, &r, BPF_ANY))
+			return err_set(e, -errno, "cannot route syscall %u: %s", nr, strerror(errno));
+	}
+	return 0;
+}
+
+struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
+{
+	struct engine *en = xcalloc(1, sizeof(*en));
+	struct bpf_program *p;
+	int rc;
+
+	libbpf_set_print(silent_print);
+	en->ncpus = libbpf_num_possible_cpus();
+	if (en->ncpus <= 0) {
+		err_set(e, -EINVAL, "cannot count CPUs");
+		goto fail;
+	}
+	en->cpu_drops = xcalloc((size_t)en->ncpus, sizeof(uint64_t));
+	en->skel = sysrec_bpf__open();
+	if (!en->skel) {
+		err_set(e, -errno, "cannot open the BPF programs: %s", strerror(errno));
+		goto fail;
+	}
+	en->skel->rodata->self_tgid = (uint32_t)getpid();
+	en->skel->rodata->scope_tgid = o->scope_pid;
+	en->skel->rodata->snaplen = o->snaplen > SYSREC_MAX_SNAPLEN ? SYSREC_MAX_SNAPLEN : o->snaplen;
+	en->skel->rodata->boot_to_epoch = boot_to_epoch();
+	bpf_map__set_max_entries(en->skel->maps.rb, o->ring_bytes ? o->ring_bytes : 8u << 20);
+	bpf_map__set_max_entries(en->skel->maps.scratch, (uint32_t)en->ncpus);
+	bpf_object__for_each_program(p, en->skel->obj)
+	{
+		const char *name = bpf_program__name(p);
+
+		bpf_program__set_autoattach(p, !strcmp(name, "sys_enter") || !strcmp(name, "sys_exit"));
+	}
+	rc = sysrec_bpf__load(en->skel);
+	if (rc) {
+		err_set(e, rc,
+		        "cannot load the BPF programs (%s; run as root on a kernel with BTF; "
+		        "SYSREC_BPF_DEBUG=1 shows the verifier's log)",
+		        strerror(-rc));
+		goto fail;
+	}
+	if (route_syscalls(en, e))
+		goto fail;
+	en->rb = ring_buffer__new(bpf_map__fd(en->skel->maps.rb), on_record, en, NULL);
+	if (!en->rb) {
+		err_set(e, -errno, "cannot map the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	rc = sysrec_bpf__attach(en->skel);
+	if (rc) {
+		err_set(e, rc, "cannot attach to the syscall tracepoints: %s", strerror(-rc));
+		goto fail;
+	}
+	return en;
+fail:
+	engine_close(en);
+	return NULL;
+}
+
+int engine_poll(struct engine *en, int timeout_ms, engine_event_fn fn, void *ctx)
+{
+	int rc;
+
+	en->fn = fn;
+	en->ctx = ctx;
+	en->delivered = 0;
+	rc = ring_buffer__consume(en->rb);
+	if (rc == 0 && en->delivered == 0 && timeout_ms > 0) {
+		struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+		rc = ring_buffer__consume(en->rb);
+	}
+	if (rc < 0 && rc != -EINTR)
+		return rc;
+	return en->delivered;
+}
+
+void engine_stats(struct engine *en, struct engine_stats *out)
+{
+	struct sysrec_stats *per = xcalloc((size_t)en->ncpus, sizeof(*per));
+	uint32_t key = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->ncpus = (uint32_t)en->ncpus;
+	out->cpu_drops = en->cpu_drops;
+	if (bpf_map_lookup_elem(bpf_map__fd(en->skel->maps.stats), &key, per) == 0) {
+		for (int c = 0; c < en->ncpus; c++) {
+			out->events += per[c].events;
+			out->drops_ring += per[c].drops_ring;
+			out->drops_big += per[c].drops_big;
+			en->cpu_drops[c] = per[c].drops_ring + per[c].drops_big;
+		}
+	}
+	free(per);
+}
+
+void engine_close(struct engine *en)
+{
+	if (!en)
+		return;
+	ring_buffer__free(en->rb);
+	sysrec_bpf__destroy(en->skel);
+	free(en->cpu_drops);
+	free(en);
+}

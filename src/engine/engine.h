@@ -1,0 +1,58 @@
+/*
+ * engine: live event sources. engine_ebpf_open() loads sysrec's BPF programs
+ * (bpf/sysrec.bpf.c) on the raw syscall tracepoints; each event arrives in the
+ * .scap layout, ready to be framed into an EV_V2 block.
+ */
+#ifndef SYSREC_ENGINE_H
+#define SYSREC_ENGINE_H
+
+#include "../common/common.h"
+#include "../event/event.h"
+#include "../scap/scap.h"
+
+struct engine_opts {
+	uint32_t ring_bytes; /* ring buffer size (a power of two, >= 4096 * pages) */
+	uint32_t snaplen;    /* bytes of I/O data kept per event (sysdig -s) */
+	uint32_t scope_pid;  /* record only this process (0: all) */
+};
+
+struct engine_stats {
+	uint64_t events;     /* written by the kernel side */
+	uint64_t drops_ring; /* lost: the ring was full */
+	uint64_t drops_big;  /* lost: larger than an event may be */
+	uint32_t ncpus;
+	uint64_t *cpu_drops; /* per CPU, ring + big, ncpus entries (owned by the engine) */
+};
+
+/* Called for each event; a non-zero return stops the current engine_poll(). */
+typedef int (*engine_event_fn)(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len);
+
+struct engine;
+
+struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e);
+/* Deliver the events available now (waiting up to timeout_ms for the first); count or -errno. */
+int engine_poll(struct engine *en, int timeout_ms, engine_event_fn fn, void *ctx);
+void engine_stats(struct engine *en, struct engine_stats *out);
+void engine_close(struct engine *en);
+
+/* ---- the host at the start of a recording, from /proc (proc.c) ---- */
+
+/* Every thread but self_pid's, and each process's fds (fds[i] for procs[i], main threads only). */
+struct engine_procs {
+	struct scap_proc *procs;
+	struct scap_fd **fds;
+	size_t *nfds;
+	size_t nprocs;
+};
+
+int engine_procs(struct engine_procs *out, int self_pid);
+void engine_procs_free(struct engine_procs *p);
+void engine_machine(struct scap_machine *m);
+size_t engine_ifaces(struct scap_iface **out);
+void engine_ifaces_free(struct scap_iface *v, size_t n);
+void engine_users(struct scap_user **users, size_t *nu, struct scap_group **groups, size_t *ng);
+void engine_users_free(struct scap_user *u, size_t nu, struct scap_group *g, size_t ng);
+/* Linux open(2) flags as the portable PPM_O_* bits. */
+uint32_t engine_open_flags(uint32_t linux_flags);
+
+#endif
