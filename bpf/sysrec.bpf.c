@@ -158,14 +158,24 @@ static __always_inline void put_str_kernel(struct scratch *s, const void *p, __u
 	ev_param_len(s, n > 0 ? n : 0);
 }
 
+/*
+ * n capped at max (a power of two) in a form the verifier can follow: the
+ * barrier keeps the compiler from moving the mask away from the use.
+ */
+static __always_inline __u32 bound(__u32 n, __u32 max)
+{
+	if (n > max)
+		n = max;
+	barrier_var(n);
+	return n & (2 * max - 1);
+}
+
 /* Up to snaplen bytes of a user buffer of len bytes. */
 static __always_inline void put_buf_user(struct scratch *s, const void *p, __s64 len)
 {
 	__u32 n = len < 0 ? 0 : len > snaplen ? snaplen : len;
 
-	n &= SYSREC_MAX_SNAPLEN * 2 - 1;
-	if (n > SYSREC_MAX_SNAPLEN)
-		n = SYSREC_MAX_SNAPLEN;
+	n = bound(n, SYSREC_MAX_SNAPLEN);
 	if (n && bpf_probe_read_user(&s->data[OFF(s->pos)], n, p))
 		n = 0;
 	ev_param_len(s, n);
@@ -174,13 +184,8 @@ static __always_inline void put_buf_user(struct scratch *s, const void *p, __s64
 /* A user memory range [start, end) capped at MAX_ARGS_BUF (argv, env). */
 static __always_inline void put_range_user(struct scratch *s, unsigned long start, unsigned long end)
 {
-	__u32 n = end > start ? end - start : 0;
+	__u32 n = bound(end > start ? end - start : 0, MAX_ARGS_BUF);
 
-	if (n > MAX_ARGS_BUF)
-		n = MAX_ARGS_BUF;
-	n &= MAX_ARGS_BUF * 2 - 1;
-	if (n > MAX_ARGS_BUF)
-		n = MAX_ARGS_BUF;
 	if (n && bpf_probe_read_user(&s->data[OFF(s->pos)], n, (void *)start))
 		n = 0;
 	ev_param_len(s, n);
@@ -358,7 +363,7 @@ static __always_inline __u32 file_dev(int fd)
 /* ---- fillers: file ---- */
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_e_open, struct pt_regs *regs, long id)
+int BPF_PROG(fill_2_open, struct pt_regs *regs, long id)
 {
 	struct scratch *s = scratch_get();
 	__u32 flags = arg(regs, 1);
@@ -374,7 +379,7 @@ int BPF_PROG(fill_e_open, struct pt_regs *regs, long id)
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_x_open, struct pt_regs *regs, long ret)
+int BPF_PROG(fill_3_open, struct pt_regs *regs, long ret)
 {
 	struct scratch *s = scratch_get();
 	__u32 flags = arg(regs, 1);
@@ -392,7 +397,7 @@ int BPF_PROG(fill_x_open, struct pt_regs *regs, long ret)
 }
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_e_openat, struct pt_regs *regs, long id)
+int BPF_PROG(fill_306_openat, struct pt_regs *regs, long id)
 {
 	struct scratch *s = scratch_get();
 	__u32 flags = arg(regs, 2);
@@ -409,7 +414,7 @@ int BPF_PROG(fill_e_openat, struct pt_regs *regs, long id)
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_x_openat, struct pt_regs *regs, long ret)
+int BPF_PROG(fill_307_openat, struct pt_regs *regs, long ret)
 {
 	struct scratch *s = scratch_get();
 	__u32 flags = arg(regs, 2);
@@ -428,7 +433,7 @@ int BPF_PROG(fill_x_openat, struct pt_regs *regs, long ret)
 }
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_e_close, struct pt_regs *regs, long id)
+int BPF_PROG(fill_4_close, struct pt_regs *regs, long id)
 {
 	struct scratch *s = scratch_get();
 
@@ -454,7 +459,7 @@ static __always_inline int exit_res_only(__u16 type, long ret)
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_x_close, struct pt_regs *regs, long ret)
+int BPF_PROG(fill_5_close, struct pt_regs *regs, long ret)
 {
 	return exit_res_only(5, ret);
 }
@@ -491,25 +496,519 @@ static __always_inline int exit_res_data(struct pt_regs *regs, long ret, __u16 t
 }
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_e_read, struct pt_regs *regs, long id)
+int BPF_PROG(fill_6_read, struct pt_regs *regs, long id)
 {
 	return enter_fd_size(regs, 6);
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_x_read, struct pt_regs *regs, long ret)
+int BPF_PROG(fill_7_read, struct pt_regs *regs, long ret)
 {
 	return exit_res_data(regs, ret, 7, true);
 }
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_e_write, struct pt_regs *regs, long id)
+int BPF_PROG(fill_8_write, struct pt_regs *regs, long id)
 {
 	return enter_fd_size(regs, 8);
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_x_write, struct pt_regs *regs, long ret)
+int BPF_PROG(fill_9_write, struct pt_regs *regs, long ret)
 {
 	return exit_res_data(regs, ret, 9, false);
+}
+
+/* ---- fillers: paths (exit-only events whose enter has no parameters) ---- */
+
+/* An enter event with no parameters (clone, unlink, rename, ... 0.29.3's forms). */
+static __always_inline int enter_empty(__u16 type)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 0);
+	ev_submit(s);
+	return 0;
+}
+
+static __always_inline __s64 arg_fd(struct pt_regs *regs, int i)
+{
+	return (__s64)(int)arg(regs, i);
+}
+
+#define ENTER_EMPTY(name, code)                                           \
+	SEC("tp_btf/sys_enter")                                           \
+	int BPF_PROG(fill_##code##_##name, struct pt_regs *regs, long id) \
+	{                                                                 \
+		return enter_empty(code);                                 \
+	}
+
+ENTER_EMPTY(unlink, 300)
+ENTER_EMPTY(unlinkat, 302)
+ENTER_EMPTY(rename, 174)
+ENTER_EMPTY(renameat, 176)
+ENTER_EMPTY(renameat2, 318)
+ENTER_EMPTY(mkdirat, 304)
+ENTER_EMPTY(rmdir, 278)
+ENTER_EMPTY(clone, 222)
+ENTER_EMPTY(fork, 224)
+ENTER_EMPTY(vfork, 226)
+ENTER_EMPTY(clone3, 334)
+ENTER_EMPTY(accept, 246)
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_301_unlink, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 301, 2);
+	put_u64(s, ret);
+	put_str_user(s, (void *)arg(regs, 0));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_279_rmdir, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 279, 2);
+	put_u64(s, ret);
+	put_str_user(s, (void *)arg(regs, 0));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_303_unlinkat, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 303, 4);
+	put_u64(s, ret);
+	put_u64(s, arg_fd(regs, 0));
+	put_str_user(s, (void *)arg(regs, 1));
+	put_u32(s, arg(regs, 2) & 0x200); /* AT_REMOVEDIR, the one flag with a portable name */
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_175_rename, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 175, 3);
+	put_u64(s, ret);
+	put_str_user(s, (void *)arg(regs, 0));
+	put_str_user(s, (void *)arg(regs, 1));
+	ev_submit(s);
+	return 0;
+}
+
+static __always_inline int exit_renameat(struct pt_regs *regs, long ret, __u16 type, bool with_flags)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, with_flags ? 6 : 5);
+	put_u64(s, ret);
+	put_u64(s, arg_fd(regs, 0));
+	put_str_user(s, (void *)arg(regs, 1));
+	put_u64(s, arg_fd(regs, 2));
+	put_str_user(s, (void *)arg(regs, 3));
+	if (with_flags)
+		put_u32(s, arg(regs, 4) & 7); /* RENAME_NOREPLACE/EXCHANGE/WHITEOUT: same values */
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_177_renameat, struct pt_regs *regs, long ret)
+{
+	return exit_renameat(regs, ret, 177, false);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_319_renameat2, struct pt_regs *regs, long ret)
+{
+	return exit_renameat(regs, ret, 319, true);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_276_mkdir, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 276, 1);
+	put_u32(s, arg(regs, 1));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_277_mkdir, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 277, 2);
+	put_u64(s, ret);
+	put_str_user(s, (void *)arg(regs, 0));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_305_mkdirat, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 305, 4);
+	put_u64(s, ret);
+	put_u64(s, arg_fd(regs, 0));
+	put_str_user(s, (void *)arg(regs, 1));
+	put_u32(s, arg(regs, 2));
+	ev_submit(s);
+	return 0;
+}
+
+/* ---- fillers: processes ---- */
+
+struct kernfs_node___old {
+	struct kernfs_node___old *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return (struct kernfs_node *)BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+#define CGROUP_DEPTH 12
+
+/*
+ * The cgroups list as the drivers write it ("cpu=/path\0..."), for the
+ * unified hierarchy: the task's cgroup path once per controller name.
+ */
+static __always_inline void put_cgroups(struct scratch *s, struct task_struct *t)
+{
+	static const char ctl[6][8] = { "cpuset", "cpu", "cpuacct", "io", "memory", "pids" };
+	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
+	const char *names[CGROUP_DEPTH];
+	__u32 start = s->pos, depth = 0, path_at, path_len;
+
+	for (int i = 0; i < CGROUP_DEPTH; i++) {
+		if (!kn)
+			break;
+		names[i] = BPF_CORE_READ(kn, name);
+		kn = kn_parent(kn);
+		depth++;
+	}
+	/* controller 0, then its path; the others copy that path */
+	s->pos += bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 8, ctl[0]) - 1;
+	s->data[OFF(s->pos)] = '=';
+	s->pos++;
+	path_at = s->pos;
+	for (int i = CGROUP_DEPTH - 2; i >= 0; i--) { /* names[depth - 1] is the root */
+		long n;
+
+		if (i > (int)depth - 2)
+			continue;
+		s->data[OFF(s->pos)] = '/';
+		s->pos++;
+		n = bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 256, names[i & (CGROUP_DEPTH - 1)]);
+		if (n > 1)
+			s->pos += n - 1;
+	}
+	if (s->pos == path_at) {
+		s->data[OFF(s->pos)] = '/';
+		s->pos++;
+	}
+	path_len = s->pos - path_at;
+	s->data[OFF(s->pos)] = 0;
+	s->pos++;
+	for (int c = 1; c < 6; c++) {
+		s->pos += bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 8, ctl[c]) - 1;
+		s->data[OFF(s->pos)] = '=';
+		s->pos++;
+		path_len = bound(path_len, 2048);
+		bpf_probe_read_kernel(&s->data[OFF(s->pos)], path_len, &s->data[OFF(path_at)]);
+		s->pos += path_len;
+		s->data[OFF(s->pos)] = 0;
+		s->pos++;
+	}
+	{
+		__u32 n = s->pos - start;
+
+		s->pos = start;
+		ev_param_len(s, n);
+	}
+}
+
+static __always_inline __s64 pid_nr_ns(struct pid *pid)
+{
+	unsigned int level;
+	struct upid up = {};
+
+	if (!pid)
+		return 0;
+	level = BPF_CORE_READ(pid, level);
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level & 31]);
+	return up.nr;
+}
+
+static __always_inline __u32 linux_to_ppm_clone(__u64 f)
+{
+	__u32 r = 0;
+
+	if (f & 0x400)
+		r |= 0x1; /* FILES */
+	if (f & 0x200)
+		r |= 0x2; /* FS */
+	if (f & 0x80000000ULL)
+		r |= 0x4; /* IO */
+	if (f & 0x08000000)
+		r |= 0x8; /* NEWIPC */
+	if (f & 0x40000000)
+		r |= 0x10; /* NEWNET */
+	if (f & 0x20000)
+		r |= 0x20; /* NEWNS */
+	if (f & 0x20000000)
+		r |= 0x40; /* NEWPID */
+	if (f & 0x04000000)
+		r |= 0x80; /* NEWUTS */
+	if (f & 0x8000)
+		r |= 0x100; /* PARENT */
+	if (f & 0x100000)
+		r |= 0x200; /* PARENT_SETTID */
+	if (f & 0x2000)
+		r |= 0x400; /* PTRACE */
+	if (f & 0x800)
+		r |= 0x800; /* SIGHAND */
+	if (f & 0x40000)
+		r |= 0x1000; /* SYSVSEM */
+	if (f & 0x10000)
+		r |= 0x2000; /* THREAD */
+	if (f & 0x800000)
+		r |= 0x4000; /* UNTRACED */
+	if (f & 0x100)
+		r |= 0x8000; /* VM */
+	if (f & 0x10000000)
+		r |= 0x100000; /* NEWUSER */
+	if (f & 0x200000)
+		r |= 0x800000; /* CHILD_CLEARTID */
+	if (f & 0x1000000)
+		r |= 0x1000000; /* CHILD_SETTID */
+	if (f & 0x80000)
+		r |= 0x2000000; /* SETTLS */
+	if (f & 0x4000)
+		r |= 0x8000000; /* VFORK */
+	if (f & 0x02000000)
+		r |= 0x10000000; /* NEWCGROUP */
+	return r;
+}
+
+/*
+ * The parameters execve and clone exits share, from res to vm_swap (13):
+ * res, exe, args, tid, pid, ptid, cwd, fdlimit, pgft_maj, pgft_min, vm_size,
+ * vm_rss, vm_swap.
+ */
+static __always_inline void put_proc_common(struct scratch *s, struct task_struct *t, long ret)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	unsigned long as = mm ? BPF_CORE_READ(mm, arg_start) : 0, ae = mm ? BPF_CORE_READ(mm, arg_end) : 0;
+	__u32 at, n0;
+	__u64 file = 0, anon = 0, swap = 0, shmem = 0;
+
+	put_u64(s, ret);
+	/* exe: argv[0]; args: the rest */
+	at = s->pos;
+	if (as && ae > as)
+		put_str_user(s, (void *)as);
+	else
+		put_str_kernel(s, BPF_CORE_READ(t, comm), 16);
+	n0 = s->pos - at;
+	put_range_user(s, as + (n0 ? n0 : 0), ae);
+	put_u64(s, BPF_CORE_READ(t, pid));
+	put_u64(s, BPF_CORE_READ(t, tgid));
+	put_u64(s, BPF_CORE_READ(t, real_parent, tgid));
+	s->data[OFF(s->pos)] = 0; /* cwd: written empty, as the drivers do */
+	ev_param_len(s, 1);
+	put_u64(s, BPF_CORE_READ(t, signal, rlim[7].rlim_cur)); /* RLIMIT_NOFILE */
+	put_u64(s, BPF_CORE_READ(t, maj_flt));
+	put_u64(s, BPF_CORE_READ(t, min_flt));
+	if (mm) {
+		file = BPF_CORE_READ(mm, rss_stat[0].count);
+		anon = BPF_CORE_READ(mm, rss_stat[1].count);
+		swap = BPF_CORE_READ(mm, rss_stat[2].count);
+		shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+	}
+	put_u32(s, mm ? BPF_CORE_READ(mm, total_vm) << 2 : 0);
+	put_u32(s, (__s64)(file + anon + shmem) > 0 ? (file + anon + shmem) << 2 : 0);
+	put_u32(s, (__s64)swap > 0 ? swap << 2 : 0);
+}
+
+static __always_inline int exit_execve(__u16 type, long ret)
+{
+	struct scratch *s = scratch_get();
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	__u32 ttydev = 0;
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 20);
+	put_proc_common(s, t, ret);
+	put_str_kernel(s, BPF_CORE_READ(t, comm), 16);
+	put_cgroups(s, t);
+	if (mm)
+		put_range_user(s, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end));
+	else
+		put_empty(s);
+	if (tty) {
+		__u32 major = BPF_CORE_READ(tty, driver, major);
+		__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+
+		ttydev = (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+	}
+	put_u32(s, ttydev);
+	put_u64(s, pid_nr_ns(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID])));
+	put_u32(s, BPF_CORE_READ(t, loginuid.val));
+	put_u32(s, 0); /* flags */
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_292_execve, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 292, 1);
+	put_str_user(s, (void *)arg(regs, 0));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_293_execve, struct pt_regs *regs, long ret)
+{
+	return exit_execve(293, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_330_execveat, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+	__u32 fl = arg(regs, 4), pf = 0;
+
+	if (!s)
+		return 0;
+	if (fl & 0x1000)
+		pf |= 1; /* AT_EMPTY_PATH */
+	if (fl & 0x100)
+		pf |= 2; /* AT_SYMLINK_NOFOLLOW */
+	ev_begin(s, 330, 3);
+	put_u64(s, arg_fd(regs, 0));
+	put_str_user(s, (void *)arg(regs, 1));
+	put_u32(s, pf);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_331_execveat, struct pt_regs *regs, long ret)
+{
+	return exit_execve(331, ret);
+}
+
+static __always_inline int exit_clone(__u16 type, long ret, __u32 flags)
+{
+	struct scratch *s = scratch_get();
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 20);
+	put_proc_common(s, t, ret);
+	put_str_kernel(s, BPF_CORE_READ(t, comm), 16);
+	put_cgroups(s, t);
+	put_u32(s, flags);
+	put_u32(s, BPF_CORE_READ(t, cred, uid.val));
+	put_u32(s, BPF_CORE_READ(t, cred, gid.val));
+	put_u64(s, pid_nr_ns(BPF_CORE_READ(t, thread_pid)));
+	put_u64(s, pid_nr_ns(BPF_CORE_READ(t, group_leader, thread_pid)));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_223_clone, struct pt_regs *regs, long ret)
+{
+	return exit_clone(223, ret, linux_to_ppm_clone(arg(regs, 0)));
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_225_fork, struct pt_regs *regs, long ret)
+{
+	return exit_clone(225, ret, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_227_vfork, struct pt_regs *regs, long ret)
+{
+	return exit_clone(227, ret, 0x8000000 | 0x8000); /* VFORK | VM */
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_335_clone3, struct pt_regs *regs, long ret)
+{
+	__u64 flags = 0;
+
+	bpf_probe_read_user(&flags, sizeof(flags), (void *)arg(regs, 0)); /* clone_args.flags */
+	return exit_clone(335, ret, linux_to_ppm_clone(flags));
+}
+
+/* A thread ends: procexit with its wait status. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p)
+{
+	struct scratch *s;
+	__s64 code;
+
+	if (ignored())
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	code = BPF_CORE_READ(p, exit_code);
+	ev_begin(s, 186, 4);
+	put_u64(s, code);
+	put_u64(s, (code >> 8) & 0xff);
+	put_u8(s, code & 0x7f);
+	put_u8(s, (code & 0x80) != 0);
+	ev_submit(s);
+	return 0;
 }

@@ -33,24 +33,15 @@ struct engine {
 	int delivered;
 };
 
-/* Filler programs and the event codes they write. */
-struct filler {
-	const char *prog;
-	uint16_t code;
-};
-
-static const struct filler fillers[] = {
-	{ "fill_e_open", 2 },  { "fill_x_open", 3 },  { "fill_e_openat", 306 }, { "fill_x_openat", 307 },
-	{ "fill_e_close", 4 }, { "fill_x_close", 5 }, { "fill_e_read", 6 },     { "fill_x_read", 7 },
-	{ "fill_e_write", 8 }, { "fill_x_write", 9 },
-};
-
-static struct bpf_program *filler_prog(struct engine *en, uint16_t code)
+/* A filler program's event code: its name is fill_<code>_<syscall>; -1 for other programs. */
+static int filler_code(const struct bpf_program *p)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(fillers); i++)
-		if (fillers[i].code == code)
-			return bpf_object__find_program_by_name(en->skel->obj, fillers[i].prog);
-	return NULL;
+	unsigned code;
+	int n = 0;
+
+	if (sscanf(bpf_program__name(p), "fill_%u_%n", &code, &n) != 1 || !n || code >= SYSREC_EVENT_MAX)
+		return -1;
+	return (int)code;
 }
 
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -89,13 +80,19 @@ static int route_syscalls(struct engine *en, struct err *e)
 	int routes = bpf_map__fd(en->skel->maps.routes);
 	int etail = bpf_map__fd(en->skel->maps.enter_tail), xtail = bpf_map__fd(en->skel->maps.exit_tail);
 
-	for (size_t i = 0; i < ARRAY_SIZE(fillers); i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(en->skel->obj, fillers[i].prog);
-		uint32_t key = fillers[i].code;
-		int fd = p ? bpf_program__fd(p) : -1;
+	bool have[SYSREC_EVENT_MAX] = { 0 };
+	struct bpf_program *p;
 
+	bpf_object__for_each_program(p, en->skel->obj)
+	{
+		int code = filler_code(p), fd = bpf_program__fd(p);
+		uint32_t key = (uint32_t)code;
+
+		if (code < 0)
+			continue;
 		if (fd < 0 || bpf_map_update_elem(event_is_exit(key) ? xtail : etail, &key, &fd, BPF_ANY))
-			return err_set(e, -EINVAL, "cannot install BPF filler %s", fillers[i].prog);
+			return err_set(e, -EINVAL, "cannot install BPF filler %s", bpf_program__name(p));
+		have[code] = true;
 	}
 	for (uint32_t nr = 0; nr < EVENT_NATIVE_MAX && nr < SYSREC_NATIVE_MAX; nr++) {
 		const struct event_native *n = &event_natives[nr];
@@ -103,7 +100,8 @@ static int route_syscalls(struct engine *en, struct err *e)
 
 		if (!n->ppm_sc && !n->flags)
 			continue; /* unknown to the drivers */
-		if (n->flags && filler_prog(en, n->enter) && filler_prog(en, n->exit)) {
+		if (n->flags && n->enter < SYSREC_EVENT_MAX && n->exit < SYSREC_EVENT_MAX && have[n->enter] &&
+		    have[n->exit]) {
 			r.enter = n->enter;
 			r.exit = n->exit;
 		}
@@ -142,7 +140,7 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 	{
 		const char *name = bpf_program__name(p);
 
-		bpf_program__set_autoattach(p, !strcmp(name, "sys_enter") || !strcmp(name, "sys_exit"));
+		bpf_program__set_autoattach(p, strncmp(name, "fill_", 5) != 0);
 	}
 	rc = sysrec_bpf__load(en->skel);
 	if (rc) {
