@@ -143,12 +143,20 @@ static __always_inline void put_empty(struct scratch *s)
 	ev_param_len(s, 0);
 }
 
-/* A NUL-terminated user string; "" when unreadable... as an empty param. */
+/*
+ * A NUL-terminated user string. When it cannot be read (its page not yet
+ * faulted in at syscall entry, or a bad pointer) the parameter says "<NA>":
+ * sysdig renders an empty path parameter with stale text from another one.
+ */
 static __always_inline void put_str_user(struct scratch *s, const void *p)
 {
 	long n = bpf_probe_read_user_str(&s->data[OFF(s->pos)], MAX_STR, p);
 
-	ev_param_len(s, n > 0 ? n : 0);
+	if (n <= 0) {
+		__builtin_memcpy(&s->data[OFF(s->pos)], "<NA>", 5);
+		n = 5;
+	}
+	ev_param_len(s, n);
 }
 
 static __always_inline void put_str_kernel(struct scratch *s, const void *p, __u32 max)

@@ -197,6 +197,53 @@ check_printer_thread_matches_sysdig() {
 	fi
 }
 
+# `sysrec record` (eBPF; needs root and BTF) records a scripted workload;
+# sysdig and sysrec read the recording identically, with every action in it.
+check_record_workload() {
+	local tag=sysrec-e2e-$$ rpid
+	if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
+		skipped "$1" "needs root and a kernel with BTF (CI runs it)"
+		return
+	fi
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	cp /bin/true "$work/$tag-bin"
+	"$bin" record -w "$work/live.scap" 2>"$work/rec.err" &
+	rpid=$!
+	sleep 1
+	(
+		cd /tmp || exit 1
+		printf 'known-bytes-%s' "$tag" >"/tmp/$tag-file"
+		mv "/tmp/$tag-file" "/tmp/$tag-renamed"
+		rm "/tmp/$tag-renamed"
+		"$work/$tag-bin" first-arg "second arg"
+		bash -c 'exit 7'
+	)
+	sleep 0.5
+	kill -INT "$rpid"
+	if ! wait "$rpid"; then
+		bad "$1" "record failed: $(head -1 "$work/rec.err")"
+		return
+	fi
+	sysdig -r "$work/live.scap" >"$work/want" 2>"$work/sd.err" || { bad "$1" "sysdig refused the recording: $(head -1 "$work/sd.err")"; return; }
+	"$bin" read -r "$work/live.scap" >"$work/out" 2>"$work/err" || { bad "$1" "sysrec read failed: $(head -1 "$work/err")"; return; }
+	local want_re missing=""
+	for want_re in \
+		"< openat fd=[0-9]+\(<f>/tmp/$tag-file\) .*name=/tmp/$tag-file flags=[0-9]+\(O_TRUNC\|O_CREAT\|O_WRONLY\)" \
+		"< write res=[0-9]+ data=known-bytes-$tag" \
+		"< renameat2 res=0 .*oldpath=/tmp/$tag-file .*newpath=/tmp/$tag-renamed" \
+		"< unlinkat res=0 .*name=/tmp/$tag-renamed" \
+		"> execve filename=$work/$tag-bin" \
+		"< execve res=0 exe=$work/$tag-bin args=first-arg.second arg. " \
+		"> procexit status=1792 ret=7 sig=0 core=0"; do
+		grep -Eq -- "$want_re" "$work/want" || missing="$missing [$want_re]"
+	done
+	if [ -n "$missing" ]; then
+		bad "$1" "not in sysdig's view:$missing"
+	else
+		same "$1" "$work/out" "$work/want"
+	fi
+}
+
 # A rewrite that fails (unwritable target) reports it and leaves no file behind.
 check_write_error_keeps_nothing() {
 	local cap=$td/scap/falco_syscall.scap
