@@ -1020,3 +1020,573 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	ev_submit(s);
 	return 0;
 }
+
+/* ---- fillers: network ---- */
+
+#define AF_UNIX_  1
+#define AF_INET_  2
+#define AF_INET6_ 10
+#define S_IFMT_   00170000
+#define S_IFSOCK_ 0140000
+
+static __always_inline struct sock *fd_sock(int fd)
+{
+	struct file *f = task_file(fd);
+	struct socket *so;
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT_) != S_IFSOCK_)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	return so ? BPF_CORE_READ(so, sk) : NULL;
+}
+
+static __always_inline __u16 ntohs_(__u16 v)
+{
+	return __builtin_bswap16(v);
+}
+
+static __always_inline void put_bytes(struct scratch *s, __u32 at, const void *p, __u32 n)
+{
+	__builtin_memcpy(&s->data[OFF(s->pos + at)], p, n);
+}
+
+/*
+ * The connection of socket sk as a SOCKTUPLE: local end first for what we
+ * send and connect, peer first for what we accept and receive (section 8.1).
+ */
+static __always_inline void put_tuple(struct scratch *s, struct sock *sk, bool local_first)
+{
+	__u16 fam, lport, rport;
+
+	if (!sk) {
+		put_empty(s);
+		return;
+	}
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	rport = ntohs_(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (fam == AF_INET_) {
+		__u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		s->data[OFF(s->pos)] = AF_INET_;
+		put_bytes(s, 1, local_first ? &laddr : &raddr, 4);
+		put_bytes(s, 5, local_first ? &lport : &rport, 2);
+		put_bytes(s, 7, local_first ? &raddr : &laddr, 4);
+		put_bytes(s, 11, local_first ? &rport : &lport, 2);
+		ev_param_len(s, 13);
+	} else if (fam == AF_INET6_) {
+		struct in6_addr la = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
+		struct in6_addr ra = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+
+		s->data[OFF(s->pos)] = AF_INET6_;
+		put_bytes(s, 1, local_first ? &la : &ra, 16);
+		put_bytes(s, 17, local_first ? &lport : &rport, 2);
+		put_bytes(s, 19, local_first ? &ra : &la, 16);
+		put_bytes(s, 35, local_first ? &rport : &lport, 2);
+		ev_param_len(s, 37);
+	} else if (fam == AF_UNIX_) {
+		struct unix_sock *us = (struct unix_sock *)sk;
+		struct sock *peer = BPF_CORE_READ(us, peer);
+		struct unix_address *ua = BPF_CORE_READ(peer ? (struct unix_sock *)peer : us, addr);
+		__u64 src = (__u64)sk, dst = (__u64)peer;
+		long n = 0;
+
+		s->data[OFF(s->pos)] = AF_UNIX_;
+		put_bytes(s, 1, &src, 8);
+		put_bytes(s, 9, &dst, 8);
+		if (ua)
+			n = bpf_probe_read_kernel_str(&s->data[OFF(s->pos + 17)], 108, &ua->name[0].sun_path);
+		if (n <= 0) {
+			s->data[OFF(s->pos + 17)] = 0;
+			n = 1;
+		}
+		ev_param_len(s, 17 + n);
+	} else {
+		put_empty(s);
+	}
+}
+
+/* A user sockaddr (of addrlen bytes) as a SOCKADDR parameter. */
+static __always_inline void put_sockaddr_user(struct scratch *s, const void *p, __u32 addrlen)
+{
+	__u16 fam = 0, port = 0;
+
+	if (!p || addrlen < 2 || bpf_probe_read_user(&fam, 2, p)) {
+		put_empty(s);
+		return;
+	}
+	if (fam == AF_INET_ && addrlen >= 8) {
+		struct sockaddr_in a = {};
+
+		bpf_probe_read_user(&a, sizeof(a), p);
+		port = ntohs_(a.sin_port);
+		s->data[OFF(s->pos)] = AF_INET_;
+		put_bytes(s, 1, &a.sin_addr, 4);
+		put_bytes(s, 5, &port, 2);
+		ev_param_len(s, 7);
+	} else if (fam == AF_INET6_ && addrlen >= 24) {
+		struct sockaddr_in6 a = {};
+
+		bpf_probe_read_user(&a, sizeof(a), p);
+		port = ntohs_(a.sin6_port);
+		s->data[OFF(s->pos)] = AF_INET6_;
+		put_bytes(s, 1, &a.sin6_addr, 16);
+		put_bytes(s, 17, &port, 2);
+		ev_param_len(s, 19);
+	} else if (fam == AF_UNIX_) {
+		long n;
+
+		s->data[OFF(s->pos)] = AF_UNIX_;
+		n = bpf_probe_read_user_str(&s->data[OFF(s->pos + 1)], 108, (const char *)p + 2);
+		if (n <= 0) {
+			s->data[OFF(s->pos + 1)] = 0;
+			n = 1;
+		}
+		ev_param_len(s, 1 + n);
+	} else {
+		put_empty(s);
+	}
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_18_socket, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 18, 3);
+	put_u32(s, arg(regs, 0));
+	put_u32(s, arg(regs, 1));
+	put_u32(s, arg(regs, 2));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_19_socket, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(19, ret);
+}
+
+/* Enters with one fd parameter (bind, recvmsg, dup, fchdir, ...). */
+static __always_inline int enter_fd(struct pt_regs *regs, __u16 type)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 1);
+	put_u64(s, arg_fd(regs, 0));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_20_bind, struct pt_regs *regs, long id)
+{
+	return enter_fd(regs, 20);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_21_bind, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 21, 2);
+	put_u64(s, ret);
+	put_sockaddr_user(s, (void *)arg(regs, 1), arg(regs, 2));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_22_connect, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 22, 2);
+	put_u64(s, arg_fd(regs, 0));
+	put_sockaddr_user(s, (void *)arg(regs, 1), arg(regs, 2));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_23_connect, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 23, 2);
+	put_u64(s, ret);
+	put_tuple(s, fd_sock(arg(regs, 0)), true);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_24_listen, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 24, 2);
+	put_u64(s, arg_fd(regs, 0));
+	put_u32(s, arg(regs, 1));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_25_listen, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(25, ret);
+}
+
+static __always_inline int exit_accept(struct pt_regs *regs, long ret, __u16 type)
+{
+	struct scratch *s = scratch_get();
+	struct sock *lsk = fd_sock(arg(regs, 0));
+	__u32 qlen = 0, qmax = 0;
+
+	if (!s)
+		return 0;
+	if (lsk) {
+		qlen = BPF_CORE_READ(lsk, sk_ack_backlog);
+		qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
+	}
+	ev_begin(s, type, 5);
+	put_u64(s, ret);
+	put_tuple(s, ret >= 0 ? fd_sock(ret) : NULL, false);
+	put_u8(s, qmax ? qlen * 100 / qmax : 0);
+	put_u32(s, qlen);
+	put_u32(s, qmax);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_247_accept, struct pt_regs *regs, long ret)
+{
+	return exit_accept(regs, ret, 247);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_248_accept4, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 248, 1);
+	put_u32(s, arg(regs, 3));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_249_accept4, struct pt_regs *regs, long ret)
+{
+	return exit_accept(regs, ret, 249);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_30_sendto, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+	struct sock *sk = fd_sock(arg(regs, 0));
+
+	if (!s)
+		return 0;
+	ev_begin(s, 30, 3);
+	put_u64(s, arg_fd(regs, 0));
+	put_u32(s, arg(regs, 2));
+	/* connected sockets only; an explicit address goes unrecorded here */
+	if (sk && BPF_CORE_READ(sk, __sk_common.skc_dport))
+		put_tuple(s, sk, true);
+	else
+		put_empty(s);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_31_sendto, struct pt_regs *regs, long ret)
+{
+	return exit_res_data(regs, ret, 31, false);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_34_recvfrom, struct pt_regs *regs, long id)
+{
+	return enter_fd_size(regs, 34);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_35_recvfrom, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+	struct sock *sk = fd_sock(arg(regs, 0));
+
+	if (!s)
+		return 0;
+	ev_begin(s, 35, 3);
+	put_u64(s, ret);
+	put_buf_user(s, (void *)arg(regs, 1), ret);
+	if (ret >= 0 && sk && BPF_CORE_READ(sk, __sk_common.skc_dport))
+		put_tuple(s, sk, false);
+	else
+		put_empty(s);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_36_shutdown, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 36, 2);
+	put_u64(s, arg_fd(regs, 0));
+	put_u8(s, arg(regs, 1)); /* SHUT_RD/WR/RDWR: same values */
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_37_shutdown, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(37, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_42_socketpair, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 42, 3);
+	put_u32(s, arg(regs, 0));
+	put_u32(s, arg(regs, 1));
+	put_u32(s, arg(regs, 2));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_43_socketpair, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+	int fds[2] = { -1, -1 };
+	struct sock *sk = NULL;
+
+	if (!s)
+		return 0;
+	if (ret >= 0)
+		bpf_probe_read_user(fds, sizeof(fds), (void *)arg(regs, 3));
+	if (ret >= 0)
+		sk = fd_sock(fds[0]);
+	ev_begin(s, 43, 5);
+	put_u64(s, ret);
+	put_u64(s, fds[0]);
+	put_u64(s, fds[1]);
+	put_u64(s, (__u64)sk);
+	put_u64(s, sk ? (__u64)BPF_CORE_READ((struct unix_sock *)sk, peer) : 0);
+	ev_submit(s);
+	return 0;
+}
+
+/* ---- fillers: fds ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_124_dup, struct pt_regs *regs, long id)
+{
+	return enter_fd(regs, 124);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_125_dup, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(125, ret);
+}
+
+ENTER_EMPTY(pipe, 60)
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_61_pipe, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+	int fds[2] = { -1, -1 };
+	struct file *f = NULL;
+
+	if (!s)
+		return 0;
+	if (ret >= 0)
+		bpf_probe_read_user(fds, sizeof(fds), (void *)arg(regs, 0));
+	if (ret >= 0)
+		f = task_file(fds[0]);
+	ev_begin(s, 61, 4);
+	put_u64(s, ret);
+	put_u64(s, fds[0]);
+	put_u64(s, fds[1]);
+	put_u64(s, f ? BPF_CORE_READ(f, f_inode, i_ino) : 0);
+	ev_submit(s);
+	return 0;
+}
+
+static __always_inline __u8 fcntl_cmd(__u32 c)
+{
+	switch (c) {
+	case 0:
+		return 1;
+	case 1:
+		return 2;
+	case 2:
+		return 3;
+	case 3:
+		return 4;
+	case 4:
+		return 5;
+	case 5:
+		return 6;
+	case 6:
+		return 8;
+	case 7:
+		return 9;
+	case 8:
+		return 10;
+	case 9:
+		return 12;
+	case 10:
+		return 13;
+	case 11:
+		return 15;
+	case 15:
+		return 0x15;
+	case 16:
+		return 0x16;
+	case 36:
+		return 0x1e;
+	case 37:
+		return 0x1f;
+	case 38:
+		return 0x20;
+	case 1024:
+		return 0x17;
+	case 1025:
+		return 0x18;
+	case 1026:
+		return 0x1b;
+	case 1029:
+		return 0x19;
+	case 1030:
+		return 0x1a;
+	case 1031:
+		return 0x1c;
+	case 1032:
+		return 0x1d;
+	default:
+		return 0;
+	}
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_150_fcntl, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 150, 2);
+	put_u64(s, arg_fd(regs, 0));
+	put_u8(s, fcntl_cmd(arg(regs, 1)));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_151_fcntl, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(151, ret);
+}
+
+ENTER_EMPTY(chdir, 94)
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_95_chdir, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 95, 2);
+	put_u64(s, ret);
+	put_str_user(s, (void *)arg(regs, 0));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_96_fchdir, struct pt_regs *regs, long id)
+{
+	return enter_fd(regs, 96);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_97_fchdir, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(97, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_112_pread, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 112, 3);
+	put_u64(s, arg_fd(regs, 0));
+	put_u32(s, arg(regs, 2));
+	put_u64(s, arg(regs, 3));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_113_pread, struct pt_regs *regs, long ret)
+{
+	return exit_res_data(regs, ret, 113, true);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_114_pwrite, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 114, 3);
+	put_u64(s, arg_fd(regs, 0));
+	put_u32(s, arg(regs, 2));
+	put_u64(s, arg(regs, 3));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_115_pwrite, struct pt_regs *regs, long ret)
+{
+	return exit_res_data(regs, ret, 115, false);
+}

@@ -249,6 +249,7 @@ int cmd_record(int argc, char **argv)
 			break;
 	}
 	/* what is already in the ring belongs to the recording */
+	engine_stop(en);
 	while (!(o.max_events && sc.written >= o.max_events) && engine_poll(en, 0, on_event, &sc) > 0)
 		;
 	engine_stats(en, &st);

@@ -187,6 +187,11 @@ int engine_poll(struct engine *en, int timeout_ms, engine_event_fn fn, void *ctx
 	return en->delivered;
 }
 
+void engine_stop(struct engine *en)
+{
+	sysrec_bpf__detach(en->skel);
+}
+
 void engine_stats(struct engine *en, struct engine_stats *out)
 {
 	struct sysrec_stats *per = xcalloc((size_t)en->ncpus, sizeof(*per));

@@ -32,6 +32,8 @@ struct engine;
 struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e);
 /* Deliver the events available now (waiting up to timeout_ms for the first); count or -errno. */
 int engine_poll(struct engine *en, int timeout_ms, engine_event_fn fn, void *ctx);
+/* Detach from the kernel: nothing new arrives; what is in the ring can still be polled. */
+void engine_stop(struct engine *en);
 void engine_stats(struct engine *en, struct engine_stats *out);
 void engine_close(struct engine *en);
 

@@ -275,6 +275,8 @@ static void format_path(const struct event *ev, const struct event_param *pi, co
 			sbuf_putc(val, (char)p[i]);
 	if (!r || !r->base_dir || !r->join_path)
 		return;
+	if (n && p[0] == '/')
+		return; /* sysdig shows absolute paths as given, even with ".." or "//" */
 	if (pi->type == PT_FSRELPATH && pi->dirfd < ev->nvals)
 		dirfd = event_int(ev, pi->dirfd, EVENT_AT_FDCWD);
 	dir = r->base_dir(r->ctx, dirfd);
@@ -602,7 +604,7 @@ void event_args_lookups(const struct event *ev, const struct event_resolver *r)
 			break;
 		case PT_FSPATH:
 		case PT_FSRELPATH:
-			if (r->base_dir && r->join_path)
+			if (r->base_dir && r->join_path && p[0] != '/')
 				r->base_dir(r->ctx, pi->type == PT_FSRELPATH && pi->dirfd < ev->nvals
 				                            ? event_int(ev, pi->dirfd, EVENT_AT_FDCWD)
 				                            : EVENT_AT_FDCWD);

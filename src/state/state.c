@@ -521,7 +521,7 @@ const char *state_concat_path(struct sbuf *out, const char *dir, const char *pat
 		}
 		r = e + 1;
 	}
-	if (w > 1 && p[w - 1] == '/' && !(out->len && p[out->len - 1] == '/'))
+	if (w > 1 && p[w - 1] == '/') /* no trailing slash: "/a/b/" is "/a/b" */
 		w--;
 	out->len = w;
 	return sbuf_cstr(out);

@@ -217,6 +217,23 @@ check_record_workload() {
 		rm "/tmp/$tag-renamed"
 		"$work/$tag-bin" first-arg "second arg"
 		bash -c 'exit 7'
+		python3 - "$tag" >"$work/port" <<'PY'
+import socket, sys, threading
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+print(srv.getsockname()[1], flush=True)
+def serve():
+    c, _ = srv.accept()
+    c.recv(100)
+    c.close()
+t = threading.Thread(target=serve)
+t.start()
+c = socket.create_connection(("127.0.0.1", srv.getsockname()[1]))
+c.send(("known-net-" + sys.argv[1]).encode())
+c.close()
+t.join()
+PY
 	)
 	sleep 0.5
 	kill -INT "$rpid"
@@ -234,7 +251,12 @@ check_record_workload() {
 		"< unlinkat res=0 .*name=/tmp/$tag-renamed" \
 		"> execve filename=$work/$tag-bin" \
 		"< execve res=0 exe=$work/$tag-bin args=first-arg.second arg. " \
-		"> procexit status=1792 ret=7 sig=0 core=0"; do
+		"> procexit status=1792 ret=7 sig=0 core=0" \
+		"< connect res=0 tuple=127\.0\.0\.1:[0-9]+->127\.0\.0\.1:$(cat "$work/port") " \
+		"> sendto fd=[0-9]+\(<4t>127\.0\.0\.1:[0-9]+->127\.0\.0\.1:$(cat "$work/port")\) size=[0-9]+" \
+		"< sendto res=[0-9]+ data=known-net-$tag" \
+		"< accept fd=[0-9]+\(<4t>127\.0\.0\.1:[0-9]+->127\.0\.0\.1:$(cat "$work/port")\) tuple=" \
+		"< recvfrom res=[0-9]+ data=known-net-$tag"; do
 		grep -Eq -- "$want_re" "$work/want" || missing="$missing [$want_re]"
 	done
 	if [ -n "$missing" ]; then

@@ -652,6 +652,14 @@ static void r_join(void *ctx, const char *dir, const char *path, struct sbuf *ou
 		sbuf_puts(out, dir);
 	sbuf_puts(out, path);
 }
+/* A join that always differs from its input: shows whether a path was resolved at all. */
+static void r_join_marked(void *ctx, const char *dir, const char *path, struct sbuf *out)
+{
+	(void)ctx;
+	(void)dir;
+	sbuf_printf(out, "joined:%s", path);
+}
+
 static const char *r_comm(void *ctx, int64_t tid)
 {
 	(void)ctx;
@@ -686,6 +694,18 @@ static void test_format_with_resolver(void **state)
 	            "flags=4097(O_RDONLY|O_CLOEXEC) mode=0 dev=803 ");
 	expect_args(128, 2, (const void *[]){ &pid, &kill9 }, (const uint32_t[]){ 8, 1 }, &r,
 	            "pid=1234(bash) sig=9(SIGKILL) ");
+	/* an absolute path is shown as given, even one that folds ("/a/../c"), as sysdig does */
+	{
+		static const char dotted[] = "/a/../c";
+		struct event_resolver marked = r;
+
+		marked.join_path = r_join_marked;
+		expect_args(307, 6,
+		            (const void *[]){ &fd3, &at_fdcwd, dotted, &oflags_1001, &mode0, &dev803 },
+		            (const uint32_t[]){ 8, 8, sizeof(dotted), 4, 4, 4 }, &marked,
+		            "fd=3(<f>/etc/passwd) dirfd=-100(AT_FDCWD) name=/a/../c "
+		            "flags=4097(O_RDONLY|O_CLOEXEC) mode=0 dev=803 ");
+	}
 }
 
 static void test_format_shows_min_of_file_and_table_params(void **state)
