@@ -138,7 +138,7 @@ fmt:
 fmt-check:
 	$(Q)clang-format --dry-run --Werror $(FMT_FILES)
 
-lint: layering fmt-check
+lint: layering fmt-check $(BPF_SKEL)
 	$(Q)scripts/lint.sh
 
 layering:

@@ -16,8 +16,17 @@ checks+=',-bugprone-macro-parentheses,-clang-analyzer-security.insecureAPI.*'
 checks+=',-clang-analyzer-valist.Uninitialized'
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if ! clang-tidy --quiet -checks="$checks" --warnings-as-errors='*' $srcs -- -std=gnu11 -D_GNU_SOURCE -Isrc >"$log" 2>&1; then
-	grep -v 'warnings generated' "$log" >&2
-	exit 1
-fi
+tidy() { # checks files...
+	local c=$1
+	shift
+	if ! clang-tidy --quiet -checks="$c" --warnings-as-errors='*' "$@" -- -std=gnu11 -D_GNU_SOURCE -Isrc \
+		-Ibuild/bpf -Ibpf >"$log" 2>&1; then
+		grep -v 'warnings generated' "$log" >&2
+		exit 1
+	fi
+}
+# src/engine/ebpf.c includes the skeleton bpftool generates (build/bpf/sysrec.skel.h),
+# whose inline loader trips the malloc checker; our own code there is checked otherwise.
+tidy "$checks" $(echo "$srcs" | grep -v '^src/engine/ebpf.c$')
+tidy "$checks,-clang-analyzer-unix.Malloc" src/engine/ebpf.c
 echo "lint: ok"

@@ -257,10 +257,13 @@ int cmd_record(int argc, char **argv)
 	rc = scap_writer_close(sc.w, &e);
 	if (rc)
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
-	if (o.stats || st.drops_ring || st.drops_big)
+	if (o.stats || st.drops_ring || st.drops_big) {
+		uint64_t dropped = st.drops_ring + st.drops_big;
+
 		fprintf(stderr,
 		        "sysrec record: %llu events written, %llu dropped (ring full %llu, too large %llu)\n",
-		        (unsigned long long)sc.written, (unsigned long long)(st.drops_ring + st.drops_big),
+		        (unsigned long long)sc.written, (unsigned long long)dropped,
 		        (unsigned long long)st.drops_ring, (unsigned long long)st.drops_big);
+	}
 	return rc ? 1 : 0;
 }

@@ -565,7 +565,7 @@ int engine_procs(struct engine_procs *out, int self_pid)
 	scan_inet(socks, "/proc/net/udp6", SCAP_L4_UDP, true);
 	scan_unix(socks);
 	out->procs = xcalloc(cap, sizeof(*out->procs));
-	out->fds = xcalloc(cap, sizeof(*out->fds));
+	out->fds = xcalloc(cap, sizeof(struct scap_fd *));
 	out->nfds = xcalloc(cap, sizeof(*out->nfds));
 	while ((de = readdir(d))) {
 		int pid;
@@ -589,7 +589,7 @@ int engine_procs(struct engine_procs *out, int self_pid)
 			if (out->nprocs == cap) {
 				cap *= 2;
 				out->procs = xrealloc(out->procs, cap * sizeof(*out->procs));
-				out->fds = xrealloc(out->fds, cap * sizeof(*out->fds));
+				out->fds = xrealloc(out->fds, cap * sizeof(struct scap_fd *));
 				out->nfds = xrealloc(out->nfds, cap * sizeof(*out->nfds));
 			}
 			if (!read_thread(pid, tid, &out->procs[out->nprocs]))
