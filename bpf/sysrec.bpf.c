@@ -711,18 +711,14 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	return (struct kernfs_node *)BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
 }
 
-#define CGROUP_DEPTH 12
+#define CGROUP_DEPTH 10
+#define MAX_SUBSYS   16
 
-/*
- * The cgroups list as the drivers write it ("cpu=/path\0..."), for the
- * unified hierarchy: the task's cgroup path once per controller name.
- */
-static __always_inline void put_cgroups(struct scratch *s, struct task_struct *t)
+/* Append the path of cgroup node kn ("/a/b", "/" for the root) and a NUL. */
+static __always_inline void put_cgroup_path(struct scratch *s, struct kernfs_node *kn)
 {
-	static const char ctl[6][8] = { "cpuset", "cpu", "cpuacct", "io", "memory", "pids" };
-	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
 	const char *names[CGROUP_DEPTH];
-	__u32 start = s->pos, depth = 0, path_at, path_len;
+	__u32 depth = 0, at = s->pos;
 
 	for (int i = 0; i < CGROUP_DEPTH; i++) {
 		if (!kn)
@@ -731,11 +727,6 @@ static __always_inline void put_cgroups(struct scratch *s, struct task_struct *t
 		kn = kn_parent(kn);
 		depth++;
 	}
-	/* controller 0, then its path; the others copy that path */
-	s->pos += bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 8, ctl[0]) - 1;
-	s->data[OFF(s->pos)] = '=';
-	s->pos++;
-	path_at = s->pos;
 	for (int i = CGROUP_DEPTH - 2; i >= 0; i--) { /* names[depth - 1] is the root */
 		long n;
 
@@ -743,26 +734,44 @@ static __always_inline void put_cgroups(struct scratch *s, struct task_struct *t
 			continue;
 		s->data[OFF(s->pos)] = '/';
 		s->pos++;
-		n = bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 256, names[i & (CGROUP_DEPTH - 1)]);
+		n = bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 256, names[i]);
 		if (n > 1)
 			s->pos += n - 1;
 	}
-	if (s->pos == path_at) {
+	if (s->pos == at) {
 		s->data[OFF(s->pos)] = '/';
 		s->pos++;
 	}
-	path_len = s->pos - path_at;
 	s->data[OFF(s->pos)] = 0;
 	s->pos++;
-	for (int c = 1; c < 6; c++) {
-		s->pos += bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 8, ctl[c]) - 1;
+}
+
+/*
+ * The cgroups list as the drivers write it: "subsys=/path" for each
+ * controller the task's css_set has (cgroup v1 hierarchies, or the unified
+ * one), NUL-separated.
+ */
+static __always_inline void put_cgroups(struct scratch *s, struct task_struct *t)
+{
+	struct css_set *cs = BPF_CORE_READ(t, cgroups);
+	__u32 start = s->pos, nsub = bpf_core_field_size(cs->subsys) / sizeof(void *);
+
+	for (__u32 i = 0; i < MAX_SUBSYS; i++) {
+		struct cgroup_subsys_state *css = NULL;
+		long n;
+
+		if (i >= nsub || !cs)
+			break;
+		bpf_core_read(&css, sizeof(css), &cs->subsys[i]);
+		if (!css)
+			continue;
+		n = bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 32, BPF_CORE_READ(css, ss, name));
+		if (n <= 1)
+			continue;
+		s->pos += n - 1;
 		s->data[OFF(s->pos)] = '=';
 		s->pos++;
-		path_len = bound(path_len, 2048);
-		bpf_probe_read_kernel(&s->data[OFF(s->pos)], path_len, &s->data[OFF(path_at)]);
-		s->pos += path_len;
-		s->data[OFF(s->pos)] = 0;
-		s->pos++;
+		put_cgroup_path(s, BPF_CORE_READ(css, cgroup, kn));
 	}
 	{
 		__u32 n = s->pos - start;

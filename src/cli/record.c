@@ -4,9 +4,11 @@
 #include "../common/common.h"
 #include "../engine/engine.h"
 #include "../scap/scap.h"
+#include "../state/state.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,8 +151,57 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 	return 0;
 }
 
+struct sink_ctx {
+	struct scap_writer *w;
+	uint64_t max_events;
+	uint64_t written;
+	char (*containers)[13]; /* ids already described in the file */
+	size_t ncontainers;
+	struct sbuf tmp;
+};
+
+static uint64_t now_epoch_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A thread with these cgroups was seen: if they name a container not yet in
+ * the file, describe it with a container event (tid -1), as sysdig's writer
+ * does. Only what the cgroup path tells is known: the id and the runtime.
+ */
+static void note_container(struct sink_ctx *s, const char *cg, size_t len, uint64_t ts)
+{
+	char id[13];
+	int type = state_cgroups_container(cg, len, id);
+	json_t *j;
+	char *text;
+	const void *val[1];
+	uint32_t vlen[1];
+
+	if (type < 0)
+		return;
+	for (size_t i = 0; i < s->ncontainers; i++)
+		if (!strcmp(s->containers[i], id))
+			return;
+	s->containers = xrealloc(s->containers, (s->ncontainers + 1) * sizeof(*s->containers));
+	memcpy(s->containers[s->ncontainers++], id, 13);
+	j = json_pack("{s:{s:s,s:i,s:s,s:s}}", "container", "id", id, "type", type, "name", "", "image", "");
+	text = json_dumps(j, JSON_COMPACT);
+	val[0] = text;
+	vlen[0] = (uint32_t)strlen(text) + 1;
+	s->tmp.len = 0;
+	scap_encode_event(&s->tmp, ts, -1, 324, 1, val, vlen);
+	scap_writer_event_bytes(s->w, 0, 0, (const uint8_t *)s->tmp.data, (uint32_t)s->tmp.len);
+	free(text);
+	json_decref(j);
+}
+
 /* The host's state at the start: what every file opens with. */
-static void write_host_state(struct scap_writer *w)
+static void write_host_state(struct scap_writer *w, struct sink_ctx *sc)
 {
 	struct scap_machine m;
 	struct scap_iface *ifs;
@@ -173,22 +224,30 @@ static void write_host_state(struct scap_writer *w)
 		for (size_t i = 0; i < procs.nprocs; i++)
 			if (procs.nfds[i])
 				scap_writer_fds(w, procs.procs[i].tid, procs.fds[i], procs.nfds[i]);
+		for (size_t i = 0; i < procs.nprocs; i++)
+			note_container(sc, procs.procs[i].cgroups, procs.procs[i].cgroups_len,
+			               now_epoch_ns());
 		engine_procs_free(&procs);
 	}
 }
-
-struct sink_ctx {
-	struct scap_writer *w;
-	uint64_t max_events;
-	uint64_t written;
-};
 
 static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
 {
 	struct sink_ctx *s = ctx;
 
+	uint16_t type;
+
 	if (s->max_events && s->written >= s->max_events)
 		return 1;
+	memcpy(&type, ev + 20, 2);
+	/* clone and execve exits carry the cgroups: a new container is described first */
+	if (type == 223 || type == 225 || type == 227 || type == 335 || type == 293 || type == 331) {
+		struct event e;
+		struct err err;
+
+		if (event_parse(&e, ev, len, 2, &err) == 0 && e.nvals > 14)
+			note_container(s, (const char *)e.val[14], e.vlen[14], e.ts);
+	}
 	scap_writer_event_bytes(s->w, cpu, 0, ev, len);
 	s->written++;
 	return 0;
@@ -236,7 +295,7 @@ int cmd_record(int argc, char **argv)
 		scap_writer_abort(sc.w);
 		return 1;
 	}
-	write_host_state(sc.w);
+	write_host_state(sc.w, &sc);
 	start = now_mono();
 	while (!stop_signal) {
 		rc = engine_poll(en, 10, on_event, &sc);
@@ -255,15 +314,19 @@ int cmd_record(int argc, char **argv)
 	engine_stats(en, &st);
 	engine_close(en);
 	rc = scap_writer_close(sc.w, &e);
+	free(sc.containers);
+	sbuf_release(&sc.tmp);
 	if (rc)
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
-	if (o.stats || st.drops_ring || st.drops_big) {
-		uint64_t dropped = st.drops_ring + st.drops_big;
+	if (o.stats || st.drops_ring || st.drops_big || st.drops_busy) {
+		uint64_t dropped = st.drops_ring + st.drops_big + st.drops_busy;
 
 		fprintf(stderr,
-		        "sysrec record: %llu events written, %llu dropped (ring full %llu, too large %llu)\n",
+		        "sysrec record: %llu events written, %llu dropped (ring full %llu, too large %llu, "
+		        "tracepoint busy %llu)\n",
 		        (unsigned long long)sc.written, (unsigned long long)dropped,
-		        (unsigned long long)st.drops_ring, (unsigned long long)st.drops_big);
+		        (unsigned long long)st.drops_ring, (unsigned long long)st.drops_big,
+		        (unsigned long long)st.drops_busy);
 	}
 	return rc ? 1 : 0;
 }

@@ -189,6 +189,13 @@ int engine_poll(struct engine *en, int timeout_ms, engine_event_fn fn, void *ctx
 
 void engine_stop(struct engine *en)
 {
+	/*
+	 * Exits first: a recording may end with an enter whose exit is missing
+	 * (as any recording cut at some moment), never with an exit whose enter
+	 * is missing, which readers show differently.
+	 */
+	bpf_link__destroy(en->skel->links.sys_exit);
+	en->skel->links.sys_exit = NULL;
 	sysrec_bpf__detach(en->skel);
 }
 
@@ -209,6 +216,20 @@ void engine_stats(struct engine *en, struct engine_stats *out)
 		}
 	}
 	free(per);
+	{
+		struct bpf_program *p;
+
+		bpf_object__for_each_program(p, en->skel->obj)
+		{
+			struct bpf_prog_info info;
+			__u32 len = sizeof(info);
+
+			memset(&info, 0, sizeof(info));
+			if (bpf_program__fd(p) >= 0 &&
+			    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0)
+				out->drops_busy += info.recursion_misses;
+		}
+	}
 }
 
 void engine_close(struct engine *en)

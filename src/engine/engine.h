@@ -20,6 +20,12 @@ struct engine_stats {
 	uint64_t events;     /* written by the kernel side */
 	uint64_t drops_ring; /* lost: the ring was full */
 	uint64_t drops_big;  /* lost: larger than an event may be */
+	/*
+	 * Lost before our programs ran: since Linux 6.14 the syscall tracepoints
+	 * are preemptible, and the kernel skips a program that another task on
+	 * the same CPU is still running (its recursion_misses).
+	 */
+	uint64_t drops_busy;
 	uint32_t ncpus;
 	uint64_t *cpu_drops; /* per CPU, ring + big, ncpus entries (owned by the engine) */
 };

@@ -34,6 +34,7 @@ struct state {
 	uint64_t gen;               /* bumped whenever a thread is added or removed */
 	struct fdinfo *closed_fd;   /* detached by a close exit, freed at the next event */
 	uint64_t num;
+	bool seen_event; /* an event other than container metadata was seen */
 	struct sbuf tmp, tmp2;
 };
 
@@ -214,8 +215,7 @@ static void set_comm(struct thread *t, const char *comm)
 	t->comm_len = (uint32_t)n;
 }
 
-/* Container id from a NUL-separated cgroups list: the first 64-hex path segment. */
-static char *container_from_cgroups(const char *cg, size_t len)
+int state_cgroups_container(const char *cg, size_t len, char id[13])
 {
 	for (size_t i = 0; i + 64 <= len; i++) {
 		size_t n = 0;
@@ -225,10 +225,30 @@ static char *container_from_cgroups(const char *cg, size_t len)
 		while (i + n < len &&
 		       ((cg[i + n] >= '0' && cg[i + n] <= '9') || (cg[i + n] >= 'a' && cg[i + n] <= 'f')))
 			n++;
-		if (n == 64)
-			return xstrndup(cg + i, 12);
+		if (n != 64)
+			continue;
+		memcpy(id, cg + i, 12);
+		id[12] = '\0';
+		/* the runtime, from the layout (sysdig's CT_* numbers) */
+		if (i >= 7 && !memcmp(cg + i - 7, "libpod-", 7))
+			return 11; /* podman */
+		if (i >= 5 && !memcmp(cg + i - 5, "crio-", 5))
+			return 8; /* cri-o */
+		if (i >= 15 && !memcmp(cg + i - 15, "cri-containerd-", 15))
+			return 7; /* containerd */
+		if (memmem(cg, i, "kubepods", 8))
+			return 6; /* CRI */
+		return 0;         /* docker */
 	}
-	return dupz("");
+	return -1;
+}
+
+/* Container id from a NUL-separated cgroups list: the first 64-hex path segment. */
+static char *container_from_cgroups(const char *cg, size_t len)
+{
+	char id[13];
+
+	return state_cgroups_container(cg, len, id) >= 0 ? dupz(id) : dupz("");
 }
 
 static void thread_set_cgroups(struct thread *t, const char *cg, size_t len)
@@ -1209,28 +1229,46 @@ static void parse_fchdir_exit(struct state *s, struct evctx *cx)
 	set_str(&m->cwd, s->tmp.data, s->tmp.len);
 }
 
-static void parse_container(struct state *s, const struct event *ev)
+/* sysdig's container type names, by its CT_* number. */
+static const char *container_type_name(json_t *type)
 {
+	static const char *const names[] = { "docker", "lxc",    "libvirt-lxc", "mesos",
+		                             "rkt",    "custom", "cri",         "containerd",
+		                             "cri-o",  "bpm",    "static",      "podman" };
+	json_int_t t;
+
+	if (!json_is_integer(type))
+		return "";
+	t = json_integer_value(type);
+	return t >= 0 && t < (json_int_t)ARRAY_SIZE(names) ? names[t] : "";
+}
+
+/* Add the container an event describes; returns its id (valid until the next event) or NULL. */
+static const char *parse_container(struct state *s, const struct event *ev)
+{
+	const char *id = NULL;
 	const char *js = event_str(ev, 0, NULL);
 	json_t *root, *c;
 	json_error_t jerr;
 	struct container k;
 
 	if (!js)
-		return;
+		return NULL;
 	root = json_loads(js, 0, &jerr);
 	if (!root)
-		return;
+		return NULL;
 	c = json_object_get(root, "container");
 	if (json_is_object(c) && json_is_string(json_object_get(c, "id"))) {
 		k.id = dupz(json_string_value(json_object_get(c, "id")));
 		k.name = dupz(json_string_value(json_object_get(c, "name")));
 		k.image = dupz(json_string_value(json_object_get(c, "image")));
-		k.type = dupz(json_is_integer(json_object_get(c, "type")) ? "docker" : "");
+		k.type = dupz(container_type_name(json_object_get(c, "type")));
 		s->containers = xrealloc(s->containers, (s->ncontainers + 1) * sizeof(*s->containers));
 		s->containers[s->ncontainers++] = k;
+		id = k.id;
 	}
 	json_decref(root);
+	return id;
 }
 
 static void parse_setid_exit(struct state *s, struct evctx *cx, bool gid)
@@ -1292,11 +1330,17 @@ static bool stores_enter(uint16_t type)
 	}
 }
 
-/* sysdig hides internal events, container metadata and state-only events. */
-static bool event_shown(const struct event *ev)
+/*
+ * sysdig hides internal events, state-only events, and container metadata
+ * that comes before any other event (as a writer puts it after the process
+ * list); a container event later in the stream is shown.
+ */
+static bool event_shown(struct state *s, const struct event *ev)
 {
-	return !(event_table[ev->type].category & EC_INTERNAL) && !(ev->dump_flags & 1) &&
-	       !(event_kind[ev->type] & K_CONTAINER);
+	if (event_kind[ev->type] & K_CONTAINER)
+		return s->seen_event;
+	s->seen_event = true;
+	return !(event_table[ev->type].category & EC_INTERNAL) && !(ev->dump_flags & 1);
 }
 
 void state_count(struct state *s, const struct event *ev, struct evctx *cx)
@@ -1307,7 +1351,7 @@ void state_count(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->fdinfo = NULL;
 	cx->fd = -1;
 	cx->has_fd = false;
-	cx->shown = event_shown(ev);
+	cx->shown = event_shown(s, ev);
 }
 
 void state_process(struct state *s, const struct event *ev, struct evctx *cx)
@@ -1322,7 +1366,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->fdinfo = NULL;
 	cx->fd = -1;
 	cx->has_fd = (eflags & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD)) != 0;
-	cx->shown = event_shown(ev);
+	cx->shown = event_shown(s, ev);
 
 	fdinfo_free(s->closed_fd);
 	s->closed_fd = NULL;
@@ -1332,8 +1376,17 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	}
 
 	if (event_kind[type] & K_CONTAINER) {
+		const char *id = parse_container(s, ev);
+
 		cx->thread = NULL;
-		parse_container(s, ev);
+		if (cx->shown && id) { /* shown as thread -1 named after the container */
+			cx->thread = state_thread(s, ev->tid);
+			if (!cx->thread)
+				cx->thread = fake_thread(s, ev->tid);
+			sbuf_reset(&s->tmp);
+			sbuf_printf(&s->tmp, "container:%s", id);
+			set_comm(cx->thread, sbuf_cstr(&s->tmp));
+		}
 		return;
 	}
 	if (eflags & EF_SKIPPARSERESET) {

