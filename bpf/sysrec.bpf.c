@@ -1599,3 +1599,243 @@ int BPF_PROG(fill_115_pwrite, struct pt_regs *regs, long ret)
 {
 	return exit_res_data(regs, ret, 115, false);
 }
+
+/* ---- fillers: signals, credentials, memory, namespaces ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_128_kill, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 128, 2);
+	put_u64(s, (__s64)(int)arg(regs, 0));
+	put_u8(s, arg(regs, 1));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_129_kill, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(129, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_130_tkill, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 130, 2);
+	put_u64(s, (__s64)(int)arg(regs, 0));
+	put_u8(s, arg(regs, 1));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_131_tkill, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(131, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_132_tgkill, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 132, 3);
+	put_u64(s, (__s64)(int)arg(regs, 0));
+	put_u64(s, (__s64)(int)arg(regs, 1));
+	put_u8(s, arg(regs, 2));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_133_tgkill, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(133, ret);
+}
+
+/* Enters whose parameters are the first n arguments as u32 ids (setuid, setresgid, ...). */
+static __always_inline int enter_ids(struct pt_regs *regs, __u16 type, int n)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, n);
+	for (int i = 0; i < 3; i++)
+		if (i < n)
+			put_u32(s, arg(regs, i));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_198_setuid, struct pt_regs *regs, long id)
+{
+	return enter_ids(regs, 198, 1);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_199_setuid, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(199, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_200_setgid, struct pt_regs *regs, long id)
+{
+	return enter_ids(regs, 200, 1);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_201_setgid, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(201, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_192_setresuid, struct pt_regs *regs, long id)
+{
+	return enter_ids(regs, 192, 3);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_193_setresuid, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(193, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_194_setresgid, struct pt_regs *regs, long id)
+{
+	return enter_ids(regs, 194, 3);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_195_setresgid, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(195, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_164_munmap, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 164, 2);
+	put_u64(s, arg(regs, 0));
+	put_u64(s, arg(regs, 1));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_165_munmap, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+	struct mm_struct *mm = BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), mm);
+	__s64 file = 0, anon = 0, swap = 0, shmem = 0;
+
+	if (!s)
+		return 0;
+	if (mm) {
+		file = BPF_CORE_READ(mm, rss_stat[0].count);
+		anon = BPF_CORE_READ(mm, rss_stat[1].count);
+		swap = BPF_CORE_READ(mm, rss_stat[2].count);
+		shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+	}
+	ev_begin(s, 165, 4);
+	put_u64(s, ret);
+	put_u32(s, mm ? BPF_CORE_READ(mm, total_vm) << 2 : 0);
+	put_u32(s, file + anon + shmem > 0 ? (file + anon + shmem) << 2 : 0);
+	put_u32(s, swap > 0 ? swap << 2 : 0);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_328_mprotect, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 328, 3);
+	put_u64(s, arg(regs, 0));
+	put_u64(s, arg(regs, 1));
+	put_u32(s, arg(regs, 2) & 7); /* PROT_READ/WRITE/EXEC: the same bits */
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_329_mprotect, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(329, ret);
+}
+
+ENTER_EMPTY(chroot, 266)
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_267_chroot, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 267, 2);
+	put_u64(s, ret);
+	put_str_user(s, (void *)arg(regs, 0));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_240_setns, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 240, 2);
+	put_u64(s, arg_fd(regs, 0));
+	put_u32(s, linux_to_ppm_clone(arg(regs, 1)));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_241_setns, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(241, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_284_unshare, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, 284, 1);
+	put_u32(s, linux_to_ppm_clone(arg(regs, 0)));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_285_unshare, struct pt_regs *regs, long ret)
+{
+	return exit_res_only(285, ret);
+}

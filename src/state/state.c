@@ -903,6 +903,20 @@ static bool apply_tuple(struct state *s, struct fdinfo *f, const uint8_t *p, uin
 	return true;
 }
 
+/* sysdig names a unix socket after the path it connects to, at the enter. */
+static void parse_connect_enter(struct state *s, struct evctx *cx)
+{
+	const struct event *ev = cx->ev;
+	struct fdinfo *f;
+
+	if (!event_has(ev, 1) || ev->vlen[1] < 2 || ev->val[1][0] != 1 || ev->vlen[0] != 8)
+		return;
+	f = get_fd(s, cx->thread, event_int(ev, 0, -1));
+	if (f && f->type == SCAP_FD_UNIX_SOCK)
+		fd_set_name(f, (const char *)ev->val[1] + 1,
+		            strnlen((const char *)ev->val[1] + 1, ev->vlen[1] - 1));
+}
+
 static void parse_connect_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
@@ -1448,6 +1462,9 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		break;
 	case 21:
 		parse_bind_exit(s, cx);
+		break;
+	case 22:
+		parse_connect_enter(s, cx);
 		break;
 	case 23:
 		parse_connect_exit(s, cx);

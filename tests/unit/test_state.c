@@ -540,6 +540,30 @@ static void test_concat_path_folds_dot_and_dotdot(void **state)
 	expect_path("/home/u/", "/", "/");
 }
 
+/* A unix socket takes the path it connects to at the connect enter, even when the connect fails (as sysdig).
+ */
+static void test_unix_connect_enter_names_socket(void **state)
+{
+	struct state *s = state_new();
+	struct evctx cx;
+	struct thread *t;
+	uint32_t dom = 1, type = 1, proto = 0;
+	int64_t fd = 4, res = -2;
+	static const char addr[] = "\x01/var/run/nscd/socket";
+
+	(void)state;
+	add_proc(s, 100, 100, 1, "ps", "/bin/ps", "/", 0);
+	t = state_thread(s, 100);
+	feed(s, &cx, 100, 18, 3, V(&dom, &type, &proto), L(4, 4, 4));
+	feed(s, &cx, 100, 19, 1, V(&fd), L(8));
+	assert_string_equal(state_fd(s, t, 4)->name, "");
+	feed(s, &cx, 100, 22, 2, V(&fd, addr), L(8, sizeof(addr)));
+	assert_string_equal(state_fd(s, t, 4)->name, "/var/run/nscd/socket");
+	feed(s, &cx, 100, 23, 2, V(&res, ""), L(8, 0));
+	assert_string_equal(state_fd(s, t, 4)->name, "/var/run/nscd/socket");
+	state_free(s);
+}
+
 /* Container ids and runtimes from the cgroup layouts of docker, containerd, cri-o, podman, kubepods. */
 static void test_cgroups_container_layouts(void **state)
 {
@@ -583,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_fd_list_record_names_sockets),
 		cmocka_unit_test(test_concat_path_folds_dot_and_dotdot),
 		cmocka_unit_test(test_cgroups_container_layouts),
+		cmocka_unit_test(test_unix_connect_enter_names_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
