@@ -155,6 +155,8 @@ struct sink_ctx {
 	struct scap_writer *w;
 	uint64_t max_events;
 	uint64_t written;
+	struct bq *q;           /* to the writing thread */
+	uint64_t queue_drops;   /* events lost because the writing thread was behind */
 	char (*containers)[13]; /* ids already described in the file */
 	size_t ncontainers;
 	struct sbuf tmp;
@@ -231,24 +233,56 @@ static void write_host_state(struct scap_writer *w, struct sink_ctx *sc)
 	}
 }
 
+/* One queued event: this header, then the event. */
+struct queued {
+	uint16_t cpu;
+	uint16_t pad;
+	uint32_t len;
+};
+
+/* The writing thread: events from the queue into the file. */
+static void write_events(void *ctx, const char *data, size_t n)
+{
+	struct sink_ctx *s = ctx;
+	size_t off = 0;
+
+	while (off + sizeof(struct queued) <= n) {
+		struct queued h;
+		const uint8_t *ev;
+		uint16_t type;
+
+		memcpy(&h, data + off, sizeof(h));
+		ev = (const uint8_t *)data + off + sizeof(h);
+		off += sizeof(h) + h.len;
+		memcpy(&type, ev + 20, 2);
+		/* clone and execve exits carry the cgroups: a new container is described first */
+		if (type == 223 || type == 225 || type == 227 || type == 335 || type == 293 || type == 331) {
+			struct event e;
+			struct err err;
+
+			if (event_parse(&e, ev, h.len, 2, &err) == 0 && e.nvals > 14)
+				note_container(s, (const char *)e.val[14], e.vlen[14], e.ts);
+		}
+		scap_writer_event_bytes(s->w, h.cpu, 0, ev, h.len);
+	}
+}
+
+/* The draining thread: events from the ring into the queue, never waiting for the disk. */
 static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
 {
 	struct sink_ctx *s = ctx;
-
-	uint16_t type;
+	struct queued h = { cpu, 0, len };
+	char *p;
 
 	if (s->max_events && s->written >= s->max_events)
 		return 1;
-	memcpy(&type, ev + 20, 2);
-	/* clone and execve exits carry the cgroups: a new container is described first */
-	if (type == 223 || type == 225 || type == 227 || type == 335 || type == 293 || type == 331) {
-		struct event e;
-		struct err err;
-
-		if (event_parse(&e, ev, len, 2, &err) == 0 && e.nvals > 14)
-			note_container(s, (const char *)e.val[14], e.vlen[14], e.ts);
+	p = bq_reserve(s->q, sizeof(h) + len);
+	if (!p) {
+		s->queue_drops++;
+		return 0;
 	}
-	scap_writer_event_bytes(s->w, cpu, 0, ev, len);
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), ev, len);
 	s->written++;
 	return 0;
 }
@@ -296,9 +330,12 @@ int cmd_record(int argc, char **argv)
 		return 1;
 	}
 	write_host_state(sc.w, &sc);
+	/* up to 16 x 4 MiB of events wait for the disk; beyond that they are counted, not waited for */
+	sc.q = bq_new(4u << 20, 16, write_events, &sc);
 	start = now_mono();
 	while (!stop_signal) {
 		rc = engine_poll(en, 10, on_event, &sc);
+		bq_flush(sc.q);
 		if (rc < 0) {
 			fprintf(stderr, "sysrec record: reading the ring buffer: %s\n", strerror(-rc));
 			break;
@@ -313,20 +350,21 @@ int cmd_record(int argc, char **argv)
 		;
 	engine_stats(en, &st);
 	engine_close(en);
+	bq_free(sc.q);
 	rc = scap_writer_close(sc.w, &e);
 	free(sc.containers);
 	sbuf_release(&sc.tmp);
 	if (rc)
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
-	if (o.stats || st.drops_ring || st.drops_big || st.drops_busy) {
-		uint64_t dropped = st.drops_ring + st.drops_big + st.drops_busy;
+	if (o.stats || st.drops_ring || st.drops_big || st.drops_busy || sc.queue_drops) {
+		uint64_t dropped = st.drops_ring + st.drops_big + st.drops_busy + sc.queue_drops;
 
 		fprintf(stderr,
 		        "sysrec record: %llu events written, %llu dropped (ring full %llu, too large %llu, "
-		        "tracepoint busy %llu)\n",
+		        "tracepoint busy %llu, disk behind %llu)\n",
 		        (unsigned long long)sc.written, (unsigned long long)dropped,
 		        (unsigned long long)st.drops_ring, (unsigned long long)st.drops_big,
-		        (unsigned long long)st.drops_busy);
+		        (unsigned long long)st.drops_busy, (unsigned long long)sc.queue_drops);
 	}
 	return rc ? 1 : 0;
 }

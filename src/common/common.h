@@ -74,6 +74,20 @@ enum sbuf_slot {
 };
 struct sbuf *sbuf_scratch(enum sbuf_slot slot);
 
+/*
+ * bq: batches of bytes from one producer to a consumer thread, which gets each
+ * batch through fn in order. The producer never waits: bq_reserve() returns n
+ * bytes to fill, or NULL when every batch is in use (the consumer is behind).
+ * bq_flush() hands over a partly filled batch; bq_free() hands over the rest,
+ * waits for the consumer to finish it all, and frees the queue.
+ */
+typedef void (*bq_consume_fn)(void *ctx, const char *data, size_t len);
+struct bq;
+struct bq *bq_new(size_t batch_bytes, unsigned nbatches, bq_consume_fn fn, void *ctx);
+char *bq_reserve(struct bq *q, size_t n);
+void bq_flush(struct bq *q);
+void bq_free(struct bq *q);
+
 static inline void sbuf_reset(struct sbuf *b)
 {
 	b->len = 0;
