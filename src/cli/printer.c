@@ -2,25 +2,23 @@
  * printer: the default lines written by a second thread.
  *
  * The reading thread applies each event to the state and queues it with a memo
- * of what its line reads from the state (output_prepare()); this thread turns
- * the queue into text (output_render()) and writes it. Formatting is most of
- * the work of `sysrec read`, so the two halves run side by side. Batches go
- * round a small ring; the thread starts with the first full batch, so small
+ * of what its line reads from the state (output_prepare()); the queue's thread
+ * turns it into text (output_render()) and writes it. Formatting is most of
+ * the work of `sysrec read`, so the two halves run side by side. The queue
+ * (bq, in wait mode) starts its thread with the first full batch, so small
  * captures never start it.
  */
 #include "cli.h"
 
 #include "../common/common.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define BATCH_BYTES (1U << 18)
 #define NBATCH      8
 #define FLUSH_AT    (1U << 16)
+#define LINE        128
 
 /*
  * One queued event: this header, then the event as stored (unless it stays in
@@ -36,51 +34,24 @@ struct item {
 	uint8_t version;
 };
 
-/*
- * The reading thread's fields, the writing thread's and the shared ones lie on
- * separate cache lines: one thread's writes must not evict the other's reads.
- */
-#define LINE 128
-
+/* The two threads' fields lie on separate cache lines: one's writes must not evict the other's reads. */
 struct printer {
 	/* the reading thread's */
 	struct state *st;
-	bool stable;   /* events stay in place: queue pointers, not copies */
-	bool alone;    /* no thread could start: batches are written by the caller */
-	uint64_t next; /* batches handed over so far; p->batch[next % NBATCH] is being filled */
-	struct sbuf batch[NBATCH];
-	char pad1[LINE];
+	bool stable; /* events stay in place: queue pointers, not copies */
+	struct sbuf memo;
+	struct bq *q;
+	char pad[LINE];
 	/* the writing thread's */
 	struct output *o;
 	int fd;
 	struct sbuf out;
-	char pad2[LINE];
-	/* shared, under mu */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	pthread_t thread;
-	bool started;
-	uint64_t filled, consumed; /* batches handed over / written */
-	bool done;                 /* no more batches */
-	int err;                   /* first write error (-errno) */
 };
 
-struct printer *printer_new(struct output *o, struct state *st, int fd, bool stable)
+/* Render and write queued events; 0 or -errno. */
+static int write_batch(void *ctx, const char *data, size_t n)
 {
-	struct printer *p = xcalloc(1, sizeof(*p));
-
-	p->o = o;
-	p->st = st;
-	p->fd = fd;
-	p->stable = stable;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	return p;
-}
-
-/* Render and write n bytes of queued events; 0 or -errno. */
-static int write_batch(struct printer *p, const char *data, size_t n)
-{
+	struct printer *p = ctx;
 	size_t off = 0;
 
 	while (off + sizeof(struct item) <= n) {
@@ -107,94 +78,40 @@ static int write_batch(struct printer *p, const char *data, size_t n)
 	return 0;
 }
 
-static void *writer_main(void *arg)
+struct printer *printer_new(struct output *o, struct state *st, int fd, bool stable)
 {
-	struct printer *p = arg;
+	struct printer *p = xcalloc(1, sizeof(*p));
 
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		const struct sbuf *b;
-		int rc;
-
-		while (p->consumed == p->filled && !p->done)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->consumed == p->filled)
-			break;
-		b = &p->batch[p->consumed % NBATCH];
-		pthread_mutex_unlock(&p->mu);
-		rc = write_batch(p, b->data, b->len);
-		pthread_mutex_lock(&p->mu);
-		p->consumed++;
-		pthread_cond_broadcast(&p->cv);
-		if (rc < 0) {
-			p->err = rc;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* Hand the current batch to the writer and wait for a free one; false once writing failed. */
-static bool hand_over(struct printer *p)
-{
-	struct sbuf *b = &p->batch[p->next % NBATCH];
-	bool ok;
-
-	if (p->alone) { /* no thread could be started: write it here */
-		p->err = write_batch(p, b->data, b->len);
-		b->len = 0;
-		return !p->err;
-	}
-	pthread_mutex_lock(&p->mu);
-	if (!p->started && pthread_create(&p->thread, NULL, writer_main, p)) {
-		pthread_mutex_unlock(&p->mu);
-		p->alone = true;
-		return hand_over(p);
-	}
-	p->started = true;
-	p->filled = ++p->next;
-	pthread_cond_broadcast(&p->cv);
-	while (p->filled - p->consumed >= NBATCH && !p->err)
-		pthread_cond_wait(&p->cv, &p->mu);
-	ok = !p->err;
-	pthread_mutex_unlock(&p->mu);
-	p->batch[p->next % NBATCH].len = 0;
-	return ok;
+	p->o = o;
+	p->st = st;
+	p->fd = fd;
+	p->stable = stable;
+	p->q = bq_new(BATCH_BYTES, NBATCH, true, write_batch, p);
+	return p;
 }
 
 bool printer_add(struct printer *p, const struct evctx *cx)
 {
-	struct sbuf *b = &p->batch[p->next % NBATCH];
 	struct item it = { cx->num, cx->ev->raw, cx->ev->raw_len, p->stable ? 0 : cx->ev->raw_len,
 		           0,       cx->ev->cpu, cx->ev->version };
-	size_t at = b->len;
+	char *dst;
 
-	sbuf_put(b, &it, sizeof(it));
-	sbuf_put(b, cx->ev->raw, it.copied);
-	output_prepare(p->st, cx, b);
-	it.memo_len = (uint32_t)(b->len - at - sizeof(it) - it.copied);
-	memcpy(b->data + at, &it, sizeof(it));
-	return b->len < BATCH_BYTES || hand_over(p);
+	p->memo.len = 0;
+	output_prepare(p->st, cx, &p->memo);
+	it.memo_len = (uint32_t)p->memo.len;
+	dst = bq_reserve(p->q, sizeof(it) + it.copied + it.memo_len);
+	if (!dst)
+		return false; /* writing failed: the reader is gone */
+	memcpy(dst, &it, sizeof(it));
+	memcpy(dst + sizeof(it), cx->ev->raw, it.copied);
+	memcpy(dst + sizeof(it) + it.copied, p->memo.data, it.memo_len);
+	return true;
 }
 
 int printer_finish(struct printer *p)
 {
-	struct sbuf *b = &p->batch[p->next % NBATCH];
-	int rc;
+	int rc = bq_finish(p->q);
 
-	if (!p->started) {
-		rc = p->err ? p->err : write_batch(p, b->data, b->len);
-	} else {
-		pthread_mutex_lock(&p->mu);
-		if (b->len && !p->err)
-			p->filled = ++p->next;
-		p->done = true;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-		pthread_join(p->thread, NULL);
-		rc = p->err;
-	}
 	if (!rc && p->out.len)
 		rc = sbuf_flush_fd(&p->out, p->fd);
 	return rc;
@@ -204,10 +121,8 @@ void printer_free(struct printer *p)
 {
 	if (!p)
 		return;
-	for (int i = 0; i < NBATCH; i++)
-		sbuf_release(&p->batch[i]);
+	bq_free(p->q);
+	sbuf_release(&p->memo);
 	sbuf_release(&p->out);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
 	free(p);
 }

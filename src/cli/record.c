@@ -241,7 +241,7 @@ struct queued {
 };
 
 /* The writing thread: events from the queue into the file. */
-static void write_events(void *ctx, const char *data, size_t n)
+static int write_events(void *ctx, const char *data, size_t n)
 {
 	struct sink_ctx *s = ctx;
 	size_t off = 0;
@@ -265,6 +265,7 @@ static void write_events(void *ctx, const char *data, size_t n)
 		}
 		scap_writer_event_bytes(s->w, h.cpu, 0, ev, h.len);
 	}
+	return 0; /* the writer keeps its first error for scap_writer_close() */
 }
 
 /* The draining thread: events from the ring into the queue, never waiting for the disk. */
@@ -331,7 +332,7 @@ int cmd_record(int argc, char **argv)
 	}
 	write_host_state(sc.w, &sc);
 	/* up to 16 x 4 MiB of events wait for the disk; beyond that they are counted, not waited for */
-	sc.q = bq_new(4u << 20, 16, write_events, &sc);
+	sc.q = bq_new(4u << 20, 16, false, write_events, &sc);
 	start = now_mono();
 	while (!stop_signal) {
 		rc = engine_poll(en, 10, on_event, &sc);

@@ -76,16 +76,21 @@ struct sbuf *sbuf_scratch(enum sbuf_slot slot);
 
 /*
  * bq: batches of bytes from one producer to a consumer thread, which gets each
- * batch through fn in order. The producer never waits: bq_reserve() returns n
- * bytes to fill, or NULL when every batch is in use (the consumer is behind).
- * bq_flush() hands over a partly filled batch; bq_free() hands over the rest,
- * waits for the consumer to finish it all, and frees the queue.
+ * batch through fn, in order. bq_reserve() returns n bytes to fill; when every
+ * batch is in use it waits for one (wait mode) or returns NULL at once (the
+ * eBPF drain, which counts the loss instead). It also returns NULL once fn has
+ * returned non-zero (bq_error() tells that value). bq_flush() hands over a
+ * partly filled batch; bq_finish() hands over the rest and waits until fn has
+ * seen it all (on the caller's thread if no batch was ever handed over), and
+ * returns fn's first non-zero value or 0. bq_free() finishes and frees.
  */
-typedef void (*bq_consume_fn)(void *ctx, const char *data, size_t len);
+typedef int (*bq_consume_fn)(void *ctx, const char *data, size_t len);
 struct bq;
-struct bq *bq_new(size_t batch_bytes, unsigned nbatches, bq_consume_fn fn, void *ctx);
+struct bq *bq_new(size_t batch_bytes, unsigned nbatches, bool wait, bq_consume_fn fn, void *ctx);
 char *bq_reserve(struct bq *q, size_t n);
 void bq_flush(struct bq *q);
+int bq_error(struct bq *q);
+int bq_finish(struct bq *q);
 void bq_free(struct bq *q);
 
 static inline void sbuf_reset(struct sbuf *b)

@@ -216,7 +216,7 @@ struct bq_sink {
 	bool in_order;
 };
 
-static void bq_consume(void *ctx, const char *data, size_t len)
+static int bq_consume(void *ctx, const char *data, size_t len)
 {
 	struct bq_sink *k = ctx;
 
@@ -232,13 +232,14 @@ static void bq_consume(void *ctx, const char *data, size_t len)
 		k->in_order &= v == k->next++;
 	}
 	k->bytes += len;
+	return 0;
 }
 
 /* The producer never waits: with the consumer stuck, reserve fails; everything kept arrives in order. */
 static void test_bq_never_blocks_and_keeps_order(void **state)
 {
 	struct bq_sink k = { 1, 0, 0, true };
-	struct bq *q = bq_new(64, 3, bq_consume, &k);
+	struct bq *q = bq_new(64, 3, false, bq_consume, &k);
 	uint32_t v = 0;
 	size_t kept = 0;
 	bool refused = false;
