@@ -297,48 +297,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 /* ---- translations to the portable codes (docs/scap-format.md section 10) ---- */
 
-static __always_inline __u32 open_flags(__u32 f)
-{
-	__u32 r = 0;
-
-	switch (f & 3) {
-	case 0:
-		r |= 1;
-		break; /* O_RDONLY */
-	case 1:
-		r |= 2;
-		break; /* O_WRONLY */
-	case 2:
-		r |= 3;
-		break; /* O_RDWR */
-	}
-	if (f & 0100)
-		r |= 4; /* O_CREAT */
-	if (f & 02000)
-		r |= 8; /* O_APPEND */
-	if (f & 010000)
-		r |= 0x10; /* O_DSYNC */
-	if (f & 0200)
-		r |= 0x20; /* O_EXCL */
-	if (f & 04000)
-		r |= 0x40; /* O_NONBLOCK */
-	if ((f & 04010000) == 04010000)
-		r |= 0x80; /* O_SYNC */
-	if (f & 01000)
-		r |= 0x100; /* O_TRUNC */
-	if (f & 040000)
-		r |= 0x200; /* O_DIRECT */
-	if (f & 0200000)
-		r |= 0x400; /* O_DIRECTORY */
-	if (f & 0100000)
-		r |= 0x800; /* O_LARGEFILE */
-	if (f & 02000000)
-		r |= 0x1000; /* O_CLOEXEC */
-	if ((f & 020200000) == 020200000)
-		r |= 0x2000; /* O_TMPFILE */
-	return r;
-}
-
 static __always_inline __u32 open_mode(__u32 flags, __u32 mode)
 {
 	return (flags & 0100) || (flags & 020200000) == 020200000 ? mode & 07777 : 0;
@@ -380,7 +338,7 @@ int BPF_PROG(fill_2_open, struct pt_regs *regs, long id)
 		return 0;
 	ev_begin(s, 2, 3);
 	put_str_user(s, (void *)arg(regs, 0));
-	put_u32(s, open_flags(flags));
+	put_u32(s, sysrec_open_flags(flags));
 	put_u32(s, open_mode(flags, arg(regs, 2)));
 	ev_submit(s);
 	return 0;
@@ -397,7 +355,7 @@ int BPF_PROG(fill_3_open, struct pt_regs *regs, long ret)
 	ev_begin(s, 3, 5);
 	put_u64(s, ret);
 	put_str_user(s, (void *)arg(regs, 0));
-	put_u32(s, open_flags(flags));
+	put_u32(s, sysrec_open_flags(flags));
 	put_u32(s, open_mode(flags, arg(regs, 2)));
 	put_u32(s, ret >= 0 ? file_dev(ret) : 0);
 	ev_submit(s);
@@ -415,7 +373,7 @@ int BPF_PROG(fill_306_openat, struct pt_regs *regs, long id)
 	ev_begin(s, 306, 4);
 	put_u64(s, (__s64)(int)arg(regs, 0));
 	put_str_user(s, (void *)arg(regs, 1));
-	put_u32(s, open_flags(flags));
+	put_u32(s, sysrec_open_flags(flags));
 	put_u32(s, open_mode(flags, arg(regs, 3)));
 	ev_submit(s);
 	return 0;
@@ -433,7 +391,7 @@ int BPF_PROG(fill_307_openat, struct pt_regs *regs, long ret)
 	put_u64(s, ret);
 	put_u64(s, (__s64)(int)arg(regs, 0));
 	put_str_user(s, (void *)arg(regs, 1));
-	put_u32(s, open_flags(flags));
+	put_u32(s, sysrec_open_flags(flags));
 	put_u32(s, open_mode(flags, arg(regs, 3)));
 	put_u32(s, ret >= 0 ? file_dev(ret) : 0);
 	ev_submit(s);
@@ -466,11 +424,23 @@ static __always_inline int exit_res_only(__u16 type, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_5_close, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(5, ret);
-}
+/* Exits whose only parameter is the result. */
+#define EXIT_RES(name, code)                                               \
+	SEC("tp_btf/sys_exit")                                             \
+	int BPF_PROG(fill_##code##_##name, struct pt_regs *regs, long ret) \
+	{                                                                  \
+		return exit_res_only(code, ret);                           \
+	}
+
+/* Enters whose only parameter is the fd in the first argument. */
+#define ENTER_FD(name, code)                                              \
+	SEC("tp_btf/sys_enter")                                           \
+	int BPF_PROG(fill_##code##_##name, struct pt_regs *regs, long id) \
+	{                                                                 \
+		return enter_fd(regs, code);                              \
+	}
+
+EXIT_RES(close, 5)
 
 /* read/write enter: fd, size */
 static __always_inline int enter_fd_size(struct pt_regs *regs, __u16 type)
@@ -844,6 +814,22 @@ static __always_inline __u32 linux_to_ppm_clone(__u64 f)
 	return r;
 }
 
+/* vm_size, vm_rss, vm_swap in KiB (mm's counters are in 4 KiB pages). */
+static __always_inline void put_vm(struct scratch *s, struct mm_struct *mm)
+{
+	__s64 file = 0, anon = 0, swap = 0, shmem = 0;
+
+	if (mm) {
+		file = BPF_CORE_READ(mm, rss_stat[0].count);
+		anon = BPF_CORE_READ(mm, rss_stat[1].count);
+		swap = BPF_CORE_READ(mm, rss_stat[2].count);
+		shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+	}
+	put_u32(s, mm ? BPF_CORE_READ(mm, total_vm) << 2 : 0);
+	put_u32(s, file + anon + shmem > 0 ? (file + anon + shmem) << 2 : 0);
+	put_u32(s, swap > 0 ? swap << 2 : 0);
+}
+
 /*
  * The parameters execve and clone exits share, from res to vm_swap (13):
  * res, exe, args, tid, pid, ptid, cwd, fdlimit, pgft_maj, pgft_min, vm_size,
@@ -854,7 +840,6 @@ static __always_inline void put_proc_common(struct scratch *s, struct task_struc
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
 	unsigned long as = mm ? BPF_CORE_READ(mm, arg_start) : 0, ae = mm ? BPF_CORE_READ(mm, arg_end) : 0;
 	__u32 at, n0;
-	__u64 file = 0, anon = 0, swap = 0, shmem = 0;
 
 	put_u64(s, ret);
 	/* exe: argv[0]; args: the rest */
@@ -873,15 +858,7 @@ static __always_inline void put_proc_common(struct scratch *s, struct task_struc
 	put_u64(s, BPF_CORE_READ(t, signal, rlim[7].rlim_cur)); /* RLIMIT_NOFILE */
 	put_u64(s, BPF_CORE_READ(t, maj_flt));
 	put_u64(s, BPF_CORE_READ(t, min_flt));
-	if (mm) {
-		file = BPF_CORE_READ(mm, rss_stat[0].count);
-		anon = BPF_CORE_READ(mm, rss_stat[1].count);
-		swap = BPF_CORE_READ(mm, rss_stat[2].count);
-		shmem = BPF_CORE_READ(mm, rss_stat[3].count);
-	}
-	put_u32(s, mm ? BPF_CORE_READ(mm, total_vm) << 2 : 0);
-	put_u32(s, (__s64)(file + anon + shmem) > 0 ? (file + anon + shmem) << 2 : 0);
-	put_u32(s, (__s64)swap > 0 ? swap << 2 : 0);
+	put_vm(s, mm);
 }
 
 static __always_inline int exit_execve(__u16 type, long ret)
@@ -1030,6 +1007,21 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	return 0;
 }
 
+/* Enters whose parameters are the first n arguments as u32 values (socket, setuid, setresgid, ...). */
+static __always_inline int enter_ids(struct pt_regs *regs, __u16 type, int n)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, n);
+	for (int i = 0; i < 3; i++)
+		if (i < n)
+			put_u32(s, arg(regs, i));
+	ev_submit(s);
+	return 0;
+}
+
 /* ---- fillers: network ---- */
 
 #define AF_UNIX_  1
@@ -1161,23 +1153,10 @@ static __always_inline void put_sockaddr_user(struct scratch *s, const void *p, 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_18_socket, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
-
-	if (!s)
-		return 0;
-	ev_begin(s, 18, 3);
-	put_u32(s, arg(regs, 0));
-	put_u32(s, arg(regs, 1));
-	put_u32(s, arg(regs, 2));
-	ev_submit(s);
-	return 0;
+	return enter_ids(regs, 18, 3); /* domain, type, proto */
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_19_socket, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(19, ret);
-}
+EXIT_RES(socket, 19)
 
 /* Enters with one fd parameter (bind, recvmsg, dup, fchdir, ...). */
 static __always_inline int enter_fd(struct pt_regs *regs, __u16 type)
@@ -1192,11 +1171,7 @@ static __always_inline int enter_fd(struct pt_regs *regs, __u16 type)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_20_bind, struct pt_regs *regs, long id)
-{
-	return enter_fd(regs, 20);
-}
+ENTER_FD(bind, 20)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_21_bind, struct pt_regs *regs, long ret)
@@ -1254,11 +1229,7 @@ int BPF_PROG(fill_24_listen, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_25_listen, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(25, ret);
-}
+EXIT_RES(listen, 25)
 
 static __always_inline int exit_accept(struct pt_regs *regs, long ret, __u16 type)
 {
@@ -1372,25 +1343,12 @@ int BPF_PROG(fill_36_shutdown, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_37_shutdown, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(37, ret);
-}
+EXIT_RES(shutdown, 37)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_42_socketpair, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
-
-	if (!s)
-		return 0;
-	ev_begin(s, 42, 3);
-	put_u32(s, arg(regs, 0));
-	put_u32(s, arg(regs, 1));
-	put_u32(s, arg(regs, 2));
-	ev_submit(s);
-	return 0;
+	return enter_ids(regs, 42, 3); /* domain, type, proto */
 }
 
 SEC("tp_btf/sys_exit")
@@ -1418,17 +1376,9 @@ int BPF_PROG(fill_43_socketpair, struct pt_regs *regs, long ret)
 
 /* ---- fillers: fds ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_124_dup, struct pt_regs *regs, long id)
-{
-	return enter_fd(regs, 124);
-}
+ENTER_FD(dup, 124)
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_125_dup, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(125, ret);
-}
+EXIT_RES(dup, 125)
 
 ENTER_EMPTY(pipe, 60)
 
@@ -1524,11 +1474,7 @@ int BPF_PROG(fill_150_fcntl, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_151_fcntl, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(151, ret);
-}
+EXIT_RES(fcntl, 151)
 
 ENTER_EMPTY(chdir, 94)
 
@@ -1546,31 +1492,29 @@ int BPF_PROG(fill_95_chdir, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_96_fchdir, struct pt_regs *regs, long id)
-{
-	return enter_fd(regs, 96);
-}
+ENTER_FD(fchdir, 96)
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_97_fchdir, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(97, ret);
-}
+EXIT_RES(fchdir, 97)
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_112_pread, struct pt_regs *regs, long id)
+/* pread/pwrite enter: fd, size, pos */
+static __always_inline int enter_fd_size_pos(struct pt_regs *regs, __u16 type)
 {
 	struct scratch *s = scratch_get();
 
 	if (!s)
 		return 0;
-	ev_begin(s, 112, 3);
+	ev_begin(s, type, 3);
 	put_u64(s, arg_fd(regs, 0));
 	put_u32(s, arg(regs, 2));
 	put_u64(s, arg(regs, 3));
 	ev_submit(s);
 	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_112_pread, struct pt_regs *regs, long id)
+{
+	return enter_fd_size_pos(regs, 112);
 }
 
 SEC("tp_btf/sys_exit")
@@ -1582,16 +1526,7 @@ int BPF_PROG(fill_113_pread, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_114_pwrite, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
-
-	if (!s)
-		return 0;
-	ev_begin(s, 114, 3);
-	put_u64(s, arg_fd(regs, 0));
-	put_u32(s, arg(regs, 2));
-	put_u64(s, arg(regs, 3));
-	ev_submit(s);
-	return 0;
+	return enter_fd_size_pos(regs, 114);
 }
 
 SEC("tp_btf/sys_exit")
@@ -1602,45 +1537,35 @@ int BPF_PROG(fill_115_pwrite, struct pt_regs *regs, long ret)
 
 /* ---- fillers: signals, credentials, memory, namespaces ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_128_kill, struct pt_regs *regs, long id)
+/* kill/tkill enter: pid (or tid), signal */
+static __always_inline int enter_pid_sig(struct pt_regs *regs, __u16 type)
 {
 	struct scratch *s = scratch_get();
 
 	if (!s)
 		return 0;
-	ev_begin(s, 128, 2);
+	ev_begin(s, type, 2);
 	put_u64(s, (__s64)(int)arg(regs, 0));
 	put_u8(s, arg(regs, 1));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_129_kill, struct pt_regs *regs, long ret)
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_128_kill, struct pt_regs *regs, long id)
 {
-	return exit_res_only(129, ret);
+	return enter_pid_sig(regs, 128);
 }
+
+EXIT_RES(kill, 129)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_130_tkill, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
-
-	if (!s)
-		return 0;
-	ev_begin(s, 130, 2);
-	put_u64(s, (__s64)(int)arg(regs, 0));
-	put_u8(s, arg(regs, 1));
-	ev_submit(s);
-	return 0;
+	return enter_pid_sig(regs, 130);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_131_tkill, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(131, ret);
-}
+EXIT_RES(tkill, 131)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_132_tgkill, struct pt_regs *regs, long id)
@@ -1657,26 +1582,7 @@ int BPF_PROG(fill_132_tgkill, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_133_tgkill, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(133, ret);
-}
-
-/* Enters whose parameters are the first n arguments as u32 ids (setuid, setresgid, ...). */
-static __always_inline int enter_ids(struct pt_regs *regs, __u16 type, int n)
-{
-	struct scratch *s = scratch_get();
-
-	if (!s)
-		return 0;
-	ev_begin(s, type, n);
-	for (int i = 0; i < 3; i++)
-		if (i < n)
-			put_u32(s, arg(regs, i));
-	ev_submit(s);
-	return 0;
-}
+EXIT_RES(tgkill, 133)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_198_setuid, struct pt_regs *regs, long id)
@@ -1684,11 +1590,7 @@ int BPF_PROG(fill_198_setuid, struct pt_regs *regs, long id)
 	return enter_ids(regs, 198, 1);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_199_setuid, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(199, ret);
-}
+EXIT_RES(setuid, 199)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_200_setgid, struct pt_regs *regs, long id)
@@ -1696,11 +1598,7 @@ int BPF_PROG(fill_200_setgid, struct pt_regs *regs, long id)
 	return enter_ids(regs, 200, 1);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_201_setgid, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(201, ret);
-}
+EXIT_RES(setgid, 201)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_192_setresuid, struct pt_regs *regs, long id)
@@ -1708,11 +1606,7 @@ int BPF_PROG(fill_192_setresuid, struct pt_regs *regs, long id)
 	return enter_ids(regs, 192, 3);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_193_setresuid, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(193, ret);
-}
+EXIT_RES(setresuid, 193)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_194_setresgid, struct pt_regs *regs, long id)
@@ -1720,11 +1614,7 @@ int BPF_PROG(fill_194_setresgid, struct pt_regs *regs, long id)
 	return enter_ids(regs, 194, 3);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_195_setresgid, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(195, ret);
-}
+EXIT_RES(setresgid, 195)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_164_munmap, struct pt_regs *regs, long id)
@@ -1744,22 +1634,12 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_165_munmap, struct pt_regs *regs, long ret)
 {
 	struct scratch *s = scratch_get();
-	struct mm_struct *mm = BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), mm);
-	__s64 file = 0, anon = 0, swap = 0, shmem = 0;
 
 	if (!s)
 		return 0;
-	if (mm) {
-		file = BPF_CORE_READ(mm, rss_stat[0].count);
-		anon = BPF_CORE_READ(mm, rss_stat[1].count);
-		swap = BPF_CORE_READ(mm, rss_stat[2].count);
-		shmem = BPF_CORE_READ(mm, rss_stat[3].count);
-	}
 	ev_begin(s, 165, 4);
 	put_u64(s, ret);
-	put_u32(s, mm ? BPF_CORE_READ(mm, total_vm) << 2 : 0);
-	put_u32(s, file + anon + shmem > 0 ? (file + anon + shmem) << 2 : 0);
-	put_u32(s, swap > 0 ? swap << 2 : 0);
+	put_vm(s, BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), mm));
 	ev_submit(s);
 	return 0;
 }
@@ -1779,11 +1659,7 @@ int BPF_PROG(fill_328_mprotect, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_329_mprotect, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(329, ret);
-}
+EXIT_RES(mprotect, 329)
 
 ENTER_EMPTY(chroot, 266)
 
@@ -1815,11 +1691,7 @@ int BPF_PROG(fill_240_setns, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_241_setns, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(241, ret);
-}
+EXIT_RES(setns, 241)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_284_unshare, struct pt_regs *regs, long id)
@@ -1834,8 +1706,4 @@ int BPF_PROG(fill_284_unshare, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_285_unshare, struct pt_regs *regs, long ret)
-{
-	return exit_res_only(285, ret);
-}
+EXIT_RES(unshare, 285)

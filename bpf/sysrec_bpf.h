@@ -37,4 +37,27 @@ struct sysrec_stats {
 	__u64 drops_big;  /* event larger than SYSREC_MAX_EVENT: lost */
 };
 
+/*
+ * Linux open(2) flags as the portable PPM_O_* bits (docs/scap-format.md
+ * section 10); used by the programs and by the /proc snapshot alike.
+ */
+static inline __u32 sysrec_open_flags(__u32 f)
+{
+	__u32 r = (f & 3) == 0 ? 1 : (f & 3) == 1 ? 2 : (f & 3) == 2 ? 3 : 0; /* RDONLY, WRONLY, RDWR */
+
+	r |= f & 0100 ? 0x4 : 0;                        /* O_CREAT */
+	r |= f & 02000 ? 0x8 : 0;                       /* O_APPEND */
+	r |= f & 010000 ? 0x10 : 0;                     /* O_DSYNC */
+	r |= f & 0200 ? 0x20 : 0;                       /* O_EXCL */
+	r |= f & 04000 ? 0x40 : 0;                      /* O_NONBLOCK */
+	r |= (f & 04010000) == 04010000 ? 0x80 : 0;     /* O_SYNC */
+	r |= f & 01000 ? 0x100 : 0;                     /* O_TRUNC */
+	r |= f & 040000 ? 0x200 : 0;                    /* O_DIRECT */
+	r |= f & 0200000 ? 0x400 : 0;                   /* O_DIRECTORY */
+	r |= f & 0100000 ? 0x800 : 0;                   /* O_LARGEFILE */
+	r |= f & 02000000 ? 0x1000 : 0;                 /* O_CLOEXEC */
+	r |= (f & 020200000) == 020200000 ? 0x2000 : 0; /* O_TMPFILE */
+	return r;
+}
+
 #endif

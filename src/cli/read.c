@@ -142,21 +142,13 @@ struct progress {
 	double last;
 };
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void progress_tick(struct progress *p, uint64_t events, uint64_t bytes, bool done)
 {
 	double t;
 
 	if (!p->on || (!done && events % 65536))
 		return;
-	t = now_seconds();
+	t = mono_seconds();
 	if (!done && t - p->last < 0.25)
 		return;
 	p->last = t;
@@ -209,7 +201,7 @@ int cmd_read(int argc, char **argv)
 			goto cleanup;
 		}
 		prog.on = isatty(STDERR_FILENO);
-		prog.last = now_seconds();
+		prog.last = mono_seconds();
 	}
 
 	/* threads and fds are only followed when the output reads them */

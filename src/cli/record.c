@@ -288,14 +288,6 @@ static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
 	return 0;
 }
 
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
@@ -333,7 +325,7 @@ int cmd_record(int argc, char **argv)
 	write_host_state(sc.w, &sc);
 	/* up to 16 x 4 MiB of events wait for the disk; beyond that they are counted, not waited for */
 	sc.q = bq_new(4u << 20, 16, false, write_events, &sc);
-	start = now_mono();
+	start = mono_seconds();
 	while (!stop_signal) {
 		rc = engine_poll(en, 10, on_event, &sc);
 		bq_flush(sc.q);
@@ -342,7 +334,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		}
 		if ((o.max_events && sc.written >= o.max_events) ||
-		    (o.seconds > 0 && now_mono() - start >= o.seconds))
+		    (o.seconds > 0 && mono_seconds() - start >= o.seconds))
 			break;
 	}
 	/* what is already in the ring belongs to the recording */

@@ -74,6 +74,9 @@ enum sbuf_slot {
 };
 struct sbuf *sbuf_scratch(enum sbuf_slot slot);
 
+/* Seconds on the monotonic clock (for durations and progress). */
+double mono_seconds(void);
+
 /*
  * bq: batches of bytes from one producer to a consumer thread, which gets each
  * batch through fn, in order. bq_reserve() returns n bytes to fill; when every

@@ -60,7 +60,5 @@ size_t engine_ifaces(struct scap_iface **out);
 void engine_ifaces_free(struct scap_iface *v, size_t n);
 void engine_users(struct scap_user **users, size_t *nu, struct scap_group **groups, size_t *ng);
 void engine_users_free(struct scap_user *u, size_t nu, struct scap_group *g, size_t ng);
-/* Linux open(2) flags as the portable PPM_O_* bits. */
-uint32_t engine_open_flags(uint32_t linux_flags);
 
 #endif

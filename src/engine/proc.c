@@ -21,6 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/types.h>
+
+#include "sysrec_bpf.h"
+
 /* Read a whole small file (up to max bytes); its length or -1. */
 static ssize_t slurp(const char *path, char *buf, size_t max)
 {
@@ -62,26 +66,6 @@ static char *link_dup(const char *path)
 		n = 0;
 	buf[n] = '\0';
 	return xstrdup(buf);
-}
-
-uint32_t engine_open_flags(uint32_t f)
-{
-	uint32_t r;
-
-	r = (f & 3) == 0 ? 1 : (f & 3) == 1 ? 2 : (f & 3) == 2 ? 3 : 0;
-	r |= f & O_CREAT ? 0x4 : 0;
-	r |= f & O_APPEND ? 0x8 : 0;
-	r |= f & O_DSYNC ? 0x10 : 0;
-	r |= f & O_EXCL ? 0x20 : 0;
-	r |= f & O_NONBLOCK ? 0x40 : 0;
-	r |= (f & O_SYNC) == O_SYNC ? 0x80 : 0;
-	r |= f & O_TRUNC ? 0x100 : 0;
-	r |= f & O_DIRECT ? 0x200 : 0;
-	r |= f & O_DIRECTORY ? 0x400 : 0;
-	r |= f & 0100000 ? 0x800 : 0; /* O_LARGEFILE as the kernel sets it */
-	r |= f & O_CLOEXEC ? 0x1000 : 0;
-	r |= (f & O_TMPFILE) == O_TMPFILE ? 0x2000 : 0;
-	return r;
 }
 
 void engine_machine(struct scap_machine *m)
@@ -190,15 +174,20 @@ void engine_users_free(struct scap_user *u, size_t nu, struct scap_group *g, siz
 
 /* ---- sockets, from /proc/net ---- */
 
-struct sockinfo {
-	uint8_t type, l4;
-	uint8_t sip[16], dip[16];
-	uint16_t sport, dport;
-	uint64_t usrc;
-	char *path;
-};
-
 static void sock_free(void *p);
+
+/* A /proc/net table past its heading line, or NULL. */
+static FILE *open_table(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int c;
+
+	if (!f)
+		return NULL;
+	while ((c = fgetc(f)) != EOF && c != '\n')
+		;
+	return f;
+}
 
 static void hex_addr(const char *h, uint8_t *out, size_t n)
 {
@@ -213,27 +202,23 @@ static void hex_addr(const char *h, uint8_t *out, size_t n)
 
 static void scan_inet(struct i64map *socks, const char *path, uint8_t l4, bool v6)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = open_table(path);
 	char line[512];
 
 	if (!f)
 		return;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		char la[40], ra[40];
 		unsigned lp, rp, st;
 		unsigned long long ino;
-		struct sockinfo *s;
+		struct scap_fd *s;
 
 		if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*s %*s %*s %*u %*u %llu", la,
 		           &lp, ra, &rp, &st, &ino) != 6 ||
 		    !ino)
 			continue;
 		s = xcalloc(1, sizeof(*s));
-		s->l4 = l4;
+		s->l4proto = l4;
 		hex_addr(la, s->sip, v6 ? 16 : 4);
 		hex_addr(ra, s->dip, v6 ? 16 : 4);
 		s->sport = (uint16_t)lp;
@@ -248,28 +233,60 @@ static void scan_inet(struct i64map *socks, const char *path, uint8_t l4, bool v
 	fclose(f);
 }
 
+/*
+ * A connection accepted by a listening socket shows in /proc/net with the
+ * listening port as its local end; readers expect the client first
+ * (source = peer, as accept's tuple has it), so turn those around.
+ */
+static void orient_accepted(struct i64map *socks)
+{
+	struct i64map listening;
+
+	i64map_init(&listening);
+	for (size_t i = 0; i < socks->cap; i++) {
+		const struct scap_fd *f = socks->slots[i].val;
+
+		if (f && f->l4proto == SCAP_L4_TCP &&
+		    (f->type == SCAP_FD_IPV4_SERVSOCK || f->type == SCAP_FD_IPV6_SERVSOCK))
+			i64map_put(&listening, f->sport, (void *)f);
+	}
+	for (size_t i = 0; i < socks->cap; i++) {
+		struct scap_fd *f = socks->slots[i].val;
+		uint8_t ip[16];
+		uint16_t port;
+
+		if (!f || f->l4proto != SCAP_L4_TCP ||
+		    (f->type != SCAP_FD_IPV4_SOCK && f->type != SCAP_FD_IPV6_SOCK) ||
+		    !i64map_get(&listening, f->sport))
+			continue;
+		memcpy(ip, f->sip, 16);
+		memcpy(f->sip, f->dip, 16);
+		memcpy(f->dip, ip, 16);
+		port = f->sport;
+		f->sport = f->dport;
+		f->dport = port;
+	}
+	i64map_release(&listening);
+}
+
 static void scan_unix(struct i64map *socks)
 {
-	FILE *f = fopen("/proc/net/unix", "re");
+	FILE *f = open_table("/proc/net/unix");
 	char line[4096];
 
 	if (!f)
 		return;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long addr, ino;
 		char path[4000] = "";
-		struct sockinfo *s;
+		struct scap_fd *s;
 
 		if (sscanf(line, "%llx: %*s %*s %*s %*s %*s %llu %3999s", &addr, &ino, path) < 2 || !ino)
 			continue;
 		s = xcalloc(1, sizeof(*s));
 		s->type = SCAP_FD_UNIX_SOCK;
 		s->usrc = addr;
-		s->path = xstrdup(path);
+		s->name = xstrdup(path);
 		sock_free(i64map_put(socks, (int64_t)ino, s));
 	}
 	fclose(f);
@@ -277,11 +294,9 @@ static void scan_unix(struct i64map *socks)
 
 static void sock_free(void *p)
 {
-	struct sockinfo *s = p;
-
-	if (s)
-		free(s->path);
-	free(s);
+	if (p)
+		scap_fd_release(p);
+	free(p);
 }
 
 /* ---- processes ---- */
@@ -331,7 +346,7 @@ static size_t scan_fds(int pid, struct i64map *socks, struct scap_fd **out)
 					flags = (uint32_t)strtoul(fl + 6, NULL, 8);
 			}
 			f->type = (flags & O_DIRECTORY) ? SCAP_FD_DIRECTORY : SCAP_FD_FILE_V2;
-			f->open_flags = engine_open_flags(flags);
+			f->open_flags = sysrec_open_flags(flags);
 			snprintf(lp, sizeof(lp), "/proc/%d/fd/%s", pid, de->d_name);
 			if (stat(lp, &st) == 0) {
 				f->ino = st.st_ino;
@@ -342,22 +357,13 @@ static size_t scan_fds(int pid, struct i64map *socks, struct scap_fd **out)
 			}
 			f->name = xstrdup(target);
 		} else if (sscanf(target, "socket:[%llu]", &ino) == 1) {
-			struct sockinfo *s = i64map_get(socks, (int64_t)ino);
+			const struct scap_fd *s = i64map_get(socks, (int64_t)ino);
 
+			if (s)
+				*f = *s; /* the socket as /proc/net describes it */
+			f->fd = strtoll(de->d_name, NULL, 10);
 			f->ino = ino;
-			if (!s) {
-				f->type = SCAP_FD_UNKNOWN;
-				f->name = xstrdup("");
-			} else {
-				f->type = s->type;
-				f->l4proto = s->l4;
-				memcpy(f->sip, s->sip, 16);
-				memcpy(f->dip, s->dip, 16);
-				f->sport = s->sport;
-				f->dport = s->dport;
-				f->usrc = s->usrc;
-				f->name = xstrdup(s->path ? s->path : "");
-			}
+			f->name = xstrdup(s && s->name ? s->name : "");
 		} else if (sscanf(target, "pipe:[%llu]", &ino) == 1) {
 			f->type = SCAP_FD_FIFO;
 			f->ino = ino;
@@ -564,6 +570,7 @@ int engine_procs(struct engine_procs *out, int self_pid)
 	scan_inet(socks, "/proc/net/udp", SCAP_L4_UDP, false);
 	scan_inet(socks, "/proc/net/udp6", SCAP_L4_UDP, true);
 	scan_unix(socks);
+	orient_accepted(socks);
 	out->procs = xcalloc(cap, sizeof(*out->procs));
 	out->fds = xcalloc(cap, sizeof(struct scap_fd *));
 	out->nfds = xcalloc(cap, sizeof(*out->nfds));
