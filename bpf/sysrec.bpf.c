@@ -60,7 +60,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* one per possible CPU, set by the loader */
+	__uint(max_entries, SYSREC_SCRATCH_SLOTS); /* per possible CPU, set by the loader */
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
@@ -81,11 +81,19 @@ struct {
 
 /* ---- the event being built ---- */
 
-static __always_inline struct scratch *scratch_get(void)
+/*
+ * The scratch buffer for an event of this type. Since Linux 6.14 the syscall
+ * tracepoints are preemptible: a task can be switched out in the middle of
+ * building an event, and another task on the same CPU can start one. The
+ * kernel never runs one program twice at once on a CPU, so each program kind
+ * gets its own buffer per CPU: enters (even codes), exits (odd) and procexit.
+ */
+static __always_inline struct scratch *scratch_get(__u16 type)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 slot = bpf_get_smp_processor_id() * SYSREC_SCRATCH_SLOTS;
 
-	return bpf_map_lookup_elem(&scratch, &cpu);
+	slot += type == 186 ? 2 : type & 1;
+	return bpf_map_lookup_elem(&scratch, &slot);
 }
 
 static __always_inline void ev_begin(struct scratch *s, __u16 type, __u32 nparams)
@@ -199,6 +207,50 @@ static __always_inline void put_range_user(struct scratch *s, unsigned long star
 	ev_param_len(s, n);
 }
 
+/* Count one lost event (ring full or too big) to be told in the ring later. */
+static __always_inline void ev_lost(struct sysrec_stats *st, struct scratch *s, bool big)
+{
+	__u64 ts, tid;
+
+	__builtin_memcpy(&ts, &s->data[PRE], 8);
+	__builtin_memcpy(&tid, &s->data[PRE + 8], 8);
+	if (big)
+		__sync_fetch_and_add(&st->drops_big, 1);
+	else
+		__sync_fetch_and_add(&st->drops_ring, 1);
+	if (!st->pend_ring && !st->pend_big) {
+		st->pend_first_ts = ts;
+		st->pend_tid = tid;
+	}
+	st->pend_last_ts = ts;
+	if (big)
+		__sync_fetch_and_add(&st->pend_big, 1);
+	else
+		__sync_fetch_and_add(&st->pend_ring, 1);
+}
+
+/* Tell the losses gathered on this CPU, ahead of the event about to be written. */
+static __always_inline void ev_tell_losses(struct sysrec_stats *st)
+{
+	struct {
+		struct sysrec_rec_head h;
+		struct sysrec_drops d;
+	} r;
+
+	r.h.cpu = bpf_get_smp_processor_id();
+	r.h.flags = SYSREC_REC_DROPS;
+	r.h.len = sizeof(r.d);
+	r.d.first_ts = st->pend_first_ts;
+	r.d.last_ts = st->pend_last_ts;
+	r.d.tid = st->pend_tid;
+	r.d.ring = st->pend_ring;
+	r.d.big = st->pend_big;
+	if (bpf_ringbuf_output(&rb, &r, sizeof(r), BPF_RB_NO_WAKEUP) == 0) {
+		__sync_fetch_and_sub(&st->pend_ring, r.d.ring);
+		__sync_fetch_and_sub(&st->pend_big, r.d.big);
+	}
+}
+
 static __always_inline void ev_submit(struct scratch *s)
 {
 	__u32 key = 0, len = s->pos - PRE;
@@ -208,15 +260,17 @@ static __always_inline void ev_submit(struct scratch *s)
 	if (!st)
 		return;
 	if (len > SYSREC_MAX_EVENT - PRE || s->arg != s->nparams) {
-		st->drops_big++;
+		ev_lost(st, s, true);
 		return;
 	}
+	if (st->pend_ring || st->pend_big)
+		ev_tell_losses(st);
 	__builtin_memcpy(&s->data[PRE + 16], &len, 4);
 	__builtin_memcpy(s->data, &head, sizeof(head));
 	if (bpf_ringbuf_output(&rb, s->data, (len + PRE) & (SYSREC_MAX_EVENT - 1), BPF_RB_NO_WAKEUP))
-		st->drops_ring++;
+		ev_lost(st, s, false);
 	else
-		st->events++;
+		__sync_fetch_and_add(&st->events, 1);
 }
 
 static __always_inline bool ignored(void)
@@ -258,7 +312,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (id < 0 || id >= SYSREC_NATIVE_MAX || ignored())
 		return 0;
 	r = bpf_map_lookup_elem(&routes, &nr);
-	s = scratch_get();
+	s = scratch_get(0);
 	if (!r || !r->on || !s)
 		return 0;
 	if (r->enter == 0) { /* generic: ID, nativeID */
@@ -282,7 +336,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (nr >= SYSREC_NATIVE_MAX || ignored())
 		return 0;
 	r = bpf_map_lookup_elem(&routes, &nr);
-	s = scratch_get();
+	s = scratch_get(1);
 	if (!r || !r->on || !s)
 		return 0;
 	if (r->exit == 1) { /* generic: ID */
@@ -331,7 +385,7 @@ static __always_inline __u32 file_dev(int fd)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_2_open, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(2);
 	__u32 flags = arg(regs, 1);
 
 	if (!s)
@@ -347,7 +401,7 @@ int BPF_PROG(fill_2_open, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_3_open, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(3);
 	__u32 flags = arg(regs, 1);
 
 	if (!s)
@@ -365,7 +419,7 @@ int BPF_PROG(fill_3_open, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_306_openat, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(306);
 	__u32 flags = arg(regs, 2);
 
 	if (!s)
@@ -382,7 +436,7 @@ int BPF_PROG(fill_306_openat, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_307_openat, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(307);
 	__u32 flags = arg(regs, 2);
 
 	if (!s)
@@ -401,7 +455,7 @@ int BPF_PROG(fill_307_openat, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_4_close, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(4);
 
 	if (!s)
 		return 0;
@@ -414,7 +468,7 @@ int BPF_PROG(fill_4_close, struct pt_regs *regs, long id)
 /* Exits whose only parameter is the result (close, and others alike). */
 static __always_inline int exit_res_only(__u16 type, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
@@ -445,7 +499,7 @@ EXIT_RES(close, 5)
 /* read/write enter: fd, size */
 static __always_inline int enter_fd_size(struct pt_regs *regs, __u16 type)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
@@ -459,7 +513,7 @@ static __always_inline int enter_fd_size(struct pt_regs *regs, __u16 type)
 /* read/write exit: res, data */
 static __always_inline int exit_res_data(struct pt_regs *regs, long ret, __u16 type, bool is_read)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
@@ -502,7 +556,7 @@ int BPF_PROG(fill_9_write, struct pt_regs *regs, long ret)
 /* An enter event with no parameters (clone, unlink, rename, ... 0.29.3's forms). */
 static __always_inline int enter_empty(__u16 type)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
@@ -539,7 +593,7 @@ ENTER_EMPTY(accept, 246)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_301_unlink, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(301);
 
 	if (!s)
 		return 0;
@@ -553,7 +607,7 @@ int BPF_PROG(fill_301_unlink, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_279_rmdir, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(279);
 
 	if (!s)
 		return 0;
@@ -567,7 +621,7 @@ int BPF_PROG(fill_279_rmdir, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_303_unlinkat, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(303);
 
 	if (!s)
 		return 0;
@@ -583,7 +637,7 @@ int BPF_PROG(fill_303_unlinkat, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_175_rename, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(175);
 
 	if (!s)
 		return 0;
@@ -597,7 +651,7 @@ int BPF_PROG(fill_175_rename, struct pt_regs *regs, long ret)
 
 static __always_inline int exit_renameat(struct pt_regs *regs, long ret, __u16 type, bool with_flags)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
@@ -628,7 +682,7 @@ int BPF_PROG(fill_319_renameat2, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_276_mkdir, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(276);
 
 	if (!s)
 		return 0;
@@ -641,7 +695,7 @@ int BPF_PROG(fill_276_mkdir, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_277_mkdir, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(277);
 
 	if (!s)
 		return 0;
@@ -655,7 +709,7 @@ int BPF_PROG(fill_277_mkdir, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_305_mkdirat, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(305);
 
 	if (!s)
 		return 0;
@@ -863,7 +917,7 @@ static __always_inline void put_proc_common(struct scratch *s, struct task_struc
 
 static __always_inline int exit_execve(__u16 type, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
 	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
@@ -896,7 +950,7 @@ static __always_inline int exit_execve(__u16 type, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_292_execve, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(292);
 
 	if (!s)
 		return 0;
@@ -915,7 +969,7 @@ int BPF_PROG(fill_293_execve, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_330_execveat, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(330);
 	__u32 fl = arg(regs, 4), pf = 0;
 
 	if (!s)
@@ -940,7 +994,7 @@ int BPF_PROG(fill_331_execveat, struct pt_regs *regs, long ret)
 
 static __always_inline int exit_clone(__u16 type, long ret, __u32 flags)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 	struct task_struct *t = bpf_get_current_task_btf();
 
 	if (!s)
@@ -994,7 +1048,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 
 	if (ignored())
 		return 0;
-	s = scratch_get();
+	s = scratch_get(186);
 	if (!s)
 		return 0;
 	code = BPF_CORE_READ(p, exit_code);
@@ -1010,7 +1064,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 /* Enters whose parameters are the first n arguments as u32 values (socket, setuid, setresgid, ...). */
 static __always_inline int enter_ids(struct pt_regs *regs, __u16 type, int n)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
@@ -1161,7 +1215,7 @@ EXIT_RES(socket, 19)
 /* Enters with one fd parameter (bind, recvmsg, dup, fchdir, ...). */
 static __always_inline int enter_fd(struct pt_regs *regs, __u16 type)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
@@ -1176,7 +1230,7 @@ ENTER_FD(bind, 20)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_21_bind, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(21);
 
 	if (!s)
 		return 0;
@@ -1190,7 +1244,7 @@ int BPF_PROG(fill_21_bind, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_22_connect, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(22);
 
 	if (!s)
 		return 0;
@@ -1204,7 +1258,7 @@ int BPF_PROG(fill_22_connect, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_23_connect, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(23);
 
 	if (!s)
 		return 0;
@@ -1218,7 +1272,7 @@ int BPF_PROG(fill_23_connect, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_24_listen, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(24);
 
 	if (!s)
 		return 0;
@@ -1233,7 +1287,7 @@ EXIT_RES(listen, 25)
 
 static __always_inline int exit_accept(struct pt_regs *regs, long ret, __u16 type)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 	struct sock *lsk = fd_sock(arg(regs, 0));
 	__u32 qlen = 0, qmax = 0;
 
@@ -1262,7 +1316,7 @@ int BPF_PROG(fill_247_accept, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_248_accept4, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(248);
 
 	if (!s)
 		return 0;
@@ -1281,7 +1335,7 @@ int BPF_PROG(fill_249_accept4, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_30_sendto, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(30);
 	struct sock *sk = fd_sock(arg(regs, 0));
 
 	if (!s)
@@ -1313,7 +1367,7 @@ int BPF_PROG(fill_34_recvfrom, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_35_recvfrom, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(35);
 	struct sock *sk = fd_sock(arg(regs, 0));
 
 	if (!s)
@@ -1332,7 +1386,7 @@ int BPF_PROG(fill_35_recvfrom, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_36_shutdown, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(36);
 
 	if (!s)
 		return 0;
@@ -1354,7 +1408,7 @@ int BPF_PROG(fill_42_socketpair, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_43_socketpair, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(43);
 	int fds[2] = { -1, -1 };
 	struct sock *sk = NULL;
 
@@ -1385,7 +1439,7 @@ ENTER_EMPTY(pipe, 60)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_61_pipe, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(61);
 	int fds[2] = { -1, -1 };
 	struct file *f = NULL;
 
@@ -1463,7 +1517,7 @@ static __always_inline __u8 fcntl_cmd(__u32 c)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_150_fcntl, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(150);
 
 	if (!s)
 		return 0;
@@ -1481,7 +1535,7 @@ ENTER_EMPTY(chdir, 94)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_95_chdir, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(95);
 
 	if (!s)
 		return 0;
@@ -1499,7 +1553,7 @@ EXIT_RES(fchdir, 97)
 /* pread/pwrite enter: fd, size, pos */
 static __always_inline int enter_fd_size_pos(struct pt_regs *regs, __u16 type)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
@@ -1540,7 +1594,7 @@ int BPF_PROG(fill_115_pwrite, struct pt_regs *regs, long ret)
 /* kill/tkill enter: pid (or tid), signal */
 static __always_inline int enter_pid_sig(struct pt_regs *regs, __u16 type)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
@@ -1570,7 +1624,7 @@ EXIT_RES(tkill, 131)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_132_tgkill, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(132);
 
 	if (!s)
 		return 0;
@@ -1619,7 +1673,7 @@ EXIT_RES(setresgid, 195)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_164_munmap, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(164);
 
 	if (!s)
 		return 0;
@@ -1633,7 +1687,7 @@ int BPF_PROG(fill_164_munmap, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_165_munmap, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(165);
 
 	if (!s)
 		return 0;
@@ -1647,7 +1701,7 @@ int BPF_PROG(fill_165_munmap, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_328_mprotect, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(328);
 
 	if (!s)
 		return 0;
@@ -1666,7 +1720,7 @@ ENTER_EMPTY(chroot, 266)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_267_chroot, struct pt_regs *regs, long ret)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(267);
 
 	if (!s)
 		return 0;
@@ -1680,7 +1734,7 @@ int BPF_PROG(fill_267_chroot, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_240_setns, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(240);
 
 	if (!s)
 		return 0;
@@ -1696,7 +1750,7 @@ EXIT_RES(setns, 241)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_284_unshare, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(284);
 
 	if (!s)
 		return 0;

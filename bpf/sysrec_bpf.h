@@ -24,17 +24,38 @@ struct sysrec_route {
 	__u16 on;     /* recorded at all */
 };
 
+#define SYSREC_SCRATCH_SLOTS 3 /* scratch buffers per CPU: enter, exit, procexit */
+
 struct sysrec_rec_head {
 	__u16 cpu;
-	__u16 flags; /* 0 */
-	__u32 len;   /* event length */
+	__u16 flags; /* SYSREC_REC_* */
+	__u32 len;   /* length of what follows */
 };
 
-/* Per-CPU counters (the `stats` map). */
+enum {
+	SYSREC_REC_EVENT = 0, /* an event in the .scap layout */
+	SYSREC_REC_DROPS = 1, /* a struct sysrec_drops: events lost on this CPU just before */
+};
+
+/*
+ * Events a CPU lost, told in the ring where they were lost: written before
+ * the first event that fits again, so readers see the gap in its place.
+ */
+struct sysrec_drops {
+	__u64 first_ts; /* epoch ns of the first event lost */
+	__u64 last_ts;  /* and of the last */
+	__u64 tid;      /* the thread of the first event lost */
+	__u64 ring;     /* lost: the ring buffer was full */
+	__u64 big;      /* lost: larger than SYSREC_MAX_EVENT */
+};
+
+/* Per-CPU counters (the `stats` map), updated atomically: the programs can be preempted. */
 struct sysrec_stats {
 	__u64 events;     /* events written to the ring */
 	__u64 drops_ring; /* ring buffer full: event lost */
 	__u64 drops_big;  /* event larger than SYSREC_MAX_EVENT: lost */
+	/* losses not yet told in the ring (a struct sysrec_drops being gathered) */
+	__u64 pend_first_ts, pend_last_ts, pend_tid, pend_ring, pend_big;
 };
 
 /*

@@ -5,6 +5,7 @@
 #include "../engine/engine.h"
 #include "../scap/scap.h"
 #include "../state/state.h"
+#include "recfiles.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,13 +18,12 @@
 #include <unistd.h>
 
 struct record_opts {
-	const char *out;
-	double seconds;      /* -M: 0 = until interrupted */
-	uint64_t max_events; /* -n: 0 = no limit */
+	struct recfiles_opts files; /* -w, -z, -C, -G, -W, -e */
+	double seconds;             /* -M: 0 = until interrupted */
+	uint64_t max_events;        /* -n: 0 = no limit */
 	uint32_t snaplen;
 	uint32_t pid;
 	uint32_t ring_mb;
-	bool gzip;
 	bool stats;
 };
 
@@ -36,16 +36,23 @@ static void on_signal(int sig)
 
 static void record_usage(FILE *f)
 {
-	fprintf(f, "usage: sysrec record -w FILE [-M SECS] [-n N] [-s LEN] [-z] [--pid PID] [--stats]\n"
+	fprintf(f, "usage: sysrec record -w FILE [-M SECS] [-n N] [-C MB] [-G SECS] [-W N] [-e N]\n"
+	           "                     [-s LEN] [-z] [--pid PID] [--ring-mb MB] [--stats]\n"
 	           "\n"
 	           "  -w, --write FILE      the capture to write (.scap; sysdig -r reads it)\n"
 	           "  -M SECS               stop after SECS seconds\n"
 	           "  -n, --numevents N     stop after N events\n"
+	           "  -C MB                 start a new file past MB million bytes (FILE0, FILE1, ...)\n"
+	           "  -G SECS               start a new file every SECS seconds (strftime %%-codes in\n"
+	           "                        FILE name it, else FILE0, FILE1, ...)\n"
+	           "  -W N                  with -C or -G: keep a ring of N files, reusing the oldest\n"
+	           "  -e N                  start a new file every N events\n"
 	           "  -s, --snaplen LEN     bytes of I/O data kept per event (default 80)\n"
 	           "  -z, --compress        gzip FILE\n"
 	           "      --pid PID         record only process PID\n"
 	           "      --ring-mb MB      kernel ring buffer size (default 16)\n"
-	           "      --stats           print event and drop counts at the end\n");
+	           "      --stats           say when recording starts; print event and drop counts\n"
+	           "                        (in all and per CPU) at the end\n");
 }
 
 static int parse_count(const char *s, const char *what, uint64_t max, uint64_t *v)
@@ -64,11 +71,21 @@ static int parse_count(const char *s, const char *what, uint64_t max, uint64_t *
 	return 0;
 }
 
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "sysrec record: %s\n", msg);
+	return 2;
+}
+
 static int parse_opts(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longs[] = {
 		{ "write", required_argument, NULL, 'w' },
 		{ "numevents", required_argument, NULL, 'n' },
+		{ "rollover", required_argument, NULL, 'C' },
+		{ "seconds", required_argument, NULL, 'G' },
+		{ "limit", required_argument, NULL, 'W' },
+		{ "events", required_argument, NULL, 'e' },
 		{ "snaplen", required_argument, NULL, 's' },
 		{ "compress", no_argument, NULL, 'z' },
 		{ "pid", required_argument, NULL, 'P' },
@@ -84,10 +101,34 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 	o->snaplen = 80;
 	o->ring_mb = 16;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:M:n:s:zh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:M:n:C:G:W:e:s:zh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'w':
-			o->out = optarg;
+			o->files.path = optarg;
+			break;
+		case 'C':
+			if (parse_count(optarg, "-C", 1 << 20, &o->files.rotate_mb))
+				return 2;
+			if (!o->files.rotate_mb)
+				return usage_error("-C must be a number of megabytes from 1 to 1048576");
+			break;
+		case 'G':
+			if (parse_count(optarg, "-G", 1u << 30, &o->files.rotate_secs))
+				return 2;
+			if (!o->files.rotate_secs)
+				return usage_error("-G must be a positive number of seconds");
+			break;
+		case 'W':
+			if (parse_count(optarg, "-W", 1 << 20, &o->files.max_files))
+				return 2;
+			if (!o->files.max_files)
+				return usage_error("-W must be a number of files from 1 to 1048576");
+			break;
+		case 'e':
+			if (parse_count(optarg, "-e", UINT64_MAX, &o->files.file_events))
+				return 2;
+			if (!o->files.file_events)
+				return usage_error("-e must be a positive number of events");
 			break;
 		case 'M': {
 			char *end;
@@ -111,7 +152,7 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 			o->snaplen = (uint32_t)v;
 			break;
 		case 'z':
-			o->gzip = true;
+			o->files.gzip = true;
 			break;
 		case 'P':
 			if (parse_count(optarg, "--pid", INT32_MAX, &v))
@@ -143,7 +184,9 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		        argv[optind]);
 		return 2;
 	}
-	if (!o->out) {
+	if (o->files.max_files && !o->files.rotate_mb && !o->files.rotate_secs)
+		return usage_error("-W needs -C or -G (it limits the files they make)");
+	if (!o->files.path) {
 		fprintf(stderr, "sysrec record: -w FILE is required\n");
 		record_usage(stderr);
 		return 2;
@@ -151,15 +194,29 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 	return 0;
 }
 
-struct sink_ctx {
-	struct scap_writer *w;
+/* The drain's view of one CPU: losses not yet told in the file, and totals. */
+struct cpu_lost {
+	struct recfiles_lost pend;
+	uint64_t disk; /* events the writing thread was too far behind to take */
+};
+
+struct recorder {
+	struct recfiles *files; /* used by the writing thread only */
+	struct bq *q;           /* from the drain to the writing thread */
 	uint64_t max_events;
-	uint64_t written;
-	struct bq *q;           /* to the writing thread */
-	uint64_t queue_drops;   /* events lost because the writing thread was behind */
-	char (*containers)[13]; /* ids already described in the file */
-	size_t ncontainers;
-	struct sbuf tmp;
+	uint64_t written; /* events queued for the file */
+	uint32_t ncpus;
+	struct cpu_lost *cpus; /* ncpus + 1: the last for losses on an unknown CPU */
+	uint64_t busy_seen;    /* tracepoint-busy losses already accounted */
+	uint64_t busy_since;   /* epoch ns of the last look at them */
+	uint64_t disk_total;
+};
+
+/* One queued item: this header, then an event or a struct recfiles_lost. */
+struct queued {
+	uint16_t cpu;
+	uint16_t kind; /* 0 event, 1 lost events */
+	uint32_t len;
 };
 
 static uint64_t now_epoch_ns(void)
@@ -170,122 +227,153 @@ static uint64_t now_epoch_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * A thread with these cgroups was seen: if they name a container not yet in
- * the file, describe it with a container event (tid -1), as sysdig's writer
- * does. Only what the cgroup path tells is known: the id and the runtime.
- */
-static void note_container(struct sink_ctx *s, const char *cg, size_t len, uint64_t ts)
+/* The writing thread: items from the queue into the files. */
+static int write_items(void *ctx, const char *data, size_t n)
 {
-	char id[13];
-	int type = state_cgroups_container(cg, len, id);
-	json_t *j;
-	char *text;
-	const void *val[1];
-	uint32_t vlen[1];
-
-	if (type < 0)
-		return;
-	for (size_t i = 0; i < s->ncontainers; i++)
-		if (!strcmp(s->containers[i], id))
-			return;
-	s->containers = xrealloc(s->containers, (s->ncontainers + 1) * sizeof(*s->containers));
-	memcpy(s->containers[s->ncontainers++], id, 13);
-	j = json_pack("{s:{s:s,s:i,s:s,s:s}}", "container", "id", id, "type", type, "name", "", "image", "");
-	text = json_dumps(j, JSON_COMPACT);
-	val[0] = text;
-	vlen[0] = (uint32_t)strlen(text) + 1;
-	s->tmp.len = 0;
-	scap_encode_event(&s->tmp, ts, -1, 324, 1, val, vlen);
-	scap_writer_event_bytes(s->w, 0, 0, (const uint8_t *)s->tmp.data, (uint32_t)s->tmp.len);
-	free(text);
-	json_decref(j);
-}
-
-/* The host's state at the start: what every file opens with. */
-static void write_host_state(struct scap_writer *w, struct sink_ctx *sc)
-{
-	struct scap_machine m;
-	struct scap_iface *ifs;
-	struct scap_user *users;
-	struct scap_group *groups;
-	struct engine_procs procs;
-	size_t nifs, nu, ng;
-
-	scap_writer_section(w);
-	engine_machine(&m);
-	scap_writer_machine(w, &m);
-	nifs = engine_ifaces(&ifs);
-	scap_writer_ifaces(w, ifs, nifs);
-	engine_ifaces_free(ifs, nifs);
-	engine_users(&users, &nu, &groups, &ng);
-	scap_writer_users(w, users, nu, groups, ng);
-	engine_users_free(users, nu, groups, ng);
-	if (engine_procs(&procs, getpid()) == 0) {
-		scap_writer_procs(w, procs.procs, procs.nprocs);
-		for (size_t i = 0; i < procs.nprocs; i++)
-			if (procs.nfds[i])
-				scap_writer_fds(w, procs.procs[i].tid, procs.fds[i], procs.nfds[i]);
-		for (size_t i = 0; i < procs.nprocs; i++)
-			note_container(sc, procs.procs[i].cgroups, procs.procs[i].cgroups_len,
-			               now_epoch_ns());
-		engine_procs_free(&procs);
-	}
-}
-
-/* One queued event: this header, then the event. */
-struct queued {
-	uint16_t cpu;
-	uint16_t pad;
-	uint32_t len;
-};
-
-/* The writing thread: events from the queue into the file. */
-static int write_events(void *ctx, const char *data, size_t n)
-{
-	struct sink_ctx *s = ctx;
+	struct recorder *r = ctx;
 	size_t off = 0;
 
 	while (off + sizeof(struct queued) <= n) {
 		struct queued h;
-		const uint8_t *ev;
-		uint16_t type;
+		const uint8_t *p;
+		int rc;
 
 		memcpy(&h, data + off, sizeof(h));
-		ev = (const uint8_t *)data + off + sizeof(h);
+		p = (const uint8_t *)data + off + sizeof(h);
 		off += sizeof(h) + h.len;
-		memcpy(&type, ev + 20, 2);
-		/* clone and execve exits carry the cgroups: a new container is described first */
-		if (type == 223 || type == 225 || type == 227 || type == 335 || type == 293 || type == 331) {
-			struct event e;
-			struct err err;
+		if (h.kind == 1) {
+			struct recfiles_lost l;
 
-			if (event_parse(&e, ev, h.len, 2, &err) == 0 && e.nvals > 14)
-				note_container(s, (const char *)e.val[14], e.vlen[14], e.ts);
+			memcpy(&l, p, sizeof(l));
+			rc = recfiles_lost(r->files, h.cpu, &l);
+		} else {
+			rc = recfiles_event(r->files, h.cpu, p, h.len);
 		}
-		scap_writer_event_bytes(s->w, h.cpu, 0, ev, h.len);
+		if (rc)
+			return rc; /* the drain sees it through bq_error() and stops */
 	}
-	return 0; /* the writer keeps its first error for scap_writer_close() */
+	return 0;
+}
+
+static bool lost_any(const struct recfiles_lost *l)
+{
+	return l->ring || l->big || l->disk || l->busy;
+}
+
+static void lost_add(struct recfiles_lost *to, const struct recfiles_lost *l)
+{
+	if (!lost_any(to)) {
+		to->first_ts = l->first_ts;
+		to->tid = l->tid;
+	}
+	if (l->last_ts > to->last_ts)
+		to->last_ts = l->last_ts;
+	to->ring += l->ring;
+	to->big += l->big;
+	to->disk += l->disk;
+	to->busy += l->busy;
+}
+
+/* Queue the losses gathered for slot (told on cpu); they stay gathered when the queue is full. */
+static void tell_lost(struct recorder *r, uint32_t slot, uint16_t cpu)
+{
+	struct recfiles_lost *l = &r->cpus[slot].pend;
+	struct queued h = { cpu, 1, sizeof(*l) };
+	char *p;
+
+	if (!lost_any(l))
+		return;
+	p = bq_reserve(r->q, sizeof(h) + sizeof(*l));
+	if (!p)
+		return;
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), l, sizeof(*l));
+	memset(l, 0, sizeof(*l));
+}
+
+static uint32_t cpu_slot(const struct recorder *r, uint16_t cpu)
+{
+	return cpu < r->ncpus ? cpu : r->ncpus;
 }
 
 /* The draining thread: events from the ring into the queue, never waiting for the disk. */
 static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
 {
-	struct sink_ctx *s = ctx;
+	struct recorder *r = ctx;
+	uint32_t slot = cpu_slot(r, cpu);
 	struct queued h = { cpu, 0, len };
 	char *p;
 
-	if (s->max_events && s->written >= s->max_events)
+	if (r->max_events && r->written >= r->max_events)
 		return 1;
-	p = bq_reserve(s->q, sizeof(h) + len);
+	tell_lost(r, slot, cpu);
+	tell_lost(r, r->ncpus, cpu);
+	p = bq_reserve(r->q, sizeof(h) + len);
 	if (!p) {
-		s->queue_drops++;
+		struct recfiles_lost l = { 0 };
+
+		memcpy(&l.first_ts, ev, 8);
+		memcpy(&l.tid, ev + 8, 8);
+		l.last_ts = l.first_ts;
+		l.disk = 1;
+		lost_add(&r->cpus[slot].pend, &l);
+		r->cpus[slot].disk++;
+		r->disk_total++;
 		return 0;
 	}
 	memcpy(p, &h, sizeof(h));
 	memcpy(p + sizeof(h), ev, len);
-	s->written++;
+	r->written++;
 	return 0;
+}
+
+/* The kernel side lost events on cpu: gathered, told before that CPU's next event. */
+static void on_drops(void *ctx, uint16_t cpu, const struct engine_drops *d)
+{
+	struct recorder *r = ctx;
+	struct recfiles_lost l = { d->first_ts, d->last_ts, d->tid, d->ring, d->big, 0, 0 };
+
+	lost_add(&r->cpus[cpu_slot(r, cpu)].pend, &l);
+}
+
+/*
+ * Events the kernel skipped because our program was busy on that CPU are only
+ * counted by the kernel, with no CPU or time: look at the count now and then,
+ * and tell what grew as lost between the two looks.
+ */
+static void check_busy(struct recorder *r, const struct engine_stats *st)
+{
+	uint64_t now = now_epoch_ns();
+
+	if (st->drops_busy > r->busy_seen) {
+		struct recfiles_lost l = { r->busy_since, now, 0, 0, 0, 0, st->drops_busy - r->busy_seen };
+
+		lost_add(&r->cpus[r->ncpus].pend, &l);
+		r->busy_seen = st->drops_busy;
+	}
+	r->busy_since = now;
+}
+
+static void print_stats(const struct recorder *r, const struct engine_stats *st, uint64_t files)
+{
+	uint64_t dropped = st->drops_ring + st->drops_big + st->drops_busy + r->disk_total;
+
+	fprintf(stderr,
+	        "sysrec record: %llu events written, %llu dropped (ring full %llu, too large %llu, "
+	        "tracepoint busy %llu, disk behind %llu)",
+	        (unsigned long long)r->written, (unsigned long long)dropped,
+	        (unsigned long long)st->drops_ring, (unsigned long long)st->drops_big,
+	        (unsigned long long)st->drops_busy, (unsigned long long)r->disk_total);
+	if (files > 1)
+		fprintf(stderr, " in %llu files", (unsigned long long)files);
+	fputc('\n', stderr);
+	fprintf(stderr, "sysrec record: dropped per CPU (ring full + too large + disk behind):");
+	for (uint32_t c = 0; c < st->ncpus && c < r->ncpus; c++) {
+		uint64_t n = st->cpu_drops[c] + r->cpus[c].disk;
+
+		fprintf(stderr, " cpu%u %llu", c, (unsigned long long)n);
+	}
+	fputc('\n', stderr);
 }
 
 int cmd_record(int argc, char **argv)
@@ -294,11 +382,13 @@ int cmd_record(int argc, char **argv)
 	struct err e = { { 0 } };
 	struct engine_opts eo = { 0 };
 	struct engine *en = NULL;
-	struct sink_ctx sc = { 0 };
+	struct recorder r = { 0 };
+	struct engine_sink sink = { on_event, on_drops, &r };
 	struct engine_stats st;
 	struct sigaction sa;
-	double start;
-	int rc;
+	double start, last_busy;
+	uint64_t files;
+	int rc, qerr = 0;
 
 	rc = parse_opts(argc, argv, &o);
 	if (rc)
@@ -306,12 +396,7 @@ int cmd_record(int argc, char **argv)
 	eo.ring_bytes = o.ring_mb << 20;
 	eo.snaplen = o.snaplen;
 	eo.scope_pid = o.pid;
-	sc.max_events = o.max_events;
-	sc.w = scap_writer_open(o.out, o.gzip, &e);
-	if (!sc.w) {
-		fprintf(stderr, "sysrec record: %s\n", e.msg);
-		return 1;
-	}
+	r.max_events = o.max_events;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -319,45 +404,73 @@ int cmd_record(int argc, char **argv)
 	en = engine_ebpf_open(&eo, &e);
 	if (!en) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
-		scap_writer_abort(sc.w);
 		return 1;
 	}
-	write_host_state(sc.w, &sc);
+	r.files = recfiles_open(&o.files, &e);
+	if (!r.files) {
+		fprintf(stderr, "sysrec record: %s\n", e.msg);
+		engine_close(en);
+		return 1;
+	}
+	engine_stats(en, &st);
+	r.ncpus = st.ncpus;
+	r.cpus = xcalloc(r.ncpus + 1, sizeof(*r.cpus));
+	r.busy_seen = st.drops_busy;
+	r.busy_since = now_epoch_ns();
+	if (o.stats)
+		fprintf(stderr, "sysrec record: recording (%u CPUs, %u MiB ring)\n", r.ncpus, o.ring_mb);
 	/* up to 16 x 4 MiB of events wait for the disk; beyond that they are counted, not waited for */
-	sc.q = bq_new(4u << 20, 16, false, write_events, &sc);
-	start = mono_seconds();
+	r.q = bq_new(4u << 20, 16, false, write_items, &r);
+	start = last_busy = mono_seconds();
 	while (!stop_signal) {
-		rc = engine_poll(en, 10, on_event, &sc);
-		bq_flush(sc.q);
+		double now;
+
+		rc = engine_poll(en, 10, &sink);
+		bq_flush(r.q);
 		if (rc < 0) {
 			fprintf(stderr, "sysrec record: reading the ring buffer: %s\n", strerror(-rc));
 			break;
 		}
-		if ((o.max_events && sc.written >= o.max_events) ||
-		    (o.seconds > 0 && mono_seconds() - start >= o.seconds))
+		if ((qerr = bq_error(r.q)) != 0)
 			break;
+		now = mono_seconds();
+		if ((o.max_events && r.written >= o.max_events) ||
+		    (o.seconds > 0 && now - start >= o.seconds))
+			break;
+		if (now - last_busy >= 1) {
+			engine_stats(en, &st);
+			check_busy(&r, &st);
+			last_busy = now;
+		}
 	}
 	/* what is already in the ring belongs to the recording */
 	engine_stop(en);
-	while (!(o.max_events && sc.written >= o.max_events) && engine_poll(en, 0, on_event, &sc) > 0)
+	while (!qerr && !(o.max_events && r.written >= o.max_events) && engine_poll(en, 0, &sink) > 0)
 		;
 	engine_stats(en, &st);
-	engine_close(en);
-	bq_free(sc.q);
-	rc = scap_writer_close(sc.w, &e);
-	free(sc.containers);
-	sbuf_release(&sc.tmp);
+	check_busy(&r, &st);
+	bq_free(r.q);
+	/* the writing thread is done: what is left to tell goes straight to the file */
+	for (uint32_t c = 0; c < r.ncpus; c++) {
+		struct recfiles_lost l = { st.pending[c].first_ts,
+			                   st.pending[c].last_ts,
+			                   st.pending[c].tid,
+			                   st.pending[c].ring,
+			                   st.pending[c].big,
+			                   0,
+			                   0 };
+
+		lost_add(&r.cpus[c].pend, &l);
+	}
+	for (uint32_t c = 0; c <= r.ncpus; c++)
+		recfiles_lost(r.files, (uint16_t)(c < r.ncpus ? c : 0), &r.cpus[c].pend);
+	files = recfiles_count(r.files);
+	rc = recfiles_close(r.files, &e);
 	if (rc)
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
-	if (o.stats || st.drops_ring || st.drops_big || st.drops_busy || sc.queue_drops) {
-		uint64_t dropped = st.drops_ring + st.drops_big + st.drops_busy + sc.queue_drops;
-
-		fprintf(stderr,
-		        "sysrec record: %llu events written, %llu dropped (ring full %llu, too large %llu, "
-		        "tracepoint busy %llu, disk behind %llu)\n",
-		        (unsigned long long)sc.written, (unsigned long long)dropped,
-		        (unsigned long long)st.drops_ring, (unsigned long long)st.drops_big,
-		        (unsigned long long)st.drops_busy, (unsigned long long)sc.queue_drops);
-	}
+	if (o.stats || st.drops_ring || st.drops_big || st.drops_busy || r.disk_total)
+		print_stats(&r, &st, files);
+	free(r.cpus);
+	engine_close(en); /* st points into it */
 	return rc ? 1 : 0;
 }

@@ -27,9 +27,8 @@ struct engine {
 	struct ring_buffer *rb;
 	int ncpus;
 	uint64_t *cpu_drops;
-	/* the current engine_poll() call */
-	engine_event_fn fn;
-	void *ctx;
+	struct engine_drops *pending;
+	const struct engine_sink *sink; /* of the current engine_poll() call */
 	int delivered;
 };
 
@@ -71,8 +70,20 @@ static int on_record(void *ctx, void *data, size_t size)
 	memcpy(&h, data, sizeof(h));
 	if (h.len > size - sizeof(h))
 		return 0;
+	if (h.flags == SYSREC_REC_DROPS) {
+		struct sysrec_drops d;
+		struct engine_drops out;
+
+		if (h.len < sizeof(d))
+			return 0;
+		memcpy(&d, (const uint8_t *)data + sizeof(h), sizeof(d));
+		out = (struct engine_drops){ d.first_ts, d.last_ts, d.tid, d.ring, d.big };
+		if (en->sink->drops)
+			en->sink->drops(en->sink->ctx, h.cpu, &out);
+		return 0;
+	}
 	en->delivered++;
-	return en->fn(en->ctx, h.cpu, (const uint8_t *)data + sizeof(h), h.len);
+	return en->sink->event(en->sink->ctx, h.cpu, (const uint8_t *)data + sizeof(h), h.len);
 }
 
 static int route_syscalls(struct engine *en, struct err *e)
@@ -125,6 +136,7 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 		goto fail;
 	}
 	en->cpu_drops = xcalloc((size_t)en->ncpus, sizeof(uint64_t));
+	en->pending = xcalloc((size_t)en->ncpus, sizeof(*en->pending));
 	en->skel = sysrec_bpf__open();
 	if (!en->skel) {
 		err_set(e, -errno, "cannot open the BPF programs: %s", strerror(errno));
@@ -135,7 +147,7 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 	en->skel->rodata->snaplen = o->snaplen > SYSREC_MAX_SNAPLEN ? SYSREC_MAX_SNAPLEN : o->snaplen;
 	en->skel->rodata->boot_to_epoch = boot_to_epoch();
 	bpf_map__set_max_entries(en->skel->maps.rb, o->ring_bytes ? o->ring_bytes : 8u << 20);
-	bpf_map__set_max_entries(en->skel->maps.scratch, (uint32_t)en->ncpus);
+	bpf_map__set_max_entries(en->skel->maps.scratch, (uint32_t)en->ncpus * SYSREC_SCRATCH_SLOTS);
 	bpf_object__for_each_program(p, en->skel->obj)
 	{
 		const char *name = bpf_program__name(p);
@@ -168,12 +180,11 @@ fail:
 	return NULL;
 }
 
-int engine_poll(struct engine *en, int timeout_ms, engine_event_fn fn, void *ctx)
+int engine_poll(struct engine *en, int timeout_ms, const struct engine_sink *sink)
 {
 	int rc;
 
-	en->fn = fn;
-	en->ctx = ctx;
+	en->sink = sink;
 	en->delivered = 0;
 	rc = ring_buffer__consume(en->rb);
 	if (rc == 0 && en->delivered == 0 && timeout_ms > 0) {
@@ -207,12 +218,16 @@ void engine_stats(struct engine *en, struct engine_stats *out)
 	memset(out, 0, sizeof(*out));
 	out->ncpus = (uint32_t)en->ncpus;
 	out->cpu_drops = en->cpu_drops;
+	out->pending = en->pending;
 	if (bpf_map_lookup_elem(bpf_map__fd(en->skel->maps.stats), &key, per) == 0) {
 		for (int c = 0; c < en->ncpus; c++) {
 			out->events += per[c].events;
 			out->drops_ring += per[c].drops_ring;
 			out->drops_big += per[c].drops_big;
 			en->cpu_drops[c] = per[c].drops_ring + per[c].drops_big;
+			en->pending[c] =
+			        (struct engine_drops){ per[c].pend_first_ts, per[c].pend_last_ts,
+				                       per[c].pend_tid, per[c].pend_ring, per[c].pend_big };
 		}
 	}
 	free(per);
@@ -239,5 +254,6 @@ void engine_close(struct engine *en)
 	ring_buffer__free(en->rb);
 	sysrec_bpf__destroy(en->skel);
 	free(en->cpu_drops);
+	free(en->pending);
 	free(en);
 }

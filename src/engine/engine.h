@@ -28,16 +28,31 @@ struct engine_stats {
 	uint64_t drops_busy;
 	uint32_t ncpus;
 	uint64_t *cpu_drops; /* per CPU, ring + big, ncpus entries (owned by the engine) */
+	/* per CPU: losses not yet told through engine_sink.drops (owned by the engine) */
+	struct engine_drops *pending;
 };
 
-/* Called for each event; a non-zero return stops the current engine_poll(). */
-typedef int (*engine_event_fn)(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len);
+/* Events one CPU lost in a row: told in the stream where they were lost. */
+struct engine_drops {
+	uint64_t first_ts, last_ts; /* epoch ns of the first and last event lost */
+	uint64_t tid;               /* the thread of the first */
+	uint64_t ring;              /* lost because the ring buffer was full */
+	uint64_t big;               /* lost because larger than an event may be */
+};
+
+struct engine_sink {
+	/* each event, in the .scap layout; a non-zero return stops the current engine_poll() */
+	int (*event)(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len);
+	/* events lost on cpu just before the next event from it */
+	void (*drops)(void *ctx, uint16_t cpu, const struct engine_drops *d);
+	void *ctx;
+};
 
 struct engine;
 
 struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e);
 /* Deliver the events available now (waiting up to timeout_ms for the first); count or -errno. */
-int engine_poll(struct engine *en, int timeout_ms, engine_event_fn fn, void *ctx);
+int engine_poll(struct engine *en, int timeout_ms, const struct engine_sink *sink);
 /* Detach from the kernel: nothing new arrives; what is in the ring can still be polled. */
 void engine_stop(struct engine *en);
 void engine_stats(struct engine *en, struct engine_stats *out);

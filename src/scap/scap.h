@@ -217,6 +217,8 @@ void scap_writer_event(struct scap_writer *w, const struct event *ev);
 void scap_writer_event_bytes(struct scap_writer *w, uint16_t cpu, uint32_t flags, const uint8_t *evbytes,
                              uint32_t len);
 uint64_t scap_writer_events(const struct scap_writer *w);
+/* Bytes written so far (before compression). */
+uint64_t scap_writer_bytes(const struct scap_writer *w);
 /* Finish and publish the file; returns 0 or the first error. Frees w. */
 int scap_writer_close(struct scap_writer *w, struct err *e);
 /* Drop the file being written. Frees w. */

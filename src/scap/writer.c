@@ -326,6 +326,11 @@ uint64_t scap_writer_events(const struct scap_writer *w)
 	return w->events;
 }
 
+uint64_t scap_writer_bytes(const struct scap_writer *w)
+{
+	return sink_offset(w->sink);
+}
+
 int scap_writer_close(struct scap_writer *w, struct err *e)
 {
 	int rc = sink_close(w->sink, e);

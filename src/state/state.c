@@ -642,6 +642,90 @@ static void add_fds(struct state *s, uint64_t tid, const struct scap_fd *fds, si
 	}
 }
 
+static void fd_to_scap(struct scap_fd *sf, int64_t fd, const struct fdinfo *f)
+{
+	memset(sf, 0, sizeof(*sf));
+	sf->fd = fd;
+	sf->type = f->type;
+	sf->ino = f->ino;
+	sf->open_flags = f->open_flags;
+	sf->dev = f->dev;
+	sf->has_dev = true;
+	sf->l4proto = f->l4proto;
+	memcpy(sf->sip, f->sip, 16);
+	memcpy(sf->dip, f->dip, 16);
+	sf->sport = f->sport;
+	sf->dport = f->dport;
+	sf->name = f->name ? f->name : "";
+}
+
+static void thread_to_scap(struct scap_proc *p, const struct thread *t)
+{
+	memset(p, 0, sizeof(*p));
+	p->tid = (uint64_t)t->tid;
+	p->pid = (uint64_t)t->pid;
+	p->ptid = (uint64_t)t->ptid;
+	p->sid = (uint64_t)t->sid;
+	p->vpgid = (uint64_t)t->vpgid;
+	p->comm = t->comm ? t->comm : "";
+	p->exe = t->exe ? t->exe : "";
+	p->exepath = t->exepath ? t->exepath : "";
+	p->cwd = t->cwd ? t->cwd : "";
+	p->root = t->root ? t->root : "";
+	p->args = t->args;
+	p->args_len = t->args_len;
+	p->env = t->env;
+	p->env_len = t->env_len;
+	p->cgroups = t->cgroups;
+	p->cgroups_len = t->cgroups_len;
+	p->fdlimit = t->fdlimit;
+	p->flags = t->flags;
+	p->uid = t->uid;
+	p->gid = t->gid;
+	p->vtid = t->vtid;
+	p->vpid = t->vpid;
+	p->loginuid = t->loginuid;
+}
+
+void state_snapshot(struct state *s, struct state_snapshot *out)
+{
+	size_t n = 0;
+
+	out->procs = xcalloc(s->threads.len + 1, sizeof(*out->procs));
+	out->fds = xcalloc(s->threads.len + 1, sizeof(struct scap_fd *));
+	out->nfds = xcalloc(s->threads.len + 1, sizeof(*out->nfds));
+	for (size_t i = 0; i < s->threads.cap; i++) {
+		struct thread *t = s->threads.slots[i].val;
+		const struct fdtable *ft;
+		size_t k = 0;
+
+		if (!t || t->fake)
+			continue;
+		thread_to_scap(&out->procs[n], t);
+		/* a thread using its process's table has none of its own to list */
+		ft = thread_fds(s, t) == t->fds ? t->fds : NULL;
+		if (ft && ft->map.len) {
+			out->fds[n] = xcalloc(ft->map.len, sizeof(struct scap_fd));
+			for (size_t j = 0; j < ft->map.cap; j++)
+				if (ft->map.slots[j].val)
+					fd_to_scap(&out->fds[n][k++], ft->map.slots[j].key,
+					           ft->map.slots[j].val);
+		}
+		out->nfds[n++] = k;
+	}
+	out->n = n;
+}
+
+void state_snapshot_free(struct state_snapshot *snap)
+{
+	for (size_t i = 0; i < snap->n; i++)
+		free(snap->fds[i]);
+	free(snap->fds);
+	free(snap->nfds);
+	free(snap->procs);
+	memset(snap, 0, sizeof(*snap));
+}
+
 static void remove_thread(struct state *s, int64_t tid)
 {
 	struct thread *t = i64map_del(&s->threads, tid);
@@ -1404,7 +1488,8 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		return;
 	}
 	if (eflags & EF_SKIPPARSERESET) {
-		cx->thread = type == 234 ? state_thread(s, ev->tid) : NULL;
+		/* not applied, but shown with their thread (procinfo, notification) */
+		cx->thread = state_thread(s, ev->tid);
 		return;
 	}
 	t = state_thread(s, ev->tid);

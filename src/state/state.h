@@ -100,6 +100,22 @@ struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd);
 const char *state_user_name(struct state *s, uint32_t uid);
 const char *state_group_name(struct state *s, uint32_t gid);
 const struct container *state_container(struct state *s, const char *id);
+/*
+ * The threads and fd tables as process-list and fd-list records, for a file
+ * that starts in the middle of the event stream (rotation). procs[i]'s fds
+ * are fds[i] (nfds[i] of them; none for threads sharing their process's).
+ * Strings point into the state: valid until the next state_process().
+ */
+struct state_snapshot {
+	struct scap_proc *procs;
+	struct scap_fd **fds;
+	size_t *nfds;
+	size_t n;
+};
+
+void state_snapshot(struct state *s, struct state_snapshot *out);
+void state_snapshot_free(struct state_snapshot *snap);
+
 /* Thread's main thread (same pid), or the thread itself. */
 struct thread *state_main_thread(struct state *s, struct thread *t);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # e2e: run tests/e2e/cases.txt against a sysrec binary and real sysdig.
 # usage: tests/e2e/run.sh BUILD_DIR   (prints one line per case, then "N passed, N failed, N skipped")
+#        E2E_ONLY=REGEX tests/e2e/run.sh BUILD_DIR   runs the cases whose name matches
 set -uo pipefail
 
 build=${1:-build}
@@ -244,6 +245,8 @@ while IFS= read -r line; do
 	eval "set -- $line"
 	kind=$1
 	shift
+	# E2E_ONLY=REGEX runs only the cases whose name matches
+	[ -z "${E2E_ONLY:-}" ] || [[ $1 =~ $E2E_ONLY ]] || continue
 	case $kind in
 	golden) case_golden "$@" ;;
 	sysdig) case_sysdig "$@" ;;

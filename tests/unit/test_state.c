@@ -591,6 +591,97 @@ static void test_cgroups_container_layouts(void **state)
 	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), -1);
 }
 
+/* ------------------------------------------------------------ snapshot */
+
+/*
+ * A file that starts mid-stream (rotation) describes the threads and fds as
+ * the events left them: a state rebuilt from the snapshot's records names the
+ * same threads and fds as the state it was taken from.
+ */
+static void test_snapshot_round_trip(void **state)
+{
+	struct state *s = state_new(), *r = state_new();
+	struct evctx cx;
+	struct state_snapshot snap;
+	struct scap_fd sock;
+	struct scap_record rec;
+	size_t nthreads = 0;
+
+	(void)state;
+	add_proc(s, 100, 100, 1, "server", "/usr/sbin/server", "/srv/", 0);
+	open_at(s, &cx, 100, AT_FDCWD_, "data/log.txt", 0x2 | 0x4, 5);
+	memset(&sock, 0, sizeof(sock));
+	sock = (struct scap_fd){ .fd = 6,
+		                 .type = SCAP_FD_IPV4_SOCK,
+		                 .l4proto = SCAP_L4_TCP,
+		                 .sip = { 10, 0, 0, 1 },
+		                 .dip = { 10, 0, 0, 2 },
+		                 .sport = 8080,
+		                 .dport = 40000,
+		                 .name = (char *)"" };
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = SCAP_REC_FDS;
+	rec.fds_tid = 100;
+	rec.fds = &sock;
+	rec.nfds = 1;
+	state_add_record(s, &rec);
+	clone_exit(s, &cx, 100, 101, 100, 1, "server", 0);      /* parent side */
+	clone_exit(s, &cx, 101, 0, 101, 100, "worker", 0);      /* a child process */
+	clone_exit(s, &cx, 100, 102, 100, 1, "server", 0x2001); /* a thread sharing fds */
+	clone_exit(s, &cx, 102, 0, 100, 1, "server", 0x2001);
+
+	state_snapshot(s, &snap);
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = SCAP_REC_PROCS;
+	rec.procs = snap.procs;
+	rec.nprocs = snap.n;
+	state_add_record(r, &rec);
+	for (size_t i = 0; i < snap.n; i++) {
+		nthreads++;
+		if (!snap.nfds[i])
+			continue;
+		memset(&rec, 0, sizeof(rec));
+		rec.kind = SCAP_REC_FDS;
+		rec.fds_tid = snap.procs[i].tid;
+		rec.fds = snap.fds[i];
+		rec.nfds = snap.nfds[i];
+		state_add_record(r, &rec);
+	}
+	state_snapshot_free(&snap);
+	assert_int_equal(nthreads, 3);
+	for (int64_t tid = 100; tid <= 102; tid++) {
+		struct thread *a = state_thread(s, tid), *b = state_thread(r, tid);
+
+		assert_non_null(b);
+		assert_false(b->fake);
+		assert_string_equal(a->comm, b->comm);
+		assert_string_equal(a->exe, b->exe);
+		assert_string_equal(a->cwd, b->cwd);
+		assert_int_equal(a->pid, b->pid);
+		assert_int_equal(a->ptid, b->ptid);
+		assert_int_equal(a->flags, b->flags);
+		assert_int_equal(a->args_len, b->args_len);
+		assert_memory_equal(a->args, b->args, a->args_len);
+		for (int64_t fd = 5; fd <= 6; fd++) {
+			struct fdinfo *fa = state_fd(s, a, fd), *fb = state_fd(r, b, fd);
+
+			assert_non_null(fa);
+			assert_non_null(fb);
+			assert_string_equal(fa->name, fb->name);
+			assert_int_equal(fa->type, fb->type);
+			assert_int_equal(fa->open_flags, fb->open_flags);
+		}
+	}
+	assert_string_equal(state_fd(r, state_thread(r, 101), 5)->name, "/srv/data/log.txt");
+	assert_string_equal(state_fd(r, state_thread(r, 102), 6)->name, "10.0.0.1:8080->10.0.0.2:40000");
+	/* the thread uses its process's table: closing there closes for it */
+	assert_int_equal(state_thread(r, 102)->pid, 100);
+	close_fd(r, &cx, 100, 6, 0);
+	assert_null(state_fd(r, state_thread(r, 102), 6));
+	state_free(s);
+	state_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_concat_path_folds_dot_and_dotdot),
 		cmocka_unit_test(test_cgroups_container_layouts),
 		cmocka_unit_test(test_unix_connect_enter_names_socket),
+		cmocka_unit_test(test_snapshot_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,411 @@
+/* recfiles: the files of a recording, rotated as sysdig's -C/-G/-W/-e do (see recfiles.h). */
+#include "recfiles.h"
+
+#include "../scap/scap.h"
+#include "../state/state.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EV_DROP_E         148
+#define EV_DROP_X         149
+#define EV_NOTIFICATION_E 280
+#define EV_CONTAINER_JSON 324
+
+struct recfiles {
+	struct recfiles_opts o;
+	bool rotating;
+	struct scap_writer *w;
+	struct err err; /* the first error */
+	int err_code;   /* its -errno */
+	bool failed;
+	/* the host, written at the head of every file */
+	struct scap_machine machine;
+	struct scap_iface *ifs;
+	size_t nifs;
+	struct scap_user *users;
+	size_t nusers;
+	struct scap_group *groups;
+	size_t ngroups;
+	struct state *st; /* threads and fds kept current, when files rotate */
+	/* containers described so far: ids and their container events */
+	char (*ids)[13];
+	struct sbuf *container_evs;
+	size_t ncontainers;
+	/* the current file */
+	uint64_t index;      /* of the next file name */
+	uint64_t opened;     /* files opened */
+	uint64_t in_file;    /* events in the current file */
+	uint64_t file_start; /* epoch seconds the current file's period began (-G) */
+	char **past;         /* -G with strftime names and -W: the ring's names */
+	struct sbuf tmp;
+};
+
+static void fail(struct recfiles *f, int rc, const char *msg)
+{
+	if (!f->failed) {
+		f->failed = true;
+		f->err_code = rc ? rc : -EIO;
+		err_set(&f->err, rc, "%s", msg);
+	}
+}
+
+static unsigned digits(uint64_t n)
+{
+	unsigned d = 0;
+
+	for (; n; n /= 10)
+		d++;
+	return d;
+}
+
+/*
+ * The name of the next file, as sysdig's cycle writer names them: with -G and
+ * a '%' in the path, strftime of the period's start; otherwise the path with
+ * the file's index appended (zero-padded to the digits of -W with -C).
+ */
+static char *next_name(struct recfiles *f, time_t start)
+{
+	const struct recfiles_opts *o = &f->o;
+	struct sbuf b = { 0 };
+	uint64_t idx;
+
+	if (!f->rotating)
+		return xstrdup(o->path);
+	if (o->max_files && f->index >= o->max_files)
+		f->index = 0;
+	idx = f->index++;
+	if (o->rotate_secs && strchr(o->path, '%')) {
+		char name[4096];
+		struct tm tm;
+
+		localtime_r(&start, &tm);
+		if (!strftime(name, sizeof(name), o->path, &tm))
+			snprintf(name, sizeof(name), "%s", o->path);
+		sbuf_puts(&b, name);
+		if (o->rotate_mb)
+			sbuf_printf(&b, "%0*llu", (int)digits(o->max_files), (unsigned long long)idx);
+		if (o->max_files) {
+			/* the ring reuses this slot: the file that had it goes */
+			const char *cur = sbuf_cstr(&b);
+
+			if (f->past[idx] && strcmp(f->past[idx], cur))
+				unlink(f->past[idx]);
+			free(f->past[idx]);
+			f->past[idx] = xstrdup(cur);
+		}
+	} else {
+		sbuf_puts(&b, o->path);
+		if (o->rotate_mb && !o->file_events)
+			sbuf_printf(&b, "%0*llu", (int)digits(o->max_files), (unsigned long long)idx);
+		else
+			sbuf_printf(&b, "%llu", (unsigned long long)idx);
+	}
+	{
+		char *name = xstrdup(sbuf_cstr(&b));
+
+		sbuf_release(&b);
+		return name;
+	}
+}
+
+static uint64_t now_epoch_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void write_container_events(struct recfiles *f, uint64_t ts)
+{
+	for (size_t i = 0; i < f->ncontainers; i++) {
+		struct sbuf *ev = &f->container_evs[i];
+
+		memcpy(ev->data, &ts, 8);
+		scap_writer_event_bytes(f->w, 0, 0, (const uint8_t *)ev->data, (uint32_t)ev->len);
+	}
+}
+
+/*
+ * A thread with these cgroups was seen: if they name a container not yet
+ * described, describe it with a container event (tid -1), as sysdig's writer
+ * does. Only what the cgroup path tells is known: the id and the runtime.
+ */
+static void note_container(struct recfiles *f, const char *cg, size_t len, uint64_t ts)
+{
+	char id[13];
+	int type = state_cgroups_container(cg, len, id);
+	struct sbuf *ev;
+	json_t *j;
+	char *text;
+	const void *val[1];
+	uint32_t vlen[1];
+
+	if (type < 0)
+		return;
+	for (size_t i = 0; i < f->ncontainers; i++)
+		if (!strcmp(f->ids[i], id))
+			return;
+	f->ids = xrealloc(f->ids, (f->ncontainers + 1) * sizeof(*f->ids));
+	f->container_evs = xrealloc(f->container_evs, (f->ncontainers + 1) * sizeof(*f->container_evs));
+	memcpy(f->ids[f->ncontainers], id, 13);
+	ev = &f->container_evs[f->ncontainers++];
+	memset(ev, 0, sizeof(*ev));
+	j = json_pack("{s:{s:s,s:i,s:s,s:s}}", "container", "id", id, "type", type, "name", "", "image", "");
+	text = json_dumps(j, JSON_COMPACT);
+	val[0] = text;
+	vlen[0] = (uint32_t)strlen(text) + 1;
+	scap_encode_event(ev, ts, -1, EV_CONTAINER_JSON, 1, val, vlen);
+	free(text);
+	json_decref(j);
+	if (f->w)
+		scap_writer_event_bytes(f->w, 0, 0, (const uint8_t *)ev->data, (uint32_t)ev->len);
+}
+
+static void write_head(struct recfiles *f, const struct scap_proc *procs, struct scap_fd *const *fds,
+                       const size_t *nfds, size_t nprocs)
+{
+	scap_writer_section(f->w);
+	scap_writer_machine(f->w, &f->machine);
+	scap_writer_ifaces(f->w, f->ifs, f->nifs);
+	scap_writer_users(f->w, f->users, f->nusers, f->groups, f->ngroups);
+	scap_writer_procs(f->w, procs, nprocs);
+	for (size_t i = 0; i < nprocs; i++)
+		if (nfds[i])
+			scap_writer_fds(f->w, procs[i].tid, fds[i], nfds[i]);
+}
+
+/* Start a new file (the first, or the next of a rotation) named for the period starting at start. */
+static int open_file(struct recfiles *f, time_t start)
+{
+	char *name = next_name(f, start);
+	struct err e = { { 0 } };
+
+	f->w = scap_writer_open(name, f->o.gzip, &e);
+	free(name);
+	if (!f->w) {
+		fail(f, -EIO, e.msg);
+		return f->err_code;
+	}
+	f->opened++;
+	f->in_file = 0;
+	f->file_start = (uint64_t)start;
+	return 0;
+}
+
+static void host_from_records(struct recfiles *f, const struct engine_procs *p)
+{
+	struct scap_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = SCAP_REC_USERS;
+	rec.users = f->users;
+	rec.nusers = f->nusers;
+	rec.groups = f->groups;
+	rec.ngroups = f->ngroups;
+	state_add_record(f->st, &rec);
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = SCAP_REC_PROCS;
+	rec.procs = p->procs;
+	rec.nprocs = p->nprocs;
+	state_add_record(f->st, &rec);
+	for (size_t i = 0; i < p->nprocs; i++) {
+		if (!p->nfds[i])
+			continue;
+		memset(&rec, 0, sizeof(rec));
+		rec.kind = SCAP_REC_FDS;
+		rec.fds_tid = p->procs[i].tid;
+		rec.fds = p->fds[i];
+		rec.nfds = p->nfds[i];
+		state_add_record(f->st, &rec);
+	}
+}
+
+struct recfiles *recfiles_open(const struct recfiles_opts *o, struct err *e)
+{
+	struct recfiles *f = xcalloc(1, sizeof(*f));
+	struct engine_procs procs;
+	uint64_t ts = now_epoch_ns();
+
+	f->o = *o;
+	f->rotating = o->rotate_mb || o->rotate_secs || o->file_events;
+	if (o->max_files)
+		f->past = xcalloc(o->max_files, sizeof(*f->past));
+	if (open_file(f, (time_t)(ts / 1000000000ULL))) {
+		*e = f->err;
+		recfiles_abort(f);
+		return NULL;
+	}
+	engine_machine(&f->machine);
+	f->nifs = engine_ifaces(&f->ifs);
+	engine_users(&f->users, &f->nusers, &f->groups, &f->ngroups);
+	if (engine_procs(&procs, getpid()) != 0)
+		memset(&procs, 0, sizeof(procs));
+	write_head(f, procs.procs, procs.fds, procs.nfds, procs.nprocs);
+	for (size_t i = 0; i < procs.nprocs; i++)
+		note_container(f, procs.procs[i].cgroups, procs.procs[i].cgroups_len, ts);
+	if (f->rotating) {
+		f->st = state_new();
+		host_from_records(f, &procs);
+	}
+	engine_procs_free(&procs);
+	return f;
+}
+
+/* Close the current file and open the next, headed by the state as the events left it. */
+static int rotate(struct recfiles *f, uint64_t ts)
+{
+	struct err e = { { 0 } };
+	struct state_snapshot snap;
+
+	int rc = scap_writer_close(f->w, &e);
+
+	f->w = NULL;
+	if (rc) {
+		fail(f, rc, e.msg);
+		return rc;
+	}
+	if (open_file(f, (time_t)(ts / 1000000000ULL)))
+		return f->err_code;
+	state_snapshot(f->st, &snap);
+	write_head(f, snap.procs, snap.fds, snap.nfds, snap.n);
+	state_snapshot_free(&snap);
+	write_container_events(f, ts);
+	return 0;
+}
+
+static bool rotation_due(const struct recfiles *f, uint64_t ts)
+{
+	const struct recfiles_opts *o = &f->o;
+
+	if (o->file_events && f->in_file >= o->file_events)
+		return true;
+	if (o->rotate_mb && scap_writer_bytes(f->w) > o->rotate_mb * 1000000ULL)
+		return true;
+	return o->rotate_secs && ts / 1000000000ULL >= f->file_start + o->rotate_secs;
+}
+
+int recfiles_event(struct recfiles *f, uint16_t cpu, const uint8_t *ev, uint32_t len)
+{
+	struct event e;
+	struct err err;
+	uint64_t ts;
+	uint16_t type;
+	bool parsed;
+
+	if (f->failed)
+		return f->err_code;
+	memcpy(&ts, ev, 8);
+	memcpy(&type, ev + 20, 2);
+	if (f->rotating && f->in_file && rotation_due(f, ts) && rotate(f, ts))
+		return f->err_code;
+	/* clone and execve exits carry the cgroups: a new container is described first */
+	parsed = false;
+	if (type == 223 || type == 225 || type == 227 || type == 335 || type == 293 || type == 331) {
+		parsed = event_parse(&e, ev, len, 2, &err) == 0;
+		if (parsed && e.nvals > 14)
+			note_container(f, (const char *)e.val[14], e.vlen[14], ts);
+	}
+	if (f->st) {
+		struct evctx cx;
+
+		if (parsed || event_parse(&e, ev, len, 2, &err) == 0) {
+			e.cpu = cpu;
+			state_process(f->st, &e, &cx);
+		}
+	}
+	scap_writer_event_bytes(f->w, cpu, 0, ev, len);
+	f->in_file++;
+	return 0;
+}
+
+int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct recfiles_lost *l)
+{
+	uint32_t ratio = 1;
+	const void *val[2];
+	uint32_t vlen[2];
+	char desc[256];
+	uint64_t n = l->ring + l->big + l->disk + l->busy;
+
+	if (f->failed)
+		return f->err_code;
+	if (!n)
+		return 0;
+	f->tmp.len = 0;
+	val[0] = &ratio;
+	vlen[0] = 4;
+	scap_encode_event(&f->tmp, l->first_ts, (int64_t)l->tid, EV_DROP_E, 1, val, vlen);
+	scap_writer_event_bytes(f->w, cpu, 0, (const uint8_t *)f->tmp.data, (uint32_t)f->tmp.len);
+	snprintf(desc, sizeof(desc),
+	         "%llu events lost%s: ring buffer full %llu, too large %llu, disk behind %llu, "
+	         "tracepoint busy %llu",
+	         (unsigned long long)n, l->busy ? "" : " on this CPU", (unsigned long long)l->ring,
+	         (unsigned long long)l->big, (unsigned long long)l->disk, (unsigned long long)l->busy);
+	val[0] = "sysrec-drops";
+	vlen[0] = sizeof("sysrec-drops");
+	val[1] = desc;
+	vlen[1] = (uint32_t)strlen(desc) + 1;
+	f->tmp.len = 0;
+	scap_encode_event(&f->tmp, l->first_ts, (int64_t)l->tid, EV_NOTIFICATION_E, 2, val, vlen);
+	scap_writer_event_bytes(f->w, cpu, 0, (const uint8_t *)f->tmp.data, (uint32_t)f->tmp.len);
+	val[0] = &ratio;
+	vlen[0] = 4;
+	f->tmp.len = 0;
+	scap_encode_event(&f->tmp, l->last_ts, (int64_t)l->tid, EV_DROP_X, 1, val, vlen);
+	scap_writer_event_bytes(f->w, cpu, 0, (const uint8_t *)f->tmp.data, (uint32_t)f->tmp.len);
+	return 0;
+}
+
+const char *recfiles_error(const struct recfiles *f)
+{
+	return f->failed ? f->err.msg : NULL;
+}
+
+uint64_t recfiles_count(const struct recfiles *f)
+{
+	return f->opened;
+}
+
+static void recfiles_free(struct recfiles *f)
+{
+	engine_ifaces_free(f->ifs, f->nifs);
+	engine_users_free(f->users, f->nusers, f->groups, f->ngroups);
+	state_free(f->st);
+	for (size_t i = 0; i < f->ncontainers; i++)
+		sbuf_release(&f->container_evs[i]);
+	free(f->container_evs);
+	free(f->ids);
+	if (f->past)
+		for (uint64_t i = 0; i < f->o.max_files; i++)
+			free(f->past[i]);
+	free(f->past);
+	sbuf_release(&f->tmp);
+	free(f);
+}
+
+int recfiles_close(struct recfiles *f, struct err *e)
+{
+	int rc = 0;
+
+	if (f->w)
+		rc = scap_writer_close(f->w, e);
+	if (f->failed) {
+		*e = f->err;
+		rc = f->err_code;
+	}
+	recfiles_free(f);
+	return rc;
+}
+
+void recfiles_abort(struct recfiles *f)
+{
+	if (f->w)
+		scap_writer_abort(f->w);
+	recfiles_free(f);
+}

@@ -1,0 +1,48 @@
+/*
+ * recfiles: the files `sysrec record` writes, on its writing thread.
+ *
+ * Each file starts with the host as it is at that moment: machine, interfaces,
+ * users, every thread with its fds, and the containers seen so far. The first
+ * file takes the threads from /proc; a rotated one (-C, -G, -e) takes them
+ * from the state the event stream has kept current since (src/state), so a
+ * reader of any one file knows every process and fd its events name.
+ */
+#ifndef SYSREC_RECFILES_H
+#define SYSREC_RECFILES_H
+
+#include "../common/common.h"
+#include "../engine/engine.h"
+
+struct recfiles_opts {
+	const char *path;     /* -w: the file, or the base of rotated names */
+	bool gzip;            /* -z */
+	uint64_t rotate_mb;   /* -C: a new file past this many 10^6 bytes (0: never) */
+	uint64_t rotate_secs; /* -G: a new file every this many seconds; strftime in path */
+	uint64_t max_files;   /* -W: keep a ring of this many files (0: no limit) */
+	uint64_t file_events; /* -e: a new file every this many events */
+};
+
+/* Events lost in a row on one CPU (or on an unknown one), told in the file where they were lost. */
+struct recfiles_lost {
+	uint64_t first_ts, last_ts, tid;
+	uint64_t ring, big, disk, busy; /* why: ring full, too large, disk behind, tracepoint busy */
+};
+
+struct recfiles;
+
+/* Open the first file and write the host's state from /proc into it; NULL with e set. */
+struct recfiles *recfiles_open(const struct recfiles_opts *o, struct err *e);
+/* Write one event (rotating first when due); 0 or -errno with e set (the first error stays). */
+int recfiles_event(struct recfiles *f, uint16_t cpu, const uint8_t *ev, uint32_t len);
+/* Write the marks of a run of lost events: drop begin, a notification naming the counts, drop end. */
+int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct recfiles_lost *l);
+/* The first error, if any. */
+const char *recfiles_error(const struct recfiles *f);
+/* Files opened so far. */
+uint64_t recfiles_count(const struct recfiles *f);
+/* Finish the last file; 0 or the first error (in e). Frees f. */
+int recfiles_close(struct recfiles *f, struct err *e);
+/* Drop the file being written (the ones already finished stay). Frees f. */
+void recfiles_abort(struct recfiles *f);
+
+#endif
