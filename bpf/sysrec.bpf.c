@@ -770,6 +770,36 @@ static __always_inline void put_cgroup_path(struct scratch *s, struct kernfs_nod
 	s->pos++;
 }
 
+struct cgroups_walk {
+	struct scratch *s;
+	struct css_set *cs;
+	__u32 nsub;
+};
+
+/* One controller of the list (a bpf_loop callback: verified once, not once per controller). */
+static long put_one_cgroup(__u32 i, void *data)
+{
+	struct cgroups_walk *w = data;
+	struct scratch *s = w->s;
+	struct css_set *cs = w->cs; /* not in the access chain: cgroups_walk is ours, not the kernel's */
+	struct cgroup_subsys_state *css = NULL;
+	long n;
+
+	if (i >= w->nsub || i >= MAX_SUBSYS)
+		return 1;
+	bpf_core_read(&css, sizeof(css), &cs->subsys[i]);
+	if (!css)
+		return 0;
+	n = bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 32, BPF_CORE_READ(css, ss, name));
+	if (n <= 1)
+		return 0;
+	s->pos += n - 1;
+	s->data[OFF(s->pos)] = '=';
+	s->pos++;
+	put_cgroup_path(s, BPF_CORE_READ(css, cgroup, kn));
+	return 0;
+}
+
 /*
  * The cgroups list as the drivers write it: "subsys=/path" for each
  * controller the task's css_set has (cgroup v1 hierarchies, or the unified
@@ -777,32 +807,15 @@ static __always_inline void put_cgroup_path(struct scratch *s, struct kernfs_nod
  */
 static __always_inline void put_cgroups(struct scratch *s, struct task_struct *t)
 {
-	struct css_set *cs = BPF_CORE_READ(t, cgroups);
-	__u32 start = s->pos, nsub = bpf_core_field_size(cs->subsys) / sizeof(void *);
+	struct cgroups_walk w = { s, BPF_CORE_READ(t, cgroups), 0 };
+	__u32 start = s->pos, n;
 
-	for (__u32 i = 0; i < MAX_SUBSYS; i++) {
-		struct cgroup_subsys_state *css = NULL;
-		long n;
-
-		if (i >= nsub || !cs)
-			break;
-		bpf_core_read(&css, sizeof(css), &cs->subsys[i]);
-		if (!css)
-			continue;
-		n = bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 32, BPF_CORE_READ(css, ss, name));
-		if (n <= 1)
-			continue;
-		s->pos += n - 1;
-		s->data[OFF(s->pos)] = '=';
-		s->pos++;
-		put_cgroup_path(s, BPF_CORE_READ(css, cgroup, kn));
-	}
-	{
-		__u32 n = s->pos - start;
-
-		s->pos = start;
-		ev_param_len(s, n);
-	}
+	w.nsub = bpf_core_field_size(w.cs->subsys) / sizeof(void *);
+	if (w.cs)
+		bpf_loop(MAX_SUBSYS, put_one_cgroup, &w, 0);
+	n = s->pos - start;
+	s->pos = start;
+	ev_param_len(s, n);
 }
 
 static __always_inline __s64 pid_nr_ns(struct pid *pid)
