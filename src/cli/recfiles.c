@@ -94,7 +94,7 @@ static char *next_name(struct recfiles *f, time_t start)
 			/* the ring reuses this slot: the file that had it goes */
 			const char *cur = sbuf_cstr(&b);
 
-			if (f->past[idx] && strcmp(f->past[idx], cur))
+			if (f->past[idx] && strcmp(f->past[idx], cur) != 0)
 				unlink(f->past[idx]);
 			free(f->past[idx]);
 			f->past[idx] = xstrdup(cur);
