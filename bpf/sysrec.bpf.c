@@ -22,6 +22,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by the loader before load. */
 const volatile __u32 self_tgid;     /* never record ourselves */
 const volatile __u32 scope_tgid;    /* 0: every process; else only this one */
+const volatile __u32 scope_set;     /* only the processes in scope_pids (--container) */
 const volatile __u32 snaplen = 80;  /* bytes of I/O data kept */
 const volatile __u64 boot_to_epoch; /* add to boot-time ns to get epoch ns */
 
@@ -57,6 +58,25 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sysrec_stats);
 } stats SEC(".maps");
+
+/*
+ * --container: the processes recorded (tgid -> 1), seeded by the loader and
+ * followed through forks, exits and moves into the container's cgroups
+ * (their kernfs ids in scope_cgroups).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} scope_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} scope_cgroups SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -277,7 +297,34 @@ static __always_inline bool ignored(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	return tgid == self_tgid || (scope_tgid && tgid != scope_tgid);
+	if (tgid == self_tgid || (scope_tgid && tgid != scope_tgid))
+		return true;
+	return scope_set && !bpf_map_lookup_elem(&scope_pids, &tgid);
+}
+
+/* --container: a child of a process in scope is in scope. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(scope_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (scope_set && ptgid != ctgid && bpf_map_lookup_elem(&scope_pids, &ptgid))
+		bpf_map_update_elem(&scope_pids, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+/* --container: a process moved into one of the container's cgroups (docker exec) is in scope. */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(scope_attach, struct cgroup *dst, const char *path, struct task_struct *task, bool tg)
+{
+	__u64 id = BPF_CORE_READ(dst, kn, id);
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u8 one = 1;
+
+	if (scope_set && bpf_map_lookup_elem(&scope_cgroups, &id))
+		bpf_map_update_elem(&scope_pids, &tgid, &one, BPF_ANY);
+	return 0;
 }
 
 /* ---- syscall arguments ---- */
@@ -1071,6 +1118,12 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	put_u8(s, code & 0x7f);
 	put_u8(s, (code & 0x80) != 0);
 	ev_submit(s);
+	/* the last thread of the process: it leaves the scope */
+	if (scope_set && BPF_CORE_READ(p, signal, live.counter) == 0) {
+		__u32 tgid = BPF_CORE_READ(p, tgid);
+
+		bpf_map_delete_elem(&scope_pids, &tgid);
+	}
 	return 0;
 }
 

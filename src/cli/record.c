@@ -23,6 +23,7 @@ struct record_opts {
 	uint64_t max_events;        /* -n: 0 = no limit */
 	uint32_t snaplen;
 	uint32_t pid;
+	char container[13]; /* --container, short form; "" for none */
 	uint32_t ring_mb;
 	bool stats;
 };
@@ -36,23 +37,26 @@ static void on_signal(int sig)
 
 static void record_usage(FILE *f)
 {
-	fprintf(f, "usage: sysrec record -w FILE [-M SECS] [-n N] [-C MB] [-G SECS] [-W N] [-e N]\n"
-	           "                     [-s LEN] [-z] [--pid PID] [--ring-mb MB] [--stats]\n"
-	           "\n"
-	           "  -w, --write FILE      the capture to write (.scap; sysdig -r reads it)\n"
-	           "  -M SECS               stop after SECS seconds\n"
-	           "  -n, --numevents N     stop after N events\n"
-	           "  -C MB                 start a new file past MB million bytes (FILE0, FILE1, ...)\n"
-	           "  -G SECS               start a new file every SECS seconds (strftime %%-codes in\n"
-	           "                        FILE name it, else FILE0, FILE1, ...)\n"
-	           "  -W N                  with -C or -G: keep a ring of N files, reusing the oldest\n"
-	           "  -e N                  start a new file every N events\n"
-	           "  -s, --snaplen LEN     bytes of I/O data kept per event (default 80)\n"
-	           "  -z, --compress        gzip FILE\n"
-	           "      --pid PID         record only process PID\n"
-	           "      --ring-mb MB      kernel ring buffer size (default 16)\n"
-	           "      --stats           say when recording starts; print event and drop counts\n"
-	           "                        (in all and per CPU) at the end\n");
+	fprintf(f,
+	        "usage: sysrec record -w FILE [-M SECS] [-n N] [-C MB] [-G SECS] [-W N] [-e N]\n"
+	        "                     [-s LEN] [-z] [--pid PID | --container ID] [--ring-mb MB] [--stats]\n"
+	        "\n"
+	        "  -w, --write FILE      the capture to write (.scap; sysdig -r reads it)\n"
+	        "  -M SECS               stop after SECS seconds\n"
+	        "  -n, --numevents N     stop after N events\n"
+	        "  -C MB                 start a new file past MB million bytes (FILE0, FILE1, ...)\n"
+	        "  -G SECS               start a new file every SECS seconds (strftime %%-codes in\n"
+	        "                        FILE name it, else FILE0, FILE1, ...)\n"
+	        "  -W N                  with -C or -G: keep a ring of N files, reusing the oldest\n"
+	        "  -e N                  start a new file every N events\n"
+	        "  -s, --snaplen LEN     bytes of I/O data kept per event (default 80)\n"
+	        "  -z, --compress        gzip FILE\n"
+	        "      --pid PID         record only process PID\n"
+	        "      --container ID    record only the processes of container ID (and what\n"
+	        "                        they start, or what joins its cgroups)\n"
+	        "      --ring-mb MB      kernel ring buffer size (default 16)\n"
+	        "      --stats           say when recording starts; print event and drop counts\n"
+	        "                        (in all and per CPU) at the end\n");
 }
 
 static int parse_count(const char *s, const char *what, uint64_t max, uint64_t *v)
@@ -80,19 +84,13 @@ static int usage_error(const char *msg)
 static int parse_opts(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longs[] = {
-		{ "write", required_argument, NULL, 'w' },
-		{ "numevents", required_argument, NULL, 'n' },
-		{ "rollover", required_argument, NULL, 'C' },
-		{ "seconds", required_argument, NULL, 'G' },
-		{ "limit", required_argument, NULL, 'W' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "snaplen", required_argument, NULL, 's' },
-		{ "compress", no_argument, NULL, 'z' },
-		{ "pid", required_argument, NULL, 'P' },
-		{ "stats", no_argument, NULL, 'S' },
-		{ "ring-mb", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "write", required_argument, NULL, 'w' },    { "numevents", required_argument, NULL, 'n' },
+		{ "rollover", required_argument, NULL, 'C' }, { "seconds", required_argument, NULL, 'G' },
+		{ "limit", required_argument, NULL, 'W' },    { "events", required_argument, NULL, 'e' },
+		{ "snaplen", required_argument, NULL, 's' },  { "compress", no_argument, NULL, 'z' },
+		{ "pid", required_argument, NULL, 'P' },      { "container", required_argument, NULL, 'c' },
+		{ "stats", no_argument, NULL, 'S' },          { "ring-mb", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	int c;
 	uint64_t v;
@@ -159,6 +157,11 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 				return 2;
 			o->pid = (uint32_t)v;
 			break;
+		case 'c':
+			if (!engine_container_short_id(optarg, o->container))
+				return usage_error(
+				        "--container must be a container id: 12 to 64 lowercase hex digits");
+			break;
 		case 'R':
 			if (parse_count(optarg, "--ring-mb", 1024, &v) || !v || (v & (v - 1))) {
 				fprintf(stderr,
@@ -184,6 +187,8 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		        argv[optind]);
 		return 2;
 	}
+	if (o->pid && o->container[0])
+		return usage_error("--pid and --container cannot be combined");
 	if (o->files.max_files && !o->files.rotate_mb && !o->files.rotate_secs)
 		return usage_error("-W needs -C or -G (it limits the files they make)");
 	if (!o->files.path) {
@@ -396,6 +401,7 @@ int cmd_record(int argc, char **argv)
 	eo.ring_bytes = o.ring_mb << 20;
 	eo.snaplen = o.snaplen;
 	eo.scope_pid = o.pid;
+	eo.scope_container = o.container[0] ? o.container : NULL;
 	r.max_events = o.max_events;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -123,6 +123,28 @@ static int route_syscalls(struct engine *en, struct err *e)
 	return 0;
 }
 
+/* --container: the processes in it now, and its cgroups (to follow processes moved in). */
+static int scope_container(struct engine *en, const char *id)
+{
+	uint32_t *pids;
+	uint64_t *cgs;
+	size_t np, nc;
+	uint8_t one = 1;
+	int pfd = bpf_map__fd(en->skel->maps.scope_pids), cfd = bpf_map__fd(en->skel->maps.scope_cgroups);
+
+	if (engine_container_cgroups(id, &cgs, &nc) == 0) {
+		for (size_t i = 0; i < nc; i++)
+			bpf_map_update_elem(cfd, &cgs[i], &one, BPF_ANY);
+		free(cgs);
+	}
+	if (engine_container_pids(id, getpid(), &pids, &np) == 0) {
+		for (size_t i = 0; i < np; i++)
+			bpf_map_update_elem(pfd, &pids[i], &one, BPF_ANY);
+		free(pids);
+	}
+	return (int)(np + nc);
+}
+
 struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 {
 	struct engine *en = xcalloc(1, sizeof(*en));
@@ -144,6 +166,7 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 	}
 	en->skel->rodata->self_tgid = (uint32_t)getpid();
 	en->skel->rodata->scope_tgid = o->scope_pid;
+	en->skel->rodata->scope_set = o->scope_container != NULL;
 	en->skel->rodata->snaplen = o->snaplen > SYSREC_MAX_SNAPLEN ? SYSREC_MAX_SNAPLEN : o->snaplen;
 	en->skel->rodata->boot_to_epoch = boot_to_epoch();
 	bpf_map__set_max_entries(en->skel->maps.rb, o->ring_bytes ? o->ring_bytes : 8u << 20);
@@ -169,11 +192,19 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 		err_set(e, -errno, "cannot map the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
+	if (o->scope_container && !scope_container(en, o->scope_container)) {
+		err_set(e, -ENOENT, "no container %s on this host (no process or cgroup names it)",
+		        o->scope_container);
+		goto fail;
+	}
 	rc = sysrec_bpf__attach(en->skel);
 	if (rc) {
 		err_set(e, rc, "cannot attach to the syscall tracepoints: %s", strerror(-rc));
 		goto fail;
 	}
+	/* processes that started between the first look and the attach */
+	if (o->scope_container)
+		scope_container(en, o->scope_container);
 	return en;
 fail:
 	engine_close(en);

@@ -14,6 +14,8 @@ struct engine_opts {
 	uint32_t ring_bytes; /* ring buffer size (a power of two, >= 4096 * pages) */
 	uint32_t snaplen;    /* bytes of I/O data kept per event (sysdig -s) */
 	uint32_t scope_pid;  /* record only this process (0: all) */
+	/* record only the processes of this container (12-digit id; NULL: all) */
+	const char *scope_container;
 };
 
 struct engine_stats {
@@ -75,5 +77,14 @@ size_t engine_ifaces(struct scap_iface **out);
 void engine_ifaces_free(struct scap_iface *v, size_t n);
 void engine_users(struct scap_user **users, size_t *nu, struct scap_group **groups, size_t *ng);
 void engine_users_free(struct scap_user *u, size_t nu, struct scap_group *g, size_t ng);
+
+/* ---- --container (scope.c) ---- */
+
+/* The 12-digit short form of a container id given as 12 to 64 lowercase hex digits. */
+bool engine_container_short_id(const char *id, char out[13]);
+/* The processes whose cgroups name the container now. */
+int engine_container_pids(const char *short_id, int self_pid, uint32_t **pids, size_t *n);
+/* The inode numbers (kernfs ids) of the container's cgroup directories in every hierarchy. */
+int engine_container_cgroups(const char *short_id, uint64_t **ids, size_t *n);
 
 #endif

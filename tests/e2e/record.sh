@@ -165,7 +165,7 @@ check_record_drops_exact() {
 		# not: with any, the sum cannot be exact, so try again
 		[ "$busy" = 0 ] || continue
 		# events of the process in the file: the written ones and 3 per told loss
-		read -r _ _ _ fw _ lost _ marks < <(python3 "$here/scapstat.py" "$work/burst-1.scap" "$burst_pid")
+		read -r _ _ _ fw _ lost _ marks _ _ < <(python3 "$here/scapstat.py" "$work/burst-1.scap" "$burst_pid")
 		if [ $((ring + bigd + disk)) -eq 0 ]; then
 			bad "$1" "a 1 MiB ring lost nothing of $big_w events: the test proves nothing"
 		elif [ $((w + ring + bigd + disk)) -ne "$big_w" ]; then
@@ -262,4 +262,61 @@ check_record_rotate_events() {
 	done
 	problem="$problem$(rotated_file_ok "$work/re.scap1" "$tagf" "$rot_load")"
 	[ -z "$problem" ] && ok "$1 ($n files)" || bad "$1" "$problem"
+}
+
+# --container ID records the container's processes, what they start and what
+# joins its cgroups later, and nothing else.
+check_record_container_scope() {
+	can_record "$1" || return
+	local tag=sysrec-ct-$$ cid cgdir fifo=$work/ct.fifo inside joined missing=""
+	cp /bin/true "$work/$tag-bin"
+	cid=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cgdir=/sys/fs/cgroup/docker/$cid; else cgdir=/sys/fs/cgroup/cpu/docker/$cid; fi
+	mkdir -p "$cgdir" || { bad "$1" "cannot create cgroup $cgdir"; return; }
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	# a process already in the container when the recording starts
+	sh -c 'echo $$ >"$1/cgroup.procs"; read x <"$2"; "$3" inside-arg; (true); exit 0' sh "$cgdir" "$fifo" "$work/$tag-bin" &
+	inside=$!
+	for _ in $(seq 50); do grep -qx "$inside" "$cgdir/cgroup.procs" && break; sleep 0.1; done
+	if ! rec_start "$work/ct.err" -w "$work/ct.scap" --container "$cid"; then
+		echo go >"$fifo"
+		wait "$inside"
+		rmdir "$cgdir" 2>/dev/null
+		bad "$1" "recorder did not start: $(head -1 "$work/ct.err")"
+		return
+	fi
+	echo go >"$fifo"
+	wait "$inside"
+	# one that joins the container's cgroup later (as docker exec does), one outside
+	bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" joined-arg' _ "$cgdir" "$work/$tag-bin" &
+	joined=$!
+	wait "$joined"
+	"$work/$tag-bin" outside-arg
+	sleep 0.3
+	kill -INT "$rec_pid"
+	wait "$rec_pid"
+	rmdir "$cgdir" 2>/dev/null
+	sysdig -r "$work/ct.scap" -p "%thread.tid %proc.ppid %evt.dir %evt.type %evt.args" >"$work/ct.txt" 2>/dev/null ||
+		{ bad "$1" "sysdig refused the recording"; return; }
+	grep -q "< execve res=0 exe=$work/$tag-bin args=inside-arg" "$work/ct.txt" || missing="$missing [inside execve]"
+	grep -q "< execve res=0 exe=$work/$tag-bin args=joined-arg" "$work/ct.txt" || missing="$missing [joined execve]"
+	grep -q "outside-arg" "$work/ct.txt" && missing="$missing [an outside process was recorded]"
+	# every event is from the two processes or what they started
+	python3 - "$work/ct.txt" "$inside" "$joined" >"$work/ct.strays" <<'PY'
+import sys
+lines = [l.split(None, 4) for l in open(sys.argv[1])]
+ok = {sys.argv[2], sys.argv[3]}
+for _ in range(5):
+    for l in lines:
+        if len(l) > 1 and l[1] in ok:
+            ok.add(l[0])
+        if len(l) > 4 and l[3] in ("clone", "fork", "vfork", "clone3") and l[0] in ok:
+            res = l[4].split()[0].split("=")[-1]
+            ok.add(res)
+strays = sorted({l[0] for l in lines if l and l[0] not in ok})
+print(" ".join(strays))
+PY
+	[ -s "$work/ct.strays" ] && [ -n "$(tr -d ' \n' <"$work/ct.strays")" ] && missing="$missing [events of other threads: $(cut -c1-80 "$work/ct.strays")]"
+	if [ -n "$missing" ]; then bad "$1" "$missing"; else ok "$1"; fi
 }
