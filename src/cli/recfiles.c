@@ -280,48 +280,84 @@ static int rotate(struct recfiles *f, uint64_t ts)
 	return 0;
 }
 
-static bool rotation_due(const struct recfiles *f, uint64_t ts)
+/* Whether the event at ts starts a new file, with pending events of pending_bytes not yet written. */
+static bool rotation_due(const struct recfiles *f, uint64_t ts, uint64_t pending, uint64_t pending_bytes)
 {
 	const struct recfiles_opts *o = &f->o;
 
-	if (o->file_events && f->in_file >= o->file_events)
+	if (o->file_events && f->in_file + pending >= o->file_events)
 		return true;
-	if (o->rotate_mb && scap_writer_bytes(f->w) > o->rotate_mb * 1000000ULL)
+	if (o->rotate_mb && scap_writer_bytes(f->w) + pending_bytes > o->rotate_mb * 1000000ULL)
 		return true;
 	return o->rotate_secs && ts / 1000000000ULL >= f->file_start + o->rotate_secs;
 }
 
-int recfiles_event(struct recfiles *f, uint16_t cpu, const uint8_t *ev, uint32_t len)
+static bool carries_cgroups(uint16_t type)
+{
+	/* clone, fork, vfork, clone3 and execve, execveat exits */
+	return type == 223 || type == 225 || type == 227 || type == 335 || type == 293 || type == 331;
+}
+
+/* What one event means beyond its bytes: a container first seen, the state (when rotating). */
+static void note_event(struct recfiles *f, uint16_t cpu, const uint8_t *ev, uint32_t len, uint16_t type,
+                       uint64_t ts)
 {
 	struct event e;
 	struct err err;
-	uint64_t ts;
-	uint16_t type;
-	bool parsed;
+	bool parsed = false;
 
-	if (f->failed)
-		return f->err_code;
-	memcpy(&ts, ev, 8);
-	memcpy(&type, ev + 20, 2);
-	if (f->rotating && f->in_file && rotation_due(f, ts) && rotate(f, ts))
-		return f->err_code;
-	/* clone and execve exits carry the cgroups: a new container is described first */
-	parsed = false;
-	if (type == 223 || type == 225 || type == 227 || type == 335 || type == 293 || type == 331) {
+	if (carries_cgroups(type)) {
 		parsed = event_parse(&e, ev, len, 2, &err) == 0;
 		if (parsed && e.nvals > 14)
 			note_container(f, (const char *)e.val[14], e.vlen[14], ts);
 	}
-	if (f->st) {
+	if (f->st && (parsed || event_parse(&e, ev, len, 2, &err) == 0)) {
 		struct evctx cx;
 
-		if (parsed || event_parse(&e, ev, len, 2, &err) == 0) {
-			e.cpu = cpu;
-			state_process(f->st, &e, &cx);
-		}
+		e.cpu = cpu;
+		state_process(f->st, &e, &cx);
 	}
-	scap_writer_event_bytes(f->w, cpu, 0, ev, len);
-	f->in_file++;
+}
+
+int recfiles_blocks(struct recfiles *f, const uint8_t *p, size_t len)
+{
+	size_t off = 0, span = 0; /* blocks [span, off) are ready to be written as they are */
+	uint64_t nspan = 0;
+
+	if (f->failed)
+		return f->err_code;
+	while (off + 12 <= len) {
+		uint32_t blen, elen;
+		uint16_t cpu, type;
+		uint64_t ts;
+		const uint8_t *ev = p + off + 10;
+
+		memcpy(&blen, p + off + 4, 4);
+		memcpy(&cpu, p + off + 8, 2);
+		memcpy(&ts, ev, 8);
+		memcpy(&elen, ev + 16, 4);
+		memcpy(&type, ev + 20, 2);
+		if (f->rotating && f->in_file + nspan && rotation_due(f, ts, nspan, off - span)) {
+			scap_writer_framed(f->w, p + span, off - span, nspan);
+			f->in_file += nspan;
+			span = off;
+			nspan = 0;
+			if (rotate(f, ts))
+				return f->err_code;
+		}
+		if (carries_cgroups(type) || f->st) {
+			/* a container event may have to go before this one */
+			scap_writer_framed(f->w, p + span, off - span, nspan);
+			f->in_file += nspan;
+			span = off;
+			nspan = 0;
+			note_event(f, cpu, ev, elen, type, ts);
+		}
+		off += blen;
+		nspan++;
+	}
+	scap_writer_framed(f->w, p + span, off - span, nspan);
+	f->in_file += nspan;
 	return 0;
 }
 

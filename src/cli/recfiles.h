@@ -32,8 +32,11 @@ struct recfiles;
 
 /* Open the first file and write the host's state from /proc into it; NULL with e set. */
 struct recfiles *recfiles_open(const struct recfiles_opts *o, struct err *e);
-/* Write one event (rotating first when due); 0 or -errno with e set (the first error stays). */
-int recfiles_event(struct recfiles *f, uint16_t cpu, const uint8_t *ev, uint32_t len);
+/*
+ * Write a run of events framed by scap_frame_event(), rotating where due;
+ * 0 or -errno (recfiles_error() tells; the first error stays).
+ */
+int recfiles_blocks(struct recfiles *f, const uint8_t *blocks, size_t len);
 /* Write the marks of a run of lost events: drop begin, a notification naming the counts, drop end. */
 int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct recfiles_lost *l);
 /* The first error, if any. */

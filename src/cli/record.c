@@ -215,13 +215,20 @@ struct recorder {
 	uint64_t busy_seen;    /* tracepoint-busy losses already accounted */
 	uint64_t busy_since;   /* epoch ns of the last look at them */
 	uint64_t disk_total;
+	bool any_lost; /* some losses are waiting to be told */
 };
 
-/* One queued item: this header, then an event or a struct recfiles_lost. */
-struct queued {
-	uint16_t cpu;
-	uint16_t kind; /* 0 event, 1 lost events */
-	uint32_t len;
+/*
+ * The queue holds .scap blocks ready for the file (framed as they leave the
+ * ring), and between them, where events were lost, a pseudo-block of this
+ * type holding the cpu and a struct recfiles_lost.
+ */
+#define LOST_BLOCK 0x4c535953u /* "SYSL" */
+
+struct lost_block {
+	uint32_t type, len;
+	uint16_t cpu, pad[3];
+	struct recfiles_lost l;
 };
 
 static uint64_t now_epoch_ns(void)
@@ -232,32 +239,33 @@ static uint64_t now_epoch_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* The writing thread: items from the queue into the files. */
+/* The writing thread: blocks from the queue into the files. */
 static int write_items(void *ctx, const char *data, size_t n)
 {
 	struct recorder *r = ctx;
-	size_t off = 0;
+	const uint8_t *p = (const uint8_t *)data;
+	size_t off = 0, run = 0; /* event blocks [run, off) not yet written */
+	int rc = 0;
 
-	while (off + sizeof(struct queued) <= n) {
-		struct queued h;
-		const uint8_t *p;
-		int rc;
+	while (off + 8 <= n && !rc) {
+		uint32_t type, len;
 
-		memcpy(&h, data + off, sizeof(h));
-		p = (const uint8_t *)data + off + sizeof(h);
-		off += sizeof(h) + h.len;
-		if (h.kind == 1) {
-			struct recfiles_lost l;
+		memcpy(&type, p + off, 4);
+		memcpy(&len, p + off + 4, 4);
+		if (type == LOST_BLOCK) {
+			struct lost_block b;
 
-			memcpy(&l, p, sizeof(l));
-			rc = recfiles_lost(r->files, h.cpu, &l);
-		} else {
-			rc = recfiles_event(r->files, h.cpu, p, h.len);
+			memcpy(&b, p + off, sizeof(b));
+			rc = recfiles_blocks(r->files, p + run, off - run);
+			if (!rc)
+				rc = recfiles_lost(r->files, b.cpu, &b.l);
+			run = off + len;
 		}
-		if (rc)
-			return rc; /* the drain sees it through bq_error() and stops */
+		off += len;
 	}
-	return 0;
+	if (!rc)
+		rc = recfiles_blocks(r->files, p + run, off - run);
+	return rc; /* non-zero: the drain sees it through bq_error() and stops */
 }
 
 static bool lost_any(const struct recfiles_lost *l)
@@ -283,16 +291,15 @@ static void lost_add(struct recfiles_lost *to, const struct recfiles_lost *l)
 static void tell_lost(struct recorder *r, uint32_t slot, uint16_t cpu)
 {
 	struct recfiles_lost *l = &r->cpus[slot].pend;
-	struct queued h = { cpu, 1, sizeof(*l) };
+	struct lost_block b = { LOST_BLOCK, sizeof(b), cpu, { 0 }, *l };
 	char *p;
 
 	if (!lost_any(l))
 		return;
-	p = bq_reserve(r->q, sizeof(h) + sizeof(*l));
+	p = bq_reserve(r->q, sizeof(b));
 	if (!p)
 		return;
-	memcpy(p, &h, sizeof(h));
-	memcpy(p + sizeof(h), l, sizeof(*l));
+	memcpy(p, &b, sizeof(b));
 	memset(l, 0, sizeof(*l));
 }
 
@@ -306,14 +313,18 @@ static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
 {
 	struct recorder *r = ctx;
 	uint32_t slot = cpu_slot(r, cpu);
-	struct queued h = { cpu, 0, len };
 	char *p;
 
 	if (r->max_events && r->written >= r->max_events)
 		return 1;
-	tell_lost(r, slot, cpu);
-	tell_lost(r, r->ncpus, cpu);
-	p = bq_reserve(r->q, sizeof(h) + len);
+	if (r->any_lost) {
+		tell_lost(r, slot, cpu);
+		tell_lost(r, r->ncpus, cpu);
+		r->any_lost = false;
+		for (uint32_t c = 0; c <= r->ncpus; c++)
+			r->any_lost |= lost_any(&r->cpus[c].pend);
+	}
+	p = bq_reserve(r->q, scap_frame_size(len));
 	if (!p) {
 		struct recfiles_lost l = { 0 };
 
@@ -322,12 +333,12 @@ static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
 		l.last_ts = l.first_ts;
 		l.disk = 1;
 		lost_add(&r->cpus[slot].pend, &l);
+		r->any_lost = true;
 		r->cpus[slot].disk++;
 		r->disk_total++;
 		return 0;
 	}
-	memcpy(p, &h, sizeof(h));
-	memcpy(p + sizeof(h), ev, len);
+	scap_frame_event((uint8_t *)p, cpu, ev, len);
 	r->written++;
 	return 0;
 }
@@ -339,6 +350,7 @@ static void on_drops(void *ctx, uint16_t cpu, const struct engine_drops *d)
 	struct recfiles_lost l = { d->first_ts, d->last_ts, d->tid, d->ring, d->big, 0, 0 };
 
 	lost_add(&r->cpus[cpu_slot(r, cpu)].pend, &l);
+	r->any_lost = true;
 }
 
 /*
@@ -354,6 +366,7 @@ static void check_busy(struct recorder *r, const struct engine_stats *st)
 		struct recfiles_lost l = { r->busy_since, now, 0, 0, 0, 0, st->drops_busy - r->busy_seen };
 
 		lost_add(&r->cpus[r->ncpus].pend, &l);
+		r->any_lost = true;
 		r->busy_seen = st->drops_busy;
 	}
 	r->busy_since = now;

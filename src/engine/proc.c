@@ -361,6 +361,8 @@ static size_t scan_fds(int pid, struct i64map *socks, struct scap_fd **out)
 
 			if (s)
 				*f = *s; /* the socket as /proc/net describes it */
+			else
+				f->type = SCAP_FD_UNSUPPORTED; /* netlink, packet, ...: no type 0 in a file */
 			f->fd = strtoll(de->d_name, NULL, 10);
 			f->ino = ino;
 			f->name = xstrdup(s && s->name ? s->name : "");
@@ -375,8 +377,9 @@ static size_t scan_fds(int pid, struct i64map *socks, struct scap_fd **out)
 			          : strstr(k, "eventfd")  ? SCAP_FD_EVENT
 			          : strstr(k, "inotify")  ? SCAP_FD_INOTIFY
 			          : strstr(k, "signalfd") ? SCAP_FD_SIGNALFD
-			          : strstr(k, "timerfd")  ? SCAP_FD_TIMERFD
-			                                  : SCAP_FD_UNKNOWN;
+			          : strstr(k, "timerfd")
+			                  ? SCAP_FD_TIMERFD
+			                  : SCAP_FD_UNSUPPORTED; /* bpf-map, ...: readers refuse type 0 */
 			f->name = xstrdup(k);
 		} else {
 			continue;

@@ -216,6 +216,15 @@ void scap_writer_event(struct scap_writer *w, const struct event *ev);
 /* Write an event already encoded in the v2 layout (len at offset 16). */
 void scap_writer_event_bytes(struct scap_writer *w, uint16_t cpu, uint32_t flags, const uint8_t *evbytes,
                              uint32_t len);
+/*
+ * Events framed ahead of writing (a recorder frames them once, as they leave
+ * the ring): scap_frame_event() writes an event in the v2 layout as a whole
+ * EV_V2 block of scap_frame_size(len) bytes; scap_writer_framed() writes a run
+ * of such blocks holding nevents events.
+ */
+size_t scap_frame_size(uint32_t len);
+void scap_frame_event(uint8_t *out, uint16_t cpu, const uint8_t *ev, uint32_t len);
+void scap_writer_framed(struct scap_writer *w, const void *blocks, size_t len, uint64_t nevents);
 uint64_t scap_writer_events(const struct scap_writer *w);
 /* Bytes written so far (before compression). */
 uint64_t scap_writer_bytes(const struct scap_writer *w);

@@ -218,7 +218,8 @@ void scap_writer_fds(struct scap_writer *w, uint64_t tid, const struct scap_fd *
 		put_u32(b, 0);
 		put_u64(b, (uint64_t)f[i].fd);
 		put_u64(b, f[i].ino);
-		put_u8(b, f[i].type);
+		/* readers refuse type 0 in a list: an fd of no known kind is "unsupported" */
+		put_u8(b, f[i].type == SCAP_FD_UNKNOWN ? SCAP_FD_UNSUPPORTED : f[i].type);
 		switch (f[i].type) {
 		case SCAP_FD_IPV4_SOCK:
 			sbuf_put(b, f[i].sip, 4);
@@ -319,6 +320,31 @@ void scap_writer_event(struct scap_writer *w, const struct event *ev)
 	sbuf_put(&w->blk, ev->raw + EVENT_HDR_V1, ev->raw_len - EVENT_HDR_V1);
 	block_end(w);
 	w->events++;
+}
+
+size_t scap_frame_size(uint32_t len)
+{
+	return ((size_t)10 + len + 3) / 4 * 4 + 4;
+}
+
+void scap_frame_event(uint8_t *out, uint16_t cpu, const uint8_t *ev, uint32_t len)
+{
+	uint32_t total = (uint32_t)scap_frame_size(len);
+	uint32_t bt =
+	        event_needs_large_block(load_u16(ev + 20), 0, len) ? SCAP_BT_EV_V2_LARGE : SCAP_BT_EV_V2;
+
+	memcpy(out, &bt, 4);
+	memcpy(out + 4, &total, 4);
+	memcpy(out + 8, &cpu, 2);
+	memcpy(out + 10, ev, len);
+	memset(out + 10 + len, 0, total - 4 - 10 - len);
+	memcpy(out + total - 4, &total, 4);
+}
+
+void scap_writer_framed(struct scap_writer *w, const void *blocks, size_t len, uint64_t nevents)
+{
+	sink_write(w->sink, blocks, len);
+	w->events += nevents;
 }
 
 uint64_t scap_writer_events(const struct scap_writer *w)
