@@ -14,9 +14,10 @@ if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	"$bin" record -w "$out" -M 3 --stats
 	wait
 	echo "sysrec: the busiest processes and system calls in it:" >&2
-	"$bin" read -r "$out" -p "%proc.name %evt.type" | sort | uniq -c | sort -rn | head -15
-	echo "sysrec: its first events (sysrec read -r $out | head):" >&2
-	"$bin" read -r "$out" | head -20
+	# sed reads to the end: no early close to make the pipeline fail under pipefail
+	"$bin" read -r "$out" -p "%proc.name %evt.type" | sort | uniq -c | sort -rn | sed -n 1,15p
+	echo "sysrec: its first events (sysrec read -r $out -n 20):" >&2
+	"$bin" read -r "$out" -n 20
 else
 	out=$dir/demo.scap
 	echo "sysrec: not root or no kernel BTF, so no live recording; the built-in demo capture instead" >&2
