@@ -102,6 +102,27 @@ struct {
 /* ---- the event being built ---- */
 
 /*
+ * Stores at any byte offset. The event layout packs values unaligned, and
+ * clang splits an unaligned store into byte stores (8 of them, plus shifts,
+ * for a u64); x86 stores unaligned data natively and the verifier allows it
+ * (no strict alignment), so each is written as the single instruction.
+ */
+static __always_inline void st16(void *p, __u16 v)
+{
+	asm volatile("*(u16 *)(%[p] + 0) = %[v]" ::[p] "r"(p), [v] "r"(v) : "memory");
+}
+
+static __always_inline void st32(void *p, __u32 v)
+{
+	asm volatile("*(u32 *)(%[p] + 0) = %[v]" ::[p] "r"(p), [v] "r"(v) : "memory");
+}
+
+static __always_inline void st64(void *p, __u64 v)
+{
+	asm volatile("*(u64 *)(%[p] + 0) = %[v]" ::[p] "r"(p), [v] "r"(v) : "memory");
+}
+
+/*
  * The scratch buffer for an event of this type. Since Linux 6.14 the syscall
  * tracepoints are preemptible: a task can be switched out in the middle of
  * building an event, and another task on the same CPU can start one. The
@@ -125,10 +146,10 @@ static __always_inline void ev_begin(struct scratch *s, __u16 type, __u32 nparam
 	s->nparams = nparams;
 	s->arg = 0;
 	s->pos = PRE + SYSREC_EVT_HDR + nparams * 2;
-	__builtin_memcpy(h, &ts, 8);
-	__builtin_memcpy(h + 8, &tid, 8);
-	__builtin_memcpy(h + 20, &type, 2);
-	__builtin_memcpy(h + 22, &nparams, 4);
+	st64(h, ts);
+	st64(h + 8, tid);
+	st16(h + 20, type);
+	st32(h + 22, nparams);
 }
 
 /* Record that the next parameter took n bytes. */
@@ -137,7 +158,7 @@ static __always_inline void ev_param_len(struct scratch *s, __u32 n)
 	__u16 l = n;
 	__u32 at = PRE + SYSREC_EVT_HDR + s->arg * 2;
 
-	__builtin_memcpy(&s->data[OFF(at)], &l, 2);
+	st16(&s->data[OFF(at)], l);
 	s->arg++;
 	s->pos += n;
 }
@@ -150,19 +171,19 @@ static __always_inline void put_u8(struct scratch *s, __u8 v)
 
 static __always_inline void put_u16(struct scratch *s, __u16 v)
 {
-	__builtin_memcpy(&s->data[OFF(s->pos)], &v, 2);
+	st16(&s->data[OFF(s->pos)], v);
 	ev_param_len(s, 2);
 }
 
 static __always_inline void put_u32(struct scratch *s, __u32 v)
 {
-	__builtin_memcpy(&s->data[OFF(s->pos)], &v, 4);
+	st32(&s->data[OFF(s->pos)], v);
 	ev_param_len(s, 4);
 }
 
 static __always_inline void put_u64(struct scratch *s, __u64 v)
 {
-	__builtin_memcpy(&s->data[OFF(s->pos)], &v, 8);
+	st64(&s->data[OFF(s->pos)], v);
 	ev_param_len(s, 8);
 }
 
@@ -285,12 +306,12 @@ static __always_inline void ev_submit(struct scratch *s)
 	}
 	if (st->pend_ring || st->pend_big)
 		ev_tell_losses(st);
-	__builtin_memcpy(&s->data[PRE + 16], &len, 4);
+	st32(&s->data[PRE + 16], len);
 	__builtin_memcpy(s->data, &head, sizeof(head));
 	if (bpf_ringbuf_output(&rb, s->data, (len + PRE) & (SYSREC_MAX_EVENT - 1), BPF_RB_NO_WAKEUP))
 		ev_lost(st, s, false);
 	else
-		__sync_fetch_and_add(&st->events, 1);
+		st->events++; /* a statistic: a rare lost update under preemption is harmless */
 }
 
 static __always_inline bool ignored(void)
@@ -329,21 +350,25 @@ int BPF_PROG(scope_attach, struct cgroup *dst, const char *path, struct task_str
 
 /* ---- syscall arguments ---- */
 
+/*
+ * The tp_btf programs get the syscall's registers as a trusted BTF pointer:
+ * plain loads (CO-RE relocated), not bpf_probe_read_kernel() calls.
+ */
 static __always_inline unsigned long arg(struct pt_regs *regs, int i)
 {
 	switch (i) {
 	case 0:
-		return BPF_CORE_READ(regs, di);
+		return regs->di;
 	case 1:
-		return BPF_CORE_READ(regs, si);
+		return regs->si;
 	case 2:
-		return BPF_CORE_READ(regs, dx);
+		return regs->dx;
 	case 3:
-		return BPF_CORE_READ(regs, r10);
+		return regs->r10;
 	case 4:
-		return BPF_CORE_READ(regs, r8);
+		return regs->r8;
 	default:
-		return BPF_CORE_READ(regs, r9);
+		return regs->r9;
 	}
 }
 
@@ -378,7 +403,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	struct sysrec_route *r;
 	struct scratch *s;
-	__u32 nr = BPF_CORE_READ(regs, orig_ax);
+	__u32 nr = regs->orig_ax;
 
 	if (nr >= SYSREC_NATIVE_MAX || ignored())
 		return 0;
@@ -401,6 +426,80 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 static __always_inline __u32 open_mode(__u32 flags, __u32 mode)
 {
 	return (flags & 0100) || (flags & 020200000) == 020200000 ? mode & 07777 : 0;
+}
+
+/* mmap/mprotect prot: PPM_PROT_* (READ/WRITE/EXEC/SEM keep their bits) */
+static __always_inline __u32 linux_to_ppm_prot(__u32 p)
+{
+	__u32 r = p & 0xf;
+
+	r |= p & 0x01000000 ? 0x10 : 0; /* GROWSDOWN */
+	r |= p & 0x02000000 ? 0x20 : 0; /* GROWSUP */
+	return r;
+}
+
+/* mmap flags: PPM_MAP_* */
+static __always_inline __u32 linux_to_ppm_mmap(__u32 f)
+{
+	__u32 r = f & 3; /* SHARED, PRIVATE */
+
+	r |= f & 0x10 ? 0x4 : 0;      /* FIXED */
+	r |= f & 0x20 ? 0x8 : 0;      /* ANONYMOUS */
+	r |= f & 0x40 ? 0x10 : 0;     /* 32BIT */
+	r |= f & 0x4000 ? 0x40 : 0;   /* NORESERVE */
+	r |= f & 0x8000 ? 0x80 : 0;   /* POPULATE */
+	r |= f & 0x10000 ? 0x100 : 0; /* NONBLOCK */
+	r |= f & 0x100 ? 0x200 : 0;   /* GROWSDOWN */
+	r |= f & 0x800 ? 0x400 : 0;   /* DENYWRITE */
+	r |= f & 0x1000 ? 0x800 : 0;  /* EXECUTABLE */
+	r |= f & 0x2000 ? 0x4000 : 0; /* LOCKED */
+	return r;
+}
+
+/* futex op: the command (0-12 keep their numbers) and the PRIVATE/CLOCK_REALTIME bits */
+static __always_inline __u16 linux_to_ppm_futex(__u32 op)
+{
+	return ((op & 0x7f) <= 12 ? op & 0x7f : 0) | (op & 0x180);
+}
+
+/* ptrace requests below 34, then PTRACE_SETOPTIONS (0x4200) and on: PPM_PTRACE_* */
+static const __u8 ptrace_low[34] = { 1,  2,  3,  4, 5,  6, 7, 8,  9,  10, 0, 0, 26, 27, 28, 29, 11,
+	                             12, 30, 31, 0, 32, 0, 0, 13, 33, 34, 0, 0, 0,  35, 36, 37, 38 };
+
+static __always_inline __u16 linux_to_ppm_ptrace(__u64 req)
+{
+	if (req < 34)
+		return ptrace_low[req];
+	return req >= 0x4200 && req <= 0x420b ? 14 + (req - 0x4200) : 0;
+}
+
+/* openat2 resolve: PPM_RESOLVE_* */
+static __always_inline __u32 linux_to_ppm_resolve(__u64 v)
+{
+	__u32 r = v & 0x20; /* CACHED */
+
+	r |= v & 0x01 ? 0x10 : 0; /* NO_XDEV */
+	r |= v & 0x02 ? 0x04 : 0; /* NO_MAGICLINKS */
+	r |= v & 0x04 ? 0x08 : 0; /* NO_SYMLINKS */
+	r |= v & 0x08 ? 0x01 : 0; /* BENEATH */
+	r |= v & 0x10 ? 0x02 : 0; /* IN_ROOT */
+	return r;
+}
+
+/* poll events: PPM_POLL* */
+static __always_inline __u16 linux_to_ppm_poll(__u16 e)
+{
+	__u16 r = e & 7; /* IN, PRI, OUT */
+
+	r |= e & 0x2000 ? 0x8 : 0; /* RDHUP */
+	r |= (e & 0x3f8) << 1;     /* ERR, HUP, NVAL, RDNORM, RDBAND, WRNORM, WRBAND */
+	return r;
+}
+
+/* rlimit resources keep their numbers up to RLIMIT_RTTIME; others are RLIMIT_UNKNOWN */
+static __always_inline __u8 linux_to_ppm_rlimit(__u64 r)
+{
+	return r <= 15 ? r : 0xff;
 }
 
 /* The file behind fd of the current task, or NULL. */
@@ -637,33 +736,33 @@ ENTER_EMPTY(vfork, 226)
 ENTER_EMPTY(clone3, 334)
 ENTER_EMPTY(accept, 246)
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_301_unlink, struct pt_regs *regs, long ret)
+/* Exits whose parameters are the result and the first n arguments as paths (n <= 3). */
+static __always_inline int exit_res_paths(struct pt_regs *regs, long ret, __u16 type, int n)
 {
-	struct scratch *s = scratch_get(301);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 301, 2);
+	ev_begin(s, type, n + 1);
 	put_u64(s, ret);
-	put_str_user(s, (void *)arg(regs, 0));
+	for (int i = 0; i < 3; i++)
+		if (i < n)
+			put_str_user(s, (void *)arg(regs, i));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_279_rmdir, struct pt_regs *regs, long ret)
-{
-	struct scratch *s = scratch_get(279);
+/* Exits: res, then the first n arguments as paths (unlink, rename, link, mount, ...). */
+#define EXIT_PATHS(name, code, n)                                          \
+	SEC("tp_btf/sys_exit")                                             \
+	int BPF_PROG(fill_##code##_##name, struct pt_regs *regs, long ret) \
+	{                                                                  \
+		return exit_res_paths(regs, ret, code, n);                 \
+	}
 
-	if (!s)
-		return 0;
-	ev_begin(s, 279, 2);
-	put_u64(s, ret);
-	put_str_user(s, (void *)arg(regs, 0));
-	ev_submit(s);
-	return 0;
-}
+EXIT_PATHS(unlink, 301, 1)
+EXIT_PATHS(rmdir, 279, 1)
+EXIT_PATHS(rename, 175, 2)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_303_unlinkat, struct pt_regs *regs, long ret)
@@ -681,22 +780,13 @@ int BPF_PROG(fill_303_unlinkat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_175_rename, struct pt_regs *regs, long ret)
-{
-	struct scratch *s = scratch_get(175);
-
-	if (!s)
-		return 0;
-	ev_begin(s, 175, 3);
-	put_u64(s, ret);
-	put_str_user(s, (void *)arg(regs, 0));
-	put_str_user(s, (void *)arg(regs, 1));
-	ev_submit(s);
-	return 0;
-}
-
-static __always_inline int exit_renameat(struct pt_regs *regs, long ret, __u16 type, bool with_flags)
+/*
+ * Exits of two (dirfd, path) pairs: res, olddirfd, oldpath, newdirfd,
+ * newpath and, when with_flags, the flags argument masked to its portable
+ * bits (renameat2, linkat: their portable values equal Linux's).
+ */
+static __always_inline int exit_at_pair(struct pt_regs *regs, long ret, __u16 type, bool with_flags,
+                                        __u32 mask)
 {
 	struct scratch *s = scratch_get(type);
 
@@ -709,7 +799,7 @@ static __always_inline int exit_renameat(struct pt_regs *regs, long ret, __u16 t
 	put_u64(s, arg_fd(regs, 2));
 	put_str_user(s, (void *)arg(regs, 3));
 	if (with_flags)
-		put_u32(s, arg(regs, 4) & 7); /* RENAME_NOREPLACE/EXCHANGE/WHITEOUT: same values */
+		put_u32(s, arg(regs, 4) & mask);
 	ev_submit(s);
 	return 0;
 }
@@ -717,13 +807,13 @@ static __always_inline int exit_renameat(struct pt_regs *regs, long ret, __u16 t
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_177_renameat, struct pt_regs *regs, long ret)
 {
-	return exit_renameat(regs, ret, 177, false);
+	return exit_at_pair(regs, ret, 177, false, 0);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_319_renameat2, struct pt_regs *regs, long ret)
 {
-	return exit_renameat(regs, ret, 319, true);
+	return exit_at_pair(regs, ret, 319, true, 7); /* RENAME_NOREPLACE/EXCHANGE/WHITEOUT */
 }
 
 SEC("tp_btf/sys_enter")
@@ -739,19 +829,7 @@ int BPF_PROG(fill_276_mkdir, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_277_mkdir, struct pt_regs *regs, long ret)
-{
-	struct scratch *s = scratch_get(277);
-
-	if (!s)
-		return 0;
-	ev_begin(s, 277, 2);
-	put_u64(s, ret);
-	put_str_user(s, (void *)arg(regs, 0));
-	ev_submit(s);
-	return 0;
-}
+EXIT_PATHS(mkdir, 277, 1)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_305_mkdirat, struct pt_regs *regs, long ret)
@@ -785,30 +863,58 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 #define CGROUP_DEPTH 10
 #define MAX_SUBSYS   16
 
-/* Append the path of cgroup node kn ("/a/b", "/" for the root) and a NUL. */
+struct cgroup_path {
+	struct scratch *s;
+	struct kernfs_node *kn;
+	const char *names[16]; /* from the node up to the root (indexes masked to 15) */
+	__u32 depth;
+};
+
+/* One node's name, going up (a bpf_loop callback). */
+static long cgroup_name_up(__u32 i, void *data)
+{
+	struct cgroup_path *c = data;
+	struct kernfs_node *kn = c->kn; /* not in the access chain: cgroup_path is ours */
+
+	if (!kn || i >= CGROUP_DEPTH)
+		return 1;
+	barrier_var(i); /* keep the mask: the verifier needs it */
+	c->names[i & 15] = BPF_CORE_READ(kn, name);
+	c->kn = kn_parent(kn);
+	c->depth = i + 1;
+	return 0;
+}
+
+/* "/name" of the j-th node below the root (a bpf_loop callback). */
+static long cgroup_name_down(__u32 j, void *data)
+{
+	struct cgroup_path *c = data;
+	struct scratch *s = c->s;
+	int i = (int)c->depth - 2 - (int)j; /* names[depth - 1] is the root */
+	long n;
+
+	if (i < 0 || i >= CGROUP_DEPTH)
+		return 1;
+	s->data[OFF(s->pos)] = '/';
+	s->pos++;
+	barrier_var(i);
+	n = bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 256, c->names[i & 15]);
+	if (n > 1)
+		s->pos += n - 1;
+	return 0;
+}
+
+/*
+ * Append the path of cgroup node kn ("/a/b", "/" for the root) and a NUL.
+ * Both walks are bpf_loop callbacks: verified once, not once per depth.
+ */
 static __always_inline void put_cgroup_path(struct scratch *s, struct kernfs_node *kn)
 {
-	const char *names[CGROUP_DEPTH];
-	__u32 depth = 0, at = s->pos;
+	struct cgroup_path c = { .s = s, .kn = kn };
+	__u32 at = s->pos;
 
-	for (int i = 0; i < CGROUP_DEPTH; i++) {
-		if (!kn)
-			break;
-		names[i] = BPF_CORE_READ(kn, name);
-		kn = kn_parent(kn);
-		depth++;
-	}
-	for (int i = CGROUP_DEPTH - 2; i >= 0; i--) { /* names[depth - 1] is the root */
-		long n;
-
-		if (i > (int)depth - 2)
-			continue;
-		s->data[OFF(s->pos)] = '/';
-		s->pos++;
-		n = bpf_probe_read_kernel_str(&s->data[OFF(s->pos)], 256, names[i]);
-		if (n > 1)
-			s->pos += n - 1;
-	}
+	bpf_loop(CGROUP_DEPTH, cgroup_name_up, &c, 0);
+	bpf_loop(CGROUP_DEPTH, cgroup_name_down, &c, 0);
 	if (s->pos == at) {
 		s->data[OFF(s->pos)] = '/';
 		s->pos++;
@@ -1291,6 +1397,20 @@ static __always_inline int enter_fd(struct pt_regs *regs, __u16 type)
 	return 0;
 }
 
+/* Enters: the fd in the first argument and one u32 (listen, setns, flock). */
+static __always_inline int enter_fd_u32(struct pt_regs *regs, __u16 type, __u32 v)
+{
+	struct scratch *s = scratch_get(type);
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 2);
+	put_u64(s, arg_fd(regs, 0));
+	put_u32(s, v);
+	ev_submit(s);
+	return 0;
+}
+
 ENTER_FD(bind, 20)
 
 SEC("tp_btf/sys_exit")
@@ -1338,15 +1458,7 @@ int BPF_PROG(fill_23_connect, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_24_listen, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get(24);
-
-	if (!s)
-		return 0;
-	ev_begin(s, 24, 2);
-	put_u64(s, arg_fd(regs, 0));
-	put_u32(s, arg(regs, 1));
-	ev_submit(s);
-	return 0;
+	return enter_fd_u32(regs, 24, arg(regs, 1));
 }
 
 EXIT_RES(listen, 25)
@@ -1598,19 +1710,7 @@ EXIT_RES(fcntl, 151)
 
 ENTER_EMPTY(chdir, 94)
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_95_chdir, struct pt_regs *regs, long ret)
-{
-	struct scratch *s = scratch_get(95);
-
-	if (!s)
-		return 0;
-	ev_begin(s, 95, 2);
-	put_u64(s, ret);
-	put_str_user(s, (void *)arg(regs, 0));
-	ev_submit(s);
-	return 0;
-}
+EXIT_PATHS(chdir, 95, 1)
 
 ENTER_FD(fchdir, 96)
 
@@ -1750,18 +1850,24 @@ int BPF_PROG(fill_164_munmap, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_165_munmap, struct pt_regs *regs, long ret)
+/* Exits: res and the memory sizes after the call (munmap, mmap, brk). */
+static __always_inline int exit_res_vm(__u16 type, long ret)
 {
-	struct scratch *s = scratch_get(165);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 165, 4);
+	ev_begin(s, type, 4);
 	put_u64(s, ret);
 	put_vm(s, BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), mm));
 	ev_submit(s);
 	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_165_munmap, struct pt_regs *regs, long ret)
+{
+	return exit_res_vm(165, ret);
 }
 
 SEC("tp_btf/sys_enter")
@@ -1774,7 +1880,7 @@ int BPF_PROG(fill_328_mprotect, struct pt_regs *regs, long id)
 	ev_begin(s, 328, 3);
 	put_u64(s, arg(regs, 0));
 	put_u64(s, arg(regs, 1));
-	put_u32(s, arg(regs, 2) & 7); /* PROT_READ/WRITE/EXEC: the same bits */
+	put_u32(s, linux_to_ppm_prot(arg(regs, 2)));
 	ev_submit(s);
 	return 0;
 }
@@ -1783,32 +1889,12 @@ EXIT_RES(mprotect, 329)
 
 ENTER_EMPTY(chroot, 266)
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_267_chroot, struct pt_regs *regs, long ret)
-{
-	struct scratch *s = scratch_get(267);
-
-	if (!s)
-		return 0;
-	ev_begin(s, 267, 2);
-	put_u64(s, ret);
-	put_str_user(s, (void *)arg(regs, 0));
-	ev_submit(s);
-	return 0;
-}
+EXIT_PATHS(chroot, 267, 1)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_240_setns, struct pt_regs *regs, long id)
 {
-	struct scratch *s = scratch_get(240);
-
-	if (!s)
-		return 0;
-	ev_begin(s, 240, 2);
-	put_u64(s, arg_fd(regs, 0));
-	put_u32(s, linux_to_ppm_clone(arg(regs, 1)));
-	ev_submit(s);
-	return 0;
+	return enter_fd_u32(regs, 240, linux_to_ppm_clone(arg(regs, 1)));
 }
 
 EXIT_RES(setns, 241)
@@ -1827,3 +1913,892 @@ int BPF_PROG(fill_284_unshare, struct pt_regs *regs, long id)
 }
 
 EXIT_RES(unshare, 285)
+
+/* ---- fillers: more files (creat, openat2, vectored I/O, sendfile, links, modes, stat, seek) ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_58_creat, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(58);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 58, 2);
+	put_str_user(s, (void *)arg(regs, 0));
+	put_u32(s, arg(regs, 1) & 07777);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_59_creat, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get(59);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 59, 4);
+	put_u64(s, ret);
+	put_str_user(s, (void *)arg(regs, 0));
+	put_u32(s, arg(regs, 1) & 07777);
+	put_u32(s, ret >= 0 ? file_dev(ret) : 0);
+	ev_submit(s);
+	return 0;
+}
+
+/* openat2 enter (dirfd, name, flags, mode, resolve) and exit (the same after fd) */
+static __always_inline int openat2_event(struct pt_regs *regs, __u16 type, bool is_exit, long ret)
+{
+	struct scratch *s = scratch_get(type);
+	struct open_how how = {};
+
+	if (!s)
+		return 0;
+	bpf_probe_read_user(&how, sizeof(how), (void *)arg(regs, 2));
+	ev_begin(s, type, is_exit ? 6 : 5);
+	if (is_exit)
+		put_u64(s, ret);
+	put_u64(s, arg_fd(regs, 0));
+	put_str_user(s, (void *)arg(regs, 1));
+	put_u32(s, sysrec_open_flags(how.flags));
+	put_u32(s, open_mode(how.flags, how.mode));
+	put_u32(s, linux_to_ppm_resolve(how.resolve));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_326_openat2, struct pt_regs *regs, long id)
+{
+	return openat2_event(regs, 326, false, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_327_openat2, struct pt_regs *regs, long ret)
+{
+	return openat2_event(regs, 327, true, ret);
+}
+
+#define MAX_IOVCNT 32 /* iovecs looked at, as the drivers */
+
+struct iov_walk {
+	struct scratch *s;
+	const struct iovec *iov;
+	__u64 cnt;
+	__u64 total; /* the lengths added up */
+	__u32 room;  /* data bytes still to copy */
+};
+
+/* One iovec: its length counted, its data copied while there is room (a bpf_loop callback). */
+static long iov_one(__u32 i, void *data)
+{
+	struct iov_walk *w = data;
+	struct scratch *s = w->s;
+	struct iovec v;
+	__u32 n;
+
+	if (i >= w->cnt || bpf_probe_read_user(&v, sizeof(v), &w->iov[i]))
+		return 1;
+	w->total += v.iov_len;
+	n = bound(v.iov_len < w->room ? v.iov_len : w->room, SYSREC_MAX_SNAPLEN);
+	if (n && bpf_probe_read_user(&s->data[OFF(s->pos)], n, v.iov_base) == 0) {
+		s->pos += n;
+		w->room -= n;
+	} else if (n) {
+		w->room = 0; /* unreadable: what was gathered so far */
+	}
+	return 0;
+}
+
+/*
+ * An iovec array's parameters: when with_size its size (the lengths added
+ * up, at most max), when with_data up to min(max, snaplen) of its bytes.
+ */
+static __always_inline void put_iov(struct scratch *s, const void *iov, __u64 cnt, bool with_size,
+                                    bool with_data, __u64 max)
+{
+	struct iov_walk w = { s, iov, cnt, 0, with_data ? (max < snaplen ? max : snaplen) : 0 };
+	__u32 at = s->pos, start;
+	__u32 size;
+
+	if (with_size)
+		put_u32(s, 0); /* filled in below */
+	start = s->pos;
+	if (iov && cnt)
+		bpf_loop(MAX_IOVCNT, iov_one, &w, 0);
+	size = w.total < max ? w.total : max;
+	if (with_size)
+		__builtin_memcpy(&s->data[OFF(at)], &size, 4);
+	if (with_data) {
+		__u32 n = s->pos - start;
+
+		s->pos = start;
+		ev_param_len(s, n);
+	}
+}
+
+/* readv/preadv exit: res, size, data (what was read) */
+static __always_inline int exit_readv(struct pt_regs *regs, long ret, __u16 type)
+{
+	struct scratch *s = scratch_get(type);
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 3);
+	put_u64(s, ret);
+	if (ret > 0) {
+		put_iov(s, (void *)arg(regs, 1), arg(regs, 2), true, true, ret);
+	} else {
+		put_u32(s, 0);
+		put_empty(s);
+	}
+	ev_submit(s);
+	return 0;
+}
+
+/* writev/pwritev enter: fd, size [, pos] */
+static __always_inline int enter_writev(struct pt_regs *regs, __u16 type, bool with_pos)
+{
+	struct scratch *s = scratch_get(type);
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, with_pos ? 3 : 2);
+	put_u64(s, arg_fd(regs, 0));
+	put_iov(s, (void *)arg(regs, 1), arg(regs, 2), true, false, ~0ULL);
+	if (with_pos)
+		put_u64(s, arg(regs, 3));
+	ev_submit(s);
+	return 0;
+}
+
+/* writev/pwritev exit: res, data (what was given, as the drivers) */
+static __always_inline int exit_writev(struct pt_regs *regs, long ret, __u16 type)
+{
+	struct scratch *s = scratch_get(type);
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 2);
+	put_u64(s, ret);
+	put_iov(s, (void *)arg(regs, 1), arg(regs, 2), false, true, ~0ULL);
+	ev_submit(s);
+	return 0;
+}
+
+ENTER_FD(readv, 116)
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_117_readv, struct pt_regs *regs, long ret)
+{
+	return exit_readv(regs, ret, 117);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_118_writev, struct pt_regs *regs, long id)
+{
+	return enter_writev(regs, 118, false);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_119_writev, struct pt_regs *regs, long ret)
+{
+	return exit_writev(regs, ret, 119);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_120_preadv, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(120);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 120, 2);
+	put_u64(s, arg_fd(regs, 0));
+	put_u64(s, arg(regs, 3));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_121_preadv, struct pt_regs *regs, long ret)
+{
+	return exit_readv(regs, ret, 121);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_122_pwritev, struct pt_regs *regs, long id)
+{
+	return enter_writev(regs, 122, true);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_123_pwritev, struct pt_regs *regs, long ret)
+{
+	return exit_writev(regs, ret, 123);
+}
+
+/* A u64 at a user address (0 when there is none). */
+static __always_inline __u64 user_u64(unsigned long p)
+{
+	__u64 v = 0;
+
+	if (p)
+		bpf_probe_read_user(&v, sizeof(v), (void *)p);
+	return v;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_188_sendfile, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(188);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 188, 4);
+	put_u64(s, arg_fd(regs, 0));
+	put_u64(s, arg_fd(regs, 1));
+	put_u64(s, user_u64(arg(regs, 2)));
+	put_u64(s, arg(regs, 3));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_189_sendfile, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get(189);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 189, 2);
+	put_u64(s, ret);
+	put_u64(s, user_u64(arg(regs, 2)));
+	ev_submit(s);
+	return 0;
+}
+
+ENTER_EMPTY(chmod, 314)
+ENTER_EMPTY(fchmod, 316)
+ENTER_EMPTY(fchmodat, 312)
+ENTER_EMPTY(link, 308)
+ENTER_EMPTY(linkat, 310)
+ENTER_EMPTY(symlink, 178)
+ENTER_EMPTY(symlinkat, 180)
+ENTER_EMPTY(stat, 66)
+ENTER_EMPTY(lstat, 68)
+
+/*
+ * chmod/fchmod/fchmodat exit: res, the file (path, fd, or dirfd and path)
+ * and the mode (PPM_S_* bits equal Linux's permission bits).
+ */
+static __always_inline int exit_chmod(struct pt_regs *regs, long ret, __u16 type, bool by_fd, bool at)
+{
+	struct scratch *s = scratch_get(type);
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, at ? 4 : 3);
+	put_u64(s, ret);
+	if (by_fd || at)
+		put_u64(s, arg_fd(regs, 0));
+	if (!by_fd)
+		put_str_user(s, (void *)arg(regs, at ? 1 : 0));
+	put_u32(s, arg(regs, at ? 2 : 1) & 07777);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_315_chmod, struct pt_regs *regs, long ret)
+{
+	return exit_chmod(regs, ret, 315, false, false);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_317_fchmod, struct pt_regs *regs, long ret)
+{
+	return exit_chmod(regs, ret, 317, true, false);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_313_fchmodat, struct pt_regs *regs, long ret)
+{
+	return exit_chmod(regs, ret, 313, false, true);
+}
+
+EXIT_PATHS(link, 309, 2)
+EXIT_PATHS(symlink, 179, 2) /* target, linkpath */
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_311_linkat, struct pt_regs *regs, long ret)
+{
+	return exit_at_pair(regs, ret, 311, true, 0x1400); /* AT_SYMLINK_FOLLOW, AT_EMPTY_PATH */
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_181_symlinkat, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get(181);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 181, 4);
+	put_u64(s, ret);
+	put_str_user(s, (void *)arg(regs, 0));
+	put_u64(s, arg_fd(regs, 1));
+	put_str_user(s, (void *)arg(regs, 2));
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_PATHS(stat, 67, 1)
+EXIT_PATHS(lstat, 69, 1)
+ENTER_FD(fstat, 70)
+EXIT_RES(fstat, 71)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_264_access, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(264);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 264, 1);
+	put_u32(s, arg(regs, 1) & 7); /* R_OK/W_OK/X_OK: same values */
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_PATHS(access, 265, 1)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_86_lseek, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(86);
+	__u32 whence = arg(regs, 2);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 86, 3);
+	put_u64(s, arg_fd(regs, 0));
+	put_u64(s, arg(regs, 1));
+	put_u8(s, whence <= 2 ? whence : 0); /* SEEK_SET/CUR/END: same values */
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_RES(lseek, 87)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_170_ioctl, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(170);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 170, 3);
+	put_u64(s, arg_fd(regs, 0));
+	put_u64(s, arg(regs, 1));
+	put_u64(s, arg(regs, 2));
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_RES(ioctl, 171)
+ENTER_FD(getdents, 236)
+EXIT_RES(getdents, 237)
+ENTER_FD(getdents64, 238)
+EXIT_RES(getdents64, 239)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_242_flock, struct pt_regs *regs, long id)
+{
+	return enter_fd_u32(regs, 242, arg(regs, 1) & 0xf); /* LOCK_SH/EX/NB/UN: same values */
+}
+
+EXIT_RES(flock, 243)
+
+/* ---- fillers: mounts ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_256_mount, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(256);
+	__u32 flags = arg(regs, 3);
+
+	if (!s)
+		return 0;
+	if ((flags & 0xffff0000) == 0xc0ed0000) /* MS_MGC_VAL: the old magic, not flags */
+		flags &= 0xffff;
+	ev_begin(s, 256, 1);
+	put_u32(s, flags); /* MS_*: the portable values are Linux's */
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_PATHS(mount, 257, 3) /* dev, dir, type */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_258_umount, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(258);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 258, 1);
+	put_u32(s, arg(regs, 1)); /* MNT_FORCE/DETACH/EXPIRE, UMOUNT_NOFOLLOW: same values */
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_PATHS(umount, 259, 1)
+
+/* ---- fillers: messages (sendmsg, recvmsg) ---- */
+
+/*
+ * The tuple of socket sk with the address a user sockaddr names (sendmsg's
+ * destination: local end first; recvmsg's source: that address first), as
+ * the drivers write it; unix sockets as their connection.
+ */
+static __always_inline void put_tuple_to(struct scratch *s, struct sock *sk, const void *ua, __u32 alen,
+                                         bool local_first)
+{
+	__u16 fam = sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : 0;
+	__u16 lport = sk ? BPF_CORE_READ(sk, __sk_common.skc_num) : 0, rport;
+
+	if (fam == AF_INET_ && alen >= 8) {
+		__u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		struct sockaddr_in a = {};
+
+		bpf_probe_read_user(&a, sizeof(a), ua);
+		rport = ntohs_(a.sin_port);
+		s->data[OFF(s->pos)] = AF_INET_;
+		put_bytes(s, 1, local_first ? &laddr : (void *)&a.sin_addr, 4);
+		put_bytes(s, 5, local_first ? &lport : &rport, 2);
+		put_bytes(s, 7, local_first ? (void *)&a.sin_addr : &laddr, 4);
+		put_bytes(s, 11, local_first ? &rport : &lport, 2);
+		ev_param_len(s, 13);
+	} else if (fam == AF_INET6_ && alen >= 24) {
+		struct in6_addr la = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
+		struct sockaddr_in6 a = {};
+
+		bpf_probe_read_user(&a, sizeof(a), ua);
+		rport = ntohs_(a.sin6_port);
+		s->data[OFF(s->pos)] = AF_INET6_;
+		put_bytes(s, 1, local_first ? &la : &a.sin6_addr, 16);
+		put_bytes(s, 17, local_first ? &lport : &rport, 2);
+		put_bytes(s, 19, local_first ? &a.sin6_addr : &la, 16);
+		put_bytes(s, 35, local_first ? &rport : &lport, 2);
+		ev_param_len(s, 37);
+	} else if (fam == AF_UNIX_) {
+		put_tuple(s, sk, local_first);
+	} else {
+		put_empty(s);
+	}
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_48_sendmsg, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(48);
+	struct user_msghdr mh = {};
+	bool ok = bpf_probe_read_user(&mh, sizeof(mh), (void *)arg(regs, 1)) == 0;
+
+	if (!s)
+		return 0;
+	ev_begin(s, 48, 3);
+	put_u64(s, arg_fd(regs, 0));
+	if (ok)
+		put_iov(s, mh.msg_iov, mh.msg_iovlen, true, false, ~0ULL);
+	else
+		put_u32(s, 0);
+	/* a destination given: the tuple to it (connected sockets: none, as the drivers) */
+	if (ok && mh.msg_name && mh.msg_namelen > 0)
+		put_tuple_to(s, fd_sock(arg(regs, 0)), mh.msg_name, mh.msg_namelen, true);
+	else
+		put_empty(s);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_49_sendmsg, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get(49);
+	struct user_msghdr mh = {};
+
+	if (!s)
+		return 0;
+	ev_begin(s, 49, 2);
+	put_u64(s, ret);
+	if (bpf_probe_read_user(&mh, sizeof(mh), (void *)arg(regs, 1)) == 0)
+		put_iov(s, mh.msg_iov, mh.msg_iovlen, false, true, ~0ULL);
+	else
+		put_empty(s);
+	ev_submit(s);
+	return 0;
+}
+
+ENTER_FD(recvmsg, 52)
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_53_recvmsg, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get(53);
+	struct user_msghdr mh = {};
+	bool ok = ret >= 0 && bpf_probe_read_user(&mh, sizeof(mh), (void *)arg(regs, 1)) == 0;
+
+	if (!s)
+		return 0;
+	ev_begin(s, 53, 4);
+	put_u64(s, ret);
+	if (ok) {
+		put_iov(s, mh.msg_iov, mh.msg_iovlen, true, true, ret);
+	} else {
+		put_u32(s, 0);
+		put_empty(s);
+	}
+	/* the sender, when the kernel named it */
+	if (ok && mh.msg_name && mh.msg_namelen > 0)
+		put_tuple_to(s, fd_sock(arg(regs, 0)), mh.msg_name, mh.msg_namelen, false);
+	else
+		put_empty(s);
+	ev_submit(s);
+	return 0;
+}
+
+/* ---- fillers: memory (mmap, brk) ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_160_mmap, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(160);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 160, 6);
+	put_u64(s, arg(regs, 0));
+	put_u64(s, arg(regs, 1));
+	put_u32(s, linux_to_ppm_prot(arg(regs, 2)));
+	put_u32(s, linux_to_ppm_mmap(arg(regs, 3)));
+	put_u64(s, arg_fd(regs, 4));
+	put_u64(s, arg(regs, 5));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_161_mmap, struct pt_regs *regs, long ret)
+{
+	return exit_res_vm(161, ret);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_158_brk, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(158);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 158, 1);
+	put_u64(s, arg(regs, 0));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_159_brk, struct pt_regs *regs, long ret)
+{
+	return exit_res_vm(159, ret);
+}
+
+/* ---- fillers: ptrace, limits ---- */
+
+/* A PT_DYN parameter: the index of the value's type, then the value's n bytes. */
+static __always_inline void put_dyn(struct scratch *s, __u8 idx, __u32 n, __u64 v)
+{
+	s->data[OFF(s->pos)] = idx;
+	__builtin_memcpy(&s->data[OFF(s->pos + 1)], &v, 8);
+	ev_param_len(s, 1 + n);
+}
+
+#define DYN_U64 0, 8 /* index, size: ptrace addr/data as PPM_PTRACE_IDX_UINT64 */
+#define DYN_SIG 1, 1 /* PPM_PTRACE_IDX_SIGTYPE */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_168_ptrace, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(168);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 168, 2);
+	put_u16(s, linux_to_ppm_ptrace(arg(regs, 0)));
+	put_u64(s, arg_fd(regs, 1)); /* pid: an int, as fds */
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_169_ptrace, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get(169);
+	__u16 req = linux_to_ppm_ptrace(arg(regs, 0));
+	__u64 data = arg(regs, 3);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 169, 3);
+	put_u64(s, ret);
+	if (ret < 0) {
+		put_dyn(s, DYN_U64, 0);
+		put_dyn(s, DYN_U64, 0);
+	} else if (req >= 2 && req <= 4) { /* PEEKTEXT/PEEKDATA/PEEKUSR: the word read */
+		put_dyn(s, DYN_U64, arg(regs, 2));
+		put_dyn(s, DYN_U64, user_u64(data));
+	} else if (req == 8 || req == 10 || req == 12 ||
+	           req == 13) { /* CONT/SINGLESTEP/DETACH/SYSCALL: a signal */
+		put_dyn(s, DYN_U64, arg(regs, 2));
+		put_dyn(s, DYN_SIG, data);
+	} else {
+		put_dyn(s, DYN_U64, arg(regs, 2));
+		put_dyn(s, DYN_U64, data);
+	}
+	ev_submit(s);
+	return 0;
+}
+
+/* A struct rlimit at user address p as two INT64 parameters (-1, -1 when !ok or unreadable). */
+static __always_inline void put_rlimit(struct scratch *s, unsigned long p, bool ok)
+{
+	struct rlimit rl = { ~0UL, ~0UL };
+
+	if (!ok || !p || bpf_probe_read_user(&rl, sizeof(rl), (void *)p))
+		rl.rlim_cur = rl.rlim_max = ~0UL;
+	put_u64(s, rl.rlim_cur);
+	put_u64(s, rl.rlim_max);
+}
+
+/* getrlimit/setrlimit enter: resource */
+static __always_inline int enter_rlimit(struct pt_regs *regs, __u16 type)
+{
+	struct scratch *s = scratch_get(type);
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 1);
+	put_u8(s, linux_to_ppm_rlimit(arg(regs, 0)));
+	ev_submit(s);
+	return 0;
+}
+
+/* getrlimit/setrlimit exit: res, cur, max (the limit got, or the one asked for) */
+static __always_inline int exit_rlimit(struct pt_regs *regs, long ret, __u16 type, bool is_set)
+{
+	struct scratch *s = scratch_get(type);
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 3);
+	put_u64(s, ret);
+	put_rlimit(s, arg(regs, 1), ret >= 0 || is_set);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_140_getrlimit, struct pt_regs *regs, long id)
+{
+	return enter_rlimit(regs, 140);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_141_getrlimit, struct pt_regs *regs, long ret)
+{
+	return exit_rlimit(regs, ret, 141, false);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_142_setrlimit, struct pt_regs *regs, long id)
+{
+	return enter_rlimit(regs, 142);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_143_setrlimit, struct pt_regs *regs, long ret)
+{
+	return exit_rlimit(regs, ret, 143, true);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_144_prlimit, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(144);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 144, 2);
+	put_u64(s, arg_fd(regs, 0));
+	put_u8(s, linux_to_ppm_rlimit(arg(regs, 1)));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_145_prlimit, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get(145);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 145, 5);
+	put_u64(s, ret);
+	put_rlimit(s, arg(regs, 2), ret >= 0); /* new */
+	put_rlimit(s, arg(regs, 3), true);     /* old */
+	ev_submit(s);
+	return 0;
+}
+
+/* ---- fillers: waiting (poll, nanosleep, futex, epoll_wait, select) ---- */
+
+#define POLL_MAXFDS 16 /* fds listed, as the drivers */
+
+struct poll_walk {
+	struct scratch *s;
+	const struct pollfd *fds;
+	__u64 nfds;
+	bool revents;
+};
+
+/* One pollfd as an FDLIST entry: i64 fd, u16 PPM_POLL* flags (a bpf_loop callback). */
+static long poll_one(__u32 i, void *data)
+{
+	struct poll_walk *w = data;
+	struct scratch *s = w->s;
+	struct pollfd p;
+	__s64 fd;
+	__u16 fl;
+
+	if (i >= w->nfds || bpf_probe_read_user(&p, sizeof(p), &w->fds[i]))
+		return 1;
+	fd = p.fd;
+	fl = linux_to_ppm_poll(w->revents ? p.revents : p.events);
+	__builtin_memcpy(&s->data[OFF(s->pos)], &fd, 8);
+	__builtin_memcpy(&s->data[OFF(s->pos + 8)], &fl, 2);
+	s->pos += 10;
+	return 0;
+}
+
+/* poll's fds as an FDLIST: the events asked for (enter) or got (exit). */
+static __always_inline void put_fdlist(struct scratch *s, const void *fds, __u64 nfds, bool revents)
+{
+	struct poll_walk w = { s, fds, nfds, revents };
+	__u32 start = s->pos, n;
+	__u16 count;
+
+	s->pos += 2;
+	bpf_loop(POLL_MAXFDS, poll_one, &w, 0);
+	n = s->pos - start;
+	count = (n - 2) / 10;
+	__builtin_memcpy(&s->data[OFF(start)], &count, 2);
+	s->pos = start;
+	ev_param_len(s, n);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_80_poll, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(80);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 80, 2);
+	put_fdlist(s, (void *)arg(regs, 0), arg(regs, 1), false);
+	put_u64(s, (__s64)(int)arg(regs, 2)); /* timeout (ms) */
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_81_poll, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get(81);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 81, 2);
+	put_u64(s, ret);
+	put_fdlist(s, (void *)arg(regs, 0), arg(regs, 1), true);
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_134_nanosleep, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(134);
+	struct __kernel_timespec ts = {};
+
+	if (!s)
+		return 0;
+	bpf_probe_read_user(&ts, sizeof(ts), (void *)arg(regs, 0));
+	ev_begin(s, 134, 1);
+	put_u64(s, ts.tv_sec * 1000000000ULL + ts.tv_nsec); /* RELTIME ns */
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_RES(nanosleep, 135)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_64_futex, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(64);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 64, 3);
+	put_u64(s, arg(regs, 0));
+	put_u16(s, linux_to_ppm_futex(arg(regs, 1)));
+	put_u64(s, arg(regs, 2));
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_RES(futex, 65)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_78_epoll_wait, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(78);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 78, 1);
+	put_u64(s, (__s64)(int)arg(regs, 2)); /* maxevents */
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_RES(epoll_wait, 79)
+ENTER_EMPTY(select, 82)
+EXIT_RES(select, 83)
+
+/* ---- fillers: eventfd ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_62_eventfd, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(62);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 62, 2);
+	put_u64(s, arg(regs, 0) & 0xffffffff);    /* initval: an unsigned int */
+	put_u32(s, id == 290 ? arg(regs, 1) : 0); /* eventfd2's flags, raw as the drivers; eventfd has none */
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_RES(eventfd, 63)
