@@ -119,8 +119,16 @@ test: deps
 build/san/tests/.stamp-bins: $(UNIT_BINS)
 	@touch $@
 
-bench: deps $(BIN) $(BENCH_GEN)
+BENCH_LOOPS := $(BUILD)/bench/loops
+
+$(BENCH_LOOPS): bench/loops.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS)
 	$(Q)bench/run.sh $(BUILD)
+	$(Q)bench/record.sh $(BUILD)
 
 $(FUZZ_BIN): tests/fuzz/fuzz_reader.c $(LIB_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
 	@mkdir -p $(@D)
