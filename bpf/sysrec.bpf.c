@@ -2802,3 +2802,259 @@ int BPF_PROG(fill_62_eventfd, struct pt_regs *regs, long id)
 }
 
 EXIT_RES(eventfd, 63)
+
+/* ---- fillers: fds of their own kind (signalfd, timerfd, inotify), copy_file_range ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_126_signalfd, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(126);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 126, 3);
+	put_u64(s, arg_fd(regs, 0));
+	put_u32(s, 0); /* mask and flags: not recorded, as the drivers */
+	put_u8(s, 0);
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_RES(signalfd, 127)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_136_timerfd_create, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(136);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 136, 2);
+	put_u8(s, arg(regs, 0)); /* clockid */
+	put_u8(s, arg(regs, 1)); /* flags, their low byte as the drivers */
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_RES(timerfd_create, 137)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_138_inotify_init, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(138);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 138, 1);
+	put_u8(s, id == 294 ? arg(regs, 0) : 0); /* inotify_init1's flags (low byte); inotify_init has none */
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_RES(inotify_init, 139)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_332_copy_file_range, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(332);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 332, 3);
+	put_u64(s, arg_fd(regs, 0));
+	put_u64(s, arg(regs, 1)); /* offin: the pointer's value, as the drivers */
+	put_u64(s, arg(regs, 4));
+	ev_submit(s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_333_copy_file_range, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = scratch_get(333);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 333, 3);
+	put_u64(s, ret);
+	put_u64(s, arg_fd(regs, 2));
+	put_u64(s, arg(regs, 3)); /* offout: the pointer's value */
+	ev_submit(s);
+	return 0;
+}
+
+/* ---- fillers: socket options ---- */
+
+/* PPM_SOCKOPT_* of a SOL_SOCKET option (Linux's numbers up to SO_ATTACH_BPF); 0 for other levels */
+static __always_inline __u8 linux_to_ppm_sockopt(int level, int name)
+{
+	if (level != 1)
+		return 0;
+	if (name >= 1 && name <= 50)
+		return name;
+	return name == 59   ? 0x33
+	       : name == 55 ? 0x34
+	       : name == 57 ? 0x35
+	                    : 0; /* PEERGROUPS, MEMINFO, COOKIE */
+}
+
+/*
+ * A socket option's value as the drivers' PT_DYN: for SOL_SOCKET, SO_ERROR
+ * as an errno, the timeouts as a RELTIME, SO_COOKIE as a UINT64, the int
+ * options as a UINT32; anything else as the bytes (at most snaplen).
+ */
+static __always_inline void put_sockopt_val(struct scratch *s, int level, int name, const void *p, int len)
+{
+	__u64 v = 0;
+	__u32 n;
+
+	if (level == 1) {
+		if (name == 4) { /* SO_ERROR */
+			bpf_probe_read_user(&v, 4, p);
+			put_dyn(s, 1, 8, -(__s64)(__s32)v);
+			return;
+		}
+		if (name == 20 || name == 21 || name == 66 || name == 67) { /* SO_RCVTIMEO, SO_SNDTIMEO */
+			__s64 tv[2] = {};
+
+			bpf_probe_read_user(tv, sizeof(tv), p);
+			put_dyn(s, 4, 8, tv[0] * 1000000000ULL + tv[1] * 1000);
+			return;
+		}
+		if (name == 57) { /* SO_COOKIE */
+			bpf_probe_read_user(&v, 8, p);
+			put_dyn(s, 3, 8, v);
+			return;
+		}
+		if ((name >= 1 && name <= 49 && name != 13 && name != 17 && name != 26 && name != 28)) {
+			bpf_probe_read_user(
+			        &v, 4, p); /* int options (not LINGER, PEERCRED, ATTACH_FILTER, PEERNAME) */
+			put_dyn(s, 2, 4, v);
+			return;
+		}
+	}
+	n = bound(len < 0 ? 0 : (__u32)len > snaplen ? snaplen : len, SYSREC_MAX_SNAPLEN);
+	s->data[OFF(s->pos)] = 0; /* PPM_SOCKOPT_IDX_UNKNOWN: the bytes */
+	if (n && bpf_probe_read_user(&s->data[OFF(s->pos + 1)], n, p))
+		n = 0;
+	ev_param_len(s, 1 + n);
+}
+
+/* setsockopt/getsockopt exit: res, fd, level, optname, val, optlen */
+static __always_inline int exit_sockopt(struct pt_regs *regs, long ret, __u16 type, bool is_get)
+{
+	struct scratch *s = scratch_get(type);
+	int level = arg(regs, 1), name = arg(regs, 2), len = arg(regs, 4);
+
+	if (!s)
+		return 0;
+	if (is_get) {
+		len = 0;
+		bpf_probe_read_user(&len, sizeof(len), (void *)arg(regs, 4));
+	}
+	ev_begin(s, type, 6);
+	put_u64(s, ret);
+	put_u64(s, arg_fd(regs, 0));
+	put_u8(s, level == 1 ? 1 : level == 6 ? 2 : 0); /* SOL_SOCKET, SOL_TCP */
+	put_u8(s, linux_to_ppm_sockopt(level, name));
+	put_sockopt_val(s, level, name, (void *)arg(regs, 3), len);
+	put_u32(s, len);
+	ev_submit(s);
+	return 0;
+}
+
+ENTER_EMPTY(setsockopt, 44)
+ENTER_EMPTY(getsockopt, 46)
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_45_setsockopt, struct pt_regs *regs, long ret)
+{
+	return exit_sockopt(regs, ret, 45, false);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_47_getsockopt, struct pt_regs *regs, long ret)
+{
+	return exit_sockopt(regs, ret, 47, true);
+}
+
+/* ---- fillers: sessions, ids ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_294_setpgid, struct pt_regs *regs, long id)
+{
+	struct scratch *s = scratch_get(294);
+
+	if (!s)
+		return 0;
+	ev_begin(s, 294, 2);
+	put_u64(s, arg_fd(regs, 0)); /* pid, pgid: ints, as fds */
+	put_u64(s, arg_fd(regs, 1));
+	ev_submit(s);
+	return 0;
+}
+
+EXIT_RES(setpgid, 295)
+ENTER_EMPTY(setsid, 274)
+EXIT_RES(setsid, 275)
+
+/* Exits whose only parameter is the id returned (getuid, geteuid, getgid, getegid). */
+static __always_inline int exit_id(__u16 type, long ret)
+{
+	struct scratch *s = scratch_get(type);
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 1);
+	put_u32(s, ret);
+	ev_submit(s);
+	return 0;
+}
+
+/* getuid and alike: no enter parameter, the id as the exit's */
+#define GET_ID(name, enter, exit)                                          \
+	ENTER_EMPTY(name, enter)                                           \
+	SEC("tp_btf/sys_exit")                                             \
+	int BPF_PROG(fill_##exit##_##name, struct pt_regs *regs, long ret) \
+	{                                                                  \
+		return exit_id(exit, ret);                                 \
+	}
+
+GET_ID(getuid, 202, 203)
+GET_ID(geteuid, 204, 205)
+GET_ID(getgid, 206, 207)
+GET_ID(getegid, 208, 209)
+
+/* getresuid/getresgid exit: res and the three ids written to the user's pointers */
+static __always_inline int exit_getres(struct pt_regs *regs, long ret, __u16 type)
+{
+	struct scratch *s = scratch_get(type);
+
+	if (!s)
+		return 0;
+	ev_begin(s, type, 4);
+	put_u64(s, ret);
+	for (int i = 0; i < 3; i++) {
+		__u32 v = 0;
+
+		bpf_probe_read_user(&v, sizeof(v), (void *)arg(regs, i));
+		put_u32(s, v);
+	}
+	ev_submit(s);
+	return 0;
+}
+
+ENTER_EMPTY(getresuid, 210)
+ENTER_EMPTY(getresgid, 212)
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_211_getresuid, struct pt_regs *regs, long ret)
+{
+	return exit_getres(regs, ret, 211);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_213_getresgid, struct pt_regs *regs, long ret)
+{
+	return exit_getres(regs, ret, 213);
+}

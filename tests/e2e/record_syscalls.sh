@@ -19,6 +19,7 @@ syscalls_workload_c() {
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -28,6 +29,7 @@ syscalls_workload_c() {
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -74,6 +76,11 @@ int main(int argc, char **argv)
 	syscall(SYS_sendfile, fd2, fd, &off, 5);
 	close(fd2);
 	close(fd);
+	fd = open(T("creat-file"), O_RDONLY);
+	fd2 = open(T("copy-file"), O_WRONLY);
+	syscall(SYS_copy_file_range, fd, NULL, fd2, NULL, 5, 0);
+	close(fd2);
+	close(fd);
 	/* paths */
 	syscall(SYS_chmod, T("creat-file"), 04755);
 	syscall(SYS_fchmodat, AT_FDCWD, T("copy-file"), 0711, 0);
@@ -94,6 +101,9 @@ int main(int argc, char **argv)
 	syscall(SYS_dup2, fd, 40);
 	syscall(SYS_dup3, fd, 41, O_CLOEXEC);
 	syscall(SYS_pipe2, p, O_CLOEXEC);
+	syscall(SYS_signalfd4, -1, &(long){ 1 << 9 }, 8, 0);
+	syscall(SYS_timerfd_create, CLOCK_MONOTONIC, 0);
+	syscall(SYS_inotify_init1, 0);
 	fd = syscall(SYS_eventfd2, 7, EFD_CLOEXEC);
 	/* waiting */
 	struct pollfd pf[2] = { { p[1], POLLOUT, 0 }, { fd, POLLIN, 0 } };
@@ -129,6 +139,20 @@ int main(int argc, char **argv)
 	struct iovec in = { rbuf, sizeof(rbuf) };
 	struct msghdr rh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &in, .msg_iovlen = 1 };
 	syscall(SYS_recvmsg, b, &rh, 0);
+	int v = 65536;
+	syscall(SYS_setsockopt, b, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	len = sizeof(v);
+	syscall(SYS_getsockopt, b, SOL_SOCKET, SO_TYPE, &v, &len);
+	/* ids, sessions */
+	uid_t r, e, s;
+	syscall(SYS_getuid);
+	syscall(SYS_geteuid);
+	syscall(SYS_getgid);
+	syscall(SYS_getegid);
+	syscall(SYS_getresuid, &r, &e, &s);
+	syscall(SYS_getresgid, &r, &e, &s);
+	syscall(SYS_setpgid, 0, 0);
+	syscall(SYS_setsid);
 	/* mounts */
 	mkdir(T("mnt"), 0755);
 	syscall(SYS_mount, T("sysrec-src"), T("mnt"), T("tmpfs"), MS_NOSUID | MS_NODEV, NULL);
@@ -236,6 +260,25 @@ check_record_syscalls() {
 		"> sendmsg fd=[0-9]+\(<4u?>[0-9.:]*\) size=19 tuple=$t " \
 		"< sendmsg res=19 data=msg-part1;msg-part2 " \
 		"< recvmsg res=19 size=19 data=msg-part1;msg-part2 tuple=$t " \
+		"> copy_file_range fdin=$f/creat-file\) offin=0 len=5 " \
+		"< copy_file_range res=5 fdout=$f/copy-file\) offout=0 " \
+		"> signalfd fd=-1(\(EPERM\))? mask=0 flags=0 " \
+		"< signalfd res=[0-9]+\(<s>\) " \
+		"> timerfd_create clockid=1 flags=0 " \
+		"< timerfd_create res=[0-9]+\(<t>\) " \
+		"> inotify_init flags=0 " \
+		"< inotify_init res=[0-9]+\(<i>\) " \
+		"< setsockopt res=0 fd=[0-9]+\(<4u?>[0-9.:>-]*\) level=1\(SOL_SOCKET\) optname=8\(SO_RCVBUF\) val=65536 optlen=4 " \
+		"< getsockopt res=0 fd=[0-9]+\(<4u?>[0-9.:>-]*\) level=1\(SOL_SOCKET\) optname=3\(SO_TYPE\) val=2 optlen=4 " \
+		"< getuid uid=0\(root\) " \
+		"< geteuid euid=0\(root\) " \
+		"< getgid gid=0\(root\) " \
+		"< getegid egid=0\(root\) " \
+		"< getresuid res=0 ruid=0\(root\) euid=0\(root\) suid=0\(root\) " \
+		"< getresgid res=0 rgid=0\(root\) egid=0\(root\) sgid=0\(root\) " \
+		"> setpgid pid=0 pgid=0 " \
+		"< setpgid res=" \
+		"< setsid res=" \
 		"> mount flags=6\(NOSUID\|NODEV\) " \
 		"< mount res=0 dev=sysrec-src dir=mnt\($dir/mnt\) type=tmpfs " \
 		"> umount flags=2\(DETACH\) " \
@@ -247,7 +290,7 @@ check_record_syscalls() {
 		grep -Eq -- "$re" "$work/sc.want" || missing="$missing [$re]"
 	done
 	# recorded as the generic pair, these would show their own names (dup2, not dup)
-	re=$(grep -Eo ' [<>] (dup2|dup3|pipe2|eventfd2|prlimit64|umount2) ' "$work/sc.want" | sort -u | tr '\n' ' ')
+	re=$(grep -Eo ' [<>] (dup2|dup3|pipe2|eventfd2|signalfd4|inotify_init1|prlimit64|umount2) ' "$work/sc.want" | sort -u | tr '\n' ' ')
 	[ -z "$re" ] || missing="$missing [generic events:$re]"
 	if [ -n "$missing" ]; then
 		bad "$1" "not in sysdig's view:$missing"
