@@ -394,6 +394,23 @@ static void print_stats(const struct recorder *r, const struct engine_stats *st,
 	fputc('\n', stderr);
 }
 
+/* The process has exited (gone, or a zombie waiting for its parent). */
+static bool process_gone(uint32_t pid)
+{
+	char path[32], buf[256], *p;
+	FILE *f;
+	bool gone = true;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+		gone = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return gone;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
@@ -455,6 +472,9 @@ int cmd_record(int argc, char **argv)
 		now = mono_seconds();
 		if ((o.max_events && r.written >= o.max_events) ||
 		    (o.seconds > 0 && now - start >= o.seconds))
+			break;
+		/* --pid: nothing more can come once the process is gone (its exit is in the ring) */
+		if (o.pid && process_gone(o.pid))
 			break;
 		if (now - last_busy >= 1) {
 			engine_stats(en, &st);

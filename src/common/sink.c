@@ -14,6 +14,7 @@ struct sink {
 	char *tmp;     /* what is written: path.tmp-PID, or path itself */
 	bool in_place; /* a device, FIFO or /dev/stdout: no temporary, no rename */
 	FILE *f;
+	char *iobuf; /* f's buffer (freed after fclose) */
 	gzFile gz;
 	int error;
 	char msg[256];
@@ -48,9 +49,11 @@ struct sink *sink_open(const char *path, bool gzip, struct err *e)
 		free(s);
 		return NULL;
 	}
-	if (s->f)
-		setvbuf(s->f, NULL, _IOFBF, 1 << 20);
-	else
+	if (s->f) {
+		/* glibc ignores the size without a buffer of ours: 4 KiB writes otherwise */
+		s->iobuf = xmalloc(1 << 20);
+		setvbuf(s->f, s->iobuf, _IOFBF, 1 << 20);
+	} else
 		gzbuffer(s->gz, 1 << 18);
 	return s;
 }
@@ -92,6 +95,7 @@ uint64_t sink_offset(const struct sink *s)
 
 static void sink_free(struct sink *s)
 {
+	free(s->iobuf);
 	free(s->tmp);
 	free(s->path);
 	free(s);

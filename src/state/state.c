@@ -428,9 +428,9 @@ char state_fd_typechar(const struct fdinfo *f)
 		[SCAP_FD_FILE] = 'f',        [SCAP_FD_DIRECTORY] = 'd',     [SCAP_FD_IPV4_SOCK] = '4',
 		[SCAP_FD_IPV6_SOCK] = '6',   [SCAP_FD_IPV4_SERVSOCK] = '4', [SCAP_FD_IPV6_SERVSOCK] = '6',
 		[SCAP_FD_FIFO] = 'p',        [SCAP_FD_UNIX_SOCK] = 'u',     [SCAP_FD_EVENT] = 'e',
-		[SCAP_FD_UNSUPPORTED] = 'o', [SCAP_FD_SIGNALFD] = 's',      [SCAP_FD_EVENTPOLL] = 'l',
+		[SCAP_FD_UNSUPPORTED] = 'X', [SCAP_FD_SIGNALFD] = 's',      [SCAP_FD_EVENTPOLL] = 'l',
 		[SCAP_FD_INOTIFY] = 'i',     [SCAP_FD_TIMERFD] = 't',       [SCAP_FD_NETLINK] = 'n',
-		[SCAP_FD_FILE_V2] = 'f',
+		[SCAP_FD_FILE_V2] = 'f',     [SCAP_FD_UNKNOWN] = 'o', /* sysdig's chars */
 	};
 
 	return f->type < sizeof(chars) && chars[f->type] ? chars[f->type] : '?';

@@ -140,7 +140,7 @@ burst_record() { # ring_mb
 	echo go >"$fifo"
 	wait "$burst_pid"
 	sleep 0.2
-	kill -INT "$rec_pid"
+	kill -INT "$rec_pid" 2>/dev/null
 	wait "$rec_pid"
 }
 
@@ -166,9 +166,9 @@ check_record_drops_exact() {
 		[ "$busy" = 0 ] || continue
 		# events of the process in the file: the written ones and 3 per told loss
 		read -r _ _ _ fw _ lost _ marks _ _ < <(python3 "$here/scapstat.py" "$work/burst-1.scap" "$burst_pid")
-		if [ $((ring + bigd + disk)) -eq 0 ]; then
-			bad "$1" "a 1 MiB ring lost nothing of $big_w events: the test proves nothing"
-		elif [ $((w + ring + bigd + disk)) -ne "$big_w" ]; then
+		# a drain fast enough for a 1 MiB ring this time proves nothing: try again
+		[ $((ring + bigd + disk)) -ne 0 ] || continue
+		if [ $((w + ring + bigd + disk)) -ne "$big_w" ]; then
 			bad "$1" "written $w + lost $((ring + bigd + disk)) != $big_w produced"
 		elif [ "$fw" -ne $((w + marks / 2 * 3)) ]; then
 			bad "$1" "the file holds $fw events of the process, the recorder said $w (+ $((marks / 2)) loss notes)"
@@ -179,7 +179,7 @@ check_record_drops_exact() {
 		fi
 		return
 	done
-	skipped "$1" "the kernel skipped events (tracepoint busy) in 3 attempts: no exact count possible"
+	skipped "$1" "in 3 attempts either the kernel skipped events (tracepoint busy: no exact count possible) or a 1 MiB ring lost nothing"
 }
 
 # sysdig and sysrec read one file alike, and the writer loop started during the
@@ -213,7 +213,7 @@ check_record_rotate_size() {
 	rot_load_start "$tagf"
 	sleep 3
 	kill "$rot_load"
-	kill -INT "$rec_pid"
+	kill -INT "$rec_pid" 2>/dev/null
 	wait "$rec_pid" 2>/dev/null
 	wait "$rot_load" 2>/dev/null
 	rm -f "$tagf"
@@ -236,7 +236,7 @@ check_record_rotate_time() {
 	rot_load_start "$tagf"
 	sleep 3.5
 	kill "$rot_load"
-	kill -INT "$rec_pid"
+	kill -INT "$rec_pid" 2>/dev/null
 	wait "$rec_pid" 2>/dev/null
 	wait "$rot_load" 2>/dev/null
 	rm -f "$tagf"
@@ -256,7 +256,7 @@ check_record_rotate_events() {
 	rot_load_start "$tagf"
 	sleep 1
 	kill "$rot_load"
-	kill -INT "$rec_pid"
+	kill -INT "$rec_pid" 2>/dev/null
 	wait "$rec_pid" 2>/dev/null
 	wait "$rot_load" 2>/dev/null
 	rm -f "$tagf"
@@ -302,7 +302,7 @@ check_record_container_scope() {
 	wait "$joined"
 	"$work/$tag-bin" outside-arg
 	sleep 0.3
-	kill -INT "$rec_pid"
+	kill -INT "$rec_pid" 2>/dev/null
 	wait "$rec_pid"
 	rmdir "$cgdir" 2>/dev/null
 	sysdig -r "$work/ct.scap" -p "%thread.tid %proc.ppid %evt.dir %evt.type %evt.args" >"$work/ct.txt" 2>/dev/null ||

@@ -197,7 +197,7 @@ check_record_syscalls() {
 	echo go 1<>"$fifo" # (read-write: never blocks)
 	wait "$wpid" || { kill -INT "$rec_pid"; wait "$rec_pid"; bad "$1" "workload failed"; return; }
 	sleep 0.2
-	kill -INT "$rec_pid"
+	kill -INT "$rec_pid" 2>/dev/null
 	wait "$rec_pid" || { bad "$1" "record failed: $(head -1 "$work/sc.err")"; return; }
 	umount "$dir/mnt" 2>/dev/null
 	read -r pa pb child <"$work/sc.out"
