@@ -45,12 +45,8 @@ struct {
 	__uint(max_entries, 8 << 20); /* set by the loader */
 } rb SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SYSREC_NATIVE_MAX);
-	__type(key, __u32);
-	__type(value, struct sysrec_route);
-} routes SEC(".maps");
+/* How each native syscall is recorded: set by the loader before load (no map updates at start). */
+struct sysrec_route routes[SYSREC_NATIVE_MAX];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -383,7 +379,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 
 	if (id < 0 || id >= SYSREC_NATIVE_MAX || ignored())
 		return 0;
-	r = bpf_map_lookup_elem(&routes, &nr);
+	r = &routes[nr & (SYSREC_NATIVE_MAX - 1)];
 	s = scratch_get(0);
 	if (!r || !r->on || !s)
 		return 0;
@@ -407,7 +403,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 	if (nr >= SYSREC_NATIVE_MAX || ignored())
 		return 0;
-	r = bpf_map_lookup_elem(&routes, &nr);
+	r = &routes[nr & (SYSREC_NATIVE_MAX - 1)];
 	s = scratch_get(1);
 	if (!r || !r->on || !s)
 		return 0;

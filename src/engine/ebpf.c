@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sysrec_bpf.h" /* first: the skeleton names its structs */
 #include "sysrec.skel.h"
-#include "sysrec_bpf.h"
 
 struct engine {
 	struct sysrec_bpf *skel;
@@ -86,12 +86,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	return en->sink->event(en->sink->ctx, h.cpu, (const uint8_t *)data + sizeof(h), h.len);
 }
 
-static int route_syscalls(struct engine *en, struct err *e)
+/* Put each filler in the tail-call slot of its event code (after load). */
+static int install_fillers(struct engine *en, struct err *e)
 {
-	int routes = bpf_map__fd(en->skel->maps.routes);
 	int etail = bpf_map__fd(en->skel->maps.enter_tail), xtail = bpf_map__fd(en->skel->maps.exit_tail);
-
-	bool have[SYSREC_EVENT_MAX] = { 0 };
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, en->skel->obj)
@@ -103,7 +101,26 @@ static int route_syscalls(struct engine *en, struct err *e)
 			continue;
 		if (fd < 0 || bpf_map_update_elem(event_is_exit(key) ? xtail : etail, &key, &fd, BPF_ANY))
 			return err_set(e, -EINVAL, "cannot install BPF filler %s", bpf_program__name(p));
-		have[code] = true;
+	}
+	return 0;
+}
+
+/*
+ * Route every native syscall the drivers know (before load, in the programs'
+ * global data): to its own events when fillers for both exist, else to the
+ * generic pair.
+ */
+static void route_syscalls(struct engine *en)
+{
+	bool have[SYSREC_EVENT_MAX] = { 0 };
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, en->skel->obj)
+	{
+		int code = filler_code(p);
+
+		if (code >= 0)
+			have[code] = true;
 	}
 	for (uint32_t nr = 0; nr < EVENT_NATIVE_MAX && nr < SYSREC_NATIVE_MAX; nr++) {
 		const struct event_native *n = &event_natives[nr];
@@ -117,10 +134,8 @@ static int route_syscalls(struct engine *en, struct err *e)
 			r.exit = n->exit;
 		}
 		r.on = 1;
-		if (bpf_map_update_elem(routes, &nr, &r, BPF_ANY))
-			return err_set(e, -errno, "cannot route syscall %u: %s", nr, strerror(errno));
+		en->skel->bss->routes[nr] = r;
 	}
-	return 0;
 }
 
 /* --container: the processes in it now, and its cgroups (to follow processes moved in). */
@@ -177,6 +192,7 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 
 		bpf_program__set_autoattach(p, strncmp(name, "fill_", 5) != 0);
 	}
+	route_syscalls(en);
 	rc = sysrec_bpf__load(en->skel);
 	if (rc) {
 		err_set(e, rc,
@@ -185,7 +201,7 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 		        strerror(-rc));
 		goto fail;
 	}
-	if (route_syscalls(en, e))
+	if (install_fillers(en, e))
 		goto fail;
 	en->rb = ring_buffer__new(bpf_map__fd(en->skel->maps.rb), on_record, en, NULL);
 	if (!en->rb) {
