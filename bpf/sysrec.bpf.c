@@ -25,6 +25,9 @@ const volatile __u32 scope_tgid;    /* 0: every process; else only this one */
 const volatile __u32 scope_set;     /* only the processes in scope_pids (--container) */
 const volatile __u32 snaplen = 80;  /* bytes of I/O data kept */
 const volatile __u64 boot_to_epoch; /* add to boot-time ns to get epoch ns */
+/* the kernel's BTF ids of these types, for bpf_rdonly_cast() (relocations may use a smaller BTF) */
+const volatile __u32 btf_task_struct;
+const volatile __u32 btf_file;
 
 #define PRE          sizeof(struct sysrec_rec_head)
 #define SCRATCH      (SYSREC_MAX_EVENT * 2)
@@ -133,17 +136,26 @@ static __always_inline struct scratch *scratch_get(__u16 type)
 	return bpf_map_lookup_elem(&scratch, &slot);
 }
 
+/*
+ * The event's time and thread, taken once by the dispatcher (which needs the
+ * thread anyway) before the tail call: the filler finds them in its scratch.
+ */
+static __always_inline void ev_stamp(struct scratch *s, __u64 pid_tgid)
+{
+	__u8 *h = &s->data[PRE];
+
+	st64(h, bpf_ktime_get_boot_ns() + boot_to_epoch);
+	st64(h + 8, pid_tgid & 0xffffffff);
+}
+
+/* Start an event of this type in a stamped scratch buffer. */
 static __always_inline void ev_begin(struct scratch *s, __u16 type, __u32 nparams)
 {
-	__u64 ts = bpf_ktime_get_boot_ns() + boot_to_epoch;
-	__u64 tid = bpf_get_current_pid_tgid() & 0xffffffff;
 	__u8 *h = &s->data[PRE];
 
 	s->nparams = nparams;
 	s->arg = 0;
 	s->pos = PRE + SYSREC_EVT_HDR + nparams * 2;
-	st64(h, ts);
-	st64(h + 8, tid);
 	st16(h + 20, type);
 	st32(h + 22, nparams);
 }
@@ -245,12 +257,8 @@ static __always_inline void put_range_user(struct scratch *s, unsigned long star
 }
 
 /* Count one lost event (ring full or too big) to be told in the ring later. */
-static __always_inline void ev_lost(struct sysrec_stats *st, struct scratch *s, bool big)
+static __always_inline void ev_lost(struct sysrec_stats *st, __u64 ts, __u64 tid, bool big)
 {
-	__u64 ts, tid;
-
-	__builtin_memcpy(&ts, &s->data[PRE], 8);
-	__builtin_memcpy(&tid, &s->data[PRE + 8], 8);
 	if (big)
 		__sync_fetch_and_add(&st->drops_big, 1);
 	else
@@ -264,6 +272,16 @@ static __always_inline void ev_lost(struct sysrec_stats *st, struct scratch *s, 
 		__sync_fetch_and_add(&st->pend_big, 1);
 	else
 		__sync_fetch_and_add(&st->pend_ring, 1);
+}
+
+/* The time and thread a scratch event was stamped with. */
+static __always_inline void ev_lost_scratch(struct sysrec_stats *st, struct scratch *s, bool big)
+{
+	__u64 ts, tid;
+
+	__builtin_memcpy(&ts, &s->data[PRE], 8);
+	__builtin_memcpy(&tid, &s->data[PRE + 8], 8);
+	ev_lost(st, ts, tid, big);
 }
 
 /* Tell the losses gathered on this CPU, ahead of the event about to be written. */
@@ -297,7 +315,7 @@ static __always_inline void ev_submit(struct scratch *s)
 	if (!st)
 		return;
 	if (len > SYSREC_MAX_EVENT - PRE || s->arg != s->nparams) {
-		ev_lost(st, s, true);
+		ev_lost_scratch(st, s, true);
 		return;
 	}
 	if (st->pend_ring || st->pend_big)
@@ -305,14 +323,14 @@ static __always_inline void ev_submit(struct scratch *s)
 	st32(&s->data[PRE + 16], len);
 	__builtin_memcpy(s->data, &head, sizeof(head));
 	if (bpf_ringbuf_output(&rb, s->data, (len + PRE) & (SYSREC_MAX_EVENT - 1), BPF_RB_NO_WAKEUP))
-		ev_lost(st, s, false);
+		ev_lost_scratch(st, s, false);
 	else
 		st->events++; /* a statistic: a rare lost update under preemption is harmless */
 }
 
-static __always_inline bool ignored(void)
+static __always_inline bool ignored(__u64 pid_tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = pid_tgid >> 32;
 
 	if (tgid == self_tgid || (scope_tgid && tgid != scope_tgid))
 		return true;
@@ -368,28 +386,278 @@ static __always_inline unsigned long arg(struct pt_regs *regs, int i)
 	}
 }
 
+/* ---- events the dispatchers write themselves ---- */
+
+/*
+ * The shapes of the events written without a filler program (see
+ * SYSREC_SHAPE_*), by event code; the loader routes syscalls by them.
+ */
+const volatile __u8 shapes[SYSREC_EVENT_MAX] = {
+	[4] = SYSREC_SHAPE_FD,          /* close */
+	[5] = SYSREC_SHAPE_RES,         /* close */
+	[6] = SYSREC_SHAPE_FD_SIZE,     /* read */
+	[7] = SYSREC_SHAPE_RES_READ,    /* read */
+	[8] = SYSREC_SHAPE_FD_SIZE,     /* write */
+	[9] = SYSREC_SHAPE_RES_WRITE,   /* write */
+	[19] = SYSREC_SHAPE_RES,        /* socket */
+	[20] = SYSREC_SHAPE_FD,         /* bind */
+	[25] = SYSREC_SHAPE_RES,        /* listen */
+	[31] = SYSREC_SHAPE_RES_WRITE,  /* sendto */
+	[34] = SYSREC_SHAPE_FD_SIZE,    /* recvfrom */
+	[37] = SYSREC_SHAPE_RES,        /* shutdown */
+	[44] = SYSREC_SHAPE_EMPTY,      /* setsockopt */
+	[46] = SYSREC_SHAPE_EMPTY,      /* getsockopt */
+	[52] = SYSREC_SHAPE_FD,         /* recvmsg */
+	[60] = SYSREC_SHAPE_EMPTY,      /* pipe */
+	[63] = SYSREC_SHAPE_RES,        /* eventfd */
+	[65] = SYSREC_SHAPE_RES,        /* futex */
+	[66] = SYSREC_SHAPE_EMPTY,      /* stat */
+	[68] = SYSREC_SHAPE_EMPTY,      /* lstat */
+	[70] = SYSREC_SHAPE_FD,         /* fstat */
+	[71] = SYSREC_SHAPE_RES,        /* fstat */
+	[79] = SYSREC_SHAPE_RES,        /* epoll_wait */
+	[82] = SYSREC_SHAPE_EMPTY,      /* select */
+	[83] = SYSREC_SHAPE_RES,        /* select */
+	[87] = SYSREC_SHAPE_RES,        /* lseek */
+	[94] = SYSREC_SHAPE_EMPTY,      /* chdir */
+	[96] = SYSREC_SHAPE_FD,         /* fchdir */
+	[97] = SYSREC_SHAPE_RES,        /* fchdir */
+	[113] = SYSREC_SHAPE_RES_READ,  /* pread */
+	[115] = SYSREC_SHAPE_RES_WRITE, /* pwrite */
+	[116] = SYSREC_SHAPE_FD,        /* readv */
+	[124] = SYSREC_SHAPE_FD,        /* dup */
+	[125] = SYSREC_SHAPE_RES,       /* dup */
+	[127] = SYSREC_SHAPE_RES,       /* signalfd */
+	[129] = SYSREC_SHAPE_RES,       /* kill */
+	[131] = SYSREC_SHAPE_RES,       /* tkill */
+	[133] = SYSREC_SHAPE_RES,       /* tgkill */
+	[135] = SYSREC_SHAPE_RES,       /* nanosleep */
+	[137] = SYSREC_SHAPE_RES,       /* timerfd_create */
+	[139] = SYSREC_SHAPE_RES,       /* inotify_init */
+	[151] = SYSREC_SHAPE_RES,       /* fcntl */
+	[171] = SYSREC_SHAPE_RES,       /* ioctl */
+	[174] = SYSREC_SHAPE_EMPTY,     /* rename */
+	[176] = SYSREC_SHAPE_EMPTY,     /* renameat */
+	[178] = SYSREC_SHAPE_EMPTY,     /* symlink */
+	[180] = SYSREC_SHAPE_EMPTY,     /* symlinkat */
+	[193] = SYSREC_SHAPE_RES,       /* setresuid */
+	[195] = SYSREC_SHAPE_RES,       /* setresgid */
+	[199] = SYSREC_SHAPE_RES,       /* setuid */
+	[201] = SYSREC_SHAPE_RES,       /* setgid */
+	[202] = SYSREC_SHAPE_EMPTY,     /* getuid */
+	[203] = SYSREC_SHAPE_ID,        /* getuid */
+	[204] = SYSREC_SHAPE_EMPTY,     /* geteuid */
+	[205] = SYSREC_SHAPE_ID,        /* geteuid */
+	[206] = SYSREC_SHAPE_EMPTY,     /* getgid */
+	[207] = SYSREC_SHAPE_ID,        /* getgid */
+	[208] = SYSREC_SHAPE_EMPTY,     /* getegid */
+	[209] = SYSREC_SHAPE_ID,        /* getegid */
+	[210] = SYSREC_SHAPE_EMPTY,     /* getresuid */
+	[212] = SYSREC_SHAPE_EMPTY,     /* getresgid */
+	[222] = SYSREC_SHAPE_EMPTY,     /* clone */
+	[224] = SYSREC_SHAPE_EMPTY,     /* fork */
+	[226] = SYSREC_SHAPE_EMPTY,     /* vfork */
+	[236] = SYSREC_SHAPE_FD,        /* getdents */
+	[237] = SYSREC_SHAPE_RES,       /* getdents */
+	[238] = SYSREC_SHAPE_FD,        /* getdents64 */
+	[239] = SYSREC_SHAPE_RES,       /* getdents64 */
+	[241] = SYSREC_SHAPE_RES,       /* setns */
+	[243] = SYSREC_SHAPE_RES,       /* flock */
+	[246] = SYSREC_SHAPE_EMPTY,     /* accept */
+	[266] = SYSREC_SHAPE_EMPTY,     /* chroot */
+	[274] = SYSREC_SHAPE_EMPTY,     /* setsid */
+	[275] = SYSREC_SHAPE_RES,       /* setsid */
+	[278] = SYSREC_SHAPE_EMPTY,     /* rmdir */
+	[285] = SYSREC_SHAPE_RES,       /* unshare */
+	[295] = SYSREC_SHAPE_RES,       /* setpgid */
+	[300] = SYSREC_SHAPE_EMPTY,     /* unlink */
+	[302] = SYSREC_SHAPE_EMPTY,     /* unlinkat */
+	[304] = SYSREC_SHAPE_EMPTY,     /* mkdirat */
+	[308] = SYSREC_SHAPE_EMPTY,     /* link */
+	[310] = SYSREC_SHAPE_EMPTY,     /* linkat */
+	[312] = SYSREC_SHAPE_EMPTY,     /* fchmodat */
+	[314] = SYSREC_SHAPE_EMPTY,     /* chmod */
+	[316] = SYSREC_SHAPE_EMPTY,     /* fchmod */
+	[318] = SYSREC_SHAPE_EMPTY,     /* renameat2 */
+	[329] = SYSREC_SHAPE_RES,       /* mprotect */
+	[334] = SYSREC_SHAPE_EMPTY,     /* clone3 */
+};
+
+/*
+ * Reserve ring space for an event of at most size bytes (a constant) and
+ * write its record head and event header. NULL when the ring is full: the
+ * loss is counted, to be told in the ring before the next event that fits.
+ */
+static __always_inline __u8 *ring_begin(struct sysrec_stats *st, __u32 size, __u64 ts, __u64 tid, __u16 type,
+                                        __u32 nparams)
+{
+	__u8 *p;
+
+	if (st->pend_ring || st->pend_big)
+		ev_tell_losses(st);
+	p = bpf_ringbuf_reserve(&rb, PRE + size, 0);
+	if (!p) {
+		ev_lost(st, ts, tid, false);
+		return NULL;
+	}
+	st16(p, bpf_get_smp_processor_id());
+	st16(p + 2, SYSREC_REC_EVENT);
+	st32(p + 4, size);
+	st64(p + PRE, ts);
+	st64(p + PRE + 8, tid);
+	st32(p + PRE + 16, size);
+	st16(p + PRE + 20, type);
+	st32(p + PRE + 22, nparams);
+	return p;
+}
+
+static __always_inline void ring_end(struct sysrec_stats *st, __u8 *p)
+{
+	bpf_ringbuf_submit(p, BPF_RB_NO_WAKEUP);
+	st->events++;
+}
+
+/* One u16 length, then a u64 or u32 value: the shapes with a single parameter. */
+static __always_inline void ring_one(struct sysrec_stats *st, __u64 ts, __u64 tid, __u16 type, __u64 v,
+                                     bool wide)
+{
+	__u8 *p;
+
+	if (wide) {
+		p = ring_begin(st, SYSREC_EVT_HDR + 2 + 8, ts, tid, type, 1);
+		if (!p)
+			return;
+		st16(p + PRE + SYSREC_EVT_HDR, 8);
+		st64(p + PRE + SYSREC_EVT_HDR + 2, v);
+	} else {
+		p = ring_begin(st, SYSREC_EVT_HDR + 2 + 4, ts, tid, type, 1);
+		if (!p)
+			return;
+		st16(p + PRE + SYSREC_EVT_HDR, 4);
+		st32(p + PRE + SYSREC_EVT_HDR + 2, v);
+	}
+	ring_end(st, p);
+}
+
+/*
+ * res and up to snaplen bytes of the buffer in the second argument (read,
+ * write, recv, send exits). The ring space is reserved for a full snaplen
+ * (the loader routes here only when snaplen <= SYSREC_SHAPE_SNAPLEN); the
+ * record's length says what was used.
+ */
+static __always_inline void ring_res_data(struct sysrec_stats *st, __u64 ts, __u64 tid, __u16 type,
+                                          struct pt_regs *regs, long ret, bool is_read)
+{
+	__s64 len = is_read ? ret : ret < 0 ? (__s64)arg(regs, 2) : ret;
+	__u64 n = len < 0 ? 0 : len, max = snaplen;
+	__u8 *p;
+
+	p = ring_begin(st, SYSREC_EVT_HDR + 12 + snaplen, ts, tid, type, 2);
+	if (!p)
+		return;
+	/* n = min(n, snaplen), in a form the verifier follows (snaplen is a known constant) */
+	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]" : [n] "+r"(n) : [max] "r"(max));
+	if (n && bpf_probe_read_user(p + PRE + SYSREC_EVT_HDR + 12, n, (void *)arg(regs, 1)))
+		n = 0;
+	st32(p + 4, SYSREC_EVT_HDR + 12 + n);
+	st32(p + PRE + 16, SYSREC_EVT_HDR + 12 + n);
+	st16(p + PRE + SYSREC_EVT_HDR, 8);
+	st16(p + PRE + SYSREC_EVT_HDR + 2, n);
+	st64(p + PRE + SYSREC_EVT_HDR + 4, ret);
+	ring_end(st, p);
+}
+
+/* Write an enter (exit: ret valid) event of a dispatcher-written shape. */
+static __always_inline void ring_shaped(struct pt_regs *regs, long ret, const struct sysrec_route *r,
+                                        __u64 pid_tgid, __u32 nr, bool exit)
+{
+	__u64 ts = bpf_ktime_get_boot_ns() + boot_to_epoch, tid = pid_tgid & 0xffffffff;
+	__u8 shape = exit ? r->shapes >> 4 : r->shapes & 15;
+	__u16 type = exit ? r->exit : r->enter;
+	struct sysrec_stats *st;
+	__u32 key = 0;
+	__u8 *p;
+
+	st = bpf_map_lookup_elem(&stats, &key);
+	if (!st)
+		return;
+	switch (shape) {
+	case SYSREC_SHAPE_GENERIC:
+		if (exit) {
+			p = ring_begin(st, SYSREC_EVT_HDR + 2 + 2, ts, tid, 1, 1);
+			if (!p)
+				return;
+			st16(p + PRE + SYSREC_EVT_HDR, 2);
+			st16(p + PRE + SYSREC_EVT_HDR + 2, r->ppm_sc);
+		} else {
+			p = ring_begin(st, SYSREC_EVT_HDR + 4 + 4, ts, tid, 0, 2);
+			if (!p)
+				return;
+			st32(p + PRE + SYSREC_EVT_HDR, 2 | 2 << 16);
+			st16(p + PRE + SYSREC_EVT_HDR + 4, r->ppm_sc);
+			st16(p + PRE + SYSREC_EVT_HDR + 6, nr);
+		}
+		ring_end(st, p);
+		return;
+	case SYSREC_SHAPE_EMPTY:
+		p = ring_begin(st, SYSREC_EVT_HDR, ts, tid, type, 0);
+		if (p)
+			ring_end(st, p);
+		return;
+	case SYSREC_SHAPE_FD:
+		ring_one(st, ts, tid, type, (__s64)(int)arg(regs, 0), true);
+		return;
+	case SYSREC_SHAPE_FD_SIZE:
+		p = ring_begin(st, SYSREC_EVT_HDR + 4 + 12, ts, tid, type, 2);
+		if (!p)
+			return;
+		st32(p + PRE + SYSREC_EVT_HDR, 8 | 4 << 16);
+		st64(p + PRE + SYSREC_EVT_HDR + 4, (__s64)(int)arg(regs, 0));
+		st32(p + PRE + SYSREC_EVT_HDR + 12, arg(regs, 2));
+		ring_end(st, p);
+		return;
+	case SYSREC_SHAPE_RES:
+		ring_one(st, ts, tid, type, ret, true);
+		return;
+	case SYSREC_SHAPE_ID:
+		ring_one(st, ts, tid, type, ret, false);
+		return;
+	case SYSREC_SHAPE_RES_READ:
+		ring_res_data(st, ts, tid, type, regs, ret, true);
+		return;
+	case SYSREC_SHAPE_RES_WRITE:
+		ring_res_data(st, ts, tid, type, regs, ret, false);
+		return;
+	}
+}
+
 /* ---- dispatchers ---- */
 
+/*
+ * Each looks the syscall up in routes: a shaped event it writes itself, any
+ * other goes to its filler with the scratch buffer stamped (time, thread).
+ */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct sysrec_route *r;
 	struct scratch *s;
 	__u32 nr = id;
 
-	if (id < 0 || id >= SYSREC_NATIVE_MAX || ignored())
+	if (id < 0 || id >= SYSREC_NATIVE_MAX || ignored(pid_tgid))
 		return 0;
 	r = &routes[nr & (SYSREC_NATIVE_MAX - 1)];
-	s = scratch_get(0);
-	if (!r || !r->on || !s)
+	if (!r->on)
 		return 0;
-	if (r->enter == 0) { /* generic: ID, nativeID */
-		ev_begin(s, 0, 2);
-		put_u16(s, r->ppm_sc);
-		put_u16(s, nr);
-		ev_submit(s);
+	if (r->shapes & 15) {
+		ring_shaped(regs, 0, r, pid_tgid, nr, false);
 		return 0;
 	}
+	s = scratch_get(0);
+	if (!s)
+		return 0;
+	ev_stamp(s, pid_tgid);
 	bpf_tail_call(ctx, &enter_tail, r->enter);
 	return 0;
 }
@@ -397,22 +665,24 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct sysrec_route *r;
 	struct scratch *s;
 	__u32 nr = regs->orig_ax;
 
-	if (nr >= SYSREC_NATIVE_MAX || ignored())
+	if (nr >= SYSREC_NATIVE_MAX || ignored(pid_tgid))
 		return 0;
 	r = &routes[nr & (SYSREC_NATIVE_MAX - 1)];
-	s = scratch_get(1);
-	if (!r || !r->on || !s)
+	if (!r->on)
 		return 0;
-	if (r->exit == 1) { /* generic: ID */
-		ev_begin(s, 1, 1);
-		put_u16(s, r->ppm_sc);
-		ev_submit(s);
+	if (r->shapes >> 4) {
+		ring_shaped(regs, ret, r, pid_tgid, nr, true);
 		return 0;
 	}
+	s = scratch_get(1);
+	if (!s)
+		return 0;
+	ev_stamp(s, pid_tgid);
 	bpf_tail_call(ctx, &exit_tail, r->exit);
 	return 0;
 }
@@ -498,28 +768,36 @@ static __always_inline __u8 linux_to_ppm_rlimit(__u64 r)
 	return r <= 15 ? r : 0xff;
 }
 
-/* The file behind fd of the current task, or NULL. */
+/* The kernel's own cast: a plain value seen as a BTF pointer to read through (inlined by the verifier). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * The file behind fd of the current task, or NULL. The walk to the fd array
+ * is plain loads through BTF pointers (faults read as 0); only the array slot
+ * needs a helper. The pointers are cast untrusted: the verifier checks loads
+ * through trusted ones with searches of the kernel's BTF by name, which made
+ * loading the programs slow.
+ */
 static __always_inline struct file *task_file(int fd)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct file **fds, *f = NULL;
-	unsigned int max;
+	struct task_struct *t = bpf_rdonly_cast(bpf_get_current_task_btf(), btf_task_struct);
+	struct fdtable *fdt = t->files->fdt;
+	struct file **fds;
+	struct file *f = NULL;
 
-	if (fd < 0)
+	if (fd < 0 || !fdt || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(t, files, fdt, fd);
-	max = BPF_CORE_READ(t, files, fdt, max_fds);
-	if ((unsigned int)fd >= max || !fds)
+	fds = fdt->fd;
+	if (!fds || bpf_probe_read_kernel(&f, sizeof(f), fds + fd) || !f)
 		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), fds + fd);
-	return f;
+	return bpf_rdonly_cast(f, btf_file);
 }
 
 static __always_inline __u32 file_dev(int fd)
 {
 	struct file *f = task_file(fd);
 
-	return f ? BPF_CORE_READ(f, f_inode, i_sb, s_dev) : 0;
+	return f ? f->f_inode->i_sb->s_dev : 0;
 }
 
 /* ---- fillers: file ---- */
@@ -594,64 +872,6 @@ int BPF_PROG(fill_307_openat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_4_close, struct pt_regs *regs, long id)
-{
-	struct scratch *s = scratch_get(4);
-
-	if (!s)
-		return 0;
-	ev_begin(s, 4, 1);
-	put_u64(s, (__s64)(int)arg(regs, 0));
-	ev_submit(s);
-	return 0;
-}
-
-/* Exits whose only parameter is the result (close, and others alike). */
-static __always_inline int exit_res_only(__u16 type, long ret)
-{
-	struct scratch *s = scratch_get(type);
-
-	if (!s)
-		return 0;
-	ev_begin(s, type, 1);
-	put_u64(s, ret);
-	ev_submit(s);
-	return 0;
-}
-
-/* Exits whose only parameter is the result. */
-#define EXIT_RES(name, code)                                               \
-	SEC("tp_btf/sys_exit")                                             \
-	int BPF_PROG(fill_##code##_##name, struct pt_regs *regs, long ret) \
-	{                                                                  \
-		return exit_res_only(code, ret);                           \
-	}
-
-/* Enters whose only parameter is the fd in the first argument. */
-#define ENTER_FD(name, code)                                              \
-	SEC("tp_btf/sys_enter")                                           \
-	int BPF_PROG(fill_##code##_##name, struct pt_regs *regs, long id) \
-	{                                                                 \
-		return enter_fd(regs, code);                              \
-	}
-
-EXIT_RES(close, 5)
-
-/* read/write enter: fd, size */
-static __always_inline int enter_fd_size(struct pt_regs *regs, __u16 type)
-{
-	struct scratch *s = scratch_get(type);
-
-	if (!s)
-		return 0;
-	ev_begin(s, type, 2);
-	put_u64(s, (__s64)(int)arg(regs, 0));
-	put_u32(s, arg(regs, 2));
-	ev_submit(s);
-	return 0;
-}
-
 /* read/write exit: res, data */
 static __always_inline int exit_res_data(struct pt_regs *regs, long ret, __u16 type, bool is_read)
 {
@@ -669,22 +889,10 @@ static __always_inline int exit_res_data(struct pt_regs *regs, long ret, __u16 t
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_6_read, struct pt_regs *regs, long id)
-{
-	return enter_fd_size(regs, 6);
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_7_read, struct pt_regs *regs, long ret)
 {
 	return exit_res_data(regs, ret, 7, true);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_8_write, struct pt_regs *regs, long id)
-{
-	return enter_fd_size(regs, 8);
 }
 
 SEC("tp_btf/sys_exit")
@@ -695,42 +903,10 @@ int BPF_PROG(fill_9_write, struct pt_regs *regs, long ret)
 
 /* ---- fillers: paths (exit-only events whose enter has no parameters) ---- */
 
-/* An enter event with no parameters (clone, unlink, rename, ... 0.29.3's forms). */
-static __always_inline int enter_empty(__u16 type)
-{
-	struct scratch *s = scratch_get(type);
-
-	if (!s)
-		return 0;
-	ev_begin(s, type, 0);
-	ev_submit(s);
-	return 0;
-}
-
 static __always_inline __s64 arg_fd(struct pt_regs *regs, int i)
 {
 	return (__s64)(int)arg(regs, i);
 }
-
-#define ENTER_EMPTY(name, code)                                           \
-	SEC("tp_btf/sys_enter")                                           \
-	int BPF_PROG(fill_##code##_##name, struct pt_regs *regs, long id) \
-	{                                                                 \
-		return enter_empty(code);                                 \
-	}
-
-ENTER_EMPTY(unlink, 300)
-ENTER_EMPTY(unlinkat, 302)
-ENTER_EMPTY(rename, 174)
-ENTER_EMPTY(renameat, 176)
-ENTER_EMPTY(renameat2, 318)
-ENTER_EMPTY(mkdirat, 304)
-ENTER_EMPTY(rmdir, 278)
-ENTER_EMPTY(clone, 222)
-ENTER_EMPTY(fork, 224)
-ENTER_EMPTY(vfork, 226)
-ENTER_EMPTY(clone3, 334)
-ENTER_EMPTY(accept, 246)
 
 /* Exits whose parameters are the result and the first n arguments as paths (n <= 3). */
 static __always_inline int exit_res_paths(struct pt_regs *regs, long ret, __u16 type, int n)
@@ -1205,15 +1381,17 @@ int BPF_PROG(fill_335_clone3, struct pt_regs *regs, long ret)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *p)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct scratch *s;
 	__s64 code;
 
-	if (ignored())
+	if (ignored(pid_tgid))
 		return 0;
 	s = scratch_get(186);
 	if (!s)
 		return 0;
 	code = BPF_CORE_READ(p, exit_code);
+	ev_stamp(s, pid_tgid);
 	ev_begin(s, 186, 4);
 	put_u64(s, code);
 	put_u64(s, (code >> 8) & 0xff);
@@ -1257,10 +1435,10 @@ static __always_inline struct sock *fd_sock(int fd)
 	struct file *f = task_file(fd);
 	struct socket *so;
 
-	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT_) != S_IFSOCK_)
+	if (!f || (f->f_inode->i_mode & S_IFMT_) != S_IFSOCK_)
 		return NULL;
-	so = BPF_CORE_READ(f, private_data);
-	return so ? BPF_CORE_READ(so, sk) : NULL;
+	so = f->private_data;
+	return so ? BPF_CORE_READ(so, sk) : NULL; /* a plain value: callers print the address */
 }
 
 static __always_inline __u16 ntohs_(__u16 v)
@@ -1378,21 +1556,6 @@ int BPF_PROG(fill_18_socket, struct pt_regs *regs, long id)
 	return enter_ids(regs, 18, 3); /* domain, type, proto */
 }
 
-EXIT_RES(socket, 19)
-
-/* Enters with one fd parameter (bind, recvmsg, dup, fchdir, ...). */
-static __always_inline int enter_fd(struct pt_regs *regs, __u16 type)
-{
-	struct scratch *s = scratch_get(type);
-
-	if (!s)
-		return 0;
-	ev_begin(s, type, 1);
-	put_u64(s, arg_fd(regs, 0));
-	ev_submit(s);
-	return 0;
-}
-
 /* Enters: the fd in the first argument and one u32 (listen, setns, flock). */
 static __always_inline int enter_fd_u32(struct pt_regs *regs, __u16 type, __u32 v)
 {
@@ -1406,8 +1569,6 @@ static __always_inline int enter_fd_u32(struct pt_regs *regs, __u16 type, __u32 
 	ev_submit(s);
 	return 0;
 }
-
-ENTER_FD(bind, 20)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_21_bind, struct pt_regs *regs, long ret)
@@ -1456,8 +1617,6 @@ int BPF_PROG(fill_24_listen, struct pt_regs *regs, long id)
 {
 	return enter_fd_u32(regs, 24, arg(regs, 1));
 }
-
-EXIT_RES(listen, 25)
 
 static __always_inline int exit_accept(struct pt_regs *regs, long ret, __u16 type)
 {
@@ -1532,12 +1691,6 @@ int BPF_PROG(fill_31_sendto, struct pt_regs *regs, long ret)
 	return exit_res_data(regs, ret, 31, false);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_34_recvfrom, struct pt_regs *regs, long id)
-{
-	return enter_fd_size(regs, 34);
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_35_recvfrom, struct pt_regs *regs, long ret)
 {
@@ -1571,8 +1724,6 @@ int BPF_PROG(fill_36_shutdown, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(shutdown, 37)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_42_socketpair, struct pt_regs *regs, long id)
 {
@@ -1603,12 +1754,6 @@ int BPF_PROG(fill_43_socketpair, struct pt_regs *regs, long ret)
 }
 
 /* ---- fillers: fds ---- */
-
-ENTER_FD(dup, 124)
-
-EXIT_RES(dup, 125)
-
-ENTER_EMPTY(pipe, 60)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_61_pipe, struct pt_regs *regs, long ret)
@@ -1702,15 +1847,7 @@ int BPF_PROG(fill_150_fcntl, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(fcntl, 151)
-
-ENTER_EMPTY(chdir, 94)
-
 EXIT_PATHS(chdir, 95, 1)
-
-ENTER_FD(fchdir, 96)
-
-EXIT_RES(fchdir, 97)
 
 /* pread/pwrite enter: fd, size, pos */
 static __always_inline int enter_fd_size_pos(struct pt_regs *regs, __u16 type)
@@ -1773,15 +1910,11 @@ int BPF_PROG(fill_128_kill, struct pt_regs *regs, long id)
 	return enter_pid_sig(regs, 128);
 }
 
-EXIT_RES(kill, 129)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_130_tkill, struct pt_regs *regs, long id)
 {
 	return enter_pid_sig(regs, 130);
 }
-
-EXIT_RES(tkill, 131)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_132_tgkill, struct pt_regs *regs, long id)
@@ -1798,15 +1931,11 @@ int BPF_PROG(fill_132_tgkill, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(tgkill, 133)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_198_setuid, struct pt_regs *regs, long id)
 {
 	return enter_ids(regs, 198, 1);
 }
-
-EXIT_RES(setuid, 199)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_200_setgid, struct pt_regs *regs, long id)
@@ -1814,23 +1943,17 @@ int BPF_PROG(fill_200_setgid, struct pt_regs *regs, long id)
 	return enter_ids(regs, 200, 1);
 }
 
-EXIT_RES(setgid, 201)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_192_setresuid, struct pt_regs *regs, long id)
 {
 	return enter_ids(regs, 192, 3);
 }
 
-EXIT_RES(setresuid, 193)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_194_setresgid, struct pt_regs *regs, long id)
 {
 	return enter_ids(regs, 194, 3);
 }
-
-EXIT_RES(setresgid, 195)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_164_munmap, struct pt_regs *regs, long id)
@@ -1881,10 +2004,6 @@ int BPF_PROG(fill_328_mprotect, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(mprotect, 329)
-
-ENTER_EMPTY(chroot, 266)
-
 EXIT_PATHS(chroot, 267, 1)
 
 SEC("tp_btf/sys_enter")
@@ -1892,8 +2011,6 @@ int BPF_PROG(fill_240_setns, struct pt_regs *regs, long id)
 {
 	return enter_fd_u32(regs, 240, linux_to_ppm_clone(arg(regs, 1)));
 }
-
-EXIT_RES(setns, 241)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_284_unshare, struct pt_regs *regs, long id)
@@ -1907,8 +2024,6 @@ int BPF_PROG(fill_284_unshare, struct pt_regs *regs, long id)
 	ev_submit(s);
 	return 0;
 }
-
-EXIT_RES(unshare, 285)
 
 /* ---- fillers: more files (creat, openat2, vectored I/O, sendfile, links, modes, stat, seek) ---- */
 
@@ -2082,8 +2197,6 @@ static __always_inline int exit_writev(struct pt_regs *regs, long ret, __u16 typ
 	return 0;
 }
 
-ENTER_FD(readv, 116)
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_117_readv, struct pt_regs *regs, long ret)
 {
@@ -2174,16 +2287,6 @@ int BPF_PROG(fill_189_sendfile, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-ENTER_EMPTY(chmod, 314)
-ENTER_EMPTY(fchmod, 316)
-ENTER_EMPTY(fchmodat, 312)
-ENTER_EMPTY(link, 308)
-ENTER_EMPTY(linkat, 310)
-ENTER_EMPTY(symlink, 178)
-ENTER_EMPTY(symlinkat, 180)
-ENTER_EMPTY(stat, 66)
-ENTER_EMPTY(lstat, 68)
-
 /*
  * chmod/fchmod/fchmodat exit: res, the file (path, fd, or dirfd and path)
  * and the mode (PPM_S_* bits equal Linux's permission bits).
@@ -2250,8 +2353,6 @@ int BPF_PROG(fill_181_symlinkat, struct pt_regs *regs, long ret)
 
 EXIT_PATHS(stat, 67, 1)
 EXIT_PATHS(lstat, 69, 1)
-ENTER_FD(fstat, 70)
-EXIT_RES(fstat, 71)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_264_access, struct pt_regs *regs, long id)
@@ -2284,8 +2385,6 @@ int BPF_PROG(fill_86_lseek, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(lseek, 87)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_170_ioctl, struct pt_regs *regs, long id)
 {
@@ -2301,19 +2400,11 @@ int BPF_PROG(fill_170_ioctl, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(ioctl, 171)
-ENTER_FD(getdents, 236)
-EXIT_RES(getdents, 237)
-ENTER_FD(getdents64, 238)
-EXIT_RES(getdents64, 239)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_242_flock, struct pt_regs *regs, long id)
 {
 	return enter_fd_u32(regs, 242, arg(regs, 1) & 0xf); /* LOCK_SH/EX/NB/UN: same values */
 }
-
-EXIT_RES(flock, 243)
 
 /* ---- fillers: mounts ---- */
 
@@ -2435,8 +2526,6 @@ int BPF_PROG(fill_49_sendmsg, struct pt_regs *regs, long ret)
 	ev_submit(s);
 	return 0;
 }
-
-ENTER_FD(recvmsg, 52)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_53_recvmsg, struct pt_regs *regs, long ret)
@@ -2745,8 +2834,6 @@ int BPF_PROG(fill_134_nanosleep, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(nanosleep, 135)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_64_futex, struct pt_regs *regs, long id)
 {
@@ -2762,8 +2849,6 @@ int BPF_PROG(fill_64_futex, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(futex, 65)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_78_epoll_wait, struct pt_regs *regs, long id)
 {
@@ -2776,10 +2861,6 @@ int BPF_PROG(fill_78_epoll_wait, struct pt_regs *regs, long id)
 	ev_submit(s);
 	return 0;
 }
-
-EXIT_RES(epoll_wait, 79)
-ENTER_EMPTY(select, 82)
-EXIT_RES(select, 83)
 
 /* ---- fillers: eventfd ---- */
 
@@ -2796,8 +2877,6 @@ int BPF_PROG(fill_62_eventfd, struct pt_regs *regs, long id)
 	ev_submit(s);
 	return 0;
 }
-
-EXIT_RES(eventfd, 63)
 
 /* ---- fillers: fds of their own kind (signalfd, timerfd, inotify), copy_file_range ---- */
 
@@ -2816,8 +2895,6 @@ int BPF_PROG(fill_126_signalfd, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(signalfd, 127)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_136_timerfd_create, struct pt_regs *regs, long id)
 {
@@ -2832,8 +2909,6 @@ int BPF_PROG(fill_136_timerfd_create, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(timerfd_create, 137)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_138_inotify_init, struct pt_regs *regs, long id)
 {
@@ -2846,8 +2921,6 @@ int BPF_PROG(fill_138_inotify_init, struct pt_regs *regs, long id)
 	ev_submit(s);
 	return 0;
 }
-
-EXIT_RES(inotify_init, 139)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_332_copy_file_range, struct pt_regs *regs, long id)
@@ -2959,9 +3032,6 @@ static __always_inline int exit_sockopt(struct pt_regs *regs, long ret, __u16 ty
 	return 0;
 }
 
-ENTER_EMPTY(setsockopt, 44)
-ENTER_EMPTY(getsockopt, 46)
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_45_setsockopt, struct pt_regs *regs, long ret)
 {
@@ -2990,37 +3060,6 @@ int BPF_PROG(fill_294_setpgid, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_RES(setpgid, 295)
-ENTER_EMPTY(setsid, 274)
-EXIT_RES(setsid, 275)
-
-/* Exits whose only parameter is the id returned (getuid, geteuid, getgid, getegid). */
-static __always_inline int exit_id(__u16 type, long ret)
-{
-	struct scratch *s = scratch_get(type);
-
-	if (!s)
-		return 0;
-	ev_begin(s, type, 1);
-	put_u32(s, ret);
-	ev_submit(s);
-	return 0;
-}
-
-/* getuid and alike: no enter parameter, the id as the exit's */
-#define GET_ID(name, enter, exit)                                          \
-	ENTER_EMPTY(name, enter)                                           \
-	SEC("tp_btf/sys_exit")                                             \
-	int BPF_PROG(fill_##exit##_##name, struct pt_regs *regs, long ret) \
-	{                                                                  \
-		return exit_id(exit, ret);                                 \
-	}
-
-GET_ID(getuid, 202, 203)
-GET_ID(geteuid, 204, 205)
-GET_ID(getgid, 206, 207)
-GET_ID(getegid, 208, 209)
-
 /* getresuid/getresgid exit: res and the three ids written to the user's pointers */
 static __always_inline int exit_getres(struct pt_regs *regs, long ret, __u16 type)
 {
@@ -3039,9 +3078,6 @@ static __always_inline int exit_getres(struct pt_regs *regs, long ret, __u16 typ
 	ev_submit(s);
 	return 0;
 }
-
-ENTER_EMPTY(getresuid, 210)
-ENTER_EMPTY(getresgid, 212)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_211_getresuid, struct pt_regs *regs, long ret)

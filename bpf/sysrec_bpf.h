@@ -16,13 +16,34 @@
 #define SYSREC_MAX_SNAPLEN 16384     /* -s is clamped to this */
 #define SYSREC_EVT_HDR     26
 
-/* How a native syscall is recorded (the `routes` map, filled by userspace). */
+/* How a native syscall is recorded (the `routes` array, filled by userspace before load). */
 struct sysrec_route {
 	__u16 enter; /* event codes: 0/1 = the generic pair */
 	__u16 exit;
 	__u16 ppm_sc; /* PPM_SC code (generic events' ID) */
-	__u16 on;     /* recorded at all */
+	__u8 on;      /* recorded at all */
+	__u8 shapes;  /* the enter's SYSREC_SHAPE_* (low 4 bits) and the exit's (high 4 bits) */
 };
+
+/*
+ * Event shapes the dispatchers write themselves, straight into the ring
+ * buffer: no tail call and no copy. Other events (SYSREC_SHAPE_FILLER) are
+ * built by their filler program.
+ */
+enum {
+	SYSREC_SHAPE_FILLER = 0,
+	SYSREC_SHAPE_GENERIC,   /* enter: ID, nativeID; exit: ID */
+	SYSREC_SHAPE_EMPTY,     /* no parameters */
+	SYSREC_SHAPE_FD,        /* fd: the first argument */
+	SYSREC_SHAPE_FD_SIZE,   /* fd, size: the first and third arguments */
+	SYSREC_SHAPE_RES,       /* res: the return value (u64) */
+	SYSREC_SHAPE_ID,        /* the return value as a u32 (getuid, ...) */
+	SYSREC_SHAPE_RES_READ,  /* res, data: what the second argument received (read, recv) */
+	SYSREC_SHAPE_RES_WRITE, /* res, data: what the second argument sent (write, send) */
+};
+
+/* The data shapes take the ring space of a full snaplen: used when snaplen is at most this. */
+#define SYSREC_SHAPE_SNAPLEN 256
 
 #define SYSREC_SCRATCH_SLOTS 3 /* scratch buffers per CPU: enter, exit, procexit */
 

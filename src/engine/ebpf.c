@@ -7,29 +7,40 @@
  * exists here) and puts each filler in the tail-call slot of its event code.
  * Events are not announced one by one (BPF_RB_NO_WAKEUP): engine_poll()
  * drains the ring on the caller's clock.
+ *
+ * Start-up is mostly the kernel verifying the programs, one at a time per
+ * object. So the object is opened twice and the fillers split between the
+ * two copies, which load on two threads; the copies share every map but
+ * their own globals (created here first, then reused by both).
  */
 #include "engine.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "corebtf.h"
 #include "sysrec_bpf.h" /* first: the skeleton names its structs */
 #include "sysrec.skel.h"
 
 struct engine {
-	struct sysrec_bpf *skel;
+	struct sysrec_bpf *skel;  /* the dispatchers, the other programs, half the fillers */
+	struct sysrec_bpf *skel2; /* the other fillers (loaded on a second thread) */
 	struct ring_buffer *rb;
 	int ncpus;
 	uint64_t *cpu_drops;
 	struct engine_drops *pending;
 	const struct engine_sink *sink; /* of the current engine_poll() call */
 	int delivered;
+	uint64_t boot_to_epoch;
+	struct corebtf_ids ids; /* kernel type ids the programs cast to */
+	int load2_rc;
 };
 
 /* A filler program's event code: its name is fill_<code>_<syscall>; -1 for other programs. */
@@ -86,18 +97,18 @@ static int on_record(void *ctx, void *data, size_t size)
 	return en->sink->event(en->sink->ctx, h.cpu, (const uint8_t *)data + sizeof(h), h.len);
 }
 
-/* Put each filler in the tail-call slot of its event code (after load). */
-static int install_fillers(struct engine *en, struct err *e)
+/* Put each filler of a copy in the tail-call slot of its event code (after load). */
+static int install_fillers(struct engine *en, struct sysrec_bpf *skel, struct err *e)
 {
 	int etail = bpf_map__fd(en->skel->maps.enter_tail), xtail = bpf_map__fd(en->skel->maps.exit_tail);
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, en->skel->obj)
+	bpf_object__for_each_program(p, skel->obj)
 	{
 		int code = filler_code(p), fd = bpf_program__fd(p);
 		uint32_t key = (uint32_t)code;
 
-		if (code < 0)
+		if (code < 0 || !bpf_program__autoload(p))
 			continue;
 		if (fd < 0 || bpf_map_update_elem(event_is_exit(key) ? xtail : etail, &key, &fd, BPF_ANY))
 			return err_set(e, -EINVAL, "cannot install BPF filler %s", bpf_program__name(p));
@@ -107,12 +118,15 @@ static int install_fillers(struct engine *en, struct err *e)
 
 /*
  * Route every native syscall the drivers know (before load, in the programs'
- * global data): to its own events when fillers for both exist, else to the
- * generic pair.
+ * global data): to its own events when each has a filler program or a shape
+ * the dispatchers write, else to the generic pair. The data shapes reserve a
+ * full snaplen in the ring: above SYSREC_SHAPE_SNAPLEN their fillers do it.
  */
-static void route_syscalls(struct engine *en)
+static void route_syscalls(struct engine *en, uint32_t snaplen)
 {
+	const volatile uint8_t *shapes = en->skel->rodata->shapes;
 	bool have[SYSREC_EVENT_MAX] = { 0 };
+	uint8_t shape[SYSREC_EVENT_MAX] = { 0 };
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, en->skel->obj)
@@ -122,9 +136,18 @@ static void route_syscalls(struct engine *en)
 		if (code >= 0)
 			have[code] = true;
 	}
+	for (uint32_t c = 0; c < SYSREC_EVENT_MAX; c++) {
+		shape[c] = shapes[c];
+		if ((shape[c] == SYSREC_SHAPE_RES_READ || shape[c] == SYSREC_SHAPE_RES_WRITE) &&
+		    snaplen > SYSREC_SHAPE_SNAPLEN)
+			shape[c] = SYSREC_SHAPE_FILLER;
+		if (shape[c] != SYSREC_SHAPE_FILLER)
+			have[c] = true;
+	}
 	for (uint32_t nr = 0; nr < EVENT_NATIVE_MAX && nr < SYSREC_NATIVE_MAX; nr++) {
 		const struct event_native *n = &event_natives[nr];
-		struct sysrec_route r = { 0, 1, n->ppm_sc, 0 };
+		struct sysrec_route r = { 0, 1, n->ppm_sc, 1,
+			                  SYSREC_SHAPE_GENERIC | SYSREC_SHAPE_GENERIC << 4 };
 
 		if (!n->ppm_sc && !n->flags)
 			continue; /* unknown to the drivers */
@@ -132,8 +155,8 @@ static void route_syscalls(struct engine *en)
 		    have[n->exit]) {
 			r.enter = n->enter;
 			r.exit = n->exit;
+			r.shapes = (uint8_t)(shape[n->enter] | shape[n->exit] << 4);
 		}
-		r.on = 1;
 		en->skel->bss->routes[nr] = r;
 	}
 }
@@ -160,10 +183,158 @@ static int scope_container(struct engine *en, const char *id)
 	return (int)(np + nc);
 }
 
+/* The constants and sizes both copies of the object get alike. */
+static void configure(struct engine *en, struct sysrec_bpf *skel, const struct engine_opts *o)
+{
+	skel->rodata->self_tgid = (uint32_t)getpid();
+	skel->rodata->scope_tgid = o->scope_pid;
+	skel->rodata->scope_set = o->scope_container != NULL;
+	skel->rodata->snaplen = o->snaplen > SYSREC_MAX_SNAPLEN ? SYSREC_MAX_SNAPLEN : o->snaplen;
+	skel->rodata->boot_to_epoch = en->boot_to_epoch;
+	skel->rodata->btf_task_struct = en->ids.task_struct;
+	skel->rodata->btf_file = en->ids.file;
+	bpf_map__set_max_entries(skel->maps.rb, o->ring_bytes ? o->ring_bytes : 8u << 20);
+	bpf_map__set_max_entries(skel->maps.scratch, (uint32_t)en->ncpus * SYSREC_SCRATCH_SLOTS);
+}
+
+/*
+ * Split the fillers between the copies by size (what verifying costs), the
+ * first copy counting its other programs too: larger fillers first, each to
+ * the lighter side. Each copy loads only its own programs, and only the first
+ * copy's non-fillers are attached. (The copies list their programs in the
+ * same order: they are one object file.)
+ */
+struct filler {
+	struct bpf_program *p;
+	size_t insns;
+};
+
+static int by_size_desc(const void *a, const void *b)
+{
+	size_t x = ((const struct filler *)a)->insns, y = ((const struct filler *)b)->insns;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void split_programs(struct engine *en)
+{
+	struct bpf_program *p, *q = NULL;
+	size_t load1 = 0, load2 = 0, n = 0, total = 0;
+	struct filler *fill;
+
+	bpf_object__for_each_program(p, en->skel->obj) total++;
+	fill = xcalloc(total + 1, sizeof(struct filler));
+	bpf_object__for_each_program(p, en->skel->obj)
+	{
+		q = bpf_object__next_program(en->skel2->obj, q);
+		bpf_program__set_autoattach(p, filler_code(p) < 0);
+		bpf_program__set_autoattach(q, false);
+		if (filler_code(p) < 0) {
+			load1 += bpf_program__insn_cnt(p);
+			bpf_program__set_autoload(q, false);
+			continue;
+		}
+		fill[n++] = (struct filler){ p, bpf_program__insn_cnt(p) };
+	}
+	qsort(fill, n, sizeof(struct filler), by_size_desc);
+	for (size_t i = 0; i < n; i++) {
+		q = bpf_object__find_program_by_name(en->skel2->obj, bpf_program__name(fill[i].p));
+		if (load1 <= load2) {
+			load1 += fill[i].insns;
+			bpf_program__set_autoload(q, false);
+		} else {
+			load2 += fill[i].insns;
+			bpf_program__set_autoload(fill[i].p, false);
+		}
+	}
+	free(fill);
+}
+
+/* Create the maps both copies use (all but their globals) and give them to both. */
+static int share_maps(struct engine *en, struct err *e)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, en->skel->obj)
+	{
+		struct bpf_map_create_opts opts = { .sz = sizeof(opts), .map_flags = bpf_map__map_flags(m) };
+		struct bpf_map *m2 = bpf_object__find_map_by_name(en->skel2->obj, bpf_map__name(m));
+		int fd;
+
+		if (bpf_map__is_internal(m))
+			continue;
+		fd = bpf_map_create(bpf_map__type(m), bpf_map__name(m), bpf_map__key_size(m),
+		                    bpf_map__value_size(m), bpf_map__max_entries(m), &opts);
+		if (fd < 0)
+			return err_set(e, -errno, "cannot create the BPF map %s: %s", bpf_map__name(m),
+			               strerror(errno));
+		if (!m2 || bpf_map__reuse_fd(m, fd) || bpf_map__reuse_fd(m2, fd)) {
+			close(fd);
+			return err_set(e, -EINVAL, "cannot share the BPF map %s", bpf_map__name(m));
+		}
+		close(fd); /* each copy holds its own duplicate */
+	}
+	return 0;
+}
+
+static void *load_second(void *arg)
+{
+	struct engine *en = arg;
+
+	en->load2_rc = sysrec_bpf__load(en->skel2);
+	return NULL;
+}
+
+static void unload(struct engine *en)
+{
+	sysrec_bpf__destroy(en->skel);
+	sysrec_bpf__destroy(en->skel2);
+	en->skel = en->skel2 = NULL;
+}
+
+/* Open both copies (relocated against btf, NULL: the kernel's), configure and load them. */
+static int load(struct engine *en, const struct engine_opts *o, const char *btf, struct err *e)
+{
+	struct bpf_object_open_opts oo = { .sz = sizeof(oo), .btf_custom_path = btf };
+	pthread_t loader;
+	int rc;
+
+	if (!en->ids.task_struct) {
+		err_set(e, -ENOENT, "cannot read the kernel's BTF (%s; a kernel with BTF is needed)",
+		        "/sys/kernel/btf/vmlinux");
+		return -ENOENT;
+	}
+	en->skel = sysrec_bpf__open_opts(&oo);
+	en->skel2 = en->skel ? sysrec_bpf__open_opts(&oo) : NULL;
+	if (!en->skel2) {
+		err_set(e, -ENOMEM, "cannot open the BPF programs: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	configure(en, en->skel, o);
+	configure(en, en->skel2, o);
+	split_programs(en);
+	route_syscalls(en, en->skel->rodata->snaplen);
+	if (share_maps(en, e))
+		return -EINVAL;
+	if (pthread_create(&loader, NULL, load_second, en)) {
+		err_set(e, -EAGAIN, "cannot start a thread to load the BPF programs");
+		return -EAGAIN;
+	}
+	rc = sysrec_bpf__load(en->skel);
+	pthread_join(loader, NULL);
+	if (!rc)
+		rc = en->load2_rc;
+	if (rc)
+		err_set(e, rc,
+		        "cannot load the BPF programs (%s; run as root on a kernel with BTF; "
+		        "SYSREC_BPF_DEBUG=1 shows the verifier's log)",
+		        strerror(-rc));
+	return rc;
+}
+
 struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 {
 	struct engine *en = xcalloc(1, sizeof(*en));
-	struct bpf_program *p;
 	int rc;
 
 	libbpf_set_print(silent_print);
@@ -174,34 +345,23 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 	}
 	en->cpu_drops = xcalloc((size_t)en->ncpus, sizeof(uint64_t));
 	en->pending = xcalloc((size_t)en->ncpus, sizeof(*en->pending));
-	en->skel = sysrec_bpf__open();
-	if (!en->skel) {
-		err_set(e, -errno, "cannot open the BPF programs: %s", strerror(errno));
-		goto fail;
-	}
-	en->skel->rodata->self_tgid = (uint32_t)getpid();
-	en->skel->rodata->scope_tgid = o->scope_pid;
-	en->skel->rodata->scope_set = o->scope_container != NULL;
-	en->skel->rodata->snaplen = o->snaplen > SYSREC_MAX_SNAPLEN ? SYSREC_MAX_SNAPLEN : o->snaplen;
-	en->skel->rodata->boot_to_epoch = boot_to_epoch();
-	bpf_map__set_max_entries(en->skel->maps.rb, o->ring_bytes ? o->ring_bytes : 8u << 20);
-	bpf_map__set_max_entries(en->skel->maps.scratch, (uint32_t)en->ncpus * SYSREC_SCRATCH_SLOTS);
-	bpf_object__for_each_program(p, en->skel->obj)
+	en->boot_to_epoch = boot_to_epoch();
 	{
-		const char *name = bpf_program__name(p);
+		size_t elf_size;
+		const void *elf = sysrec_bpf__elf_bytes(&elf_size);
+		char *btf = corebtf_prepare(elf, elf_size, &en->ids);
 
-		bpf_program__set_autoattach(p, strncmp(name, "fill_", 5) != 0);
+		rc = load(en, o, btf, e);
+		if (rc && btf) { /* a cache the programs would not load with: remade next time */
+			corebtf_forget(btf);
+			unload(en);
+			rc = load(en, o, NULL, e);
+		}
+		free(btf);
 	}
-	route_syscalls(en);
-	rc = sysrec_bpf__load(en->skel);
-	if (rc) {
-		err_set(e, rc,
-		        "cannot load the BPF programs (%s; run as root on a kernel with BTF; "
-		        "SYSREC_BPF_DEBUG=1 shows the verifier's log)",
-		        strerror(-rc));
+	if (rc)
 		goto fail;
-	}
-	if (install_fillers(en, e))
+	if (install_fillers(en, en->skel, e) || install_fillers(en, en->skel2, e))
 		goto fail;
 	en->rb = ring_buffer__new(bpf_map__fd(en->skel->maps.rb), on_record, en, NULL);
 	if (!en->rb) {
@@ -299,7 +459,7 @@ void engine_close(struct engine *en)
 	if (!en)
 		return;
 	ring_buffer__free(en->rb);
-	sysrec_bpf__destroy(en->skel);
+	unload(en);
 	free(en->cpu_drops);
 	free(en->pending);
 	free(en);

@@ -351,3 +351,50 @@ check_record_odd_fds() {
 		ok "$1"
 	fi
 }
+
+# The CO-RE BTF cache (src/engine/corebtf.c): made on the first start, used
+# unchanged by the next; a damaged one is dropped (the recording still works)
+# and made again; an empty SYSREC_CACHE_DIR turns it off.
+check_record_core_cache() {
+	can_record "$1" || return
+	local dir="$work/corecache" n btf before
+	command -v bpftool >/dev/null || { skipped "$1" "bpftool not installed"; return; }
+	rec_cache() { # dir out
+		SYSREC_CACHE_DIR="$1" "$bin" record -w "$2" -M 0.3 2>"$2.err" &&
+			sysdig -r "$2" 2>/dev/null | grep -q .
+	}
+	if ! rec_cache "$dir" "$work/cc1.scap"; then
+		bad "$1" "first recording failed: $(head -1 "$work/cc1.scap.err")"
+		return
+	fi
+	n=$(find "$dir" -name 'core-*.btf' | wc -l)
+	btf=$(find "$dir" -name 'core-*.btf' | head -1)
+	if [ "$n" != 1 ] || [ ! -s "${btf%.btf}.ids" ] || ! bpftool btf dump file "$btf" >/dev/null 2>&1; then
+		bad "$1" "no valid cache after the first start ($n BTF files in $dir)"
+		return
+	fi
+	before=$(stat -c %Y.%s "$btf")
+	sleep 1
+	if ! rec_cache "$dir" "$work/cc2.scap" || [ "$(stat -c %Y.%s "$btf")" != "$before" ]; then
+		bad "$1" "the second start did not use the cache as it was"
+		return
+	fi
+	echo "not BTF" >"$btf"
+	if ! rec_cache "$dir" "$work/cc3.scap"; then
+		bad "$1" "a damaged cache broke the recording: $(head -1 "$work/cc3.scap.err")"
+		return
+	fi
+	if [ -e "$btf" ] && ! bpftool btf dump file "$btf" >/dev/null 2>&1; then
+		bad "$1" "the damaged cache was kept"
+		return
+	fi
+	if ! rec_cache "$dir" "$work/cc4.scap" || ! bpftool btf dump file "$btf" >/dev/null 2>&1; then
+		bad "$1" "the cache was not made again after a damaged one"
+		return
+	fi
+	if ! rec_cache "" "$work/cc5.scap" || [ -n "$(find "$work" -maxdepth 1 -name 'core-*')" ]; then
+		bad "$1" "an empty SYSREC_CACHE_DIR did not record without a cache"
+		return
+	fi
+	ok "$1" "made, reused, damaged and remade, off"
+}
