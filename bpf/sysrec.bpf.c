@@ -39,7 +39,7 @@ struct scratch {
 	__u32 pos;     /* next value byte, from data[0] */
 	__u32 nparams; /* declared */
 	__u32 arg;     /* parameters written */
-	__u32 pad;
+	__u32 code;    /* the event code, set by the dispatcher for fillers serving several */
 	__u8 data[SCRATCH];
 };
 
@@ -66,6 +66,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* allocated as used: nothing to set up at start */
 	__type(key, __u32);
 	__type(value, __u8);
 } scope_pids SEC(".maps");
@@ -73,6 +74,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, __u8);
 } scope_cgroups SEC(".maps");
@@ -658,6 +660,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (!s)
 		return 0;
 	ev_stamp(s, pid_tgid);
+	s->code = r->enter;
 	bpf_tail_call(ctx, &enter_tail, r->enter);
 	return 0;
 }
@@ -683,6 +686,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!s)
 		return 0;
 	ev_stamp(s, pid_tgid);
+	s->code = r->exit;
 	bpf_tail_call(ctx, &exit_tail, r->exit);
 	return 0;
 }
@@ -924,18 +928,6 @@ static __always_inline int exit_res_paths(struct pt_regs *regs, long ret, __u16 
 	return 0;
 }
 
-/* Exits: res, then the first n arguments as paths (unlink, rename, link, mount, ...). */
-#define EXIT_PATHS(name, code, n)                                          \
-	SEC("tp_btf/sys_exit")                                             \
-	int BPF_PROG(fill_##code##_##name, struct pt_regs *regs, long ret) \
-	{                                                                  \
-		return exit_res_paths(regs, ret, code, n);                 \
-	}
-
-EXIT_PATHS(unlink, 301, 1)
-EXIT_PATHS(rmdir, 279, 1)
-EXIT_PATHS(rename, 175, 2)
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_303_unlinkat, struct pt_regs *regs, long ret)
 {
@@ -976,18 +968,6 @@ static __always_inline int exit_at_pair(struct pt_regs *regs, long ret, __u16 ty
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_177_renameat, struct pt_regs *regs, long ret)
-{
-	return exit_at_pair(regs, ret, 177, false, 0);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_319_renameat2, struct pt_regs *regs, long ret)
-{
-	return exit_at_pair(regs, ret, 319, true, 7); /* RENAME_NOREPLACE/EXCHANGE/WHITEOUT */
-}
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_276_mkdir, struct pt_regs *regs, long id)
 {
@@ -1000,8 +980,6 @@ int BPF_PROG(fill_276_mkdir, struct pt_regs *regs, long id)
 	ev_submit(s);
 	return 0;
 }
-
-EXIT_PATHS(mkdir, 277, 1)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_305_mkdirat, struct pt_regs *regs, long ret)
@@ -1298,12 +1276,6 @@ int BPF_PROG(fill_292_execve, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_293_execve, struct pt_regs *regs, long ret)
-{
-	return exit_execve(293, ret);
-}
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_330_execveat, struct pt_regs *regs, long id)
 {
@@ -1324,12 +1296,6 @@ int BPF_PROG(fill_330_execveat, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_331_execveat, struct pt_regs *regs, long ret)
-{
-	return exit_execve(331, ret);
-}
-
 static __always_inline int exit_clone(__u16 type, long ret, __u32 flags)
 {
 	struct scratch *s = scratch_get(type);
@@ -1348,33 +1314,6 @@ static __always_inline int exit_clone(__u16 type, long ret, __u32 flags)
 	put_u64(s, pid_nr_ns(BPF_CORE_READ(t, group_leader, thread_pid)));
 	ev_submit(s);
 	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_223_clone, struct pt_regs *regs, long ret)
-{
-	return exit_clone(223, ret, linux_to_ppm_clone(arg(regs, 0)));
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_225_fork, struct pt_regs *regs, long ret)
-{
-	return exit_clone(225, ret, 0);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_227_vfork, struct pt_regs *regs, long ret)
-{
-	return exit_clone(227, ret, 0x8000000 | 0x8000); /* VFORK | VM */
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_335_clone3, struct pt_regs *regs, long ret)
-{
-	__u64 flags = 0;
-
-	bpf_probe_read_user(&flags, sizeof(flags), (void *)arg(regs, 0)); /* clone_args.flags */
-	return exit_clone(335, ret, linux_to_ppm_clone(flags));
 }
 
 /* A thread ends: procexit with its wait status. */
@@ -1550,12 +1489,6 @@ static __always_inline void put_sockaddr_user(struct scratch *s, const void *p, 
 	}
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_18_socket, struct pt_regs *regs, long id)
-{
-	return enter_ids(regs, 18, 3); /* domain, type, proto */
-}
-
 /* Enters: the fd in the first argument and one u32 (listen, setns, flock). */
 static __always_inline int enter_fd_u32(struct pt_regs *regs, __u16 type, __u32 v)
 {
@@ -1612,12 +1545,6 @@ int BPF_PROG(fill_23_connect, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_24_listen, struct pt_regs *regs, long id)
-{
-	return enter_fd_u32(regs, 24, arg(regs, 1));
-}
-
 static __always_inline int exit_accept(struct pt_regs *regs, long ret, __u16 type)
 {
 	struct scratch *s = scratch_get(type);
@@ -1640,12 +1567,6 @@ static __always_inline int exit_accept(struct pt_regs *regs, long ret, __u16 typ
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_247_accept, struct pt_regs *regs, long ret)
-{
-	return exit_accept(regs, ret, 247);
-}
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_248_accept4, struct pt_regs *regs, long id)
 {
@@ -1657,12 +1578,6 @@ int BPF_PROG(fill_248_accept4, struct pt_regs *regs, long id)
 	put_u32(s, arg(regs, 3));
 	ev_submit(s);
 	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_249_accept4, struct pt_regs *regs, long ret)
-{
-	return exit_accept(regs, ret, 249);
 }
 
 SEC("tp_btf/sys_enter")
@@ -1722,12 +1637,6 @@ int BPF_PROG(fill_36_shutdown, struct pt_regs *regs, long id)
 	put_u8(s, arg(regs, 1)); /* SHUT_RD/WR/RDWR: same values */
 	ev_submit(s);
 	return 0;
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_42_socketpair, struct pt_regs *regs, long id)
-{
-	return enter_ids(regs, 42, 3); /* domain, type, proto */
 }
 
 SEC("tp_btf/sys_exit")
@@ -1847,8 +1756,6 @@ int BPF_PROG(fill_150_fcntl, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_PATHS(chdir, 95, 1)
-
 /* pread/pwrite enter: fd, size, pos */
 static __always_inline int enter_fd_size_pos(struct pt_regs *regs, __u16 type)
 {
@@ -1905,18 +1812,6 @@ static __always_inline int enter_pid_sig(struct pt_regs *regs, __u16 type)
 }
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_128_kill, struct pt_regs *regs, long id)
-{
-	return enter_pid_sig(regs, 128);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_130_tkill, struct pt_regs *regs, long id)
-{
-	return enter_pid_sig(regs, 130);
-}
-
-SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_132_tgkill, struct pt_regs *regs, long id)
 {
 	struct scratch *s = scratch_get(132);
@@ -1929,30 +1824,6 @@ int BPF_PROG(fill_132_tgkill, struct pt_regs *regs, long id)
 	put_u8(s, arg(regs, 2));
 	ev_submit(s);
 	return 0;
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_198_setuid, struct pt_regs *regs, long id)
-{
-	return enter_ids(regs, 198, 1);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_200_setgid, struct pt_regs *regs, long id)
-{
-	return enter_ids(regs, 200, 1);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_192_setresuid, struct pt_regs *regs, long id)
-{
-	return enter_ids(regs, 192, 3);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_194_setresgid, struct pt_regs *regs, long id)
-{
-	return enter_ids(regs, 194, 3);
 }
 
 SEC("tp_btf/sys_enter")
@@ -1983,12 +1854,6 @@ static __always_inline int exit_res_vm(__u16 type, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_165_munmap, struct pt_regs *regs, long ret)
-{
-	return exit_res_vm(165, ret);
-}
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_328_mprotect, struct pt_regs *regs, long id)
 {
@@ -2002,14 +1867,6 @@ int BPF_PROG(fill_328_mprotect, struct pt_regs *regs, long id)
 	put_u32(s, linux_to_ppm_prot(arg(regs, 2)));
 	ev_submit(s);
 	return 0;
-}
-
-EXIT_PATHS(chroot, 267, 1)
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_240_setns, struct pt_regs *regs, long id)
-{
-	return enter_fd_u32(regs, 240, linux_to_ppm_clone(arg(regs, 1)));
 }
 
 SEC("tp_btf/sys_enter")
@@ -2197,24 +2054,6 @@ static __always_inline int exit_writev(struct pt_regs *regs, long ret, __u16 typ
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_117_readv, struct pt_regs *regs, long ret)
-{
-	return exit_readv(regs, ret, 117);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_118_writev, struct pt_regs *regs, long id)
-{
-	return enter_writev(regs, 118, false);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_119_writev, struct pt_regs *regs, long ret)
-{
-	return exit_writev(regs, ret, 119);
-}
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_120_preadv, struct pt_regs *regs, long id)
 {
@@ -2227,24 +2066,6 @@ int BPF_PROG(fill_120_preadv, struct pt_regs *regs, long id)
 	put_u64(s, arg(regs, 3));
 	ev_submit(s);
 	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_121_preadv, struct pt_regs *regs, long ret)
-{
-	return exit_readv(regs, ret, 121);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_122_pwritev, struct pt_regs *regs, long id)
-{
-	return enter_writev(regs, 122, true);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_123_pwritev, struct pt_regs *regs, long ret)
-{
-	return exit_writev(regs, ret, 123);
 }
 
 /* A u64 at a user address (0 when there is none). */
@@ -2309,33 +2130,6 @@ static __always_inline int exit_chmod(struct pt_regs *regs, long ret, __u16 type
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_315_chmod, struct pt_regs *regs, long ret)
-{
-	return exit_chmod(regs, ret, 315, false, false);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_317_fchmod, struct pt_regs *regs, long ret)
-{
-	return exit_chmod(regs, ret, 317, true, false);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_313_fchmodat, struct pt_regs *regs, long ret)
-{
-	return exit_chmod(regs, ret, 313, false, true);
-}
-
-EXIT_PATHS(link, 309, 2)
-EXIT_PATHS(symlink, 179, 2) /* target, linkpath */
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_311_linkat, struct pt_regs *regs, long ret)
-{
-	return exit_at_pair(regs, ret, 311, true, 0x1400); /* AT_SYMLINK_FOLLOW, AT_EMPTY_PATH */
-}
-
-SEC("tp_btf/sys_exit")
 int BPF_PROG(fill_181_symlinkat, struct pt_regs *regs, long ret)
 {
 	struct scratch *s = scratch_get(181);
@@ -2351,9 +2145,6 @@ int BPF_PROG(fill_181_symlinkat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-EXIT_PATHS(stat, 67, 1)
-EXIT_PATHS(lstat, 69, 1)
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_264_access, struct pt_regs *regs, long id)
 {
@@ -2366,8 +2157,6 @@ int BPF_PROG(fill_264_access, struct pt_regs *regs, long id)
 	ev_submit(s);
 	return 0;
 }
-
-EXIT_PATHS(access, 265, 1)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_86_lseek, struct pt_regs *regs, long id)
@@ -2400,12 +2189,6 @@ int BPF_PROG(fill_170_ioctl, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_242_flock, struct pt_regs *regs, long id)
-{
-	return enter_fd_u32(regs, 242, arg(regs, 1) & 0xf); /* LOCK_SH/EX/NB/UN: same values */
-}
-
 /* ---- fillers: mounts ---- */
 
 SEC("tp_btf/sys_enter")
@@ -2424,8 +2207,6 @@ int BPF_PROG(fill_256_mount, struct pt_regs *regs, long id)
 	return 0;
 }
 
-EXIT_PATHS(mount, 257, 3) /* dev, dir, type */
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_258_umount, struct pt_regs *regs, long id)
 {
@@ -2438,8 +2219,6 @@ int BPF_PROG(fill_258_umount, struct pt_regs *regs, long id)
 	ev_submit(s);
 	return 0;
 }
-
-EXIT_PATHS(umount, 259, 1)
 
 /* ---- fillers: messages (sendmsg, recvmsg) ---- */
 
@@ -2573,12 +2352,6 @@ int BPF_PROG(fill_160_mmap, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_161_mmap, struct pt_regs *regs, long ret)
-{
-	return exit_res_vm(161, ret);
-}
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fill_158_brk, struct pt_regs *regs, long id)
 {
@@ -2590,12 +2363,6 @@ int BPF_PROG(fill_158_brk, struct pt_regs *regs, long id)
 	put_u64(s, arg(regs, 0));
 	ev_submit(s);
 	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_159_brk, struct pt_regs *regs, long ret)
-{
-	return exit_res_vm(159, ret);
 }
 
 /* ---- fillers: ptrace, limits ---- */
@@ -2690,30 +2457,6 @@ static __always_inline int exit_rlimit(struct pt_regs *regs, long ret, __u16 typ
 	put_rlimit(s, arg(regs, 1), ret >= 0 || is_set);
 	ev_submit(s);
 	return 0;
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_140_getrlimit, struct pt_regs *regs, long id)
-{
-	return enter_rlimit(regs, 140);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_141_getrlimit, struct pt_regs *regs, long ret)
-{
-	return exit_rlimit(regs, ret, 141, false);
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_142_setrlimit, struct pt_regs *regs, long id)
-{
-	return enter_rlimit(regs, 142);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_143_setrlimit, struct pt_regs *regs, long ret)
-{
-	return exit_rlimit(regs, ret, 143, true);
 }
 
 SEC("tp_btf/sys_enter")
@@ -3032,18 +2775,6 @@ static __always_inline int exit_sockopt(struct pt_regs *regs, long ret, __u16 ty
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_45_setsockopt, struct pt_regs *regs, long ret)
-{
-	return exit_sockopt(regs, ret, 45, false);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_47_getsockopt, struct pt_regs *regs, long ret)
-{
-	return exit_sockopt(regs, ret, 47, true);
-}
-
 /* ---- fillers: sessions, ids ---- */
 
 SEC("tp_btf/sys_enter")
@@ -3079,14 +2810,179 @@ static __always_inline int exit_getres(struct pt_regs *regs, long ret, __u16 typ
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_211_getresuid, struct pt_regs *regs, long ret)
+/* ---- fillers serving several events (the dispatcher tells which): fewer programs to load ---- */
+
+/* The event code a filler was routed for. */
+static __always_inline __u16 routed_code(bool exit)
 {
-	return exit_getres(regs, ret, 211);
+	struct scratch *s = scratch_get(exit);
+
+	return s ? s->code : 0;
 }
 
+/* Exits: res, then the first n arguments as paths (unlink, rmdir, mkdir, chdir, chroot, stat, lstat, access,
+ * umount: one). */
 SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_213_getresgid, struct pt_regs *regs, long ret)
+int BPF_PROG(fill_301_279_175_277_95_267_309_179_67_69_265_257_259_paths, struct pt_regs *regs, long ret)
 {
-	return exit_getres(regs, ret, 213);
+	__u16 type = routed_code(true);
+	int n = 1;
+
+	switch (type) {
+	case 175: /* rename */
+	case 309: /* link */
+	case 179: /* symlink: target, linkpath */
+		n = 2;
+		break;
+	case 257: /* mount: dev, dir, type */
+		n = 3;
+		break;
+	}
+	return exit_res_paths(regs, ret, type, n);
+}
+
+/* clone, fork, vfork, clone3 exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_223_225_227_335_clone, struct pt_regs *regs, long ret)
+{
+	__u16 type = routed_code(true);
+	__u64 flags = 0;
+
+	if (type == 223) {
+		flags = linux_to_ppm_clone(arg(regs, 0));
+	} else if (type == 227) {
+		flags = 0x8000000 | 0x8000; /* VFORK | VM */
+	} else if (type == 335) {
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)arg(regs, 0)); /* clone_args.flags */
+		flags = linux_to_ppm_clone(flags);
+	}
+	return exit_clone(type, ret, flags);
+}
+
+/* execve, execveat exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_293_331_execve, struct pt_regs *regs, long ret)
+{
+	return exit_execve(routed_code(true), ret);
+}
+
+/* accept, accept4 exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_247_249_accept, struct pt_regs *regs, long ret)
+{
+	return exit_accept(regs, ret, routed_code(true));
+}
+
+/* socket, socketpair (domain, type, proto), setuid, setgid (the id), setresuid, setresgid (three) enters */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_18_42_198_200_192_194_ids, struct pt_regs *regs, long id)
+{
+	__u16 type = routed_code(false);
+
+	return enter_ids(regs, type, type == 198 || type == 200 ? 1 : 3);
+}
+
+/* munmap, mmap, brk exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_165_161_159_vm, struct pt_regs *regs, long ret)
+{
+	return exit_res_vm(routed_code(true), ret);
+}
+
+/* readv, preadv exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_117_121_readv, struct pt_regs *regs, long ret)
+{
+	return exit_readv(regs, ret, routed_code(true));
+}
+
+/* writev, pwritev enters */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_118_122_writev, struct pt_regs *regs, long id)
+{
+	__u16 type = routed_code(false);
+
+	return enter_writev(regs, type, type == 122);
+}
+
+/* writev, pwritev exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_119_123_writev, struct pt_regs *regs, long ret)
+{
+	return exit_writev(regs, ret, routed_code(true));
+}
+
+/* chmod, fchmod, fchmodat exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_315_317_313_chmod, struct pt_regs *regs, long ret)
+{
+	__u16 type = routed_code(true);
+
+	return exit_chmod(regs, ret, type, type == 317, type == 313);
+}
+
+/* renameat, renameat2, linkat exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_177_319_311_atpair, struct pt_regs *regs, long ret)
+{
+	__u16 type = routed_code(true);
+
+	if (type == 319)
+		return exit_at_pair(regs, ret, type, true, 7); /* RENAME_NOREPLACE/EXCHANGE/WHITEOUT */
+	if (type == 311)
+		return exit_at_pair(regs, ret, type, true, 0x1400); /* AT_SYMLINK_FOLLOW, AT_EMPTY_PATH */
+	return exit_at_pair(regs, ret, type, false, 0);
+}
+
+/* listen (fd, backlog), setns (fd, nstype), flock (fd, operation) enters */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_24_240_242_fdu32, struct pt_regs *regs, long id)
+{
+	__u16 type = routed_code(false);
+	__u32 v = arg(regs, 1);
+
+	if (type == 240)
+		v = linux_to_ppm_clone(v);
+	else if (type == 242)
+		v &= 0xf; /* LOCK_SH/EX/NB/UN: same values */
+	return enter_fd_u32(regs, type, v);
+}
+
+/* kill, tkill enters */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_128_130_pidsig, struct pt_regs *regs, long id)
+{
+	return enter_pid_sig(regs, routed_code(false));
+}
+
+/* getrlimit, setrlimit enters */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fill_140_142_rlimit, struct pt_regs *regs, long id)
+{
+	return enter_rlimit(regs, routed_code(false));
+}
+
+/* getrlimit, setrlimit exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_141_143_rlimit, struct pt_regs *regs, long ret)
+{
+	__u16 type = routed_code(true);
+
+	return exit_rlimit(regs, ret, type, type == 143);
+}
+
+/* setsockopt, getsockopt exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_45_47_sockopt, struct pt_regs *regs, long ret)
+{
+	__u16 type = routed_code(true);
+
+	return exit_sockopt(regs, ret, type, type == 47);
+}
+
+/* getresuid, getresgid exits */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fill_211_213_getres, struct pt_regs *regs, long ret)
+{
+	return exit_getres(regs, ret, routed_code(true));
 }

@@ -43,15 +43,37 @@ struct engine {
 	int load2_rc;
 };
 
-/* A filler program's event code: its name is fill_<code>_<syscall>; -1 for other programs. */
-static int filler_code(const struct bpf_program *p)
+#define MAX_CODES 16 /* event codes one filler serves */
+
+/*
+ * A filler program's event codes, as its name lists them:
+ * fill_<code>[_<code>...]_<what>. Their number (at most max); 0 for other programs.
+ */
+static int filler_codes(const struct bpf_program *p, uint32_t *codes, int max)
 {
-	unsigned code;
+	const char *s = bpf_program__name(p);
 	int n = 0;
 
-	if (sscanf(bpf_program__name(p), "fill_%u_%n", &code, &n) != 1 || !n || code >= SYSREC_EVENT_MAX)
-		return -1;
-	return (int)code;
+	if (strncmp(s, "fill_", 5) != 0)
+		return 0;
+	s += 5;
+	while (n < max && *s >= '0' && *s <= '9') {
+		char *end;
+		unsigned long c = strtoul(s, &end, 10);
+
+		if (*end != '_' || c >= SYSREC_EVENT_MAX)
+			return 0;
+		codes[n++] = (uint32_t)c;
+		s = end + 1;
+	}
+	return n;
+}
+
+static bool is_filler(const struct bpf_program *p)
+{
+	uint32_t codes[MAX_CODES];
+
+	return filler_codes(p, codes, MAX_CODES) > 0;
 }
 
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -105,13 +127,16 @@ static int install_fillers(struct engine *en, struct sysrec_bpf *skel, struct er
 
 	bpf_object__for_each_program(p, skel->obj)
 	{
-		int code = filler_code(p), fd = bpf_program__fd(p);
-		uint32_t key = (uint32_t)code;
+		uint32_t codes[MAX_CODES];
+		int n = filler_codes(p, codes, MAX_CODES), fd = bpf_program__fd(p);
 
-		if (code < 0 || !bpf_program__autoload(p))
+		if (!n || !bpf_program__autoload(p))
 			continue;
-		if (fd < 0 || bpf_map_update_elem(event_is_exit(key) ? xtail : etail, &key, &fd, BPF_ANY))
-			return err_set(e, -EINVAL, "cannot install BPF filler %s", bpf_program__name(p));
+		for (int i = 0; i < n; i++)
+			if (fd < 0 || bpf_map_update_elem(event_is_exit(codes[i]) ? xtail : etail, &codes[i],
+			                                  &fd, BPF_ANY))
+				return err_set(e, -EINVAL, "cannot install BPF filler %s",
+				               bpf_program__name(p));
 	}
 	return 0;
 }
@@ -131,10 +156,11 @@ static void route_syscalls(struct engine *en, uint32_t snaplen)
 
 	bpf_object__for_each_program(p, en->skel->obj)
 	{
-		int code = filler_code(p);
+		uint32_t codes[MAX_CODES];
+		int n = filler_codes(p, codes, MAX_CODES);
 
-		if (code >= 0)
-			have[code] = true;
+		for (int i = 0; i < n; i++)
+			have[codes[i]] = true;
 	}
 	for (uint32_t c = 0; c < SYSREC_EVENT_MAX; c++) {
 		shape[c] = shapes[c];
@@ -200,9 +226,10 @@ static void configure(struct engine *en, struct sysrec_bpf *skel, const struct e
 /*
  * Split the fillers between the copies by size (what verifying costs), the
  * first copy counting its other programs too: larger fillers first, each to
- * the lighter side. Each copy loads only its own programs, and only the first
- * copy's non-fillers are attached. (The copies list their programs in the
- * same order: they are one object file.)
+ * the lighter side. Each copy loads only its side's programs, and only the
+ * first copy's non-fillers are attached. Both threads compute the split on
+ * their own copy: one object file, so the same programs in the same order
+ * and the same split.
  */
 struct filler {
 	struct bpf_program *p;
@@ -211,77 +238,144 @@ struct filler {
 
 static int by_size_desc(const void *a, const void *b)
 {
-	size_t x = ((const struct filler *)a)->insns, y = ((const struct filler *)b)->insns;
+	const struct filler *x = a, *y = b;
 
-	return x < y ? 1 : x > y ? -1 : 0;
+	if (x->insns != y->insns)
+		return x->insns < y->insns ? 1 : -1;
+	return strcmp(bpf_program__name(x->p), bpf_program__name(y->p));
 }
 
-static void split_programs(struct engine *en)
+static void split_programs(struct sysrec_bpf *skel, int side, bool scoped)
 {
-	struct bpf_program *p, *q = NULL;
-	size_t load1 = 0, load2 = 0, n = 0, total = 0;
+	size_t load[2] = { 0, 0 }, n = 0, total = 0;
+	struct bpf_program *p;
 	struct filler *fill;
 
-	bpf_object__for_each_program(p, en->skel->obj) total++;
+	bpf_object__for_each_program(p, skel->obj) total++;
 	fill = xcalloc(total + 1, sizeof(struct filler));
-	bpf_object__for_each_program(p, en->skel->obj)
+	bpf_object__for_each_program(p, skel->obj)
 	{
-		q = bpf_object__next_program(en->skel2->obj, q);
-		bpf_program__set_autoattach(p, filler_code(p) < 0);
-		bpf_program__set_autoattach(q, false);
-		if (filler_code(p) < 0) {
-			load1 += bpf_program__insn_cnt(p);
-			bpf_program__set_autoload(q, false);
+		if (is_filler(p)) {
+			fill[n++] = (struct filler){ p, bpf_program__insn_cnt(p) };
+			bpf_program__set_autoattach(p, false);
 			continue;
 		}
-		fill[n++] = (struct filler){ p, bpf_program__insn_cnt(p) };
+		load[0] += bpf_program__insn_cnt(p);
+		/* the second copy has no other programs; --container's followers of forks and cgroup moves
+		 * only then */
+		if (side != 0 || (!scoped && !strncmp(bpf_program__name(p), "scope_", 6)))
+			bpf_program__set_autoload(p, false);
 	}
 	qsort(fill, n, sizeof(struct filler), by_size_desc);
 	for (size_t i = 0; i < n; i++) {
-		q = bpf_object__find_program_by_name(en->skel2->obj, bpf_program__name(fill[i].p));
-		if (load1 <= load2) {
-			load1 += fill[i].insns;
-			bpf_program__set_autoload(q, false);
-		} else {
-			load2 += fill[i].insns;
+		int to = load[0] <= load[1] ? 0 : 1;
+
+		load[to] += fill[i].insns;
+		if (to != side)
 			bpf_program__set_autoload(fill[i].p, false);
-		}
 	}
 	free(fill);
 }
 
-/* Create the maps both copies use (all but their globals) and give them to both. */
-static int share_maps(struct engine *en, struct err *e)
+/*
+ * The two copies' loading: the maps they share (all but their globals) are
+ * made by the first thread from its copy's definitions and handed to the
+ * second, which opens and prepares its copy meanwhile.
+ */
+#define MAX_SHARED 16
+
+struct loading {
+	struct engine *en;
+	const struct engine_opts *o;
+	const char *btf;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int ready; /* 1: the shared maps are made; -1: they will not be */
+	int nshared;
+	char names[MAX_SHARED][BPF_OBJ_NAME_LEN];
+	int fds[MAX_SHARED];
+	int rc2; /* the second copy's */
+};
+
+static void maps_ready(struct loading *l, int ready)
+{
+	pthread_mutex_lock(&l->mu);
+	l->ready = ready;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* Make the shared maps from the first copy's definitions; 0 or -errno. */
+static int make_shared(struct loading *l, struct sysrec_bpf *skel, struct err *e)
 {
 	struct bpf_map *m;
 
-	bpf_object__for_each_map(m, en->skel->obj)
+	bpf_object__for_each_map(m, skel->obj)
 	{
 		struct bpf_map_create_opts opts = { .sz = sizeof(opts), .map_flags = bpf_map__map_flags(m) };
-		struct bpf_map *m2 = bpf_object__find_map_by_name(en->skel2->obj, bpf_map__name(m));
 		int fd;
 
 		if (bpf_map__is_internal(m))
 			continue;
+		if (l->nshared == MAX_SHARED) {
+			err_set(e, -E2BIG, "too many BPF maps to share");
+			return -E2BIG;
+		}
 		fd = bpf_map_create(bpf_map__type(m), bpf_map__name(m), bpf_map__key_size(m),
 		                    bpf_map__value_size(m), bpf_map__max_entries(m), &opts);
-		if (fd < 0)
-			return err_set(e, -errno, "cannot create the BPF map %s: %s", bpf_map__name(m),
-			               strerror(errno));
-		if (!m2 || bpf_map__reuse_fd(m, fd) || bpf_map__reuse_fd(m2, fd)) {
-			close(fd);
-			return err_set(e, -EINVAL, "cannot share the BPF map %s", bpf_map__name(m));
+		if (fd < 0) {
+			err_set(e, -errno, "cannot create the BPF map %s: %s", bpf_map__name(m),
+			        strerror(errno));
+			return -EINVAL;
 		}
-		close(fd); /* each copy holds its own duplicate */
+		snprintf(l->names[l->nshared], BPF_OBJ_NAME_LEN, "%s", bpf_map__name(m));
+		l->fds[l->nshared++] = fd;
 	}
 	return 0;
 }
 
+/* Give a copy the shared maps (it holds its own duplicates); 0 or -EINVAL. */
+static int use_shared(const struct loading *l, struct sysrec_bpf *skel)
+{
+	for (int i = 0; i < l->nshared; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, l->names[i]);
+
+		if (!m || bpf_map__reuse_fd(m, l->fds[i]))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static struct sysrec_bpf *open_copy(const struct loading *l, int side)
+{
+	struct bpf_object_open_opts oo = { .sz = sizeof(oo), .btf_custom_path = l->btf };
+	struct sysrec_bpf *skel = sysrec_bpf__open_opts(&oo);
+
+	if (skel) {
+		configure(l->en, skel, l->o);
+		split_programs(skel, side, l->o->scope_container != NULL);
+	}
+	return skel;
+}
+
 static void *load_second(void *arg)
 {
-	struct engine *en = arg;
+	struct loading *l = arg;
+	struct sysrec_bpf *skel = open_copy(l, 1);
+	int ready;
 
-	en->load2_rc = sysrec_bpf__load(en->skel2);
+	pthread_mutex_lock(&l->mu);
+	while (!l->ready)
+		pthread_cond_wait(&l->cv, &l->mu);
+	ready = l->ready;
+	pthread_mutex_unlock(&l->mu);
+	l->en->skel2 = skel;
+	if (!skel)
+		l->rc2 = -ENOMEM;
+	else if (ready < 0)
+		l->rc2 = -ECANCELED;
+	else
+		l->rc2 = use_shared(l, skel) ? -EINVAL : sysrec_bpf__load(skel);
 	return NULL;
 }
 
@@ -295,40 +389,54 @@ static void unload(struct engine *en)
 /* Open both copies (relocated against btf, NULL: the kernel's), configure and load them. */
 static int load(struct engine *en, const struct engine_opts *o, const char *btf, struct err *e)
 {
-	struct bpf_object_open_opts oo = { .sz = sizeof(oo), .btf_custom_path = btf };
-	pthread_t loader;
-	int rc;
+	struct loading l = { .en = en, .o = o, .btf = btf };
+	pthread_t second;
+	bool said = false; /* e holds this failure's message */
+	int rc = 0;
 
 	if (!en->ids.task_struct) {
 		err_set(e, -ENOENT, "cannot read the kernel's BTF (%s; a kernel with BTF is needed)",
 		        "/sys/kernel/btf/vmlinux");
 		return -ENOENT;
 	}
-	en->skel = sysrec_bpf__open_opts(&oo);
-	en->skel2 = en->skel ? sysrec_bpf__open_opts(&oo) : NULL;
-	if (!en->skel2) {
-		err_set(e, -ENOMEM, "cannot open the BPF programs: %s", strerror(errno));
-		return -ENOMEM;
-	}
-	configure(en, en->skel, o);
-	configure(en, en->skel2, o);
-	split_programs(en);
-	route_syscalls(en, en->skel->rodata->snaplen);
-	if (share_maps(en, e))
-		return -EINVAL;
-	if (pthread_create(&loader, NULL, load_second, en)) {
+	pthread_mutex_init(&l.mu, NULL);
+	pthread_cond_init(&l.cv, NULL);
+	if (pthread_create(&second, NULL, load_second, &l)) {
 		err_set(e, -EAGAIN, "cannot start a thread to load the BPF programs");
-		return -EAGAIN;
+		rc = -EAGAIN;
+		goto out;
 	}
-	rc = sysrec_bpf__load(en->skel);
-	pthread_join(loader, NULL);
+	en->skel = open_copy(&l, 0);
+	if (!en->skel) {
+		err_set(e, -ENOMEM, "cannot open the BPF programs: %s", strerror(errno));
+		rc = -ENOMEM;
+		said = true;
+	} else {
+		route_syscalls(en, en->skel->rodata->snaplen);
+		rc = make_shared(&l, en->skel, e);
+		said = rc != 0;
+	}
+	maps_ready(&l, rc ? -1 : 1);
+	if (!rc && use_shared(&l, en->skel)) {
+		err_set(e, -EINVAL, "cannot share the BPF maps");
+		rc = -EINVAL;
+		said = true;
+	}
 	if (!rc)
-		rc = en->load2_rc;
-	if (rc)
+		rc = sysrec_bpf__load(en->skel);
+	pthread_join(second, NULL);
+	if (!rc)
+		rc = l.rc2;
+	if (rc && !said)
 		err_set(e, rc,
 		        "cannot load the BPF programs (%s; run as root on a kernel with BTF; "
 		        "SYSREC_BPF_DEBUG=1 shows the verifier's log)",
 		        strerror(-rc));
+out:
+	for (int i = 0; i < l.nshared; i++)
+		close(l.fds[i]);
+	pthread_cond_destroy(&l.cv);
+	pthread_mutex_destroy(&l.mu);
 	return rc;
 }
 

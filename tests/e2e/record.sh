@@ -359,9 +359,14 @@ check_record_core_cache() {
 	can_record "$1" || return
 	local dir="$work/corecache" n btf before
 	command -v bpftool >/dev/null || { skipped "$1" "bpftool not installed"; return; }
-	rec_cache() { # dir out
-		SYSREC_CACHE_DIR="$1" "$bin" record -w "$2" -M 0.3 2>"$2.err" &&
-			sysdig -r "$2" 2>/dev/null | grep -q .
+	rec_cache() { # dir out: a recording with something in it (a reader busy meanwhile)
+		local busy rc
+		(for _ in $(seq 40); do cat /etc/hostname >/dev/null; sleep 0.05; done) &
+		busy=$!
+		SYSREC_CACHE_DIR="$1" "$bin" record -w "$2" -M 1 2>"$2.err"
+		rc=$?
+		wait "$busy"
+		[ "$rc" = 0 ] && [ "$(sysdig -r "$2" 2>/dev/null | grep -c hostname)" -gt 0 ]
 	}
 	if ! rec_cache "$dir" "$work/cc1.scap"; then
 		bad "$1" "first recording failed: $(head -1 "$work/cc1.scap.err")"
