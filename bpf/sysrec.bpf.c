@@ -1448,6 +1448,54 @@ static __always_inline void put_tuple(struct scratch *s, struct sock *sk, bool l
 }
 
 /* A user sockaddr (of addrlen bytes) as a SOCKADDR parameter. */
+/*
+ * The tuple of a datagram sent to (or received from) an explicit address on
+ * a socket that is not connected, as the drivers write it: the local side
+ * from the socket, the remote side from the user's sockaddr. When that
+ * address is missing or not IPv4/IPv6, the socket's own tuple (connected or
+ * empty). For sendto the local side comes first; for recvfrom the remote.
+ */
+static __always_inline void put_tuple_addr(struct scratch *s, struct sock *sk, const void *ua, __u32 ualen,
+                                           bool local_first)
+{
+	__u16 fam = 0, lport, rport = 0;
+
+	if (!sk || !ua || ualen < 2 || bpf_probe_read_user(&fam, 2, ua) ||
+	    (fam != AF_INET_ && fam != AF_INET6_) || BPF_CORE_READ(sk, __sk_common.skc_family) != fam) {
+		if (sk && BPF_CORE_READ(sk, __sk_common.skc_dport))
+			put_tuple(s, sk, local_first);
+		else
+			put_empty(s);
+		return;
+	}
+	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	bpf_probe_read_user(&rport, 2, ua + 2);
+	rport = ntohs_(rport);
+	if (fam == AF_INET_) {
+		__u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr), raddr = 0;
+
+		if (ualen >= 8)
+			bpf_probe_read_user(&raddr, 4, ua + 4);
+		s->data[OFF(s->pos)] = AF_INET_;
+		put_bytes(s, 1, local_first ? &laddr : &raddr, 4);
+		put_bytes(s, 5, local_first ? &lport : &rport, 2);
+		put_bytes(s, 7, local_first ? &raddr : &laddr, 4);
+		put_bytes(s, 11, local_first ? &rport : &lport, 2);
+		ev_param_len(s, 13);
+	} else {
+		struct in6_addr la = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr), ra = {};
+
+		if (ualen >= 24)
+			bpf_probe_read_user(&ra, 16, ua + 8);
+		s->data[OFF(s->pos)] = AF_INET6_;
+		put_bytes(s, 1, local_first ? &la : &ra, 16);
+		put_bytes(s, 17, local_first ? &lport : &rport, 2);
+		put_bytes(s, 19, local_first ? &ra : &la, 16);
+		put_bytes(s, 35, local_first ? &rport : &lport, 2);
+		ev_param_len(s, 37);
+	}
+}
+
 static __always_inline void put_sockaddr_user(struct scratch *s, const void *p, __u32 addrlen)
 {
 	__u16 fam = 0, port = 0;
@@ -1591,11 +1639,7 @@ int BPF_PROG(fill_30_sendto, struct pt_regs *regs, long id)
 	ev_begin(s, 30, 3);
 	put_u64(s, arg_fd(regs, 0));
 	put_u32(s, arg(regs, 2));
-	/* connected sockets only; an explicit address goes unrecorded here */
-	if (sk && BPF_CORE_READ(sk, __sk_common.skc_dport))
-		put_tuple(s, sk, true);
-	else
-		put_empty(s);
+	put_tuple_addr(s, sk, (void *)arg(regs, 4), arg(regs, 5), true); /* dest_addr, addrlen */
 	ev_submit(s);
 	return 0;
 }
@@ -1617,10 +1661,16 @@ int BPF_PROG(fill_35_recvfrom, struct pt_regs *regs, long ret)
 	ev_begin(s, 35, 3);
 	put_u64(s, ret);
 	put_buf_user(s, (void *)arg(regs, 1), ret);
-	if (ret >= 0 && sk && BPF_CORE_READ(sk, __sk_common.skc_dport))
-		put_tuple(s, sk, false);
-	else
+	if (ret >= 0) {
+		__u32 alen = 0;
+		void *lenp = (void *)arg(regs, 5);
+
+		if (lenp)
+			bpf_probe_read_user(&alen, 4, lenp); /* src_addr's length as the kernel wrote it */
+		put_tuple_addr(s, sk, (void *)arg(regs, 4), alen, false);
+	} else {
 		put_empty(s);
+	}
 	ev_submit(s);
 	return 0;
 }

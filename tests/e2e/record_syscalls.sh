@@ -139,6 +139,10 @@ int main(int argc, char **argv)
 	struct iovec in = { rbuf, sizeof(rbuf) };
 	struct msghdr rh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &in, .msg_iovlen = 1 };
 	syscall(SYS_recvmsg, b, &rh, 0);
+	/* sendto/recvfrom with explicit addresses on the unconnected sockets */
+	syscall(SYS_sendto, a, "to-addr", 7, 0, &sb, sizeof(sb));
+	len = sizeof(from);
+	syscall(SYS_recvfrom, b, rbuf, sizeof(rbuf), 0, &from, &len);
 	int v = 65536;
 	syscall(SYS_setsockopt, b, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	len = sizeof(v);
@@ -260,6 +264,8 @@ check_record_syscalls() {
 		"> sendmsg fd=[0-9]+\(<4u?>[0-9.:]*\) size=19 tuple=$t " \
 		"< sendmsg res=19 data=msg-part1;msg-part2 " \
 		"< recvmsg res=19 size=19 data=msg-part1;msg-part2 tuple=$t " \
+		"> sendto fd=[0-9]+\(<4u?>[0-9.:>-]*\) size=7 tuple=$t " \
+		"< recvfrom res=7 data=to-addr tuple=$t " \
 		"> copy_file_range fdin=$f/creat-file\) offin=0 len=5 " \
 		"< copy_file_range res=5 fdout=$f/copy-file\) offout=0 " \
 		"> signalfd fd=-1(\(EPERM\))? mask=0 flags=0 " \
