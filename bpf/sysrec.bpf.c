@@ -3,11 +3,15 @@
  * sysrec.bpf.c: system calls into .scap events, written in the kernel.
  *
  * Two dispatchers hang on the raw syscall tracepoints. Each looks the syscall
- * up in `routes` (filled by userspace from sysdig's syscall table), starts the
- * event in a per-CPU scratch buffer and tail-calls the filler of its event
- * code, which appends the parameters in the order and encoding of the event
- * table (docs/scap-format.md) and submits the event to the ring buffer.
- * Syscalls whose event has no filler here are routed to the generic pair.
+ * up in `routes` (filled by userspace from sysdig's syscall table). Events of
+ * a common shape (no parameters, an fd, fd and size, the result, the result
+ * and I/O data, the generic pair) the dispatcher writes itself, straight into
+ * reserved ring space. For the others it stamps a per-CPU scratch buffer
+ * (time, thread, event code) and tail-calls the filler of the event code,
+ * which appends the parameters in the order and encoding of the event table
+ * (docs/scap-format.md) and submits the event to the ring buffer; some
+ * fillers serve several codes alike. Syscalls with neither go to the generic
+ * pair.
  */
 #include "vmlinux.h"
 
