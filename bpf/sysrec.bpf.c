@@ -780,6 +780,16 @@ static __always_inline __u8 linux_to_ppm_rlimit(__u64 r)
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /*
+ * The current task as an untrusted BTF pointer: plain loads through it (faults
+ * read as 0) instead of bpf_probe_read_kernel() calls, and no trust checks
+ * for the verifier to make (they search the kernel BTF by name).
+ */
+static __always_inline struct task_struct *current_task(void)
+{
+	return bpf_rdonly_cast(bpf_get_current_task_btf(), btf_task_struct);
+}
+
+/*
  * The file behind fd of the current task, or NULL. The walk to the fd array
  * is plain loads through BTF pointers (faults read as 0); only the array slot
  * needs a helper. The pointers are cast untrusted: the verifier checks loads
@@ -788,7 +798,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
  */
 static __always_inline struct file *task_file(int fd)
 {
-	struct task_struct *t = bpf_rdonly_cast(bpf_get_current_task_btf(), btf_task_struct);
+	struct task_struct *t = current_task();
 	struct fdtable *fdt = t->files->fdt;
 	struct file **fds;
 	struct file *f = NULL;
@@ -1194,12 +1204,12 @@ static __always_inline void put_vm(struct scratch *s, struct mm_struct *mm)
 	__s64 file = 0, anon = 0, swap = 0, shmem = 0;
 
 	if (mm) {
-		file = BPF_CORE_READ(mm, rss_stat[0].count);
-		anon = BPF_CORE_READ(mm, rss_stat[1].count);
-		swap = BPF_CORE_READ(mm, rss_stat[2].count);
-		shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+		file = mm->rss_stat[0].count;
+		anon = mm->rss_stat[1].count;
+		swap = mm->rss_stat[2].count;
+		shmem = mm->rss_stat[3].count;
 	}
-	put_u32(s, mm ? BPF_CORE_READ(mm, total_vm) << 2 : 0);
+	put_u32(s, mm ? mm->total_vm << 2 : 0);
 	put_u32(s, file + anon + shmem > 0 ? (file + anon + shmem) << 2 : 0);
 	put_u32(s, swap > 0 ? swap << 2 : 0);
 }
@@ -1211,8 +1221,8 @@ static __always_inline void put_vm(struct scratch *s, struct mm_struct *mm)
  */
 static __always_inline void put_proc_common(struct scratch *s, struct task_struct *t, long ret)
 {
-	struct mm_struct *mm = BPF_CORE_READ(t, mm);
-	unsigned long as = mm ? BPF_CORE_READ(mm, arg_start) : 0, ae = mm ? BPF_CORE_READ(mm, arg_end) : 0;
+	struct mm_struct *mm = t->mm;
+	unsigned long as = mm ? mm->arg_start : 0, ae = mm ? mm->arg_end : 0;
 	__u32 at, n0;
 
 	put_u64(s, ret);
@@ -1221,47 +1231,47 @@ static __always_inline void put_proc_common(struct scratch *s, struct task_struc
 	if (as && ae > as)
 		put_str_user(s, (void *)as);
 	else
-		put_str_kernel(s, BPF_CORE_READ(t, comm), 16);
+		put_str_kernel(s, t->comm, 16);
 	n0 = s->pos - at;
 	put_range_user(s, as + (n0 ? n0 : 0), ae);
-	put_u64(s, BPF_CORE_READ(t, pid));
-	put_u64(s, BPF_CORE_READ(t, tgid));
-	put_u64(s, BPF_CORE_READ(t, real_parent, tgid));
+	put_u64(s, t->pid);
+	put_u64(s, t->tgid);
+	put_u64(s, t->real_parent->tgid);
 	s->data[OFF(s->pos)] = 0; /* cwd: written empty, as the drivers do */
 	ev_param_len(s, 1);
-	put_u64(s, BPF_CORE_READ(t, signal, rlim[7].rlim_cur)); /* RLIMIT_NOFILE */
-	put_u64(s, BPF_CORE_READ(t, maj_flt));
-	put_u64(s, BPF_CORE_READ(t, min_flt));
+	put_u64(s, t->signal->rlim[7].rlim_cur); /* RLIMIT_NOFILE */
+	put_u64(s, t->maj_flt);
+	put_u64(s, t->min_flt);
 	put_vm(s, mm);
 }
 
 static __always_inline int exit_execve(__u16 type, long ret)
 {
 	struct scratch *s = scratch_get(type);
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct mm_struct *mm = BPF_CORE_READ(t, mm);
-	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	struct task_struct *t = current_task();
+	struct mm_struct *mm = t->mm;
+	struct tty_struct *tty = t->signal->tty;
 	__u32 ttydev = 0;
 
 	if (!s)
 		return 0;
 	ev_begin(s, type, 20);
 	put_proc_common(s, t, ret);
-	put_str_kernel(s, BPF_CORE_READ(t, comm), 16);
+	put_str_kernel(s, t->comm, 16);
 	put_cgroups(s, t);
 	if (mm)
-		put_range_user(s, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end));
+		put_range_user(s, mm->env_start, mm->env_end);
 	else
 		put_empty(s);
 	if (tty) {
-		__u32 major = BPF_CORE_READ(tty, driver, major);
-		__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		__u32 major = tty->driver->major;
+		__u32 minor = tty->driver->minor_start + tty->index;
 
 		ttydev = (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 	}
 	put_u32(s, ttydev);
 	put_u64(s, pid_nr_ns(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID])));
-	put_u32(s, BPF_CORE_READ(t, loginuid.val));
+	put_u32(s, t->loginuid.val);
 	put_u32(s, 0); /* flags */
 	ev_submit(s);
 	return 0;
@@ -1303,17 +1313,17 @@ int BPF_PROG(fill_330_execveat, struct pt_regs *regs, long id)
 static __always_inline int exit_clone(__u16 type, long ret, __u32 flags)
 {
 	struct scratch *s = scratch_get(type);
-	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *t = current_task();
 
 	if (!s)
 		return 0;
 	ev_begin(s, type, 20);
 	put_proc_common(s, t, ret);
-	put_str_kernel(s, BPF_CORE_READ(t, comm), 16);
+	put_str_kernel(s, t->comm, 16);
 	put_cgroups(s, t);
 	put_u32(s, flags);
-	put_u32(s, BPF_CORE_READ(t, cred, uid.val));
-	put_u32(s, BPF_CORE_READ(t, cred, gid.val));
+	put_u32(s, t->cred->uid.val);
+	put_u32(s, t->cred->gid.val);
 	put_u64(s, pid_nr_ns(BPF_CORE_READ(t, thread_pid)));
 	put_u64(s, pid_nr_ns(BPF_CORE_READ(t, group_leader, thread_pid)));
 	ev_submit(s);
@@ -1903,7 +1913,7 @@ static __always_inline int exit_res_vm(__u16 type, long ret)
 		return 0;
 	ev_begin(s, type, 4);
 	put_u64(s, ret);
-	put_vm(s, BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), mm));
+	put_vm(s, current_task()->mm);
 	ev_submit(s);
 	return 0;
 }
