@@ -3,8 +3,9 @@
  *
  * The loader sets the programs' constants (our own pid, snaplen, the clock
  * offset), sizes the ring and the per-CPU scratch buffers, routes every native
- * syscall the drivers know to its event (or to the generic pair when no filler
- * exists here) and puts each filler in the tail-call slot of its event code.
+ * syscall the drivers know to its event (written by the dispatchers when it
+ * has a shape, else by a filler; the generic pair when neither exists here)
+ * and puts each filler in the tail-call slots of its event codes.
  * Events are not announced one by one (BPF_RB_NO_WAKEUP): engine_poll()
  * drains the ring on the caller's clock.
  *
@@ -40,7 +41,6 @@ struct engine {
 	int delivered;
 	uint64_t boot_to_epoch;
 	struct corebtf_ids ids; /* kernel type ids the programs cast to */
-	int load2_rc;
 };
 
 #define MAX_CODES 16 /* event codes one filler serves */
@@ -549,13 +549,14 @@ void engine_stats(struct engine *en, struct engine_stats *out)
 	{
 		struct bpf_program *p;
 
+		/* the attached programs only: tail-called fillers are never skipped on their own */
 		bpf_object__for_each_program(p, en->skel->obj)
 		{
 			struct bpf_prog_info info;
 			__u32 len = sizeof(info);
 
 			memset(&info, 0, sizeof(info));
-			if (bpf_program__fd(p) >= 0 &&
+			if (!is_filler(p) && bpf_program__fd(p) >= 0 &&
 			    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0)
 				out->drops_busy += info.recursion_misses;
 		}
