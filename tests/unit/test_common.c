@@ -135,6 +135,58 @@ static void test_sink_publishes_only_on_close(void **state)
 	rmdir(dir);
 }
 
+/* Write n pseudo-random bytes in pieces of odd sizes under dir; the file must hold exactly them. */
+static void sink_bytes_exact(const char *dir, size_t n)
+{
+	char path[256];
+	struct err e;
+	struct sink *s;
+	unsigned char *want = malloc(n), *got = malloc(n + 1);
+	uint32_t x = 2463534242u;
+	size_t off = 0, piece = 1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sysrec-sink-%d", dir, (int)getpid());
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		want[i] = (unsigned char)x;
+	}
+	s = sink_open(path, false, &e);
+	assert_non_null(s);
+	while (off < n) {
+		size_t k = piece < n - off ? piece : n - off;
+
+		sink_write(s, want + off, k);
+		off += k;
+		piece = piece * 7 % 300007 + 1; /* 1 byte to ~300 KB, crossing the 1 MiB chunks */
+	}
+	assert_int_equal(sink_offset(s), n);
+	assert_int_equal(sink_close(s, &e), 0);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(got, 1, n + 1, f), n);
+	fclose(f);
+	assert_memory_equal(got, want, n);
+	unlink(path);
+	free(want);
+	free(got);
+}
+
+/* Whole chunks go direct where the file system takes O_DIRECT (ext4 /tmp), else through the cache (tmpfs). */
+static void test_sink_large_writes_exact(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	sink_bytes_exact("/tmp", (3u << 20) + 12345);
+	sink_bytes_exact("/tmp", 1u << 20); /* exactly one chunk: no tail */
+	sink_bytes_exact("/tmp", 1);
+	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode))
+		sink_bytes_exact("/dev/shm", (2u << 20) + 777);
+}
+
 static void test_sink_gzip_round_trip(void **state)
 {
 	char path[] = "/tmp/sysrec-test-gz-XXXXXX";
@@ -275,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_i64map_put_get_del_grow),
 		cmocka_unit_test(test_err_set_returns_code),
 		cmocka_unit_test(test_sink_publishes_only_on_close),
+		cmocka_unit_test(test_sink_large_writes_exact),
 		cmocka_unit_test(test_sink_gzip_round_trip),
 		cmocka_unit_test(test_sink_open_error_names_path),
 		cmocka_unit_test(test_sink_abort_leaves_nothing),
