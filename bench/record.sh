@@ -17,6 +17,11 @@
 #     A system-wide recorder is started, awaited (sysrec: its "recording" line
 #     with --stats; perf: its output file is written), the workload timed,
 #     then the recorder stopped with SIGINT and its drops read.
+#     The floor of any recorder built like sysrec is measured alongside
+#     (SYSREC_BENCH_FLOOR, benchmarks only): sysrec's dispatchers attached to
+#     sys_enter/sys_exit returning at once ("attached"), and writing each event
+#     as a bare 26-byte header with its time, thread and code into the ring
+#     ("bare events": the clock read and ring reserve/commit every event needs).
 # (2) Event rate: two writers (`loops pace`, one per CPU, write(2) to /dev/null;
 #     one syscall = 2 events) paced to a total target rate for RATE_SECS each
 #     step, under `sysrec record --ring-mb 64 --stats`; events written and
@@ -40,7 +45,8 @@
 # (2000), STRACE_DIV_WRITE (100), STRACE_DIV_OPEN (50), STRACE_DIV_FORK (4),
 # PERF_DIV_WRITE (20), PERF_DIV_OPEN (10), PERF_DIV_FORK (2), RATE_STEPS
 # (M events/s, "0.5 1 1.5 2 3 4"), RATE_SECS (10), RATE_RING_MB (64), RATE_NICE
-# (the writers' nice level, 0), STARTUP_RUNS (5), NO_PERF=1, NO_STRACE=1,
+# (the writers' nice level, 0), STARTUP_RUNS (5), NO_PERF=1, NO_STRACE=1, FLOOR=0
+# (skip the floor runs),
 # QUIET_WAIT (300: seconds to wait, before each measurement, for other tracers
 # (sysrec, strace, perf trace/record) to end; they are reported if they do not).
 set -euo pipefail
@@ -82,6 +88,7 @@ NO_PERF=${NO_PERF:-0}
 NO_STRACE=${NO_STRACE:-0}
 QUIET_WAIT=${QUIET_WAIT:-300}
 RATE_NICE=${RATE_NICE:-0}
+FLOOR=${FLOOR:-1}
 PARTS=${PARTS:-slow rate start}
 
 for tool in python3 awk; do
@@ -227,6 +234,20 @@ for ((run = 1; run <= REC_RUNS; run++)); do
 		printf 'slow\t%s\t%s\tsysrec\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$FLAG" "$w" "$run" "${args[1]}" "$t" \
 			"$written" "$dropped" "$ring" "$big" "$busy" "$disk" >>"$RAW"
 		echo "  $w run $run: sysrec ${t}s ($written written, $dropped dropped)"
+
+		# the recording floor: sysrec's programs attached doing nothing (1), writing bare headers (2)
+		if [[ $FLOOR == 1 ]]; then
+			for mode in 1 2; do
+				SYSREC_BENCH_FLOOR=$mode start_sysrec "$REC/w.scap" "$REC/floor$mode-$w-$run.err"
+				"$LOOPS" "${args[@]}" >"$REC/out"
+				t=$(loop_time "$REC/out")
+				stop_sysrec "$REC/floor$mode-$w-$run.err"
+				scrap "$REC/w.scap"
+				clean
+				printf 'slow\t%s\t%s\tfloor%s\t%s\t%s\t%s\n' "$FLAG" "$w" "$mode" "$run" "${args[1]}" "$t" >>"$RAW"
+				echo "  $w run $run: floor $mode ${t}s"
+			done
+		fi
 
 		# perf trace, system-wide
 		if [[ $NO_PERF != 1 && $run -le $PERF_RUNS ]]; then
@@ -376,7 +397,7 @@ for w in ("write", "open", "fork"):
     if base is None:
         continue
     cells = [w, iters, f"{base * 1e6:.3f} us ({base * int(iters):.2f} s)"]
-    for tool in ("sysrec", "perf", "strace"):
+    for tool in ("floor1", "floor2", "sysrec", "perf", "strace"):
         t, n, it = per_iter(w, tool)
         cells.append("-" if t is None else f"{t / base:.2f}x" + ("" if it == iters else f" (n={it})"))
     rs = slow.get((w, "sysrec"), [])
@@ -388,7 +409,8 @@ for w in ("write", "open", "fork"):
     lost = sum(int(r[4] or 0) for r in slow.get((w, "perf"), []))
     cells += [f"{drops} of {written}", str(lost), f"<= {targets[w]}x", "yes" if ok else "NO"]
     body1.append(cells)
-head1 = ["workload", "iterations", "unrecorded (per iteration)", "sysrec", "perf trace -a", "strace -f",
+head1 = ["workload", "iterations", "unrecorded (per iteration)", "floor: attached", "floor: bare events",
+         "sysrec", "perf trace -a", "strace -f",
          "sysrec dropped (all runs)", "perf LOST", "target (sysrec)", "met"]
 
 body2, best = [], None

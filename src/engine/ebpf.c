@@ -215,6 +215,7 @@ static void configure(struct engine *en, struct sysrec_bpf *skel, const struct e
 	skel->rodata->self_tgid = (uint32_t)getpid();
 	skel->rodata->scope_tgid = o->scope_pid;
 	skel->rodata->scope_set = o->scope_container != NULL;
+	skel->rodata->floor_mode = o->floor_mode;
 	skel->rodata->snaplen = o->snaplen > SYSREC_MAX_SNAPLEN ? SYSREC_MAX_SNAPLEN : o->snaplen;
 	skel->rodata->boot_to_epoch = en->boot_to_epoch;
 	skel->rodata->btf_task_struct = en->ids.task_struct;

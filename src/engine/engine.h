@@ -16,6 +16,8 @@ struct engine_opts {
 	uint32_t scope_pid;  /* record only this process (0: all) */
 	/* record only the processes of this container (12-digit id; NULL: all) */
 	const char *scope_container;
+	/* benchmarks only: 1 = programs attached, doing nothing; 2 = bare event headers */
+	uint32_t floor_mode;
 };
 
 struct engine_stats {
