@@ -9,7 +9,11 @@
  *                                   2 events, enter + exit) for SECS seconds, pinned to CPU; RATE 0:
  *                                   flat out
  *   loops probe SECS DIR CMD [ARG..] take t0 (CLOCK_REALTIME), start CMD, and open DIR/<counter>
- *                                   every 100 us until SECS have passed; then SIGINT to CMD
+ *                                   every PROBE_US microseconds (environment, default 1000)
+ *                                   until SECS have passed; then SIGINT to CMD. Each probe is a
+ *                                   wakeup taken from the starting CMD on a small machine: 100 us
+ *                                   (10,000 wakeups a second) added 30-40 ms to sysrec's start-up
+ *                                   on 2 CPUs; 1 ms is late by at most 1 ms
  *
  * Each mode prints one line on stdout: what it did and how long its loop took
  * (CLOCK_MONOTONIC); probe prints t0 in nanoseconds since the epoch and the
@@ -186,6 +190,9 @@ static int do_probe(double secs, const char *dir, char **cmd)
 	int status;
 	pid_t pid;
 
+	const char *iv = getenv("PROBE_US");
+	long interval_ns = iv && atol(iv) > 0 ? atol(iv) * 1000 : 1000000;
+
 	clock_gettime(CLOCK_REALTIME, &t0);
 	start = mono();
 	pid = fork();
@@ -204,7 +211,7 @@ static int do_probe(double secs, const char *dir, char **cmd)
 		fd = open(path, O_RDONLY);
 		if (fd >= 0)
 			close(fd);
-		next.tv_nsec += 100000;
+		next.tv_nsec += interval_ns;
 		if (next.tv_nsec >= 1000000000) {
 			next.tv_nsec -= 1000000000;
 			next.tv_sec++;

@@ -31,7 +31,9 @@
 # (3) sysrec's CPU (utime + stime from /proc/PID/stat between "recording" and
 #     SIGINT) per million events written, in the rate runs; and its start-up:
 #     `loops probe` takes t0 (CLOCK_REALTIME), execs sysrec and opens
-#     /sysrec-probe-TAG/<counter> every 100 us; start-up = the earliest probe
+#     /sysrec-probe-TAG/<counter> every PROBE_US (1000) us (each probe is a
+#     wakeup taken from the starting sysrec: at 100 us they added 30-40 ms on 2
+#     CPUs); start-up = the earliest probe
 #     event in the capture (%evt.rawtime) - t0.
 #
 # Prints tables and writes markdown to BUILD_DIR/bench/record-results.md; raw
@@ -45,8 +47,8 @@
 # (2000), STRACE_DIV_WRITE (100), STRACE_DIV_OPEN (50), STRACE_DIV_FORK (4),
 # PERF_DIV_WRITE (20), PERF_DIV_OPEN (10), PERF_DIV_FORK (2), RATE_STEPS
 # (M events/s, "0.5 1 1.5 2 3 4"), RATE_SECS (10), RATE_RING_MB (64), RATE_NICE
-# (the writers' nice level, 0), STARTUP_RUNS (5), NO_PERF=1, NO_STRACE=1, FLOOR=0
-# (skip the floor runs),
+# (the writers' nice level, 0), STARTUP_RUNS (5), PROBE_US (the start-up
+# probe's interval, 1000), NO_PERF=1, NO_STRACE=1, FLOOR=0 (skip the floor runs),
 # QUIET_WAIT (300: seconds to wait, before each measurement, for other tracers
 # (sysrec, strace, perf trace/record) to end; they are reported if they do not).
 set -euo pipefail
@@ -89,6 +91,7 @@ NO_STRACE=${NO_STRACE:-0}
 QUIET_WAIT=${QUIET_WAIT:-300}
 RATE_NICE=${RATE_NICE:-0}
 FLOOR=${FLOOR:-1}
+PROBE_US=${PROBE_US:-1000}
 PARTS=${PARTS:-slow rate start}
 
 for tool in python3 awk; do
@@ -330,7 +333,7 @@ for ((run = 1; run <= STARTUP_RUNS; run++)); do
 	wait_quiet
 	tag=/sysrec-probe-$$-$run
 	rm -f "$REC/p.scap"
-	"$LOOPS" probe 2 "$tag" "$SYSREC" record -w "$REC/p.scap" >"$REC/probe.out" 2>"$REC/probe-$run.err"
+	PROBE_US=$PROBE_US "$LOOPS" probe 2 "$tag" "$SYSREC" record -w "$REC/p.scap" >"$REC/probe.out" 2>"$REC/probe-$run.err"
 	t0=$(awk '/^probe t0/ { print $3 }' "$REC/probe.out")
 	fmt='%evt.rawtime %evt.type %evt.args'
 	if ! "$SYSREC" read -r "$REC/p.scap" -p "$fmt" >"$REC/p.txt" 2>"$REC/p-read.err"; then
@@ -504,7 +507,7 @@ md += [
     "    perf trace -a -o F &          (await output)       loops ... (N / PERF_DIV_*); kill -INT; count LOST",
     "    strace -f -o F loops ...      (N / STRACE_DIV_*)",
     f"    sysrec record -w F --ring-mb {ring_mb} --stats &  loops pace RATE/2 {rate_secs} 0 & loops pace RATE/2 {rate_secs} 1   # RATE 0: flat out; 5th arg getppid",
-    "    loops probe 2 /sysrec-probe-TAG sysrec record -w F; sysrec read -r F -p '%evt.rawtime %evt.type %evt.args'",
+    "    PROBE_US=1000 loops probe 2 /sysrec-probe-TAG sysrec record -w F; sysrec read -r F -p '%evt.rawtime %evt.type %evt.args'",
 ]
 with open(os.path.join(out, "record-results.md"), "w") as f:
     f.write("\n".join(md) + "\n")
