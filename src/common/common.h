@@ -187,7 +187,8 @@ static inline uint64_t load_u64(const void *p)
  * sink: where a writer's bytes go, a plain file or a gzip stream. The first
  * error is kept and every later write is a no-op, so writers emit whole records
  * and check once at close. Files are written under "<path>.tmp-<pid>" and
- * renamed to <path> by sink_close() only when everything succeeded.
+ * renamed to <path> by sink_close() only when everything succeeded. A plain
+ * file gets whole 1 MiB chunks with O_DIRECT (sink.c says why), the rest at close.
  */
 struct sink;
 
