@@ -22,6 +22,9 @@
 #     sys_enter/sys_exit returning at once ("attached"), and writing each event
 #     as a bare 26-byte header with its time, thread and code into the ring
 #     ("bare events": the clock read and ring reserve/commit every event needs).
+#     In the open loop, sysrec also runs with one event's arguments left out
+#     (SYSREC_BENCH_BARE=code: that event written as a bare header): openat's
+#     enter (306), openat's exit (307), read's exit and its data (7).
 # (2) Event rate: two writers (`loops pace`, one per CPU, write(2) to /dev/null;
 #     one syscall = 2 events) paced to a total target rate for RATE_SECS each
 #     step, under `sysrec record --ring-mb 64 --stats`; events written and
@@ -250,6 +253,17 @@ for ((run = 1; run <= REC_RUNS; run++)); do
 				printf 'slow\t%s\t%s\tfloor%s\t%s\t%s\t%s\n' "$FLAG" "$w" "$mode" "$run" "${args[1]}" "$t" >>"$RAW"
 				echo "  $w run $run: floor $mode ${t}s"
 			done
+			# the open loop's arguments: openat's (enter, exit) and read's data, each left out in turn
+			[[ $w == open ]] && for codes in 306 307 7; do
+				SYSREC_BENCH_BARE=$codes start_sysrec "$REC/w.scap" "$REC/bare$codes-$w-$run.err"
+				"$LOOPS" "${args[@]}" >"$REC/out"
+				t=$(loop_time "$REC/out")
+				stop_sysrec "$REC/bare$codes-$w-$run.err"
+				scrap "$REC/w.scap"
+				clean
+				printf 'slow\t%s\t%s\tbare%s\t%s\t%s\t%s\n' "$FLAG" "$w" "$codes" "$run" "${args[1]}" "$t" >>"$RAW"
+				echo "  $w run $run: sysrec with code $codes bare ${t}s"
+			done
 		fi
 
 		# perf trace, system-wide
@@ -412,6 +426,16 @@ for w in ("write", "open", "fork"):
     lost = sum(int(r[4] or 0) for r in slow.get((w, "perf"), []))
     cells += [f"{drops} of {written}", str(lost), f"<= {targets[w]}x", "yes" if ok else "NO"]
     body1.append(cells)
+body1b = []
+base, _, iters = per_iter("open", "none")
+full, _, _ = per_iter("open", "sysrec")
+for code, what in (("306", "openat enter: dirfd, path, flags, mode"),
+                   ("307", "openat exit: fd, dirfd, path, flags, mode, dev"),
+                   ("7", "read exit: res, data")):
+    t, n, _ = per_iter("open", "bare" + code)
+    if t is not None and base and full:
+        body1b.append([code, what, f"{t / base:.2f}x", f"{(full - t) / base:+.2f}x", n])
+head1b = ["code bare", "left out", "open loop", "what it costs (sysrec - this)", "runs"]
 head1 = ["workload", "iterations", "unrecorded (per iteration)", "floor: attached", "floor: bare events",
          "sysrec", "perf trace -a", "strace -f",
          "sysrec dropped (all runs)", "perf LOST", "target (sysrec)", "met"]
@@ -440,6 +464,7 @@ st_med = med(deltas) if deltas else None
 
 cpu_pm = [int(r[9]) / int(r[10]) / (int(r[3]) / 1e6) for r in rates if int(r[3])]
 t1, m1 = table(head1, body1)
+t1b, m1b = table(head1b, body1b)
 t2, m2 = table(head2, body2)
 t3, m3 = table(head3, body3)
 summary = []
@@ -462,6 +487,10 @@ print()
 print("(1) slowdown vs no recording (median loop time per iteration; perf trace and strace on fewer iterations)")
 print(t1)
 print()
+if body1b:
+    print("(1b) the open loop with one event's arguments left out (written as a bare header)")
+    print(t1b)
+    print()
 print(f"(2)/(3) event rate, two paced writers (nice {rate_nice}), {rate_secs} s per step, sysrec --ring-mb {ring_mb}")
 print(t2)
 print()
@@ -484,6 +513,12 @@ md = [
     "",
     m1,
     "",
+] + ([
+    "### (1b) The open loop with one event's arguments left out (written as a bare header)",
+    "",
+    m1b,
+    "",
+] if body1b else []) + [
     f"## (2) Event rate recorded (two writers at nice {rate_nice}, {rate_secs} s per step, `--ring-mb {ring_mb}`) and (3) CPU",
     "",
     m2,

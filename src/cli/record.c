@@ -432,11 +432,12 @@ int cmd_record(int argc, char **argv)
 	eo.snaplen = o.snaplen;
 	eo.scope_pid = o.pid;
 	eo.scope_container = o.container[0] ? o.container : NULL;
-	/* bench/record.sh's recording floor; the capture it makes is not a valid one */
+	/* bench/record.sh's recording floor and bare codes; the capture they make is not a valid one */
 	{
 		const char *fl = getenv("SYSREC_BENCH_FLOOR");
 
 		eo.floor_mode = fl ? (uint32_t)strtoul(fl, NULL, 10) : 0;
+		eo.bare_codes = getenv("SYSREC_BENCH_BARE");
 	}
 	r.max_events = o.max_events;
 	memset(&sa, 0, sizeof(sa));

@@ -147,7 +147,26 @@ static int install_fillers(struct engine *en, struct sysrec_bpf *skel, struct er
  * the dispatchers write, else to the generic pair. The data shapes reserve a
  * full snaplen in the ring: above SYSREC_SHAPE_SNAPLEN their fillers do it.
  */
-static void route_syscalls(struct engine *en, uint32_t snaplen)
+/* The benchmarks' bare codes ("306,307"): their shape becomes the bare header. */
+static void bare_codes(const char *list, uint8_t *shape, bool *have)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		char *end;
+		unsigned long c = strtoul(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (c < SYSREC_EVENT_MAX) {
+			shape[c] = SYSREC_SHAPE_EMPTY;
+			have[c] = true;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+}
+
+static void route_syscalls(struct engine *en, uint32_t snaplen, const char *bare)
 {
 	const volatile uint8_t *shapes = en->skel->rodata->shapes;
 	bool have[SYSREC_EVENT_MAX] = { 0 };
@@ -170,6 +189,7 @@ static void route_syscalls(struct engine *en, uint32_t snaplen)
 		if (shape[c] != SYSREC_SHAPE_FILLER)
 			have[c] = true;
 	}
+	bare_codes(bare, shape, have);
 	for (uint32_t nr = 0; nr < EVENT_NATIVE_MAX && nr < SYSREC_NATIVE_MAX; nr++) {
 		const struct event_native *n = &event_natives[nr];
 		struct sysrec_route r = { 0, 1, n->ppm_sc, 1,
@@ -413,7 +433,7 @@ static int load(struct engine *en, const struct engine_opts *o, const char *btf,
 		rc = -ENOMEM;
 		said = true;
 	} else {
-		route_syscalls(en, en->skel->rodata->snaplen);
+		route_syscalls(en, en->skel->rodata->snaplen, o->bare_codes);
 		rc = make_shared(&l, en->skel, e);
 		said = rc != 0;
 	}

@@ -18,6 +18,8 @@ struct engine_opts {
 	const char *scope_container;
 	/* benchmarks only: 1 = programs attached, doing nothing; 2 = bare event headers */
 	uint32_t floor_mode;
+	/* benchmarks only: event codes written as bare headers ("306,307"; NULL: none) */
+	const char *bare_codes;
 };
 
 struct engine_stats {
