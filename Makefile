@@ -53,8 +53,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_GEN := $(BUILD)/bench/gen-capture
 FUZZ_BIN := build/fuzz/fuzz_reader
+FUZZ_FILTER_BIN := build/fuzz/fuzz_filter
 
-.PHONY: all run test unit e2e san-test bench fuzz fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench fuzz fuzz-filter fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -135,9 +136,17 @@ $(FUZZ_BIN): tests/fuzz/fuzz_reader.c $(LIB_SRCS) $(wildcard src/*/*.h) src/even
 	@$(if $(Q),echo "  CLANG   $<")
 	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) -lz -ljansson
 
+$(FUZZ_FILTER_BIN): tests/fuzz/fuzz_filter.c src/filter/parse.c src/common/*.c $(wildcard src/*/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< src/filter/parse.c $(wildcard src/common/*.c) -lz -ljansson
+
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)
 	$(Q)scripts/fuzz.sh $(FUZZ_BIN) $(FUZZ_SECONDS)
+
+fuzz-filter: $(FUZZ_FILTER_BIN)
+	$(Q)scripts/fuzz.sh $(FUZZ_FILTER_BIN) $(FUZZ_SECONDS)
 
 FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v event_table.inc)
 fmt:

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# fuzz.sh FUZZ_BIN [SECONDS]: run the .scap reader fuzzer (tests/fuzz/fuzz_reader.c)
-# for SECONDS (default 60) and print a short summary.
+# fuzz.sh FUZZ_BIN [SECONDS]: run a fuzzer for SECONDS (default 60) and print a
+# short summary: the .scap reader (build/fuzz/fuzz_reader, tests/fuzz/fuzz_reader.c)
+# or the filter parser (build/fuzz/fuzz_filter, tests/fuzz/fuzz_filter.c; its
+# corpus, log and crash inputs are build/fuzz/filter-*, seeded from the
+# one-line conditions of the Falco rules in the testdata and a few filters).
 #
 # The corpus lives in build/fuzz/corpus; when it is empty it is seeded from the
 # real captures in ${SYSREC_TESTDATA:-../shared/testdata}/scap (copied, and also
@@ -24,11 +27,59 @@ case $secs in
 esac
 
 dir=build/fuzz
-corpus=$dir/corpus
-seeds=$dir/seeds
-log=$dir/fuzz.log
+name=$(basename "$bin")
+pre=
+[ "$name" = fuzz_filter ] && pre=filter-
+corpus=$dir/${pre}corpus
+seeds=$dir/${pre}seeds
+log=$dir/${pre}fuzz.log
 tmp=$dir/tmp
+artifacts="^${pre}(crash|leak|timeout|oom|slow-unit)-"
 mkdir -p "$corpus" "$seeds" "$tmp"
+
+# The filter parser's seeds and dictionary.
+seed_filters() {
+	local rules=${SYSREC_TESTDATA:-../shared/testdata}/falco-0.31.1/rules i=0
+	if [ -d "$rules" ]; then
+		# one-line conditions and macro bodies of Falco's own rules
+		grep -h '^ *condition: ' "$rules"/*.yaml 2>/dev/null | sed 's/^ *condition: *//; s/^>//' |
+			grep -v '^ *$' | head -n 400 | while IFS= read -r line; do
+			printf '%s' "$line" >"$seeds/falco-$i.txt"
+			i=$((i + 1))
+		done
+	fi
+	printf '%s' 'evt.type in (open, openat) and not fd.name startswith "/tmp" or proc.aname[2] = bash' >"$seeds/f1.txt"
+	printf '%s' "fd.name glob '/etc/*' and evt.arg[0] exists and not (fd.num >= 3 or proc.pid != 1)" >"$seeds/f2.txt"
+	printf '%s' 'fd.sip intersects (10.0.0.0/8, "a\"b") and fd.name pmatch my_list' >"$seeds/f3.txt"
+	cat >"$dir/filter.dict" <<'DICT'
+"and"
+"or"
+"not"
+"("
+")"
+"exists"
+"contains"
+"icontains"
+"bcontains"
+"startswith"
+"bstartswith"
+"endswith"
+"glob"
+"in"
+"intersects"
+"pmatch"
+"=="
+"!="
+"<="
+">="
+"evt.arg["
+"]"
+"'"
+"\""
+"\\"
+","
+DICT
+}
 
 # Cut a raw capture into small seeds: the section header plus one window of
 # events, or plus one metadata block and a few events. Whole captures run at a
@@ -79,7 +130,10 @@ split_capture() {
 }
 
 # ---- seeds (only for an empty corpus) ----
-if [ -z "$(ls -A "$corpus")" ]; then
+if [ -n "$pre" ]; then
+	[ -n "$(ls -A "$corpus")" ] || { seed_filters && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) filters"; }
+	[ -f "$dir/filter.dict" ] || seed_filters
+elif [ -z "$(ls -A "$corpus")" ]; then
 	testdata=${SYSREC_TESTDATA:-../shared/testdata}
 	n=0
 	if [ -d "$testdata/scap" ]; then
@@ -120,7 +174,8 @@ fi
 
 # ---- dictionary: block types and magic numbers (little-endian) ----
 dict=$dir/scap.dict
-cat >"$dict" <<'EOF'
+[ -n "$pre" ] && dict=$dir/filter.dict
+[ -n "$pre" ] || cat >"$dict" <<'EOF'
 shb="\x0a\x0d\x0d\x0a"
 shb_magic="\x4d\x3c\x2b\x1a"
 mi="\x01\x02\x00\x00"
@@ -143,7 +198,7 @@ at_fdcwd="\x9c\xff\xff\xff\xff\xff\xff\xff"
 EOF
 
 # ---- run ----
-before=$(ls "$dir" | grep -cE '^(crash|leak|timeout|oom|slow-unit)-' || true)
+before=$(ls "$dir" | grep -cE "$artifacts" || true)
 echo "fuzz.sh: fuzzing $bin for ${secs}s (corpus $corpus, $(ls "$corpus" | wc -l) inputs; log $log)"
 start=$(date +%s)
 # UBSan reports are fatal (halt_on_error) so libFuzzer keeps the input.
@@ -152,11 +207,11 @@ TMPDIR=$tmp \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1} \
 	"$bin" "$corpus" \
 	-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -dict="$dict" \
-	-artifact_prefix="$dir/" -print_final_stats=1 >"$log" 2>&1
+	-artifact_prefix="$dir/$pre" -print_final_stats=1 >"$log" 2>&1
 status=$?
 end=$(date +%s)
 rm -rf "$tmp"/sysrec-fuzz-* # the target's scratch dirs (libFuzzer may _exit past cleanup)
-after=$(ls "$dir" | grep -cE '^(crash|leak|timeout|oom|slow-unit)-' || true)
+after=$(ls "$dir" | grep -cE "$artifacts" || true)
 
 # ---- summary ----
 last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
@@ -169,9 +224,9 @@ echo "fuzz.sh: ran $((end - start))s: ${runs:-?} runs (${speed:-?} exec/s), cove
 	"${ft:-?} features, corpus ${corp:-?}; new crash/leak/timeout inputs: $((after - before))"
 if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
 	echo "fuzz.sh: FAILED (exit $status): the fuzzer found a problem; report:" >&2
-	grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written|fuzz_reader:)' "$log" |
+	grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written|fuzz_reader:|fuzz_filter:)' "$log" |
 		head -n 20 >&2
-	ls -t "$dir" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' | head -n 5 |
+	ls -t "$dir" | grep -E "$artifacts" | head -n 5 |
 		sed "s|^|fuzz.sh: reproduce with: $bin $dir/|" >&2
 	echo "fuzz.sh: full log: $log" >&2
 	exit 1
