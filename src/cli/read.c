@@ -24,13 +24,16 @@ struct read_opts {
 	bool json;
 	bool gzip;
 	bool list_events;
+	char *filter; /* the arguments after the options, joined by spaces; NULL: none */
 };
 
 static void read_usage(FILE *f)
 {
-	fprintf(f, "usage: sysrec read -r FILE [-n N] [-p FORMAT] [-j] [-w OUT [-z]]\n"
+	fprintf(f, "usage: sysrec read -r FILE [-n N] [-p FORMAT] [-j] [-w OUT [-z]] [FILTER]\n"
 	           "       sysrec read --list-events\n"
 	           "\n"
+	           "  FILTER               Falco/sysdig condition, e.g. \"evt.type=open and fd.name\n"
+	           "                       startswith /etc\" (the words after the options, joined)\n"
 	           "  -r, --read FILE      the capture to read (.scap, raw or gzip)\n"
 	           "  -n, --numevents N    stop after N events (hidden ones count, as in sysdig)\n"
 	           "  -p, --print FORMAT   print %%fields, e.g. \"%%evt.num %%proc.name %%fd.name\";\n"
@@ -120,9 +123,16 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "sysrec read: unexpected argument '%s' (filters come with a later release)\n",
-		        argv[optind]);
-		return 2;
+		struct sbuf b;
+
+		sbuf_init(&b, 64);
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				sbuf_putc(&b, ' ');
+			sbuf_puts(&b, argv[i]);
+		}
+		o->filter = xstrdup(sbuf_cstr(&b));
+		sbuf_release(&b);
 	}
 	if (!o->list_events && !o->path) {
 		fprintf(stderr, "sysrec read: -r FILE is required\n");
@@ -164,6 +174,7 @@ int cmd_read(int argc, char **argv)
 	struct scap_writer *w = NULL;
 	struct state *st = NULL;
 	struct output *out = NULL;
+	struct filter *flt = NULL;
 	struct printer *pr = NULL;
 	struct scap_record rec;
 	struct evctx cx;
@@ -181,6 +192,14 @@ int cmd_read(int argc, char **argv)
 
 	sbuf_init(&buf, FLUSH_AT * 2);
 	st = state_new();
+	if (o.filter) {
+		flt = filter_compile(st, o.filter, &e);
+		if (!flt) {
+			fprintf(stderr, "sysrec read: %s\n", e.msg);
+			exit_code = 2;
+			goto cleanup;
+		}
+	}
 	if (!o.out) {
 		out = o.format ? output_new(st, o.format, o.json, &e) : output_new_default(st, o.json);
 		if (!out) {
@@ -205,7 +224,7 @@ int cmd_read(int argc, char **argv)
 	}
 
 	/* threads and fds are only followed when the output reads them */
-	track_state = out && output_needs_state(out);
+	track_state = (out && output_needs_state(out)) || (flt && filter_needs_state(flt));
 	if (out && output_splits(out))
 		pr = printer_new(out, st, STDOUT_FILENO, scap_reader_stable(r));
 	while ((rc = scap_reader_next(r, &rec, &e)) > 0) {
@@ -222,6 +241,11 @@ int cmd_read(int argc, char **argv)
 			state_process(st, &rec.ev, &cx);
 		else
 			state_count(st, &rec.ev, &cx);
+		if (flt && !filter_match(flt, &cx)) {
+			cx.shown = false;
+			if (w)
+				continue;
+		}
 		if (pr) {
 			if (cx.shown && !printer_add(pr, &cx)) {
 				rc = 0;
@@ -262,6 +286,8 @@ cleanup:
 	scap_reader_close(r);
 	printer_free(pr);
 	output_free(out);
+	filter_free(flt);
+	free(o.filter);
 	state_free(st);
 	sbuf_release(&buf);
 	return exit_code;

@@ -1,5 +1,5 @@
 /* fields: sysdig field extractors, the default line and JSON output. */
-#include "filter.h"
+#include "fields.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -140,8 +140,6 @@ static void put_time(struct sbuf *out, uint64_t ts, struct time_cache *tc)
 
 /* ---- fields ---- */
 
-enum ftype { FT_STR, FT_NUM };
-
 struct fctx {
 	struct state *st;
 	const struct evctx *cx;
@@ -219,6 +217,14 @@ static void name_lengths_once(void)
 		event_name_lens[i] = (uint8_t)strlen(event_table[i].name);
 	for (int i = 0; i < EVENT_SYSCALL_MAX; i++)
 		syscall_name_lens[i] = (uint8_t)strlen(event_syscalls[i].name);
+}
+
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+/* Every entry point that hands out extractors (output_new(), field_find()) calls this first. */
+static void fields_init(void)
+{
+	pthread_once(&names_once, name_lengths_once);
 }
 
 static size_t event_name_len(uint16_t type)
@@ -305,16 +311,15 @@ static bool x_evt_failed(const struct fctx *f, struct sbuf *o)
 {
 	int64_t res;
 
-	if (!event_res(f->cx->ev, &res))
-		return false;
-	sbuf_puts(o, res < 0 && res != -115 ? "true" : "false");
+	/* every event has it: false where there is no result (enter events), true for any error */
+	sbuf_puts(o, event_res(f->cx->ev, &res) && res < 0 ? "true" : "false");
 	return true;
 }
 
 static bool x_evt_arg(const struct fctx *f, struct sbuf *o)
 {
 	const struct event *ev = f->cx->ev;
-	int i = event_param_index(ev->type, f->arg);
+	int i = f->arg[0] >= '0' && f->arg[0] <= '9' ? atoi(f->arg) : event_param_index(ev->type, f->arg);
 	struct event_resolver r;
 	struct sbuf *res = sbuf_scratch(SCRATCH_ARG_RES);
 
@@ -510,10 +515,40 @@ static bool x_fd_type(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
+/*
+ * Without its fd in the table (the enter event of a call that makes one, or an
+ * fd never seen), sysdig still gives fd.typechar: the kind of fd the call
+ * makes ('4' for any socket), else 'o'.
+ */
+static char typechar_of_maker(uint16_t type)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} makers[] = {
+		{ "open", 'f' },          { "openat", 'f' },         { "openat2", 'f' },
+		{ "creat", 'f' },         { "socket", '4' },         { "accept", '4' },
+		{ "accept4", '4' },       { "pipe", 'p' },           { "pipe2", 'p' },
+		{ "eventfd", 'e' },       { "eventfd2", 'e' },       { "signalfd", 's' },
+		{ "signalfd4", 's' },     { "timerfd_create", 't' }, { "inotify_init", 'i' },
+		{ "inotify_init1", 'i' },
+	};
+	const char *name = event_type_name(type);
+
+	for (size_t i = 0; name && i < ARRAY_SIZE(makers); i++)
+		if (!strcmp(name, makers[i].name))
+			return makers[i].c;
+	return 'o';
+}
+
 static bool x_fd_typechar(const struct fctx *f, struct sbuf *o)
 {
-	if (!f->cx->fdinfo)
-		return false;
+	if (!f->cx->fdinfo) {
+		if (!f->cx->has_fd || !thr(f))
+			return false;
+		sbuf_putc(o, typechar_of_maker(f->cx->ev->type));
+		return true;
+	}
 	sbuf_putc(o, state_fd_typechar(f->cx->fdinfo));
 	return true;
 }
@@ -599,7 +634,7 @@ static const struct field fields[] = {
 	{ "evt.info", FT_STR, false, x_evt_args, "the arguments, as sysdig shows them" },
 	{ "evt.res", FT_STR, true, x_evt_res, "SUCCESS or the error name" },
 	{ "evt.rawres", FT_NUM, true, x_evt_rawres, "the return value" },
-	{ "evt.failed", FT_STR, true, x_evt_failed, "true if the syscall failed" },
+	{ "evt.failed", FT_STR, true, x_evt_failed, "true for an event whose result is an error" },
 	{ "evt.arg", FT_STR, false, x_evt_arg, "one argument, by name: evt.arg.NAME" },
 	{ "proc.name", FT_STR, false, x_proc_name, "process name (comm)" },
 	{ "proc.pid", FT_NUM, false, x_proc_pid, "process id" },
@@ -651,8 +686,9 @@ struct output {
 	struct sbuf val;
 };
 
-static const struct field *find_field(const char *name, size_t len, const char **arg)
+const struct field *field_find(const char *name, size_t len, const char **arg)
 {
+	fields_init();
 	*arg = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		size_t fl = strlen(fields[i].name);
@@ -686,11 +722,10 @@ static bool field_char(char c)
 
 struct output *output_new(struct state *st, const char *format, bool json, struct err *e)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct output *o = xcalloc(1, sizeof(*o));
 	const char *p = format;
 
-	pthread_once(&once, name_lengths_once);
+	fields_init();
 	o->st = st;
 	o->json = json;
 	o->tc.sec = -1;
@@ -712,7 +747,7 @@ struct output *output_new(struct state *st, const char *format, bool json, struc
 
 			while (field_char(*p))
 				p++;
-			f = find_field(name, (size_t)(p - name), &arg);
+			f = field_find(name, (size_t)(p - name), &arg);
 			if (!f) {
 				err_set(e, -EINVAL,
 				        "invalid formatting token %%%.*s (offset %zu of the format)",
@@ -1092,4 +1127,35 @@ bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out)
 	}
 	sbuf_putc(out, '\n');
 	return true;
+}
+
+/* ---- the table as the filter compiler sees it (fields.h) ---- */
+
+const char *field_name(const struct field *f)
+{
+	return f->name;
+}
+
+enum ftype field_type(const struct field *f)
+{
+	return f->type;
+}
+
+bool field_stateless(const struct field *f)
+{
+	return f->stateless;
+}
+
+bool field_takes_arg(const struct field *f)
+{
+	return f->fn == x_evt_arg;
+}
+
+bool field_extract(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
+                   struct sbuf *out)
+{
+	static __thread struct time_cache tc = { .sec = -1 };
+	struct fctx c = { st, cx, &tc, arg, false };
+
+	return f->fn(&c, out);
 }

@@ -41,6 +41,25 @@ void output_prepare(struct state *st, const struct evctx *cx, struct sbuf *memo)
 void output_render(struct output *o, const struct event *ev, uint64_t num, const void *memo, size_t memo_len,
                    struct sbuf *out);
 
+/*
+ * Filters: the Falco condition language (syntax in parse.h) compiled against
+ * the field table. filter_compile() resolves every field and converts every
+ * value once; a filter that names an unknown field, gives a field an argument
+ * it does not take, or compares a numeric field with something that is not a
+ * number is refused with "filter error at column N: ..." in e (NULL). A
+ * field the event does not have makes its check false, whatever the operator
+ * (`exists` tests for it); `not` then makes it true, as in sysdig.
+ * filter_match() may be called for every event after state_process() (or
+ * state_count() when !filter_needs_state()); it keeps no pointer into cx.
+ */
+struct filter;
+
+struct filter *filter_compile(struct state *st, const char *text, struct err *e);
+/* False when every field reads only the event: the caller may skip the state. */
+bool filter_needs_state(const struct filter *f);
+bool filter_match(struct filter *f, const struct evctx *cx);
+void filter_free(struct filter *f);
+
 /* The resolver that renders parameters through the state for one event. */
 void filter_resolver(struct state *st, const struct evctx *cx, struct event_resolver *r);
 

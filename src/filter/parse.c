@@ -21,10 +21,17 @@ static const struct {
 	const char *name;
 	enum fop op;
 } word_ops[] = {
-	{ "contains", FOP_CONTAINS },     { "icontains", FOP_ICONTAINS }, { "bcontains", FOP_BCONTAINS },
-	{ "startswith", FOP_STARTSWITH }, { "bstartswith", FOP_BSTARTSWITH },
-	{ "endswith", FOP_ENDSWITH },     { "glob", FOP_GLOB },           { "in", FOP_IN },
-	{ "intersects", FOP_INTERSECTS }, { "pmatch", FOP_PMATCH },       { "exists", FOP_EXISTS },
+	{ "contains", FOP_CONTAINS },
+	{ "icontains", FOP_ICONTAINS },
+	{ "bcontains", FOP_BCONTAINS },
+	{ "startswith", FOP_STARTSWITH },
+	{ "bstartswith", FOP_BSTARTSWITH },
+	{ "endswith", FOP_ENDSWITH },
+	{ "glob", FOP_GLOB },
+	{ "in", FOP_IN },
+	{ "intersects", FOP_INTERSECTS },
+	{ "pmatch", FOP_PMATCH },
+	{ "exists", FOP_EXISTS },
 };
 
 /* Longest first, so that "<=" is not read as "<". */
@@ -109,7 +116,7 @@ static bool take_word(struct parser *p, const char *kw)
 {
 	size_t n = strlen(kw);
 
-	if (strncmp(p->s + p->pos, kw, n) || is_word_char(p->s[p->pos + n]) || p->s[p->pos + n] == '.')
+	if (strncmp(p->s + p->pos, kw, n) != 0 || is_word_char(p->s[p->pos + n]) || p->s[p->pos + n] == '.')
 		return false;
 	p->pos += n;
 	return true;
@@ -126,7 +133,8 @@ static struct fnode *node_new(enum fnode_kind kind, size_t at)
 
 static void node_add(struct fnode *n, struct fnode *kid)
 {
-	n->kids = xrealloc(n->kids, (n->nkids + 1) * sizeof(*n->kids));
+	n->kids = xrealloc(n->kids,
+	                   (n->nkids + 1) * sizeof(*n->kids)); // NOLINT(bugprone-sizeof-expression): pointers
 	n->kids[n->nkids++] = kid;
 }
 
@@ -307,8 +315,10 @@ static bool parse_op(struct parser *p, struct fnode *n)
 			return true;
 		}
 	}
-	return fail(p, p->pos, "expected an operator (=, !=, <, contains, startswith, in, exists, ...) after '%s', found %s",
-	            n->field, seen(p, buf, sizeof(buf)));
+	return fail(
+	        p, p->pos,
+	        "expected an operator (=, !=, <, contains, startswith, in, exists, ...) after '%s', found %s",
+	        n->field, seen(p, buf, sizeof(buf)));
 }
 
 /* field[arg] op value(s); the field's name is already read (at start, len bytes). */
@@ -337,7 +347,7 @@ static struct fnode *parse_check(struct parser *p, size_t start, size_t len)
 		n->arg = xstrndup(b.data ? b.data : "", b.len);
 		sbuf_release(&b);
 		goto op;
-fail_arg:
+	fail_arg:
 		sbuf_release(&b);
 		fnode_free(n);
 		return NULL;
@@ -387,7 +397,8 @@ static struct fnode *parse_primary(struct parser *p)
 			if (!p->s[p->pos])
 				fail(p, start, "the '(' here is not closed (no ')')");
 			else
-				fail(p, p->pos, "expected 'and', 'or' or ')', found %s", seen(p, buf, sizeof(buf)));
+				fail(p, p->pos, "expected 'and', 'or' or ')', found %s",
+				     seen(p, buf, sizeof(buf)));
 			fnode_free(n);
 			return NULL;
 		}
@@ -397,7 +408,8 @@ static struct fnode *parse_primary(struct parser *p)
 	len = ident_len(p);
 	if (!len || take_word(p, "and") || take_word(p, "or")) {
 		p->pos = start;
-		fail(p, p->pos, "expected a field, a macro name, 'not' or '(', found %s", seen(p, buf, sizeof(buf)));
+		fail(p, p->pos, "expected a field, a macro name, 'not' or '(', found %s",
+		     seen(p, buf, sizeof(buf)));
 		return NULL;
 	}
 	/* a field name has dotted parts: evt.type, evt.arg.name, proc.aname */
@@ -496,7 +508,8 @@ struct fnode *filter_parse(const char *text, struct err *e)
 		return NULL;
 	skip_blanks(&p);
 	if (text[p.pos]) {
-		fail(&p, p.pos, "expected 'and', 'or' or the end of the filter, found %s", seen(&p, buf, sizeof(buf)));
+		fail(&p, p.pos, "expected 'and', 'or' or the end of the filter, found %s",
+		     seen(&p, buf, sizeof(buf)));
 		fnode_free(n);
 		return NULL;
 	}

@@ -237,6 +237,77 @@ for f in "$here"/[a-z]*.sh; do
 	[ "$f" = "$here/run.sh" ] || . "$f"
 done
 
+# Every filter of tests/e2e/filters.txt selects the same events (-p %evt.num)
+# in sysrec and in sysdig, over every shared capture sysdig reads.
+check_filters_match_sysdig() {
+	local flt f caps=() nf=0 diffs=0 first=
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	for f in "$td"/scap/*.scap; do
+		sysdig -r "$f" -p %evt.num evt.num=1 >/dev/null 2>&1 && caps+=("$f")
+	done
+	[ ${#caps[@]} -gt 0 ] || { skipped "$1" "no capture sysdig reads in $td/scap"; return; }
+	while IFS= read -r flt; do
+		case $flt in '' | '#'*) continue ;; esac
+		nf=$((nf + 1))
+		for f in "${caps[@]}"; do
+			sysdig -r "$f" -p %evt.num "$flt" >"$work/fw" 2>"$work/fwe" || {
+				diffs=$((diffs + 1))
+				first=${first:-"sysdig refused '$flt': $(head -1 "$work/fwe")"}
+				continue
+			}
+			"$bin" read -r "$f" -p %evt.num "$flt" >"$work/fg" 2>"$work/fge" || {
+				diffs=$((diffs + 1))
+				first=${first:-"sysrec refused '$flt': $(head -1 "$work/fge")"}
+				continue
+			}
+			if ! cmp -s "$work/fw" "$work/fg"; then
+				diffs=$((diffs + 1))
+				first=${first:-"'$flt' on $(basename "$f"): sysdig $(wc -l <"$work/fw") events, sysrec $(wc -l <"$work/fg")"}
+			fi
+		done
+	done <"$here/filters.txt"
+	if [ $diffs -eq 0 ]; then
+		ok "$1 ($nf filters x ${#caps[@]} captures)"
+	else
+		bad "$1" "$diffs of $((nf * ${#caps[@]})) runs differ; first: $first"
+	fi
+}
+
+# Every malformed filter of tests/e2e/filter-errors.txt (FILTER <tab> MESSAGE)
+# exits 2 with one line on stderr holding MESSAGE.
+check_filter_errors() {
+	local flt msg rc n=0 cap=$td/scap/falco_syscall.scap
+	[ -f "$cap" ] || cap=$work/demo-f.scap
+	[ -f "$cap" ] || "$bin" demo -w "$cap" >/dev/null 2>&1
+	while IFS=$'\t' read -r flt msg; do
+		case $flt in '' | '#'*) continue ;; esac
+		n=$((n + 1))
+		"$bin" read -r "$cap" "$flt" >/dev/null 2>"$work/ferr"
+		rc=$?
+		if [ $rc -ne 2 ]; then
+			bad "$1" "'$flt': exit $rc, expected 2: $(head -1 "$work/ferr")"
+			return
+		elif [ "$(wc -l <"$work/ferr")" -ne 1 ] || ! grep -qF -- "$msg" "$work/ferr"; then
+			bad "$1" "'$flt': expected one line with '$msg', got: $(cat "$work/ferr")"
+			return
+		fi
+	done <"$here/filter-errors.txt"
+	ok "$1 ($n filters)"
+}
+
+# `read -w OUT FILTER` writes the matching events only: sysdig sees in OUT
+# what it selects from the capture with the same filter.
+check_filter_write() {
+	local cap=$td/scap/curl_google.scap flt='evt.type in (open, openat) or (fd.name startswith /etc and evt.dir=<)'
+	[ -f "$cap" ] || { skipped "$1" "no $cap"; return; }
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	"$bin" read -r "$cap" -w "$work/fw.scap" "$flt" 2>"$work/err" || { bad "$1" "$(head -1 "$work/err")"; return; }
+	sysdig -r "$cap" -p '%evt.rawtime %evt.cpu %thread.tid %evt.type' "$flt" >"$work/want" 2>/dev/null
+	sysdig -r "$work/fw.scap" -p '%evt.rawtime %evt.cpu %thread.tid %evt.type' >"$work/out" 2>/dev/null
+	[ -s "$work/want" ] || { bad "$1" "sysdig selected nothing"; return; }
+	same "$1" "$work/out" "$work/want"
+}
+
 [ -x "$bin" ] || { echo "e2e: $bin not built" >&2; exit 1; }
 [ -d "$td" ] || echo "e2e: shared testdata not found at $td (set SYSREC_TESTDATA); cases that need it are skipped" >&2
 

@@ -54,12 +54,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fnode_print(n, &first);
 		m = filter_parse(sbuf_cstr(&first), &e);
 		if (!m) {
-			fprintf(stderr, "fuzz_filter: the print %s does not parse: %s\n", sbuf_cstr(&first), e.msg);
+			fprintf(stderr, "fuzz_filter: the print %s does not parse: %s\n", sbuf_cstr(&first),
+			        e.msg);
 			abort();
 		}
 		fnode_print(m, &again);
 		if (first.len != again.len || memcmp(first.data, again.data, first.len)) {
-			fprintf(stderr, "fuzz_filter: %s reads back as %s\n", sbuf_cstr(&first), sbuf_cstr(&again));
+			fprintf(stderr, "fuzz_filter: %s reads back as %s\n", sbuf_cstr(&first),
+			        sbuf_cstr(&again));
 			abort();
 		}
 		fnode_free(m);

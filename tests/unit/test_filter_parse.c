@@ -122,36 +122,43 @@ static void test_fields_and_values(void **state)
 static void test_errors_say_where_and_what(void **state)
 {
 	(void)state;
-	expect_error("proc.name startswith",
-	             "filter error at column 21: expected a value after 'startswith', found the end of the filter");
-	expect_error("evt.type=open and",
-	             "filter error at column 18: expected a field, a macro name, 'not' or '(', found the end of the "
-	             "filter");
+	expect_error("proc.name startswith", "filter error at column 21: expected a value after "
+	                                     "'startswith', found the end of the filter");
+	expect_error("evt.type=open and", "filter error at column 18: expected a field, a macro name, 'not' "
+	                                  "or '(', found the end of the "
+	                                  "filter");
 	expect_error("evt.type=open and or x",
 	             "filter error at column 19: expected a field, a macro name, 'not' or '(', found 'or'");
-	expect_error("proc.name bash",
-	             "filter error at column 11: expected an operator (=, !=, <, contains, startswith, in, exists, "
-	             "...) after 'proc.name', found 'bash'");
+	expect_error("proc.name bash", "filter error at column 11: expected an operator (=, !=, <, contains, "
+	                               "startswith, in, exists, "
+	                               "...) after 'proc.name', found 'bash'");
 	expect_error("proc.name = bash)",
 	             "filter error at column 17: expected 'and', 'or' or the end of the filter, found ')'");
 	expect_error("(proc.name = bash", "filter error at column 1: the '(' here is not closed (no ')')");
-	expect_error("proc.name = 'bash", "filter error at column 13: the string opened here is not closed (no ')");
+	expect_error("proc.name = 'bash",
+	             "filter error at column 13: the string opened here is not closed (no ')");
 	expect_error("evt.type in (open, close",
 	             "filter error at column 13: the list opened here is not closed (no ')')");
 	expect_error("evt.type in (open close)",
 	             "filter error at column 19: expected ',' or ')' in the list after 'in', found 'close)'");
-	expect_error("evt.type in open,close",
-	             "filter error at column 17: expected 'and', 'or' or the end of the filter, found ',close'");
-	expect_error("evt.type in",
-	             "filter error at column 12: expected a list '(...)' or a list name after 'in', found the end "
-	             "of the filter");
-	expect_error("evt.arg[0=1", "filter error at column 8: the '[' after 'evt.arg' is not closed (no ']')");
-	expect_error("", "filter error at column 1: expected a field, a macro name, 'not' or '(', found the end of "
-	                 "the filter");
+	expect_error(
+	        "evt.type in open,close",
+	        "filter error at column 17: expected 'and', 'or' or the end of the filter, found ',close'");
+	expect_error(
+	        "evt.type in",
+	        "filter error at column 12: expected a list '(...)' or a list name after 'in', found the end "
+	        "of the filter");
+	expect_error("evt.arg[0=1",
+	             "filter error at column 8: the '[' after 'evt.arg' is not closed (no ']')");
+	expect_error(
+	        "",
+	        "filter error at column 1: expected a field, a macro name, 'not' or '(', found the end of "
+	        "the filter");
 	expect_error("proc.name == =bash",
 	             "filter error at column 14: expected a value after '=', found '=bash'");
-	expect_error("proc.name = a b", "filter error at column 15: expected 'and', 'or' or the end of the filter, "
-	                                "found 'b'");
+	expect_error("proc.name = a b",
+	             "filter error at column 15: expected 'and', 'or' or the end of the filter, "
+	             "found 'b'");
 }
 
 static void test_depth_is_bounded(void **state)
@@ -196,19 +203,17 @@ static void test_print_round_trips(void **state)
 		snprintf(first, sizeof(first), "%s", canon(filters[i], &e));
 		again = canon(first, &e);
 		if (!again || strcmp(again, first))
-			fail_msg("%s printed %s, which reads back as %s", filters[i], first, again ? again : e.msg);
+			fail_msg("%s printed %s, which reads back as %s", filters[i], first,
+			         again ? again : e.msg);
 	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_operators),
-		cmocka_unit_test(test_booleans_and_precedence),
-		cmocka_unit_test(test_fields_and_values),
-		cmocka_unit_test(test_errors_say_where_and_what),
-		cmocka_unit_test(test_depth_is_bounded),
-		cmocka_unit_test(test_print_round_trips),
+		cmocka_unit_test(test_operators),         cmocka_unit_test(test_booleans_and_precedence),
+		cmocka_unit_test(test_fields_and_values), cmocka_unit_test(test_errors_say_where_and_what),
+		cmocka_unit_test(test_depth_is_bounded),  cmocka_unit_test(test_print_round_trips),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

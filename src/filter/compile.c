@@ -1,0 +1,334 @@
+/* compile: a parsed filter bound to the field table, and its evaluation per event. */
+#include "fields.h"
+#include "parse.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct cvalue {
+	char *s;
+	size_t len;
+	int64_t num; /* numeric fields: the value as a number */
+};
+
+struct cnode {
+	enum fnode_kind kind; /* FN_AND, FN_OR, FN_NOT or FN_CHECK */
+	struct cnode **kids;
+	size_t nkids;
+	/* FN_CHECK */
+	const struct field *field;
+	char *arg;
+	enum fop op;
+	struct cvalue *vals;
+	size_t nvals;
+};
+
+struct filter {
+	struct state *st;
+	struct cnode *root;
+	bool needs_state;
+	struct sbuf val; /* the field's text for the event being matched */
+};
+
+static void cnode_free(struct cnode *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nkids; i++)
+		cnode_free(c->kids[i]);
+	free(c->kids);
+	for (size_t i = 0; i < c->nvals; i++)
+		free(c->vals[i].s);
+	free(c->vals);
+	free(c->arg);
+	free(c);
+}
+
+/* A whole decimal (or 0x hex) number, as sysdig reads numeric filter values. */
+static bool parse_num(const char *s, int64_t *v)
+{
+	char *end;
+	long long x;
+
+	if (!*s)
+		return false;
+	errno = 0;
+	x = strtoll(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+static int compile_error(struct err *e, uint32_t col, const char *what, const char *name)
+{
+	return err_set(e, -EINVAL, "filter error at column %u: %s '%s'", col, what, name);
+}
+
+static struct cnode *compile_check(struct filter *f, const struct fnode *n, struct err *e)
+{
+	const char *dotted, *arg;
+	const struct field *fd = field_find(n->field, strlen(n->field), &dotted);
+	struct cnode *c;
+
+	if (!fd) {
+		compile_error(e, n->col, "unknown field", n->field);
+		return NULL;
+	}
+	arg = n->arg ? n->arg : dotted;
+	if (n->arg && dotted) {
+		compile_error(e, n->col, "a field with an argument in brackets cannot have one after a dot as well:",
+		              n->field);
+		return NULL;
+	}
+	if (field_takes_arg(fd) && !arg) {
+		err_set(e, -EINVAL, "filter error at column %u: '%s' needs an argument: %s.NAME or %s[N]", n->col,
+		        n->field, n->field, n->field);
+		return NULL;
+	}
+	if (!field_takes_arg(fd) && arg) {
+		compile_error(e, n->col, "this field takes no argument:", n->field);
+		return NULL;
+	}
+	if (n->list_ref) {
+		err_set(e, -EINVAL, "filter error at column %u: unknown list '%s' (lists come from rules files)",
+		        n->op_col, n->list_ref);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->kind = FN_CHECK;
+	c->field = fd;
+	c->arg = arg ? xstrdup(arg) : NULL;
+	c->op = n->op;
+	c->nvals = n->nvals;
+	c->vals = xcalloc(n->nvals ? n->nvals : 1, sizeof(*c->vals));
+	for (size_t i = 0; i < n->nvals; i++) {
+		struct cvalue *v = &c->vals[i];
+
+		v->s = xmalloc(n->vals[i].len + 1);
+		memcpy(v->s, n->vals[i].s, n->vals[i].len + 1);
+		v->len = n->vals[i].len;
+		if (field_type(fd) == FT_NUM && !parse_num(v->s, &v->num)) {
+			err_set(e, -EINVAL, "filter error at column %u: %s is numeric; '%s' is not a number",
+			        n->vals[i].col, field_name(fd), v->s);
+			cnode_free(c);
+			return NULL;
+		}
+	}
+	if (field_type(fd) == FT_NUM) {
+		switch (c->op) {
+		case FOP_CONTAINS:
+		case FOP_ICONTAINS:
+		case FOP_BCONTAINS:
+		case FOP_STARTSWITH:
+		case FOP_BSTARTSWITH:
+		case FOP_ENDSWITH:
+		case FOP_GLOB:
+		case FOP_PMATCH:
+			err_set(e, -EINVAL, "filter error at column %u: '%s' does not apply to %s, which is numeric",
+			        n->op_col, fop_name(c->op), field_name(fd));
+			cnode_free(c);
+			return NULL;
+		default:
+			break;
+		}
+	}
+	f->needs_state |= !field_stateless(fd);
+	return c;
+}
+
+static struct cnode *compile_node(struct filter *f, const struct fnode *n, struct err *e)
+{
+	struct cnode *c;
+
+	switch (n->kind) {
+	case FN_CHECK:
+		return compile_check(f, n, e);
+	case FN_IDENT:
+		err_set(e, -EINVAL,
+		        "filter error at column %u: '%s' is not a field (fields have a class, as in proc.name; "
+		        "macros come from rules files)",
+		        n->col, n->field);
+		return NULL;
+	case FN_AND:
+	case FN_OR:
+	case FN_NOT:
+		break;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->kind = n->kind;
+	c->kids = xcalloc(n->nkids, sizeof(*c->kids));
+	for (size_t i = 0; i < n->nkids; i++) {
+		c->kids[i] = compile_node(f, n->kids[i], e);
+		if (!c->kids[i]) {
+			cnode_free(c);
+			return NULL;
+		}
+		c->nkids++;
+	}
+	return c;
+}
+
+struct filter *filter_compile(struct state *st, const char *text, struct err *e)
+{
+	struct fnode *tree = filter_parse(text, e);
+	struct filter *f;
+
+	if (!tree)
+		return NULL;
+	f = xcalloc(1, sizeof(*f));
+	f->st = st;
+	f->root = compile_node(f, tree, e);
+	fnode_free(tree);
+	if (!f->root) {
+		free(f);
+		return NULL;
+	}
+	sbuf_init(&f->val, 256);
+	return f;
+}
+
+bool filter_needs_state(const struct filter *f)
+{
+	return f->needs_state;
+}
+
+void filter_free(struct filter *f)
+{
+	if (!f)
+		return;
+	cnode_free(f->root);
+	sbuf_release(&f->val);
+	free(f);
+}
+
+/* `pmatch`: the path is one of the prefixes, or lies under one. */
+static bool path_under(const char *path, size_t plen, const struct cvalue *v)
+{
+	size_t n = v->len;
+
+	while (n > 1 && v->s[n - 1] == '/')
+		n--;
+	if (plen < n || memcmp(path, v->s, n))
+		return false;
+	return plen == n || path[n] == '/' || (n == 1 && v->s[0] == '/');
+}
+
+static bool compare_str(const struct cnode *c, const char *s, size_t len)
+{
+	const struct cvalue *v = &c->vals[0];
+
+	switch (c->op) {
+	case FOP_EQ:
+		return len == v->len && !memcmp(s, v->s, len);
+	case FOP_NE:
+		return len != v->len || memcmp(s, v->s, len);
+	case FOP_LT:
+		return strcmp(s, v->s) < 0;
+	case FOP_LE:
+		return strcmp(s, v->s) <= 0;
+	case FOP_GT:
+		return strcmp(s, v->s) > 0;
+	case FOP_GE:
+		return strcmp(s, v->s) >= 0;
+	case FOP_CONTAINS:
+	case FOP_BCONTAINS:
+		return memmem(s, len, v->s, v->len) != NULL;
+	case FOP_ICONTAINS:
+		return strcasestr(s, v->s) != NULL;
+	case FOP_STARTSWITH:
+	case FOP_BSTARTSWITH:
+		return len >= v->len && !memcmp(s, v->s, v->len);
+	case FOP_ENDSWITH:
+		return len >= v->len && !memcmp(s + len - v->len, v->s, v->len);
+	case FOP_GLOB:
+		return fnmatch(v->s, s, 0) == 0;
+	case FOP_IN:
+	case FOP_INTERSECTS:
+		for (size_t i = 0; i < c->nvals; i++)
+			if (len == c->vals[i].len && !memcmp(s, c->vals[i].s, len))
+				return true;
+		return false;
+	case FOP_PMATCH:
+		for (size_t i = 0; i < c->nvals; i++)
+			if (path_under(s, len, &c->vals[i]))
+				return true;
+		return false;
+	case FOP_EXISTS:
+		return true;
+	}
+	return false;
+}
+
+static bool compare_num(const struct cnode *c, int64_t x)
+{
+	int64_t v = c->vals[0].num;
+
+	switch (c->op) {
+	case FOP_EQ:
+		return x == v;
+	case FOP_NE:
+		return x != v;
+	case FOP_LT:
+		return x < v;
+	case FOP_LE:
+		return x <= v;
+	case FOP_GT:
+		return x > v;
+	case FOP_GE:
+		return x >= v;
+	case FOP_IN:
+	case FOP_INTERSECTS:
+		for (size_t i = 0; i < c->nvals; i++)
+			if (x == c->vals[i].num)
+				return true;
+		return false;
+	default:
+		return true; /* exists; the string operators were refused at compile time */
+	}
+}
+
+static bool match_check(struct filter *f, const struct cnode *c, const struct evctx *cx)
+{
+	int64_t x;
+
+	f->val.len = 0;
+	if (!field_extract(c->field, f->st, cx, c->arg, &f->val))
+		return false;
+	if (c->op == FOP_EXISTS)
+		return true;
+	if (field_type(c->field) == FT_NUM)
+		return parse_num(sbuf_cstr(&f->val), &x) && compare_num(c, x);
+	return compare_str(c, sbuf_cstr(&f->val), f->val.len);
+}
+
+static bool match_node(struct filter *f, const struct cnode *c, const struct evctx *cx)
+{
+	switch (c->kind) {
+	case FN_AND:
+		for (size_t i = 0; i < c->nkids; i++)
+			if (!match_node(f, c->kids[i], cx))
+				return false;
+		return true;
+	case FN_OR:
+		for (size_t i = 0; i < c->nkids; i++)
+			if (match_node(f, c->kids[i], cx))
+				return true;
+		return false;
+	case FN_NOT:
+		return !match_node(f, c->kids[0], cx);
+	case FN_CHECK:
+		return match_check(f, c, cx);
+	case FN_IDENT:
+		break;
+	}
+	return false;
+}
+
+bool filter_match(struct filter *f, const struct evctx *cx)
+{
+	return match_node(f, f->root, cx);
+}
