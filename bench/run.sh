@@ -7,6 +7,8 @@
 #   (a) printing every event in the default format: `sysrec read -r F` vs `sysdig -r F`
 #   (b) printing only the event number:             ... -p %evt.num
 #   (c) startup: reading the tiny capture written by `sysrec demo`
+#   (d) a -p format that needs the thread and fd tables
+#   (e) three filters (FILTERS_ONLY=1 runs only these), -p %evt.num
 # and prints a table (events/s, ratios, startup ms), also written as markdown
 # to BUILD_DIR/bench/results.md. Raw hyperfine JSON is kept next to it.
 #
@@ -53,6 +55,8 @@ echo "bench: $(du -h "$BIG" | cut -f1) capture, $NEVENTS events; sysrec ${SYSREC
 
 hf() { hyperfine --style basic --warmup 1 "$@"; }
 
+# FILTERS_ONLY=1: only (e), the filter benchmark
+if [[ ${FILTERS_ONLY:-0} != 1 ]]; then
 # (a) default output format
 hf --runs "$SYSREC_RUNS" --export-json "$OUT/read-sysrec.json" \
 	-n "sysrec read" "$SYSREC read -r $BIG > /dev/null"
@@ -141,4 +145,49 @@ md += ["| " + " | ".join(r) + " |" for r in body]
 with open(os.path.join(out, "results.md"), "w") as f:
     f.write("\n".join(md) + "\n")
 print(f"\nwritten: {out}/results.md")
+EOF
+fi
+
+# (e) filters (issue 4): a cheap one, a string-heavy one and a compound one,
+# each printing only the number of the matching events.
+FILTERS=("evt.type=open" "fd.name contains /lib/"
+	"proc.name in (bash, curl) and (fd.typechar=4 or fd.typechar=6) and evt.dir=<")
+for i in "${!FILTERS[@]}"; do
+	hf --runs "$SYSREC_RUNS" --export-json "$OUT/filter$i-sysrec.json" \
+		-n "sysrec read -p %evt.num '${FILTERS[$i]}'" "$SYSREC read -r $BIG -p %evt.num '${FILTERS[$i]}' > /dev/null"
+	hf --runs "$SYSDIG_RUNS" --export-json "$OUT/filter$i-sysdig.json" \
+		-n "sysdig -r -p %evt.num '${FILTERS[$i]}'" "$SYSDIG -r $BIG -p %evt.num '${FILTERS[$i]}' > /dev/null"
+	"$SYSREC" read -r "$BIG" -p %evt.num "${FILTERS[$i]}" | wc -l >"$OUT/filter$i.matches"
+done
+
+python3 - "$OUT" "$NEVENTS" "$SYSREC_RUNS" "$SYSDIG_RUNS" "${FILTERS[@]}" <<'EOF'
+import json, os, sys
+
+out, nev, rr, dr = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+filters = sys.argv[5:]
+
+def median(name):
+    with open(os.path.join(out, name)) as f:
+        return json.load(f)["results"][0]["median"]
+
+head = ["filter", "matches", "sysrec", "sysdig", "sysrec/sysdig", "target", "met"]
+body = []
+for i, flt in enumerate(filters):
+    r, d = median(f"filter{i}-sysrec.json"), median(f"filter{i}-sysdig.json")
+    matches = open(os.path.join(out, f"filter{i}.matches")).read().strip()
+    body.append([f"`{flt}`", matches, f"{nev / r / 1e6:.2f} M ev/s ({r:.2f} s)",
+                 f"{nev / d / 1e6:.2f} M ev/s ({d:.2f} s)", f"{d / r:.2f}x", ">= 5x", "yes" if d / r >= 5 else "NO"])
+widths = [max(len(x) for x in col) for col in zip(head, *body)]
+line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+print()
+print(f"filters over {nev} events, -p %evt.num; medians (sysrec {rr} runs, sysdig {dr} runs)")
+print(line(head))
+print(line(["-" * w for w in widths]))
+for row in body:
+    print(line(row))
+md = ["", f"## Filters ({nev} events, `-p %evt.num FILTER`, medians: sysrec {rr} runs, sysdig {dr} runs)", "",
+      "| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+md += ["| " + " | ".join(r) + " |" for r in body]
+with open(os.path.join(out, "results.md"), "a") as f:
+    f.write("\n".join(md) + "\n")
 EOF

@@ -24,13 +24,14 @@ struct read_opts {
 	bool json;
 	bool gzip;
 	bool list_events;
+	bool list_fields;
 	char *filter; /* the arguments after the options, joined by spaces; NULL: none */
 };
 
 static void read_usage(FILE *f)
 {
 	fprintf(f, "usage: sysrec read -r FILE [-n N] [-p FORMAT] [-j] [-w OUT [-z]] [FILTER]\n"
-	           "       sysrec read --list-events\n"
+	           "       sysrec read --list-events | --list-fields\n"
 	           "\n"
 	           "  FILTER               Falco/sysdig condition, e.g. \"evt.type=open and fd.name\n"
 	           "                       startswith /etc\" (the words after the options, joined)\n"
@@ -41,7 +42,8 @@ static void read_usage(FILE *f)
 	           "  -j, --json           one JSON object per event\n"
 	           "  -w, --write OUT      write the events to OUT instead of printing them\n"
 	           "  -z, --compress       gzip OUT\n"
-	           "  -L, --list-events    list the event table\n");
+	           "  -L, --list-events    list the event table\n"
+	           "  -l, --list-fields    list the fields -p and filters take\n");
 }
 
 static int list_events(void)
@@ -68,21 +70,17 @@ static int list_events(void)
 static int parse_opts(int argc, char **argv, struct read_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "read", required_argument, NULL, 'r' },
-		{ "numevents", required_argument, NULL, 'n' },
-		{ "print", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "write", required_argument, NULL, 'w' },
-		{ "compress", no_argument, NULL, 'z' },
-		{ "list-events", no_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "read", required_argument, NULL, 'r' },  { "numevents", required_argument, NULL, 'n' },
+		{ "print", required_argument, NULL, 'p' }, { "json", no_argument, NULL, 'j' },
+		{ "write", required_argument, NULL, 'w' }, { "compress", no_argument, NULL, 'z' },
+		{ "list-events", no_argument, NULL, 'L' }, { "list-fields", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:n:p:jw:zLh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:n:p:jw:zLlh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->path = optarg;
@@ -114,6 +112,9 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 		case 'L':
 			o->list_events = true;
 			break;
+		case 'l':
+			o->list_fields = true;
+			break;
 		case 'h':
 			read_usage(stdout);
 			return -1;
@@ -134,7 +135,7 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 		o->filter = xstrdup(sbuf_cstr(&b));
 		sbuf_release(&b);
 	}
-	if (!o->list_events && !o->path) {
+	if (!o->list_events && !o->list_fields && !o->path) {
 		fprintf(stderr, "sysrec read: -r FILE is required\n");
 		read_usage(stderr);
 		return 2;
@@ -189,6 +190,10 @@ int cmd_read(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (o.list_events)
 		return list_events();
+	if (o.list_fields) {
+		filter_list_fields(stdout);
+		return 0;
+	}
 
 	sbuf_init(&buf, FLUSH_AT * 2);
 	st = state_new();

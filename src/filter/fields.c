@@ -1159,3 +1159,22 @@ bool field_extract(const struct field *f, struct state *st, const struct evctx *
 
 	return f->fn(&c, out);
 }
+
+void filter_list_fields(FILE *out)
+{
+	size_t class_len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		const char *name = fields[i].name, *dot = strchr(name, '.');
+		size_t cl = dot ? (size_t)(dot - name) : strlen(name);
+		char shown[64];
+
+		if (i == 0 || cl != class_len || strncmp(name, fields[i - 1].name, cl) != 0)
+			fprintf(out, "%s%.*s\n", i ? "\n" : "", (int)cl, name);
+		class_len = cl;
+		snprintf(shown, sizeof(shown), "%s%s", name,
+		         fields[i].fn == x_evt_arg ? ".NAME, evt.arg[N]" : "");
+		fprintf(out, "  %-28s %s%s\n", shown, fields[i].type == FT_NUM ? "(number) " : "",
+		        fields[i].desc);
+	}
+}

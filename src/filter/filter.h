@@ -11,6 +11,8 @@
 #include "../event/event.h"
 #include "../state/state.h"
 
+#include <stdio.h>
+
 struct output;
 
 /*
@@ -59,6 +61,9 @@ struct filter *filter_compile(struct state *st, const char *text, struct err *e)
 bool filter_needs_state(const struct filter *f);
 bool filter_match(struct filter *f, const struct evctx *cx);
 void filter_free(struct filter *f);
+
+/* Every field -p formats and filters take, with what it holds, by class (sysrec read -l). */
+void filter_list_fields(FILE *f);
 
 /* The resolver that renders parameters through the state for one event. */
 void filter_resolver(struct state *st, const struct evctx *cx, struct event_resolver *r);
