@@ -507,6 +507,66 @@ static bool x_fd_name(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
+static bool fd_is_file(const struct fdinfo *fi)
+{
+	return fi->type == SCAP_FD_FILE || fi->type == SCAP_FD_FILE_V2;
+}
+
+/* sysdig's directory of a path: up to its last '/' (all of it when that ends it), else "/". */
+static void put_dirname(struct sbuf *o, const char *name, size_t len)
+{
+	const char *slash = len ? memrchr(name, '/', len) : NULL;
+
+	if (slash && slash != name)
+		sbuf_put(o, name, (size_t)(slash - name) < len - 1 ? (size_t)(slash - name) : len);
+	else
+		sbuf_putc(o, '/');
+}
+
+static bool x_fd_directory(const struct fctx *f, struct sbuf *o)
+{
+	const struct fdinfo *fi = f->cx->fdinfo;
+
+	if (!f->cx->has_fd || !thr(f))
+		return false;
+	if (!fi) {
+		size_t start = o->len;
+		struct sbuf *tmp = sbuf_scratch(SCRATCH_JOIN);
+
+		if (!fd_name_from_event(f, o))
+			return false;
+		tmp->len = 0;
+		sbuf_put(tmp, o->data + start, o->len - start);
+		o->len = start;
+		put_dirname(o, tmp->data, tmp->len);
+		return true;
+	}
+	if (fi->type == SCAP_FD_DIRECTORY)
+		sbuf_put(o, fi->name, fi->name_len);
+	else if (fd_is_file(fi))
+		put_dirname(o, fi->name, fi->name_len);
+	else
+		return false;
+	return true;
+}
+
+static bool x_fd_filename(const struct fctx *f, struct sbuf *o)
+{
+	const struct fdinfo *fi = f->cx->fdinfo;
+	const char *slash;
+
+	if (!f->cx->has_fd || !thr(f) || !fi || !fd_is_file(fi))
+		return false;
+	slash = fi->name_len ? memrchr(fi->name, '/', fi->name_len) : NULL;
+	if (!slash)
+		sbuf_putc(o, '/');
+	else if ((size_t)(slash - fi->name) < fi->name_len - 1)
+		sbuf_put(o, slash + 1, fi->name_len - (size_t)(slash - fi->name) - 1);
+	else
+		sbuf_put(o, fi->name, fi->name_len);
+	return true;
+}
+
 static bool x_fd_type(const struct fctx *f, struct sbuf *o)
 {
 	if (!f->cx->fdinfo)
@@ -649,6 +709,9 @@ static const struct field fields[] = {
 	{ "fd.num", FT_NUM, false, x_fd_num, "fd number" },
 	{ "fd.name", FT_STR, false, x_fd_name, "fd name: path, address pair, ..." },
 	{ "fd.type", FT_STR, false, x_fd_type, "file, ipv4, ipv6, unix, pipe, ..." },
+	{ "fd.directory", FT_STR, false, x_fd_directory,
+	  "the directory of a file fd (a directory fd: itself)" },
+	{ "fd.filename", FT_STR, false, x_fd_filename, "the file name of a file fd, without its directory" },
 	{ "fd.typechar", FT_STR, false, x_fd_typechar, "fd type as one character" },
 	{ "user.name", FT_STR, false, x_user_name, "user name" },
 	{ "user.uid", FT_NUM, false, x_user_uid, "user id" },
