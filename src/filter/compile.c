@@ -107,12 +107,18 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 		        n->col, field_name(fd));
 		return NULL;
 	}
-	if (field_takes_arg(fd) && !arg) {
+	if (field_arg(fd) == FARG_NAME_OR_INDEX && !arg) {
 		err_set(e, -EINVAL, "filter error at column %u: '%s' needs an argument: %s.NAME or %s[N]",
 		        n->col, n->field, n->field, n->field);
 		return NULL;
 	}
-	if (!field_takes_arg(fd) && arg) {
+	if (field_arg(fd) == FARG_INDEX &&
+	    (!arg || !*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 6)) {
+		err_set(e, -EINVAL, "filter error at column %u: '%s' needs a generation: %s[N], N from 0",
+		        n->col, n->field, n->field);
+		return NULL;
+	}
+	if (field_arg(fd) == FARG_NONE && arg) {
 		compile_error(e, n->col, "this field takes no argument:", n->field);
 		return NULL;
 	}

@@ -367,6 +367,41 @@ static bool x_proc_ppid(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
+/* The process N generations up (0: its own), as sysdig walks it: from the main thread, by ptid. */
+static struct thread *ancestor(const struct fctx *f)
+{
+	struct thread *t;
+	long n;
+
+	if (!thr(f) || !f->arg)
+		return NULL;
+	n = strtol(f->arg, NULL, 10);
+	t = state_main_thread(f->st, thr(f));
+	for (long i = 0; t && i < n; i++)
+		t = state_thread(f->st, t->ptid);
+	return t;
+}
+
+static bool x_proc_aname(const struct fctx *f, struct sbuf *o)
+{
+	struct thread *t = ancestor(f);
+
+	if (!t)
+		return false;
+	sbuf_put(o, t->comm, t->comm_len);
+	return true;
+}
+
+static bool x_proc_apid(const struct fctx *f, struct sbuf *o)
+{
+	struct thread *t = ancestor(f);
+
+	if (!t)
+		return false;
+	sbuf_i64(o, t->pid);
+	return true;
+}
+
 static bool x_proc_exe(const struct fctx *f, struct sbuf *o)
 {
 	if (!thr(f))
@@ -699,6 +734,9 @@ static const struct field fields[] = {
 	{ "proc.name", FT_STR, false, x_proc_name, "process name (comm)" },
 	{ "proc.pid", FT_NUM, false, x_proc_pid, "process id" },
 	{ "proc.ppid", FT_NUM, false, x_proc_ppid, "parent process id" },
+	{ "proc.aname", FT_STR, false, x_proc_aname,
+	  "ancestor name, N generations up: proc.aname[N] (filters)" },
+	{ "proc.apid", FT_NUM, false, x_proc_apid, "ancestor pid, N generations up: proc.apid[N] (filters)" },
 	{ "proc.exe", FT_STR, false, x_proc_exe, "argv[0]" },
 	{ "proc.exepath", FT_STR, false, x_proc_exepath, "full path of the executable" },
 	{ "proc.cmdline", FT_STR, false, x_proc_cmdline, "name and arguments" },
@@ -1209,9 +1247,11 @@ bool field_stateless(const struct field *f)
 	return f->stateless;
 }
 
-bool field_takes_arg(const struct field *f)
+enum field_arg field_arg(const struct field *f)
 {
-	return f->fn == x_evt_arg;
+	if (f->fn == x_evt_arg)
+		return FARG_NAME_OR_INDEX;
+	return f->fn == x_proc_aname || f->fn == x_proc_apid ? FARG_INDEX : FARG_NONE;
 }
 
 bool field_extract(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
@@ -1236,7 +1276,9 @@ void filter_list_fields(FILE *out)
 			fprintf(out, "%s%.*s\n", i ? "\n" : "", (int)cl, name);
 		class_len = cl;
 		snprintf(shown, sizeof(shown), "%s%s", name,
-		         fields[i].fn == x_evt_arg ? ".NAME, evt.arg[N]" : "");
+		         field_arg(&fields[i]) == FARG_NAME_OR_INDEX ? ".NAME, evt.arg[N]"
+		         : field_arg(&fields[i]) == FARG_INDEX       ? "[N]"
+		                                                     : "");
 		fprintf(out, "  %-28s %s%s\n", shown, fields[i].type == FT_NUM ? "(number) " : "",
 		        fields[i].desc);
 	}

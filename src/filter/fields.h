@@ -21,8 +21,14 @@ const char *field_name(const struct field *f);
 enum ftype field_type(const struct field *f);
 /* Reads only the event itself, never threads or fds. */
 bool field_stateless(const struct field *f);
-/* Takes an argument: evt.arg.NAME or evt.arg[N]. */
-bool field_takes_arg(const struct field *f);
+enum field_arg {
+	FARG_NONE,
+	FARG_NAME_OR_INDEX, /* evt.arg.NAME or evt.arg[N] */
+	FARG_INDEX,         /* proc.aname[N]: a generation, 0 for the process itself */
+};
+
+/* The argument the field takes. */
+enum field_arg field_arg(const struct field *f);
 /* Append the field's text for the event; false when the event does not have it. */
 bool field_extract(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
                    struct sbuf *out);
