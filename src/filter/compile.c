@@ -2,6 +2,7 @@
 #include "fields.h"
 #include "parse.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -11,7 +12,16 @@
 struct cvalue {
 	char *s;
 	size_t len;
-	int64_t num; /* numeric fields: the value as a number */
+	int64_t num;    /* numeric fields: the value as a number */
+	uint8_t ip[16]; /* address fields: the address (v4 in the first 4 bytes) */
+	uint8_t iplen;  /* 4 or 16 */
+	uint8_t bits;   /* network fields: the prefix length */
+};
+
+/* `in` over many values: an open-addressing set of the values' texts. */
+struct strset {
+	uint32_t mask;
+	const struct cvalue **slot;
 };
 
 struct cnode {
@@ -21,9 +31,12 @@ struct cnode {
 	/* FN_CHECK */
 	const struct field *field;
 	char *arg;
+	int64_t argn;
+	bool any; /* FF_ANY without an argument, or FF_EITHER: several values, any may match */
 	enum fop op;
 	struct cvalue *vals;
 	size_t nvals;
+	struct strset set; /* FOP_IN on text with many values */
 };
 
 #define TYPE_WORDS ((EVENT_MAX + 63) / 64)
@@ -58,8 +71,78 @@ static void cnode_free(struct cnode *c)
 	for (size_t i = 0; i < c->nvals; i++)
 		free(c->vals[i].s);
 	free(c->vals);
+	free(c->set.slot);
 	free(c->arg);
 	free(c);
+}
+
+static uint32_t hash_text(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+/* Lists of this many values or more are looked up in a hash set. */
+#define SET_MIN 8
+
+static void strset_build(struct strset *set, const struct cvalue *v, size_t n)
+{
+	uint32_t size = 16;
+
+	while (size < n * 2)
+		size *= 2;
+	set->mask = size - 1;
+	set->slot = xcalloc(size, sizeof(*set->slot)); // NOLINT(bugprone-sizeof-expression): pointers
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = hash_text(v[i].s, v[i].len) & set->mask;
+
+		while (set->slot[k])
+			k = (k + 1) & set->mask;
+		set->slot[k] = &v[i];
+	}
+}
+
+static bool strset_has(const struct strset *set, const char *s, size_t n)
+{
+	uint32_t k = hash_text(s, n) & set->mask;
+
+	for (; set->slot[k]; k = (k + 1) & set->mask)
+		if (set->slot[k]->len == n && memcmp(set->slot[k]->s, s, n) == 0)
+			return true;
+	return false;
+}
+
+/* An IPv4 or IPv6 address; for networks, "ADDR/BITS" (an address alone: all its bits). */
+static bool parse_ip(const char *s, struct cvalue *v, bool net)
+{
+	char buf[64];
+	const char *slash = net ? strchr(s, '/') : NULL;
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	long bits;
+	char *end;
+
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (inet_pton(AF_INET, buf, v->ip) == 1)
+		v->iplen = 4;
+	else if (inet_pton(AF_INET6, buf, v->ip) == 1)
+		v->iplen = 16;
+	else
+		return false;
+	v->bits = (uint8_t)(v->iplen * 8);
+	if (slash) {
+		errno = 0;
+		bits = strtol(slash + 1, &end, 10);
+		if (errno || *end || end == slash + 1 || bits < 0 || bits > v->iplen * 8)
+			return false;
+		v->bits = (uint8_t)bits;
+	}
+	return true;
 }
 
 /* A whole decimal (or 0x hex) number, as sysdig reads numeric filter values. */
@@ -77,6 +160,8 @@ static bool parse_num(const char *s, int64_t *v)
 	*v = x;
 	return true;
 }
+
+#define ARG_INDEX_HINT "[N]"
 
 static int compile_error(struct err *e, uint32_t col, const char *what, const char *name)
 {
@@ -107,13 +192,18 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 		        n->col, field_name(fd));
 		return NULL;
 	}
-	if (field_arg(fd) == FARG_NAME_OR_INDEX && !arg) {
-		err_set(e, -EINVAL, "filter error at column %u: '%s' needs an argument: %s.NAME or %s[N]",
-		        n->col, n->field, n->field, n->field);
+	if ((field_arg(fd) == FARG_NAME_OR_INDEX || field_arg(fd) == FARG_NAME) && (!arg || !*arg)) {
+		err_set(e, -EINVAL, "filter error at column %u: '%s' needs an argument: %s.NAME%s", n->col,
+		        n->field, n->field, field_arg(fd) == FARG_NAME ? "" : " or " ARG_INDEX_HINT);
 		return NULL;
 	}
-	if (field_arg(fd) == FARG_INDEX &&
-	    (!arg || !*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 6)) {
+	if (field_arg(fd) == FARG_INDEX && arg &&
+	    (!*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 6)) {
+		err_set(e, -EINVAL, "filter error at column %u: '%s' needs a generation: %s[N], N from 0",
+		        n->col, n->field, n->field);
+		return NULL;
+	}
+	if (field_arg(fd) == FARG_INDEX && !arg && !(field_flags(fd) & FF_ANY)) {
 		err_set(e, -EINVAL, "filter error at column %u: '%s' needs a generation: %s[N], N from 0",
 		        n->col, n->field, n->field);
 		return NULL;
@@ -132,23 +222,35 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 	c->kind = FN_CHECK;
 	c->field = fd;
 	c->arg = arg ? xstrdup(arg) : NULL;
+	c->argn = arg ? strtoll(arg, NULL, 10) : 0;
+	c->any = (field_flags(fd) & FF_EITHER) || (field_arg(fd) == FARG_INDEX && !arg);
 	c->op = n->op;
 	c->nvals = n->nvals;
 	c->vals = xcalloc(n->nvals ? n->nvals : 1, sizeof(*c->vals));
 	for (size_t i = 0; i < n->nvals; i++) {
 		struct cvalue *v = &c->vals[i];
+		enum ftype t = field_type(fd);
 
 		v->s = xmalloc(n->vals[i].len + 1);
 		memcpy(v->s, n->vals[i].s, n->vals[i].len + 1);
 		v->len = n->vals[i].len;
-		if (field_type(fd) == FT_NUM && !parse_num(v->s, &v->num)) {
+		if (t == FT_NUM && !parse_num(v->s, &v->num)) {
 			err_set(e, -EINVAL, "filter error at column %u: %s is numeric; '%s' is not a number",
 			        n->vals[i].col, field_name(fd), v->s);
 			cnode_free(c);
 			return NULL;
 		}
+		if ((t == FT_IP || t == FT_NET) && !parse_ip(v->s, v, t == FT_NET)) {
+			err_set(e, -EINVAL, "filter error at column %u: %s takes %s; '%s' is not one",
+			        n->vals[i].col, field_name(fd),
+			        t == FT_NET ? "a network (ADDR/BITS, IPv4 or IPv6)"
+			                    : "an IPv4 or IPv6 address",
+			        v->s);
+			cnode_free(c);
+			return NULL;
+		}
 	}
-	if (field_type(fd) == FT_NUM) {
+	if (field_type(fd) != FT_STR) {
 		switch (c->op) {
 		case FOP_CONTAINS:
 		case FOP_ICONTAINS:
@@ -159,7 +261,19 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 		case FOP_GLOB:
 		case FOP_PMATCH:
 			err_set(e, -EINVAL,
-			        "filter error at column %u: '%s' does not apply to %s, which is numeric",
+			        "filter error at column %u: '%s' does not apply to %s, which is %s",
+			        n->op_col, fop_name(c->op), field_name(fd),
+			        field_type(fd) == FT_NUM ? "numeric" : "an address");
+			cnode_free(c);
+			return NULL;
+		case FOP_LT:
+		case FOP_LE:
+		case FOP_GT:
+		case FOP_GE:
+			if (field_type(fd) == FT_NUM)
+				break;
+			err_set(e, -EINVAL,
+			        "filter error at column %u: '%s' does not apply to %s, which is an address",
 			        n->op_col, fop_name(c->op), field_name(fd));
 			cnode_free(c);
 			return NULL;
@@ -167,6 +281,8 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 			break;
 		}
 	}
+	if (field_type(fd) == FT_STR && c->op == FOP_IN && c->nvals >= SET_MIN)
+		strset_build(&c->set, c->vals, c->nvals);
 	f->needs_state |= !field_stateless(fd);
 	return c;
 }
@@ -387,6 +503,8 @@ static bool compare_str(const struct cnode *c, const char *s, size_t len)
 		return fnmatch(v->s, s, 0) == 0;
 	case FOP_IN:
 	case FOP_INTERSECTS:
+		if (c->set.slot)
+			return strset_has(&c->set, s, len);
 		for (size_t i = 0; i < c->nvals; i++)
 			if (len == c->vals[i].len && memcmp(s, c->vals[i].s, len) == 0)
 				return true;
@@ -430,18 +548,73 @@ static bool compare_num(const struct cnode *c, int64_t x)
 	}
 }
 
-static bool match_check(struct filter *f, const struct cnode *c, const struct evctx *cx)
+/* The address a, of alen bytes, is v's address (v's network, for bits < all). */
+static bool ip_in(const uint8_t *a, size_t alen, const struct cvalue *v)
+{
+	unsigned full = v->bits / 8, rest = v->bits % 8;
+
+	if (alen != v->iplen || memcmp(a, v->ip, full) != 0)
+		return false;
+	return !rest || ((a[full] ^ v->ip[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static bool compare_ip(const struct cnode *c, const char *text)
+{
+	uint8_t a[16];
+	size_t alen;
+	bool eq = false;
+
+	if (inet_pton(AF_INET, text, a) == 1)
+		alen = 4;
+	else if (inet_pton(AF_INET6, text, a) == 1)
+		alen = 16;
+	else
+		return false;
+	for (size_t i = 0; i < (c->op == FOP_IN || c->op == FOP_INTERSECTS ? c->nvals : 1) && !eq; i++)
+		eq = ip_in(a, alen, &c->vals[i]);
+	return c->op == FOP_NE ? !eq : eq;
+}
+
+/* One value of the field (one side, one generation) against the check. */
+static bool match_value(struct filter *f, const struct cnode *c, const struct evctx *cx, int64_t argn,
+                        bool *found)
 {
 	int64_t x;
 
 	f->val.len = 0;
-	if (!field_extract(c->field, f->st, cx, c->arg, &f->val))
+	*found = field_extract(c->field, f->st, cx, c->arg, argn, &f->val);
+	if (!*found)
 		return false;
-	if (c->op == FOP_EXISTS)
-		return true;
-	if (field_type(c->field) == FT_NUM)
+	switch (c->op == FOP_EXISTS ? FT_STR : field_type(c->field)) {
+	case FT_NUM:
 		return parse_num(sbuf_cstr(&f->val), &x) && compare_num(c, x);
-	return compare_str(c, sbuf_cstr(&f->val), f->val.len);
+	case FT_IP:
+	case FT_NET:
+		return compare_ip(c, sbuf_cstr(&f->val));
+	case FT_STR:
+		break;
+	}
+	return c->op == FOP_EXISTS || compare_str(c, sbuf_cstr(&f->val), f->val.len);
+}
+
+/* Ancestors are walked at most this far: a ptid cycle in a capture ends there. */
+#define ANCESTORS_MAX 1024
+
+static bool match_check(struct filter *f, const struct cnode *c, const struct evctx *cx)
+{
+	bool found;
+
+	if (!c->any)
+		return match_value(f, c, cx, c->argn, &found);
+	if (field_flags(c->field) & FF_EITHER)
+		return match_value(f, c, cx, 0, &found) || match_value(f, c, cx, 1, &found);
+	for (int64_t gen = 1; gen < ANCESTORS_MAX; gen++) {
+		if (match_value(f, c, cx, gen, &found))
+			return true;
+		if (!found)
+			break;
+	}
+	return false;
 }
 
 static bool match_node(struct filter *f, const struct cnode *c, const struct evctx *cx)

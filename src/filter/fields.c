@@ -1,5 +1,5 @@
 /* fields: sysdig field extractors, the default line and JSON output. */
-#include "fields.h"
+#include "extract.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -115,12 +115,7 @@ void filter_resolver(struct state *st, const struct evctx *cx, struct event_reso
 
 /* ---- time ---- */
 
-struct time_cache {
-	int64_t sec;
-	char hms[16];
-};
-
-static void put_time(struct sbuf *out, uint64_t ts, struct time_cache *tc)
+void put_time(struct sbuf *out, uint64_t ts, struct time_cache *tc)
 {
 	int64_t sec = (int64_t)(ts / 1000000000ULL);
 	uint32_t ns = (uint32_t)(ts % 1000000000ULL);
@@ -139,22 +134,6 @@ static void put_time(struct sbuf *out, uint64_t ts, struct time_cache *tc)
 }
 
 /* ---- fields ---- */
-
-struct fctx {
-	struct state *st;
-	const struct evctx *cx;
-	struct time_cache *tc;
-	const char *arg; /* for evt.arg.NAME */
-	bool json;
-};
-
-/* An extractor appends the value and returns true, or returns false when missing. */
-typedef bool (*extract_fn)(const struct fctx *f, struct sbuf *out);
-
-static struct thread *thr(const struct fctx *f)
-{
-	return f->cx->thread;
-}
 
 static bool x_evt_num(const struct fctx *f, struct sbuf *o)
 {
@@ -211,8 +190,13 @@ static bool x_evt_dir(const struct fctx *f, struct sbuf *o)
 static uint8_t event_name_lens[EVENT_MAX];
 static uint8_t syscall_name_lens[EVENT_SYSCALL_MAX];
 
+#define FIELDS_MAX 256
+static uint8_t fields_len[FIELDS_MAX];
+static void field_lengths(void);
+
 static void name_lengths_once(void)
 {
+	field_lengths();
 	for (int i = 0; i < EVENT_MAX; i++)
 		event_name_lens[i] = (uint8_t)strlen(event_table[i].name);
 	for (int i = 0; i < EVENT_SYSCALL_MAX; i++)
@@ -267,7 +251,7 @@ static bool x_evt_args(const struct fctx *f, struct sbuf *o)
 }
 
 /* The syscall's return value: the exit's "res" or "fd" parameter. */
-static bool event_res(const struct event *ev, int64_t *res)
+bool event_res(const struct event *ev, int64_t *res)
 {
 	int i;
 
@@ -371,13 +355,11 @@ static bool x_proc_ppid(const struct fctx *f, struct sbuf *o)
 static struct thread *ancestor(const struct fctx *f)
 {
 	struct thread *t;
-	long n;
 
-	if (!thr(f) || !f->arg)
+	if (!thr(f))
 		return NULL;
-	n = strtol(f->arg, NULL, 10);
 	t = state_main_thread(f->st, thr(f));
-	for (long i = 0; t && i < n; i++)
+	for (int64_t i = 0; t && i < f->argn; i++)
 		t = state_thread(f->st, t->ptid);
 	return t;
 }
@@ -418,7 +400,7 @@ static bool x_proc_exepath(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
-static void put_list(struct sbuf *o, const char *p, uint32_t n, char sep)
+void put_list(struct sbuf *o, const char *p, uint32_t n, char sep)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		if (p[i])
@@ -484,7 +466,7 @@ static bool x_fd_num(const struct fctx *f, struct sbuf *o)
 }
 
 /* Append parameter i as rendered, its resolved form when there is one. */
-static void put_param_resolved(const struct fctx *f, uint32_t i, struct sbuf *o)
+void put_param_resolved(const struct fctx *f, uint32_t i, struct sbuf *o)
 {
 	struct sbuf *val = sbuf_scratch(SCRATCH_PARAM_VAL), *res = sbuf_scratch(SCRATCH_PARAM_RES);
 	struct event_resolver r;
@@ -530,7 +512,7 @@ static bool fd_name_from_event(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
-static bool x_fd_name(const struct fctx *f, struct sbuf *o)
+bool x_fd_name(const struct fctx *f, struct sbuf *o)
 {
 	const struct event *ev = f->cx->ev;
 
@@ -558,7 +540,7 @@ static void put_dirname(struct sbuf *o, const char *name, size_t len)
 		sbuf_putc(o, '/');
 }
 
-static bool x_fd_directory(const struct fctx *f, struct sbuf *o)
+bool x_fd_directory(const struct fctx *f, struct sbuf *o)
 {
 	const struct fdinfo *fi = f->cx->fdinfo;
 
@@ -710,53 +692,217 @@ static bool x_container_image(const struct fctx *f, struct sbuf *o)
 struct field {
 	const char *name;
 	enum ftype type;
-	bool stateless; /* reads only the event itself, never threads or fds */
+	uint8_t flags; /* FF_* */
+	uint8_t arg;   /* enum field_arg */
 	extract_fn fn;
 	const char *desc;
 };
 
+#define S FF_STATELESS
+#define F(name, type, flags, fn, desc)                 \
+	{                                              \
+		name, type, flags, FARG_NONE, fn, desc \
+	}
+#define FA(name, type, flags, arg, fn, desc)     \
+	{                                        \
+		name, type, flags, arg, fn, desc \
+	}
+
 /* The field table: every lookup (parsing, listing) is derived from it. */
 static const struct field fields[] = {
-	{ "evt.num", FT_NUM, true, x_evt_num, "event number" },
-	{ "evt.time", FT_NUM, true, x_evt_time, "event time, local, with nanoseconds" },
-	{ "evt.datetime", FT_STR, true, x_evt_datetime, "event date and time" },
-	{ "evt.outputtime", FT_NUM, true, x_evt_outputtime, "event time as printed by default" },
-	{ "evt.rawtime", FT_NUM, true, x_evt_rawtime, "event time in ns since the epoch" },
-	{ "evt.cpu", FT_NUM, true, x_evt_cpu, "CPU the event happened on" },
-	{ "evt.dir", FT_STR, true, x_evt_dir, "> enter, < exit" },
-	{ "evt.type", FT_STR, true, x_evt_type, "event or syscall name" },
-	{ "evt.args", FT_STR, false, x_evt_args, "all arguments" },
-	{ "evt.info", FT_STR, false, x_evt_args, "the arguments, as sysdig shows them" },
-	{ "evt.res", FT_STR, true, x_evt_res, "SUCCESS or the error name" },
-	{ "evt.rawres", FT_NUM, true, x_evt_rawres, "the return value" },
-	{ "evt.failed", FT_STR, true, x_evt_failed, "true for an event whose result is an error" },
-	{ "evt.arg", FT_STR, false, x_evt_arg, "one argument, by name: evt.arg.NAME" },
-	{ "proc.name", FT_STR, false, x_proc_name, "process name (comm)" },
-	{ "proc.pid", FT_NUM, false, x_proc_pid, "process id" },
-	{ "proc.ppid", FT_NUM, false, x_proc_ppid, "parent process id" },
-	{ "proc.aname", FT_STR, false, x_proc_aname,
-	  "ancestor name, N generations up: proc.aname[N] (filters)" },
-	{ "proc.apid", FT_NUM, false, x_proc_apid, "ancestor pid, N generations up: proc.apid[N] (filters)" },
-	{ "proc.exe", FT_STR, false, x_proc_exe, "argv[0]" },
-	{ "proc.exepath", FT_STR, false, x_proc_exepath, "full path of the executable" },
-	{ "proc.cmdline", FT_STR, false, x_proc_cmdline, "name and arguments" },
-	{ "proc.args", FT_STR, false, x_proc_args, "arguments" },
-	{ "proc.env", FT_STR, false, x_proc_env, "environment" },
-	{ "proc.cwd", FT_STR, false, x_proc_cwd, "working directory" },
-	{ "thread.tid", FT_NUM, true, x_thread_tid, "thread id" },
-	{ "fd.num", FT_NUM, false, x_fd_num, "fd number" },
-	{ "fd.name", FT_STR, false, x_fd_name, "fd name: path, address pair, ..." },
-	{ "fd.type", FT_STR, false, x_fd_type, "file, ipv4, ipv6, unix, pipe, ..." },
-	{ "fd.directory", FT_STR, false, x_fd_directory,
-	  "the directory of a file fd (a directory fd: itself)" },
-	{ "fd.filename", FT_STR, false, x_fd_filename, "the file name of a file fd, without its directory" },
-	{ "fd.typechar", FT_STR, false, x_fd_typechar, "fd type as one character" },
-	{ "user.name", FT_STR, false, x_user_name, "user name" },
-	{ "user.uid", FT_NUM, false, x_user_uid, "user id" },
-	{ "container.id", FT_STR, false, x_container_id, "container id, or host" },
-	{ "container.name", FT_STR, false, x_container_name, "container name, or host" },
-	{ "container.image", FT_STR, false, x_container_image, "container image" },
+	F("evt.num", FT_NUM, S, x_evt_num, "event number"),
+	F("evt.time", FT_NUM, S, x_evt_time, "event time, local, with nanoseconds"),
+	F("evt.time.s", FT_STR, S, x_evt_time_s, "event time, local, whole seconds"),
+	F("evt.time.iso8601", FT_STR, S, x_evt_time_iso8601, "event time, ISO 8601, UTC"),
+	F("evt.datetime", FT_STR, S, x_evt_datetime, "event date and time"),
+	F("evt.datetime.s", FT_STR, S, x_evt_datetime_s, "event date and time, whole seconds"),
+	F("evt.outputtime", FT_NUM, S, x_evt_outputtime, "event time as printed by default"),
+	F("evt.rawtime", FT_NUM, S, x_evt_rawtime, "event time in ns since the epoch"),
+	F("evt.rawtime.s", FT_NUM, S, x_evt_rawtime_s, "seconds part of evt.rawtime"),
+	F("evt.rawtime.ns", FT_NUM, S, x_evt_rawtime_ns, "nanoseconds part of evt.rawtime"),
+	F("evt.reltime", FT_NUM, 0, x_evt_reltime, "ns since the capture's first event"),
+	F("evt.reltime.s", FT_NUM, 0, x_evt_reltime_s, "seconds part of evt.reltime"),
+	F("evt.reltime.ns", FT_NUM, 0, x_evt_reltime_ns, "nanoseconds part of evt.reltime"),
+	F("evt.latency", FT_NUM, 0, x_evt_latency, "an exit's ns since its enter (0 for enters)"),
+	F("evt.latency.s", FT_NUM, 0, x_evt_latency_s, "seconds part of evt.latency"),
+	F("evt.latency.ns", FT_NUM, 0, x_evt_latency_ns, "nanoseconds part of evt.latency"),
+	F("evt.latency.human", FT_STR, 0, x_evt_latency_human, "evt.latency with a unit"),
+	F("evt.deltatime", FT_NUM, 0, x_evt_deltatime, "ns since the previous event"),
+	F("evt.deltatime.s", FT_NUM, 0, x_evt_deltatime_s, "seconds part of evt.deltatime"),
+	F("evt.deltatime.ns", FT_NUM, 0, x_evt_deltatime_ns, "nanoseconds part of evt.deltatime"),
+	F("evt.pluginname", FT_STR, S, x_evt_na, "plugin name (no plugin events in syscall captures)"),
+	F("evt.plugininfo", FT_STR, S, x_evt_na, "plugin text (no plugin events in syscall captures)"),
+	F("evt.dir", FT_STR, S, x_evt_dir, "> enter, < exit"),
+	F("evt.type", FT_STR, S, x_evt_type, "event or syscall name"),
+	FA("evt.type.is", FT_NUM, S | FF_FILTER_ONLY, FARG_NAME, x_evt_type_is,
+	   "1 when the event is of the type given: evt.type.is.NAME"),
+	F("syscall.type", FT_STR, S, x_syscall_type, "the syscall name, for syscall events"),
+	F("evt.category", FT_STR, 0, x_evt_category, "file, net, process, memory, ..."),
+	F("evt.cpu", FT_NUM, S, x_evt_cpu, "CPU the event happened on"),
+	F("evt.args", FT_STR, 0, x_evt_args, "all arguments"),
+	FA("evt.arg", FT_STR, 0, FARG_NAME_OR_INDEX, x_evt_arg, "one argument, by name or position"),
+	FA("evt.rawarg", FT_STR, S, FARG_NAME, x_evt_rawarg, "one argument, unformatted: evt.rawarg.NAME"),
+	F("evt.info", FT_STR, 0, x_evt_args, "the arguments, as sysdig shows them"),
+	F("evt.buffer", FT_STR, S, x_evt_buffer, "the data of an I/O event"),
+	F("evt.buflen", FT_NUM, 0, x_evt_buflen, "the length of an I/O event's data"),
+	F("evt.res", FT_STR, S, x_evt_res, "SUCCESS or the error name"),
+	F("evt.rawres", FT_NUM, S, x_evt_rawres, "the return value"),
+	F("evt.failed", FT_STR, S, x_evt_failed, "true for an event whose result is an error"),
+	F("evt.is_io", FT_STR, S, x_evt_is_io, "true for events that read or write data"),
+	F("evt.is_io_read", FT_STR, S, x_evt_is_io_read, "true for events that read data"),
+	F("evt.is_io_write", FT_STR, S, x_evt_is_io_write, "true for events that write data"),
+	F("evt.io_dir", FT_STR, S, x_evt_io_dir, "read or write, for I/O events"),
+	F("evt.is_wait", FT_STR, S, x_evt_is_wait, "true for events that wait"),
+	F("evt.wait_latency", FT_NUM, 0, x_evt_wait_latency, "a waiting exit's ns since its enter"),
+	F("evt.is_syslog", FT_STR, 0, x_evt_is_syslog, "true for writes to /dev/log"),
+	F("evt.count", FT_NUM, S, x_evt_count, "1 for every event"),
+	F("evt.count.error", FT_NUM, 0, x_evt_count_error, "1 for events that failed"),
+	F("evt.count.error.file", FT_NUM, 0, x_evt_count_error_file, "1 for failed file events"),
+	F("evt.count.error.net", FT_NUM, 0, x_evt_count_error_net, "1 for failed network events"),
+	F("evt.count.error.memory", FT_NUM, 0, x_evt_count_error_memory, "1 for failed memory events"),
+	F("evt.count.error.other", FT_NUM, 0, x_evt_count_error_other, "1 for other failed events"),
+	F("evt.count.exit", FT_NUM, S, x_evt_count_exit, "1 for exit events"),
+	F("evt.abspath", FT_STR, 0, x_evt_abspath, "the absolute path of a *at call's path"),
+	F("evt.is_open_read", FT_STR, S, x_evt_is_open_read, "true for an open exit for reading"),
+	F("evt.is_open_write", FT_STR, S, x_evt_is_open_write, "true for an open exit for writing"),
+	F("evt.is_open_exec", FT_STR, S, x_evt_is_open_exec, "true for an open exit creating an executable"),
+	F("proc.pid", FT_NUM, 0, x_proc_pid, "process id"),
+	F("proc.exe", FT_STR, 0, x_proc_exe, "argv[0]"),
+	F("proc.name", FT_STR, 0, x_proc_name, "process name (comm)"),
+	F("proc.args", FT_STR, 0, x_proc_args, "arguments"),
+	F("proc.env", FT_STR, 0, x_proc_env, "environment"),
+	F("proc.cmdline", FT_STR, 0, x_proc_cmdline, "name and arguments"),
+	F("proc.exeline", FT_STR, 0, x_proc_exeline, "argv[0] and arguments"),
+	F("proc.cwd", FT_STR, 0, x_proc_cwd, "working directory"),
+	F("proc.nthreads", FT_NUM, 0, x_proc_nthreads, "threads of the process"),
+	F("proc.nchilds", FT_NUM, 0, x_proc_nchilds, "child threads of the process"),
+	F("proc.ppid", FT_NUM, 0, x_proc_ppid, "parent process id"),
+	F("proc.pname", FT_STR, 0, x_proc_pname, "parent's name"),
+	F("proc.pcmdline", FT_STR, 0, x_proc_pcmdline, "parent's command line"),
+	FA("proc.apid", FT_NUM, FF_ANY, FARG_INDEX, x_proc_apid,
+	   "ancestor pid, N generations up: proc.apid[N]; without N a filter tests every ancestor"),
+	FA("proc.aname", FT_STR, FF_ANY, FARG_INDEX, x_proc_aname,
+	   "ancestor name, N generations up: proc.aname[N]; without N a filter tests every ancestor"),
+	F("proc.loginshellid", FT_NUM, 0, x_proc_loginshellid, "pid of the outermost shell above"),
+	F("proc.duration", FT_NUM, 0, x_proc_duration, "ns since the process started"),
+	F("proc.fdopencount", FT_NUM, 0, x_proc_fdopencount, "open fds of the process"),
+	F("proc.fdlimit", FT_NUM, 0, x_proc_fdlimit, "the process's fd limit"),
+	F("proc.fdusage", FT_STR, 0, x_proc_fdusage, "open fds as a percentage of the limit"),
+	F("proc.vmsize", FT_NUM, 0, x_proc_vmsize, "virtual memory, KiB"),
+	F("proc.vmrss", FT_NUM, 0, x_proc_vmrss, "resident memory, KiB"),
+	F("proc.vmswap", FT_NUM, 0, x_proc_vmswap, "swapped memory, KiB"),
+	F("thread.pfmajor", FT_NUM, 0, x_thread_pfmajor, "major page faults"),
+	F("thread.pfminor", FT_NUM, 0, x_thread_pfminor, "minor page faults"),
+	F("thread.tid", FT_NUM, S, x_thread_tid, "thread id"),
+	F("thread.ismain", FT_STR, 0, x_thread_ismain, "true for the process's main thread"),
+	F("thread.cgroups", FT_STR, 0, x_thread_cgroups, "the thread's cgroups"),
+	FA("thread.cgroup", FT_STR, 0, FARG_NAME, x_thread_cgroup,
+	   "the thread's cgroup of one subsystem: thread.cgroup.SUBSYS"),
+	F("thread.vtid", FT_NUM, 0, x_thread_vtid, "thread id in its pid namespace"),
+	F("proc.vpid", FT_NUM, 0, x_proc_vpid, "process id in its pid namespace"),
+	F("thread.vmsize", FT_NUM, 0, x_thread_vmsize, "virtual memory, KiB, this thread"),
+	F("thread.vmrss", FT_NUM, 0, x_thread_vmrss, "resident memory, KiB, this thread"),
+	F("proc.sid", FT_NUM, 0, x_proc_sid, "session id"),
+	F("proc.sname", FT_STR, 0, x_proc_sname, "session leader's name"),
+	F("proc.tty", FT_NUM, 0, x_proc_tty, "controlling terminal, 0 for none"),
+	F("proc.exepath", FT_STR, 0, x_proc_exepath, "full path of the executable"),
+	F("proc.vpgid", FT_NUM, 0, x_proc_vpgid, "process group id in its pid namespace"),
+	F("proc.is_container_healthcheck", FT_STR, 0, x_false, "always false (no orchestrator data)"),
+	F("proc.is_container_liveness_probe", FT_STR, 0, x_false, "always false (no orchestrator data)"),
+	F("proc.is_container_readiness_probe", FT_STR, 0, x_false, "always false (no orchestrator data)"),
+	F("proc.is_exe_writable", FT_STR, 0, x_proc_is_exe_writable, "true when the executable is writable"),
+	F("user.uid", FT_NUM, 0, x_user_uid, "user id"),
+	F("user.name", FT_STR, 0, x_user_name, "user name"),
+	F("user.homedir", FT_STR, 0, x_user_homedir, "user's home directory"),
+	F("user.shell", FT_STR, 0, x_user_shell, "user's shell"),
+	F("user.loginuid", FT_NUM, 0, x_user_loginuid, "audit login uid, -1 for none"),
+	F("user.loginname", FT_STR, 0, x_user_loginname, "audit login user's name"),
+	F("group.gid", FT_NUM, 0, x_group_gid, "group id"),
+	F("group.name", FT_STR, 0, x_group_name, "group name"),
+	F("container.id", FT_STR, 0, x_container_id, "container id, or host"),
+	F("container.name", FT_STR, 0, x_container_name, "container name, or host"),
+	F("container.image", FT_STR, 0, x_container_image, "container image"),
+	F("container.image.id", FT_STR, 0, x_container_image_id, "container image id"),
+	F("container.type", FT_STR, 0, x_container_type, "docker, cri-o, ..., or host"),
+	F("container.privileged", FT_STR, 0, x_container_privileged, "true for a privileged container"),
+	F("container.mounts", FT_STR, 0, x_container_mounts, "mounts, source:dest:mode:rdwr:propagation"),
+	FA("container.mount", FT_STR, 0, FARG_NAME_OR_INDEX, x_container_mount,
+	   "one mount, by position or source path"),
+	FA("container.mount.source", FT_STR, 0, FARG_NAME_OR_INDEX, x_container_mount_source,
+	   "one mount's source, by position or dest path"),
+	FA("container.mount.dest", FT_STR, 0, FARG_NAME_OR_INDEX, x_container_mount_dest,
+	   "one mount's dest, by position or source path"),
+	FA("container.mount.mode", FT_STR, 0, FARG_NAME_OR_INDEX, x_container_mount_mode,
+	   "one mount's mode, by position or source path"),
+	FA("container.mount.rdwr", FT_STR, 0, FARG_NAME_OR_INDEX, x_container_mount_rdwr,
+	   "one mount's rdwr, by position or source path"),
+	FA("container.mount.propagation", FT_STR, 0, FARG_NAME_OR_INDEX, x_container_mount_propagation,
+	   "one mount's propagation, by position or source path"),
+	F("container.image.repository", FT_STR, 0, x_container_image_repository, "image repository"),
+	F("container.image.tag", FT_STR, 0, x_container_image_tag, "image tag"),
+	F("container.image.digest", FT_STR, 0, x_container_image_digest, "image digest"),
+	F("container.healthcheck", FT_STR, 0, x_container_healthcheck, "health check command, or NONE"),
+	F("container.liveness_probe", FT_STR, 0, x_container_liveness_probe, "liveness probe, or NONE"),
+	F("container.readiness_probe", FT_STR, 0, x_container_readiness_probe, "readiness probe, or NONE"),
+	F("fd.num", FT_NUM, 0, x_fd_num, "fd number"),
+	F("fd.type", FT_STR, 0, x_fd_type, "file, ipv4, ipv6, unix, pipe, ..."),
+	F("fd.typechar", FT_STR, 0, x_fd_typechar, "fd type as one character"),
+	F("fd.name", FT_STR, 0, x_fd_name, "fd name: path, address pair, ..."),
+	F("fd.directory", FT_STR, 0, x_fd_directory, "the directory of a file fd (a directory fd: itself)"),
+	F("fd.filename", FT_STR, 0, x_fd_filename, "the file name of a file fd, without its directory"),
+	F("fd.ip", FT_IP, FF_FILTER_ONLY | FF_EITHER, x_fd_ip, "client or server address (filters)"),
+	F("fd.cip", FT_IP, 0, x_fd_cip, "client address"),
+	F("fd.sip", FT_IP, 0, x_fd_sip, "server address"),
+	F("fd.lip", FT_IP, 0, x_fd_lip, "local address"),
+	F("fd.rip", FT_IP, 0, x_fd_rip, "remote address"),
+	F("fd.port", FT_NUM, FF_FILTER_ONLY | FF_EITHER, x_fd_port, "client or server port (filters)"),
+	F("fd.cport", FT_NUM, 0, x_fd_cport, "client port"),
+	F("fd.sport", FT_NUM, 0, x_fd_sport, "server port"),
+	F("fd.lport", FT_NUM, 0, x_fd_lport, "local port"),
+	F("fd.rport", FT_NUM, 0, x_fd_rport, "remote port"),
+	F("fd.l4proto", FT_STR, 0, x_fd_l4proto, "tcp, udp, icmp or raw"),
+	F("fd.sockfamily", FT_STR, 0, x_fd_sockfamily, "ip or unix"),
+	F("fd.is_server", FT_STR, 0, x_fd_is_server, "true when the process is the server end"),
+	F("fd.uid", FT_STR, 0, x_fd_uid, "thread id and fd number together"),
+	F("fd.containername", FT_STR, 0, x_fd_containername, "container id:fd name"),
+	F("fd.containerdirectory", FT_STR, 0, x_fd_containerdirectory, "container id:fd directory"),
+	F("fd.proto", FT_STR, FF_FILTER_ONLY | FF_EITHER, x_fd_proto, "client or server protocol (filters)"),
+	F("fd.cproto", FT_STR, 0, x_fd_cproto, "client protocol (as sysdig 0.29.3: the port)"),
+	F("fd.sproto", FT_STR, 0, x_fd_sproto, "server protocol (as sysdig 0.29.3: the port)"),
+	F("fd.lproto", FT_STR, 0, x_fd_lproto, "local protocol (as sysdig 0.29.3: the port)"),
+	F("fd.rproto", FT_STR, 0, x_fd_rproto, "remote protocol (as sysdig 0.29.3: the port)"),
+	F("fd.net", FT_NET, FF_FILTER_ONLY | FF_EITHER, x_fd_ip, "client or server address in a network"),
+	F("fd.cnet", FT_NET, FF_FILTER_ONLY, x_fd_cip, "client address in a network (filters)"),
+	F("fd.snet", FT_NET, FF_FILTER_ONLY, x_fd_sip, "server address in a network (filters)"),
+	F("fd.lnet", FT_NET, FF_FILTER_ONLY, x_fd_lip, "local address in a network (filters)"),
+	F("fd.rnet", FT_NET, FF_FILTER_ONLY, x_fd_rip, "remote address in a network (filters)"),
+	F("fd.connected", FT_STR, 0, x_fd_connected, "true for a connected socket"),
+	F("fd.name_changed", FT_STR, 0, x_fd_name_changed, "true when the event changed the fd's name"),
+	F("fd.cip.name", FT_STR, 0, x_evt_na, "client domain name (not in captures: <NA>)"),
+	F("fd.sip.name", FT_STR, 0, x_evt_na, "server domain name (not in captures: <NA>)"),
+	F("fd.lip.name", FT_STR, 0, x_evt_na, "local domain name (not in captures: <NA>)"),
+	F("fd.rip.name", FT_STR, 0, x_evt_na, "remote domain name (not in captures: <NA>)"),
+	F("fd.dev", FT_STR, 0, x_fd_dev, "device number of a file fd, hex"),
+	F("fd.dev.major", FT_NUM, 0, x_fd_dev_major, "major device number"),
+	F("fd.dev.minor", FT_NUM, 0, x_fd_dev_minor, "minor device number"),
+	F("fdlist.nums", FT_STR, 0, x_fdlist_nums, "fd numbers of a poll/select call"),
+	F("fdlist.names", FT_STR, 0, x_fdlist_names, "fd names of a poll/select call"),
+	F("fdlist.cips", FT_STR, 0, x_fdlist_cips, "client addresses of a poll/select call"),
+	F("fdlist.sips", FT_STR, 0, x_fdlist_sips, "server addresses of a poll/select call"),
+	F("fdlist.cports", FT_STR, 0, x_fdlist_cports, "client ports of a poll/select call"),
+	F("fdlist.sports", FT_STR, 0, x_fdlist_sports, "server ports of a poll/select call"),
 };
+
+#undef S
+#undef F
+#undef FA
+
+static void field_lengths(void)
+{
+	_Static_assert(ARRAY_SIZE(fields) <= FIELDS_MAX, "FIELDS_MAX");
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		fields_len[i] = (uint8_t)strlen(fields[i].name);
+}
 
 /* ---- compiled formats ---- */
 
@@ -765,6 +911,7 @@ struct piece {
 	char *text;                /* literal text, or the full field name */
 	size_t text_len;
 	char *arg;
+	int64_t argn;
 };
 
 /* The decimal text of the last event number, incremented in place. */
@@ -791,12 +938,15 @@ const struct field *field_find(const char *name, size_t len, const char **arg)
 {
 	fields_init();
 	*arg = NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-		size_t fl = strlen(fields[i].name);
-
-		if (fl == len && strncmp(fields[i].name, name, len) == 0)
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (fields_len[i] == len && strncmp(fields[i].name, name, len) == 0)
 			return &fields[i];
-		if (fields[i].fn == x_evt_arg && len > fl + 1 && strncmp(name, "evt.arg.", fl + 1) == 0) {
+	/* NAME.ARG, for the fields that take their argument after a dot */
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		size_t fl = fields_len[i];
+
+		if ((fields[i].arg == FARG_NAME || fields[i].arg == FARG_NAME_OR_INDEX) && len > fl + 1 &&
+		    name[fl] == '.' && strncmp(name, fields[i].name, fl) == 0) {
 			*arg = name + fl + 1;
 			return &fields[i];
 		}
@@ -812,6 +962,7 @@ static void add_piece(struct output *o, const struct field *f, const char *text,
 	o->pieces[o->n].text = xstrndup(text, len);
 	o->pieces[o->n].text_len = len;
 	o->pieces[o->n].arg = arg ? xstrndup(arg, arglen) : NULL;
+	o->pieces[o->n].argn = arg ? strtoll(o->pieces[o->n].arg, NULL, 10) : 0;
 	o->n++;
 }
 
@@ -846,18 +997,41 @@ struct output *output_new(struct state *st, const char *format, bool json, struc
 			const char *name = ++p, *arg;
 			const struct field *f;
 
+			const char *end, *close;
+			size_t arglen;
+
 			while (field_char(*p))
 				p++;
+			end = p;
 			f = field_find(name, (size_t)(p - name), &arg);
+			arglen = arg ? (size_t)(p - arg) : 0;
+			if (f && !arg && *p == '[' && field_arg(f) != FARG_NONE &&
+			    (close = strchr(p, ']')) != NULL) {
+				arg = p + 1;
+				arglen = (size_t)(close - arg);
+				p = close + 1;
+			}
 			if (!f) {
 				err_set(e, -EINVAL,
 				        "invalid formatting token %%%.*s (offset %zu of the format)",
-				        (int)(p - name), name, (size_t)(name - format));
+				        (int)(end - name), name, (size_t)(name - format));
 				output_free(o);
 				return NULL;
 			}
-			add_piece(o, f, name, (size_t)(p - name), arg, arg ? (size_t)(p - arg) : 0);
-			o->needs_state |= !f->stateless;
+			if (f->flags & FF_FILTER_ONLY) {
+				err_set(e, -EINVAL, "%s is filter only and cannot be used as a display field",
+				        f->name);
+				output_free(o);
+				return NULL;
+			}
+			if ((f->arg == FARG_NAME || f->arg == FARG_NAME_OR_INDEX) && !arg) {
+				err_set(e, -EINVAL, "%%%s needs an argument: %%%s.NAME%s", f->name, f->name,
+				        f->arg == FARG_NAME ? "" : " or [N]");
+				output_free(o);
+				return NULL;
+			}
+			add_piece(o, f, name, (size_t)(p - name), arg, arglen);
+			o->needs_state |= !(f->flags & FF_STATELESS);
 		}
 	}
 	return o;
@@ -919,7 +1093,7 @@ static void put_json_string(struct sbuf *out, const char *s, size_t n)
 
 static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
-	struct fctx f = { o->st, cx, &o->tc, NULL, true };
+	struct fctx f = { o->st, cx, &o->tc, NULL, 0, true };
 	const struct piece *sorted[64] = { 0 };
 	size_t n = 0, start = out->len;
 
@@ -940,6 +1114,7 @@ static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *o
 		bool ok;
 
 		f.arg = p->arg;
+		f.argn = p->argn;
 		o->val.len = 0;
 		ok = p->field->fn(&f, &o->val);
 		if (!ok && !o->all) {
@@ -1201,7 +1376,7 @@ void output_render(struct output *o, const struct event *ev, uint64_t num, const
 
 bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
-	struct fctx f = { o->st, cx, &o->tc, NULL, false };
+	struct fctx f = { o->st, cx, &o->tc, NULL, 0, false };
 	size_t start = out->len;
 
 	if (o->plain_default) {
@@ -1218,6 +1393,7 @@ bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out)
 			continue;
 		}
 		f.arg = p->arg;
+		f.argn = p->argn;
 		if (!p->field->fn(&f, out)) {
 			if (!o->all) {
 				out->len = start;
@@ -1244,21 +1420,24 @@ enum ftype field_type(const struct field *f)
 
 bool field_stateless(const struct field *f)
 {
-	return f->stateless;
+	return f->flags & FF_STATELESS;
+}
+
+unsigned field_flags(const struct field *f)
+{
+	return f->flags;
 }
 
 enum field_arg field_arg(const struct field *f)
 {
-	if (f->fn == x_evt_arg)
-		return FARG_NAME_OR_INDEX;
-	return f->fn == x_proc_aname || f->fn == x_proc_apid ? FARG_INDEX : FARG_NONE;
+	return f->arg;
 }
 
 bool field_extract(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
-                   struct sbuf *out)
+                   int64_t argn, struct sbuf *out)
 {
 	static __thread struct time_cache tc = { .sec = -1 };
-	struct fctx c = { st, cx, &tc, arg, false };
+	struct fctx c = { st, cx, &tc, arg, argn, false };
 
 	return f->fn(&c, out);
 }
@@ -1276,10 +1455,11 @@ void filter_list_fields(FILE *out)
 			fprintf(out, "%s%.*s\n", i ? "\n" : "", (int)cl, name);
 		class_len = cl;
 		snprintf(shown, sizeof(shown), "%s%s", name,
-		         field_arg(&fields[i]) == FARG_NAME_OR_INDEX ? ".NAME, evt.arg[N]"
+		         field_arg(&fields[i]) == FARG_NAME_OR_INDEX ? ".NAME, [N]"
+		         : field_arg(&fields[i]) == FARG_NAME        ? ".NAME"
 		         : field_arg(&fields[i]) == FARG_INDEX       ? "[N]"
 		                                                     : "");
-		fprintf(out, "  %-28s %s%s\n", shown, fields[i].type == FT_NUM ? "(number) " : "",
-		        fields[i].desc);
+		fprintf(out, "  %-32s %s%s%s\n", shown, fields[i].type == FT_NUM ? "(number) " : "",
+		        fields[i].flags & FF_FILTER_ONLY ? "(filters only) " : "", fields[i].desc);
 	}
 }

@@ -8,7 +8,18 @@
 
 #include "filter.h"
 
-enum ftype { FT_STR, FT_NUM };
+/*
+ * How a filter compares the field's text: as text, as a number, as an IP
+ * address (v4 or v6, any spelling), or as an address inside a CIDR network.
+ */
+enum ftype { FT_STR, FT_NUM, FT_IP, FT_NET };
+
+enum {
+	FF_STATELESS = 1,   /* reads only the event itself, never threads or fds */
+	FF_FILTER_ONLY = 2, /* filters take it, -p formats do not (sysdig's EPF_FILTER_ONLY) */
+	FF_EITHER = 4,      /* two values, client side (argn 0) and server side (1): either may match */
+	FF_ANY = 8,         /* without its [N], a filter tests generations 1, 2, ... until one matches */
+};
 
 struct field;
 
@@ -21,16 +32,22 @@ const char *field_name(const struct field *f);
 enum ftype field_type(const struct field *f);
 /* Reads only the event itself, never threads or fds. */
 bool field_stateless(const struct field *f);
+unsigned field_flags(const struct field *f);
 enum field_arg {
 	FARG_NONE,
+	FARG_NAME,          /* evt.rawarg.NAME, thread.cgroup.SUBSYS */
 	FARG_NAME_OR_INDEX, /* evt.arg.NAME or evt.arg[N] */
 	FARG_INDEX,         /* proc.aname[N]: a generation, 0 for the process itself */
 };
 
 /* The argument the field takes. */
 enum field_arg field_arg(const struct field *f);
-/* Append the field's text for the event; false when the event does not have it. */
+/*
+ * Append the field's text for the event; false when the event does not have
+ * it. argn is the argument as a number (a generation, an index), or the side
+ * of an FF_EITHER field.
+ */
 bool field_extract(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
-                   struct sbuf *out);
+                   int64_t argn, struct sbuf *out);
 
 #endif

@@ -511,7 +511,7 @@ static void parse_proc_tail(struct cursor *c, struct scap_proc *p)
 	if (left > 29) {
 		/* newer libs: pidns_init_start_ts u64, tty u32, then loginuid... */
 		cursor_u64(c);
-		cursor_u32(c);
+		p->tty = cursor_u32(c);
 		left = cursor_left(c);
 	}
 	if (left >= 4)

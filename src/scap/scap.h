@@ -130,6 +130,7 @@ struct scap_proc {
 	uint64_t pfmajor, pfminor;
 	int64_t vtid, vpid;
 	uint32_t loginuid;
+	uint32_t tty; /* read from newer files; not written */
 	uint8_t exe_writable;
 	bool has_caps;
 	uint64_t cap_inheritable, cap_permitted, cap_effective;

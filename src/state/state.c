@@ -35,6 +35,9 @@ struct state {
 	struct fdinfo *closed_fd;   /* detached by a close exit, freed at the next event */
 	uint64_t num;
 	bool seen_event; /* an event other than container metadata was seen */
+	uint64_t first_ts, shown_ts;
+	uint8_t (*ifaddrs)[17]; /* the capture's interface addresses: length (4 or 16), address */
+	size_t nifaddrs;
 	struct sbuf tmp, tmp2;
 };
 
@@ -43,6 +46,7 @@ enum {
 	K_CLONE_EXIT = 1,  /* clone, fork, vfork, clone3 exit, any version */
 	K_EXECVE_EXIT = 2, /* execve, execveat exit, any version */
 	K_CONTAINER = 4,   /* container metadata: never shown */
+	K_VMSTATS = 8,     /* carries the thread's memory counters (brk, mmap, switch...) */
 };
 
 static uint8_t event_kind[EVENT_MAX];
@@ -60,6 +64,9 @@ static void classify_events_once(void)
 			event_kind[i] |= K_EXECVE_EXIT;
 		if (!strcmp(n, "container"))
 			event_kind[i] |= K_CONTAINER;
+		if (event_param_index((uint32_t)i, "vm_size") >= 0 &&
+		    !(event_kind[i] & (K_CLONE_EXIT | K_EXECVE_EXIT)))
+			event_kind[i] |= K_VMSTATS;
 	}
 }
 
@@ -141,6 +148,9 @@ static char *sanitized(const char *name, size_t len, uint32_t *out_len)
 	return c;
 }
 
+/* The number of the event being applied: fds note the one that named them (fd.name_changed). */
+static __thread uint64_t applying_num;
+
 static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name)
 {
 	struct fdinfo *f = xmalloc(sizeof(*f));
@@ -148,6 +158,7 @@ static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo 
 	*f = *proto;
 	f->fd = fd;
 	f->name = sanitized(name, strlen(name), &f->name_len);
+	f->named_at = *f->name ? applying_num : 0;
 	fdinfo_free(i64map_put(&t->map, fd, f));
 	return f;
 }
@@ -156,6 +167,7 @@ static void fd_set_name(struct fdinfo *f, const char *name, size_t len)
 {
 	free(f->name);
 	f->name = sanitized(name, len, &f->name_len);
+	f->named_at = applying_num;
 }
 
 /* ---- threads ---- */
@@ -195,6 +207,7 @@ static struct thread *thread_alloc(int64_t tid)
 	t->tid = tid;
 	t->pid = t->ptid = -1;
 	t->sid = t->vpgid = t->vtid = t->vpid = -1;
+	t->fdlimit = -1;
 	t->last_fd = -1;
 	t->last_type = EVENT_MAX;
 	t->fds = fdtable_new();
@@ -281,6 +294,40 @@ struct state *state_new(void)
 	return s;
 }
 
+static void container_free(struct container *c)
+{
+	free(c->id);
+	free(c->name);
+	free(c->image);
+	free(c->type);
+	free(c->image_id);
+	free(c->image_repo);
+	free(c->image_tag);
+	free(c->image_digest);
+	for (size_t i = 0; i < c->nmounts; i++) {
+		free(c->mounts[i].source);
+		free(c->mounts[i].dest);
+		free(c->mounts[i].mode);
+		free(c->mounts[i].propagation);
+	}
+	free(c->mounts);
+}
+
+static void free_users(struct i64map *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		struct state_user *u = m->slots[i].val;
+
+		if (u) {
+			free(u->name);
+			free(u->homedir);
+			free(u->shell);
+			free(u);
+		}
+	}
+	i64map_release(m);
+}
+
 static void free_names(struct i64map *m)
 {
 	for (size_t i = 0; i < m->cap; i++)
@@ -295,16 +342,13 @@ void state_free(struct state *s)
 	for (size_t i = 0; i < s->threads.cap; i++)
 		thread_free(s->threads.slots[i].val);
 	i64map_release(&s->threads);
-	free_names(&s->users);
+	free_users(&s->users);
 	free_names(&s->groups);
-	for (size_t i = 0; i < s->ncontainers; i++) {
-		free(s->containers[i].id);
-		free(s->containers[i].name);
-		free(s->containers[i].image);
-		free(s->containers[i].type);
-	}
+	for (size_t i = 0; i < s->ncontainers; i++)
+		container_free(&s->containers[i]);
 	free(s->containers);
 	fdinfo_free(s->closed_fd);
+	free(s->ifaddrs);
 	sbuf_release(&s->tmp);
 	sbuf_release(&s->tmp2);
 	free(s);
@@ -386,9 +430,59 @@ struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd)
 	return get_fd(s, t, fd);
 }
 
-const char *state_user_name(struct state *s, uint32_t uid)
+const struct state_user *state_user(struct state *s, uint32_t uid)
 {
 	return i64map_get(&s->users, uid);
+}
+
+const char *state_user_name(struct state *s, uint32_t uid)
+{
+	const struct state_user *u = i64map_get(&s->users, uid);
+
+	return u ? u->name : NULL;
+}
+
+size_t state_process_threads(struct state *s, int64_t pid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->threads.cap; i++) {
+		const struct thread *t = s->threads.slots[i].val;
+
+		n += t && t->pid == pid;
+	}
+	return n;
+}
+
+bool state_ip_is_local(struct state *s, const uint8_t *ip, bool v6)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (v6 && memcmp(ip, mapped, 12) == 0) {
+		ip += 12;
+		v6 = false;
+	}
+	for (size_t i = 0; i < s->nifaddrs; i++)
+		if (s->ifaddrs[i][0] == (v6 ? 16 : 4) && memcmp(s->ifaddrs[i] + 1, ip, v6 ? 16 : 4) == 0)
+			return true;
+	return false;
+}
+
+size_t state_thread_children(struct state *s, int64_t tid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->threads.cap; i++) {
+		const struct thread *t = s->threads.slots[i].val;
+
+		n += t && t->ptid == tid;
+	}
+	return n;
+}
+
+size_t state_fd_count(struct state *s, struct thread *t)
+{
+	return thread_fds(s, t)->map.len;
 }
 
 const char *state_group_name(struct state *s, uint32_t gid)
@@ -580,6 +674,13 @@ static void add_procs(struct state *s, const struct scap_proc *p, size_t n)
 		t->loginuid = p[i].loginuid;
 		t->vtid = p[i].vtid;
 		t->vpid = p[i].vpid;
+		t->vmsize_kb = p[i].vmsize_kb;
+		t->vmrss_kb = p[i].vmrss_kb;
+		t->vmswap_kb = p[i].vmswap_kb;
+		t->pfmajor = p[i].pfmajor;
+		t->pfminor = p[i].pfminor;
+		t->exe_writable = p[i].exe_writable;
+		t->tty = p[i].tty;
 		put_thread(s, t);
 	}
 }
@@ -684,6 +785,12 @@ static void thread_to_scap(struct scap_proc *p, const struct thread *t)
 	p->gid = t->gid;
 	p->vtid = t->vtid;
 	p->vpid = t->vpid;
+	p->vmsize_kb = t->vmsize_kb;
+	p->vmrss_kb = t->vmrss_kb;
+	p->vmswap_kb = t->vmswap_kb;
+	p->pfmajor = t->pfmajor;
+	p->pfminor = t->pfminor;
+	p->exe_writable = t->exe_writable;
 	p->loginuid = t->loginuid;
 }
 
@@ -750,9 +857,31 @@ void state_add_record(struct state *s, const struct scap_record *rec)
 	case SCAP_REC_FDS:
 		add_fds(s, rec->fds_tid, rec->fds, rec->nfds);
 		break;
+	case SCAP_REC_IFACES:
+		for (size_t i = 0; i < rec->nifaces; i++) {
+			uint8_t *a;
+
+			s->ifaddrs = xrealloc(s->ifaddrs, (s->nifaddrs + 1) * sizeof(*s->ifaddrs));
+			a = s->ifaddrs[s->nifaddrs++];
+			a[0] = rec->ifaces[i].type == 1 || rec->ifaces[i].type == 3 ? 4 : 16;
+			memcpy(a + 1, rec->ifaces[i].addr, 16);
+		}
+		break;
 	case SCAP_REC_USERS:
-		for (size_t i = 0; i < rec->nusers; i++)
-			free(i64map_put(&s->users, rec->users[i].uid, dupz(rec->users[i].name)));
+		for (size_t i = 0; i < rec->nusers; i++) {
+			struct state_user *u = xmalloc(sizeof(*u)), *old;
+
+			u->name = dupz(rec->users[i].name);
+			u->homedir = dupz(rec->users[i].homedir ? rec->users[i].homedir : "");
+			u->shell = dupz(rec->users[i].shell ? rec->users[i].shell : "");
+			old = i64map_put(&s->users, rec->users[i].uid, u);
+			if (old) {
+				free(old->name);
+				free(old->homedir);
+				free(old->shell);
+				free(old);
+			}
+		}
 		for (size_t i = 0; i < rec->ngroups; i++)
 			free(i64map_put(&s->groups, rec->groups[i].gid, dupz(rec->groups[i].name)));
 		break;
@@ -769,6 +898,14 @@ static bool enter_event(struct thread *t, uint16_t type, struct event *ev)
 	if (!t->enter || !t->last_valid || load_u16(t->enter + 20) != type)
 		return false;
 	return event_parse(ev, t->enter, t->enter_len, 2, NULL) == 0;
+}
+
+bool state_enter_ts(const struct thread *t, uint16_t type, uint64_t *ts)
+{
+	if (t->last_type != type)
+		return false;
+	*ts = t->last_enter_ts;
+	return true;
 }
 
 static void store_enter(struct thread *t, const struct event *ev)
@@ -1027,6 +1164,7 @@ static void parse_accept_exit(struct state *s, struct evctx *cx)
 	if (!apply_tuple(s, nf, ev->val[1], ev->vlen[1], STATE_ROLE_SERVER))
 		nf->type = SCAP_FD_UNSUPPORTED;
 	nf->role = STATE_ROLE_SERVER;
+	nf->connected = true; /* an accepted socket is connected, as sysdig marks it */
 	cx->fdinfo = nf;
 	cx->thread->last_fd = fd;
 }
@@ -1087,10 +1225,11 @@ static void parse_io_tuple(struct state *s, struct evctx *cx, const struct event
 		memcpy(t, ev->val[i], 37);
 		if (outbound && !memcmp(t + 1, zero, 16))
 			memcpy(t + 1, t + 19, 16);
-		apply_tuple(s, f, t, 37, outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
+		f->addressed = apply_tuple(s, f, t, 37, outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
 		return;
 	}
-	apply_tuple(s, f, ev->val[i], ev->vlen[i], outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
+	f->addressed =
+	        apply_tuple(s, f, ev->val[i], ev->vlen[i], outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
 }
 
 /* The fd leaves the table now but stays readable until the next event, as the
@@ -1148,6 +1287,18 @@ static int64_t named_int(const struct event *ev, const char *name, int64_t dflt)
 	return i < 0 ? dflt : event_int(ev, (uint32_t)i, dflt);
 }
 
+#define PPM_EXE_WRITABLE 1 /* execve exit's flags */
+
+/* Memory and page-fault counters a clone or execve exit carries. */
+static void thread_set_stats(struct thread *t, const struct event *ev)
+{
+	t->vmsize_kb = (uint32_t)named_int(ev, "vm_size", t->vmsize_kb);
+	t->vmrss_kb = (uint32_t)named_int(ev, "vm_rss", t->vmrss_kb);
+	t->vmswap_kb = (uint32_t)named_int(ev, "vm_swap", t->vmswap_kb);
+	t->pfmajor = (uint64_t)named_int(ev, "pgft_maj", (int64_t)t->pfmajor);
+	t->pfminor = (uint64_t)named_int(ev, "pgft_min", (int64_t)t->pfminor);
+}
+
 /* A NUL-separated list parameter by name ("" when absent). */
 static const char *list_param(const struct event *ev, const char *name, uint32_t *len)
 {
@@ -1196,7 +1347,7 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 		child->ptid = event_int(ev, 5, -1);
 	} else if (flags & CL_CLONE_THREAD) {
 		child->pid = event_int(ev, 4, -1);
-		child->ptid = event_int(ev, 5, -1);
+		child->ptid = ev->tid; /* sysdig: a thread's parent is the thread that made it */
 	} else {
 		child->pid = child_tid;
 		child->ptid = ev->tid;
@@ -1239,8 +1390,15 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 	}
 	child->uid = (uint32_t)named_int(ev, "uid", parent ? parent->uid : 0);
 	child->gid = (uint32_t)named_int(ev, "gid", parent ? parent->gid : 0);
-	child->vtid = named_int(ev, "vtid", child_tid);
-	child->vpid = named_int(ev, "vpid", child->pid);
+	/* the caller's exit names the caller's namespace ids, not the child's */
+	child->vtid = res == 0 ? named_int(ev, "vtid", child_tid) : child_tid;
+	child->vpid = res == 0 ? named_int(ev, "vpid", child->pid) : child->pid;
+	thread_set_stats(child, ev);
+	if (flags & CL_CLONE_THREAD) /* the exit's memory counters are the process's */
+		child->vmsize_kb = child->vmrss_kb = child->vmswap_kb = 0;
+	child->clone_ts = ev->ts;
+	if (parent)
+		child->tty = parent->tty;
 	put_thread(s, child);
 	if (res == 0)
 		cx->thread = child;
@@ -1284,6 +1442,10 @@ static void parse_execve_exit(struct state *s, struct evctx *cx)
 	}
 	t->vpgid = named_int(ev, "pgid", t->vpgid);
 	t->loginuid = (uint32_t)named_int(ev, "loginuid", (int32_t)t->loginuid);
+	t->tty = (uint32_t)named_int(ev, "tty", t->tty);
+	thread_set_stats(t, ev);
+	if (event_param_index(ev->type, "flags") >= 0)
+		t->exe_writable = named_int(ev, "flags", 0) & PPM_EXE_WRITABLE;
 	/* exepath comes from the enter's filename, resolved against cwd */
 	if ((enter_event(t, 292, &en) || enter_event(t, 288, &en)) && event_str(&en, 0, NULL)) {
 		state_concat_path(&s->tmp, thread_cwd(s, t), event_str(&en, 0, ""));
@@ -1341,6 +1503,34 @@ static const char *container_type_name(json_t *type)
 	return t >= 0 && t < (json_int_t)ARRAY_SIZE(names) ? names[t] : "";
 }
 
+static char *json_text(json_t *o, const char *key)
+{
+	return dupz(json_is_string(json_object_get(o, key)) ? json_string_value(json_object_get(o, key))
+	                                                    : "");
+}
+
+static void container_mounts(struct container *k, json_t *arr)
+{
+	size_t i;
+	json_t *m;
+
+	k->mounts = NULL;
+	k->nmounts = 0;
+	if (!json_is_array(arr))
+		return;
+	k->mounts = xcalloc(json_array_size(arr) + 1, sizeof(*k->mounts));
+	json_array_foreach(arr, i, m)
+	{
+		struct container_mount *cm = &k->mounts[k->nmounts++];
+
+		cm->source = json_text(m, "Source");
+		cm->dest = json_text(m, "Destination");
+		cm->mode = json_text(m, "Mode");
+		cm->propagation = json_text(m, "Propagation");
+		cm->rdwr = json_is_true(json_object_get(m, "RW"));
+	}
+}
+
 /* Add the container an event describes; returns its id (valid until the next event) or NULL. */
 static const char *parse_container(struct state *s, const struct event *ev)
 {
@@ -1361,6 +1551,14 @@ static const char *parse_container(struct state *s, const struct event *ev)
 		k.name = dupz(json_string_value(json_object_get(c, "name")));
 		k.image = dupz(json_string_value(json_object_get(c, "image")));
 		k.type = dupz(container_type_name(json_object_get(c, "type")));
+		k.image_id = dupz(json_string_value(json_object_get(c, "imageid")));
+		k.image_repo = dupz(json_string_value(json_object_get(c, "imagerepo")));
+		k.image_tag = dupz(json_string_value(json_object_get(c, "imagetag")));
+		k.image_digest = dupz(json_string_value(json_object_get(c, "imagedigest")));
+		k.privileged = json_is_boolean(json_object_get(c, "privileged"))
+		                       ? json_is_true(json_object_get(c, "privileged"))
+		                       : -1;
+		container_mounts(&k, json_object_get(c, "Mounts"));
 		s->containers = xrealloc(s->containers, (s->ncontainers + 1) * sizeof(*s->containers));
 		s->containers[s->ncontainers++] = k;
 		id = k.id;
@@ -1441,6 +1639,17 @@ static bool event_shown(struct state *s, const struct event *ev)
 	return !(event_table[ev->type].category & EC_INTERNAL) && !(ev->dump_flags & 1);
 }
 
+/* The times evt.reltime and evt.deltatime are taken from. */
+static void stamp(struct state *s, const struct event *ev, struct evctx *cx)
+{
+	if (!s->first_ts && !(event_kind[ev->type] & K_CONTAINER)) /* sysdig reads those at open */
+		s->first_ts = ev->ts;
+	cx->first_ts = s->first_ts;
+	cx->prev_ts = s->shown_ts;
+	if (cx->shown)
+		s->shown_ts = ev->ts;
+}
+
 void state_count(struct state *s, const struct event *ev, struct evctx *cx)
 {
 	cx->ev = ev;
@@ -1450,6 +1659,7 @@ void state_count(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->fd = -1;
 	cx->has_fd = false;
 	cx->shown = event_shown(s, ev);
+	stamp(s, ev, cx);
 }
 
 void state_process(struct state *s, const struct event *ev, struct evctx *cx)
@@ -1465,6 +1675,8 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->fd = -1;
 	cx->has_fd = (eflags & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD)) != 0;
 	cx->shown = event_shown(s, ev);
+	stamp(s, ev, cx);
+	applying_num = cx->num;
 
 	fdinfo_free(s->closed_fd);
 	s->closed_fd = NULL;
@@ -1504,12 +1716,27 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 			parse_clone_exit(s, cx);
 		return;
 	}
+	if (event_kind[type] & K_VMSTATS) {
+		/* memory is the process's: sysdig keeps it on the main thread */
+		struct thread *m = state_main_thread(s, t);
+		uint64_t pfmaj = m->pfmajor, pfmin = m->pfminor;
+
+		thread_set_stats(m, ev);
+		if (m != t) {
+			t->pfmajor = m->pfmajor;
+			t->pfminor = m->pfminor;
+			m->pfmajor = pfmaj;
+			m->pfminor = pfmin;
+		}
+	}
 	if (type == 152)
 		return; /* a context switch leaves the thread's syscall state alone */
 
 	if (!event_is_exit(type)) {
 		t->last_fd = -1;
 		t->last_type = type;
+		t->last_enter_ts = ev->ts;
+		t->latency = 0;
 		t->last_valid = false;
 		if ((eflags & EF_USES_FD) && event_has(ev, 0)) {
 			t->last_fd = event_int(ev, 0, -1);
@@ -1524,6 +1751,9 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		        type == t->last_type + 1 || ((type == 293 || type == 289) && t->last_type == 330);
 
 		t->last_valid = t->last_valid && match;
+		t->latency = type == t->last_type + 1 && ev->ts >= t->last_enter_ts
+		                     ? ev->ts - t->last_enter_ts
+		                     : 0;
 
 		if (eflags & EF_USES_FD) {
 			if (type == 333)

@@ -28,8 +28,10 @@ struct fdinfo {
 	bool v6;
 	uint8_t role;   /* STATE_ROLE_*: who opened the connection */
 	bool connected; /* connect() succeeded on it */
+	bool addressed; /* a sendto/recvfrom gave it its tuple (sysdig calls it connected too) */
 	char *name;     /* control characters removed, as sysdig shows it */
 	uint32_t name_len;
+	uint64_t named_at; /* the event that gave it its name (0: the capture's fd list) */
 };
 
 enum { STATE_ROLE_NONE = 0, STATE_ROLE_CLIENT = 1, STATE_ROLE_SERVER = 2 };
@@ -49,11 +51,18 @@ struct thread {
 	uint32_t args_len, env_len, cgroups_len;
 	uint32_t uid, gid, loginuid;
 	int64_t fdlimit;
+	uint32_t vmsize_kb, vmrss_kb, vmswap_kb; /* from the process list, clone and execve exits */
+	uint64_t pfmajor, pfminor;
+	uint64_t clone_ts; /* when a clone in the capture made it; 0 when it predates the capture */
+	uint32_t tty;
+	bool exe_writable;
 	uint32_t flags; /* PPM_CL_* */
 	bool fake;      /* created on sight of an unknown tid */
 	struct fdtable *fds;
 	/* per-event parsing state (sysdig's "last event") */
 	uint16_t last_type;
+	uint64_t last_enter_ts;
+	uint64_t latency; /* of the last exit (0 after an enter), for evt.latency */
 	int64_t last_fd;
 	bool last_valid;
 	uint8_t *enter; /* copy of the stored enter event */
@@ -61,8 +70,22 @@ struct thread {
 	uint16_t enter_cpu;
 };
 
+struct container_mount {
+	char *source, *dest, *mode, *propagation;
+	bool rdwr;
+};
+
 struct container {
 	char *id, *name, *image, *type;
+	char *image_id, *image_repo, *image_tag, *image_digest;
+	int privileged; /* -1: not said */
+	struct container_mount *mounts;
+	size_t nmounts;
+};
+
+/* A user of the capture's user list. */
+struct state_user {
+	char *name, *homedir, *shell;
 };
 
 struct state;
@@ -84,7 +107,9 @@ struct evctx {
 	int64_t fd;  /* the fd the event is about (-1: none), for fd-related events */
 	bool has_fd; /* the event creates, uses or destroys an fd (fd.* fields exist) */
 	bool shown;
-	uint64_t num; /* 1-based event number */
+	uint64_t num;      /* 1-based event number */
+	uint64_t first_ts; /* the capture's first event's time */
+	uint64_t prev_ts;  /* the previous shown event's time (0: none) */
 };
 
 void state_process(struct state *s, const struct event *ev, struct evctx *cx);
@@ -98,6 +123,15 @@ void state_count(struct state *s, const struct event *ev, struct evctx *cx);
 struct thread *state_thread(struct state *s, int64_t tid);
 struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd);
 const char *state_user_name(struct state *s, uint32_t uid);
+const struct state_user *state_user(struct state *s, uint32_t uid);
+/* Threads whose pid is pid (a walk over the thread table). */
+size_t state_process_threads(struct state *s, int64_t pid);
+/* The address is one of the capture's interfaces' (an IPv4-mapped v6 address as v4). */
+bool state_ip_is_local(struct state *s, const uint8_t *ip, bool v6);
+/* Threads whose ptid is tid. */
+size_t state_thread_children(struct state *s, int64_t tid);
+/* Open fds of thread t's process. */
+size_t state_fd_count(struct state *s, struct thread *t);
 const char *state_group_name(struct state *s, uint32_t gid);
 const struct container *state_container(struct state *s, const char *id);
 /*
@@ -115,6 +149,9 @@ struct state_snapshot {
 
 void state_snapshot(struct state *s, struct state_snapshot *out);
 void state_snapshot_free(struct state_snapshot *snap);
+
+/* The time of t's last enter event, when it was of this type. */
+bool state_enter_ts(const struct thread *t, uint16_t type, uint64_t *ts);
 
 /* Thread's main thread (same pid), or the thread itself. */
 struct thread *state_main_thread(struct state *s, struct thread *t);

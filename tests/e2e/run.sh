@@ -273,6 +273,22 @@ check_filters_match_sysdig() {
 	fi
 }
 
+# Every field of tests/e2e/fields.txt prints as sysdig prints it, on every
+# shared capture sysdig reads (tests/e2e/fieldcmp.py does the comparing).
+check_fields_match_sysdig() {
+	local f caps=()
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	for f in "$td"/scap/*.scap; do
+		sysdig -r "$f" -p %evt.num evt.num=1 >/dev/null 2>&1 && caps+=("$f")
+	done
+	[ ${#caps[@]} -gt 0 ] || { skipped "$1" "no capture sysdig reads in $td/scap"; return; }
+	if python3 "$here/fieldcmp.py" "$bin" "$here/fields.txt" "${caps[@]}" >"$work/fc" 2>&1; then
+		ok "$1 ($(tail -1 "$work/fc"))"
+	else
+		bad "$1" "$(tail -1 "$work/fc"); first: $(head -1 "$work/fc")"
+	fi
+}
+
 # Every malformed filter of tests/e2e/filter-errors.txt (FILTER <tab> MESSAGE)
 # exits 2 with one line on stderr holding MESSAGE.
 check_filter_errors() {

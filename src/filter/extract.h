@@ -1,0 +1,178 @@
+/*
+ * extract: what every field extractor shares (private to src/filter). An
+ * extractor appends the field's text for one event, the way `-p` prints it,
+ * and returns true, or returns false when the event does not have the field.
+ * The table that names them is in fields.c; they live by class in fields.c
+ * (the first fields), fields_evt.c, fields_proc.c and fields_fd.c.
+ */
+#ifndef SYSREC_FILTER_EXTRACT_H
+#define SYSREC_FILTER_EXTRACT_H
+
+#include "fields.h"
+
+/* The clock text of the last second formatted, reused within it. */
+struct time_cache {
+	int64_t sec;
+	char hms[16];
+};
+
+struct fctx {
+	struct state *st;
+	const struct evctx *cx;
+	struct time_cache *tc;
+	const char *arg; /* evt.arg.NAME, evt.arg[N], proc.aname[N] ... as written */
+	int64_t argn;    /* a numeric argument; for fields of two sides, 0 client, 1 server */
+	bool json;
+};
+
+typedef bool (*extract_fn)(const struct fctx *f, struct sbuf *out);
+
+static inline struct thread *thr(const struct fctx *f)
+{
+	return f->cx->thread;
+}
+
+/* "HH:MM:SS.nnnnnnnnn", local time. */
+void put_time(struct sbuf *out, uint64_t ts, struct time_cache *tc);
+/* Parameter i as shown, or its resolved form (a path joined, an fd's name) when it has one. */
+void put_param_resolved(const struct fctx *f, uint32_t i, struct sbuf *o);
+/* A NUL-separated list with sep between the items. */
+void put_list(struct sbuf *o, const char *p, uint32_t n, char sep);
+/* The syscall's return value: the exit's "res" or "fd" parameter. */
+bool event_res(const struct event *ev, int64_t *res);
+
+#define EXTRACTOR(name) bool name(const struct fctx *f, struct sbuf *o)
+
+/* fields_evt.c */
+EXTRACTOR(x_evt_time_s);
+EXTRACTOR(x_evt_time_iso8601);
+EXTRACTOR(x_evt_datetime_s);
+EXTRACTOR(x_evt_rawtime_s);
+EXTRACTOR(x_evt_rawtime_ns);
+EXTRACTOR(x_evt_reltime);
+EXTRACTOR(x_evt_reltime_s);
+EXTRACTOR(x_evt_reltime_ns);
+EXTRACTOR(x_evt_latency);
+EXTRACTOR(x_evt_latency_s);
+EXTRACTOR(x_evt_latency_ns);
+EXTRACTOR(x_evt_latency_human);
+EXTRACTOR(x_evt_deltatime);
+EXTRACTOR(x_evt_deltatime_s);
+EXTRACTOR(x_evt_deltatime_ns);
+EXTRACTOR(x_evt_type_is);
+EXTRACTOR(x_syscall_type);
+EXTRACTOR(x_evt_category);
+EXTRACTOR(x_evt_rawarg);
+EXTRACTOR(x_evt_buffer);
+EXTRACTOR(x_evt_buflen);
+EXTRACTOR(x_evt_is_io);
+EXTRACTOR(x_evt_is_io_read);
+EXTRACTOR(x_evt_is_io_write);
+EXTRACTOR(x_evt_io_dir);
+EXTRACTOR(x_evt_is_wait);
+EXTRACTOR(x_evt_wait_latency);
+EXTRACTOR(x_evt_is_syslog);
+EXTRACTOR(x_evt_count);
+EXTRACTOR(x_evt_count_error);
+EXTRACTOR(x_evt_count_error_file);
+EXTRACTOR(x_evt_count_error_net);
+EXTRACTOR(x_evt_count_error_memory);
+EXTRACTOR(x_evt_count_error_other);
+EXTRACTOR(x_evt_count_exit);
+EXTRACTOR(x_evt_abspath);
+EXTRACTOR(x_evt_is_open_read);
+EXTRACTOR(x_evt_is_open_write);
+EXTRACTOR(x_evt_is_open_exec);
+EXTRACTOR(x_evt_na);
+
+/* fields_proc.c: proc, thread, user, group, container */
+EXTRACTOR(x_proc_exeline);
+EXTRACTOR(x_proc_nthreads);
+EXTRACTOR(x_proc_nchilds);
+EXTRACTOR(x_proc_pname);
+EXTRACTOR(x_proc_pcmdline);
+EXTRACTOR(x_proc_loginshellid);
+EXTRACTOR(x_proc_duration);
+EXTRACTOR(x_proc_fdopencount);
+EXTRACTOR(x_proc_fdlimit);
+EXTRACTOR(x_proc_fdusage);
+EXTRACTOR(x_proc_vmsize);
+EXTRACTOR(x_proc_vmrss);
+EXTRACTOR(x_proc_vmswap);
+EXTRACTOR(x_thread_pfmajor);
+EXTRACTOR(x_thread_pfminor);
+EXTRACTOR(x_thread_ismain);
+EXTRACTOR(x_thread_cgroups);
+EXTRACTOR(x_thread_cgroup);
+EXTRACTOR(x_thread_vtid);
+EXTRACTOR(x_proc_vpid);
+EXTRACTOR(x_thread_vmsize);
+EXTRACTOR(x_thread_vmrss);
+EXTRACTOR(x_proc_sid);
+EXTRACTOR(x_proc_sname);
+EXTRACTOR(x_proc_tty);
+EXTRACTOR(x_proc_vpgid);
+EXTRACTOR(x_proc_is_exe_writable);
+EXTRACTOR(x_false);
+EXTRACTOR(x_user_homedir);
+EXTRACTOR(x_user_shell);
+EXTRACTOR(x_user_loginuid);
+EXTRACTOR(x_user_loginname);
+EXTRACTOR(x_group_gid);
+EXTRACTOR(x_group_name);
+EXTRACTOR(x_container_image_id);
+EXTRACTOR(x_container_type);
+EXTRACTOR(x_container_privileged);
+EXTRACTOR(x_container_mounts);
+EXTRACTOR(x_container_mount);
+EXTRACTOR(x_container_mount_source);
+EXTRACTOR(x_container_mount_dest);
+EXTRACTOR(x_container_mount_mode);
+EXTRACTOR(x_container_mount_rdwr);
+EXTRACTOR(x_container_mount_propagation);
+EXTRACTOR(x_container_image_repository);
+EXTRACTOR(x_container_image_tag);
+EXTRACTOR(x_container_image_digest);
+EXTRACTOR(x_container_healthcheck);
+EXTRACTOR(x_container_liveness_probe);
+EXTRACTOR(x_container_readiness_probe);
+
+/* fields_fd.c: fd and fdlist */
+EXTRACTOR(x_fd_ip);
+EXTRACTOR(x_fd_cip);
+EXTRACTOR(x_fd_sip);
+EXTRACTOR(x_fd_lip);
+EXTRACTOR(x_fd_rip);
+EXTRACTOR(x_fd_port);
+EXTRACTOR(x_fd_cport);
+EXTRACTOR(x_fd_sport);
+EXTRACTOR(x_fd_lport);
+EXTRACTOR(x_fd_rport);
+EXTRACTOR(x_fd_proto);
+EXTRACTOR(x_fd_cproto);
+EXTRACTOR(x_fd_sproto);
+EXTRACTOR(x_fd_lproto);
+EXTRACTOR(x_fd_rproto);
+EXTRACTOR(x_fd_l4proto);
+EXTRACTOR(x_fd_sockfamily);
+EXTRACTOR(x_fd_is_server);
+EXTRACTOR(x_fd_uid);
+EXTRACTOR(x_fd_containername);
+EXTRACTOR(x_fd_containerdirectory);
+EXTRACTOR(x_fd_connected);
+EXTRACTOR(x_fd_name_changed);
+EXTRACTOR(x_fd_dev);
+EXTRACTOR(x_fd_dev_major);
+EXTRACTOR(x_fd_dev_minor);
+EXTRACTOR(x_fdlist_nums);
+EXTRACTOR(x_fdlist_names);
+EXTRACTOR(x_fdlist_cips);
+EXTRACTOR(x_fdlist_sips);
+EXTRACTOR(x_fdlist_cports);
+EXTRACTOR(x_fdlist_sports);
+
+/* fields.c, shared with the files above */
+EXTRACTOR(x_fd_directory);
+EXTRACTOR(x_fd_name);
+
+#endif

@@ -1,0 +1,389 @@
+/* fields_fd: the fd fields beyond the first few (addresses, ports, roles, devices) and fdlist. */
+#include "extract.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static bool put_bool(struct sbuf *o, bool v)
+{
+	sbuf_puts(o, v ? "true" : "false");
+	return true;
+}
+
+static const struct fdinfo *fd_of(const struct fctx *f)
+{
+	return f->cx->has_fd && thr(f) ? f->cx->fdinfo : NULL;
+}
+
+static bool is_sock(const struct fdinfo *fi)
+{
+	return fi && (fi->type == SCAP_FD_IPV4_SOCK || fi->type == SCAP_FD_IPV6_SOCK);
+}
+
+static bool is_servsock(const struct fdinfo *fi)
+{
+	return fi && (fi->type == SCAP_FD_IPV4_SERVSOCK || fi->type == SCAP_FD_IPV6_SERVSOCK);
+}
+
+static void put_ip(struct sbuf *o, const uint8_t *ip, bool v6)
+{
+	char tmp[INET6_ADDRSTRLEN];
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (v6 && memcmp(ip, mapped, 12) == 0) {
+		ip += 12;
+		v6 = false;
+	}
+	inet_ntop(v6 ? AF_INET6 : AF_INET, ip, tmp, sizeof(tmp));
+	sbuf_puts(o, tmp);
+}
+
+/* Which side of a connection: 'c' client, 's' server, 'l' local, 'r' remote. */
+static bool side_is_client(struct state *st, const struct fdinfo *fi, char side, bool *client)
+{
+	switch (side) {
+	case 'c':
+		*client = true;
+		return true;
+	case 's':
+		*client = false;
+		return true;
+	default:
+		/* sysdig: the client end is the local one when its address is this host's */
+		*client = state_ip_is_local(st, fi->sip, fi->v6) == (side == 'l');
+		return true;
+	}
+}
+
+static bool put_side_ip(const struct fctx *f, struct sbuf *o, char side)
+{
+	const struct fdinfo *fi = fd_of(f);
+	bool client;
+
+	if (is_servsock(fi) && side == 's') {
+		put_ip(o, fi->sip, fi->v6);
+		return true;
+	}
+	if (!is_sock(fi) || fi->role == STATE_ROLE_NONE || !side_is_client(f->st, fi, side, &client))
+		return false;
+	put_ip(o, client ? fi->sip : fi->dip, fi->v6);
+	return true;
+}
+
+static bool put_side_port(const struct fctx *f, struct sbuf *o, char side)
+{
+	const struct fdinfo *fi = fd_of(f);
+	bool client;
+
+	if (is_servsock(fi) && (side == 's' || side == 'c')) {
+		sbuf_u64(o, side == 's' ? fi->sport : 0);
+		return true;
+	}
+	if (!is_sock(fi) || fi->role == STATE_ROLE_NONE || !side_is_client(f->st, fi, side, &client))
+		return false;
+	sbuf_u64(o, client ? fi->sport : fi->dport);
+	return true;
+}
+
+EXTRACTOR(x_fd_ip)
+{
+	return put_side_ip(f, o, f->argn ? 's' : 'c');
+}
+
+EXTRACTOR(x_fd_cip)
+{
+	return put_side_ip(f, o, 'c');
+}
+
+EXTRACTOR(x_fd_sip)
+{
+	return put_side_ip(f, o, 's');
+}
+
+EXTRACTOR(x_fd_lip)
+{
+	return put_side_ip(f, o, 'l');
+}
+
+EXTRACTOR(x_fd_rip)
+{
+	return put_side_ip(f, o, 'r');
+}
+
+EXTRACTOR(x_fd_port)
+{
+	return put_side_port(f, o, f->argn ? 's' : 'c');
+}
+
+EXTRACTOR(x_fd_cport)
+{
+	return put_side_port(f, o, 'c');
+}
+
+EXTRACTOR(x_fd_sport)
+{
+	return put_side_port(f, o, 's');
+}
+
+EXTRACTOR(x_fd_lport)
+{
+	return put_side_port(f, o, 'l');
+}
+
+EXTRACTOR(x_fd_rport)
+{
+	return put_side_port(f, o, 'r');
+}
+
+/* fd.*proto: the port, as text; nothing for a listening socket. */
+static bool put_side_proto(const struct fctx *f, struct sbuf *o, char side)
+{
+	if (is_servsock(fd_of(f)) && (side == 'c' || side == 's'))
+		return true;
+	return put_side_port(f, o, side);
+}
+
+EXTRACTOR(x_fd_proto)
+{
+	return put_side_proto(f, o, f->argn ? 's' : 'c');
+}
+
+EXTRACTOR(x_fd_cproto)
+{
+	return put_side_proto(f, o, 'c');
+}
+
+EXTRACTOR(x_fd_sproto)
+{
+	return put_side_proto(f, o, 's');
+}
+
+EXTRACTOR(x_fd_lproto)
+{
+	return put_side_proto(f, o, 'l');
+}
+
+EXTRACTOR(x_fd_rproto)
+{
+	return put_side_proto(f, o, 'r');
+}
+
+EXTRACTOR(x_fd_l4proto)
+{
+	const struct fdinfo *fi = fd_of(f);
+	static const char *const names[] = {
+		[SCAP_L4_TCP] = "tcp", [SCAP_L4_UDP] = "udp", [SCAP_L4_ICMP] = "icmp", [SCAP_L4_RAW] = "raw"
+	};
+	uint8_t p;
+
+	if (!is_sock(fi) && !is_servsock(fi))
+		return false;
+	p = state_fd_l4proto(fi);
+	if (p >= ARRAY_SIZE(names) || !names[p])
+		return false;
+	sbuf_puts(o, names[p]);
+	return true;
+}
+
+EXTRACTOR(x_fd_sockfamily)
+{
+	const struct fdinfo *fi = fd_of(f);
+
+	if (is_sock(fi) || is_servsock(fi))
+		sbuf_puts(o, "ip");
+	else if (fi && fi->type == SCAP_FD_UNIX_SOCK)
+		sbuf_puts(o, "unix");
+	else
+		return false;
+	return true;
+}
+
+EXTRACTOR(x_fd_is_server)
+{
+	const struct fdinfo *fi = fd_of(f);
+
+	if (!fi)
+		return false;
+	/* sysdig: the server address is this host's (an unbound IPv6 socket's "::" counts) */
+	if (is_servsock(fi))
+		return put_bool(o, true);
+	if (!is_sock(fi))
+		return put_bool(o, false);
+	return put_bool(o, fi->role == STATE_ROLE_NONE ? fi->v6 : state_ip_is_local(f->st, fi->dip, fi->v6));
+}
+
+EXTRACTOR(x_fd_uid)
+{
+	if (!f->cx->has_fd || !thr(f))
+		return false;
+	sbuf_i64(o, thr(f)->tid);
+	sbuf_i64(o, f->cx->fd);
+	return true;
+}
+
+static bool put_container_prefixed(const struct fctx *f, struct sbuf *o, extract_fn fn)
+{
+	size_t start = o->len;
+
+	if (!thr(f))
+		return false;
+	sbuf_puts(o, thr(f)->container_id);
+	sbuf_putc(o, ':');
+	if (!fn(f, o)) {
+		o->len = start;
+		return false;
+	}
+	return true;
+}
+
+EXTRACTOR(x_fd_containername)
+{
+	return put_container_prefixed(f, o, x_fd_name);
+}
+
+EXTRACTOR(x_fd_containerdirectory)
+{
+	return put_container_prefixed(f, o, x_fd_directory);
+}
+
+EXTRACTOR(x_fd_connected)
+{
+	const struct fdinfo *fi = fd_of(f);
+
+	if (!fi)
+		return false;
+	return put_bool(o, fi->connected || fi->addressed);
+}
+
+EXTRACTOR(x_fd_name_changed)
+{
+	const struct fdinfo *fi = fd_of(f);
+
+	if (!fi)
+		return false;
+	return put_bool(o, fi->named_at == f->cx->num);
+}
+
+EXTRACTOR(x_fd_dev)
+{
+	const struct fdinfo *fi = fd_of(f);
+	char tmp[16];
+
+	if (!fi)
+		return false;
+	snprintf(tmp, sizeof(tmp), "%X", fi->dev);
+	sbuf_puts(o, tmp);
+	return true;
+}
+
+EXTRACTOR(x_fd_dev_major)
+{
+	const struct fdinfo *fi = fd_of(f);
+
+	if (!fi)
+		return false;
+	sbuf_u64(o, (fi->dev & 0xfff00) >> 8);
+	return true;
+}
+
+EXTRACTOR(x_fd_dev_minor)
+{
+	const struct fdinfo *fi = fd_of(f);
+
+	if (!fi)
+		return false;
+	sbuf_u64(o, (fi->dev & 0xff) | ((fi->dev >> 12) & 0xfff00));
+	return true;
+}
+
+/* ---- fdlist: the fds of a poll ---- */
+
+enum fdl_what { FDL_NUMS, FDL_NAMES, FDL_CIPS, FDL_SIPS, FDL_CPORTS, FDL_SPORTS };
+
+static bool put_fdlist(const struct fctx *f, struct sbuf *o, enum fdl_what what)
+{
+	const struct event *ev = f->cx->ev;
+	int i = event_param_index(ev->type, "fds");
+	const uint8_t *p;
+	uint32_t n;
+	uint16_t count;
+	bool any = false;
+
+	if (i < 0 || !event_has(ev, (uint32_t)i) || !thr(f) ||
+	    event_table[ev->type].params[i].type != PT_FDLIST)
+		return false;
+	p = ev->val[i];
+	n = ev->vlen[i];
+	if (n < 2)
+		return false;
+	memcpy(&count, p, 2);
+	for (uint32_t k = 0; k < count && 2 + (k + 1) * 10 <= n; k++) {
+		int64_t fd;
+		struct fdinfo *fi;
+		struct fctx sub = *f;
+		struct evctx cx = *f->cx;
+		size_t start = o->len;
+		bool ok = true;
+
+		memcpy(&fd, p + 2 + k * 10, 8);
+		fi = state_fd(f->st, thr(f), fd);
+		if (any)
+			sbuf_putc(o, ',');
+		switch (what) {
+		case FDL_NUMS:
+			sbuf_i64(o, fd);
+			break;
+		case FDL_NAMES:
+			if (fi)
+				sbuf_put(o, fi->name, fi->name_len);
+			else
+				ok = false;
+			break;
+		default:
+			cx.fdinfo = fi;
+			cx.fd = fd;
+			cx.has_fd = true;
+			sub.cx = &cx;
+			ok = fi && (what == FDL_CIPS    ? put_side_ip(&sub, o, 'c')
+			            : what == FDL_SIPS  ? put_side_ip(&sub, o, 's')
+			            : what == FDL_CPORTS ? put_side_port(&sub, o, 'c')
+			                                 : put_side_port(&sub, o, 's'));
+			break;
+		}
+		if (!ok)
+			o->len = start;
+		else
+			any = true;
+	}
+	return any;
+}
+
+EXTRACTOR(x_fdlist_nums)
+{
+	return put_fdlist(f, o, FDL_NUMS);
+}
+
+EXTRACTOR(x_fdlist_names)
+{
+	return put_fdlist(f, o, FDL_NAMES);
+}
+
+EXTRACTOR(x_fdlist_cips)
+{
+	return put_fdlist(f, o, FDL_CIPS);
+}
+
+EXTRACTOR(x_fdlist_sips)
+{
+	return put_fdlist(f, o, FDL_SIPS);
+}
+
+EXTRACTOR(x_fdlist_cports)
+{
+	return put_fdlist(f, o, FDL_CPORTS);
+}
+
+EXTRACTOR(x_fdlist_sports)
+{
+	return put_fdlist(f, o, FDL_SPORTS);
+}

@@ -1,0 +1,490 @@
+/* fields_proc: the proc, thread, user, group and container fields beyond the first few. */
+#include "extract.h"
+
+#include <string.h>
+
+static struct thread *main_of(const struct fctx *f)
+{
+	return state_main_thread(f->st, thr(f));
+}
+
+static bool put_bool(struct sbuf *o, bool v)
+{
+	sbuf_puts(o, v ? "true" : "false");
+	return true;
+}
+
+EXTRACTOR(x_false)
+{
+	(void)f;
+	return put_bool(o, false);
+}
+
+EXTRACTOR(x_proc_exeline)
+{
+	struct thread *t = thr(f);
+
+	if (!t)
+		return false;
+	sbuf_puts(o, t->exe);
+	sbuf_putc(o, ' '); /* sysdig: always, even without arguments */
+	put_list(o, t->args, t->args_len, ' ');
+	return true;
+}
+
+/* Threads of t's process, and how many of them are not its main thread. */
+static void thread_counts(const struct fctx *f, int64_t *nthreads)
+{
+	*nthreads = (int64_t)state_process_threads(f->st, thr(f)->pid);
+}
+
+EXTRACTOR(x_proc_nthreads)
+{
+	int64_t n;
+
+	if (!thr(f))
+		return false;
+	thread_counts(f, &n);
+	sbuf_i64(o, n);
+	return true;
+}
+
+EXTRACTOR(x_proc_nchilds)
+{
+	if (!thr(f))
+		return false;
+	sbuf_u64(o, state_thread_children(f->st, thr(f)->tid));
+	return true;
+}
+
+/* sysdig's parent: the thread's own ptid (for a thread, the one that made it). */
+static struct thread *parent_of(const struct fctx *f)
+{
+	struct thread *t = thr(f);
+
+	return t ? state_thread(f->st, t->ptid) : NULL;
+}
+
+EXTRACTOR(x_proc_pname)
+{
+	struct thread *p = parent_of(f);
+
+	if (!p)
+		return false;
+	sbuf_put(o, p->comm, p->comm_len);
+	return true;
+}
+
+EXTRACTOR(x_proc_pcmdline)
+{
+	struct thread *p = parent_of(f);
+
+	if (!p)
+		return false;
+	sbuf_puts(o, p->comm);
+	if (p->args_len) {
+		sbuf_putc(o, ' ');
+		put_list(o, p->args, p->args_len, ' ');
+	}
+	return true;
+}
+
+static bool is_shell(const char *comm)
+{
+	static const char *const shells[] = { "sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "ash", "fish" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(shells); i++)
+		if (!strcmp(comm, shells[i]))
+			return true;
+	return false;
+}
+
+/* The pid of the outermost shell among the process and its ancestors. */
+EXTRACTOR(x_proc_loginshellid)
+{
+	struct thread *t;
+	int64_t found = -1;
+
+	if (!thr(f))
+		return false;
+	t = main_of(f);
+	for (int i = 0; t && i < 1024; i++) {
+		if (is_shell(t->comm))
+			found = t->pid;
+		t = state_thread(f->st, t->ptid);
+	}
+	if (found < 0)
+		return false;
+	sbuf_i64(o, found);
+	return true;
+}
+
+EXTRACTOR(x_proc_duration)
+{
+	struct thread *t = thr(f);
+
+	if (!t || !t->clone_ts)
+		return false;
+	sbuf_i64(o, (int64_t)(f->cx->ev->ts - t->clone_ts));
+	return true;
+}
+
+/* Open fds; a close's exit still counts the fd it closed, as sysdig removes it after the event. */
+static size_t fd_count(const struct fctx *f)
+{
+	size_t n = state_fd_count(f->st, thr(f));
+	const struct fdinfo *fi = f->cx->fdinfo;
+
+	if (fi && event_is_exit(f->cx->ev->type) && (event_table[f->cx->ev->type].flags & EF_DESTROYS_FD) &&
+	    state_fd(f->st, thr(f), f->cx->fd) != fi)
+		n++;
+	return n;
+}
+
+EXTRACTOR(x_proc_fdopencount)
+{
+	if (!thr(f))
+		return false;
+	sbuf_u64(o, fd_count(f));
+	return true;
+}
+
+EXTRACTOR(x_proc_fdlimit)
+{
+	if (!thr(f))
+		return false;
+	sbuf_i64(o, main_of(f)->fdlimit);
+	return true;
+}
+
+EXTRACTOR(x_proc_fdusage)
+{
+	int64_t lim;
+	char tmp[32];
+
+	if (!thr(f))
+		return false;
+	lim = main_of(f)->fdlimit;
+	snprintf(tmp, sizeof(tmp), "%.1f", lim > 0 ? (double)fd_count(f) * 100.0 / (double)lim : 0.0);
+	sbuf_puts(o, tmp);
+	return true;
+}
+
+#define U64_FIELD(fn, expr)                         \
+	EXTRACTOR(fn)                               \
+	{                                           \
+		if (!thr(f))                        \
+			return false;               \
+		sbuf_u64(o, (uint64_t)(expr));      \
+		return true;                        \
+	}
+
+U64_FIELD(x_proc_vmsize, main_of(f)->vmsize_kb)
+U64_FIELD(x_proc_vmrss, main_of(f)->vmrss_kb)
+U64_FIELD(x_proc_vmswap, main_of(f)->vmswap_kb)
+U64_FIELD(x_thread_pfmajor, thr(f)->pfmajor)
+U64_FIELD(x_thread_pfminor, thr(f)->pfminor)
+U64_FIELD(x_thread_vmsize, thr(f)->vmsize_kb)
+U64_FIELD(x_thread_vmrss, thr(f)->vmrss_kb)
+U64_FIELD(x_proc_tty, main_of(f)->tty)
+
+EXTRACTOR(x_thread_ismain)
+{
+	if (!thr(f))
+		return false;
+	return put_bool(o, thr(f)->tid == thr(f)->pid);
+}
+
+EXTRACTOR(x_thread_cgroups)
+{
+	struct thread *t = thr(f);
+
+	if (!t || !t->cgroups_len)
+		return false;
+	put_list(o, t->cgroups, t->cgroups_len, ' ');
+	return true;
+}
+
+/* thread.cgroup.SUBSYS: the path after "SUBSYS=". */
+EXTRACTOR(x_thread_cgroup)
+{
+	struct thread *t = thr(f);
+	size_t n = strlen(f->arg);
+
+	if (!t)
+		return false;
+	for (const char *p = t->cgroups, *end = t->cgroups + t->cgroups_len; p < end; p += strlen(p) + 1)
+		if (!strncmp(p, f->arg, n) && p[n] == '=') {
+			sbuf_puts(o, p + n + 1);
+			return true;
+		}
+	return false;
+}
+
+static bool put_id(struct sbuf *o, int64_t v)
+{
+	if (v < 0)
+		return false;
+	sbuf_i64(o, v);
+	return true;
+}
+
+EXTRACTOR(x_thread_vtid)
+{
+	return thr(f) && put_id(o, thr(f)->vtid);
+}
+
+EXTRACTOR(x_proc_vpid)
+{
+	return thr(f) && put_id(o, thr(f)->vpid);
+}
+
+EXTRACTOR(x_proc_sid)
+{
+	if (!thr(f))
+		return false;
+	sbuf_i64(o, thr(f)->sid);
+	return true;
+}
+
+EXTRACTOR(x_proc_vpgid)
+{
+	if (!thr(f))
+		return false;
+	sbuf_i64(o, thr(f)->vpgid);
+	return true;
+}
+
+/* The session leader: up the ancestors to the last one still in the session. */
+EXTRACTOR(x_proc_sname)
+{
+	struct thread *t, *leader;
+
+	if (!thr(f))
+		return false;
+	t = leader = main_of(f);
+	for (int i = 0; t && i < 1024 && t->sid == thr(f)->sid; i++) {
+		leader = t;
+		t = state_thread(f->st, t->ptid);
+	}
+	sbuf_put(o, leader->comm, leader->comm_len);
+	return true;
+}
+
+EXTRACTOR(x_proc_is_exe_writable)
+{
+	if (!thr(f))
+		return false;
+	return put_bool(o, main_of(f)->exe_writable);
+}
+
+static const struct state_user *user_of(const struct fctx *f)
+{
+	return thr(f) ? state_user(f->st, thr(f)->uid) : NULL;
+}
+
+EXTRACTOR(x_user_homedir)
+{
+	const struct state_user *u = user_of(f);
+
+	if (!u)
+		return false;
+	sbuf_puts(o, u->homedir);
+	return true;
+}
+
+EXTRACTOR(x_user_shell)
+{
+	const struct state_user *u = user_of(f);
+
+	if (!u)
+		return false;
+	sbuf_puts(o, u->shell);
+	return true;
+}
+
+EXTRACTOR(x_user_loginuid)
+{
+	if (!thr(f))
+		return false;
+	sbuf_i64(o, (int32_t)thr(f)->loginuid);
+	return true;
+}
+
+EXTRACTOR(x_user_loginname)
+{
+	const char *n;
+
+	if (!thr(f) || thr(f)->loginuid == UINT32_MAX)
+		return false;
+	n = state_user_name(f->st, thr(f)->loginuid);
+	if (!n)
+		return false;
+	sbuf_puts(o, n);
+	return true;
+}
+
+EXTRACTOR(x_group_gid)
+{
+	if (!thr(f))
+		return false;
+	sbuf_u64(o, thr(f)->gid);
+	return true;
+}
+
+EXTRACTOR(x_group_name)
+{
+	const char *n;
+
+	if (!thr(f))
+		return false;
+	n = state_group_name(f->st, thr(f)->gid);
+	if (!n)
+		return false;
+	sbuf_puts(o, n);
+	return true;
+}
+
+/* ---- container ---- */
+
+static const struct container *container_of(const struct fctx *f)
+{
+	return thr(f) && *thr(f)->container_id ? state_container(f->st, thr(f)->container_id) : NULL;
+}
+
+static bool put_text(struct sbuf *o, const char *s)
+{
+	if (!s || !*s)
+		return false;
+	sbuf_puts(o, s);
+	return true;
+}
+
+#define CONTAINER_TEXT(fn, member)                       \
+	EXTRACTOR(fn)                                    \
+	{                                                \
+		const struct container *c = container_of(f); \
+		return c && put_text(o, c->member);      \
+	}
+
+CONTAINER_TEXT(x_container_image_id, image_id)
+CONTAINER_TEXT(x_container_image_repository, image_repo)
+CONTAINER_TEXT(x_container_image_tag, image_tag)
+CONTAINER_TEXT(x_container_image_digest, image_digest)
+
+EXTRACTOR(x_container_type)
+{
+	const struct container *c;
+
+	if (!thr(f))
+		return false;
+	if (!*thr(f)->container_id) {
+		sbuf_puts(o, "host");
+		return true;
+	}
+	c = container_of(f);
+	return c && put_text(o, c->type);
+}
+
+EXTRACTOR(x_container_privileged)
+{
+	const struct container *c = container_of(f);
+
+	if (!c || c->privileged < 0)
+		return false;
+	return put_bool(o, c->privileged);
+}
+
+static void put_mount(struct sbuf *o, const struct container_mount *m)
+{
+	sbuf_puts(o, m->source);
+	sbuf_putc(o, ':');
+	sbuf_puts(o, m->dest);
+	sbuf_putc(o, ':');
+	sbuf_puts(o, m->mode);
+	sbuf_putc(o, ':');
+	sbuf_puts(o, m->rdwr ? "true" : "false");
+	sbuf_putc(o, ':');
+	sbuf_puts(o, m->propagation);
+}
+
+EXTRACTOR(x_container_mounts)
+{
+	const struct container *c = container_of(f);
+
+	if (!c)
+		return false;
+	for (size_t i = 0; i < c->nmounts; i++) {
+		if (i)
+			sbuf_putc(o, ',');
+		put_mount(o, &c->mounts[i]);
+	}
+	return true;
+}
+
+/*
+ * container.mount[N] or container.mount[PATH]: by position, or by the source
+ * path (by the dest path for container.mount.source), glob patterns allowed.
+ */
+static const struct container_mount *mount_of(const struct fctx *f, bool by_dest)
+{
+	const struct container *c = container_of(f);
+
+	if (!c || !f->arg)
+		return NULL;
+	if (f->arg[0] >= '0' && f->arg[0] <= '9')
+		return f->argn >= 0 && (size_t)f->argn < c->nmounts ? &c->mounts[f->argn] : NULL;
+	for (size_t i = 0; i < c->nmounts; i++)
+		if (!strcmp(by_dest ? c->mounts[i].dest : c->mounts[i].source, f->arg))
+			return &c->mounts[i];
+	return NULL;
+}
+
+EXTRACTOR(x_container_mount)
+{
+	const struct container_mount *m = mount_of(f, false);
+
+	if (!m)
+		return false;
+	put_mount(o, m);
+	return true;
+}
+
+#define MOUNT_TEXT(fn, by_dest, expr)                                 \
+	EXTRACTOR(fn)                                                 \
+	{                                                             \
+		const struct container_mount *m = mount_of(f, by_dest); \
+		if (!m)                                               \
+			return false;                                 \
+		sbuf_puts(o, expr);                                   \
+		return true;                                          \
+	}
+
+MOUNT_TEXT(x_container_mount_source, true, m->source)
+MOUNT_TEXT(x_container_mount_dest, false, m->dest)
+MOUNT_TEXT(x_container_mount_mode, false, m->mode)
+MOUNT_TEXT(x_container_mount_rdwr, false, m->rdwr ? "true" : "false")
+MOUNT_TEXT(x_container_mount_propagation, false, m->propagation)
+
+static bool put_probe(const struct fctx *f, struct sbuf *o)
+{
+	if (!container_of(f))
+		return false;
+	sbuf_puts(o, "NONE");
+	return true;
+}
+
+EXTRACTOR(x_container_healthcheck)
+{
+	return put_probe(f, o);
+}
+
+EXTRACTOR(x_container_liveness_probe)
+{
+	return put_probe(f, o);
+}
+
+EXTRACTOR(x_container_readiness_probe)
+{
+	return put_probe(f, o);
+}
