@@ -32,12 +32,20 @@ static inline struct thread *thr(const struct fctx *f)
 	return f->cx->thread;
 }
 
+static inline bool put_bool(struct sbuf *o, bool v)
+{
+	sbuf_puts(o, v ? "true" : "false");
+	return true;
+}
+
 /* "HH:MM:SS.nnnnnnnnn", local time. */
 void put_time(struct sbuf *out, uint64_t ts, struct time_cache *tc);
 /* Parameter i as shown, or its resolved form (a path joined, an fd's name) when it has one. */
 void put_param_resolved(const struct fctx *f, uint32_t i, struct sbuf *o);
 /* A NUL-separated list with sep between the items. */
 void put_list(struct sbuf *o, const char *p, uint32_t n, char sep);
+/* The thread's name and arguments, as proc.cmdline shows them. */
+void put_cmdline(struct sbuf *o, const struct thread *t);
 /* The syscall's return value: the exit's "res" or "fd" parameter. */
 bool event_res(const struct event *ev, int64_t *res);
 

@@ -410,17 +410,20 @@ void put_list(struct sbuf *o, const char *p, uint32_t n, char sep)
 	}
 }
 
-static bool x_proc_cmdline(const struct fctx *f, struct sbuf *o)
+void put_cmdline(struct sbuf *o, const struct thread *t)
 {
-	struct thread *t = thr(f);
-
-	if (!t)
-		return false;
-	sbuf_puts(o, t->comm);
+	sbuf_put(o, t->comm, t->comm_len);
 	if (t->args_len) {
 		sbuf_putc(o, ' ');
 		put_list(o, t->args, t->args_len, ' ');
 	}
+}
+
+static bool x_proc_cmdline(const struct fctx *f, struct sbuf *o)
+{
+	if (!thr(f))
+		return false;
+	put_cmdline(o, thr(f));
 	return true;
 }
 

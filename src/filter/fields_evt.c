@@ -5,12 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-static bool put_bool(struct sbuf *o, bool v)
-{
-	sbuf_puts(o, v ? "true" : "false");
-	return true;
-}
-
 EXTRACTOR(x_evt_na)
 {
 	(void)f;
@@ -170,10 +164,10 @@ EXTRACTOR(x_evt_deltatime_ns)
 EXTRACTOR(x_evt_type_is)
 {
 	const struct event *ev = f->cx->ev;
-	const char *name =
-	        ev->type <= 1 ? (event_uint(ev, 0, 0) < EVENT_SYSCALL_MAX ? event_syscalls[event_uint(ev, 0, 0)].name
-	                                                                   : "<unknown>")
-	                      : event_type_name(ev->type);
+	const char *name = ev->type <= 1 ? (event_uint(ev, 0, 0) < EVENT_SYSCALL_MAX
+	                                            ? event_syscalls[event_uint(ev, 0, 0)].name
+	                                            : "<unknown>")
+	                                 : event_type_name(ev->type);
 
 	sbuf_putc(o, name && !strcmp(name, f->arg) ? '1' : '0');
 	return true;
@@ -241,10 +235,18 @@ static const char *io_category(const struct fdinfo *fi)
 EXTRACTOR(x_evt_category)
 {
 	static const char *const names[] = {
-		[EC_UNKNOWN] = "unknown", [EC_OTHER] = "other",   [EC_FILE] = "file",
-		[EC_NET] = "net",         [EC_IPC] = "IPC",       [EC_MEMORY] = "memory",
-		[EC_PROCESS] = "process", [EC_SLEEP] = "sleep",   [EC_SYSTEM] = "system",
-		[EC_SIGNAL] = "signal",   [EC_USER] = "user",     [EC_TIME] = "time",
+		[EC_UNKNOWN] = "unknown",
+		[EC_OTHER] = "other",
+		[EC_FILE] = "file",
+		[EC_NET] = "net",
+		[EC_IPC] = "IPC",
+		[EC_MEMORY] = "memory",
+		[EC_PROCESS] = "process",
+		[EC_SLEEP] = "sleep",
+		[EC_SYSTEM] = "system",
+		[EC_SIGNAL] = "signal",
+		[EC_USER] = "user",
+		[EC_TIME] = "time",
 		[EC_PROCESSING] = "processing",
 	};
 	uint32_t c = category(f->cx->ev);
@@ -470,23 +472,80 @@ EXTRACTOR(x_evt_count_exit)
 
 /* ---- paths and opens ---- */
 
+/* The (directory fd, path) pair evt.abspath joins, for the *at calls sysdig gives it for. */
+static const struct {
+	uint16_t type;
+	const char *dirfd, *path;
+} abspath_events[] = {
+	{ 102, "dirfd", "name" },         /* openat enter, old form */
+	{ 307, "dirfd", "name" },         /* openat exit */
+	{ 106, "olddir", "oldpath" },     /* linkat enter, old form */
+	{ 311, "olddir", "oldpath" },     /* linkat exit */
+	{ 110, "dirfd", "name" },         /* unlinkat enter, old form */
+	{ 303, "dirfd", "name" },         /* unlinkat exit */
+	{ 305, "dirfd", "path" },         /* mkdirat exit */
+	{ 313, "dirfd", "filename" },     /* fchmodat exit */
+	{ 177, "olddirfd", "oldpath" },   /* renameat exit */
+	{ 319, "olddirfd", "oldpath" },   /* renameat2 exit */
+	{ 181, "linkdirfd", "linkpath" }, /* symlinkat exit */
+};
+
+/* The path joined to its directory: the thread's cwd for AT_FDCWD, else the fd's name. */
 EXTRACTOR(x_evt_abspath)
 {
-	(void)f;
-	(void)o;
+	const struct event *ev = f->cx->ev;
+	struct sbuf *dir = sbuf_scratch(SCRATCH_JOIN);
+	const char *path;
+	int64_t dirfd;
+	int di, pi;
+
+	if (!thr(f))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(abspath_events); i++) {
+		if (abspath_events[i].type != ev->type)
+			continue;
+		di = event_param_index(ev->type, abspath_events[i].dirfd);
+		pi = event_param_index(ev->type, abspath_events[i].path);
+		path = pi >= 0 ? event_str(ev, (uint32_t)pi, NULL) : NULL;
+		if (di < 0 || !path)
+			return false;
+		dirfd = event_int(ev, (uint32_t)di, EVENT_AT_FDCWD);
+		sbuf_reset(dir);
+		if (dirfd == EVENT_AT_FDCWD) {
+			sbuf_puts(dir, state_main_thread(f->st, thr(f))->cwd);
+		} else {
+			const struct fdinfo *fi = state_fd(f->st, thr(f), dirfd);
+
+			sbuf_puts(dir, fi ? fi->name : "<UNKNOWN>");
+			sbuf_putc(dir, '/');
+		}
+		state_concat_path(o, sbuf_cstr(dir), path);
+		return true;
+	}
 	return false;
 }
 
-/* The open flags of an open-family exit (PPM_O_*), when it succeeded. */
+#define PPM_O_RDONLY  (1 << 0)
+#define PPM_O_WRONLY  (1 << 1)
+#define PPM_O_CREAT   (1 << 2)
+#define PPM_O_TMPFILE (1 << 13)
+#define PPM_S_IXUSR   (1U << 6)
+#define PPM_S_IXGRP   (1U << 3)
+#define PPM_S_IXOTH   (1U << 0)
+
+/*
+ * The flags and mode of an open as sysdig reads them: the exits of open,
+ * openat and openat2, and the old openat's enter; false for other events.
+ */
 static bool open_flags(const struct fctx *f, uint32_t *flags, uint32_t *mode)
 {
 	const struct event *ev = f->cx->ev;
 	const char *name = event_type_name(ev->type);
 	int fi, mi;
 
-	if (!event_is_exit(ev->type) || !name ||
-	    (strcmp(name, "open") != 0 && strcmp(name, "openat") != 0 && strcmp(name, "openat2") != 0 &&
-	     strcmp(name, "open_by_handle_at") != 0))
+	if (!name ||
+	    (strcmp(name, "open") != 0 && strcmp(name, "openat") != 0 && strcmp(name, "openat2") != 0) ||
+	    (!event_is_exit(ev->type) && ev->type != 102))
 		return false;
 	fi = event_param_index(ev->type, "flags");
 	mi = event_param_index(ev->type, "mode");
@@ -496,13 +555,6 @@ static bool open_flags(const struct fctx *f, uint32_t *flags, uint32_t *mode)
 	*mode = mi >= 0 ? (uint32_t)event_uint(ev, (uint32_t)mi, 0) : 0;
 	return true;
 }
-
-#define PPM_O_RDONLY (1 << 0)
-#define PPM_O_WRONLY (1 << 1)
-#define PPM_O_CREAT (1 << 2)
-#define PPM_S_IXUSR (1U << 6)
-#define PPM_S_IXGRP (1U << 3)
-#define PPM_S_IXOTH (1U << 0)
 
 EXTRACTOR(x_evt_is_open_read)
 {
@@ -520,8 +572,15 @@ EXTRACTOR(x_evt_is_open_write)
 
 EXTRACTOR(x_evt_is_open_exec)
 {
-	uint32_t fl, mode;
+	const struct event *ev = f->cx->ev;
+	uint32_t fl = 0, mode = 0;
+	bool creates;
 
-	return put_bool(o, open_flags(f, &fl, &mode) && (fl & PPM_O_CREAT) &&
-	                           (mode & (PPM_S_IXUSR | PPM_S_IXGRP | PPM_S_IXOTH)));
+	if (ev->type == 59) { /* creat's exit: always a creation; its mode is parameter 2 */
+		creates = true;
+		mode = (uint32_t)event_uint(ev, 2, 0);
+	} else {
+		creates = open_flags(f, &fl, &mode) && (fl & (PPM_O_CREAT | PPM_O_TMPFILE));
+	}
+	return put_bool(o, creates && (mode & (PPM_S_IXUSR | PPM_S_IXGRP | PPM_S_IXOTH)));
 }

@@ -4,12 +4,6 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-static bool put_bool(struct sbuf *o, bool v)
-{
-	sbuf_puts(o, v ? "true" : "false");
-	return true;
-}
-
 static const struct fdinfo *fd_of(const struct fctx *f)
 {
 	return f->cx->has_fd && thr(f) ? f->cx->fdinfo : NULL;
@@ -28,9 +22,8 @@ static bool is_servsock(const struct fdinfo *fi)
 static void put_ip(struct sbuf *o, const uint8_t *ip, bool v6)
 {
 	char tmp[INET6_ADDRSTRLEN];
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-	if (v6 && memcmp(ip, mapped, 12) == 0) {
+	if (v6 && state_ipv4_mapped(ip)) {
 		ip += 12;
 		v6 = false;
 	}
@@ -55,33 +48,46 @@ static bool side_is_client(struct state *st, const struct fdinfo *fi, char side,
 	}
 }
 
-static bool put_side_ip(const struct fctx *f, struct sbuf *o, char side)
-{
-	const struct fdinfo *fi = fd_of(f);
-	bool client;
-
-	if (is_servsock(fi) && side == 's') {
-		put_ip(o, fi->sip, fi->v6);
-		return true;
-	}
-	if (!is_sock(fi) || fi->role == STATE_ROLE_NONE || !side_is_client(f->st, fi, side, &client))
-		return false;
-	put_ip(o, client ? fi->sip : fi->dip, fi->v6);
-	return true;
-}
-
-static bool put_side_port(const struct fctx *f, struct sbuf *o, char side)
+/*
+ * One end of the event's socket: its address (NULL for a listening socket's
+ * client end, whose port sysdig gives as 0) and port. False when there is none.
+ */
+static bool side_end(const struct fctx *f, char side, const uint8_t **ip, uint16_t *port)
 {
 	const struct fdinfo *fi = fd_of(f);
 	bool client;
 
 	if (is_servsock(fi) && (side == 's' || side == 'c')) {
-		sbuf_u64(o, side == 's' ? fi->sport : 0);
+		*ip = side == 's' ? fi->sip : NULL;
+		*port = side == 's' ? fi->sport : 0;
 		return true;
 	}
 	if (!is_sock(fi) || fi->role == STATE_ROLE_NONE || !side_is_client(f->st, fi, side, &client))
 		return false;
-	sbuf_u64(o, client ? fi->sport : fi->dport);
+	*ip = client ? fi->sip : fi->dip;
+	*port = client ? fi->sport : fi->dport;
+	return true;
+}
+
+static bool put_side_ip(const struct fctx *f, struct sbuf *o, char side)
+{
+	const uint8_t *ip;
+	uint16_t port;
+
+	if (!side_end(f, side, &ip, &port) || !ip)
+		return false;
+	put_ip(o, ip, fd_of(f)->v6);
+	return true;
+}
+
+static bool put_side_port(const struct fctx *f, struct sbuf *o, char side)
+{
+	const uint8_t *ip;
+	uint16_t port;
+
+	if (!side_end(f, side, &ip, &port))
+		return false;
+	sbuf_u64(o, port);
 	return true;
 }
 
@@ -344,8 +350,8 @@ static bool put_fdlist(const struct fctx *f, struct sbuf *o, enum fdl_what what)
 			cx.fd = fd;
 			cx.has_fd = true;
 			sub.cx = &cx;
-			ok = fi && (what == FDL_CIPS    ? put_side_ip(&sub, o, 'c')
-			            : what == FDL_SIPS  ? put_side_ip(&sub, o, 's')
+			ok = fi && (what == FDL_CIPS     ? put_side_ip(&sub, o, 'c')
+			            : what == FDL_SIPS   ? put_side_ip(&sub, o, 's')
 			            : what == FDL_CPORTS ? put_side_port(&sub, o, 'c')
 			                                 : put_side_port(&sub, o, 's'));
 			break;

@@ -8,12 +8,6 @@ static struct thread *main_of(const struct fctx *f)
 	return state_main_thread(f->st, thr(f));
 }
 
-static bool put_bool(struct sbuf *o, bool v)
-{
-	sbuf_puts(o, v ? "true" : "false");
-	return true;
-}
-
 EXTRACTOR(x_false)
 {
 	(void)f;
@@ -32,28 +26,25 @@ EXTRACTOR(x_proc_exeline)
 	return true;
 }
 
-/* Threads of t's process, and how many of them are not its main thread. */
-static void thread_counts(const struct fctx *f, int64_t *nthreads)
-{
-	*nthreads = (int64_t)state_process_threads(f->st, thr(f)->pid);
-}
-
 EXTRACTOR(x_proc_nthreads)
 {
-	int64_t n;
+	size_t nthreads, nchilds;
 
 	if (!thr(f))
 		return false;
-	thread_counts(f, &n);
-	sbuf_i64(o, n);
+	state_thread_counts(f->st, thr(f), &nthreads, &nchilds);
+	sbuf_u64(o, nthreads);
 	return true;
 }
 
 EXTRACTOR(x_proc_nchilds)
 {
+	size_t nthreads, nchilds;
+
 	if (!thr(f))
 		return false;
-	sbuf_u64(o, state_thread_children(f->st, thr(f)->tid));
+	state_thread_counts(f->st, thr(f), &nthreads, &nchilds);
+	sbuf_u64(o, nchilds);
 	return true;
 }
 
@@ -81,17 +72,15 @@ EXTRACTOR(x_proc_pcmdline)
 
 	if (!p)
 		return false;
-	sbuf_puts(o, p->comm);
-	if (p->args_len) {
-		sbuf_putc(o, ' ');
-		put_list(o, p->args, p->args_len, ' ');
-	}
+	put_cmdline(o, p);
 	return true;
 }
 
 static bool is_shell(const char *comm)
 {
-	static const char *const shells[] = { "sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "ash", "fish" };
+	static const char *const shells[] = {
+		"sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "ash", "fish"
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(shells); i++)
 		if (!strcmp(comm, shells[i]))
@@ -170,13 +159,13 @@ EXTRACTOR(x_proc_fdusage)
 	return true;
 }
 
-#define U64_FIELD(fn, expr)                         \
-	EXTRACTOR(fn)                               \
-	{                                           \
-		if (!thr(f))                        \
-			return false;               \
-		sbuf_u64(o, (uint64_t)(expr));      \
-		return true;                        \
+#define U64_FIELD(fn, expr)                    \
+	EXTRACTOR(fn)                          \
+	{                                      \
+		if (!thr(f))                   \
+			return false;          \
+		sbuf_u64(o, (uint64_t)(expr)); \
+		return true;                   \
 	}
 
 U64_FIELD(x_proc_vmsize, main_of(f)->vmsize_kb)
@@ -263,6 +252,8 @@ EXTRACTOR(x_proc_sname)
 	if (!thr(f))
 		return false;
 	t = leader = main_of(f);
+	if (!leader)
+		return false;
 	for (int i = 0; t && i < 1024 && t->sid == thr(f)->sid; i++) {
 		leader = t;
 		t = state_thread(f->st, t->ptid);
@@ -360,11 +351,11 @@ static bool put_text(struct sbuf *o, const char *s)
 	return true;
 }
 
-#define CONTAINER_TEXT(fn, member)                       \
-	EXTRACTOR(fn)                                    \
-	{                                                \
+#define CONTAINER_TEXT(fn, member)                           \
+	EXTRACTOR(fn)                                        \
+	{                                                    \
 		const struct container *c = container_of(f); \
-		return c && put_text(o, c->member);      \
+		return c && put_text(o, c->member);          \
 	}
 
 CONTAINER_TEXT(x_container_image_id, image_id)
@@ -450,14 +441,14 @@ EXTRACTOR(x_container_mount)
 	return true;
 }
 
-#define MOUNT_TEXT(fn, by_dest, expr)                                 \
-	EXTRACTOR(fn)                                                 \
-	{                                                             \
+#define MOUNT_TEXT(fn, by_dest, expr)                                   \
+	EXTRACTOR(fn)                                                   \
+	{                                                               \
 		const struct container_mount *m = mount_of(f, by_dest); \
-		if (!m)                                               \
-			return false;                                 \
-		sbuf_puts(o, expr);                                   \
-		return true;                                          \
+		if (!m)                                                 \
+			return false;                                   \
+		sbuf_puts(o, expr);                                     \
+		return true;                                            \
 	}
 
 MOUNT_TEXT(x_container_mount_source, true, m->source)

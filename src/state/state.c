@@ -50,6 +50,9 @@ enum {
 };
 
 static uint8_t event_kind[EVENT_MAX];
+/* The counters' parameter indexes per event code (-1: none), found once by name. */
+enum { STAT_VMSIZE, STAT_VMRSS, STAT_VMSWAP, STAT_PFMAJ, STAT_PFMIN, STAT_N };
+static int16_t stat_idx[EVENT_MAX][STAT_N];
 
 static void classify_events_once(void)
 {
@@ -64,8 +67,12 @@ static void classify_events_once(void)
 			event_kind[i] |= K_EXECVE_EXIT;
 		if (!strcmp(n, "container"))
 			event_kind[i] |= K_CONTAINER;
-		if (event_param_index((uint32_t)i, "vm_size") >= 0 &&
-		    !(event_kind[i] & (K_CLONE_EXIT | K_EXECVE_EXIT)))
+		stat_idx[i][STAT_VMSIZE] = (int16_t)event_param_index((uint32_t)i, "vm_size");
+		stat_idx[i][STAT_VMRSS] = (int16_t)event_param_index((uint32_t)i, "vm_rss");
+		stat_idx[i][STAT_VMSWAP] = (int16_t)event_param_index((uint32_t)i, "vm_swap");
+		stat_idx[i][STAT_PFMAJ] = (int16_t)event_param_index((uint32_t)i, "pgft_maj");
+		stat_idx[i][STAT_PFMIN] = (int16_t)event_param_index((uint32_t)i, "pgft_min");
+		if (stat_idx[i][STAT_VMSIZE] >= 0 && !(event_kind[i] & (K_CLONE_EXIT | K_EXECVE_EXIT)))
 			event_kind[i] |= K_VMSTATS;
 	}
 }
@@ -442,42 +449,17 @@ const char *state_user_name(struct state *s, uint32_t uid)
 	return u ? u->name : NULL;
 }
 
-size_t state_process_threads(struct state *s, int64_t pid)
+void state_thread_counts(struct state *s, const struct thread *t, size_t *nthreads, size_t *nchilds)
 {
-	size_t n = 0;
-
+	*nthreads = *nchilds = 0;
 	for (size_t i = 0; i < s->threads.cap; i++) {
-		const struct thread *t = s->threads.slots[i].val;
+		const struct thread *o = s->threads.slots[i].val;
 
-		n += t && t->pid == pid;
+		if (o) {
+			*nthreads += o->pid == t->pid;
+			*nchilds += o->ptid == t->tid;
+		}
 	}
-	return n;
-}
-
-bool state_ip_is_local(struct state *s, const uint8_t *ip, bool v6)
-{
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	if (v6 && memcmp(ip, mapped, 12) == 0) {
-		ip += 12;
-		v6 = false;
-	}
-	for (size_t i = 0; i < s->nifaddrs; i++)
-		if (s->ifaddrs[i][0] == (v6 ? 16 : 4) && memcmp(s->ifaddrs[i] + 1, ip, v6 ? 16 : 4) == 0)
-			return true;
-	return false;
-}
-
-size_t state_thread_children(struct state *s, int64_t tid)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->threads.cap; i++) {
-		const struct thread *t = s->threads.slots[i].val;
-
-		n += t && t->ptid == tid;
-	}
-	return n;
 }
 
 size_t state_fd_count(struct state *s, struct thread *t)
@@ -584,11 +566,23 @@ void state_fmt_ipv6_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, co
 	state_fmt_ipv6_addr(b, dip, dport);
 }
 
-static bool ipv4_mapped(const uint8_t *a)
+bool state_ipv4_mapped(const uint8_t *a)
 {
 	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	return memcmp(a, prefix, 12) == 0;
+}
+
+bool state_ip_is_local(struct state *s, const uint8_t *ip, bool v6)
+{
+	if (v6 && state_ipv4_mapped(ip)) {
+		ip += 12;
+		v6 = false;
+	}
+	for (size_t i = 0; i < s->nifaddrs; i++)
+		if (s->ifaddrs[i][0] == (v6 ? 16 : 4) && memcmp(s->ifaddrs[i] + 1, ip, v6 ? 16 : 4) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -724,7 +718,7 @@ static void add_fds(struct state *s, uint64_t tid, const struct scap_fd *fds, si
 			state_fmt_ipv4_tuple(b, sf->sip, sf->sport, sf->dip, sf->dport);
 			break;
 		case SCAP_FD_IPV6_SOCK:
-			if (ipv4_mapped(sf->sip) && ipv4_mapped(sf->dip))
+			if (state_ipv4_mapped(sf->sip) && state_ipv4_mapped(sf->dip))
 				state_fmt_ipv4_tuple(b, sf->sip + 12, sf->sport, sf->dip + 12, sf->dport);
 			else
 				state_fmt_ipv6_tuple(b, sf->sip, sf->sport, sf->dip, sf->dport);
@@ -1101,7 +1095,7 @@ static bool apply_tuple(struct state *s, struct fdinfo *f, const uint8_t *p, uin
 	if (p[0] == 2 && n == 13) {
 		set_ipv4_tuple(f, p + 1, load_u16(p + 5), p + 7, load_u16(p + 11), b);
 	} else if (p[0] == 10 && n == 37) {
-		if (ipv4_mapped(p + 1) && ipv4_mapped(p + 19)) {
+		if (state_ipv4_mapped(p + 1) && state_ipv4_mapped(p + 19)) {
 			set_ipv4_tuple(f, p + 13, load_u16(p + 17), p + 31, load_u16(p + 35), b);
 		} else {
 			f->type = SCAP_FD_IPV6_SOCK;
@@ -1289,14 +1283,32 @@ static int64_t named_int(const struct event *ev, const char *name, int64_t dflt)
 
 #define PPM_EXE_WRITABLE 1 /* execve exit's flags */
 
-/* Memory and page-fault counters a clone or execve exit carries. */
+/* One counter of the event, by its precomputed index; dflt when it has none. */
+static uint64_t stat_val(const struct event *ev, int which, uint64_t dflt)
+{
+	int i = stat_idx[ev->type][which];
+
+	return i < 0 ? dflt : (uint64_t)event_int(ev, (uint32_t)i, (int64_t)dflt);
+}
+
+/* Memory counters an exit carries (clone, execve, brk, mmap, switch...). */
+static void thread_set_mem(struct thread *t, const struct event *ev)
+{
+	t->vmsize_kb = (uint32_t)stat_val(ev, STAT_VMSIZE, t->vmsize_kb);
+	t->vmrss_kb = (uint32_t)stat_val(ev, STAT_VMRSS, t->vmrss_kb);
+	t->vmswap_kb = (uint32_t)stat_val(ev, STAT_VMSWAP, t->vmswap_kb);
+}
+
+static void thread_set_faults(struct thread *t, const struct event *ev)
+{
+	t->pfmajor = stat_val(ev, STAT_PFMAJ, t->pfmajor);
+	t->pfminor = stat_val(ev, STAT_PFMIN, t->pfminor);
+}
+
 static void thread_set_stats(struct thread *t, const struct event *ev)
 {
-	t->vmsize_kb = (uint32_t)named_int(ev, "vm_size", t->vmsize_kb);
-	t->vmrss_kb = (uint32_t)named_int(ev, "vm_rss", t->vmrss_kb);
-	t->vmswap_kb = (uint32_t)named_int(ev, "vm_swap", t->vmswap_kb);
-	t->pfmajor = (uint64_t)named_int(ev, "pgft_maj", (int64_t)t->pfmajor);
-	t->pfminor = (uint64_t)named_int(ev, "pgft_min", (int64_t)t->pfminor);
+	thread_set_mem(t, ev);
+	thread_set_faults(t, ev);
 }
 
 /* A NUL-separated list parameter by name ("" when absent). */
@@ -1717,17 +1729,9 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		return;
 	}
 	if (event_kind[type] & K_VMSTATS) {
-		/* memory is the process's: sysdig keeps it on the main thread */
-		struct thread *m = state_main_thread(s, t);
-		uint64_t pfmaj = m->pfmajor, pfmin = m->pfminor;
-
-		thread_set_stats(m, ev);
-		if (m != t) {
-			t->pfmajor = m->pfmajor;
-			t->pfminor = m->pfminor;
-			m->pfmajor = pfmaj;
-			m->pfminor = pfmin;
-		}
+		/* memory is the process's: sysdig keeps it on the main thread; faults are the thread's */
+		thread_set_mem(state_main_thread(s, t), ev);
+		thread_set_faults(t, ev);
 	}
 	if (type == 152)
 		return; /* a context switch leaves the thread's syscall state alone */

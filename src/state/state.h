@@ -124,12 +124,12 @@ struct thread *state_thread(struct state *s, int64_t tid);
 struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd);
 const char *state_user_name(struct state *s, uint32_t uid);
 const struct state_user *state_user(struct state *s, uint32_t uid);
-/* Threads whose pid is pid (a walk over the thread table). */
-size_t state_process_threads(struct state *s, int64_t pid);
+/* A v6 address of the ::ffff:a.b.c.d form. */
+bool state_ipv4_mapped(const uint8_t *a);
 /* The address is one of the capture's interfaces' (an IPv4-mapped v6 address as v4). */
 bool state_ip_is_local(struct state *s, const uint8_t *ip, bool v6);
-/* Threads whose ptid is tid. */
-size_t state_thread_children(struct state *s, int64_t tid);
+/* Threads of t's process, and threads t made (one walk over the thread table). */
+void state_thread_counts(struct state *s, const struct thread *t, size_t *nthreads, size_t *nchilds);
 /* Open fds of thread t's process. */
 size_t state_fd_count(struct state *s, struct thread *t);
 const char *state_group_name(struct state *s, uint32_t gid);
