@@ -4,6 +4,7 @@
 #include "common.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static inline size_t slot_of(int64_t key, size_t cap)
 {
@@ -101,4 +102,12 @@ void *i64map_del(struct i64map *m, int64_t key)
 		}
 	}
 	return val;
+}
+
+void i64map_copy(struct i64map *dst, const struct i64map *src)
+{
+	dst->cap = src->cap;
+	dst->len = src->len;
+	dst->slots = xmalloc(src->cap * sizeof(*src->slots));
+	memcpy(dst->slots, src->slots, src->cap * sizeof(*src->slots));
 }

@@ -23,6 +23,8 @@ void *i64map_get(const struct i64map *m, int64_t key);
 void *i64map_put(struct i64map *m, int64_t key, void *val);
 /* Remove; returns the removed value or NULL. */
 void *i64map_del(struct i64map *m, int64_t key);
+/* dst (uninitialized) becomes a copy of src: the same keys and values, the same layout. */
+void i64map_copy(struct i64map *dst, const struct i64map *src);
 
 /* Iterate: for (size_t i = 0; i < m->cap; i++) if (m->slots[i].val) ... */
 

@@ -44,26 +44,55 @@ const char *event_type_name(uint32_t type)
 	return type < EVENT_MAX ? event_table[type].name : "unknown";
 }
 
-static int parse_params(struct event *ev, const uint8_t *lens, unsigned width, uint32_t nparams,
-                        uint32_t room, struct err *e)
+/* The error of an event whose parameter lengths run past its end: which parameter does. */
+static int params_overrun(const struct event *ev, const uint8_t *lens, unsigned width, uint32_t nparams,
+                          uint32_t room, struct err *e)
 {
-	const uint8_t *v = lens + (size_t)nparams * width;
 	uint64_t total = 0;
 
-	ev->nvals = nparams < EVENT_MAX_PARAMS ? nparams : EVENT_MAX_PARAMS;
 	for (uint32_t i = 0; i < nparams; i++) {
 		uint32_t l = width == 2 ? load_u16(lens + 2 * i) : load_u32(lens + 4 * i);
 
-		if (i < EVENT_MAX_PARAMS) {
-			ev->val[i] = v + total;
-			ev->vlen[i] = l;
-		}
 		total += l;
 		if (total > room)
 			return err_set(e, -EINVAL,
 			               "event type %u: parameter %u length %u runs past the event length %u",
 			               ev->type, i, l, ev->len);
 	}
+	return 0;
+}
+
+static int parse_params(struct event *ev, const uint8_t *lens, unsigned width, uint32_t nparams,
+                        uint32_t room, struct err *e)
+{
+	const uint8_t *v = lens + (size_t)nparams * width;
+	uint32_t kept = nparams < EVENT_MAX_PARAMS ? nparams : EVENT_MAX_PARAMS;
+	uint64_t total = 0; /* a sum of 32-bit lengths: no overflow, so checked once at the end */
+
+	ev->nvals = kept;
+	if (width == 2) {
+		for (uint32_t i = 0; i < kept; i++) {
+			uint32_t l = load_u16(lens + 2 * i);
+
+			ev->val[i] = v + total;
+			ev->vlen[i] = l;
+			total += l;
+		}
+		for (uint32_t i = kept; i < nparams; i++)
+			total += load_u16(lens + 2 * i);
+	} else {
+		for (uint32_t i = 0; i < kept; i++) {
+			uint32_t l = load_u32(lens + 4 * i);
+
+			ev->val[i] = v + total;
+			ev->vlen[i] = l;
+			total += l;
+		}
+		for (uint32_t i = kept; i < nparams; i++)
+			total += load_u32(lens + 4 * i);
+	}
+	if (total > room)
+		return params_overrun(ev, lens, width, nparams, room, e);
 	return 0;
 }
 

@@ -164,6 +164,13 @@ static inline const struct event_info *event_info_get(uint32_t type)
 	return type < EVENT_MAX ? &event_table[type] : NULL;
 }
 
+/* The event makes, uses or closes an fd (its fd.* fields can have values). */
+static inline bool event_has_fd(uint32_t type)
+{
+	return type < EVENT_MAX &&
+	       (event_table[type].flags & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD)) != 0;
+}
+
 static inline bool event_is_exit(uint32_t type)
 {
 	return type & 1;

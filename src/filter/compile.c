@@ -4,6 +4,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,15 @@ struct cvalue {
 	uint8_t ip[16]; /* address fields: the address (v4 in the first 4 bytes) */
 	uint8_t iplen;  /* 4 or 16 */
 	uint8_t bits;   /* network fields: the prefix length */
+	/* contains: two positions of rare bytes in s, tested before the whole text */
+	size_t pa, pb;
+};
+
+#define TYPE_WORDS ((EVENT_MAX + 63) / 64)
+
+/* A set of event codes. */
+struct typeset {
+	uint64_t w[TYPE_WORDS];
 };
 
 /* `in` over many values: an open-addressing set of the values' texts. */
@@ -30,6 +42,7 @@ struct cnode {
 	size_t nkids;
 	/* FN_CHECK */
 	const struct field *field;
+	enum ftype type; /* the field's, compared as text for exists */
 	char *arg;
 	int64_t argn;
 	bool any; /* FF_ANY without an argument, or FF_EITHER: several values, any may match */
@@ -37,13 +50,15 @@ struct cnode {
 	struct cvalue *vals;
 	size_t nvals;
 	struct strset set; /* FOP_IN on text with many values */
-};
-
-#define TYPE_WORDS ((EVENT_MAX + 63) / 64)
-
-/* A set of event codes. */
-struct typeset {
-	uint64_t w[TYPE_WORDS];
+	/*
+	 * FF_BYTYPE fields: the codes the check holds for, decided at compile
+	 * time; codes 0 and 1 (generic events) are checked in full.
+	 */
+	bool bytype;
+	struct typeset holds;
+	/* When limited, the check is false for every code outside possible. */
+	bool limited;
+	struct typeset possible;
 };
 
 struct filter {
@@ -51,10 +66,10 @@ struct filter {
 	struct cnode *root;
 	bool needs_state;
 	/*
-	 * When the filter pins evt.type (evt.type = X, evt.type in (...), under
-	 * and/or), the event codes that can match: others are rejected before any
-	 * field is read. Generic events (codes 0, 1) carry their syscall's name and
-	 * are always let through to the full check.
+	 * When the event code limits what can match (evt.type = X, evt.dir = <,
+	 * an fd.* check, under and/or), the codes that can: others are rejected
+	 * before any field is read. Generic events (codes 0, 1) carry their
+	 * syscall's name and are let through to the full check.
 	 */
 	bool pinned;
 	struct typeset types;
@@ -115,6 +130,30 @@ static bool strset_has(const struct strset *set, const char *s, size_t n)
 	return false;
 }
 
+/* How rare a byte is in paths, names and addresses: 0 common, 2 rare. */
+static int rarity(char c)
+{
+	if (strchr("/._- :0123456789", c))
+		return 0;
+	return c >= 'a' && c <= 'z' ? 1 : 2;
+}
+
+/* The two bytes of a contains value a candidate place is tested on first. */
+static void pick_probes(struct cvalue *v)
+{
+	size_t a = 0, b;
+
+	for (size_t i = 1; i < v->len; i++)
+		if (rarity(v->s[i]) > rarity(v->s[a]))
+			a = i;
+	b = a;
+	for (size_t i = 0; i < v->len; i++)
+		if (v->s[i] != v->s[a] && (b == a || rarity(v->s[i]) >= rarity(v->s[b])))
+			b = i;
+	v->pa = a;
+	v->pb = b;
+}
+
 /* An IPv4 or IPv6 address; for networks, "ADDR/BITS" (an address alone: all its bits). */
 static bool parse_ip(const char *s, struct cvalue *v, bool net)
 {
@@ -148,9 +187,19 @@ static bool parse_ip(const char *s, struct cvalue *v, bool net)
 /* A whole decimal (or 0x hex) number, as sysdig reads numeric filter values. */
 static bool parse_num(const char *s, int64_t *v)
 {
+	const char *p = s + (*s == '-');
 	char *end;
 	long long x;
+	uint64_t u = 0;
+	size_t n = 0;
 
+	/* the usual field text, plain decimal without a leading 0, without strtoll */
+	while (p[n] >= '0' && p[n] <= '9' && n < 18)
+		u = u * 10 + (uint64_t)(p[n++] - '0');
+	if (n && !p[n] && (p[0] != '0' || n == 1)) {
+		*v = *s == '-' ? -(int64_t)u : (int64_t)u;
+		return true;
+	}
 	if (!*s)
 		return false;
 	errno = 0;
@@ -166,6 +215,18 @@ static bool parse_num(const char *s, int64_t *v)
 static int compile_error(struct err *e, uint32_t col, const char *what, const char *name)
 {
 	return err_set(e, -EINVAL, "filter error at column %u: %s '%s'", col, what, name);
+}
+
+/* A name of the event table or of a syscall (sysdig refuses other evt.type values). */
+static bool known_event_name(const char *name)
+{
+	for (uint32_t code = 0; code < EVENT_MAX; code++)
+		if (!strcmp(event_table[code].name, name))
+			return true;
+	for (uint32_t id = 0; id < EVENT_SYSCALL_MAX; id++)
+		if (!strcmp(event_syscalls[id].name, name))
+			return true;
+	return false;
 }
 
 static struct cnode *compile_check(struct filter *f, const struct fnode *n, struct err *e)
@@ -221,6 +282,7 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 	c = xcalloc(1, sizeof(*c));
 	c->kind = FN_CHECK;
 	c->field = fd;
+	c->type = n->op == FOP_EXISTS ? FT_STR : field_type(fd);
 	c->arg = arg ? xstrdup(arg) : NULL;
 	c->argn = arg ? strtoll(arg, NULL, 10) : 0;
 	c->any = (field_flags(fd) & FF_EITHER) || (field_arg(fd) == FARG_INDEX && !arg);
@@ -237,6 +299,12 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 		if (t == FT_NUM && !parse_num(v->s, &v->num)) {
 			err_set(e, -EINVAL, "filter error at column %u: %s is numeric; '%s' is not a number",
 			        n->vals[i].col, field_name(fd), v->s);
+			cnode_free(c);
+			return NULL;
+		}
+		if ((field_flags(fd) & FF_EVENT_NAME) && !known_event_name(v->s)) {
+			err_set(e, -EINVAL, "filter error at column %u: unknown event type '%s'",
+			        n->vals[i].col, v->s);
 			cnode_free(c);
 			return NULL;
 		}
@@ -281,6 +349,8 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 			break;
 		}
 	}
+	if (c->op == FOP_CONTAINS || c->op == FOP_BCONTAINS)
+		pick_probes(&c->vals[0]);
 	if (field_type(fd) == FT_STR && c->op == FOP_IN && c->nvals >= SET_MIN)
 		strset_build(&c->set, c->vals, c->nvals);
 	f->needs_state |= !field_stateless(fd);
@@ -320,7 +390,7 @@ static struct cnode *compile_node(struct filter *f, const struct fnode *n, struc
 	return c;
 }
 
-/* The event codes c can match, when it pins evt.type; false when it does not. */
+/* The event codes c can match, when they are known before any field is read; else false. */
 static bool pin_types(const struct cnode *c, struct typeset *out)
 {
 	struct typeset t;
@@ -329,16 +399,9 @@ static bool pin_types(const struct cnode *c, struct typeset *out)
 	memset(out, 0, sizeof(*out));
 	switch (c->kind) {
 	case FN_CHECK:
-		if (strcmp(field_name(c->field), "evt.type") != 0 || (c->op != FOP_EQ && c->op != FOP_IN))
+		if (!c->limited)
 			return false;
-		for (uint32_t code = 0; code < EVENT_MAX; code++) {
-			const char *name = event_type_name(code);
-
-			for (size_t i = 0; i < c->nvals; i++)
-				if (code <= 1 || !strcmp(name, c->vals[i].s))
-					out->w[code / 64] |= 1ULL << (code % 64);
-		}
-		out->w[0] |= 3; /* generic events: their name is the syscall's */
+		*out = c->possible;
 		return true;
 	case FN_AND:
 		memset(out->w, 0xff, sizeof(out->w));
@@ -359,19 +422,28 @@ static bool pin_types(const struct cnode *c, struct typeset *out)
 		}
 		return true;
 	case FN_NOT:
+		if (c->kids[0]->kind != FN_CHECK || !c->kids[0]->bytype)
+			return false;
+		for (size_t k = 0; k < TYPE_WORDS; k++)
+			out->w[k] = ~c->kids[0]->holds.w[k];
+		out->w[0] |= 3; /* generic events are checked in full */
+		return true;
 	case FN_IDENT:
 		break;
 	}
 	return false;
 }
 
-/* What a node costs to evaluate, roughly: 0 reads only the event, 1 the state. */
+/*
+ * What a node costs to evaluate, roughly: 0 a bit decided at compile time, 1
+ * reads only the event, 2 the state.
+ */
 static int cost(const struct cnode *c)
 {
 	int m = 0;
 
 	if (c->kind == FN_CHECK)
-		return field_stateless(c->field) ? 0 : 1;
+		return c->bytype ? 0 : field_stateless(c->field) ? 1 : 2;
 	for (size_t i = 0; i < c->nkids; i++) {
 		int k = cost(c->kids[i]);
 
@@ -403,6 +475,48 @@ static void order_cheap_first(struct cnode *c)
 	}
 }
 
+static bool match_value(struct filter *f, const struct cnode *c, const struct evctx *cx, int64_t argn,
+                        bool *found);
+
+static void typeset_add(struct typeset *t, uint16_t code)
+{
+	t->w[code / 64] |= 1ULL << (code % 64);
+}
+
+/*
+ * What the event code alone says about each check: an FF_BYTYPE field's check
+ * is decided for every code but the generic ones, and an FF_FD field's check
+ * cannot hold on a code without fds (the field is absent there, and a check
+ * on an absent field is false).
+ */
+static void decide_by_type(struct filter *f, struct cnode *c)
+{
+	for (size_t i = 0; i < c->nkids; i++)
+		decide_by_type(f, c->kids[i]);
+	if (c->kind != FN_CHECK)
+		return;
+	if (field_flags(c->field) & FF_BYTYPE) {
+		for (uint16_t code = 2; code < EVENT_MAX; code++) {
+			struct event ev = { .type = code };
+			struct evctx cx = { .ev = &ev };
+			bool found;
+
+			if (match_value(f, c, &cx, c->argn, &found))
+				typeset_add(&c->holds, code);
+		}
+		c->bytype = true;
+		c->possible = c->holds;
+		typeset_add(&c->possible, 0);
+		typeset_add(&c->possible, 1);
+		c->limited = true;
+	} else if (field_flags(c->field) & FF_FD) {
+		for (uint16_t code = 0; code < EVENT_MAX; code++)
+			if (event_has_fd(code))
+				typeset_add(&c->possible, code);
+		c->limited = true;
+	}
+}
+
 struct filter *filter_compile(struct state *st, const char *text, struct err *e)
 {
 	struct fnode *tree = filter_parse(text, e);
@@ -418,9 +532,10 @@ struct filter *filter_compile(struct state *st, const char *text, struct err *e)
 		free(f);
 		return NULL;
 	}
+	sbuf_init(&f->val, 256);
+	decide_by_type(f, f->root);
 	order_cheap_first(f->root);
 	f->pinned = pin_types(f->root, &f->types);
-	sbuf_init(&f->val, 256);
 	return f;
 }
 
@@ -455,20 +570,65 @@ static bool path_under(const char *path, size_t plen, const struct cvalue *v)
  * Field texts are short; this beats glibc's memmem and strstr (two-way
  * searches with a setup cost) there by about 3x.
  */
-static bool contains(const char *hay, size_t hlen, const char *needle, size_t nlen)
+static bool contains_at(const char *hay, size_t i, const struct cvalue *v)
 {
-	const char *p = hay, *end = hay + hlen;
+	return hay[i + v->pa] == v->s[v->pa] && hay[i + v->pb] == v->s[v->pb] &&
+	       memcmp(hay + i, v->s, v->len) == 0;
+}
 
-	if (!nlen)
+#if defined(__SSE2__)
+/* The places among 16 from hay + i where both probe bytes are, as a bit mask. */
+static unsigned probe16(const char *hay, size_t i, const struct cvalue *v)
+{
+	__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(hay + i + v->pa));
+	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(hay + i + v->pb));
+
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(v->s[v->pa])),
+	                                                 _mm_cmpeq_epi8(b, _mm_set1_epi8(v->s[v->pb]))));
+}
+#endif
+
+/*
+ * Substring search: every place where both probe bytes of the value are is
+ * compared in full, 16 places at a time with SSE2 (the last 16 overlap the
+ * ones before them rather than be tested one by one).
+ */
+static bool contains(const char *hay, size_t hlen, const struct cvalue *v)
+{
+	size_t i = 0, last;
+
+	if (!v->len)
 		return true;
-	while ((size_t)(end - p) >= nlen) {
-		p = memchr(p, needle[0], (size_t)(end - p) - nlen + 1);
-		if (!p)
-			return false;
-		if (memcmp(p + 1, needle + 1, nlen - 1) == 0)
-			return true;
-		p++;
+	if (hlen < v->len)
+		return false;
+	last = hlen - v->len; /* the last place the value can start */
+#if defined(__SSE2__)
+	if (last < 15 && v->len <= 16) {
+		/* a short text: probed once, from a padded copy */
+		char pad[48] = { 0 };
+		unsigned m;
+
+		memcpy(pad, hay, hlen);
+		m = probe16(pad, 0, v) & ((2u << last) - 1);
+		for (; m; m &= m - 1)
+			if (memcmp(hay + (unsigned)__builtin_ctz(m), v->s, v->len) == 0)
+				return true;
+		return false;
 	}
+	if (last >= 15) {
+		for (;;) {
+			for (unsigned m = probe16(hay, i, v); m; m &= m - 1)
+				if (memcmp(hay + i + (unsigned)__builtin_ctz(m), v->s, v->len) == 0)
+					return true;
+			if (i + 15 == last)
+				return false;
+			i = i + 16 + 15 <= last ? i + 16 : last - 15;
+		}
+	}
+#endif
+	for (; i <= last; i++)
+		if (contains_at(hay, i, v))
+			return true;
 	return false;
 }
 
@@ -491,7 +651,7 @@ static bool compare_str(const struct cnode *c, const char *s, size_t len)
 		return strcmp(s, v->s) >= 0;
 	case FOP_CONTAINS:
 	case FOP_BCONTAINS:
-		return contains(s, len, v->s, v->len);
+		return contains(s, len, v);
 	case FOP_ICONTAINS:
 		return strcasestr(s, v->s) != NULL;
 	case FOP_STARTSWITH:
@@ -575,37 +735,55 @@ static bool compare_ip(const struct cnode *c, const char *text)
 	return c->op == FOP_NE ? !eq : eq;
 }
 
+/* The field's text s (len bytes) against the check. */
+static inline bool value_matches(const struct cnode *c, const char *s, size_t len)
+{
+	int64_t x;
+
+	switch (c->type) {
+	case FT_NUM:
+		return parse_num(s, &x) && compare_num(c, x);
+	case FT_IP:
+	case FT_NET:
+		return compare_ip(c, s);
+	case FT_STR:
+		break;
+	}
+	return c->op == FOP_EXISTS || compare_str(c, s, len);
+}
+
 /* One value of the field (one side, one generation) against the check. */
 static bool match_value(struct filter *f, const struct cnode *c, const struct evctx *cx, int64_t argn,
                         bool *found)
 {
-	int64_t x;
+	const char *s;
+	size_t len;
 
-	f->val.len = 0;
-	*found = field_extract(c->field, f->st, cx, c->arg, argn, &f->val);
-	if (!*found)
-		return false;
-	switch (c->op == FOP_EXISTS ? FT_STR : field_type(c->field)) {
-	case FT_NUM:
-		return parse_num(sbuf_cstr(&f->val), &x) && compare_num(c, x);
-	case FT_IP:
-	case FT_NET:
-		return compare_ip(c, sbuf_cstr(&f->val));
-	case FT_STR:
-		break;
-	}
-	return c->op == FOP_EXISTS || compare_str(c, sbuf_cstr(&f->val), f->val.len);
+	*found = field_view(c->field, f->st, cx, c->arg, argn, &f->val, &s, &len);
+	return *found && value_matches(c, s, len);
 }
 
 /* Ancestors are walked at most this far: a ptid cycle in a capture ends there. */
 #define ANCESTORS_MAX 1024
 
-static bool match_check(struct filter *f, const struct cnode *c, const struct evctx *cx)
+static bool in_types(const struct typeset *t, uint16_t type)
 {
+	return type < EVENT_MAX && (t->w[type / 64] & (1ULL << (type % 64)));
+}
+
+static inline bool match_check(struct filter *f, const struct cnode *c, const struct evctx *cx)
+{
+	const char *s;
+	size_t len;
 	bool found;
 
-	if (!c->any)
-		return match_value(f, c, cx, c->argn, &found);
+	if (c->limited && !in_types(&c->possible, cx->ev->type))
+		return false;
+	if (c->bytype && cx->ev->type > 1)
+		return in_types(&c->holds, cx->ev->type);
+	if (!c->any) /* the usual case, without a call per layer */
+		return field_view(c->field, f->st, cx, c->arg, c->argn, &f->val, &s, &len) &&
+		       value_matches(c, s, len);
 	if (field_flags(c->field) & FF_EITHER)
 		return match_value(f, c, cx, 0, &found) || match_value(f, c, cx, 1, &found);
 	for (int64_t gen = 1; gen < ANCESTORS_MAX; gen++) {
@@ -644,7 +822,7 @@ bool filter_match(struct filter *f, const struct evctx *cx)
 {
 	uint16_t type = cx->ev->type;
 
-	if (f->pinned && (type >= EVENT_MAX || !(f->types.w[type / 64] & (1ULL << (type % 64)))))
+	if (f->pinned && !in_types(&f->types, type))
 		return false;
 	return match_node(f, f->root, cx);
 }

@@ -186,7 +186,7 @@ static bool x_evt_dir(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
-/* Lengths of the event and syscall names, computed once (output_new()). */
+/* Lengths of the event and syscall names, computed once (fields_init()). */
 static uint8_t event_name_lens[EVENT_MAX];
 static uint8_t syscall_name_lens[EVENT_SYSCALL_MAX];
 
@@ -194,9 +194,16 @@ static uint8_t syscall_name_lens[EVENT_SYSCALL_MAX];
 static uint8_t fields_len[FIELDS_MAX];
 static void field_lengths(void);
 
+static void maker_typechars(void);
+/* Every byte as a one-character NUL-terminated text. */
+static char char_texts[256][2];
+
 static void name_lengths_once(void)
 {
 	field_lengths();
+	maker_typechars();
+	for (int c = 0; c < 256; c++)
+		char_texts[c][0] = (char)c;
 	for (int i = 0; i < EVENT_MAX; i++)
 		event_name_lens[i] = (uint8_t)strlen(event_table[i].name);
 	for (int i = 0; i < EVENT_SYSCALL_MAX; i++)
@@ -600,7 +607,10 @@ static bool x_fd_type(const struct fctx *f, struct sbuf *o)
  * fd never seen), sysdig still gives fd.typechar: the kind of fd the call
  * makes ('4' for any socket), else 'o'.
  */
-static char typechar_of_maker(uint16_t type)
+/* The typechar of each event code's fd maker, else 'o' (filled by fields_init()). */
+static char maker_typechar[EVENT_MAX];
+
+static void maker_typechars(void)
 {
 	static const struct {
 		const char *name;
@@ -613,12 +623,20 @@ static char typechar_of_maker(uint16_t type)
 		{ "signalfd4", 's' },     { "timerfd_create", 't' }, { "inotify_init", 'i' },
 		{ "inotify_init1", 'i' },
 	};
-	const char *name = event_type_name(type);
 
-	for (size_t i = 0; name && i < ARRAY_SIZE(makers); i++)
-		if (!strcmp(name, makers[i].name))
-			return makers[i].c;
-	return 'o';
+	for (int type = 0; type < EVENT_MAX; type++) {
+		const char *name = event_type_name((uint16_t)type);
+
+		maker_typechar[type] = 'o';
+		for (size_t i = 0; name && i < ARRAY_SIZE(makers); i++)
+			if (!strcmp(name, makers[i].name))
+				maker_typechar[type] = makers[i].c;
+	}
+}
+
+static char typechar_of_maker(uint16_t type)
+{
+	return type < EVENT_MAX ? maker_typechar[type] : 'o';
 }
 
 static bool x_fd_typechar(const struct fctx *f, struct sbuf *o)
@@ -692,6 +710,93 @@ static bool x_container_image(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
+/* ---- views: the hot text fields without a copy (see view_fn) ---- */
+
+static const char *char_text(char c)
+{
+	return char_texts[(uint8_t)c];
+}
+
+static bool view_extracted(const struct fctx *f, extract_fn fn, struct sbuf *scratch, const char **s,
+                           size_t *len)
+{
+	scratch->len = 0;
+	if (!fn(f, scratch))
+		return false;
+	*s = sbuf_cstr(scratch);
+	*len = scratch->len;
+	return true;
+}
+
+static bool v_evt_dir(const struct fctx *f, struct sbuf *scratch, const char **s, size_t *len)
+{
+	(void)scratch;
+	*s = event_is_exit(f->cx->ev->type) ? "<" : ">";
+	*len = 1;
+	return true;
+}
+
+static bool v_evt_type(const struct fctx *f, struct sbuf *scratch, const char **s, size_t *len)
+{
+	uint16_t type = f->cx->ev->type;
+
+	if (type <= 1)
+		return view_extracted(f, x_evt_type, scratch, s, len);
+	*s = event_table[type].name;
+	*len = event_name_len(type);
+	return true;
+}
+
+static bool v_proc_name(const struct fctx *f, struct sbuf *scratch, const char **s, size_t *len)
+{
+	(void)scratch;
+	if (!thr(f))
+		return false;
+	*s = thr(f)->comm;
+	*len = thr(f)->comm_len;
+	return true;
+}
+
+static bool v_fd_name(const struct fctx *f, struct sbuf *scratch, const char **s, size_t *len)
+{
+	const struct fdinfo *fi = f->cx->fdinfo;
+
+	if (!fi || !f->cx->has_fd || !thr(f) || f->cx->ev->type == 23) /* connect: see x_fd_name */
+		return view_extracted(f, x_fd_name, scratch, s, len);
+	*s = fi->name;
+	*len = fi->name_len;
+	return true;
+}
+
+static bool v_fd_typechar(const struct fctx *f, struct sbuf *scratch, const char **s, size_t *len)
+{
+	(void)scratch;
+	if (f->cx->fdinfo)
+		*s = char_text(state_fd_typechar(f->cx->fdinfo));
+	else if (f->cx->has_fd && thr(f))
+		*s = char_text(typechar_of_maker(f->cx->ev->type));
+	else
+		return false;
+	*len = 1;
+	return true;
+}
+
+static bool v_fd_type(const struct fctx *f, struct sbuf *scratch, const char **s, size_t *len)
+{
+	if (!f->cx->fdinfo)
+		return view_extracted(f, x_fd_type, scratch, s, len);
+	*s = state_fd_typename(f->cx->fdinfo);
+	*len = strlen(*s);
+	return true;
+}
+
+/*
+ * A field's text without a copy, for the fields filters test most: points at
+ * NUL-terminated text in the state or in static storage, or, when the value
+ * has to be built, at what the extractor wrote into scratch.
+ */
+typedef bool (*view_fn)(const struct fctx *f, struct sbuf *scratch, const char **s, size_t *len);
+
 struct field {
 	const char *name;
 	enum ftype type;
@@ -699,16 +804,21 @@ struct field {
 	uint8_t arg;   /* enum field_arg */
 	extract_fn fn;
 	const char *desc;
+	view_fn view; /* optional */
 };
 
 #define S FF_STATELESS
-#define F(name, type, flags, fn, desc)                 \
-	{                                              \
-		name, type, flags, FARG_NONE, fn, desc \
+#define F(name, type, flags, fn, desc)                       \
+	{                                                    \
+		name, type, flags, FARG_NONE, fn, desc, NULL \
 	}
-#define FA(name, type, flags, arg, fn, desc)     \
-	{                                        \
-		name, type, flags, arg, fn, desc \
+#define FA(name, type, flags, arg, fn, desc)           \
+	{                                              \
+		name, type, flags, arg, fn, desc, NULL \
+	}
+#define FV(name, type, flags, fn, view, desc)                \
+	{                                                    \
+		name, type, flags, FARG_NONE, fn, desc, view \
 	}
 
 /* The field table: every lookup (parsing, listing) is derived from it. */
@@ -735,8 +845,9 @@ static const struct field fields[] = {
 	F("evt.deltatime.ns", FT_NUM, 0, x_evt_deltatime_ns, "nanoseconds part of evt.deltatime"),
 	F("evt.pluginname", FT_STR, S, x_evt_na, "plugin name (no plugin events in syscall captures)"),
 	F("evt.plugininfo", FT_STR, S, x_evt_na, "plugin text (no plugin events in syscall captures)"),
-	F("evt.dir", FT_STR, S, x_evt_dir, "> enter, < exit"),
-	F("evt.type", FT_STR, S, x_evt_type, "event or syscall name"),
+	FV("evt.dir", FT_STR, S | FF_BYTYPE, x_evt_dir, v_evt_dir, "> enter, < exit"),
+	FV("evt.type", FT_STR, S | FF_BYTYPE | FF_EVENT_NAME, x_evt_type, v_evt_type,
+	   "event or syscall name"),
 	FA("evt.type.is", FT_NUM, S | FF_FILTER_ONLY, FARG_NAME, x_evt_type_is,
 	   "1 when the event is of the type given: evt.type.is.NAME"),
 	F("syscall.type", FT_STR, S, x_syscall_type, "the syscall name, for syscall events"),
@@ -771,7 +882,7 @@ static const struct field fields[] = {
 	F("evt.is_open_exec", FT_STR, S, x_evt_is_open_exec, "true for an open exit creating an executable"),
 	F("proc.pid", FT_NUM, 0, x_proc_pid, "process id"),
 	F("proc.exe", FT_STR, 0, x_proc_exe, "argv[0]"),
-	F("proc.name", FT_STR, 0, x_proc_name, "process name (comm)"),
+	FV("proc.name", FT_STR, 0, x_proc_name, v_proc_name, "process name (comm)"),
 	F("proc.args", FT_STR, 0, x_proc_args, "arguments"),
 	F("proc.env", FT_STR, 0, x_proc_env, "environment"),
 	F("proc.cmdline", FT_STR, 0, x_proc_cmdline, "name and arguments"),
@@ -847,47 +958,51 @@ static const struct field fields[] = {
 	F("container.healthcheck", FT_STR, 0, x_container_healthcheck, "health check command, or NONE"),
 	F("container.liveness_probe", FT_STR, 0, x_container_liveness_probe, "liveness probe, or NONE"),
 	F("container.readiness_probe", FT_STR, 0, x_container_readiness_probe, "readiness probe, or NONE"),
-	F("fd.num", FT_NUM, 0, x_fd_num, "fd number"),
-	F("fd.type", FT_STR, 0, x_fd_type, "file, ipv4, ipv6, unix, pipe, ..."),
-	F("fd.typechar", FT_STR, 0, x_fd_typechar, "fd type as one character"),
-	F("fd.name", FT_STR, 0, x_fd_name, "fd name: path, address pair, ..."),
-	F("fd.directory", FT_STR, 0, x_fd_directory, "the directory of a file fd (a directory fd: itself)"),
-	F("fd.filename", FT_STR, 0, x_fd_filename, "the file name of a file fd, without its directory"),
-	F("fd.ip", FT_IP, FF_FILTER_ONLY | FF_EITHER, x_fd_ip, "client or server address (filters)"),
-	F("fd.cip", FT_IP, 0, x_fd_cip, "client address"),
-	F("fd.sip", FT_IP, 0, x_fd_sip, "server address"),
-	F("fd.lip", FT_IP, 0, x_fd_lip, "local address"),
-	F("fd.rip", FT_IP, 0, x_fd_rip, "remote address"),
-	F("fd.port", FT_NUM, FF_FILTER_ONLY | FF_EITHER, x_fd_port, "client or server port (filters)"),
-	F("fd.cport", FT_NUM, 0, x_fd_cport, "client port"),
-	F("fd.sport", FT_NUM, 0, x_fd_sport, "server port"),
-	F("fd.lport", FT_NUM, 0, x_fd_lport, "local port"),
-	F("fd.rport", FT_NUM, 0, x_fd_rport, "remote port"),
-	F("fd.l4proto", FT_STR, 0, x_fd_l4proto, "tcp, udp, icmp or raw"),
-	F("fd.sockfamily", FT_STR, 0, x_fd_sockfamily, "ip or unix"),
-	F("fd.is_server", FT_STR, 0, x_fd_is_server, "true when the process is the server end"),
-	F("fd.uid", FT_STR, 0, x_fd_uid, "thread id and fd number together"),
-	F("fd.containername", FT_STR, 0, x_fd_containername, "container id:fd name"),
-	F("fd.containerdirectory", FT_STR, 0, x_fd_containerdirectory, "container id:fd directory"),
-	F("fd.proto", FT_STR, FF_FILTER_ONLY | FF_EITHER, x_fd_proto, "client or server protocol (filters)"),
-	F("fd.cproto", FT_STR, 0, x_fd_cproto, "client protocol (as sysdig 0.29.3: the port)"),
-	F("fd.sproto", FT_STR, 0, x_fd_sproto, "server protocol (as sysdig 0.29.3: the port)"),
-	F("fd.lproto", FT_STR, 0, x_fd_lproto, "local protocol (as sysdig 0.29.3: the port)"),
-	F("fd.rproto", FT_STR, 0, x_fd_rproto, "remote protocol (as sysdig 0.29.3: the port)"),
-	F("fd.net", FT_NET, FF_FILTER_ONLY | FF_EITHER, x_fd_ip, "client or server address in a network"),
-	F("fd.cnet", FT_NET, FF_FILTER_ONLY, x_fd_cip, "client address in a network (filters)"),
-	F("fd.snet", FT_NET, FF_FILTER_ONLY, x_fd_sip, "server address in a network (filters)"),
-	F("fd.lnet", FT_NET, FF_FILTER_ONLY, x_fd_lip, "local address in a network (filters)"),
-	F("fd.rnet", FT_NET, FF_FILTER_ONLY, x_fd_rip, "remote address in a network (filters)"),
-	F("fd.connected", FT_STR, 0, x_fd_connected, "true for a connected socket"),
-	F("fd.name_changed", FT_STR, 0, x_fd_name_changed, "true when the event changed the fd's name"),
+	F("fd.num", FT_NUM, FF_FD, x_fd_num, "fd number"),
+	FV("fd.type", FT_STR, FF_FD, x_fd_type, v_fd_type, "file, ipv4, ipv6, unix, pipe, ..."),
+	FV("fd.typechar", FT_STR, FF_FD, x_fd_typechar, v_fd_typechar, "fd type as one character"),
+	FV("fd.name", FT_STR, FF_FD, x_fd_name, v_fd_name, "fd name: path, address pair, ..."),
+	F("fd.directory", FT_STR, FF_FD, x_fd_directory,
+	  "the directory of a file fd (a directory fd: itself)"),
+	F("fd.filename", FT_STR, FF_FD, x_fd_filename, "the file name of a file fd, without its directory"),
+	F("fd.ip", FT_IP, FF_FILTER_ONLY | FF_EITHER | FF_FD, x_fd_ip, "client or server address (filters)"),
+	F("fd.cip", FT_IP, FF_FD, x_fd_cip, "client address"),
+	F("fd.sip", FT_IP, FF_FD, x_fd_sip, "server address"),
+	F("fd.lip", FT_IP, FF_FD, x_fd_lip, "local address"),
+	F("fd.rip", FT_IP, FF_FD, x_fd_rip, "remote address"),
+	F("fd.port", FT_NUM, FF_FILTER_ONLY | FF_EITHER | FF_FD, x_fd_port,
+	  "client or server port (filters)"),
+	F("fd.cport", FT_NUM, FF_FD, x_fd_cport, "client port"),
+	F("fd.sport", FT_NUM, FF_FD, x_fd_sport, "server port"),
+	F("fd.lport", FT_NUM, FF_FD, x_fd_lport, "local port"),
+	F("fd.rport", FT_NUM, FF_FD, x_fd_rport, "remote port"),
+	F("fd.l4proto", FT_STR, FF_FD, x_fd_l4proto, "tcp, udp, icmp or raw"),
+	F("fd.sockfamily", FT_STR, FF_FD, x_fd_sockfamily, "ip or unix"),
+	F("fd.is_server", FT_STR, FF_FD, x_fd_is_server, "true when the process is the server end"),
+	F("fd.uid", FT_STR, FF_FD, x_fd_uid, "thread id and fd number together"),
+	F("fd.containername", FT_STR, FF_FD, x_fd_containername, "container id:fd name"),
+	F("fd.containerdirectory", FT_STR, FF_FD, x_fd_containerdirectory, "container id:fd directory"),
+	F("fd.proto", FT_STR, FF_FILTER_ONLY | FF_EITHER | FF_FD, x_fd_proto,
+	  "client or server protocol (filters)"),
+	F("fd.cproto", FT_STR, FF_FD, x_fd_cproto, "client protocol (as sysdig 0.29.3: the port)"),
+	F("fd.sproto", FT_STR, FF_FD, x_fd_sproto, "server protocol (as sysdig 0.29.3: the port)"),
+	F("fd.lproto", FT_STR, FF_FD, x_fd_lproto, "local protocol (as sysdig 0.29.3: the port)"),
+	F("fd.rproto", FT_STR, FF_FD, x_fd_rproto, "remote protocol (as sysdig 0.29.3: the port)"),
+	F("fd.net", FT_NET, FF_FILTER_ONLY | FF_EITHER | FF_FD, x_fd_ip,
+	  "client or server address in a network"),
+	F("fd.cnet", FT_NET, FF_FILTER_ONLY | FF_FD, x_fd_cip, "client address in a network (filters)"),
+	F("fd.snet", FT_NET, FF_FILTER_ONLY | FF_FD, x_fd_sip, "server address in a network (filters)"),
+	F("fd.lnet", FT_NET, FF_FILTER_ONLY | FF_FD, x_fd_lip, "local address in a network (filters)"),
+	F("fd.rnet", FT_NET, FF_FILTER_ONLY | FF_FD, x_fd_rip, "remote address in a network (filters)"),
+	F("fd.connected", FT_STR, FF_FD, x_fd_connected, "true for a connected socket"),
+	F("fd.name_changed", FT_STR, FF_FD, x_fd_name_changed, "true when the event changed the fd's name"),
 	F("fd.cip.name", FT_STR, 0, x_evt_na, "client domain name (not in captures: <NA>)"),
 	F("fd.sip.name", FT_STR, 0, x_evt_na, "server domain name (not in captures: <NA>)"),
 	F("fd.lip.name", FT_STR, 0, x_evt_na, "local domain name (not in captures: <NA>)"),
 	F("fd.rip.name", FT_STR, 0, x_evt_na, "remote domain name (not in captures: <NA>)"),
-	F("fd.dev", FT_STR, 0, x_fd_dev, "device number of a file fd, hex"),
-	F("fd.dev.major", FT_NUM, 0, x_fd_dev_major, "major device number"),
-	F("fd.dev.minor", FT_NUM, 0, x_fd_dev_minor, "minor device number"),
+	F("fd.dev", FT_STR, FF_FD, x_fd_dev, "device number of a file fd, hex"),
+	F("fd.dev.major", FT_NUM, FF_FD, x_fd_dev_major, "major device number"),
+	F("fd.dev.minor", FT_NUM, FF_FD, x_fd_dev_minor, "minor device number"),
 	F("fdlist.nums", FT_STR, 0, x_fdlist_nums, "fd numbers of a poll/select call"),
 	F("fdlist.names", FT_STR, 0, x_fdlist_names, "fd names of a poll/select call"),
 	F("fdlist.cips", FT_STR, 0, x_fdlist_cips, "client addresses of a poll/select call"),
@@ -936,6 +1051,12 @@ struct output {
 	struct time_cache tc;
 	struct sbuf val;
 };
+
+const struct field *field_at(size_t i)
+{
+	fields_init();
+	return i < ARRAY_SIZE(fields) ? &fields[i] : NULL;
+}
 
 const struct field *field_find(const char *name, size_t len, const char **arg)
 {
@@ -1436,13 +1557,25 @@ enum field_arg field_arg(const struct field *f)
 	return f->arg;
 }
 
+/* The clock text cache of field_extract() and field_view() (filters, not -p). */
+static __thread struct time_cache extract_tc = { .sec = -1 };
+
 bool field_extract(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
                    int64_t argn, struct sbuf *out)
 {
-	static __thread struct time_cache tc = { .sec = -1 };
-	struct fctx c = { st, cx, &tc, arg, argn, false };
+	struct fctx c = { st, cx, &extract_tc, arg, argn, false };
 
 	return f->fn(&c, out);
+}
+
+bool field_view(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
+                int64_t argn, struct sbuf *scratch, const char **s, size_t *len)
+{
+	struct fctx c = { st, cx, &extract_tc, arg, argn, false };
+
+	if (f->view)
+		return f->view(&c, scratch, s, len);
+	return view_extracted(&c, f->fn, scratch, s, len);
 }
 
 void filter_list_fields(FILE *out)

@@ -19,6 +19,9 @@ enum {
 	FF_FILTER_ONLY = 2, /* filters take it, -p formats do not (sysdig's EPF_FILTER_ONLY) */
 	FF_EITHER = 4,      /* two values, client side (argn 0) and server side (1): either may match */
 	FF_ANY = 8,         /* without its [N], a filter tests generations 1, 2, ... until one matches */
+	FF_BYTYPE = 16,     /* its value follows from the event code alone, except for codes 0 and 1 */
+	FF_FD = 32,         /* absent from events whose code makes, uses and closes no fd */
+	FF_EVENT_NAME = 64, /* its values are event or syscall names, checked at compile time */
 };
 
 struct field;
@@ -28,6 +31,8 @@ struct field;
  * NAME inside name; else it is NULL.
  */
 const struct field *field_find(const char *name, size_t len, const char **arg);
+/* The i-th field of the table (0, 1, ...), NULL past its end. */
+const struct field *field_at(size_t i);
 const char *field_name(const struct field *f);
 enum ftype field_type(const struct field *f);
 /* Reads only the event itself, never threads or fds. */
@@ -49,5 +54,13 @@ enum field_arg field_arg(const struct field *f);
  */
 bool field_extract(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
                    int64_t argn, struct sbuf *out);
+/*
+ * The field's text for the event as *s, NUL-terminated, of *len bytes; false
+ * when the event does not have it. The hot fields point into the state or
+ * static text, the others at what they wrote into scratch. *s stays valid
+ * until the next event is applied or scratch is written.
+ */
+bool field_view(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
+                int64_t argn, struct sbuf *scratch, const char **s, size_t *len);
 
 #endif

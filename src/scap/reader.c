@@ -89,10 +89,8 @@ struct scap_reader *scap_reader_open_fd(int fd, struct err *e)
 	return r;
 }
 
-static void free_meta(struct scap_reader *r)
+static void free_meta_now(struct scap_reader *r)
 {
-	if (!r->has_meta)
-		return;
 	r->has_meta = false;
 	for (size_t i = 0; i < r->nprocs; i++)
 		scap_proc_release(&r->procs[i]);
@@ -118,6 +116,12 @@ static void free_meta(struct scap_reader *r)
 	free(r->groups);
 	r->groups = NULL;
 	r->ngroups = 0;
+}
+
+static inline void free_meta(struct scap_reader *r)
+{
+	if (r->has_meta)
+		free_meta_now(r);
 }
 
 void scap_reader_close(struct scap_reader *r)
@@ -154,7 +158,7 @@ uint64_t scap_reader_offset(const struct scap_reader *r)
  * cannot make us allocate more than about twice what the file holds.
  * Returns the bytes available, or -errno on an I/O error.
  */
-static ssize_t fill(struct scap_reader *r, size_t need, struct err *e)
+static ssize_t fill_more(struct scap_reader *r, size_t need, struct err *e)
 {
 	while (r->end - r->start < need && !r->eof) {
 		ssize_t n;
@@ -203,12 +207,19 @@ static ssize_t fill(struct scap_reader *r, size_t need, struct err *e)
 	return (ssize_t)(r->end - r->start);
 }
 
+static inline ssize_t fill(struct scap_reader *r, size_t need, struct err *e)
+{
+	if (r->end - r->start >= need) /* always so in a mapped file, but at its end */
+		return (ssize_t)(r->end - r->start);
+	return fill_more(r, need, e);
+}
+
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
 #endif
 #define POPULATE_STEP (32U << 20)
 
-static void consume(struct scap_reader *r, size_t n)
+static inline void consume(struct scap_reader *r, size_t n)
 {
 	r->start += n;
 	r->off += n;
@@ -691,55 +702,52 @@ static int parse_fds(struct scap_reader *r, uint32_t bt, const uint8_t *body, si
 
 /* ---- blocks ---- */
 
-static int event_block(uint32_t bt, int *version, bool *has_flags, bool *large)
+/* What an event block's type says about its body. */
+struct evblock {
+	uint8_t version; /* event header: 1 (no nparams) or 2 */
+	bool has_flags;  /* EVF: 4 bytes of flags after the cpu */
+	bool large;      /* 32-bit parameter lengths allowed above the usual limit */
+};
+
+/* Fills *k and returns true for the event block types. */
+static inline bool event_block(uint32_t bt, struct evblock *k)
 {
-	*large = false;
-	*has_flags = false;
 	switch (bt) {
 	case SCAP_BT_EV:
 	case SCAP_BT_EV_ALT:
-		*version = 1;
-		return 1;
+		*k = (struct evblock){ 1, false, false };
+		return true;
 	case SCAP_BT_EVF:
-		*version = 1;
-		*has_flags = true;
-		return 1;
+		*k = (struct evblock){ 1, true, false };
+		return true;
 	case SCAP_BT_EV_V2:
-		*version = 2;
-		return 1;
+		*k = (struct evblock){ 2, false, false };
+		return true;
 	case SCAP_BT_EVF_V2:
-		*version = 2;
-		*has_flags = true;
-		return 1;
+		*k = (struct evblock){ 2, true, false };
+		return true;
 	case SCAP_BT_EV_V2_LARGE:
-		*version = 2;
-		*large = true;
-		return 1;
+		*k = (struct evblock){ 2, false, true };
+		return true;
 	case SCAP_BT_EVF_V2_LARGE:
-		*version = 2;
-		*has_flags = *large = true;
-		return 1;
+		*k = (struct evblock){ 2, true, true };
+		return true;
 	default:
-		return 0;
+		return false;
 	}
 }
 
-static int parse_event_block(struct scap_reader *r, uint32_t bt, const uint8_t *body, size_t n,
-                             struct scap_record *rec, struct err *e)
+static int parse_event_block(const struct evblock *k, const uint8_t *body, size_t n, struct scap_record *rec,
+                             struct err *e)
 {
-	int version = 2;
-	bool has_flags, large;
-	size_t hdr;
+	size_t hdr = k->has_flags ? 6 : 2;
 	int rc;
 
-	(void)r;
-	event_block(bt, &version, &has_flags, &large);
-	hdr = has_flags ? 6 : 2;
 	if (n < hdr)
 		return err_set(e, -EINVAL, "event block too short (%zu bytes)", n);
 	rec->ev.cpu = load_u16(body);
-	rec->ev.dump_flags = has_flags ? load_u32(body + 2) : 0;
-	rc = event_parse(&rec->ev, body + hdr, n - hdr, version, e);
+	rec->ev.dump_flags = k->has_flags ? load_u32(body + 2) : 0;
+	rc = event_parse(&rec->ev, body + hdr, n - hdr, k->version, e);
 	if (rc)
 		return rc;
 	if (rec->ev.nparams > EVENT_MAX_PARAMS)
@@ -767,8 +775,9 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 		uint32_t bt, blen, trailer;
 		const uint8_t *b;
 		uint64_t off = r->off;
-		int version = 2, rc = 0;
-		bool has_flags, large, is_event;
+		int rc = 0;
+		struct evblock k = { 2, false, false };
+		bool is_event;
 		size_t body_len;
 
 		free_meta(r);
@@ -803,8 +812,8 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			return err_set(e, -EINVAL,
 			               "block type 0x%x at offset %llu: length %u exceeds the %u-byte limit",
 			               bt, (unsigned long long)off, blen, SCAP_MAX_BLOCK);
-		is_event = event_block(bt, &version, &has_flags, &large);
-		if (is_event && !large && blen - 8 > SCAP_MAX_EVENT_BODY)
+		is_event = event_block(bt, &k);
+		if (is_event && !k.large && blen - 8 > SCAP_MAX_EVENT_BODY)
 			return err_set(e, -EINVAL,
 			               "event block at offset %llu: body of %u bytes greater than the "
 			               "non-LARGE limit %u",
@@ -853,7 +862,7 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			return rec->kind;
 		}
 		if (is_event) {
-			rc = parse_event_block(r, bt, b + 8, body_len, rec, e);
+			rc = parse_event_block(&k, b + 8, body_len, rec, e);
 			if (rc) {
 				add_offset(e, off);
 				return rc;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,9 +51,35 @@ enum {
 };
 
 static uint8_t event_kind[EVENT_MAX];
-/* The counters' parameter indexes per event code (-1: none), found once by name. */
-enum { STAT_VMSIZE, STAT_VMRSS, STAT_VMSWAP, STAT_PFMAJ, STAT_PFMIN, STAT_N };
-static int16_t stat_idx[EVENT_MAX][STAT_N];
+/* The parameters the parsers read by name, and their indexes per event code (-1: none). */
+enum pkey {
+	P_VM_SIZE,
+	P_VM_RSS,
+	P_VM_SWAP,
+	P_PGFT_MAJ,
+	P_PGFT_MIN,
+	P_ARGS,
+	P_CGROUPS,
+	P_COMM,
+	P_ENV,
+	P_FLAGS,
+	P_GID,
+	P_LOGINUID,
+	P_PGID,
+	P_TTY,
+	P_UID,
+	P_VPID,
+	P_VTID,
+	P_N
+};
+static const char *const pkey_names[P_N] = {
+	[P_VM_SIZE] = "vm_size",   [P_VM_RSS] = "vm_rss", [P_VM_SWAP] = "vm_swap", [P_PGFT_MAJ] = "pgft_maj",
+	[P_PGFT_MIN] = "pgft_min", [P_ARGS] = "args",     [P_CGROUPS] = "cgroups", [P_COMM] = "comm",
+	[P_ENV] = "env",           [P_FLAGS] = "flags",   [P_GID] = "gid",         [P_LOGINUID] = "loginuid",
+	[P_PGID] = "pgid",         [P_TTY] = "tty",       [P_UID] = "uid",         [P_VPID] = "vpid",
+	[P_VTID] = "vtid",
+};
+static int8_t param_idx[EVENT_MAX][P_N];
 
 static void classify_events_once(void)
 {
@@ -67,12 +94,9 @@ static void classify_events_once(void)
 			event_kind[i] |= K_EXECVE_EXIT;
 		if (!strcmp(n, "container"))
 			event_kind[i] |= K_CONTAINER;
-		stat_idx[i][STAT_VMSIZE] = (int16_t)event_param_index((uint32_t)i, "vm_size");
-		stat_idx[i][STAT_VMRSS] = (int16_t)event_param_index((uint32_t)i, "vm_rss");
-		stat_idx[i][STAT_VMSWAP] = (int16_t)event_param_index((uint32_t)i, "vm_swap");
-		stat_idx[i][STAT_PFMAJ] = (int16_t)event_param_index((uint32_t)i, "pgft_maj");
-		stat_idx[i][STAT_PFMIN] = (int16_t)event_param_index((uint32_t)i, "pgft_min");
-		if (stat_idx[i][STAT_VMSIZE] >= 0 && !(event_kind[i] & (K_CLONE_EXIT | K_EXECVE_EXIT)))
+		for (int k = 0; k < P_N; k++)
+			param_idx[i][k] = (int8_t)event_param_index((uint32_t)i, pkey_names[k]);
+		if (param_idx[i][P_VM_SIZE] >= 0 && !(event_kind[i] & (K_CLONE_EXIT | K_EXECVE_EXIT)))
 			event_kind[i] |= K_VMSTATS;
 	}
 }
@@ -107,7 +131,8 @@ static struct fdtable *fdtable_new(void)
 static void fdinfo_free(struct fdinfo *f)
 {
 	if (f) {
-		free(f->name);
+		if (f->name != f->inl)
+			free(f->name);
 		free(f);
 	}
 }
@@ -123,36 +148,51 @@ static void fdtable_free(struct fdtable *t)
 	free(t);
 }
 
+/* f's name, of len bytes, points at its inline storage or at a copy of its own. */
+static void fd_own_name(struct fdinfo *f, const char *name, size_t len)
+{
+	f->name = len < sizeof(f->inl) ? f->inl : xmalloc(len + 1);
+	memcpy(f->name, name, len);
+	f->name[len] = 0;
+	f->name_len = (uint32_t)len;
+}
+
+static struct fdinfo *fdinfo_copy(const struct fdinfo *f)
+{
+	struct fdinfo *c = xmalloc(sizeof(*c));
+
+	memcpy(c, f, offsetof(struct fdinfo, inl));
+	fd_own_name(c, f->name, f->name_len);
+	return c;
+}
+
+/* A fork's copy: the same map layout, every fd copied. */
 static struct fdtable *fdtable_copy(const struct fdtable *src)
 {
-	struct fdtable *t = fdtable_new();
+	struct fdtable *t = xcalloc(1, sizeof(*t));
 
-	for (size_t i = 0; i < src->map.cap; i++) {
-		const struct fdinfo *f = src->map.slots[i].val;
-		struct fdinfo *c;
-
-		if (!f)
-			continue;
-		c = xmalloc(sizeof(*c));
-		*c = *f;
-		c->name = xstrndup(f->name, f->name_len);
-		i64map_put(&t->map, src->map.slots[i].key, c);
-	}
+	i64map_copy(&t->map, &src->map);
+	for (size_t i = 0; i < t->map.cap; i++)
+		if (t->map.slots[i].val)
+			t->map.slots[i].val = fdinfo_copy(t->map.slots[i].val);
 	return t;
 }
 
-/* A copy of name without control characters (sysdig sanitizes fd names). */
-static char *sanitized(const char *name, size_t len, uint32_t *out_len)
+/*
+ * Set f's name to name without its control characters (sysdig sanitizes fd
+ * names). name may not lie in f's own storage.
+ */
+static void fd_store_name(struct fdinfo *f, const char *name, size_t len)
 {
-	char *c = xmalloc(len + 1);
+	char *c = len < sizeof(f->inl) ? f->inl : xmalloc(len + 1);
 	size_t n = 0;
 
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)name[i] >= 0x20)
 			c[n++] = name[i];
 	c[n] = 0;
-	*out_len = (uint32_t)n;
-	return c;
+	f->name = c;
+	f->name_len = (uint32_t)n;
 }
 
 /* The number of the event being applied: fds note the one that named them (fd.name_changed). */
@@ -162,9 +202,9 @@ static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo 
 {
 	struct fdinfo *f = xmalloc(sizeof(*f));
 
-	*f = *proto;
+	memcpy(f, proto, offsetof(struct fdinfo, inl));
 	f->fd = fd;
-	f->name = sanitized(name, strlen(name), &f->name_len);
+	fd_store_name(f, name, strlen(name));
 	f->named_at = *f->name ? applying_num : 0;
 	fdinfo_free(i64map_put(&t->map, fd, f));
 	return f;
@@ -172,8 +212,9 @@ static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo 
 
 static void fd_set_name(struct fdinfo *f, const char *name, size_t len)
 {
-	free(f->name);
-	f->name = sanitized(name, len, &f->name_len);
+	if (f->name != f->inl)
+		free(f->name);
+	fd_store_name(f, name, len);
 	f->named_at = applying_num;
 }
 
@@ -1273,36 +1314,40 @@ static void parse_socketpair_exit(struct state *s, struct evctx *cx)
 	cx->thread->last_fd = event_int(ev, 2, -1);
 }
 
-/* Parameter `name` of ev as an integer, or dflt when this version lacks it. */
-static int64_t named_int(const struct event *ev, const char *name, int64_t dflt)
+/* The index of parameter k in ev's version of its event, or -1. */
+static int param_index(const struct event *ev, enum pkey k)
 {
-	int i = event_param_index(ev->type, name);
+	return ev->type < EVENT_MAX ? param_idx[ev->type][k] : -1;
+}
+
+/* Parameter k of ev as an integer, or dflt when this version lacks it. */
+static int64_t named_int(const struct event *ev, enum pkey k, int64_t dflt)
+{
+	int i = param_index(ev, k);
 
 	return i < 0 ? dflt : event_int(ev, (uint32_t)i, dflt);
 }
 
 #define PPM_EXE_WRITABLE 1 /* execve exit's flags */
 
-/* One counter of the event, by its precomputed index; dflt when it has none. */
-static uint64_t stat_val(const struct event *ev, int which, uint64_t dflt)
+/* One counter of the event; dflt when it has none. */
+static uint64_t stat_val(const struct event *ev, enum pkey k, uint64_t dflt)
 {
-	int i = stat_idx[ev->type][which];
-
-	return i < 0 ? dflt : (uint64_t)event_int(ev, (uint32_t)i, (int64_t)dflt);
+	return (uint64_t)named_int(ev, k, (int64_t)dflt);
 }
 
 /* Memory counters an exit carries (clone, execve, brk, mmap, switch...). */
 static void thread_set_mem(struct thread *t, const struct event *ev)
 {
-	t->vmsize_kb = (uint32_t)stat_val(ev, STAT_VMSIZE, t->vmsize_kb);
-	t->vmrss_kb = (uint32_t)stat_val(ev, STAT_VMRSS, t->vmrss_kb);
-	t->vmswap_kb = (uint32_t)stat_val(ev, STAT_VMSWAP, t->vmswap_kb);
+	t->vmsize_kb = (uint32_t)stat_val(ev, P_VM_SIZE, t->vmsize_kb);
+	t->vmrss_kb = (uint32_t)stat_val(ev, P_VM_RSS, t->vmrss_kb);
+	t->vmswap_kb = (uint32_t)stat_val(ev, P_VM_SWAP, t->vmswap_kb);
 }
 
 static void thread_set_faults(struct thread *t, const struct event *ev)
 {
-	t->pfmajor = stat_val(ev, STAT_PFMAJ, t->pfmajor);
-	t->pfminor = stat_val(ev, STAT_PFMIN, t->pfminor);
+	t->pfmajor = stat_val(ev, P_PGFT_MAJ, t->pfmajor);
+	t->pfminor = stat_val(ev, P_PGFT_MIN, t->pfminor);
 }
 
 static void thread_set_stats(struct thread *t, const struct event *ev)
@@ -1311,10 +1356,10 @@ static void thread_set_stats(struct thread *t, const struct event *ev)
 	thread_set_faults(t, ev);
 }
 
-/* A NUL-separated list parameter by name ("" when absent). */
-static const char *list_param(const struct event *ev, const char *name, uint32_t *len)
+/* A NUL-separated list parameter ("" when absent). */
+static const char *list_param(const struct event *ev, enum pkey k, uint32_t *len)
 {
-	int i = event_param_index(ev->type, name);
+	int i = param_index(ev, k);
 
 	if (i < 0 || !event_has(ev, (uint32_t)i)) {
 		*len = 0;
@@ -1332,11 +1377,11 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 	int64_t child_tid;
 	uint32_t flags, n;
 	const char *str;
-	int comm = event_param_index(ev->type, "comm");
+	int comm = param_index(ev, P_COMM);
 
 	if (res < 0)
 		return;
-	flags = (uint32_t)named_int(ev, "flags", 0);
+	flags = (uint32_t)named_int(ev, P_FLAGS, 0);
 	if (res == 0) {
 		/* in the child: the parent's exit normally created us already */
 		child_tid = ev->tid;
@@ -1366,7 +1411,7 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 	}
 	child->exe = dupz(event_str(ev, 1, ""));
 	set_comm(child, comm >= 0 ? event_str(ev, (uint32_t)comm, "") : child->exe);
-	str = list_param(ev, "args", &n);
+	str = list_param(ev, P_ARGS, &n);
 	thread_set_list(&child->args, &child->args_len, str, n);
 	if (parent && (flags & CL_CLONE_THREAD)) {
 		child->cwd = dupz(thread_cwd(s, parent));
@@ -1381,7 +1426,7 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 			strcpy(child->cwd + l, "/");
 	}
 	child->fdlimit = event_int(ev, 7, 0);
-	str = list_param(ev, "cgroups", &n);
+	str = list_param(ev, P_CGROUPS, &n);
 	thread_set_cgroups(child, str, n);
 	if (parent) {
 		child->exepath = dupz(parent->exepath);
@@ -1400,11 +1445,11 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 		child->env = dupz("");
 		child->loginuid = UINT32_MAX;
 	}
-	child->uid = (uint32_t)named_int(ev, "uid", parent ? parent->uid : 0);
-	child->gid = (uint32_t)named_int(ev, "gid", parent ? parent->gid : 0);
+	child->uid = (uint32_t)named_int(ev, P_UID, parent ? parent->uid : 0);
+	child->gid = (uint32_t)named_int(ev, P_GID, parent ? parent->gid : 0);
 	/* the caller's exit names the caller's namespace ids, not the child's */
-	child->vtid = res == 0 ? named_int(ev, "vtid", child_tid) : child_tid;
-	child->vpid = res == 0 ? named_int(ev, "vpid", child->pid) : child->pid;
+	child->vtid = res == 0 ? named_int(ev, P_VTID, child_tid) : child_tid;
+	child->vpid = res == 0 ? named_int(ev, P_VPID, child->pid) : child->pid;
 	thread_set_stats(child, ev);
 	if (flags & CL_CLONE_THREAD) /* the exit's memory counters are the process's */
 		child->vmsize_kb = child->vmrss_kb = child->vmswap_kb = 0;
@@ -1423,13 +1468,13 @@ static void parse_execve_exit(struct state *s, struct evctx *cx)
 	struct event en;
 	uint32_t n;
 	const char *str;
-	int comm = event_param_index(ev->type, "comm");
+	int comm = param_index(ev, P_COMM);
 
 	if (event_int(ev, 0, -1) < 0)
 		return;
 	str = event_str(ev, 1, "");
 	set_str(&t->exe, str, strlen(str));
-	str = list_param(ev, "args", &n);
+	str = list_param(ev, P_ARGS, &n);
 	thread_set_list(&t->args, &t->args_len, str, n);
 	t->pid = event_int(ev, 4, t->pid);
 	t->ptid = event_int(ev, 5, t->ptid);
@@ -1444,20 +1489,20 @@ static void parse_execve_exit(struct state *s, struct evctx *cx)
 		str = slash ? slash + 1 : str;
 	}
 	set_comm(t, str);
-	if (event_param_index(ev->type, "cgroups") >= 0) {
-		str = list_param(ev, "cgroups", &n);
+	if (param_index(ev, P_CGROUPS) >= 0) {
+		str = list_param(ev, P_CGROUPS, &n);
 		thread_set_cgroups(t, str, n);
 	}
-	if (event_param_index(ev->type, "env") >= 0) {
-		str = list_param(ev, "env", &n);
+	if (param_index(ev, P_ENV) >= 0) {
+		str = list_param(ev, P_ENV, &n);
 		thread_set_list(&t->env, &t->env_len, str, n);
 	}
-	t->vpgid = named_int(ev, "pgid", t->vpgid);
-	t->loginuid = (uint32_t)named_int(ev, "loginuid", (int32_t)t->loginuid);
-	t->tty = (uint32_t)named_int(ev, "tty", t->tty);
+	t->vpgid = named_int(ev, P_PGID, t->vpgid);
+	t->loginuid = (uint32_t)named_int(ev, P_LOGINUID, (int32_t)t->loginuid);
+	t->tty = (uint32_t)named_int(ev, P_TTY, t->tty);
 	thread_set_stats(t, ev);
-	if (event_param_index(ev->type, "flags") >= 0)
-		t->exe_writable = named_int(ev, "flags", 0) & PPM_EXE_WRITABLE;
+	if (param_index(ev, P_FLAGS) >= 0)
+		t->exe_writable = named_int(ev, P_FLAGS, 0) & PPM_EXE_WRITABLE;
 	/* exepath comes from the enter's filename, resolved against cwd */
 	if ((enter_event(t, 292, &en) || enter_event(t, 288, &en)) && event_str(&en, 0, NULL)) {
 		state_concat_path(&s->tmp, thread_cwd(s, t), event_str(&en, 0, ""));
@@ -1685,7 +1730,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->num = ++s->num;
 	cx->fdinfo = NULL;
 	cx->fd = -1;
-	cx->has_fd = (eflags & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD)) != 0;
+	cx->has_fd = event_has_fd(type);
 	cx->shown = event_shown(s, ev);
 	stamp(s, ev, cx);
 	applying_num = cx->num;

@@ -29,9 +29,10 @@ struct fdinfo {
 	uint8_t role;   /* STATE_ROLE_*: who opened the connection */
 	bool connected; /* connect() succeeded on it */
 	bool addressed; /* a sendto/recvfrom gave it its tuple (sysdig calls it connected too) */
-	char *name;     /* control characters removed, as sysdig shows it */
+	char *name;     /* control characters removed, as sysdig shows it; in inl when it fits */
 	uint32_t name_len;
 	uint64_t named_at; /* the event that gave it its name (0: the capture's fd list) */
+	char inl[80];      /* the name's storage when it is shorter (most paths, every tuple) */
 };
 
 enum { STATE_ROLE_NONE = 0, STATE_ROLE_CLIENT = 1, STATE_ROLE_SERVER = 2 };
