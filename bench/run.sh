@@ -8,12 +8,13 @@
 #   (b) printing only the event number:             ... -p %evt.num
 #   (c) startup: reading the tiny capture written by `sysrec demo`
 #   (d) a -p format that needs the thread and fd tables
-#   (e) three filters (FILTERS_ONLY=1 runs only these), -p %evt.num
+#   (e) three filters (FILTERS_ONLY=1 runs only these), -p %evt.num, sysrec and sysdig
+#       interleaved in FILTER_ROUNDS (5) rounds
 # and prints a table (events/s, ratios, startup ms), also written as markdown
 # to BUILD_DIR/bench/results.md. Raw hyperfine JSON is kept next to it.
 #
 # Environment overrides: BENCH_EVENTS (default 5000000), SYSDIG (default: sysdig
-# on PATH), SYSREC_RUNS (5), SYSDIG_RUNS (3).
+# on PATH), SYSREC_RUNS (5), SYSDIG_RUNS (5), FILTER_ROUNDS (5).
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -149,44 +150,68 @@ EOF
 fi
 
 # (e) filters (issue 4): a cheap one, a string-heavy one and a compound one,
-# each printing only the number of the matching events.
+# each printing only the number of the matching events. On a shared machine
+# the speed drifts over minutes, so the runs are interleaved: each round runs
+# every filter with sysrec and with sysdig, back to back (which goes first
+# alternates), and the ratios are taken within a round.
 FILTERS=("evt.type=open" "fd.name contains /lib/"
 	"proc.name in (bash, curl) and (fd.typechar=4 or fd.typechar=6) and evt.dir=<")
 for i in "${!FILTERS[@]}"; do
-	hf --runs "$SYSREC_RUNS" --export-json "$OUT/filter$i-sysrec.json" \
-		-n "sysrec read -p %evt.num '${FILTERS[$i]}'" "$SYSREC read -r $BIG -p %evt.num '${FILTERS[$i]}' > /dev/null"
-	hf --runs "$SYSDIG_RUNS" --export-json "$OUT/filter$i-sysdig.json" \
-		-n "sysdig -r -p %evt.num '${FILTERS[$i]}'" "$SYSDIG -r $BIG -p %evt.num '${FILTERS[$i]}' > /dev/null"
 	"$SYSREC" read -r "$BIG" -p %evt.num "${FILTERS[$i]}" | wc -l >"$OUT/filter$i.matches"
 done
 
-python3 - "$OUT" "$NEVENTS" "$SYSREC_RUNS" "$SYSDIG_RUNS" "${FILTERS[@]}" <<'EOF'
-import json, os, sys
+python3 - "$OUT" "$NEVENTS" "${FILTER_ROUNDS:-5}" "$SYSREC" "$SYSDIG" "$BIG" "${FILTERS[@]}" <<'EOF'
+import os, statistics, subprocess, sys, time
 
-out, nev, rr, dr = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-filters = sys.argv[5:]
+out, nev, rounds, sysrec, sysdig, big = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:7]
+filters = sys.argv[7:]
+tools = {"sysrec": [sysrec, "read", "-r", big, "-p", "%evt.num"], "sysdig": [sysdig, "-r", big, "-p", "%evt.num"]}
 
-def median(name):
-    with open(os.path.join(out, name)) as f:
-        return json.load(f)["results"][0]["median"]
+def run(argv):
+    """Wall seconds and CPU seconds (user + system) of one run, output discarded."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    if status:
+        sys.exit(f"bench: {' '.join(argv)} failed ({status})")
+    return wall, ru.ru_utime + ru.ru_stime
 
-head = ["filter", "matches", "sysrec", "sysdig", "sysrec/sysdig", "target", "met"]
+wall = {(t, i): [] for t in tools for i in range(len(filters))}
+cpu = {(t, i): [] for t in tools for i in range(len(filters))}
+for i, flt in enumerate(filters):  # warm-up: page cache, first-run effects
+    for t in tools:
+        run(tools[t] + [flt])
+for r in range(rounds):
+    for i, flt in enumerate(filters):
+        for t in (("sysrec", "sysdig") if r % 2 == 0 else ("sysdig", "sysrec")):
+            w, c = run(tools[t] + [flt])
+            wall[t, i].append(w)
+            cpu[t, i].append(c)
+    print(f"bench: filters round {r + 1}/{rounds} done", file=sys.stderr)
+
+head = ["filter", "matches", "sysrec", "sysdig", "sysrec/sysdig", "per round", "CPU ratio", "target", "met"]
 body = []
 for i, flt in enumerate(filters):
-    r, d = median(f"filter{i}-sysrec.json"), median(f"filter{i}-sysdig.json")
+    r, d = statistics.median(wall["sysrec", i]), statistics.median(wall["sysdig", i])
+    paired = sorted(b / a for a, b in zip(wall["sysrec", i], wall["sysdig", i]))
+    cr = statistics.median(cpu["sysdig", i]) / statistics.median(cpu["sysrec", i])
     matches = open(os.path.join(out, f"filter{i}.matches")).read().strip()
     body.append([f"`{flt}`", matches, f"{nev / r / 1e6:.2f} M ev/s ({r:.2f} s)",
-                 f"{nev / d / 1e6:.2f} M ev/s ({d:.2f} s)", f"{d / r:.2f}x", ">= 5x", "yes" if d / r >= 5 else "NO"])
+                 f"{nev / d / 1e6:.2f} M ev/s ({d:.2f} s)", f"{d / r:.2f}x",
+                 f"{statistics.median(paired):.2f}x ({paired[0]:.2f}-{paired[-1]:.2f})", f"{cr:.2f}x",
+                 ">= 5x", "yes" if d / r >= 5 else "NO"])
 widths = [max(len(x) for x in col) for col in zip(head, *body)]
 line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+title = (f"filters over {nev} events, -p %evt.num; {rounds} interleaved rounds; medians of wall time, "
+         f"per-round ratio: median (min-max); CPU ratio: user+system, medians")
 print()
-print(f"filters over {nev} events, -p %evt.num; medians (sysrec {rr} runs, sysdig {dr} runs)")
+print(title)
 print(line(head))
 print(line(["-" * w for w in widths]))
 for row in body:
     print(line(row))
-md = ["", f"## Filters ({nev} events, `-p %evt.num FILTER`, medians: sysrec {rr} runs, sysdig {dr} runs)", "",
-      "| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+md = ["", f"## Filters ({title})", "", "| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
 md += ["| " + " | ".join(r) + " |" for r in body]
 with open(os.path.join(out, "results.md"), "a") as f:
     f.write("\n".join(md) + "\n")

@@ -517,6 +517,24 @@ static void decide_by_type(struct filter *f, struct cnode *c)
 	}
 }
 
+/*
+ * A check's own code test is redundant when every code that passes the
+ * filter's pre-check is one it allows.
+ */
+static void drop_implied_limits(struct cnode *c, const struct typeset *passed)
+{
+	bool implied = true;
+
+	for (size_t i = 0; i < c->nkids; i++)
+		drop_implied_limits(c->kids[i], passed);
+	if (c->kind != FN_CHECK || !c->limited)
+		return;
+	for (size_t k = 0; k < TYPE_WORDS; k++)
+		implied &= (passed->w[k] & ~c->possible.w[k]) == 0;
+	if (implied)
+		c->limited = false;
+}
+
 struct filter *filter_compile(struct state *st, const char *text, struct err *e)
 {
 	struct fnode *tree = filter_parse(text, e);
@@ -536,6 +554,8 @@ struct filter *filter_compile(struct state *st, const char *text, struct err *e)
 	decide_by_type(f, f->root);
 	order_cheap_first(f->root);
 	f->pinned = pin_types(f->root, &f->types);
+	if (f->pinned)
+		drop_implied_limits(f->root, &f->types);
 	return f;
 }
 
@@ -632,15 +652,21 @@ static bool contains(const char *hay, size_t hlen, const struct cvalue *v)
 	return false;
 }
 
+/* s (len bytes) is v's text; the first byte is tested before a call to memcmp. */
+static inline bool same_text(const char *s, size_t len, const struct cvalue *v)
+{
+	return len == v->len && (!len || s[0] == v->s[0]) && memcmp(s, v->s, len) == 0;
+}
+
 static bool compare_str(const struct cnode *c, const char *s, size_t len)
 {
 	const struct cvalue *v = &c->vals[0];
 
 	switch (c->op) {
 	case FOP_EQ:
-		return len == v->len && memcmp(s, v->s, len) == 0;
+		return same_text(s, len, v);
 	case FOP_NE:
-		return len != v->len || memcmp(s, v->s, len) != 0;
+		return !same_text(s, len, v);
 	case FOP_LT:
 		return strcmp(s, v->s) < 0;
 	case FOP_LE:
@@ -666,7 +692,7 @@ static bool compare_str(const struct cnode *c, const char *s, size_t len)
 		if (c->set.slot)
 			return strset_has(&c->set, s, len);
 		for (size_t i = 0; i < c->nvals; i++)
-			if (len == c->vals[i].len && memcmp(s, c->vals[i].s, len) == 0)
+			if (same_text(s, len, &c->vals[i]))
 				return true;
 		return false;
 	case FOP_PMATCH:
@@ -771,7 +797,7 @@ static bool in_types(const struct typeset *t, uint16_t type)
 	return type < EVENT_MAX && (t->w[type / 64] & (1ULL << (type % 64)));
 }
 
-static inline bool match_check(struct filter *f, const struct cnode *c, const struct evctx *cx)
+static bool match_check(struct filter *f, const struct cnode *c, const struct evctx *cx)
 {
 	const char *s;
 	size_t len;
@@ -795,21 +821,29 @@ static inline bool match_check(struct filter *f, const struct cnode *c, const st
 	return false;
 }
 
+static bool match_node(struct filter *f, const struct cnode *c, const struct evctx *cx);
+
+/* A node's result; checks, the usual kids, are called without the node dispatch. */
+static inline bool match_kid(struct filter *f, const struct cnode *c, const struct evctx *cx)
+{
+	return c->kind == FN_CHECK ? match_check(f, c, cx) : match_node(f, c, cx);
+}
+
 static bool match_node(struct filter *f, const struct cnode *c, const struct evctx *cx)
 {
 	switch (c->kind) {
 	case FN_AND:
 		for (size_t i = 0; i < c->nkids; i++)
-			if (!match_node(f, c->kids[i], cx))
+			if (!match_kid(f, c->kids[i], cx))
 				return false;
 		return true;
 	case FN_OR:
 		for (size_t i = 0; i < c->nkids; i++)
-			if (match_node(f, c->kids[i], cx))
+			if (match_kid(f, c->kids[i], cx))
 				return true;
 		return false;
 	case FN_NOT:
-		return !match_node(f, c->kids[0], cx);
+		return !match_kid(f, c->kids[0], cx);
 	case FN_CHECK:
 		return match_check(f, c, cx);
 	case FN_IDENT:

@@ -198,13 +198,13 @@ static void test_checks_by_code(void **unused)
 {
 	static const char *const names[] = { "/etc/passwd" };
 	static const char *const filters[] = {
-		"evt.dir=<",     "evt.dir!=<",         "not evt.dir=>",    "evt.type=read",
+		"evt.dir=<",     "evt.dir!=<",        "not evt.dir=>",           "evt.type=read",
 		"evt.type<read", "not evt.type=read", "evt.type in (brk, read)", "evt.type contains read",
 	};
 	static const bool want[][2] = {
 		/* on read >, on brk > */
-		{ false, false }, { true, true }, { false, false }, { true, false },
-		{ false, true },  { false, true }, { true, true }, { true, false },
+		{ false, false }, { true, true },  { false, false }, { true, false },
+		{ false, true },  { false, true }, { true, true },   { true, false },
 	};
 	struct state *st = state_with_fds(names, 1);
 	struct sbuf buf;
