@@ -44,6 +44,12 @@ const char *event_type_name(uint32_t type)
 	return type < EVENT_MAX ? event_table[type].name : "unknown";
 }
 
+/* Length i of an event's length array, of 2- or 4-byte entries. */
+static inline uint32_t param_len(const uint8_t *lens, unsigned width, uint32_t i)
+{
+	return width == 2 ? load_u16(lens + 2 * i) : load_u32(lens + 4 * i);
+}
+
 /* The error of an event whose parameter lengths run past its end: which parameter does. */
 static int params_overrun(const struct event *ev, const uint8_t *lens, unsigned width, uint32_t nparams,
                           uint32_t room, struct err *e)
@@ -51,7 +57,7 @@ static int params_overrun(const struct event *ev, const uint8_t *lens, unsigned 
 	uint64_t total = 0;
 
 	for (uint32_t i = 0; i < nparams; i++) {
-		uint32_t l = width == 2 ? load_u16(lens + 2 * i) : load_u32(lens + 4 * i);
+		uint32_t l = param_len(lens, width, i);
 
 		total += l;
 		if (total > room)
@@ -70,27 +76,15 @@ static int parse_params(struct event *ev, const uint8_t *lens, unsigned width, u
 	uint64_t total = 0; /* a sum of 32-bit lengths: no overflow, so checked once at the end */
 
 	ev->nvals = kept;
-	if (width == 2) {
-		for (uint32_t i = 0; i < kept; i++) {
-			uint32_t l = load_u16(lens + 2 * i);
+	for (uint32_t i = 0; i < kept; i++) {
+		uint32_t l = param_len(lens, width, i);
 
-			ev->val[i] = v + total;
-			ev->vlen[i] = l;
-			total += l;
-		}
-		for (uint32_t i = kept; i < nparams; i++)
-			total += load_u16(lens + 2 * i);
-	} else {
-		for (uint32_t i = 0; i < kept; i++) {
-			uint32_t l = load_u32(lens + 4 * i);
-
-			ev->val[i] = v + total;
-			ev->vlen[i] = l;
-			total += l;
-		}
-		for (uint32_t i = kept; i < nparams; i++)
-			total += load_u32(lens + 4 * i);
+		ev->val[i] = v + total;
+		ev->vlen[i] = l;
+		total += l;
 	}
+	for (uint32_t i = kept; i < nparams; i++)
+		total += param_len(lens, width, i);
 	if (total > room)
 		return params_overrun(ev, lens, width, nparams, room, e);
 	return 0;
