@@ -799,17 +799,14 @@ static bool in_types(const struct typeset *t, uint16_t type)
 
 static bool match_check(struct filter *f, const struct cnode *c, const struct evctx *cx)
 {
-	const char *s;
-	size_t len;
 	bool found;
 
 	if (c->limited && !in_types(&c->possible, cx->ev->type))
 		return false;
 	if (c->bytype && cx->ev->type > 1)
 		return in_types(&c->holds, cx->ev->type);
-	if (!c->any) /* the usual case, without a call per layer */
-		return field_view(c->field, f->st, cx, c->arg, c->argn, &f->val, &s, &len) &&
-		       value_matches(c, s, len);
+	if (!c->any)
+		return match_value(f, c, cx, c->argn, &found);
 	if (field_flags(c->field) & FF_EITHER)
 		return match_value(f, c, cx, 0, &found) || match_value(f, c, cx, 1, &found);
 	for (int64_t gen = 1; gen < ANCESTORS_MAX; gen++) {

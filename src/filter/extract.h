@@ -38,6 +38,15 @@ static inline bool put_bool(struct sbuf *o, bool v)
 	return true;
 }
 
+/* Append s; false (no value) when s is NULL. */
+static inline bool put_str(struct sbuf *o, const char *s)
+{
+	if (!s)
+		return false;
+	sbuf_puts(o, s);
+	return true;
+}
+
 /* "HH:MM:SS.nnnnnnnnn", local time. */
 void put_time(struct sbuf *out, uint64_t ts, struct time_cache *tc);
 /* Parameter i as shown, or its resolved form (a path joined, an fd's name) when it has one. */

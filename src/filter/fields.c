@@ -653,15 +653,7 @@ static bool x_fd_typechar(const struct fctx *f, struct sbuf *o)
 
 static bool x_user_name(const struct fctx *f, struct sbuf *o)
 {
-	const char *n;
-
-	if (!thr(f))
-		return false;
-	n = state_user_name(f->st, thr(f)->uid);
-	if (!n)
-		return false;
-	sbuf_puts(o, n);
-	return true;
+	return thr(f) && put_str(o, state_user_name(f->st, thr(f)->uid));
 }
 
 static bool x_user_uid(const struct fctx *f, struct sbuf *o)

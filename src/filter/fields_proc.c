@@ -325,15 +325,7 @@ EXTRACTOR(x_group_gid)
 
 EXTRACTOR(x_group_name)
 {
-	const char *n;
-
-	if (!thr(f))
-		return false;
-	n = state_group_name(f->st, thr(f)->gid);
-	if (!n)
-		return false;
-	sbuf_puts(o, n);
-	return true;
+	return thr(f) && put_str(o, state_group_name(f->st, thr(f)->gid));
 }
 
 /* ---- container ---- */

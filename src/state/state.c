@@ -148,21 +148,14 @@ static void fdtable_free(struct fdtable *t)
 	free(t);
 }
 
-/* f's name, of len bytes, points at its inline storage or at a copy of its own. */
-static void fd_own_name(struct fdinfo *f, const char *name, size_t len)
-{
-	f->name = len < sizeof(f->inl) ? f->inl : xmalloc(len + 1);
-	memcpy(f->name, name, len);
-	f->name[len] = 0;
-	f->name_len = (uint32_t)len;
-}
+static void fd_store_name(struct fdinfo *f, const char *name, size_t len);
 
 static struct fdinfo *fdinfo_copy(const struct fdinfo *f)
 {
 	struct fdinfo *c = xmalloc(sizeof(*c));
 
 	memcpy(c, f, offsetof(struct fdinfo, inl));
-	fd_own_name(c, f->name, f->name_len);
+	fd_store_name(c, f->name, f->name_len);
 	return c;
 }
 
@@ -1921,7 +1914,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	if (event_is_exit(type))
 		t->last_valid = false;
 	/* fd fields exist for events that create, use or destroy an fd */
-	if (eflags & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD)) {
+	if (cx->has_fd) {
 		cx->fd = t->last_fd;
 		if (!cx->fdinfo && cx->fd != -1)
 			cx->fdinfo = state_fd(s, t, cx->fd);
