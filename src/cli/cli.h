@@ -10,6 +10,9 @@ int cmd_read(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 
+/* The words argv[from..argc) joined by spaces (a filter given unquoted); NULL when there are none. */
+char *cli_join_args(int argc, char **argv, int from);
+
 /*
  * The default lines of `sysrec read`, written by a second thread (see
  * output_prepare()). printer_add() queues a shown event right after

@@ -1,6 +1,8 @@
 /* main: sysrec's entry point, dispatching to subcommands. */
 #include "cli.h"
 
+#include "../common/common.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -13,10 +15,28 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "read", cmd_read, "print a .scap capture as sysdig -r does (-p, -j, -w)" },
+	{ "read", cmd_read, "print, filter or rewrite a .scap capture as sysdig -r does (-p, -j, -w)" },
 	{ "record", cmd_record, "record system calls with eBPF into a .scap file (as sysdig -w)" },
 	{ "demo", cmd_demo, "write a small demo capture (used by make run)" },
 };
+
+char *cli_join_args(int argc, char **argv, int from)
+{
+	struct sbuf b;
+	char *s;
+
+	if (from >= argc)
+		return NULL;
+	sbuf_init(&b, 64);
+	for (int i = from; i < argc; i++) {
+		if (i > from)
+			sbuf_putc(&b, ' ');
+		sbuf_puts(&b, argv[i]);
+	}
+	s = xstrdup(sbuf_cstr(&b));
+	sbuf_release(&b);
+	return s;
+}
 
 static void usage(FILE *f)
 {

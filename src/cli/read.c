@@ -25,12 +25,13 @@ struct read_opts {
 	bool gzip;
 	bool list_events;
 	bool list_fields;
+	bool fatfile; /* -F: with -w and a filter, keep the state-changing events it rejects, hidden */
 	char *filter; /* the arguments after the options, joined by spaces; NULL: none */
 };
 
 static void read_usage(FILE *f)
 {
-	fprintf(f, "usage: sysrec read -r FILE [-n N] [-p FORMAT] [-j] [-w OUT [-z]] [FILTER]\n"
+	fprintf(f, "usage: sysrec read -r FILE [-n N] [-p FORMAT] [-j] [-w OUT [-z] [-F]] [FILTER]\n"
 	           "       sysrec read --list-events | --list-fields\n"
 	           "\n"
 	           "  FILTER               Falco/sysdig condition, e.g. \"evt.type=open and fd.name\n"
@@ -42,6 +43,9 @@ static void read_usage(FILE *f)
 	           "  -j, --json           one JSON object per event\n"
 	           "  -w, --write OUT      write the events to OUT instead of printing them\n"
 	           "  -z, --compress       gzip OUT\n"
+	           "  -F, --fatfile        with -w: keep the events FILTER rejects that change the\n"
+	           "                       state (clone, execve, open, close, ...) in OUT, hidden,\n"
+	           "                       so that readers of OUT still know every process and fd\n"
 	           "  -L, --list-events    list the event table\n"
 	           "  -l, --list-fields    list the fields -p and filters take\n");
 }
@@ -70,17 +74,23 @@ static int list_events(void)
 static int parse_opts(int argc, char **argv, struct read_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "read", required_argument, NULL, 'r' },  { "numevents", required_argument, NULL, 'n' },
-		{ "print", required_argument, NULL, 'p' }, { "json", no_argument, NULL, 'j' },
-		{ "write", required_argument, NULL, 'w' }, { "compress", no_argument, NULL, 'z' },
-		{ "list-events", no_argument, NULL, 'L' }, { "list-fields", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
+		{ "read", required_argument, NULL, 'r' },
+		{ "numevents", required_argument, NULL, 'n' },
+		{ "print", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "compress", no_argument, NULL, 'z' },
+		{ "fatfile", no_argument, NULL, 'F' },
+		{ "list-events", no_argument, NULL, 'L' },
+		{ "list-fields", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:n:p:jw:zLlh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:n:p:jw:zFLlh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->path = optarg;
@@ -109,6 +119,9 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 		case 'z':
 			o->gzip = true;
 			break;
+		case 'F':
+			o->fatfile = true;
+			break;
 		case 'L':
 			o->list_events = true;
 			break;
@@ -123,18 +136,7 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		struct sbuf b;
-
-		sbuf_init(&b, 64);
-		for (int i = optind; i < argc; i++) {
-			if (i > optind)
-				sbuf_putc(&b, ' ');
-			sbuf_puts(&b, argv[i]);
-		}
-		o->filter = xstrdup(sbuf_cstr(&b));
-		sbuf_release(&b);
-	}
+	o->filter = cli_join_args(argc, argv, optind);
 	if (!o->list_events && !o->list_fields && !o->path) {
 		fprintf(stderr, "sysrec read: -r FILE is required\n");
 		read_usage(stderr);
@@ -142,6 +144,10 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 	}
 	if (o->gzip && !o->out) {
 		fprintf(stderr, "sysrec read: -z only applies with -w OUT\n");
+		return 2;
+	}
+	if (o->fatfile && !o->out) {
+		fprintf(stderr, "sysrec read: -F only applies with -w OUT\n");
 		return 2;
 	}
 	return 0;
@@ -246,10 +252,18 @@ int cmd_read(int argc, char **argv)
 			state_process(st, &rec.ev, &cx);
 		else
 			state_count(st, &rec.ev, &cx);
-		if (flt && !filter_match(flt, &cx)) {
+		if (w) {
+			/* as sysdig -w: events hidden in the input count as rejected too */
+			if (!cx.head &&
+			    ((rec.ev.dump_flags & EVENT_DF_STATE_ONLY) || (flt && !filter_match(flt, &cx)))) {
+				int hide = event_rejected_flags(rec.ev.type, o.fatfile);
+
+				if (hide < 0)
+					continue;
+				rec.ev.dump_flags |= (uint32_t)hide;
+			}
+		} else if (flt && !filter_match(flt, &cx)) {
 			cx.shown = false;
-			if (w)
-				continue;
 		}
 		if (pr) {
 			if (cx.shown && !printer_add(pr, &cx)) {

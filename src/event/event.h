@@ -176,6 +176,24 @@ static inline bool event_is_exit(uint32_t type)
 	return type & 1;
 }
 
+/* EVF block flag: the event updates the state but is not shown (a fatfile's hidden event). */
+#define EVENT_DF_STATE_ONLY 1u
+
+/*
+ * What a filtered writer does with an event its filter rejected, as sysdig's
+ * -w does: with fatfile (-F) an event that changes the state is kept hidden;
+ * an internal event is always kept; the rest are dropped. Returns the EVF
+ * flags to add when writing it, or -1 to drop it.
+ */
+static inline int event_rejected_flags(uint32_t type, bool fatfile)
+{
+	if (type >= EVENT_MAX)
+		return -1;
+	if (fatfile && (event_table[type].flags & EF_MODIFIES_STATE))
+		return EVENT_DF_STATE_ONLY;
+	return (event_table[type].category & EC_INTERNAL) ? 0 : -1;
+}
+
 /* Index of the parameter called `name` in event `type`, or -1. */
 int event_param_index(uint32_t type, const char *name);
 

@@ -1681,12 +1681,17 @@ static bool stores_enter(uint16_t type)
  * that comes before any other event (as a writer puts it after the process
  * list); a container event later in the stream is shown.
  */
-static bool event_shown(struct state *s, const struct event *ev)
+static void event_shown(struct state *s, const struct event *ev, struct evctx *cx)
 {
-	if (event_kind[ev->type] & K_CONTAINER)
-		return s->seen_event;
+	cx->head = false;
+	if (event_kind[ev->type] & K_CONTAINER) {
+		cx->shown = s->seen_event;
+		cx->head = !s->seen_event;
+		return;
+	}
 	s->seen_event = true;
-	return !(event_table[ev->type].category & EC_INTERNAL) && !(ev->dump_flags & 1);
+	cx->shown =
+	        !(event_table[ev->type].category & EC_INTERNAL) && !(ev->dump_flags & EVENT_DF_STATE_ONLY);
 }
 
 /* The times evt.reltime and evt.deltatime are taken from. */
@@ -1708,7 +1713,7 @@ void state_count(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->fdinfo = NULL;
 	cx->fd = -1;
 	cx->has_fd = false;
-	cx->shown = event_shown(s, ev);
+	event_shown(s, ev, cx);
 	stamp(s, ev, cx);
 }
 
@@ -1724,7 +1729,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->fdinfo = NULL;
 	cx->fd = -1;
 	cx->has_fd = event_has_fd(type);
-	cx->shown = event_shown(s, ev);
+	event_shown(s, ev, cx);
 	stamp(s, ev, cx);
 	applying_num = cx->num;
 

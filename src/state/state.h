@@ -108,6 +108,8 @@ struct evctx {
 	int64_t fd;  /* the fd the event is about (-1: none), for fd-related events */
 	bool has_fd; /* the event creates, uses or destroys an fd (fd.* fields exist) */
 	bool shown;
+	bool head;         /* container metadata ahead of the first event: part of the capture's head, as
+	                    * the process list is (sysdig reads it when it opens a file), never filtered out */
 	uint64_t num;      /* 1-based event number */
 	uint64_t first_ts; /* the capture's first event's time */
 	uint64_t prev_ts;  /* the previous shown event's time (0: none) */

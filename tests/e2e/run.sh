@@ -324,6 +324,47 @@ check_filter_write() {
 	same "$1" "$work/out" "$work/want"
 }
 
+# `read -w OUT [-F] FILTER` keeps what sysdig's -w [-F] keeps: the same
+# events, the same ones hidden (state only), over every capture sysdig reads
+# and a few filters; and a reader of the fatfile resolves fds opened by
+# events the filter rejected, where a reader of the plain file cannot.
+check_filter_write_fatfile() {
+	local cap flt ff n=0 hidden=0 evs="$here/scapstat.py --events"
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	for cap in "$td"/scap/*.scap; do
+		sysdig -r "$cap" -n 1 >/dev/null 2>&1 || continue # sysdig refuses it (see testdata README)
+		for flt in 'evt.type=read' 'fd.name contains /etc' 'proc.name=curl and evt.dir=<' 'evt.type=clone'; do
+			for ff in "" -F; do
+				n=$((n + 1))
+				"$bin" read -r "$cap" -w "$work/fat.scap" $ff "$flt" 2>"$work/err" ||
+					{ bad "$1" "$(basename "$cap") $ff '$flt': $(head -1 "$work/err")"; return; }
+				sysdig -r "$cap" -w "$work/sdfat.scap" $ff "$flt" >/dev/null 2>&1
+				python3 $evs "$work/fat.scap" >"$work/out"
+				python3 $evs "$work/sdfat.scap" >"$work/want"
+				if ! cmp -s "$work/out" "$work/want"; then
+					bad "$1" "$(basename "$cap") $ff '$flt': events kept differ from sysdig's: $(diff "$work/out" "$work/want" | head -3 | tr '\n' ' ')"
+					return
+				fi
+				hidden=$((hidden + $(awk '$1 == 1' "$work/out" | wc -l)))
+			done
+		done
+	done
+	[ $n -gt 0 ] || { skipped "$1" "no capture sysdig reads in $td/scap"; return; }
+	[ $hidden -gt 0 ] || { bad "$1" "no hidden event was written in $n runs"; return; }
+	cap=$td/scap/curl_google.scap flt='evt.type=read'
+	local fmt='%evt.rawtime %thread.tid %evt.type %fd.name %proc.name'
+	"$bin" read -r "$cap" -w "$work/fat.scap" -F "$flt" 2>/dev/null
+	"$bin" read -r "$cap" -w "$work/thin.scap" "$flt" 2>/dev/null
+	sysdig -r "$cap" -p "$fmt" "$flt" >"$work/want" 2>/dev/null
+	sysdig -r "$work/fat.scap" -p "$fmt" >"$work/out" 2>/dev/null
+	sysdig -r "$work/thin.scap" -p "$fmt" >"$work/thin" 2>/dev/null
+	if cmp -s "$work/thin" "$work/want"; then
+		bad "$1" "without -F the fds of $cap's reads still resolve: the check proves nothing"
+		return
+	fi
+	same "$1 ($n runs, $hidden hidden events)" "$work/out" "$work/want"
+}
+
 [ -x "$bin" ] || { echo "e2e: $bin not built" >&2; exit 1; }
 [ -d "$td" ] || echo "e2e: shared testdata not found at $td (set SYSREC_TESTDATA); cases that need it are skipped" >&2
 
