@@ -138,10 +138,10 @@ $(FUZZ_BIN): tests/fuzz/fuzz_reader.c $(LIB_SRCS) $(wildcard src/*/*.h) src/even
 	@$(if $(Q),echo "  CLANG   $<")
 	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) -lz -ljansson
 
-$(FUZZ_FILTER_BIN): tests/fuzz/fuzz_filter.c src/filter/parse.c src/common/*.c $(wildcard src/*/*.h)
+$(FUZZ_FILTER_BIN): tests/fuzz/fuzz_filter.c $(LIB_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CLANG   $<")
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< src/filter/parse.c $(wildcard src/common/*.c) -lz -ljansson
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) -lz -ljansson
 
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)

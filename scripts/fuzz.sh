@@ -3,7 +3,8 @@
 # short summary: the .scap reader (build/fuzz/fuzz_reader, tests/fuzz/fuzz_reader.c)
 # or the filter parser (build/fuzz/fuzz_filter, tests/fuzz/fuzz_filter.c; its
 # corpus, log and crash inputs are build/fuzz/filter-*, seeded from the
-# one-line conditions of the Falco rules in the testdata and a few filters).
+# one-line conditions of the Falco rules in the testdata, the filters of
+# tests/e2e/filters.txt and a few more).
 #
 # The corpus lives in build/fuzz/corpus; when it is empty it is seeded from the
 # real captures in ${SYSREC_TESTDATA:-../shared/testdata}/scap (copied, and also
@@ -48,6 +49,11 @@ seed_filters() {
 			i=$((i + 1))
 		done
 	fi
+	# the differential table's filters: they compile, so they reach the evaluator
+	grep -v '^ *\(#\|$\)' tests/e2e/filters.txt | while IFS= read -r line; do
+		printf '%s' "$line" >"$seeds/table-$i.txt"
+		i=$((i + 1))
+	done
 	printf '%s' 'evt.type in (open, openat) and not fd.name startswith "/tmp" or proc.aname[2] = bash' >"$seeds/f1.txt"
 	printf '%s' "fd.name glob '/etc/*' and evt.arg[0] exists and not (fd.num >= 3 or proc.pid != 1)" >"$seeds/f2.txt"
 	printf '%s' 'fd.sip intersects (10.0.0.0/8, "a\"b") and fd.name pmatch my_list' >"$seeds/f3.txt"

@@ -1,6 +1,7 @@
 /* recfiles: the files of a recording, rotated as sysdig's -C/-G/-W/-e do (see recfiles.h). */
 #include "recfiles.h"
 
+#include "../filter/filter.h"
 #include "../scap/scap.h"
 #include "../state/state.h"
 
@@ -32,7 +33,10 @@ struct recfiles {
 	size_t nusers;
 	struct scap_group *groups;
 	size_t ngroups;
-	struct state *st; /* threads and fds kept current, when files rotate */
+	struct state *st; /* threads and fds kept current, when files rotate or a filter reads them */
+	struct filter *flt;
+	uint64_t matched, hidden; /* events the filter matched; rejected ones kept hidden */
+	bool full;                /* max_shown events matched (read by other threads) */
 	/* containers described so far: ids and their container events */
 	char (*ids)[13];
 	struct sbuf *container_evs;
@@ -250,11 +254,15 @@ struct recfiles *recfiles_open(const struct recfiles_opts *o, struct err *e)
 	write_head(f, procs.procs, procs.fds, procs.nfds, procs.nprocs);
 	for (size_t i = 0; i < procs.nprocs; i++)
 		note_container(f, procs.procs[i].cgroups, procs.procs[i].cgroups_len, ts);
-	if (f->rotating) {
+	if (f->rotating || o->filter) {
 		f->st = state_new();
 		host_from_records(f, &procs);
 	}
 	engine_procs_free(&procs);
+	if (o->filter && !(f->flt = filter_compile(f->st, o->filter, e))) {
+		recfiles_abort(f);
+		return NULL;
+	}
 	return f;
 }
 
@@ -298,25 +306,43 @@ static bool carries_cgroups(uint16_t type)
 	return type == 223 || type == 225 || type == 227 || type == 335 || type == 293 || type == 331;
 }
 
-/* What one event means beyond its bytes: a container first seen, the state (when rotating). */
-static void note_event(struct recfiles *f, uint16_t cpu, const uint8_t *ev, uint32_t len, uint16_t type,
-                       uint64_t ts)
+/*
+ * What one event means beyond its bytes: a container first seen, the state
+ * (when rotating or filtering), the filter's verdict. Returns the EVF flags to
+ * write the event with, or -1 to drop it.
+ */
+static int note_event(struct recfiles *f, uint16_t cpu, const uint8_t *ev, uint32_t len, uint16_t type,
+                      uint64_t ts)
 {
 	struct event e;
+	struct evctx cx;
 	struct err err;
 	bool parsed = false;
+	int flags;
 
 	if (carries_cgroups(type)) {
 		parsed = event_parse(&e, ev, len, 2, &err) == 0;
 		if (parsed && e.nvals > 14)
 			note_container(f, (const char *)e.val[14], e.vlen[14], ts);
 	}
-	if (f->st && (parsed || event_parse(&e, ev, len, 2, &err) == 0)) {
-		struct evctx cx;
-
-		e.cpu = cpu;
-		state_process(f->st, &e, &cx);
+	if (!f->st || (!parsed && event_parse(&e, ev, len, 2, &err) != 0))
+		return f->flt ? event_rejected_flags(type, f->o.fatfile) : 0;
+	e.cpu = cpu;
+	state_process(f->st, &e, &cx);
+	if (!f->flt)
+		return 0;
+	if (f->full)
+		return -1;
+	if (filter_match(f->flt, &cx)) {
+		f->matched++;
+		if (f->o.max_shown && f->matched >= f->o.max_shown)
+			__atomic_store_n(&f->full, true, __ATOMIC_RELEASE);
+		return 0;
 	}
+	flags = event_rejected_flags(type, f->o.fatfile);
+	if (flags > 0)
+		f->hidden++;
+	return flags;
 }
 
 int recfiles_blocks(struct recfiles *f, const uint8_t *p, size_t len)
@@ -347,11 +373,23 @@ int recfiles_blocks(struct recfiles *f, const uint8_t *p, size_t len)
 		}
 		if (carries_cgroups(type) || f->st) {
 			/* a container event may have to go before this one */
+			int flags;
+
 			scap_writer_framed(f->w, p + span, off - span, nspan);
 			f->in_file += nspan;
 			span = off;
 			nspan = 0;
-			note_event(f, cpu, ev, elen, type, ts);
+			flags = note_event(f, cpu, ev, elen, type, ts);
+			if (flags) {
+				/* dropped, or written on its own as a flagged (EVF) block */
+				if (flags > 0) {
+					scap_writer_event_bytes(f->w, cpu, (uint32_t)flags, ev, elen);
+					f->in_file++;
+				}
+				off += blen;
+				span = off;
+				continue;
+			}
 		}
 		off += blen;
 		nspan++;
@@ -408,10 +446,22 @@ uint64_t recfiles_count(const struct recfiles *f)
 	return f->opened;
 }
 
+void recfiles_filtered(const struct recfiles *f, uint64_t *matched, uint64_t *hidden)
+{
+	*matched = f->matched;
+	*hidden = f->hidden;
+}
+
+bool recfiles_full(const struct recfiles *f)
+{
+	return __atomic_load_n(&f->full, __ATOMIC_ACQUIRE);
+}
+
 static void recfiles_free(struct recfiles *f)
 {
 	engine_ifaces_free(f->ifs, f->nifs);
 	engine_users_free(f->users, f->nusers, f->groups, f->ngroups);
+	filter_free(f->flt);
 	state_free(f->st);
 	for (size_t i = 0; i < f->ncontainers; i++)
 		sbuf_release(&f->container_evs[i]);

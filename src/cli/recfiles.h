@@ -6,6 +6,10 @@
  * file takes the threads from /proc; a rotated one (-C, -G, -e) takes them
  * from the state the event stream has kept current since (src/state), so a
  * reader of any one file knows every process and fd its events name.
+ *
+ * With a filter, that state also feeds the filter: an event it rejects is
+ * dropped, or with fatfile kept hidden when it changes the state, and an
+ * internal one is kept (event_rejected_flags(), as sysdig -w does).
  */
 #ifndef SYSREC_RECFILES_H
 #define SYSREC_RECFILES_H
@@ -20,6 +24,9 @@ struct recfiles_opts {
 	uint64_t rotate_secs; /* -G: a new file every this many seconds; strftime in path */
 	uint64_t max_files;   /* -W: keep a ring of this many files (0: no limit) */
 	uint64_t file_events; /* -e: a new file every this many events */
+	const char *filter;   /* the events to keep (Falco condition); NULL: all */
+	bool fatfile;         /* -F: keep the state-changing events the filter rejects, hidden */
+	uint64_t max_shown;   /* with a filter: stop after this many matching events (0: no limit) */
 };
 
 /* Events lost in a row on one CPU (or on an unknown one), told in the file where they were lost. */
@@ -43,6 +50,10 @@ int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct recfiles_lost *
 const char *recfiles_error(const struct recfiles *f);
 /* Files opened so far. */
 uint64_t recfiles_count(const struct recfiles *f);
+/* With a filter: events it matched, and rejected ones kept hidden (-F). */
+void recfiles_filtered(const struct recfiles *f, uint64_t *matched, uint64_t *hidden);
+/* With a filter and max_shown: that many events matched; later ones are not written. Any thread. */
+bool recfiles_full(const struct recfiles *f);
 /* Finish the last file; 0 or the first error (in e). Frees f. */
 int recfiles_close(struct recfiles *f, struct err *e);
 /* Drop the file being written (the ones already finished stay). Frees f. */

@@ -3,6 +3,7 @@
 
 #include "../common/common.h"
 #include "../engine/engine.h"
+#include "../filter/filter.h"
 #include "../scap/scap.h"
 #include "../state/state.h"
 #include "recfiles.h"
@@ -18,7 +19,7 @@
 #include <unistd.h>
 
 struct record_opts {
-	struct recfiles_opts files; /* -w, -z, -C, -G, -W, -e */
+	struct recfiles_opts files; /* -w, -z, -C, -G, -W, -e, -F, the filter */
 	double seconds;             /* -M: 0 = until interrupted */
 	uint64_t max_events;        /* -n: 0 = no limit */
 	uint32_t snaplen;
@@ -26,6 +27,7 @@ struct record_opts {
 	char container[13]; /* --container, short form; "" for none */
 	uint32_t ring_mb;
 	bool stats;
+	char *filter; /* the arguments after the options, joined; NULL: none */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -40,10 +42,17 @@ static void record_usage(FILE *f)
 	fprintf(f,
 	        "usage: sysrec record -w FILE [-M SECS] [-n N] [-C MB] [-G SECS] [-W N] [-e N]\n"
 	        "                     [-s LEN] [-z] [--pid PID | --container ID] [--ring-mb MB] [--stats]\n"
+	        "                     [-F] [FILTER]\n"
 	        "\n"
+	        "  FILTER                Falco/sysdig condition: only the events it matches are\n"
+	        "                        written (the words after the options, joined); the\n"
+	        "                        processes and fds at the start are always written\n"
 	        "  -w, --write FILE      the capture to write (.scap; sysdig -r reads it)\n"
 	        "  -M SECS               stop after SECS seconds\n"
-	        "  -n, --numevents N     stop after N events\n"
+	        "  -n, --numevents N     stop after N events (with FILTER: N matching events)\n"
+	        "  -F, --fatfile         with FILTER: also keep the events it rejects that change\n"
+	        "                        the state (clone, execve, open, close, ...), hidden, so\n"
+	        "                        that readers still know every process and fd\n"
 	        "  -C MB                 start a new file past MB million bytes (FILE0, FILE1, ...)\n"
 	        "  -G SECS               start a new file every SECS seconds (strftime %%-codes in\n"
 	        "                        FILE name it, else FILE0, FILE1, ...)\n"
@@ -84,13 +93,21 @@ static int usage_error(const char *msg)
 static int parse_opts(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longs[] = {
-		{ "write", required_argument, NULL, 'w' },    { "numevents", required_argument, NULL, 'n' },
-		{ "rollover", required_argument, NULL, 'C' }, { "seconds", required_argument, NULL, 'G' },
-		{ "limit", required_argument, NULL, 'W' },    { "events", required_argument, NULL, 'e' },
-		{ "snaplen", required_argument, NULL, 's' },  { "compress", no_argument, NULL, 'z' },
-		{ "pid", required_argument, NULL, 'P' },      { "container", required_argument, NULL, 'c' },
-		{ "stats", no_argument, NULL, 'S' },          { "ring-mb", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+		{ "write", required_argument, NULL, 'w' },
+		{ "numevents", required_argument, NULL, 'n' },
+		{ "rollover", required_argument, NULL, 'C' },
+		{ "seconds", required_argument, NULL, 'G' },
+		{ "limit", required_argument, NULL, 'W' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "compress", no_argument, NULL, 'z' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "container", required_argument, NULL, 'c' },
+		{ "stats", no_argument, NULL, 'S' },
+		{ "ring-mb", required_argument, NULL, 'R' },
+		{ "fatfile", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	uint64_t v;
@@ -99,7 +116,7 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 	o->snaplen = 80;
 	o->ring_mb = 16;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:M:n:C:G:W:e:s:zh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:M:n:C:G:W:e:s:zFh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			o->files.path = optarg;
@@ -152,6 +169,9 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		case 'z':
 			o->files.gzip = true;
 			break;
+		case 'F':
+			o->files.fatfile = true;
+			break;
 		case 'P':
 			if (parse_count(optarg, "--pid", INT32_MAX, &v))
 				return 2;
@@ -181,11 +201,23 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr,
-		        "sysrec record: unexpected argument '%s' (filters arrive with a later version)\n",
-		        argv[optind]);
-		return 2;
+	o->filter = cli_join_args(argc, argv, optind);
+	if (o->filter) {
+		/* refused here, before the probes load; the writing thread compiles it again */
+		struct state *st = state_new();
+		struct err e = { { 0 } };
+		struct filter *flt = filter_compile(st, o->filter, &e);
+
+		filter_free(flt);
+		state_free(st);
+		if (!flt) {
+			fprintf(stderr, "sysrec record: %s\n", e.msg);
+			return 2;
+		}
+		o->files.filter = o->filter;
+		o->files.max_shown = o->max_events;
+	} else if (o->files.fatfile) {
+		return usage_error("-F needs a FILTER (it keeps what the filter rejects)");
 	}
 	if (o->pid && o->container[0])
 		return usage_error("--pid and --container cannot be combined");
@@ -372,16 +404,31 @@ static void check_busy(struct recorder *r, const struct engine_stats *st)
 	r->busy_since = now;
 }
 
-static void print_stats(const struct recorder *r, const struct engine_stats *st, uint64_t files)
+/* What a filter kept of the events read (for --stats). */
+struct kept {
+	bool filtered;
+	bool fatfile;
+	uint64_t matched, hidden;
+};
+
+static void print_stats(const struct recorder *r, const struct engine_stats *st, uint64_t files,
+                        const struct kept *k)
 {
 	uint64_t dropped = st->drops_ring + st->drops_big + st->drops_busy + r->disk_total;
 
+	if (k->filtered)
+		fprintf(stderr, "sysrec record: %llu events read, %llu matched the filter",
+		        (unsigned long long)r->written, (unsigned long long)k->matched);
+	else
+		fprintf(stderr, "sysrec record: %llu events written", (unsigned long long)r->written);
+	if (k->fatfile)
+		fprintf(stderr, ", %llu more kept hidden (-F)", (unsigned long long)k->hidden);
 	fprintf(stderr,
-	        "sysrec record: %llu events written, %llu dropped (ring full %llu, too large %llu, "
+	        ", %llu dropped (ring full %llu, too large %llu, "
 	        "tracepoint busy %llu, disk behind %llu)",
-	        (unsigned long long)r->written, (unsigned long long)dropped,
-	        (unsigned long long)st->drops_ring, (unsigned long long)st->drops_big,
-	        (unsigned long long)st->drops_busy, (unsigned long long)r->disk_total);
+	        (unsigned long long)dropped, (unsigned long long)st->drops_ring,
+	        (unsigned long long)st->drops_big, (unsigned long long)st->drops_busy,
+	        (unsigned long long)r->disk_total);
 	if (files > 1)
 		fprintf(stderr, " in %llu files", (unsigned long long)files);
 	fputc('\n', stderr);
@@ -422,12 +469,15 @@ int cmd_record(int argc, char **argv)
 	struct engine_stats st;
 	struct sigaction sa;
 	double start, last_busy;
+	struct kept kept;
 	uint64_t files;
 	int rc, qerr = 0;
 
 	rc = parse_opts(argc, argv, &o);
-	if (rc)
+	if (rc) {
+		free(o.filter);
 		return rc < 0 ? 0 : rc;
+	}
 	eo.ring_bytes = o.ring_mb << 20;
 	eo.snaplen = o.snaplen;
 	eo.scope_pid = o.pid;
@@ -439,7 +489,7 @@ int cmd_record(int argc, char **argv)
 		eo.floor_mode = fl ? (uint32_t)strtoul(fl, NULL, 10) : 0;
 		eo.bare_codes = getenv("SYSREC_BENCH_BARE");
 	}
-	r.max_events = o.max_events;
+	r.max_events = o.filter ? 0 : o.max_events; /* with a filter, the writing thread counts */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -447,12 +497,14 @@ int cmd_record(int argc, char **argv)
 	en = engine_ebpf_open(&eo, &e);
 	if (!en) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
+		free(o.filter);
 		return 1;
 	}
 	r.files = recfiles_open(&o.files, &e);
 	if (!r.files) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
 		engine_close(en);
+		free(o.filter);
 		return 1;
 	}
 	engine_stats(en, &st);
@@ -477,7 +529,7 @@ int cmd_record(int argc, char **argv)
 		if ((qerr = bq_error(r.q)) != 0)
 			break;
 		now = mono_seconds();
-		if ((o.max_events && r.written >= o.max_events) ||
+		if ((r.max_events && r.written >= r.max_events) || recfiles_full(r.files) ||
 		    (o.seconds > 0 && now - start >= o.seconds))
 			break;
 		/* --pid: nothing more can come once the process is gone (its exit is in the ring) */
@@ -491,7 +543,8 @@ int cmd_record(int argc, char **argv)
 	}
 	/* what is already in the ring belongs to the recording */
 	engine_stop(en);
-	while (!qerr && !(o.max_events && r.written >= o.max_events) && engine_poll(en, 0, &sink) > 0)
+	while (!qerr && !(r.max_events && r.written >= r.max_events) && !recfiles_full(r.files) &&
+	       engine_poll(en, 0, &sink) > 0)
 		;
 	engine_stats(en, &st);
 	check_busy(&r, &st);
@@ -511,12 +564,16 @@ int cmd_record(int argc, char **argv)
 	for (uint32_t c = 0; c <= r.ncpus; c++)
 		recfiles_lost(r.files, (uint16_t)(c < r.ncpus ? c : 0), &r.cpus[c].pend);
 	files = recfiles_count(r.files);
+	kept.filtered = o.filter != NULL;
+	kept.fatfile = o.files.fatfile;
+	recfiles_filtered(r.files, &kept.matched, &kept.hidden);
 	rc = recfiles_close(r.files, &e);
 	if (rc)
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
 	if (o.stats || st.drops_ring || st.drops_big || st.drops_busy || r.disk_total)
-		print_stats(&r, &st, files);
+		print_stats(&r, &st, files, &kept);
 	free(r.cpus);
+	free(o.filter);
 	engine_close(en); /* st points into it */
 	return rc ? 1 : 0;
 }

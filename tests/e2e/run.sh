@@ -365,6 +365,25 @@ check_filter_write_fatfile() {
 	same "$1 ($n runs, $hidden hidden events)" "$work/out" "$work/want"
 }
 
+# `record` refuses a bad filter, and -F without one, before it loads a probe
+# (so without root too) and without creating the file.
+check_record_filter_refused() {
+	local args msg rc
+	for args in "proc.name = :filter error at column 12: expected a value after '='" \
+		"proc.nosuch=1:unknown field 'proc.nosuch'" "-F:-F needs a FILTER"; do
+		msg=${args#*:}
+		rm -f "$work/refused.scap"
+		# shellcheck disable=SC2086 # the words are the command line
+		"$bin" record -w "$work/refused.scap" ${args%%:*} >/dev/null 2>"$work/err"
+		rc=$?
+		if [ $rc -ne 2 ] || ! grep -qF -- "$msg" "$work/err" || [ -e "$work/refused.scap" ]; then
+			bad "$1" "record ${args%%:*}: exit $rc, $(head -1 "$work/err")"
+			return
+		fi
+	done
+	ok "$1"
+}
+
 [ -x "$bin" ] || { echo "e2e: $bin not built" >&2; exit 1; }
 [ -d "$td" ] || echo "e2e: shared testdata not found at $td (set SYSREC_TESTDATA); cases that need it are skipped" >&2
 
