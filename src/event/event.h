@@ -238,6 +238,44 @@ struct event {
  */
 int event_parse(struct event *ev, const uint8_t *buf, size_t n, int version, struct err *e);
 
+/*
+ * event_parse() with the common case inline: a v2 header and 16-bit lengths
+ * that all fit. Anything else, good or bad, goes to event_parse(), which
+ * also words the errors.
+ */
+static inline int event_parse_fast(struct event *ev, const uint8_t *buf, size_t n, int version, struct err *e)
+{
+	if (version == 2 && n >= EVENT_HDR_V2) {
+		uint32_t len = load_u32(buf + 16), np = load_u32(buf + 22);
+		uint16_t type = load_u16(buf + 20);
+
+		if (len >= EVENT_HDR_V2 && len <= n && np <= EVENT_MAX_PARAMS && event_len_width(type) == 2 &&
+		    np * 2 <= len - EVENT_HDR_V2) {
+			const uint8_t *lens = buf + EVENT_HDR_V2, *v = lens + 2 * np;
+			uint32_t total = 0;
+
+			for (uint32_t i = 0; i < np; i++) {
+				uint32_t l = load_u16(lens + 2 * i);
+
+				ev->val[i] = v + total;
+				ev->vlen[i] = l;
+				total += l;
+			}
+			if (total <= len - EVENT_HDR_V2 - 2 * np) {
+				ev->ts = load_u64(buf);
+				ev->tid = (int64_t)load_u64(buf + 8);
+				ev->len = ev->raw_len = len;
+				ev->type = type;
+				ev->raw = buf;
+				ev->version = 2;
+				ev->nparams = ev->nvals = np;
+				return 0;
+			}
+		}
+	}
+	return event_parse(ev, buf, n, version, e);
+}
+
 /* Typed access to parameter i; defaults when absent or of the wrong size. */
 static inline bool event_has(const struct event *ev, uint32_t i)
 {

@@ -855,5 +855,5 @@ bool filter_match(struct filter *f, const struct evctx *cx)
 
 	if (f->pinned && !in_types(&f->types, type))
 		return false;
-	return match_node(f, f->root, cx);
+	return match_kid(f, f->root, cx);
 }

@@ -712,6 +712,10 @@ struct evblock {
 /* Fills *k and returns true for the event block types. */
 static inline bool event_block(uint32_t bt, struct evblock *k)
 {
+	if (bt == SCAP_BT_EV_V2) { /* nearly every block of a capture */
+		*k = (struct evblock){ 2, false, false };
+		return true;
+	}
 	switch (bt) {
 	case SCAP_BT_EV:
 	case SCAP_BT_EV_ALT:
@@ -747,7 +751,7 @@ static int parse_event_block(const struct evblock *k, const uint8_t *body, size_
 		return err_set(e, -EINVAL, "event block too short (%zu bytes)", n);
 	rec->ev.cpu = load_u16(body);
 	rec->ev.dump_flags = k->has_flags ? load_u32(body + 2) : 0;
-	rc = event_parse(&rec->ev, body + hdr, n - hdr, k->version, e);
+	rc = event_parse_fast(&rec->ev, body + hdr, n - hdr, k->version, e);
 	if (rc)
 		return rc;
 	if (rec->ev.nparams > EVENT_MAX_PARAMS)

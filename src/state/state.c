@@ -148,14 +148,38 @@ static void fdtable_free(struct fdtable *t)
 	free(t);
 }
 
-static void fd_store_name(struct fdinfo *f, const char *name, size_t len);
+/* Some byte of p[0..len) is below 0x20 (eight at a time: a byte b < 0x20 makes b - 0x20 borrow). */
+static bool has_control(const char *p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if ((x - ones * 0x20) & ~x & highs)
+			return true;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)p[i] < 0x20)
+			return true;
+	return false;
+}
 
 static struct fdinfo *fdinfo_copy(const struct fdinfo *f)
 {
 	struct fdinfo *c = xmalloc(sizeof(*c));
 
-	memcpy(c, f, offsetof(struct fdinfo, inl));
-	fd_store_name(c, f->name, f->name_len);
+	/* the name is clean already: copied as it is, in place or on the heap */
+	if (f->name == f->inl) {
+		memcpy(c, f, offsetof(struct fdinfo, inl) + f->name_len + 1);
+		c->name = c->inl;
+	} else {
+		memcpy(c, f, offsetof(struct fdinfo, inl));
+		c->name = xmalloc(f->name_len + 1);
+		memcpy(c->name, f->name, f->name_len + 1);
+	}
 	return c;
 }
 
@@ -178,11 +202,15 @@ static struct fdtable *fdtable_copy(const struct fdtable *src)
 static void fd_store_name(struct fdinfo *f, const char *name, size_t len)
 {
 	char *c = len < sizeof(f->inl) ? f->inl : xmalloc(len + 1);
-	size_t n = 0;
+	size_t n = len;
 
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)name[i] >= 0x20)
-			c[n++] = name[i];
+	memcpy(c, name, len);
+	if (has_control(c, len)) {
+		n = 0;
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)name[i] >= 0x20)
+				c[n++] = name[i];
+	}
 	c[n] = 0;
 	f->name = c;
 	f->name_len = (uint32_t)n;
@@ -269,18 +297,21 @@ static void set_comm(struct thread *t, const char *comm)
 	t->comm_len = (uint32_t)n;
 }
 
+static bool is_lower_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
 int state_cgroups_container(const char *cg, size_t len, char id[13])
 {
-	for (size_t i = 0; i + 64 <= len; i++) {
-		size_t n = 0;
-
+	for (size_t i = 0, n; i + 64 <= len; i += n ? n : 1) {
+		n = 0;
 		if (i > 0 && (cg[i - 1] != '/' && cg[i - 1] != '-'))
 			continue;
-		while (i + n < len &&
-		       ((cg[i + n] >= '0' && cg[i + n] <= '9') || (cg[i + n] >= 'a' && cg[i + n] <= 'f')))
+		while (i + n < len && is_lower_hex(cg[i + n]))
 			n++;
 		if (n != 64)
-			continue;
+			continue; /* no run of hex digits starts inside this one after a '/' or '-' */
 		memcpy(id, cg + i, 12);
 		id[12] = '\0';
 		/* the runtime, from the layout (sysdig's CT_* numbers) */
@@ -305,12 +336,22 @@ static char *container_from_cgroups(const char *cg, size_t len)
 	return state_cgroups_container(cg, len, id) >= 0 ? dupz(id) : dupz("");
 }
 
-static void thread_set_cgroups(struct thread *t, const char *cg, size_t len)
+/*
+ * Give t the cgroups cg; its container is like's when like (the parent, or t
+ * itself before an execve) has the same cgroups, as nearly every new process
+ * has.
+ */
+static void thread_set_cgroups(struct thread *t, const char *cg, size_t len, const struct thread *like)
 {
+	bool same = like && like->cgroups && like->container_id && like->cgroups_len == len &&
+	            !memcmp(like->cgroups, cg, len);
+
+	if (same && like == t)
+		return;
 	set_str(&t->cgroups, cg, len);
 	t->cgroups_len = (uint32_t)len;
 	free(t->container_id);
-	t->container_id = container_from_cgroups(cg, len);
+	t->container_id = same ? dupz(like->container_id) : container_from_cgroups(cg, len);
 }
 
 static void thread_set_list(char **dst, uint32_t *dlen, const void *src, size_t n)
@@ -630,6 +671,18 @@ const char *state_concat_path(struct sbuf *out, const char *dir, const char *pat
 	size_t w = 0;
 
 	sbuf_reset(out);
+	if (path[0] == '/') {
+		/* most absolute paths have no empty, "." or ".." segment: they fold to themselves */
+		size_t n = 0;
+
+		for (; path[n]; n++)
+			if (path[n] == '/' && (path[n + 1] == '/' || path[n + 1] == '.'))
+				break;
+		if (!path[n]) {
+			sbuf_put(out, path, n > 1 && path[n - 1] == '/' ? n - 1 : n);
+			return sbuf_cstr(out);
+		}
+	}
 	if (path[0] != '/')
 		sbuf_puts(out, dir);
 	if (path[0] != '/' && out->len && out->data[out->len - 1] != '/')
@@ -694,7 +747,7 @@ static void add_procs(struct state *s, const struct scap_proc *p, size_t n)
 		thread_set_list(&t->args, &t->args_len, p[i].args, p[i].args_len);
 		thread_set_list(&t->env, &t->env_len, p[i].env, p[i].env_len);
 		t->cgroups = NULL;
-		thread_set_cgroups(t, p[i].cgroups, p[i].cgroups_len);
+		thread_set_cgroups(t, p[i].cgroups, p[i].cgroups_len, NULL);
 		t->fdlimit = p[i].fdlimit;
 		t->flags = p[i].flags;
 		t->uid = p[i].uid;
@@ -1420,7 +1473,7 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 	}
 	child->fdlimit = event_int(ev, 7, 0);
 	str = list_param(ev, P_CGROUPS, &n);
-	thread_set_cgroups(child, str, n);
+	thread_set_cgroups(child, str, n, parent);
 	if (parent) {
 		child->exepath = dupz(parent->exepath);
 		child->root = dupz(parent->root);
@@ -1484,7 +1537,7 @@ static void parse_execve_exit(struct state *s, struct evctx *cx)
 	set_comm(t, str);
 	if (param_index(ev, P_CGROUPS) >= 0) {
 		str = list_param(ev, P_CGROUPS, &n);
-		thread_set_cgroups(t, str, n);
+		thread_set_cgroups(t, str, n, t);
 	}
 	if (param_index(ev, P_ENV) >= 0) {
 		str = list_param(ev, P_ENV, &n);

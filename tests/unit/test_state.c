@@ -538,6 +538,10 @@ static void test_concat_path_folds_dot_and_dotdot(void **state)
 	expect_path("/home/u/", "x/../y/", "/home/u/y");
 	expect_path("/home/u/", "//w", "/w");
 	expect_path("/home/u/", "/", "/");
+	/* clean absolute paths (copied as they are) and ones that only look unclean */
+	expect_path("/home/u/", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6");
+	expect_path("/home/u/", "/a/.hidden/..x/...", "/a/.hidden/..x/...");
+	expect_path("/home/u/", "/a/b/.", "/a/b");
 }
 
 /* A unix socket takes the path it connects to at the connect enter, even when the connect fails (as sysdig).
