@@ -239,40 +239,50 @@ struct event {
 int event_parse(struct event *ev, const uint8_t *buf, size_t n, int version, struct err *e);
 
 /*
- * event_parse() with the common case inline: a v2 header and 16-bit lengths
- * that all fit. Anything else, good or bad, goes to event_parse(), which
- * also words the errors.
+ * The common case of event_parse(), inline: a v2 header and 16-bit lengths
+ * that all fit. False (ev half-filled) for anything else, good or bad:
+ * event_parse() then reads it, or words what is wrong with it.
  */
+static inline bool event_parse_common(struct event *ev, const uint8_t *buf, size_t n)
+{
+	uint32_t len, np, total = 0;
+	uint16_t type;
+	const uint8_t *lens, *v;
+
+	if (n < EVENT_HDR_V2)
+		return false;
+	len = load_u32(buf + 16);
+	np = load_u32(buf + 22);
+	type = load_u16(buf + 20);
+	if (len < EVENT_HDR_V2 || len > n || np > EVENT_MAX_PARAMS || event_len_width(type) != 2 ||
+	    np * 2 > len - EVENT_HDR_V2)
+		return false;
+	lens = buf + EVENT_HDR_V2;
+	v = lens + 2 * np;
+	for (uint32_t i = 0; i < np; i++) {
+		uint32_t l = load_u16(lens + 2 * i);
+
+		ev->val[i] = v + total;
+		ev->vlen[i] = l;
+		total += l;
+	}
+	if (total > len - EVENT_HDR_V2 - 2 * np)
+		return false;
+	ev->ts = load_u64(buf);
+	ev->tid = (int64_t)load_u64(buf + 8);
+	ev->len = ev->raw_len = len;
+	ev->type = type;
+	ev->raw = buf;
+	ev->version = 2;
+	ev->nparams = ev->nvals = np;
+	return true;
+}
+
+/* event_parse() with its common case inline. */
 static inline int event_parse_fast(struct event *ev, const uint8_t *buf, size_t n, int version, struct err *e)
 {
-	if (version == 2 && n >= EVENT_HDR_V2) {
-		uint32_t len = load_u32(buf + 16), np = load_u32(buf + 22);
-		uint16_t type = load_u16(buf + 20);
-
-		if (len >= EVENT_HDR_V2 && len <= n && np <= EVENT_MAX_PARAMS && event_len_width(type) == 2 &&
-		    np * 2 <= len - EVENT_HDR_V2) {
-			const uint8_t *lens = buf + EVENT_HDR_V2, *v = lens + 2 * np;
-			uint32_t total = 0;
-
-			for (uint32_t i = 0; i < np; i++) {
-				uint32_t l = load_u16(lens + 2 * i);
-
-				ev->val[i] = v + total;
-				ev->vlen[i] = l;
-				total += l;
-			}
-			if (total <= len - EVENT_HDR_V2 - 2 * np) {
-				ev->ts = load_u64(buf);
-				ev->tid = (int64_t)load_u64(buf + 8);
-				ev->len = ev->raw_len = len;
-				ev->type = type;
-				ev->raw = buf;
-				ev->version = 2;
-				ev->nparams = ev->nvals = np;
-				return 0;
-			}
-		}
-	}
+	if (version == 2 && event_parse_common(ev, buf, n))
+		return 0;
 	return event_parse(ev, buf, n, version, e);
 }
 

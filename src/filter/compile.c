@@ -59,6 +59,7 @@ struct cnode {
 	/* When limited, the check is false for every code outside possible. */
 	bool limited;
 	struct typeset possible;
+	bool plain; /* a check of one value with none of the above: matched straight away */
 };
 
 struct filter {
@@ -535,6 +536,13 @@ static void drop_implied_limits(struct cnode *c, const struct typeset *passed)
 		c->limited = false;
 }
 
+static void mark_plain(struct cnode *c)
+{
+	for (size_t i = 0; i < c->nkids; i++)
+		mark_plain(c->kids[i]);
+	c->plain = c->kind == FN_CHECK && !c->limited && !c->bytype && !c->any;
+}
+
 struct filter *filter_compile(struct state *st, const char *text, struct err *e)
 {
 	struct fnode *tree = filter_parse(text, e);
@@ -556,6 +564,7 @@ struct filter *filter_compile(struct state *st, const char *text, struct err *e)
 	f->pinned = pin_types(f->root, &f->types);
 	if (f->pinned)
 		drop_implied_limits(f->root, &f->types);
+	mark_plain(f->root);
 	return f;
 }
 
@@ -823,6 +832,13 @@ static bool match_node(struct filter *f, const struct cnode *c, const struct evc
 /* A node's result; checks, the usual kids, are called without the node dispatch. */
 static inline bool match_kid(struct filter *f, const struct cnode *c, const struct evctx *cx)
 {
+	if (c->plain) {
+		const char *s;
+		size_t len;
+
+		return field_view(c->field, f->st, cx, c->arg, c->argn, &f->val, &s, &len) &&
+		       value_matches(c, s, len);
+	}
 	return c->kind == FN_CHECK ? match_check(f, c, cx) : match_node(f, c, cx);
 }
 

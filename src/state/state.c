@@ -20,8 +20,19 @@
 #define PPM_FCNTL_F_DUPFD         1
 #define PPM_FCNTL_F_DUPFD_CLOEXEC 0x1a
 
+/*
+ * Freed fd entries kept for reuse: forks copy whole fd tables and exits free
+ * them, many entries at a time, more than malloc's per-thread cache holds.
+ */
+struct fdpool {
+	struct fdinfo *free; /* linked through their name field */
+	size_t n;
+};
+#define FDPOOL_MAX 4096
+
 struct fdtable {
-	struct i64map map; /* fd -> struct fdinfo */
+	struct i64map map;   /* fd -> struct fdinfo */
+	struct fdpool *pool; /* the state's */
 };
 
 struct state {
@@ -34,6 +45,7 @@ struct state {
 	struct thread *last_thread; /* one-entry cache of state_thread() */
 	uint64_t gen;               /* bumped whenever a thread is added or removed */
 	struct fdinfo *closed_fd;   /* detached by a close exit, freed at the next event */
+	struct fdpool fdpool;
 	uint64_t num;
 	bool seen_event; /* an event other than container metadata was seen */
 	uint64_t first_ts, shown_ts;
@@ -120,21 +132,50 @@ static bool is_execve_exit(uint16_t type)
 
 /* ---- fd tables ---- */
 
-static struct fdtable *fdtable_new(void)
+static struct fdtable *fdtable_new(struct fdpool *pool)
 {
 	struct fdtable *t = xcalloc(1, sizeof(*t));
 
 	i64map_init(&t->map);
+	t->pool = pool;
 	return t;
 }
 
-static void fdinfo_free(struct fdinfo *f)
+static struct fdinfo *fdinfo_alloc(struct fdpool *pool)
 {
-	if (f) {
-		if (f->name != f->inl)
-			free(f->name);
+	struct fdinfo *f = pool->free;
+
+	if (!f)
+		return xmalloc(sizeof(*f));
+	pool->free = (struct fdinfo *)(void *)f->name;
+	pool->n--;
+	return f;
+}
+
+static void fdinfo_free(struct fdpool *pool, struct fdinfo *f)
+{
+	if (!f)
+		return;
+	if (f->name != f->inl)
+		free(f->name);
+	if (pool->n >= FDPOOL_MAX) {
+		free(f);
+		return;
+	}
+	f->name = (char *)(void *)pool->free;
+	pool->free = f;
+	pool->n++;
+}
+
+static void fdpool_release(struct fdpool *pool)
+{
+	while (pool->free) {
+		struct fdinfo *f = pool->free;
+
+		pool->free = (struct fdinfo *)(void *)f->name;
 		free(f);
 	}
+	pool->n = 0;
 }
 
 static void fdtable_free(struct fdtable *t)
@@ -143,7 +184,7 @@ static void fdtable_free(struct fdtable *t)
 		return;
 	for (size_t i = 0; i < t->map.cap; i++)
 		if (t->map.slots[i].val)
-			fdinfo_free(t->map.slots[i].val);
+			fdinfo_free(t->pool, t->map.slots[i].val);
 	i64map_release(&t->map);
 	free(t);
 }
@@ -167,9 +208,9 @@ static bool has_control(const char *p, size_t len)
 	return false;
 }
 
-static struct fdinfo *fdinfo_copy(const struct fdinfo *f)
+static struct fdinfo *fdinfo_copy(struct fdpool *pool, const struct fdinfo *f)
 {
-	struct fdinfo *c = xmalloc(sizeof(*c));
+	struct fdinfo *c = fdinfo_alloc(pool);
 
 	/* the name is clean already: copied as it is, in place or on the heap */
 	if (f->name == f->inl) {
@@ -188,10 +229,11 @@ static struct fdtable *fdtable_copy(const struct fdtable *src)
 {
 	struct fdtable *t = xcalloc(1, sizeof(*t));
 
+	t->pool = src->pool;
 	i64map_copy(&t->map, &src->map);
 	for (size_t i = 0; i < t->map.cap; i++)
 		if (t->map.slots[i].val)
-			t->map.slots[i].val = fdinfo_copy(t->map.slots[i].val);
+			t->map.slots[i].val = fdinfo_copy(t->pool, t->map.slots[i].val);
 	return t;
 }
 
@@ -221,13 +263,13 @@ static __thread uint64_t applying_num;
 
 static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name)
 {
-	struct fdinfo *f = xmalloc(sizeof(*f));
+	struct fdinfo *f = fdinfo_alloc(t->pool);
 
 	memcpy(f, proto, offsetof(struct fdinfo, inl));
 	f->fd = fd;
 	fd_store_name(f, name, strlen(name));
 	f->named_at = *f->name ? applying_num : 0;
-	fdinfo_free(i64map_put(&t->map, fd, f));
+	fdinfo_free(t->pool, i64map_put(&t->map, fd, f));
 	return f;
 }
 
@@ -269,7 +311,7 @@ static void thread_free(struct thread *t)
 	free(t);
 }
 
-static struct thread *thread_alloc(int64_t tid)
+static struct thread *thread_alloc(struct state *s, int64_t tid)
 {
 	struct thread *t = xcalloc(1, sizeof(*t));
 
@@ -279,7 +321,7 @@ static struct thread *thread_alloc(int64_t tid)
 	t->fdlimit = -1;
 	t->last_fd = -1;
 	t->last_type = EVENT_MAX;
-	t->fds = fdtable_new();
+	t->fds = fdtable_new(&s->fdpool);
 	return t;
 }
 
@@ -429,7 +471,8 @@ void state_free(struct state *s)
 	for (size_t i = 0; i < s->ncontainers; i++)
 		container_free(&s->containers[i]);
 	free(s->containers);
-	fdinfo_free(s->closed_fd);
+	fdinfo_free(&s->fdpool, s->closed_fd);
+	fdpool_release(&s->fdpool);
 	free(s->ifaddrs);
 	sbuf_release(&s->tmp);
 	sbuf_release(&s->tmp2);
@@ -458,7 +501,7 @@ static void put_thread(struct state *s, struct thread *t)
 /* sysdig's placeholder for a tid it has not seen: comm and exe "<NA>". */
 static struct thread *fake_thread(struct state *s, int64_t tid)
 {
-	struct thread *t = thread_alloc(tid);
+	struct thread *t = thread_alloc(s, tid);
 
 	t->pid = tid;
 	set_comm(t, "<NA>");
@@ -603,15 +646,31 @@ const char *state_fd_typename(const struct fdinfo *f)
 	return f->type < ARRAY_SIZE(names) && names[f->type] ? names[f->type] : "unknown";
 }
 
+/* Decimal digits of v (< 100000) at p; returns the end. */
+static char *put_dec(char *p, unsigned v)
+{
+	char tmp[5];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 void state_fmt_ipv4_addr(struct sbuf *b, const uint8_t *ip, uint16_t port)
 {
-	sbuf_u64(b, ip[0]);
-	for (int i = 1; i < 4; i++) {
-		sbuf_putc(b, '.');
-		sbuf_u64(b, ip[i]);
+	char text[sizeof("255.255.255.255:65535")], *p = text;
+
+	for (int i = 0; i < 4; i++) {
+		p = put_dec(p, ip[i]);
+		*p++ = i < 3 ? '.' : ':';
 	}
-	sbuf_putc(b, ':');
-	sbuf_u64(b, port);
+	p = put_dec(p, port);
+	sbuf_put(b, text, (size_t)(p - text));
 }
 
 void state_fmt_ipv4_tuple(struct sbuf *b, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
@@ -727,7 +786,7 @@ const char *state_concat_path(struct sbuf *out, const char *dir, const char *pat
 static void add_procs(struct state *s, const struct scap_proc *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct thread *t = thread_alloc((int64_t)p[i].tid);
+		struct thread *t = thread_alloc(s, (int64_t)p[i].tid);
 		size_t cwdlen = strlen(p[i].cwd);
 
 		t->pid = (int64_t)p[i].pid;
@@ -1443,7 +1502,7 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 		if (child && (child->flags & CL_CLONE_INVERTED))
 			return;
 	}
-	child = thread_alloc(child_tid);
+	child = thread_alloc(s, child_tid);
 	child->flags = flags | (res == 0 ? CL_CLONE_INVERTED : 0);
 	if (res == 0) {
 		child->pid = event_int(ev, 4, child_tid);
@@ -1786,8 +1845,10 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	stamp(s, ev, cx);
 	applying_num = cx->num;
 
-	fdinfo_free(s->closed_fd);
-	s->closed_fd = NULL;
+	if (s->closed_fd) {
+		fdinfo_free(&s->fdpool, s->closed_fd);
+		s->closed_fd = NULL;
+	}
 	if (s->tid_to_remove >= 0) {
 		remove_thread(s, s->tid_to_remove);
 		s->tid_to_remove = -1;
