@@ -56,10 +56,12 @@ struct state {
 
 /* What the parsers need to know about an event code, computed once from the table. */
 enum {
-	K_CLONE_EXIT = 1,  /* clone, fork, vfork, clone3 exit, any version */
-	K_EXECVE_EXIT = 2, /* execve, execveat exit, any version */
-	K_CONTAINER = 4,   /* container metadata: never shown */
-	K_VMSTATS = 8,     /* carries the thread's memory counters (brk, mmap, switch...) */
+	K_CLONE_EXIT = 1,    /* clone, fork, vfork, clone3 exit, any version */
+	K_EXECVE_EXIT = 2,   /* execve, execveat exit, any version */
+	K_CONTAINER = 4,     /* container metadata: never shown */
+	K_VMSTATS = 8,       /* carries the thread's memory counters (brk, mmap, switch...) */
+	K_INTERNAL = 16,     /* EC_INTERNAL: never shown */
+	K_STORES_ENTER = 32, /* an enter event its exit's parser reads (stores_enter()) */
 };
 
 static uint8_t event_kind[EVENT_MAX];
@@ -93,6 +95,33 @@ static const char *const pkey_names[P_N] = {
 };
 static int8_t param_idx[EVENT_MAX][P_N];
 
+/* Enter events whose parameters an exit's parser reads. */
+static bool stores_enter(uint16_t type)
+{
+	switch (type) {
+	case 2:
+	case 58:
+	case 102:
+	case 306:
+	case 326: /* open, creat, openat(old), openat, openat2 */
+	case 18:  /* socket */
+	case 292:
+	case 288:
+	case 330: /* execve, execveat */
+	case 198:
+	case 200:
+	case 192:
+	case 194: /* setuid, setgid, setresuid, setresgid */
+	case 30:
+	case 48:  /* sendto, sendmsg */
+	case 150: /* fcntl */
+	case 22:  /* connect */
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void classify_events_once(void)
 {
 	for (int i = 0; i < EVENT_MAX; i++) {
@@ -110,6 +139,10 @@ static void classify_events_once(void)
 			param_idx[i][k] = (int8_t)event_param_index((uint32_t)i, pkey_names[k]);
 		if (param_idx[i][P_VM_SIZE] >= 0 && !(event_kind[i] & (K_CLONE_EXIT | K_EXECVE_EXIT)))
 			event_kind[i] |= K_VMSTATS;
+		if (event_table[i].category & EC_INTERNAL)
+			event_kind[i] |= K_INTERNAL;
+		if (stores_enter((uint16_t)i))
+			event_kind[i] |= K_STORES_ENTER;
 	}
 }
 
@@ -123,11 +156,6 @@ static void classify_events(void)
 static bool is_clone_exit(uint16_t type)
 {
 	return type < EVENT_MAX && (event_kind[type] & K_CLONE_EXIT);
-}
-
-static bool is_execve_exit(uint16_t type)
-{
-	return type < EVENT_MAX && (event_kind[type] & K_EXECVE_EXIT);
 }
 
 /* ---- fd tables ---- */
@@ -1762,31 +1790,6 @@ static void parse_setresid_exit(struct state *s, struct evctx *cx, bool gid)
 }
 
 /* Enter events whose parameters an exit parser reads later. */
-static bool stores_enter(uint16_t type)
-{
-	switch (type) {
-	case 2:
-	case 58:
-	case 102:
-	case 306:
-	case 326: /* open, creat, openat(old), openat, openat2 */
-	case 18:  /* socket */
-	case 292:
-	case 288:
-	case 330: /* execve, execveat */
-	case 198:
-	case 200:
-	case 192:
-	case 194: /* setuid, setgid, setresuid, setresgid */
-	case 30:
-	case 48:  /* sendto, sendmsg */
-	case 150: /* fcntl */
-	case 22:  /* connect */
-		return true;
-	default:
-		return false;
-	}
-}
 
 /*
  * sysdig hides internal events, state-only events, and container metadata
@@ -1802,8 +1805,7 @@ static void event_shown(struct state *s, const struct event *ev, struct evctx *c
 		return;
 	}
 	s->seen_event = true;
-	cx->shown =
-	        !(event_table[ev->type].category & EC_INTERNAL) && !(ev->dump_flags & EVENT_DF_STATE_ONLY);
+	cx->shown = !(event_kind[ev->type] & K_INTERNAL) && !(ev->dump_flags & EVENT_DF_STATE_ONLY);
 }
 
 /* The times evt.reltime and evt.deltatime are taken from. */
@@ -1903,7 +1905,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 			t->last_fd = event_int(ev, 0, -1);
 			cx->fdinfo = state_fd(s, t, t->last_fd);
 		}
-		if (stores_enter(type)) {
+		if (event_kind[type] & K_STORES_ENTER) {
 			store_enter_any(t, ev);
 			t->last_valid = true;
 		}
@@ -2023,9 +2025,9 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		s->tid_to_remove = ev->tid;
 		break;
 	default:
-		if (is_clone_exit(type))
+		if (event_kind[type] & K_CLONE_EXIT)
 			parse_clone_exit(s, cx);
-		else if (is_execve_exit(type))
+		else if (event_kind[type] & K_EXECVE_EXIT)
 			parse_execve_exit(s, cx);
 		break;
 	}
