@@ -66,6 +66,7 @@ int sbuf_flush_fd(struct sbuf *b, int fd);
 enum sbuf_slot {
 	SCRATCH_ARGS_RES,  /* event_format_args() */
 	SCRATCH_JOIN,      /* filter: joined paths */
+	SCRATCH_ABSPATH,   /* filter: evt.abspath, folded before it is appended */
 	SCRATCH_RESOLVE,   /* filter: resolver's directory text */
 	SCRATCH_ARG_RES,   /* filter: %evt.arg */
 	SCRATCH_PARAM_VAL, /* filter: one parameter, as shown */

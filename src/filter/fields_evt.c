@@ -519,7 +519,8 @@ EXTRACTOR(x_evt_abspath)
 			sbuf_puts(dir, fi ? fi->name : "<UNKNOWN>");
 			sbuf_putc(dir, '/');
 		}
-		state_concat_path(o, sbuf_cstr(dir), path);
+		/* folded apart: the fold starts from an empty buffer, and o may hold a line already */
+		sbuf_puts(o, state_concat_path(sbuf_scratch(SCRATCH_ABSPATH), sbuf_cstr(dir), path));
 		return true;
 	}
 	return false;

@@ -79,6 +79,13 @@ PY
 		>"$work/containers" 2>/dev/null
 	grep -Eq "^${cid:0:12} docker .* exe=$work/$tag-bin args=in-container" "$work/containers" ||
 		missing="$missing [container ${cid:0:12} for $tag-bin]"
+	# evt.abspath (the *at calls' paths joined to their directory): no shared capture has one
+	local absfmt='%evt.num %evt.type %evt.abspath'
+	sysdig -r "$work/live.scap" -p "$absfmt" 'evt.abspath exists' >"$work/abs-want" 2>/dev/null
+	"$bin" read -r "$work/live.scap" -p "$absfmt" 'evt.abspath exists' >"$work/abs-out" 2>/dev/null
+	grep -q "unlinkat /tmp/$tag-renamed\$" "$work/abs-want" || missing="$missing [evt.abspath of the unlinkat]"
+	cmp -s "$work/abs-out" "$work/abs-want" ||
+		missing="$missing [evt.abspath: $(diff "$work/abs-out" "$work/abs-want" | head -3 | tr '\n' ' ')]"
 	if [ -n "$missing" ]; then
 		bad "$1" "not in sysdig's view:$missing"
 	else

@@ -244,6 +244,36 @@ static void test_split_line_equals_direct(void **state)
 	assert_true(looked_up >= 300);
 }
 
+/*
+ * evt.abspath joins the path to its directory in a buffer of its own: the
+ * line it is appended to keeps what came before it (it once lost it).
+ */
+static void test_abspath_appends(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	struct output *o = output_new(f->st, "%evt.num %evt.abspath", false, &e);
+	int64_t res = 0, dirfd = -100;
+	uint32_t flags = 0;
+	const void *v[] = { &res, &dirfd, "x/../notes.txt", &flags };
+	const uint32_t l[] = { 8, 8, sizeof("x/../notes.txt"), 4 };
+	struct sbuf raw, out;
+	struct event ev;
+	struct evctx cx;
+
+	assert_non_null(o);
+	encode(&raw, 1000000003000ULL, 303, 4, v, l); /* unlinkat exit, relative to the cwd */
+	assert_int_equal(event_parse(&ev, (uint8_t *)raw.data, raw.len, 2, &e), 0);
+	sbuf_init(&out, 64);
+	sbuf_puts(&out, "earlier line\n");
+	state_process(f->st, &ev, &cx);
+	assert_true(output_event(o, &cx, &out));
+	assert_string_equal(sbuf_cstr(&out), "earlier line\n1 /root/notes.txt\n");
+	sbuf_release(&out);
+	sbuf_release(&raw);
+	output_free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +284,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_default_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_sorted_typed_and_escaped, setup, teardown),
 		cmocka_unit_test(test_split_line_equals_direct),
+		cmocka_unit_test_setup_teardown(test_abspath_appends, setup, teardown),
 	};
 
 	setenv("TZ", "UTC", 1);
