@@ -38,28 +38,27 @@ struct strset {
 
 struct cnode {
 	enum fnode_kind kind; /* FN_AND, FN_OR, FN_NOT or FN_CHECK */
+	enum fop op;
+	enum ftype type; /* the field's, compared as text for exists */
+	bool any;        /* FF_ANY without an argument, or FF_EITHER: several values, any may match */
+	/*
+	 * FF_BYTYPE fields: the codes the check holds for (holds), decided at
+	 * compile time; codes 0 and 1 (generic events) are checked in full.
+	 */
+	bool bytype;
+	bool limited; /* the check is false for every code outside possible */
+	bool plain;   /* a check of one value with none of the above: matched straight away */
 	struct cnode **kids;
 	size_t nkids;
 	/* FN_CHECK */
 	const struct field *field;
-	enum ftype type; /* the field's, compared as text for exists */
 	char *arg;
 	int64_t argn;
-	bool any; /* FF_ANY without an argument, or FF_EITHER: several values, any may match */
-	enum fop op;
 	struct cvalue *vals;
 	size_t nvals;
 	struct strset set; /* FOP_IN on text with many values */
-	/*
-	 * FF_BYTYPE fields: the codes the check holds for, decided at compile
-	 * time; codes 0 and 1 (generic events) are checked in full.
-	 */
-	bool bytype;
 	struct typeset holds;
-	/* When limited, the check is false for every code outside possible. */
-	bool limited;
 	struct typeset possible;
-	bool plain; /* a check of one value with none of the above: matched straight away */
 };
 
 struct filter {
@@ -788,8 +787,8 @@ static inline bool value_matches(const struct cnode *c, const char *s, size_t le
 }
 
 /* One value of the field (one side, one generation) against the check. */
-static bool match_value(struct filter *f, const struct cnode *c, const struct evctx *cx, int64_t argn,
-                        bool *found)
+static inline bool match_value(struct filter *f, const struct cnode *c, const struct evctx *cx, int64_t argn,
+                               bool *found)
 {
 	const char *s;
 	size_t len;
@@ -833,11 +832,9 @@ static bool match_node(struct filter *f, const struct cnode *c, const struct evc
 static inline bool match_kid(struct filter *f, const struct cnode *c, const struct evctx *cx)
 {
 	if (c->plain) {
-		const char *s;
-		size_t len;
+		bool found;
 
-		return field_view(c->field, f->st, cx, c->arg, c->argn, &f->val, &s, &len) &&
-		       value_matches(c, s, len);
+		return match_value(f, c, cx, c->argn, &found);
 	}
 	return c->kind == FN_CHECK ? match_check(f, c, cx) : match_node(f, c, cx);
 }

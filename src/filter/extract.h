@@ -138,6 +138,7 @@ EXTRACTOR(x_user_loginname);
 EXTRACTOR(x_group_gid);
 EXTRACTOR(x_group_name);
 EXTRACTOR(x_container_image_id);
+EXTRACTOR(x_container_name);
 EXTRACTOR(x_container_type);
 EXTRACTOR(x_container_privileged);
 EXTRACTOR(x_container_mounts);

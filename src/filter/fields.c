@@ -672,23 +672,6 @@ static bool x_container_id(const struct fctx *f, struct sbuf *o)
 	return true;
 }
 
-static bool x_container_name(const struct fctx *f, struct sbuf *o)
-{
-	const struct container *c;
-
-	if (!thr(f))
-		return false;
-	if (!*thr(f)->container_id) {
-		sbuf_puts(o, "host");
-		return true;
-	}
-	c = state_container(f->st, thr(f)->container_id);
-	if (!c)
-		return false;
-	sbuf_puts(o, c->name);
-	return true;
-}
-
 static bool x_container_image(const struct fctx *f, struct sbuf *o)
 {
 	const struct container *c;

@@ -91,56 +91,6 @@ static bool put_side_port(const struct fctx *f, struct sbuf *o, char side)
 	return true;
 }
 
-EXTRACTOR(x_fd_ip)
-{
-	return put_side_ip(f, o, f->argn ? 's' : 'c');
-}
-
-EXTRACTOR(x_fd_cip)
-{
-	return put_side_ip(f, o, 'c');
-}
-
-EXTRACTOR(x_fd_sip)
-{
-	return put_side_ip(f, o, 's');
-}
-
-EXTRACTOR(x_fd_lip)
-{
-	return put_side_ip(f, o, 'l');
-}
-
-EXTRACTOR(x_fd_rip)
-{
-	return put_side_ip(f, o, 'r');
-}
-
-EXTRACTOR(x_fd_port)
-{
-	return put_side_port(f, o, f->argn ? 's' : 'c');
-}
-
-EXTRACTOR(x_fd_cport)
-{
-	return put_side_port(f, o, 'c');
-}
-
-EXTRACTOR(x_fd_sport)
-{
-	return put_side_port(f, o, 's');
-}
-
-EXTRACTOR(x_fd_lport)
-{
-	return put_side_port(f, o, 'l');
-}
-
-EXTRACTOR(x_fd_rport)
-{
-	return put_side_port(f, o, 'r');
-}
-
 /* fd.*proto: the port, as text; nothing for a listening socket. */
 static bool put_side_proto(const struct fctx *f, struct sbuf *o, char side)
 {
@@ -149,30 +99,35 @@ static bool put_side_proto(const struct fctx *f, struct sbuf *o, char side)
 	return put_side_port(f, o, side);
 }
 
-EXTRACTOR(x_fd_proto)
-{
-	return put_side_proto(f, o, f->argn ? 's' : 'c');
-}
+/*
+ * fd.KIND (filters: either end, argn 0 client and 1 server), and fd.cKIND,
+ * fd.sKIND, fd.lKIND, fd.rKIND: the client, server, local and remote end.
+ */
+#define SIDE_FIELDS(kind)                                          \
+	EXTRACTOR(x_fd_##kind)                                     \
+	{                                                          \
+		return put_side_##kind(f, o, f->argn ? 's' : 'c'); \
+	}                                                          \
+	EXTRACTOR(x_fd_c##kind)                                    \
+	{                                                          \
+		return put_side_##kind(f, o, 'c');                 \
+	}                                                          \
+	EXTRACTOR(x_fd_s##kind)                                    \
+	{                                                          \
+		return put_side_##kind(f, o, 's');                 \
+	}                                                          \
+	EXTRACTOR(x_fd_l##kind)                                    \
+	{                                                          \
+		return put_side_##kind(f, o, 'l');                 \
+	}                                                          \
+	EXTRACTOR(x_fd_r##kind)                                    \
+	{                                                          \
+		return put_side_##kind(f, o, 'r');                 \
+	}
 
-EXTRACTOR(x_fd_cproto)
-{
-	return put_side_proto(f, o, 'c');
-}
-
-EXTRACTOR(x_fd_sproto)
-{
-	return put_side_proto(f, o, 's');
-}
-
-EXTRACTOR(x_fd_lproto)
-{
-	return put_side_proto(f, o, 'l');
-}
-
-EXTRACTOR(x_fd_rproto)
-{
-	return put_side_proto(f, o, 'r');
-}
+SIDE_FIELDS(ip)
+SIDE_FIELDS(port)
+SIDE_FIELDS(proto)
 
 EXTRACTOR(x_fd_l4proto)
 {

@@ -355,18 +355,36 @@ CONTAINER_TEXT(x_container_image_repository, image_repo)
 CONTAINER_TEXT(x_container_image_tag, image_tag)
 CONTAINER_TEXT(x_container_image_digest, image_digest)
 
+/*
+ * For the fields that call a thread outside containers "host": true with
+ * that written for such a thread; else false, with *c its container (NULL
+ * when there is no thread or the container is unknown).
+ */
+static bool put_host(const struct fctx *f, struct sbuf *o, const struct container **c)
+{
+	*c = container_of(f);
+	if (!thr(f) || *thr(f)->container_id)
+		return false;
+	sbuf_puts(o, "host");
+	return true;
+}
+
+EXTRACTOR(x_container_name)
+{
+	const struct container *c;
+
+	if (put_host(f, o, &c))
+		return true;
+	if (c)
+		sbuf_puts(o, c->name); /* an empty name is a value */
+	return c != NULL;
+}
+
 EXTRACTOR(x_container_type)
 {
 	const struct container *c;
 
-	if (!thr(f))
-		return false;
-	if (!*thr(f)->container_id) {
-		sbuf_puts(o, "host");
-		return true;
-	}
-	c = container_of(f);
-	return c && put_text(o, c->type);
+	return put_host(f, o, &c) || (c && put_text(o, c->type));
 }
 
 EXTRACTOR(x_container_privileged)

@@ -413,15 +413,17 @@ static char *container_from_cgroups(const char *cg, size_t len)
  */
 static void thread_set_cgroups(struct thread *t, const char *cg, size_t len, const struct thread *like)
 {
-	bool same = like && like->cgroups && like->container_id && like->cgroups_len == len &&
-	            !memcmp(like->cgroups, cg, len);
+	const char *same_id =
+	        like && like->cgroups && like->cgroups_len == len && !memcmp(like->cgroups, cg, len)
+	                ? like->container_id
+	                : NULL;
 
-	if (same && like == t)
+	if (same_id && like == t)
 		return;
 	set_str(&t->cgroups, cg, len);
 	t->cgroups_len = (uint32_t)len;
 	free(t->container_id);
-	t->container_id = same ? dupz(like->container_id) : container_from_cgroups(cg, len);
+	t->container_id = same_id ? dupz(same_id) : container_from_cgroups(cg, len);
 }
 
 static void thread_set_list(char **dst, uint32_t *dlen, const void *src, size_t n)
