@@ -48,6 +48,7 @@ struct cnode {
 	bool bytype;
 	bool limited; /* the check is false for every code outside possible */
 	bool plain;   /* a check of one value with none of the above: matched straight away */
+	bool around;  /* evt.around[T]=D: |ts - T| <= D ms, as sysdig computes it */
 	struct cnode **kids;
 	size_t nkids;
 	/* FN_CHECK */
@@ -59,6 +60,9 @@ struct cnode {
 	struct strset set; /* FOP_IN on text with many values */
 	struct typeset holds;
 	struct typeset possible;
+	struct fstate *fs; /* FF_MEMORY fields: what this check keeps between events */
+	uint64_t around_t; /* evt.around: T, and D in ns */
+	uint64_t around_window;
 };
 
 struct filter {
@@ -73,6 +77,12 @@ struct filter {
 	 */
 	bool pinned;
 	struct typeset types;
+	/*
+	 * A field with a memory (FF_MEMORY) is named: its values depend on the
+	 * events it was evaluated on, so the checks run in the order written,
+	 * on every event, as in sysdig.
+	 */
+	bool in_order;
 	struct sbuf val; /* the field's text for the event being matched */
 };
 
@@ -88,6 +98,7 @@ static void cnode_free(struct cnode *c)
 	free(c->vals);
 	free(c->set.slot);
 	free(c->arg);
+	fstate_free(c->fs);
 	free(c);
 }
 
@@ -273,6 +284,19 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 		compile_error(e, n->col, "this field takes no argument:", n->field);
 		return NULL;
 	}
+	if (field_arg(fd) == FARG_TIME &&
+	    (!arg || !n->arg || !*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 19)) {
+		err_set(e, -EINVAL,
+		        "filter error at column %u: '%s' needs a time: %s[T]=D, T in ns since the epoch, D "
+		        "in ms",
+		        n->col, n->field, field_name(fd));
+		return NULL;
+	}
+	if (field_arg(fd) == FARG_TIME && n->op != FOP_EQ) {
+		err_set(e, -EINVAL, "filter error at column %u: %s takes only '=' (%s[T]=D)", n->op_col,
+		        field_name(fd), field_name(fd));
+		return NULL;
+	}
 	if (n->list_ref) {
 		err_set(e, -EINVAL,
 		        "filter error at column %u: unknown list '%s' (lists come from rules files)",
@@ -349,6 +373,19 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 			break;
 		}
 	}
+	if (field_arg(fd) == FARG_TIME && arg) { /* arg: checked above */
+		if (c->nvals != 1 || c->vals[0].num < 0) {
+			err_set(e, -EINVAL, "filter error at column %u: %s takes one time span in ms",
+			        n->op_col, field_name(fd));
+			cnode_free(c);
+			return NULL;
+		}
+		c->around = true;
+		c->around_t = strtoull(arg, NULL, 10);
+		c->around_window = (uint64_t)c->vals[0].num * 1000000u; /* wraps as sysdig's does */
+	}
+	c->fs = fstate_new(f->st, fd);
+	f->in_order |= c->fs != NULL;
 	if (c->op == FOP_CONTAINS || c->op == FOP_BCONTAINS)
 		pick_probes(&c->vals[0]);
 	if (field_type(fd) == FT_STR && c->op == FOP_IN && c->nvals >= SET_MIN)
@@ -539,7 +576,7 @@ static void mark_plain(struct cnode *c)
 {
 	for (size_t i = 0; i < c->nkids; i++)
 		mark_plain(c->kids[i]);
-	c->plain = c->kind == FN_CHECK && !c->limited && !c->bytype && !c->any;
+	c->plain = c->kind == FN_CHECK && !c->limited && !c->bytype && !c->any && !c->around;
 }
 
 struct filter *filter_compile(struct state *st, const char *text, struct err *e)
@@ -559,8 +596,10 @@ struct filter *filter_compile(struct state *st, const char *text, struct err *e)
 	}
 	sbuf_init(&f->val, 256);
 	decide_by_type(f, f->root);
-	order_cheap_first(f->root);
-	f->pinned = pin_types(f->root, &f->types);
+	if (!f->in_order) {
+		order_cheap_first(f->root);
+		f->pinned = pin_types(f->root, &f->types);
+	}
 	if (f->pinned)
 		drop_implied_limits(f->root, &f->types);
 	mark_plain(f->root);
@@ -793,7 +832,7 @@ static inline bool match_value(struct filter *f, const struct cnode *c, const st
 	const char *s;
 	size_t len;
 
-	*found = field_view(c->field, f->st, cx, c->arg, argn, &f->val, &s, &len);
+	*found = field_view(c->field, f->st, cx, c->arg, argn, c->fs, &f->val, &s, &len);
 	return *found && value_matches(c, s, len);
 }
 
@@ -813,6 +852,9 @@ static bool match_check(struct filter *f, const struct cnode *c, const struct ev
 		return false;
 	if (c->bytype && cx->ev->type > 1)
 		return in_types(&c->holds, cx->ev->type);
+	if (c->around) /* T within [ts - D, ts + D], in sysdig's unsigned arithmetic */
+		return c->around_t >= cx->ev->ts - c->around_window &&
+		       c->around_t <= cx->ev->ts + c->around_window;
 	if (!c->any)
 		return match_value(f, c, cx, c->argn, &found);
 	if (field_flags(c->field) & FF_EITHER)

@@ -20,9 +20,17 @@ struct fctx {
 	struct state *st;
 	const struct evctx *cx;
 	struct time_cache *tc;
-	const char *arg; /* evt.arg.NAME, evt.arg[N], proc.aname[N] ... as written */
-	int64_t argn;    /* a numeric argument; for fields of two sides, 0 client, 1 server */
+	const char *arg;   /* evt.arg.NAME, evt.arg[N], proc.aname[N] ... as written */
+	int64_t argn;      /* a numeric argument; for fields of two sides, 0 client, 1 server */
+	struct fstate *fs; /* FF_MEMORY fields: what this place keeps between events */
 	bool json;
+};
+
+struct fstate {
+	struct state *st;
+	uint32_t slot;         /* the thread slot of per-thread values */
+	uint64_t *last_switch; /* per CPU: the time of the last context switch seen here */
+	uint32_t ncpus;
 };
 
 typedef bool (*extract_fn)(const struct fctx *f, struct sbuf *out);
@@ -125,6 +133,11 @@ EXTRACTOR(x_thread_vtid);
 EXTRACTOR(x_proc_vpid);
 EXTRACTOR(x_thread_vmsize);
 EXTRACTOR(x_thread_vmrss);
+EXTRACTOR(x_thread_exectime);
+EXTRACTOR(x_thread_totexectime);
+EXTRACTOR(x_thread_cpu);
+EXTRACTOR(x_thread_cpu_user);
+EXTRACTOR(x_thread_cpu_system);
 EXTRACTOR(x_proc_sid);
 EXTRACTOR(x_proc_sname);
 EXTRACTOR(x_proc_tty);

@@ -825,6 +825,8 @@ static const struct field fields[] = {
 	   "event or syscall name"),
 	FA("evt.type.is", FT_NUM, S | FF_FILTER_ONLY, FARG_NAME, x_evt_type_is,
 	   "1 when the event is of the type given: evt.type.is.NAME"),
+	FA("evt.around", FT_NUM, S | FF_FILTER_ONLY, FARG_TIME, x_evt_na,
+	   "evt.around[T]=D: the event is at most D ms from T (ns since the epoch)"),
 	F("syscall.type", FT_STR, S, x_syscall_type, "the syscall name, for syscall events"),
 	F("evt.category", FT_STR, 0, x_evt_category, "file, net, process, memory, ..."),
 	F("evt.cpu", FT_NUM, S, x_evt_cpu, "CPU the event happened on"),
@@ -891,6 +893,14 @@ static const struct field fields[] = {
 	F("proc.vpid", FT_NUM, 0, x_proc_vpid, "process id in its pid namespace"),
 	F("thread.vmsize", FT_NUM, 0, x_thread_vmsize, "virtual memory, KiB, this thread"),
 	F("thread.vmrss", FT_NUM, 0, x_thread_vmrss, "resident memory, KiB, this thread"),
+	F("thread.exectime", FT_NUM, FF_MEMORY, x_thread_exectime,
+	  "on a context switch, ns since the previous switch on its CPU; else 0"),
+	F("thread.totexectime", FT_NUM, FF_MEMORY, x_thread_totexectime,
+	  "the thread's thread.exectime summed over the switches so far"),
+	F("thread.cpu", FT_NUM, FF_MEMORY, x_thread_cpu,
+	  "on a procinfo event, the thread's CPU ticks since the previous one (at most 100)"),
+	F("thread.cpu.user", FT_NUM, FF_MEMORY, x_thread_cpu_user, "thread.cpu, user time only"),
+	F("thread.cpu.system", FT_NUM, FF_MEMORY, x_thread_cpu_system, "thread.cpu, system time only"),
 	F("proc.sid", FT_NUM, 0, x_proc_sid, "session id"),
 	F("proc.sname", FT_STR, 0, x_proc_sname, "session leader's name"),
 	F("proc.tty", FT_NUM, 0, x_proc_tty, "controlling terminal, 0 for none"),
@@ -1005,6 +1015,7 @@ struct piece {
 	size_t text_len;
 	char *arg;
 	int64_t argn;
+	struct fstate *fs; /* FF_MEMORY fields: this place's memory */
 };
 
 /* The decimal text of the last event number, incremented in place. */
@@ -1062,6 +1073,7 @@ static void add_piece(struct output *o, const struct field *f, const char *text,
 	o->pieces[o->n].text_len = len;
 	o->pieces[o->n].arg = arg ? xstrndup(arg, arglen) : NULL;
 	o->pieces[o->n].argn = arg ? strtoll(o->pieces[o->n].arg, NULL, 10) : 0;
+	o->pieces[o->n].fs = f ? fstate_new(o->st, f) : NULL;
 	o->n++;
 }
 
@@ -1166,6 +1178,7 @@ void output_free(struct output *o)
 	for (size_t i = 0; i < o->n; i++) {
 		free(o->pieces[i].text);
 		free(o->pieces[i].arg);
+		fstate_free(o->pieces[i].fs);
 	}
 	free(o->pieces);
 	sbuf_release(&o->val);
@@ -1192,7 +1205,7 @@ static void put_json_string(struct sbuf *out, const char *s, size_t n)
 
 static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
-	struct fctx f = { o->st, cx, &o->tc, NULL, 0, true };
+	struct fctx f = { o->st, cx, &o->tc, NULL, 0, NULL, true };
 	const struct piece *sorted[64] = { 0 };
 	size_t n = 0, start = out->len;
 
@@ -1214,6 +1227,7 @@ static bool output_json(struct output *o, const struct evctx *cx, struct sbuf *o
 
 		f.arg = p->arg;
 		f.argn = p->argn;
+		f.fs = p->fs;
 		o->val.len = 0;
 		ok = p->field->fn(&f, &o->val);
 		if (!ok && !o->all) {
@@ -1475,7 +1489,7 @@ void output_render(struct output *o, const struct event *ev, uint64_t num, const
 
 bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
-	struct fctx f = { o->st, cx, &o->tc, NULL, 0, false };
+	struct fctx f = { o->st, cx, &o->tc, NULL, 0, NULL, false };
 	size_t start = out->len;
 
 	if (o->plain_default) {
@@ -1493,6 +1507,7 @@ bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out)
 		}
 		f.arg = p->arg;
 		f.argn = p->argn;
+		f.fs = p->fs;
 		if (!p->field->fn(&f, out)) {
 			if (!o->all) {
 				out->len = start;
@@ -1536,17 +1551,17 @@ enum field_arg field_arg(const struct field *f)
 static __thread struct time_cache extract_tc = { .sec = -1 };
 
 bool field_extract(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
-                   int64_t argn, struct sbuf *out)
+                   int64_t argn, struct fstate *fs, struct sbuf *out)
 {
-	struct fctx c = { st, cx, &extract_tc, arg, argn, false };
+	struct fctx c = { st, cx, &extract_tc, arg, argn, fs, false };
 
 	return f->fn(&c, out);
 }
 
 bool field_view(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
-                int64_t argn, struct sbuf *scratch, const char **s, size_t *len)
+                int64_t argn, struct fstate *fs, struct sbuf *scratch, const char **s, size_t *len)
 {
-	struct fctx c = { st, cx, &extract_tc, arg, argn, false };
+	struct fctx c = { st, cx, &extract_tc, arg, argn, fs, false };
 
 	if (f->view)
 		return f->view(&c, scratch, s, len);
@@ -1569,6 +1584,7 @@ void filter_list_fields(FILE *out)
 		         field_arg(&fields[i]) == FARG_NAME_OR_INDEX ? ".NAME, [N]"
 		         : field_arg(&fields[i]) == FARG_NAME        ? ".NAME"
 		         : field_arg(&fields[i]) == FARG_INDEX       ? "[N]"
+		         : field_arg(&fields[i]) == FARG_TIME        ? "[T]"
 		                                                     : "");
 		fprintf(out, "  %-32s %s%s%s\n", shown, fields[i].type == FT_NUM ? "(number) " : "",
 		        fields[i].flags & FF_FILTER_ONLY ? "(filters only) " : "", fields[i].desc);

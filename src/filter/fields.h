@@ -22,9 +22,21 @@ enum {
 	FF_BYTYPE = 16,     /* its value follows from the event code alone, except for codes 0 and 1 */
 	FF_FD = 32,         /* absent from events whose code makes, uses and closes no fd */
 	FF_EVENT_NAME = 64, /* its values are event or syscall names, checked at compile time */
+	FF_MEMORY = 128, /* keeps values between events, apart for each place a filter or format names it */
 };
 
 struct field;
+
+/*
+ * What an FF_MEMORY field keeps between events. sysdig keeps it per
+ * filtercheck, so each place the field is named has one, and its values
+ * depend on the events that place was evaluated on.
+ */
+struct fstate;
+
+/* A new memory for field f over state st; NULL when f keeps none. */
+struct fstate *fstate_new(struct state *st, const struct field *f);
+void fstate_free(struct fstate *fs);
 
 /*
  * The field called name[0..len), or NULL. For evt.arg.NAME, *arg points at
@@ -43,6 +55,7 @@ enum field_arg {
 	FARG_NAME,          /* evt.rawarg.NAME, thread.cgroup.SUBSYS */
 	FARG_NAME_OR_INDEX, /* evt.arg.NAME or evt.arg[N] */
 	FARG_INDEX,         /* proc.aname[N]: a generation, 0 for the process itself */
+	FARG_TIME,          /* evt.around[T]: a time in ns since the epoch */
 };
 
 /* The argument the field takes. */
@@ -50,10 +63,11 @@ enum field_arg field_arg(const struct field *f);
 /*
  * Append the field's text for the event; false when the event does not have
  * it. argn is the argument as a number (a generation, an index), or the side
- * of an FF_EITHER field.
+ * of an FF_EITHER field. fs is the place's memory (fstate_new()) for
+ * FF_MEMORY fields, else NULL.
  */
 bool field_extract(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
-                   int64_t argn, struct sbuf *out);
+                   int64_t argn, struct fstate *fs, struct sbuf *out);
 /*
  * The field's text for the event as *s, NUL-terminated, of *len bytes; false
  * when the event does not have it. The hot fields point into the state or
@@ -61,6 +75,6 @@ bool field_extract(const struct field *f, struct state *st, const struct evctx *
  * until the next event is applied or scratch is written.
  */
 bool field_view(const struct field *f, struct state *st, const struct evctx *cx, const char *arg,
-                int64_t argn, struct sbuf *scratch, const char **s, size_t *len);
+                int64_t argn, struct fstate *fs, struct sbuf *scratch, const char **s, size_t *len);
 
 #endif

@@ -1,6 +1,7 @@
 /* fields_proc: the proc, thread, user, group and container fields beyond the first few. */
 #include "extract.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static struct thread *main_of(const struct fctx *f)
@@ -182,6 +183,115 @@ EXTRACTOR(x_thread_ismain)
 	if (!thr(f))
 		return false;
 	return put_bool(o, thr(f)->tid == thr(f)->pid);
+}
+
+/* ---- fields with a memory of their own (FF_MEMORY) ---- */
+
+struct fstate *fstate_new(struct state *st, const struct field *f)
+{
+	struct fstate *fs;
+
+	if (!(field_flags(f) & FF_MEMORY))
+		return NULL;
+	fs = xcalloc(1, sizeof(*fs));
+	fs->st = st;
+	fs->slot = state_slot_reserve(st);
+	return fs;
+}
+
+void fstate_free(struct fstate *fs)
+{
+	if (fs)
+		free(fs->last_switch);
+	free(fs);
+}
+
+/* Context switches, both versions of the event. */
+static bool is_switch(uint16_t type)
+{
+	return type == 146 || type == 152;
+}
+
+/*
+ * On a context switch, the ns since the previous switch this place saw on the
+ * same CPU (0 for the first); 0 on other events.
+ */
+static uint64_t exectime(const struct fctx *f)
+{
+	const struct event *ev = f->cx->ev;
+	struct fstate *fs = f->fs;
+	uint64_t last;
+
+	if (!is_switch(ev->type))
+		return 0;
+	if (ev->cpu >= fs->ncpus) {
+		uint32_t n = (uint32_t)ev->cpu + 1;
+
+		fs->last_switch = xrealloc(fs->last_switch, n * sizeof(*fs->last_switch));
+		memset(fs->last_switch + fs->ncpus, 0, (n - fs->ncpus) * sizeof(*fs->last_switch));
+		fs->ncpus = n;
+	}
+	last = fs->last_switch[ev->cpu];
+	fs->last_switch[ev->cpu] = ev->ts;
+	return last ? ev->ts - last : 0;
+}
+
+EXTRACTOR(x_thread_exectime)
+{
+	sbuf_u64(o, exectime(f));
+	return true;
+}
+
+/* The thread's exectime summed over the switches this place saw. */
+EXTRACTOR(x_thread_totexectime)
+{
+	uint64_t d = exectime(f), *tot;
+
+	if (!thr(f))
+		return false;
+	tot = state_slot(thr(f), f->fs->slot);
+	*tot += d;
+	sbuf_u64(o, *tot);
+	return true;
+}
+
+/*
+ * On a procinfo event (internal: never shown, but filters see it), the
+ * thread's CPU ticks (user, system or both) since the previous procinfo this
+ * place saw for it, at most 100; 0 the first time. Absent on other events.
+ */
+static bool thread_cpu(const struct fctx *f, struct sbuf *o, bool user, bool system)
+{
+	const struct event *ev = f->cx->ev;
+	uint64_t ticks = 0, d = 0, *last;
+
+	if (!thr(f) || ev->type != 234)
+		return false;
+	if (user)
+		ticks += event_uint(ev, 0, 0);
+	if (system)
+		ticks += event_uint(ev, 1, 0);
+	last = state_slot(thr(f), f->fs->slot);
+	if (*last)
+		d = ticks - *last > 100 ? 100 : ticks - *last;
+	*last = ticks;
+	sbuf_u64(o, d); /* sysdig holds it as a double; it is always whole */
+	return true;
+}
+
+EXTRACTOR(x_thread_cpu)
+{
+	return thread_cpu(f, o, true, true);
+}
+
+EXTRACTOR(x_thread_cpu_user)
+{
+	return thread_cpu(f, o, true, false);
+}
+
+EXTRACTOR(x_thread_cpu_system)
+{
+	return thread_cpu(f, o, false, true);
 }
 
 EXTRACTOR(x_thread_cgroups)

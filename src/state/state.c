@@ -51,6 +51,7 @@ struct state {
 	uint64_t first_ts, shown_ts;
 	uint8_t (*ifaddrs)[17]; /* the capture's interface addresses: length (4 or 16), address */
 	size_t nifaddrs;
+	uint32_t nslots; /* thread slots reserved (state_slot_reserve) */
 	struct sbuf tmp, tmp2;
 };
 
@@ -335,6 +336,7 @@ static void thread_free(struct thread *t)
 	free(t->env);
 	free(t->cgroups);
 	free(t->enter);
+	free(t->slots);
 	fdtable_free(t->fds);
 	free(t);
 }
@@ -351,6 +353,23 @@ static struct thread *thread_alloc(struct state *s, int64_t tid)
 	t->last_type = EVENT_MAX;
 	t->fds = fdtable_new(&s->fdpool);
 	return t;
+}
+
+uint32_t state_slot_reserve(struct state *s)
+{
+	return s->nslots++;
+}
+
+uint64_t *state_slot(struct thread *t, uint32_t slot)
+{
+	if (slot >= t->nslots) {
+		uint32_t n = slot + 1;
+
+		t->slots = xrealloc(t->slots, n * sizeof(*t->slots));
+		memset(t->slots + t->nslots, 0, (n - t->nslots) * sizeof(*t->slots));
+		t->nslots = n;
+	}
+	return &t->slots[slot];
 }
 
 static void set_str(char **dst, const char *src, size_t n)

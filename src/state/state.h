@@ -69,6 +69,8 @@ struct thread {
 	uint8_t *enter; /* copy of the stored enter event */
 	uint32_t enter_len, enter_cap;
 	uint16_t enter_cpu;
+	uint64_t *slots; /* values fields keep per thread (state_slot()), zero in a new thread */
+	uint32_t nslots;
 };
 
 struct container_mount {
@@ -124,6 +126,13 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx);
 void state_count(struct state *s, const struct event *ev, struct evctx *cx);
 
 struct thread *state_thread(struct state *s, int64_t tid);
+/*
+ * Per-thread memory for fields that keep a value between events (sysdig's
+ * reserved thread memory): state_slot_reserve() hands out a slot number once;
+ * state_slot() is that slot in thread t, zero until written, gone with t.
+ */
+uint32_t state_slot_reserve(struct state *s);
+uint64_t *state_slot(struct thread *t, uint32_t slot);
 struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd);
 const char *state_user_name(struct state *s, uint32_t uid);
 const struct state_user *state_user(struct state *s, uint32_t uid);

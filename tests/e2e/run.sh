@@ -240,17 +240,22 @@ done
 # Every filter of tests/e2e/filters.txt selects the same events (-p %evt.num)
 # in sysrec and in sysdig, over every shared capture sysdig reads.
 check_filters_match_sysdig() {
-	local flt f caps=() nf=0 diffs=0 first=
+	local flt f caps=() nf=0 diffs=0 known=0 bug first=
 	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
 	for f in "$td"/scap/*.scap; do
 		sysdig -r "$f" -p %evt.num evt.num=1 >/dev/null 2>&1 && caps+=("$f")
 	done
 	[ ${#caps[@]} -gt 0 ] || { skipped "$1" "no capture sysdig reads in $td/scap"; return; }
-	while IFS= read -r flt; do
+	while IFS=$'\t' read -r flt bug; do
 		case $flt in '' | '#'*) continue ;; esac
 		nf=$((nf + 1))
 		for f in "${caps[@]}"; do
 			sysdig -r "$f" -p %evt.num "$flt" >"$work/fw" 2>"$work/fwe" || {
+				if [ -n "$bug" ] && grep -qF -- "$bug" "$work/fwe" &&
+					"$bin" read -r "$f" -p %evt.num "$flt" >/dev/null 2>&1; then
+					known=$((known + 1))
+					continue
+				fi
 				diffs=$((diffs + 1))
 				first=${first:-"sysdig refused '$flt': $(head -1 "$work/fwe")"}
 				continue
@@ -267,10 +272,25 @@ check_filters_match_sysdig() {
 		done
 	done <"$here/filters.txt"
 	if [ $diffs -eq 0 ]; then
-		ok "$1 ($nf filters x ${#caps[@]} captures)"
+		ok "$1 ($nf filters x ${#caps[@]} captures; $known runs where sysdig fails with its bug)"
 	else
 		bad "$1" "$diffs of $((nf * ${#caps[@]})) runs differ; first: $first"
 	fi
+}
+
+# `sysrec read --list-fields` names every field `sysdig -l` lists for the
+# classes of syscall captures (evt, proc, thread, fd, fdlist, user, group,
+# container, syscall), and each of them compiles in a filter.
+check_fields_cover_sysdig() {
+	local want have missing n
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	want=$(sysdig -l 2>/dev/null | grep -oE '^(evt|proc|thread|fd|fdlist|user|group|container|syscall)\.[a-z0-9_.]+' | sort -u)
+	have=$("$bin" read --list-fields | awk '{ sub(/(\[|\.NAME).*/, "", $1); print $1 }' | sort -u)
+	n=$(wc -l <<<"$want")
+	[ "$n" -gt 100 ] || { bad "$1" "sysdig -l listed only $n fields"; return; }
+	missing=$(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')
+	[ -z "$missing" ] || { bad "$1" "sysrec lacks: $missing"; return; }
+	ok "$1 ($n fields)"
 }
 
 # Every field of tests/e2e/fields.txt prints as sysdig prints it, on every

@@ -179,14 +179,14 @@ static void test_fd_fields_absent_without_fd(void **unused)
 		nfd++;
 		out.len = 0;
 		for (int64_t side = 0; side < 2; side++)
-			if (field_extract(fd, st, &cx, NULL, side, &out))
+			if (field_extract(fd, st, &cx, NULL, side, NULL, &out))
 				fail_msg("%s has a value (%s) on brk", field_name(fd), sbuf_cstr(&out));
 	}
 	assert_true(nfd >= 30);
 	/* and the same thread's read on fd 3 has one */
 	apply_read(st, &buf, &ev, &cx, FD0);
 	out.len = 0;
-	assert_true(field_extract(field_find("fd.name", 7, &arg), st, &cx, NULL, 0, &out));
+	assert_true(field_extract(field_find("fd.name", 7, &arg), st, &cx, NULL, 0, NULL, &out));
 	assert_string_equal(sbuf_cstr(&out), "/etc/passwd");
 	sbuf_release(&buf);
 	sbuf_release(&out);
@@ -233,12 +233,107 @@ static void test_checks_by_code(void **unused)
 	state_free(st);
 }
 
+/* A procinfo event of thread TID: its user and system CPU ticks so far. */
+static void apply_procinfo(struct state *st, struct sbuf *buf, struct event *ev, struct evctx *cx,
+                           uint64_t usr, uint64_t sys)
+{
+	const void *v[] = { &usr, &sys };
+	const uint32_t l[] = { 8, 8 };
+
+	apply(st, buf, ev, cx, 234, 2, v, l);
+}
+
+/*
+ * thread.cpu and its user/system parts: on procinfo events only, the ticks
+ * since the previous procinfo of the thread that this filter saw, at most
+ * 100; every filter (every place it is named) keeps its own memory.
+ */
+static void test_thread_cpu(void **unused)
+{
+	static const uint64_t ticks[][2] = { { 3, 2 }, { 10, 5 }, { 300, 5 }, { 301, 6 } };
+	static const bool over5[] = { false, true, true, false };      /* 0, 10, 100 (290 capped), 2 */
+	static const bool user_is_7[] = { false, true, false, false }; /* 0, 7, 100, 1 */
+	struct state *st = state_with_fds(NULL, 0);
+	struct err e = { { 0 } };
+	struct filter *cpu = filter_compile(st, "thread.cpu > 5", &e);
+	struct filter *user = filter_compile(st, "thread.cpu.user = 7", &e);
+	struct filter *both = filter_compile(st, "thread.cpu = 0 and thread.cpu.system = 0", &e);
+	struct output *out = output_new(st, "%thread.cpu %thread.cpu.user %thread.cpu.system", false, &e);
+	struct sbuf buf, line;
+	struct event ev;
+	struct evctx cx;
+
+	(void)unused;
+	assert_non_null(cpu);
+	assert_non_null(user);
+	assert_non_null(both);
+	assert_non_null(out);
+	sbuf_init(&buf, 256);
+	sbuf_init(&line, 256);
+	for (size_t i = 0; i < ARRAY_SIZE(ticks); i++) {
+		apply_procinfo(st, &buf, &ev, &cx, ticks[i][0], ticks[i][1]);
+		assert_int_equal(filter_match(cpu, &cx), over5[i]);
+		assert_int_equal(filter_match(user, &cx), user_is_7[i]);
+		/* its two checks run on the first event only: the second's memory starts there */
+		assert_int_equal(filter_match(both, &cx), i == 0);
+		line.len = 0;
+		assert_true(output_event(out, &cx, &line));
+		if (i == 1)
+			assert_string_equal(sbuf_cstr(&line), "10 7 3\n");
+	}
+	/* other events do not have it */
+	apply_read(st, &buf, &ev, &cx, 0);
+	line.len = 0;
+	assert_false(output_event(out, &cx, &line));
+	filter_free(cpu);
+	filter_free(user);
+	filter_free(both);
+	output_free(out);
+	sbuf_release(&buf);
+	sbuf_release(&line);
+	state_free(st);
+}
+
+/* evt.around[T]=D: the event's time within D ms of T, either side. */
+static void test_evt_around(void **unused)
+{
+	static const struct {
+		const char *filter;
+		bool match;
+	} cases[] = {
+		{ "evt.around[1700000000005000000]=5", true }, { "evt.around[1700000000005000000]=4", false },
+		{ "evt.around[1699999999995000000]=5", true }, { "evt.around[1699999999994999999]=5", false },
+		{ "evt.around[1700000000000000000]=0", true }, { "not evt.around[1]=1", true },
+	};
+	struct state *st = state_with_fds(NULL, 0);
+	struct sbuf buf;
+	struct event ev;
+	struct evctx cx;
+
+	(void)unused;
+	sbuf_init(&buf, 256);
+	apply_read(st, &buf, &ev, &cx, 0); /* at 1700000000000000000 */
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct err e = { { 0 } };
+		struct filter *f = filter_compile(st, cases[i].filter, &e);
+
+		assert_non_null(f);
+		if (filter_match(f, &cx) != cases[i].match)
+			fail_msg("%s: expected %d", cases[i].filter, cases[i].match);
+		filter_free(f);
+	}
+	sbuf_release(&buf);
+	state_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_contains_agrees_with_memmem),
 		cmocka_unit_test(test_fd_fields_absent_without_fd),
 		cmocka_unit_test(test_checks_by_code),
+		cmocka_unit_test(test_thread_cpu),
+		cmocka_unit_test(test_evt_around),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
