@@ -32,10 +32,14 @@ endif
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS := -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS) $(LTOFLAGS)
-LDLIBS := -lz -ljansson
+LDLIBS := -lz -ljansson -lcrypto -lyaml -lmicrohttpd -lcurl -lpthread
 
-MODULES := common event scap state filter engine cli
-LIB_SRCS := $(foreach m,common event scap state filter,$(wildcard src/$(m)/*.c))
+# The modules every tool and fuzzer links (readers of untrusted bytes among them),
+# then the agent's; src/engine (BPF) and src/cli link into the binary only.
+CORE_MODULES := common event scap state filter
+LIB_MODULES := $(CORE_MODULES) store recorder capture agent
+CORE_SRCS := $(foreach m,$(CORE_MODULES),$(wildcard src/$(m)/*.c))
+LIB_SRCS := $(foreach m,$(LIB_MODULES),$(wildcard src/$(m)/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
 ENGINE_SRCS := $(wildcard src/engine/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -57,7 +61,7 @@ BENCH_GEN := $(BUILD)/bench/gen-capture
 FUZZ_BIN := build/fuzz/fuzz_reader
 FUZZ_FILTER_BIN := build/fuzz/fuzz_filter
 
-.PHONY: all run test unit e2e san-test bench fuzz fuzz-filter fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench fuzz fuzz-filter fuzz-config fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -133,15 +137,22 @@ bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS)
 	$(Q)bench/run.sh $(BUILD)
 	$(Q)bench/record.sh $(BUILD)
 
-$(FUZZ_BIN): tests/fuzz/fuzz_reader.c $(LIB_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
+$(FUZZ_BIN): tests/fuzz/fuzz_reader.c $(CORE_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CLANG   $<")
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) -lz -ljansson
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRCS) -lz -ljansson
 
-$(FUZZ_FILTER_BIN): tests/fuzz/fuzz_filter.c $(LIB_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
+$(FUZZ_FILTER_BIN): tests/fuzz/fuzz_filter.c $(CORE_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CLANG   $<")
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) -lz -ljansson
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRCS) -lz -ljansson
+
+FUZZ_CONFIG_BIN := build/fuzz/fuzz_config
+
+$(FUZZ_CONFIG_BIN): tests/fuzz/fuzz_config.c src/agent/config.c src/agent/config.h $(wildcard src/common/*.c src/common/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< src/agent/config.c $(wildcard src/common/*.c) -lyaml -lz -ljansson
 
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)
@@ -149,6 +160,9 @@ fuzz: $(FUZZ_BIN)
 
 fuzz-filter: $(FUZZ_FILTER_BIN)
 	$(Q)scripts/fuzz.sh $(FUZZ_FILTER_BIN) $(FUZZ_SECONDS)
+
+fuzz-config: $(FUZZ_CONFIG_BIN)
+	$(Q)scripts/fuzz.sh $(FUZZ_CONFIG_BIN) $(FUZZ_SECONDS)
 
 FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v event_table.inc)
 fmt:

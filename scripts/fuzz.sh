@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # fuzz.sh FUZZ_BIN [SECONDS]: run a fuzzer for SECONDS (default 60) and print a
 # short summary: the .scap reader (build/fuzz/fuzz_reader, tests/fuzz/fuzz_reader.c)
+# the agent's YAML configuration (build/fuzz/fuzz_config, build/fuzz/config-*),
 # or the filter parser (build/fuzz/fuzz_filter, tests/fuzz/fuzz_filter.c; its
 # corpus, log and crash inputs are build/fuzz/filter-*, seeded from the
 # one-line conditions of the Falco rules in the testdata, the filters of
@@ -31,6 +32,7 @@ dir=build/fuzz
 name=$(basename "$bin")
 pre=
 [ "$name" = fuzz_filter ] && pre=filter-
+[ "$name" = fuzz_config ] && pre=config-
 corpus=$dir/${pre}corpus
 seeds=$dir/${pre}seeds
 log=$dir/${pre}fuzz.log
@@ -135,8 +137,18 @@ split_capture() {
 	done
 }
 
+# The agent configuration's seeds: the sample file, and a few odd shapes.
+seed_config() {
+	cp etc/sysrec.yaml "$seeds/sample.yaml"
+	printf 'recorder: {max_memory: 1GiB, seconds: 2m}\ncaptures: {enabled: no}\n' >"$seeds/flow.yaml"
+	printf 'rules_files:\n  - /a.yaml\n  - &x /b.yaml\n  - *x\n---\ndata: /x\n' >"$seeds/odd.yaml"
+	printf 'recorder.max_memory=64MiB\n' >"$seeds/set.txt"
+}
+
 # ---- seeds (only for an empty corpus) ----
-if [ -n "$pre" ]; then
+if [ "$pre" = config- ]; then
+	[ -n "$(ls -A "$corpus")" ] || { seed_config && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) configurations"; }
+elif [ -n "$pre" ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_filters && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) filters"; }
 	[ -f "$dir/filter.dict" ] || seed_filters
 elif [ -z "$(ls -A "$corpus")" ]; then
@@ -180,7 +192,8 @@ fi
 
 # ---- dictionary: block types and magic numbers (little-endian) ----
 dict=$dir/scap.dict
-[ -n "$pre" ] && dict=$dir/filter.dict
+[ "$pre" = filter- ] && dict=$dir/filter.dict
+[ "$pre" = config- ] && dict= # YAML needs none
 [ -n "$pre" ] || cat >"$dict" <<'EOF'
 shb="\x0a\x0d\x0d\x0a"
 shb_magic="\x4d\x3c\x2b\x1a"
@@ -212,7 +225,7 @@ TMPDIR=$tmp \
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1} \
 	"$bin" "$corpus" \
-	-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -dict="$dict" \
+	-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 ${dict:+-dict="$dict"} \
 	-artifact_prefix="$dir/$pre" -print_final_stats=1 >"$log" 2>&1
 status=$?
 end=$(date +%s)

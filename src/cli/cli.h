@@ -9,6 +9,9 @@
 int cmd_read(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_agent(int argc, char **argv);   /* agent.c */
+int cmd_capture(int argc, char **argv); /* capture.c: the API client */
+int cmd_token(int argc, char **argv);   /* capture.c */
 
 /* The words argv[from..argc) joined by spaces (a filter given unquoted); NULL when there are none. */
 char *cli_join_args(int argc, char **argv, int from);

@@ -17,6 +17,9 @@ struct command {
 static const struct command commands[] = {
 	{ "read", cmd_read, "print, filter or rewrite a .scap capture as sysdig -r does (-p, -j, -w)" },
 	{ "record", cmd_record, "record system calls with eBPF into a .scap file (as sysdig -w)" },
+	{ "agent", cmd_agent, "run the agent: flight recorder, captures, HTTP API (docs/api.md)" },
+	{ "capture", cmd_capture, "take, list, show, download, delete, keep or discard captures" },
+	{ "token", cmd_token, "print the agent's API token (from its data directory)" },
 	{ "demo", cmd_demo, "write a small demo capture (used by make run)" },
 };
 

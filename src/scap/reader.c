@@ -25,6 +25,7 @@ struct scap_reader {
 	enum phase phase;
 	bool any_event;
 	bool mapped;      /* buf is an mmap of the whole (raw) file */
+	bool borrowed;    /* buf is the caller's image in memory (scap_reader_open_mem) */
 	size_t populated; /* mapped bytes [0, populated) were asked to be faulted in */
 	bool has_meta;    /* the last record owns metadata to free */
 	/* storage of the last metadata record */
@@ -89,6 +90,23 @@ struct scap_reader *scap_reader_open_fd(int fd, struct err *e)
 	return r;
 }
 
+struct scap_reader *scap_reader_open_mem(const void *p, size_t n)
+{
+	struct scap_reader *r = xcalloc(1, sizeof(*r));
+
+	r->fd = -1;
+	r->buf = (uint8_t *)(uintptr_t)p; /* only read */
+	r->cap = r->end = n;
+	r->eof = r->borrowed = true;
+	return r;
+}
+
+void scap_reader_mem_grow(struct scap_reader *r, size_t n)
+{
+	if (r->borrowed && n > r->end)
+		r->cap = r->end = n;
+}
+
 static void free_meta_now(struct scap_reader *r)
 {
 	r->has_meta = false;
@@ -133,18 +151,18 @@ void scap_reader_close(struct scap_reader *r)
 	free(r->fds);
 	if (r->gz)
 		gzclose(r->gz);
-	else
+	else if (r->fd >= 0)
 		close(r->fd);
 	if (r->mapped)
 		munmap(r->buf, r->cap);
-	else
+	else if (!r->borrowed)
 		free(r->buf);
 	free(r);
 }
 
 bool scap_reader_stable(const struct scap_reader *r)
 {
-	return r->mapped;
+	return r->mapped || r->borrowed;
 }
 
 uint64_t scap_reader_offset(const struct scap_reader *r)

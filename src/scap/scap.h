@@ -189,6 +189,14 @@ struct scap_reader *scap_reader_open(const char *path, struct err *e);
 /* Read a capture from an open, seekable fd (a file or memfd); takes ownership of fd. */
 struct scap_reader *scap_reader_open_fd(int fd, struct err *e);
 /*
+ * Read a capture image in memory: n bytes at p, not copied (they must outlive
+ * the reader). scap_reader_mem_grow() tells that the image, still at p, now
+ * has n bytes (whole blocks appended): records past the old end can be read.
+ * Events stay in place (scap_reader_stable()).
+ */
+struct scap_reader *scap_reader_open_mem(const void *p, size_t n);
+void scap_reader_mem_grow(struct scap_reader *r, size_t n);
+/*
  * The next record: its kind (> 0), SCAP_REC_EOF at a clean end, or a negative
  * errno with e->msg naming the defect and the byte offset (uncompressed).
  */
@@ -205,6 +213,15 @@ void scap_fd_release(struct scap_fd *f);
 struct scap_writer;
 
 struct scap_writer *scap_writer_open(const char *path, bool gzip, struct err *e);
+/*
+ * A writer into out(ctx, bytes, n) rather than a file (memory, an object
+ * store): out returns 0 or -errno; after its first error nothing more is
+ * passed to it, and scap_writer_close() reports that error.
+ */
+typedef int (*scap_out_fn)(void *ctx, const void *p, size_t n);
+struct scap_writer *scap_writer_open_fn(scap_out_fn out, void *ctx);
+/* The first error so far (0: none), for writers made by scap_writer_open_fn(). */
+int scap_writer_error(const struct scap_writer *w);
 void scap_writer_section(struct scap_writer *w);
 void scap_writer_machine(struct scap_writer *w, const struct scap_machine *m);
 void scap_writer_ifaces(struct scap_writer *w, const struct scap_iface *ifs, size_t n);

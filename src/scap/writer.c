@@ -5,10 +5,35 @@
 #include <string.h>
 
 struct scap_writer {
-	struct sink *sink;
+	struct sink *sink; /* a file; or, when NULL, out() */
+	scap_out_fn out;
+	void *out_ctx;
+	int out_err; /* out()'s first error; later writes are dropped */
+	uint64_t out_bytes;
 	struct sbuf blk; /* the block being built */
 	uint64_t events;
 };
+
+static void emit(struct scap_writer *w, const void *p, size_t n)
+{
+	if (w->sink) {
+		sink_write(w->sink, p, n);
+		return;
+	}
+	if (!w->out_err && n)
+		w->out_err = w->out(w->out_ctx, p, n);
+	w->out_bytes += n;
+}
+
+struct scap_writer *scap_writer_open_fn(scap_out_fn out, void *ctx)
+{
+	struct scap_writer *w = xcalloc(1, sizeof(*w));
+
+	w->out = out;
+	w->out_ctx = ctx;
+	sbuf_init(&w->blk, 1 << 16);
+	return w;
+}
 
 struct scap_writer *scap_writer_open(const char *path, bool gzip, struct err *e)
 {
@@ -81,7 +106,7 @@ static void block_end(struct scap_writer *w)
 	total = (uint32_t)w->blk.len + 4;
 	memcpy(w->blk.data + 4, &total, 4);
 	put_u32(&w->blk, total);
-	sink_write(w->sink, w->blk.data, w->blk.len);
+	emit(w, w->blk.data, w->blk.len);
 }
 
 void scap_writer_section(struct scap_writer *w)
@@ -343,7 +368,7 @@ void scap_frame_event(uint8_t *out, uint16_t cpu, const uint8_t *ev, uint32_t le
 
 void scap_writer_framed(struct scap_writer *w, const void *blocks, size_t len, uint64_t nevents)
 {
-	sink_write(w->sink, blocks, len);
+	emit(w, blocks, len);
 	w->events += nevents;
 }
 
@@ -354,13 +379,22 @@ uint64_t scap_writer_events(const struct scap_writer *w)
 
 uint64_t scap_writer_bytes(const struct scap_writer *w)
 {
-	return sink_offset(w->sink);
+	return w->sink ? sink_offset(w->sink) : w->out_bytes;
+}
+
+int scap_writer_error(const struct scap_writer *w)
+{
+	return w->sink ? sink_error(w->sink) : w->out_err;
 }
 
 int scap_writer_close(struct scap_writer *w, struct err *e)
 {
-	int rc = sink_close(w->sink, e);
+	int rc = 0;
 
+	if (w->sink)
+		rc = sink_close(w->sink, e);
+	else if (w->out_err)
+		rc = err_set(e, w->out_err, "writing the capture: %s", strerror(-w->out_err));
 	sbuf_release(&w->blk);
 	free(w);
 	return rc;
@@ -368,7 +402,8 @@ int scap_writer_close(struct scap_writer *w, struct err *e)
 
 void scap_writer_abort(struct scap_writer *w)
 {
-	sink_abort(w->sink);
+	if (w->sink)
+		sink_abort(w->sink);
 	sbuf_release(&w->blk);
 	free(w);
 }

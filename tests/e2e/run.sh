@@ -423,6 +423,7 @@ while IFS= read -r line; do
 	*) bad "$1" "unknown case kind $kind" ;;
 	esac
 done <"$here/cases.txt"
+agent_stop # when a check of agent.sh left it running
 
 echo "e2e: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -1,0 +1,547 @@
+/* agent: the daemon's runtime - recording, capture jobs, retention (see agent.h). */
+#include "agent_int.h"
+
+#include "../engine/engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EV_DROP_E         148
+#define EV_DROP_X         149
+#define EV_NOTIFICATION_E 280
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+int64_t agent_now(const struct agent *a)
+{
+	return (int64_t)time(NULL) + a->clock_skew_s;
+}
+
+uint64_t agent_now_ns(const struct agent *a)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec +
+	       (uint64_t)(a->clock_skew_s * 1000000000LL);
+}
+
+/* ---- the token ---- */
+
+int agent_token(const char *data_dir, bool create, char token[65], struct err *e)
+{
+	char path[4096];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/token", data_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		uint8_t raw[32];
+
+		if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+			return err_set(e, -EIO, "cannot make a token: no randomness");
+		for (size_t i = 0; i < sizeof(raw); i++)
+			snprintf(token + 2 * i, 3, "%02x", raw[i]);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return err_set(e, -errno, "cannot create %s: %s", path, strerror(errno));
+		n = write(fd, token, 64);
+		if (n != 64 || write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+			int rc = -errno;
+
+			close(fd);
+			unlink(path);
+			return err_set(e, rc ? rc : -EIO, "cannot write %s: %s", path, strerror(errno));
+		}
+		close(fd);
+		return 0;
+	}
+	if (fd < 0)
+		return err_set(e, -errno, "cannot read %s: %s", path, strerror(errno));
+	n = read(fd, token, 64);
+	close(fd);
+	if (n != 64)
+		return err_set(e, -EINVAL, "%s does not hold a token (64 hex digits)", path);
+	token[64] = 0;
+	return 0;
+}
+
+/* ---- capture jobs ---- */
+
+static void job_storing(void *ctx)
+{
+	struct agent_job *j = ctx;
+	struct capture_meta m;
+	struct err e = { { 0 } };
+
+	if (catalog_get(j->a->cat, j->id, &m) != 0)
+		return;
+	m.status = CAPTURE_STORING;
+	if (catalog_put(j->a->cat, &m, &e))
+		log_warn("capture %s: %s", j->id, e.msg);
+	capture_meta_free(&m);
+}
+
+static void *job_main(void *arg)
+{
+	struct agent_job *j = arg;
+	struct agent *a = j->a;
+	struct capture_result res;
+	struct capture_meta m;
+	struct err e = { { 0 } };
+	char key[STORE_KEY_MAX + 1];
+	int rc;
+
+	capture_scap_key(key, j->id);
+	rc = capture_write(a->rec, a->store, key, &j->q, &j->cancel, job_storing, j, &res, &e);
+	if (catalog_get(a->cat, j->id, &m) == 0) {
+		if (rc == 0) {
+			m.status = CAPTURE_OK;
+			m.size = res.size;
+			memcpy(m.sha256, res.sha256, sizeof(m.sha256));
+			m.start_ns = res.start_ns;
+		} else {
+			m.status = CAPTURE_ERROR;
+			free(m.error);
+			m.error = xstrdup(e.msg);
+		}
+		{
+			struct err pe = { { 0 } };
+
+			if (catalog_put(a->cat, &m, &pe))
+				log_error("capture %s: cannot record its result: %s", j->id, pe.msg);
+		}
+		capture_meta_free(&m);
+	}
+	if (rc)
+		log_warn("capture %s failed: %s", j->id, e.msg);
+	pthread_mutex_lock(&a->lock);
+	j->done = true;
+	a->outstanding--;
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+static void job_free(struct agent_job *j)
+{
+	free(j->filter);
+	free(j->container);
+	free(j->name);
+	free(j);
+}
+
+/* Join the jobs that have finished (main thread); all of them when stopping. */
+static void reap_jobs(struct agent *a, bool all)
+{
+	for (;;) {
+		struct agent_job *j = NULL, **pp;
+
+		pthread_mutex_lock(&a->lock);
+		for (pp = &a->jobs; *pp; pp = &(*pp)->next)
+			if ((*pp)->done || all) {
+				j = *pp;
+				*pp = j->next;
+				break;
+			}
+		pthread_mutex_unlock(&a->lock);
+		if (!j)
+			return;
+		pthread_join(j->thread, NULL);
+		job_free(j);
+	}
+}
+
+int agent_take_capture(struct agent *a, const struct agent_take *t, struct capture_meta *out, struct err *e)
+{
+	struct agent_job *j;
+	struct capture_meta m;
+	int64_t now = agent_now(a);
+	uint64_t trig = t->trigger_ns ? t->trigger_ns : agent_now_ns(a);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!a->cfg->captures_enabled) {
+		err_set(e, -EPERM, "Captures are disabled on this agent (captures.enabled: false)");
+		return 403;
+	}
+	pthread_mutex_lock(&a->lock);
+	if (a->stopping) {
+		pthread_mutex_unlock(&a->lock);
+		err_set(e, -ESHUTDOWN, "the agent is stopping");
+		return 503;
+	}
+	if (a->outstanding >= a->cfg->max_outstanding) {
+		pthread_mutex_unlock(&a->lock);
+		err_set(e, -EBUSY, "Maximum number of outstanding captures (%u) reached",
+		        a->cfg->max_outstanding);
+		return 409;
+	}
+	a->outstanding++;
+	pthread_mutex_unlock(&a->lock);
+
+	j = xcalloc(1, sizeof(*j));
+	j->a = a;
+	j->name = xstrdup(t->name);
+	j->filter = xstrdup(t->filter ? t->filter : "");
+	j->container = xstrdup(t->container ? t->container : "");
+	j->q.trigger_ns = trig;
+	j->q.before_ns = (uint64_t)(t->before * 1e9);
+	j->q.after_ns = (uint64_t)(t->after * 1e9);
+	j->q.filter = *j->filter ? j->filter : NULL;
+	j->q.container = *j->container ? j->container : NULL;
+	j->q.trigger = t->trigger ? t->trigger : "manual";
+	j->q.name = j->name;
+	rc = capture_id_new(j->id, now);
+	memset(&m, 0, sizeof(m));
+	memcpy(m.id, j->id, sizeof(m.id));
+	m.name = j->name;
+	m.host = a->host;
+	m.container = j->container;
+	m.trigger = (char *)(uintptr_t)j->q.trigger;
+	m.filter = j->filter;
+	m.storage = (char *)(uintptr_t)(t->storage && *t->storage ? t->storage : "local");
+	m.error = "";
+	m.filter_proclist = t->filter_proclist;
+	m.start_ns = j->q.trigger_ns - (j->q.before_ns < trig ? j->q.before_ns : trig);
+	m.before = t->before;
+	m.after = t->after;
+	m.duration = t->before + t->after;
+	m.status = CAPTURE_RECORDING;
+	m.created = now;
+	m.expires_at = now + (int64_t)a->cfg->retention_days * 86400;
+	if (!rc)
+		rc = catalog_put(a->cat, &m, e);
+	if (!rc)
+		rc = pthread_create(&j->thread, NULL, job_main, j)
+		             ? err_set(e, -EAGAIN, "cannot start a thread")
+		             : 0;
+	if (rc) {
+		pthread_mutex_lock(&a->lock);
+		a->outstanding--;
+		pthread_mutex_unlock(&a->lock);
+		if (catalog_get(a->cat, j->id, out) == 0) {
+			struct err de = { { 0 } };
+
+			capture_meta_free(out);
+			catalog_delete(a->cat, j->id, &de);
+		}
+		job_free(j);
+		return 500;
+	}
+	capture_meta_copy(out, &m);
+	pthread_mutex_lock(&a->lock);
+	j->next = a->jobs;
+	a->jobs = j;
+	pthread_mutex_unlock(&a->lock);
+	log_warn("capture %s '%s' started (%.1f s before, %.1f s after)", j->id, j->name, t->before,
+	         t->after);
+	return 0;
+}
+
+/* ---- recording: the kernel ring into the recorder ---- */
+
+/* A pseudo-block in the queue: events lost on cpu, to be told in the recording there. */
+#define LOST_BLOCK 0x4c535953u /* "SYSL" */
+
+struct lost_block {
+	uint32_t type, len;
+	uint16_t cpu, pad[3];
+	struct engine_drops d;
+	uint64_t disk; /* events the recorder thread was too far behind to take */
+};
+
+struct drain {
+	struct agent *a;
+	struct bq *q;
+	uint64_t events, drops;
+	uint64_t disk_lost; /* not yet told */
+	uint64_t disk_first_ts, disk_tid;
+	uint16_t disk_cpu;
+};
+
+/* Drop begin, a notification naming the counts, drop end: what sysdig shows for lost events. */
+static void tell_lost(struct recorder *r, uint16_t cpu, const struct engine_drops *d, uint64_t disk)
+{
+	struct sbuf b;
+	uint32_t ratio = 1;
+	const void *val[2];
+	uint32_t vlen[2];
+	char desc[256];
+	uint64_t n = d->ring + d->big + disk;
+
+	sbuf_init(&b, 512);
+	val[0] = &ratio;
+	vlen[0] = 4;
+	scap_encode_event(&b, d->first_ts, (int64_t)d->tid, EV_DROP_E, 1, val, vlen);
+	recorder_append_event(r, cpu, (const uint8_t *)b.data, (uint32_t)b.len);
+	snprintf(desc, sizeof(desc),
+	         "%llu events lost on this CPU: ring buffer full %llu, too large %llu, recorder behind %llu",
+	         (unsigned long long)n, (unsigned long long)d->ring, (unsigned long long)d->big,
+	         (unsigned long long)disk);
+	val[0] = "sysrec-drops";
+	vlen[0] = sizeof("sysrec-drops");
+	val[1] = desc;
+	vlen[1] = (uint32_t)strlen(desc) + 1;
+	sbuf_reset(&b);
+	scap_encode_event(&b, d->first_ts, (int64_t)d->tid, EV_NOTIFICATION_E, 2, val, vlen);
+	recorder_append_event(r, cpu, (const uint8_t *)b.data, (uint32_t)b.len);
+	val[0] = &ratio;
+	vlen[0] = 4;
+	sbuf_reset(&b);
+	scap_encode_event(&b, d->last_ts, (int64_t)d->tid, EV_DROP_X, 1, val, vlen);
+	recorder_append_event(r, cpu, (const uint8_t *)b.data, (uint32_t)b.len);
+	sbuf_release(&b);
+}
+
+/* The recorder thread: runs of blocks from the queue, lost marks between them. */
+static int record_items(void *ctx, const char *data, size_t n)
+{
+	struct drain *d = ctx;
+	const uint8_t *p = (const uint8_t *)data;
+	size_t off = 0, run = 0;
+
+	while (off + 8 <= n) {
+		uint32_t type = load_u32(p + off), len = load_u32(p + off + 4);
+
+		if (type == LOST_BLOCK) {
+			struct lost_block b;
+
+			memcpy(&b, p + off, sizeof(b));
+			if (off > run)
+				recorder_append(d->a->rec, p + run, off - run);
+			tell_lost(d->a->rec, b.cpu, &b.d, b.disk);
+			run = off + len;
+		}
+		off += len;
+	}
+	if (off > run)
+		recorder_append(d->a->rec, p + run, off - run);
+	return 0;
+}
+
+static void queue_lost(struct drain *d, uint16_t cpu, const struct engine_drops *dr, uint64_t disk)
+{
+	struct lost_block b;
+	char *p = bq_reserve(d->q, sizeof(b));
+
+	if (!p)
+		return; /* counted in drops_total; the recording goes without the mark */
+	memset(&b, 0, sizeof(b));
+	b.type = LOST_BLOCK;
+	b.len = sizeof(b);
+	b.cpu = cpu;
+	b.d = *dr;
+	b.disk = disk;
+	memcpy(p, &b, sizeof(b));
+}
+
+static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
+{
+	struct drain *d = ctx;
+	char *p;
+
+	if (d->disk_lost) {
+		struct engine_drops dr = { d->disk_first_ts, load_u64(ev), d->disk_tid, 0, 0 };
+
+		queue_lost(d, d->disk_cpu, &dr, d->disk_lost);
+		d->disk_lost = 0;
+	}
+	p = bq_reserve(d->q, scap_frame_size(len));
+	if (!p) {
+		if (!d->disk_lost) {
+			d->disk_first_ts = load_u64(ev);
+			d->disk_tid = load_u64(ev + 8);
+			d->disk_cpu = cpu;
+		}
+		d->disk_lost++;
+		d->drops++;
+		return 0;
+	}
+	scap_frame_event((uint8_t *)p, cpu, ev, len);
+	d->events++;
+	return 0;
+}
+
+static void on_drops(void *ctx, uint16_t cpu, const struct engine_drops *dr)
+{
+	struct drain *d = ctx;
+
+	d->drops += dr->ring + dr->big;
+	queue_lost(d, cpu, dr, 0);
+}
+
+/* ---- start, loop, stop ---- */
+
+static int open_recorder(struct agent *a, struct err *e)
+{
+	struct scap_machine mach;
+	struct scap_iface *ifs;
+	struct scap_user *users;
+	struct scap_group *groups;
+	size_t nifs, nusers, ngroups;
+	struct engine_procs procs;
+	struct recorder_opts ro = { a->cfg->max_memory, a->cfg->seconds, 0 };
+	struct recorder_host h;
+
+	engine_machine(&mach);
+	nifs = engine_ifaces(&ifs);
+	engine_users(&users, &nusers, &groups, &ngroups);
+	if (engine_procs(&procs, getpid()) != 0) {
+		engine_ifaces_free(ifs, nifs);
+		engine_users_free(users, nusers, groups, ngroups);
+		return err_set(e, -EIO, "cannot read the processes in /proc");
+	}
+	memset(&h, 0, sizeof(h));
+	h.machine = &mach;
+	h.ifaces = ifs;
+	h.nifaces = nifs;
+	h.users = users;
+	h.nusers = nusers;
+	h.groups = groups;
+	h.ngroups = ngroups;
+	h.procs = procs.procs;
+	h.fds = procs.fds;
+	h.nfds = procs.nfds;
+	h.nprocs = procs.nprocs;
+	a->rec = recorder_new(&ro, &h);
+	engine_procs_free(&procs);
+	engine_ifaces_free(ifs, nifs);
+	engine_users_free(users, nusers, groups, ngroups);
+	return 0;
+}
+
+static void expire(struct agent *a)
+{
+	struct err e = { { 0 } };
+	int n = catalog_expire(a->cat, agent_now(a), &e);
+
+	if (n < 0)
+		log_warn("retention: %s", e.msg);
+	else if (n > 0)
+		log_warn("retention: %d captures older than %u days deleted", n, a->cfg->retention_days);
+}
+
+int agent_run(const struct agent_config *c, struct err *e)
+{
+	struct agent a;
+	struct engine_opts eo;
+	struct engine *en = NULL;
+	struct agent_http *http = NULL;
+	struct drain d;
+	struct engine_sink sink = { on_event, on_drops, &d };
+	struct sigaction sa;
+	const char *skew = getenv("SYSREC_CLOCK_SKEW");
+	double last_rate, last_expire;
+	uint64_t ev0 = 0, dr0 = 0;
+	int rc = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(&d, 0, sizeof(d));
+	a.cfg = c;
+	a.clock_skew_s = skew ? strtoll(skew, NULL, 10) : 0;
+	pthread_mutex_init(&a.lock, NULL);
+	if (c->host_name)
+		snprintf(a.host, sizeof(a.host), "%s", c->host_name);
+	else if (gethostname(a.host, sizeof(a.host) - 1) != 0)
+		snprintf(a.host, sizeof(a.host), "localhost");
+	if (mkdir(c->data_dir, 0700) != 0 && errno != EEXIST) {
+		rc = err_set(e, -errno, "cannot create the data directory %s: %s", c->data_dir,
+		             strerror(errno));
+		goto out;
+	}
+	if ((rc = agent_token(c->data_dir, true, a.token, e)) != 0)
+		goto out;
+	if (!(a.store = store_local_open(c->data_dir, e))) {
+		rc = -EIO;
+		goto out;
+	}
+	if (!(a.cat = catalog_open(a.store, e))) {
+		rc = -EIO;
+		goto out;
+	}
+	expire(&a);
+	memset(&eo, 0, sizeof(eo));
+	eo.ring_bytes = c->ring_mb << 20;
+	eo.snaplen = c->snaplen;
+	if (!(en = engine_ebpf_open(&eo, e))) {
+		rc = -EIO;
+		goto out;
+	}
+	if ((rc = open_recorder(&a, e)) != 0)
+		goto out;
+	d.a = &a;
+	d.q = bq_new(4u << 20, 16, false, record_items, &d);
+	if (!(http = agent_http_start(&a, e))) {
+		rc = -EADDRINUSE;
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fprintf(stderr, "sysrec agent: recording; API on %s://%s (token in %s/token); data in %s\n",
+	        c->tls_cert ? "https" : "http", c->listen, c->data_dir, c->data_dir);
+	last_rate = last_expire = mono_seconds();
+	while (!stop_signal) {
+		double now;
+
+		rc = engine_poll(en, 50, &sink);
+		bq_flush(d.q);
+		if (rc < 0) {
+			err_set(e, rc, "reading the ring buffer: %s", strerror(-rc));
+			break;
+		}
+		rc = 0;
+		now = mono_seconds();
+		if (now - last_rate >= 1) {
+			pthread_mutex_lock(&a.lock);
+			a.events_total = d.events;
+			a.drops_total = d.drops;
+			a.event_rate = (double)(d.events - ev0) / (now - last_rate);
+			a.drop_rate = (double)(d.drops - dr0) / (now - last_rate);
+			pthread_mutex_unlock(&a.lock);
+			ev0 = d.events;
+			dr0 = d.drops;
+			last_rate = now;
+			reap_jobs(&a, false);
+		}
+		if (now - last_expire >= 60) {
+			expire(&a);
+			last_expire = now;
+		}
+	}
+	fprintf(stderr, "sysrec agent: stopping\n");
+out:
+	pthread_mutex_lock(&a.lock);
+	a.stopping = true;
+	for (struct agent_job *j = a.jobs; j; j = j->next)
+		__atomic_store_n(&j->cancel, true, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&a.lock);
+	agent_http_stop(http);
+	reap_jobs(&a, true);
+	if (en)
+		engine_stop(en);
+	if (d.q)
+		bq_free(d.q);
+	engine_close(en);
+	recorder_free(a.rec);
+	catalog_close(a.cat);
+	store_close(a.store);
+	pthread_mutex_destroy(&a.lock);
+	return rc;
+}

@@ -1,0 +1,69 @@
+/* agent_int: what the agent's runtime (agent.c) and its HTTP API (http.c) share. */
+#ifndef SYSREC_AGENT_INT_H
+#define SYSREC_AGENT_INT_H
+
+#include "../capture/capture.h"
+#include "../recorder/recorder.h"
+#include "../store/store.h"
+#include "agent.h"
+
+#include <pthread.h>
+
+#define AGENT_VERSION "0.1.0"
+/* Captures last at most this long, before and after together. */
+#define AGENT_MAX_WINDOW_S 300.0
+
+/* A capture being recorded or stored. */
+struct agent_job {
+	struct agent *a;
+	char id[64];
+	struct capture_request q;
+	char *filter, *container, *name;
+	pthread_t thread;
+	bool cancel;
+	bool done; /* the thread has finished (joined by the main loop) */
+	struct agent_job *next;
+};
+
+struct agent {
+	const struct agent_config *cfg;
+	char host[256];
+	char token[65];
+	int64_t clock_skew_s; /* SYSREC_CLOCK_SKEW: seconds added to the wall clock (tests of retention) */
+	struct store *store;
+	struct catalog *cat;
+	struct recorder *rec;
+	pthread_mutex_t lock; /* jobs, outstanding, rates */
+	struct agent_job *jobs;
+	unsigned outstanding;
+	bool stopping;
+	uint64_t events_total, drops_total;
+	double event_rate, drop_rate;
+};
+
+/* The wall clock as the agent reads it (with the injected skew), epoch seconds and ns. */
+int64_t agent_now(const struct agent *a);
+uint64_t agent_now_ns(const struct agent *a);
+
+/* What POST /api/captures asks for, checked by the HTTP layer. */
+struct agent_take {
+	const char *name, *container, *filter, *storage;
+	bool filter_proclist;
+	double before, after; /* seconds */
+	const char *trigger;  /* "manual", or the rule's name */
+	uint64_t trigger_ns;  /* 0: now */
+};
+
+/*
+ * Start a capture. On success 0 and *out (the catalog's record, status
+ * recording; free with capture_meta_free()). Otherwise the HTTP status to
+ * reply with (403 disabled, 409 limit, 500 store) and the message in e.
+ */
+int agent_take_capture(struct agent *a, const struct agent_take *t, struct capture_meta *out, struct err *e);
+
+/* The HTTP API (http.c). */
+struct agent_http;
+struct agent_http *agent_http_start(struct agent *a, struct err *e);
+void agent_http_stop(struct agent_http *h);
+
+#endif

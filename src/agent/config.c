@@ -1,0 +1,1056 @@
+/*
+ * config: the agent's configuration from YAML (libyaml's event parser) and flags.
+ *
+ * One table names every option: its dotted key, the kind of value it takes and
+ * where it lives in struct agent_config. The file loader walks libyaml's
+ * events against that table (the nesting is at most two deep, and the first
+ * node of an unexpected shape ends the load, so no input makes it recurse),
+ * agent_config_set() looks a key up in it, and agent_config_dump() prints it.
+ * A load fills a copy of the configuration and replaces the caller's only when
+ * the whole file was good.
+ */
+#include "../common/common.h"
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#define KiB (1ull << 10)
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+
+#define PATH_MAX_BYTES 4095 /* PATH_MAX less its NUL */
+#define HOST_MAX_BYTES 64   /* HOST_NAME_MAX */
+
+enum opt_kind {
+	OPT_SECTION,      /* a mapping of the options whose keys start with this one's and a dot */
+	OPT_PATH,         /* char *: a non-empty path */
+	OPT_PATH_OR_NULL, /* char *: a path, or null/empty for none */
+	OPT_LISTEN,       /* char *: HOST:PORT or [V6]:PORT */
+	OPT_HOST,         /* char *: a host name, or null/empty for gethostname() */
+	OPT_SIZE,         /* uint64_t: bytes, with an optional K/KiB/M/MiB/G/GiB suffix */
+	OPT_DURATION,     /* uint32_t: seconds, with an optional s/m/h suffix */
+	OPT_UINT,         /* uint32_t: a decimal number */
+	OPT_POW2,         /* uint32_t: a decimal power of two */
+	OPT_BOOL,         /* bool */
+	OPT_PATH_LIST,    /* rules_files: a sequence of paths */
+};
+
+struct opt {
+	const char *key; /* dotted: "recorder.max_memory" */
+	enum opt_kind kind;
+	size_t off; /* of the field in struct agent_config */
+	uint64_t min, max;
+};
+
+#define FIELD(f) offsetof(struct agent_config, f)
+
+/* In the order of the file and of the dump; a section's keys follow it. */
+static const struct opt opts[] = {
+	{ "data", OPT_PATH, FIELD(data_dir), 0, 0 },
+	{ "listen", OPT_LISTEN, FIELD(listen), 0, 0 },
+	{ "tls", OPT_SECTION, 0, 0, 0 },
+	{ "tls.cert", OPT_PATH_OR_NULL, FIELD(tls_cert), 0, 0 },
+	{ "tls.key", OPT_PATH_OR_NULL, FIELD(tls_key), 0, 0 },
+	{ "host", OPT_HOST, FIELD(host_name), 0, 0 },
+	{ "recorder", OPT_SECTION, 0, 0, 0 },
+	{ "recorder.max_memory", OPT_SIZE, FIELD(max_memory), 16 * MiB, 64 * GiB },
+	{ "recorder.seconds", OPT_DURATION, FIELD(seconds), 1, 3600 },
+	{ "recorder.ring_mb", OPT_POW2, FIELD(ring_mb), 1, 1024 },
+	{ "recorder.snaplen", OPT_UINT, FIELD(snaplen), 0, 65535 },
+	{ "captures", OPT_SECTION, 0, 0, 0 },
+	{ "captures.enabled", OPT_BOOL, FIELD(captures_enabled), 0, 0 },
+	{ "captures.max_outstanding", OPT_UINT, FIELD(max_outstanding), 1, 64 },
+	{ "captures.retention_days", OPT_UINT, FIELD(retention_days), 1, 36500 },
+	{ "rules_files", OPT_PATH_LIST, 0, 0, 0 },
+};
+
+_Static_assert(ARRAY_SIZE(opts) <= 64, "the loader keeps a 64-bit set of the keys seen");
+
+struct unit {
+	const char *suffix; /* matched without regard to case */
+	uint64_t scale;
+};
+
+static const struct unit size_units[] = {
+	{ "K", KiB }, { "KiB", KiB }, { "M", MiB }, { "MiB", MiB }, { "G", GiB }, { "GiB", GiB },
+};
+
+static const struct unit duration_units[] = { { "s", 1 }, { "m", 60 }, { "h", 3600 } };
+
+/* ---- the table ---- */
+
+/* The last component of o's key: "max_memory" for "recorder.max_memory". */
+static const char *opt_name(const struct opt *o)
+{
+	const char *dot = strrchr(o->key, '.');
+
+	return dot ? dot + 1 : o->key;
+}
+
+/* Whether o sits directly in section (NULL: at the top). */
+static bool opt_in(const struct opt *o, const struct opt *section)
+{
+	size_t n;
+
+	if (!section)
+		return !strchr(o->key, '.');
+	n = strlen(section->key);
+	return o != section && !strncmp(o->key, section->key, n) && o->key[n] == '.';
+}
+
+/* The option named name (len bytes, maybe with NULs) in section, or NULL. */
+static const struct opt *opt_find(const struct opt *section, const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		const char *n = opt_name(&opts[i]);
+
+		if (opt_in(&opts[i], section) && strlen(n) == len && !memcmp(n, name, len))
+			return &opts[i];
+	}
+	return NULL;
+}
+
+/* The option with this full dotted key, or NULL. */
+static const struct opt *opt_by_key(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		if (!strcmp(opts[i].key, key))
+			return &opts[i];
+	return NULL;
+}
+
+/*
+ * "a, b, c": the options directly in section by name, or with full_keys by
+ * their dotted keys; with full_keys and no section, every key that takes a value.
+ */
+static const char *opt_list(const struct opt *section, bool full_keys, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(opts) && len < size; i++) {
+		const struct opt *o = &opts[i];
+		bool want = full_keys && !section ? o->kind != OPT_SECTION : opt_in(o, section);
+
+		if (want) {
+			int n = snprintf(out + len, size - len, "%s%s", len ? ", " : "",
+			                 full_keys ? o->key : opt_name(o));
+			len += n > 0 ? (size_t)n : 0;
+		}
+	}
+	return out;
+}
+
+/* Where o's value lives in c; its type is the one o->kind names. */
+static void *field(struct agent_config *c, const struct opt *o)
+{
+	return (char *)c + o->off;
+}
+
+static const void *cfield(const struct agent_config *c, const struct opt *o)
+{
+	return (const char *)c + o->off;
+}
+
+/* ---- values ---- */
+
+/*
+ * v (len bytes) as a message shows it: at most size - 4 bytes, cut at a
+ * character boundary and marked "...", control bytes as '?'.
+ */
+static const char *shown(char *out, size_t size, const char *v, size_t len)
+{
+	size_t max = size - 4, o = 0;
+	bool cut = len > max;
+
+	if (cut) {
+		len = max;
+		while (len && ((unsigned char)v[len] & 0xC0) == 0x80)
+			len--;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		out[o++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	if (cut) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = 0;
+	return out;
+}
+
+/* The UTF-8 sequence at p (left bytes): its length and code point, or 0 if malformed. */
+static size_t utf8_decode(const unsigned char *p, size_t left, uint32_t *cp)
+{
+	size_t n;
+	uint32_t v, min;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xE0) == 0xC0)
+		n = 2, v = p[0] & 0x1F, min = 0x80;
+	else if ((p[0] & 0xF0) == 0xE0)
+		n = 3, v = p[0] & 0x0F, min = 0x800;
+	else if ((p[0] & 0xF8) == 0xF0)
+		n = 4, v = p[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+static bool utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = utf8_decode(p + i, len - i, &cp)))
+			return false;
+	return true;
+}
+
+/* Decimal digits at s[*i..len): -EINVAL when there are none, -ERANGE past UINT64_MAX. */
+static int scan_u64(const char *s, size_t len, size_t *i, uint64_t *out)
+{
+	size_t start = *i;
+	uint64_t v = 0;
+	bool over = false;
+
+	for (; *i < len && s[*i] >= '0' && s[*i] <= '9'; (*i)++)
+		over |= __builtin_mul_overflow(v, 10, &v) ||
+		        __builtin_add_overflow(v, (uint64_t)(s[*i] - '0'), &v);
+	if (*i == start)
+		return -EINVAL;
+	*out = v;
+	return over ? -ERANGE : 0;
+}
+
+/*
+ * A whole number with an optional unit suffix (spaces allowed before it):
+ * 0, -EINVAL when it is not such a thing, -ERANGE when it is but overflows.
+ */
+static int parse_scaled(const char *s, size_t len, const struct unit *units, size_t nunits, uint64_t *out)
+{
+	size_t i = 0, spaces;
+	uint64_t v = 0, scale = 1;
+	int rc = scan_u64(s, len, &i, &v);
+
+	if (rc == -EINVAL)
+		return rc;
+	for (spaces = 0; i < len && s[i] == ' '; i++)
+		spaces++;
+	if (i < len) {
+		size_t j;
+
+		for (j = 0; j < nunits; j++)
+			if (strlen(units[j].suffix) == len - i &&
+			    !strncasecmp(s + i, units[j].suffix, len - i))
+				break;
+		if (j == nunits)
+			return -EINVAL;
+		scale = units[j].scale;
+	} else if (spaces) {
+		return -EINVAL;
+	}
+	if (rc || __builtin_mul_overflow(v, scale, &v))
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *s, size_t len, uint64_t *out)
+{
+	size_t i = 0;
+	int rc = scan_u64(s, len, &i, out);
+
+	return rc == -EINVAL || i != len ? -EINVAL : rc;
+}
+
+/* "16 MiB" (space), or for the dump "16MiB": the largest unit that divides v. */
+static const char *fmt_size(uint64_t v, bool space, char *out, size_t size)
+{
+	static const struct unit units[] = { { "GiB", GiB }, { "MiB", MiB }, { "KiB", KiB } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (v && v % units[i].scale == 0) {
+			snprintf(out, size, "%llu%s%s", (unsigned long long)(v / units[i].scale),
+			         space ? " " : "", units[i].suffix);
+			return out;
+		}
+	}
+	snprintf(out, size, "%llu", (unsigned long long)v);
+	return out;
+}
+
+static bool is_bool(const char *s, size_t len, bool *out)
+{
+	static const struct {
+		const char *word;
+		bool value;
+	} words[] = { { "true", true }, { "false", false }, { "yes", true },
+		      { "no", false },  { "on", true },     { "off", false } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		if (strlen(words[i].word) == len && !strncasecmp(s, words[i].word, len)) {
+			*out = words[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* YAML's plain null: empty, ~ or null (quoted, these are strings). */
+static bool is_null(const char *s, size_t len, bool plain)
+{
+	return plain &&
+	       (len == 0 || (len == 1 && s[0] == '~') ||
+	        (len == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4))));
+}
+
+int agent_listen_split(const char *listen, char *host, size_t host_size, uint16_t *port)
+{
+	const char *h, *p;
+	size_t hlen;
+	uint64_t v;
+
+	if (listen[0] == '[') {
+		const char *close = strchr(listen, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		h = listen + 1;
+		hlen = (size_t)(close - h);
+		p = close + 2;
+		if (!memchr(h, ':', hlen)) /* brackets are for IPv6 addresses */
+			return -EINVAL;
+	} else {
+		const char *colon = strrchr(listen, ':');
+
+		if (!colon || memchr(listen, ':', (size_t)(colon - listen)))
+			return -EINVAL; /* no port, or an IPv6 address without brackets */
+		h = listen;
+		hlen = (size_t)(colon - listen);
+		p = colon + 1;
+	}
+	if (!hlen || hlen >= host_size)
+		return -EINVAL;
+	for (size_t i = 0; i < hlen; i++)
+		if ((unsigned char)h[i] <= ' ' || h[i] == 0x7f || h[i] == '/' || h[i] == '[' || h[i] == ']')
+			return -EINVAL;
+	if (strlen(p) > 5 || parse_uint(p, strlen(p), &v) || v > 65535)
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = 0;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* What is wrong with path v, or NULL. */
+static const char *path_problem(const char *v, size_t len)
+{
+	if (!len)
+		return "must not be empty";
+	if (memchr(v, 0, len))
+		return "contains a NUL byte";
+	if (len > PATH_MAX_BYTES)
+		return "is longer than 4095 bytes";
+	if (!utf8_valid(v, len))
+		return "is not valid UTF-8";
+	return NULL;
+}
+
+static void set_str(char **field, const char *v, size_t len)
+{
+	free(*field);
+	*field = v ? xstrndup(v, len) : NULL;
+}
+
+/*
+ * Parse v (len bytes; plain: an unquoted YAML scalar, where ~ and null mean
+ * null) for o and store it in c. On error write what is wrong to msg, without
+ * the key, and return -EINVAL, leaving c as it was.
+ */
+static int apply_value(struct agent_config *c, const struct opt *o, const char *v, size_t len, bool plain,
+                       char *msg, size_t msgsize)
+{
+	char sh[64], lo[32], hi[32], host[256], addr[sizeof(host) + 8];
+	const char *problem;
+	uint64_t n = 0;
+	uint16_t port;
+	bool b, ok;
+	int rc;
+
+	shown(sh, sizeof(sh), v, len);
+	switch (o->kind) {
+	case OPT_PATH_OR_NULL:
+		if (!len || is_null(v, len, plain)) {
+			set_str((char **)field(c, o), NULL, 0);
+			return 0;
+		}
+		/* fall through */
+	case OPT_PATH:
+		if ((problem = path_problem(v, len))) {
+			snprintf(msg, msgsize, "%s", problem);
+			return -EINVAL;
+		}
+		set_str((char **)field(c, o), v, len);
+		return 0;
+	case OPT_HOST:
+		if (!len || is_null(v, len, plain)) {
+			set_str((char **)field(c, o), NULL, 0);
+			return 0;
+		}
+		ok = len <= HOST_MAX_BYTES && utf8_valid(v, len);
+		for (size_t i = 0; ok && i < len; i++)
+			ok = (unsigned char)v[i] > ' ' && v[i] != 0x7f && v[i] != '/';
+		if (!ok) {
+			snprintf(msg, msgsize,
+			         "'%s' is not a host name (1 to 64 bytes, no spaces, '/' or control "
+			         "characters)",
+			         sh);
+			return -EINVAL;
+		}
+		set_str((char **)field(c, o), v, len);
+		return 0;
+	case OPT_LISTEN:
+		ok = len < sizeof(addr) && !memchr(v, 0, len) && utf8_valid(v, len);
+		if (ok) {
+			memcpy(addr, v, len);
+			addr[len] = 0;
+			ok = !agent_listen_split(addr, host, sizeof(host), &port);
+		}
+		if (!ok) {
+			snprintf(msg, msgsize, "'%s' is not HOST:PORT (like 127.0.0.1:7070 or [::1]:7070)",
+			         sh);
+			return -EINVAL;
+		}
+		set_str((char **)field(c, o), v, len);
+		return 0;
+	case OPT_SIZE:
+		rc = parse_scaled(v, len, size_units, ARRAY_SIZE(size_units), &n);
+		if (rc == -EINVAL) {
+			snprintf(msg, msgsize,
+			         "'%s' is not a size (a number with an optional KiB, MiB, GiB, K, M, G "
+			         "suffix)",
+			         sh);
+			return rc;
+		}
+		if (rc || n < o->min || n > o->max) {
+			snprintf(msg, msgsize, "'%s' is out of range (from %s to %s)", sh,
+			         fmt_size(o->min, true, lo, sizeof(lo)),
+			         fmt_size(o->max, true, hi, sizeof(hi)));
+			return -EINVAL;
+		}
+		*(uint64_t *)field(c, o) = n;
+		return 0;
+	case OPT_DURATION:
+		rc = parse_scaled(v, len, duration_units, ARRAY_SIZE(duration_units), &n);
+		if (rc == -EINVAL) {
+			snprintf(msg, msgsize,
+			         "'%s' is not a duration (seconds, or a number with an s, m or h suffix)",
+			         sh);
+			return rc;
+		}
+		if (rc || n < o->min || n > o->max) {
+			snprintf(msg, msgsize, "'%s' is out of range (from %llu to %llu seconds)", sh,
+			         (unsigned long long)o->min, (unsigned long long)o->max);
+			return -EINVAL;
+		}
+		*(uint32_t *)field(c, o) = (uint32_t)n;
+		return 0;
+	case OPT_UINT:
+		rc = parse_uint(v, len, &n);
+		if (rc || n < o->min || n > o->max) {
+			snprintf(msg, msgsize, "'%s' is %s (from %llu to %llu)", sh,
+			         rc == -EINVAL ? "not a whole number" : "out of range",
+			         (unsigned long long)o->min, (unsigned long long)o->max);
+			return -EINVAL;
+		}
+		*(uint32_t *)field(c, o) = (uint32_t)n;
+		return 0;
+	case OPT_POW2:
+		if (parse_uint(v, len, &n) || n < o->min || n > o->max || (n & (n - 1))) {
+			snprintf(msg, msgsize, "'%s' is not a power of two from %llu to %llu", sh,
+			         (unsigned long long)o->min, (unsigned long long)o->max);
+			return -EINVAL;
+		}
+		*(uint32_t *)field(c, o) = (uint32_t)n;
+		return 0;
+	case OPT_BOOL:
+		if (!is_bool(v, len, &b)) {
+			snprintf(msg, msgsize, "'%s' is not a boolean (true, false, yes, no, on or off)", sh);
+			return -EINVAL;
+		}
+		*(bool *)field(c, o) = b;
+		return 0;
+	case OPT_SECTION:
+	case OPT_PATH_LIST:
+		break;
+	}
+	snprintf(msg, msgsize, "takes no single value");
+	return -EINVAL;
+}
+
+/* ---- the configuration ---- */
+
+void agent_config_defaults(struct agent_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->data_dir = xstrdup("/var/lib/sysrec");
+	c->listen = xstrdup("127.0.0.1:7070");
+	c->max_memory = 256 * MiB;
+	c->seconds = 30;
+	c->ring_mb = 16;
+	c->snaplen = 80;
+	c->captures_enabled = true;
+	c->max_outstanding = 1;
+	c->retention_days = 90;
+}
+
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+void agent_config_release(struct agent_config *c)
+{
+	free(c->data_dir);
+	free(c->listen);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->host_name);
+	free_list(c->rules_files, c->nrules_files);
+	memset(c, 0, sizeof(*c));
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* A deep copy of src in dst (whose contents are not freed). */
+static void config_copy(struct agent_config *dst, const struct agent_config *src)
+{
+	*dst = *src;
+	dst->data_dir = dup_or_null(src->data_dir);
+	dst->listen = dup_or_null(src->listen);
+	dst->tls_cert = dup_or_null(src->tls_cert);
+	dst->tls_key = dup_or_null(src->tls_key);
+	dst->host_name = dup_or_null(src->host_name);
+	dst->rules_files = src->nrules_files ? xcalloc(src->nrules_files, sizeof(char *)) : NULL;
+	for (size_t i = 0; i < src->nrules_files; i++)
+		dst->rules_files[i] = xstrdup(src->rules_files[i]);
+}
+
+int agent_config_set(struct agent_config *c, const char *key, const char *value, struct err *e)
+{
+	const struct opt *o = opt_by_key(key);
+	char msg[400], sh[64];
+	size_t len;
+
+	if (!o)
+		return err_set(e, -EINVAL, "unknown key '%s' (expected one of: %s)",
+		               shown(sh, sizeof(sh), key, strlen(key)),
+		               opt_list(NULL, true, msg, sizeof(msg)));
+	if (o->kind == OPT_SECTION)
+		return err_set(e, -EINVAL, "'%s' is a section: set one of its keys (%s)", o->key,
+		               opt_list(o, true, msg, sizeof(msg)));
+	if (!value)
+		return err_set(e, -EINVAL, "%s: needs a value", o->key);
+	len = strlen(value);
+	if (o->kind == OPT_PATH_LIST) {
+		const char *problem = path_problem(value, len);
+
+		if (!len) {
+			free_list(c->rules_files, c->nrules_files);
+			c->rules_files = NULL;
+			c->nrules_files = 0;
+			return 0;
+		}
+		if (problem)
+			return err_set(e, -EINVAL, "%s: %s", o->key, problem);
+		c->rules_files = xrealloc(c->rules_files, (c->nrules_files + 1) * sizeof(char *));
+		c->rules_files[c->nrules_files++] = xstrdup(value);
+		return 0;
+	}
+	if (apply_value(c, o, value, len, false, msg, sizeof(msg)))
+		return err_set(e, -EINVAL, "%s: %s", o->key, msg);
+	return 0;
+}
+
+int agent_config_check(const struct agent_config *c, struct err *e)
+{
+	char sz[32];
+
+	if (!c->data_dir || !*c->data_dir)
+		return err_set(e, -EINVAL, "data: no data directory is set");
+	if (!c->listen || !*c->listen)
+		return err_set(e, -EINVAL, "listen: no address is set");
+	if (c->tls_cert && !c->tls_key)
+		return err_set(e, -EINVAL,
+		               "tls.cert is set but tls.key is not: give both (HTTPS) or neither (HTTP)");
+	if (c->tls_key && !c->tls_cert)
+		return err_set(e, -EINVAL,
+		               "tls.key is set but tls.cert is not: give both (HTTPS) or neither (HTTP)");
+	if ((uint64_t)c->ring_mb * MiB > c->max_memory)
+		return err_set(e, -EINVAL,
+		               "recorder.ring_mb (%u MiB) is larger than recorder.max_memory (%s)",
+		               (unsigned)c->ring_mb, fmt_size(c->max_memory, true, sz, sizeof(sz)));
+	return 0;
+}
+
+/* ---- the file ---- */
+
+struct loader {
+	yaml_parser_t parser;
+	const char *name; /* of the file, for messages */
+	const unsigned char *buf;
+	size_t len;
+	struct agent_config *c; /* the copy being filled */
+	struct err *e;
+};
+
+static int fail_at(struct loader *ld, yaml_mark_t m, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+static int fail_at(struct loader *ld, yaml_mark_t m, const char *fmt, ...)
+{
+	char msg[480];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return err_set(ld->e, -EINVAL, "%s:%zu:%zu: %s", ld->name, m.line + 1, m.column + 1, msg);
+}
+
+/* The error libyaml stopped with, in e. */
+static int syntax_error(struct loader *ld)
+{
+	const yaml_parser_t *p = &ld->parser;
+	const char *problem = p->problem ? p->problem : "syntax error";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return err_set(ld->e, -ENOMEM, "%s: out of memory reading YAML", ld->name);
+	if (p->error == YAML_READER_ERROR) { /* an encoding error: libyaml gives a byte offset */
+		size_t off = p->problem_offset < ld->len ? p->problem_offset : ld->len;
+		size_t line = 1, col = 1;
+
+		for (size_t i = 0; i < off; i++, col++)
+			if (ld->buf[i] == '\n')
+				line++, col = 0;
+		if (p->problem_value >= 0)
+			return err_set(ld->e, -EINVAL, "%s:%zu:%zu: %s (#%X)", ld->name, line, col, problem,
+			               (unsigned)p->problem_value);
+		return err_set(ld->e, -EINVAL, "%s:%zu:%zu: %s", ld->name, line, col, problem);
+	}
+	if (p->context)
+		return fail_at(ld, p->problem_mark, "%s (%s at line %zu, column %zu)", problem, p->context,
+		               p->context_mark.line + 1, p->context_mark.column + 1);
+	return fail_at(ld, p->problem_mark, "%s", problem);
+}
+
+/* The next event in ev, or an error (and nothing to delete). Aliases are errors. */
+static int next_event(struct loader *ld, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&ld->parser, ev))
+		return syntax_error(ld);
+	if (ev->type == YAML_ALIAS_EVENT) {
+		const char *a = (const char *)ev->data.alias.anchor;
+		yaml_mark_t m = ev->start_mark;
+		char sh[64];
+
+		shown(sh, sizeof(sh), a ? a : "", a ? strlen(a) : 0);
+		yaml_event_delete(ev);
+		return fail_at(ld, m, "aliases (*%s) are not supported here: write the value out", sh);
+	}
+	return 0;
+}
+
+static bool event_is_null(const yaml_event_t *ev)
+{
+	return ev->type == YAML_SCALAR_EVENT &&
+	       is_null((const char *)ev->data.scalar.value, ev->data.scalar.length,
+	               ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
+}
+
+/* What a node is, for "found ..." in messages. */
+static const char *event_shown(const yaml_event_t *ev, char *out, size_t size)
+{
+	char sh[64];
+
+	if (ev->type == YAML_MAPPING_START_EVENT)
+		return "a mapping";
+	if (ev->type == YAML_SEQUENCE_START_EVENT)
+		return "a list";
+	if (ev->type != YAML_SCALAR_EVENT)
+		return "the end of a collection";
+	shown(sh, sizeof(sh), (const char *)ev->data.scalar.value, ev->data.scalar.length);
+	snprintf(out, size, "'%s'", sh);
+	return out;
+}
+
+/* A node of the wrong shape for o: report it at o's key and delete ev. */
+static int wrong_shape(struct loader *ld, const struct opt *o, yaml_mark_t at, yaml_event_t *ev,
+                       const char *want)
+{
+	char found[80];
+	int rc = fail_at(ld, at, "%s: expected %s, found %s", o->key, want,
+	                 event_shown(ev, found, sizeof(found)));
+
+	yaml_event_delete(ev);
+	return rc;
+}
+
+/* The items of a sequence of paths (its start consumed) replace c->rules_files. */
+static int load_path_list(struct loader *ld, const struct opt *o)
+{
+	char **list = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	for (;;) {
+		yaml_event_t ev;
+		const char *v, *problem;
+		char found[80];
+
+		if ((rc = next_event(ld, &ev)))
+			break;
+		if (ev.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (ev.type != YAML_SCALAR_EVENT) {
+			rc = fail_at(ld, ev.start_mark, "%s[%zu]: expected a path, found %s", o->key, n,
+			             event_shown(&ev, found, sizeof(found)));
+			yaml_event_delete(&ev);
+			break;
+		}
+		v = (const char *)ev.data.scalar.value;
+		if ((problem = path_problem(v, ev.data.scalar.length))) {
+			rc = fail_at(ld, ev.start_mark, "%s[%zu]: %s", o->key, n, problem);
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4;
+			list = xrealloc(list, cap * sizeof(*list));
+		}
+		list[n++] = xstrndup(v, ev.data.scalar.length);
+		yaml_event_delete(&ev);
+	}
+	if (rc) {
+		free_list(list, n);
+		return rc;
+	}
+	free_list(ld->c->rules_files, ld->c->nrules_files);
+	ld->c->rules_files = list;
+	ld->c->nrules_files = n;
+	return 0;
+}
+
+static int load_mapping(struct loader *ld, const struct opt *section);
+
+/* The value node of o, starting with ev (which this deletes), whose key is at `at`. */
+static int load_value(struct loader *ld, const struct opt *o, yaml_mark_t at, yaml_event_t *ev)
+{
+	char msg[400], keys[200], want[240];
+
+	switch (o->kind) {
+	case OPT_SECTION:
+		if (ev->type == YAML_MAPPING_START_EVENT || event_is_null(ev)) {
+			bool mapping = ev->type == YAML_MAPPING_START_EVENT;
+
+			yaml_event_delete(ev);
+			return mapping ? load_mapping(ld, o) : 0;
+		}
+		snprintf(want, sizeof(want), "a mapping of %s", opt_list(o, false, keys, sizeof(keys)));
+		return wrong_shape(ld, o, at, ev, want);
+	case OPT_PATH_LIST:
+		if (ev->type == YAML_SEQUENCE_START_EVENT) {
+			yaml_event_delete(ev);
+			return load_path_list(ld, o);
+		}
+		if (event_is_null(ev)) {
+			yaml_event_delete(ev);
+			free_list(ld->c->rules_files, ld->c->nrules_files);
+			ld->c->rules_files = NULL;
+			ld->c->nrules_files = 0;
+			return 0;
+		}
+		return wrong_shape(ld, o, at, ev, "a list of paths");
+	default:
+		if (ev->type == YAML_SCALAR_EVENT) {
+			int rc = apply_value(
+			        ld->c, o, (const char *)ev->data.scalar.value, ev->data.scalar.length,
+			        ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, msg, sizeof(msg));
+
+			yaml_event_delete(ev);
+			return rc ? fail_at(ld, at, "%s: %s", o->key, msg) : 0;
+		}
+		return wrong_shape(ld, o, at, ev, "a single value");
+	}
+}
+
+/* The pairs of a mapping (its start consumed) in section (NULL: the top). */
+static int load_mapping(struct loader *ld, const struct opt *section)
+{
+	size_t first_line[ARRAY_SIZE(opts)] = { 0 };
+	uint64_t seen = 0;
+	char keys[200], sh[64], found[80];
+
+	for (;;) {
+		const struct opt *o;
+		yaml_event_t ev;
+		yaml_mark_t at;
+		size_t i;
+		int rc;
+
+		if ((rc = next_event(ld, &ev)))
+			return rc;
+		if (ev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		at = ev.start_mark;
+		if (ev.type != YAML_SCALAR_EVENT) {
+			rc = fail_at(ld, at, "%s%skeys must be words (%s), found %s",
+			             section ? section->key : "", section ? ": " : "",
+			             opt_list(section, false, keys, sizeof(keys)),
+			             event_shown(&ev, found, sizeof(found)));
+			yaml_event_delete(&ev);
+			return rc;
+		}
+		o = opt_find(section, (const char *)ev.data.scalar.value, ev.data.scalar.length);
+		if (!o) {
+			rc = fail_at(ld, at, "%s%sunknown key '%s' (expected one of: %s)",
+			             section ? section->key : "", section ? ": " : "",
+			             shown(sh, sizeof(sh), (const char *)ev.data.scalar.value,
+			                   ev.data.scalar.length),
+			             opt_list(section, false, keys, sizeof(keys)));
+			yaml_event_delete(&ev);
+			return rc;
+		}
+		yaml_event_delete(&ev);
+		i = (size_t)(o - opts);
+		if (seen & (1ull << i))
+			return fail_at(ld, at, "duplicate key '%s' (first at line %zu)", o->key,
+			               first_line[i]);
+		seen |= 1ull << i;
+		first_line[i] = at.line + 1;
+		if ((rc = next_event(ld, &ev)))
+			return rc;
+		if ((rc = load_value(ld, o, at, &ev)))
+			return rc;
+	}
+}
+
+/* stream-start [document-start root document-end] stream-end */
+static int load_stream(struct loader *ld)
+{
+	yaml_event_t ev;
+	char keys[200], found[80];
+	int rc;
+
+	if ((rc = next_event(ld, &ev))) /* stream start */
+		return rc;
+	yaml_event_delete(&ev);
+	if ((rc = next_event(ld, &ev)))
+		return rc;
+	if (ev.type == YAML_STREAM_END_EVENT) { /* no document: an empty file, or only comments */
+		yaml_event_delete(&ev);
+		return 0;
+	}
+	yaml_event_delete(&ev); /* document start */
+	if ((rc = next_event(ld, &ev)))
+		return rc;
+	if (ev.type == YAML_MAPPING_START_EVENT) {
+		yaml_event_delete(&ev);
+		if ((rc = load_mapping(ld, NULL)))
+			return rc;
+	} else if (event_is_null(&ev)) {
+		yaml_event_delete(&ev);
+	} else {
+		rc = fail_at(ld, ev.start_mark, "expected a mapping of %s, found %s",
+		             opt_list(NULL, false, keys, sizeof(keys)),
+		             event_shown(&ev, found, sizeof(found)));
+		yaml_event_delete(&ev);
+		return rc;
+	}
+	if ((rc = next_event(ld, &ev))) /* document end */
+		return rc;
+	yaml_event_delete(&ev);
+	if ((rc = next_event(ld, &ev)))
+		return rc;
+	if (ev.type != YAML_STREAM_END_EVENT)
+		rc = fail_at(ld, ev.start_mark, "a second YAML document: the configuration is one document");
+	yaml_event_delete(&ev);
+	return rc;
+}
+
+int agent_config_load_buffer(struct agent_config *c, const char *name, const void *buf, size_t len,
+                             struct err *e)
+{
+	struct loader ld = { .name = name, .buf = len ? buf : (const unsigned char *)"", .len = len, .e = e };
+	struct agent_config copy;
+	int rc;
+
+	if (!yaml_parser_initialize(&ld.parser))
+		return err_set(e, -ENOMEM, "%s: out of memory reading YAML", name);
+	yaml_parser_set_input_string(&ld.parser, ld.buf, len);
+	config_copy(&copy, c);
+	ld.c = &copy;
+	rc = load_stream(&ld);
+	yaml_parser_delete(&ld.parser);
+	if (rc) {
+		agent_config_release(&copy);
+		return rc;
+	}
+	agent_config_release(c);
+	*c = copy;
+	return 0;
+}
+
+int agent_config_load(struct agent_config *c, const char *path, struct err *e)
+{
+	struct sbuf b = { 0 };
+	char sz[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0) {
+		rc = -errno;
+		return err_set(e, rc, "%s: %s", path, strerror(-rc));
+	}
+	for (;;) {
+		ssize_t n;
+
+		sbuf_grow(&b, 65536);
+		n = read(fd, b.data + b.len, b.cap - b.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			err_set(e, rc, "%s: %s", path, strerror(-rc));
+			break;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+		if (b.len > AGENT_CONFIG_MAX_BYTES) {
+			rc = err_set(e, -EFBIG, "%s: larger than %s: not a configuration file", path,
+			             fmt_size(AGENT_CONFIG_MAX_BYTES, true, sz, sizeof(sz)));
+			break;
+		}
+	}
+	close(fd);
+	if (!rc)
+		rc = agent_config_load_buffer(c, path, b.data, b.len, e);
+	sbuf_release(&b);
+	return rc;
+}
+
+/* ---- the dump ---- */
+
+/* s as a YAML double-quoted scalar that libyaml reads back byte for byte. */
+static void put_quoted(struct sbuf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s);
+
+	sbuf_putc(b, '"');
+	while (left) {
+		uint32_t cp = 0xFFFD;
+		size_t n = utf8_decode(p, left, &cp);
+
+		if (!n) /* not UTF-8 (the loader and agent_config_set refuse it) */
+			n = 1, cp = 0xFFFD;
+		if (cp == '"' || cp == '\\') {
+			sbuf_putc(b, '\\');
+			sbuf_putc(b, (char)cp);
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+		           cp == 0xFEFF || cp == 0xFFFD || cp == 0xFFFE || cp == 0xFFFF) {
+			sbuf_printf(b, "\\u%04X",
+			            (unsigned)cp); /* breaks, controls, BOM and what YAML may not hold */
+		} else {
+			sbuf_put(b, p, n);
+		}
+		p += n;
+		left -= n;
+	}
+	sbuf_putc(b, '"');
+}
+
+char *agent_config_dump(const struct agent_config *c)
+{
+	struct sbuf b = { 0 };
+	char sz[32];
+
+	sbuf_puts(&b, "# sysrec agent configuration: the effective values (sysrec agent --print-config)\n");
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		const struct opt *o = &opts[i];
+		const char *s;
+
+		sbuf_printf(&b, "%s%s:", strchr(o->key, '.') ? "  " : "", opt_name(o));
+		switch (o->kind) {
+		case OPT_SECTION:
+			break;
+		case OPT_PATH:
+		case OPT_PATH_OR_NULL:
+		case OPT_LISTEN:
+		case OPT_HOST:
+			s = *(char *const *)cfield(c, o);
+			sbuf_putc(&b, ' ');
+			if (s)
+				put_quoted(&b, s);
+			else
+				sbuf_puts(&b, "null");
+			break;
+		case OPT_SIZE:
+			sbuf_printf(&b, " %s",
+			            fmt_size(*(const uint64_t *)cfield(c, o), false, sz, sizeof(sz)));
+			break;
+		case OPT_DURATION:
+		case OPT_UINT:
+		case OPT_POW2:
+			sbuf_printf(&b, " %u", (unsigned)*(const uint32_t *)cfield(c, o));
+			break;
+		case OPT_BOOL:
+			sbuf_puts(&b, *(const bool *)cfield(c, o) ? " true" : " false");
+			break;
+		case OPT_PATH_LIST:
+			if (!c->nrules_files)
+				sbuf_puts(&b, " []");
+			for (size_t j = 0; j < c->nrules_files; j++) {
+				sbuf_puts(&b, "\n  - ");
+				put_quoted(&b, c->rules_files[j]);
+			}
+			break;
+		}
+		sbuf_putc(&b, '\n');
+	}
+	sbuf_cstr(&b);
+	return b.data;
+}

@@ -1,0 +1,897 @@
+/* http: the agent's HTTP API on libmicrohttpd (docs/api.md), routed by a table. */
+#include "agent_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define BODY_MAX         (64u << 10)
+#define NAME_MAX_BYTES   128
+#define FILTER_MAX_BYTES 8192
+
+struct agent_http {
+	struct agent *a;
+	struct MHD_Daemon *d;
+	char *cert, *key; /* PEM text, when TLS */
+};
+
+/* One request: its body as it arrives. */
+struct req {
+	struct sbuf body;
+	bool too_big;
+};
+
+/* What a handler replies: a status and a JSON body, or a response made already. */
+struct reply {
+	unsigned status;
+	json_t *json;
+	struct MHD_Response *resp;
+};
+
+struct call {
+	struct agent *a;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *id; /* the {id} of the path, NUL-terminated copy in idbuf */
+	char idbuf[64];
+	const struct req *req;
+};
+
+static void fail(struct reply *r, unsigned status, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+static void fail(struct reply *r, unsigned status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->status = status;
+	json_decref(r->json);
+	r->json = json_pack("{s:s}", "error", msg);
+}
+
+static const char *query(const struct call *c, const char *key)
+{
+	return MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* The body as a JSON object, or a 400 in r. */
+static json_t *body_object(const struct call *c, struct reply *r)
+{
+	json_error_t je;
+	json_t *j;
+
+	if (!c->req->body.len) {
+		fail(r, 400, "the request needs a JSON object as its body");
+		return NULL;
+	}
+	j = json_loadb(c->req->body.data, c->req->body.len, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		fail(r, 400, "the body is not JSON: %s at line %d, column %d", je.text, je.line, je.column);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		fail(r, 400, "the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+/* ---- captures ---- */
+
+/* A member that must be a string if present: its text, "" when absent, NULL (and a 400) otherwise. */
+static const char *opt_string(json_t *body, const char *key, size_t max, struct reply *r)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (!v || json_is_null(v))
+		return "";
+	if (!json_is_string(v)) {
+		fail(r, 400, "%s must be a string", key);
+		return NULL;
+	}
+	if (json_string_length(v) > max || strlen(json_string_value(v)) != json_string_length(v)) {
+		fail(r, 400, "%s must be a string of at most %zu bytes, without NUL", key, max);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* A member that must be a number of seconds if present (*v unchanged when absent); false with a 400. */
+static bool opt_seconds(json_t *body, const char *key, double lo, double hi, double *v, bool *given,
+                        struct reply *r)
+{
+	json_t *j = json_object_get(body, key);
+
+	*given = false;
+	if (!j || json_is_null(j))
+		return true;
+	if (!json_is_number(j) || json_number_value(j) < lo || json_number_value(j) > hi) {
+		fail(r, 400, "%s must be a number of seconds from %g to %g", key, lo, hi);
+		return false;
+	}
+	*v = json_number_value(j);
+	*given = true;
+	return true;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+			return false;
+	return true;
+}
+
+static bool valid_container(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 12 && n <= 64 && strspn(s, "0123456789abcdef") == n;
+}
+
+static void take(const struct call *c, struct reply *r)
+{
+	json_t *body = body_object(c, r);
+	struct agent_take t = { 0 };
+	struct capture_meta m;
+	struct err e = { { 0 } };
+	double duration = 5;
+	bool has_d, has_b, has_a;
+	char cont[13];
+	json_t *fp;
+	unsigned status;
+
+	if (!body)
+		return;
+	t.trigger = "manual";
+	if (!json_is_string(json_object_get(body, "name"))) {
+		fail(r, 400, "name is required: a string of 1 to %d bytes", NAME_MAX_BYTES);
+		goto out;
+	}
+	if (!(t.name = opt_string(body, "name", NAME_MAX_BYTES, r)))
+		goto out;
+	if (!valid_name(t.name)) {
+		fail(r, 400,
+		     "name must be 1 to %d printable bytes, without '/', '\\' or control characters, "
+		     "and not '.' or '..'",
+		     NAME_MAX_BYTES);
+		goto out;
+	}
+	if (!(t.container = opt_string(body, "container", 64, r)) ||
+	    !(t.filter = opt_string(body, "filter", FILTER_MAX_BYTES, r)) ||
+	    !(t.storage = opt_string(body, "storage", 64, r)))
+		goto out;
+	if (*t.container && !valid_container(t.container)) {
+		fail(r, 400, "container must be a container id: 12 to 64 lowercase hex digits");
+		goto out;
+	}
+	if (*t.container) {
+		memcpy(cont, t.container, 12);
+		cont[12] = 0;
+		t.container = cont;
+	}
+	if (*t.storage && strcmp(t.storage, "local") != 0) {
+		fail(r, 400, "storage '%s' is not configured on this agent (it has: local)", t.storage);
+		goto out;
+	}
+	fp = json_object_get(body, "filter_proclist");
+	if (fp && !json_is_null(fp) && !json_is_boolean(fp)) {
+		fail(r, 400, "filter_proclist must be true or false");
+		goto out;
+	}
+	t.filter_proclist = json_is_true(fp);
+	if (t.filter_proclist) {
+		fail(r, 400,
+		     "filter_proclist is not supported yet: the process table is always written whole");
+		goto out;
+	}
+	if (!opt_seconds(body, "duration", 1, AGENT_MAX_WINDOW_S, &duration, &has_d, r) ||
+	    !opt_seconds(body, "before", 0, AGENT_MAX_WINDOW_S, &t.before, &has_b, r) ||
+	    !opt_seconds(body, "after", 0, AGENT_MAX_WINDOW_S, &t.after, &has_a, r))
+		goto out;
+	if (has_d && (has_b || has_a)) {
+		fail(r, 400, "give either duration, or before and after, not both");
+		goto out;
+	}
+	if (!has_a)
+		t.after = has_b ? 0 : duration;
+	if (t.before + t.after < 1 || t.before + t.after > AGENT_MAX_WINDOW_S) {
+		fail(r, 400, "before + after must be from 1 to %g seconds", AGENT_MAX_WINDOW_S);
+		goto out;
+	}
+	if (*t.filter && capture_filter_check(t.filter, &e) != 0) {
+		fail(r, 400, "%s", e.msg);
+		goto out;
+	}
+	status = (unsigned)agent_take_capture(c->a, &t, &m, &e);
+	if (status) {
+		fail(r, status, "%s", e.msg);
+		goto out;
+	}
+	r->status = 201;
+	r->json = capture_meta_to_json(&m);
+	capture_meta_free(&m);
+out:
+	json_decref(body);
+}
+
+static bool parse_size(const char *s, size_t lo, size_t hi, size_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!s)
+		return true;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || x < lo || x > hi)
+		return false;
+	*v = (size_t)x;
+	return true;
+}
+
+static void list(const struct call *c, struct reply *r)
+{
+	static const struct {
+		const char *name;
+		enum catalog_filter f;
+	} filters[] = {
+		{ "ok", CATALOG_OK },
+		{ "error", CATALOG_ERROR },
+		{ "expiring", CATALOG_EXPIRING },
+		{ "recording", CATALOG_RECORDING },
+		{ "storing", CATALOG_STORING },
+	};
+	struct catalog_query q = { 0 };
+	const char *status = query(c, "status"), *order = query(c, "order");
+	struct capture_meta *items = NULL;
+	size_t n = 0, total = 0;
+	struct err e = { { 0 } };
+	json_t *arr;
+
+	q.search = query(c, "search");
+	q.sort = query(c, "sort");
+	q.limit = 100;
+	q.now = agent_now(c->a);
+	if (status && *status) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(filters) && strcmp(filters[i].name, status) != 0; i++)
+			;
+		if (i == ARRAY_SIZE(filters)) {
+			fail(r, 400,
+			     "status must be one of ok, error, expiring, recording, storing; not '%s'",
+			     status);
+			return;
+		}
+		q.filter = filters[i].f;
+	}
+	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0) {
+		fail(r, 400, "order must be asc or desc, not '%s'", order);
+		return;
+	}
+	q.ascending = order && !strcmp(order, "asc");
+	if (!parse_size(query(c, "offset"), 0, SIZE_MAX / 2, &q.offset)) {
+		fail(r, 400, "offset must be a number from 0");
+		return;
+	}
+	if (!parse_size(query(c, "limit"), 1, 1000, &q.limit)) {
+		fail(r, 400, "limit must be a number from 1 to 1000");
+		return;
+	}
+	if (catalog_list(c->a->cat, &q, &items, &n, &total, &e) != 0) {
+		fail(r, 400, "%s", e.msg);
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, capture_meta_to_json(&items[i]));
+	catalog_list_free(items, n);
+	r->status = 200;
+	r->json = json_pack("{s:o,s:I,s:I,s:I}", "captures", arr, "total", (json_int_t)total, "offset",
+	                    (json_int_t)q.offset, "limit", (json_int_t)q.limit);
+}
+
+/* The capture named in the path, or a 404 in r. */
+static bool get_capture(const struct call *c, struct capture_meta *m, struct reply *r)
+{
+	if (!capture_id_valid(c->id) || catalog_get(c->a->cat, c->id, m) != 0) {
+		fail(r, 404, "no capture with id '%s'", c->id);
+		return false;
+	}
+	return true;
+}
+
+static void show(const struct call *c, struct reply *r)
+{
+	struct capture_meta m;
+
+	if (!get_capture(c, &m, r))
+		return;
+	r->status = 200;
+	r->json = capture_meta_to_json(&m);
+	capture_meta_free(&m);
+}
+
+/* Delete one capture: 0, or the HTTP status with a message in e. */
+static unsigned delete_one(struct agent *a, const char *id, struct err *e)
+{
+	struct capture_meta m;
+
+	if (!capture_id_valid(id) || catalog_get(a->cat, id, &m) != 0) {
+		err_set(e, -ENOENT, "no capture with id '%s'", id);
+		return 404;
+	}
+	if (m.status == CAPTURE_RECORDING || m.status == CAPTURE_STORING) {
+		err_set(e, -EBUSY, "capture '%s' is %s: it can be deleted once complete", id,
+		        capture_status_name(m.status));
+		capture_meta_free(&m);
+		return 409;
+	}
+	capture_meta_free(&m);
+	return catalog_delete(a->cat, id, e) ? 500 : 0;
+}
+
+static void delete_capture(const struct call *c, struct reply *r)
+{
+	struct err e = { { 0 } };
+	unsigned st = delete_one(c->a, c->id, &e);
+
+	if (st) {
+		fail(r, st, "%s", e.msg);
+		return;
+	}
+	r->status = 200;
+	r->json = json_pack("{s:[s]}", "deleted", c->id);
+}
+
+static void delete_many(const struct call *c, struct reply *r)
+{
+	json_t *body = body_object(c, r), *ids, *v, *deleted, *errors;
+	size_t i;
+
+	if (!body)
+		return;
+	ids = json_object_get(body, "ids");
+	if (!json_is_array(ids) || !json_array_size(ids) || json_array_size(ids) > 1000) {
+		fail(r, 400, "ids must be an array of 1 to 1000 capture ids");
+		json_decref(body);
+		return;
+	}
+	json_array_foreach(ids, i, v)
+	{
+		if (!json_is_string(v)) {
+			fail(r, 400, "ids[%zu] must be a string", i);
+			json_decref(body);
+			return;
+		}
+	}
+	deleted = json_array();
+	errors = json_object();
+	json_array_foreach(ids, i, v)
+	{
+		struct err e = { { 0 } };
+		const char *id = json_string_value(v);
+
+		if (delete_one(c->a, id, &e))
+			json_object_set_new(errors, capture_id_valid(id) ? id : "?", json_string(e.msg));
+		else
+			json_array_append_new(deleted, json_string(id));
+	}
+	r->status = 200;
+	r->json = json_pack("{s:o,s:o}", "deleted", deleted, "errors", errors);
+	json_decref(body);
+}
+
+static void keep_or_discard(const struct call *c, struct reply *r, bool keep)
+{
+	struct capture_meta m;
+	struct err e = { { 0 } };
+
+	if (!get_capture(c, &m, r))
+		return;
+	if (m.status == CAPTURE_RECORDING || m.status == CAPTURE_STORING) {
+		fail(r, 409, "capture '%s' is %s: keep or discard it once complete", c->id,
+		     capture_status_name(m.status));
+		capture_meta_free(&m);
+		return;
+	}
+	if (keep) {
+		m.kept = true;
+		if (catalog_put(c->a->cat, &m, &e) != 0) {
+			fail(r, 500, "%s", e.msg);
+		} else {
+			r->status = 200;
+			r->json = capture_meta_to_json(&m);
+		}
+	} else if (catalog_delete(c->a->cat, c->id, &e) != 0) {
+		fail(r, 500, "%s", e.msg);
+	} else {
+		r->status = 200;
+		r->json = json_pack("{s:[s]}", "deleted", c->id);
+	}
+	capture_meta_free(&m);
+}
+
+static void keep(const struct call *c, struct reply *r)
+{
+	keep_or_discard(c, r, true);
+}
+
+static void discard(const struct call *c, struct reply *r)
+{
+	keep_or_discard(c, r, false);
+}
+
+/* ---- download, with one Range ---- */
+
+static ssize_t read_object(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	ssize_t n;
+
+	(void)pos; /* the stream is read in order */
+	n = store_get_read(cls, buf, max);
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+}
+
+static void close_object(void *cls)
+{
+	store_get_close(cls);
+}
+
+/*
+ * "bytes=A-B", "bytes=A-", "bytes=-N" against size: true with [*from, *to]
+ * inclusive; *bad when the range cannot be satisfied or is not one we serve.
+ */
+static bool parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to, bool *bad)
+{
+	unsigned long long a = 0, b = 0;
+	char *end;
+	const char *p;
+
+	*bad = false;
+	if (!h)
+		return false;
+	if (strncmp(h, "bytes=", 6) != 0 || strchr(h, ',')) {
+		*bad = true;
+		return false;
+	}
+	p = h + 6;
+	if (*p == '-') {
+		b = strtoull(p + 1, &end, 10);
+		if (end == p + 1 || *end || b == 0 || size == 0) {
+			*bad = true;
+			return false;
+		}
+		*from = b >= size ? 0 : size - b;
+		*to = size - 1;
+		return true;
+	}
+	a = strtoull(p, &end, 10);
+	if (end == p || *end != '-') {
+		*bad = true;
+		return false;
+	}
+	p = end + 1;
+	if (*p) {
+		b = strtoull(p, &end, 10);
+		if (*end || b < a) {
+			*bad = true;
+			return false;
+		}
+	} else {
+		b = size ? size - 1 : 0;
+	}
+	if (a >= size) {
+		*bad = true;
+		return false;
+	}
+	*from = a;
+	*to = b >= size ? size - 1 : b;
+	return true;
+}
+
+static void download(const struct call *c, struct reply *r)
+{
+	struct capture_meta m;
+	char key[STORE_KEY_MAX + 1], hdr[512], safe[NAME_MAX_BYTES + 1];
+	struct store_stat st;
+	struct store_get *g;
+	struct err e = { { 0 } };
+	uint64_t from = 0, to = 0;
+	bool ranged, bad;
+	size_t k = 0;
+
+	if (!get_capture(c, &m, r))
+		return;
+	if (m.status != CAPTURE_OK) {
+		fail(r, 409, "capture '%s' is %s: only a complete (ok) capture can be downloaded", c->id,
+		     capture_status_name(m.status));
+		capture_meta_free(&m);
+		return;
+	}
+	capture_scap_key(key, c->id);
+	if (store_stat(c->a->store, key, &st, &e) != 0) {
+		fail(r, 500, "%s", e.msg);
+		capture_meta_free(&m);
+		return;
+	}
+	ranged = parse_range(MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE),
+	                     st.size, &from, &to, &bad);
+	if (bad) {
+		fail(r, 416, "the range cannot be satisfied: the file has %llu bytes",
+		     (unsigned long long)st.size);
+		snprintf(hdr, sizeof(hdr), "bytes */%llu", (unsigned long long)st.size);
+		r->resp = MHD_create_response_from_buffer(0, (void *)(uintptr_t) "", MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_RANGE, hdr);
+		json_decref(r->json);
+		r->json = NULL;
+		capture_meta_free(&m);
+		return;
+	}
+	if (!ranged)
+		to = st.size ? st.size - 1 : 0;
+	g = store_get_open(c->a->store, key, from, st.size ? to - from + 1 : 0, &e);
+	if (!g) {
+		fail(r, 500, "%s", e.msg);
+		capture_meta_free(&m);
+		return;
+	}
+	r->resp = MHD_create_response_from_callback(st.size ? to - from + 1 : 0, 64 * 1024, read_object, g,
+	                                            close_object);
+	r->status = ranged ? 206 : 200;
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	for (const char *p = m.name; *p && k < NAME_MAX_BYTES; p++)
+		safe[k++] = (*p == '"' || (unsigned char)*p < 0x20) ? '_' : *p;
+	safe[k] = 0;
+	snprintf(hdr, sizeof(hdr), "attachment; filename=\"%s.scap\"", safe);
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, hdr);
+	if (ranged) {
+		snprintf(hdr, sizeof(hdr), "bytes %llu-%llu/%llu", (unsigned long long)from,
+		         (unsigned long long)to, (unsigned long long)st.size);
+		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_RANGE, hdr);
+	}
+	capture_meta_free(&m);
+}
+
+/* ---- status and metrics ---- */
+
+static void status(const struct call *c, struct reply *r)
+{
+	struct agent *a = c->a;
+	struct recorder_stats rs;
+	double er, dr;
+	uint64_t et, dt;
+	unsigned out;
+
+	recorder_stats(a->rec, &rs);
+	pthread_mutex_lock(&a->lock);
+	er = a->event_rate;
+	dr = a->drop_rate;
+	et = a->events_total;
+	dt = a->drops_total;
+	out = a->outstanding;
+	pthread_mutex_unlock(&a->lock);
+	r->status = 200;
+	r->json = json_pack("{s:s,s:s,s:b,s:i,s:i,s:{s:f,s:i,s:I,s:I,s:I,s:I},s:{s:I,s:f},s:{s:I,s:f}}",
+	                    "host", a->host, "version", AGENT_VERSION, "captures_enabled",
+	                    a->cfg->captures_enabled, "outstanding", (int)out, "max_outstanding",
+	                    (int)a->cfg->max_outstanding, "ring", "seconds", rs.seconds, "seconds_wanted",
+	                    (int)a->cfg->seconds, "bytes", (json_int_t)rs.bytes, "max_bytes",
+	                    (json_int_t)rs.max_bytes, "segments", (json_int_t)rs.segments, "oldest_ns",
+	                    (json_int_t)rs.oldest_ns, "events", "total", (json_int_t)et, "per_second", er,
+	                    "drops", "total", (json_int_t)dt, "per_second", dr);
+}
+
+static void metrics(const struct call *c, struct reply *r)
+{
+	struct agent *a = c->a;
+	struct recorder_stats rs;
+	struct sbuf b;
+	uint64_t et, dt;
+	unsigned out;
+
+	recorder_stats(a->rec, &rs);
+	pthread_mutex_lock(&a->lock);
+	et = a->events_total;
+	dt = a->drops_total;
+	out = a->outstanding;
+	pthread_mutex_unlock(&a->lock);
+	sbuf_init(&b, 2048);
+	sbuf_printf(&b,
+	            "# HELP sysrec_events_total Events recorded since the agent started.\n"
+	            "# TYPE sysrec_events_total counter\nsysrec_events_total %llu\n"
+	            "# HELP sysrec_drops_total Events lost since the agent started.\n"
+	            "# TYPE sysrec_drops_total counter\nsysrec_drops_total %llu\n"
+	            "# HELP sysrec_ring_bytes Bytes the flight recorder holds.\n"
+	            "# TYPE sysrec_ring_bytes gauge\nsysrec_ring_bytes %llu\n"
+	            "# HELP sysrec_ring_seconds Seconds of history the flight recorder holds.\n"
+	            "# TYPE sysrec_ring_seconds gauge\nsysrec_ring_seconds %.3f\n"
+	            "# HELP sysrec_captures_outstanding Captures recording or storing now.\n"
+	            "# TYPE sysrec_captures_outstanding gauge\nsysrec_captures_outstanding %u\n"
+	            "# HELP sysrec_captures_total Captures in the catalog, by status.\n"
+	            "# TYPE sysrec_captures_total gauge\n",
+	            (unsigned long long)et, (unsigned long long)dt, (unsigned long long)rs.bytes, rs.seconds,
+	            out);
+	for (int s = CAPTURE_RECORDING; s <= CAPTURE_ERROR; s++)
+		sbuf_printf(&b, "sysrec_captures_total{status=\"%s\"} %zu\n",
+		            capture_status_name((enum capture_status)s),
+		            catalog_count(a->cat, (enum capture_status)s));
+	r->resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
+	r->status = 200;
+	sbuf_release(&b);
+}
+
+/* ---- routing ---- */
+
+struct route {
+	const char *method;
+	const char *pattern; /* '*' stands for one path segment: the capture id */
+	void (*fn)(const struct call *c, struct reply *r);
+};
+
+static const struct route routes[] = {
+	{ "POST", "/api/captures", take },
+	{ "GET", "/api/captures", list },
+	{ "POST", "/api/captures/delete", delete_many },
+	{ "GET", "/api/captures/*", show },
+	{ "DELETE", "/api/captures/*", delete_capture },
+	{ "GET", "/api/captures/*/download", download },
+	{ "POST", "/api/captures/*/keep", keep },
+	{ "POST", "/api/captures/*/discard", discard },
+	{ "GET", "/api/status", status },
+	{ "GET", "/metrics", metrics },
+};
+
+/* url against pattern; the '*' segment is copied into c->idbuf. */
+static bool route_matches(const char *pattern, const char *url, struct call *c)
+{
+	const char *p = pattern, *u = url;
+
+	while (*p && *u) {
+		if (*p == '*') {
+			size_t n = strcspn(u, "/");
+
+			if (!n || n >= sizeof(c->idbuf))
+				return false;
+			memcpy(c->idbuf, u, n);
+			c->idbuf[n] = 0;
+			c->id = c->idbuf;
+			u += n;
+			p++;
+			continue;
+		}
+		if (*p++ != *u++)
+			return false;
+	}
+	return !*p && !*u;
+}
+
+static bool authorized(const struct agent *a, struct MHD_Connection *conn)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return false;
+	h += 7;
+	return strlen(h) == 64 && CRYPTO_memcmp(h, a->token, 64) == 0;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *r)
+{
+	enum MHD_Result ret;
+
+	if (!r->resp) {
+		char *text = json_dumps(r->json ? r->json : json_null(), JSON_INDENT(2) | JSON_ENCODE_ANY);
+		size_t n = text ? strlen(text) : 0;
+
+		if (text) {
+			text = xrealloc(text, n + 2);
+			text[n++] = '\n';
+		}
+		r->resp = MHD_create_response_from_buffer(n, text ? text : (void *)(uintptr_t) "",
+		                                          text ? MHD_RESPMEM_MUST_FREE
+		                                               : MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	}
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->status == 401)
+		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	ret = MHD_queue_response(conn, r->status, r->resp);
+	MHD_destroy_response(r->resp);
+	json_decref(r->json);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                              const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct agent_http *h = cls;
+	struct req *rq = *con_cls;
+	struct reply r = { 0 };
+	struct call c = { 0 };
+	bool path_known = false;
+
+	(void)version;
+	if (!rq) {
+		rq = xcalloc(1, sizeof(*rq));
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (rq->body.len + *upload_size > BODY_MAX)
+			rq->too_big = true;
+		else
+			sbuf_put(&rq->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	c.a = h->a;
+	c.conn = conn;
+	c.method = method;
+	c.req = rq;
+	if (!authorized(h->a, conn)) {
+		fail(&r, 401,
+		     "a valid API token is required: Authorization: Bearer TOKEN (sysrec token prints it)");
+		return send_reply(conn, &r);
+	}
+	if (rq->too_big) {
+		fail(&r, 413, "the body is larger than %u bytes", BODY_MAX);
+		return send_reply(conn, &r);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		if (!route_matches(routes[i].pattern, url, &c))
+			continue;
+		path_known = true;
+		if (strcmp(routes[i].method, method) != 0)
+			continue;
+		routes[i].fn(&c, &r);
+		if (!r.status)
+			fail(&r, 500, "no reply");
+		return send_reply(conn, &r);
+	}
+	if (path_known)
+		fail(&r, 405, "%s does not take %s", url, method);
+	else
+		fail(&r, 404, "no such path: %s", url);
+	return send_reply(conn, &r);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+	struct req *rq = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (rq) {
+		sbuf_release(&rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+static char *read_text(const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "r");
+	struct sbuf b;
+	char buf[4096];
+	size_t n;
+
+	if (!f) {
+		err_set(e, -errno, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	sbuf_init(&b, 4096);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && b.len < (1u << 20))
+		sbuf_put(&b, buf, n);
+	fclose(f);
+	sbuf_cstr(&b);
+	return b.data;
+}
+
+/* "HOST:PORT" or "[V6]:PORT" into an address. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, struct err *e)
+{
+	char host[256];
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long port;
+	size_t hn;
+
+	if (!colon || colon == s)
+		return err_set(e, -EINVAL, "listen must be HOST:PORT, not '%s'", s);
+	hn = (size_t)(colon - s);
+	if (s[0] == '[' && hn >= 2 && s[hn - 1] == ']') {
+		s++;
+		hn -= 2;
+	}
+	if (hn >= sizeof(host))
+		return err_set(e, -EINVAL, "listen: host too long");
+	memcpy(host, s, hn);
+	host[hn] = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || port < 1 || port > 65535)
+		return err_set(e, -EINVAL, "listen: '%s' is not a port from 1 to 65535", colon + 1);
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in6);
+	} else {
+		return err_set(e, -EINVAL, "listen: '%s' is not an IPv4 or IPv6 address", host);
+	}
+	return 0;
+}
+
+struct agent_http *agent_http_start(struct agent *a, struct err *e)
+{
+	struct agent_http *h = xcalloc(1, sizeof(*h));
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+
+	h->a = a;
+	if (parse_listen(a->cfg->listen, &ss, &sl, e) != 0) {
+		free(h);
+		return NULL;
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (a->cfg->tls_cert) {
+		if (!(h->cert = read_text(a->cfg->tls_cert, e)) ||
+		    !(h->key = read_text(a->cfg->tls_key, e))) {
+			agent_http_stop(h);
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+		h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, &ss,
+		                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		                        MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_MEM_KEY, h->key,
+		                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
+	} else {
+		h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, &ss,
+		                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
+	}
+	if (!h->d) {
+		err_set(e, -EADDRINUSE, "cannot serve the API on %s (the address is taken, or TLS failed)",
+		        a->cfg->listen);
+		agent_http_stop(h);
+		return NULL;
+	}
+	(void)sl;
+	return h;
+}
+
+void agent_http_stop(struct agent_http *h)
+{
+	if (!h)
+		return;
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	free(h->cert);
+	free(h->key);
+	free(h);
+}

@@ -1,0 +1,300 @@
+/* capture: a flight-recorder window into a stored .scap file (see capture.h). */
+#include "capture.h"
+
+#include "../event/event.h"
+#include "../filter/filter.h"
+#include "../state/state.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define EV_NOTIFICATION_E 280
+
+/* Events may leave the ring a little out of time order: the window ends once one this late is seen. */
+#define LATE_NS 500000000ULL
+/* ... or once the clock is this far past the window and nothing more has come. */
+#define QUIET_NS 2000000000ULL
+
+struct job {
+	struct recorder *r;
+	const struct capture_request *q;
+	uint64_t t0, t1;
+	struct store_put *put;
+	struct scap_writer *w;
+	struct state *st;
+	struct filter *flt;
+	bool head_done, trigger_done;
+	struct capture_result *out;
+	struct sbuf ev;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int put_out(void *ctx, const void *p, size_t n)
+{
+	return store_put_write(ctx, p, n);
+}
+
+/* "HH:MM:SS.nnnnnnnnn UTC" of epoch ns, for notifications. */
+static void utc_text(uint64_t ns, char *buf, size_t n)
+{
+	time_t s = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+	char hms[32];
+
+	gmtime_r(&s, &tm);
+	strftime(hms, sizeof(hms), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%09" PRIu64 " UTC", hms, (uint64_t)(ns % 1000000000ULL));
+}
+
+/* A notification event (what sysdig shows as evt.type=notification) with this id and text. */
+static void notify(struct job *j, uint64_t ts, const char *id, const char *desc)
+{
+	const void *val[2] = { id, desc };
+	uint32_t len[2] = { (uint32_t)strlen(id) + 1, (uint32_t)strlen(desc) + 1 };
+
+	sbuf_reset(&j->ev);
+	scap_encode_event(&j->ev, ts, 0, EV_NOTIFICATION_E, 2, val, len);
+	scap_writer_event_bytes(j->w, 0, 0, (const uint8_t *)j->ev.data, (uint32_t)j->ev.len);
+	j->out->events++;
+}
+
+/* The processes and fds as the window's start finds them; then, if short, when history begins. */
+static void write_head(struct job *j)
+{
+	struct state_snapshot snap;
+
+	state_snapshot(j->st, &snap);
+	scap_writer_procs(j->w, snap.procs, snap.n);
+	for (size_t i = 0; i < snap.n; i++)
+		if (snap.nfds[i])
+			scap_writer_fds(j->w, snap.procs[i].tid, snap.fds[i], snap.nfds[i]);
+	state_snapshot_free(&snap);
+	j->head_done = true;
+	if (j->out->history_short) {
+		char from[64], desc[256];
+
+		utc_text(j->out->history_from, from, sizeof(from));
+		snprintf(desc, sizeof(desc),
+		         "history complete from %s: the flight recorder held %.1f of the %.1f seconds "
+		         "asked before the trigger (recorder.max_memory bounds it)",
+		         from, (double)(j->q->trigger_ns - j->out->history_from) / 1e9,
+		         (double)j->q->before_ns / 1e9);
+		notify(j, j->out->history_from, "sysrec-history", desc);
+	}
+}
+
+static void mark_trigger(struct job *j)
+{
+	char desc[512];
+
+	snprintf(desc, sizeof(desc), "capture '%s' triggered by %s", j->q->name ? j->q->name : "",
+	         j->q->trigger ? j->q->trigger : "manual");
+	notify(j, j->q->trigger_ns, "sysrec-trigger", desc);
+	j->trigger_done = true;
+}
+
+/* Drop marks and notifications belong to no process: the container scope keeps them. */
+static bool marks(uint16_t type)
+{
+	return type == 148 || type == 149 || type == EV_NOTIFICATION_E;
+}
+
+static bool in_container(const struct job *j, const struct evctx *cx)
+{
+	const struct thread *t = cx->thread;
+
+	return !j->q->container || marks(cx->ev->type) ||
+	       (t && t->container_id && !strcmp(t->container_id, j->q->container));
+}
+
+/*
+ * One record of a segment. Returns 1 when the window is over, else 0.
+ * first: the segment the job started in (its head is the file's).
+ */
+static int take(struct job *j, struct scap_record *rec, bool first)
+{
+	struct evctx cx;
+	struct event ev;
+	uint64_t ts;
+
+	if (rec->kind != SCAP_REC_EVENT) {
+		if (!first)
+			return 0; /* a later segment's head: the events have kept the state current */
+		if (rec->kind == SCAP_REC_PROCS || rec->kind == SCAP_REC_FDS) {
+			state_add_record(j->st, rec);
+			return 0;
+		}
+		if (rec->kind == SCAP_REC_IFACES || rec->kind == SCAP_REC_USERS)
+			state_add_record(j->st, rec);
+		scap_writer_record(j->w, rec);
+		return 0;
+	}
+	ts = rec->ev.ts;
+	if (ts > j->t1 + LATE_NS)
+		return 1;
+	if (!j->head_done && ts >= j->t0)
+		write_head(j);
+	state_process(j->st, &rec->ev, &cx);
+	if (ts < j->t0 || ts > j->t1)
+		return 0;
+	if (!j->trigger_done && ts >= j->q->trigger_ns)
+		mark_trigger(j);
+	if (!in_container(j, &cx))
+		return 0;
+	ev = rec->ev;
+	ev.dump_flags = 0;
+	if (j->flt && !filter_match(j->flt, &cx)) {
+		int flags = event_rejected_flags(ev.type, false);
+
+		if (flags < 0)
+			return 0;
+		ev.dump_flags = (uint32_t)flags;
+	}
+	scap_writer_event(j->w, &ev);
+	j->out->events++;
+	return 0;
+}
+
+/* Read the segments from seg on until the window is over. */
+static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, capture_storing_fn storing,
+                void *ctx, struct err *e)
+{
+	struct scap_reader *rd = scap_reader_open_mem(recorder_seg_data(seg), recorder_seg_len(seg));
+	bool first = true, told = false;
+	int rc = 0;
+
+	for (;;) {
+		struct scap_record rec;
+		size_t len = recorder_seg_len(seg);
+
+		if (__atomic_load_n(cancel, __ATOMIC_RELAXED)) {
+			rc = err_set(e, -ECANCELED, "the capture was cancelled (the agent is stopping)");
+			break;
+		}
+		if (!told && now_ns() > j->t1) {
+			told = true;
+			if (storing)
+				storing(ctx);
+		}
+		scap_reader_mem_grow(rd, len);
+		if (scap_reader_offset(rd) < len) {
+			int kind = scap_reader_next(rd, &rec, e);
+
+			if (kind < 0) {
+				rc = kind;
+				break;
+			}
+			if (take(j, &rec, first))
+				break;
+			continue;
+		}
+		if (recorder_seg_sealed(seg) && recorder_seg_len(seg) == len) {
+			bool skipped;
+			struct recorder_seg *next = recorder_seg_next(j->r, seg, &skipped);
+
+			if (!next)
+				continue; /* sealed just now: the next one is there on the next look */
+			scap_reader_close(rd);
+			recorder_seg_put(j->r, seg);
+			seg = next;
+			rd = scap_reader_open_mem(recorder_seg_data(seg), recorder_seg_len(seg));
+			first = false;
+			if (skipped && j->head_done) {
+				char desc[256];
+
+				snprintf(desc, sizeof(desc),
+				         "the flight recorder let go of events before this capture had read "
+				         "them (recorder.max_memory): events are missing up to here");
+				notify(j, recorder_seg_first_ts(seg), "sysrec-overrun", desc);
+			}
+			continue;
+		}
+		if (now_ns() > j->t1 + QUIET_NS)
+			break;
+		recorder_wait(j->r, 100);
+	}
+	scap_reader_close(rd);
+	recorder_seg_put(j->r, seg);
+	return rc;
+}
+
+int capture_filter_check(const char *filter, struct err *e)
+{
+	struct state *st = state_new();
+	struct filter *f = filter_compile(st, filter, e);
+	int rc = f ? 0 : -EINVAL;
+
+	filter_free(f);
+	state_free(st);
+	return rc;
+}
+
+int capture_write(struct recorder *r, struct store *s, const char *key, const struct capture_request *q,
+                  const bool *cancel, capture_storing_fn storing, void *ctx, struct capture_result *out,
+                  struct err *e)
+{
+	struct job j = { 0 };
+	struct recorder_seg *seg;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	j.r = r;
+	j.q = q;
+	j.out = out;
+	j.t0 = q->before_ns < q->trigger_ns ? q->trigger_ns - q->before_ns : 0;
+	j.t1 = q->trigger_ns + q->after_ns;
+	j.st = state_new();
+	if (q->filter && *q->filter && !(j.flt = filter_compile(j.st, q->filter, e))) {
+		state_free(j.st);
+		return -EINVAL;
+	}
+	seg = recorder_seg_at(r, j.t0);
+	if (!seg) {
+		filter_free(j.flt);
+		state_free(j.st);
+		return err_set(e, -EAGAIN, "the flight recorder holds nothing yet");
+	}
+	if (recorder_seg_first_ts(seg) > j.t0 && q->before_ns) {
+		out->history_short = true;
+		out->history_from = recorder_seg_first_ts(seg);
+	}
+	j.put = store_put_begin(s, key, e);
+	if (!j.put) {
+		recorder_seg_put(r, seg);
+		filter_free(j.flt);
+		state_free(j.st);
+		return -EIO;
+	}
+	sbuf_init(&j.ev, 512);
+	j.w = scap_writer_open_fn(put_out, j.put);
+	rc = walk(&j, seg, cancel, storing, ctx, e);
+	if (!rc) {
+		if (!j.head_done)
+			write_head(&j);
+		if (!j.trigger_done)
+			mark_trigger(&j);
+	}
+	out->start_ns = out->history_short ? out->history_from : j.t0;
+	if (!rc)
+		rc = scap_writer_close(j.w, e);
+	else
+		scap_writer_abort(j.w);
+	if (!rc)
+		rc = store_put_commit(j.put, out->sha256, &out->size, e);
+	else
+		store_put_abort(j.put);
+	sbuf_release(&j.ev);
+	filter_free(j.flt);
+	state_free(j.st);
+	return rc;
+}

@@ -1,0 +1,260 @@
+# e2e checks of `sysrec agent` (eBPF; needs root and BTF) and its client
+# `sysrec capture`, with curl and sysdig as the peers. Sourced by run.sh; each
+# check_NAME is listed in cases.txt as "check NAME". The checks share one
+# agent (agent_up), restarted where a check needs another configuration.
+
+agent_pid=
+agent_port=
+agent_data=
+
+# Start the agent with extra flags (and environment in AGENT_ENV); wait until its API answers.
+agent_start() { # flags...
+	agent_data=${agent_data:-$work/agent-data}
+	agent_port=${agent_port:-$((20000 + RANDOM % 20000))}
+	env ${AGENT_ENV:-} "$bin" agent --data "$agent_data" --listen "127.0.0.1:$agent_port" --seconds 20 "$@" \
+		>>"$work/agent.log" 2>&1 &
+	agent_pid=$!
+	for _ in $(seq 100); do
+		[ -s "$agent_data/token" ] && curl -s -o /dev/null "http://127.0.0.1:$agent_port/api/status" && break
+		kill -0 "$agent_pid" 2>/dev/null || { agent_pid=; return 1; }
+		sleep 0.1
+	done
+	export SYSREC_URL="http://127.0.0.1:$agent_port" SYSREC_DATA="$agent_data"
+	sleep 1 # some history in the flight recorder
+}
+
+agent_stop() { # [signal]
+	[ -n "$agent_pid" ] || return 0
+	kill "-${1:-TERM}" "$agent_pid" 2>/dev/null
+	wait "$agent_pid" 2>/dev/null
+	agent_pid=
+}
+
+# The agent is running (started with defaults when it is not); else skip the check.
+agent_up() { # name
+	if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
+		skipped "$1" "needs root and a kernel with BTF (CI runs it)"
+		return 1
+	fi
+	command -v curl >/dev/null || { skipped "$1" "curl not installed"; return 1; }
+	have_sysdig || { skipped "$1" "sysdig not installed"; return 1; }
+	[ -n "$agent_pid" ] && return 0
+	agent_start || { bad "$1" "the agent did not start: $(tail -3 "$work/agent.log")"; return 1; }
+}
+
+# curl the API with the token: prints the body, then the status on the last line.
+api() { # method path [body] [curl args...]
+	local m=$1 p=$2 b=${3:-}
+	shift 3 2>/dev/null || shift $#
+	curl -s -X "$m" -H "Authorization: Bearer $(cat "$agent_data/token")" ${b:+-d "$b"} \
+		-w '\n%{http_code}' "$@" "http://127.0.0.1:$agent_port$p"
+}
+
+json_get() { # expression (python, on j) < json
+	python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"
+}
+
+# A marker process acts, then a capture asks for 3 s before and 2 s after: the
+# file (sysdig -r) holds the marker's events from before the request, its
+# name and fd names resolved, the trigger marked, and nothing of the agent.
+check_agent_capture_before() {
+	local tag=marker-$$ id f trig # a name within the 15 characters of a comm
+	agent_up "$1" || return
+	sleep 3 # more than the 3 s asked for are in the flight recorder
+	cp /bin/cat "$work/$tag"
+	"$work/$tag" /etc/hostname >/dev/null
+	sleep 0.5
+	if ! "$bin" capture take --name before-test --before 3 --after 2 --json >"$work/take.json" 2>"$work/take.err"; then
+		bad "$1" "take failed: $(cat "$work/take.err")"
+		return
+	fi
+	id=$(json_get 'j["id"]' <"$work/take.json")
+	[ "$(json_get 'j["status"]' <"$work/take.json")" = ok ] || { bad "$1" "status: $(cat "$work/take.json")"; return; }
+	"$bin" capture download "$id" -o "$work/before.scap" 2>"$work/dl.err" || { bad "$1" "download: $(cat "$work/dl.err")"; return; }
+	f=$work/before.scap
+	sysdig -r "$f" -p '%evt.rawtime %proc.name %fd.name' "proc.name=$tag and evt.type in (open, openat) and evt.dir=<" \
+		>"$work/marker.txt" 2>"$work/sd.err" || { bad "$1" "sysdig -r: $(head -1 "$work/sd.err")"; return; }
+	grep -q " $tag /etc/hostname$" "$work/marker.txt" || { bad "$1" "no open of /etc/hostname by $tag: $(head -3 "$work/marker.txt")"; return; }
+	trig=$(sysdig -r "$f" -p '%evt.rawtime' 'evt.type=notification and evt.arg.id=sysrec-trigger')
+	[ -n "$trig" ] || { bad "$1" "no trigger notification"; return; }
+	[ "$(head -1 "$work/marker.txt" | cut -d' ' -f1)" -lt "$trig" ] || { bad "$1" "the marker's open is not before the trigger"; return; }
+	[ -z "$(sysdig -r "$f" -p %evt.num "proc.pid=$agent_pid" | head -1)" ] || { bad "$1" "the agent's own events are in the capture"; return; }
+	# the window: 5 s, from 3 s before the trigger
+	sysdig -r "$f" -p '%evt.rawtime' | sed -n '1p;$p' >"$work/span"
+	python3 - "$trig" "$work/span" <<'PY' || { bad "$1" "window: $(cat "$work/span") trigger $trig"; return; }
+import sys
+t = int(sys.argv[1]); a, b = (int(x) for x in open(sys.argv[2]).read().split())
+sys.exit(0 if t - 3.2e9 <= a <= t - 2.5e9 and t + 1.5e9 <= b <= t + 2.1e9 else 1)
+PY
+	# more history asked for than the recorder keeps (20 s): the file says from when it is complete
+	"$bin" capture take --name too-far --before 60 --after 1 --json >"$work/far.json" 2>/dev/null || { bad "$1" "take --before 60"; return; }
+	"$bin" capture download "$(json_get 'j["id"]' <"$work/far.json")" -o "$work/far.scap" 2>/dev/null || { bad "$1" "download"; return; }
+	sysdig -r "$work/far.scap" -p '%evt.info' 'evt.type=notification and evt.arg.id=sysrec-history' | grep -q 'history complete from' ||
+		{ bad "$1" "no history notification in a capture reaching past the recorder"; return; }
+	ok "$1 ($(wc -l <"$work/marker.txt") marker opens, $(sysdig -r "$f" | wc -l) events)"
+}
+
+# While a capture records, another is refused with the exact message (CLI and HTTP 409).
+check_agent_outstanding_limit() {
+	local id out
+	agent_up "$1" || return
+	"$bin" capture take --name long --duration 4 --no-wait --json >"$work/long.json" 2>"$work/long.err" || { bad "$1" "take: $(cat "$work/long.err")"; return; }
+	id=$(json_get 'j["id"]' <"$work/long.json")
+	if "$bin" capture take --name second --duration 1 --no-wait >/dev/null 2>"$work/second.err"; then
+		bad "$1" "a second capture was taken"
+		return
+	fi
+	grep -qx 'sysrec capture: Maximum number of outstanding captures (1) reached' "$work/second.err" ||
+		{ bad "$1" "message: $(cat "$work/second.err")"; return; }
+	out=$(api POST /api/captures '{"name":"third"}')
+	[ "$(tail -1 <<<"$out")" = 409 ] && grep -qF '"error": "Maximum number of outstanding captures (1) reached"' <<<"$out" ||
+		{ bad "$1" "HTTP: $out"; return; }
+	for _ in $(seq 80); do
+		[ "$(api GET "/api/captures/$id" | head -n -1 | json_get 'j["status"]')" = ok ] && break
+		sleep 0.1
+	done
+	ok "$1"
+}
+
+# list, search, status filters, show, download (sha256, ranges), keep,
+# discard, delete one and many; requests without or with a wrong token.
+check_agent_api() {
+	local ids=() id out n sum
+	agent_up "$1" || return
+	for name in alpha-one beta-two gamma-three; do
+		"$bin" capture take --name "$name" --duration 1 --json >"$work/t.json" 2>"$work/t.err" || { bad "$1" "take $name: $(cat "$work/t.err")"; return; }
+		ids+=("$(json_get 'j["id"]' <"$work/t.json")")
+	done
+	n=$("$bin" capture list --search BETA --json | json_get 'j["total"]')
+	[ "$n" = 1 ] || { bad "$1" "search BETA found $n"; return; }
+	"$bin" capture list >"$work/list.txt" || { bad "$1" "list failed"; return; }
+	head -1 "$work/list.txt" | grep -q 'Status.*Name.*Time.*Duration.*Trigger.*Host' || { bad "$1" "list header: $(head -1 "$work/list.txt")"; return; }
+	grep -q 'gamma-three' "$work/list.txt" || { bad "$1" "list lacks gamma-three"; return; }
+	n=$("$bin" capture list --error --json | json_get 'j["total"]')
+	[ "$n" = 0 ] || { bad "$1" "--error lists $n"; return; }
+	n=$("$bin" capture list --expiring --json | json_get 'j["total"]')
+	[ "$n" = 0 ] || { bad "$1" "--expiring lists $n with 90-day retention"; return; }
+	id=${ids[0]}
+	"$bin" capture download "$id" -o "$work/a.scap" 2>/dev/null || { bad "$1" "download"; return; }
+	sum=$(api GET "/api/captures/$id" | head -n -1 | json_get 'j["sha256"]')
+	[ "$(sha256sum "$work/a.scap" | cut -d' ' -f1)" = "$sum" ] || { bad "$1" "sha256 differs from the catalog's"; return; }
+	curl -s -H "Authorization: Bearer $(cat "$agent_data/token")" -r 100-199 -o "$work/range" \
+		-w '%{http_code}' "$SYSREC_URL/api/captures/$id/download" >"$work/code"
+	[ "$(cat "$work/code")" = 206 ] && cmp -s "$work/range" <(tail -c +101 "$work/a.scap" | head -c 100) ||
+		{ bad "$1" "Range 100-199: $(cat "$work/code")"; return; }
+	sysdig -r "$work/a.scap" -p %evt.num evt.num=1 >/dev/null 2>&1 || { bad "$1" "sysdig cannot read the download"; return; }
+	out=$(api POST "/api/captures/$id/keep")
+	[ "$(tail -1 <<<"$out")" = 200 ] && head -n -1 <<<"$out" | json_get 'j["kept"]' | grep -q True || { bad "$1" "keep: $out"; return; }
+	"$bin" capture discard "${ids[1]}" >/dev/null 2>&1 || { bad "$1" "discard"; return; }
+	[ "$(api GET "/api/captures/${ids[1]}" | tail -1)" = 404 ] || { bad "$1" "discarded capture still there"; return; }
+	"$bin" capture take --name delete-me --duration 1 --json >"$work/t.json" 2>/dev/null
+	"$bin" capture delete "${ids[2]}" "$(json_get 'j["id"]' <"$work/t.json")" >"$work/del.txt" 2>&1 || { bad "$1" "delete many: $(cat "$work/del.txt")"; return; }
+	[ "$(grep -c '^deleted ' "$work/del.txt")" = 2 ] || { bad "$1" "delete many: $(cat "$work/del.txt")"; return; }
+	[ ! -e "$agent_data/captures/${ids[2]}.scap" ] || { bad "$1" "the deleted file is still there"; return; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$SYSREC_URL/api/captures")" = 401 ] || { bad "$1" "no token accepted"; return; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer 0000' "$SYSREC_URL/api/captures")" = 401 ] || { bad "$1" "wrong token accepted"; return; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$agent_data/token")" "$SYSREC_URL/metrics")" = 200 ] || { bad "$1" "metrics"; return; }
+	ok "$1"
+}
+
+# Bad requests get a 4xx with a JSON error, and change nothing stored.
+check_agent_bad_input() {
+	local before after out code body cases n=0
+	agent_up "$1" || return
+	before=$(ls "$agent_data/captures" | sort | md5sum)
+	long=$(printf 'x%.0s' $(seq 200))
+	while IFS='|' read -r code method path body; do
+		[ -n "$code" ] || continue
+		out=$(api "$method" "$path" "$body")
+		n=$((n + 1))
+		if [ "$(tail -1 <<<"$out")" != "$code" ] || ! head -n -1 <<<"$out" | json_get 'j["error"]' >/dev/null 2>&1; then
+			bad "$1" "$method $path $body: expected $code with a JSON error, got: $(tr '\n' ' ' <<<"$out")"
+			return
+		fi
+	done <<EOF
+400|POST|/api/captures|{"name": "x",
+400|POST|/api/captures|[1, 2]
+400|POST|/api/captures|{"name": "$long"}
+400|POST|/api/captures|{"name": "../etc"}
+400|POST|/api/captures|{"name": "a/b"}
+400|POST|/api/captures|{"name": "nul\u0000byte"}
+400|POST|/api/captures|{"name": ".."}
+400|POST|/api/captures|{"name": "x", "duration": -5}
+400|POST|/api/captures|{"name": "x", "duration": 301}
+400|POST|/api/captures|{"name": "x", "before": 200, "after": 200}
+400|POST|/api/captures|{"name": "x", "duration": "5"}
+400|POST|/api/captures|{"name": "x", "filter": "proc.name startswith"}
+400|POST|/api/captures|{"name": "x", "container": "../../x"}
+400|POST|/api/captures|{}
+404|GET|/api/captures/20260101T000000Z-deadbeef|
+404|GET|/api/captures/..%2F..%2Fetc|
+404|DELETE|/api/captures/nosuch|
+404|GET|/api/captures/nosuch/download|
+400|POST|/api/captures/delete|{"ids": "x"}
+400|GET|/api/captures?limit=0|
+400|GET|/api/captures?status=bogus|
+404|GET|/api/nothing|
+405|PUT|/api/captures|
+EOF
+	out=$(curl -s -w '\n%{http_code}' -H "Authorization: Bearer $(cat "$agent_data/token")" \
+		--data-binary @<(head -c 70000 /dev/zero | tr '\0' 'a') "$SYSREC_URL/api/captures")
+	[ "$(tail -1 <<<"$out")" = 413 ] || { bad "$1" "oversized body: $(tail -1 <<<"$out")"; return; }
+	out=$(api POST /api/captures '{"name": "x", "filter": "proc.name startswith"}')
+	grep -q "expected a value after 'startswith'" <<<"$out" || { bad "$1" "filter message: $out"; return; }
+	after=$(ls "$agent_data/captures" | sort | md5sum)
+	[ "$before" = "$after" ] || { bad "$1" "the store changed"; return; }
+	ok "$1 ($((n + 1)) bad requests)"
+}
+
+# Retention with an injected clock: 85 days on, the captures are expiring;
+# 91 days on, the agent deletes them, but not a kept one.
+check_agent_retention() {
+	local total kept
+	agent_up "$1" || return
+	total=$(api GET /api/captures | head -n -1 | json_get 'j["total"]')
+	kept=$(api GET /api/captures | head -n -1 | json_get 'sum(1 for c in j["captures"] if c["kept"])')
+	[ "$total" -gt "$kept" ] && [ "$kept" -ge 1 ] || { bad "$1" "need kept and unkept captures: $total, $kept kept"; return; }
+	agent_stop
+	AGENT_ENV="SYSREC_CLOCK_SKEW=$((85 * 86400))" agent_start || { bad "$1" "restart"; return; }
+	[ "$(api GET '/api/captures?status=expiring' | head -n -1 | json_get 'j["total"]')" = $((total - kept)) ] ||
+		{ bad "$1" "85 days on: expiring $(api GET '/api/captures?status=expiring' | head -n -1 | json_get 'j["total"]') of $total"; agent_stop; return; }
+	agent_stop
+	AGENT_ENV="SYSREC_CLOCK_SKEW=$((91 * 86400))" agent_start || { bad "$1" "restart"; return; }
+	[ "$(api GET /api/captures | head -n -1 | json_get 'j["total"]')" = "$kept" ] ||
+		{ bad "$1" "91 days on: $(api GET /api/captures | head -n -1 | json_get 'j["total"]') left, $kept kept"; agent_stop; return; }
+	agent_stop
+	agent_start || { bad "$1" "restart"; return; }
+	ok "$1 ($((total - kept)) deleted, $kept kept)"
+}
+
+# kill -9 during a capture; after a restart the catalog is intact and the cut capture is an error.
+check_agent_kill9() {
+	local id total ok_before
+	agent_up "$1" || return
+	ok_before=$(api GET '/api/captures?status=ok' | head -n -1 | json_get 'j["total"]')
+	"$bin" capture take --name cut-short --duration 10 --no-wait --json >"$work/cut.json" 2>/dev/null || { bad "$1" "take"; return; }
+	id=$(json_get 'j["id"]' <"$work/cut.json")
+	sleep 1
+	agent_stop KILL
+	agent_start || { bad "$1" "restart after kill -9"; return; }
+	out=$(api GET "/api/captures/$id" | head -n -1)
+	[ "$(json_get 'j["status"]' <<<"$out")" = error ] && json_get 'j["error"]' <<<"$out" | grep -q 'stopped before' ||
+		{ bad "$1" "the cut capture: $out"; return; }
+	[ "$(api GET '/api/captures?status=ok' | head -n -1 | json_get 'j["total"]')" = "$ok_before" ] || { bad "$1" "ok captures changed"; return; }
+	ls "$agent_data/captures" | grep -q tmp && { bad "$1" "temporary files left"; return; }
+	ok "$1"
+}
+
+# captures.enabled false: a take is refused with a clear 403.
+check_agent_captures_disabled() {
+	local out
+	agent_up "$1" || return
+	agent_stop
+	agent_start --captures-enabled false || { bad "$1" "restart"; return; }
+	out=$(api POST /api/captures '{"name":"nope"}')
+	[ "$(tail -1 <<<"$out")" = 403 ] && grep -q 'Captures are disabled' <<<"$out" || { bad "$1" "$out"; agent_stop; return; }
+	"$bin" capture take --name nope 2>"$work/dis.err" && { bad "$1" "the CLI took one"; agent_stop; return; }
+	grep -q 'Captures are disabled' "$work/dis.err" || { bad "$1" "CLI: $(cat "$work/dis.err")"; agent_stop; return; }
+	agent_stop
+	ok "$1"
+}
