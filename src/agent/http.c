@@ -848,7 +848,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 struct agent_http *agent_http_start(struct agent *a, struct err *e)
 {
 	struct agent_http *h = xcalloc(1, sizeof(*h));
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 

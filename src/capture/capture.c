@@ -78,6 +78,21 @@ static void write_head(struct job *j)
 	for (size_t i = 0; i < snap.n; i++)
 		if (snap.nfds[i])
 			scap_writer_fds(j->w, snap.procs[i].tid, snap.fds[i], snap.nfds[i]);
+	/*
+	 * Syscalls in progress at the window's start: their enter events, so that
+	 * a reader pairs the exits in the window with them (a read's exit names
+	 * no fd; its enter does).
+	 */
+	for (size_t i = 0; i < snap.n; i++) {
+		const struct thread *t = state_thread(j->st, (int64_t)snap.procs[i].tid);
+
+		if (t && t->enter_len >= EVENT_HDR_V2 && t->last_type < EVENT_MAX &&
+		    !event_is_exit(t->last_type) && load_u16(t->enter + 20) == t->last_type &&
+		    load_u64(t->enter) == t->last_enter_ts) {
+			scap_writer_event_bytes(j->w, t->enter_cpu, 0, t->enter, t->enter_len);
+			j->out->events++;
+		}
+	}
 	state_snapshot_free(&snap);
 	j->head_done = true;
 	if (j->out->history_short) {
@@ -87,7 +102,10 @@ static void write_head(struct job *j)
 		snprintf(desc, sizeof(desc),
 		         "history complete from %s: the flight recorder held %.1f of the %.1f seconds "
 		         "asked before the trigger (recorder.max_memory bounds it)",
-		         from, (double)(j->q->trigger_ns - j->out->history_from) / 1e9,
+		         from,
+		         j->q->trigger_ns > j->out->history_from
+		                 ? (double)(j->q->trigger_ns - j->out->history_from) / 1e9
+		                 : 0.0,
 		         (double)j->q->before_ns / 1e9);
 		notify(j, j->out->history_from, "sysrec-history", desc);
 	}
@@ -258,7 +276,8 @@ int capture_write(struct recorder *r, struct store *s, const char *key, const st
 		state_free(j.st);
 		return -EINVAL;
 	}
-	seg = recorder_seg_at(r, j.t0);
+	/* from a little earlier: events at t0, or a little out of order, may end the segment before */
+	seg = recorder_seg_at(r, j.t0 > LATE_NS ? j.t0 - LATE_NS : 0);
 	if (!seg) {
 		filter_free(j.flt);
 		state_free(j.st);

@@ -728,8 +728,8 @@ static int run_download(struct client *c, const struct capture_opts *o)
 	} else if (o->json) {
 		print_json(cap);
 	} else if (strcmp(o->output, "-") != 0) {
-		fprintf(stderr, "sysrec capture: downloaded %s to %s (%llu bytes, sha256 verified)\n", id, o->output,
-		       (unsigned long long)d.bytes);
+		fprintf(stderr, "sysrec capture: downloaded %s to %s (%llu bytes, sha256 verified)\n", id,
+		        o->output, (unsigned long long)d.bytes);
 	}
 	json_decref(cap);
 	return rc ? 1 : 0;
