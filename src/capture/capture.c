@@ -188,7 +188,7 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
                 void *ctx, struct err *e)
 {
 	struct scap_reader *rd = scap_reader_open_mem(recorder_seg_data(seg), recorder_seg_len(seg));
-	bool first = true, told = false;
+	bool first = true, told = false, quiet = false;
 	int rc = 0;
 
 	for (;;) {
@@ -237,9 +237,11 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
 			}
 			continue;
 		}
-		if (now_ns() > j->t1 + QUIET_NS)
+		/* past the window and nothing more comes: the recorder is idle, not behind */
+		if (now_ns() > j->t1 + QUIET_NS && quiet)
 			break;
 		recorder_wait(j->r, 100);
+		quiet = recorder_seg_len(seg) == len && !recorder_seg_sealed(seg);
 	}
 	scap_reader_close(rd);
 	recorder_seg_put(j->r, seg);

@@ -80,11 +80,20 @@ check_agent_capture_before() {
 	[ "$(head -1 "$work/marker.txt" | cut -d' ' -f1)" -lt "$trig" ] || { bad "$1" "the marker's open is not before the trigger"; return; }
 	[ -z "$(sysdig -r "$f" -p %evt.num "proc.pid=$agent_pid" | head -1)" ] || { bad "$1" "the agent's own events are in the capture"; return; }
 	# the window: 5 s, from 3 s before the trigger
-	sysdig -r "$f" -p '%evt.rawtime' | sed -n '1p;$p' >"$work/span"
-	python3 - "$trig" "$work/span" <<'PY' || { bad "$1" "window: $(cat "$work/span") trigger $trig"; return; }
+	sysdig -r "$f" -p '%evt.rawtime %evt.dir' 'evt.type!=notification' >"$work/span"
+	python3 - "$trig" "$work/span" <<'PY' || { bad "$1" "window: $(cat "$work/span.why") (trigger at $trig)"; return; }
 import sys
-t = int(sys.argv[1]); a, b = (int(x) for x in open(sys.argv[2]).read().split())
-sys.exit(0 if t - 3.2e9 <= a <= t - 2.5e9 and t + 1.5e9 <= b <= t + 2.1e9 else 1)
+t = int(sys.argv[1])
+ev = [(int(ts), d) for ts, d in (l.split() for l in open(sys.argv[2]))]
+# syscalls in progress at the window's start come first, as their enter events (any age)
+early = [d for ts, d in ev if ts < t - 3.05e9]
+inside = [ts for ts, d in ev if ts >= t - 3.05e9]
+why = ""
+if any(d != ">" for d in early): why = "events before the window that are not enters"
+elif not inside or not inside[0] <= t - 2.5e9: why = "the window starts after t - 2.5 s: %s" % (inside[:1],)
+elif not t + 1e9 <= max(inside) <= t + 2.1e9: why = "the window ends at %d" % max(inside)
+open(sys.argv[2] + ".why", "w").write(why)
+sys.exit(1 if why else 0)
 PY
 	# more history asked for than the recorder keeps (20 s): the file says from when it is complete
 	"$bin" capture take --name too-far --before 60 --after 1 --json >"$work/far.json" 2>/dev/null || { bad "$1" "take --before 60"; return; }
