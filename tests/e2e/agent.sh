@@ -60,14 +60,19 @@ json_get() { # expression (python, on j) < json
 check_agent_capture_before() {
 	local tag=marker-$$ id f trig # a name within the 15 characters of a comm
 	agent_up "$1" || return
+	# steady activity, so that an idle machine still has events at the window's edges
+	(while :; do head -c1 /etc/hostname >/dev/null; sleep 0.05; done) &
+	local busy=$!
 	sleep 3 # more than the 3 s asked for are in the flight recorder
 	cp /bin/cat "$work/$tag"
 	"$work/$tag" /etc/hostname >/dev/null
 	sleep 0.5
 	if ! "$bin" capture take --name before-test --before 3 --after 2 --json >"$work/take.json" 2>"$work/take.err"; then
+		kill "$busy"
 		bad "$1" "take failed: $(cat "$work/take.err")"
 		return
 	fi
+	kill "$busy"
 	id=$(json_get 'j["id"]' <"$work/take.json")
 	[ "$(json_get 'j["status"]' <"$work/take.json")" = ok ] || { bad "$1" "status: $(cat "$work/take.json")"; return; }
 	"$bin" capture download "$id" -o "$work/before.scap" 2>"$work/dl.err" || { bad "$1" "download: $(cat "$work/dl.err")"; return; }
