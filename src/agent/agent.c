@@ -14,10 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EV_DROP_E         148
-#define EV_DROP_X         149
-#define EV_NOTIFICATION_E 280
-
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
@@ -32,11 +28,7 @@ int64_t agent_now(const struct agent *a)
 
 uint64_t agent_now_ns(const struct agent *a)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec +
-	       (uint64_t)(a->clock_skew_s * 1000000000LL);
+	return epoch_ns() + (uint64_t)(a->clock_skew_s * 1000000000LL);
 }
 
 /* ---- the token ---- */
@@ -277,33 +269,19 @@ struct drain {
 static void tell_lost(struct recorder *r, uint16_t cpu, const struct engine_drops *d, uint64_t disk)
 {
 	struct sbuf b;
-	uint32_t ratio = 1;
-	const void *val[2];
-	uint32_t vlen[2];
 	char desc[256];
+	uint32_t len[3];
+	size_t off = 0;
 	uint64_t n = d->ring + d->big + disk;
 
-	sbuf_init(&b, 512);
-	val[0] = &ratio;
-	vlen[0] = 4;
-	scap_encode_event(&b, d->first_ts, (int64_t)d->tid, EV_DROP_E, 1, val, vlen);
-	recorder_append_event(r, cpu, (const uint8_t *)b.data, (uint32_t)b.len);
 	snprintf(desc, sizeof(desc),
 	         "%llu events lost on this CPU: ring buffer full %llu, too large %llu, recorder behind %llu",
 	         (unsigned long long)n, (unsigned long long)d->ring, (unsigned long long)d->big,
 	         (unsigned long long)disk);
-	val[0] = "sysrec-drops";
-	vlen[0] = sizeof("sysrec-drops");
-	val[1] = desc;
-	vlen[1] = (uint32_t)strlen(desc) + 1;
-	sbuf_reset(&b);
-	scap_encode_event(&b, d->first_ts, (int64_t)d->tid, EV_NOTIFICATION_E, 2, val, vlen);
-	recorder_append_event(r, cpu, (const uint8_t *)b.data, (uint32_t)b.len);
-	val[0] = &ratio;
-	vlen[0] = 4;
-	sbuf_reset(&b);
-	scap_encode_event(&b, d->last_ts, (int64_t)d->tid, EV_DROP_X, 1, val, vlen);
-	recorder_append_event(r, cpu, (const uint8_t *)b.data, (uint32_t)b.len);
+	sbuf_init(&b, 512);
+	scap_encode_drop_marks(&b, d->first_ts, d->last_ts, (int64_t)d->tid, desc, len);
+	for (int i = 0; i < 3; off += len[i++])
+		recorder_append_event(r, cpu, (const uint8_t *)b.data + off, len[i]);
 	sbuf_release(&b);
 }
 

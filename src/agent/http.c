@@ -571,47 +571,51 @@ static void download(const struct call *c, struct reply *r)
 
 /* ---- status and metrics ---- */
 
-static void status(const struct call *c, struct reply *r)
-{
-	struct agent *a = c->a;
+/* The agent's counters, read together. */
+struct counters {
 	struct recorder_stats rs;
 	double er, dr;
 	uint64_t et, dt;
 	unsigned out;
+};
 
-	recorder_stats(a->rec, &rs);
+static void read_counters(struct agent *a, struct counters *k)
+{
+	recorder_stats(a->rec, &k->rs);
 	pthread_mutex_lock(&a->lock);
-	er = a->event_rate;
-	dr = a->drop_rate;
-	et = a->events_total;
-	dt = a->drops_total;
-	out = a->outstanding;
+	k->er = a->event_rate;
+	k->dr = a->drop_rate;
+	k->et = a->events_total;
+	k->dt = a->drops_total;
+	k->out = a->outstanding;
 	pthread_mutex_unlock(&a->lock);
+}
+
+static void status(const struct call *c, struct reply *r)
+{
+	struct agent *a = c->a;
+	struct counters k;
+	const struct recorder_stats *rs = &k.rs;
+
+	read_counters(a, &k);
 	r->status = 200;
 	r->json = json_pack("{s:s,s:s,s:b,s:i,s:i,s:{s:f,s:i,s:I,s:I,s:I,s:I},s:{s:I,s:f},s:{s:I,s:f}}",
 	                    "host", a->host, "version", AGENT_VERSION, "captures_enabled",
-	                    a->cfg->captures_enabled, "outstanding", (int)out, "max_outstanding",
-	                    (int)a->cfg->max_outstanding, "ring", "seconds", rs.seconds, "seconds_wanted",
-	                    (int)a->cfg->seconds, "bytes", (json_int_t)rs.bytes, "max_bytes",
-	                    (json_int_t)rs.max_bytes, "segments", (json_int_t)rs.segments, "oldest_ns",
-	                    (json_int_t)rs.oldest_ns, "events", "total", (json_int_t)et, "per_second", er,
-	                    "drops", "total", (json_int_t)dt, "per_second", dr);
+	                    a->cfg->captures_enabled, "outstanding", (int)k.out, "max_outstanding",
+	                    (int)a->cfg->max_outstanding, "ring", "seconds", rs->seconds, "seconds_wanted",
+	                    (int)a->cfg->seconds, "bytes", (json_int_t)rs->bytes, "max_bytes",
+	                    (json_int_t)rs->max_bytes, "segments", (json_int_t)rs->segments, "oldest_ns",
+	                    (json_int_t)rs->oldest_ns, "events", "total", (json_int_t)k.et, "per_second",
+	                    k.er, "drops", "total", (json_int_t)k.dt, "per_second", k.dr);
 }
 
 static void metrics(const struct call *c, struct reply *r)
 {
 	struct agent *a = c->a;
-	struct recorder_stats rs;
+	struct counters k;
 	struct sbuf b;
-	uint64_t et, dt;
-	unsigned out;
 
-	recorder_stats(a->rec, &rs);
-	pthread_mutex_lock(&a->lock);
-	et = a->events_total;
-	dt = a->drops_total;
-	out = a->outstanding;
-	pthread_mutex_unlock(&a->lock);
+	read_counters(a, &k);
 	sbuf_init(&b, 2048);
 	sbuf_printf(&b,
 	            "# HELP sysrec_events_total Events recorded since the agent started.\n"
@@ -626,8 +630,8 @@ static void metrics(const struct call *c, struct reply *r)
 	            "# TYPE sysrec_captures_outstanding gauge\nsysrec_captures_outstanding %u\n"
 	            "# HELP sysrec_captures_total Captures in the catalog, by status.\n"
 	            "# TYPE sysrec_captures_total gauge\n",
-	            (unsigned long long)et, (unsigned long long)dt, (unsigned long long)rs.bytes, rs.seconds,
-	            out);
+	            (unsigned long long)k.et, (unsigned long long)k.dt, (unsigned long long)k.rs.bytes,
+	            k.rs.seconds, k.out);
 	for (int s = CAPTURE_RECORDING; s <= CAPTURE_ERROR; s++)
 		sbuf_printf(&b, "sysrec_captures_total{status=\"%s\"} %zu\n",
 		            capture_status_name((enum capture_status)s),
@@ -807,38 +811,23 @@ static char *read_text(const char *path, struct err *e)
 	return b.data;
 }
 
-/* "HOST:PORT" or "[V6]:PORT" into an address. */
-static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, struct err *e)
+/* The listen address (split by agent_listen_split(), which the config checked) as a socket address. */
+static int listen_addr(const char *listen, struct sockaddr_storage *ss, struct err *e)
 {
 	char host[256];
-	const char *colon = strrchr(s, ':');
-	char *end;
-	long port;
-	size_t hn;
+	uint16_t port;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
 
-	if (!colon || colon == s)
-		return err_set(e, -EINVAL, "listen must be HOST:PORT, not '%s'", s);
-	hn = (size_t)(colon - s);
-	if (s[0] == '[' && hn >= 2 && s[hn - 1] == ']') {
-		s++;
-		hn -= 2;
-	}
-	if (hn >= sizeof(host))
-		return err_set(e, -EINVAL, "listen: host too long");
-	memcpy(host, s, hn);
-	host[hn] = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (*end || end == colon + 1 || port < 1 || port > 65535)
-		return err_set(e, -EINVAL, "listen: '%s' is not a port from 1 to 65535", colon + 1);
+	if (agent_listen_split(listen, host, sizeof(host), &port) != 0)
+		return err_set(e, -EINVAL, "listen must be HOST:PORT or [V6ADDR]:PORT, not '%s'", listen);
 	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-		((struct sockaddr_in *)ss)->sin_family = AF_INET;
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-		*len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-		*len = sizeof(struct sockaddr_in6);
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons(port);
+	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(port);
 	} else {
 		return err_set(e, -EINVAL, "listen: '%s' is not an IPv4 or IPv6 address", host);
 	}
@@ -849,11 +838,10 @@ struct agent_http *agent_http_start(struct agent *a, struct err *e)
 {
 	struct agent_http *h = xcalloc(1, sizeof(*h));
 	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 
 	h->a = a;
-	if (parse_listen(a->cfg->listen, &ss, &sl, e) != 0) {
+	if (listen_addr(a->cfg->listen, &ss, e) != 0) {
 		free(h);
 		return NULL;
 	}
@@ -881,7 +869,6 @@ struct agent_http *agent_http_start(struct agent *a, struct err *e)
 		agent_http_stop(h);
 		return NULL;
 	}
-	(void)sl;
 	return h;
 }
 

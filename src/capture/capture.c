@@ -31,14 +31,6 @@ struct job {
 	struct sbuf ev;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static int put_out(void *ctx, const void *p, size_t n)
 {
 	return store_put_write(ctx, p, n);
@@ -74,10 +66,7 @@ static void write_head(struct job *j)
 	struct state_snapshot snap;
 
 	state_snapshot(j->st, &snap);
-	scap_writer_procs(j->w, snap.procs, snap.n);
-	for (size_t i = 0; i < snap.n; i++)
-		if (snap.nfds[i])
-			scap_writer_fds(j->w, snap.procs[i].tid, snap.fds[i], snap.nfds[i]);
+	scap_writer_proc_table(j->w, snap.procs, snap.fds, snap.nfds, snap.n);
 	/*
 	 * Syscalls in progress at the window's start: their enter events, so that
 	 * a reader pairs the exits in the window with them (a read's exit names
@@ -199,7 +188,7 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
 			rc = err_set(e, -ECANCELED, "the capture was cancelled (the agent is stopping)");
 			break;
 		}
-		if (!told && now_ns() > j->t1) {
+		if (!told && epoch_ns() > j->t1) {
 			told = true;
 			if (storing)
 				storing(ctx);
@@ -238,7 +227,7 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
 			continue;
 		}
 		/* past the window and nothing more comes: the recorder is idle, not behind */
-		if (now_ns() > j->t1 + QUIET_NS && quiet)
+		if (epoch_ns() > j->t1 + QUIET_NS && quiet)
 			break;
 		recorder_wait(j->r, 100);
 		quiet = recorder_seg_len(seg) == len && !recorder_seg_sealed(seg);

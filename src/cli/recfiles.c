@@ -13,9 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EV_DROP_E         148
-#define EV_DROP_X         149
-#define EV_NOTIFICATION_E 280
 #define EV_CONTAINER_JSON 324
 
 struct recfiles {
@@ -118,14 +115,6 @@ static char *next_name(struct recfiles *f, time_t start)
 	}
 }
 
-static uint64_t now_epoch_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void write_container_events(struct recfiles *f, uint64_t ts)
 {
 	for (size_t i = 0; i < f->ncontainers; i++) {
@@ -179,10 +168,7 @@ static void write_head(struct recfiles *f, const struct scap_proc *procs, struct
 	scap_writer_machine(f->w, &f->machine);
 	scap_writer_ifaces(f->w, f->ifs, f->nifs);
 	scap_writer_users(f->w, f->users, f->nusers, f->groups, f->ngroups);
-	scap_writer_procs(f->w, procs, nprocs);
-	for (size_t i = 0; i < nprocs; i++)
-		if (nfds[i])
-			scap_writer_fds(f->w, procs[i].tid, fds[i], nfds[i]);
+	scap_writer_proc_table(f->w, procs, fds, nfds, nprocs);
 }
 
 /* Start a new file (the first, or the next of a rotation) named for the period starting at start. */
@@ -214,28 +200,14 @@ static void host_from_records(struct recfiles *f, const struct engine_procs *p)
 	rec.groups = f->groups;
 	rec.ngroups = f->ngroups;
 	state_add_record(f->st, &rec);
-	memset(&rec, 0, sizeof(rec));
-	rec.kind = SCAP_REC_PROCS;
-	rec.procs = p->procs;
-	rec.nprocs = p->nprocs;
-	state_add_record(f->st, &rec);
-	for (size_t i = 0; i < p->nprocs; i++) {
-		if (!p->nfds[i])
-			continue;
-		memset(&rec, 0, sizeof(rec));
-		rec.kind = SCAP_REC_FDS;
-		rec.fds_tid = p->procs[i].tid;
-		rec.fds = p->fds[i];
-		rec.nfds = p->nfds[i];
-		state_add_record(f->st, &rec);
-	}
+	state_add_procs(f->st, p->procs, p->fds, p->nfds, p->nprocs);
 }
 
 struct recfiles *recfiles_open(const struct recfiles_opts *o, struct err *e)
 {
 	struct recfiles *f = xcalloc(1, sizeof(*f));
 	struct engine_procs procs;
-	uint64_t ts = now_epoch_ns();
+	uint64_t ts = epoch_ns();
 
 	f->o = *o;
 	f->rotating = o->rotate_mb || o->rotate_secs || o->file_events;
@@ -401,38 +373,24 @@ int recfiles_blocks(struct recfiles *f, const uint8_t *p, size_t len)
 
 int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct recfiles_lost *l)
 {
-	uint32_t ratio = 1;
-	const void *val[2];
-	uint32_t vlen[2];
 	char desc[256];
+	uint32_t len[3];
+	size_t off = 0;
 	uint64_t n = l->ring + l->big + l->disk + l->busy;
 
 	if (f->failed)
 		return f->err_code;
 	if (!n)
 		return 0;
-	f->tmp.len = 0;
-	val[0] = &ratio;
-	vlen[0] = 4;
-	scap_encode_event(&f->tmp, l->first_ts, (int64_t)l->tid, EV_DROP_E, 1, val, vlen);
-	scap_writer_event_bytes(f->w, cpu, 0, (const uint8_t *)f->tmp.data, (uint32_t)f->tmp.len);
 	snprintf(desc, sizeof(desc),
 	         "%llu events lost%s: ring buffer full %llu, too large %llu, disk behind %llu, "
 	         "tracepoint busy %llu",
 	         (unsigned long long)n, l->busy ? "" : " on this CPU", (unsigned long long)l->ring,
 	         (unsigned long long)l->big, (unsigned long long)l->disk, (unsigned long long)l->busy);
-	val[0] = "sysrec-drops";
-	vlen[0] = sizeof("sysrec-drops");
-	val[1] = desc;
-	vlen[1] = (uint32_t)strlen(desc) + 1;
 	f->tmp.len = 0;
-	scap_encode_event(&f->tmp, l->first_ts, (int64_t)l->tid, EV_NOTIFICATION_E, 2, val, vlen);
-	scap_writer_event_bytes(f->w, cpu, 0, (const uint8_t *)f->tmp.data, (uint32_t)f->tmp.len);
-	val[0] = &ratio;
-	vlen[0] = 4;
-	f->tmp.len = 0;
-	scap_encode_event(&f->tmp, l->last_ts, (int64_t)l->tid, EV_DROP_X, 1, val, vlen);
-	scap_writer_event_bytes(f->w, cpu, 0, (const uint8_t *)f->tmp.data, (uint32_t)f->tmp.len);
+	scap_encode_drop_marks(&f->tmp, l->first_ts, l->last_ts, (int64_t)l->tid, desc, len);
+	for (int i = 0; i < 3; off += len[i++])
+		scap_writer_event_bytes(f->w, cpu, 0, (const uint8_t *)f->tmp.data + off, len[i]);
 	return 0;
 }
 

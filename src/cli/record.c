@@ -263,14 +263,6 @@ struct lost_block {
 	struct recfiles_lost l;
 };
 
-static uint64_t now_epoch_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* The writing thread: blocks from the queue into the files. */
 static int write_items(void *ctx, const char *data, size_t n)
 {
@@ -392,7 +384,7 @@ static void on_drops(void *ctx, uint16_t cpu, const struct engine_drops *d)
  */
 static void check_busy(struct recorder *r, const struct engine_stats *st)
 {
-	uint64_t now = now_epoch_ns();
+	uint64_t now = epoch_ns();
 
 	if (st->drops_busy > r->busy_seen) {
 		struct recfiles_lost l = { r->busy_since, now, 0, 0, 0, 0, st->drops_busy - r->busy_seen };
@@ -511,7 +503,7 @@ int cmd_record(int argc, char **argv)
 	r.ncpus = st.ncpus;
 	r.cpus = xcalloc(r.ncpus + 1, sizeof(*r.cpus));
 	r.busy_seen = st.drops_busy;
-	r.busy_since = now_epoch_ns();
+	r.busy_since = epoch_ns();
 	if (o.stats)
 		fprintf(stderr, "sysrec record: recording (%u CPUs, %u MiB ring)\n", r.ncpus, o.ring_mb);
 	/* up to 16 x 4 MiB of events wait for the disk; beyond that they are counted, not waited for */

@@ -59,6 +59,14 @@ const char *env_or(const char *name, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
+uint64_t epoch_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 double mono_seconds(void)
 {
 	struct timespec ts;

@@ -77,6 +77,8 @@ struct sbuf *sbuf_scratch(enum sbuf_slot slot);
 
 /* Seconds on the monotonic clock (for durations and progress). */
 double mono_seconds(void);
+/* The wall clock, ns since the epoch (event times are in it). */
+uint64_t epoch_ns(void);
 
 /*
  * bq: batches of bytes from one producer to a consumer thread, which gets each

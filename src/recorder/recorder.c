@@ -112,10 +112,7 @@ static void begin_segment(struct recorder *r, size_t need)
 	sbuf_put(&r->tmp, r->host_head.data, r->host_head.len);
 	w = scap_writer_open_fn(sbuf_out, &r->tmp);
 	state_snapshot(r->st, &snap);
-	scap_writer_procs(w, snap.procs, snap.n);
-	for (size_t i = 0; i < snap.n; i++)
-		if (snap.nfds[i])
-			scap_writer_fds(w, snap.procs[i].tid, snap.fds[i], snap.nfds[i]);
+	scap_writer_proc_table(w, snap.procs, snap.fds, snap.nfds, snap.n);
 	state_snapshot_free(&snap);
 	scap_writer_close(w, &e);
 	s->head_len = r->tmp.len;
@@ -165,21 +162,7 @@ static void feed_host(struct recorder *r, const struct recorder_host *h)
 	rec.groups = (struct scap_group *)(uintptr_t)h->groups;
 	rec.ngroups = h->ngroups;
 	state_add_record(r->st, &rec);
-	memset(&rec, 0, sizeof(rec));
-	rec.kind = SCAP_REC_PROCS;
-	rec.procs = (struct scap_proc *)(uintptr_t)h->procs;
-	rec.nprocs = h->nprocs;
-	state_add_record(r->st, &rec);
-	for (size_t i = 0; i < h->nprocs; i++) {
-		if (!h->nfds[i])
-			continue;
-		memset(&rec, 0, sizeof(rec));
-		rec.kind = SCAP_REC_FDS;
-		rec.fds_tid = h->procs[i].tid;
-		rec.fds = h->fds[i];
-		rec.nfds = h->nfds[i];
-		state_add_record(r->st, &rec);
-	}
+	state_add_procs(r->st, h->procs, h->fds, h->nfds, h->nprocs);
 }
 
 struct recorder *recorder_new(const struct recorder_opts *o, const struct recorder_host *h)

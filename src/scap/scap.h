@@ -229,6 +229,9 @@ void scap_writer_users(struct scap_writer *w, const struct scap_user *u, size_t 
                        const struct scap_group *g, size_t ng);
 void scap_writer_procs(struct scap_writer *w, const struct scap_proc *p, size_t n);
 void scap_writer_fds(struct scap_writer *w, uint64_t tid, const struct scap_fd *f, size_t n);
+/* The process list, then each process's fds (fds[i], nfds[i] for procs[i]; none when nfds[i] is 0). */
+void scap_writer_proc_table(struct scap_writer *w, const struct scap_proc *procs, struct scap_fd *const *fds,
+                            const size_t *nfds, size_t n);
 /* Write one event, converting a v1 header to v2; EVF_V2 when dump_flags != 0. */
 void scap_writer_event(struct scap_writer *w, const struct event *ev);
 /* Write an event already encoded in the v2 layout (len at offset 16). */
@@ -283,6 +286,13 @@ void scap_evb_write(struct scap_evb *b, struct scap_writer *w, uint16_t cpu, uin
  * Encode one event in the v2 layout into out (appended). vals[i]/lens[i] are
  * the raw parameter bytes. Returns the encoded length.
  */
+/*
+ * The marks sysdig shows for lost events, appended to out as three v2 events:
+ * a drop enter at first_ts, a notification (id "sysrec-drops", text desc),
+ * and a drop exit at last_ts. len[i] is the length of the i-th.
+ */
+void scap_encode_drop_marks(struct sbuf *out, uint64_t first_ts, uint64_t last_ts, int64_t tid,
+                            const char *desc, uint32_t len[3]);
 uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t type, uint32_t nparams,
                            const void *const *vals, const uint32_t *lens);
 

@@ -295,6 +295,15 @@ void scap_writer_fds(struct scap_writer *w, uint64_t tid, const struct scap_fd *
  * 4-byte trailer. The body before padding is then at most 65532 bytes.
  * EF_LARGE_PAYLOAD events always go in LARGE blocks, as sysdig's writer does.
  */
+void scap_writer_proc_table(struct scap_writer *w, const struct scap_proc *procs, struct scap_fd *const *fds,
+                            const size_t *nfds, size_t n)
+{
+	scap_writer_procs(w, procs, n);
+	for (size_t i = 0; i < n; i++)
+		if (nfds[i])
+			scap_writer_fds(w, procs[i].tid, fds[i], nfds[i]);
+}
+
 static bool event_needs_large_block(uint16_t type, uint32_t flags, uint32_t len)
 {
 	uint32_t head = flags ? 6 : 2;
@@ -430,6 +439,19 @@ uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t 
 	for (uint32_t i = 0; i < nparams; i++)
 		sbuf_put(out, vals[i], lens[i]);
 	return len;
+}
+
+void scap_encode_drop_marks(struct sbuf *out, uint64_t first_ts, uint64_t last_ts, int64_t tid,
+                            const char *desc, uint32_t len[3])
+{
+	uint32_t ratio = 1, four = 4;
+	const void *rv[1] = { &ratio };
+	const void *nv[2] = { "sysrec-drops", desc };
+	uint32_t nl[2] = { sizeof("sysrec-drops"), (uint32_t)strlen(desc) + 1 };
+
+	len[0] = scap_encode_event(out, first_ts, tid, 148, 1, rv, &four); /* drop enter */
+	len[1] = scap_encode_event(out, first_ts, tid, 280, 2, nv, nl);    /* notification */
+	len[2] = scap_encode_event(out, last_ts, tid, 149, 1, rv, &four);  /* drop exit */
 }
 
 void scap_writer_record(struct scap_writer *w, const struct scap_record *rec)

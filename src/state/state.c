@@ -1031,6 +1031,28 @@ static void remove_thread(struct state *s, int64_t tid)
 	thread_free(t);
 }
 
+void state_add_procs(struct state *s, const struct scap_proc *procs, struct scap_fd *const *fds,
+                     const size_t *nfds, size_t n)
+{
+	struct scap_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = SCAP_REC_PROCS;
+	rec.procs = (struct scap_proc *)(uintptr_t)procs; /* only read */
+	rec.nprocs = n;
+	state_add_record(s, &rec);
+	for (size_t i = 0; i < n; i++) {
+		if (!nfds[i])
+			continue;
+		memset(&rec, 0, sizeof(rec));
+		rec.kind = SCAP_REC_FDS;
+		rec.fds_tid = procs[i].tid;
+		rec.fds = fds[i];
+		rec.nfds = nfds[i];
+		state_add_record(s, &rec);
+	}
+}
+
 void state_add_record(struct state *s, const struct scap_record *rec)
 {
 	/* a thread that exited before this metadata goes now, not after the

@@ -98,6 +98,9 @@ void state_free(struct state *s);
 
 /* Metadata records of the capture's start (SCAP_REC_* other than EVENT). */
 void state_add_record(struct state *s, const struct scap_record *rec);
+/* A process list and each process's fds (fds[i], nfds[i] for procs[i]), as their records would add them. */
+void state_add_procs(struct state *s, const struct scap_proc *procs, struct scap_fd *const *fds,
+                     const size_t *nfds, size_t n);
 
 /*
  * Per-event results of state_process(): the thread and fd the event concerns
