@@ -61,7 +61,7 @@ BENCH_GEN := $(BUILD)/bench/gen-capture
 FUZZ_BIN := build/fuzz/fuzz_reader
 FUZZ_FILTER_BIN := build/fuzz/fuzz_filter
 
-.PHONY: all run test unit e2e san-test bench fuzz fuzz-filter fuzz-config fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench fuzz fuzz-filter fuzz-config fuzz-http fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -154,6 +154,14 @@ $(FUZZ_CONFIG_BIN): tests/fuzz/fuzz_config.c src/agent/config.c src/agent/config
 	@$(if $(Q),echo "  CLANG   $<")
 	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< src/agent/config.c $(wildcard src/common/*.c) -lyaml -lz -ljansson
 
+FUZZ_HTTP_BIN := build/fuzz/fuzz_http
+FUZZ_HTTP_SRCS := $(CORE_SRCS) $(foreach m,store recorder capture,$(wildcard src/$(m)/*.c)) src/agent/request.c
+
+$(FUZZ_HTTP_BIN): tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_HTTP_SRCS) -lz -ljansson -lcrypto -lpthread
+
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)
 	$(Q)scripts/fuzz.sh $(FUZZ_BIN) $(FUZZ_SECONDS)
@@ -163,6 +171,9 @@ fuzz-filter: $(FUZZ_FILTER_BIN)
 
 fuzz-config: $(FUZZ_CONFIG_BIN)
 	$(Q)scripts/fuzz.sh $(FUZZ_CONFIG_BIN) $(FUZZ_SECONDS)
+
+fuzz-http: $(FUZZ_HTTP_BIN)
+	$(Q)scripts/fuzz.sh $(FUZZ_HTTP_BIN) $(FUZZ_SECONDS)
 
 FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v event_table.inc)
 fmt:

@@ -2,6 +2,7 @@
 # fuzz.sh FUZZ_BIN [SECONDS]: run a fuzzer for SECONDS (default 60) and print a
 # short summary: the .scap reader (build/fuzz/fuzz_reader, tests/fuzz/fuzz_reader.c)
 # the agent's YAML configuration (build/fuzz/fuzz_config, build/fuzz/config-*),
+# the HTTP API's request checks (build/fuzz/fuzz_http, build/fuzz/http-*),
 # or the filter parser (build/fuzz/fuzz_filter, tests/fuzz/fuzz_filter.c; its
 # corpus, log and crash inputs are build/fuzz/filter-*, seeded from the
 # one-line conditions of the Falco rules in the testdata, the filters of
@@ -33,6 +34,7 @@ name=$(basename "$bin")
 pre=
 [ "$name" = fuzz_filter ] && pre=filter-
 [ "$name" = fuzz_config ] && pre=config-
+[ "$name" = fuzz_http ] && pre=http-
 corpus=$dir/${pre}corpus
 seeds=$dir/${pre}seeds
 log=$dir/${pre}fuzz.log
@@ -145,8 +147,21 @@ seed_config() {
 	printf 'recorder.max_memory=64MiB\n' >"$seeds/set.txt"
 }
 
+# The HTTP request checks' seeds: a first byte picks the part (fuzz_http.c).
+seed_http() {
+	printf '\0{"name": "x", "before": 3, "after": 2, "filter": "proc.name=curl", "filter_proclist": true}' >"$seeds/take.bin"
+	printf '\0{"name": "y", "duration": 300, "container": "0123456789abcdef", "storage": "local"}' >"$seeds/take2.bin"
+	printf '\0{"ids": ["20261124T101500Z-3f2a9c01", "b"]}' >"$seeds/ids.bin"
+	printf '\1\0\4\0\0\0\0\0\0bytes=100-199' >"$seeds/range.bin"
+	printf '\1\0\4\0\0\0\0\0\0bytes=-500' >"$seeds/range2.bin"
+	printf '\2search=web&status=expiring&sort=size&order=asc&limit=10&offset=20' >"$seeds/query.bin"
+	printf '\3/api/captures/20261124T101500Z-3f2a9c01/download' >"$seeds/route.bin"
+}
+
 # ---- seeds (only for an empty corpus) ----
-if [ "$pre" = config- ]; then
+if [ "$pre" = http- ]; then
+	[ -n "$(ls -A "$corpus")" ] || { seed_http && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) requests"; }
+elif [ "$pre" = config- ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_config && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) configurations"; }
 elif [ -n "$pre" ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_filters && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) filters"; }
@@ -194,6 +209,7 @@ fi
 dict=$dir/scap.dict
 [ "$pre" = filter- ] && dict=$dir/filter.dict
 [ "$pre" = config- ] && dict= # YAML needs none
+[ "$pre" = http- ] && dict=
 [ -n "$pre" ] || cat >"$dict" <<'EOF'
 shb="\x0a\x0d\x0d\x0a"
 shb_magic="\x4d\x3c\x2b\x1a"

@@ -197,6 +197,7 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	j->q.container = *j->container ? j->container : NULL;
 	j->q.trigger = t->trigger ? t->trigger : "manual";
 	j->q.name = j->name;
+	j->q.filter_proclist = t->filter_proclist;
 	rc = capture_id_new(j->id, now);
 	memset(&m, 0, sizeof(m));
 	memcpy(m.id, j->id, sizeof(m.id));

@@ -52,6 +52,7 @@ struct agent_take {
 	double before, after; /* seconds */
 	const char *trigger;  /* "manual", or the rule's name */
 	uint64_t trigger_ns;  /* 0: now */
+	char cont[13];        /* the container id's first 12 digits, when container points here */
 };
 
 /*

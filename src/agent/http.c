@@ -1,5 +1,5 @@
 /* http: the agent's HTTP API on libmicrohttpd (docs/api.md), routed by a table. */
-#include "agent_int.h"
+#include "request.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define BODY_MAX         (64u << 10)
-#define NAME_MAX_BYTES   128
-#define FILTER_MAX_BYTES 8192
 
 struct agent_http {
 	struct agent *a;
@@ -58,239 +54,73 @@ static void fail(struct reply *r, unsigned status, const char *fmt, ...)
 	r->json = json_pack("{s:s}", "error", msg);
 }
 
-static const char *query(const struct call *c, const char *key)
+static const char *query(void *ctx, const char *key)
 {
+	const struct call *c = ctx;
+
 	return MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* A request refused by request.c's checks. */
+static void refused(struct reply *r, const struct req_error *re)
+{
+	fail(r, re->status, "%s", re->msg);
 }
 
 /* The body as a JSON object, or a 400 in r. */
 static json_t *body_object(const struct call *c, struct reply *r)
 {
-	json_error_t je;
-	json_t *j;
+	struct req_error re;
+	json_t *j = request_object(c->req->body.data, c->req->body.len, &re);
 
-	if (!c->req->body.len) {
-		fail(r, 400, "the request needs a JSON object as its body");
-		return NULL;
-	}
-	j = json_loadb(c->req->body.data, c->req->body.len, JSON_REJECT_DUPLICATES, &je);
-	if (!j) {
-		fail(r, 400, "the body is not JSON: %s at line %d, column %d", je.text, je.line, je.column);
-		return NULL;
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
-		fail(r, 400, "the body must be a JSON object");
-		return NULL;
-	}
+	if (!j)
+		refused(r, &re);
 	return j;
 }
 
 /* ---- captures ---- */
 
-/* A member that must be a string if present: its text, "" when absent, NULL (and a 400) otherwise. */
-static const char *opt_string(json_t *body, const char *key, size_t max, struct reply *r)
-{
-	json_t *v = json_object_get(body, key);
-
-	if (!v || json_is_null(v))
-		return "";
-	if (!json_is_string(v)) {
-		fail(r, 400, "%s must be a string", key);
-		return NULL;
-	}
-	if (json_string_length(v) > max || strlen(json_string_value(v)) != json_string_length(v)) {
-		fail(r, 400, "%s must be a string of at most %zu bytes, without NUL", key, max);
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
-/* A member that must be a number of seconds if present (*v unchanged when absent); false with a 400. */
-static bool opt_seconds(json_t *body, const char *key, double lo, double hi, double *v, bool *given,
-                        struct reply *r)
-{
-	json_t *j = json_object_get(body, key);
-
-	*given = false;
-	if (!j || json_is_null(j))
-		return true;
-	if (!json_is_number(j) || json_number_value(j) < lo || json_number_value(j) > hi) {
-		fail(r, 400, "%s must be a number of seconds from %g to %g", key, lo, hi);
-		return false;
-	}
-	*v = json_number_value(j);
-	*given = true;
-	return true;
-}
-
-static bool valid_name(const char *s)
-{
-	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
-			return false;
-	return true;
-}
-
-static bool valid_container(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n >= 12 && n <= 64 && strspn(s, "0123456789abcdef") == n;
-}
-
 static void take(const struct call *c, struct reply *r)
 {
 	json_t *body = body_object(c, r);
-	struct agent_take t = { 0 };
+	struct agent_take t;
 	struct capture_meta m;
+	struct req_error re;
 	struct err e = { { 0 } };
-	double duration = 5;
-	bool has_d, has_b, has_a;
-	char cont[13];
-	json_t *fp;
 	unsigned status;
 
 	if (!body)
 		return;
-	t.trigger = "manual";
-	if (!json_is_string(json_object_get(body, "name"))) {
-		fail(r, 400, "name is required: a string of 1 to %d bytes", NAME_MAX_BYTES);
-		goto out;
-	}
-	if (!(t.name = opt_string(body, "name", NAME_MAX_BYTES, r)))
-		goto out;
-	if (!valid_name(t.name)) {
-		fail(r, 400,
-		     "name must be 1 to %d printable bytes, without '/', '\\' or control characters, "
-		     "and not '.' or '..'",
-		     NAME_MAX_BYTES);
-		goto out;
-	}
-	if (!(t.container = opt_string(body, "container", 64, r)) ||
-	    !(t.filter = opt_string(body, "filter", FILTER_MAX_BYTES, r)) ||
-	    !(t.storage = opt_string(body, "storage", 64, r)))
-		goto out;
-	if (*t.container && !valid_container(t.container)) {
-		fail(r, 400, "container must be a container id: 12 to 64 lowercase hex digits");
-		goto out;
-	}
-	if (*t.container) {
-		memcpy(cont, t.container, 12);
-		cont[12] = 0;
-		t.container = cont;
-	}
-	if (*t.storage && strcmp(t.storage, "local") != 0) {
-		fail(r, 400, "storage '%s' is not configured on this agent (it has: local)", t.storage);
-		goto out;
-	}
-	fp = json_object_get(body, "filter_proclist");
-	if (fp && !json_is_null(fp) && !json_is_boolean(fp)) {
-		fail(r, 400, "filter_proclist must be true or false");
-		goto out;
-	}
-	t.filter_proclist = json_is_true(fp);
-	if (t.filter_proclist) {
-		fail(r, 400,
-		     "filter_proclist is not supported yet: the process table is always written whole");
-		goto out;
-	}
-	if (!opt_seconds(body, "duration", 1, AGENT_MAX_WINDOW_S, &duration, &has_d, r) ||
-	    !opt_seconds(body, "before", 0, AGENT_MAX_WINDOW_S, &t.before, &has_b, r) ||
-	    !opt_seconds(body, "after", 0, AGENT_MAX_WINDOW_S, &t.after, &has_a, r))
-		goto out;
-	if (has_d && (has_b || has_a)) {
-		fail(r, 400, "give either duration, or before and after, not both");
-		goto out;
-	}
-	if (!has_a)
-		t.after = has_b ? 0 : duration;
-	if (t.before + t.after < 1 || t.before + t.after > AGENT_MAX_WINDOW_S) {
-		fail(r, 400, "before + after must be from 1 to %g seconds", AGENT_MAX_WINDOW_S);
-		goto out;
-	}
-	if (*t.filter && capture_filter_check(t.filter, &e) != 0) {
-		fail(r, 400, "%s", e.msg);
-		goto out;
+	if (request_take(body, &t, &re) != 0) {
+		refused(r, &re);
+		json_decref(body);
+		return;
 	}
 	status = (unsigned)agent_take_capture(c->a, &t, &m, &e);
 	if (status) {
 		fail(r, status, "%s", e.msg);
-		goto out;
+	} else {
+		r->status = 201;
+		r->json = capture_meta_to_json(&m);
+		capture_meta_free(&m);
 	}
-	r->status = 201;
-	r->json = capture_meta_to_json(&m);
-	capture_meta_free(&m);
-out:
 	json_decref(body);
-}
-
-static bool parse_size(const char *s, size_t lo, size_t hi, size_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	if (!s)
-		return true;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || x < lo || x > hi)
-		return false;
-	*v = (size_t)x;
-	return true;
 }
 
 static void list(const struct call *c, struct reply *r)
 {
-	static const struct {
-		const char *name;
-		enum catalog_filter f;
-	} filters[] = {
-		{ "ok", CATALOG_OK },
-		{ "error", CATALOG_ERROR },
-		{ "expiring", CATALOG_EXPIRING },
-		{ "recording", CATALOG_RECORDING },
-		{ "storing", CATALOG_STORING },
-	};
 	struct catalog_query q = { 0 };
-	const char *status = query(c, "status"), *order = query(c, "order");
 	struct capture_meta *items = NULL;
 	size_t n = 0, total = 0;
+	struct req_error re;
 	struct err e = { { 0 } };
 	json_t *arr;
 
-	q.search = query(c, "search");
-	q.sort = query(c, "sort");
-	q.limit = 100;
+	if (request_list(query, (void *)(uintptr_t)c, &q, &re) != 0) {
+		refused(r, &re);
+		return;
+	}
 	q.now = agent_now(c->a);
-	if (status && *status) {
-		size_t i;
-
-		for (i = 0; i < ARRAY_SIZE(filters) && strcmp(filters[i].name, status) != 0; i++)
-			;
-		if (i == ARRAY_SIZE(filters)) {
-			fail(r, 400,
-			     "status must be one of ok, error, expiring, recording, storing; not '%s'",
-			     status);
-			return;
-		}
-		q.filter = filters[i].f;
-	}
-	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0) {
-		fail(r, 400, "order must be asc or desc, not '%s'", order);
-		return;
-	}
-	q.ascending = order && !strcmp(order, "asc");
-	if (!parse_size(query(c, "offset"), 0, SIZE_MAX / 2, &q.offset)) {
-		fail(r, 400, "offset must be a number from 0");
-		return;
-	}
-	if (!parse_size(query(c, "limit"), 1, 1000, &q.limit)) {
-		fail(r, 400, "limit must be a number from 1 to 1000");
-		return;
-	}
 	if (catalog_list(c->a->cat, &q, &items, &n, &total, &e) != 0) {
 		fail(r, 400, "%s", e.msg);
 		return;
@@ -360,23 +190,15 @@ static void delete_capture(const struct call *c, struct reply *r)
 static void delete_many(const struct call *c, struct reply *r)
 {
 	json_t *body = body_object(c, r), *ids, *v, *deleted, *errors;
+	struct req_error re;
 	size_t i;
 
 	if (!body)
 		return;
-	ids = json_object_get(body, "ids");
-	if (!json_is_array(ids) || !json_array_size(ids) || json_array_size(ids) > 1000) {
-		fail(r, 400, "ids must be an array of 1 to 1000 capture ids");
+	if (request_ids(body, &ids, &re) != 0) {
+		refused(r, &re);
 		json_decref(body);
 		return;
-	}
-	json_array_foreach(ids, i, v)
-	{
-		if (!json_is_string(v)) {
-			fail(r, 400, "ids[%zu] must be a string", i);
-			json_decref(body);
-			return;
-		}
 	}
 	deleted = json_array();
 	errors = json_object();
@@ -453,67 +275,15 @@ static void close_object(void *cls)
 	store_get_close(cls);
 }
 
-/*
- * "bytes=A-B", "bytes=A-", "bytes=-N" against size: true with [*from, *to]
- * inclusive; *bad when the range cannot be satisfied or is not one we serve.
- */
-static bool parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to, bool *bad)
-{
-	unsigned long long a = 0, b = 0;
-	char *end;
-	const char *p;
-
-	*bad = false;
-	if (!h)
-		return false;
-	if (strncmp(h, "bytes=", 6) != 0 || strchr(h, ',')) {
-		*bad = true;
-		return false;
-	}
-	p = h + 6;
-	if (*p == '-') {
-		b = strtoull(p + 1, &end, 10);
-		if (end == p + 1 || *end || b == 0 || size == 0) {
-			*bad = true;
-			return false;
-		}
-		*from = b >= size ? 0 : size - b;
-		*to = size - 1;
-		return true;
-	}
-	a = strtoull(p, &end, 10);
-	if (end == p || *end != '-') {
-		*bad = true;
-		return false;
-	}
-	p = end + 1;
-	if (*p) {
-		b = strtoull(p, &end, 10);
-		if (*end || b < a) {
-			*bad = true;
-			return false;
-		}
-	} else {
-		b = size ? size - 1 : 0;
-	}
-	if (a >= size) {
-		*bad = true;
-		return false;
-	}
-	*from = a;
-	*to = b >= size ? size - 1 : b;
-	return true;
-}
-
 static void download(const struct call *c, struct reply *r)
 {
 	struct capture_meta m;
-	char key[STORE_KEY_MAX + 1], hdr[512], safe[NAME_MAX_BYTES + 1];
+	char key[STORE_KEY_MAX + 1], hdr[512], safe[REQUEST_NAME_MAX + 1];
 	struct store_stat st;
 	struct store_get *g;
 	struct err e = { { 0 } };
 	uint64_t from = 0, to = 0;
-	bool ranged, bad;
+	int ranged;
 	size_t k = 0;
 
 	if (!get_capture(c, &m, r))
@@ -530,9 +300,9 @@ static void download(const struct call *c, struct reply *r)
 		capture_meta_free(&m);
 		return;
 	}
-	ranged = parse_range(MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE),
-	                     st.size, &from, &to, &bad);
-	if (bad) {
+	ranged = request_range(MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE),
+	                       st.size, &from, &to);
+	if (ranged < 0) {
 		fail(r, 416, "the range cannot be satisfied: the file has %llu bytes",
 		     (unsigned long long)st.size);
 		snprintf(hdr, sizeof(hdr), "bytes */%llu", (unsigned long long)st.size);
@@ -556,7 +326,7 @@ static void download(const struct call *c, struct reply *r)
 	r->status = ranged ? 206 : 200;
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	for (const char *p = m.name; *p && k < NAME_MAX_BYTES; p++)
+	for (const char *p = m.name; *p && k < REQUEST_NAME_MAX; p++)
 		safe[k++] = (*p == '"' || (unsigned char)*p < 0x20) ? '_' : *p;
 	safe[k] = 0;
 	snprintf(hdr, sizeof(hdr), "attachment; filename=\"%s.scap\"", safe);
@@ -663,30 +433,6 @@ static const struct route routes[] = {
 	{ "GET", "/metrics", metrics },
 };
 
-/* url against pattern; the '*' segment is copied into c->idbuf. */
-static bool route_matches(const char *pattern, const char *url, struct call *c)
-{
-	const char *p = pattern, *u = url;
-
-	while (*p && *u) {
-		if (*p == '*') {
-			size_t n = strcspn(u, "/");
-
-			if (!n || n >= sizeof(c->idbuf))
-				return false;
-			memcpy(c->idbuf, u, n);
-			c->idbuf[n] = 0;
-			c->id = c->idbuf;
-			u += n;
-			p++;
-			continue;
-		}
-		if (*p++ != *u++)
-			return false;
-	}
-	return !*p && !*u;
-}
-
 static bool authorized(const struct agent *a, struct MHD_Connection *conn)
 {
 	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -739,7 +485,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (rq->body.len + *upload_size > BODY_MAX)
+		if (rq->body.len + *upload_size > REQUEST_BODY_MAX)
 			rq->too_big = true;
 		else
 			sbuf_put(&rq->body, upload, *upload_size);
@@ -756,12 +502,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return send_reply(conn, &r);
 	}
 	if (rq->too_big) {
-		fail(&r, 413, "the body is larger than %u bytes", BODY_MAX);
+		fail(&r, 413, "the body is larger than %u bytes", REQUEST_BODY_MAX);
 		return send_reply(conn, &r);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
-		if (!route_matches(routes[i].pattern, url, &c))
+		if (!request_route(routes[i].pattern, url, c.idbuf, sizeof(c.idbuf)))
 			continue;
+		c.id = c.idbuf;
 		path_known = true;
 		if (strcmp(routes[i].method, method) != 0)
 			continue;

@@ -2,6 +2,7 @@
 #include "capture.h"
 
 #include "../event/event.h"
+#include "../common/i64map.h"
 #include "../filter/filter.h"
 #include "../state/state.h"
 
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #define EV_NOTIFICATION_E 280
+#define EV_READ_X         7 /* what sysdig judges its process table as, with --filter-proclist */
 
 /* Events may leave the ring a little out of time order: the window ends once one this late is seen. */
 #define LATE_NS 500000000ULL
@@ -60,12 +62,104 @@ static void notify(struct job *j, uint64_t ts, const char *id, const char *desc)
 	j->out->events++;
 }
 
+/*
+ * Does the filter match thread t as a fake read exit with fd (or with no fd
+ * when fd < 0)? sysdig judges its process table so with --filter-proclist.
+ */
+static bool table_match(struct job *j, struct thread *t, int64_t fd)
+{
+	static const uint8_t fake_hdr[EVENT_HDR_V2]; /* ts 0, no parameters */
+	struct event ev = { .tid = t->tid,
+		            .len = EVENT_HDR_V2,
+		            .type = EV_READ_X,
+		            .raw = fake_hdr,
+		            .raw_len = EVENT_HDR_V2,
+		            .version = 2 };
+	struct evctx cx = { .ev = &ev, .thread = t, .fd = fd, .has_fd = fd >= 0 };
+
+	if (fd >= 0)
+		cx.fdinfo = state_fd(j->st, t, fd);
+	return filter_match(j->flt, &cx);
+}
+
+/* Does the filter match thread t with any of the fds of snapshot entry i (then marked in keep)? */
+static bool fds_match(struct job *j, struct thread *t, const struct state_snapshot *snap, size_t i,
+                      bool *keep)
+{
+	bool any = false;
+
+	for (size_t k = 0; k < snap->nfds[i]; k++) {
+		bool m = table_match(j, t, snap->fds[i][k].fd);
+
+		if (keep)
+			keep[k] = m;
+		any |= m;
+	}
+	return any;
+}
+
+/*
+ * Keep, in place, the processes the filter matches and only their matching
+ * fds. A thread sharing its process's table (no fds of its own) is judged
+ * with that table; a process without fds, with none.
+ */
+static void filter_table(struct job *j, struct state_snapshot *snap)
+{
+	struct i64map at; /* tid -> snapshot index + 1 */
+	bool *match = xcalloc(snap->n + 1, sizeof(bool));
+	size_t kept = 0;
+
+	i64map_init(&at);
+	for (size_t i = 0; i < snap->n; i++)
+		i64map_put(&at, (int64_t)snap->procs[i].tid, (void *)(uintptr_t)(i + 1));
+	/* first the threads without fds of their own, while their processes' lists are whole */
+	for (size_t i = 0; i < snap->n; i++) {
+		struct thread *t = state_thread(j->st, (int64_t)snap->procs[i].tid);
+		struct thread *owner;
+		size_t oi;
+
+		if (!t || snap->nfds[i])
+			continue;
+		owner = state_main_thread(j->st, t);
+		oi = (size_t)(uintptr_t)i64map_get(&at, owner->tid);
+		match[i] = oi && oi - 1 != i && snap->nfds[oi - 1] ? fds_match(j, t, snap, oi - 1, NULL)
+		                                                   : table_match(j, t, -1);
+	}
+	for (size_t i = 0; i < snap->n; i++) {
+		struct thread *t = state_thread(j->st, (int64_t)snap->procs[i].tid);
+		size_t nf = 0;
+
+		if (t && snap->nfds[i]) {
+			bool *keep = xcalloc(snap->nfds[i], sizeof(bool));
+
+			match[i] = fds_match(j, t, snap, i, keep);
+			for (size_t k = 0; k < snap->nfds[i]; k++)
+				if (keep[k])
+					snap->fds[i][nf++] = snap->fds[i][k];
+			free(keep);
+		}
+		if (!match[i]) {
+			free(snap->fds[i]);
+			continue;
+		}
+		snap->procs[kept] = snap->procs[i];
+		snap->fds[kept] = snap->fds[i];
+		snap->nfds[kept] = nf;
+		kept++;
+	}
+	snap->n = kept;
+	free(match);
+	i64map_release(&at);
+}
+
 /* The processes and fds as the window's start finds them; then, if short, when history begins. */
 static void write_head(struct job *j)
 {
 	struct state_snapshot snap;
 
 	state_snapshot(j->st, &snap);
+	if (j->q->filter_proclist && j->flt)
+		filter_table(j, &snap);
 	scap_writer_proc_table(j->w, snap.procs, snap.fds, snap.nfds, snap.n);
 	/*
 	 * Syscalls in progress at the window's start: their enter events, so that

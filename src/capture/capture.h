@@ -5,7 +5,8 @@
  * The file holds the events of [trigger - before, trigger + after]. It starts
  * with the host and every process with its fds as they were at the window's
  * start (replayed from the head of the recorder segment holding it), so every
- * name resolves; the filter and the container never apply to those tables. A
+ * name resolves; the filter (unless filter_proclist) and the container never
+ * apply to those tables. A
  * notification event marks the trigger instant; another one, at the start,
  * says from when the history is complete when the recorder no longer held the
  * whole `before`. Drop marks the recorder kept in the window are written too.
@@ -24,6 +25,12 @@ struct capture_request {
 	const char *container; /* 12-hex-digit container id: only its processes' events; NULL: all */
 	const char *trigger;   /* "manual" or the rule's name, for the trigger's notification */
 	const char *name;      /* the capture's name, for the same */
+	/*
+	 * Apply the filter to the head's tables too (sysdig's --filter-proclist):
+	 * a process stays when the filter matches it with one of its fds (or with
+	 * none, when it has none), and only those fds stay.
+	 */
+	bool filter_proclist;
 };
 
 struct capture_result {

@@ -1592,14 +1592,16 @@ static void parse_clone_exit(struct state *s, struct evctx *cx)
 	if (parent && (flags & CL_CLONE_THREAD)) {
 		child->cwd = dupz(thread_cwd(s, parent));
 	} else {
-		size_t l;
-
-		str = event_str(ev, 6, "");
-		l = strlen(str);
-		child->cwd = xmalloc(l + 2);
-		memcpy(child->cwd, str, l + 1);
-		if (!l || str[l - 1] != '/')
-			strcpy(child->cwd + l, "/");
+		/*
+		 * The event's cwd joined to the parent's, as sysdig does: a driver
+		 * that leaves it empty (ours) lets the child inherit the parent's.
+		 */
+		state_concat_path(&s->tmp, parent ? thread_cwd(s, parent) : "", event_str(ev, 6, ""));
+		if (!s->tmp.len || s->tmp.data[s->tmp.len - 1] != '/')
+			sbuf_putc(&s->tmp, '/');
+		child->cwd = xmalloc(s->tmp.len + 1);
+		memcpy(child->cwd, s->tmp.data, s->tmp.len);
+		child->cwd[s->tmp.len] = 0;
 	}
 	child->fdlimit = event_int(ev, 7, 0);
 	str = list_param(ev, P_CGROUPS, &n);

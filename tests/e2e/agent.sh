@@ -171,6 +171,49 @@ check_agent_api() {
 	ok "$1"
 }
 
+# The scope of a capture: --container keeps one (docker-style cgroup)
+# container's processes; --filter with --filter-proclist leaves the other
+# processes out of the file's process table too (sysdig's ps chisel lists it).
+check_agent_scope() {
+	local tag=scope-$$ cid cgdir inpid hostpid id n all
+	agent_up "$1" || return
+	cid=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cgdir=/sys/fs/cgroup/docker/$cid; else cgdir=/sys/fs/cgroup/cpu/docker/$cid; fi
+	mkdir -p "$cgdir" || { bad "$1" "cannot create cgroup $cgdir"; return; }
+	cp /bin/sleep "$work/$tag"
+	bash -c 'echo $$ >"$1/cgroup.procs"; while :; do head -c1 /etc/hostname >/dev/null; sleep 0.1; done' _ "$cgdir" &
+	inpid=$!
+	(while :; do head -c1 /etc/hostname >/dev/null; sleep 0.1; done) &
+	hostpid=$!
+	"$work/$tag" 30 &
+	local sleeper=$!
+	sleep 1
+	scope_done() { kill "$inpid" "$hostpid" "$sleeper" 2>/dev/null; wait "$inpid" "$hostpid" "$sleeper" 2>/dev/null; rmdir "$cgdir" 2>/dev/null; }
+	if ! "$bin" capture take --name in-container --container "${cid:0:12}" --duration 1 --json >"$work/c.json" 2>"$work/c.err"; then
+		scope_done
+		bad "$1" "take --container: $(cat "$work/c.err")"
+		return
+	fi
+	id=$(json_get 'j["id"]' <"$work/c.json")
+	"$bin" capture download "$id" -o "$work/cont.scap" 2>/dev/null || { scope_done; bad "$1" "download"; return; }
+	"$bin" capture take --name proclist --filter "proc.name=$tag" --filter-proclist --duration 1 --json >"$work/p.json" 2>"$work/p.err"
+	local rc=$?
+	scope_done
+	[ "$rc" = 0 ] || { bad "$1" "take --filter-proclist: $(cat "$work/p.err")"; return; }
+	"$bin" capture download "$(json_get 'j["id"]' <"$work/p.json")" -o "$work/plist.scap" 2>/dev/null || { bad "$1" "download"; return; }
+	sysdig -r "$work/cont.scap" -p '%container.id %proc.name' 'evt.type!=notification' | sort | uniq -c >"$work/cont.txt" 2>/dev/null
+	grep -q " ${cid:0:12} head$" "$work/cont.txt" || { bad "$1" "the container's events are not in its capture: $(head -3 "$work/cont.txt" | tr '\n' ' ')"; return; }
+	n=$(grep -vc " ${cid:0:12} " "$work/cont.txt")
+	[ "$n" = 0 ] || { bad "$1" "events of other containers or the host: $(grep -v " ${cid:0:12} " "$work/cont.txt" | head -3 | tr '\n' ' ')"; return; }
+	# the whole process table without --filter-proclist; only the sleeper with it
+	all=$(sysdig -r "$work/cont.scap" -c ps 2>/dev/null | tail -n +2 | wc -l)
+	sysdig -r "$work/plist.scap" -c ps >"$work/ps.txt" 2>/dev/null
+	n=$(tail -n +2 "$work/ps.txt" | wc -l)
+	grep -q " $tag\$" "$work/ps.txt" || { bad "$1" "the filtered process table lacks $tag: $(head -3 "$work/ps.txt" | tr '\n' ' ')"; return; }
+	[ "$all" -ge 20 ] && [ "$n" -le 3 ] || { bad "$1" "process tables: $all without --filter-proclist, $n with it: $(tail -n +2 "$work/ps.txt" | awk '{print $NF}' | head -5 | tr '\n' ' ')"; return; }
+	ok "$1 ($(awk '{s += $1} END {print s}' "$work/cont.txt") container events; $all processes in the table, $n with --filter-proclist)"
+}
+
 # Bad requests get a 4xx with a JSON error, and change nothing stored.
 check_agent_bad_input() {
 	local before after out code body cases n=0

@@ -28,6 +28,8 @@ check_record_workload() {
 		cd /tmp || exit 1
 		printf 'known-bytes-%s' "$tag" >"/tmp/$tag-file"
 		mv "/tmp/$tag-file" "/tmp/$tag-renamed"
+		# a relative open by a child forked after a chdir: its cwd is inherited
+		(cd / && bash -c 'cd /tmp && cat "$1" >/dev/null' _ "$tag-renamed")
 		rm "/tmp/$tag-renamed"
 		"$work/$tag-bin" first-arg "second arg"
 		bash -c 'exit 7'
@@ -84,6 +86,7 @@ PY
 	sysdig -r "$work/live.scap" -p "$absfmt" 'evt.abspath exists' >"$work/abs-want" 2>/dev/null
 	"$bin" read -r "$work/live.scap" -p "$absfmt" 'evt.abspath exists' >"$work/abs-out" 2>/dev/null
 	grep -q "unlinkat /tmp/$tag-renamed\$" "$work/abs-want" || missing="$missing [evt.abspath of the unlinkat]"
+	grep -q "openat /tmp/$tag-renamed\$" "$work/abs-want" || missing="$missing [evt.abspath of the relative open after cd]"
 	cmp -s "$work/abs-out" "$work/abs-want" ||
 		missing="$missing [evt.abspath: $(diff "$work/abs-out" "$work/abs-want" | head -3 | tr '\n' ' ')]"
 	if [ -n "$missing" ]; then

@@ -1,0 +1,278 @@
+/* request: the API's request checks, apart from the network (see request.h). */
+#include "request.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int refuse(struct req_error *re, unsigned status, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+static int refuse(struct req_error *re, unsigned status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(re->msg, sizeof(re->msg), fmt, ap);
+	va_end(ap);
+	re->status = status;
+	return -1;
+}
+
+json_t *request_object(const char *body, size_t len, struct req_error *re)
+{
+	json_error_t je;
+	json_t *j;
+
+	if (!len) {
+		refuse(re, 400, "the request needs a JSON object as its body");
+		return NULL;
+	}
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		refuse(re, 400, "the body is not JSON: %s at line %d, column %d", je.text, je.line, je.column);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		refuse(re, 400, "the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+/* A member that must be a string if present: its text, "" when absent, NULL (and a 400) otherwise. */
+static const char *opt_string(json_t *body, const char *key, size_t max, struct req_error *re)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (!v || json_is_null(v))
+		return "";
+	if (!json_is_string(v)) {
+		refuse(re, 400, "%s must be a string", key);
+		return NULL;
+	}
+	if (json_string_length(v) > max || strlen(json_string_value(v)) != json_string_length(v)) {
+		refuse(re, 400, "%s must be a string of at most %zu bytes, without NUL", key, max);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* A member that must be a number of seconds if present (*v unchanged when absent); -1 with a 400. */
+static int opt_seconds(json_t *body, const char *key, double lo, double hi, double *v, bool *given,
+                       struct req_error *re)
+{
+	json_t *j = json_object_get(body, key);
+
+	*given = false;
+	if (!j || json_is_null(j))
+		return 0;
+	if (!json_is_number(j) || json_number_value(j) < lo || json_number_value(j) > hi)
+		return refuse(re, 400, "%s must be a number of seconds from %g to %g", key, lo, hi);
+	*v = json_number_value(j);
+	*given = true;
+	return 0;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+			return false;
+	return true;
+}
+
+static bool valid_container(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 12 && n <= 64 && strspn(s, "0123456789abcdef") == n;
+}
+
+int request_take(json_t *body, struct agent_take *t, struct req_error *re)
+{
+	struct err e = { { 0 } };
+	double duration = 5;
+	bool has_d, has_b, has_a;
+	json_t *fp;
+
+	memset(t, 0, sizeof(*t));
+	t->trigger = "manual";
+	if (!json_is_string(json_object_get(body, "name")))
+		return refuse(re, 400, "name is required: a string of 1 to %d bytes", REQUEST_NAME_MAX);
+	if (!(t->name = opt_string(body, "name", REQUEST_NAME_MAX, re)))
+		return -1;
+	if (!valid_name(t->name))
+		return refuse(re, 400,
+		              "name must be 1 to %d printable bytes, without '/', '\\' or control characters, "
+		              "and not '.' or '..'",
+		              REQUEST_NAME_MAX);
+	if (!(t->container = opt_string(body, "container", 64, re)) ||
+	    !(t->filter = opt_string(body, "filter", REQUEST_FILTER_MAX, re)) ||
+	    !(t->storage = opt_string(body, "storage", 64, re)))
+		return -1;
+	if (*t->container && !valid_container(t->container))
+		return refuse(re, 400, "container must be a container id: 12 to 64 lowercase hex digits");
+	if (*t->container) {
+		memcpy(t->cont, t->container, 12);
+		t->cont[12] = 0;
+		t->container = t->cont;
+	}
+	if (*t->storage && strcmp(t->storage, "local") != 0)
+		return refuse(re, 400, "storage '%s' is not configured on this agent (it has: local)", t->storage);
+	fp = json_object_get(body, "filter_proclist");
+	if (fp && !json_is_null(fp) && !json_is_boolean(fp))
+		return refuse(re, 400, "filter_proclist must be true or false");
+	t->filter_proclist = json_is_true(fp);
+	if (opt_seconds(body, "duration", 1, AGENT_MAX_WINDOW_S, &duration, &has_d, re) ||
+	    opt_seconds(body, "before", 0, AGENT_MAX_WINDOW_S, &t->before, &has_b, re) ||
+	    opt_seconds(body, "after", 0, AGENT_MAX_WINDOW_S, &t->after, &has_a, re))
+		return -1;
+	if (has_d && (has_b || has_a))
+		return refuse(re, 400, "give either duration, or before and after, not both");
+	if (!has_a)
+		t->after = has_b ? 0 : duration;
+	if (t->before + t->after < 1 || t->before + t->after > AGENT_MAX_WINDOW_S)
+		return refuse(re, 400, "before + after must be from 1 to %g seconds", AGENT_MAX_WINDOW_S);
+	if (*t->filter && capture_filter_check(t->filter, &e) != 0)
+		return refuse(re, 400, "%s", e.msg);
+	return 0;
+}
+
+int request_ids(json_t *body, json_t **ids, struct req_error *re)
+{
+	json_t *v;
+	size_t i;
+
+	*ids = json_object_get(body, "ids");
+	if (!json_is_array(*ids) || !json_array_size(*ids) || json_array_size(*ids) > 1000)
+		return refuse(re, 400, "ids must be an array of 1 to 1000 capture ids");
+	json_array_foreach(*ids, i, v)
+	{
+		if (!json_is_string(v))
+			return refuse(re, 400, "ids[%zu] must be a string", i);
+	}
+	return 0;
+}
+
+/* A decimal count from lo to hi (*v unchanged when s is NULL); false when it is not one. */
+static bool parse_size(const char *s, size_t lo, size_t hi, size_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!s)
+		return true;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || x < lo || x > hi)
+		return false;
+	*v = (size_t)x;
+	return true;
+}
+
+int request_list(request_arg_fn arg, void *ctx, struct catalog_query *q, struct req_error *re)
+{
+	static const struct {
+		const char *name;
+		enum catalog_filter f;
+	} filters[] = {
+		{ "ok", CATALOG_OK },
+		{ "error", CATALOG_ERROR },
+		{ "expiring", CATALOG_EXPIRING },
+		{ "recording", CATALOG_RECORDING },
+		{ "storing", CATALOG_STORING },
+	};
+	const char *status = arg(ctx, "status"), *order = arg(ctx, "order");
+
+	q->search = arg(ctx, "search");
+	q->sort = arg(ctx, "sort");
+	q->limit = 100;
+	if (status && *status) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(filters) && strcmp(filters[i].name, status) != 0; i++)
+			;
+		if (i == ARRAY_SIZE(filters))
+			return refuse(re, 400,
+			              "status must be one of ok, error, expiring, recording, storing; not '%s'",
+			              status);
+		q->filter = filters[i].f;
+	}
+	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
+		return refuse(re, 400, "order must be asc or desc, not '%s'", order);
+	q->ascending = order && !strcmp(order, "asc");
+	if (!parse_size(arg(ctx, "offset"), 0, SIZE_MAX / 2, &q->offset))
+		return refuse(re, 400, "offset must be a number from 0");
+	if (!parse_size(arg(ctx, "limit"), 1, 1000, &q->limit))
+		return refuse(re, 400, "limit must be a number from 1 to 1000");
+	return 0;
+}
+
+/* A decimal number of at most 19 digits at p: its value, end set past it; false when none. */
+static bool range_number(const char *p, const char **end, uint64_t *v)
+{
+	size_t n = strspn(p, "0123456789");
+
+	if (!n || n > 19)
+		return false;
+	*v = strtoull(p, NULL, 10);
+	*end = p + n;
+	return true;
+}
+
+int request_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
+{
+	uint64_t a, b;
+	const char *p;
+
+	if (!h)
+		return 0;
+	if (strncmp(h, "bytes=", 6) != 0)
+		return -1;
+	p = h + 6;
+	if (*p == '-') { /* the last b bytes */
+		if (!range_number(p + 1, &p, &b) || *p || b == 0 || size == 0)
+			return -1;
+		*from = b >= size ? 0 : size - b;
+		*to = size - 1;
+		return 1;
+	}
+	if (!range_number(p, &p, &a) || *p++ != '-' || a >= size)
+		return -1;
+	if (*p) {
+		if (!range_number(p, &p, &b) || *p || b < a)
+			return -1;
+	} else {
+		b = size - 1;
+	}
+	*from = a;
+	*to = b >= size ? size - 1 : b;
+	return 1;
+}
+
+bool request_route(const char *pattern, const char *url, char *id, size_t idsize)
+{
+	const char *p = pattern, *u = url;
+
+	while (*p && *u) {
+		if (*p == '*') {
+			size_t n = strcspn(u, "/");
+
+			if (!n || n >= idsize)
+				return false;
+			memcpy(id, u, n);
+			id[n] = 0;
+			u += n;
+			p++;
+			continue;
+		}
+		if (*p++ != *u++)
+			return false;
+	}
+	return !*p && !*u;
+}

@@ -1,0 +1,169 @@
+/*
+ * fuzz_http: libFuzzer target for what the agent's HTTP API reads from a
+ * request (src/agent/request.c): JSON bodies through jansson, the take and
+ * delete-many members, the list query, a Range header and the route paths.
+ *
+ * The first byte picks the part; the rest is its input:
+ *   0: a POST /api/captures body (request_object, request_take, request_ids);
+ *   1: eight bytes of file size (little-endian), then a Range header;
+ *   2: a query string "k=v&k=v" for request_list;
+ *   3: a URL path, matched against every route pattern.
+ * What each accepts must hold the API's promises (below); a refusal must be a
+ * 400 or 416 with a message. Anything else aborts; crashes, leaks, hangs and
+ * UB are bugs.
+ *
+ * Build: make build/fuzz/fuzz_http; run: make fuzz-http.
+ */
+#include "../../src/agent/request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(c)                                                                   \
+	do {                                                                       \
+		if (!(c)) {                                                        \
+			fprintf(stderr, "fuzz_http: %s:%d: %s\n", __FILE__, __LINE__, #c); \
+			abort();                                                   \
+		}                                                                  \
+	} while (0)
+
+static void refusal_ok(const struct req_error *re, unsigned status)
+{
+	CHECK(re->status == status);
+	CHECK(re->msg[0] != 0);
+}
+
+static void body(const char *p, size_t n)
+{
+	struct req_error re = { 0 };
+	struct agent_take t;
+	json_t *j = request_object(p, n, &re), *ids;
+
+	if (!j) {
+		refusal_ok(&re, 400);
+		return;
+	}
+	if (request_take(j, &t, &re) == 0) {
+		size_t len = strlen(t.name);
+
+		CHECK(len >= 1 && len <= REQUEST_NAME_MAX);
+		CHECK(!strchr(t.name, '/') && !strchr(t.name, '\\') && strcmp(t.name, "..") != 0);
+		CHECK(t.before >= 0 && t.after >= 0);
+		CHECK(t.before + t.after >= 1 && t.before + t.after <= AGENT_MAX_WINDOW_S);
+		CHECK(!*t.container || (strlen(t.container) == 12 && strspn(t.container, "0123456789abcdef") == 12));
+		CHECK(!*t.storage || !strcmp(t.storage, "local"));
+		CHECK(strlen(t.filter) <= REQUEST_FILTER_MAX);
+	} else {
+		refusal_ok(&re, 400);
+	}
+	if (request_ids(j, &ids, &re) == 0) {
+		CHECK(json_array_size(ids) >= 1 && json_array_size(ids) <= 1000);
+		for (size_t i = 0; i < json_array_size(ids); i++)
+			CHECK(json_is_string(json_array_get(ids, i)));
+	} else {
+		refusal_ok(&re, 400);
+	}
+	json_decref(j);
+}
+
+static void range(const uint8_t *p, size_t n)
+{
+	uint64_t size = 0, from = 0, to = 0;
+	char *h;
+	int rc;
+
+	if (n < 8)
+		return;
+	memcpy(&size, p, 8);
+	size %= 1ULL << 62;
+	h = strndup((const char *)p + 8, n - 8);
+	rc = request_range(h, size, &from, &to);
+	CHECK(rc == 1 || rc == -1);
+	if (rc == 1)
+		CHECK(from <= to && to < size);
+	free(h);
+	CHECK(request_range(NULL, size, &from, &to) == 0);
+}
+
+struct args {
+	char *k[16], *v[16];
+	size_t n;
+};
+
+static const char *arg(void *ctx, const char *key)
+{
+	const struct args *a = ctx;
+
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->k[i], key))
+			return a->v[i];
+	return NULL;
+}
+
+static void query(const char *p, size_t n)
+{
+	char *s = strndup(p, n), *save = NULL, *kv;
+	struct args a = { 0 };
+	struct catalog_query q = { 0 };
+	struct req_error re = { 0 };
+
+	for (kv = strtok_r(s, "&", &save); kv && a.n < 16; kv = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (eq)
+			*eq++ = 0;
+		a.k[a.n] = kv;
+		a.v[a.n++] = eq ? eq : (char *)"";
+	}
+	if (request_list(arg, &a, &q, &re) == 0) {
+		CHECK(q.limit >= 1 && q.limit <= 1000);
+		CHECK(q.offset <= SIZE_MAX / 2);
+	} else {
+		refusal_ok(&re, 400);
+	}
+	free(s);
+}
+
+static void route(const char *p, size_t n)
+{
+	static const char *const patterns[] = { "/api/captures",          "/api/captures/delete",
+		                                "/api/captures/*",        "/api/captures/*/download",
+		                                "/api/captures/*/keep",   "/metrics" };
+	char *url = strndup(p, n), id[64];
+
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		memset(id, 'x', sizeof(id));
+		if (request_route(patterns[i], url, id, sizeof(id)) && strchr(patterns[i], '*')) {
+			size_t len = strnlen(id, sizeof(id));
+
+			CHECK(len >= 1 && len < sizeof(id));
+			CHECK(!strchr(id, '/'));
+			CHECK(strstr(url, id) != NULL);
+		}
+	}
+	free(url);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1 || size > REQUEST_BODY_MAX)
+		return 0;
+	switch (data[0] & 3) {
+	case 0:
+		body((const char *)data + 1, size - 1);
+		break;
+	case 1:
+		range(data + 1, size - 1);
+		break;
+	case 2:
+		query((const char *)data + 1, size - 1);
+		break;
+	default:
+		route((const char *)data + 1, size - 1);
+		break;
+	}
+	return 0;
+}
