@@ -61,7 +61,7 @@ BENCH_GEN := $(BUILD)/bench/gen-capture
 FUZZ_BIN := build/fuzz/fuzz_reader
 FUZZ_FILTER_BIN := build/fuzz/fuzz_filter
 
-.PHONY: all run test unit e2e san-test bench fuzz fuzz-filter fuzz-config fuzz-http fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent fuzz fuzz-filter fuzz-config fuzz-http fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -136,6 +136,11 @@ $(BENCH_LOOPS): bench/loops.c
 bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS)
 	$(Q)bench/run.sh $(BUILD)
 	$(Q)bench/record.sh $(BUILD)
+	$(Q)bench/agent.sh $(BUILD)
+
+# The agent's part of make bench alone (issue 5).
+bench-agent: deps $(BIN) $(BENCH_LOOPS)
+	$(Q)bench/agent.sh $(BUILD)
 
 $(FUZZ_BIN): tests/fuzz/fuzz_reader.c $(CORE_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
 	@mkdir -p $(@D)

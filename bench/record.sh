@@ -191,8 +191,8 @@ stop_sysrec() { # ERRLOG
 	[[ -n $STATS ]] || { echo "bench: no --stats line from sysrec: $(cat "$log")" >&2; exit 1; }
 }
 
-# CPU ticks (utime + stime, all threads) of a process.
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # Drop the capture and its dirty pages before the next timing.
 scrap() {

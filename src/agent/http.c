@@ -70,7 +70,7 @@ static void refused(struct reply *r, const struct req_error *re)
 /* The body as a JSON object, or a 400 in r. */
 static json_t *body_object(const struct call *c, struct reply *r)
 {
-	struct req_error re;
+	struct req_error re = { 0 };
 	json_t *j = request_object(c->req->body.data, c->req->body.len, &re);
 
 	if (!j)
@@ -85,7 +85,7 @@ static void take(const struct call *c, struct reply *r)
 	json_t *body = body_object(c, r);
 	struct agent_take t;
 	struct capture_meta m;
-	struct req_error re;
+	struct req_error re = { 0 };
 	struct err e = { { 0 } };
 	unsigned status;
 
@@ -112,7 +112,7 @@ static void list(const struct call *c, struct reply *r)
 	struct catalog_query q = { 0 };
 	struct capture_meta *items = NULL;
 	size_t n = 0, total = 0;
-	struct req_error re;
+	struct req_error re = { 0 };
 	struct err e = { { 0 } };
 	json_t *arr;
 
@@ -190,7 +190,7 @@ static void delete_capture(const struct call *c, struct reply *r)
 static void delete_many(const struct call *c, struct reply *r)
 {
 	json_t *body = body_object(c, r), *ids, *v, *deleted, *errors;
-	struct req_error re;
+	struct req_error re = { 0 };
 	size_t i;
 
 	if (!body)
@@ -369,14 +369,14 @@ static void status(const struct call *c, struct reply *r)
 
 	read_counters(a, &k);
 	r->status = 200;
-	r->json = json_pack("{s:s,s:s,s:b,s:i,s:i,s:{s:f,s:i,s:I,s:I,s:I,s:I},s:{s:I,s:f},s:{s:I,s:f}}",
-	                    "host", a->host, "version", AGENT_VERSION, "captures_enabled",
-	                    a->cfg->captures_enabled, "outstanding", (int)k.out, "max_outstanding",
-	                    (int)a->cfg->max_outstanding, "ring", "seconds", rs->seconds, "seconds_wanted",
-	                    (int)a->cfg->seconds, "bytes", (json_int_t)rs->bytes, "max_bytes",
-	                    (json_int_t)rs->max_bytes, "segments", (json_int_t)rs->segments, "oldest_ns",
-	                    (json_int_t)rs->oldest_ns, "events", "total", (json_int_t)k.et, "per_second",
-	                    k.er, "drops", "total", (json_int_t)k.dt, "per_second", k.dr);
+	r->json = json_pack(
+	        "{s:s,s:s,s:b,s:i,s:i,s:{s:f,s:i,s:I,s:I,s:I,s:I,s:I},s:{s:I,s:f},s:{s:I,s:f}}", "host",
+	        a->host, "version", AGENT_VERSION, "captures_enabled", a->cfg->captures_enabled,
+	        "outstanding", (int)k.out, "max_outstanding", (int)a->cfg->max_outstanding, "ring", "seconds",
+	        rs->seconds, "seconds_wanted", (int)a->cfg->seconds, "bytes", (json_int_t)rs->bytes,
+	        "max_bytes", (json_int_t)rs->max_bytes, "segments", (json_int_t)rs->segments, "events",
+	        (json_int_t)rs->held, "oldest_ns", (json_int_t)rs->oldest_ns, "events", "total",
+	        (json_int_t)k.et, "per_second", k.er, "drops", "total", (json_int_t)k.dt, "per_second", k.dr);
 }
 
 static void metrics(const struct call *c, struct reply *r)
@@ -394,6 +394,8 @@ static void metrics(const struct call *c, struct reply *r)
 	            "# TYPE sysrec_drops_total counter\nsysrec_drops_total %llu\n"
 	            "# HELP sysrec_ring_bytes Bytes the flight recorder holds.\n"
 	            "# TYPE sysrec_ring_bytes gauge\nsysrec_ring_bytes %llu\n"
+	            "# HELP sysrec_ring_events Events the flight recorder holds.\n"
+	            "# TYPE sysrec_ring_events gauge\nsysrec_ring_events %llu\n"
 	            "# HELP sysrec_ring_seconds Seconds of history the flight recorder holds.\n"
 	            "# TYPE sysrec_ring_seconds gauge\nsysrec_ring_seconds %.3f\n"
 	            "# HELP sysrec_captures_outstanding Captures recording or storing now.\n"
@@ -401,7 +403,7 @@ static void metrics(const struct call *c, struct reply *r)
 	            "# HELP sysrec_captures_total Captures in the catalog, by status.\n"
 	            "# TYPE sysrec_captures_total gauge\n",
 	            (unsigned long long)k.et, (unsigned long long)k.dt, (unsigned long long)k.rs.bytes,
-	            k.rs.seconds, k.out);
+	            (unsigned long long)k.rs.held, k.rs.seconds, k.out);
 	for (int s = CAPTURE_RECORDING; s <= CAPTURE_ERROR; s++)
 		sbuf_printf(&b, "sysrec_captures_total{status=\"%s\"} %zu\n",
 		            capture_status_name((enum capture_status)s),

@@ -31,7 +31,8 @@ json_t *request_object(const char *body, size_t len, struct req_error *re)
 	}
 	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
-		refuse(re, 400, "the body is not JSON: %s at line %d, column %d", je.text, je.line, je.column);
+		refuse(re, 400, "the body is not JSON: %s at line %d, column %d", je.text, je.line,
+		       je.column);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
@@ -107,10 +108,11 @@ int request_take(json_t *body, struct agent_take *t, struct req_error *re)
 	if (!(t->name = opt_string(body, "name", REQUEST_NAME_MAX, re)))
 		return -1;
 	if (!valid_name(t->name))
-		return refuse(re, 400,
-		              "name must be 1 to %d printable bytes, without '/', '\\' or control characters, "
-		              "and not '.' or '..'",
-		              REQUEST_NAME_MAX);
+		return refuse(
+		        re, 400,
+		        "name must be 1 to %d printable bytes, without '/', '\\' or control characters, "
+		        "and not '.' or '..'",
+		        REQUEST_NAME_MAX);
 	if (!(t->container = opt_string(body, "container", 64, re)) ||
 	    !(t->filter = opt_string(body, "filter", REQUEST_FILTER_MAX, re)) ||
 	    !(t->storage = opt_string(body, "storage", 64, re)))
@@ -123,7 +125,8 @@ int request_take(json_t *body, struct agent_take *t, struct req_error *re)
 		t->container = t->cont;
 	}
 	if (*t->storage && strcmp(t->storage, "local") != 0)
-		return refuse(re, 400, "storage '%s' is not configured on this agent (it has: local)", t->storage);
+		return refuse(re, 400, "storage '%s' is not configured on this agent (it has: local)",
+		              t->storage);
 	fp = json_object_get(body, "filter_proclist");
 	if (fp && !json_is_null(fp) && !json_is_boolean(fp))
 		return refuse(re, 400, "filter_proclist must be true or false");
@@ -198,9 +201,10 @@ int request_list(request_arg_fn arg, void *ctx, struct catalog_query *q, struct 
 		for (i = 0; i < ARRAY_SIZE(filters) && strcmp(filters[i].name, status) != 0; i++)
 			;
 		if (i == ARRAY_SIZE(filters))
-			return refuse(re, 400,
-			              "status must be one of ok, error, expiring, recording, storing; not '%s'",
-			              status);
+			return refuse(
+			        re, 400,
+			        "status must be one of ok, error, expiring, recording, storing; not '%s'",
+			        status);
 		q->filter = filters[i].f;
 	}
 	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)

@@ -271,7 +271,7 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
                 void *ctx, struct err *e)
 {
 	struct scap_reader *rd = scap_reader_open_mem(recorder_seg_data(seg), recorder_seg_len(seg));
-	bool first = true, told = false, quiet = false;
+	bool first = true, told = false, quiet = false, over = false;
 	int rc = 0;
 
 	for (;;) {
@@ -288,17 +288,23 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
 				storing(ctx);
 		}
 		scap_reader_mem_grow(rd, len);
-		if (scap_reader_offset(rd) < len) {
+		/* what is there now, in one go (the clock and the cancel flag are read between runs) */
+		for (unsigned n = 0; n < 4096 && scap_reader_offset(rd) < len; n++) {
 			int kind = scap_reader_next(rd, &rec, e);
 
 			if (kind < 0) {
 				rc = kind;
 				break;
 			}
-			if (take(j, &rec, first))
+			if (take(j, &rec, first)) {
+				over = true;
 				break;
-			continue;
+			}
 		}
+		if (rc || over)
+			break;
+		if (scap_reader_offset(rd) < len)
+			continue;
 		if (recorder_seg_sealed(seg) && recorder_seg_len(seg) == len) {
 			bool skipped;
 			struct recorder_seg *next = recorder_seg_next(j->r, seg, &skipped);

@@ -17,6 +17,7 @@ struct recorder_seg {
 	uint64_t first_ts; /* published with len */
 	bool sealed;       /* published */
 	uint64_t seq;      /* 1, 2, ... in the order segments begin */
+	uint64_t nevents;  /* published events (under the recorder's lock) */
 	int refs;          /* the chain's and the readers' (under the recorder's lock) */
 	bool chained;      /* still in the chain */
 	struct recorder_seg *next;
@@ -35,7 +36,7 @@ struct recorder {
 	pthread_cond_t grew;
 	/* under lock */
 	struct recorder_seg *oldest, *newest;
-	uint64_t bytes, events, let_go, seq, newest_ts;
+	uint64_t bytes, events, held, let_go, seq, newest_ts;
 	size_t nsegs;
 };
 
@@ -60,6 +61,7 @@ static void drop_oldest(struct recorder *r)
 
 	r->oldest = s->next;
 	r->bytes -= s->head_len + s->len;
+	r->held -= s->nevents;
 	r->nsegs--;
 	s->chained = false;
 	seg_unref(s);
@@ -93,6 +95,8 @@ static void publish(struct recorder *r, uint64_t nevents)
 		__atomic_store_n(&s->first_ts, r->wfirst, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->len, r->wlen, __ATOMIC_RELEASE);
 	r->events += nevents;
+	r->held += nevents;
+	s->nevents += nevents;
 	if (r->wlast > r->newest_ts)
 		r->newest_ts = r->wlast;
 	trim(r);
@@ -269,6 +273,7 @@ void recorder_stats(struct recorder *r, struct recorder_stats *out)
 	out->max_bytes = r->o.max_bytes;
 	out->segments = r->nsegs;
 	out->events = r->events;
+	out->held = r->held;
 	out->let_go = r->let_go;
 	for (struct recorder_seg *s = r->oldest; s; s = s->next)
 		if (s->first_ts) {

@@ -72,6 +72,7 @@ struct recorder_stats {
 	uint64_t oldest_ns, newest_ns; /* first and last event held (0: none) */
 	double seconds;                /* newest - oldest */
 	uint64_t events;               /* appended in all */
+	uint64_t held;                 /* in the segments held now */
 	uint64_t let_go;               /* segments let go to stay within max_bytes */
 };
 

@@ -101,6 +101,9 @@ static void *null_errno(int rc)
 	return NULL;
 }
 
+/* Writes smaller than this are gathered before they reach the backend and the hash. */
+#define PUT_GATHER (256u << 10)
+
 /* Record the first error of a put (its message is already in p->err). */
 static int put_fail(struct store_put *p, int rc)
 {
@@ -121,13 +124,15 @@ struct store_put *store_put_begin(struct store *s, const char *key, struct err *
 		return NULL;
 	p->store = s;
 	memcpy(p->key, key, strlen(key) + 1);
+	sbuf_init(&p->buf, PUT_GATHER);
 	p->sha = EVP_MD_CTX_new();
 	if (!p->sha || EVP_DigestInit_ex(p->sha, EVP_sha256(), NULL) != 1)
 		put_fail(p, err_set(&p->err, -EIO, "writing %s: SHA-256 is not available", key));
 	return p;
 }
 
-int store_put_write(struct store_put *p, const void *buf, size_t n)
+/* Hand n bytes to the backend and the hash. */
+static int put_out(struct store_put *p, const void *buf, size_t n)
 {
 	int rc;
 
@@ -138,7 +143,31 @@ int store_put_write(struct store_put *p, const void *buf, size_t n)
 		return put_fail(p, rc);
 	if (EVP_DigestUpdate(p->sha, buf, n) != 1)
 		return put_fail(p, err_set(&p->err, -EIO, "writing %s: SHA-256 failed", p->key));
+	return 0;
+}
+
+static int put_flush(struct store_put *p)
+{
+	int rc = put_out(p, p->buf.data, p->buf.len);
+
+	sbuf_reset(&p->buf);
+	return rc;
+}
+
+int store_put_write(struct store_put *p, const void *buf, size_t n)
+{
+	if (p->error || !n)
+		return p->error;
 	p->size += n;
+	if (p->buf.len + n <= PUT_GATHER) {
+		sbuf_put(&p->buf, buf, n);
+		return 0;
+	}
+	if (put_flush(p))
+		return p->error;
+	if (n >= PUT_GATHER)
+		return put_out(p, buf, n);
+	sbuf_put(&p->buf, buf, n);
 	return 0;
 }
 
@@ -150,6 +179,8 @@ int store_put_commit(struct store_put *p, char sha256_hex[65], uint64_t *size, s
 	uint64_t written = p->size;
 	int rc;
 
+	put_flush(p);
+	sbuf_release(&p->buf);
 	if (!p->error && (EVP_DigestFinal_ex(p->sha, md, &mdlen) != 1 || mdlen != 32))
 		put_fail(p, err_set(&p->err, -EIO, "writing %s: SHA-256 failed", p->key));
 	EVP_MD_CTX_free(p->sha);
@@ -178,6 +209,7 @@ void store_put_abort(struct store_put *p)
 		return;
 	EVP_MD_CTX_free(p->sha);
 	p->sha = NULL;
+	sbuf_release(&p->buf);
 	p->store->ops->put_abort(p);
 }
 
@@ -335,9 +367,13 @@ struct local_store {
 	char *dir;
 };
 
+/* Written bytes are handed to the disk in runs this long, so the final fsync has little left. */
+#define WRITE_OUT_BYTES (16u << 20)
+
 struct local_put {
 	struct store_put base;
 	int fd;
+	uint64_t written, started;    /* bytes written; those whose write-out has been started */
 	char tmp[STORE_KEY_MAX + 64]; /* the temporary, relative to the store directory */
 };
 
@@ -449,6 +485,13 @@ static int local_put_write(struct store_put *p, const void *buf, size_t n, struc
 		}
 		b += w;
 		n -= (size_t)w;
+		lp->written += (uint64_t)w;
+	}
+	if (lp->written - lp->started >= WRITE_OUT_BYTES) {
+		/* start writing back what is written (asynchronously); fsync at commit waits for it */
+		sync_file_range(lp->fd, (off_t)lp->started, (off_t)(lp->written - lp->started),
+		                SYNC_FILE_RANGE_WRITE);
+		lp->started = lp->written;
 	}
 	return 0;
 }

@@ -23,6 +23,7 @@ struct store_put {
 	char key[STORE_KEY_MAX + 1];
 	EVP_MD_CTX *sha; /* over every byte written */
 	uint64_t size;   /* bytes written */
+	struct sbuf buf; /* small writes gathered: the backend and the hash see large ones */
 	int error;       /* first error (negative errno), sticky */
 	struct err err;  /* its message */
 };

@@ -22,12 +22,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                                   \
-	do {                                                                       \
-		if (!(c)) {                                                        \
+#define CHECK(c)                                                                           \
+	do {                                                                               \
+		if (!(c)) {                                                                \
 			fprintf(stderr, "fuzz_http: %s:%d: %s\n", __FILE__, __LINE__, #c); \
-			abort();                                                   \
-		}                                                                  \
+			abort();                                                           \
+		}                                                                          \
 	} while (0)
 
 static void refusal_ok(const struct req_error *re, unsigned status)
@@ -53,7 +53,8 @@ static void body(const char *p, size_t n)
 		CHECK(!strchr(t.name, '/') && !strchr(t.name, '\\') && strcmp(t.name, "..") != 0);
 		CHECK(t.before >= 0 && t.after >= 0);
 		CHECK(t.before + t.after >= 1 && t.before + t.after <= AGENT_MAX_WINDOW_S);
-		CHECK(!*t.container || (strlen(t.container) == 12 && strspn(t.container, "0123456789abcdef") == 12));
+		CHECK(!*t.container ||
+		      (strlen(t.container) == 12 && strspn(t.container, "0123456789abcdef") == 12));
 		CHECK(!*t.storage || !strcmp(t.storage, "local"));
 		CHECK(strlen(t.filter) <= REQUEST_FILTER_MAX);
 	} else {
@@ -129,9 +130,9 @@ static void query(const char *p, size_t n)
 
 static void route(const char *p, size_t n)
 {
-	static const char *const patterns[] = { "/api/captures",          "/api/captures/delete",
-		                                "/api/captures/*",        "/api/captures/*/download",
-		                                "/api/captures/*/keep",   "/metrics" };
+	static const char *const patterns[] = { "/api/captures",        "/api/captures/delete",
+		                                "/api/captures/*",      "/api/captures/*/download",
+		                                "/api/captures/*/keep", "/metrics" };
 	char *url = strndup(p, n), id[64];
 
 	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
