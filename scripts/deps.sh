@@ -9,7 +9,7 @@ PACKAGES=(
 	libbpf-dev bpftool libelf-dev libpcap-dev libmicrohttpd-dev libyaml-dev
 	libcurl4-openssl-dev libssl-dev
 	clang-format clang-tidy cppcheck
-	sysdig hyperfine gzip python3 strace linux-perf
+	sysdig hyperfine gzip python3 python3-yaml strace linux-perf openssl
 )
 
 missing=()

@@ -29,6 +29,7 @@ struct job {
 	struct state *st;
 	struct filter *flt;
 	bool head_done, trigger_done;
+	const char *history_why; /* why the recorder no longer held the window's start */
 	struct capture_result *out;
 	struct sbuf ev;
 };
@@ -184,12 +185,12 @@ static void write_head(struct job *j)
 		utc_text(j->out->history_from, from, sizeof(from));
 		snprintf(desc, sizeof(desc),
 		         "history complete from %s: the flight recorder held %.1f of the %.1f seconds "
-		         "asked before the trigger (recorder.max_memory bounds it)",
+		         "asked before the trigger (%s)",
 		         from,
 		         j->q->trigger_ns > j->out->history_from
 		                 ? (double)(j->q->trigger_ns - j->out->history_from) / 1e9
 		                 : 0.0,
-		         (double)j->q->before_ns / 1e9);
+		         (double)j->q->before_ns / 1e9, j->history_why);
 		notify(j, j->out->history_from, "sysrec-history", desc);
 	}
 }
@@ -375,8 +376,14 @@ int capture_write(struct recorder *r, struct store *s, const char *key, const st
 		return err_set(e, -EAGAIN, "the flight recorder holds nothing yet");
 	}
 	if (recorder_seg_first_ts(seg) > j.t0 && q->before_ns) {
+		struct recorder_stats rs;
+
 		out->history_short = true;
 		out->history_from = recorder_seg_first_ts(seg);
+		recorder_stats(r, &rs);
+		j.history_why = rs.let_go ? "recorder.max_memory bounds it"
+		                : rs.aged ? "recorder.seconds bounds it"
+		                          : "the recording began then";
 	}
 	j.put = store_put_begin(s, key, e);
 	if (!j.put) {

@@ -36,7 +36,7 @@ struct recorder {
 	pthread_cond_t grew;
 	/* under lock */
 	struct recorder_seg *oldest, *newest;
-	uint64_t bytes, events, held, let_go, seq, newest_ts;
+	uint64_t bytes, events, held, let_go, aged, seq, newest_ts;
 	size_t nsegs;
 };
 
@@ -75,8 +75,10 @@ static void drop_oldest(struct recorder *r)
 static void trim(struct recorder *r)
 {
 	while (r->oldest != r->newest && r->oldest->next->first_ts &&
-	       r->oldest->next->first_ts + r->o.seconds * 1000000000ULL <= r->newest_ts)
+	       r->oldest->next->first_ts + r->o.seconds * 1000000000ULL <= r->newest_ts) {
 		drop_oldest(r);
+		r->aged++;
+	}
 	while (r->oldest != r->newest &&
 	       r->bytes + (r->newest->cap - r->newest->head_len - r->newest->len) > r->o.max_bytes) {
 		drop_oldest(r);
@@ -275,6 +277,7 @@ void recorder_stats(struct recorder *r, struct recorder_stats *out)
 	out->events = r->events;
 	out->held = r->held;
 	out->let_go = r->let_go;
+	out->aged = r->aged;
 	for (struct recorder_seg *s = r->oldest; s; s = s->next)
 		if (s->first_ts) {
 			out->oldest_ns = s->first_ts;

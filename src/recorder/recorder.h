@@ -74,6 +74,7 @@ struct recorder_stats {
 	uint64_t events;               /* appended in all */
 	uint64_t held;                 /* in the segments held now */
 	uint64_t let_go;               /* segments let go to stay within max_bytes */
+	uint64_t aged;                 /* segments let go as older than the seconds wanted */
 };
 
 /* Any thread. */

@@ -214,6 +214,42 @@ check_agent_scope() {
 	ok "$1 ($(awk '{s += $1} END {print s}' "$work/cont.txt") container events; $all processes in the table, $n with --filter-proclist)"
 }
 
+# With a certificate configured the API is HTTPS only: curl and the CLI reach
+# it with the CA (--cacert), a plain HTTP request does not, a client without
+# the CA is told how to give it.
+check_agent_tls() {
+	local port=$((20000 + RANDOM % 20000)) pid out
+	agent_up "$1" || return
+	command -v openssl >/dev/null || { skipped "$1" "openssl not installed"; return; }
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tls.key" -out "$work/tls.crt" -days 1 \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || { bad "$1" "openssl req failed"; return; }
+	"$bin" agent --data "$work/tls-data" --listen "127.0.0.1:$port" --seconds 5 \
+		--tls-cert "$work/tls.crt" --tls-key "$work/tls.key" >"$work/tls.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -s "$work/tls-data/token" ] && curl -s -o /dev/null --cacert "$work/tls.crt" "https://127.0.0.1:$port/api/status" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	tls_done() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+	out=$(curl -s --cacert "$work/tls.crt" -H "Authorization: Bearer $(cat "$work/tls-data/token" 2>/dev/null)" \
+		-w '\n%{http_code}' "https://127.0.0.1:$port/api/status")
+	[ "$(tail -1 <<<"$out")" = 200 ] && grep -q '"captures_enabled"' <<<"$out" ||
+		{ tls_done; bad "$1" "HTTPS status: $out $(tail -2 "$work/tls.log")"; return; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/status")" != 200 ] ||
+		{ tls_done; bad "$1" "plain HTTP was answered"; return; }
+	SYSREC_URL="https://127.0.0.1:$port" SYSREC_DATA="$work/tls-data" "$bin" capture list --cacert "$work/tls.crt" >"$work/tls-list" 2>&1 ||
+		{ tls_done; bad "$1" "the CLI with --cacert: $(head -2 "$work/tls-list")"; return; }
+	if SYSREC_URL="https://127.0.0.1:$port" SYSREC_DATA="$work/tls-data" "$bin" capture list >/dev/null 2>"$work/tls-err"; then
+		tls_done
+		bad "$1" "the CLI trusted an unknown CA"
+		return
+	fi
+	tls_done
+	grep -q -- '--cacert' "$work/tls-err" || { bad "$1" "no hint without the CA: $(cat "$work/tls-err")"; return; }
+	ok "$1"
+}
+
 # Bad requests get a 4xx with a JSON error, and change nothing stored.
 check_agent_bad_input() {
 	local before after out code body cases n=0
