@@ -126,27 +126,45 @@ writers() { # TOTAL_RATE(0: flat out) SECS -> pids in WPIDS
 }
 
 # ---------------------------------------------------------------- (1) busy + (2) ring
-busy_agent() { # round
-	local c0 c1 e0 e1 w0 w1 st
-	agent_start --max-memory 256MiB
-	e0=$(api /api/status | jget 'j["events"]["total"]')
+# The flat-out writers under the recorder PID: sets SECS (their run), TICKS
+# (the recorder's CPU over it) and HWM (its peak RSS, KiB).
+busy_measure() {
+	local c0 w0
 	c0=$(cpu_ticks "$PID")
 	w0=$EPOCHREALTIME
 	writers 0 "$BUSY_SECS"
 	wait "${WPIDS[@]}"
-	w1=$EPOCHREALTIME
-	c1=$(cpu_ticks "$PID")
+	SECS=$(awk -v a="$w0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
+	TICKS=$(($(cpu_ticks "$PID") - c0))
+	HWM=$(hwm_kb "$PID")
+}
+
+# A raw line of part (1): recorder round events bytes-held events-held.
+busy_row() {
+	printf 'busy\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$SECS" "$TICKS" "$3" "$HWM" "$4" "$5" >>"$RAW"
+}
+
+# Stop a recorder that writes a file (SIGINT: it finishes the file).
+busy_stop() {
+	kill -INT "$PID"
+	wait "$PID" || true
+	PID=
+}
+
+busy_agent() { # round
+	local e0 st
+	agent_start --max-memory 256MiB
+	e0=$(api /api/status | jget 'j["events"]["total"]')
+	busy_measure
 	sleep 0.5
 	st=$(api /api/status)
-	e1=$(jget 'j["events"]["total"]' <<<"$st")
-	printf 'busy\tagent\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')" \
-		"$((c1 - c0))" "$((e1 - e0))" "$(hwm_kb "$PID")" \
-		"$(jget 'j["ring"]["bytes"]' <<<"$st")" "$(jget 'j["ring"]["events"]' <<<"$st")" >>"$RAW"
+	busy_row agent "$1" "$(($(jget 'j["events"]["total"]' <<<"$st") - e0))" \
+		"$(jget 'j["ring"]["bytes"]' <<<"$st")" "$(jget 'j["ring"]["events"]' <<<"$st")"
 	agent_stop
 }
 
 busy_record() { # round
-	local c0 c1 w0 w1 i log=$DIR/record.err hwm written
+	local i log=$DIR/record.err written
 	rm -f "$DIR/r.scap"
 	"$SYSREC" record -w "$DIR/r.scap" --stats 2>"$log" &
 	PID=$!
@@ -155,25 +173,16 @@ busy_record() { # round
 		sleep 0.05
 	done
 	sleep 0.3
-	c0=$(cpu_ticks "$PID")
-	w0=$EPOCHREALTIME
-	writers 0 "$BUSY_SECS"
-	wait "${WPIDS[@]}"
-	w1=$EPOCHREALTIME
-	c1=$(cpu_ticks "$PID")
-	hwm=$(hwm_kb "$PID")
-	kill -INT "$PID"
-	wait "$PID" || true
-	PID=
+	busy_measure
+	busy_stop
 	written=$(sed -n 's/^sysrec record: \([0-9]*\) events written.*/\1/p' "$log")
-	printf 'busy\trecord\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')" \
-		"$((c1 - c0))" "$written" "$hwm" "$(stat -c %s "$DIR/r.scap")" "$written" >>"$RAW"
+	busy_row record "$1" "$written" "$(stat -c %s "$DIR/r.scap")" "$written"
 	rm -f "$DIR/r.scap"
 	sync
 }
 
 busy_perf() { # round
-	local c0 c1 w0 w1 i hwm lines
+	local i lines
 	rm -f "$DIR/perf.txt"
 	perf trace -a -o "$DIR/perf.txt" 2>"$DIR/perf.err" &
 	PID=$!
@@ -182,20 +191,11 @@ busy_perf() { # round
 		sleep 0.05
 	done
 	sleep 1
-	c0=$(cpu_ticks "$PID")
-	w0=$EPOCHREALTIME
-	writers 0 "$BUSY_SECS"
-	wait "${WPIDS[@]}"
-	w1=$EPOCHREALTIME
-	c1=$(cpu_ticks "$PID")
-	hwm=$(hwm_kb "$PID")
-	kill -INT "$PID"
-	wait "$PID" || true
-	PID=
+	busy_measure
+	busy_stop
 	# perf trace prints one line per syscall (enter and exit): two events each
 	lines=$(grep -c ' loops/' "$DIR/perf.txt" || true)
-	printf 'busy\tperf\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')" \
-		"$((c1 - c0))" "$((2 * lines))" "$hwm" "$(stat -c %s "$DIR/perf.txt")" "$((2 * lines))" >>"$RAW"
+	busy_row perf "$1" "$((2 * lines))" "$(stat -c %s "$DIR/perf.txt")" "$((2 * lines))"
 	rm -f "$DIR/perf.txt"
 	sync
 }

@@ -177,8 +177,7 @@ check_agent_api() {
 check_agent_scope() {
 	local tag=scope-$$ cid cgdir inpid hostpid id n all
 	agent_up "$1" || return
-	cid=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cgdir=/sys/fs/cgroup/docker/$cid; else cgdir=/sys/fs/cgroup/cpu/docker/$cid; fi
+	docker_cgroup
 	mkdir -p "$cgdir" || { bad "$1" "cannot create cgroup $cgdir"; return; }
 	cp /bin/sleep "$work/$tag"
 	bash -c 'echo $$ >"$1/cgroup.procs"; while :; do head -c1 /etc/hostname >/dev/null; sleep 0.1; done' _ "$cgdir" &

@@ -18,8 +18,7 @@ check_record_workload() {
 	cp /bin/true "$work/$tag-bin"
 	# a docker-style cgroup (v2, or the v1 cpu hierarchy) to run one process in
 	local cid cgdir
-	cid=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cgdir=/sys/fs/cgroup/docker/$cid; else cgdir=/sys/fs/cgroup/cpu/docker/$cid; fi
+	docker_cgroup
 	mkdir -p "$cgdir" || { bad "$1" "cannot create cgroup $cgdir"; return; }
 	"$bin" record -w "$work/live.scap" --stats 2>"$work/rec.err" &
 	rpid=$!
@@ -288,8 +287,7 @@ check_record_container_scope() {
 	can_record "$1" || return
 	local tag=sysrec-ct-$$ cid cgdir fifo=$work/ct.fifo inside joined missing=""
 	cp /bin/true "$work/$tag-bin"
-	cid=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cgdir=/sys/fs/cgroup/docker/$cid; else cgdir=/sys/fs/cgroup/cpu/docker/$cid; fi
+	docker_cgroup
 	mkdir -p "$cgdir" || { bad "$1" "cannot create cgroup $cgdir"; return; }
 	rm -f "$fifo"
 	mkfifo "$fifo"

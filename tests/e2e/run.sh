@@ -19,6 +19,13 @@ bad() { fail=$((fail + 1)); printf '  FAIL  %s: %s\n' "$1" "$2"; }
 skipped() { skip=$((skip + 1)); printf '  skip  %s: %s\n' "$1" "$2"; }
 have_sysdig() { command -v sysdig >/dev/null 2>&1; }
 
+# A new docker-style container id and its cgroup directory (v2, or the v1 cpu
+# hierarchy), not yet created: sets cid (64 hex digits) and cgdir.
+docker_cgroup() {
+	cid=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cgdir=/sys/fs/cgroup/docker/$cid; else cgdir=/sys/fs/cgroup/cpu/docker/$cid; fi
+}
+
 # Compare two files; on a difference show the first lines of the diff.
 same() { # name a b
 	if cmp -s "$2" "$3"; then ok "$1"; else
