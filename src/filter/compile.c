@@ -586,10 +586,17 @@ struct filter *filter_compile(struct state *st, const char *text, struct err *e)
 
 	if (!tree)
 		return NULL;
-	f = xcalloc(1, sizeof(*f));
+	f = filter_compile_tree(st, tree, e);
+	fnode_free(tree);
+	return f;
+}
+
+struct filter *filter_compile_tree(struct state *st, const struct fnode *tree, struct err *e)
+{
+	struct filter *f = xcalloc(1, sizeof(*f));
+
 	f->st = st;
 	f->root = compile_node(f, tree, e);
-	fnode_free(tree);
 	if (!f->root) {
 		free(f);
 		return NULL;
@@ -604,6 +611,13 @@ struct filter *filter_compile(struct state *st, const char *text, struct err *e)
 		drop_implied_limits(f->root, &f->types);
 	mark_plain(f->root);
 	return f;
+}
+
+bool filter_field_known(const char *name, size_t len)
+{
+	const char *arg;
+
+	return field_find(name, len, &arg) != NULL;
 }
 
 bool filter_needs_state(const struct filter *f)

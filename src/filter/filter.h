@@ -10,6 +10,7 @@
 #include "../common/common.h"
 #include "../event/event.h"
 #include "../state/state.h"
+#include "parse.h" /* the syntax tree is public: the rules loader expands macros on it */
 
 #include <stdio.h>
 
@@ -57,8 +58,13 @@ void output_render(struct output *o, const struct event *ev, uint64_t num, const
 struct filter;
 
 struct filter *filter_compile(struct state *st, const char *text, struct err *e);
+/* The same from a parsed tree (parse.h), which stays the caller's; an FN_IDENT in it is an error. */
+struct fnode;
+struct filter *filter_compile_tree(struct state *st, const struct fnode *tree, struct err *e);
 /* False when every field reads only the event: the caller may skip the state. */
 bool filter_needs_state(const struct filter *f);
+/* Does the field table know this field (name of len bytes, "proc.aname[2]" style arguments allowed)? */
+bool filter_field_known(const char *name, size_t len);
 bool filter_match(struct filter *f, const struct evctx *cx);
 void filter_free(struct filter *f);
 

@@ -154,6 +154,27 @@ void fnode_free(struct fnode *n)
 	free(n);
 }
 
+struct fnode *fnode_copy(const struct fnode *n)
+{
+	struct fnode *c = xcalloc(1, sizeof(*c));
+
+	*c = *n;
+	c->field = n->field ? xstrdup(n->field) : NULL;
+	c->arg = n->arg ? xstrdup(n->arg) : NULL;
+	c->list_ref = n->list_ref ? xstrdup(n->list_ref) : NULL;
+	/* pointers to nodes */
+	c->kids = n->nkids ? xcalloc(n->nkids, sizeof(struct fnode *)) : NULL;
+	for (size_t i = 0; i < n->nkids; i++)
+		c->kids[i] = fnode_copy(n->kids[i]);
+	c->vals = n->nvals ? xcalloc(n->nvals, sizeof(*c->vals)) : NULL;
+	for (size_t i = 0; i < n->nvals; i++) {
+		c->vals[i] = n->vals[i];
+		c->vals[i].s = xmalloc(n->vals[i].len + 1);
+		memcpy(c->vals[i].s, n->vals[i].s, n->vals[i].len + 1);
+	}
+	return c;
+}
+
 /* A quoted string at pos (the quote), unescaped into out; false with an error if unterminated. */
 static bool lex_quoted(struct parser *p, struct sbuf *out)
 {

@@ -109,6 +109,8 @@ struct fnode {
  */
 struct fnode *filter_parse(const char *text, struct err *e);
 void fnode_free(struct fnode *n);
+/* A deep copy of the tree n (the rules loader splices macros' trees into conditions). */
+struct fnode *fnode_copy(const struct fnode *n);
 
 /*
  * The tree as one canonical filter string: every check and every compound in

@@ -1,0 +1,1119 @@
+/* load: Falco 0.31.1 rules files (YAML, via libyaml) into lists, macros and rules. */
+#include "../filter/filter.h"
+#include "rules_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+/* Nested YAML deeper than this is refused (a rules file is three levels deep). */
+#define YAML_DEPTH_MAX 16
+/* A capture's window, before + after, in seconds. */
+#define CAPTURE_WINDOW_MAX 300.0
+
+static const char *const prio_names[] = { "Emergency", "Alert",  "Critical",      "Error",
+	                                  "Warning",   "Notice", "Informational", "Debug" };
+
+const char *rule_priority_name(enum rule_priority p)
+{
+	return (unsigned)p < ARRAY_SIZE(prio_names) ? prio_names[p] : "Unknown";
+}
+
+int rule_priority_parse(const char *s, enum rule_priority *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(prio_names); i++) {
+		if (!strcasecmp(s, prio_names[i])) {
+			*out = (enum rule_priority)i;
+			return 0;
+		}
+	}
+	if (!strcasecmp(s, "INFO")) {
+		*out = PRIO_INFORMATIONAL;
+		return 0;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------ diagnostics */
+
+void diag_add(struct diags *d, bool warning, const char *file, int line, const char *item, const char *fmt,
+              ...)
+{
+	struct rules_diag *g;
+	va_list ap;
+	char *msg;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	msg = xmalloc((size_t)(n > 0 ? n : 0) + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+	va_end(ap);
+	/* a warning seen already (the set is compiled again after each file) is not repeated */
+	for (size_t i = 0; warning && i < d->n; i++) {
+		if (d->v[i].warning && !strcmp(d->v[i].msg, msg)) {
+			free(msg);
+			return;
+		}
+	}
+	d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
+	g = &d->v[d->n++];
+	g->warning = warning;
+	g->file = file ? xstrdup(file) : NULL;
+	g->line = line;
+	g->item = item ? xstrdup(item) : NULL;
+	g->msg = msg;
+}
+
+static void diags_release(struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].item);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	d->v = NULL;
+	d->n = 0;
+}
+
+/* ------------------------------------------------------------ the set */
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void exception_release(struct exception *x)
+{
+	free(x->name);
+	strv_free(x->fields, x->nfields);
+	strv_free(x->comps, x->ncomps);
+	for (size_t i = 0; i < x->nrows; i++) {
+		for (size_t k = 0; k < x->rows[i].n; k++) {
+			free(x->rows[i].v[k].s);
+			strv_free(x->rows[i].v[k].items, x->rows[i].v[k].nitems);
+		}
+		free(x->rows[i].v);
+	}
+	free(x->rows);
+}
+
+static void list_release(struct rlist *l)
+{
+	free(l->name);
+	strv_free(l->items, l->nitems);
+	strv_free(l->expanded, l->nexpanded);
+}
+
+static void macro_release(struct rmacro *m)
+{
+	free(m->name);
+	free(m->cond);
+	free(m->context);
+	free(m->file);
+	fnode_free(m->tree);
+}
+
+static void rule_entry_free(struct rule_entry *re)
+{
+	struct rule *r;
+
+	if (!re)
+		return;
+	r = &re->pub;
+	free(r->name);
+	free(r->desc);
+	free(r->output);
+	free(r->source);
+	free(r->condition);
+	free(r->expanded);
+	strv_free(r->tags, r->ntags);
+	filter_free(r->filter);
+	free(r->types);
+	free(r->capture.name);
+	free(r->capture.filter);
+	free(r->capture.storage);
+	free(r->file);
+	free(re->context);
+	for (size_t i = 0; i < re->nexcs; i++)
+		exception_release(&re->excs[i]);
+	free(re->excs);
+	free(re);
+}
+
+void ruleset_free(struct ruleset *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nlists; i++)
+		list_release(&s->lists[i]);
+	free(s->lists);
+	for (size_t i = 0; i < s->nmacros; i++)
+		macro_release(&s->macros[i]);
+	free(s->macros);
+	for (size_t i = 0; i < s->nrules; i++)
+		rule_entry_free(s->rules[i]);
+	free(s->rules);
+	free(s);
+}
+
+struct rlist *ruleset_list(struct ruleset *s, const char *name)
+{
+	for (size_t i = 0; i < s->nlists; i++)
+		if (!strcmp(s->lists[i].name, name))
+			return &s->lists[i];
+	return NULL;
+}
+
+struct rmacro *ruleset_macro(struct ruleset *s, const char *name)
+{
+	for (size_t i = 0; i < s->nmacros; i++)
+		if (!strcmp(s->macros[i].name, name))
+			return &s->macros[i];
+	return NULL;
+}
+
+static struct rule_entry *ruleset_rule(struct ruleset *s, const char *name)
+{
+	for (size_t i = 0; i < s->nrules; i++)
+		if (!strcmp(s->rules[i]->pub.name, name))
+			return s->rules[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------ YAML helpers */
+
+/* One file being loaded: its text by lines (for the items' text) and its YAML document. */
+struct loader {
+	struct ruleset *set;
+	struct diags *d;
+	const char *name;
+	const char *text;
+	size_t len;
+	yaml_document_t *doc;
+	char *context; /* the current item's text */
+	int line;      /* its line, 1-based */
+};
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* A YAML null: absent, `~`, `null` or nothing, when plain. */
+static bool is_null(yaml_node_t *n)
+{
+	const char *s = scalar(n);
+
+	if (!n)
+		return true;
+	if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	return !*s || !strcmp(s, "~") || !strcasecmp(s, "null");
+}
+
+static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
+{
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		const char *k = scalar(yaml_document_get_node(doc, p->key));
+
+		if (k && !strcmp(k, key))
+			return yaml_document_get_node(doc, p->value);
+	}
+	return NULL;
+}
+
+/* A YAML boolean (true/false, yes/no, on/off); dflt when n is absent or not one. */
+static bool yaml_bool(yaml_node_t *n, bool dflt)
+{
+	const char *s = scalar(n);
+
+	if (!s)
+		return dflt;
+	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on"))
+		return true;
+	if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off"))
+		return false;
+	return dflt;
+}
+
+/* The scalars of a sequence node (a scalar alone: one), copied; false when something else is in it. */
+static bool yaml_strings(yaml_document_t *doc, yaml_node_t *n, char ***out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	if (n && n->type == YAML_SCALAR_NODE) {
+		*out = xcalloc(1, sizeof(char *));
+		(*out)[0] = xstrdup(scalar(n));
+		*nout = 1;
+		return true;
+	}
+	if (!n || n->type != YAML_SEQUENCE_NODE)
+		return false;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		const char *s = scalar(yaml_document_get_node(doc, *it));
+
+		if (!s) {
+			strv_free(*out, *nout);
+			*out = NULL;
+			*nout = 0;
+			return false;
+		}
+		*out = xrealloc(*out, (*nout + 1) * sizeof(char *));
+		(*out)[(*nout)++] = xstrdup(s);
+	}
+	return true;
+}
+
+/* Line (0-based) start offsets: the text of line i is text[off(i) .. next newline). */
+static const char *line_at(const char *text, size_t len, size_t line, size_t *n)
+{
+	size_t pos = 0;
+	const char *nl;
+
+	for (size_t i = 0; i < line && pos < len; i++) {
+		nl = memchr(text + pos, '\n', len - pos);
+		if (!nl)
+			return NULL;
+		pos = (size_t)(nl - text) + 1;
+	}
+	if (pos >= len)
+		return NULL;
+	nl = memchr(text + pos, '\n', len - pos);
+	*n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+	return text + pos;
+}
+
+/*
+ * An item's text as Falco shows it: its first line, then the lines after
+ * it up to the next that starts with '-' (an item or a document marker),
+ * without empty lines; at most max lines when max is not 0.
+ */
+static char *lines_from(const char *text, size_t len, size_t line, bool item, size_t max)
+{
+	struct sbuf b = { 0 };
+	size_t n, taken = 0;
+	const char *l;
+
+	for (size_t i = line; (l = line_at(text, len, i, &n)); i++) {
+		if (n && l[n - 1] == '\r')
+			n--;
+		if (!n)
+			continue;
+		if (item && taken && l[0] == '-')
+			break;
+		sbuf_put(&b, l, n);
+		sbuf_putc(&b, '\n');
+		if (++taken == max)
+			break;
+	}
+	{
+		char *r = xstrdup(b.len ? sbuf_cstr(&b) : "");
+
+		sbuf_release(&b);
+		return r;
+	}
+}
+
+/* The first non-empty line of the text (for errors about the whole file). */
+static char *first_line(const char *text, size_t len)
+{
+	return lines_from(text, len, 0, false, 1);
+}
+
+static int item_error(struct loader *ld, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+static int item_error(struct loader *ld, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(ld->d, false, ld->name, ld->line, ld->context, "%s", msg);
+	return -1;
+}
+
+/* ------------------------------------------------------------ items */
+
+static int load_engine_version(struct loader *ld, yaml_node_t *v)
+{
+	const char *s = scalar(v);
+	char *end = NULL;
+	double ver;
+
+	if (!s || !*s || v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return item_error(ld, "Value of required_engine_version must be a number");
+	errno = 0;
+	ver = strtod(s, &end);
+	if (errno || *end)
+		return item_error(ld, "Value of required_engine_version must be a number");
+	if (ver > RULES_ENGINE_VERSION)
+		return item_error(ld, "Rules require engine version %s, but engine version is %d", s,
+		                  RULES_ENGINE_VERSION);
+	return 0;
+}
+
+static int load_list(struct loader *ld, yaml_node_t *item, yaml_node_t *namev)
+{
+	const char *name = scalar(namev);
+	yaml_node_t *itemsv = map_get(ld->doc, item, "items");
+	struct rlist *l;
+	char **items;
+	size_t n;
+
+	if (!name || is_null(namev))
+		return item_error(ld, "List name is empty");
+	if (!itemsv)
+		return item_error(ld, "List must have property items");
+	if (is_null(itemsv)) {
+		items = NULL;
+		n = 0;
+	} else if (itemsv->type != YAML_SEQUENCE_NODE || !yaml_strings(ld->doc, itemsv, &items, &n)) {
+		return item_error(ld, "List %s: items must be a list of strings", name);
+	}
+	l = ruleset_list(ld->set, name);
+	if (yaml_bool(map_get(ld->doc, item, "append"), false)) {
+		if (!l) {
+			strv_free(items, n);
+			return item_error(
+			        ld, "List %s has 'append' key but no list by that name already exists", name);
+		}
+		l->items = xrealloc(l->items, (l->nitems + n + 1) * sizeof(char *));
+		if (n)
+			memcpy(l->items + l->nitems, items, n * sizeof(char *));
+		l->nitems += n;
+		free(items);
+		return 0;
+	}
+	if (l) {
+		list_release(l);
+	} else {
+		ld->set->lists = xrealloc(ld->set->lists, (ld->set->nlists + 1) * sizeof(*ld->set->lists));
+		l = &ld->set->lists[ld->set->nlists++];
+	}
+	memset(l, 0, sizeof(*l));
+	l->name = xstrdup(name);
+	l->items = items;
+	l->nitems = n;
+	return 0;
+}
+
+static char *join_context(const char *a, const char *b, bool blank)
+{
+	struct sbuf s = { 0 };
+
+	sbuf_puts(&s, a);
+	if (blank)
+		sbuf_putc(&s, '\n');
+	sbuf_puts(&s, b);
+	{
+		char *r = xstrdup(sbuf_cstr(&s));
+
+		sbuf_release(&s);
+		return r;
+	}
+}
+
+static char *join_cond(const char *a, const char *b)
+{
+	struct sbuf s = { 0 };
+	char *r;
+
+	sbuf_printf(&s, "%s %s", a, b);
+	r = xstrdup(sbuf_cstr(&s));
+	sbuf_release(&s);
+	return r;
+}
+
+static int load_macro(struct loader *ld, yaml_node_t *item, yaml_node_t *namev)
+{
+	const char *name = scalar(namev);
+	const char *cond = scalar(map_get(ld->doc, item, "condition"));
+	struct rmacro *m;
+
+	if (!name || is_null(namev))
+		return item_error(ld, "Macro name is empty");
+	if (!cond)
+		return item_error(ld, "Macro must have property condition");
+	m = ruleset_macro(ld->set, name);
+	if (yaml_bool(map_get(ld->doc, item, "append"), false)) {
+		char *c;
+
+		if (!m)
+			return item_error(
+			        ld, "Macro %s has 'append' key but no macro by that name already exists",
+			        name);
+		c = join_cond(m->cond, cond);
+		free(m->cond);
+		m->cond = c;
+		c = join_context(m->context, ld->context, true);
+		free(m->context);
+		m->context = c;
+		return 0;
+	}
+	if (m) {
+		macro_release(m);
+	} else {
+		ld->set->macros =
+		        xrealloc(ld->set->macros, (ld->set->nmacros + 1) * sizeof(*ld->set->macros));
+		m = &ld->set->macros[ld->set->nmacros++];
+	}
+	memset(m, 0, sizeof(*m));
+	m->name = xstrdup(name);
+	m->cond = xstrdup(cond);
+	m->context = xstrdup(ld->context);
+	m->file = xstrdup(ld->name);
+	m->line = ld->line;
+	return 0;
+}
+
+/* The comparison operators an exception may use (as Falco 0.31.1's loader lists them). */
+static bool exception_comp_ok(const char *c)
+{
+	static const char *const ok[] = { "=",      "==",         "!=",       "<=",        ">=",
+		                          "<",      ">",          "contains", "icontains", "bcontains",
+		                          "glob",   "startswith", "endswith", "in",        "intersects",
+		                          "pmatch", "bstartswith" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		if (!strcmp(c, ok[i]))
+			return true;
+	return false;
+}
+
+static bool field_defined(const char *name)
+{
+	return filter_field_known(name, strcspn(name, "["));
+}
+
+/* The values of an exception item: rows of scalars or [tuples] of scalars or [lists]. */
+static bool read_rows(yaml_document_t *doc, yaml_node_t *v, struct exception *x)
+{
+	if (!v || is_null(v))
+		return true;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return false;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *rowv = yaml_document_get_node(doc, *it);
+		struct exc_row row = { 0 };
+
+		if (!rowv)
+			return false;
+		if (rowv->type == YAML_SCALAR_NODE) {
+			row.scalar = true;
+			row.v = xcalloc(1, sizeof(*row.v));
+			row.v[0].s = xstrdup(scalar(rowv));
+			row.n = 1;
+		} else if (rowv->type == YAML_SEQUENCE_NODE) {
+			for (yaml_node_item_t *e = rowv->data.sequence.items.start;
+			     e < rowv->data.sequence.items.top; e++) {
+				yaml_node_t *ev = yaml_document_get_node(doc, *e);
+				struct exc_val val = { 0 };
+
+				if (ev && ev->type == YAML_SCALAR_NODE) {
+					val.s = xstrdup(scalar(ev));
+				} else if (!ev || !yaml_strings(doc, ev, &val.items, &val.nitems)) {
+					x->rows = xrealloc(x->rows, (x->nrows + 1) * sizeof(*x->rows));
+					x->rows[x->nrows++] = row;
+					return false;
+				}
+				row.v = xrealloc(row.v, (row.n + 1) * sizeof(*row.v));
+				row.v[row.n++] = val;
+			}
+		} else {
+			return false;
+		}
+		x->rows = xrealloc(x->rows, (x->nrows + 1) * sizeof(*x->rows));
+		x->rows[x->nrows++] = row;
+	}
+	return true;
+}
+
+/* Validate a new exception item's fields and comps, as Falco does before it is used. */
+static int exception_validate(struct loader *ld, struct exception *x, bool has_comps, bool comps_scalar)
+{
+	if (x->single) {
+		if (!has_comps) {
+			x->comps = xcalloc(1, sizeof(char *));
+			x->comps[0] = xstrdup("in");
+			x->ncomps = 1;
+		} else if (!comps_scalar) {
+			return item_error(ld, "Rule exception item %s: fields and comps must both be strings",
+			                  x->name);
+		}
+	} else if (!has_comps) {
+		x->comps = xcalloc(x->nfields ? x->nfields : 1, sizeof(char *));
+		for (size_t i = 0; i < x->nfields; i++)
+			x->comps[i] = xstrdup("=");
+		x->ncomps = x->nfields;
+	} else if (x->ncomps != x->nfields) {
+		return item_error(ld, "Rule exception item %s: fields and comps lists must have equal length",
+		                  x->name);
+	}
+	for (size_t i = 0; i < x->nfields; i++)
+		if (!field_defined(x->fields[i]))
+			return item_error(
+			        ld, "Rule exception item %s: field name %s is not a supported filter field",
+			        x->name, x->fields[i]);
+	for (size_t i = 0; i < x->ncomps; i++)
+		if (!exception_comp_ok(x->comps[i]))
+			return item_error(ld,
+			                  "Rule exception item %s: comparison operator %s is not a supported "
+			                  "comparison operator",
+			                  x->name, x->comps[i]);
+	return 0;
+}
+
+/*
+ * One exception item into x: name, fields, comps, values. new_item says how
+ * a missing fields property is reported. 0, or -1 with the error reported.
+ */
+static int read_exception(struct loader *ld, yaml_node_t *ev, struct exception *x, const char *new_item)
+{
+	yaml_node_t *fields = map_get(ld->doc, ev, "fields");
+	yaml_node_t *comps = map_get(ld->doc, ev, "comps");
+	const char *name = scalar(map_get(ld->doc, ev, "name"));
+
+	memset(x, 0, sizeof(*x));
+	if (!name || ev->type != YAML_MAPPING_NODE)
+		return item_error(ld, "Rule exception item must have name property");
+	x->name = xstrdup(name);
+	if (!fields || is_null(fields))
+		return item_error(ld, "Rule exception %s%s: must have fields property with a list of fields",
+		                  new_item, name);
+	x->single = fields->type == YAML_SCALAR_NODE;
+	if (!yaml_strings(ld->doc, fields, &x->fields, &x->nfields))
+		return item_error(ld, "Rule exception item %s: fields must be a field name or a list of them",
+		                  name);
+	if (comps && !yaml_strings(ld->doc, comps, &x->comps, &x->ncomps))
+		return item_error(ld, "Rule exception item %s: comps must be an operator or a list of them",
+		                  name);
+	if (!read_rows(ld->doc, map_get(ld->doc, ev, "values"), x))
+		return item_error(ld, "Rule exception item %s: values must be a list", name);
+	return exception_validate(ld, x, comps != NULL, comps && comps->type == YAML_SCALAR_NODE);
+}
+
+static int load_exceptions(struct loader *ld, yaml_node_t *v, struct rule_entry *re)
+{
+	if (!v || is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return item_error(ld, "Rule %s: exceptions must be a list", re->pub.name);
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		struct exception x;
+
+		if (read_exception(ld, yaml_document_get_node(ld->doc, *it), &x, "item ") < 0) {
+			exception_release(&x);
+			return -1;
+		}
+		re->excs = xrealloc(re->excs, (re->nexcs + 1) * sizeof(*re->excs));
+		re->excs[re->nexcs++] = x;
+	}
+	return 0;
+}
+
+/* append: values of exceptions the rule has are added; other items are new exceptions. */
+static int append_exceptions(struct loader *ld, yaml_node_t *v, struct rule_entry *re)
+{
+	if (!v || is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return item_error(ld, "Rule %s: exceptions must be a list", re->pub.name);
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *ev = yaml_document_get_node(ld->doc, *it);
+		const char *name = scalar(map_get(ld->doc, ev, "name"));
+		struct exception *old = NULL, x;
+
+		if (!name)
+			return item_error(ld, "Rule exception item must have name property");
+		for (size_t i = 0; i < re->nexcs; i++)
+			if (re->excs[i].name && !strcmp(re->excs[i].name, name))
+				old = &re->excs[i];
+		if (!old) {
+			if (read_exception(ld, ev, &x, "new item ") < 0) {
+				exception_release(&x);
+				return -1;
+			}
+			re->excs = xrealloc(re->excs, (re->nexcs + 1) * sizeof(*re->excs));
+			re->excs[re->nexcs++] = x;
+			continue;
+		}
+		if (map_get(ld->doc, ev, "fields"))
+			return item_error(ld,
+			                  "Can not append exception fields to existing rule, only values");
+		if (map_get(ld->doc, ev, "comps"))
+			return item_error(ld, "Can not append exception comps to existing rule, only values");
+		if (!read_rows(ld->doc, map_get(ld->doc, ev, "values"), old))
+			return item_error(ld, "Rule exception item %s: values must be a list", name);
+	}
+	return 0;
+}
+
+/* "5", "5s", "2m", 5: seconds; -1 when not a duration. */
+static double parse_duration(const char *s)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -1;
+	if (!strcmp(end, "m"))
+		return v * 60;
+	if (!*end || !strcmp(end, "s"))
+		return v;
+	return -1;
+}
+
+static int load_capture(struct loader *ld, yaml_node_t *v, struct rule *r)
+{
+	static const char *const keys[] = { "name", "filter", "storage" };
+	char **dst[] = { &r->capture.name, &r->capture.filter, &r->capture.storage };
+	yaml_node_t *b, *a;
+
+	r->capture.before = 5;
+	r->capture.after = 20;
+	if (!v || is_null(v))
+		return 0;
+	if (v->type != YAML_MAPPING_NODE)
+		return item_error(
+		        ld,
+		        "Rule %s: capture must be a mapping (enabled, name, before, after, filter, storage)",
+		        r->name);
+	r->capture.enabled = yaml_bool(map_get(ld->doc, v, "enabled"), true);
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		yaml_node_t *kv = map_get(ld->doc, v, keys[i]);
+
+		if (kv && !is_null(kv)) {
+			if (!scalar(kv))
+				return item_error(ld, "Rule %s: capture %s must be a string", r->name,
+				                  keys[i]);
+			free(*dst[i]);
+			*dst[i] = xstrdup(scalar(kv));
+		}
+	}
+	b = map_get(ld->doc, v, "before");
+	a = map_get(ld->doc, v, "after");
+	if (b && (r->capture.before = parse_duration(scalar(b))) < 0)
+		return item_error(
+		        ld, "Rule %s: capture before must be a duration (seconds, or with s or m), not '%s'",
+		        r->name, scalar(b) ? scalar(b) : "?");
+	if (a && (r->capture.after = parse_duration(scalar(a))) < 0)
+		return item_error(
+		        ld, "Rule %s: capture after must be a duration (seconds, or with s or m), not '%s'",
+		        r->name, scalar(a) ? scalar(a) : "?");
+	if (r->capture.before + r->capture.after > CAPTURE_WINDOW_MAX)
+		return item_error(
+		        ld, "Rule %s: capture before + after is %gs, more than the %gs a capture may span",
+		        r->name, r->capture.before + r->capture.after, CAPTURE_WINDOW_MAX);
+	return 0;
+}
+
+/* Falco trims a rule's output (a folded `>` block ends in a newline). */
+static char *trimmed(const char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
+static int append_rule(struct loader *ld, yaml_node_t *item, const char *name)
+{
+	yaml_node_t *condv = map_get(ld->doc, item, "condition");
+	yaml_node_t *excv = map_get(ld->doc, item, "exceptions");
+	struct rule_entry *re;
+	char *c;
+
+	if (!scalar(condv) && !excv)
+		return item_error(ld, "Appended rule must have exceptions or condition property");
+	re = ruleset_rule(ld->set, name);
+	if (!re)
+		return item_error(ld, "Rule %s has 'append' key but no rule by that name already exists",
+		                  name);
+	if (append_exceptions(ld, excv, re) < 0)
+		return -1;
+	if (scalar(condv)) {
+		c = join_cond(re->pub.condition, scalar(condv));
+		free(re->pub.condition);
+		re->pub.condition = c;
+	}
+	c = join_context(re->context, ld->context, scalar(condv) != NULL);
+	free(re->context);
+	re->context = c;
+	return 0;
+}
+
+static int load_rule(struct loader *ld, yaml_node_t *item, yaml_node_t *namev)
+{
+	static const char *const required[] = { "condition", "output", "desc", "priority" };
+	const char *name = scalar(namev), *prio;
+	struct rule_entry *re, *old;
+	yaml_node_t *tags;
+	struct rule *r;
+	size_t at;
+
+	if (!name || is_null(namev))
+		return item_error(ld, "Rule name is empty");
+	if (yaml_bool(map_get(ld->doc, item, "append"), false))
+		return append_rule(ld, item, name);
+	old = ruleset_rule(ld->set, name);
+	/* `- rule: X` with `enabled:` alone switches a rule loaded before on or off */
+	if (old && !map_get(ld->doc, item, "condition") && map_get(ld->doc, item, "enabled")) {
+		old->pub.enabled = yaml_bool(map_get(ld->doc, item, "enabled"), old->pub.enabled);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(required); i++)
+		if (!scalar(map_get(ld->doc, item, required[i])))
+			return item_error(ld, "Rule must have property %s", required[i]);
+	re = xcalloc(1, sizeof(*re));
+	r = &re->pub;
+	r->name = xstrdup(name);
+	r->condition = xstrdup(scalar(map_get(ld->doc, item, "condition")));
+	r->output = trimmed(scalar(map_get(ld->doc, item, "output")));
+	r->desc = xstrdup(scalar(map_get(ld->doc, item, "desc")));
+	r->source =
+	        xstrdup(scalar(map_get(ld->doc, item, "source")) ? scalar(map_get(ld->doc, item, "source"))
+	                                                         : "syscall");
+	r->enabled = yaml_bool(map_get(ld->doc, item, "enabled"), true);
+	r->file = xstrdup(ld->name);
+	r->line = ld->line;
+	re->context = xstrdup(ld->context);
+	re->skip_unknown = yaml_bool(map_get(ld->doc, item, "skip-if-unknown-filter"), false);
+	re->warn_evttypes = yaml_bool(map_get(ld->doc, item, "warn_evttypes"), true);
+	prio = scalar(map_get(ld->doc, item, "priority"));
+	if (rule_priority_parse(prio, &r->priority) < 0) {
+		rule_entry_free(re);
+		return item_error(ld, "Invalid priority level: %s", prio);
+	}
+	tags = map_get(ld->doc, item, "tags");
+	if (tags && !is_null(tags) && !yaml_strings(ld->doc, tags, &r->tags, &r->ntags)) {
+		rule_entry_free(re);
+		return item_error(ld, "Rule %s: tags must be a list of strings", name);
+	}
+	if (load_exceptions(ld, map_get(ld->doc, item, "exceptions"), re) < 0 ||
+	    load_capture(ld, map_get(ld->doc, item, "capture"), r) < 0) {
+		rule_entry_free(re);
+		return -1;
+	}
+	for (at = 0; at < ld->set->nrules && ld->set->rules[at] != old; at++)
+		;
+	if (old) {
+		rule_entry_free(old);
+	} else {
+		ld->set->rules =
+		        xrealloc(ld->set->rules, (ld->set->nrules + 1) * sizeof(struct rule_entry *));
+		at = ld->set->nrules++;
+	}
+	ld->set->rules[at] = re;
+	return 0;
+}
+
+static int load_item(struct loader *ld, yaml_node_t *item)
+{
+	yaml_node_t *v;
+
+	if (item->type != YAML_MAPPING_NODE)
+		return item_error(
+		        ld, "Unexpected element of type %s. Each element should be a yaml associative array.",
+		        item->type == YAML_SCALAR_NODE ? "string" : "table");
+	if ((v = map_get(ld->doc, item, "required_engine_version")))
+		return load_engine_version(ld, v);
+	if ((v = map_get(ld->doc, item, "list")))
+		return load_list(ld, item, v);
+	if ((v = map_get(ld->doc, item, "macro")))
+		return load_macro(ld, item, v);
+	if ((v = map_get(ld->doc, item, "rule")))
+		return load_rule(ld, item, v);
+	diag_add(ld->d, true, ld->name, ld->line, ld->context, "Unknown top level object");
+	return 0;
+}
+
+/*
+ * Load every document of the text into set, as Falco's first pass does:
+ * items in order, the first error stops. 0 or -1 (error in d).
+ */
+static int load_into(struct ruleset *set, const char *name, const char *text, size_t len, struct diags *d)
+{
+	struct loader ld = { set, d, name, text, len, NULL, NULL, 0 };
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&parser)) {
+		diag_add(d, false, name, 0, NULL, "out of memory starting the YAML parser");
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	for (;;) {
+		yaml_node_t *root;
+
+		if (!yaml_parser_load(&parser, &doc)) {
+			char *ctx = lines_from(text, len, parser.problem_mark.line, false, 3);
+
+			diag_add(d, false, name, (int)parser.problem_mark.line + 1, ctx, "%s",
+			         parser.problem ? parser.problem : "YAML syntax error");
+			free(ctx);
+			rc = -1;
+			break;
+		}
+		root = yaml_document_get_root_node(&doc);
+		if (!root) {
+			yaml_document_delete(&doc);
+			break;
+		}
+		ld.doc = &doc;
+		if (root->type == YAML_SCALAR_NODE && is_null(root)) {
+			/* an empty document */
+		} else if (root->type != YAML_SEQUENCE_NODE) {
+			char *ctx = first_line(text, len);
+
+			diag_add(d, false, name, 1, ctx, "%s",
+			         root->type == YAML_SCALAR_NODE
+			                 ? "Rules content is not yaml"
+			                 : "Rules content is not yaml array of objects");
+			free(ctx);
+			rc = -1;
+		} else {
+			for (yaml_node_item_t *it = root->data.sequence.items.start;
+			     it < root->data.sequence.items.top && !rc; it++) {
+				yaml_node_t *item = yaml_document_get_node(&doc, *it);
+
+				if (!item)
+					continue;
+				ld.line = (int)item->start_mark.line + 1;
+				ld.context = lines_from(text, len, item->start_mark.line, true, 0);
+				rc = load_item(&ld, item);
+				free(ld.context);
+				ld.context = NULL;
+			}
+		}
+		yaml_document_delete(&doc);
+		if (rc)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the ruleset's life */
+
+struct rules *rules_new(void)
+{
+	struct rules *r = xcalloc(1, sizeof(*r));
+
+	r->set = xcalloc(1, sizeof(*r->set));
+	return r;
+}
+
+void rules_free(struct rules *r)
+{
+	if (!r)
+		return;
+	rules_index_free(r);
+	ruleset_free(r->set);
+	for (size_t i = 0; i < r->nfiles; i++) {
+		free(r->files[i].name);
+		free(r->files[i].text);
+	}
+	free(r->files);
+	for (size_t i = 0; i < r->ntoggles; i++)
+		free(r->toggles[i].key);
+	free(r->toggles);
+	diags_release(&r->diags);
+	free(r);
+}
+
+static size_t apply_toggle(struct ruleset *s, const struct rules_toggle *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nrules; i++) {
+		struct rule *rule = &s->rules[i]->pub;
+		bool hit = !t->tag && !strcmp(rule->name, t->key);
+
+		for (size_t k = 0; t->tag && k < rule->ntags && !hit; k++)
+			hit = !strcmp(rule->tags[k], t->key);
+		if (hit && rule->enabled != t->enabled) {
+			rule->enabled = t->enabled;
+			n++;
+		}
+	}
+	return n;
+}
+
+int rules_load_text(struct rules *r, const char *name, const char *text, size_t len, struct err *e)
+{
+	struct ruleset *set = xcalloc(1, sizeof(*set));
+	struct diags quiet = { 0 };
+	bool rc;
+
+	(void)e;
+	/* the files before this one again (they loaded before: no errors), then this one */
+	for (size_t i = 0; i < r->nfiles; i++)
+		load_into(set, r->files[i].name, r->files[i].text, r->files[i].len, &quiet);
+	diags_release(&quiet);
+	r->diags.file = name;
+	rc = load_into(set, name, text, len, &r->diags) < 0 || ruleset_compile(set, NULL, &r->diags) > 0;
+	r->diags.file = NULL;
+	if (rc) {
+		ruleset_free(set);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < r->ntoggles; i++)
+		apply_toggle(set, &r->toggles[i]);
+	rules_index_free(r);
+	ruleset_free(r->set);
+	r->set = set;
+	r->files = xrealloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
+	r->files[r->nfiles].name = xstrdup(name);
+	r->files[r->nfiles].text = xstrndup(text, len);
+	r->files[r->nfiles].len = len;
+	r->nfiles++;
+	return 0;
+}
+
+int rules_load_file(struct rules *r, const char *path, struct err *e)
+{
+	struct sbuf b = { 0 };
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return err_set(e, -errno, "%s: %s", path, strerror(errno));
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sbuf_put(&b, buf, (size_t)n);
+	if (n < 0) {
+		rc = err_set(e, -errno, "%s: %s", path, strerror(errno));
+		close(fd);
+		sbuf_release(&b);
+		return rc;
+	}
+	close(fd);
+	rc = rules_load_text(r, path, b.len ? b.data : "", b.len, e);
+	if (rc < 0)
+		err_set(e, rc, "%s: the rules file has errors", path);
+	sbuf_release(&b);
+	return rc;
+}
+
+int rules_compile(struct rules *r, struct state *st, struct err *e)
+{
+	size_t errors;
+
+	rules_index_free(r);
+	for (size_t i = 0; i < r->set->nrules; i++) {
+		filter_free(r->set->rules[i]->pub.filter);
+		r->set->rules[i]->pub.filter = NULL;
+	}
+	errors = ruleset_compile(r->set, st, &r->diags);
+	if (errors)
+		return err_set(e, -EINVAL, "the rules do not compile (%zu errors)", errors);
+	rules_index_build(r);
+	return 0;
+}
+
+static size_t toggle(struct rules *r, const char *key, bool tag, bool enabled)
+{
+	struct rules_toggle t = { xstrdup(key), tag, enabled };
+
+	r->toggles = xrealloc(r->toggles, (r->ntoggles + 1) * sizeof(*r->toggles));
+	r->toggles[r->ntoggles++] = t;
+	return apply_toggle(r->set, &t);
+}
+
+size_t rules_enable_name(struct rules *r, const char *name, bool enabled)
+{
+	return toggle(r, name, false, enabled);
+}
+
+size_t rules_enable_tag(struct rules *r, const char *tag, bool enabled)
+{
+	return toggle(r, tag, true, enabled);
+}
+
+size_t rules_count(const struct rules *r)
+{
+	return r->set->nrules;
+}
+
+struct rule *rules_at(struct rules *r, size_t i)
+{
+	return i < r->set->nrules ? &r->set->rules[i]->pub : NULL;
+}
+
+struct rule *rules_find(struct rules *r, const char *name)
+{
+	struct rule_entry *re = ruleset_rule(r->set, name);
+
+	return re ? &re->pub : NULL;
+}
+
+size_t rules_diag_count(const struct rules *r)
+{
+	return r->diags.n;
+}
+
+const struct rules_diag *rules_diag_at(const struct rules *r, size_t i)
+{
+	return i < r->diags.n ? &r->diags.v[i] : NULL;
+}
+
+static void print_diags(const struct rules *r, const char *file, bool warning, FILE *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->diags.n; i++)
+		n += r->diags.v[i].warning == warning &&
+		     (!file || (r->diags.v[i].file && !strcmp(r->diags.v[i].file, file)));
+	if (!n) {
+		if (!warning)
+			fprintf(out, "Ok\n");
+		return;
+	}
+	fprintf(out, "%zu %s:\n", n, warning ? "warnings" : "errors");
+	for (size_t i = 0; i < r->diags.n; i++) {
+		const struct rules_diag *g = &r->diags.v[i];
+
+		if (g->warning != warning || (file && (!g->file || strcmp(g->file, file) != 0)))
+			continue;
+		fprintf(out, "%s\n", g->msg);
+		if (g->item)
+			fprintf(out, "---\n%s---\n", g->item);
+	}
+}
+
+void rules_diag_print(const struct rules *r, const char *file, FILE *out)
+{
+	print_diags(r, file, false, out);
+	print_diags(r, file, true, out);
+}
+
+void rules_set_all_events(struct rules *r, bool all)
+{
+	r->all_events = all;
+}

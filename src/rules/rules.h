@@ -1,0 +1,145 @@
+/*
+ * rules: Falco rules files (as Falco 0.31.1 reads them) loaded, expanded,
+ * compiled and matched against events.
+ *
+ * A file is a YAML sequence of items: `- required_engine_version: N`,
+ * `- list: NAME` (items), `- macro: NAME` (condition), `- rule: NAME`
+ * (condition, output, desc, priority, tags, enabled, source, exceptions,
+ * skip-if-unknown-filter, warn_evttypes, append) and sysrec's own `capture:`
+ * action on a rule. Files load in order; `append: true` extends the list,
+ * macro or rule of that name loaded before; an item of a name already loaded
+ * replaces it. After the last file, rules_compile() expands lists into
+ * `in (...)` values and macros into conditions (on the syntax tree of
+ * src/filter/parse.h), adds each rule's exceptions as `and not (...)`, and
+ * compiles every enabled rule against the field table.
+ *
+ * Problems are diagnostics, as Falco reports them: an error or a warning, the
+ * file, the line of the item, the item's text, and Falco's message ("Rule
+ * must have property output", "Undefined macro 'foo' used in filter.", ...).
+ * An error in a file makes rules_load_file() fail; the ruleset keeps what it
+ * had before that file.
+ */
+#ifndef SYSREC_RULES_H
+#define SYSREC_RULES_H
+
+#include "../common/common.h"
+#include "../state/state.h"
+
+#include <stdio.h>
+
+/* The engine version sysrec's rules engine answers to required_engine_version (Falco 0.31.1's). */
+#define RULES_ENGINE_VERSION 11
+
+/* Falco's priorities, most severe first (the numbers syslog uses). */
+enum rule_priority {
+	PRIO_EMERGENCY,
+	PRIO_ALERT,
+	PRIO_CRITICAL,
+	PRIO_ERROR,
+	PRIO_WARNING,
+	PRIO_NOTICE,
+	PRIO_INFORMATIONAL,
+	PRIO_DEBUG,
+};
+
+/* "Emergency" ... "Debug", as Falco prints a priority in alerts. */
+const char *rule_priority_name(enum rule_priority p);
+/* From a rules file's priority (case-insensitive; "INFO" is Informational): 0, or -1. */
+int rule_priority_parse(const char *s, enum rule_priority *out);
+
+/* sysrec's capture action on a rule: `capture: {enabled, name, before, after, filter, storage}`. */
+struct rule_capture {
+	bool enabled;
+	char *name;           /* NULL: the rule's name */
+	double before, after; /* seconds (defaults 5 and 20; at most 300 together) */
+	char *filter;         /* NULL: every event */
+	char *storage;        /* NULL: the default store */
+};
+
+struct rule {
+	char *name, *desc, *output, *source; /* source: "syscall" unless the file says */
+	char *condition;                     /* as written, appends joined */
+	char *expanded;                      /* the condition compiled, macros and lists expanded */
+	enum rule_priority priority;
+	char **tags;
+	size_t ntags;
+	bool enabled;
+	bool skipped;          /* not compiled: an unknown field with skip-if-unknown-filter */
+	struct filter *filter; /* NULL when skipped or not yet compiled (disabled rules keep theirs) */
+	/*
+	 * The event types the rule applies to, as Falco computes them for
+	 * rules_events and its warnings: all_types when the condition does not
+	 * restrict evt.type (or restricts it only through a `not`/`!=`), else
+	 * the codes of types (both directions of each named type).
+	 */
+	bool all_types;
+	uint16_t *types;
+	size_t ntypes;
+	struct rule_capture capture;
+	char *file; /* where it was defined */
+	int line;
+};
+
+/* A problem found while loading or compiling. */
+struct rules_diag {
+	bool warning;
+	char *file; /* the rules file, NULL for problems of no file */
+	int line;   /* the item's line (1-based), 0 when unknown */
+	char *item; /* the item's text as written in the file, NULL when none */
+	char *msg;  /* Falco's message */
+};
+
+struct rules;
+
+struct rules *rules_new(void);
+void rules_free(struct rules *r);
+
+/*
+ * Load one file (rules_load_text: text of len bytes, named name in
+ * diagnostics). 0, or -EINVAL when the file has errors (listed as
+ * diagnostics; the ruleset then holds what it held before the call) or
+ * -errno when it cannot be read (e set).
+ */
+int rules_load_file(struct rules *r, const char *path, struct err *e);
+int rules_load_text(struct rules *r, const char *name, const char *text, size_t len, struct err *e);
+
+/*
+ * Expand and compile every enabled rule against st's field table (after
+ * every file is loaded). 0, or -EINVAL when a rule or macro does not compile
+ * (diagnostics say which; with skip-if-unknown-filter an unknown field is a
+ * warning and the rule is skipped).
+ */
+int rules_compile(struct rules *r, struct state *st, struct err *e);
+
+/* Enable or disable rules by name, or by tag (Falco's -D, -t and -T). Returns how many changed. */
+size_t rules_enable_name(struct rules *r, const char *name, bool enabled);
+size_t rules_enable_tag(struct rules *r, const char *tag, bool enabled);
+
+size_t rules_count(const struct rules *r);
+struct rule *rules_at(struct rules *r, size_t i);
+struct rule *rules_find(struct rules *r, const char *name);
+
+size_t rules_diag_count(const struct rules *r);
+const struct rules_diag *rules_diag_at(const struct rules *r, size_t i);
+/*
+ * Print the diagnostics of file (NULL: all) in Falco's `-V` layout: "N errors:"
+ * then msg, ---, item, --- for each; "Ok" when there are none; then the
+ * warnings the same way ("N warnings:").
+ */
+void rules_diag_print(const struct rules *r, const char *file, FILE *out);
+
+/*
+ * The enabled, compiled rules that match the event, in the order the files
+ * defined them: fn(rule, ctx) for each (only event types a rule applies to
+ * are tried). Call after state_process() on the event.
+ */
+/*
+ * Falco skips events flagged EF_DROP_SIMPLE_CONS (its "simple consumer"
+ * mode) unless run with -A; rules_match() does the same unless all is set.
+ */
+void rules_set_all_events(struct rules *r, bool all);
+
+typedef void (*rules_match_fn)(struct rule *rule, const struct evctx *cx, void *ctx);
+void rules_match(struct rules *r, const struct evctx *cx, rules_match_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,124 @@
+/* rules_int: what load.c, expand.c and match.c share; not part of the module's interface. */
+#ifndef SYSREC_RULES_INT_H
+#define SYSREC_RULES_INT_H
+
+#include "../filter/filter.h"
+#include "rules.h"
+
+/* One element of an exception's values tuple: a text, or a list of texts. */
+struct exc_val {
+	char *s;      /* NULL when a list */
+	char **items; /* a list: [a, b] */
+	size_t nitems;
+};
+
+/* A row of an exception's values: one element per field (single-field: n == 1, scalar). */
+struct exc_row {
+	struct exc_val *v;
+	size_t n;
+	bool scalar; /* the row was a plain text, not a [tuple] */
+};
+
+struct exception {
+	char *name;
+	char **fields; /* one field when single */
+	size_t nfields;
+	bool single; /* fields: was one text, not a list */
+	char **comps;
+	size_t ncomps;
+	struct exc_row *rows;
+	size_t nrows;
+};
+
+struct rlist {
+	char *name;
+	char **items;
+	size_t nitems;
+	char **expanded; /* items with earlier lists spliced in (by expand) */
+	size_t nexpanded;
+};
+
+struct rmacro {
+	char *name;
+	char *cond;
+	char *context;
+	char *file;
+	int line;
+	struct fnode *tree; /* expanded (by expand), NULL when it did not compile */
+};
+
+/* A rule and what only the loader needs of it. */
+struct rule_entry {
+	struct rule pub;
+	char *context;
+	struct exception *excs;
+	size_t nexcs;
+	bool skip_unknown;
+	bool warn_evttypes;
+};
+
+/* Lists, macros and rules by definition order. */
+struct ruleset {
+	struct rlist *lists;
+	size_t nlists;
+	struct rmacro *macros;
+	size_t nmacros;
+	struct rule_entry **rules;
+	size_t nrules;
+};
+
+/* Diagnostics under construction. */
+struct diags {
+	struct rules_diag *v;
+	size_t n;
+	const char *file; /* the file being loaded: compile problems are reported in it */
+};
+
+void diag_add(struct diags *d, bool warning, const char *file, int line, const char *item, const char *fmt,
+              ...) PRINTF_LIKE(6, 7);
+
+void ruleset_free(struct ruleset *s);
+void exception_release(struct exception *x);
+struct rlist *ruleset_list(struct ruleset *s, const char *name);
+struct rmacro *ruleset_macro(struct ruleset *s, const char *name);
+
+/*
+ * Expand and compile the whole set against st, as Falco does after each file:
+ * lists, macros, then each rule (exceptions, macros, lists, event types, fields).
+ * Problems go to d; returns the number of errors. With st NULL, a private
+ * state is used and the rules keep no filter (a check only).
+ */
+size_t ruleset_compile(struct ruleset *s, struct state *st, struct diags *d);
+
+/* A file as loaded, kept so that a later file's failure can restore the set before it. */
+struct rules_file {
+	char *name;
+	char *text;
+	size_t len;
+};
+
+/* rules_enable_*() calls, replayed when the set is rebuilt. */
+struct rules_toggle {
+	char *key;
+	bool tag;
+	bool enabled;
+};
+
+struct rules {
+	struct ruleset *set;
+	struct rules_file *files;
+	size_t nfiles;
+	struct rules_toggle *toggles;
+	size_t ntoggles;
+	struct diags diags;
+	bool all_events;
+	/* match.c: per event code, the indexes of the compiled rules that apply to it */
+	size_t **index;
+	size_t *nindex;
+};
+
+/* match.c: build or drop the per-event-type index of r's compiled rules. */
+void rules_index_build(struct rules *r);
+void rules_index_free(struct rules *r);
+
+#endif
