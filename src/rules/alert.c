@@ -243,16 +243,6 @@ static json_t *token_json(struct alert_format *f, struct token *t, const struct 
 
 /* ------------------------------------------------------------ alert text */
 
-/* Falco's priority names, by enum rule_priority. */
-static const char *const priority_names[] = {
-	"Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug",
-};
-
-static const char *priority_name(enum rule_priority p)
-{
-	return (unsigned)p < ARRAY_SIZE(priority_names) ? priority_names[p] : "Debug";
-}
-
 /* The time of the prefix: local "HH:MM:SS.nnnnnnnnn", or ISO 8601 UTC with "+0000". */
 static void put_prefix_time(struct sbuf *out, uint64_t ts, bool iso)
 {
@@ -276,7 +266,7 @@ static void put_line(const struct alert_opts *o, const struct rule *r, struct al
 {
 	put_prefix_time(out, cx->ev->ts, o->iso_time);
 	sbuf_puts(out, ": ");
-	sbuf_puts(out, priority_name(r->priority));
+	sbuf_puts(out, rule_priority_name(r->priority));
 	sbuf_putc(out, ' ');
 	format_message(f, cx, out);
 }
@@ -326,7 +316,7 @@ static void put_json(const struct alert_opts *o, const struct rule *r, struct al
 	snprintf(tmp + strlen(tmp), sizeof(tmp) - strlen(tmp), ".%09uZ", (unsigned)(ts % 1000000000ULL));
 	if (!o->json_no_output)
 		json_object_set_new_nocheck(ev, "output", json_stringn_nocheck(line.data, line.len));
-	json_object_set_new_nocheck(ev, "priority", json_string_nocheck(priority_name(r->priority)));
+	json_object_set_new_nocheck(ev, "priority", json_string_nocheck(rule_priority_name(r->priority)));
 	json_object_set_new_nocheck(ev, "rule", json_string_nocheck(r->name ? r->name : ""));
 	json_object_set_new_nocheck(ev, "source", json_string_nocheck(r->source ? r->source : "syscall"));
 	if (!o->json_no_tags)

@@ -926,6 +926,7 @@ struct rules *rules_new(void)
 	struct rules *r = xcalloc(1, sizeof(*r));
 
 	r->set = xcalloc(1, sizeof(*r->set));
+	r->min_priority = PRIO_DEBUG;
 	return r;
 }
 
@@ -953,7 +954,7 @@ static size_t apply_toggle(struct ruleset *s, const struct rules_toggle *t)
 
 	for (size_t i = 0; i < s->nrules; i++) {
 		struct rule *rule = &s->rules[i]->pub;
-		bool hit = !t->tag && !strcmp(rule->name, t->key);
+		bool hit = !t->tag && (t->substring ? strstr(rule->name, t->key) != NULL : !strcmp(rule->name, t->key));
 
 		for (size_t k = 0; t->tag && k < rule->ntags && !hit; k++)
 			hit = !strcmp(rule->tags[k], t->key);
@@ -1037,23 +1038,23 @@ int rules_compile(struct rules *r, struct state *st, struct err *e)
 	return 0;
 }
 
-static size_t toggle(struct rules *r, const char *key, bool tag, bool enabled)
+static size_t toggle(struct rules *r, const char *key, bool tag, bool substring, bool enabled)
 {
-	struct rules_toggle t = { xstrdup(key), tag, enabled };
+	struct rules_toggle t = { xstrdup(key), tag, substring, enabled };
 
 	r->toggles = xrealloc(r->toggles, (r->ntoggles + 1) * sizeof(*r->toggles));
 	r->toggles[r->ntoggles++] = t;
 	return apply_toggle(r->set, &t);
 }
 
-size_t rules_enable_name(struct rules *r, const char *name, bool enabled)
+size_t rules_enable_name(struct rules *r, const char *name, bool substring, bool enabled)
 {
-	return toggle(r, name, false, enabled);
+	return toggle(r, name, false, substring, enabled);
 }
 
 size_t rules_enable_tag(struct rules *r, const char *tag, bool enabled)
 {
-	return toggle(r, tag, true, enabled);
+	return toggle(r, tag, true, false, enabled);
 }
 
 size_t rules_count(const struct rules *r)
@@ -1116,4 +1117,9 @@ void rules_diag_print(const struct rules *r, const char *file, FILE *out)
 void rules_set_all_events(struct rules *r, bool all)
 {
 	r->all_events = all;
+}
+
+void rules_set_min_priority(struct rules *r, enum rule_priority p)
+{
+	r->min_priority = p;
 }

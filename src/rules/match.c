@@ -32,7 +32,7 @@ void rules_index_build(struct rules *r)
 	for (size_t i = 0; i < r->set->nrules; i++) {
 		const struct rule *rule = &r->set->rules[i]->pub;
 
-		if (!rule->filter)
+		if (!rule->filter || rule->priority > r->min_priority)
 			continue;
 		if (rule->all_types) {
 			for (uint16_t code = 0; code < EVENT_MAX; code++)
@@ -44,18 +44,19 @@ void rules_index_build(struct rules *r)
 	}
 }
 
-void rules_match(struct rules *r, const struct evctx *cx, rules_match_fn fn, void *ctx)
+struct rule *rules_match(struct rules *r, const struct evctx *cx)
 {
 	uint16_t type = cx->ev->type;
 
 	if (!r->index || type >= EVENT_MAX)
-		return;
+		return NULL;
 	if (!r->all_events && (event_table[type].flags & EF_DROP_SIMPLE_CONS))
-		return;
+		return NULL;
 	for (size_t i = 0; i < r->nindex[type]; i++) {
 		struct rule *rule = &r->set->rules[r->index[type][i]]->pub;
 
-		if (rule->enabled && rule->filter && filter_match(rule->filter, cx))
-			fn(rule, cx, ctx);
+		if (rule->enabled && filter_match(rule->filter, cx))
+			return rule;
 	}
+	return NULL;
 }

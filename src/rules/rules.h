@@ -111,8 +111,12 @@ int rules_load_text(struct rules *r, const char *name, const char *text, size_t 
  */
 int rules_compile(struct rules *r, struct state *st, struct err *e);
 
-/* Enable or disable rules by name, or by tag (Falco's -D, -t and -T). Returns how many changed. */
-size_t rules_enable_name(struct rules *r, const char *name, bool enabled);
+/*
+ * Enable or disable rules by name (exactly, or every rule whose name holds
+ * name when substring is set: Falco's -D), or by tag (-t and -T). Returns how
+ * many changed. An empty substring names every rule.
+ */
+size_t rules_enable_name(struct rules *r, const char *name, bool substring, bool enabled);
 size_t rules_enable_tag(struct rules *r, const char *tag, bool enabled);
 
 size_t rules_count(const struct rules *r);
@@ -129,17 +133,23 @@ const struct rules_diag *rules_diag_at(const struct rules *r, size_t i);
 void rules_diag_print(const struct rules *r, const char *file, FILE *out);
 
 /*
- * The enabled, compiled rules that match the event, in the order the files
- * defined them: fn(rule, ctx) for each (only event types a rule applies to
- * are tried). Call after state_process() on the event.
- */
-/*
  * Falco skips events flagged EF_DROP_SIMPLE_CONS (its "simple consumer"
  * mode) unless run with -A; rules_match() does the same unless all is set.
  */
 void rules_set_all_events(struct rules *r, bool all);
 
-typedef void (*rules_match_fn)(struct rule *rule, const struct evctx *cx, void *ctx);
-void rules_match(struct rules *r, const struct evctx *cx, rules_match_fn fn, void *ctx);
+/*
+ * Rules less severe than p are not matched (Falco's `priority` option); the
+ * default is PRIO_DEBUG, every rule. Takes effect at the next rules_compile().
+ */
+void rules_set_min_priority(struct rules *r, enum rule_priority p);
+
+/*
+ * The rule the event triggers: as Falco 0.31.1, the first enabled, compiled
+ * rule in the order the files defined them whose condition matches (one
+ * alert per event at most), or NULL. Only the rules that apply to the
+ * event's type are tried. Call after state_process() on the event.
+ */
+struct rule *rules_match(struct rules *r, const struct evctx *cx);
 
 #endif

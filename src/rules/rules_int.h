@@ -101,6 +101,7 @@ struct rules_file {
 struct rules_toggle {
 	char *key;
 	bool tag;
+	bool substring;
 	bool enabled;
 };
 
@@ -112,6 +113,7 @@ struct rules {
 	size_t ntoggles;
 	struct diags diags;
 	bool all_events;
+	enum rule_priority min_priority;
 	/* match.c: per event code, the indexes of the compiled rules that apply to it */
 	size_t **index;
 	size_t *nindex;
