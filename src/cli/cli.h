@@ -12,6 +12,7 @@ int cmd_record(int argc, char **argv);
 int cmd_agent(int argc, char **argv);   /* agent.c */
 int cmd_capture(int argc, char **argv); /* capture.c: the API client */
 int cmd_token(int argc, char **argv);   /* capture.c */
+int cmd_rules(int argc, char **argv);   /* rules.c: validate, replay */
 
 /* The words argv[from..argc) joined by spaces (a filter given unquoted); NULL when there are none. */
 char *cli_join_args(int argc, char **argv, int from);

@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record, "record system calls with eBPF into a .scap file (as sysdig -w)" },
 	{ "agent", cmd_agent, "run the agent: flight recorder, captures, HTTP API (docs/api.md)" },
 	{ "capture", cmd_capture, "take, list, show, download, delete, keep or discard captures" },
+	{ "rules", cmd_rules, "validate Falco rules files; replay a capture through them (as falco -e)" },
 	{ "token", cmd_token, "print the agent's API token (from its data directory)" },
 	{ "demo", cmd_demo, "write a small demo capture (used by make run)" },
 };

@@ -11,8 +11,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,10 +94,12 @@ static bool add_field(struct alert_format *f, struct state *st, const char *name
 	size_t len = *n;
 	struct token *t;
 
-	for (; len > 0 && !(o = field_output(st, name, len, false, len == *n ? e : NULL)); len--)
+	for (; len > 0 && !(o = field_output(st, name, len, false, NULL)); len--)
 		;
-	if (!o)
+	if (!o) {
+		err_set(e, -EINVAL, "invalid formatting token %.*s", (int)*n, name);
 		return false;
+	}
 	f->t = xrealloc(f->t, (f->n + 1) * sizeof(*f->t));
 	t = &f->t[f->n++];
 	memset(t, 0, sizeof(*t));
@@ -109,10 +113,39 @@ static bool add_field(struct alert_format *f, struct state *st, const char *name
 	return true;
 }
 
+/* Falco's default for "%container.info" (no -pc/-pk): the container's name and id. */
+static char *container_info(const char *output)
+{
+	struct sbuf b = { 0 };
+	const char *p = output, *hit;
+	char *s;
+
+	while ((hit = strstr(p, "%container.info"))) {
+		sbuf_put(&b, p, (size_t)(hit - p));
+		sbuf_puts(&b, "%container.name (id=%container.id)");
+		p = hit + strlen("%container.info");
+	}
+	sbuf_puts(&b, p);
+	s = xstrdup(sbuf_cstr(&b));
+	sbuf_release(&b);
+	return s;
+}
+
+static struct alert_format *format_compile(struct state *st, const char *output, struct err *e);
+
 struct alert_format *alert_format_compile(struct state *st, const char *output, struct err *e)
 {
+	char *text = container_info(output ? output : "");
+	struct alert_format *f = format_compile(st, text, e);
+
+	free(text);
+	return f;
+}
+
+static struct alert_format *format_compile(struct state *st, const char *output, struct err *e)
+{
 	struct alert_format *f = xcalloc(1, sizeof(*f));
-	const char *p = output ? output : "";
+	const char *p = output;
 
 	if (*p == '*')
 		p++;
@@ -367,7 +400,8 @@ struct bucket {
 struct alert_sink {
 	struct alert_opts o;
 	char *path;
-	int fd; /* stdout or the file; -1 for syslog */
+	FILE *prog; /* ALERT_SINK_PROGRAM */
+	int fd;     /* stdout or the file; -1 for syslog */
 	int err;
 	uint64_t written;
 	struct i64map by_rule; /* struct rule * -> index + 1 into buckets */
@@ -405,6 +439,12 @@ struct alert_sink *alert_sink_open(const struct alert_opts *o, struct err *e)
 	case ALERT_SINK_SYSLOG:
 		openlog("sysrec", LOG_PID, LOG_USER);
 		break;
+	case ALERT_SINK_PROGRAM:
+		if (!o->path || !*o->path) {
+			err_set(e, -EINVAL, "alert program output needs a command");
+			return NULL;
+		}
+		break;
 	default:
 		err_set(e, -EINVAL, "unknown alert output %d", (int)o->kind);
 		return NULL;
@@ -416,6 +456,16 @@ struct alert_sink *alert_sink_open(const struct alert_opts *o, struct err *e)
 	if (!s->o.clock)
 		s->o.clock = wall_clock;
 	s->fd = fd;
+	if (o->kind == ALERT_SINK_PROGRAM) {
+		s->prog = popen(o->path, "we");
+		if (!s->prog) {
+			err_set(e, -errno, "cannot start alert program '%s': %s", o->path, strerror(errno));
+			free(s->path);
+			free(s);
+			return NULL;
+		}
+		s->fd = fileno(s->prog);
+	}
 	i64map_init(&s->by_rule);
 	return s;
 }
@@ -536,9 +586,18 @@ int alert_sink_close(struct alert_sink *s, struct err *e)
 		rc = -errno;
 	if (s->o.kind == ALERT_SINK_SYSLOG)
 		closelog();
+	if (s->prog) {
+		int st = pclose(s->prog);
+
+		if (st < 0 && !rc)
+			rc = -errno;
+		else if (!rc && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+			rc = -EPIPE;
+	}
 	if (rc)
-		err_set(e, rc, "writing alerts to %s: %s", s->o.kind == ALERT_SINK_FILE ? s->path : "stdout",
-		        strerror(-rc));
+		err_set(e, rc, "writing alerts to %s%s: %s", s->prog ? "the program " : "",
+		        s->o.kind == ALERT_SINK_STDOUT ? "stdout" : s->path,
+		        rc == -EPIPE && s->prog ? "it failed" : strerror(-rc));
 	for (size_t i = 0; i < s->nbuckets; i++)
 		free(s->buckets[i].rule);
 	free(s->buckets);

@@ -41,9 +41,10 @@ struct alert_format *alert_format_compile(struct state *st, const char *output, 
 void alert_format_free(struct alert_format *f);
 
 enum alert_sink_kind {
-	ALERT_SINK_STDOUT, /* one line per alert, written (and so flushed) at once */
-	ALERT_SINK_FILE,   /* appended to path, created 0644 when absent; opened once */
-	ALERT_SINK_SYSLOG, /* syslog(3), the rule's priority as the level */
+	ALERT_SINK_STDOUT,  /* one line per alert, written (and so flushed) at once */
+	ALERT_SINK_FILE,    /* appended to path, created 0644 when absent; opened once */
+	ALERT_SINK_SYSLOG,  /* syslog(3), the rule's priority as the level */
+	ALERT_SINK_PROGRAM, /* lines piped into `sh -c path` (Falco's program_output), started once */
 };
 
 /* Nanoseconds on some clock, for the rate limiter (tests inject one). */
@@ -51,7 +52,7 @@ typedef uint64_t (*alert_clock_fn)(void *ctx);
 
 struct alert_opts {
 	enum alert_sink_kind kind;
-	const char *path; /* ALERT_SINK_FILE */
+	const char *path; /* ALERT_SINK_FILE; the command of ALERT_SINK_PROGRAM */
 	bool json;
 	bool iso_time;        /* Falco's time_format_iso_8601 */
 	bool json_no_output;  /* leave out "output" (json_include_output_property: false) */
@@ -98,7 +99,10 @@ uint64_t alert_sink_written(const struct alert_sink *s);
  */
 void alert_sink_report(const struct alert_sink *s, FILE *out);
 
-/* Close and free: 0, or the first write or close error (message in e). */
+/*
+ * Close and free: 0, or the first write or close error (message in e); a
+ * program is waited for, and its failing exit is an error.
+ */
 int alert_sink_close(struct alert_sink *s, struct err *e);
 
 #endif

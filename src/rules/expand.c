@@ -1,5 +1,6 @@
 /* expand: lists, macros and exceptions spliced into conditions (on the syntax tree), then compiled. */
 #include "../filter/filter.h"
+#include "alert.h"
 #include "rules_int.h"
 
 #include <errno.h>
@@ -273,98 +274,138 @@ static int exception_text(const struct exception *x, struct sbuf *b, char *msg, 
 }
 
 /*
- * Falco 0.31.1's event types of a rule: the evt.type values named, walking
- * the condition in order, until a `not` or `!=`; an evt.type check after
- * one (or none at all) makes the rule apply to every type.
+ * The event types a condition can match, as Falco 0.31.1's filters compute
+ * them: a set of event codes per node. An evt.type check names the codes of
+ * its values (= and in; != the rest), any other check every code; `and`
+ * intersects, `or` unites, `not` takes the complement (but the complement
+ * of every code is every code: a `not` over other fields does not narrow).
+ *
+ * Falco warns (no-evttype) when the set is empty or holds more than 100
+ * codes. An evt.type value that names no event (madvise) is empty for
+ * Falco; for sysrec's index it is the generic pair (such syscalls are
+ * recorded as generic events), so the rule is still only tried there.
  */
-struct evttype_walk {
-	bool found_event, found_not, after_not;
-	const char **names;
-	size_t nnames;
+#define TYPE_WORDS       ((EVENT_MAX + 63) / 64)
+#define FALCO_MANY_TYPES 100
+
+struct typeset {
+	uint64_t w[TYPE_WORDS];
 };
 
-static void evttype_add(struct evttype_walk *w, const char *name)
+static void ts_fill(struct typeset *t, bool all)
 {
-	for (size_t i = 0; i < w->nnames; i++)
-		if (!strcmp(w->names[i], name))
-			return;
-	w->names = xrealloc(w->names, (w->nnames + 1) * sizeof(*w->names));
-	w->names[w->nnames++] = name;
+	memset(t->w, all ? 0xff : 0, sizeof(t->w));
+	if (all && EVENT_MAX % 64)
+		t->w[TYPE_WORDS - 1] = (1ULL << (EVENT_MAX % 64)) - 1;
 }
 
-static void evttype_visit(struct evttype_walk *w, const struct fnode *n)
+static bool ts_all(const struct typeset *t)
 {
-	if (n->kind == FN_NOT)
-		w->found_not = true;
-	if (n->kind == FN_CHECK) {
-		if (n->op == FOP_NE)
-			w->found_not = true;
-		if (!strcmp(n->field, "evt.type") && !n->arg) {
-			w->found_event = true;
-			w->after_not |= w->found_not;
-			if (n->op == FOP_IN || n->op == FOP_PMATCH || n->nvals == 1)
-				for (size_t i = 0; i < n->nvals; i++)
-					if (!n->vals[i].quoted)
-						evttype_add(w, n->vals[i].s);
+	struct typeset all;
+
+	ts_fill(&all, true);
+	return !memcmp(t->w, all.w, sizeof(t->w));
+}
+
+static size_t ts_count(const struct typeset *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < TYPE_WORDS; i++)
+		n += (size_t)__builtin_popcountll(t->w[i]);
+	return n;
+}
+
+static void ts_add(struct typeset *t, unsigned code)
+{
+	t->w[code / 64] |= 1ULL << (code % 64);
+}
+
+/* The codes named name (both directions, every version); none found: the generic pair, when generic. */
+static void ts_name(struct typeset *t, const char *name, bool generic)
+{
+	bool found = false;
+
+	for (unsigned code = 2; code < EVENT_MAX; code++)
+		if (!strcmp(event_table[code].name, name)) {
+			ts_add(t, code);
+			found = true;
 		}
+	if (!found && generic) {
+		ts_add(t, 0);
+		ts_add(t, 1);
 	}
-	for (size_t i = 0; i < n->nkids; i++)
-		evttype_visit(w, n->kids[i]);
 }
 
-static void rule_types(struct rule_entry *re, const struct fnode *tree, const char *cond, struct diags *d,
-                       const char *file)
+static void node_types(const struct fnode *n, bool generic, struct typeset *out)
 {
-	struct evttype_walk w = { 0 };
-	struct rule *r = &re->pub;
+	struct typeset k;
 
-	evttype_visit(&w, tree);
+	switch (n->kind) {
+	case FN_AND:
+	case FN_OR:
+		node_types(n->kids[0], generic, out);
+		for (size_t i = 1; i < n->nkids; i++) {
+			node_types(n->kids[i], generic, &k);
+			for (size_t j = 0; j < TYPE_WORDS; j++)
+				out->w[j] = n->kind == FN_AND ? out->w[j] & k.w[j] : out->w[j] | k.w[j];
+		}
+		return;
+	case FN_NOT:
+		node_types(n->kids[0], generic, out);
+		if (!ts_all(out)) {
+			ts_fill(&k, true);
+			for (size_t j = 0; j < TYPE_WORDS; j++)
+				out->w[j] = ~out->w[j] & k.w[j];
+		}
+		return;
+	case FN_CHECK:
+		if (!strcmp(n->field, "evt.type") && !n->arg &&
+		    (n->op == FOP_EQ || n->op == FOP_NE || n->op == FOP_IN || n->op == FOP_PMATCH)) {
+			ts_fill(out, false);
+			for (size_t i = 0; i < n->nvals; i++)
+				ts_name(out, n->vals[i].s, generic);
+			if (n->op == FOP_NE) {
+				ts_fill(&k, true);
+				for (size_t j = 0; j < TYPE_WORDS; j++)
+					out->w[j] = ~out->w[j] & k.w[j];
+			}
+			return;
+		}
+		ts_fill(out, true);
+		return;
+	default:
+		ts_fill(out, true);
+		return;
+	}
+}
+
+static void rule_types(struct rule_entry *re, const struct fnode *tree, struct diags *d, const char *file)
+{
+	struct rule *r = &re->pub;
+	struct typeset falco, ours;
+	size_t nf;
+
+	node_types(tree, false, &falco);
+	node_types(tree, true, &ours);
+	nf = ts_count(&falco);
+	if ((nf == 0 || nf > FALCO_MANY_TYPES) && re->warn_evttypes)
+		diag_add(d, true, file, r->line, re->context,
+		         "Rule %s: warning (no-evttype):\n"
+		         "         matches too many evt.type values.\n"
+		         "         This has a significant performance penalty.",
+		         r->name);
 	free(r->types);
 	r->types = NULL;
 	r->ntypes = 0;
-	r->all_types = !w.found_event || w.after_not;
-	if (!w.found_event && re->warn_evttypes)
-		diag_add(d, true, file, r->line, re->context,
-		         "Rule %s: warning (no-evttype):\n%s\n"
-		         "         did not contain any evt.type restriction, meaning it will run for all "
-		         "event types.\n"
-		         "         This has a significant performance penalty. Consider adding an evt.type "
-		         "restriction "
-		         "if possible.",
-		         r->name, cond);
-	if (w.found_event && w.after_not && re->warn_evttypes)
-		diag_add(d, true, file, r->line, re->context,
-		         "Rule %s: warning (trailing-evttype):\n%s\n"
-		         "         does not have all evt.type restrictions at the beginning of the "
-		         "condition,\n"
-		         "         or uses a negative match (i.e. \"not\"/\"!=\") for some evt.type "
-		         "restriction.\n"
-		         "         This has a performance penalty, as the rule can not be limited to "
-		         "specific event "
-		         "types.\n"
-		         "         Consider moving all evt.type restrictions to the beginning of the rule "
-		         "and/or\n"
-		         "         replacing negative matches with positive matches if possible.",
-		         r->name, cond);
-	if (!r->all_types) {
-		for (size_t i = 0; i < w.nnames; i++) {
-			bool found = false;
-
-			for (uint32_t code = 2; code < EVENT_MAX; code++) {
-				if (strcmp(event_table[code].name, w.names[i]) != 0)
-					continue;
-				r->types = xrealloc(r->types, (r->ntypes + 1) * sizeof(*r->types));
-				r->types[r->ntypes++] = (uint16_t)code;
-				found = true;
-			}
-			if (!found) { /* a syscall without events of its own: the generic pair */
-				r->types = xrealloc(r->types, (r->ntypes + 2) * sizeof(*r->types));
-				r->types[r->ntypes++] = 0;
-				r->types[r->ntypes++] = 1;
-			}
+	r->all_types = ts_all(&ours) || ts_count(&ours) == 0;
+	if (r->all_types)
+		return;
+	for (unsigned code = 0; code < EVENT_MAX; code++)
+		if (ours.w[code / 64] >> (code % 64) & 1) {
+			r->types = xrealloc(r->types, (r->ntypes + 1) * sizeof(*r->types));
+			r->types[r->ntypes++] = (uint16_t)code;
 		}
-	}
-	free(w.names);
 }
 
 /* The first field of the tree that the field table does not know, or NULL. */
@@ -381,27 +422,17 @@ static const char *unknown_field(const struct fnode *n)
 	return NULL;
 }
 
-/* Falco's output check: "%container.info" stands for the container's name and id. */
+/* Falco's output check: the output compiles as an alert's (alert.h). */
 static int check_output(struct state *st, const char *output, char *msg, size_t n)
 {
-	struct sbuf b = { 0 };
-	const char *p = output, *hit;
 	struct err e = { { 0 } };
-	struct output *o;
+	struct alert_format *f = alert_format_compile(st, output, &e);
 
-	while ((hit = strstr(p, "%container.info"))) {
-		sbuf_put(&b, p, (size_t)(hit - p));
-		sbuf_puts(&b, "%container.name (id=%container.id)");
-		p = hit + strlen("%container.info");
-	}
-	sbuf_puts(&b, p);
-	o = output_new(st, sbuf_cstr(&b), false, &e);
-	sbuf_release(&b);
-	if (!o) {
+	if (!f) {
 		snprintf(msg, n, "Invalid output format '%s': '%s'", output, e.msg);
 		return -1;
 	}
-	output_free(o);
+	alert_format_free(f);
 	return 0;
 }
 
@@ -439,7 +470,7 @@ static int compile_rule(struct expander *x, struct rule_entry *re, struct state 
 	tree = parse_expand(x, sbuf_cstr(&cond), d, file, r->line, re->context, false);
 	if (!tree)
 		goto out;
-	rule_types(re, tree, sbuf_cstr(&cond), d, file);
+	rule_types(re, tree, d, file);
 	free(r->expanded);
 	sbuf_reset(&ex);
 	fnode_print(tree, &ex);

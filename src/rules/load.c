@@ -761,7 +761,7 @@ static int append_rule(struct loader *ld, yaml_node_t *item, const char *name)
 		free(re->pub.condition);
 		re->pub.condition = c;
 	}
-	c = join_context(re->context, ld->context, scalar(condv) != NULL);
+	c = join_context(re->context, ld->context, true);
 	free(re->context);
 	re->context = c;
 	return 0;
@@ -954,7 +954,8 @@ static size_t apply_toggle(struct ruleset *s, const struct rules_toggle *t)
 
 	for (size_t i = 0; i < s->nrules; i++) {
 		struct rule *rule = &s->rules[i]->pub;
-		bool hit = !t->tag && (t->substring ? strstr(rule->name, t->key) != NULL : !strcmp(rule->name, t->key));
+		bool hit = !t->tag &&
+		           (t->substring ? strstr(rule->name, t->key) != NULL : !strcmp(rule->name, t->key));
 
 		for (size_t k = 0; t->tag && k < rule->ntags && !hit; k++)
 			hit = !strcmp(rule->tags[k], t->key);

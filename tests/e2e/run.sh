@@ -411,6 +411,20 @@ check_record_filter_refused() {
 	ok "$1"
 }
 
+# Falco 0.31.1's own rule regression cases (falco_tests.yaml,
+# falco_tests_exceptions.yaml) as `sysrec rules validate|replay` runs
+# (tests/e2e/falco_cases.py): every case whose trace file is here passes.
+check_falco_regression() {
+	local tests=$td/falco-0.31.1/tests
+	[ -f "$tests/falco_tests.yaml" ] || { skipped "$1" "no $tests/falco_tests.yaml"; return; }
+	python3 -c 'import yaml' 2>/dev/null || { bad "$1" "python3-yaml is not installed (scripts/deps.sh)"; return; }
+	if python3 "$here/falco_cases.py" "$bin" "$td" >"$work/falco" 2>&1; then
+		ok "$1 ($(tail -1 "$work/falco"); skips: $(grep -c '^SKIP' "$work/falco"), see falco_cases.py)"
+	else
+		bad "$1" "$(tail -1 "$work/falco"); $(grep -m3 '^FAIL' "$work/falco" | cut -c1-400 | tr '\n' ' ')"
+	fi
+}
+
 [ -x "$bin" ] || { echo "e2e: $bin not built" >&2; exit 1; }
 [ -d "$td" ] || echo "e2e: shared testdata not found at $td (set SYSREC_TESTDATA); cases that need it are skipped" >&2
 

@@ -1,0 +1,711 @@
+/*
+ * rules: `sysrec rules validate` and `sysrec rules replay`, Falco rules files
+ * checked, and a capture replayed through them, as `falco -V` and
+ * `falco -r RULES -e CAPTURE` do, with Falco's flags and layouts:
+ *
+ *   validate: per file "Ok" or "N errors:" then each message, ---, the item,
+ *             ---; warnings after ("N warnings:"); "FILE: " before each file's
+ *             report when there are several. Exit 1 at the first file with errors.
+ *   replay:   one alert per line (text, or Falco's JSON with --json), then
+ *             "Events detected: N", "Rule counts by severity:" and
+ *             "Triggered rules by rule name:" (on stderr with --json, so that
+ *             stdout holds only alerts). Load problems, warnings and -v
+ *             details go to stderr, each log line after the time.
+ */
+#include "cli.h"
+
+#include "../common/common.h"
+#include "../rules/alert.h"
+#include "../rules/rules.h"
+#include "../scap/scap.h"
+#include "../state/state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void rules_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: sysrec rules validate [--json] RULES...\n"
+	        "       sysrec rules replay -r RULES [-r RULES]... [options] CAPTURE\n"
+	        "\n"
+	        "validate: load each Falco rules file in order (each after the ones before it,\n"
+	        "as Falco does) and report its errors and warnings (falco -V).\n"
+	        "  --json                 one JSON object: files, each with its errors and warnings\n"
+	        "\n"
+	        "replay: run the events of a .scap capture through the rules and print an alert\n"
+	        "for each event a rule matches (falco -r RULES -e CAPTURE).\n"
+	        "  -r, --rules PATH       a rules file, or a directory of them (read in name\n"
+	        "                         order); repeat for several, loaded in order\n"
+	        "  -e CAPTURE             the capture (or give it as the last argument)\n"
+	        "  -A, --all-events       also match the events Falco skips by default (those\n"
+	        "                         flagged EF_DROP_SIMPLE_CONS: reads, writes, ...)\n"
+	        "  -t, --tag TAG          only the rules with this tag (repeatable)\n"
+	        "  -T, --disable-tag TAG  not the rules with this tag (repeatable)\n"
+	        "  -D, --disable NAME     not the rules whose name holds NAME (repeatable)\n"
+	        "      --priority P       only rules at least as severe as P (emergency ... debug)\n"
+	        "  -j, --json             alerts as Falco's JSON objects, one per line\n"
+	        "      --iso-time         times in ISO 8601 UTC (Falco's time_format_iso_8601)\n"
+	        "      --output-file F    alerts appended to F instead of stdout\n"
+	        "      --output-program C alerts piped into the shell command C\n"
+	        "      --syslog           alerts to syslog\n"
+	        "      --rate R           alerts per second each rule may send (default 1;\n"
+	        "                         0: no limit), with --burst N in hand (default 1000)\n"
+	        "  -o KEY=VALUE           a Falco option: json_output, json_include_output_property,\n"
+	        "                         json_include_tags_property, time_format_iso_8601,\n"
+	        "                         priority, outputs.rate, outputs.max_burst\n"
+	        "  -v                     also print each rule's event types (stderr)\n"
+	        "\n"
+	        "Exit status: 0 done, 1 the rules or the capture failed, 2 bad usage.\n");
+}
+
+/* ------------------------------------------------------------ shared */
+
+/* A rules path: a file, or a directory's regular files in name order (as Falco reads -r DIR). */
+static int expand_path(const char *path, char ***out, size_t *n)
+{
+	struct stat sb;
+	struct dirent **ents;
+	int k;
+
+	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		*out = xrealloc(*out, (*n + 1) * sizeof(char *));
+		(*out)[(*n)++] = xstrdup(path);
+		return 0;
+	}
+	k = scandir(path, &ents, NULL, alphasort);
+	if (k < 0)
+		return -errno;
+	for (int i = 0; i < k; i++) {
+		char *full;
+
+		if (ents[i]->d_name[0] != '.' && asprintf(&full, "%s/%s", path, ents[i]->d_name) >= 0) {
+			if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode)) {
+				*out = xrealloc(*out, (*n + 1) * sizeof(char *));
+				(*out)[(*n)++] = full;
+			} else {
+				free(full);
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return 0;
+}
+
+static void free_paths(char **p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(p[i]);
+	free(p);
+}
+
+/* ------------------------------------------------------------ validate */
+
+static json_t *diags_json(const struct rules *r, const char *file, bool warning)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < rules_diag_count(r); i++) {
+		const struct rules_diag *d = rules_diag_at(r, i);
+
+		if (d->warning != warning || !d->file || strcmp(d->file, file) != 0)
+			continue;
+		json_array_append_new(a, json_pack("{s:i,s:s,s:s?}", "line", d->line, "message", d->msg,
+		                                   "item", d->item));
+	}
+	return a;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+	struct rules *r;
+	char **paths = NULL;
+	size_t npaths = 0;
+	bool json = false;
+	json_t *files = NULL;
+	int first = 1, rc = 0;
+
+	if (argc > 1 && (!strcmp(argv[1], "--json") || !strcmp(argv[1], "-j"))) {
+		json = true;
+		first = 2;
+	}
+	if (first >= argc || argv[first][0] == '-') {
+		if (first < argc && (!strcmp(argv[first], "-h") || !strcmp(argv[first], "--help"))) {
+			rules_usage(stdout);
+			return 0;
+		}
+		rules_usage(stderr);
+		return 2;
+	}
+	for (int i = first; i < argc; i++)
+		if (expand_path(argv[i], &paths, &npaths) < 0) {
+			fprintf(stderr, "sysrec rules validate: %s: %s\n", argv[i], strerror(errno));
+			free_paths(paths, npaths);
+			return 1;
+		}
+	r = rules_new();
+	if (json)
+		files = json_array();
+	for (size_t i = 0; i < npaths; i++) {
+		struct err e = { { 0 } };
+		int lrc = rules_load_file(r, paths[i], &e);
+
+		if (lrc < 0 && lrc != -EINVAL) {
+			/* cannot be read: no diagnostics to show */
+			if (json)
+				json_array_append_new(files, json_pack("{s:s,s:b,s:s}", "file", paths[i], "ok", 0,
+				                                       "error", e.msg));
+			else
+				fprintf(stderr, "sysrec rules validate: %s\n", e.msg);
+			rc = 1;
+			break;
+		}
+		if (json) {
+			json_array_append_new(files, json_pack("{s:s,s:b,s:o,s:o}", "file", paths[i], "ok", lrc == 0,
+			                                       "errors", diags_json(r, paths[i], false),
+			                                       "warnings", diags_json(r, paths[i], true)));
+		} else {
+			if (npaths > 1)
+				printf("%s: ", paths[i]);
+			rules_diag_print(r, paths[i], stdout);
+		}
+		if (lrc < 0) {
+			rc = 1;
+			break; /* as Falco: the files after a broken one are not read */
+		}
+	}
+	if (json) {
+		json_t *o = json_pack("{s:o,s:b}", "files", files, "ok", rc == 0);
+		char *s = json_dumps(o, JSON_INDENT(2));
+
+		printf("%s\n", s);
+		free(s);
+		json_decref(o);
+	}
+	rules_free(r);
+	free_paths(paths, npaths);
+	return rc;
+}
+
+/* ------------------------------------------------------------ replay */
+
+struct replay_opts {
+	char **rules; /* as given */
+	size_t nrules;
+	char **tags, **notags, **disable;
+	size_t ntags, nnotags, ndisable;
+	const char *capture;
+	bool all_events, verbose;
+	enum rule_priority min_priority;
+	struct alert_opts ao;
+};
+
+static void push(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(char *));
+	(*v)[(*n)++] = (char *)(uintptr_t)s;
+}
+
+static int parse_bool(const char *key, const char *v, bool *out)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "1")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(v, "false") || !strcmp(v, "0")) {
+		*out = false;
+		return 0;
+	}
+	fprintf(stderr, "sysrec rules replay: -o %s needs true or false, got '%s'\n", key, v);
+	return 2;
+}
+
+static int parse_rate(const char *what, const char *v, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (errno || end == v || *end || *out < 0) {
+		fprintf(stderr, "sysrec rules replay: %s needs a number >= 0, got '%s'\n", what, v);
+		return 2;
+	}
+	return 0;
+}
+
+static int parse_priority(const char *v, enum rule_priority *out)
+{
+	if (rule_priority_parse(v, out) == 0)
+		return 0;
+	fprintf(stderr,
+	        "sysrec rules replay: unknown priority '%s' (emergency, alert, critical, error, warning, "
+	        "notice, informational or info, debug)\n",
+	        v);
+	return 2;
+}
+
+/* -o KEY=VALUE: Falco's names for the options replay has. */
+static int set_falco_option(struct replay_opts *o, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char key[64];
+	bool b;
+	int rc;
+
+	if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
+		fprintf(stderr, "sysrec rules replay: -o needs KEY=VALUE, got '%s'\n", kv);
+		return 2;
+	}
+	memcpy(key, kv, (size_t)(eq - kv));
+	key[eq - kv] = 0;
+	eq++;
+	if (!strcmp(key, "priority"))
+		return parse_priority(eq, &o->min_priority);
+	if (!strcmp(key, "outputs.rate"))
+		return parse_rate("-o outputs.rate", eq, &o->ao.rate);
+	if (!strcmp(key, "outputs.max_burst"))
+		return parse_rate("-o outputs.max_burst", eq, &o->ao.burst);
+	if (!strcmp(key, "json_output")) {
+		rc = parse_bool(key, eq, &o->ao.json);
+	} else if (!strcmp(key, "time_format_iso_8601")) {
+		rc = parse_bool(key, eq, &o->ao.iso_time);
+	} else if (!strcmp(key, "json_include_output_property")) {
+		rc = parse_bool(key, eq, &b);
+		o->ao.json_no_output = !b;
+	} else if (!strcmp(key, "json_include_tags_property")) {
+		rc = parse_bool(key, eq, &b);
+		o->ao.json_no_tags = !b;
+	} else {
+		fprintf(stderr,
+		        "sysrec rules replay: -o %s: unknown option (json_output, json_include_output_property, "
+		        "json_include_tags_property, time_format_iso_8601, priority, outputs.rate, "
+		        "outputs.max_burst)\n",
+		        key);
+		return 2;
+	}
+	return rc;
+}
+
+enum { OPT_PRIORITY = 256, OPT_ISO, OPT_FILE, OPT_PROGRAM, OPT_SYSLOG, OPT_RATE, OPT_BURST };
+
+static int parse_replay(int argc, char **argv, struct replay_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "all-events", no_argument, NULL, 'A' },
+		{ "tag", required_argument, NULL, 't' },
+		{ "disable-tag", required_argument, NULL, 'T' },
+		{ "disable", required_argument, NULL, 'D' },
+		{ "priority", required_argument, NULL, OPT_PRIORITY },
+		{ "json", no_argument, NULL, 'j' },
+		{ "iso-time", no_argument, NULL, OPT_ISO },
+		{ "output-file", required_argument, NULL, OPT_FILE },
+		{ "output-program", required_argument, NULL, OPT_PROGRAM },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "burst", required_argument, NULL, OPT_BURST },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc = 0;
+
+	o->min_priority = PRIO_DEBUG;
+	o->ao.kind = ALERT_SINK_STDOUT;
+	o->ao.rate = ALERT_DEFAULT_RATE;
+	o->ao.burst = ALERT_DEFAULT_BURST;
+	optind = 1;
+	while (!rc && (c = getopt_long(argc, argv, "r:e:At:T:D:jo:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			push(&o->rules, &o->nrules, optarg);
+			break;
+		case 'e':
+			o->capture = optarg;
+			break;
+		case 'A':
+			o->all_events = true;
+			break;
+		case 't':
+			push(&o->tags, &o->ntags, optarg);
+			break;
+		case 'T':
+			push(&o->notags, &o->nnotags, optarg);
+			break;
+		case 'D':
+			push(&o->disable, &o->ndisable, optarg);
+			break;
+		case OPT_PRIORITY:
+			rc = parse_priority(optarg, &o->min_priority);
+			break;
+		case 'j':
+			o->ao.json = true;
+			break;
+		case OPT_ISO:
+			o->ao.iso_time = true;
+			break;
+		case OPT_FILE:
+			o->ao.kind = ALERT_SINK_FILE;
+			o->ao.path = optarg;
+			break;
+		case OPT_PROGRAM:
+			o->ao.kind = ALERT_SINK_PROGRAM;
+			o->ao.path = optarg;
+			break;
+		case OPT_SYSLOG:
+			o->ao.kind = ALERT_SINK_SYSLOG;
+			break;
+		case OPT_RATE:
+			rc = parse_rate("--rate", optarg, &o->ao.rate);
+			break;
+		case OPT_BURST:
+			rc = parse_rate("--burst", optarg, &o->ao.burst);
+			break;
+		case 'o':
+			rc = set_falco_option(o, optarg);
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			rules_usage(stdout);
+			return -1;
+		default:
+			rules_usage(stderr);
+			return 2;
+		}
+	}
+	if (rc)
+		return rc;
+	if (optind < argc && !o->capture)
+		o->capture = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "sysrec rules replay: one capture only, got '%s' too\n", argv[optind]);
+		return 2;
+	}
+	if (!o->nrules || !o->capture) {
+		fprintf(stderr, "sysrec rules replay: %s\n",
+		            !o->nrules ? "no rules: give -r RULES" : "no capture: give CAPTURE or -e CAPTURE");
+		rules_usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+/* Falco's log line prefix: the wall-clock time, ISO 8601 UTC or as asctime(3) says it. */
+static void log_line(bool iso, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static void log_line(bool iso, const char *fmt, ...)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char ts[64];
+	va_list ap;
+
+	if (iso) {
+		gmtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S+0000", &tm);
+	} else {
+		localtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%a %b %e %H:%M:%S %Y", &tm);
+	}
+	fprintf(stderr, "%s: ", ts);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+/* The warnings (and, when errors, the errors) of diagnostics [from, count), in Falco's layout, to stderr. */
+static void print_new_diags(const struct rules *r, size_t from, bool errors)
+{
+	for (size_t i = from; i < rules_diag_count(r); i++) {
+		const struct rules_diag *d = rules_diag_at(r, i);
+
+		if (!d->warning && !errors)
+			continue;
+		fprintf(stderr, "%s\n", d->msg);
+		if (d->item)
+			fprintf(stderr, "---\n%s---\n", d->item);
+	}
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* -v: "Event types for rule NAME: open,openat" (names sorted, each once), or "all". */
+static void print_event_types(const struct rule *rule)
+{
+	const char **names;
+	size_t n = 0;
+
+	if (rule->all_types) {
+		fprintf(stderr, "Event types for rule %s: all\n", rule->name);
+		return;
+	}
+	names = xcalloc(rule->ntypes + 1, sizeof(*names));
+	for (size_t i = 0; i < rule->ntypes; i++)
+		if (rule->types[i] < EVENT_MAX)
+			names[n++] = event_table[rule->types[i]].name;
+	qsort(names, n, sizeof(*names), cmp_cstr);
+	fprintf(stderr, "Event types for rule %s: ", rule->name);
+	for (size_t i = 0; i < n; i++)
+		if (!i || strcmp(names[i], names[i - 1]) != 0)
+			fprintf(stderr, "%s%s", i ? "," : "", names[i]);
+	fprintf(stderr, "\n");
+	free(names);
+}
+
+/* Load every rules file in order; 0, or 1 with the problem told (as Falco's "Runtime error"). */
+static int load_rules(struct rules *r, const struct replay_opts *o)
+{
+	char **paths = NULL;
+	size_t npaths = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < o->nrules && !rc; i++)
+		if (expand_path(o->rules[i], &paths, &npaths) < 0) {
+			log_line(o->ao.iso_time, "Runtime error: %s: %s. Exiting.\n", o->rules[i], strerror(errno));
+			rc = 1;
+		}
+	for (size_t i = 0; i < npaths && !rc; i++) {
+		struct err e = { { 0 } };
+		size_t before = rules_diag_count(r);
+		int lrc;
+
+		log_line(o->ao.iso_time, "Loading rules from file %s:\n", paths[i]);
+		lrc = rules_load_file(r, paths[i], &e);
+		if (lrc == -EINVAL) {
+			log_line(o->ao.iso_time, "Runtime error: Could not load rules file %s: ", paths[i]);
+			rules_diag_print(r, paths[i], stderr);
+			fprintf(stderr, "Exiting.\n");
+			rc = 1;
+		} else if (lrc < 0) {
+			log_line(o->ao.iso_time, "Runtime error: %s. Exiting.\n", e.msg);
+			rc = 1;
+		} else {
+			print_new_diags(r, before, false);
+		}
+	}
+	free_paths(paths, npaths);
+	return rc;
+}
+
+struct tally {
+	uint64_t total;
+	uint64_t by_priority[PRIO_DEBUG + 1];
+	/* rules in the order they first fired */
+	const struct rule **rules;
+	uint64_t *counts;
+	size_t n;
+	struct i64map index; /* struct rule * -> position + 1 */
+};
+
+static void tally_add(struct tally *t, const struct rule *rule)
+{
+	uintptr_t k = (uintptr_t)i64map_get(&t->index, (int64_t)(uintptr_t)rule);
+
+	t->total++;
+	if ((unsigned)rule->priority <= PRIO_DEBUG)
+		t->by_priority[rule->priority]++;
+	if (!k) {
+		t->rules = xrealloc(t->rules, (t->n + 1) * sizeof(*t->rules));
+		t->counts = xrealloc(t->counts, (t->n + 1) * sizeof(*t->counts));
+		t->rules[t->n] = rule;
+		t->counts[t->n++] = 0;
+		k = t->n;
+		i64map_put(&t->index, (int64_t)(uintptr_t)rule, (void *)k);
+	}
+	t->counts[k - 1]++;
+}
+
+/* Falco's summary: totals, then by severity (its short upper-case names), then by rule. */
+static void tally_print(const struct tally *t, FILE *out)
+{
+	static const char *const short_names[] = { "EMERGENCY", "ALERT",  "CRITICAL", "ERROR",
+		                                    "WARNING",   "NOTICE", "INFO",     "DEBUG" };
+
+	fprintf(out, "Events detected: %llu\n", (unsigned long long)t->total);
+	fprintf(out, "Rule counts by severity:\n");
+	for (int p = 0; p <= PRIO_DEBUG; p++)
+		if (t->by_priority[p])
+			fprintf(out, "   %s: %llu\n", short_names[p], (unsigned long long)t->by_priority[p]);
+	fprintf(out, "Triggered rules by rule name:\n");
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(out, "   %s: %llu\n", t->rules[i]->name, (unsigned long long)t->counts[i]);
+}
+
+/* Progress on a terminal: events read, a few times a second. */
+static void progress(bool on, uint64_t events, uint64_t bytes, bool done, double *last)
+{
+	double now;
+
+	if (!on || (!done && events % 65536))
+		return;
+	now = mono_seconds();
+	if (!done && now - *last < 0.25)
+		return;
+	*last = now;
+	fprintf(stderr, "\rsysrec rules replay: %llu events, %.1f MiB%s", (unsigned long long)events,
+	        (double)bytes / (1 << 20), done ? "\n" : "");
+}
+
+static int replay(struct replay_opts *o)
+{
+	struct rules *r = rules_new();
+	struct state *st = state_new();
+	struct alert_format **fmts = NULL;
+	struct alert_sink *sink = NULL;
+	struct scap_reader *rd = NULL;
+	struct tally t;
+	struct err e = { { 0 } };
+	struct scap_record rec;
+	uint64_t nevents = 0;
+	double last = 0;
+	bool prog = isatty(STDERR_FILENO);
+	int rc, exit_code = 1;
+
+	memset(&t, 0, sizeof(t));
+	i64map_init(&t.index);
+	if (load_rules(r, o))
+		goto out;
+	if (o->ntags) {
+		rules_enable_name(r, "", true, false);
+		for (size_t i = 0; i < o->ntags; i++)
+			rules_enable_tag(r, o->tags[i], true);
+	}
+	for (size_t i = 0; i < o->nnotags; i++)
+		rules_enable_tag(r, o->notags[i], false);
+	for (size_t i = 0; i < o->ndisable; i++)
+		rules_enable_name(r, o->disable[i], true, false);
+	rules_set_all_events(r, o->all_events);
+	rules_set_min_priority(r, o->min_priority);
+	{
+		size_t before = rules_diag_count(r);
+
+		if (rules_compile(r, st, &e)) {
+			log_line(o->ao.iso_time, "Runtime error: %s:\n", e.msg);
+			print_new_diags(r, before, true);
+			goto out;
+		}
+	}
+	fmts = xcalloc(rules_count(r) + 1, sizeof(*fmts));
+	for (size_t i = 0; i < rules_count(r); i++) {
+		struct rule *rule = rules_at(r, i);
+
+		if (!rule->enabled || !rule->filter)
+			continue;
+		if (o->verbose)
+			print_event_types(rule);
+		if (!(fmts[i] = alert_format_compile(st, rule->output ? rule->output : "", &e))) {
+			log_line(o->ao.iso_time, "Runtime error: rule %s: %s. Exiting.\n", rule->name, e.msg);
+			goto out;
+		}
+	}
+	if (!(rd = scap_reader_open(o->capture, &e))) {
+		fprintf(stderr, "sysrec rules replay: %s\n", e.msg);
+		goto out;
+	}
+	if (o->ao.kind == ALERT_SINK_PROGRAM)
+		signal(SIGPIPE, SIG_IGN); /* a program gone is a write error, not death */
+	if (!(sink = alert_sink_open(&o->ao, &e))) {
+		fprintf(stderr, "sysrec rules replay: %s\n", e.msg);
+		goto out;
+	}
+	memset(&rec, 0, sizeof(rec));
+	while ((rc = scap_reader_next(rd, &rec, &e)) > 0) {
+		struct evctx cx;
+		struct rule *hit;
+
+		if (rec.kind != SCAP_REC_EVENT) {
+			state_add_record(st, &rec);
+			continue;
+		}
+		state_process(st, &rec.ev, &cx);
+		progress(prog, ++nevents, scap_reader_offset(rd), false, &last);
+		if (!cx.shown || !(hit = rules_match(r, &cx)))
+			continue; /* Falco sees the events sysdig would show */
+		tally_add(&t, hit);
+		for (size_t i = 0; i < rules_count(r); i++)
+			if (rules_at(r, i) == hit) {
+				alert_emit(sink, hit, fmts[i], &cx);
+				break;
+			}
+	}
+	progress(prog, nevents, scap_reader_offset(rd), true, &last);
+	if (rc < 0) {
+		fprintf(stderr, "sysrec rules replay: %s: %s\n", o->capture, e.msg);
+		goto out;
+	}
+	tally_print(&t, o->ao.json ? stderr : stdout);
+	alert_sink_report(sink, stderr);
+	exit_code = 0;
+out:
+	if (sink) {
+		struct err ce = { { 0 } };
+
+		if (alert_sink_close(sink, &ce)) {
+			fprintf(stderr, "sysrec rules replay: %s\n", ce.msg);
+			exit_code = 1;
+		}
+	}
+	for (size_t i = 0; fmts && i < rules_count(r); i++)
+		alert_format_free(fmts[i]);
+	free(fmts);
+	scap_reader_close(rd);
+	rules_free(r);
+	state_free(st);
+	free(t.rules);
+	free(t.counts);
+	i64map_release(&t.index);
+	return exit_code;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	struct replay_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = parse_replay(argc, argv, &o);
+	if (rc == 0 && o.ntags && (o.nnotags || o.ndisable)) {
+		log_line(o.ao.iso_time, "Runtime error: You can not specify both disabled (-D/-T) and enabled (-t) "
+		                        "rules. Exiting.\n");
+		rc = 1;
+	}
+	if (rc == 0)
+		rc = replay(&o);
+	free(o.rules);
+	free(o.tags);
+	free(o.notags);
+	free(o.disable);
+	return rc < 0 ? 0 : rc;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+	if (argc < 2) {
+		rules_usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "validate"))
+		return cmd_validate(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		rules_usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "sysrec rules: unknown subcommand '%s' (validate, replay)\n", argv[1]);
+	return 2;
+}
