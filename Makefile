@@ -61,7 +61,7 @@ BENCH_GEN := $(BUILD)/bench/gen-capture
 FUZZ_BIN := build/fuzz/fuzz_reader
 FUZZ_FILTER_BIN := build/fuzz/fuzz_filter
 
-.PHONY: all run test unit e2e san-test bench bench-agent fuzz fuzz-filter fuzz-config fuzz-http fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent bench-rules fuzz fuzz-filter fuzz-config fuzz-http fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -137,6 +137,11 @@ bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS)
 	$(Q)bench/run.sh $(BUILD)
 	$(Q)bench/record.sh $(BUILD)
 	$(Q)bench/agent.sh $(BUILD)
+	$(Q)bench/rules.sh $(BUILD)
+
+# Replaying the generated capture through Falco's default ruleset (issue 6).
+bench-rules: deps $(BIN) $(BENCH_GEN)
+	$(Q)bench/rules.sh $(BUILD)
 
 # The agent's part of make bench alone (issue 5).
 bench-agent: deps $(BIN) $(BENCH_LOOPS)

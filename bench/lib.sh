@@ -2,3 +2,15 @@
 
 # CPU ticks (utime + stime, all threads) of a process.
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
+# The big generated capture BIG of NEVENTS events, made by GEN: regenerated
+# when missing, older than the generator, or of another size than asked for.
+bench_capture() { # GEN BIG NEVENTS
+	local gen=$1 big=$2 n=$3
+	if [[ ! -f $big || $gen -nt $big || "$(cat "$big.nevents" 2>/dev/null || true)" != "$n" ]]; then
+		echo "bench: generating $big ($n events)"
+		rm -f "$big" "$big.nevents"
+		"$gen" "$big" "$n"
+		echo "$n" >"$big.nevents"
+	fi
+}

@@ -39,17 +39,13 @@ done
 [[ -x $SYSREC ]] || { echo "bench: $SYSREC missing (run make)" >&2; exit 1; }
 [[ -x $GEN ]] || { echo "bench: $GEN missing (make $GEN)" >&2; exit 1; }
 
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
 export TZ=UTC
 mkdir -p "$OUT"
 
-# The big capture: regenerate when missing, older than the generator, or of
-# another size than asked for.
-if [[ ! -f $BIG || $GEN -nt $BIG || "$(cat "$BIG.nevents" 2>/dev/null || true)" != "$NEVENTS" ]]; then
-	echo "bench: generating $BIG ($NEVENTS events)"
-	rm -f "$BIG" "$BIG.nevents"
-	"$GEN" "$BIG" "$NEVENTS"
-	echo "$NEVENTS" >"$BIG.nevents"
-fi
+bench_capture "$GEN" "$BIG" "$NEVENTS"
 "$SYSREC" demo -w "$SMALL"
 
 echo "bench: $(du -h "$BIG" | cut -f1) capture, $NEVENTS events; sysrec ${SYSREC_RUNS} runs, sysdig ${SYSDIG_RUNS} runs"

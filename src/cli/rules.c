@@ -35,38 +35,42 @@
 
 static void rules_usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: sysrec rules validate [--json] RULES...\n"
-	        "       sysrec rules replay -r RULES [-r RULES]... [options] CAPTURE\n"
-	        "\n"
-	        "validate: load each Falco rules file in order (each after the ones before it,\n"
-	        "as Falco does) and report its errors and warnings (falco -V).\n"
-	        "  --json                 one JSON object: files, each with its errors and warnings\n"
-	        "\n"
-	        "replay: run the events of a .scap capture through the rules and print an alert\n"
-	        "for each event a rule matches (falco -r RULES -e CAPTURE).\n"
-	        "  -r, --rules PATH       a rules file, or a directory of them (read in name\n"
-	        "                         order); repeat for several, loaded in order\n"
-	        "  -e CAPTURE             the capture (or give it as the last argument)\n"
-	        "  -A, --all-events       also match the events Falco skips by default (those\n"
-	        "                         flagged EF_DROP_SIMPLE_CONS: reads, writes, ...)\n"
-	        "  -t, --tag TAG          only the rules with this tag (repeatable)\n"
-	        "  -T, --disable-tag TAG  not the rules with this tag (repeatable)\n"
-	        "  -D, --disable NAME     not the rules whose name holds NAME (repeatable)\n"
-	        "      --priority P       only rules at least as severe as P (emergency ... debug)\n"
-	        "  -j, --json             alerts as Falco's JSON objects, one per line\n"
-	        "      --iso-time         times in ISO 8601 UTC (Falco's time_format_iso_8601)\n"
-	        "      --output-file F    alerts appended to F instead of stdout\n"
-	        "      --output-program C alerts piped into the shell command C\n"
-	        "      --syslog           alerts to syslog\n"
-	        "      --rate R           alerts per second each rule may send (default 1;\n"
-	        "                         0: no limit), with --burst N in hand (default 1000)\n"
-	        "  -o KEY=VALUE           a Falco option: json_output, json_include_output_property,\n"
-	        "                         json_include_tags_property, time_format_iso_8601,\n"
-	        "                         priority, outputs.rate, outputs.max_burst\n"
-	        "  -v                     also print each rule's event types (stderr)\n"
-	        "\n"
-	        "Exit status: 0 done, 1 the rules or the capture failed, 2 bad usage.\n");
+	fprintf(f, "usage: sysrec rules validate [--json] RULES...\n"
+	           "       sysrec rules list [--json] RULES...\n"
+	           "       sysrec rules replay -r RULES [-r RULES]... [options] CAPTURE\n"
+	           "\n"
+	           "validate: load each Falco rules file in order (each after the ones before it,\n"
+	           "as Falco does) and report its errors and warnings (falco -V).\n"
+	           "  --json                 one JSON object: files, each with its errors and warnings\n"
+	           "\n"
+	           "list: the rules the files define, in order: name, priority, enabled, tags and\n"
+	           "the event types each is tried on (Falco's -L); --json adds the condition with\n"
+	           "macros, lists and exceptions expanded, and the output.\n"
+	           "\n"
+	           "replay: run the events of a .scap capture through the rules and print an alert\n"
+	           "for each event a rule matches (falco -r RULES -e CAPTURE).\n"
+	           "  -r, --rules PATH       a rules file, or a directory of them (read in name\n"
+	           "                         order); repeat for several, loaded in order\n"
+	           "  -e CAPTURE             the capture (or give it as the last argument)\n"
+	           "  -A, --all-events       also match the events Falco skips by default (those\n"
+	           "                         flagged EF_DROP_SIMPLE_CONS: reads, writes, ...)\n"
+	           "  -t, --tag TAG          only the rules with this tag (repeatable)\n"
+	           "  -T, --disable-tag TAG  not the rules with this tag (repeatable)\n"
+	           "  -D, --disable NAME     not the rules whose name holds NAME (repeatable)\n"
+	           "      --priority P       only rules at least as severe as P (emergency ... debug)\n"
+	           "  -j, --json             alerts as Falco's JSON objects, one per line\n"
+	           "      --iso-time         times in ISO 8601 UTC (Falco's time_format_iso_8601)\n"
+	           "      --output-file F    alerts appended to F instead of stdout\n"
+	           "      --output-program C alerts piped into the shell command C\n"
+	           "      --syslog           alerts to syslog\n"
+	           "      --rate R           alerts per second each rule may send (default 1;\n"
+	           "                         0: no limit), with --burst N in hand (default 1000)\n"
+	           "  -o KEY=VALUE           a Falco option: json_output, json_include_output_property,\n"
+	           "                         json_include_tags_property, time_format_iso_8601,\n"
+	           "                         priority, outputs.rate, outputs.max_burst\n"
+	           "  -v                     also print each rule's event types (stderr)\n"
+	           "\n"
+	           "Exit status: 0 done, 1 the rules or the capture failed, 2 bad usage.\n");
 }
 
 /* ------------------------------------------------------------ shared */
@@ -121,8 +125,8 @@ static json_t *diags_json(const struct rules *r, const char *file, bool warning)
 
 		if (d->warning != warning || !d->file || strcmp(d->file, file) != 0)
 			continue;
-		json_array_append_new(a, json_pack("{s:i,s:s,s:s?}", "line", d->line, "message", d->msg,
-		                                   "item", d->item));
+		json_array_append_new(
+		        a, json_pack("{s:i,s:s,s:s?}", "line", d->line, "message", d->msg, "item", d->item));
 	}
 	return a;
 }
@@ -164,17 +168,18 @@ static int cmd_validate(int argc, char **argv)
 		if (lrc < 0 && lrc != -EINVAL) {
 			/* cannot be read: no diagnostics to show */
 			if (json)
-				json_array_append_new(files, json_pack("{s:s,s:b,s:s}", "file", paths[i], "ok", 0,
-				                                       "error", e.msg));
+				json_array_append_new(files, json_pack("{s:s,s:b,s:s}", "file", paths[i],
+				                                       "ok", 0, "error", e.msg));
 			else
 				fprintf(stderr, "sysrec rules validate: %s\n", e.msg);
 			rc = 1;
 			break;
 		}
 		if (json) {
-			json_array_append_new(files, json_pack("{s:s,s:b,s:o,s:o}", "file", paths[i], "ok", lrc == 0,
-			                                       "errors", diags_json(r, paths[i], false),
-			                                       "warnings", diags_json(r, paths[i], true)));
+			json_array_append_new(files,
+			                      json_pack("{s:s,s:b,s:o,s:o}", "file", paths[i], "ok", lrc == 0,
+			                                "errors", diags_json(r, paths[i], false), "warnings",
+			                                diags_json(r, paths[i], true)));
 		} else {
 			if (npaths > 1)
 				printf("%s: ", paths[i]);
@@ -193,6 +198,106 @@ static int cmd_validate(int argc, char **argv)
 		free(s);
 		json_decref(o);
 	}
+	rules_free(r);
+	free_paths(paths, npaths);
+	return rc;
+}
+
+/* ------------------------------------------------------------ list */
+
+/* The rule's event type names, each once, in table order, joined by commas (or "all"). */
+static void type_names(const struct rule *rule, struct sbuf *b)
+{
+	if (rule->all_types) {
+		sbuf_puts(b, "all");
+		return;
+	}
+	for (size_t i = 0; i < rule->ntypes; i++) {
+		const char *name = rule->types[i] < EVENT_MAX ? event_table[rule->types[i]].name : "?";
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = rule->types[j] < EVENT_MAX && !strcmp(event_table[rule->types[j]].name, name);
+		if (!seen)
+			sbuf_printf(b, "%s%s", b->len ? "," : "", name);
+	}
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct rules *r = rules_new();
+	char **paths = NULL;
+	size_t npaths = 0;
+	bool json = argc > 1 && (!strcmp(argv[1], "--json") || !strcmp(argv[1], "-j"));
+	int first = json ? 2 : 1, rc = 0;
+	json_t *arr = json_array();
+	struct sbuf b = { 0 };
+
+	for (int i = first; i < argc; i++) {
+		if (!strcmp(argv[i], "-r"))
+			continue; /* as replay takes them */
+		if (argv[i][0] == '-') {
+			rules_usage(stderr);
+			rc = 2;
+			goto out;
+		}
+		if (expand_path(argv[i], &paths, &npaths) < 0) {
+			fprintf(stderr, "sysrec rules list: %s: %s\n", argv[i], strerror(errno));
+			rc = 1;
+			goto out;
+		}
+	}
+	if (!npaths) {
+		rules_usage(stderr);
+		rc = 2;
+		goto out;
+	}
+	for (size_t i = 0; i < npaths; i++) {
+		struct err e = { { 0 } };
+
+		if (rules_load_file(r, paths[i], &e) < 0) {
+			fprintf(stderr, "sysrec rules list: %s (sysrec rules validate shows why)\n", e.msg);
+			rc = 1;
+			goto out;
+		}
+	}
+	if (!json)
+		printf("%-50s %-13s %-7s %-30s %s\n", "RULE", "PRIORITY", "ENABLED", "TAGS", "EVENT TYPES");
+	for (size_t i = 0; i < rules_count(r); i++) {
+		struct rule *rule = rules_at(r, i);
+		json_t *tags = json_array();
+
+		sbuf_reset(&b);
+		type_names(rule, &b);
+		for (size_t k = 0; k < rule->ntags; k++)
+			json_array_append_new(tags, json_string(rule->tags[k]));
+		if (json) {
+			json_array_append_new(
+			        arr, json_pack("{s:s,s:s,s:b,s:o,s:s,s:s?,s:s?,s:s,s:i}", "rule", rule->name,
+			                       "priority", rule_priority_name(rule->priority), "enabled",
+			                       rule->enabled, "tags", tags, "event_types", sbuf_cstr(&b),
+			                       "condition", rule->expanded, "output", rule->output, "file",
+			                       rule->file ? rule->file : "", "line", rule->line));
+			continue;
+		}
+		{
+			char *t = json_dumps(tags, JSON_COMPACT);
+
+			printf("%-50s %-13s %-7s %-30s %s\n", rule->name, rule_priority_name(rule->priority),
+			       rule->enabled ? "yes" : "no", t, sbuf_cstr(&b));
+			free(t);
+		}
+		json_decref(tags);
+	}
+	if (json) {
+		char *t = json_dumps(arr, JSON_INDENT(2));
+
+		printf("%s\n", t);
+		free(t);
+	}
+out:
+	json_decref(arr);
+	sbuf_release(&b);
 	rules_free(r);
 	free_paths(paths, npaths);
 	return rc;
@@ -288,7 +393,8 @@ static int set_falco_option(struct replay_opts *o, const char *kv)
 		o->ao.json_no_tags = !b;
 	} else {
 		fprintf(stderr,
-		        "sysrec rules replay: -o %s: unknown option (json_output, json_include_output_property, "
+		        "sysrec rules replay: -o %s: unknown option (json_output, "
+		        "json_include_output_property, "
 		        "json_include_tags_property, time_format_iso_8601, priority, outputs.rate, "
 		        "outputs.max_burst)\n",
 		        key);
@@ -395,7 +501,7 @@ static int parse_replay(int argc, char **argv, struct replay_opts *o)
 	}
 	if (!o->nrules || !o->capture) {
 		fprintf(stderr, "sysrec rules replay: %s\n",
-		            !o->nrules ? "no rules: give -r RULES" : "no capture: give CAPTURE or -e CAPTURE");
+		        !o->nrules ? "no rules: give -r RULES" : "no capture: give CAPTURE or -e CAPTURE");
 		rules_usage(stderr);
 		return 2;
 	}
@@ -475,7 +581,8 @@ static int load_rules(struct rules *r, const struct replay_opts *o)
 
 	for (size_t i = 0; i < o->nrules && !rc; i++)
 		if (expand_path(o->rules[i], &paths, &npaths) < 0) {
-			log_line(o->ao.iso_time, "Runtime error: %s: %s. Exiting.\n", o->rules[i], strerror(errno));
+			log_line(o->ao.iso_time, "Runtime error: %s: %s. Exiting.\n", o->rules[i],
+			         strerror(errno));
 			rc = 1;
 		}
 	for (size_t i = 0; i < npaths && !rc; i++) {
@@ -533,7 +640,7 @@ static void tally_add(struct tally *t, const struct rule *rule)
 static void tally_print(const struct tally *t, FILE *out)
 {
 	static const char *const short_names[] = { "EMERGENCY", "ALERT",  "CRITICAL", "ERROR",
-		                                    "WARNING",   "NOTICE", "INFO",     "DEBUG" };
+		                                   "WARNING",   "NOTICE", "INFO",     "DEBUG" };
 
 	fprintf(out, "Events detected: %llu\n", (unsigned long long)t->total);
 	fprintf(out, "Rule counts by severity:\n");
@@ -679,8 +786,9 @@ static int cmd_replay(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	rc = parse_replay(argc, argv, &o);
 	if (rc == 0 && o.ntags && (o.nnotags || o.ndisable)) {
-		log_line(o.ao.iso_time, "Runtime error: You can not specify both disabled (-D/-T) and enabled (-t) "
-		                        "rules. Exiting.\n");
+		log_line(o.ao.iso_time,
+		         "Runtime error: You can not specify both disabled (-D/-T) and enabled (-t) "
+		         "rules. Exiting.\n");
 		rc = 1;
 	}
 	if (rc == 0)
@@ -700,12 +808,14 @@ int cmd_rules(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "validate"))
 		return cmd_validate(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		rules_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "sysrec rules: unknown subcommand '%s' (validate, replay)\n", argv[1]);
+	fprintf(stderr, "sysrec rules: unknown subcommand '%s' (validate, list, replay)\n", argv[1]);
 	return 2;
 }

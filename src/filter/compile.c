@@ -858,6 +858,44 @@ static bool in_types(const struct typeset *t, uint16_t type)
 	return type < EVENT_MAX && (t->w[type / 64] & (1ULL << (type % 64)));
 }
 
+/* The check's value is the zero address, network, port or protocol. */
+static bool zero_value(const struct cnode *c)
+{
+	const struct cvalue *v = &c->vals[0];
+	static const uint8_t zero[16];
+
+	if (c->nvals != 1)
+		return false;
+	switch (c->type) {
+	case FT_IP:
+		return !memcmp(v->ip, zero, v->iplen);
+	case FT_NET:
+		return !memcmp(v->ip, zero, v->bits / 8) &&
+		       (v->bits % 8 == 0 || !(v->ip[v->bits / 8] >> (8 - v->bits % 8)));
+	case FT_NUM:
+		return v->num == 0;
+	default:
+		return v->len == 1 && v->s[0] == '0';
+	}
+}
+
+/*
+ * `!=` on a client-or-server field, as sysdig: it holds when both sides
+ * differ. A socket that has no tuple yet compares its zeros, so it differs
+ * from any value but zero.
+ */
+static bool either_differs(struct filter *f, const struct cnode *c, const struct evctx *cx)
+{
+	bool f0, f1;
+	bool d0 = match_value(f, c, cx, 0, &f0), d1 = match_value(f, c, cx, 1, &f1);
+
+	if (f0 || f1)
+		return (d0 || !f0) && (d1 || !f1);
+	return cx->fdinfo && cx->fdinfo->role == STATE_ROLE_NONE &&
+	       (cx->fdinfo->type == SCAP_FD_IPV4_SOCK || cx->fdinfo->type == SCAP_FD_IPV6_SOCK) &&
+	       !zero_value(c);
+}
+
 static bool match_check(struct filter *f, const struct cnode *c, const struct evctx *cx)
 {
 	bool found;
@@ -871,8 +909,11 @@ static bool match_check(struct filter *f, const struct cnode *c, const struct ev
 		       c->around_t <= cx->ev->ts + c->around_window;
 	if (!c->any)
 		return match_value(f, c, cx, c->argn, &found);
-	if (field_flags(c->field) & FF_EITHER)
+	if (field_flags(c->field) & FF_EITHER) {
+		if (c->op == FOP_NE)
+			return either_differs(f, c, cx);
 		return match_value(f, c, cx, 0, &found) || match_value(f, c, cx, 1, &found);
+	}
 	for (int64_t gen = 1; gen < ANCESTORS_MAX; gen++) {
 		if (match_value(f, c, cx, gen, &found))
 			return true;
