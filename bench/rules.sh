@@ -52,24 +52,8 @@ bench_capture "$GEN" "$BIG" "$NEVENTS"
 # The peer's command (a script: the filter is longer than one argument may be)
 # and the rules it cannot take.
 "$SYSREC" rules list --json "$RULES" >"$OUT/rules-list.json"
-python3 - "$OUT/rules-list.json" "$SYSDIG" "$TD/scap/falco_empty.scap" "$OUT" <<'EOF'
-import json, shlex, subprocess, sys
-
-listing, sysdig, tiny, out = sys.argv[1:]
-rules = [r for r in json.load(open(listing)) if r["enabled"]]
-kept, left = [], []
-for r in rules:
-    p = subprocess.run([sysdig, "-r", tiny, "-p", "%evt.num", "--", r["condition"]], capture_output=True, text=True)
-    (kept if p.returncode == 0 else left).append(r)
-flt = " or ".join("(%s)" % r["condition"] for r in kept)
-with open(out + "/rules-sysdig.sh", "w") as f:
-    f.write('exec %s -r "$1" -p %%evt.num -- %s\n' % (shlex.quote(sysdig), " ".join(shlex.quote(w) for w in flt.split(" "))))
-with open(out + "/rules-left-out.txt", "w") as f:
-    for r in left:
-        f.write(r["rule"] + "\n")
-print("bench: %d enabled rules, %d left out (sysdig's parser refuses them): %s" %
-      (len(rules), len(left), "; ".join(r["rule"] for r in left)))
-EOF
+echo "bench: $(python3 "$(dirname "$0")/../scripts/rules_filter.py" "$OUT/rules-list.json" "$SYSDIG" \
+	"$TD/scap/falco_empty.scap" "$OUT/rules-sysdig.sh" "$OUT/rules-left-out.txt")"
 DOPTS=()
 while IFS= read -r name; do DOPTS+=(-D "$name"); done <"$OUT/rules-left-out.txt"
 DARGS=$(printf '%q ' "${DOPTS[@]}")

@@ -425,6 +425,36 @@ check_falco_regression() {
 	fi
 }
 
+# Falco's default ruleset on a generated capture where its rules fire: the
+# events the enabled rules' expanded conditions match, one filter, are the
+# same for sysrec and sysdig, and `sysrec rules replay -A` raises one alert
+# for each of them (rules sysdig's parser refuses are left out on both sides).
+check_rules_match_sysdig() {
+	local gen=$build/bench/gen-capture rules=$td/falco-0.31.1/rules/falco_rules.yaml dopts=() name have want alerts
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	[ -f "$rules" ] || { skipped "$1" "no $rules"; return; }
+	[ -x "$gen" ] || { bad "$1" "$gen not built"; return; }
+	"$gen" "$work/rules.scap" 200000 >/dev/null || { bad "$1" "gen-capture failed"; return; }
+	"$bin" rules list --json "$rules" >"$work/rules.json" || { bad "$1" "rules list failed"; return; }
+	python3 "$root/scripts/rules_filter.py" "$work/rules.json" sysdig "$td/scap/falco_empty.scap" \
+		"$work/rules-sysdig.sh" "$work/rules-left" >/dev/null || { bad "$1" "rules_filter.py failed"; return; }
+	while IFS= read -r name; do dopts+=(-D "$name"); done <"$work/rules-left"
+	bash "$work/rules-sysdig.sh" "$work/rules.scap" >"$work/rules-want" 2>&1
+	sed 's/^exec [^ ]* -r "$1"/exec "$2" read -r "$1"/' "$work/rules-sysdig.sh" >"$work/rules-sysrec.sh"
+	bash "$work/rules-sysrec.sh" "$work/rules.scap" "$bin" >"$work/rules-have" 2>&1
+	alerts=$("$bin" rules replay -A --rate 0 "${dopts[@]}" -r "$rules" "$work/rules.scap" 2>/dev/null |
+		awk '/^Events detected:/ { print $3 }')
+	want=$(wc -l <"$work/rules-want")
+	have=$(wc -l <"$work/rules-have")
+	if ! cmp -s "$work/rules-want" "$work/rules-have"; then
+		bad "$1" "sysrec matched $have events, sysdig $want; first difference: $(diff "$work/rules-want" "$work/rules-have" | sed -n 2p)"
+	elif [ "$want" -lt 1000 ] || [ "$alerts" != "$want" ]; then
+		bad "$1" "sysdig matched $want events, replay raised ${alerts:-no} alerts"
+	else
+		ok "$1 ($want events of 200000, $(wc -l <"$work/rules-left") of the rules left out)"
+	fi
+}
+
 [ -x "$bin" ] || { echo "e2e: $bin not built" >&2; exit 1; }
 [ -d "$td" ] || echo "e2e: shared testdata not found at $td (set SYSREC_TESTDATA); cases that need it are skipped" >&2
 
