@@ -61,7 +61,7 @@ BENCH_GEN := $(BUILD)/bench/gen-capture
 FUZZ_BIN := build/fuzz/fuzz_reader
 FUZZ_FILTER_BIN := build/fuzz/fuzz_filter
 
-.PHONY: all run test unit e2e san-test bench bench-agent bench-rules fuzz fuzz-filter fuzz-config fuzz-http fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent bench-rules fuzz fuzz-filter fuzz-config fuzz-http fuzz-rules fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -172,6 +172,14 @@ $(FUZZ_HTTP_BIN): tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRCS) $(wildcard src/*/*.h)
 	@$(if $(Q),echo "  CLANG   $<")
 	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_HTTP_SRCS) -lz -ljansson -lcrypto -lpthread
 
+FUZZ_RULES_BIN := build/fuzz/fuzz_rules
+FUZZ_RULES_SRCS := $(CORE_SRCS) $(wildcard src/rules/*.c)
+
+$(FUZZ_RULES_BIN): tests/fuzz/fuzz_rules.c $(FUZZ_RULES_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_RULES_SRCS) -lz -ljansson -lyaml
+
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)
 	$(Q)scripts/fuzz.sh $(FUZZ_BIN) $(FUZZ_SECONDS)
@@ -184,6 +192,9 @@ fuzz-config: $(FUZZ_CONFIG_BIN)
 
 fuzz-http: $(FUZZ_HTTP_BIN)
 	$(Q)scripts/fuzz.sh $(FUZZ_HTTP_BIN) $(FUZZ_SECONDS)
+
+fuzz-rules: $(FUZZ_RULES_BIN)
+	$(Q)scripts/fuzz.sh $(FUZZ_RULES_BIN) $(FUZZ_SECONDS)
 
 FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v event_table.inc)
 fmt:

@@ -3,6 +3,8 @@
 # short summary: the .scap reader (build/fuzz/fuzz_reader, tests/fuzz/fuzz_reader.c)
 # the agent's YAML configuration (build/fuzz/fuzz_config, build/fuzz/config-*),
 # the HTTP API's request checks (build/fuzz/fuzz_http, build/fuzz/http-*),
+# the rules loader (build/fuzz/fuzz_rules, build/fuzz/rules-*, seeded from the
+# rules files of Falco's tests and its default ruleset),
 # or the filter parser (build/fuzz/fuzz_filter, tests/fuzz/fuzz_filter.c; its
 # corpus, log and crash inputs are build/fuzz/filter-*, seeded from the
 # one-line conditions of the Falco rules in the testdata, the filters of
@@ -35,6 +37,7 @@ pre=
 [ "$name" = fuzz_filter ] && pre=filter-
 [ "$name" = fuzz_config ] && pre=config-
 [ "$name" = fuzz_http ] && pre=http-
+[ "$name" = fuzz_rules ] && pre=rules-
 corpus=$dir/${pre}corpus
 seeds=$dir/${pre}seeds
 log=$dir/${pre}fuzz.log
@@ -158,8 +161,22 @@ seed_http() {
 	printf '\3/api/captures/20261124T101500Z-3f2a9c01/download' >"$seeds/route.bin"
 }
 
+# The rules loader's seeds: Falco's test rules files (each one a seed) and its default ruleset.
+seed_rules() {
+	local td=${SYSREC_TESTDATA:-../shared/testdata}/falco-0.31.1 f i=0
+	for f in "$td"/tests/rules/*.yaml "$td"/tests/rules/exceptions/*.yaml "$td"/rules/falco_rules.yaml; do
+		[ -f "$f" ] || continue
+		cp "$f" "$seeds/r$i.yaml"
+		i=$((i + 1))
+	done
+	printf -- '- rule: base rule\n  append: true\n  condition: and proc.pid > 1\n' >"$seeds/append.yaml"
+	printf -- '- rule: r\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: INFO\n  capture: {enabled: true, before: 3s}\n' >"$seeds/capture.yaml"
+}
+
 # ---- seeds (only for an empty corpus) ----
-if [ "$pre" = http- ]; then
+if [ "$pre" = rules- ]; then
+	[ -n "$(ls -A "$corpus")" ] || { seed_rules && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) rules files"; }
+elif [ "$pre" = http- ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_http && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) requests"; }
 elif [ "$pre" = config- ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_config && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) configurations"; }
@@ -210,6 +227,7 @@ dict=$dir/scap.dict
 [ "$pre" = filter- ] && dict=$dir/filter.dict
 [ "$pre" = config- ] && dict= # YAML needs none
 [ "$pre" = http- ] && dict=
+[ "$pre" = rules- ] && dict=
 [ -n "$pre" ] || cat >"$dict" <<'EOF'
 shb="\x0a\x0d\x0d\x0a"
 shb_magic="\x4d\x3c\x2b\x1a"
