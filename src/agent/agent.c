@@ -133,6 +133,7 @@ static void job_free(struct agent_job *j)
 	free(j->filter);
 	free(j->container);
 	free(j->name);
+	free(j->trigger);
 	free(j);
 }
 
@@ -155,6 +156,16 @@ static void reap_jobs(struct agent *a, bool all)
 		pthread_join(j->thread, NULL);
 		job_free(j);
 	}
+}
+
+/* Stop every capture (cancelled: each ends as an error) and join their threads. */
+static void stop_jobs(struct agent *a)
+{
+	pthread_mutex_lock(&a->lock);
+	for (struct agent_job *j = a->jobs; j; j = j->next)
+		__atomic_store_n(&j->cancel, true, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&a->lock);
+	reap_jobs(a, true);
 }
 
 int agent_take_capture(struct agent *a, const struct agent_take *t, struct capture_meta *out, struct err *e)
@@ -195,7 +206,8 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	j->q.after_ns = (uint64_t)(t->after * 1e9);
 	j->q.filter = *j->filter ? j->filter : NULL;
 	j->q.container = *j->container ? j->container : NULL;
-	j->q.trigger = t->trigger ? t->trigger : "manual";
+	j->trigger = xstrdup(t->trigger ? t->trigger : "manual");
+	j->q.trigger = j->trigger;
 	j->q.name = j->name;
 	j->q.filter_proclist = t->filter_proclist;
 	rc = capture_id_new(j->id, now);
@@ -204,7 +216,7 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	m.name = j->name;
 	m.host = a->host;
 	m.container = j->container;
-	m.trigger = (char *)(uintptr_t)j->q.trigger;
+	m.trigger = j->trigger;
 	m.filter = j->filter;
 	m.storage = (char *)(uintptr_t)(t->storage && *t->storage ? t->storage : "local");
 	m.error = "";
@@ -453,6 +465,8 @@ int agent_run(const struct agent_config *c, struct err *e)
 		goto out;
 	}
 	expire(&a);
+	if ((rc = agent_rules_load(c, &a.rules, e)) != 0)
+		goto out;
 	memset(&eo, 0, sizeof(eo));
 	eo.ring_bytes = c->ring_mb << 20;
 	eo.snaplen = c->snaplen;
@@ -461,6 +475,8 @@ int agent_run(const struct agent_config *c, struct err *e)
 		goto out;
 	}
 	if ((rc = open_recorder(&a, e)) != 0)
+		goto out;
+	if (a.rules && (rc = agent_rules_start(a.rules, &a, e)) != 0)
 		goto out;
 	d.a = &a;
 	d.q = bq_new(4u << 20, 16, false, record_items, &d);
@@ -507,16 +523,17 @@ int agent_run(const struct agent_config *c, struct err *e)
 	fprintf(stderr, "sysrec agent: stopping\n");
 out:
 	pthread_mutex_lock(&a.lock);
-	a.stopping = true;
-	for (struct agent_job *j = a.jobs; j; j = j->next)
-		__atomic_store_n(&j->cancel, true, __ATOMIC_RELAXED);
+	a.stopping = true; /* agent_take_capture() refuses from here on */
 	pthread_mutex_unlock(&a.lock);
 	agent_http_stop(http);
-	reap_jobs(&a, true);
+	stop_jobs(&a);
 	if (en)
 		engine_stop(en);
 	if (d.q)
-		bq_free(d.q);
+		bq_free(d.q); /* the writer thread has stopped: no rule matches any more */
+	/* a rule's capture admitted just before stopping was set may have joined the list since */
+	stop_jobs(&a);
+	agent_rules_free(a.rules);
 	engine_close(en);
 	recorder_free(a.rec);
 	catalog_close(a.cat);

@@ -1,13 +1,15 @@
 /*
  * agent: `sysrec agent`, the daemon. It records continuously into the flight
  * recorder (src/recorder), takes captures out of it on request
- * (src/capture), keeps them in the store and its catalog (src/store),
- * applies retention, and serves the HTTP API of docs/api.md.
+ * (src/capture) on request or when a Falco rule matches (src/rules), keeps
+ * them in the store and its catalog (src/store), applies retention, and
+ * serves the HTTP API of docs/api.md.
  *
  * Threads: the main thread drains the kernel ring (engine_poll) into a queue
  * and runs the timers (rates, retention); a second thread appends the queue
- * to the recorder; each capture runs on a thread of its own; libmicrohttpd's
- * threads serve the API. HTTP threads never touch the recorder's state: they
+ * to the recorder and matches the rules against each event (writing alerts,
+ * starting captures); each capture runs on a thread of its own;
+ * libmicrohttpd's threads serve the API. HTTP threads never touch the recorder's state: they
  * read the catalog (locked) and the recorder's counters.
  */
 #ifndef SYSREC_AGENT_H
@@ -18,7 +20,7 @@
 /*
  * Run the agent with configuration c until SIGINT or SIGTERM. Returns 0 after
  * a clean stop, or -errno with e set when it cannot start (no eBPF, the port
- * taken, the data directory unusable) or fails.
+ * taken, the data directory unusable, a rules file with errors) or fails.
  */
 int agent_run(const struct agent_config *c, struct err *e);
 

@@ -18,12 +18,14 @@ struct agent_job {
 	struct agent *a;
 	char id[64];
 	struct capture_request q;
-	char *filter, *container, *name;
+	char *filter, *container, *name, *trigger;
 	pthread_t thread;
 	bool cancel;
 	bool done; /* the thread has finished (joined by the main loop) */
 	struct agent_job *next;
 };
+
+struct agent_rules;
 
 struct agent {
 	const struct agent_config *cfg;
@@ -33,7 +35,8 @@ struct agent {
 	struct store *store;
 	struct catalog *cat;
 	struct recorder *rec;
-	pthread_mutex_t lock; /* jobs, outstanding, rates */
+	struct agent_rules *rules; /* NULL without rules_files */
+	pthread_mutex_t lock;      /* jobs, outstanding, rates */
 	struct agent_job *jobs;
 	unsigned outstanding;
 	bool stopping;
@@ -61,6 +64,34 @@ struct agent_take {
  * reply with (403 disabled, 409 limit, 500 store) and the message in e.
  */
 int agent_take_capture(struct agent *a, const struct agent_take *t, struct capture_meta *out, struct err *e);
+
+/*
+ * Rules (rules_hook.c): the files of rules_files matched against every event
+ * on the recorder's writer thread; a match writes the rule's alert to the
+ * configured sink and may take a capture (agent_take_capture()).
+ *
+ * agent_rules_load() loads the files in order, checks each capture action
+ * as the API would (name, storage, filter) and opens the alert sink, all
+ * before the probes load: *out stays NULL without files; on an error in a
+ * file its diagnostics are printed to stderr (Falco's layout) and e names the
+ * file. agent_rules_start(), once the recorder exists and before its writer
+ * thread appends, compiles the rules and their outputs against the
+ * recorder's state and sets the recorder's hook. Both return 0 or -errno
+ * with e set. agent_rules_free() (NULL is fine) only after the writer thread
+ * has stopped: it reports alerts held back and closes the sink.
+ */
+struct agent_rules_stats {
+	size_t loaded, files; /* rules that can match; files loaded */
+	uint64_t alerts;      /* written */
+	uint64_t alerts_dropped;
+	uint64_t captures_taken, captures_refused; /* refused: the limit, disabled, or a store error */
+};
+
+int agent_rules_load(const struct agent_config *c, struct agent_rules **out, struct err *e);
+int agent_rules_start(struct agent_rules *ar, struct agent *a, struct err *e);
+/* Any thread; zeros for NULL. */
+void agent_rules_stats(const struct agent_rules *ar, struct agent_rules_stats *out);
+void agent_rules_free(struct agent_rules *ar);
 
 /* The HTTP API (http.c). */
 struct agent_http;

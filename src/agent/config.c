@@ -40,6 +40,7 @@ enum opt_kind {
 	OPT_POW2,         /* uint32_t: a decimal power of two */
 	OPT_BOOL,         /* bool */
 	OPT_PATH_LIST,    /* rules_files: a sequence of paths */
+	OPT_ALERT_OUTPUT, /* enum agent_alert_output: one of alert_outputs[] */
 };
 
 struct opt {
@@ -69,6 +70,10 @@ static const struct opt opts[] = {
 	{ "captures.max_outstanding", OPT_UINT, FIELD(max_outstanding), 1, 64 },
 	{ "captures.retention_days", OPT_UINT, FIELD(retention_days), 1, 36500 },
 	{ "rules_files", OPT_PATH_LIST, 0, 0, 0 },
+	{ "alerts", OPT_SECTION, 0, 0, 0 },
+	{ "alerts.output", OPT_ALERT_OUTPUT, FIELD(alerts_output), 0, 0 },
+	{ "alerts.file", OPT_PATH_OR_NULL, FIELD(alerts_file), 0, 0 },
+	{ "alerts.json", OPT_BOOL, FIELD(alerts_json), 0, 0 },
 };
 
 _Static_assert(ARRAY_SIZE(opts) <= 64, "the loader keeps a 64-bit set of the keys seen");
@@ -83,6 +88,9 @@ static const struct unit size_units[] = {
 };
 
 static const struct unit duration_units[] = { { "s", 1 }, { "m", 60 }, { "h", 3600 } };
+
+/* alerts.output's words, indexed by enum agent_alert_output. */
+static const char *const alert_outputs[] = { "stdout", "file", "syslog" };
 
 /* ---- the table ---- */
 
@@ -504,6 +512,15 @@ static int apply_value(struct agent_config *c, const struct opt *o, const char *
 		}
 		*(bool *)field(c, o) = b;
 		return 0;
+	case OPT_ALERT_OUTPUT:
+		for (size_t i = 0; i < ARRAY_SIZE(alert_outputs); i++) {
+			if (strlen(alert_outputs[i]) == len && !strncasecmp(v, alert_outputs[i], len)) {
+				*(enum agent_alert_output *)field(c, o) = (enum agent_alert_output)i;
+				return 0;
+			}
+		}
+		snprintf(msg, msgsize, "'%s' is not an alert output (stdout, file or syslog)", sh);
+		return -EINVAL;
 	case OPT_SECTION:
 	case OPT_PATH_LIST:
 		break;
@@ -543,6 +560,7 @@ void agent_config_release(struct agent_config *c)
 	free(c->tls_key);
 	free(c->host_name);
 	free_list(c->rules_files, c->nrules_files);
+	free(c->alerts_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -560,6 +578,7 @@ static void config_copy(struct agent_config *dst, const struct agent_config *src
 	dst->tls_cert = dup_or_null(src->tls_cert);
 	dst->tls_key = dup_or_null(src->tls_key);
 	dst->host_name = dup_or_null(src->host_name);
+	dst->alerts_file = dup_or_null(src->alerts_file);
 	dst->rules_files = src->nrules_files ? xcalloc(src->nrules_files, sizeof(char *)) : NULL;
 	for (size_t i = 0; i < src->nrules_files; i++)
 		dst->rules_files[i] = xstrdup(src->rules_files[i]);
@@ -619,6 +638,8 @@ int agent_config_check(const struct agent_config *c, struct err *e)
 		return err_set(e, -EINVAL,
 		               "recorder.ring_mb (%u MiB) is larger than recorder.max_memory (%s)",
 		               (unsigned)c->ring_mb, fmt_size(c->max_memory, true, sz, sizeof(sz)));
+	if (c->alerts_output == AGENT_ALERTS_FILE && !c->alerts_file)
+		return err_set(e, -EINVAL, "alerts.output is file but alerts.file is not set: give the file");
 	return 0;
 }
 
@@ -1039,6 +1060,9 @@ char *agent_config_dump(const struct agent_config *c)
 			break;
 		case OPT_BOOL:
 			sbuf_puts(&b, *(const bool *)cfield(c, o) ? " true" : " false");
+			break;
+		case OPT_ALERT_OUTPUT:
+			sbuf_printf(&b, " %s", alert_outputs[*(const enum agent_alert_output *)cfield(c, o)]);
 			break;
 		case OPT_PATH_LIST:
 			if (!c->nrules_files)

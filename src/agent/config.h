@@ -21,6 +21,13 @@
 /* The largest configuration file agent_config_load() reads. */
 #define AGENT_CONFIG_MAX_BYTES (1u << 20)
 
+/* Where alerts of rules go (alerts.output). */
+enum agent_alert_output {
+	AGENT_ALERTS_STDOUT,
+	AGENT_ALERTS_FILE,
+	AGENT_ALERTS_SYSLOG,
+};
+
 struct agent_config {
 	char *data_dir;           /* data: default "/var/lib/sysrec" */
 	char *listen;             /* listen: "HOST:PORT" or "[V6]:PORT", default "127.0.0.1:7070" */
@@ -36,6 +43,9 @@ struct agent_config {
 	uint32_t retention_days;  /* captures.retention_days: 1..36500, default 90 */
 	char **rules_files;       /* rules_files: paths, in order; default none */
 	size_t nrules_files;
+	enum agent_alert_output alerts_output; /* alerts.output: stdout (default), file or syslog */
+	char *alerts_file;                     /* alerts.file: the file for output file; NULL = none */
+	bool alerts_json; /* alerts.json: Falco's JSON objects, not text lines; default false */
 };
 
 /* Fill c with the defaults; c's previous contents are not freed. */
@@ -47,7 +57,7 @@ void agent_config_release(struct agent_config *c);
 /*
  * Load a YAML file over the current values: keys the file names replace those
  * values (a rules_files list replaces the whole list; an explicit null clears
- * tls.cert, tls.key and host), other keys keep theirs. On error c is left
+ * tls.cert, tls.key, host and alerts.file), other keys keep theirs. On error c is left
  * unchanged and e says "FILE:LINE:COLUMN: KEY.PATH: what is wrong": a bad value
  * is reported at its key, a list item at the item, a YAML syntax error at the
  * place libyaml names, with its problem text. An empty file is fine.
@@ -65,8 +75,8 @@ int agent_config_load_buffer(struct agent_config *c, const char *name, const voi
 /*
  * Set one option by its dotted key, as a command-line flag does:
  * ("recorder.max_memory", "256MiB"). Values are validated as in a file and
- * errors read "KEY: what is wrong". An empty value clears tls.cert, tls.key
- * and host; "rules_files" appends one path (an empty value empties the list).
+ * errors read "KEY: what is wrong". An empty value clears tls.cert, tls.key,
+ * host and alerts.file; "rules_files" appends one path (an empty value empties the list).
  * Returns 0 or -EINVAL, leaving c unchanged on error.
  */
 int agent_config_set(struct agent_config *c, const char *key, const char *value, struct err *e);
@@ -74,7 +84,8 @@ int agent_config_set(struct agent_config *c, const char *key, const char *value,
 /*
  * The rules across options, checked once the file and the flags are in:
  * tls.cert and tls.key both or neither, the kernel ring no larger than
- * recorder.max_memory. Returns 0 or -EINVAL with the reason in e.
+ * recorder.max_memory, alerts.file set when alerts.output is file. Returns 0
+ * or -EINVAL with the reason in e.
  */
 int agent_config_check(const struct agent_config *c, struct err *e);
 

@@ -347,6 +347,7 @@ struct counters {
 	double er, dr;
 	uint64_t et, dt;
 	unsigned out;
+	struct agent_rules_stats ru;
 };
 
 static void read_counters(struct agent *a, struct counters *k)
@@ -359,6 +360,7 @@ static void read_counters(struct agent *a, struct counters *k)
 	k->dt = a->drops_total;
 	k->out = a->outstanding;
 	pthread_mutex_unlock(&a->lock);
+	agent_rules_stats(a->rules, &k->ru);
 }
 
 static void status(const struct call *c, struct reply *r)
@@ -366,6 +368,7 @@ static void status(const struct call *c, struct reply *r)
 	struct agent *a = c->a;
 	struct counters k;
 	const struct recorder_stats *rs = &k.rs;
+	const struct agent_rules_stats *ru = &k.ru;
 
 	read_counters(a, &k);
 	r->status = 200;
@@ -377,6 +380,12 @@ static void status(const struct call *c, struct reply *r)
 	        "max_bytes", (json_int_t)rs->max_bytes, "segments", (json_int_t)rs->segments, "events",
 	        (json_int_t)rs->held, "oldest_ns", (json_int_t)rs->oldest_ns, "events", "total",
 	        (json_int_t)k.et, "per_second", k.er, "drops", "total", (json_int_t)k.dt, "per_second", k.dr);
+	json_object_set_new(r->json, "rules",
+	                    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "loaded", (json_int_t)ru->loaded, "files",
+	                              (json_int_t)ru->files, "alerts", (json_int_t)ru->alerts,
+	                              "alerts_dropped", (json_int_t)ru->alerts_dropped, "captures_taken",
+	                              (json_int_t)ru->captures_taken, "captures_refused",
+	                              (json_int_t)ru->captures_refused));
 }
 
 static void metrics(const struct call *c, struct reply *r)
@@ -408,6 +417,19 @@ static void metrics(const struct call *c, struct reply *r)
 		sbuf_printf(&b, "sysrec_captures_total{status=\"%s\"} %zu\n",
 		            capture_status_name((enum capture_status)s),
 		            catalog_count(a->cat, (enum capture_status)s));
+	sbuf_printf(&b,
+	            "# HELP sysrec_rules_loaded Rules that can match (enabled and compiled).\n"
+	            "# TYPE sysrec_rules_loaded gauge\nsysrec_rules_loaded %zu\n"
+	            "# HELP sysrec_alerts_total Alerts of rules written since the agent started.\n"
+	            "# TYPE sysrec_alerts_total counter\nsysrec_alerts_total %llu\n"
+	            "# HELP sysrec_alerts_dropped_total Alerts held back by a rule's rate limit.\n"
+	            "# TYPE sysrec_alerts_dropped_total counter\nsysrec_alerts_dropped_total %llu\n"
+	            "# HELP sysrec_rule_captures_total Captures rules asked for, by result.\n"
+	            "# TYPE sysrec_rule_captures_total counter\n"
+	            "sysrec_rule_captures_total{result=\"taken\"} %llu\n"
+	            "sysrec_rule_captures_total{result=\"refused\"} %llu\n",
+	            k.ru.loaded, (unsigned long long)k.ru.alerts, (unsigned long long)k.ru.alerts_dropped,
+	            (unsigned long long)k.ru.captures_taken, (unsigned long long)k.ru.captures_refused);
 	r->resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
 	r->status = 200;

@@ -77,7 +77,7 @@ static int opt_seconds(json_t *body, const char *key, double lo, double hi, doub
 	return 0;
 }
 
-static bool valid_name(const char *s)
+bool request_name_valid(const char *s)
 {
 	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
@@ -107,7 +107,7 @@ int request_take(json_t *body, struct agent_take *t, struct req_error *re)
 		return refuse(re, 400, "name is required: a string of 1 to %d bytes", REQUEST_NAME_MAX);
 	if (!(t->name = opt_string(body, "name", REQUEST_NAME_MAX, re)))
 		return -1;
-	if (!valid_name(t->name))
+	if (!request_name_valid(t->name))
 		return refuse(
 		        re, 400,
 		        "name must be 1 to %d printable bytes, without '/', '\\' or control characters, "

@@ -31,6 +31,12 @@ json_t *request_object(const char *body, size_t len, struct req_error *re);
  */
 int request_take(json_t *body, struct agent_take *t, struct req_error *re);
 
+/*
+ * A capture name the API takes: printable, without '/', '\\' or control
+ * characters, not "." or ".." (its length, at most REQUEST_NAME_MAX, apart).
+ */
+bool request_name_valid(const char *s);
+
 /* POST /api/captures/delete: body's "ids", an array of 1 to 1000 strings. */
 int request_ids(json_t *body, json_t **ids, struct req_error *re);
 

@@ -30,6 +30,10 @@ static const struct {
 	{ "max-outstanding", "captures.max_outstanding", "N", "captures at once (default 1)" },
 	{ "retention-days", "captures.retention_days", "N", "days a capture is kept (default 90)" },
 	{ "rules", "rules_files", "FILE", "a Falco rules file (may be repeated)" },
+	{ "alerts-output", "alerts.output", "WHERE",
+	  "where alerts go: stdout, file or syslog (default stdout)" },
+	{ "alerts-file", "alerts.file", "FILE", "the file alerts are appended to (--alerts-output file)" },
+	{ "alerts-json", "alerts.json", "BOOL", "alerts as Falco's JSON objects (default false)" },
 };
 
 static void agent_usage(FILE *f)

@@ -32,6 +32,8 @@ struct recorder {
 	size_t wlen;              /* the writer's length of cur (published at the end of a run) */
 	uint64_t wfirst, wlast;   /* the writer's first and last event times in cur */
 	struct sbuf tmp;
+	recorder_hook_fn hook; /* after state_process() on each parsed event (writer thread) */
+	void *hook_ctx;
 	pthread_mutex_t lock;
 	pthread_cond_t grew;
 	/* under lock */
@@ -213,6 +215,17 @@ void recorder_free(struct recorder *r)
 	free(r);
 }
 
+void recorder_set_hook(struct recorder *r, recorder_hook_fn fn, void *ctx)
+{
+	r->hook = fn;
+	r->hook_ctx = ctx;
+}
+
+struct state *recorder_state(struct recorder *r)
+{
+	return r->st;
+}
+
 /* One framed block: apply it to the state and keep it, in a new segment when due. */
 static void append_block(struct recorder *r, const uint8_t *b, uint32_t blen, uint64_t *nevents)
 {
@@ -230,7 +243,10 @@ static void append_block(struct recorder *r, const uint8_t *b, uint32_t blen, ui
 	}
 	if (elen + 10 <= blen && event_parse(&e, ev, elen, 2, &err) == 0) {
 		e.cpu = load_u16(b + 8);
+		e.dump_flags = 0; /* an EV block (event_parse() leaves it to the caller) */
 		state_process(r->st, &e, &cx);
+		if (r->hook)
+			r->hook(&cx, r->hook_ctx);
 	}
 	memcpy(r->cur->data + r->cur->head_len + r->wlen, b, blen);
 	r->wlen += blen;

@@ -65,6 +65,28 @@ void recorder_append(struct recorder *r, const uint8_t *blocks, size_t len);
 /* Append one event given in the v2 layout (drop marks, notifications); writer thread only. */
 void recorder_append_event(struct recorder *r, uint16_t cpu, const uint8_t *ev, uint32_t len);
 
+struct evctx;
+struct state;
+
+/*
+ * A function called for every event the recorder parses, right after the
+ * event is applied to the recorder's state, with cx as state_process() left
+ * it (the event, its thread and fd). It runs on the writer thread, inside
+ * recorder_append(), before the event is visible to readers: everything
+ * appended waits while it runs, so it must be quick. cx is valid during the
+ * call only. Set it (fn NULL: none) before the writer thread starts appending.
+ */
+typedef void (*recorder_hook_fn)(const struct evctx *cx, void *ctx);
+void recorder_set_hook(struct recorder *r, recorder_hook_fn fn, void *ctx);
+
+/*
+ * The recorder's state: processes and fds as the events appended so far
+ * leave them. Compile filters and formats that a hook evaluates against it
+ * (they read its tables). It belongs to the writer thread: other threads may
+ * use it only before the writer starts appending.
+ */
+struct state *recorder_state(struct recorder *r);
+
 struct recorder_stats {
 	uint64_t bytes;     /* held now: heads and events */
 	uint64_t max_bytes; /* the bound */

@@ -30,14 +30,19 @@ agent_stop() { # [signal]
 	agent_pid=
 }
 
-# The agent is running (started with defaults when it is not); else skip the check.
-agent_up() { # name
+# The agent can run here (root, BTF) and its peers are installed; else skip the check.
+agent_can_run() { # name
 	if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
 		skipped "$1" "needs root and a kernel with BTF (CI runs it)"
 		return 1
 	fi
 	command -v curl >/dev/null || { skipped "$1" "curl not installed"; return 1; }
 	have_sysdig || { skipped "$1" "sysdig not installed"; return 1; }
+}
+
+# The agent is running (started with defaults when it is not); else skip the check.
+agent_up() { # name
+	agent_can_run "$1" || return 1
 	[ -n "$agent_pid" ] && return 0
 	agent_start || { bad "$1" "the agent did not start: $(tail -3 "$work/agent.log")"; return 1; }
 }
@@ -348,5 +353,132 @@ check_agent_captures_disabled() {
 	"$bin" capture take --name nope 2>"$work/dis.err" && { bad "$1" "the CLI took one"; agent_stop; return; }
 	grep -q 'Captures are disabled' "$work/dis.err" || { bad "$1" "CLI: $(cat "$work/dis.err")"; agent_stop; return; }
 	agent_stop
+	ok "$1"
+}
+
+# A rules file whose one rule fires when fd.name is the trigger file; with a
+# capture action of 3 s before and 2 s after. Prints its path.
+rules_file() { # rule-name trigger-file
+	cat >"$work/e2e-rules.yaml" <<YAML
+- rule: $1
+  desc: the e2e marker opened the trigger file
+  condition: evt.type in (open, openat) and evt.dir=< and fd.name=$2
+  output: "trigger %fd.name opened by %proc.name (pid %proc.pid)"
+  priority: WARNING
+  capture: {enabled: true, before: 3s, after: 2s}
+YAML
+	echo "$work/e2e-rules.yaml"
+}
+
+# The size of agent.log now, and what the agent logged since such an offset.
+agent_log_size() {
+	if [ -f "$work/agent.log" ]; then stat -c %s "$work/agent.log"; else echo 0; fi
+}
+agent_log_since() { # offset
+	tail -c +$(($1 + 1)) "$work/agent.log"
+}
+
+# A rule with a capture action (agent --rules): a marker process opens a file,
+# then the trigger file, then the trigger again while the rule's capture
+# records, then another file. Both triggers are alerted; the first takes a
+# capture named and triggered by the rule, 3 s before to 2 s after the event;
+# the second is refused with the exact message. The capture (sysdig -r) holds
+# the marker's opens before, at and after the trigger, names resolved, the
+# trigger notification at the event's own time, and nothing of the agent.
+check_agent_rules() {
+	local tag=rule-$$ trig=$work/rule-trigger rule="e2e marker opens the trigger" from id f out busy ts
+	agent_can_run "$1" || return
+	agent_stop # restarted below with the rules
+	echo x >"$trig" # made before the agent starts: this open must not fire the rule
+	echo b >"$work/$tag.before"
+	echo a >"$work/$tag.after"
+	cp /bin/cat "$work/$tag" # a comm of our own (at most 15 characters)
+	from=$(agent_log_size)
+	agent_start --rules "$(rules_file "$rule" "$trig")" || { bad "$1" "the agent did not start: $(agent_log_since "$from" | tail -3)"; return; }
+	agent_log_since "$from" | grep -qx 'sysrec agent: 1 rule from 1 file' || { bad "$1" "no rule count: $(agent_log_since "$from" | head -3)"; agent_stop; return; }
+	(while :; do head -c1 /etc/hostname >/dev/null; sleep 0.05; done) &
+	busy=$!
+	sleep 2
+	"$work/$tag" "$work/$tag.before" >/dev/null
+	sleep 1
+	"$work/$tag" "$trig" >/dev/null # the trigger
+	sleep 0.5
+	"$work/$tag" "$trig" >/dev/null # again, while the capture records
+	sleep 0.5
+	"$work/$tag" "$work/$tag.after" >/dev/null
+	for _ in $(seq 150); do
+		api GET /api/captures | head -n -1 >"$work/rl.json"
+		id=$(json_get "next((c['id'] for c in j['captures'] if c['trigger'] == '$rule' and c['status'] == 'ok'), '')" <"$work/rl.json")
+		[ -n "$id" ] && break
+		sleep 0.1
+	done
+	kill "$busy"
+	wait "$busy" 2>/dev/null
+	agent_log_since "$from" >"$work/rules.log"
+	[ -n "$id" ] || { bad "$1" "no capture triggered by the rule reached ok: $(tr '\n' ' ' <"$work/rl.json" | cut -c1-300) $(tail -3 "$work/rules.log")"; agent_stop; return; }
+	[ "$(grep -c "Warning trigger $trig opened by $tag (pid [0-9]*)\$" "$work/rules.log")" = 2 ] ||
+		{ bad "$1" "expected 2 alerts: $(grep -i trigger "$work/rules.log" | head -5)"; agent_stop; return; }
+	grep -qx "sysrec: warning: rule '$rule': capture not taken: Maximum number of outstanding captures (1) reached" "$work/rules.log" ||
+		{ bad "$1" "no refusal logged: $(grep -i "rule '" "$work/rules.log" | head -3)"; agent_stop; return; }
+	out=$(api GET /api/status | head -n -1)
+	[ "$(json_get '[j["rules"][k] for k in ("loaded", "files", "alerts", "alerts_dropped", "captures_taken", "captures_refused")]' <<<"$out")" = '[1, 1, 2, 0, 1, 1]' ] ||
+		{ bad "$1" "status rules: $(json_get 'j["rules"]' <<<"$out")"; agent_stop; return; }
+	api GET /metrics | grep -qx 'sysrec_rule_captures_total{result="refused"} 1' || { bad "$1" "metrics: $(api GET /metrics | grep rule)"; agent_stop; return; }
+	api GET /metrics | grep -qx 'sysrec_alerts_total 2' || { bad "$1" "metrics: $(api GET /metrics | grep alerts)"; agent_stop; return; }
+	api GET "/api/captures/$id" | head -n -1 >"$work/rc.json"
+	[ "$(json_get 'j["name"] + "|" + j["trigger"] + "|" + str(j["before"]) + "|" + str(j["after"])' <"$work/rc.json")" = "$rule|$rule|3.0|2.0" ] ||
+		{ bad "$1" "the capture: $(cat "$work/rc.json")"; agent_stop; return; }
+	"$bin" capture download "$id" -o "$work/rule.scap" 2>"$work/dl.err" || { bad "$1" "download: $(cat "$work/dl.err")"; agent_stop; return; }
+	f=$work/rule.scap
+	sysdig -r "$f" -p '%evt.rawtime %proc.name %fd.name' "proc.name=$tag and evt.type in (open, openat) and evt.dir=< and fd.name startswith $work/" \
+		>"$work/rule-opens.txt" 2>"$work/sd.err" || { bad "$1" "sysdig -r: $(head -1 "$work/sd.err")"; agent_stop; return; }
+	ts=$(sysdig -r "$f" -p '%evt.rawtime' 'evt.type=notification and evt.arg.id=sysrec-trigger')
+	python3 - "$ts" "$work/rule-opens.txt" "$tag" "$trig" "$work/$tag" <<'PY' >"$work/rule.why" || { bad "$1" "$(cat "$work/rule.why")"; agent_stop; return; }
+import sys
+ts, path, tag, trig, base = sys.argv[1:]
+opens = [l.split() for l in open(path)]
+names = [n for _, _, n in opens]
+want = [base + ".before", trig, trig, base + ".after"]
+if not ts.strip().isdigit(): sys.exit(print("no trigger notification: %r" % ts) or 1)
+if names != want or any(p != tag for _, p, _ in opens): sys.exit(print("the marker's opens: %s" % opens) or 1)
+if int(opens[1][0]) != int(ts): sys.exit(print("the trigger %s is not the trigger open's time %s" % (ts, opens[1][0])) or 1)
+PY
+	[ -z "$(sysdig -r "$f" -p %evt.num "proc.pid=$agent_pid" | head -1)" ] || { bad "$1" "the agent's own events are in the capture"; agent_stop; return; }
+	agent_stop
+	ok "$1 ($(wc -l <"$work/rule-opens.txt") marker opens, $(sysdig -r "$f" | wc -l) events)"
+}
+
+# captures.enabled false: the rule's alert still goes out (to a file, as
+# Falco's JSON), and the log says its capture was skipped; none is taken.
+check_agent_rules_captures_disabled() {
+	local tag=ruleoff-$$ trig=$work/rule-trigger-off rule="e2e marker capture disabled" from n0 n1
+	agent_can_run "$1" || return
+	agent_stop # restarted below with the rules
+	echo x >"$trig"
+	cp /bin/cat "$work/$tag"
+	rm -f "$work/alerts.json"
+	from=$(agent_log_size)
+	agent_start --rules "$(rules_file "$rule" "$trig")" --captures-enabled false --alerts-output file \
+		--alerts-file "$work/alerts.json" --alerts-json true || { bad "$1" "the agent did not start: $(agent_log_since "$from" | tail -3)"; return; }
+	n0=$(api GET /api/captures | head -n -1 | json_get 'j["total"]')
+	"$work/$tag" "$trig" >/dev/null
+	for _ in $(seq 50); do
+		[ -s "$work/alerts.json" ] && agent_log_since "$from" | grep -q 'capture skipped' && break
+		sleep 0.1
+	done
+	n1=$(api GET /api/captures | head -n -1 | json_get 'j["total"]')
+	agent_stop
+	python3 - "$work/alerts.json" "$rule" "$tag" "$trig" <<'PY' >"$work/off.why" || { bad "$1" "alert: $(cat "$work/off.why")"; return; }
+import json, sys
+path, rule, tag, trig = sys.argv[1:]
+lines = open(path).read().splitlines()
+a = json.loads(lines[0]) if len(lines) == 1 else {}
+f = a.get("output_fields", {})
+if (a.get("rule"), a.get("priority"), f.get("proc.name"), f.get("fd.name")) != (rule, "Warning", tag, trig):
+    sys.exit(print(lines) or 1)
+PY
+	agent_log_since "$from" | grep -qx "sysrec: warning: rule '$rule': capture skipped: captures are disabled (captures.enabled: false)" ||
+		{ bad "$1" "log: $(agent_log_since "$from" | grep -i "rule '" | head -3)"; return; }
+	[ "$n0" = "$n1" ] || { bad "$1" "a capture was taken: $n0 before, $n1 after"; return; }
 	ok "$1"
 }

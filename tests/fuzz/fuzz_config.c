@@ -36,7 +36,9 @@ static bool config_equal(const struct agent_config *a, const struct agent_config
 	    !str_equal(a->host_name, b->host_name) || a->max_memory != b->max_memory ||
 	    a->seconds != b->seconds || a->ring_mb != b->ring_mb || a->snaplen != b->snaplen ||
 	    a->captures_enabled != b->captures_enabled || a->max_outstanding != b->max_outstanding ||
-	    a->retention_days != b->retention_days || a->nrules_files != b->nrules_files)
+	    a->retention_days != b->retention_days || a->nrules_files != b->nrules_files ||
+	    a->alerts_output != b->alerts_output || !str_equal(a->alerts_file, b->alerts_file) ||
+	    a->alerts_json != b->alerts_json)
 		return false;
 	for (size_t i = 0; i < a->nrules_files; i++)
 		if (strcmp(a->rules_files[i], b->rules_files[i]) != 0)

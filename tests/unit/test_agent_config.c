@@ -73,6 +73,9 @@ static void assert_config_equal(const struct agent_config *a, const struct agent
 	assert_int_equal(a->nrules_files, b->nrules_files);
 	for (size_t i = 0; i < a->nrules_files; i++)
 		assert_string_equal(a->rules_files[i], b->rules_files[i]);
+	assert_int_equal(a->alerts_output, b->alerts_output);
+	assert_str_or_null_equal(a->alerts_file, b->alerts_file);
+	assert_int_equal(a->alerts_json, b->alerts_json);
 }
 
 static void assert_defaults(const struct agent_config *c)
@@ -91,6 +94,9 @@ static void assert_defaults(const struct agent_config *c)
 	assert_int_equal(c->retention_days, 90);
 	assert_int_equal(c->nrules_files, 0);
 	assert_null(c->rules_files);
+	assert_int_equal(c->alerts_output, AGENT_ALERTS_STDOUT);
+	assert_null(c->alerts_file);
+	assert_false(c->alerts_json);
 }
 
 static void test_defaults(void **state)
@@ -138,7 +144,11 @@ static const char full_text[] = "# every key, none at its default\n"
                                 "captures: {enabled: no, max_outstanding: 4, retention_days: 7}\n"
                                 "rules_files:\n"
                                 "  - /etc/sysrec/rules.d/a.yaml\n"
-                                "  - 'b c.yaml'\n";
+                                "  - 'b c.yaml'\n"
+                                "alerts:\n"
+                                "  output: file\n"
+                                "  file: /var/log/sysrec/alerts.log\n"
+                                "  json: true\n";
 
 static void assert_full(const struct agent_config *c)
 {
@@ -157,6 +167,9 @@ static void assert_full(const struct agent_config *c)
 	assert_int_equal(c->nrules_files, 2);
 	assert_string_equal(c->rules_files[0], "/etc/sysrec/rules.d/a.yaml");
 	assert_string_equal(c->rules_files[1], "b c.yaml");
+	assert_int_equal(c->alerts_output, AGENT_ALERTS_FILE);
+	assert_string_equal(c->alerts_file, "/var/log/sysrec/alerts.log");
+	assert_true(c->alerts_json);
 }
 
 /* A file on disk through agent_config_load(), every key set. */
@@ -249,7 +262,7 @@ static void test_error_messages_of_the_brief(void **state)
 	                  "  seconds: 30\n",
 	                  NAME
 	                  ":3:1: unknown key 'recordr' (expected one of: data, listen, tls, host, recorder, "
-	                  "captures, rules_files)");
+	                  "captures, rules_files, alerts)");
 	expect_load_error("# sysrec\n"
 	                  "data: /var/lib/sysrec\n"
 	                  "listen: 127.0.0.1:7070\n"
@@ -301,13 +314,13 @@ static void test_error_messages_structure(void **state)
 	expect_load_error("rules_files: [/a, '']\n", NAME ":1:19: rules_files[1]: must not be empty");
 	expect_load_error("- data\n",
 	                  NAME ":1:1: expected a mapping of data, listen, tls, host, recorder, captures, "
-	                       "rules_files, found a list");
+	                       "rules_files, alerts, found a list");
 	expect_load_error("just words\n",
 	                  NAME ":1:1: expected a mapping of data, listen, tls, host, recorder, "
-	                       "captures, rules_files, found 'just words'");
+	                       "captures, rules_files, alerts, found 'just words'");
 	expect_load_error("? [data]\n: /a\n",
 	                  NAME ":1:3: keys must be words (data, listen, tls, host, recorder, "
-	                       "captures, rules_files), found a list");
+	                       "captures, rules_files, alerts), found a list");
 	expect_load_error("data: /a\n---\ndata: /b\n",
 	                  NAME ":2:1: a second YAML document: the configuration is one document");
 	expect_load_error("data: &d /a\nrules_files: [*d]\n",
@@ -547,6 +560,9 @@ static void test_set_every_key(void **state)
 		{ "captures.retention_days", "7" },
 		{ "rules_files", "/etc/sysrec/rules.d/a.yaml" },
 		{ "rules_files", "b c.yaml" },
+		{ "alerts.output", "file" },
+		{ "alerts.file", "/var/log/sysrec/alerts.log" },
+		{ "alerts.json", "yes" },
 	};
 
 	(void)state;
@@ -578,7 +594,8 @@ static void test_set_every_key(void **state)
 	        "recordr.seconds", "30",
 	        "unknown key 'recordr.seconds' (expected one of: data, listen, tls.cert, tls.key, host, "
 	        "recorder.max_memory, recorder.seconds, recorder.ring_mb, recorder.snaplen, "
-	        "captures.enabled, captures.max_outstanding, captures.retention_days, rules_files)");
+	        "captures.enabled, captures.max_outstanding, captures.retention_days, rules_files, "
+	        "alerts.output, alerts.file, alerts.json)");
 	expect_set_error(
 	        "recorder", "x",
 	        "'recorder' is a section: set one of its keys (recorder.max_memory, recorder.seconds, "
@@ -704,6 +721,65 @@ static void test_dump_round_trip(void **state)
 	agent_config_release(&c);
 }
 
+/* alerts.output, alerts.file, alerts.json: values, errors, the check across them, the dump. */
+static void test_alerts(void **state)
+{
+	struct agent_config c;
+	struct err e = { { 0 } };
+	char *text;
+
+	(void)state;
+	agent_config_defaults(&c);
+	assert_int_equal(load_text(&c, "alerts: {output: SysLog}\n", &e), 0);
+	assert_int_equal(c.alerts_output, AGENT_ALERTS_SYSLOG);
+	assert_false(c.alerts_json);
+	assert_int_equal(agent_config_check(&c, &e), 0);
+	round_trip(&c);
+
+	/* a file output needs the file; a file with another output is kept, unused */
+	assert_int_equal(agent_config_set(&c, "alerts.output", "file", &e), 0);
+	assert_int_equal(agent_config_check(&c, &e), -EINVAL);
+	assert_string_equal(e.msg, "alerts.output is file but alerts.file is not set: give the file");
+	assert_int_equal(agent_config_set(&c, "alerts.file", "/tmp/alerts.log", &e), 0);
+	assert_int_equal(agent_config_check(&c, &e), 0);
+	assert_int_equal(agent_config_set(&c, "alerts.json", "on", &e), 0);
+	assert_true(c.alerts_json);
+	round_trip(&c);
+	text = agent_config_dump(&c);
+	assert_non_null(
+	        strstr(text, "\nalerts:\n  output: file\n  file: \"/tmp/alerts.log\"\n  json: true\n"));
+	free(text);
+	assert_int_equal(agent_config_set(&c, "alerts.output", "stdout", &e), 0);
+	assert_int_equal(agent_config_check(&c, &e), 0);
+	assert_int_equal(load_text(&c, "alerts:\n  file: null\n", &e), 0);
+	assert_null(c.alerts_file);
+	assert_int_equal(agent_config_set(&c, "alerts.file", "/x", &e), 0);
+	assert_int_equal(agent_config_set(&c, "alerts.file", "", &e), 0);
+	assert_null(c.alerts_file);
+	agent_config_release(&c);
+
+	agent_config_defaults(&c);
+	text = agent_config_dump(&c);
+	assert_non_null(strstr(text, "\nalerts:\n  output: stdout\n  file: null\n  json: false\n"));
+	free(text);
+	agent_config_release(&c);
+
+	expect_load_error("alerts:\n  output: mail\n",
+	                  NAME ":2:3: alerts.output: 'mail' is not an alert output (stdout, file or syslog)");
+	expect_load_error("alerts: {json: maybe}\n", NAME
+	                  ":1:10: alerts.json: 'maybe' is not a boolean (true, false, yes, no, on or off)");
+	expect_load_error("alerts: {format: json}\n",
+	                  NAME ":1:10: alerts: unknown key 'format' (expected one of: output, file, json)");
+	expect_load_error("alerts: [stdout]\n",
+	                  NAME ":1:1: alerts: expected a mapping of output, file, json, found a list");
+	expect_set_error("alerts.output", "",
+	                 "alerts.output: '' is not an alert output (stdout, file or syslog)");
+	expect_set_error("alerts.file", "\xff", "alerts.file: is not valid UTF-8");
+	expect_set_error(
+	        "alerts", "stdout",
+	        "'alerts' is a section: set one of its keys (alerts.output, alerts.file, alerts.json)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -724,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_listen_split),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_dump_round_trip),
+		cmocka_unit_test(test_alerts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
