@@ -365,7 +365,7 @@ static int set_falco_option(struct replay_opts *o, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 	char key[64];
-	bool b;
+	bool b = true;
 	int rc;
 
 	if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
@@ -626,7 +626,7 @@ static void tally_add(struct tally *t, const struct rule *rule)
 	if ((unsigned)rule->priority <= PRIO_DEBUG)
 		t->by_priority[rule->priority]++;
 	if (!k) {
-		t->rules = xrealloc(t->rules, (t->n + 1) * sizeof(*t->rules));
+		t->rules = xrealloc(t->rules, (t->n + 1) * sizeof(const struct rule *));
 		t->counts = xrealloc(t->counts, (t->n + 1) * sizeof(*t->counts));
 		t->rules[t->n] = rule;
 		t->counts[t->n++] = 0;
@@ -706,7 +706,7 @@ static int replay(struct replay_opts *o)
 			goto out;
 		}
 	}
-	fmts = xcalloc(rules_count(r) + 1, sizeof(*fmts));
+	fmts = xcalloc(rules_count(r) + 1, sizeof(struct alert_format *));
 	for (size_t i = 0; i < rules_count(r); i++) {
 		struct rule *rule = rules_at(r, i);
 
