@@ -57,7 +57,10 @@ HISTORY_MAX_SECS=${HISTORY_MAX_SECS:-$(q 15 60)}
 CAPTURE_RATE=${CAPTURE_RATE:-200000}
 CAPTURE_RUNS=${CAPTURE_RUNS:-$(q 1 2)}
 NO_PERF=${NO_PERF:-0}
-PARTS=${PARTS:-busy history capture}
+PARTS=${PARTS:-busy rules history capture}
+TD=${SYSREC_TESTDATA:-$(cd "$(dirname "$0")/../.." && pwd)/shared/testdata}
+RULES=$TD/falco-0.31.1/rules/falco_rules.yaml
+OPENS=${OPENS:-$(q 100000 300000)}
 
 for tool in python3 awk curl; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 1; }
@@ -163,6 +166,45 @@ busy_agent() { # round
 	agent_stop
 }
 
+# The agent with Falco's default ruleset (alerts to a file), same workload.
+busy_agent_rules() { # round
+	local e0 st
+	agent_start --max-memory 256MiB --rules "$RULES" --alerts-output file --alerts-file "$DIR/alerts.txt"
+	e0=$(api /api/status | jget 'j["events"]["total"]')
+	busy_measure
+	sleep 0.5
+	st=$(api /api/status)
+	busy_row agent+rules "$1" "$(($(jget 'j["events"]["total"]' <<<"$st") - e0))" \
+		"$(jget 'j["ring"]["bytes"]' <<<"$st")" "$(jget 'j["ring"]["events"]' <<<"$st")"
+	agent_stop
+}
+
+# ---------------------------------------------------------------- (1b) rules on opens
+# Writes are events Falco does not match by default (EF_DROP_SIMPLE_CONS), so
+# the busy loop above barely reaches the rules. Here two processes open, read
+# and close a file flat out: every open is tried against the ruleset's open rules.
+opens_round() { # label round [agent args]
+	local label=$1 rnd=$2 e0 st c0 w0 c pids=()
+	shift 2
+	agent_start --max-memory 256MiB "$@"
+	e0=$(api /api/status | jget 'j["events"]["total"]')
+	c0=$(cpu_ticks "$PID")
+	w0=$EPOCHREALTIME
+	for ((c = 0; c < 2; c++)); do
+		"$LOOPS" open "$OPENS" >/dev/null &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	SECS=$(awk -v a="$w0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
+	TICKS=$(($(cpu_ticks "$PID") - c0))
+	HWM=$(hwm_kb "$PID")
+	sleep 0.5
+	st=$(api /api/status)
+	busy_row "$label" "$rnd" "$(($(jget 'j["events"]["total"]' <<<"$st") - e0))" \
+		"$(jget 'j["ring"]["bytes"]' <<<"$st")" "$(jget 'j["ring"]["events"]' <<<"$st")"
+	agent_stop
+}
+
 busy_record() { # round
 	local i log=$DIR/record.err written
 	rm -f "$DIR/r.scap"
@@ -206,6 +248,18 @@ if [[ " $PARTS " == *" busy "* ]]; then
 		busy_agent "$r"
 		busy_record "$r"
 		[[ $NO_PERF == 1 ]] || busy_perf "$r"
+		echo "  round $r done"
+	done
+fi
+
+if [[ " $PARTS " == *" rules "* ]]; then
+	[[ -f $RULES ]] || { echo "bench: $RULES not found (set SYSREC_TESTDATA)" >&2; exit 1; }
+	echo "bench: (1b) Falco's default ruleset in the agent: the busy write loop, then $OPENS opens x 2 processes; $BUSY_ROUNDS rounds"
+	for ((r = 1; r <= BUSY_ROUNDS; r++)); do
+		[[ " $PARTS " == *" busy "* ]] || busy_agent "$r"
+		busy_agent_rules "$r"
+		opens_round agent-opens "$r"
+		opens_round agent+rules-opens "$r" --rules "$RULES" --alerts-output file --alerts-file "$DIR/alerts.txt"
 		echo "  round $r done"
 	done
 fi
@@ -294,8 +348,10 @@ if busy:
     p("| recorder | events kept/s | CPU (share of one CPU) | CPU s per M events | peak RSS (MiB) |")
     p("|---|---|---|---|---|")
     med = {}
-    names = {"agent": "`sysrec agent` (flight recorder)", "record": "`sysrec record -w F`", "perf": "`perf trace -a -o F`"}
-    for who in ("agent", "record", "perf"):
+    names = {"agent": "`sysrec agent` (flight recorder)", "record": "`sysrec record -w F`", "perf": "`perf trace -a -o F`",
+             "agent+rules": "`sysrec agent --rules falco_rules.yaml`",
+             "agent-opens": "open loop: `sysrec agent`", "agent+rules-opens": "open loop: `sysrec agent --rules falco_rules.yaml`"}
+    for who in ("agent", "agent+rules", "record", "perf", "agent-opens", "agent+rules-opens"):
         if who not in busy:
             continue
         rs = busy[who]
@@ -308,6 +364,10 @@ if busy:
         p("CPU per event, agent / record: %.2f; peak RSS, agent / record: %.1f" % (med["agent"]["per"] / med["record"]["per"], med["agent"]["hwm"] / med["record"]["hwm"]))
     if "agent" in med and "perf" in med:
         p("CPU per event, agent / perf trace: %.2f (perf trace keeps far fewer events: it loses them)" % (med["agent"]["per"] / med["perf"]["per"]))
+    if "agent" in med and "agent+rules" in med:
+        p("CPU per event with Falco's default ruleset / without, write loop: %.2f" % (med["agent+rules"]["per"] / med["agent"]["per"]))
+    if "agent-opens" in med and "agent+rules-opens" in med:
+        p("CPU per event with Falco's default ruleset / without, open loop: %.2f" % (med["agent+rules-opens"]["per"] / med["agent-opens"]["per"]))
     p()
     if "agent" in busy and "record" in busy:
         ring = st.median(x["bytes"] / x["n"] for x in busy["agent"] if x["n"])

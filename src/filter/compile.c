@@ -959,6 +959,11 @@ static bool match_node(struct filter *f, const struct cnode *c, const struct evc
 	return false;
 }
 
+bool filter_can_match(const struct filter *f, uint16_t type)
+{
+	return !f->pinned || in_types(&f->types, type);
+}
+
 bool filter_match(struct filter *f, const struct evctx *cx)
 {
 	uint16_t type = cx->ev->type;

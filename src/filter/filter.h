@@ -66,6 +66,8 @@ bool filter_needs_state(const struct filter *f);
 /* Does the field table know this field (name of len bytes, "proc.aname[2]" style arguments allowed)? */
 bool filter_field_known(const char *name, size_t len);
 bool filter_match(struct filter *f, const struct evctx *cx);
+/* False when no event of this code can match (what filter_match() rejects on the code alone). */
+bool filter_can_match(const struct filter *f, uint16_t type);
 void filter_free(struct filter *f);
 
 /* Every field -p formats and filters take, with what it holds, by class (sysrec read -l). */

@@ -34,13 +34,17 @@ void rules_index_build(struct rules *r)
 
 		if (!rule->filter || rule->priority > r->min_priority)
 			continue;
+		/* the rule's event types, less the codes its filter rejects on the code alone (evt.dir, fd
+		 * checks) */
 		if (rule->all_types) {
 			for (uint16_t code = 0; code < EVENT_MAX; code++)
-				index_add(r, code, i);
+				if (filter_can_match(rule->filter, code))
+					index_add(r, code, i);
 			continue;
 		}
 		for (size_t k = 0; k < rule->ntypes; k++)
-			index_add(r, rule->types[k], i);
+			if (filter_can_match(rule->filter, rule->types[k]))
+				index_add(r, rule->types[k], i);
 	}
 }
 
