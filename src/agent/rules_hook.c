@@ -235,7 +235,7 @@ static void take(struct agent_rules *ar, const struct rule *r, const struct evct
 static void on_event(const struct evctx *cx, void *ctx)
 {
 	struct agent_rules *ar = ctx;
-	const struct rule *r = rules_match(ar->set, cx);
+	const struct rule *r = cx->shown ? rules_match(ar->set, cx) : NULL; /* as Falco: what sysdig shows */
 	struct alert_format *f;
 	int rc;
 
