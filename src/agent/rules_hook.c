@@ -107,6 +107,7 @@ int agent_rules_load(const struct agent_config *c, struct agent_rules **out, str
 
 		if (rc == -EINVAL) {
 			rules_diag_print(ar->set, path, stderr);
+			rules_diag_locate(ar->set, path, stderr);
 			agent_rules_free(ar);
 			return err_set(e, rc, "rules file %s has errors (listed above): not starting", path);
 		}

@@ -184,6 +184,8 @@ static int cmd_validate(int argc, char **argv)
 			if (npaths > 1)
 				printf("%s: ", paths[i]);
 			rules_diag_print(r, paths[i], stdout);
+			fflush(stdout);
+			rules_diag_locate(r, paths[i], stderr);
 		}
 		if (lrc < 0) {
 			rc = 1;
@@ -595,6 +597,7 @@ static int load_rules(struct rules *r, const struct replay_opts *o)
 		if (lrc == -EINVAL) {
 			log_line(o->ao.iso_time, "Runtime error: Could not load rules file %s: ", paths[i]);
 			rules_diag_print(r, paths[i], stderr);
+			rules_diag_locate(r, paths[i], stderr);
 			fprintf(stderr, "Exiting.\n");
 			rc = 1;
 		} else if (lrc < 0) {

@@ -1115,6 +1115,19 @@ void rules_diag_print(const struct rules *r, const char *file, FILE *out)
 	print_diags(r, file, true, out);
 }
 
+void rules_diag_locate(const struct rules *r, const char *file, FILE *out)
+{
+	for (size_t i = 0; i < r->diags.n; i++) {
+		const struct rules_diag *g = &r->diags.v[i];
+		const char *nl = strchr(g->msg, '\n');
+
+		if (g->warning || (file && (!g->file || strcmp(g->file, file) != 0)))
+			continue;
+		fprintf(out, "%s:%d: error: %.*s\n", g->file ? g->file : "(rules)", g->line,
+		        (int)(nl ? (size_t)(nl - g->msg) : strlen(g->msg)), g->msg);
+	}
+}
+
 void rules_set_all_events(struct rules *r, bool all)
 {
 	r->all_events = all;

@@ -131,6 +131,12 @@ const struct rules_diag *rules_diag_at(const struct rules *r, size_t i);
  * warnings the same way ("N warnings:").
  */
 void rules_diag_print(const struct rules *r, const char *file, FILE *out);
+/*
+ * The errors of file (NULL: all) one per line, where an editor jumps to:
+ * "FILE:LINE: error: MESSAGE" (the message's first line). Falco's layout
+ * names no line; this does, after it.
+ */
+void rules_diag_locate(const struct rules *r, const char *file, FILE *out);
 
 /*
  * Falco skips events flagged EF_DROP_SIMPLE_CONS (its "simple consumer"

@@ -599,6 +599,24 @@ static void test_bad_text(void **unused)
 		assert_non_null(rules_diag_at(r, 0)->msg);
 		rules_free(r);
 	}
+	{
+		/* rules_diag_locate: FILE:LINE of the item, the message's first line */
+		static const char text[] =
+		        "# a comment\n\n- rule: ok\n  desc: d\n  condition: evt.type=open\n"
+		        "  output: o\n  priority: INFO\n\n- rule: r\n  desc: d\n  output: o\n"
+		        "  priority: INFO\n";
+		struct rules *r = rules_new();
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		assert_int_equal(rules_load_text(r, "t.yaml", text, strlen(text), &e), -EINVAL);
+		rules_diag_locate(r, "t.yaml", f);
+		fclose(f);
+		assert_string_equal(buf, "t.yaml:9: error: Rule must have property condition\n");
+		free(buf);
+		rules_free(r);
+	}
 }
 
 static void test_priority_and_capture(void **unused)
