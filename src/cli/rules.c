@@ -264,7 +264,8 @@ static int cmd_list(int argc, char **argv)
 		}
 	}
 	if (!json)
-		printf("%-50s %-13s %-7s %-30s %s\n", "RULE", "PRIORITY", "ENABLED", "TAGS", "EVENT TYPES");
+		printf("%-50s %-13s %-7s %-9s %-30s %s\n", "RULE", "PRIORITY", "ENABLED", "CAPTURE", "TAGS",
+		       "EVENT TYPES");
 	for (size_t i = 0; i < rules_count(r); i++) {
 		struct rule *rule = rules_at(r, i);
 		json_t *tags = json_array();
@@ -274,19 +275,35 @@ static int cmd_list(int argc, char **argv)
 		for (size_t k = 0; k < rule->ntags; k++)
 			json_array_append_new(tags, json_string(rule->tags[k]));
 		if (json) {
-			json_array_append_new(
-			        arr, json_pack("{s:s,s:s,s:b,s:o,s:s,s:s?,s:s?,s:s,s:i}", "rule", rule->name,
-			                       "priority", rule_priority_name(rule->priority), "enabled",
-			                       rule->enabled, "tags", tags, "event_types", sbuf_cstr(&b),
-			                       "condition", rule->expanded, "output", rule->output, "file",
-			                       rule->file ? rule->file : "", "line", rule->line));
+			json_t *o = json_pack("{s:s,s:s,s:b,s:o,s:s,s:s?,s:s?,s:s,s:i}", "rule", rule->name,
+			                      "priority", rule_priority_name(rule->priority), "enabled",
+			                      rule->enabled, "tags", tags, "event_types", sbuf_cstr(&b),
+			                      "condition", rule->expanded, "output", rule->output, "file",
+			                      rule->file ? rule->file : "", "line", rule->line);
+
+			if (rule->capture.enabled)
+				json_object_set_new(
+				        o, "capture",
+				        json_pack("{s:s,s:f,s:f,s:s?,s:s}", "name",
+				                  rule->capture.name ? rule->capture.name : rule->name,
+				                  "before", rule->capture.before, "after",
+				                  rule->capture.after, "filter", rule->capture.filter,
+				                  "storage",
+				                  rule->capture.storage ? rule->capture.storage : "local"));
+			json_array_append_new(arr, o);
 			continue;
 		}
 		{
 			char *t = json_dumps(tags, JSON_COMPACT);
 
-			printf("%-50s %-13s %-7s %-30s %s\n", rule->name, rule_priority_name(rule->priority),
-			       rule->enabled ? "yes" : "no", t, sbuf_cstr(&b));
+			char cap[32] = "-";
+
+			if (rule->capture.enabled)
+				snprintf(cap, sizeof(cap), "%g+%gs", rule->capture.before,
+				         rule->capture.after);
+			printf("%-50s %-13s %-7s %-9s %-30s %s\n", rule->name,
+			       rule_priority_name(rule->priority), rule->enabled ? "yes" : "no", cap, t,
+			       sbuf_cstr(&b));
 			free(t);
 		}
 		json_decref(tags);

@@ -512,6 +512,46 @@ out:
 	return rc;
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* Each policy's capture action onto the rules it names (replacing theirs); the errors. */
+static size_t apply_policies(struct ruleset *s, struct diags *d)
+{
+	size_t errors = 0;
+
+	for (size_t i = 0; i < s->npolicies; i++) {
+		const struct rpolicy *p = &s->policies[i];
+
+		for (size_t k = 0; k < p->nrules; k++) {
+			struct rule_entry *re = NULL;
+			struct rule_capture *c;
+
+			for (size_t j = 0; j < s->nrules && !re; j++)
+				if (!strcmp(s->rules[j]->pub.name, p->rules[k]))
+					re = s->rules[j];
+			if (!re) {
+				diag_add(d, false, d->file ? d->file : p->file, p->line, p->context,
+				         "Policy %s names rule '%s', which is not defined", p->name,
+				         p->rules[k]);
+				errors++;
+				continue;
+			}
+			c = &re->pub.capture;
+			free(c->name);
+			free(c->filter);
+			free(c->storage);
+			*c = p->capture;
+			c->name = dup_or_null(p->capture.name);
+			c->filter = dup_or_null(p->capture.filter);
+			c->storage = dup_or_null(p->capture.storage);
+		}
+	}
+	return errors;
+}
+
 size_t ruleset_compile(struct ruleset *s, struct state *st, struct diags *d)
 {
 	struct expander x = { .s = s };
@@ -534,6 +574,8 @@ size_t ruleset_compile(struct ruleset *s, struct state *st, struct diags *d)
 	}
 	for (size_t i = 0; i < s->nrules && !errors; i++)
 		errors += compile_rule(&x, s->rules[i], st ? st : own, st != NULL, d) < 0;
+	if (!errors)
+		errors += apply_policies(s, d);
 	if (own)
 		state_free(own);
 	return errors;

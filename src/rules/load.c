@@ -153,6 +153,8 @@ static void rule_entry_free(struct rule_entry *re)
 	free(re);
 }
 
+static void policy_release(struct rpolicy *p);
+
 void ruleset_free(struct ruleset *s)
 {
 	if (!s)
@@ -166,6 +168,9 @@ void ruleset_free(struct ruleset *s)
 	for (size_t i = 0; i < s->nrules; i++)
 		rule_entry_free(s->rules[i]);
 	free(s->rules);
+	for (size_t i = 0; i < s->npolicies; i++)
+		policy_release(&s->policies[i]);
+	free(s->policies);
 	free(s);
 }
 
@@ -684,28 +689,30 @@ static double parse_duration(const char *s)
 	return -1;
 }
 
-static int load_capture(struct loader *ld, yaml_node_t *v, struct rule *r)
+/* A capture action (of a rule, or a policy: who is "Rule X" or "Policy X" in messages). */
+static int load_capture_of(struct loader *ld, yaml_node_t *v, const char *kind, const char *name,
+                           struct rule_capture *c)
 {
 	static const char *const keys[] = { "name", "filter", "storage" };
-	char **dst[] = { &r->capture.name, &r->capture.filter, &r->capture.storage };
+	char **dst[] = { &c->name, &c->filter, &c->storage };
 	yaml_node_t *b, *a;
 
-	r->capture.before = 5;
-	r->capture.after = 20;
+	c->before = 5;
+	c->after = 20;
 	if (!v || is_null(v))
 		return 0;
 	if (v->type != YAML_MAPPING_NODE)
 		return item_error(
 		        ld,
-		        "Rule %s: capture must be a mapping (enabled, name, before, after, filter, storage)",
-		        r->name);
-	r->capture.enabled = yaml_bool(map_get(ld->doc, v, "enabled"), true);
+		        "%s %s: capture must be a mapping (enabled, name, before, after, filter, storage)",
+		        kind, name);
+	c->enabled = yaml_bool(map_get(ld->doc, v, "enabled"), true);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		yaml_node_t *kv = map_get(ld->doc, v, keys[i]);
 
 		if (kv && !is_null(kv)) {
 			if (!scalar(kv))
-				return item_error(ld, "Rule %s: capture %s must be a string", r->name,
+				return item_error(ld, "%s %s: capture %s must be a string", kind, name,
 				                  keys[i]);
 			free(*dst[i]);
 			*dst[i] = xstrdup(scalar(kv));
@@ -713,18 +720,81 @@ static int load_capture(struct loader *ld, yaml_node_t *v, struct rule *r)
 	}
 	b = map_get(ld->doc, v, "before");
 	a = map_get(ld->doc, v, "after");
-	if (b && (r->capture.before = parse_duration(scalar(b))) < 0)
+	if (b && (c->before = parse_duration(scalar(b))) < 0)
 		return item_error(
-		        ld, "Rule %s: capture before must be a duration (seconds, or with s or m), not '%s'",
-		        r->name, scalar(b) ? scalar(b) : "?");
-	if (a && (r->capture.after = parse_duration(scalar(a))) < 0)
+		        ld, "%s %s: capture before must be a duration (seconds, or with s or m), not '%s'",
+		        kind, name, scalar(b) ? scalar(b) : "?");
+	if (a && (c->after = parse_duration(scalar(a))) < 0)
 		return item_error(
-		        ld, "Rule %s: capture after must be a duration (seconds, or with s or m), not '%s'",
-		        r->name, scalar(a) ? scalar(a) : "?");
-	if (r->capture.before + r->capture.after > CAPTURE_WINDOW_MAX)
+		        ld, "%s %s: capture after must be a duration (seconds, or with s or m), not '%s'",
+		        kind, name, scalar(a) ? scalar(a) : "?");
+	if (c->before + c->after > CAPTURE_WINDOW_MAX)
 		return item_error(
-		        ld, "Rule %s: capture before + after is %gs, more than the %gs a capture may span",
-		        r->name, r->capture.before + r->capture.after, CAPTURE_WINDOW_MAX);
+		        ld, "%s %s: capture before + after is %gs, more than the %gs a capture may span",
+		        kind, name, c->before + c->after, CAPTURE_WINDOW_MAX);
+	return 0;
+}
+
+static int load_capture(struct loader *ld, yaml_node_t *v, struct rule *r)
+{
+	return load_capture_of(ld, v, "Rule", r->name, &r->capture);
+}
+
+static void capture_release(struct rule_capture *c)
+{
+	free(c->name);
+	free(c->filter);
+	free(c->storage);
+	memset(c, 0, sizeof(*c));
+}
+
+static void policy_release(struct rpolicy *p)
+{
+	free(p->name);
+	strv_free(p->rules, p->nrules);
+	capture_release(&p->capture);
+	free(p->file);
+	free(p->context);
+}
+
+/* - policy: NAME, rules: [RULE, ...], capture: {...} (sysrec's; a later one of a name replaces it) */
+static int load_policy(struct loader *ld, yaml_node_t *item, yaml_node_t *namev)
+{
+	const char *name = scalar(namev);
+	yaml_node_t *rv = map_get(ld->doc, item, "rules");
+	struct rpolicy p = { 0 };
+	size_t at;
+
+	if (!name || !*name)
+		return item_error(ld, "Policy name is empty");
+	if (!rv || rv->type != YAML_SEQUENCE_NODE || !yaml_strings(ld->doc, rv, &p.rules, &p.nrules) ||
+	    !p.nrules) {
+		strv_free(p.rules, p.nrules);
+		return item_error(ld, "Policy %s: rules must be a list of rule names", name);
+	}
+	if (!map_get(ld->doc, item, "capture")) {
+		strv_free(p.rules, p.nrules);
+		return item_error(ld, "Policy %s must have property capture", name);
+	}
+	p.capture.enabled = true;
+	if (load_capture_of(ld, map_get(ld->doc, item, "capture"), "Policy", name, &p.capture) < 0) {
+		policy_release(&p);
+		return -1;
+	}
+	p.name = xstrdup(name);
+	p.file = xstrdup(ld->name);
+	p.line = ld->line;
+	p.context = xstrdup(ld->context);
+	for (at = 0; at < ld->set->npolicies && strcmp(ld->set->policies[at].name, name) != 0; at++)
+		;
+	if (at < ld->set->npolicies) {
+		policy_release(&ld->set->policies[at]);
+	} else {
+		ld->set->policies =
+		        xrealloc(ld->set->policies, (ld->set->npolicies + 1) * sizeof(*ld->set->policies));
+		ld->set->npolicies++;
+	}
+	ld->set->policies[at] = p;
 	return 0;
 }
 
@@ -848,6 +918,8 @@ static int load_item(struct loader *ld, yaml_node_t *item)
 		return load_macro(ld, item, v);
 	if ((v = map_get(ld->doc, item, "rule")))
 		return load_rule(ld, item, v);
+	if ((v = map_get(ld->doc, item, "policy")))
+		return load_policy(ld, item, v);
 	diag_add(ld->d, true, ld->name, ld->line, ld->context, "Unknown top level object");
 	return 0;
 }

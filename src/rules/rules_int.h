@@ -57,8 +57,25 @@ struct rule_entry {
 	bool warn_evttypes;
 };
 
+/*
+ * sysrec's `policy` item: a capture action given to rules named (Falco's own
+ * files stay untouched). Applied when the set compiles, so it names rules
+ * of its file or of files loaded before.
+ */
+struct rpolicy {
+	char *name;
+	char **rules;
+	size_t nrules;
+	struct rule_capture capture;
+	char *file;
+	int line;
+	char *context;
+};
+
 /* Lists, macros and rules by definition order. */
 struct ruleset {
+	struct rpolicy *policies;
+	size_t npolicies;
 	struct rlist *lists;
 	size_t nlists;
 	struct rmacro *macros;

@@ -619,6 +619,58 @@ static void test_bad_text(void **unused)
 	}
 }
 
+/* A policy gives its capture action to the rules it names, in files loaded after theirs. */
+static void test_policy(void **unused)
+{
+	static const char rules_text[] =
+	        "- rule: a\n  condition: evt.type=open\n  output: o\n  desc: d\n  priority: info\n"
+	        "- rule: b\n  condition: evt.type=close\n  output: o\n  desc: d\n  priority: info\n"
+	        "  capture: {before: 1s, after: 1s}\n"
+	        "- rule: c\n  condition: evt.type=read\n  output: o\n  desc: d\n  priority: info\n";
+	static const char policy[] =
+	        "- policy: p\n  rules: [a, b]\n  capture: {before: 10s, after: 1m, filter: "
+	        "\"proc.name=x\"}\n";
+	static const char *const bad[] = {
+		"- policy: q\n  rules: [a, nope]\n  capture: {}\n",
+		"- policy: q\n  rules: []\n  capture: {}\n",
+		"- policy: q\n  rules: [a]\n",
+		"- policy: q\n  rules: [a]\n  capture: {before: 200s, after: 200s}\n",
+	};
+	static const char *const msgs[] = {
+		"Policy q names rule 'nope', which is not defined",
+		"Policy q: rules must be a list of rule names",
+		"Policy q must have property capture",
+		"Policy q: capture before + after is 400s, more than the 300s a capture may span",
+	};
+	struct rules *r = rules_new();
+	struct err e = { { 0 } };
+	struct state *st = state_new();
+
+	(void)unused;
+	assert_int_equal(rules_load_text(r, "rules.yaml", rules_text, strlen(rules_text), &e), 0);
+	assert_int_equal(rules_load_text(r, "policy.yaml", policy, strlen(policy), &e), 0);
+	assert_int_equal(rules_compile(r, st, &e), 0);
+	for (const char *n = "ab"; *n; n++) {
+		char name[2] = { *n, 0 };
+		const struct rule *rule = rules_find(r, name);
+
+		assert_true(rule->capture.enabled);
+		assert_true(rule->capture.before == 10 && rule->capture.after == 60);
+		assert_string_equal(rule->capture.filter, "proc.name=x");
+	}
+	assert_false(rules_find(r, "c")->capture.enabled);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		size_t before = rules_diag_count(r);
+
+		assert_int_equal(rules_load_text(r, "bad.yaml", bad[i], strlen(bad[i]), &e), -EINVAL);
+		assert_true(rules_diag_count(r) > before);
+		assert_string_equal(rules_diag_at(r, before)->msg, msgs[i]);
+		assert_true(rules_find(r, "a")->capture.before == 10); /* the set as it was */
+	}
+	rules_free(r);
+	state_free(st);
+}
+
 static void test_priority_and_capture(void **unused)
 {
 	static const char text[] =
@@ -654,7 +706,7 @@ int main(void)
 		cmocka_unit_test(test_default_ruleset),      cmocka_unit_test(test_rules_events),
 		cmocka_unit_test(test_validate_errors),      cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_match_single_rule),    cmocka_unit_test(test_bad_text),
-		cmocka_unit_test(test_priority_and_capture),
+		cmocka_unit_test(test_priority_and_capture), cmocka_unit_test(test_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
