@@ -70,7 +70,21 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJS)
+# The web UI (web/), embedded as byte arrays in a generated source (src/agent/web.h).
+WEB_FILES := $(sort $(wildcard web/*))
+WEB_SRC := $(BUILD)/web/assets.c
+WEB_OBJ := $(BUILD)/web/assets.o
+
+$(WEB_SRC): $(WEB_FILES) scripts/gen-web-assets.sh
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)scripts/gen-web-assets.sh $(WEB_FILES) > $@
+
+$(WEB_OBJ): $(WEB_SRC) src/agent/web.h
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -Isrc/agent -c $< -o $@
+
+$(LIB): $(LIB_OBJS) $(WEB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 

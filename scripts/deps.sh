@@ -10,19 +10,34 @@ PACKAGES=(
 	libcurl4-openssl-dev libssl-dev
 	clang-format clang-tidy cppcheck
 	sysdig hyperfine gzip python3 python3-yaml strace linux-perf openssl
+	chromium
 )
+# node and npm for the browser tests (tests/browser): the machine's own when it has them
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps.sh: missing packages: ${missing[*]}; run as root (or: sudo scripts/deps.sh)" >&2
-	exit 1
+if [ ${#missing[@]} -ne 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: missing packages: ${missing[*]}; run as root (or: sudo scripts/deps.sh)" >&2
+		exit 1
+	fi
+	echo "deps.sh: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "deps.sh: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# playwright-core for the browser tests, from tests/browser/package-lock.json (never a
+# downloaded browser: they drive Debian's /usr/bin/chromium). Reinstalled only when the
+# lock file changed since the last install.
+browser=$(cd "$(dirname "$0")/../tests/browser" && pwd)
+if ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.package-lock.json.installed" 2>/dev/null; then
+	echo "deps.sh: npm ci in tests/browser" >&2
+	(cd "$browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	cp "$browser/package-lock.json" "$browser/node_modules/.package-lock.json.installed"
+fi

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run-tests.sh: run the test suites and print one closing line "N passed, N failed, N skipped".
-#   run-tests.sh all          unit + e2e + layering, then unit + e2e on the ASan/UBSan build
+#   run-tests.sh all          unit + e2e + layering + browser, then unit + e2e on the ASan/UBSan build
 #   run-tests.sh unit BUILD   the cmocka unit tests of BUILD
 #   run-tests.sh e2e BUILD    the end-to-end cases against BUILD/sysrec
+#   run-tests.sh browser BUILD  the web UI in chromium against BUILD/sysrec agent (tests/browser)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +16,8 @@ count() { # label output-file rc; parse a runner's summary into the totals
 	p=$(grep -Eo '\[  PASSED  \] [0-9]+' "$2" | awk '{s+=$4} END{print s+0}')
 	f=$(grep -Eo '\[  FAILED  \] [0-9]+' "$2" | awk '{s+=$4} END{print s+0}')
 	s=$(grep -Eo '\[  SKIPPED \] [0-9]+' "$2" | awk '{s+=$4} END{print s+0}')
-	if grep -q '^e2e: ' "$2"; then
-		read -r p f s < <(sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped/\1 \2 \3/p' "$2")
+	if grep -Eq '^(e2e|browser): ' "$2"; then
+		read -r p f s < <(sed -En 's/^(e2e|browser): ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\2 \3 \4/p' "$2" | tail -1)
 	fi
 	# a runner that died without a summary counts as one failure
 	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
@@ -45,6 +46,17 @@ run_e2e() { # build
 	rm -f "$out"
 }
 
+run_browser() { # build; the plain build only (chromium under ASan's agent is slow and adds nothing)
+	local out
+	out=$(mktemp)
+	tests/browser/run.sh "$1" >"$out" 2>&1
+	count "browser" "$out" $?
+	# a skipped suite says why
+	grep '^  skip  ' "$out" | sed 's/^  /    /'
+	[ -n "${VERBOSE:-}" ] && cat "$out"
+	rm -f "$out"
+}
+
 run_layering() {
 	local out
 	out=$(mktemp)
@@ -56,14 +68,16 @@ run_layering() {
 case ${1:-all} in
 unit) run_unit "${2:-build}" ;;
 e2e) run_e2e "${2:-build}" ;;
+browser) run_browser "${2:-build}" ;;
 all)
 	run_layering
 	run_unit build
 	run_e2e build
+	run_browser build
 	run_unit build/san "asan+ubsan"
 	run_e2e build/san "asan+ubsan"
 	;;
-*) echo "usage: $0 all | unit BUILD | e2e BUILD" >&2; exit 2 ;;
+*) echo "usage: $0 all | unit BUILD | e2e BUILD | browser BUILD" >&2; exit 2 ;;
 esac
 
 echo "$pass passed, $fail failed, $skip skipped"

@@ -1,5 +1,6 @@
 /* http: the agent's HTTP API on libmicrohttpd (docs/api.md), routed by a table. */
 #include "request.h"
+#include "web.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -436,6 +437,57 @@ static void metrics(const struct call *c, struct reply *r)
 	sbuf_release(&b);
 }
 
+/* ---- the web UI: its files, without the token (the page asks for it) ---- */
+
+/* The policy of the UI's pages: their own files only, no inline script or style, no framing. */
+#define WEB_CSP                                                                                        \
+	"default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src " \
+	"'none'"
+
+/* The embedded file url names (/ is index.html, /web/NAME is NAME), or NULL. */
+static const struct web_asset *web_file(const char *url)
+{
+	const char *name = NULL;
+
+	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
+		name = "index.html";
+	else if (strncmp(url, "/web/", 5) == 0)
+		name = url + 5;
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < web_assets_n; i++)
+		if (strcmp(web_assets[i].name, name) == 0)
+			return &web_assets[i];
+	return NULL;
+}
+
+/* A reply for a file of the UI, true when url names one. */
+static bool web(const char *url, const char *method, struct reply *r)
+{
+	const struct web_asset *f = web_file(url);
+
+	if (!f)
+		return false;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		fail(r, 405, "%s does not take %s", url, method);
+		return true;
+	}
+	r->resp = MHD_create_response_from_buffer(f->len, (void *)(uintptr_t)f->data, MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, f->type);
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(r->resp, "Content-Security-Policy", WEB_CSP);
+	MHD_add_response_header(r->resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r->resp, "Referrer-Policy", "no-referrer");
+	r->status = 200;
+	return true;
+}
+
+/* Whether url is the API's (or the metrics'): those need the token. */
+static bool needs_token(const char *url)
+{
+	return strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0 || strncmp(url, "/metrics", 8) == 0;
+}
+
 /* ---- routing ---- */
 
 struct route {
@@ -484,7 +536,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *r)
 		                                               : MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	}
-	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (!MHD_get_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL))
+		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (r->status == 401)
 		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	ret = MHD_queue_response(conn, r->status, r->resp);
@@ -520,7 +573,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	c.conn = conn;
 	c.method = method;
 	c.req = rq;
-	if (!authorized(h->a, conn)) {
+	if (web(url, method, &r))
+		return send_reply(conn, &r);
+	if (needs_token(url) && !authorized(h->a, conn)) {
 		fail(&r, 401,
 		     "a valid API token is required: Authorization: Bearer TOKEN (sysrec token prints it)");
 		return send_reply(conn, &r);

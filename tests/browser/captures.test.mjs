@@ -1,0 +1,379 @@
+// The web UI's Captures page, in a real browser against a real agent (tests/browser/run.sh).
+// Environment: SYSREC_URL, SYSREC_TOKEN, SYSREC_ARTIFACTS (screenshots, downloads),
+// CHROMIUM (default /usr/bin/chromium).
+// Prints "  ok    NAME" or "  FAIL  NAME: WHY" per check, then
+// "browser: N passed, N failed, N skipped"; exits 1 when a check failed.
+import { chromium } from 'playwright-core';
+import { createHash } from 'node:crypto';
+import { readFileSync, mkdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+
+const URL_ = process.env.SYSREC_URL;
+const TOKEN = process.env.SYSREC_TOKEN;
+const OUT = process.env.SYSREC_ARTIFACTS || 'build/browser';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!URL_ || !TOKEN) {
+	console.error('captures.test.mjs: SYSREC_URL and SYSREC_TOKEN must be set (run tests/browser/run.sh)');
+	process.exit(2);
+}
+mkdirSync(OUT, { recursive: true });
+
+const LIMIT_MSG = 'Maximum number of outstanding captures (1) reached';
+let pass = 0, fail = 0, skip = 0;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// --- the API, with the token ---------------------------------------------------------
+async function api(method, path, body) {
+	const r = await fetch(URL_ + path, {
+		method,
+		headers: { Authorization: `Bearer ${TOKEN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+		body: body ? JSON.stringify(body) : undefined,
+	});
+	const text = await r.text();
+	let json = null;
+	try { json = JSON.parse(text); } catch { /* not JSON */ }
+	return { status: r.status, json, text };
+}
+async function waitStatus(id, want = 'ok', ms = 30000) {
+	const end = Date.now() + ms;
+	let last;
+	while (Date.now() < end) {
+		last = await api('GET', `/api/captures/${id}`);
+		if (last.json && last.json.status === want) return last.json;
+		if (last.json && want === 'ok' && last.json.status === 'error') throw new Error(`capture ${id} failed: ${last.json.error}`);
+		await sleep(200);
+	}
+	throw new Error(`capture ${id} not ${want} after ${ms} ms: ${last && last.text}`);
+}
+async function take(name, duration = 1, wait = true) { // via the API; retried while another records
+	for (let i = 0; i < 100; i++) {
+		const r = await api('POST', '/api/captures', { name, duration });
+		if (r.status === 201) return wait ? waitStatus(r.json.id) : r.json;
+		if (r.status !== 409) throw new Error(`POST /api/captures ${name}: ${r.status} ${r.text}`);
+		await sleep(300);
+	}
+	throw new Error(`POST /api/captures ${name}: still 409`);
+}
+async function gone(id, ms = 10000) {
+	const end = Date.now() + ms;
+	let s;
+	while (Date.now() < end) {
+		s = (await api('GET', `/api/captures/${id}`)).status;
+		if (s === 404) return;
+		await sleep(200);
+	}
+	throw new Error(`capture ${id} still there (GET: ${s})`);
+}
+async function until(what, fn, ms = 15000) { // poll fn until it returns truthy
+	const end = Date.now() + ms;
+	let last;
+	while (Date.now() < end) {
+		try { last = await fn(); if (last) return last; } catch (e) { last = e.message; }
+		await sleep(150);
+	}
+	throw new Error(`${what} (after ${ms} ms${last ? `; last: ${String(last).slice(0, 200)}` : ''})`);
+}
+function assert(cond, why) { if (!cond) throw new Error(why); }
+
+// --- the runner ----------------------------------------------------------------------
+let blocked = ''; // set when the page did not load or sign in: the later checks fail at once
+async function check(name, fn, gate = '') {
+	if (blocked) { fail++; console.log(`  FAIL  ${name}: not run: ${blocked}`); return; }
+	try {
+		const r = await fn();
+		if (r && r.skip) { skip++; console.log(`  skip  ${name}: ${r.skip}`); return; }
+		pass++;
+		console.log(`  ok    ${name}${r && r.note ? ` (${r.note})` : ''}`);
+	} catch (e) {
+		fail++;
+		console.log(`  FAIL  ${name}: ${String(e && e.message || e).split('\n')[0].slice(0, 400)}`);
+		if (gate) blocked = gate;
+		const shot = join(OUT, `fail-${fail}.png`); // what the page looked like
+		try {
+			await page.screenshot({ path: shot, timeout: 5000 });
+			console.log(`        (screenshot ${shot})`);
+			// a dialog left open by the failed check would block the next ones
+			await page.evaluate(() => document.querySelectorAll('dialog[open]').forEach((d) => d.close()));
+		} catch { /* no page yet */ }
+	}
+}
+
+// --- the page ------------------------------------------------------------------------
+const browser = await chromium.launch({
+	executablePath: CHROMIUM,
+	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+const page = await context.newPage();
+page.setDefaultTimeout(15000);
+
+const consoleErrors = [];
+let ignoredErrors = 0;
+// The browser logs every non-2xx answer to a fetch as a console error; the checks cause
+// some on purpose (the wrong token 401, the limit 409, the bad filter 400).
+const expectedNet = /^Failed to load resource: the server responded with a status of (400|401|409)\b/;
+page.on('console', (m) => {
+	if (m.type() !== 'error') return;
+	if (expectedNet.test(m.text())) { ignoredErrors++; return; }
+	consoleErrors.push(`console: ${m.text()}`);
+});
+page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+const urlsWithToken = [];
+page.on('request', (r) => { if (r.url().includes(TOKEN)) urlsWithToken.push(r.url()); });
+page.on('framenavigated', (f) => { if (f.url().includes(TOKEN)) urlsWithToken.push(f.url()); });
+
+const row = (id) => page.locator(`tr[data-id="${id}"]`);
+const rowStatus = async (id) => ((await row(id).locator('td[data-col="status"]').textContent()) || '').trim();
+const isOk = (s) => s.replace(/[^a-z]/gi, '').toLowerCase() === 'ok'; // "Ok", maybe with an icon
+const visibleRows = () => page.locator('#captures-table tr[data-id]');
+async function rowNames() {
+	return page.locator('#captures-table tr[data-id] td[data-col="name"]').allTextContents();
+}
+async function signIn(token) {
+	await page.fill('#token', token);
+	await page.click('#signin-submit');
+}
+async function closeTakeDialog() {
+	if (await page.locator('dialog#take-dialog').isVisible()) {
+		if (await page.locator('#take-cancel').isVisible()) await page.click('#take-cancel');
+		else await page.keyboard.press('Escape');
+		await page.locator('dialog#take-dialog').waitFor({ state: 'hidden' });
+	}
+}
+async function openTake() {
+	await closeTakeDialog();
+	await page.click('#take-open');
+	await page.locator('dialog#take-dialog').waitFor({ state: 'visible' });
+}
+async function setToggle(sel, on) { // a checkbox, or a toggle button (aria-pressed)
+	const el = page.locator(sel);
+	const type = await el.evaluate((e) => (e.tagName === 'INPUT' ? e.type : e.tagName.toLowerCase()));
+	if (type === 'checkbox' || type === 'radio') await el.setChecked(on);
+	else {
+		const pressed = (await el.getAttribute('aria-pressed')) === 'true';
+		if (pressed !== on) await el.click();
+	}
+}
+// Wait for a row; when the table does not refresh by itself, reload (signing in again if asked).
+async function waitRow(id, ms = 8000) {
+	try {
+		await row(id).waitFor({ state: 'attached', timeout: ms });
+	} catch {
+		await page.reload();
+		if (await page.locator('#signin').isVisible()) await signIn(TOKEN);
+		await row(id).waitFor({ state: 'attached', timeout: ms });
+	}
+}
+
+// Captures made through the API before the page opens: names to search, rows to download,
+// inspect and delete.
+const stamp = Date.now().toString(36);
+const names = { alpha: `bt-alpha-${stamp}`, beta: `bt-beta-${stamp}`, gamma: `bt-gamma-${stamp}`, delta: `bt-delta-${stamp}` };
+const made = {};
+await check('setup: 4 captures through the API', async () => {
+	for (const [k, n] of Object.entries(names)) made[k] = await take(n, 1);
+	return { note: Object.values(made).map((c) => c.id).join(' ') };
+}, 'no captures to work on');
+
+await check('the page loads and asks for the token', async () => {
+	const r = await page.goto(URL_ + '/');
+	assert(r && r.status() === 200, `GET / answered ${r && r.status()}`);
+	await page.locator('#signin').waitFor({ state: 'visible' });
+	await page.locator('#token').waitFor({ state: 'visible' });
+}, 'the page did not load');
+
+await check('a wrong token shows #signin-error', async () => {
+	await signIn('0000' + TOKEN.slice(4).split('').reverse().join(''));
+	await page.locator('#signin-error').waitFor({ state: 'visible' });
+	const t = ((await page.locator('#signin-error').textContent()) || '').trim();
+	assert(t.length > 0, '#signin-error is empty');
+	assert(!(await page.locator('#captures').isVisible()), '#captures shown after a wrong token');
+	return { note: JSON.stringify(t) };
+});
+
+await check('sign in with the token; the token is not in the URL', async () => {
+	await signIn(TOKEN);
+	await page.locator('#captures').waitFor({ state: 'visible' });
+	await until('#signin hidden', async () => !(await page.locator('#signin').isVisible()), 5000);
+	assert(!page.url().includes(TOKEN), `the token is in the URL: ${page.url()}`);
+	assert(!(await page.locator('#signin-error').isVisible()), '#signin-error still shown');
+	await waitRow(made.alpha.id);
+}, 'could not sign in');
+
+let taken;
+await check('take through the form: progress, Ok row, Keep', async () => {
+	const name = `bt-form-${stamp}`;
+	await openTake();
+	await page.fill('#take-name', name);
+	await page.fill('#take-duration', '2');
+	await page.click('#take-submit');
+	await page.locator('#take-progress').waitFor({ state: 'visible', timeout: 5000 });
+	const r = await until('the capture in the API', async () => {
+		const l = await api('GET', `/api/captures?search=${encodeURIComponent(name)}`);
+		return l.json && l.json.captures.find((c) => c.name === name);
+	}, 5000);
+	taken = r;
+	assert(r.duration === 2, `duration ${r.duration}, not 2`);
+	await waitStatus(r.id, 'ok', 20000);
+	await waitRow(r.id);
+	await until(`row ${r.id} status Ok`, async () => {
+		const st = await rowStatus(r.id);
+		if (!isOk(st)) throw new Error(`status ${JSON.stringify(st)}`);
+		return true;
+	}, 15000);
+	await page.locator('#take-keep').waitFor({ state: 'visible', timeout: 10000 });
+	await until('#take-keep enabled', () => page.locator('#take-keep').isEnabled(), 10000);
+	await page.click('#take-keep');
+	const c = await until('kept: true in the API', async () => {
+		const g = await api('GET', `/api/captures/${r.id}`);
+		return g.json && g.json.kept === true && g.json;
+	}, 10000);
+	return { note: `${c.id}, ${c.size} bytes, kept` };
+});
+
+let long;
+await check('a second take while one records: the limit message in #take-error', async () => {
+	await closeTakeDialog();
+	long = await take(`bt-long-${stamp}`, 10, false);
+	await openTake();
+	await page.fill('#take-name', `bt-refused-${stamp}`);
+	await page.fill('#take-duration', '1');
+	await page.click('#take-submit');
+	await page.locator('#take-error').waitFor({ state: 'visible', timeout: 5000 });
+	const t = ((await page.locator('#take-error').textContent()) || '').trim();
+	assert(t.includes(LIMIT_MSG), `#take-error says ${JSON.stringify(t)}`);
+	const l = await api('GET', `/api/captures?search=bt-refused-${stamp}`);
+	assert(l.json && l.json.total === 0, 'a refused capture is in the catalog');
+	await closeTakeDialog();
+	return { note: JSON.stringify(t) };
+});
+
+await check('#search narrows the table to matching names', async () => {
+	await page.fill('#search', names.beta);
+	const got = await until('only the beta row', async () => {
+		const n = await rowNames();
+		return n.length >= 1 && n.every((x) => x.includes(names.beta)) && n;
+	});
+	await page.fill('#search', '');
+	await until('all rows back', async () => (await visibleRows().count()) >= 4);
+	return { note: `${got.length} row` };
+});
+
+await check('#filter-error shows only error captures', async () => {
+	const errs = (await api('GET', '/api/captures?status=error')).json.total;
+	await setToggle('#filter-error', true);
+	await until('no Ok rows', async () => {
+		const st = await page.locator('#captures-table tr[data-id] td[data-col="status"]').allTextContents();
+		return st.every((s) => !isOk(s)) && st.length === errs;
+	});
+	const st = await page.locator('#captures-table tr[data-id] td[data-col="status"]').allTextContents();
+	assert(st.every((s) => /error/i.test(s)), `statuses: ${st.join(', ')}`);
+	await setToggle('#filter-error', false);
+	await until('rows back', async () => (await visibleRows().count()) >= 4);
+	return { note: `${errs} error captures` };
+});
+
+await check('a bad filter shows the filter error in #take-filter-error', async () => {
+	await waitStatus(long.id, 'ok', 20000); // else the limit would answer first
+	const filter = 'proc.name = ';
+	const want = await api('POST', '/api/captures', { name: `bt-badfilter-${stamp}`, filter });
+	assert(want.status === 400 && want.json && want.json.error, `the API answered ${want.status} ${want.text}`);
+	await openTake();
+	await page.fill('#take-name', `bt-badfilter-${stamp}`);
+	await page.fill('#take-duration', '1');
+	await page.fill('#take-filter', filter);
+	await page.click('#take-submit');
+	await page.locator('#take-filter-error').waitFor({ state: 'visible', timeout: 5000 });
+	const t = ((await page.locator('#take-filter-error').textContent()) || '').trim();
+	// the message after its column (the UI may trim the filter, moving the column)
+	const msg = (x) => x.replace(/^.*?filter error at column \d+: */i, '');
+	assert(/filter error/i.test(t) && t.includes(msg(want.json.error)),
+		`#take-filter-error says ${JSON.stringify(t)}; the API's error is ${JSON.stringify(want.json.error)}`);
+	const l = await api('GET', `/api/captures?search=bt-badfilter-${stamp}`);
+	assert(l.json && l.json.total === 0, 'a capture with the bad filter is in the catalog');
+	await closeTakeDialog();
+	return { note: JSON.stringify(t) };
+});
+
+await check('screenshots: 1280x800 with the captures, 400x800', async () => {
+	await waitRow(long.id);
+	const n = await visibleRows().count();
+	assert(n >= 3, `${n} rows listed`);
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await page.screenshot({ path: join(OUT, 'captures-1280x800.png') });
+	await page.setViewportSize({ width: 400, height: 800 });
+	await sleep(300);
+	await page.screenshot({ path: join(OUT, 'captures-400x800.png') });
+	const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+	await page.setViewportSize({ width: 1280, height: 800 });
+	return { note: `${n} rows; ${OUT}/captures-*.png; page width at 400 px: ${overflow}` };
+});
+
+await check('download: the file is byte-equal to the capture (sha256)', async () => {
+	const id = made.alpha.id;
+	await waitRow(id);
+	const [dl] = await Promise.all([
+		page.waitForEvent('download', { timeout: 15000 }),
+		row(id).locator('button.row-download').click(),
+	]);
+	const path = join(OUT, 'download.scap');
+	await dl.saveAs(path);
+	const sum = createHash('sha256').update(readFileSync(path)).digest('hex');
+	const c = (await api('GET', `/api/captures/${id}`)).json;
+	assert(sum === c.sha256, `sha256 ${sum}, the API says ${c.sha256} (the download is kept in ${path})`);
+	const size = readFileSync(path).length;
+	unlinkSync(path); // kept only when it differs
+	return { note: `${dl.suggestedFilename()}, ${size} bytes` };
+});
+
+await check('details show the sha256', async () => {
+	const id = made.alpha.id;
+	await row(id).locator('button.row-details').click();
+	await page.locator('#details').waitFor({ state: 'visible' });
+	await until('#details-sha256 has the sha256', async () =>
+		((await page.locator('#details-sha256').textContent()) || '').includes(made.alpha.sha256), 5000);
+	await page.click('#details-close');
+	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
+});
+
+await check('delete one: row button, confirm dialog, gone from the API and the table', async () => {
+	const id = made.gamma.id;
+	await row(id).locator('button.row-delete').click();
+	await page.locator('dialog#confirm-dialog').waitFor({ state: 'visible' });
+	await page.click('#confirm-yes');
+	await gone(id);
+	await row(id).waitFor({ state: 'detached', timeout: 10000 });
+	await page.locator('dialog#confirm-dialog').waitFor({ state: 'hidden', timeout: 5000 });
+});
+
+await check('delete several: two selected, #delete-selected, confirm', async () => {
+	const ids = [made.beta.id, made.delta.id];
+	for (const id of ids) await row(id).locator('input.row-select').check();
+	await page.click('#delete-selected');
+	await page.locator('dialog#confirm-dialog').waitFor({ state: 'visible' });
+	await page.click('#confirm-yes');
+	for (const id of ids) await gone(id);
+	for (const id of ids) await row(id).waitFor({ state: 'detached', timeout: 10000 });
+	const left = (await api('GET', '/api/captures')).json.captures.map((c) => c.id);
+	for (const id of [made.alpha.id, taken.id, long.id]) assert(left.includes(id), `${id} was deleted too`);
+	return { note: `${left.length} left` };
+});
+
+await check('sign out', async () => {
+	await page.click('#signout');
+	await page.locator('#signin').waitFor({ state: 'visible', timeout: 5000 });
+});
+
+await check('the token was never in a URL', async () => {
+	assert(urlsWithToken.length === 0, urlsWithToken[0] || '');
+});
+
+await check('no console errors or page errors', async () => {
+	assert(consoleErrors.length === 0, `${consoleErrors.length}: ${consoleErrors.slice(0, 3).join(' | ')}`);
+	return { note: `${ignoredErrors} expected 400/401/409 answers logged by the browser` };
+});
+
+await browser.close();
+console.log(`browser: ${pass} passed, ${fail} failed, ${skip} skipped`);
+process.exit(fail ? 1 : 0);

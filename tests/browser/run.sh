@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# browser: the web UI's Captures page in a real browser (Debian's chromium, driven by
+# playwright-core) against a real agent. Needs root and eBPF like the agent e2e checks.
+# usage: tests/browser/run.sh BUILD_DIR
+#   prints one line per check, then "browser: N passed, N failed, N skipped";
+#   screenshots and the downloaded capture go to BUILD_DIR/browser/.
+set -uo pipefail
+
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+case $build in /*) ;; *) build=$root/$build ;; esac
+bin=$build/sysrec
+
+skip_all() { # why
+	printf '  skip  browser: %s\n' "$1"
+	echo "browser: 0 passed, 0 failed, 1 skipped"
+	exit 0
+}
+
+if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
+	skip_all "needs root and a kernel with BTF for the agent (CI runs it)"
+fi
+[ -x "$bin" ] || { echo "browser: no $bin" >&2; echo "browser: 0 passed, 1 failed, 0 skipped"; exit 1; }
+command -v node >/dev/null || skip_all "node not installed (scripts/deps.sh)"
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || skip_all "no ${CHROMIUM:-/usr/bin/chromium} (scripts/deps.sh installs Debian's chromium)"
+[ -d "$here/node_modules/playwright-core" ] || skip_all "no playwright-core in tests/browser/node_modules (scripts/deps.sh runs npm ci)"
+
+work=$(mktemp -d)
+agent_pid=
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	if [ -n "$agent_pid" ]; then
+		kill "$agent_pid" 2>/dev/null
+		wait "$agent_pid" 2>/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# a free port: ask the kernel for one
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+data=$work/data
+"$bin" agent --data "$data" --listen "127.0.0.1:$port" --seconds 20 >"$work/agent.log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 150); do
+	[ -s "$data/token" ] && curl -s -o /dev/null "http://127.0.0.1:$port/api/status" && break
+	kill -0 "$agent_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if ! [ -s "$data/token" ] || ! curl -s -o /dev/null "http://127.0.0.1:$port/api/status"; then
+	echo "  FAIL  agent: did not start: $(tail -3 "$work/agent.log" | tr '\n' ' ')"
+	echo "browser: 0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+mkdir -p "$build/browser"
+SYSREC_URL="http://127.0.0.1:$port" SYSREC_TOKEN=$(cat "$data/token") SYSREC_BUILD=$build \
+	SYSREC_ARTIFACTS=$build/browser CHROMIUM=${CHROMIUM:-/usr/bin/chromium} \
+	node "$here/captures.test.mjs"
+rc=$?
+kill "$agent_pid" 2>/dev/null
+wait "$agent_pid" 2>/dev/null
+agent_pid=
+if [ "$rc" -ne 0 ]; then
+	echo "  agent log (last lines):"
+	tail -5 "$work/agent.log" | sed 's/^/    /'
+fi
+exit "$rc"

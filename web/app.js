@@ -1,0 +1,601 @@
+// sysrec web UI: sign-in and the Captures page (docs/api.md for the API it calls).
+import { api, token, ApiError, setUnauthorizedHandler } from './api.js';
+import { fmtTime, fmtSeconds, fmtBytes, statusLabel, isExpiring, el } from './format.js';
+
+const $ = (sel) => document.querySelector(sel);
+const PAGE = 50;
+const FAST_MS = 1500; // while a capture records or stores
+const SLOW_MS = 10000;
+
+const state = {
+	agent: null, // GET /api/status
+	offset: 0,
+	total: 0,
+	search: '',
+	filter: '', // '', 'error' or 'expiring'
+	captures: [],
+	selected: new Set(),
+	seq: 0,
+	timer: 0,
+	signedIn: false,
+};
+
+function show(node, text) {
+	if (text === undefined || text === '') {
+		node.textContent = '';
+		node.hidden = true;
+	} else {
+		node.textContent = text;
+		node.hidden = false;
+	}
+}
+
+// ---- sign-in ----------------------------------------------------------------------
+
+function showSignin(message) {
+	state.signedIn = false;
+	clearTimeout(state.timer);
+	for (const d of document.querySelectorAll('dialog[open]')) d.close();
+	$('#captures').hidden = true;
+	$('#signout').hidden = true;
+	$('#agent-status').textContent = '';
+	$('#signin').hidden = false;
+	show($('#signin-error'), message);
+	$('#token').value = '';
+	$('#token').focus();
+}
+
+function showCaptures() {
+	state.signedIn = true;
+	$('#signin').hidden = true;
+	show($('#signin-error'));
+	$('#captures').hidden = false;
+	$('#signout').hidden = false;
+	refresh();
+}
+
+setUnauthorizedHandler(() => {
+	token.clear();
+	if (state.signedIn) showSignin('The agent no longer accepts the token (it may have been replaced). Sign in again.');
+});
+
+$('#signin').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	const t = $('#token').value.trim();
+	const btn = $('#signin-submit');
+	if (!t) {
+		show($('#signin-error'), 'Paste the API token first.');
+		$('#token').focus();
+		return;
+	}
+	btn.disabled = true;
+	try {
+		state.agent = await api.status(t);
+		token.set(t);
+		$('#token').value = '';
+		showCaptures();
+	} catch (e) {
+		show($('#signin-error'), e.status === 401
+			? 'The agent did not accept this token. Run sysrec token on its host and paste what it prints.'
+			: e.message);
+		$('#token').select();
+	} finally {
+		btn.disabled = false;
+	}
+});
+
+$('#signout').addEventListener('click', () => {
+	token.clear();
+	showSignin();
+});
+
+// ---- the agent's status line ----------------------------------------------------
+
+function renderAgent() {
+	const box = $('#agent-status');
+	const a = state.agent;
+	box.replaceChildren();
+	if (!a) return;
+	const item = (label, value, warn) => {
+		const s = el('span', warn ? 'warn' : '');
+		s.append(`${label} `, el('b', '', value));
+		box.append(s);
+	};
+	item('Host', a.host);
+	const ring = a.ring || {};
+	item('Ring', `${(ring.seconds ?? 0).toFixed(1)} s of ${ring.seconds_wanted ?? '?'} s`,
+		ring.seconds_wanted && ring.seconds < ring.seconds_wanted * 0.9);
+	if (a.events) item('Events', `${Math.round(a.events.per_second || 0).toLocaleString()}/s`);
+	if (a.drops) item('Drops', (a.drops.total || 0).toLocaleString(), a.drops.total > 0);
+	item('Captures', a.captures_enabled ? `${a.outstanding}/${a.max_outstanding} recording` : 'disabled',
+		!a.captures_enabled);
+	item('Version', a.version);
+}
+
+// ---- the table ------------------------------------------------------------------
+
+function cell(col, cls) {
+	const td = el('td', cls || '');
+	td.dataset.col = col;
+	return td;
+}
+
+function makeRow(c) {
+	const tr = el('tr');
+	tr.dataset.id = c.id;
+	const sel = el('td', 'col-select');
+	const box = el('input', 'row-select');
+	box.type = 'checkbox';
+	box.addEventListener('change', () => {
+		if (box.checked) state.selected.add(c.id);
+		else state.selected.delete(c.id);
+		syncSelection();
+	});
+	sel.append(box);
+	const actions = el('td', 'actions');
+	const mk = (cls, text, fn) => {
+		const b = el('button', `small ghost ${cls}`, text);
+		b.type = 'button';
+		b.addEventListener('click', () => fn(tr._capture, b));
+		return b;
+	};
+	actions.append(
+		mk('row-details', 'Details', openDetails),
+		mk('row-download', 'Download', download),
+		mk('row-delete', 'Delete', deleteOne),
+	);
+	tr.append(sel, cell('status'), cell('name'), cell('time'), cell('duration', 'num'), cell('trigger'),
+		cell('host'), cell('size', 'num'), actions);
+	return tr;
+}
+
+function updateRow(tr, c) {
+	tr._capture = c;
+	const q = (col) => tr.querySelector(`td[data-col="${col}"]`);
+	const busy = c.status === 'recording' || c.status === 'storing';
+	const badge = el('span', `badge ${c.status}`, statusLabel(c.status));
+	if (c.status === 'error' && c.error) badge.title = c.error;
+	q('status').replaceChildren(badge);
+	const name = q('name');
+	name.replaceChildren(c.name);
+	name.title = c.name;
+	if (c.kept) name.append(el('span', 'tag kept', 'kept'));
+	else if (isExpiring(c)) name.append(el('span', 'tag expiring', 'expiring'));
+	const time = q('time');
+	time.textContent = fmtTime(c.start || c.created);
+	time.title = c.start || c.created || '';
+	q('duration').textContent = fmtSeconds(c.duration);
+	q('trigger').textContent = c.trigger;
+	q('host').textContent = c.host;
+	q('size').textContent = c.status === 'ok' ? fmtBytes(c.size) : '—';
+	const box = tr.querySelector('input.row-select');
+	box.checked = state.selected.has(c.id);
+	box.disabled = busy;
+	box.setAttribute('aria-label', `Select ${c.name}`);
+	tr.classList.toggle('selected', box.checked);
+	const dl = tr.querySelector('button.row-download');
+	dl.disabled = c.status !== 'ok';
+	dl.setAttribute('aria-label', `Download ${c.name}`);
+	const del = tr.querySelector('button.row-delete');
+	del.disabled = busy;
+	del.setAttribute('aria-label', `Delete ${c.name}`);
+	tr.querySelector('button.row-details').setAttribute('aria-label', `Details of ${c.name}`);
+}
+
+// Rows are kept per id between refreshes, so focus and selection survive them.
+function renderTable() {
+	const body = $('#captures-body');
+	const old = new Map([...body.children].map((tr) => [tr.dataset.id, tr]));
+	const rows = state.captures.map((c) => {
+		const tr = old.get(c.id) || makeRow(c);
+		old.delete(c.id);
+		updateRow(tr, c);
+		return tr;
+	});
+	for (const tr of old.values()) tr.remove();
+	const same = rows.length === body.children.length && rows.every((tr, i) => body.children[i] === tr);
+	if (!same) body.append(...rows); // moves them into order
+	$('#empty').hidden = rows.length > 0;
+	$('#empty').textContent = state.search || state.filter
+		? 'No captures match.' : 'No captures yet. Take one with Take Capture.';
+	const from = state.total ? state.offset + 1 : 0;
+	const to = state.offset + state.captures.length;
+	$('#page-info').textContent = `${from}–${to} of ${state.total}`;
+	$('#page-prev').disabled = state.offset === 0;
+	$('#page-next').disabled = to >= state.total;
+	syncSelection();
+}
+
+function syncSelection() {
+	const ids = new Set(state.captures.map((c) => c.id));
+	for (const id of [...state.selected]) if (!ids.has(id)) state.selected.delete(id);
+	const n = state.selected.size;
+	const btn = $('#delete-selected');
+	btn.disabled = n === 0;
+	btn.textContent = n ? `Delete selected (${n})` : 'Delete selected';
+	for (const tr of $('#captures-body').children)
+		tr.classList.toggle('selected', state.selected.has(tr.dataset.id));
+	const selectable = state.captures.filter((c) => c.status !== 'recording' && c.status !== 'storing');
+	const all = $('#select-all');
+	all.checked = selectable.length > 0 && selectable.every((c) => state.selected.has(c.id));
+	all.indeterminate = !all.checked && n > 0;
+}
+
+$('#select-all').addEventListener('change', (ev) => {
+	for (const c of state.captures) {
+		if (c.status === 'recording' || c.status === 'storing') continue;
+		if (ev.target.checked) state.selected.add(c.id);
+		else state.selected.delete(c.id);
+	}
+	for (const tr of $('#captures-body').children) {
+		const box = tr.querySelector('input.row-select');
+		if (!box.disabled) box.checked = state.selected.has(tr.dataset.id);
+	}
+	syncSelection();
+});
+
+// ---- loading --------------------------------------------------------------------
+
+async function refresh() {
+	clearTimeout(state.timer);
+	if (!state.signedIn) return;
+	const seq = ++state.seq;
+	try {
+		const [list, agent] = await Promise.all([
+			api.list({ search: state.search, status: state.filter, offset: state.offset, limit: PAGE }),
+			api.status(),
+		]);
+		if (seq !== state.seq || !state.signedIn) return;
+		if (list.total > 0 && list.captures.length === 0 && state.offset > 0) { // the page emptied
+			state.offset = Math.max(0, Math.floor((list.total - 1) / PAGE) * PAGE);
+			refresh();
+			return;
+		}
+		state.captures = list.captures;
+		state.total = list.total;
+		state.agent = agent;
+		show($('#list-error'));
+		renderTable();
+		renderAgent();
+		$('#take-host').value = agent.host;
+	} catch (e) {
+		if (seq !== state.seq || !state.signedIn || e.status === 401) return;
+		show($('#list-error'), `Could not load the captures: ${e.message}`);
+	}
+	if (seq !== state.seq || !state.signedIn) return;
+	const busy = state.captures.some((c) => c.status === 'recording' || c.status === 'storing') ||
+		(state.agent && state.agent.outstanding > 0);
+	state.timer = setTimeout(refresh, busy ? FAST_MS : SLOW_MS);
+}
+
+let searchTimer = 0;
+$('#search').addEventListener('input', (ev) => {
+	clearTimeout(searchTimer);
+	searchTimer = setTimeout(() => {
+		state.search = ev.target.value.trim();
+		state.offset = 0;
+		refresh();
+	}, 200);
+});
+
+for (const [sel, value] of [['#filter-error', 'error'], ['#filter-expiring', 'expiring']]) {
+	$(sel).addEventListener('click', () => {
+		state.filter = state.filter === value ? '' : value;
+		$('#filter-error').setAttribute('aria-pressed', String(state.filter === 'error'));
+		$('#filter-expiring').setAttribute('aria-pressed', String(state.filter === 'expiring'));
+		state.offset = 0;
+		refresh();
+	});
+}
+
+$('#page-prev').addEventListener('click', () => {
+	state.offset = Math.max(0, state.offset - PAGE);
+	refresh();
+});
+$('#page-next').addEventListener('click', () => {
+	if (state.offset + PAGE < state.total) state.offset += PAGE;
+	refresh();
+});
+
+// ---- download: fetch with the header, then a Blob's object URL ------------------
+
+async function download(c, btn) {
+	btn.disabled = true;
+	const label = btn.textContent;
+	btn.textContent = 'Downloading…';
+	try {
+		const r = await api.download(c.id);
+		const blob = await r.blob();
+		const url = URL.createObjectURL(blob);
+		const a = document.createElement('a');
+		a.href = url;
+		a.download = `${c.name}.scap`;
+		a.hidden = true;
+		document.body.append(a);
+		a.click();
+		a.remove();
+		setTimeout(() => URL.revokeObjectURL(url), 60000);
+		show($('#list-error'));
+	} catch (e) {
+		if (e.status !== 401) show($('#list-error'), `Download of ${c.name} failed: ${e.message}`);
+	} finally {
+		btn.textContent = label;
+		btn.disabled = false;
+	}
+}
+
+// ---- confirmation ---------------------------------------------------------------
+
+// Ask, then run action (async); its error stays shown in the dialog.
+function confirmThen(text, yesLabel, action) {
+	const d = $('#confirm-dialog');
+	$('#confirm-text').textContent = text;
+	$('#confirm-yes').textContent = yesLabel;
+	$('#confirm-yes').disabled = false;
+	show($('#confirm-error'));
+	d._action = action;
+	d.showModal();
+	$('#confirm-no').focus();
+}
+
+$('#confirm-no').addEventListener('click', () => $('#confirm-dialog').close());
+$('#confirm-yes').addEventListener('click', async () => {
+	const d = $('#confirm-dialog');
+	const yes = $('#confirm-yes');
+	yes.disabled = true;
+	try {
+		await d._action();
+		d.close();
+	} catch (e) {
+		if (e.status !== 401) show($('#confirm-error'), e.message);
+	} finally {
+		yes.disabled = false;
+	}
+	refresh();
+});
+
+function deleteOne(c) {
+	confirmThen(`Delete the capture “${c.name}” (${c.id})? Its file is removed from the store.`, 'Delete',
+		async () => {
+			await api.remove(c.id);
+			state.selected.delete(c.id);
+		});
+}
+
+$('#delete-selected').addEventListener('click', () => {
+	const ids = [...state.selected];
+	if (!ids.length) return;
+	const names = state.captures.filter((c) => state.selected.has(c.id)).map((c) => c.name);
+	const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+	confirmThen(`Delete ${ids.length} capture${ids.length > 1 ? 's' : ''} (${shown})? Their files are removed from the store.`,
+		`Delete ${ids.length}`, async () => {
+			const r = await api.removeMany(ids);
+			for (const id of r.deleted || []) state.selected.delete(id);
+			const errs = Object.entries(r.errors || {});
+			if (errs.length)
+				throw new ApiError(409, `${errs.length} not deleted: ${errs.map(([, m]) => m).join('; ')}`);
+		});
+});
+
+// ---- details --------------------------------------------------------------------
+
+function openDetails(c) {
+	const set = (id, v) => { $(id).textContent = v === undefined || v === '' ? '—' : String(v); };
+	$('#details-title').textContent = c.name;
+	set('#details-id', c.id);
+	set('#details-status', statusLabel(c.status) + (c.kept ? ' (kept)' : ''));
+	set('#details-trigger', c.trigger);
+	set('#details-filter', c.filter ? c.filter + (c.filter_proclist ? '  (also the process table)' : '') : 'none');
+	set('#details-host', c.host);
+	set('#details-container', c.container || 'all');
+	set('#details-storage', c.storage);
+	set('#details-start', c.start ? `${fmtTime(c.start)} (${c.start})` : '');
+	set('#details-window', `${fmtSeconds(c.duration)}: ${fmtSeconds(c.before)} before, ${fmtSeconds(c.after)} after`);
+	set('#details-size', c.status === 'ok' ? `${fmtBytes(c.size)} (${(c.size || 0).toLocaleString()} bytes)` : '');
+	set('#details-sha256', c.sha256);
+	set('#details-error', c.error || 'none');
+	set('#details-created', c.created ? `${fmtTime(c.created)} (${c.created})` : '');
+	set('#details-expires', c.kept ? 'never (kept)'
+		: c.expires_at ? `${fmtTime(c.expires_at)}${isExpiring(c) ? ' (expiring)' : ''}` : '');
+	$('#details').showModal();
+	$('#details-close').focus();
+}
+$('#details-close').addEventListener('click', () => $('#details').close());
+
+// ---- Take Capture ---------------------------------------------------------------
+
+const take = { id: '', poll: 0, tick: 0, started: 0, before: 0, after: 0, capture: null };
+
+function takeFields(disabled) {
+	for (const id of ['#take-name', '#take-container', '#take-storage', '#take-duration', '#take-before',
+		'#take-after', '#take-filter'])
+		$(id).disabled = disabled;
+}
+
+function takeReset() {
+	clearTimeout(take.poll);
+	clearInterval(take.tick);
+	Object.assign(take, { id: '', poll: 0, tick: 0, capture: null });
+	takeFields(false);
+	show($('#take-error'));
+	show($('#take-filter-error'));
+	$('#take-filter').removeAttribute('aria-invalid');
+	$('#take-progress').hidden = true;
+	show($('#take-done'));
+	$('#take-keep').hidden = true;
+	$('#take-discard').hidden = true;
+	$('#take-submit').hidden = false;
+	$('#take-submit').disabled = false;
+	$('#take-cancel').textContent = 'Cancel';
+}
+
+$('#take-open').addEventListener('click', () => {
+	takeReset();
+	$('#take-form').reset();
+	$('#take-host').value = state.agent ? state.agent.host : '';
+	if (state.agent && !state.agent.captures_enabled)
+		show($('#take-error'), 'Captures are disabled on this agent (captures.enabled: false in its configuration).');
+	$('#take-dialog').showModal();
+	$('#take-name').focus();
+});
+$('#take-cancel').addEventListener('click', () => $('#take-dialog').close());
+$('#take-dialog').addEventListener('close', () => {
+	clearTimeout(take.poll);
+	clearInterval(take.tick);
+	refresh();
+});
+
+function num(id) {
+	const v = $(id).value.trim();
+	return v === '' ? null : Number(v);
+}
+
+// The body of POST /api/captures, or an error sentence.
+function takeBody() {
+	const name = $('#take-name').value.trim();
+	if (!name) return 'Give the capture a name.';
+	const body = { name, storage: $('#take-storage').value };
+	const container = $('#take-container').value.trim();
+	if (container) body.container = container;
+	const filter = $('#take-filter').value; // as typed: the agent's error gives columns
+	if (filter.trim()) body.filter = filter;
+	const duration = num('#take-duration') ?? 5;
+	const before = num('#take-before') ?? 0;
+	const after = num('#take-after');
+	for (const [label, v] of [['Duration', duration], ['Before', before], ['After', after]])
+		if (v !== null && !Number.isFinite(v)) return `${label} must be a number of seconds.`;
+	if (before > 0 || after !== null) {
+		body.before = before;
+		body.after = after ?? duration;
+	} else {
+		body.duration = duration;
+	}
+	return body;
+}
+
+// Where a 400 goes: the filter field when it is about the filter, else the form.
+const NOT_FILTER = /^(name|container|storage|duration|before|after|give either|filter_proclist|the body|body)\b/i;
+
+$('#take-form').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	if (take.id) return;
+	show($('#take-error'));
+	show($('#take-filter-error'));
+	$('#take-filter').removeAttribute('aria-invalid');
+	const body = takeBody();
+	if (typeof body === 'string') {
+		show($('#take-error'), body);
+		return;
+	}
+	const submit = $('#take-submit');
+	submit.disabled = true;
+	try {
+		const c = await api.take(body);
+		take.id = c.id;
+		take.capture = c;
+		take.started = performance.now();
+		take.before = c.before ?? body.before ?? 0;
+		take.after = c.after ?? body.after ?? body.duration;
+		takeFields(true);
+		submit.hidden = true;
+		$('#take-cancel').textContent = 'Close';
+		$('#take-progress').hidden = false;
+		takeProgress();
+		take.tick = setInterval(takeProgress, 200);
+		take.poll = setTimeout(takePoll, 1000);
+		refresh();
+	} catch (e) {
+		submit.disabled = false;
+		if (e.status === 401) return;
+		if (e.status === 400 && body.filter && !NOT_FILTER.test(e.message)) {
+			show($('#take-filter-error'), e.message);
+			$('#take-filter').setAttribute('aria-invalid', 'true');
+			$('#take-filter').focus();
+		} else if (e.status === 409) {
+			show($('#take-error'), `Another capture is still being recorded; wait until it is stored, then try again. (${e.message})`);
+		} else if (e.status === 403) {
+			show($('#take-error'), `This agent does not take captures. (${e.message})`);
+		} else {
+			show($('#take-error'), e.message);
+		}
+	}
+});
+
+function takeProgress() {
+	const c = take.capture;
+	if (!c) return;
+	const bar = $('#take-progress-bar');
+	const text = $('#take-progress-text');
+	const win = take.before + take.after;
+	if (c.status === 'recording') {
+		const elapsed = Math.min(win, take.before + (performance.now() - take.started) / 1000);
+		bar.max = win;
+		bar.value = elapsed;
+		text.textContent = `Recording ${elapsed.toFixed(1)} s / ${fmtSeconds(win)}`;
+	} else if (c.status === 'storing') {
+		bar.removeAttribute('value'); // indeterminate
+		text.textContent = 'Storing (writing and hashing)…';
+	}
+}
+
+async function takePoll() {
+	const id = take.id;
+	if (!id) return;
+	try {
+		const c = await api.get(id);
+		if (take.id !== id) return;
+		take.capture = c;
+		if (c.status === 'recording' || c.status === 'storing') {
+			takeProgress();
+			take.poll = setTimeout(takePoll, 1000);
+			return;
+		}
+		clearInterval(take.tick);
+		$('#take-progress').hidden = true;
+		if (c.status === 'ok') {
+			show($('#take-done'), `Stored: ${fmtBytes(c.size)}, sha256 ${c.sha256.slice(0, 16)}…. Keep it (no expiry) or discard it?`);
+		} else {
+			show($('#take-error'), `The capture failed: ${c.error || 'no reason given'}`);
+		}
+		$('#take-keep').hidden = c.status !== 'ok';
+		$('#take-discard').hidden = false;
+		(c.status === 'ok' ? $('#take-keep') : $('#take-discard')).focus();
+		refresh();
+	} catch (e) {
+		if (take.id !== id || e.status === 401) return;
+		show($('#take-error'), `Could not follow the capture: ${e.message}`);
+		take.poll = setTimeout(takePoll, 2000);
+	}
+}
+
+async function takeFinish(fn, btn) {
+	const id = take.id;
+	if (!id) return;
+	btn.disabled = true;
+	try {
+		await fn(id);
+		$('#take-dialog').close();
+	} catch (e) {
+		if (e.status !== 401) show($('#take-error'), e.message);
+	} finally {
+		btn.disabled = false;
+	}
+}
+$('#take-keep').addEventListener('click', (ev) => takeFinish(api.keep, ev.currentTarget));
+$('#take-discard').addEventListener('click', (ev) => takeFinish(api.discard, ev.currentTarget));
+
+// ---- start ----------------------------------------------------------------------
+
+(async () => {
+	if (!token.get()) {
+		showSignin();
+		return;
+	}
+	try {
+		state.agent = await api.status(token.get());
+		showCaptures();
+	} catch (e) {
+		if (e.status === 401) token.clear();
+		showSignin(e.status === 401 ? '' : e.message);
+	}
+})();
