@@ -14,6 +14,14 @@ int cmd_capture(int argc, char **argv); /* capture.c: the API client */
 int cmd_token(int argc, char **argv);   /* capture.c */
 int cmd_rules(int argc, char **argv);   /* rules.c: validate, replay */
 
+/* Progress of a long read on a terminal (stderr), a few times a second: "WHO: N events, M MiB". */
+struct progress {
+	bool on; /* set when stderr is a terminal */
+	double last;
+	const char *who;
+};
+void progress_tick(struct progress *p, uint64_t events, uint64_t bytes, bool done);
+
 /* The words argv[from..argc) joined by spaces (a filter given unquoted); NULL when there are none. */
 char *cli_join_args(int argc, char **argv, int from);
 

@@ -153,13 +153,7 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 	return 0;
 }
 
-/* Progress on a terminal for long rewrites: events and bytes, a few times a second. */
-struct progress {
-	bool on;
-	double last;
-};
-
-static void progress_tick(struct progress *p, uint64_t events, uint64_t bytes, bool done)
+void progress_tick(struct progress *p, uint64_t events, uint64_t bytes, bool done)
 {
 	double t;
 
@@ -169,7 +163,7 @@ static void progress_tick(struct progress *p, uint64_t events, uint64_t bytes, b
 	if (!done && t - p->last < 0.25)
 		return;
 	p->last = t;
-	fprintf(stderr, "\rsysrec read: %llu events, %.1f MiB%s", (unsigned long long)events,
+	fprintf(stderr, "\r%s: %llu events, %.1f MiB%s", p->who, (unsigned long long)events,
 	        (double)bytes / (1 << 20), done ? "\n" : "");
 }
 
@@ -187,7 +181,7 @@ int cmd_read(int argc, char **argv)
 	struct evctx cx;
 	struct sbuf buf;
 	uint64_t nevents = 0;
-	struct progress prog = { 0 };
+	struct progress prog = { .who = "sysrec read" };
 	bool track_state;
 	int rc, exit_code = 1;
 

@@ -672,21 +672,6 @@ static void tally_print(const struct tally *t, FILE *out)
 		fprintf(out, "   %s: %llu\n", t->rules[i]->name, (unsigned long long)t->counts[i]);
 }
 
-/* Progress on a terminal: events read, a few times a second. */
-static void progress(bool on, uint64_t events, uint64_t bytes, bool done, double *last)
-{
-	double now;
-
-	if (!on || (!done && events % 65536))
-		return;
-	now = mono_seconds();
-	if (!done && now - *last < 0.25)
-		return;
-	*last = now;
-	fprintf(stderr, "\rsysrec rules replay: %llu events, %.1f MiB%s", (unsigned long long)events,
-	        (double)bytes / (1 << 20), done ? "\n" : "");
-}
-
 static int replay(struct replay_opts *o)
 {
 	struct rules *r = rules_new();
@@ -698,12 +683,13 @@ static int replay(struct replay_opts *o)
 	struct err e = { { 0 } };
 	struct scap_record rec;
 	uint64_t nevents = 0;
-	double last = 0;
-	bool prog = isatty(STDERR_FILENO);
+	struct progress prog = { isatty(STDERR_FILENO), 0, "sysrec rules replay" };
+	struct i64map fmt_of; /* struct rule * -> its alert format */
 	int rc, exit_code = 1;
 
 	memset(&t, 0, sizeof(t));
 	i64map_init(&t.index);
+	i64map_init(&fmt_of);
 	if (load_rules(r, o))
 		goto out;
 	if (o->ntags) {
@@ -738,6 +724,7 @@ static int replay(struct replay_opts *o)
 			log_line(o->ao.iso_time, "Runtime error: rule %s: %s. Exiting.\n", rule->name, e.msg);
 			goto out;
 		}
+		i64map_put(&fmt_of, (int64_t)(uintptr_t)rule, fmts[i]);
 	}
 	if (!(rd = scap_reader_open(o->capture, &e))) {
 		fprintf(stderr, "sysrec rules replay: %s\n", e.msg);
@@ -759,17 +746,18 @@ static int replay(struct replay_opts *o)
 			continue;
 		}
 		state_process(st, &rec.ev, &cx);
-		progress(prog, ++nevents, scap_reader_offset(rd), false, &last);
+		progress_tick(&prog, ++nevents, scap_reader_offset(rd), false);
 		if (!cx.shown || !(hit = rules_match(r, &cx)))
 			continue; /* Falco sees the events sysdig would show */
 		tally_add(&t, hit);
-		for (size_t i = 0; i < rules_count(r); i++)
-			if (rules_at(r, i) == hit) {
-				alert_emit(sink, hit, fmts[i], &cx);
-				break;
-			}
+		{
+			struct alert_format *f = i64map_get(&fmt_of, (int64_t)(uintptr_t)hit);
+
+			if (f)
+				alert_emit(sink, hit, f, &cx);
+		}
 	}
-	progress(prog, nevents, scap_reader_offset(rd), true, &last);
+	progress_tick(&prog, nevents, scap_reader_offset(rd), true);
 	if (rc < 0) {
 		fprintf(stderr, "sysrec rules replay: %s: %s\n", o->capture, e.msg);
 		goto out;
@@ -795,6 +783,7 @@ out:
 	free(t.rules);
 	free(t.counts);
 	i64map_release(&t.index);
+	i64map_release(&fmt_of);
 	return exit_code;
 }
 
