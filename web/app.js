@@ -13,12 +13,30 @@ const state = {
 	total: 0,
 	search: '',
 	filter: '', // '', 'error' or 'expiring'
+	sort: 'created', // a column's data-sort: the API's sort key
+	order: 'desc',
 	captures: [],
 	selected: new Set(),
 	seq: 0,
 	timer: 0,
 	signedIn: false,
 };
+
+// Open a modal dialog with focus on one of its controls. When it closes, focus goes back to
+// what opened it, or to the page when that is gone (a deleted row's button).
+function openModal(d, focus) {
+	d._opener = document.activeElement;
+	d.showModal();
+	focus.focus();
+}
+for (const d of document.querySelectorAll('dialog')) {
+	d.addEventListener('close', () => {
+		const o = d._opener;
+		d._opener = null;
+		if (o && o.isConnected && !o.disabled && o.offsetParent !== null) o.focus();
+		else $('#main').focus();
+	});
+}
 
 function show(node, text) {
 	if (text === undefined || text === '') {
@@ -242,7 +260,8 @@ async function refresh() {
 	const seq = ++state.seq;
 	try {
 		const [list, agent] = await Promise.all([
-			api.list({ search: state.search, status: state.filter, offset: state.offset, limit: PAGE }),
+			api.list({ search: state.search, status: state.filter, offset: state.offset, limit: PAGE,
+				sort: state.sort, order: state.order }),
 			api.status(),
 		]);
 		if (seq !== state.seq || !state.signedIn) return;
@@ -284,6 +303,35 @@ for (const [sel, value] of [['#filter-error', 'error'], ['#filter-expiring', 'ex
 		$('#filter-error').setAttribute('aria-pressed', String(state.filter === 'error'));
 		$('#filter-expiring').setAttribute('aria-pressed', String(state.filter === 'expiring'));
 		state.offset = 0;
+		refresh();
+	});
+}
+
+// Column headers sort through the API: a first click sorts numbers and times largest first,
+// words A to Z; a second click on the same column reverses.
+const SORT_NAMES = { created: 'time', status: 'status', name: 'name', duration: 'duration', trigger: 'trigger',
+	host: 'host', size: 'size' };
+function renderSort() {
+	for (const b of document.querySelectorAll('#captures-table button.sort')) {
+		const on = b.dataset.sort === state.sort;
+		const th = b.closest('th');
+		if (on) th.setAttribute('aria-sort', state.order === 'asc' ? 'ascending' : 'descending');
+		else th.removeAttribute('aria-sort');
+	}
+	const what = state.sort === 'created' ? (state.order === 'desc' ? 'newest first' : 'oldest first')
+		: `by ${SORT_NAMES[state.sort]}, ${state.order === 'asc' ? 'ascending' : 'descending'}`;
+	$('#captures-caption').textContent = `Captures, ${what}`;
+}
+for (const b of document.querySelectorAll('#captures-table button.sort')) {
+	b.addEventListener('click', () => {
+		const key = b.dataset.sort;
+		if (state.sort === key) state.order = state.order === 'asc' ? 'desc' : 'asc';
+		else {
+			state.sort = key;
+			state.order = ['created', 'duration', 'size'].includes(key) ? 'desc' : 'asc';
+		}
+		state.offset = 0;
+		renderSort();
 		refresh();
 	});
 }
@@ -334,8 +382,7 @@ function confirmThen(text, yesLabel, action) {
 	$('#confirm-yes').disabled = false;
 	show($('#confirm-error'));
 	d._action = action;
-	d.showModal();
-	$('#confirm-no').focus();
+	openModal(d, $('#confirm-no'));
 }
 
 $('#confirm-no').addEventListener('click', () => $('#confirm-dialog').close());
@@ -397,8 +444,7 @@ function openDetails(c) {
 	set('#details-created', c.created ? `${fmtTime(c.created)} (${c.created})` : '');
 	set('#details-expires', c.kept ? 'never (kept)'
 		: c.expires_at ? `${fmtTime(c.expires_at)}${isExpiring(c) ? ' (expiring)' : ''}` : '');
-	$('#details').showModal();
-	$('#details-close').focus();
+	openModal($('#details'), $('#details-close'));
 }
 $('#details-close').addEventListener('click', () => $('#details').close());
 
@@ -435,8 +481,7 @@ $('#take-open').addEventListener('click', () => {
 	$('#take-host').value = state.agent ? state.agent.host : '';
 	if (state.agent && !state.agent.captures_enabled)
 		show($('#take-error'), 'Captures are disabled on this agent (captures.enabled: false in its configuration).');
-	$('#take-dialog').showModal();
-	$('#take-name').focus();
+	openModal($('#take-dialog'), $('#take-name'));
 });
 $('#take-cancel').addEventListener('click', () => $('#take-dialog').close());
 $('#take-dialog').addEventListener('close', () => {

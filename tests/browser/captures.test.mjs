@@ -54,6 +54,12 @@ async function take(name, duration = 1, wait = true) { // via the API; retried w
 	}
 	throw new Error(`POST /api/captures ${name}: still 409`);
 }
+async function idle(ms = 30000) { // no capture recording or storing
+	await until('no capture recording or storing', async () => {
+		const l = await api('GET', '/api/captures?limit=100');
+		return l.json && l.json.captures.every((c) => c.status !== 'recording' && c.status !== 'storing');
+	}, ms);
+}
 async function gone(id, ms = 10000) {
 	const end = Date.now() + ms;
 	let s;
@@ -134,12 +140,17 @@ async function signIn(token) {
 	await page.fill('#token', token);
 	await page.click('#signin-submit');
 }
+// Close the Take dialog if it is open. The page may be closing it at this moment (after
+// Keep or Discard), so a click that finds the button gone is not an error.
 async function closeTakeDialog() {
-	if (await page.locator('dialog#take-dialog').isVisible()) {
-		if (await page.locator('#take-cancel').isVisible()) await page.click('#take-cancel');
-		else await page.keyboard.press('Escape');
-		await page.locator('dialog#take-dialog').waitFor({ state: 'hidden' });
+	const dialog = page.locator('dialog#take-dialog');
+	if (!(await dialog.isVisible())) return;
+	try {
+		await page.click('#take-cancel', { timeout: 2000 });
+	} catch {
+		if (await dialog.isVisible()) await page.keyboard.press('Escape');
 	}
+	await dialog.waitFor({ state: 'hidden' });
 }
 async function openTake() {
 	await closeTakeDialog();
@@ -209,6 +220,7 @@ await check('take through the form: progress, Ok row, Keep', async () => {
 	await page.fill('#take-duration', '2');
 	await page.click('#take-submit');
 	await page.locator('#take-progress').waitFor({ state: 'visible', timeout: 5000 });
+	await page.screenshot({ path: join(OUT, 'take-recording-1280x800.png') });
 	const r = await until('the capture in the API', async () => {
 		const l = await api('GET', `/api/captures?search=${encodeURIComponent(name)}`);
 		return l.json && l.json.captures.find((c) => c.name === name);
@@ -229,6 +241,9 @@ await check('take through the form: progress, Ok row, Keep', async () => {
 		const g = await api('GET', `/api/captures/${r.id}`);
 		return g.json && g.json.kept === true && g.json;
 	}, 10000);
+	await page.locator('dialog#take-dialog').waitFor({ state: 'hidden', timeout: 5000 }); // Keep closes it
+	await until(`row ${r.id} tagged kept`, async () =>
+		((await row(r.id).locator('td[data-col="name"]').textContent()) || '').includes('kept'), 5000);
 	return { note: `${c.id}, ${c.size} bytes, kept` };
 });
 
@@ -260,8 +275,27 @@ await check('#search narrows the table to matching names', async () => {
 	return { note: `${got.length} row` };
 });
 
+await check('column headers sort (Name A to Z, then Z to A; Size; back to Time, newest first)', async () => {
+	const ids = () => visibleRows().evaluateAll((trs) => trs.map((t) => t.dataset.id));
+	const apiIds = async (sort, order) =>
+		(await api('GET', `/api/captures?sort=${sort}&order=${order}&limit=50`)).json.captures.map((c) => c.id);
+	const th = (key) => page.locator(`#captures-table th:has(button[data-sort="${key}"])`);
+	const steps = [['name', 'asc'], ['name', 'desc'], ['size', 'desc'], ['created', 'desc']];
+	const newest = await apiIds('created', 'desc');
+	assert(JSON.stringify(await apiIds('name', 'asc')) !== JSON.stringify(newest), 'by name is the order by time: nothing to see');
+	for (const [key, order] of steps) {
+		await page.click(`#captures-table button.sort[data-sort="${key}"]`);
+		const want = await apiIds(key, order);
+		await until(`rows by ${key} ${order}`, async () => JSON.stringify(await ids()) === JSON.stringify(want), 5000);
+		const aria = await th(key).getAttribute('aria-sort');
+		assert(aria === (order === 'asc' ? 'ascending' : 'descending'), `${key}: aria-sort ${aria}`);
+	}
+	return { note: `${(await ids()).length} rows` };
+});
+
 await check('#filter-error shows only error captures', async () => {
 	const errs = (await api('GET', '/api/captures?status=error')).json.total;
+	assert(errs >= 1, 'no capture in the Error state (run.sh interrupts one)');
 	await setToggle('#filter-error', true);
 	await until('no Ok rows', async () => {
 		const st = await page.locator('#captures-table tr[data-id] td[data-col="status"]').allTextContents();
@@ -275,7 +309,7 @@ await check('#filter-error shows only error captures', async () => {
 });
 
 await check('a bad filter shows the filter error in #take-filter-error', async () => {
-	await waitStatus(long.id, 'ok', 20000); // else the limit would answer first
+	await idle(); // else the limit would answer first
 	const filter = 'proc.name = ';
 	const want = await api('POST', '/api/captures', { name: `bt-badfilter-${stamp}`, filter });
 	assert(want.status === 400 && want.json && want.json.error, `the API answered ${want.status} ${want.text}`);
@@ -296,8 +330,8 @@ await check('a bad filter shows the filter error in #take-filter-error', async (
 	return { note: JSON.stringify(t) };
 });
 
-await check('screenshots: 1280x800 with the captures, 400x800', async () => {
-	await waitRow(long.id);
+await check('screenshots at 1280x800 and 400x800; usable at 400 px (no sideways scroll, actions reachable)', async () => {
+	await idle();
 	const n = await visibleRows().count();
 	assert(n >= 3, `${n} rows listed`);
 	await page.setViewportSize({ width: 1280, height: 800 });
@@ -305,9 +339,26 @@ await check('screenshots: 1280x800 with the captures, 400x800', async () => {
 	await page.setViewportSize({ width: 400, height: 800 });
 	await sleep(300);
 	await page.screenshot({ path: join(OUT, 'captures-400x800.png') });
-	const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+	// usable on a narrow window: nothing wider than the window, every row's actions and
+	// checkbox inside it (no sideways scrolling), a row's Details opens
+	const wide = await page.evaluate(() => ({
+		page: document.documentElement.scrollWidth,
+		table: document.querySelector('.table-wrap').scrollWidth,
+		out: [...document.querySelectorAll('#captures-table tr[data-id] :is(button, input)')]
+			.filter((e) => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth || r.width === 0; })
+			.map((e) => `${e.className} of ${e.closest('tr').dataset.id}`),
+	}));
+	assert(wide.page <= 400 && wide.table <= 400, `wider than the 400 px window: page ${wide.page} px, table ${wide.table} px`);
+	assert(wide.out.length === 0, `controls outside the window: ${wide.out.slice(0, 3).join(', ')}`);
+	await visibleRows().first().locator('button.row-details').click();
+	await page.locator('#details').waitFor({ state: 'visible' });
+	const box = await page.locator('#details').boundingBox();
+	assert(box && box.x >= 0 && box.x + box.width <= 400, `the details dialog is outside the window: ${JSON.stringify(box)}`);
+	await page.screenshot({ path: join(OUT, 'details-400x800.png') });
+	await page.click('#details-close');
+	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
 	await page.setViewportSize({ width: 1280, height: 800 });
-	return { note: `${n} rows; ${OUT}/captures-*.png; page width at 400 px: ${overflow}` };
+	return { note: `${n} rows; ${OUT}/captures-*.png` };
 });
 
 await check('download: the file is byte-equal to the capture (sha256)', async () => {
@@ -337,6 +388,22 @@ await check('details show the sha256', async () => {
 	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
 });
 
+await check('details of a failed capture give the reason', async () => {
+	const e = (await api('GET', '/api/captures?status=error')).json.captures[0];
+	assert(e && e.error, 'no capture in the Error state with a reason');
+	await waitRow(e.id);
+	const st = await rowStatus(e.id);
+	assert(/error/i.test(st), `its row's status is ${JSON.stringify(st)}`);
+	await row(e.id).locator('button.row-details').click();
+	await page.locator('#details').waitFor({ state: 'visible' });
+	const t = ((await page.locator('#details-error').textContent()) || '').trim();
+	assert(t === e.error, `#details-error says ${JSON.stringify(t)}; the API says ${JSON.stringify(e.error)}`);
+	assert(await row(e.id).locator('button.row-download').isDisabled(), 'Download is enabled for a capture with no file');
+	await page.keyboard.press('Escape');
+	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
+	return { note: JSON.stringify(t) };
+});
+
 await check('delete one: row button, confirm dialog, gone from the API and the table', async () => {
 	const id = made.gamma.id;
 	await row(id).locator('button.row-delete').click();
@@ -356,8 +423,78 @@ await check('delete several: two selected, #delete-selected, confirm', async () 
 	for (const id of ids) await gone(id);
 	for (const id of ids) await row(id).waitFor({ state: 'detached', timeout: 10000 });
 	const left = (await api('GET', '/api/captures')).json.captures.map((c) => c.id);
-	for (const id of [made.alpha.id, taken.id, long.id]) assert(left.includes(id), `${id} was deleted too`);
+	for (const id of [made.alpha.id, taken && taken.id, long && long.id].filter(Boolean)) assert(left.includes(id), `${id} was deleted too`);
 	return { note: `${left.length} left` };
+});
+
+await check('every control has a label (accessible name)', async () => {
+	const unnamed = await page.evaluate(() => {
+		const name = (e) => {
+			if (e.getAttribute('aria-label')) return e.getAttribute('aria-label');
+			const by = e.getAttribute('aria-labelledby');
+			if (by) return by.split(/\s+/).map((id) => document.getElementById(id)?.textContent || '').join(' ');
+			if (e.labels && e.labels.length) return [...e.labels].map((l) => l.textContent).join(' ');
+			if (e.tagName === 'BUTTON') return e.textContent;
+			return e.getAttribute('title') || '';
+		};
+		return [...document.querySelectorAll('button, input, select, textarea, dialog')]
+			.filter((e) => !name(e).trim()).map((e) => e.id || `${e.tagName.toLowerCase()}.${e.className}`);
+	});
+	assert(unnamed.length === 0, `no accessible name: ${unnamed.join(', ')}`);
+});
+
+// The keyboard alone: Tab to Take Capture, Enter, type, Tab to Duration, Enter submits;
+// when it is stored, Keep has the focus and Enter keeps it; focus returns to Take Capture.
+// Then Tab to its row's Delete: Escape cancels, and Tab to Delete in the dialog deletes.
+async function tabTo(sel, max = 80) {
+	for (let i = 1; i <= max; i++) {
+		await page.keyboard.press('Tab');
+		if (await page.evaluate((s) => !!document.activeElement && document.activeElement.matches(s), sel)) return i;
+	}
+	throw new Error(`${sel} not reached with ${max} presses of Tab`);
+}
+const focused = () => page.evaluate(() => document.activeElement && (document.activeElement.id || document.activeElement.className));
+await check('keyboard only: take, keep, delete with Tab, Enter and Escape', async () => {
+	await idle();
+	const name = `bt-keys-${stamp}`;
+	await page.reload(); // from the top of the page (the token stays in the session)
+	await page.locator('#captures').waitFor({ state: 'visible' });
+	const tabs = await tabTo('#take-open');
+	await page.keyboard.press('Enter');
+	await page.locator('dialog#take-dialog').waitFor({ state: 'visible' });
+	assert((await focused()) === 'take-name', `the focus is on ${await focused()}, not #take-name`);
+	await page.keyboard.type(name);
+	await tabTo('#take-duration', 10);
+	await page.keyboard.press('Control+A');
+	await page.keyboard.type('1');
+	await page.keyboard.press('Enter');
+	const c = await until('the capture in the API', async () => {
+		const l = await api('GET', `/api/captures?search=${encodeURIComponent(name)}`);
+		return l.json && l.json.captures.find((x) => x.name === name);
+	}, 5000);
+	assert(c.duration === 1, `duration ${c.duration}, not 1`);
+	await waitStatus(c.id, 'ok', 20000);
+	await until('#take-keep focused', async () => (await focused()) === 'take-keep', 10000);
+	await page.keyboard.press('Enter');
+	await page.locator('dialog#take-dialog').waitFor({ state: 'hidden', timeout: 5000 });
+	await until('kept: true in the API', async () => (await api('GET', `/api/captures/${c.id}`)).json.kept === true, 5000);
+	await until('the focus back on #take-open', async () => (await focused()) === 'take-open', 3000);
+	await waitRow(c.id);
+	await tabTo(`tr[data-id="${c.id}"] button.row-delete`);
+	await page.keyboard.press('Enter');
+	await page.locator('dialog#confirm-dialog').waitFor({ state: 'visible' });
+	await page.keyboard.press('Escape');
+	await page.locator('dialog#confirm-dialog').waitFor({ state: 'hidden', timeout: 5000 });
+	assert((await api('GET', `/api/captures/${c.id}`)).status === 200, 'Escape deleted the capture');
+	assert(await page.evaluate((id) => document.activeElement.matches(`tr[data-id="${id}"] button.row-delete`), c.id),
+		`after Escape the focus is on ${await focused()}, not the row's Delete`);
+	await page.keyboard.press('Enter');
+	await page.locator('dialog#confirm-dialog').waitFor({ state: 'visible' });
+	await tabTo('#confirm-yes', 5);
+	await page.keyboard.press('Enter');
+	await gone(c.id);
+	await row(c.id).waitFor({ state: 'detached', timeout: 10000 });
+	return { note: `Take Capture after ${tabs} presses of Tab` };
 });
 
 await check('sign out', async () => {

@@ -41,20 +41,36 @@ trap cleanup EXIT
 # a free port: ask the kernel for one
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 data=$work/data
-"$bin" agent --data "$data" --listen "127.0.0.1:$port" --seconds 20 >"$work/agent.log" 2>&1 &
-agent_pid=$!
-for _ in $(seq 150); do
-	[ -s "$data/token" ] && curl -s -o /dev/null "http://127.0.0.1:$port/api/status" && break
-	kill -0 "$agent_pid" 2>/dev/null || break
-	sleep 0.1
-done
-if ! [ -s "$data/token" ] || ! curl -s -o /dev/null "http://127.0.0.1:$port/api/status"; then
-	echo "  FAIL  agent: did not start: $(tail -3 "$work/agent.log" | tr '\n' ' ')"
+start_agent() {
+	"$bin" agent --data "$data" --listen "127.0.0.1:$port" --seconds 20 >>"$work/agent.log" 2>&1 &
+	agent_pid=$!
+	for _ in $(seq 150); do
+		[ -s "$data/token" ] && curl -s -o /dev/null "http://127.0.0.1:$port/api/status" && break
+		kill -0 "$agent_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! [ -s "$data/token" ] || ! curl -s -o /dev/null "http://127.0.0.1:$port/api/status"; then
+		echo "  FAIL  agent: did not start: $(tail -3 "$work/agent.log" | tr '\n' ' ')"
+		echo "browser: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+}
+start_agent
+# A capture in the Error state, as a user meets one: the agent is killed while it records,
+# and the next start marks the capture failed ("the agent stopped before ...").
+auth="Authorization: Bearer $(cat "$data/token")"
+if ! curl -sf -o /dev/null -H "$auth" -H 'Content-Type: application/json' \
+	-d '{"name":"bt-killed","duration":30}' "http://127.0.0.1:$port/api/captures"; then
+	echo "  FAIL  agent: POST /api/captures refused the capture to be interrupted"
 	echo "browser: 0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
+kill -9 "$agent_pid"
+wait "$agent_pid" 2>/dev/null
+start_agent
 
 mkdir -p "$build/browser"
+rm -f "$build/browser"/fail-*.png # from an earlier run
 SYSREC_URL="http://127.0.0.1:$port" SYSREC_TOKEN=$(cat "$data/token") SYSREC_BUILD=$build \
 	SYSREC_ARTIFACTS=$build/browser CHROMIUM=${CHROMIUM:-/usr/bin/chromium} \
 	node "$here/captures.test.mjs"
