@@ -557,9 +557,7 @@ $('#take-form').addEventListener('submit', async (ev) => {
 			$('#take-filter').setAttribute('aria-invalid', 'true');
 			$('#take-filter').focus();
 		} else if (e.status === 409) {
-			show($('#take-error'), `Another capture is still being recorded; wait until it is stored, then try again. (${e.message})`);
-		} else if (e.status === 403) {
-			show($('#take-error'), `This agent does not take captures. (${e.message})`);
+			show($('#take-error'), `${e.message}: wait until the capture being recorded is stored, then try again.`);
 		} else {
 			show($('#take-error'), e.message);
 		}

@@ -2,8 +2,10 @@
 # browser: the web UI's Captures page in a real browser (Debian's chromium, driven by
 # playwright-core) against a real agent. Needs root and eBPF like the agent e2e checks.
 # usage: tests/browser/run.sh BUILD_DIR
-#   prints one line per check, then "browser: N passed, N failed, N skipped";
-#   screenshots and the downloaded capture go to BUILD_DIR/browser/.
+#   captures.test.mjs against an agent (with one capture it interrupted, so in Error), then
+#   disabled.test.mjs against the same data with captures switched off; prints one line
+#   per check, then "browser: N passed, N failed, N skipped" for both; screenshots go to
+#   BUILD_DIR/browser/ (fail-N.png when a check failed).
 set -uo pipefail
 
 build=${1:-build}
@@ -41,8 +43,9 @@ trap cleanup EXIT
 # a free port: ask the kernel for one
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 data=$work/data
+extra=() # more options for the agent
 start_agent() {
-	"$bin" agent --data "$data" --listen "127.0.0.1:$port" --seconds 20 >>"$work/agent.log" 2>&1 &
+	"$bin" agent --data "$data" --listen "127.0.0.1:$port" --seconds 20 "${extra[@]}" >>"$work/agent.log" 2>&1 &
 	agent_pid=$!
 	for _ in $(seq 150); do
 		[ -s "$data/token" ] && curl -s -o /dev/null "http://127.0.0.1:$port/api/status" && break
@@ -71,15 +74,40 @@ start_agent
 
 mkdir -p "$build/browser"
 rm -f "$build/browser"/fail-*.png # from an earlier run
-SYSREC_URL="http://127.0.0.1:$port" SYSREC_TOKEN=$(cat "$data/token") SYSREC_BUILD=$build \
-	SYSREC_ARTIFACTS=$build/browser CHROMIUM=${CHROMIUM:-/usr/bin/chromium} \
-	node "$here/captures.test.mjs"
-rc=$?
-kill "$agent_pid" 2>/dev/null
-wait "$agent_pid" 2>/dev/null
-agent_pid=
-if [ "$rc" -ne 0 ]; then
+total_p=0 total_f=0 total_s=0
+run_checks() { # FILE.mjs: one node run; its lines shown, its counts added to the totals
+	local out rc p f s
+	out=$(SYSREC_URL="http://127.0.0.1:$port" SYSREC_TOKEN=$(cat "$data/token") SYSREC_BUILD=$build \
+		SYSREC_ARTIFACTS=$build/browser CHROMIUM=${CHROMIUM:-/usr/bin/chromium} \
+		node "$here/$1" 2>&1)
+	rc=$?
+	grep -v '^browser: ' <<<"$out"
+	read -r p f s < <(sed -En 's/^browser: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/p' <<<"$out")
+	if [ -z "$p" ]; then # it died before its summary
+		p=0 f=1 s=0
+		echo "  FAIL  $1: no summary (exit $rc)"
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "  FAIL  $1: exit $rc"
+	fi
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+}
+stop_agent() {
+	kill "$agent_pid" 2>/dev/null
+	wait "$agent_pid" 2>/dev/null
+	agent_pid=
+}
+
+run_checks captures.test.mjs
+# The same data under an agent whose captures are switched off.
+stop_agent
+extra=(--captures-enabled false)
+start_agent
+run_checks disabled.test.mjs
+stop_agent
+if [ "$total_f" -ne 0 ]; then
 	echo "  agent log (last lines):"
 	tail -5 "$work/agent.log" | sed 's/^/    /'
 fi
-exit "$rc"
+echo "browser: $total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" -eq 0 ]
