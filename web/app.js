@@ -479,6 +479,8 @@ $('#take-open').addEventListener('click', () => {
 	takeReset();
 	$('#take-form').reset();
 	$('#take-host').value = state.agent ? state.agent.host : '';
+	const ring = state.agent && state.agent.ring;
+	$('#take-ring').textContent = ring && Number.isFinite(ring.seconds) ? ` (it holds ${ring.seconds.toFixed(1)} s now)` : '';
 	if (state.agent && !state.agent.captures_enabled)
 		show($('#take-error'), 'Captures are disabled on this agent (captures.enabled: false in its configuration).');
 	openModal($('#take-dialog'), $('#take-name'));

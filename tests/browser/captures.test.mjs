@@ -82,6 +82,30 @@ await check('take through the form: progress, Ok row, Keep', async () => {
 	return { note: `${c.id}, ${c.size} bytes, kept` };
 });
 
+await check('back in time through the form: Before 2 s, After 1 s, then Discard', async () => {
+	await idle();
+	const name = `bt-back-${stamp}`;
+	await openTake();
+	const hint = ((await page.locator('#take-window-help').textContent()) || '').replace(/\s+/g, ' ');
+	assert(/holds \d+\.\d s now/.test(hint), `the window help does not say what the flight recorder holds: ${JSON.stringify(hint)}`);
+	await page.fill('#take-name', name);
+	await page.fill('#take-before', '2');
+	await page.fill('#take-after', '1');
+	await page.click('#take-submit');
+	const c = await until('the capture in the API', async () => {
+		const l = await api('GET', `/api/captures?search=${encodeURIComponent(name)}`);
+		return l.json && l.json.captures.find((x) => x.name === name);
+	}, 5000);
+	assert(c.before === 2 && c.after === 1 && c.duration === 3, `before ${c.before}, after ${c.after}, duration ${c.duration}`);
+	await waitStatus(c.id, 'ok', 20000);
+	await page.locator('#take-discard').waitFor({ state: 'visible', timeout: 10000 });
+	await page.click('#take-discard');
+	await gone(c.id);
+	await page.locator('dialog#take-dialog').waitFor({ state: 'hidden', timeout: 5000 });
+	await row(c.id).waitFor({ state: 'detached', timeout: 10000 });
+	return { note: `${c.id}: 2 s + 1 s, discarded` };
+});
+
 let long;
 await check('a second take while one records: the limit message in #take-error', async () => {
 	await closeTakeDialog();
