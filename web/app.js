@@ -321,7 +321,17 @@ function renderSort() {
 	const what = state.sort === 'created' ? (state.order === 'desc' ? 'newest first' : 'oldest first')
 		: `by ${SORT_NAMES[state.sort]}, ${state.order === 'asc' ? 'ascending' : 'descending'}`;
 	$('#captures-caption').textContent = `Captures, ${what}`;
+	const sel = $('#sort-select'); // the narrow window's sort: an order set by a header may not be listed
+	const value = `${state.sort}:${state.order}`;
+	if (![...sel.options].some((o) => o.value === value)) sel.append(new Option(what[0].toUpperCase() + what.slice(1), value));
+	sel.value = value;
 }
+$('#sort-select').addEventListener('change', (ev) => {
+	[state.sort, state.order] = ev.target.value.split(':');
+	state.offset = 0;
+	renderSort();
+	refresh();
+});
 for (const b of document.querySelectorAll('#captures-table button.sort')) {
 	b.addEventListener('click', () => {
 		const key = b.dataset.sort;

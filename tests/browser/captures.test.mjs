@@ -189,7 +189,7 @@ await check('a bad filter shows the filter error in #take-filter-error', async (
 	return { note: JSON.stringify(t) };
 });
 
-await check('screenshots at 1280x800 and 400x800; usable at 400 px (no sideways scroll, actions reachable)', async () => {
+await check('screenshots at 1280x800 and 400x800; usable at 400 px (no sideways scroll, actions reachable, a sort select)', async () => {
 	await idle();
 	const n = await visibleRows().count();
 	assert(n >= 3, `${n} rows listed`);
@@ -216,7 +216,14 @@ await check('screenshots at 1280x800 and 400x800; usable at 400 px (no sideways 
 	await page.screenshot({ path: join(OUT, 'details-400x800.png') });
 	await page.click('#details-close');
 	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
+	// the column headers are hidden here: the sort is a select
+	await page.selectOption('#sort-select', 'name:asc');
+	const want = (await api('GET', '/api/captures?sort=name&order=asc&limit=50')).json.captures.map((c) => c.id);
+	await until('rows by name, A to Z', async () =>
+		JSON.stringify(await visibleRows().evaluateAll((trs) => trs.map((t) => t.dataset.id))) === JSON.stringify(want), 5000);
+	await page.selectOption('#sort-select', 'created:desc');
 	await page.setViewportSize({ width: 1280, height: 800 });
+	assert(!(await page.locator('#sort-select').isVisible()), '#sort-select shown at 1280 px, beside the sortable headers');
 	return { note: `${n} rows; ${OUT}/captures-*.png` };
 });
 
