@@ -38,14 +38,9 @@ for (const d of document.querySelectorAll('dialog')) {
 	});
 }
 
-function show(node, text) {
-	if (text === undefined || text === '') {
-		node.textContent = '';
-		node.hidden = true;
-	} else {
-		node.textContent = text;
-		node.hidden = false;
-	}
+function show(node, text) { // a message, or hide it when there is none
+	node.textContent = text || '';
+	node.hidden = !text;
 }
 
 // ---- sign-in ----------------------------------------------------------------------
@@ -309,8 +304,6 @@ for (const [sel, value] of [['#filter-error', 'error'], ['#filter-expiring', 'ex
 
 // Column headers sort through the API: a first click sorts numbers and times largest first,
 // words A to Z; a second click on the same column reverses.
-const SORT_NAMES = { created: 'time', status: 'status', name: 'name', duration: 'duration', trigger: 'trigger',
-	host: 'host', size: 'size' };
 function renderSort() {
 	for (const b of document.querySelectorAll('#captures-table button.sort')) {
 		const on = b.dataset.sort === state.sort;
@@ -319,7 +312,7 @@ function renderSort() {
 		else th.removeAttribute('aria-sort');
 	}
 	const what = state.sort === 'created' ? (state.order === 'desc' ? 'newest first' : 'oldest first')
-		: `by ${SORT_NAMES[state.sort]}, ${state.order === 'asc' ? 'ascending' : 'descending'}`;
+		: `by ${state.sort}, ${state.order === 'asc' ? 'ascending' : 'descending'}`;
 	$('#captures-caption').textContent = `Captures, ${what}`;
 	const sel = $('#sort-select'); // the narrow window's sort: an order set by a header may not be listed
 	const value = `${state.sort}:${state.order}`;

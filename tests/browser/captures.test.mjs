@@ -120,6 +120,9 @@ await check('a second take while one records: the limit message in #take-error',
 	const l = await api('GET', `/api/captures?search=bt-refused-${stamp}`);
 	assert(l.json && l.json.total === 0, 'a refused capture is in the catalog');
 	await closeTakeDialog();
+	// taken elsewhere (through the API): the table shows it recording, without a reload
+	await waitRow(long.id);
+	await until(`row ${long.id} Recording`, async () => /recording/i.test(await rowStatus(long.id)), 5000);
 	return { note: JSON.stringify(t) };
 });
 
@@ -191,6 +194,7 @@ await check('a bad filter shows the filter error in #take-filter-error', async (
 
 await check('screenshots at 1280x800 and 400x800; usable at 400 px (no sideways scroll, actions reachable, a sort select)', async () => {
 	await idle();
+	await until(`row ${long.id} Ok without a reload`, async () => isOk(await rowStatus(long.id)), 12000);
 	const n = await visibleRows().count();
 	assert(n >= 3, `${n} rows listed`);
 	await page.setViewportSize({ width: 1280, height: 800 });

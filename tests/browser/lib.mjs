@@ -156,24 +156,15 @@ export async function openTake() {
 	await page.click('#take-open');
 	await page.locator('dialog#take-dialog').waitFor({ state: 'visible' });
 }
-export async function setToggle(sel, on) { // a checkbox, or a toggle button (aria-pressed)
+export async function setToggle(sel, on) { // a toggle button (aria-pressed)
 	const el = page.locator(sel);
-	const type = await el.evaluate((e) => (e.tagName === 'INPUT' ? e.type : e.tagName.toLowerCase()));
-	if (type === 'checkbox' || type === 'radio') await el.setChecked(on);
-	else {
-		const pressed = (await el.getAttribute('aria-pressed')) === 'true';
-		if (pressed !== on) await el.click();
-	}
+	if (((await el.getAttribute('aria-pressed')) === 'true') !== on) await el.click();
+	await until(`${sel} aria-pressed=${on}`, async () => (await el.getAttribute('aria-pressed')) === String(on), 2000);
 }
-// Wait for a row; when the table does not refresh by itself, reload (signing in again if asked).
-export async function waitRow(id, ms = 8000) {
-	try {
-		await row(id).waitFor({ state: 'attached', timeout: ms });
-	} catch {
-		await page.reload();
-		if (await page.locator('#signin').isVisible()) await signIn(TOKEN);
-		await row(id).waitFor({ state: 'attached', timeout: ms });
-	}
+// Wait for a row, brought by the table's own refresh (no reload): 1.5 s while a capture
+// records or stores, 10 s otherwise.
+export async function waitRow(id, ms = 12000) {
+	await row(id).waitFor({ state: 'attached', timeout: ms });
 }
 
 

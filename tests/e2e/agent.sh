@@ -176,6 +176,41 @@ check_agent_api() {
 	ok "$1"
 }
 
+# The web UI's files: served without the token, byte-equal to web/, with their
+# Content-Type and the page's security headers; only GET and HEAD; nothing but
+# the embedded files (a path out of /web/ is not served); the API still needs
+# the token.
+check_agent_web() {
+	local f name code hdr
+	agent_up "$1" || return
+	for f in "$root"/web/*; do
+		name=${f##*/}
+		code=$(curl -s -o "$work/web.out" -D "$work/web.hdr" -w '%{http_code}' "$SYSREC_URL/web/$name")
+		[ "$code" = 200 ] && cmp -s "$work/web.out" "$f" || { bad "$1" "/web/$name: $code, or not byte-equal to web/$name"; return; }
+	done
+	code=$(curl -s -o "$work/web.out" -D "$work/web.hdr" -w '%{http_code}' "$SYSREC_URL/")
+	[ "$code" = 200 ] && cmp -s "$work/web.out" "$root/web/index.html" || { bad "$1" "/: $code, or not index.html"; return; }
+	hdr=$(tr -d '\r' <"$work/web.hdr")
+	for want in 'Content-Type: text/html; charset=utf-8' "Content-Security-Policy: default-src 'self'" \
+		'X-Content-Type-Options: nosniff' 'Cache-Control: no-cache'; do
+		grep -qiF "$want" <<<"$hdr" || { bad "$1" "/ lacks the header '$want'"; return; }
+	done
+	grep -qi '^Content-Type: text/javascript' < <(curl -s -o /dev/null -D - "$SYSREC_URL/web/app.js" | tr -d '\r') ||
+		{ bad "$1" "/web/app.js is not served as JavaScript"; return; }
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$SYSREC_URL/")
+	[ "$code" = 405 ] || { bad "$1" "POST / answered $code, not 405"; return; }
+	for p in /web/nothing.js /web/ /web/../token /web/%2e%2e/token /token /index.htm; do
+		code=$(curl -s --path-as-is -o "$work/web.out" -w '%{http_code}' "$SYSREC_URL$p")
+		[ "$code" = 404 ] || { bad "$1" "$p answered $code, not 404"; return; }
+		! grep -qF "$(cat "$agent_data/token")" "$work/web.out" || { bad "$1" "$p gave the token away"; return; }
+	done
+	for p in /api/status /api/captures /metrics; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' "$SYSREC_URL$p")
+		[ "$code" = 401 ] || { bad "$1" "$p without the token answered $code, not 401"; return; }
+	done
+	ok "$1"
+}
+
 # The scope of a capture: --container keeps one (docker-style cgroup)
 # container's processes; --filter with --filter-proclist leaves the other
 # processes out of the file's process table too (sysdig's ps chisel lists it).
