@@ -172,12 +172,20 @@ function updateRow(tr, c) {
 	const name = q('name');
 	name.replaceChildren(c.name);
 	name.title = c.name;
+	if (c.incomplete && c.status === 'ok') {
+		// not the whole window asked for: said where the capture is listed, with the reason
+		const tag = el('span', 'tag incomplete', 'incomplete');
+		tag.title = c.incomplete_reason;
+		name.append(tag);
+	}
 	if (c.kept) name.append(el('span', 'tag kept', 'kept'));
 	else if (isExpiring(c)) name.append(el('span', 'tag expiring', 'expiring'));
 	const time = q('time');
 	time.textContent = fmtTime(c.start || c.created);
 	time.title = c.start || c.created || '';
-	q('duration').textContent = fmtSeconds(c.duration);
+	const asked = (c.before || 0) + (c.after || 0);
+	q('duration').textContent = c.incomplete && c.duration + 0.05 < asked
+		? `${fmtSeconds(c.duration)} of ${fmtSeconds(asked)}` : fmtSeconds(c.duration);
 	q('trigger').textContent = c.trigger;
 	q('host').textContent = c.host;
 	q('size').textContent = c.status === 'ok' ? fmtBytes(c.size) : '—';
@@ -440,7 +448,10 @@ function openDetails(c) {
 	set('#details-container', c.container || 'all');
 	set('#details-storage', c.storage);
 	set('#details-start', c.start ? `${fmtTime(c.start)} (${c.start})` : '');
-	set('#details-window', `${fmtSeconds(c.duration)}: ${fmtSeconds(c.before)} before, ${fmtSeconds(c.after)} after`);
+	set('#details-window', `${fmtSeconds(c.duration)} held; asked: ${fmtSeconds(c.before)} before, ${fmtSeconds(c.after)} after`);
+	set('#details-incomplete', c.status !== 'ok' ? ''
+		: c.incomplete ? `yes: ${c.incomplete_reason}` : 'no: the whole window, nothing lost');
+	set('#details-lost', c.status === 'ok' ? (c.lost_events || 0).toLocaleString() : '');
 	set('#details-size', c.status === 'ok' ? `${fmtBytes(c.size)} (${(c.size || 0).toLocaleString()} bytes)` : '');
 	set('#details-sha256', c.sha256);
 	set('#details-error', c.error || 'none');
@@ -601,7 +612,9 @@ async function takePoll() {
 		clearInterval(take.tick);
 		$('#take-progress').hidden = true;
 		if (c.status === 'ok') {
-			show($('#take-done'), `Stored: ${fmtBytes(c.size)}, sha256 ${c.sha256.slice(0, 16)}…. Keep it (no expiry) or discard it?`);
+			show($('#take-done'), `Stored: ${fmtBytes(c.size)}, sha256 ${c.sha256.slice(0, 16)}…. `
+				+ (c.incomplete ? `Incomplete: ${c.incomplete_reason}. ` : '')
+				+ 'Keep it (no expiry) or discard it?');
 		} else {
 			show($('#take-error'), `The capture failed: ${c.error || 'no reason given'}`);
 		}

@@ -106,6 +106,13 @@ static void *job_main(void *arg)
 			m.size = res.size;
 			memcpy(m.sha256, res.sha256, sizeof(m.sha256));
 			m.start_ns = res.start_ns;
+			m.end_ns = res.end_ns;
+			m.duration = (double)(res.end_ns - res.start_ns) / 1e9;
+			m.lost_events = res.lost;
+			free(m.incomplete);
+			m.incomplete = xstrdup(res.incomplete);
+			if (res.incomplete[0])
+				log_warn("capture %s is incomplete: %s", j->id, res.incomplete);
 		} else {
 			m.status = CAPTURE_ERROR;
 			free(m.error);
@@ -220,6 +227,7 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	m.filter = j->filter;
 	m.storage = (char *)(uintptr_t)(t->storage && *t->storage ? t->storage : "local");
 	m.error = "";
+	m.incomplete = "";
 	m.filter_proclist = t->filter_proclist;
 	m.start_ns = j->q.trigger_ns - (j->q.before_ns < trig ? j->q.before_ns : trig);
 	m.before = t->before;
@@ -259,46 +267,29 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 
 /* ---- recording: the kernel ring into the recorder ---- */
 
-/* A pseudo-block in the queue: events lost on cpu, to be told in the recording there. */
-#define LOST_BLOCK 0x4c535953u /* "SYSL" */
+/*
+ * Losses go straight into the recorder's loss log (they must not wait in, or
+ * be lost with, a full queue); the queue carries the events and, after each
+ * drain of the kernel ring, a completeness mark: every event stamped before
+ * it has been queued or told lost.
+ */
+#define COMPLETE_BLOCK 0x43535953u /* "SYSC" */
 
-struct lost_block {
+struct complete_block {
 	uint32_t type, len;
-	uint16_t cpu, pad[3];
-	struct engine_drops d;
-	uint64_t disk; /* events the recorder thread was too far behind to take */
+	uint64_t ts;
 };
 
 struct drain {
 	struct agent *a;
 	struct bq *q;
 	uint64_t events, drops;
-	uint64_t disk_lost; /* not yet told */
-	uint64_t disk_first_ts, disk_tid;
-	uint16_t disk_cpu;
+	struct recorder_loss behind; /* events the recorder thread was too far behind to take, not yet told */
+	uint64_t busy_seen;          /* the kernel's skips of our programs counted so far */
+	uint64_t busy_since;         /* when they were last read */
 };
 
-/* Drop begin, a notification naming the counts, drop end: what sysdig shows for lost events. */
-static void tell_lost(struct recorder *r, uint16_t cpu, const struct engine_drops *d, uint64_t disk)
-{
-	struct sbuf b;
-	char desc[256];
-	uint32_t len[3];
-	size_t off = 0;
-	uint64_t n = d->ring + d->big + disk;
-
-	snprintf(desc, sizeof(desc),
-	         "%llu events lost on this CPU: ring buffer full %llu, too large %llu, recorder behind %llu",
-	         (unsigned long long)n, (unsigned long long)d->ring, (unsigned long long)d->big,
-	         (unsigned long long)disk);
-	sbuf_init(&b, 512);
-	scap_encode_drop_marks(&b, d->first_ts, d->last_ts, (int64_t)d->tid, desc, len);
-	for (int i = 0; i < 3; off += len[i++])
-		recorder_append_event(r, cpu, (const uint8_t *)b.data + off, len[i]);
-	sbuf_release(&b);
-}
-
-/* The recorder thread: runs of blocks from the queue, lost marks between them. */
+/* The recorder thread: runs of blocks from the queue, completeness marks between them. */
 static int record_items(void *ctx, const char *data, size_t n)
 {
 	struct drain *d = ctx;
@@ -308,13 +299,10 @@ static int record_items(void *ctx, const char *data, size_t n)
 	while (off + 8 <= n) {
 		uint32_t type = load_u32(p + off), len = load_u32(p + off + 4);
 
-		if (type == LOST_BLOCK) {
-			struct lost_block b;
-
-			memcpy(&b, p + off, sizeof(b));
+		if (type == COMPLETE_BLOCK) {
 			if (off > run)
 				recorder_append(d->a->rec, p + run, off - run);
-			tell_lost(d->a->rec, b.cpu, &b.d, b.disk);
+			recorder_mark_complete(d->a->rec, load_u64(p + off + 8));
 			run = off + len;
 		}
 		off += len;
@@ -324,41 +312,22 @@ static int record_items(void *ctx, const char *data, size_t n)
 	return 0;
 }
 
-static void queue_lost(struct drain *d, uint16_t cpu, const struct engine_drops *dr, uint64_t disk)
-{
-	struct lost_block b;
-	char *p = bq_reserve(d->q, sizeof(b));
-
-	if (!p)
-		return; /* counted in drops_total; the recording goes without the mark */
-	memset(&b, 0, sizeof(b));
-	b.type = LOST_BLOCK;
-	b.len = sizeof(b);
-	b.cpu = cpu;
-	b.d = *dr;
-	b.disk = disk;
-	memcpy(p, &b, sizeof(b));
-}
-
 static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
 {
 	struct drain *d = ctx;
-	char *p;
+	char *p = bq_reserve(d->q, scap_frame_size(len));
 
-	if (d->disk_lost) {
-		struct engine_drops dr = { d->disk_first_ts, load_u64(ev), d->disk_tid, 0, 0 };
-
-		queue_lost(d, d->disk_cpu, &dr, d->disk_lost);
-		d->disk_lost = 0;
-	}
-	p = bq_reserve(d->q, scap_frame_size(len));
 	if (!p) {
-		if (!d->disk_lost) {
-			d->disk_first_ts = load_u64(ev);
-			d->disk_tid = load_u64(ev + 8);
-			d->disk_cpu = cpu;
+		struct recorder_loss *b = &d->behind;
+
+		if (!b->n[RECORDER_LOST_BEHIND]) {
+			b->first_ts = load_u64(ev);
+			b->tid = load_u64(ev + 8);
+			b->cpu = cpu;
 		}
-		d->disk_lost++;
+		if (load_u64(ev) > b->last_ts)
+			b->last_ts = load_u64(ev);
+		b->n[RECORDER_LOST_BEHIND]++;
 		d->drops++;
 		return 0;
 	}
@@ -367,12 +336,61 @@ static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
 	return 0;
 }
 
+static struct recorder_loss engine_loss(uint16_t cpu, const struct engine_drops *dr)
+{
+	struct recorder_loss l = {
+		.first_ts = dr->first_ts, .last_ts = dr->last_ts, .tid = dr->tid, .cpu = cpu
+	};
+
+	l.n[RECORDER_LOST_RING] = dr->ring;
+	l.n[RECORDER_LOST_BIG] = dr->big;
+	return l;
+}
+
 static void on_drops(void *ctx, uint16_t cpu, const struct engine_drops *dr)
 {
 	struct drain *d = ctx;
+	struct recorder_loss l = engine_loss(cpu, dr);
 
 	d->drops += dr->ring + dr->big;
-	queue_lost(d, cpu, dr, 0);
+	recorder_note_drops(d->a->rec, &l, true);
+}
+
+/*
+ * After a drain that found the ring empty at `drained` (epoch ns): tell the
+ * losses not told in the ring yet (the queue's, the kernel's pending on CPUs
+ * idle since, and the kernel's skips of our programs), then queue the
+ * completeness mark. A mark that finds the queue full waits for the next drain.
+ */
+static void drain_done(struct drain *d, struct engine *en, uint64_t drained)
+{
+	struct engine_stats st;
+	struct complete_block *c;
+
+	if (d->behind.n[RECORDER_LOST_BEHIND]) {
+		recorder_note_loss(d->a->rec, &d->behind);
+		memset(&d->behind, 0, sizeof(d->behind));
+	}
+	engine_stats(en, &st);
+	for (uint32_t cpu = 0; cpu < st.ncpus; cpu++) {
+		struct recorder_loss l = engine_loss((uint16_t)cpu, &st.pending[cpu]);
+
+		recorder_note_drops(d->a->rec, &l, false);
+	}
+	if (st.drops_busy > d->busy_seen) {
+		struct recorder_loss l = { .first_ts = d->busy_since,
+			                   .last_ts = drained,
+			                   .cpu = RECORDER_ANY_CPU };
+
+		l.n[RECORDER_LOST_BUSY] = st.drops_busy - d->busy_seen;
+		recorder_note_loss(d->a->rec, &l);
+		d->drops += l.n[RECORDER_LOST_BUSY];
+		d->busy_seen = st.drops_busy;
+	}
+	d->busy_since = drained;
+	c = (struct complete_block *)bq_reserve(d->q, sizeof(*c));
+	if (c)
+		*c = (struct complete_block){ COMPLETE_BLOCK, sizeof(*c), drained };
 }
 
 /* ---- start, loop, stop ---- */
@@ -492,10 +510,20 @@ int agent_run(const struct agent_config *c, struct err *e)
 	fprintf(stderr, "sysrec agent: recording; API on %s://%s (token in %s/token); data in %s\n",
 	        c->tls_cert ? "https" : "http", c->listen, c->data_dir, c->data_dir);
 	last_rate = last_expire = mono_seconds();
+	{
+		struct engine_stats st;
+
+		engine_stats(en, &st);
+		d.busy_seen = st.drops_busy;
+		d.busy_since = epoch_ns();
+	}
 	while (!stop_signal) {
 		double now;
+		uint64_t drained = epoch_ns();
 
 		rc = engine_poll(en, 50, &sink);
+		if (rc >= 0)
+			drain_done(&d, en, drained);
 		bq_flush(d.q);
 		if (rc < 0) {
 			err_set(e, rc, "reading the ring buffer: %s", strerror(-rc));

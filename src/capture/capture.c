@@ -15,10 +15,11 @@
 #define EV_NOTIFICATION_E 280
 #define EV_READ_X         7 /* what sysdig judges its process table as, with --filter-proclist */
 
-/* Events may leave the ring a little out of time order: the window ends once one this late is seen. */
+/*
+ * Events may reach the recorder a little out of time order: the window ends
+ * once one this late is read, or once the recorder is complete this far past it.
+ */
 #define LATE_NS 500000000ULL
-/* ... or once the clock is this far past the window and nothing more has come. */
-#define QUIET_NS 2000000000ULL
 
 struct job {
 	struct recorder *r;
@@ -32,6 +33,10 @@ struct job {
 	const char *history_why; /* why the recorder no longer held the window's start */
 	struct capture_result *out;
 	struct sbuf ev;
+	uint64_t from;         /* the first instant the file covers (t0, or later when history is short) */
+	uint64_t stream_ts;    /* the last event read */
+	uint64_t loss_version; /* of the recorder's loss log when last read */
+	struct i64map marked;  /* loss run id -> uint64_t[RECORDER_LOST_NCAUSES] already marked */
 };
 
 static int put_out(void *ctx, const void *p, size_t n)
@@ -61,6 +66,129 @@ static void notify(struct job *j, uint64_t ts, const char *id, const char *desc)
 	scap_encode_event(&j->ev, ts, 0, EV_NOTIFICATION_E, 2, val, len);
 	scap_writer_event_bytes(j->w, 0, 0, (const uint8_t *)j->ev.data, (uint32_t)j->ev.len);
 	j->out->events++;
+}
+
+/* "N" with its causes: "ring buffer full 3, recorder behind 2" (nonzero ones only). */
+static void causes_text(const uint64_t n[CAPTURE_LOST_NCAUSES], char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int c = 0; c < CAPTURE_LOST_NCAUSES && off < size; c++) {
+		if (!n[c])
+			continue;
+		off += (size_t)snprintf(buf + off, size - off, "%s%s %" PRIu64, off ? ", " : "",
+		                        c == CAPTURE_LOST_OVERRUN
+		                                ? "let go before this capture read them"
+		                                : recorder_loss_cause_name((enum recorder_loss_cause)c),
+		                        n[c]);
+	}
+}
+
+/*
+ * Drop marks for n events lost from first to last (epoch ns): drop begin, a
+ * notification (id) naming the counts, drop end, stamped within the covered
+ * span [j->from, t1], and counted in the result.
+ */
+static void mark_loss(struct job *j, const char *id, uint16_t cpu, uint64_t first, uint64_t last, int64_t tid,
+                      const uint64_t n[CAPTURE_LOST_NCAUSES], bool more)
+{
+	uint64_t total = 0, b, e;
+	char causes[256], from[64], to[64], where[32], desc[512];
+	uint32_t len[3];
+	size_t off = 0;
+
+	for (int c = 0; c < CAPTURE_LOST_NCAUSES; c++) {
+		total += n[c];
+		j->out->lost_by[c] += n[c];
+	}
+	if (!total)
+		return;
+	j->out->lost += total;
+	b = first < j->from ? j->from : first > j->t1 ? j->t1 : first;
+	e = last < b ? b : last > j->t1 ? j->t1 : last;
+	causes_text(n, causes, sizeof(causes));
+	utc_text(first, from, sizeof(from));
+	utc_text(last, to, sizeof(to));
+	if (cpu == RECORDER_ANY_CPU)
+		where[0] = 0;
+	else
+		snprintf(where, sizeof(where), " on CPU %u", cpu);
+	snprintf(desc, sizeof(desc), "%" PRIu64 "%s events lost%s from %s to %s: %s%s%s", total,
+	         more ? " more" : "", where, from, to, causes,
+	         first < j->from ? " (the loss began before this capture's start)" : "",
+	         last > j->t1 ? " (and went on after its end)" : "");
+	sbuf_reset(&j->ev);
+	/* a scoped capture names no thread outside its scope: the marks then belong to none, as notifications
+	 */
+	scap_encode_drop_marks(&j->ev, id, b, e, j->q->container ? 0 : tid, desc, len);
+	for (int i = 0; i < 3; off += len[i++])
+		scap_writer_event_bytes(j->w, cpu == RECORDER_ANY_CPU ? 0 : cpu, 0,
+		                        (const uint8_t *)j->ev.data + off, len[i]);
+	j->out->events += 3;
+}
+
+/*
+ * Mark the recorder's loss runs touching the covered span that are not yet
+ * marked (or have grown since): all of them when all is set, else those the
+ * stream has reached.
+ */
+static void mark_losses(struct job *j, bool all)
+{
+	struct recorder_loss *v;
+	size_t n;
+
+	if (!all && recorder_losses_version(j->r) == j->loss_version)
+		return;
+	n = recorder_losses(j->r, j->from, j->t1, &v, &j->loss_version);
+	for (size_t i = 0; i < n; i++) {
+		const struct recorder_loss *l = &v[i];
+		uint64_t *done = i64map_get(&j->marked, (int64_t)l->id);
+		uint64_t delta[CAPTURE_LOST_NCAUSES] = { 0 };
+		bool any = false;
+
+		if (!all && (l->first_ts > j->from ? l->first_ts : j->from) > j->stream_ts)
+			continue; /* the stream has not reached it: marked where it has, or at the end */
+		if (!done) {
+			done = xcalloc(RECORDER_LOST_NCAUSES, sizeof(*done));
+			i64map_put(&j->marked, (int64_t)l->id, done);
+		}
+		for (int c = 0; c < RECORDER_LOST_NCAUSES; c++) {
+			delta[c] = l->n[c] > done[c] ? l->n[c] - done[c] : 0;
+			any |= delta[c] != 0;
+		}
+		if (!any)
+			continue;
+		mark_loss(j, "sysrec-drops", l->cpu, l->first_ts, l->last_ts, (int64_t)l->tid, delta,
+		          done[0] + done[1] + done[2] + done[3] != 0);
+		for (int c = 0; c < RECORDER_LOST_NCAUSES; c++)
+			done[c] += delta[c];
+	}
+	free(v);
+}
+
+static void marked_free(struct i64map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].val);
+	i64map_release(m);
+}
+
+/* Drop marks and notifications belong to no process: the container scope keeps them. */
+static bool marks(uint16_t type)
+{
+	return type == 148 || type == 149 || type == EV_NOTIFICATION_E;
+}
+
+/* Is thread t in the capture's container (always, without one)? */
+static bool thread_in_scope(const struct job *j, const struct thread *t)
+{
+	return !j->q->container || (t && t->container_id && !strcmp(t->container_id, j->q->container));
+}
+
+static bool in_container(const struct job *j, const struct evctx *cx)
+{
+	return marks(cx->ev->type) || thread_in_scope(j, cx->thread);
 }
 
 /*
@@ -163,14 +291,14 @@ static void write_head(struct job *j)
 		filter_table(j, &snap);
 	scap_writer_proc_table(j->w, snap.procs, snap.fds, snap.nfds, snap.n);
 	/*
-	 * Syscalls in progress at the window's start: their enter events, so that
-	 * a reader pairs the exits in the window with them (a read's exit names
-	 * no fd; its enter does).
+	 * Syscalls in progress at the window's start (in the container scope):
+	 * their enter events, so that a reader pairs the exits in the window with
+	 * them (a read's exit names no fd; its enter does).
 	 */
 	for (size_t i = 0; i < snap.n; i++) {
 		const struct thread *t = state_thread(j->st, (int64_t)snap.procs[i].tid);
 
-		if (t && t->enter_len >= EVENT_HDR_V2 && t->last_type < EVENT_MAX &&
+		if (t && thread_in_scope(j, t) && t->enter_len >= EVENT_HDR_V2 && t->last_type < EVENT_MAX &&
 		    !event_is_exit(t->last_type) && load_u16(t->enter + 20) == t->last_type &&
 		    load_u64(t->enter) == t->last_enter_ts) {
 			scap_writer_event_bytes(j->w, t->enter_cpu, 0, t->enter, t->enter_len);
@@ -193,6 +321,7 @@ static void write_head(struct job *j)
 		         (double)j->q->before_ns / 1e9, j->history_why);
 		notify(j, j->out->history_from, "sysrec-history", desc);
 	}
+	mark_losses(j, false);
 }
 
 static void mark_trigger(struct job *j)
@@ -203,20 +332,6 @@ static void mark_trigger(struct job *j)
 	         j->q->trigger ? j->q->trigger : "manual");
 	notify(j, j->q->trigger_ns, "sysrec-trigger", desc);
 	j->trigger_done = true;
-}
-
-/* Drop marks and notifications belong to no process: the container scope keeps them. */
-static bool marks(uint16_t type)
-{
-	return type == 148 || type == 149 || type == EV_NOTIFICATION_E;
-}
-
-static bool in_container(const struct job *j, const struct evctx *cx)
-{
-	const struct thread *t = cx->thread;
-
-	return !j->q->container || marks(cx->ev->type) ||
-	       (t && t->container_id && !strcmp(t->container_id, j->q->container));
 }
 
 /*
@@ -244,6 +359,8 @@ static int take(struct job *j, struct scap_record *rec, bool first)
 	ts = rec->ev.ts;
 	if (ts > j->t1 + LATE_NS)
 		return 1;
+	if (ts > j->stream_ts)
+		j->stream_ts = ts;
 	if (!j->head_done && ts >= j->t0)
 		write_head(j);
 	state_process(j->st, &rec->ev, &cx);
@@ -267,16 +384,34 @@ static int take(struct job *j, struct scap_record *rec, bool first)
 	return 0;
 }
 
-/* Read the segments from seg on until the window is over. */
+/* Segments the recorder let go before the capture read them: marked where they were. */
+static void mark_overrun(struct job *j, uint64_t skipped, uint64_t resume_ts)
+{
+	uint64_t n[CAPTURE_LOST_NCAUSES] = { 0 };
+
+	n[CAPTURE_LOST_OVERRUN] = skipped;
+	if (!j->head_done || resume_ts < j->from)
+		return; /* before the window: nothing of it went */
+	mark_loss(j, "sysrec-overrun", RECORDER_ANY_CPU, j->stream_ts, resume_ts, 0, n, false);
+}
+
+/*
+ * Read the segments from seg on until the window is over: an event past its
+ * end (and the lateness allowed) is read, or the recorder is complete past it
+ * and everything it holds is read, or lag_max has passed (cut short).
+ */
 static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, capture_storing_fn storing,
                 void *ctx, struct err *e)
 {
 	struct scap_reader *rd = scap_reader_open_mem(recorder_seg_data(seg), recorder_seg_len(seg));
-	bool first = true, told = false, quiet = false, over = false;
+	bool first = true, told = false, over = false;
+	uint64_t lag_max = j->q->lag_max_ns ? j->q->lag_max_ns : CAPTURE_LAG_MAX_NS;
 	int rc = 0;
 
 	for (;;) {
 		struct scap_record rec;
+		/* first how far the recorder is complete, then what it holds: all of it is before that */
+		uint64_t complete = recorder_complete(j->r);
 		size_t len = recorder_seg_len(seg);
 
 		if (__atomic_load_n(cancel, __ATOMIC_RELAXED)) {
@@ -304,10 +439,11 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
 		}
 		if (rc || over)
 			break;
+		mark_losses(j, false);
 		if (scap_reader_offset(rd) < len)
 			continue;
 		if (recorder_seg_sealed(seg) && recorder_seg_len(seg) == len) {
-			bool skipped;
+			uint64_t skipped;
 			struct recorder_seg *next = recorder_seg_next(j->r, seg, &skipped);
 
 			if (!next)
@@ -317,25 +453,62 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
 			seg = next;
 			rd = scap_reader_open_mem(recorder_seg_data(seg), recorder_seg_len(seg));
 			first = false;
-			if (skipped && j->head_done) {
-				char desc[256];
-
-				snprintf(desc, sizeof(desc),
-				         "the flight recorder let go of events before this capture had read "
-				         "them (recorder.max_memory): events are missing up to here");
-				notify(j, recorder_seg_first_ts(seg), "sysrec-overrun", desc);
-			}
+			if (skipped)
+				mark_overrun(j, skipped, recorder_seg_first_ts(seg));
 			continue;
 		}
-		/* past the window and nothing more comes: the recorder is idle, not behind */
-		if (epoch_ns() > j->t1 + QUIET_NS && quiet)
+		/* everything up to the window's end (and a little after) is in, and read */
+		if (complete >= j->t1 + LATE_NS)
 			break;
+		if (epoch_ns() > j->t1 + lag_max) {
+			j->out->cut_short = true;
+			j->out->end_ns = complete > j->from ? complete : j->from;
+			break;
+		}
 		recorder_wait(j->r, 100);
-		quiet = recorder_seg_len(seg) == len && !recorder_seg_sealed(seg);
 	}
 	scap_reader_close(rd);
 	recorder_seg_put(j->r, seg);
 	return rc;
+}
+
+/* The span covered and, when the file is not the whole window, why: in out and at the file's end. */
+static void finish(struct job *j)
+{
+	struct capture_result *o = j->out;
+	size_t off = 0, size = sizeof(o->incomplete);
+
+	if (!o->cut_short)
+		o->end_ns = j->t1;
+	if (o->end_ns < j->from)
+		o->end_ns = j->from;
+	o->incomplete[0] = 0;
+	if (o->history_short)
+		off += (size_t)snprintf(o->incomplete + off, size - off,
+		                        "the flight recorder held %.1f of the %.1f seconds asked before the "
+		                        "trigger (%s)",
+		                        j->q->trigger_ns > o->history_from
+		                                ? (double)(j->q->trigger_ns - o->history_from) / 1e9
+		                                : 0.0,
+		                        (double)j->q->before_ns / 1e9, j->history_why);
+	if (o->lost && off < size) {
+		char causes[256];
+
+		causes_text(o->lost_by, causes, sizeof(causes));
+		off += (size_t)snprintf(o->incomplete + off, size - off, "%s%" PRIu64 " events lost (%s)",
+		                        off ? "; " : "", o->lost, causes);
+	}
+	if (o->cut_short && off < size) {
+		char upto[64];
+
+		utc_text(o->end_ns, upto, sizeof(upto));
+		off += (size_t)snprintf(o->incomplete + off, size - off,
+		                        "%sthe recorder was behind: it held every event only up to %s, "
+		                        "%.1f s before the window's end",
+		                        off ? "; " : "", upto, (double)(j->t1 - o->end_ns) / 1e9);
+	}
+	if (off)
+		notify(j, o->end_ns, "sysrec-incomplete", o->incomplete);
 }
 
 int capture_filter_check(const char *filter, struct err *e)
@@ -385,6 +558,8 @@ int capture_write(struct recorder *r, struct store *s, const char *key, const st
 		                : rs.aged ? "recorder.seconds bounds it"
 		                          : "the recording began then";
 	}
+	j.from = out->history_short ? out->history_from : j.t0;
+	i64map_init(&j.marked);
 	j.put = store_put_begin(s, key, e);
 	if (!j.put) {
 		recorder_seg_put(r, seg);
@@ -400,8 +575,11 @@ int capture_write(struct recorder *r, struct store *s, const char *key, const st
 			write_head(&j);
 		if (!j.trigger_done)
 			mark_trigger(&j);
+		mark_losses(&j, true);
+		finish(&j);
 	}
-	out->start_ns = out->history_short ? out->history_from : j.t0;
+	marked_free(&j.marked);
+	out->start_ns = j.from;
 	if (!rc)
 		rc = scap_writer_close(j.w, e);
 	else

@@ -9,7 +9,18 @@
  * apply to those tables. A
  * notification event marks the trigger instant; another one, at the start,
  * says from when the history is complete when the recorder no longer held the
- * whole `before`. Drop marks the recorder kept in the window are written too.
+ * whole `before`.
+ *
+ * Every loss that touches the window is stated, in the file and in the
+ * result: each run of the recorder's loss log (recorder_losses()) that
+ * overlaps the span the file covers is written as drop marks (drop begin, a
+ * `sysrec-drops` notification naming the counts, drop end), stamped within
+ * the window (a run that began before the window is marked at its start);
+ * segments the recorder let go before the capture read them are marked the
+ * same way (`sysrec-overrun`). The window ends once the recorder is complete
+ * (recorder_complete()) past its end; a recorder that never gets there within
+ * lag_max ends it short, and says so. A capture that is not whole ends with a
+ * `sysrec-incomplete` notification giving the reason.
  */
 #ifndef SYSREC_CAPTURE_H
 #define SYSREC_CAPTURE_H
@@ -31,13 +42,32 @@ struct capture_request {
 	 * none, when it has none), and only those fds stay.
 	 */
 	bool filter_proclist;
+	/* how long past the window's end to wait for the recorder to be complete (0: CAPTURE_LAG_MAX_NS) */
+	uint64_t lag_max_ns;
 };
+
+#define CAPTURE_LAG_MAX_NS (30 * 1000000000ULL)
+
+/* Why events of the window are missing: the recorder's causes, then the capture's own. */
+#define CAPTURE_LOST_OVERRUN RECORDER_LOST_NCAUSES /* let go by the recorder before this capture read them \
+	                                            */
+#define CAPTURE_LOST_NCAUSES (RECORDER_LOST_NCAUSES + 1)
 
 struct capture_result {
 	uint64_t events;       /* events written */
 	uint64_t start_ns;     /* the first instant the file covers */
+	uint64_t end_ns;       /* the last: the window's end, or where the recorder was complete up to */
 	bool history_short;    /* the recorder no longer held the start of the window */
 	uint64_t history_from; /* then: the first instant it held */
+	bool cut_short;        /* the recorder was not complete up to the window's end within lag_max */
+	/*
+	 * Events lost in runs touching the covered span (a run crossing its
+	 * edge counts whole), by cause, and in all: what the file's drop marks say.
+	 */
+	uint64_t lost_by[CAPTURE_LOST_NCAUSES];
+	uint64_t lost;
+	/* Why the file is not the whole window: "" when it is (then it is complete). */
+	char incomplete[512];
 	char sha256[65];
 	uint64_t size;
 };

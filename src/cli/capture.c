@@ -279,7 +279,15 @@ static void row_cells(const json_t *cap, bool cut_names, char *cell[NCOLS])
 	char dur[32];
 	size_t fit;
 
-	cell[COL_STATUS] = clean_text(status_label(member_str(cap, "status")));
+	bool incomplete = json_is_true(json_object_get(cap, "incomplete"));
+	double asked = json_number_value(json_object_get(cap, "before")) +
+	               json_number_value(json_object_get(cap, "after"));
+	double held = json_number_value(json_object_get(cap, "duration"));
+
+	/* a capture that is not the whole window says so where it is listed */
+	cell[COL_STATUS] = clean_text(incomplete && !strcmp(member_str(cap, "status"), "ok")
+	                                      ? "Incomplete"
+	                                      : status_label(member_str(cap, "status")));
 	cell[COL_NAME] = clean_text(member_str(cap, "name"));
 	if (cut_names && text_width(cell[COL_NAME], NAME_COLS - 1, &fit) > NAME_COLS) {
 		char *cut = xmalloc(fit + sizeof("…"));
@@ -290,7 +298,10 @@ static void row_cells(const json_t *cap, bool cut_names, char *cell[NCOLS])
 		cell[COL_NAME] = cut;
 	}
 	cell[COL_TIME] = start_text(cap);
-	snprintf(dur, sizeof(dur), "%.1fs", json_number_value(json_object_get(cap, "duration")));
+	if (incomplete && held + 0.05 < asked)
+		snprintf(dur, sizeof(dur), "%.1fs of %.1fs", held, asked);
+	else
+		snprintf(dur, sizeof(dur), "%.1fs", held);
 	cell[COL_DURATION] = xstrdup(dur);
 	cell[COL_TRIGGER] = clean_text(member_str(cap, "trigger"));
 	cell[COL_HOST] = clean_text(member_str(cap, "host"));
@@ -494,6 +505,12 @@ static int run_take(struct client *c, const struct capture_opts *o)
 		        *why ? why : "the agent gave no reason");
 		free(why);
 		rc = 1;
+	} else if (json_is_true(json_object_get(cap, "incomplete"))) {
+		char *why = clean_text(member_str(cap, "incomplete_reason"));
+
+		fflush(stdout);
+		fprintf(stderr, "sysrec capture: capture %s is incomplete: %s\n", member_str(cap, "id"), why);
+		free(why);
 	}
 	json_decref(cap);
 	return rc;
@@ -557,9 +574,19 @@ static int run_list(struct client *c, const struct capture_opts *o)
 
 /* The members `show` prints first, in this order; any others follow as the agent sent them. */
 static const char *const show_order[] = {
-	"id",         "name",  "status",   "host",     "container", "trigger", "filter", "filter_proclist",
-	"storage",    "start", "start_ns", "duration", "before",    "after",   "kept",   "created",
-	"expires_at", "size",  "sha256",   "error",
+	"id",          "name",
+	"status",      "host",
+	"container",   "trigger",
+	"filter",      "filter_proclist",
+	"storage",     "start",
+	"start_ns",    "duration",
+	"before",      "after",
+	"end",         "end_ns",
+	"incomplete",  "incomplete_reason",
+	"lost_events", "kept",
+	"created",     "expires_at",
+	"size",        "sha256",
+	"error",
 };
 
 static void show_member(const char *key, const json_t *v, int width)

@@ -388,7 +388,7 @@ int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct recfiles_lost *
 	         (unsigned long long)n, l->busy ? "" : " on this CPU", (unsigned long long)l->ring,
 	         (unsigned long long)l->big, (unsigned long long)l->disk, (unsigned long long)l->busy);
 	f->tmp.len = 0;
-	scap_encode_drop_marks(&f->tmp, l->first_ts, l->last_ts, (int64_t)l->tid, desc, len);
+	scap_encode_drop_marks(&f->tmp, "sysrec-drops", l->first_ts, l->last_ts, (int64_t)l->tid, desc, len);
 	for (int i = 0; i < 3; off += len[i++])
 		scap_writer_event_bytes(f->w, cpu, 0, (const uint8_t *)f->tmp.data + off, len[i]);
 	return 0;

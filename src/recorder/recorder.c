@@ -13,13 +13,14 @@
 struct recorder_seg {
 	uint8_t *data;
 	size_t cap, head_len;
-	size_t len;        /* published: readers load it with acquire */
-	uint64_t first_ts; /* published with len */
-	bool sealed;       /* published */
-	uint64_t seq;      /* 1, 2, ... in the order segments begin */
-	uint64_t nevents;  /* published events (under the recorder's lock) */
-	int refs;          /* the chain's and the readers' (under the recorder's lock) */
-	bool chained;      /* still in the chain */
+	size_t len;             /* published: readers load it with acquire */
+	uint64_t first_ts;      /* published with len */
+	bool sealed;            /* published */
+	uint64_t seq;           /* 1, 2, ... in the order segments begin */
+	uint64_t nevents;       /* published events (under the recorder's lock) */
+	uint64_t events_before; /* events appended before it began */
+	int refs;               /* the chain's and the readers' (under the recorder's lock) */
+	bool chained;           /* still in the chain */
 	struct recorder_seg *next;
 };
 
@@ -40,6 +41,18 @@ struct recorder {
 	struct recorder_seg *oldest, *newest;
 	uint64_t bytes, events, held, let_go, aged, seq, newest_ts;
 	size_t nsegs;
+	uint64_t complete_ts; /* atomic: every event before it is appended or told lost */
+	/* the loss log, under loss_lock: runs [loss_start, nloss) of losses, oldest told first */
+	pthread_mutex_t loss_lock;
+	struct loss_run *loss;
+	size_t loss_start, nloss, loss_cap;
+	uint64_t loss_ids, loss_version;
+};
+
+/* A run in the loss log: told counts, and for kernel drops a snapshot of what is not yet told. */
+struct loss_run {
+	struct recorder_loss l;
+	uint64_t pending[2]; /* ring, big */
 };
 
 static int sbuf_out(void *ctx, const void *p, size_t n)
@@ -102,7 +115,8 @@ static void publish(struct recorder *r, uint64_t nevents)
 	r->held += nevents;
 	s->nevents += nevents;
 	if (r->wlast > r->newest_ts)
-		r->newest_ts = r->wlast;
+		__atomic_store_n(&r->newest_ts, r->wlast,
+		                 __ATOMIC_RELAXED); /* the loss log reads it unlocked */
 	trim(r);
 	pthread_cond_broadcast(&r->grew);
 	pthread_mutex_unlock(&r->lock);
@@ -131,6 +145,7 @@ static void begin_segment(struct recorder *r, size_t need)
 	s->chained = true;
 	pthread_mutex_lock(&r->lock);
 	s->seq = ++r->seq;
+	s->events_before = r->events;
 	if (r->newest) {
 		__atomic_store_n(&r->newest->sealed, true, __ATOMIC_RELEASE);
 		r->newest->next = s;
@@ -190,6 +205,7 @@ struct recorder *recorder_new(const struct recorder_opts *o, const struct record
 	if (r->span_ns < 1000000000ULL)
 		r->span_ns = 1000000000ULL;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->loss_lock, NULL);
 	pthread_cond_init(&r->grew, NULL);
 	sbuf_init(&r->host_head, 4096);
 	sbuf_init(&r->tmp, 1 << 16);
@@ -210,7 +226,9 @@ void recorder_free(struct recorder *r)
 	state_free(r->st);
 	sbuf_release(&r->host_head);
 	sbuf_release(&r->tmp);
+	free(r->loss);
 	pthread_cond_destroy(&r->grew);
+	pthread_mutex_destroy(&r->loss_lock);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -321,18 +339,19 @@ struct recorder_seg *recorder_seg_at(struct recorder *r, uint64_t ts)
 	return pick;
 }
 
-struct recorder_seg *recorder_seg_next(struct recorder *r, const struct recorder_seg *s, bool *skipped)
+struct recorder_seg *recorder_seg_next(struct recorder *r, const struct recorder_seg *s, uint64_t *skipped)
 {
 	struct recorder_seg *pick = NULL;
 
-	*skipped = false;
+	*skipped = 0;
 	pthread_mutex_lock(&r->lock);
 	if (r->newest && r->newest->seq > s->seq) {
 		for (pick = r->oldest; pick && pick->seq != s->seq + 1; pick = pick->next)
 			;
 		if (!pick) {
 			pick = r->oldest;
-			*skipped = true;
+			/* s is sealed: its count is final, and the ones between went whole */
+			*skipped = pick->events_before - (s->events_before + s->nevents);
 		}
 		if (pick)
 			pick->refs++;
@@ -389,4 +408,161 @@ void recorder_wait(struct recorder *r, int timeout_ms)
 	pthread_mutex_lock(&r->lock);
 	pthread_cond_timedwait(&r->grew, &r->lock, &ts);
 	pthread_mutex_unlock(&r->lock);
+}
+
+void recorder_mark_complete(struct recorder *r, uint64_t ts)
+{
+	if (ts <= __atomic_load_n(&r->complete_ts, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&r->complete_ts, ts, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&r->lock);
+	pthread_cond_broadcast(&r->grew);
+	pthread_mutex_unlock(&r->lock);
+}
+
+uint64_t recorder_complete(struct recorder *r)
+{
+	return __atomic_load_n(&r->complete_ts, __ATOMIC_ACQUIRE);
+}
+
+/* ---- the loss log ---- */
+
+const char *recorder_loss_cause_name(enum recorder_loss_cause c)
+{
+	static const char *const names[RECORDER_LOST_NCAUSES] = { "ring buffer full", "too large",
+		                                                  "recorder behind", "tracepoint busy" };
+
+	return (unsigned)c < RECORDER_LOST_NCAUSES ? names[c] : "?";
+}
+
+uint64_t recorder_loss_total(const struct recorder_loss *l)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < RECORDER_LOST_NCAUSES; i++)
+		n += l->n[i];
+	return n;
+}
+
+/*
+ * Let go of runs older than the history the recorder may hold, and of the
+ * oldest beyond RECORDER_LOSSES_MAX (under loss_lock).
+ */
+static void loss_trim(struct recorder *r)
+{
+	uint64_t newest = __atomic_load_n(&r->newest_ts, __ATOMIC_RELAXED);
+	/* a run this old cannot touch a window the recorder still holds */
+	uint64_t keep_ns = (r->o.seconds + 60) * 1000000000ULL;
+
+	while (r->loss_start < r->nloss && (r->nloss - r->loss_start >= RECORDER_LOSSES_MAX ||
+	                                    r->loss[r->loss_start].l.last_ts + keep_ns < newest))
+		r->loss_start++;
+	if (r->loss_start && r->loss_start >= r->nloss / 2) {
+		memmove(r->loss, r->loss + r->loss_start, (r->nloss - r->loss_start) * sizeof(*r->loss));
+		r->nloss -= r->loss_start;
+		r->loss_start = 0;
+	}
+}
+
+static struct loss_run *loss_add(struct recorder *r, const struct recorder_loss *l)
+{
+	struct loss_run *run;
+
+	loss_trim(r);
+	if (r->nloss == r->loss_cap) {
+		r->loss_cap = r->loss_cap ? 2 * r->loss_cap : 64;
+		r->loss = xrealloc(r->loss, r->loss_cap * sizeof(*r->loss));
+	}
+	run = &r->loss[r->nloss++];
+	memset(run, 0, sizeof(*run));
+	run->l = *l;
+	run->l.id = ++r->loss_ids;
+	return run;
+}
+
+void recorder_note_loss(struct recorder *r, const struct recorder_loss *l)
+{
+	if (!recorder_loss_total(l))
+		return;
+	pthread_mutex_lock(&r->loss_lock);
+	loss_add(r, l);
+	r->loss_version++;
+	pthread_mutex_unlock(&r->loss_lock);
+}
+
+/* Kernel drops: how many runs back to look for the one a telling continues (they are recent). */
+#define LOSS_LOOK_BACK 256
+
+void recorder_note_drops(struct recorder *r, const struct recorder_loss *l, bool told)
+{
+	struct loss_run *run = NULL;
+	uint64_t ring = l->n[RECORDER_LOST_RING], big = l->n[RECORDER_LOST_BIG];
+
+	if (!ring && !big)
+		return;
+	pthread_mutex_lock(&r->loss_lock);
+	for (size_t i = r->nloss; i > r->loss_start && r->nloss - i < LOSS_LOOK_BACK; i--) {
+		struct loss_run *c = &r->loss[i - 1];
+
+		if (c->l.cpu == l->cpu && c->l.first_ts == l->first_ts && !c->l.n[RECORDER_LOST_BEHIND] &&
+		    !c->l.n[RECORDER_LOST_BUSY]) {
+			run = c;
+			break;
+		}
+	}
+	if (!run) {
+		struct recorder_loss z = *l;
+
+		z.n[RECORDER_LOST_RING] = z.n[RECORDER_LOST_BIG] = 0;
+		run = loss_add(r, &z);
+	}
+	if (told) {
+		run->l.n[RECORDER_LOST_RING] += ring;
+		run->l.n[RECORDER_LOST_BIG] += big;
+		run->pending[0] = run->pending[1] = 0;
+	} else {
+		run->pending[0] = ring;
+		run->pending[1] = big;
+	}
+	if (l->last_ts > run->l.last_ts)
+		run->l.last_ts = l->last_ts;
+	r->loss_version++;
+	pthread_mutex_unlock(&r->loss_lock);
+}
+
+size_t recorder_losses(struct recorder *r, uint64_t from, uint64_t to, struct recorder_loss **out,
+                       uint64_t *version)
+{
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&r->loss_lock);
+	if (version)
+		*version = r->loss_version;
+	for (size_t i = r->loss_start; i < r->nloss; i++) {
+		const struct loss_run *run = &r->loss[i];
+
+		if (run->l.first_ts > to || run->l.last_ts < from)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		(*out)[n] = run->l;
+		(*out)[n].n[RECORDER_LOST_RING] += run->pending[0];
+		(*out)[n].n[RECORDER_LOST_BIG] += run->pending[1];
+		n++;
+	}
+	pthread_mutex_unlock(&r->loss_lock);
+	return n;
+}
+
+uint64_t recorder_losses_version(struct recorder *r)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&r->loss_lock);
+	v = r->loss_version;
+	pthread_mutex_unlock(&r->loss_lock);
+	return v;
 }

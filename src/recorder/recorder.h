@@ -113,9 +113,10 @@ struct recorder_seg *recorder_seg_at(struct recorder *r, uint64_t ts);
 /*
  * The segment after s, held; NULL while s is the newest. When the chain has
  * let go of segments after s (a reader too slow for the memory bound), the
- * oldest one held now, with *skipped set.
+ * oldest one held now, with *skipped set to the events those segments held
+ * (else 0).
  */
-struct recorder_seg *recorder_seg_next(struct recorder *r, const struct recorder_seg *s, bool *skipped);
+struct recorder_seg *recorder_seg_next(struct recorder *r, const struct recorder_seg *s, uint64_t *skipped);
 void recorder_seg_put(struct recorder *r, struct recorder_seg *s);
 /* The image: head then whole event blocks, valid while held; its length only grows. */
 const uint8_t *recorder_seg_data(const struct recorder_seg *s);
@@ -126,6 +127,68 @@ size_t recorder_seg_head_len(const struct recorder_seg *s);
 bool recorder_seg_sealed(const struct recorder_seg *s);
 /* Its first event's time (0 while it has none). */
 uint64_t recorder_seg_first_ts(const struct recorder_seg *s);
+
+/*
+ * Completeness. The one who feeds the writer thread marks, in order with the
+ * events, that every event stamped before ts has been appended or told lost
+ * (the agent's drain found the kernel ring empty at ts). Writer thread; ts
+ * only moves forward. A reader that loads recorder_complete() and then finds
+ * it has read all the newest segment holds every event before that time.
+ * 0 until marked.
+ */
+void recorder_mark_complete(struct recorder *r, uint64_t ts);
+uint64_t recorder_complete(struct recorder *r);
+
+/*
+ * The loss log: runs of events that never reached the recorder, kept as long
+ * as the history they fall in (and at most RECORDER_LOSSES_MAX runs), so that
+ * a capture states every loss that touches its window, even one told after
+ * the window's events were appended or one that began before the window.
+ */
+enum recorder_loss_cause {
+	RECORDER_LOST_RING,   /* the kernel's ring buffer was full */
+	RECORDER_LOST_BIG,    /* larger than an event may be */
+	RECORDER_LOST_BEHIND, /* the recorder's thread was too far behind to take it */
+	RECORDER_LOST_BUSY,   /* the kernel skipped our program: tracepoint busy on that CPU */
+	RECORDER_LOST_NCAUSES
+};
+
+#define RECORDER_ANY_CPU    0xffff
+#define RECORDER_LOSSES_MAX 65536
+
+struct recorder_loss {
+	uint64_t id;                /* 1, 2, ... in the order runs are first told (set by the recorder) */
+	uint64_t first_ts, last_ts; /* epoch ns of the first and last event lost, as far as known */
+	uint64_t tid;               /* the thread of the first (0: not known) */
+	uint16_t cpu;               /* RECORDER_ANY_CPU when not known */
+	uint64_t n[RECORDER_LOST_NCAUSES];
+};
+
+/* "ring buffer full", "too large", "recorder behind", "tracepoint busy". */
+const char *recorder_loss_cause_name(enum recorder_loss_cause c);
+/* Events in the run, all causes. */
+uint64_t recorder_loss_total(const struct recorder_loss *l);
+
+/* A new run of lost events (l->id ignored). Any thread. */
+void recorder_note_loss(struct recorder *r, const struct recorder_loss *l);
+/*
+ * The kernel's ring and size drops of the run that began on l->cpu at
+ * l->first_ts. told: the kernel told these in the ring, they add to the run's
+ * counts and replace what a snapshot said; else a snapshot of what it has
+ * gathered but not yet told (the CPU has been idle since), standing until the
+ * telling. Any thread.
+ */
+void recorder_note_drops(struct recorder *r, const struct recorder_loss *l, bool told);
+/*
+ * The runs touching [from, to] (first_ts <= to and last_ts >= from), in the
+ * order they were told: *out a new array (the caller free()s it; NULL when
+ * none), their count returned. *version (may be NULL): changes whenever the
+ * log does, so a reader can skip asking again.
+ */
+size_t recorder_losses(struct recorder *r, uint64_t from, uint64_t to, struct recorder_loss **out,
+                       uint64_t *version);
+/* The log's version now (see recorder_losses()). */
+uint64_t recorder_losses_version(struct recorder *r);
 
 /* Wait until events are appended, or timeout_ms passes. Any thread. */
 void recorder_wait(struct recorder *r, int timeout_ms);

@@ -288,11 +288,11 @@ void scap_evb_write(struct scap_evb *b, struct scap_writer *w, uint16_t cpu, uin
  */
 /*
  * The marks sysdig shows for lost events, appended to out as three v2 events:
- * a drop enter at first_ts, a notification (id "sysrec-drops", text desc),
- * and a drop exit at last_ts. len[i] is the length of the i-th.
+ * a drop enter at first_ts, a notification (id, e.g. "sysrec-drops", text
+ * desc), and a drop exit at last_ts. len[i] is the length of the i-th.
  */
-void scap_encode_drop_marks(struct sbuf *out, uint64_t first_ts, uint64_t last_ts, int64_t tid,
-                            const char *desc, uint32_t len[3]);
+void scap_encode_drop_marks(struct sbuf *out, const char *id, uint64_t first_ts, uint64_t last_ts,
+                            int64_t tid, const char *desc, uint32_t len[3]);
 uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t type, uint32_t nparams,
                            const void *const *vals, const uint32_t *lens);
 

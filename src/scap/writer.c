@@ -441,13 +441,13 @@ uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t 
 	return len;
 }
 
-void scap_encode_drop_marks(struct sbuf *out, uint64_t first_ts, uint64_t last_ts, int64_t tid,
-                            const char *desc, uint32_t len[3])
+void scap_encode_drop_marks(struct sbuf *out, const char *id, uint64_t first_ts, uint64_t last_ts,
+                            int64_t tid, const char *desc, uint32_t len[3])
 {
 	uint32_t ratio = 1, four = 4;
 	const void *rv[1] = { &ratio };
-	const void *nv[2] = { "sysrec-drops", desc };
-	uint32_t nl[2] = { sizeof("sysrec-drops"), (uint32_t)strlen(desc) + 1 };
+	const void *nv[2] = { id, desc };
+	uint32_t nl[2] = { (uint32_t)strlen(id) + 1, (uint32_t)strlen(desc) + 1 };
 
 	len[0] = scap_encode_event(out, first_ts, tid, 148, 1, rv, &four); /* drop enter */
 	len[1] = scap_encode_event(out, first_ts, tid, 280, 2, nv, nl);    /* notification */

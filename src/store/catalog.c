@@ -38,6 +38,7 @@ static const struct {
 	{ "filter", offsetof(struct capture_meta, filter), false },
 	{ "storage", offsetof(struct capture_meta, storage), false },
 	{ "error", offsetof(struct capture_meta, error), false },
+	{ "incomplete_reason", offsetof(struct capture_meta, incomplete), false },
 };
 
 static char **string_member(struct capture_meta *m, size_t i)
@@ -273,6 +274,12 @@ json_t *capture_meta_to_json(const struct capture_meta *m)
 	json_object_set_new(j, "duration", json_seconds(m->duration));
 	json_object_set_new(j, "before", json_seconds(m->before));
 	json_object_set_new(j, "after", json_seconds(m->after));
+	json_object_set_new(j, "end",
+	                    json_time((int64_t)(m->end_ns / 1000000000u), (long)(m->end_ns % 1000000000u)));
+	json_object_set_new(j, "end_ns", json_integer((json_int_t)m->end_ns));
+	json_object_set_new(j, "lost_events", json_integer((json_int_t)m->lost_events));
+	json_object_set_new(j, "incomplete", json_boolean(m->incomplete && *m->incomplete));
+	json_object_set_new(j, "incomplete_reason", json_text(m->incomplete));
 	json_object_set_new(j, "size", json_integer((json_int_t)m->size));
 	json_object_set_new(j, "sha256", json_text(m->sha256));
 	json_object_set_new(j, "status", json_string(capture_status_name(m->status)));
@@ -401,6 +408,8 @@ static int meta_read(const json_t *j, struct capture_meta *m, struct err *e)
 	    (rc = get_seconds(j, "duration", &m->duration, e)) ||
 	    (rc = get_seconds(j, "before", &m->before, e)) || (rc = get_seconds(j, "after", &m->after, e)) ||
 	    (rc = get_u64(j, "size", &m->size, e)) || (rc = get_sha256(j, m, e)) ||
+	    (rc = get_u64(j, "end_ns", &m->end_ns, e)) ||
+	    (rc = get_u64(j, "lost_events", &m->lost_events, e)) ||
 	    (rc = get_time(j, "created", &m->created, &unused, e)) ||
 	    (rc = get_time(j, "expires_at", &m->expires_at, &unused, e)))
 		return rc;

@@ -159,9 +159,15 @@ struct capture_meta {
 	char id[64]; /* [0-9A-Za-z-], 1..63 characters */
 	/* owned strings; never NULL once filled ("" for none) */
 	char *name, *host, *container, *trigger, *filter, *storage, *error;
+	/* why the file is not the whole window asked for (history short, events lost, cut short); "": it is
+	 */
+	char *incomplete;
 	bool filter_proclist, kept;
-	uint64_t start_ns;              /* first instant the file covers, epoch ns */
+	uint64_t start_ns; /* first instant the file covers, epoch ns */
+	uint64_t end_ns;   /* last instant it covers (0 until the capture ends) */
+	/* duration: the span covered (end - start) once ok; the span asked for until then */
 	double duration, before, after; /* seconds */
+	uint64_t lost_events;           /* events lost in the span covered (its drop marks), 0 until ok */
 	uint64_t size;                  /* of the .scap, 0 until ok */
 	char sha256[65];                /* of the .scap, "" until ok */
 	enum capture_status status;

@@ -110,7 +110,109 @@ PY
 	"$bin" capture download "$(json_get 'j["id"]' <"$work/far.json")" -o "$work/far.scap" 2>/dev/null || { bad "$1" "download"; return; }
 	sysdig -r "$work/far.scap" -p '%evt.info' 'evt.type=notification and evt.arg.id=sysrec-history' | grep -q 'history complete from' ||
 		{ bad "$1" "no history notification in a capture reaching past the recorder"; return; }
+	# ... and the catalog, the list and the file say what it holds, not what was asked for
+	python3 - "$work/far.json" <<'PY' || { bad "$1" "the short capture's record: $(cat "$work/far.json")"; return; }
+import json, sys
+j = json.load(open(sys.argv[1]))
+held = (j["end_ns"] - j["start_ns"]) / 1e9
+assert j["status"] == "ok" and j["incomplete"] is True, "not marked incomplete"
+assert abs(j["duration"] - held) < 0.001 and held < 60, "duration %s, held %s" % (j["duration"], held)
+assert "seconds asked before the trigger" in j["incomplete_reason"], j["incomplete_reason"]
+PY
+	"$bin" capture list --search too-far >"$work/far.list"
+	grep -Eq '^Incomplete +too-far .* [0-9.]+s of 61\.0s ' "$work/far.list" || { bad "$1" "list: $(cat "$work/far.list")"; return; }
+	sysdig -r "$work/far.scap" -p '%evt.info' 'evt.type=notification and evt.arg.id=sysrec-incomplete' |
+		grep -qF "$(json_get 'j["incomplete_reason"]' <"$work/far.json")" || { bad "$1" "no sysrec-incomplete note with the reason"; return; }
 	ok "$1 ($(wc -l <"$work/marker.txt") marker opens, $(sysdig -r "$f" | wc -l) events)"
+}
+
+# Every loss that touches a capture is in its file and its record: the sysrec-drops
+# notifications' counts add up to lost_events, each is stamped inside [start, end],
+# and the capture says it is incomplete (file, record, list). Args: capture JSON, file.
+losses_stated() { # json scap
+	sysdig -r "$2" -p '%evt.rawtime %evt.info' 'evt.type=notification and evt.arg.id in (sysrec-drops, sysrec-incomplete)' >"$2.notes" ||
+		{ echo "sysdig -r failed"; return 1; }
+	python3 - "$1" "$2.notes" <<'PY'
+import json, re, sys
+j = json.load(open(sys.argv[1]))
+drops, incomplete = [], []
+for line in open(sys.argv[2]):
+    ts, info = line.split(" ", 1)
+    m = re.match(r"id=(\S+) desc=(.*)", info.strip())
+    (drops if m.group(1) == "sysrec-drops" else incomplete).append((int(ts), m.group(2)))
+told = sum(int(d.split()[0]) for _, d in drops)
+why = []
+if j["status"] != "ok" or not j["incomplete"]: why.append("status %s, incomplete %s" % (j["status"], j["incomplete"]))
+if not j["lost_events"]: why.append("no lost_events")
+if told != j["lost_events"]: why.append("the file tells %d lost, the record %d" % (told, j["lost_events"]))
+if any(not j["start_ns"] <= t <= j["end_ns"] for t, _ in drops): why.append("a drop mark outside [start, end]")
+if "%d events lost" % j["lost_events"] not in j["incomplete_reason"]: why.append("reason: " + j["incomplete_reason"])
+if len(incomplete) != 1 or incomplete[0][1] != j["incomplete_reason"]: why.append("sysrec-incomplete note: %s" % incomplete)
+print("; ".join(why) or "%d drop notes, %d lost" % (len(drops), told))
+sys.exit(1 if why else 0)
+PY
+}
+
+# A stalled agent (SIGSTOP for 6 s under steady load, a 1 MiB kernel ring): the
+# capture asked for right after, 4 s back, is stated as incomplete, and the loss
+# that began before its window and went on into it is marked at its start.
+check_agent_stalled() {
+	local load id why
+	agent_can_run "$1" || return
+	agent_stop
+	agent_start --ring-mb 1 || { bad "$1" "start"; return; }
+	taskset -c 0 dd if=/dev/zero of=/dev/null bs=1 count=200000000 2>/dev/null &
+	load=$!
+	sleep 1
+	kill -STOP "$agent_pid"
+	sleep 6
+	kill -CONT "$agent_pid"
+	"$bin" capture take --name stalled --before 4 --after 1 --json >"$work/stall.json" 2>"$work/stall.err"
+	kill "$load"
+	wait "$load" 2>/dev/null
+	grep -q '^sysrec capture: capture .* is incomplete: [0-9]* events lost' "$work/stall.err" || { bad "$1" "take: $(cat "$work/stall.err")"; agent_stop; return; }
+	id=$(json_get 'j["id"]' <"$work/stall.json")
+	"$bin" capture download "$id" -o "$work/stall.scap" 2>/dev/null || { bad "$1" "download"; agent_stop; return; }
+	why=$(losses_stated "$work/stall.json" "$work/stall.scap") || { bad "$1" "$why"; agent_stop; return; }
+	sysdig -r "$work/stall.scap" -p '%evt.rawtime %evt.info' 'evt.type=notification and evt.arg.id=sysrec-drops' |
+		grep -q "^$(json_get 'j["start_ns"]' <"$work/stall.json") .*the loss began before this capture's start" ||
+		{ bad "$1" "no loss marked at the window's start: $(head -3 "$work/stall.scap.notes")"; agent_stop; return; }
+	agent_stop
+	ok "$1 ($why)"
+}
+
+# An overloaded agent (both CPUs busy with syscalls, 50 API clients, a 1 MiB
+# kernel ring): its capture's file and record state every loss, and the record
+# counts no more than the agent's own counter saw meanwhile.
+check_agent_overloaded() {
+	local loads=() id why d0 d1 end
+	agent_can_run "$1" || return
+	agent_stop
+	agent_start --ring-mb 1 || { bad "$1" "start"; return; }
+	for c in 0 1; do
+		taskset -c $c dd if=/dev/zero of=/dev/null bs=1 count=200000000 2>/dev/null &
+		loads+=($!)
+	done
+	end=$((SECONDS + 10))
+	for _ in $(seq 50); do
+		(while [ $SECONDS -lt $end ]; do api GET /api/captures >/dev/null; done) &
+		loads+=($!)
+	done
+	d0=$(api GET /api/status | head -n -1 | json_get 'j["drops"]["total"]')
+	sleep 2.5 # the window (2 s before the take) begins after what d0 counted (refreshed each second)
+	"$bin" capture take --name overloaded --before 2 --after 2 --json >"$work/load.json" 2>"$work/load.err"
+	sleep 1.5 # the agent's counters are refreshed each second
+	d1=$(api GET /api/status | head -n -1 | json_get 'j["drops"]["total"]')
+	kill "${loads[@]}" 2>/dev/null
+	wait "${loads[@]}" 2>/dev/null
+	id=$(json_get 'j["id"]' <"$work/load.json") || { bad "$1" "take: $(cat "$work/load.err")"; agent_stop; return; }
+	"$bin" capture download "$id" -o "$work/load.scap" 2>/dev/null || { bad "$1" "download"; agent_stop; return; }
+	why=$(losses_stated "$work/load.json" "$work/load.scap") || { bad "$1" "$why"; agent_stop; return; }
+	[ "$(json_get 'j["lost_events"]' <"$work/load.json")" -le $((d1 - d0)) ] ||
+		{ bad "$1" "the record counts more lost than the agent did: $(json_get 'j["lost_events"]' <"$work/load.json") > $((d1 - d0))"; agent_stop; return; }
+	"$bin" capture list --search overloaded | grep -q '^Incomplete ' || { bad "$1" "the list does not say Incomplete"; agent_stop; return; }
+	agent_stop
+	ok "$1 ($why; the agent counted $((d1 - d0)) meanwhile)"
 }
 
 # While a capture records, another is refused with the exact message (CLI and HTTP 409).

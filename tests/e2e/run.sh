@@ -11,7 +11,7 @@ root=$(cd "$here/../.." && pwd)
 td=${SYSREC_TESTDATA:-$root/../shared/testdata}
 export TZ=UTC
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${E2E_KEEP:-}" ] || rm -rf "$work"' EXIT
 pass=0 fail=0 skip=0
 
 ok() { pass=$((pass + 1)); printf '  ok    %s\n' "$1"; }

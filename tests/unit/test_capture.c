@@ -30,6 +30,9 @@
 #include "../../src/store/store.h"
 
 #define EV_NOTIFICATION 280
+#define EV_DROP_E       148
+#define EV_DROP_X       149
+#define LATE_TEST_NS    (NS / 2 + 1) /* capture.c's LATE_NS, and a little */
 #define NS              1000000000ULL
 /* '*': a line for every event, <NA> for a field it lacks */
 #define LINE_FORMAT "*%evt.rawtime %evt.type %evt.dir %proc.name %thread.tid %fd.name %evt.args"
@@ -357,8 +360,13 @@ static size_t clean_cut(const struct source *src, size_t from)
 	return k;
 }
 
-/* A recorder holding every event of src, appended in runs of about `run` events. */
-static struct recorder *record(const struct source *src, const struct recorder_opts *o, size_t run)
+/*
+ * A recorder holding every event of src, appended in runs of about `run`
+ * events, and marked complete up to complete_ts (UINT64_MAX: a replay,
+ * nothing more will come).
+ */
+static struct recorder *record_upto(const struct source *src, const struct recorder_opts *o, size_t run,
+                                    uint64_t complete_ts)
 {
 	struct recorder_host h = host_view(&src->h);
 	struct recorder *r = recorder_new(o, &h);
@@ -376,7 +384,13 @@ static struct recorder *record(const struct source *src, const struct recorder_o
 	recorder_stats(r, &st);
 	assert_int_equal(st.events, src->nevents);
 	assert_int_equal(st.newest_ns, src->last_ts);
+	recorder_mark_complete(r, complete_ts);
 	return r;
+}
+
+static struct recorder *record(const struct source *src, const struct recorder_opts *o, size_t run)
+{
+	return record_upto(src, o, run, UINT64_MAX);
 }
 
 /* ------------------------------------------------------------ reading back */
@@ -394,6 +408,13 @@ struct capinfo {
 	size_t ntrigger, nhistory, noverrun, nother_note;
 	uint64_t trigger_ts, history_ts;
 	char history_desc[256];
+	/* drop marks: begin and end events, and the sysrec-drops notifications' counts */
+	size_t ndrop_begin, ndrop_end, ndrops;
+	uint64_t drop_begin_min, drop_begin_max, drop_end_max; /* times */
+	uint64_t drops_told;                                   /* the counts the notifications lead with */
+	size_t nincomplete;
+	uint64_t incomplete_ts;
+	char incomplete_desc[512];
 	bool note_first;   /* the first event of the file is a notification */
 	uint64_t first_ts; /* the first event that is not a notification */
 	size_t meta_after_events;
@@ -456,6 +477,20 @@ static void read_lines(struct scap_reader *rd, uint64_t t0, uint64_t t1, const c
 		state_process(st, &rec.ev, &cx);
 		if (ci) {
 			ci->events++;
+			if (rec.ev.type == EV_DROP_E || rec.ev.type == EV_DROP_X) {
+				if (rec.ev.type == EV_DROP_E) {
+					ci->ndrop_begin++;
+					if (!ci->drop_begin_min || rec.ev.ts < ci->drop_begin_min)
+						ci->drop_begin_min = rec.ev.ts;
+					if (rec.ev.ts > ci->drop_begin_max)
+						ci->drop_begin_max = rec.ev.ts;
+				} else {
+					ci->ndrop_end++;
+					if (rec.ev.ts > ci->drop_end_max)
+						ci->drop_end_max = rec.ev.ts;
+				}
+				continue;
+			}
 			if (rec.ev.type == EV_NOTIFICATION) {
 				const char *id = event_str(&rec.ev, 0, "");
 
@@ -471,6 +506,14 @@ static void read_lines(struct scap_reader *rd, uint64_t t0, uint64_t t1, const c
 					         event_str(&rec.ev, 1, ""));
 				} else if (!strcmp(id, "sysrec-overrun")) {
 					ci->noverrun++;
+				} else if (!strcmp(id, "sysrec-drops")) {
+					ci->ndrops++;
+					ci->drops_told += strtoull(event_str(&rec.ev, 1, ""), NULL, 10);
+				} else if (!strcmp(id, "sysrec-incomplete")) {
+					ci->nincomplete++;
+					ci->incomplete_ts = rec.ev.ts;
+					snprintf(ci->incomplete_desc, sizeof(ci->incomplete_desc), "%s",
+					         event_str(&rec.ev, 1, ""));
 				} else {
 					ci->nother_note++;
 				}
@@ -667,6 +710,16 @@ static void cut(struct fixture *f, struct recorder *r, const char *key, const st
 	assert_int_equal(c->ci.trigger_ts, q->trigger_ns);
 	assert_int_equal(c->ci.noverrun, 0);
 	assert_int_equal(c->ci.nother_note, 0);
+	/* what the file says of losses and gaps is what the result says */
+	assert_int_equal(c->ci.ndrops, c->ci.ndrop_begin - c->ci.noverrun);
+	assert_int_equal(c->ci.ndrop_begin, c->ci.ndrop_end);
+	assert_int_equal(c->ci.drops_told, c->res.lost - c->res.lost_by[CAPTURE_LOST_OVERRUN]);
+	assert_int_equal(c->ci.nincomplete, c->res.incomplete[0] != 0);
+	if (c->ci.nincomplete) {
+		assert_string_equal(c->ci.incomplete_desc, c->res.incomplete);
+		assert_int_equal(c->ci.incomplete_ts, c->res.end_ns);
+	}
+	assert_int_equal(c->res.incomplete[0] != 0, c->res.history_short || c->res.lost || c->res.cut_short);
 	/* the head comes first: no table after an event */
 	assert_int_equal(c->ci.meta_after_events, 0);
 }
@@ -692,7 +745,7 @@ static bool window_matches(struct fixture *f, struct recorder *r, const char *sr
 	cut(f, r, key, q, fmt, &c);
 	same = lines_equal(&want, &c.lines, what);
 	if (same)
-		assert_int_equal(c.res.events, want.n + 1 + c.ci.nhistory + c.ci.early);
+		assert_int_equal(c.res.events, want.n + 1 + c.ci.nhistory + c.ci.nincomplete + c.ci.early);
 	assert_int_equal(c.res.history_short, c.ci.nhistory == 1);
 	if (!c.res.history_short)
 		assert_int_equal(c.res.start_ns, t0);
@@ -1046,7 +1099,8 @@ static void test_history_short(void **state)
 		fail_msg("the history note gives another reason: %s", c.ci.history_desc);
 	source_lines(src.path, 0, q.trigger_ns + q.after_ns, LINE_FORMAT, &want);
 	assert_lines_equal(&want, &c.lines, "history short");
-	assert_int_equal(c.res.events, want.n + 2);
+	assert_int_equal(c.res.events, want.n + 3); /* the trigger, the history and the incomplete notes */
+	assert_non_null(strstr(c.res.incomplete, "the flight recorder held "));
 	cut_free(&c);
 	lines_free(&want);
 
@@ -1077,6 +1131,126 @@ static void test_history_short(void **state)
 	source_free(&src);
 	if (!ok)
 		fail_msg("the history notification misstates the seconds held");
+}
+
+static struct recorder_loss loss(uint16_t cpu, uint64_t first, uint64_t last, int cause, uint64_t n)
+{
+	struct recorder_loss l = { .first_ts = first, .last_ts = last, .cpu = cpu, .tid = 1 };
+
+	l.n[cause] = n;
+	return l;
+}
+
+/*
+ * Every run of lost events that touches the window is in the file and the
+ * result, whenever it was told: one that began before the window is marked at
+ * its start, one that crosses its end is marked up to it, a kernel snapshot
+ * later told in full counts once, and runs outside the window are left out.
+ * The file then says it is incomplete, and why.
+ */
+static void test_losses_in_window(void **state)
+{
+	struct source src;
+	struct fixture *f = *state;
+	struct recorder *r;
+	struct capture_request q = { 0 };
+	struct recorder_loss l;
+	uint64_t t0, t1, mid;
+	struct lines want = { 0 };
+	struct cut c;
+
+	if (!source_load_shared(&src, "curl_google.scap"))
+		skip();
+	r = record(&src, &big_opts, 64);
+	t0 = src.ts[src.nevents / 4];
+	t1 = src.ts[3 * src.nevents / 4];
+	mid = src.ts[src.nevents / 2];
+	q.trigger_ns = mid;
+	q.before_ns = mid - t0;
+	q.after_ns = t1 - mid;
+	q.name = "losses";
+	/* told after the window's events were appended, as the agent tells them */
+	l = loss(1, t0 - 5 * NS, t0 + 10, RECORDER_LOST_RING, 100); /* began before the window */
+	recorder_note_drops(r, &l, true);
+	l = loss(0, mid, mid + 1000, RECORDER_LOST_RING, 5); /* a snapshot of what cpu 0 gathered ... */
+	recorder_note_drops(r, &l, false);
+	l.n[RECORDER_LOST_RING] = 7; /* ... then told in full */
+	l.last_ts = mid + 2000;
+	recorder_note_drops(r, &l, true);
+	l = loss(1, mid + 10, mid + 20, RECORDER_LOST_BEHIND, 3);
+	recorder_note_loss(r, &l);
+	l = loss(RECORDER_ANY_CPU, t1 - 10, t1 + 5 * NS, RECORDER_LOST_BUSY, 2); /* crosses the end */
+	recorder_note_loss(r, &l);
+	l = loss(0, t0 - 9 * NS, t0 - 8 * NS, RECORDER_LOST_RING, 1000); /* before the window */
+	recorder_note_drops(r, &l, true);
+	l = loss(0, t1 + 2 * NS, t1 + 3 * NS, RECORDER_LOST_BIG, 1000); /* after it */
+	recorder_note_drops(r, &l, true);
+
+	cut(f, r, "captures/losses.scap", &q, LINE_FORMAT, &c);
+	assert_int_equal(c.res.lost, 100 + 7 + 3 + 2);
+	assert_int_equal(c.res.lost_by[RECORDER_LOST_RING], 107);
+	assert_int_equal(c.res.lost_by[RECORDER_LOST_BEHIND], 3);
+	assert_int_equal(c.res.lost_by[RECORDER_LOST_BUSY], 2);
+	assert_int_equal(c.res.lost_by[RECORDER_LOST_BIG], 0);
+	assert_int_equal(c.ci.ndrops, 4);
+	assert_int_equal(c.ci.drops_told, 112);
+	/* marked within the window: the run from before at its start, the one crossing its end up to it */
+	assert_int_equal(c.ci.drop_begin_min, t0);
+	assert_true(c.ci.drop_begin_max <= t1);
+	assert_int_equal(c.ci.drop_end_max, t1);
+	assert_false(c.res.cut_short);
+	assert_int_equal(c.res.start_ns, t0);
+	assert_int_equal(c.res.end_ns, t1);
+	assert_non_null(strstr(c.res.incomplete, "112 events lost (ring buffer full 107, recorder behind 3, "
+	                                         "tracepoint busy 2)"));
+	/* the window's events are all there, as in the source */
+	source_lines(src.path, t0, t1, LINE_FORMAT, &want);
+	assert_lines_equal(&want, &c.lines, "window with losses");
+	lines_free(&want);
+	cut_free(&c);
+	recorder_free(r);
+	source_free(&src);
+}
+
+/*
+ * A recorder that is not complete up to the window's end within lag_max (the
+ * agent behind or stalled): the capture ends, and says where its file stops
+ * being whole instead of passing for the window.
+ */
+static void test_cut_short(void **state)
+{
+	struct source src;
+	struct fixture *f = *state;
+	struct recorder *r;
+	struct capture_request q = { 0 };
+	uint64_t upto;
+	struct cut c;
+
+	if (!source_load_shared(&src, "curl_google.scap"))
+		skip();
+	upto = src.ts[9 * src.nevents / 10];
+	r = record_upto(&src, &big_opts, 64, upto);
+	q.trigger_ns = src.ts[src.nevents / 2];
+	q.before_ns = q.trigger_ns - src.ts[src.nevents / 4];
+	q.after_ns = src.last_ts + 10 * NS - q.trigger_ns; /* past what the recorder holds */
+	q.lag_max_ns = 1;                                  /* the window ended in 2018: no wait */
+	q.name = "behind";
+	cut(f, r, "captures/behind.scap", &q, LINE_FORMAT, &c);
+	assert_true(c.res.cut_short);
+	assert_int_equal(c.res.end_ns, upto);
+	assert_non_null(strstr(c.res.incomplete, "the recorder was behind: it held every event only up to "));
+	assert_int_equal(c.res.lost, 0);
+	cut_free(&c);
+
+	/* complete past the window's end: whole, and not said to be otherwise */
+	q.after_ns = upto - LATE_TEST_NS - q.trigger_ns;
+	cut(f, r, "captures/whole.scap", &q, LINE_FORMAT, &c);
+	assert_false(c.res.cut_short);
+	assert_string_equal(c.res.incomplete, "");
+	assert_int_equal(c.ci.nincomplete, 0);
+	cut_free(&c);
+	recorder_free(r);
+	source_free(&src);
 }
 
 /* before 0: the window starts at the trigger, marked first. */
@@ -1148,7 +1322,7 @@ static uint64_t split_ts(struct recorder *r)
 		const uint8_t *d = recorder_seg_data(s);
 		size_t off = recorder_seg_head_len(s), len = recorder_seg_len(s);
 		struct recorder_seg *next;
-		bool skipped;
+		uint64_t skipped;
 
 		if (off < len && last && load_u64(d + off + 10) == last)
 			found = last;
@@ -1362,6 +1536,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filter_proclist, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_history_short, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_after_only, fixture_open, fixture_close),
+		cmocka_unit_test_setup_teardown(test_losses_in_window, fixture_open, fixture_close),
+		cmocka_unit_test_setup_teardown(test_cut_short, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_cancel_and_bad_filter, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_window_start_split_between_segments, fixture_open,
 		                                fixture_close),

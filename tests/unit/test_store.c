@@ -582,6 +582,7 @@ static void meta_init(struct capture_meta *m, const char *id, const char *name, 
 	m->filter = xstrdup("");
 	m->storage = xstrdup("local");
 	m->error = xstrdup("");
+	m->incomplete = xstrdup("");
 	m->status = status;
 	m->created = created;
 	m->expires_at = created + 90 * DAY;
@@ -605,6 +606,10 @@ static void sample_meta(struct capture_meta *m)
 	m->filter_proclist = true;
 	m->kept = true;
 	m->expires_at = 1803291300; /* created + 90 days */
+	m->end_ns = 1795515302500000000ULL;
+	m->lost_events = 1788694;
+	free(m->incomplete);
+	m->incomplete = xstrdup("1788694 events lost (ring buffer full 1788694)");
 }
 
 static void assert_meta_equal(const struct capture_meta *a, const struct capture_meta *b)
@@ -620,6 +625,9 @@ static void assert_meta_equal(const struct capture_meta *a, const struct capture
 	assert_int_equal(a->filter_proclist, b->filter_proclist);
 	assert_int_equal(a->kept, b->kept);
 	assert_int_equal(a->start_ns, b->start_ns);
+	assert_int_equal(a->end_ns, b->end_ns);
+	assert_int_equal(a->lost_events, b->lost_events);
+	assert_string_equal(a->incomplete, b->incomplete);
 	assert_true(a->duration == b->duration && a->before == b->before && a->after == b->after);
 	assert_int_equal(a->size, b->size);
 	assert_string_equal(a->sha256, b->sha256);
@@ -630,11 +638,31 @@ static void assert_meta_equal(const struct capture_meta *a, const struct capture
 
 static void test_meta_json_shape_and_round_trip(void **state)
 {
-	static const char *const order[] = {
-		"id",      "name",   "host",     "container", "trigger", "filter",    "filter_proclist",
-		"storage", "start",  "start_ns", "duration",  "before",  "after",     "size",
-		"sha256",  "status", "error",    "kept",      "created", "expires_at"
-	};
+	static const char *const order[] = { "id",
+		                             "name",
+		                             "host",
+		                             "container",
+		                             "trigger",
+		                             "filter",
+		                             "filter_proclist",
+		                             "storage",
+		                             "start",
+		                             "start_ns",
+		                             "duration",
+		                             "before",
+		                             "after",
+		                             "end",
+		                             "end_ns",
+		                             "lost_events",
+		                             "incomplete",
+		                             "incomplete_reason",
+		                             "size",
+		                             "sha256",
+		                             "status",
+		                             "error",
+		                             "kept",
+		                             "created",
+		                             "expires_at" };
 	struct capture_meta m, back;
 	struct err e = { "" };
 	json_error_t jerr;
@@ -661,6 +689,9 @@ static void test_meta_json_shape_and_round_trip(void **state)
 	assert_true(json_is_real(json_object_get(j, "after")));
 	assert_true(json_is_true(json_object_get(j, "filter_proclist")));
 	assert_string_equal(json_string_value(json_object_get(j, "status")), "ok");
+	assert_string_equal(json_string_value(json_object_get(j, "end")), "2026-11-24T10:15:02.500000000Z");
+	assert_true(json_is_true(json_object_get(j, "incomplete")));
+	assert_int_equal(json_integer_value(json_object_get(j, "lost_events")), 1788694);
 
 	/* through text and back */
 	text = json_dumps(j, JSON_INDENT(2));
