@@ -28,18 +28,28 @@ static struct fvalue item_value(const char *item, uint32_t col)
 	return v;
 }
 
-/* Each list's items with the lists defined before it spliced in, as Falco expands them. */
+static void list_drop_expanded(struct rlist *l)
+{
+	for (size_t k = 0; k < l->nexpanded; k++)
+		free(l->expanded[k]);
+	free(l->expanded);
+	l->expanded = NULL;
+	l->nexpanded = 0;
+}
+
+/*
+ * Each list's items with the lists defined before it spliced in, as Falco
+ * expands them. A list that would hold more than RULES_TERMS_MAX items is
+ * left empty and marked too_large: an error where a condition uses it.
+ */
 static void expand_lists(struct ruleset *s)
 {
 	for (size_t i = 0; i < s->nlists; i++) {
 		struct rlist *l = &s->lists[i];
 
-		for (size_t k = 0; k < l->nexpanded; k++)
-			free(l->expanded[k]);
-		free(l->expanded);
-		l->expanded = NULL;
-		l->nexpanded = 0;
-		for (size_t k = 0; k < l->nitems; k++) {
+		list_drop_expanded(l);
+		l->too_large = l->nitems > RULES_TERMS_MAX;
+		for (size_t k = 0; k < l->nitems && !l->too_large; k++) {
 			struct rlist *sub = NULL;
 
 			for (size_t j = 0; j < i && !sub; j++)
@@ -50,20 +60,80 @@ static void expand_lists(struct ruleset *s)
 				l->expanded[l->nexpanded++] = xstrdup(l->items[k]);
 				continue;
 			}
+			if (sub->too_large || sub->nexpanded > RULES_TERMS_MAX - l->nexpanded) {
+				l->too_large = true;
+				break;
+			}
 			for (size_t j = 0; j < sub->nexpanded; j++) {
 				l->expanded = xrealloc(l->expanded, (l->nexpanded + 1) * sizeof(char *));
 				l->expanded[l->nexpanded++] = xstrdup(sub->expanded[j]);
 			}
 		}
+		if (l->too_large)
+			list_drop_expanded(l);
 	}
 }
 
 struct expander {
 	struct ruleset *s;
-	size_t nmacros; /* macros usable: those compiled before the one being expanded */
+	size_t nmacros;   /* macros usable: those compiled before the one being expanded */
+	size_t terms;     /* the terms of the item expanded so far */
+	size_t set_terms; /* the terms of the macros and rules expanded before it */
+	bool too_large;   /* it would hold more than RULES_TERMS_MAX terms */
+	bool set_full;    /* ... or take the set past RULES_SET_TERMS_MAX */
 	char undefined[256];
 	char bad_list[256];
+	char too_large_by[300]; /* "macro 'm'" or "list 'l'" that took it past; empty: its own text */
 };
+
+/*
+ * Count n more terms, those of by ("macro 'm'", "list 'l'"; NULL: of the
+ * item's own text). false, with too_large set, when that would take the item
+ * past RULES_TERMS_MAX or the set past RULES_SET_TERMS_MAX: the caller then
+ * stops before copying anything. Macros and lists are copied at each use (as
+ * Falco does), so counting first is what keeps a macro naming the one before
+ * it twice, at every level, from doubling the work each time.
+ */
+static bool add_terms(struct expander *x, size_t n, const char *by)
+{
+	bool item_room = n <= RULES_TERMS_MAX - x->terms;
+
+	if (item_room && n <= RULES_SET_TERMS_MAX - x->set_terms - x->terms) {
+		x->terms += n;
+		return true;
+	}
+	x->too_large = true;
+	x->set_full = item_room;
+	snprintf(x->too_large_by, sizeof(x->too_large_by), "%s", by ? by : "");
+	return false;
+}
+
+static bool add_list_terms(struct expander *x, const struct rlist *l)
+{
+	char by[300];
+
+	snprintf(by, sizeof(by), "list '%s'", l->name);
+	return add_terms(x, l->too_large ? SIZE_MAX : l->nexpanded, by);
+}
+
+/* The terms a check holds once its lists are spliced in (itself, its values), counted before splicing. */
+static bool add_check_terms(struct expander *x, const struct fnode *n)
+{
+	if (!add_terms(x, 1, NULL))
+		return false;
+	if (n->list_ref) {
+		const struct rlist *l = ruleset_list(x->s, n->list_ref);
+
+		return !l || add_list_terms(x, l);
+	}
+	for (size_t i = 0; i < n->nvals; i++) {
+		const struct rlist *l = n->vals[i].quoted ? NULL : ruleset_list(x->s, n->vals[i].s);
+
+		if (!(l ? add_list_terms(x, l) : add_terms(x, 1, NULL)))
+			return false;
+	}
+	return true;
+}
 
 /* A check's values, with every bare value naming a list replaced by the list's items. */
 static bool expand_check_lists(struct expander *x, struct fnode *n)
@@ -118,6 +188,8 @@ static bool expand_check_lists(struct expander *x, struct fnode *n)
 /* The tree with macros and lists expanded: n itself, or what replaces it (n is then freed). NULL on error. */
 static struct fnode *expand_node(struct expander *x, struct fnode *n, unsigned depth)
 {
+	char by[300];
+
 	switch (n->kind) {
 	case FN_IDENT: {
 		struct rmacro *m = NULL;
@@ -129,14 +201,19 @@ static struct fnode *expand_node(struct expander *x, struct fnode *n, unsigned d
 			snprintf(x->undefined, sizeof(x->undefined), "%s", n->field);
 			return NULL;
 		}
+		snprintf(by, sizeof(by), "macro '%s'", m->name);
+		if (!add_terms(x, m->terms, by))
+			return NULL;
 		fnode_free(n);
 		return fnode_copy(m->tree);
 	}
 	case FN_CHECK:
-		return expand_check_lists(x, n) ? n : NULL;
+		return add_check_terms(x, n) && expand_check_lists(x, n) ? n : NULL;
 	case FN_AND:
 	case FN_OR:
 	case FN_NOT:
+		if (!add_terms(x, 1, NULL))
+			return NULL;
 		break;
 	}
 	for (size_t i = 0; i < n->nkids; i++) {
@@ -167,9 +244,37 @@ static void parse_error_text(const char *msg, char *out, size_t n)
 		snprintf(out, n, "%s", msg);
 }
 
-/* text parsed and expanded; NULL with the problem reported (prefix says whose). */
-static struct fnode *parse_expand(struct expander *x, const char *text, struct diags *d, const char *file,
-                                  int line, const char *context, bool macro)
+/*
+ * The item name (macro or rule) is past RULES_TERMS_MAX, or takes the set
+ * past RULES_SET_TERMS_MAX: say so, naming what took it there.
+ */
+static void too_large_text(const struct expander *x, const char *name, bool macro, char *out, size_t n)
+{
+	char head[300], by[400] = "";
+
+	if (macro)
+		snprintf(head, sizeof(head), "Macro '%s' is too large", name);
+	else
+		snprintf(head, sizeof(head), "Rule %s: condition too large", name);
+	if (x->too_large_by[0])
+		snprintf(by, sizeof(by), " with %s expanded", x->too_large_by);
+	if (x->set_full)
+		snprintf(out, n,
+		         "%s:%s the macros and rules would hold more than %d terms together (operators, "
+		         "checks and values).",
+		         head, by, RULES_SET_TERMS_MAX);
+	else
+		snprintf(out, n, "%s:%s it would hold more than %d terms (operators, checks and values).",
+		         head, by, RULES_TERMS_MAX);
+}
+
+/*
+ * text parsed and expanded (the terms it holds in x->terms, added to
+ * x->set_terms); NULL with the problem reported, naming the item: name, a
+ * macro when macro is set, else a rule.
+ */
+static struct fnode *parse_expand(struct expander *x, const char *name, const char *text, struct diags *d,
+                                  const char *file, int line, const char *context, bool macro)
 {
 	struct err e = { { 0 } };
 	struct fnode *t = filter_parse(text, &e), *out;
@@ -181,11 +286,20 @@ static struct fnode *parse_expand(struct expander *x, const char *text, struct d
 		         msg);
 		return NULL;
 	}
-	x->undefined[0] = x->bad_list[0] = 0;
+	x->undefined[0] = x->bad_list[0] = x->too_large_by[0] = 0;
+	x->terms = 0;
+	x->too_large = x->set_full = false;
 	out = expand_node(x, t, 0);
-	if (out)
+	if (out) {
+		x->set_terms += x->terms;
 		return out;
+	}
 	fnode_free(t);
+	if (x->too_large) {
+		too_large_text(x, name, macro, msg, sizeof(msg));
+		diag_add(d, false, file, line, context, "%s", msg);
+		return NULL;
+	}
 	if (x->bad_list[0])
 		snprintf(msg, sizeof(msg), "List '%s' of several items used as a single value.", x->bad_list);
 	else
@@ -467,7 +581,7 @@ static int compile_rule(struct expander *x, struct rule_entry *re, struct state 
 		sbuf_puts(&cond, r->condition);
 	}
 	x->nmacros = x->s->nmacros;
-	tree = parse_expand(x, sbuf_cstr(&cond), d, file, r->line, re->context, false);
+	tree = parse_expand(x, r->name, sbuf_cstr(&cond), d, file, r->line, re->context, false);
 	if (!tree)
 		goto out;
 	rule_types(re, tree, d, file);
@@ -568,8 +682,9 @@ size_t ruleset_compile(struct ruleset *s, struct state *st, struct diags *d)
 		struct rmacro *m = &s->macros[i];
 
 		x.nmacros = i;
-		m->tree =
-		        parse_expand(&x, m->cond, d, d->file ? d->file : m->file, m->line, m->context, true);
+		m->tree = parse_expand(&x, m->name, m->cond, d, d->file ? d->file : m->file, m->line,
+		                       m->context, true);
+		m->terms = x.terms;
 		errors += !m->tree;
 	}
 	for (size_t i = 0; i < s->nrules && !errors; i++)

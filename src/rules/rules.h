@@ -30,6 +30,21 @@
 /* The engine version sysrec's rules engine answers to required_engine_version (Falco 0.31.1's). */
 #define RULES_ENGINE_VERSION 11
 
+/*
+ * A macro's or rule's condition, macros and lists expanded, holds at most
+ * RULES_TERMS_MAX terms: operators (and, or, not), checks and their values;
+ * a list at most as many items; all the macros and rules of a set together
+ * at most RULES_SET_TERMS_MAX. Past either limit the macro or rule is an
+ * error naming the macro or list that took it there ("Macro 'm16' is too
+ * large: with macro 'm15' expanded it would hold more than 100000 terms
+ * ..."), found before anything is copied. Macros are copied at each use, as
+ * in Falco, so without the limits macros naming the one before twice would
+ * double at each level. Falco 0.31.1's default ruleset: 969 terms in its
+ * largest rule, 9628 in all.
+ */
+#define RULES_TERMS_MAX     100000
+#define RULES_SET_TERMS_MAX 1000000
+
 /* Falco's priorities, most severe first (the numbers syslog uses). */
 enum rule_priority {
 	PRIO_EMERGENCY,

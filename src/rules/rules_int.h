@@ -36,6 +36,7 @@ struct rlist {
 	size_t nitems;
 	char **expanded; /* items with earlier lists spliced in (by expand) */
 	size_t nexpanded;
+	bool too_large; /* it would hold more than RULES_TERMS_MAX items: expanded is empty */
 };
 
 struct rmacro {
@@ -45,6 +46,7 @@ struct rmacro {
 	char *file;
 	int line;
 	struct fnode *tree; /* expanded (by expand), NULL when it did not compile */
+	size_t terms;       /* the terms tree holds (rules.h: RULES_TERMS_MAX) */
 };
 
 /* A rule and what only the loader needs of it. */

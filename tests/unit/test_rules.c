@@ -700,6 +700,99 @@ static void test_priority_and_capture(void **unused)
 	rules_free(r);
 }
 
+/*
+ * Macros nested levels deep, each naming the one before twice, used by one
+ * rule (issue 19): m1 is 5 terms, m_k 2 * m_(k-1) + 1, so m16 is the first
+ * past RULES_TERMS_MAX. extra is appended (more items using the macros).
+ */
+static char *nested_macros(unsigned levels, const char *extra)
+{
+	struct sbuf b = { 0 };
+
+	sbuf_puts(&b, "- macro: m1\n  condition: evt.type=open or evt.type=openat\n");
+	for (unsigned i = 2; i <= levels; i++)
+		sbuf_printf(&b, "- macro: m%u\n  condition: m%u or m%u\n", i, i - 1, i - 1);
+	sbuf_printf(&b, "- rule: r\n  desc: d\n  condition: m%u\n  output: o\n  priority: INFO\n", levels);
+	sbuf_puts(&b, extra);
+	sbuf_cstr(&b);
+	return b.data; /* the caller frees it */
+}
+
+/* The errors of text loaded alone, as rules_diag_locate() prints them. */
+static char *locate_errors(const char *text)
+{
+	struct rules *r = rules_new();
+	struct err e = { { 0 } };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_int_equal(rules_load_text(r, "nest.yaml", text, strlen(text), &e), -EINVAL);
+	f = open_memstream(&buf, &len);
+	rules_diag_locate(r, NULL, f);
+	fclose(f);
+	rules_free(r);
+	return buf;
+}
+
+/*
+ * Expansion copies a macro at each use: past RULES_TERMS_MAX terms in one
+ * condition, or RULES_SET_TERMS_MAX in all, the item is refused (before the
+ * copy), naming the macro or list that took it there, instead of doubling at
+ * each level (20 levels took 16 s and 1.6 GB, 30 would not finish).
+ */
+static void test_expansion_limits(void **unused)
+{
+	static const char m16[] = "nest.yaml:31: error: Macro 'm16' is too large: with macro 'm15' "
+	                          "expanded it would hold more than 100000 terms (operators, checks and "
+	                          "values).\n";
+	static const unsigned levels[] = { 20, 30 };
+	struct sbuf extra = { 0 };
+	char *text, *out;
+
+	(void)unused;
+	assert_int_equal(RULES_TERMS_MAX, 100000);
+	for (size_t i = 0; i < ARRAY_SIZE(levels); i++) {
+		text = nested_macros(levels[i], "");
+		out = locate_errors(text);
+		assert_string_equal(out, m16);
+		free(out);
+		free(text);
+	}
+	/* under the limit a macro is used whole; a rule naming it twice is past it */
+	text = nested_macros(15, "- rule: r2\n  desc: d\n  condition: m15 or m15\n  output: o\n  "
+	                         "priority: INFO\n");
+	out = locate_errors(text);
+	assert_string_equal(out, "nest.yaml:36: error: Rule r2: condition too large: with macro 'm15' "
+	                         "expanded it would hold more than 100000 terms (operators, checks and "
+	                         "values).\n");
+	free(out);
+	free(text);
+	/* each under the limit, together past RULES_SET_TERMS_MAX: m1..m15 hold 196587 terms, each w 98303 */
+	for (unsigned i = 1; i <= 10; i++)
+		sbuf_printf(&extra, "- macro: w%u\n  condition: m15\n", i);
+	text = nested_macros(15, sbuf_cstr(&extra));
+	out = locate_errors(text);
+	assert_string_equal(out, "nest.yaml:52: error: Macro 'w9' is too large: with macro 'm15' expanded "
+	                         "the macros and rules would hold more than 1000000 terms together "
+	                         "(operators, checks and values).\n");
+	free(out);
+	free(text);
+	sbuf_release(&extra);
+	/* lists nest the same way: l30 would be 2^30 items */
+	sbuf_puts(&extra, "- list: l1\n  items: [a, b]\n");
+	for (unsigned i = 2; i <= 30; i++)
+		sbuf_printf(&extra, "- list: l%u\n  items: [l%u, l%u]\n", i, i - 1, i - 1);
+	sbuf_puts(&extra, "- rule: r\n  desc: d\n  condition: proc.name in (l30)\n  output: o\n  "
+	                  "priority: INFO\n");
+	out = locate_errors(sbuf_cstr(&extra));
+	assert_string_equal(out, "nest.yaml:61: error: Rule r: condition too large: with list 'l30' "
+	                         "expanded it would hold more than 100000 terms (operators, checks and "
+	                         "values).\n");
+	free(out);
+	sbuf_release(&extra);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -707,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_validate_errors),      cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_match_single_rule),    cmocka_unit_test(test_bad_text),
 		cmocka_unit_test(test_priority_and_capture), cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_expansion_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
