@@ -61,7 +61,7 @@ BENCH_GEN := $(BUILD)/bench/gen-capture
 FUZZ_BIN := build/fuzz/fuzz_reader
 FUZZ_FILTER_BIN := build/fuzz/fuzz_filter
 
-.PHONY: all run test unit e2e san-test bench bench-agent bench-rules fuzz fuzz-filter fuzz-config fuzz-http fuzz-rules fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak fuzz fuzz-filter fuzz-config fuzz-http fuzz-rules fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -152,6 +152,11 @@ bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS)
 	$(Q)bench/record.sh $(BUILD)
 	$(Q)bench/agent.sh $(BUILD)
 	$(Q)bench/rules.sh $(BUILD)
+	$(Q)bench/soak.sh $(BUILD)
+
+# The agent's memory under API load once its recorder is full (issue 19).
+bench-soak: deps $(BIN) $(BENCH_LOOPS)
+	$(Q)bench/soak.sh $(BUILD)
 
 # Replaying the generated capture through Falco's default ruleset (issue 6).
 bench-rules: deps $(BIN) $(BENCH_GEN)

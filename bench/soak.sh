@@ -50,7 +50,7 @@ RATE=${SOAK_RATE:-200000}
 [[ $(id -u) == 0 ]] || { echo "bench: the agent records with eBPF: run as root" >&2; exit 1; }
 
 mkdir -p "$DIR"
-PORT=$((30000 + RANDOM % 20000))
+PORT=$((20000 + RANDOM % 12000)) # below the ephemeral range the clients' connections use
 URL=http://127.0.0.1:$PORT
 DATA=$DIR/data
 PID= SAMPLER= WPIDS=()
@@ -71,7 +71,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status"; }
 phase() { echo "$1" >"$DIR/phase"; }
 
 rm -rf "$DATA"
-"$SYSREC" agent --data "$DATA" --listen "127.0.0.1:$PORT" >"$DIR/agent.log" 2>&1 &
+${SOAK_AGENT_ENV:+env $SOAK_AGENT_ENV} "$SYSREC" agent --data "$DATA" --listen "127.0.0.1:$PORT" >"$DIR/agent.log" 2>&1 &
 PID=$!
 for _ in $(seq 200); do
 	[[ -s $DATA/token ]] && api "$URL/api/status" >/dev/null 2>&1 && break

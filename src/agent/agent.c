@@ -286,8 +286,11 @@ struct drain {
 	uint64_t events, drops;
 	struct recorder_loss behind; /* events the recorder thread was too far behind to take, not yet told */
 	uint64_t busy_seen;          /* the kernel's skips of our programs counted so far */
-	uint64_t busy_since;         /* when they were last read */
+	uint64_t busy_since;         /* when they, and the kernel's pending drops, were last read */
 };
+
+/* The kernel's counters are read at most this often (a busy drain returns many times a second). */
+#define STATS_EVERY_NS 20000000ULL
 
 /* The recorder thread: runs of blocks from the queue, completeness marks between them. */
 static int record_items(void *ctx, const char *data, size_t n)
@@ -358,19 +361,22 @@ static void on_drops(void *ctx, uint16_t cpu, const struct engine_drops *dr)
 
 /*
  * After a drain that found the ring empty at `drained` (epoch ns): tell the
- * losses not told in the ring yet (the queue's, the kernel's pending on CPUs
- * idle since, and the kernel's skips of our programs), then queue the
- * completeness mark. A mark that finds the queue full waits for the next drain.
+ * losses not told in the ring yet (the queue's; every STATS_EVERY_NS the
+ * kernel's pending on CPUs idle since, and its skips of our programs), then
+ * queue the completeness mark, up to when the kernel's counters were last
+ * read. A mark that finds the queue full waits for the next drain.
  */
 static void drain_done(struct drain *d, struct engine *en, uint64_t drained)
 {
 	struct engine_stats st;
-	struct complete_block *c;
+	char *c;
 
 	if (d->behind.n[RECORDER_LOST_BEHIND]) {
 		recorder_note_loss(d->a->rec, &d->behind);
 		memset(&d->behind, 0, sizeof(d->behind));
 	}
+	if (drained < d->busy_since + STATS_EVERY_NS)
+		return;
 	engine_stats(en, &st);
 	for (uint32_t cpu = 0; cpu < st.ncpus; cpu++) {
 		struct recorder_loss l = engine_loss((uint16_t)cpu, &st.pending[cpu]);
@@ -388,9 +394,10 @@ static void drain_done(struct drain *d, struct engine *en, uint64_t drained)
 		d->busy_seen = st.drops_busy;
 	}
 	d->busy_since = drained;
-	c = (struct complete_block *)bq_reserve(d->q, sizeof(*c));
-	if (c)
-		*c = (struct complete_block){ COMPLETE_BLOCK, sizeof(*c), drained };
+	c = bq_reserve(d->q, sizeof(struct complete_block));
+	if (c) /* the queue packs blocks: no alignment */
+		memcpy(c, &(struct complete_block){ COMPLETE_BLOCK, sizeof(struct complete_block), drained },
+		       sizeof(struct complete_block));
 }
 
 /* ---- start, loop, stop ---- */

@@ -6,8 +6,10 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 struct recorder_seg {
@@ -61,10 +63,28 @@ static int sbuf_out(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
+/*
+ * Segment memory comes straight from the kernel and goes back to it whole.
+ * Through malloc, glibc raises its mmap threshold after the first large free,
+ * later segments then come from the heap, and the holes old ones leave are
+ * never returned: the agent's RSS grew by 200 MiB in a minute past its bound
+ * (bench/soak.sh).
+ */
+static uint8_t *seg_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) { /* as xmalloc() does */
+		fprintf(stderr, "sysrec: out of memory allocating %zu bytes\n", n);
+		abort();
+	}
+	return p;
+}
+
 static void seg_unref(struct recorder_seg *s)
 {
 	if (--s->refs == 0) {
-		free(s->data);
+		munmap(s->data, s->cap);
 		free(s);
 	}
 }
@@ -139,7 +159,7 @@ static void begin_segment(struct recorder *r, size_t need)
 	scap_writer_close(w, &e);
 	s->head_len = r->tmp.len;
 	s->cap = s->head_len + (need > r->o.segment_bytes ? need : r->o.segment_bytes);
-	s->data = xmalloc(s->cap);
+	s->data = seg_alloc(s->cap);
 	memcpy(s->data, r->tmp.data, s->head_len);
 	s->refs = 1;
 	s->chained = true;
