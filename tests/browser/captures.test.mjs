@@ -258,6 +258,32 @@ await check('details show the sha256', async () => {
 	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
 });
 
+await check('an incomplete capture says so: a tag on its row, the span held of the span asked, the reason in details', async () => {
+	// more history than the agent keeps (--seconds 20): the recorder holds only part of it
+	let r;
+	for (let i = 0; i < 100; i++) {
+		r = await api('POST', '/api/captures', { name: 'short-history', before: 100, after: 1 });
+		if (r.status !== 409) break;
+		await sleep(300);
+	}
+	assert(r.status === 201, `POST: ${r.status} ${r.text}`);
+	const c = await waitStatus(r.json.id);
+	assert(c.incomplete && c.incomplete_reason && c.duration < 101, `the API: ${JSON.stringify(c)}`);
+	await waitRow(c.id);
+	const tag = row(c.id).locator('span.tag.incomplete');
+	assert(await tag.isVisible(), 'no incomplete tag on the row');
+	assert((await tag.getAttribute('title')) === c.incomplete_reason, 'the tag does not carry the reason');
+	const dur = ((await row(c.id).locator('td[data-col="duration"]').textContent()) || '').trim();
+	assert(dur.endsWith(' of 1 min 41 s'), `the duration cell says ${JSON.stringify(dur)}`);
+	await row(c.id).locator('button.row-details').click();
+	await page.locator('#details').waitFor({ state: 'visible' });
+	const t = ((await page.locator('#details-incomplete').textContent()) || '').trim();
+	assert(t === `yes: ${c.incomplete_reason}`, `#details-incomplete says ${JSON.stringify(t)}`);
+	await page.keyboard.press('Escape');
+	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
+	return { note: JSON.stringify(dur) };
+});
+
 await check('details of a failed capture give the reason', async () => {
 	const e = (await api('GET', '/api/captures?status=error')).json.captures[0];
 	assert(e && e.error, 'no capture in the Error state with a reason');
