@@ -41,7 +41,8 @@ static int make_private(int fd, const char *what, mode_t want, struct err *e)
 	if (!(mode & 077))
 		return 0;
 	if (fchmod(fd, want))
-		return err_set(e, -errno, "%s has mode %04o (others may read or change it) and cannot be "
+		return err_set(e, -errno,
+		               "%s has mode %04o (others may read or change it) and cannot be "
 		               "made %04o: %s",
 		               what, (unsigned)mode, (unsigned)want, strerror(errno));
 	log_warn("%s had mode %04o (others could read or change it): it is %04o now", what, (unsigned)mode,
@@ -93,8 +94,9 @@ static int take_lock(int dirfd, const char *dir, struct err *e)
 		holder = lock_holder(fd);
 		close(fd);
 		if (holder)
-			return err_set(e, -EBUSY, "the data directory %s is in use by another agent (pid %ld)",
-			               dir, holder);
+			return err_set(e, -EBUSY,
+			               "the data directory %s is in use by another agent (pid %ld)", dir,
+			               holder);
 		return err_set(e, -EBUSY, "the data directory %s is in use by another agent (pid unknown)",
 		               dir);
 	}
