@@ -121,8 +121,11 @@ static void *job_main(void *arg)
 		{
 			struct err pe = { { 0 } };
 
+			/* on failure the catalog holds the result and retries the record (flush_catalog) */
 			if (catalog_put(a->cat, &m, &pe))
-				log_error("capture %s: cannot record its result: %s", j->id, pe.msg);
+				log_error(
+				        "capture %s: cannot record that it is %s (retried every second): %s",
+				        j->id, capture_status_name(m.status), pe.msg);
 		}
 		capture_meta_free(&m);
 	}
@@ -260,7 +263,7 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	j->next = a->jobs;
 	a->jobs = j;
 	pthread_mutex_unlock(&a->lock);
-	log_warn("capture %s '%s' started (%.1f s before, %.1f s after)", j->id, j->name, t->before,
+	log_info("capture %s '%s' started (%.1f s before, %.1f s after)", j->id, j->name, t->before,
 	         t->after);
 	return 0;
 }
@@ -448,7 +451,32 @@ static void expire(struct agent *a)
 	if (n < 0)
 		log_warn("retention: %s", e.msg);
 	else if (n > 0)
-		log_warn("retention: %d captures older than %u days deleted", n, a->cfg->retention_days);
+		log_info("retention: %d captures older than %u days deleted", n, a->cfg->retention_days);
+}
+
+/*
+ * Write the capture records whose write failed (a full disk, no inodes): said
+ * when their number changes, and when all are written. *unsaved: the count
+ * the last retry left.
+ */
+static void flush_catalog(struct agent *a, int *unsaved)
+{
+	struct err e = { { 0 } };
+	struct catalog_stats st;
+	int left;
+
+	catalog_stats(a->cat, &st);
+	if (!st.unsaved) {
+		*unsaved = 0;
+		return;
+	}
+	left = catalog_flush(a->cat, &e);
+	if (left > 0 && left != *unsaved)
+		log_warn("catalog: %d capture records not written yet (retried every second): %s", left,
+		         e.msg);
+	else if (!left)
+		log_info("catalog: the capture records are all written now");
+	*unsaved = left;
 }
 
 int agent_run(const struct agent_config *c, struct err *e)
@@ -463,7 +491,7 @@ int agent_run(const struct agent_config *c, struct err *e)
 	const char *skew = getenv("SYSREC_CLOCK_SKEW");
 	double last_rate, last_expire;
 	uint64_t ev0 = 0, dr0 = 0;
-	int rc = 0;
+	int rc = 0, lock_fd = -1, unsaved = 0;
 
 	memset(&a, 0, sizeof(a));
 	memset(&d, 0, sizeof(d));
@@ -474,9 +502,8 @@ int agent_run(const struct agent_config *c, struct err *e)
 		snprintf(a.host, sizeof(a.host), "%s", c->host_name);
 	else if (gethostname(a.host, sizeof(a.host) - 1) != 0)
 		snprintf(a.host, sizeof(a.host), "localhost");
-	if (mkdir(c->data_dir, 0700) != 0 && errno != EEXIST) {
-		rc = err_set(e, -errno, "cannot create the data directory %s: %s", c->data_dir,
-		             strerror(errno));
+	if ((lock_fd = agent_data_dir_open(c->data_dir, e)) < 0) {
+		rc = lock_fd;
 		goto out;
 	}
 	if ((rc = agent_token(c->data_dir, true, a.token, e)) != 0)
@@ -549,6 +576,7 @@ int agent_run(const struct agent_config *c, struct err *e)
 			dr0 = d.drops;
 			last_rate = now;
 			reap_jobs(&a, false);
+			flush_catalog(&a, &unsaved);
 		}
 		if (now - last_expire >= 60) {
 			expire(&a);
@@ -568,11 +596,16 @@ out:
 		bq_free(d.q); /* the writer thread has stopped: no rule matches any more */
 	/* a rule's capture admitted just before stopping was set may have joined the list since */
 	stop_jobs(&a);
+	if (a.cat && catalog_flush(a.cat, NULL) > 0)
+		log_warn("catalog: capture records left unwritten; the next start recovers them from "
+		         "the capture files");
 	agent_rules_free(a.rules);
 	engine_close(en);
 	recorder_free(a.rec);
 	catalog_close(a.cat);
 	store_close(a.store);
+	if (lock_fd >= 0)
+		close(lock_fd); /* the data directory is free for the next agent */
 	pthread_mutex_destroy(&a.lock);
 	return rc;
 }

@@ -93,6 +93,17 @@ int agent_rules_start(struct agent_rules *ar, struct agent *a, struct err *e);
 void agent_rules_stats(const struct agent_rules *ar, struct agent_rules_stats *out);
 void agent_rules_free(struct agent_rules *ar);
 
+/*
+ * The data directory (datadir.c), before anything in it is touched: create it
+ * (0700) when missing; refuse it, or the token in it, when another user owns
+ * it; narrow a mode that lets others in (the directory 0700, the token 0600),
+ * with a warning; then lock it for this process (flock on DATA/lock, which
+ * holds our pid). Returns the lock's fd, to keep open while the agent runs,
+ * or -errno with e set: -EBUSY "the data directory DIR is in use by another
+ * agent (pid N)" when another process holds it.
+ */
+int agent_data_dir_open(const char *dir, struct err *e);
+
 /* The HTTP API (http.c). */
 struct agent_http;
 struct agent_http *agent_http_start(struct agent *a, struct err *e);

@@ -349,6 +349,7 @@ struct counters {
 	uint64_t et, dt;
 	unsigned out;
 	struct agent_rules_stats ru;
+	struct catalog_stats cs;
 };
 
 static void read_counters(struct agent *a, struct counters *k)
@@ -362,6 +363,7 @@ static void read_counters(struct agent *a, struct counters *k)
 	k->out = a->outstanding;
 	pthread_mutex_unlock(&a->lock);
 	agent_rules_stats(a->rules, &k->ru);
+	catalog_stats(a->cat, &k->cs);
 }
 
 static void status(const struct call *c, struct reply *r)
@@ -387,6 +389,9 @@ static void status(const struct call *c, struct reply *r)
 	                              "alerts_dropped", (json_int_t)ru->alerts_dropped, "captures_taken",
 	                              (json_int_t)ru->captures_taken, "captures_refused",
 	                              (json_int_t)ru->captures_refused));
+	json_object_set_new(r->json, "catalog",
+	                    json_pack("{s:I,s:I}", "unsaved_records", (json_int_t)k.cs.unsaved,
+	                              "record_write_failures", (json_int_t)k.cs.write_failures));
 }
 
 static void metrics(const struct call *c, struct reply *r)
@@ -431,6 +436,14 @@ static void metrics(const struct call *c, struct reply *r)
 	            "sysrec_rule_captures_total{result=\"refused\"} %llu\n",
 	            k.ru.loaded, (unsigned long long)k.ru.alerts, (unsigned long long)k.ru.alerts_dropped,
 	            (unsigned long long)k.ru.captures_taken, (unsigned long long)k.ru.captures_refused);
+	sbuf_printf(&b,
+	            "# HELP sysrec_catalog_unsaved_records Capture records whose write failed, not yet "
+	            "rewritten.\n"
+	            "# TYPE sysrec_catalog_unsaved_records gauge\nsysrec_catalog_unsaved_records %zu\n"
+	            "# HELP sysrec_catalog_record_write_failures_total Capture record writes that failed.\n"
+	            "# TYPE sysrec_catalog_record_write_failures_total counter\n"
+	            "sysrec_catalog_record_write_failures_total %llu\n",
+	            k.cs.unsaved, (unsigned long long)k.cs.write_failures);
 	r->resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
 	r->status = 200;

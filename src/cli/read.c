@@ -153,6 +153,25 @@ static int parse_opts(int argc, char **argv, struct read_opts *o)
 	return 0;
 }
 
+/*
+ * path is the temporary of a recording (sink.c names it PATH.tmp-PID): say so
+ * before reading it, and whether its writer is still at work or was stopped
+ * without finishing it (killed, or the machine went down).
+ */
+static void warn_unfinished(const char *path, long pid)
+{
+	if (sink_writer_alive(pid))
+		fprintf(stderr,
+		        "sysrec read: warning: %s is an unfinished recording (sysrec process %ld is still "
+		        "writing it): the events up to its last whole block are read\n",
+		        path, pid);
+	else
+		fprintf(stderr,
+		        "sysrec read: warning: %s is an unfinished recording (sysrec process %ld did not "
+		        "finish it): the events up to its last whole block are read\n",
+		        path, pid);
+}
+
 void progress_tick(struct progress *p, uint64_t events, uint64_t bytes, bool done)
 {
 	double t;
@@ -183,6 +202,7 @@ int cmd_read(int argc, char **argv)
 	uint64_t nevents = 0;
 	struct progress prog = { .who = "sysrec read" };
 	bool track_state;
+	long writer_pid;
 	int rc, exit_code = 1;
 
 	rc = parse_opts(argc, argv, &o);
@@ -213,6 +233,9 @@ int cmd_read(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	writer_pid = sink_temp_pid(o.path);
+	if (writer_pid)
+		warn_unfinished(o.path, writer_pid);
 	r = scap_reader_open(o.path, &e);
 	if (!r) {
 		fprintf(stderr, "sysrec read: %s\n", e.msg);
@@ -278,6 +301,12 @@ int cmd_read(int argc, char **argv)
 		sbuf_flush_fd(&buf, STDOUT_FILENO);
 	if (pr)
 		printer_finish(pr);
+	if (rc == -ENODATA && writer_pid) {
+		/* where an unfinished recording stops: what came before is all there is */
+		fprintf(stderr, "sysrec read: warning: %s: %s: the unfinished recording ends there\n", o.path,
+		        e.msg);
+		rc = 0;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "sysrec read: %s: %s\n", o.path, e.msg);
 		goto cleanup;

@@ -8,6 +8,7 @@
 #include "../state/state.h"
 #include "recfiles.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -450,6 +451,37 @@ static bool process_gone(uint32_t pid)
 	return gone;
 }
 
+/*
+ * Temporaries a recording to the same name left behind (PATH.tmp-PID, the
+ * recorder killed with -9 or the machine down): say where they are. They are
+ * kept: what they hold may be all there is of what happened.
+ */
+static void mention_unfinished(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path))) : xstrdup(".");
+	size_t plen = strcspn(base, "%"); /* -G names: the part before the first strftime code */
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		long pid = sink_temp_pid(de->d_name);
+
+		if (!pid || strncmp(de->d_name, base, plen) != 0 || pid == (long)getpid() ||
+		    sink_writer_alive(pid))
+			continue;
+		fprintf(stderr,
+		        "sysrec record: warning: %s/%s is an unfinished recording: sysrec process %ld did "
+		        "not "
+		        "finish it (sysrec read -r reads its whole blocks); it is kept\n",
+		        dir, de->d_name, pid);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
@@ -470,6 +502,7 @@ int cmd_record(int argc, char **argv)
 		free(o.filter);
 		return rc < 0 ? 0 : rc;
 	}
+	mention_unfinished(o.files.path);
 	eo.ring_bytes = o.ring_mb << 20;
 	eo.snaplen = o.snaplen;
 	eo.scope_pid = o.pid;

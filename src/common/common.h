@@ -24,9 +24,14 @@ struct err {
 
 int err_set(struct err *e, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
-/* Print "sysrec: <msg>" to stderr. */
+/*
+ * One line to stderr: "sysrec: error: <msg>" for a failure, "sysrec: warning:
+ * <msg>" for something wrong that the program works around, "sysrec: <msg>"
+ * for what is worth knowing and is not wrong (a capture started).
+ */
 void log_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void log_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void log_info(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* Allocation that aborts on out-of-memory: callers never see NULL. */
 void *xmalloc(size_t n);
@@ -189,8 +194,10 @@ static inline uint64_t load_u64(const void *p)
 /*
  * sink: where a writer's bytes go, a plain file or a gzip stream. The first
  * error is kept and every later write is a no-op, so writers emit whole records
- * and check once at close. Files are written under "<path>.tmp-<pid>" and
- * renamed to <path> by sink_close() only when everything succeeded. A plain
+ * and check once at close. Files are written under "<path>.tmp-<pid>" (mode
+ * 0600, narrowed further by the umask) and renamed to <path> by sink_close()
+ * only when everything succeeded; a process killed meanwhile leaves the
+ * temporary behind (sink_temp_pid() recognises its name). A plain
  * file gets whole 1 MiB chunks with O_DIRECT (sink.c says why), the rest at close.
  */
 struct sink;
@@ -204,6 +211,10 @@ uint64_t sink_offset(const struct sink *s);
 int sink_close(struct sink *s, struct err *e);
 /* Close and remove the temporary file without publishing it. */
 void sink_abort(struct sink *s);
+/* The pid in the name of a sink's temporary ("<path>.tmp-<pid>"), or 0 when path is no such name. */
+long sink_temp_pid(const char *path);
+/* Whether process pid is alive and runs sysrec (the writer of a temporary, still at work). */
+bool sink_writer_alive(long pid);
 
 /* Environment helpers. */
 const char *env_or(const char *name, const char *fallback);

@@ -23,6 +23,8 @@
 
 #define CHUNK (1u << 20) /* bytes per write; a multiple of any logical block size */
 #define ALIGN 4096u      /* buffer alignment for O_DIRECT */
+/* What is recorded holds file contents, network payloads, command lines: the owner's alone. */
+#define FILE_MODE 0600
 
 struct sink {
 	char *path;
@@ -65,16 +67,20 @@ struct sink *sink_open(const char *path, bool gzip, struct err *e)
 		snprintf(s->tmp, n, "%s.tmp-%d", path, (int)getpid());
 	errno = 0;
 	if (gzip) {
-		s->gz = gzopen(s->tmp, "wb6");
+		int fd = open(s->tmp, flags, FILE_MODE);
+
+		s->gz = fd >= 0 ? gzdopen(fd, "wb6") : NULL;
 		if (s->gz)
 			gzbuffer(s->gz, 1 << 18);
+		else if (fd >= 0)
+			close(fd);
 	} else {
 		if (!s->in_place) {
-			s->fd = open(s->tmp, flags | O_DIRECT, 0666);
+			s->fd = open(s->tmp, flags | O_DIRECT, FILE_MODE);
 			s->direct = s->fd >= 0;
 		}
 		if (s->fd < 0)
-			s->fd = open(s->tmp, flags, 0666);
+			s->fd = open(s->tmp, flags, FILE_MODE);
 		if (s->fd >= 0 && posix_memalign((void **)&s->buf, ALIGN, CHUNK))
 			abort();
 	}
@@ -205,4 +211,32 @@ void sink_abort(struct sink *s)
 	if (!s->in_place)
 		unlink(s->tmp);
 	sink_free(s);
+}
+
+long sink_temp_pid(const char *path)
+{
+	const char *mark = strrchr(path, '.');
+	char *end;
+	long pid;
+
+	if (!mark || strncmp(mark, ".tmp-", 5) != 0 || mark[5] < '1' || mark[5] > '9' || mark == path)
+		return 0;
+	errno = 0;
+	pid = strtol(mark + 5, &end, 10);
+	return !errno && !*end && pid > 0 && pid <= INT32_MAX ? pid : 0;
+}
+
+bool sink_writer_alive(long pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return strncmp(comm, "sysrec", 6) == 0;
 }

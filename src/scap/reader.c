@@ -215,7 +215,7 @@ static ssize_t fill_more(struct scap_reader *r, size_t need, struct err *e)
 			const char *msg = gzerror(r->gz, &zerr);
 
 			if (zerr != Z_OK)
-				return err_set(e, -EIO, "gzip stream ends early at offset %llu: %s",
+				return err_set(e, -ENODATA, "gzip stream ends early at offset %llu: %s",
 				               (unsigned long long)(r->off + r->end - r->start), msg);
 		}
 		if (n == 0)
@@ -844,7 +844,7 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			return SCAP_REC_EOF;
 		}
 		if (avail < 8)
-			return err_set(e, -EINVAL, "truncated block header at offset %llu (%zd of 8 bytes)",
+			return err_set(e, -ENODATA, "truncated block header at offset %llu (%zd of 8 bytes)",
 			               (unsigned long long)off, avail);
 		b = r->buf + r->start;
 		bt = load_u32(b);
@@ -874,7 +874,7 @@ int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err 
 			return (int)avail;
 		if ((size_t)avail < blen)
 			return err_set(
-			        e, -EINVAL,
+			        e, -ENODATA,
 			        "truncated block type 0x%x at offset %llu: length %u, only %zd bytes left",
 			        bt, (unsigned long long)off, blen, avail);
 		b = r->buf + r->start;

@@ -198,7 +198,9 @@ struct scap_reader *scap_reader_open_mem(const void *p, size_t n);
 void scap_reader_mem_grow(struct scap_reader *r, size_t n);
 /*
  * The next record: its kind (> 0), SCAP_REC_EOF at a clean end, or a negative
- * errno with e->msg naming the defect and the byte offset (uncompressed).
+ * errno with e->msg naming the defect and the byte offset (uncompressed):
+ * -ENODATA when the file ends inside a block (cut short, or still being
+ * written), -EINVAL for a malformed block, another code for an I/O error.
  */
 int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err *e);
 /* True when events read stay in place (a mapped raw file) until the reader is closed. */

@@ -2,15 +2,19 @@
  * catalog: the captures kept on a store, their JSON records (the capture object
  * of docs/api.md) and the in-memory index that answers list queries.
  *
- * The records on the store are the truth: every change is written there first
- * (atomically) and mirrored in memory only once written, and opening the
- * catalog rebuilds memory from them. One mutex guards the index, held across
- * the record write so that memory and store agree on the order of updates.
+ * The records on the store are the truth: every change is written there
+ * (atomically) as it is mirrored in memory, and opening the catalog rebuilds
+ * memory from them. A write that fails (a full disk, no inodes) leaves that
+ * record unsaved: memory is ahead until catalog_flush() writes it, so no
+ * capture is stuck in a state that no later call can leave. One mutex guards
+ * the index, held across the record write so that memory and store agree on
+ * the order of updates.
  */
 #include "store.h"
 
 #include <errno.h>
 #include <math.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,6 +26,9 @@
 
 #define RECORD_MAX  (1u << 20) /* bytes in a .json record we agree to read */
 #define STOPPED_MSG "the agent stopped before the capture was complete"
+#define RECOVERED_MSG                                                                          \
+	"recovered at restart: the agent stopped before it recorded the result; the file was " \
+	"complete, and its size and sha256 were computed then"
 
 /* ---- capture_meta ---- */
 
@@ -39,6 +46,7 @@ static const struct {
 	{ "storage", offsetof(struct capture_meta, storage), false },
 	{ "error", offsetof(struct capture_meta, error), false },
 	{ "incomplete_reason", offsetof(struct capture_meta, incomplete), false },
+	{ "note", offsetof(struct capture_meta, note), false },
 };
 
 static char **string_member(struct capture_meta *m, size_t i)
@@ -284,6 +292,7 @@ json_t *capture_meta_to_json(const struct capture_meta *m)
 	json_object_set_new(j, "sha256", json_text(m->sha256));
 	json_object_set_new(j, "status", json_string(capture_status_name(m->status)));
 	json_object_set_new(j, "error", json_text(m->error));
+	json_object_set_new(j, "note", json_text(m->note));
 	json_object_set_new(j, "kept", json_boolean(m->kept));
 	json_object_set_new(j, "created", json_time(m->created, -1));
 	json_object_set_new(j, "expires_at", json_time(m->expires_at, -1));
@@ -437,7 +446,10 @@ struct catalog {
 	struct store *store;
 	pthread_mutex_t lock;
 	struct capture_meta *v; /* sorted by id */
+	bool *unsaved;          /* beside v: memory is ahead of the stored record */
 	size_t n, cap;
+	size_t nunsaved;         /* how many unsaved[] are set */
+	uint64_t write_failures; /* record writes that failed, retries included */
 };
 
 /* Where id is in c->v, or where it would go; *found says which. */
@@ -462,8 +474,8 @@ static size_t find(const struct catalog *c, const char *id, bool *found)
 	return lo;
 }
 
-/* Insert a copy of m, or replace the one with its id. */
-static void index_put(struct catalog *c, const struct capture_meta *m)
+/* Insert a copy of m, or replace the one with its id; returns its index. */
+static size_t index_put(struct catalog *c, const struct capture_meta *m)
 {
 	bool found;
 	size_t i = find(c, m->id, &found);
@@ -474,24 +486,56 @@ static void index_put(struct catalog *c, const struct capture_meta *m)
 		if (c->n == c->cap) {
 			c->cap = c->cap ? 2 * c->cap : 64;
 			c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
+			c->unsaved = xrealloc(c->unsaved, c->cap * sizeof(*c->unsaved));
 		}
 		memmove(&c->v[i + 1], &c->v[i], (c->n - i) * sizeof(*c->v));
+		memmove(&c->unsaved[i + 1], &c->unsaved[i], (c->n - i) * sizeof(*c->unsaved));
+		c->unsaved[i] = false;
 		c->n++;
 	}
 	capture_meta_copy(&c->v[i], m);
+	return i;
+}
+
+static void set_unsaved(struct catalog *c, size_t i, bool unsaved)
+{
+	if (c->unsaved[i] != unsaved)
+		c->nunsaved = unsaved ? c->nunsaved + 1 : c->nunsaved - 1;
+	c->unsaved[i] = unsaved;
 }
 
 static void index_drop(struct catalog *c, size_t i)
 {
+	set_unsaved(c, i, false);
 	capture_meta_free(&c->v[i]);
 	memmove(&c->v[i], &c->v[i + 1], (c->n - i - 1) * sizeof(*c->v));
+	memmove(&c->unsaved[i], &c->unsaved[i + 1], (c->n - i - 1) * sizeof(*c->unsaved));
 	c->n--;
 }
 
+/* Whether m's record would read back: 0, or -EINVAL naming the member (a bad id, a start_ns or size past
+ * INT64_MAX). */
+static int record_check(const struct capture_meta *m, struct err *e)
+{
+	struct capture_meta check;
+	json_t *j;
+	int rc;
+
+	if (!capture_id_valid(m->id))
+		return err_set(e, -EINVAL,
+		               "bad capture id '%.63s': it must be 1 to 63 characters of [0-9A-Za-z-]",
+		               m->id);
+	j = capture_meta_to_json(m);
+	rc = capture_meta_from_json(j, &check, e);
+	capture_meta_free(&check);
+	json_decref(j);
+	return rc;
+}
+
+/* Write m's record (checked by record_check()) to the store: 0 or -errno with a message. */
 static int record_write(struct store *s, const struct capture_meta *m, struct err *e)
 {
 	char key[STORE_KEY_MAX + 1];
-	struct capture_meta check;
 	json_t *j;
 	char *text;
 	int rc;
@@ -499,18 +543,179 @@ static int record_write(struct store *s, const struct capture_meta *m, struct er
 	if (record_key(key, m->id, ".json"))
 		return err_set(e, -EINVAL, "bad capture id '%.63s'", m->id);
 	j = capture_meta_to_json(m);
-	/* what cannot be read back (a start_ns or size past INT64_MAX) would be lost at the next open */
-	rc = capture_meta_from_json(j, &check, e);
-	capture_meta_free(&check);
-	text = rc ? NULL : json_dumps(j, JSON_INDENT(2));
+	text = json_dumps(j, JSON_INDENT(2));
 	json_decref(j);
-	if (rc)
-		return rc;
 	if (!text)
 		return err_set(e, -ENOMEM, "cannot format the record of capture %s", m->id);
 	rc = store_put_bytes(s, key, text, strlen(text), e);
 	free(text);
 	return rc;
+}
+
+/*
+ * Mirror m in memory, then write its record (lock held, or the catalog not yet
+ * shared). A failed write leaves the record unsaved for catalog_flush().
+ */
+static int put_checked(struct catalog *c, const struct capture_meta *m, struct err *e)
+{
+	size_t i = index_put(c, m);
+	int rc = record_write(c->store, m, e);
+
+	set_unsaved(c, i, rc != 0);
+	if (rc)
+		c->write_failures++;
+	return rc;
+}
+
+/* ---- recovery at open: a .scap under its final key, with a record that never said so ---- */
+
+/*
+ * The store sits beside the scap module (one layer), so the few constants of
+ * the .scap framing it checks are spelt here (docs/scap-format.md): every
+ * block is type u32, length u32 (>= 12, a multiple of 4), body, length again;
+ * the first is a section header whose body opens with the byte-order magic.
+ */
+#define SCAP_SECTION_HEADER 0x0A0D0D0Au
+#define SCAP_BYTE_ORDER     0x1A2B3C4Du
+#define SCAN_CHUNK          (1u << 20)
+
+/* Following the block chain through a file read in chunks. */
+struct block_walk {
+	uint64_t next;    /* offset of the next block's header */
+	uint8_t head[12]; /* its first bytes, gathered across chunks */
+	size_t have;
+	uint64_t blocks;
+	const char *bad; /* why the chain broke, or NULL */
+};
+
+/* Feed the bytes at offset base; the walk stops at the first bad block. */
+static void walk_blocks(struct block_walk *w, uint64_t base, const uint8_t *p, size_t n)
+{
+	uint64_t pos = base, end = base + n;
+
+	while (pos < end && !w->bad) {
+		size_t want = w->blocks ? 8 : 12, take;
+		uint32_t type, len;
+
+		if (pos < w->next) {
+			pos = w->next < end ? w->next : end;
+			continue;
+		}
+		take = want - w->have;
+		if (take > end - pos)
+			take = (size_t)(end - pos);
+		memcpy(w->head + w->have, p + (pos - base), take);
+		w->have += take;
+		pos += take;
+		if (w->have < want)
+			continue;
+		memcpy(&type, w->head, 4);
+		memcpy(&len, w->head + 4, 4);
+		if (!w->blocks && type != SCAP_SECTION_HEADER)
+			w->bad = "it does not start with a .scap section header";
+		else if (!w->blocks && load_u32(w->head + 8) != SCAP_BYTE_ORDER)
+			w->bad = "its section header has no byte-order magic";
+		else if (len < 12 || len % 4)
+			w->bad = "a block has an impossible length";
+		w->next += len;
+		w->have = 0;
+		w->blocks++;
+	}
+}
+
+/*
+ * Read the .scap at key through: whole blocks from its section header to its
+ * last byte. 0 with its size and SHA-256; -ENOENT when there is none; -EINVAL
+ * (or a read error) with the reason in e.
+ */
+static int scap_verify(struct store *s, const char *key, uint64_t *size, char sha256_hex[65], struct err *e)
+{
+	struct store_get *g = store_get_open(s, key, 0, UINT64_MAX, e);
+	struct block_walk w = { 0 };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *sha;
+	uint64_t off = 0;
+	uint8_t *buf;
+	int rc = 0;
+
+	if (!g)
+		return -errno;
+	sha = EVP_MD_CTX_new();
+	buf = xmalloc(SCAN_CHUNK);
+	if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)
+		rc = err_set(e, -EIO, "%s: SHA-256 is not available", key);
+	while (!rc) {
+		ssize_t r = store_get_read(g, buf, SCAN_CHUNK);
+
+		if (r < 0)
+			rc = err_set(e, (int)r, "reading %s: %s", key, strerror((int)-r));
+		if (r <= 0)
+			break;
+		if (EVP_DigestUpdate(sha, buf, (size_t)r) != 1)
+			rc = err_set(e, -EIO, "%s: SHA-256 failed", key);
+		walk_blocks(&w, off, buf, (size_t)r);
+		off += (uint64_t)r;
+	}
+	if (!rc && w.bad)
+		rc = err_set(e, -EINVAL, "%s is not a whole .scap: %s", key, w.bad);
+	else if (!rc && (!w.blocks || w.have || w.next != off))
+		rc = err_set(e, -EINVAL, "%s is not a whole .scap: it ends inside a block", key);
+	if (!rc && (EVP_DigestFinal_ex(sha, md, &mdlen) != 1 || mdlen != 32))
+		rc = err_set(e, -EIO, "%s: SHA-256 failed", key);
+	if (!rc) {
+		for (unsigned int i = 0; i < mdlen; i++)
+			snprintf(sha256_hex + 2 * i, 3, "%02x", md[i]);
+		*size = off;
+	}
+	EVP_MD_CTX_free(sha);
+	free(buf);
+	store_get_close(g);
+	return rc;
+}
+
+/*
+ * A record still recording or storing at open: the agent stopped during that
+ * capture. Its file under the final key means the commit completed (only a
+ * commit publishes it): when it reads through, the capture is ok; otherwise it
+ * failed.
+ */
+static void settle_interrupted(struct catalog *c, struct capture_meta *m)
+{
+	char key[STORE_KEY_MAX + 1], sha[65];
+	struct err e = { { 0 } };
+	uint64_t size = 0;
+	int rc;
+
+	capture_scap_key(key, m->id);
+	rc = scap_verify(c->store, key, &size, sha, &e);
+	if (rc == 0) {
+		log_warn("capture %s: recovered at restart: its record said %s, its file is complete "
+		         "(%llu bytes)",
+		         m->id, capture_status_name(m->status), (unsigned long long)size);
+		m->status = CAPTURE_OK;
+		m->size = size;
+		memcpy(m->sha256, sha, sizeof(m->sha256));
+		free(m->error);
+		m->error = xstrdup("");
+		free(m->note);
+		m->note = xstrdup(RECOVERED_MSG);
+		/* what the capture lacks was in the record never written: claim nothing, point at the file */
+		if (!m->end_ns)
+			m->end_ns = m->start_ns + (uint64_t)(m->duration * 1e9);
+		if (!m->incomplete || !*m->incomplete) {
+			free(m->incomplete);
+			m->incomplete = xstrdup("not known: the capture was recovered at restart, before its "
+			                        "losses were recorded; the file's sysrec-drops and "
+			                        "sysrec-incomplete notifications say what it lacks");
+		}
+		return;
+	}
+	if (rc != -ENOENT)
+		log_warn("capture %s: %s", m->id, e.msg);
+	m->status = CAPTURE_ERROR;
+	free(m->error);
+	m->error = xstrdup(STOPPED_MSG);
 }
 
 /* Load one record at open (store_list callback); never fails the walk. */
@@ -552,13 +757,13 @@ static int load_record(void *ctx, const char *key, const struct store_stat *st)
 		return 0;
 	}
 	if (m.status == CAPTURE_RECORDING || m.status == CAPTURE_STORING) {
-		m.status = CAPTURE_ERROR;
-		free(m.error);
-		m.error = xstrdup(STOPPED_MSG);
-		if (record_write(c->store, &m, &e))
-			log_warn("capture %s: cannot record that it failed: %s", m.id, e.msg);
+		settle_interrupted(c, &m);
+		if (put_checked(c, &m, &e))
+			log_warn("capture %s: cannot record that it is %s (retried later): %s", m.id,
+			         capture_status_name(m.status), e.msg);
+	} else {
+		index_put(c, &m);
 	}
-	index_put(c, &m);
 	capture_meta_free(&m);
 	return 0;
 }
@@ -589,24 +794,53 @@ void catalog_close(struct catalog *c)
 	for (size_t i = 0; i < c->n; i++)
 		capture_meta_free(&c->v[i]);
 	free(c->v);
+	free(c->unsaved);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
 int catalog_put(struct catalog *c, const struct capture_meta *m, struct err *e)
 {
-	int rc;
+	int rc = record_check(m, e);
 
-	if (!capture_id_valid(m->id))
-		return err_set(e, -EINVAL,
-		               "bad capture id '%.63s': it must be 1 to 63 characters of [0-9A-Za-z-]",
-		               m->id);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&c->lock);
-	rc = record_write(c->store, m, e);
-	if (!rc)
-		index_put(c, m);
+	rc = put_checked(c, m, e);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int catalog_flush(struct catalog *c, struct err *e)
+{
+	int first = 0, left;
+
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n && c->nunsaved; i++) {
+		struct err one;
+		int rc;
+
+		if (!c->unsaved[i])
+			continue;
+		rc = record_write(c->store, &c->v[i], &one);
+		set_unsaved(c, i, rc != 0);
+		if (rc) {
+			c->write_failures++;
+			if (!first)
+				first = err_set(e, rc, "%s", one.msg);
+		}
+	}
+	left = (int)c->nunsaved;
+	pthread_mutex_unlock(&c->lock);
+	return left;
+}
+
+void catalog_stats(struct catalog *c, struct catalog_stats *out)
+{
+	pthread_mutex_lock(&c->lock);
+	out->unsaved = c->nunsaved;
+	out->write_failures = c->write_failures;
+	pthread_mutex_unlock(&c->lock);
 }
 
 int catalog_get(struct catalog *c, const char *id, struct capture_meta *out)

@@ -162,6 +162,7 @@ struct capture_meta {
 	/* why the file is not the whole window asked for (history short, events lost, cut short); "": it is
 	 */
 	char *incomplete;
+	char *note; /* what happened to the record itself, e.g. "recovered at restart: ..." */
 	bool filter_proclist, kept;
 	uint64_t start_ns; /* first instant the file covers, epoch ns */
 	uint64_t end_ns;   /* last instant it covers (0 until the capture ends) */
@@ -220,11 +221,16 @@ struct catalog;
 /*
  * Open the catalog kept on s (which must outlive it): remove temporaries under
  * "captures/", then load every "captures/ID.json". A record still "recording"
- * or "storing" (the agent died during that capture) becomes "error" with the
- * error "the agent stopped before the capture was complete", and is rewritten.
- * A record that does not parse, or whose id is not its key's, is skipped with a
- * warning naming the key and left in place; a .scap without a record is left
- * alone. Returns NULL with a message when the store cannot be listed.
+ * or "storing" means the agent stopped during that capture. If its
+ * "captures/ID.scap" exists (only a completed commit publishes that key) and
+ * reads through as whole .scap blocks, the capture is "ok" with the file's
+ * size and sha256 and the note "recovered at restart: ..."; otherwise it
+ * becomes "error" with the error "the agent stopped before the capture was
+ * complete". Either way the record is rewritten (left unsaved for
+ * catalog_flush() when that fails). A record that does not parse, or whose id
+ * is not its key's, is skipped with a warning naming the key and left in
+ * place; a .scap without a record is left alone. Returns NULL with a message
+ * when the store cannot be listed.
  */
 struct catalog *catalog_open(struct store *s, struct err *e);
 
@@ -232,18 +238,39 @@ struct catalog *catalog_open(struct store *s, struct err *e);
 void catalog_close(struct catalog *c);
 
 /*
- * Write m's record (pretty JSON, atomically), then insert or replace the
- * catalog's copy. A record that would not read back (a bad id, a start_ns or
- * size past INT64_MAX) is refused with -EINVAL naming the member. On error the
- * memory copy and the stored record are unchanged. 0 or -errno.
+ * Insert or replace the catalog's copy of m and write its record (pretty JSON,
+ * atomically). A record that would not read back (a bad id, a start_ns or
+ * size past INT64_MAX) is refused with -EINVAL naming the member, and nothing
+ * changes. Any other failure is of the write alone (a full disk, no inodes):
+ * the memory copy takes m all the same, so every call sees the new state, the
+ * stored record keeps its old content and is marked unsaved, and -errno
+ * returns with the store's message; catalog_flush() writes it later. A
+ * capture whose final state cannot be written is thus never stuck in
+ * "recording" or "storing". 0 or -errno.
  */
 int catalog_put(struct catalog *c, const struct capture_meta *m, struct err *e);
+
+/*
+ * Write every unsaved record from its memory copy (the latest state). Returns
+ * how many are still unsaved (0: memory and store agree), with the first
+ * failure's message in e. Cheap when nothing is unsaved: call it as often as
+ * convenient (the agent does, every second).
+ */
+int catalog_flush(struct catalog *c, struct err *e);
+
+struct catalog_stats {
+	size_t unsaved;          /* records whose write failed and is not yet retried successfully */
+	uint64_t write_failures; /* record writes that failed since open, retries included */
+};
+
+void catalog_stats(struct catalog *c, struct catalog_stats *out);
 
 /* Copy the capture id into out (free with capture_meta_free()): 0, or -ENOENT when unknown. */
 int catalog_get(struct catalog *c, const char *id, struct capture_meta *out);
 
 /*
- * Delete capture id: its file (if any), then its record, then the memory copy.
+ * Delete capture id: its file (if any), then its record, then the memory copy
+ * (an unsaved record goes too: nothing is left to write).
  * The caller decides whether a capture in progress may go (the catalog does not
  * refuse it). 0, -ENOENT for an unknown id, or -errno (the record then stays).
  */

@@ -619,3 +619,140 @@ PY
 	[ "$n0" = "$n1" ] || { bad "$1" "a capture was taken: $n0 before, $n1 after"; return; }
 	ok "$1"
 }
+
+# A second agent on the data directory of a running one is refused at once,
+# naming the first agent's pid, and touches nothing there: the first agent's
+# capture, recording meanwhile, completes ok and downloads (mode 0600).
+check_agent_lock() {
+	local id out rc
+	agent_up "$1" || return
+	"$bin" capture take --name locked --duration 3 --no-wait --json >"$work/lock.json" 2>"$work/lock.err" ||
+		{ bad "$1" "take: $(cat "$work/lock.err")"; return; }
+	id=$(json_get 'j["id"]' <"$work/lock.json")
+	sleep 0.5
+	timeout 30 "$bin" agent --data "$agent_data" --listen "127.0.0.1:$((agent_port + 1))" --seconds 5 \
+		>"$work/second.log" 2>&1
+	rc=$?
+	[ "$rc" = 1 ] || { bad "$1" "the second agent exited $rc: $(head -3 "$work/second.log")"; return; }
+	grep -qx "sysrec agent: the data directory $agent_data is in use by another agent (pid $agent_pid)" "$work/second.log" ||
+		{ bad "$1" "the second agent said: $(cat "$work/second.log")"; return; }
+	for _ in $(seq 100); do
+		out=$(api GET "/api/captures/$id" | head -n -1)
+		[ "$(json_get 'j["status"]' <<<"$out")" = recording ] || [ "$(json_get 'j["status"]' <<<"$out")" = storing ] || break
+		sleep 0.1
+	done
+	[ "$(json_get 'j["status"]' <<<"$out")" = ok ] || { bad "$1" "the first agent's capture: $out"; return; }
+	rm -f "$work/locked.scap"
+	"$bin" capture download "$id" -o "$work/locked.scap" 2>"$work/dl.err" || { bad "$1" "download: $(cat "$work/dl.err")"; return; }
+	sysdig -r "$work/locked.scap" -p %evt.num evt.num=1 >/dev/null 2>&1 || { bad "$1" "sysdig cannot read the download"; return; }
+	[ "$(stat -c %a "$work/locked.scap")" = 600 ] || { bad "$1" "the download has mode $(stat -c %a "$work/locked.scap"), not 600"; return; }
+	ok "$1 (the second agent: $(cat "$work/second.log"))"
+}
+
+# A data directory others may enter (0777) and a token others may read (0644)
+# are narrowed to 0700 and 0600 at start, each with a warning; a data
+# directory that belongs to another user is refused with a clear message.
+check_agent_data_modes() {
+	local from foreign=$work/foreign-data rc
+	agent_can_run "$1" || return
+	agent_stop
+	mkdir -p "$agent_data"
+	[ -s "$agent_data/token" ] || echo 0000000000000000000000000000000000000000000000000000000000000000 >"$agent_data/token"
+	chmod 0777 "$agent_data"
+	chmod 0644 "$agent_data/token"
+	from=$(agent_log_size)
+	agent_start || { bad "$1" "the agent did not start: $(agent_log_since "$from" | tail -3)"; return; }
+	[ "$(stat -c %a "$agent_data")/$(stat -c %a "$agent_data/token")" = 700/600 ] ||
+		{ bad "$1" "modes now: $(stat -c %a "$agent_data") $(stat -c %a "$agent_data/token")"; return; }
+	agent_log_since "$from" | grep -qx "sysrec: warning: the data directory $agent_data had mode 0777 (others could read or change it): it is 0700 now" ||
+		{ bad "$1" "no warning for the directory: $(agent_log_since "$from" | head -3)"; return; }
+	agent_log_since "$from" | grep -qx "sysrec: warning: $agent_data/token had mode 0644 (others could read or change it): it is 0600 now" ||
+		{ bad "$1" "no warning for the token: $(agent_log_since "$from" | head -3)"; return; }
+	mkdir -p "$foreign"
+	chown 65534:65534 "$foreign"
+	timeout 30 "$bin" agent --data "$foreign" --listen "127.0.0.1:$((agent_port + 1))" --seconds 5 >"$work/foreign.log" 2>&1
+	rc=$?
+	[ "$rc" = 1 ] && grep -q "^sysrec agent: the data directory $foreign belongs to uid 65534, not to this agent's user (uid 0): refusing to use it" "$work/foreign.log" ||
+		{ bad "$1" "another user's directory: exit $rc: $(head -3 "$work/foreign.log")"; return; }
+	[ -z "$(ls -A "$foreign")" ] || { bad "$1" "files made in another user's directory: $(ls -A "$foreign")"; return; }
+	ok "$1"
+}
+
+# The capture a record write failure left in memory: status and the stored record's status.
+inode_state() { # id
+	echo "$(api GET "/api/captures/$1" | head -n -1 | json_get 'j["status"]') $(json_get 'j["status"]' <"$agent_data/captures/$1.json")"
+}
+
+# Take up every free inode of the data directory's file system.
+inode_fill() {
+	local i=0
+	mkdir -p "$agent_data/fill" 2>/dev/null
+	while : 2>/dev/null >"$agent_data/fill/$i"; do i=$((i + 1)); done
+}
+
+# The data directory on a small tmpfs whose inodes run out while a capture
+# records, so that its final record cannot be written: the capture is ok all
+# the same (the API, download), /api/status counts the unsaved record, and
+# once inodes are freed the record is written, without a restart. Again with
+# the agent killed while the record is unwritten: the restart finds the
+# complete .scap under a record still "recording" and recovers it as ok.
+check_agent_inodes() {
+	local mnt=$work/inode-data saved=$agent_data id st sum n
+	agent_can_run "$1" || return
+	agent_stop
+	mkdir -p "$mnt"
+	mount -t tmpfs -o size=512m,nr_inodes=64,mode=0700 tmpfs "$mnt" 2>/dev/null || { skipped "$1" "cannot mount a tmpfs"; return; }
+	trap 'umount -l "'"$mnt"'" 2>/dev/null; rm -rf "$work"' EXIT
+	inode_done() { agent_stop; umount -l "$mnt"; trap 'rm -rf "$work"' EXIT; agent_data=$saved; }
+	agent_data=$mnt
+	agent_start || { bad "$1" "the agent did not start: $(tail -3 "$work/agent.log")"; inode_done; return; }
+	"$bin" capture take --name starved --duration 2 --no-wait --json >"$work/inode.json" 2>"$work/inode.err" ||
+		{ bad "$1" "take: $(cat "$work/inode.err")"; inode_done; return; }
+	id=$(json_get 'j["id"]' <"$work/inode.json")
+	sleep 0.5
+	inode_fill
+	for _ in $(seq 100); do
+		st=$(inode_state "$id")
+		[ "${st% *}" = ok ] && break
+		sleep 0.1
+	done
+	[ "$st" = "ok recording" ] || [ "$st" = "ok storing" ] || { bad "$1" "with no inodes left (API, record): $st: $(ls -a "$agent_data/captures" | tr '\n' ' ') $(tail -5 "$work/agent.log")"; inode_done; return; }
+	n=$(api GET /api/status | head -n -1 | json_get 'j["catalog"]["unsaved_records"]')
+	[ "$n" = 1 ] || { bad "$1" "status unsaved_records $n, not 1"; inode_done; return; }
+	rm -f "$work/starved.scap"
+	"$bin" capture download "$id" -o "$work/starved.scap" 2>"$work/dl.err" || { bad "$1" "download: $(cat "$work/dl.err")"; inode_done; return; }
+	local during=$st
+	rm -rf "$agent_data/fill"
+	for _ in $(seq 50); do
+		st=$(inode_state "$id")
+		[ "$st" = "ok ok" ] && grep -q 'catalog: the capture records are all written now' "$work/agent.log" && break
+		sleep 0.1
+	done
+	[ "$st" = "ok ok" ] || { bad "$1" "inodes freed: (API, record) $st"; inode_done; return; }
+	[ "$(api GET /api/status | head -n -1 | json_get 'j["catalog"]["unsaved_records"]')" = 0 ] || { bad "$1" "still unsaved"; inode_done; return; }
+	grep -q 'catalog: the capture records are all written now' "$work/agent.log" || { bad "$1" "no log of the records written"; inode_done; return; }
+
+	# the agent dies with the record unwritten
+	"$bin" capture take --name starved-killed --duration 2 --no-wait --json >"$work/inode.json" 2>"$work/inode.err" ||
+		{ bad "$1" "take: $(cat "$work/inode.err")"; inode_done; return; }
+	id=$(json_get 'j["id"]' <"$work/inode.json")
+	sleep 0.5
+	inode_fill
+	for _ in $(seq 100); do
+		st=$(inode_state "$id")
+		[ "${st% *}" = ok ] && break
+		sleep 0.1
+	done
+	[ "$st" = "ok recording" ] || [ "$st" = "ok storing" ] || { bad "$1" "second capture with no inodes left (API, record): $st: $(api GET "/api/captures/$id" | head -n -1 | json_get 'j["error"]') $(tail -5 "$work/agent.log")"; inode_done; return; }
+	agent_stop KILL
+	rm -rf "$agent_data/fill"
+	sum=$(sha256sum "$agent_data/captures/$id.scap" | cut -d' ' -f1)
+	agent_start || { bad "$1" "restart: $(tail -3 "$work/agent.log")"; inode_done; return; }
+	api GET "/api/captures/$id" | head -n -1 >"$work/recovered.json"
+	[ "$(json_get 'j["status"], j["sha256"], j["size"]' <"$work/recovered.json")" = "ok $sum $(stat -c %s "$agent_data/captures/$id.scap")" ] &&
+		json_get 'j["note"]' <"$work/recovered.json" | grep -q 'recovered at restart' ||
+		{ bad "$1" "after the restart (want ok $sum): $(json_get 'j["status"], j["sha256"], j["size"], j["note"]' <"$work/recovered.json")"; inode_done; return; }
+	[ "$(json_get 'j["status"]' <"$agent_data/captures/$id.json")" = ok ] || { bad "$1" "the record was not rewritten"; inode_done; return; }
+	inode_done
+	ok "$1 (no inodes: API and record said '$during'; freed: 'ok ok'; killed and restarted: ok, recovered)"
+}

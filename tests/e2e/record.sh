@@ -483,3 +483,46 @@ record_filter_round() { # name
 		ok "$1 ($(wc -l <"$work/want") events matched, $hidden kept hidden with -F)"
 	fi
 }
+
+# `sysrec record` killed with -9 leaves FILE.tmp-PID: `sysrec read -r` says it
+# is an unfinished recording, prints the events of its whole blocks and exits
+# 0; the next recording to that name mentions it and keeps it. Recordings,
+# and what `sysrec read -w` writes (also gzip), have mode 0600.
+check_record_unfinished() {
+	local f=$work/unfinished.scap tmp busy size=0 rc n
+	can_record "$1" || return
+	rm -f "$f" "$f".tmp-*
+	rec_start "$work/unf.err" -w "$f" || { bad "$1" "record did not start: $(head -2 "$work/unf.err")"; return; }
+	tmp=$f.tmp-$rec_pid
+	(while :; do head -c1 /etc/hostname >/dev/null; done) &
+	busy=$!
+	for _ in $(seq 150); do # more than its first 1 MiB chunks
+		size=$(stat -c %s "$tmp" 2>/dev/null || echo 0)
+		[ "$size" -ge 3000000 ] && break
+		sleep 0.1
+	done
+	kill -9 "$rec_pid"
+	wait "$rec_pid" 2>/dev/null
+	kill "$busy"
+	wait "$busy" 2>/dev/null
+	[ "$size" -ge 3000000 ] && [ -s "$tmp" ] || { bad "$1" "the temporary $tmp holds $size bytes"; return; }
+	[ "$(stat -c %a "$tmp")" = 600 ] || { bad "$1" "the recording is written with mode $(stat -c %a "$tmp")"; return; }
+	"$bin" read -r "$tmp" >"$work/unf.txt" 2>"$work/unf.rerr"
+	rc=$?
+	[ "$rc" = 0 ] || { bad "$1" "read exited $rc: $(cat "$work/unf.rerr")"; return; }
+	grep -qxF "sysrec read: warning: $tmp is an unfinished recording (sysrec process $rec_pid did not finish it): the events up to its last whole block are read" "$work/unf.rerr" ||
+		{ bad "$1" "read said: $(cat "$work/unf.rerr")"; return; }
+	n=$(wc -l <"$work/unf.txt")
+	[ "$n" -gt 1000 ] || { bad "$1" "only $n events read"; return; }
+	[ "$(sysdig -r "$tmp" 2>/dev/null | wc -l)" = "$n" ] || { bad "$1" "sysdig -r prints $(sysdig -r "$tmp" 2>/dev/null | wc -l) events, sysrec read $n"; return; }
+	"$bin" record -w "$f" -n 100 2>"$work/unf2.err" || { bad "$1" "the next recording failed: $(head -2 "$work/unf2.err")"; return; }
+	grep -qF "sysrec record: warning: $tmp is an unfinished recording: sysrec process $rec_pid did not finish it" "$work/unf2.err" ||
+		{ bad "$1" "the next recording said: $(head -3 "$work/unf2.err")"; return; }
+	[ -s "$tmp" ] || { bad "$1" "the unfinished recording was removed"; return; }
+	"$bin" read -r "$f" -w "$work/unf-copy.scap" 2>/dev/null && "$bin" read -r "$f" -z -w "$work/unf-copy.scap.gz" 2>/dev/null ||
+		{ bad "$1" "read -w failed"; return; }
+	[ "$(stat -c %a "$f") $(stat -c %a "$work/unf-copy.scap") $(stat -c %a "$work/unf-copy.scap.gz")" = "600 600 600" ] ||
+		{ bad "$1" "modes of the recording, read -w, read -w -z: $(stat -c %a "$f" "$work/unf-copy.scap" "$work/unf-copy.scap.gz" | tr '\n' ' ')"; return; }
+	rm -f "$tmp"
+	ok "$1 ($n events of $size bytes read; $(tail -1 "$work/unf.rerr" | cut -c1-120)...)"
+}

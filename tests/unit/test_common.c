@@ -107,6 +107,14 @@ static void test_err_set_returns_code(void **state)
 	assert_int_equal(err_set(NULL, -EIO, "ignored"), -EIO);
 }
 
+static mode_t current_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return m;
+}
+
 static void test_sink_publishes_only_on_close(void **state)
 {
 	char dir[] = "/tmp/sysrec-test-XXXXXX";
@@ -131,8 +139,33 @@ static void test_sink_publishes_only_on_close(void **state)
 	assert_int_equal(fread(buf, 1, sizeof(buf), f), 5);
 	fclose(f);
 	assert_string_equal(buf, "hello");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600 & ~current_umask()); /* recorded I/O: the owner's */
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/out.gz", dir);
+	s = sink_open(path, true, &e);
+	assert_non_null(s);
+	sink_write(s, "hello", 5);
+	assert_int_equal(sink_close(s, &e), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600 & ~current_umask());
 	unlink(path);
 	rmdir(dir);
+}
+
+/* The names of sink temporaries, as `sysrec read` recognises an unfinished recording. */
+static void test_sink_temp_names(void **state)
+{
+	(void)state;
+	assert_int_equal(sink_temp_pid("/x/trace.scap.tmp-4242"), 4242);
+	assert_int_equal(sink_temp_pid("trace.scap.tmp-1"), 1);
+	assert_int_equal(sink_temp_pid("trace.scap"), 0);
+	assert_int_equal(sink_temp_pid("trace.scap.tmp-"), 0);
+	assert_int_equal(sink_temp_pid("trace.scap.tmp-12x"), 0);
+	assert_int_equal(sink_temp_pid("trace.scap.tmp-0"), 0);
+	assert_int_equal(sink_temp_pid("trace.scap.tmp-99999999999"), 0);
+	assert_int_equal(sink_temp_pid(".tmp-12"), 0);
+	assert_false(sink_writer_alive((long)getpid())); /* alive, but test_common, not sysrec */
 }
 
 /* Write n pseudo-random bytes in pieces of odd sizes under dir; the file must hold exactly them. */
@@ -327,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_i64map_put_get_del_grow),
 		cmocka_unit_test(test_err_set_returns_code),
 		cmocka_unit_test(test_sink_publishes_only_on_close),
+		cmocka_unit_test(test_sink_temp_names),
 		cmocka_unit_test(test_sink_large_writes_exact),
 		cmocka_unit_test(test_sink_gzip_round_trip),
 		cmocka_unit_test(test_sink_open_error_names_path),
