@@ -1460,6 +1460,63 @@ static void test_memory_bound(void **state)
 	source_free(&orig);
 }
 
+/*
+ * A reader holding a segment while the memory bound lets the ones after it go:
+ * recorder_seg_next() resumes at the oldest held and counts exactly the events
+ * of the segments it skipped (what a capture marks as sysrec-overrun).
+ */
+static void test_overrun_counted(void **state)
+{
+	static const struct recorder_opts small = {
+		.max_bytes = 1u << 20,
+		.seconds = 3600,
+		.segment_bytes = 64u << 10,
+	};
+	struct source orig, src;
+	struct fixture *f = *state;
+	struct recorder_host h;
+	struct recorder *r;
+	struct recorder_seg *held, *next;
+	struct recorder_stats st;
+	const uint8_t *p;
+	uint64_t skipped, in_held = 0;
+	size_t off = 0, start = 0, n = 0;
+	char path[128];
+
+	if (!source_load_shared(&orig, "curl_google.scap"))
+		skip();
+	snprintf(path, sizeof(path), "%s/big.scap", f->dir);
+	make_big(&orig, path, 32);
+	assert_true(source_load(&src, path));
+	h = host_view(&src.h);
+	r = recorder_new(&small, &h);
+	p = (const uint8_t *)src.framed.data;
+	held = NULL;
+	while (off < src.framed.len) {
+		off += load_u32(p + off + 4);
+		if (++n % 256 == 0 || off == src.framed.len) {
+			recorder_append(r, p + start, off - start);
+			start = off;
+			if (!held)
+				held = recorder_seg_at(r, 0); /* a slow reader, from the start */
+		}
+	}
+	for (size_t o = recorder_seg_head_len(held); o < recorder_seg_len(held);
+	     o += load_u32(recorder_seg_data(held) + o + 4))
+		in_held++;
+	recorder_stats(r, &st);
+	assert_true(st.let_go > 1);
+	next = recorder_seg_next(r, held, &skipped);
+	assert_non_null(next);
+	assert_int_equal(skipped, st.events - st.held - in_held);
+	assert_true(skipped > 0);
+	recorder_seg_put(r, next);
+	recorder_seg_put(r, held);
+	recorder_free(r);
+	source_free(&src);
+	source_free(&orig);
+}
+
 /* What the recorder's hook saw: each event formatted through the recorder's own state. */
 struct hook_seen {
 	struct output *o;
@@ -1542,6 +1599,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_window_start_split_between_segments, fixture_open,
 		                                fixture_close),
 		cmocka_unit_test_setup_teardown(test_memory_bound, fixture_open, fixture_close),
+		cmocka_unit_test_setup_teardown(test_overrun_counted, fixture_open, fixture_close),
 		cmocka_unit_test(test_hook),
 	};
 
