@@ -368,11 +368,9 @@ struct recorder_seg *recorder_seg_next(struct recorder *r, const struct recorder
 	if (r->newest && r->newest->seq > s->seq) {
 		for (pick = r->oldest; pick && pick->seq != s->seq + 1; pick = pick->next)
 			;
-		if (!pick) {
-			pick = r->oldest;
-			/* s is sealed: its count is final, and the ones between went whole */
+		if (!pick &&
+		    (pick = r->oldest)) /* s is sealed: its count is final, the ones between went whole */
 			*skipped = pick->events_before - (s->events_before + s->nevents);
-		}
 		if (pick)
 			pick->refs++;
 	}
