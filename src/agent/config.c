@@ -60,6 +60,10 @@ static const struct opt opts[] = {
 	{ "tls.cert", OPT_PATH_OR_NULL, FIELD(tls_cert), 0, 0 },
 	{ "tls.key", OPT_PATH_OR_NULL, FIELD(tls_key), 0, 0 },
 	{ "host", OPT_HOST, FIELD(host_name), 0, 0 },
+	{ "http", OPT_SECTION, 0, 0, 0 },
+	{ "http.max_connections", OPT_UINT, FIELD(http_max_connections), 1, 1024 },
+	{ "http.max_connections_per_ip", OPT_UINT, FIELD(http_max_per_ip), 1, 1024 },
+	{ "http.header_timeout", OPT_DURATION, FIELD(http_header_timeout), 1, 300 },
 	{ "recorder", OPT_SECTION, 0, 0, 0 },
 	{ "recorder.max_memory", OPT_SIZE, FIELD(max_memory), 16 * MiB, 64 * GiB },
 	{ "recorder.seconds", OPT_DURATION, FIELD(seconds), 1, 3600 },
@@ -194,37 +198,6 @@ static const char *shown(char *out, size_t size, const char *v, size_t len)
 	}
 	out[o] = 0;
 	return out;
-}
-
-/* The UTF-8 sequence at p (left bytes): its length and code point, or 0 if malformed. */
-static size_t utf8_decode(const unsigned char *p, size_t left, uint32_t *cp)
-{
-	size_t n;
-	uint32_t v, min;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if ((p[0] & 0xE0) == 0xC0)
-		n = 2, v = p[0] & 0x1F, min = 0x80;
-	else if ((p[0] & 0xF0) == 0xE0)
-		n = 3, v = p[0] & 0x0F, min = 0x800;
-	else if ((p[0] & 0xF8) == 0xF0)
-		n = 4, v = p[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3F);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return n;
 }
 
 static bool utf8_valid(const char *s, size_t len)
@@ -536,6 +509,9 @@ void agent_config_defaults(struct agent_config *c)
 	memset(c, 0, sizeof(*c));
 	c->data_dir = xstrdup("/var/lib/sysrec");
 	c->listen = xstrdup("127.0.0.1:7070");
+	c->http_max_connections = 256;
+	c->http_max_per_ip = 64;
+	c->http_header_timeout = 10;
 	c->max_memory = 256 * MiB;
 	c->seconds = 30;
 	c->ring_mb = 16;

@@ -29,13 +29,17 @@ enum agent_alert_output {
 };
 
 struct agent_config {
-	char *data_dir;           /* data: default "/var/lib/sysrec" */
-	char *listen;             /* listen: "HOST:PORT" or "[V6]:PORT", default "127.0.0.1:7070" */
-	char *tls_cert;           /* tls.cert: both or neither; NULL = plain HTTP */
-	char *tls_key;            /* tls.key */
-	char *host_name;          /* host: NULL = gethostname() at run time */
-	uint64_t max_memory;      /* recorder.max_memory: bytes, 16 MiB .. 64 GiB, default 256 MiB */
-	uint32_t seconds;         /* recorder.seconds: history wanted, 1..3600, default 30 */
+	char *data_dir;                /* data: default "/var/lib/sysrec" */
+	char *listen;                  /* listen: "HOST:PORT" or "[V6]:PORT", default "127.0.0.1:7070" */
+	char *tls_cert;                /* tls.cert: both or neither; NULL = plain HTTP */
+	char *tls_key;                 /* tls.key */
+	char *host_name;               /* host: NULL = gethostname() at run time */
+	uint32_t http_max_connections; /* http.max_connections: 1..1024, default 256 */
+	uint32_t http_max_per_ip;      /* http.max_connections_per_ip: 1..1024, default 64 (not loopback) */
+	uint32_t http_header_timeout;  /* http.header_timeout: seconds to send a request head, 1..300, default
+	                                  10 */
+	uint64_t max_memory;           /* recorder.max_memory: bytes, 16 MiB .. 64 GiB, default 256 MiB */
+	uint32_t seconds;              /* recorder.seconds: history wanted, 1..3600, default 30 */
 	uint32_t ring_mb;         /* recorder.ring_mb: kernel ring MiB, power of two 1..1024, default 16 */
 	uint32_t snaplen;         /* recorder.snaplen: I/O bytes kept per event, 0..65535, default 80 */
 	bool captures_enabled;    /* captures.enabled: default true */

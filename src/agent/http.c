@@ -1,4 +1,10 @@
-/* http: the agent's HTTP API on libmicrohttpd (docs/api.md), routed by a table. */
+/*
+ * http: the agent's HTTP API on libmicrohttpd (docs/api.md), routed by a table.
+ * Connections pass the gate (gate.h): its limits at accept, its head deadline
+ * kept by a sweeper thread; a request that will not be served (no token, an
+ * encoded NUL, a body over the limit) is answered as soon as its head is in.
+ */
+#include "gate.h"
 #include "request.h"
 #include "web.h"
 
@@ -11,17 +17,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+/* MHD's own inactivity timeout (reset by every byte), once the head is in. */
+#define HTTP_IDLE_TIMEOUT_S 60u
+#define NS_PER_S            1000000000ull
 
 struct agent_http {
 	struct agent *a;
 	struct MHD_Daemon *d;
 	char *cert, *key; /* PEM text, when TLS */
+	struct gate *gate;
+	pthread_t sweeper;
+	bool sweeping; /* the sweeper thread runs */
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* the sweeper's sleep; signalled to stop it */
+	bool stop;
 };
 
-/* One request: its body as it arrives. */
+/* One request, from its request line: its body as it arrives. */
 struct req {
 	struct sbuf body;
 	bool too_big;
+	bool head_seen; /* the access handler has been called */
+	bool nul;       /* the target holds %00 */
 };
 
 /* What a handler replies: a status and a JSON body, or a response made already. */
@@ -29,10 +48,20 @@ struct reply {
 	unsigned status;
 	json_t *json;
 	struct MHD_Response *resp;
+	char content_range[64]; /* a Content-Range header for a JSON reply, when set */
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
 
 struct call {
 	struct agent *a;
+	struct agent_http *http;
 	struct MHD_Connection *conn;
 	const char *method;
 	const char *id; /* the {id} of the path, NUL-terminated copy in idbuf */
@@ -42,17 +71,19 @@ struct call {
 
 static void fail(struct reply *r, unsigned status, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
+/* r is the error status with {"error": the message}; what it echoes of the request is escaped. */
 static void fail(struct reply *r, unsigned status, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], shown[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	request_shown(shown, sizeof(shown), msg);
 	r->status = status;
 	json_decref(r->json);
-	r->json = json_pack("{s:s}", "error", msg);
+	r->json = json_pack("{s:s}", "error", shown);
 }
 
 static const char *query(void *ctx, const char *key)
@@ -208,9 +239,12 @@ static void delete_many(const struct call *c, struct reply *r)
 		struct err e = { { 0 } };
 		const char *id = json_string_value(v);
 
-		if (delete_one(c->a, id, &e))
-			json_object_set_new(errors, capture_id_valid(id) ? id : "?", json_string(e.msg));
-		else
+		if (delete_one(c->a, id, &e)) { /* under the id as sent (a JSON string: valid UTF-8) */
+			char shown[sizeof(e.msg)];
+
+			request_shown(shown, sizeof(shown), e.msg);
+			json_object_set_new(errors, id, json_string(shown));
+		} else
 			json_array_append_new(deleted, json_string(id));
 	}
 	r->status = 200;
@@ -301,16 +335,22 @@ static void download(const struct call *c, struct reply *r)
 		capture_meta_free(&m);
 		return;
 	}
+	if (st.size != m.size) { /* never a short or altered file as if it were whole */
+		fail(r, 500,
+		     "capture '%s': the file is %llu bytes on disk, the catalog says %llu: it was changed "
+		     "or truncated outside the agent",
+		     c->id, (unsigned long long)st.size, (unsigned long long)m.size);
+		log_warn("download refused: %s", json_string_value(json_object_get(r->json, "error")));
+		capture_meta_free(&m);
+		return;
+	}
 	ranged = request_range(MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE),
 	                       st.size, &from, &to);
 	if (ranged < 0) {
 		fail(r, 416, "the range cannot be satisfied: the file has %llu bytes",
 		     (unsigned long long)st.size);
-		snprintf(hdr, sizeof(hdr), "bytes */%llu", (unsigned long long)st.size);
-		r->resp = MHD_create_response_from_buffer(0, (void *)(uintptr_t) "", MHD_RESPMEM_PERSISTENT);
-		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_RANGE, hdr);
-		json_decref(r->json);
-		r->json = NULL;
+		snprintf(r->content_range, sizeof(r->content_range), "bytes */%llu",
+		         (unsigned long long)st.size);
 		capture_meta_free(&m);
 		return;
 	}
@@ -350,10 +390,14 @@ struct counters {
 	unsigned out;
 	struct agent_rules_stats ru;
 	struct catalog_stats cs;
+	struct gate_stats conns;
 };
 
-static void read_counters(struct agent *a, struct counters *k)
+static void read_counters(const struct call *c, struct counters *k)
 {
+	struct agent *a = c->a;
+
+	gate_stats(c->http->gate, &k->conns);
 	recorder_stats(a->rec, &k->rs);
 	pthread_mutex_lock(&a->lock);
 	k->er = a->event_rate;
@@ -373,7 +417,7 @@ static void status(const struct call *c, struct reply *r)
 	const struct recorder_stats *rs = &k.rs;
 	const struct agent_rules_stats *ru = &k.ru;
 
-	read_counters(a, &k);
+	read_counters(c, &k);
 	r->status = 200;
 	r->json = json_pack(
 	        "{s:s,s:s,s:b,s:i,s:i,s:{s:f,s:i,s:I,s:I,s:I,s:I,s:I},s:{s:I,s:f},s:{s:I,s:f}}", "host",
@@ -392,6 +436,14 @@ static void status(const struct call *c, struct reply *r)
 	json_object_set_new(r->json, "catalog",
 	                    json_pack("{s:I,s:I}", "unsaved_records", (json_int_t)k.cs.unsaved,
 	                              "record_write_failures", (json_int_t)k.cs.write_failures));
+	json_object_set_new(
+	        r->json, "http",
+	        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "connections", (json_int_t)k.conns.open,
+	                  "max_connections", (json_int_t)a->cfg->http_max_connections,
+	                  "max_connections_per_ip", (json_int_t)a->cfg->http_max_per_ip, "header_timeout",
+	                  (json_int_t)a->cfg->http_header_timeout, "accepted", (json_int_t)k.conns.accepted,
+	                  "refused", (json_int_t)k.conns.refused, "evicted", (json_int_t)k.conns.evicted,
+	                  "header_timeouts", (json_int_t)k.conns.head_timeouts));
 }
 
 static void metrics(const struct call *c, struct reply *r)
@@ -400,7 +452,7 @@ static void metrics(const struct call *c, struct reply *r)
 	struct counters k;
 	struct sbuf b;
 
-	read_counters(a, &k);
+	read_counters(c, &k);
 	sbuf_init(&b, 2048);
 	sbuf_printf(&b,
 	            "# HELP sysrec_events_total Events recorded since the agent started.\n"
@@ -444,6 +496,17 @@ static void metrics(const struct call *c, struct reply *r)
 	            "# TYPE sysrec_catalog_record_write_failures_total counter\n"
 	            "sysrec_catalog_record_write_failures_total %llu\n",
 	            k.cs.unsaved, (unsigned long long)k.cs.write_failures);
+	sbuf_printf(&b,
+	            "# HELP sysrec_http_connections Connections the API holds.\n"
+	            "# TYPE sysrec_http_connections gauge\nsysrec_http_connections %u\n"
+	            "# HELP sysrec_http_connections_closed_total API connections the agent closed or "
+	            "refused, by reason.\n"
+	            "# TYPE sysrec_http_connections_closed_total counter\n"
+	            "sysrec_http_connections_closed_total{reason=\"refused\"} %llu\n"
+	            "sysrec_http_connections_closed_total{reason=\"evicted\"} %llu\n"
+	            "sysrec_http_connections_closed_total{reason=\"header_timeout\"} %llu\n",
+	            k.conns.open, (unsigned long long)k.conns.refused, (unsigned long long)k.conns.evicted,
+	            (unsigned long long)k.conns.head_timeouts);
 	r->resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
 	r->status = 200;
@@ -548,6 +611,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *r)
 		                                          text ? MHD_RESPMEM_MUST_FREE
 		                                               : MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+		if (r->content_range[0])
+			MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_RANGE, r->content_range);
 	}
 	if (!MHD_get_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL))
 		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -557,6 +622,74 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *r)
 	MHD_destroy_response(r->resp);
 	json_decref(r->json);
 	return ret;
+}
+
+/* The gate's handle of conn (NULL if it has none). */
+static struct gate_conn *gate_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Whether the request announces a body (a non-zero Content-Length, or chunks). */
+static bool has_body(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl && strspn(cl, "0") != strlen(cl)) ||
+	       MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/* The announced Content-Length, or 0 (MHD has checked that it is a number). */
+static unsigned long long content_length(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return cl ? strtoull(cl, NULL, 10) : 0;
+}
+
+/*
+ * The request head is in (the first call of the access handler): the gate
+ * learns whether it carries the token, and a request that will not be served
+ * is answered now, before any of its body is read (answering early makes MHD
+ * close the connection after the reply). The rest wait for their body.
+ */
+static enum MHD_Result head_in(struct agent_http *h, struct MHD_Connection *conn, const char *url,
+                               const char *method, const struct req *rq)
+{
+	struct reply r = { 0 };
+	bool trusted = authorized(h->a, conn);
+
+	gate_head(h->gate, gate_of(conn), trusted);
+	if (rq->nul) {
+		fail(&r, 400, "the path or a query argument holds an encoded NUL (%%00)");
+		return send_reply(conn, &r);
+	}
+	if (web_file(url)) {
+		bool plain_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+
+		/* a plain GET is served once the (empty) request is complete: the connection stays */
+		if (plain_get && !has_body(conn))
+			return MHD_YES;
+		web(url, method, &r);
+		return send_reply(conn, &r);
+	}
+	if (!needs_token(url)) {
+		fail(&r, 404, "no such path: %s", url);
+		return send_reply(conn, &r);
+	}
+	if (!trusted) {
+		fail(&r, 401,
+		     "a valid API token is required: Authorization: Bearer TOKEN (sysrec token prints it)");
+		return send_reply(conn, &r);
+	}
+	if (content_length(conn) > REQUEST_BODY_MAX) {
+		fail(&r, 413, "the body is larger than %u bytes", REQUEST_BODY_MAX);
+		return send_reply(conn, &r);
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -569,10 +702,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	bool path_known = false;
 
 	(void)version;
-	if (!rq) {
+	if (!rq) { /* the URI log callback makes it; this is only a safety net */
 		rq = xcalloc(1, sizeof(*rq));
 		*con_cls = rq;
-		return MHD_YES;
+	}
+	if (!rq->head_seen) {
+		rq->head_seen = true;
+		return head_in(h, conn, url, method, rq);
 	}
 	if (*upload_size) {
 		if (rq->body.len + *upload_size > REQUEST_BODY_MAX)
@@ -583,17 +719,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return MHD_YES;
 	}
 	c.a = h->a;
+	c.http = h;
 	c.conn = conn;
 	c.method = method;
 	c.req = rq;
 	if (web(url, method, &r))
 		return send_reply(conn, &r);
-	if (needs_token(url) && !authorized(h->a, conn)) {
-		fail(&r, 401,
-		     "a valid API token is required: Authorization: Bearer TOKEN (sysrec token prints it)");
-		return send_reply(conn, &r);
-	}
-	if (rq->too_big) {
+	if (rq->too_big) { /* chunked: no length was announced */
 		fail(&r, 413, "the body is larger than %u bytes", REQUEST_BODY_MAX);
 		return send_reply(conn, &r);
 	}
@@ -616,19 +748,112 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	return send_reply(conn, &r);
 }
 
-static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
+/* The request line is parsed: the request's state, with what its raw target says. */
+static void *request_line(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	struct req *rq = *con_cls;
+	struct req *rq = xcalloc(1, sizeof(*rq));
 
 	(void)cls;
 	(void)conn;
+	rq->nul = uri && request_target_has_nul(uri);
+	return rq;
+}
+
+/* A request ends (answered, or its connection closed): its state goes; the gate waits for the next head. */
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+	struct agent_http *h = cls;
+	struct req *rq = *con_cls;
+
 	(void)toe;
+	gate_done(h->gate, gate_of(conn), mono_ns());
 	if (rq) {
 		sbuf_release(&rq->body);
 		free(rq);
 		*con_cls = NULL;
 	}
+}
+
+/* Accept policy: the gate's limits, before MHD takes the connection. */
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct agent_http *h = cls;
+
+	return gate_admit(h->gate, addr, addrlen) ? MHD_YES : MHD_NO;
+}
+
+/* A connection starts or closes: the gate holds or forgets it. */
+static void connection_event(void *cls, struct MHD_Connection *conn, void **socket_context,
+                             enum MHD_ConnectionNotificationCode code)
+{
+	struct agent_http *h = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd =
+		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *addr =
+		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		socklen_t len = 0;
+
+		if (!fd)
+			return;
+		if (addr && addr->client_addr)
+			len = addr->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+			                                               : sizeof(struct sockaddr_in);
+		*socket_context =
+		        gate_add(h->gate, fd->connect_fd, addr ? addr->client_addr : NULL, len, mono_ns());
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		gate_remove(h->gate, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* At most once a minute, what the gate closed or refused since the last report. */
+static void report_gate(struct agent_http *h, struct gate_stats *last, uint64_t *next, uint64_t now)
+{
+	struct gate_stats st;
+
+	if (now < *next)
+		return;
+	gate_stats(h->gate, &st);
+	if (st.head_timeouts != last->head_timeouts || st.evicted != last->evicted ||
+	    st.refused != last->refused) {
+		log_warn("http: since the last report, %llu connections closed at the %u s head deadline, "
+		         "%llu closed to make room, %llu refused at the limits (%u, %u per address)",
+		         (unsigned long long)(st.head_timeouts - last->head_timeouts),
+		         (unsigned)h->a->cfg->http_header_timeout,
+		         (unsigned long long)(st.evicted - last->evicted),
+		         (unsigned long long)(st.refused - last->refused),
+		         (unsigned)h->a->cfg->http_max_connections, (unsigned)h->a->cfg->http_max_per_ip);
+		*last = st;
+		*next = now + 60 * NS_PER_S;
+	}
+}
+
+/* The sweeper thread: closes the connections whose head is late, waking at the next deadline. */
+static void *sweep_heads(void *arg)
+{
+	struct agent_http *h = arg;
+	struct gate_stats last = { 0 };
+	uint64_t next_report = 0;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->stop) {
+		uint64_t now = mono_ns(), wait = gate_sweep(h->gate, now);
+		struct timespec until;
+
+		report_gate(h, &last, &next_report, now);
+		if (wait > NS_PER_S)
+			wait = NS_PER_S;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		wait += (uint64_t)until.tv_nsec + 1000000u; /* a millisecond past, so that it is due */
+		until.tv_sec += (time_t)(wait / NS_PER_S);
+		until.tv_nsec = (long)(wait % NS_PER_S);
+		pthread_cond_timedwait(&h->wake, &h->lock, &until);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
 }
 
 static char *read_text(const char *path, struct err *e)
@@ -677,7 +902,27 @@ struct agent_http *agent_http_start(struct agent *a, struct err *e)
 {
 	struct agent_http *h = xcalloc(1, sizeof(*h));
 	struct sockaddr_storage ss = { 0 };
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	/* poll, not select: no socket number is too large for it */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+	                 MHD_USE_ERROR_LOG;
+	const struct gate_limits lim = {
+		.max_connections = a->cfg->http_max_connections,
+		.max_per_ip = a->cfg->http_max_per_ip,
+		.head_timeout_ns = (uint64_t)a->cfg->http_header_timeout * NS_PER_S,
+	};
+	pthread_condattr_t ca;
+	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, h },
+		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)request_line, h },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_event, h },
+		/* the gate's bound: the connections it holds and those being closed */
+		{ MHD_OPTION_CONNECTION_LIMIT, 2 * (intptr_t)lim.max_connections, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT_S, NULL },
+		{ MHD_OPTION_END, 0, NULL }, /* or the certificate */
+		{ MHD_OPTION_END, 0, NULL }, /* and its key */
+		{ MHD_OPTION_END, 0, NULL },
+	};
 
 	h->a = a;
 	if (listen_addr(a->cfg->listen, &ss, e) != 0) {
@@ -689,19 +934,27 @@ struct agent_http *agent_http_start(struct agent *a, struct err *e)
 	if (a->cfg->tls_cert) {
 		if (!(h->cert = read_text(a->cfg->tls_cert, e)) ||
 		    !(h->key = read_text(a->cfg->tls_key, e))) {
-			agent_http_stop(h);
+			free(h->cert);
+			free(h);
 			return NULL;
 		}
 		flags |= MHD_USE_TLS;
-		h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, &ss,
-		                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		                        MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_MEM_KEY, h->key,
-		                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
-	} else {
-		h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, &ss,
-		                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
+		opts[ARRAY_SIZE(opts) - 3] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert };
+		opts[ARRAY_SIZE(opts) - 2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->key };
 	}
+	h->gate = gate_new(&lim);
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&h->sweeper, NULL, sweep_heads, h) != 0) {
+		err_set(e, -EAGAIN, "cannot start the API's connection sweeper thread");
+		agent_http_stop(h);
+		return NULL;
+	}
+	h->sweeping = true;
+	h->d = MHD_start_daemon(flags, 0, admit, h, handle, h, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!h->d) {
 		err_set(e, -EADDRINUSE, "cannot serve the API on %s (the address is taken, or TLS failed)",
 		        a->cfg->listen);
@@ -715,8 +968,20 @@ void agent_http_stop(struct agent_http *h)
 {
 	if (!h)
 		return;
+	if (h->sweeping) {
+		pthread_mutex_lock(&h->lock);
+		h->stop = true;
+		pthread_cond_signal(&h->wake);
+		pthread_mutex_unlock(&h->lock);
+		pthread_join(h->sweeper, NULL);
+	}
 	if (h->d)
-		MHD_stop_daemon(h->d);
+		MHD_stop_daemon(h->d); /* every connection closes, and leaves the gate */
+	if (h->gate) {
+		pthread_cond_destroy(&h->wake);
+		pthread_mutex_destroy(&h->lock);
+	}
+	gate_free(h->gate);
 	free(h->cert);
 	free(h->key);
 	free(h);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int refuse(struct req_error *re, unsigned status, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
@@ -77,14 +78,94 @@ static int opt_seconds(json_t *body, const char *key, double lo, double hi, doub
 	return 0;
 }
 
+bool request_char_unshown(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || cp == 0x061c ||
+	       cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
 bool request_name_valid(const char *s)
 {
-	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s), n;
+	uint32_t cp;
+
+	if (!left || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+	for (; left; p += n, left -= n)
+		if (!(n = utf8_decode(p, left, &cp)) || request_char_unshown(cp) || cp == '/' || cp == '\\')
 			return false;
 	return true;
+}
+
+/* The bytes request_shown() writes for s, uncut. */
+static size_t shown_len(const unsigned char *p, size_t left)
+{
+	size_t total = 0, n;
+	uint32_t cp;
+
+	for (; left; p += n, left -= n) {
+		n = utf8_decode(p, left, &cp);
+		if (!n)
+			total += 4, n = 1;
+		else
+			total += request_char_unshown(cp) ? 4 * n : n;
+	}
+	return total;
+}
+
+void request_shown(char *out, size_t size, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s), o = 0, n;
+	size_t room = shown_len(p, left) <= size - 1 ? size - 1 : size - 4; /* less "..." when cut */
+	uint32_t cp;
+
+	for (; left; p += n, left -= n) {
+		bool escape;
+
+		n = utf8_decode(p, left, &cp);
+		escape = !n || request_char_unshown(cp);
+		if (!n)
+			n = 1; /* a byte that is not UTF-8: escaped alone */
+		if (o + (escape ? 4 * n : n) > room) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (escape) {
+				out[o++] = '\\';
+				out[o++] = 'x';
+				out[o++] = hex[p[i] >> 4];
+				out[o++] = hex[p[i] & 15];
+			} else {
+				out[o++] = (char)p[i];
+			}
+		}
+	}
+	out[o] = 0;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool request_target_has_nul(const char *target)
+{
+	for (const char *p = target; *p; p++)
+		if (p[0] == '%' && hex_value(p[1]) == 0 && hex_value(p[2]) == 0)
+			return true;
+	return false;
 }
 
 static bool valid_container(const char *s)
@@ -234,10 +315,8 @@ int request_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
 	uint64_t a, b;
 	const char *p;
 
-	if (!h)
-		return 0;
-	if (strncmp(h, "bytes=", 6) != 0)
-		return -1;
+	if (!h || strncasecmp(h, "bytes=", 6) != 0)
+		return 0; /* no range, or a unit we do not serve: the whole file */
 	p = h + 6;
 	if (*p == '-') { /* the last b bytes */
 		if (!range_number(p + 1, &p, &b) || *p || b == 0 || size == 0)

@@ -32,10 +32,34 @@ json_t *request_object(const char *body, size_t len, struct req_error *re);
 int request_take(json_t *body, struct agent_take *t, struct req_error *re);
 
 /*
- * A capture name the API takes: printable, without '/', '\\' or control
- * characters, not "." or ".." (its length, at most REQUEST_NAME_MAX, apart).
+ * A capture name the API takes: UTF-8 without '/', '\\' or a character that
+ * request_char_unshown() names, not "." or ".." (its length, at most
+ * REQUEST_NAME_MAX, apart).
  */
 bool request_name_valid(const char *s);
+
+/*
+ * Whether a terminal or a one-line display would act on code point cp rather
+ * than show it: C0 and C1 controls and DEL, the line and paragraph separators
+ * (U+2028, U+2029), and the bidirectional controls that reorder what follows
+ * (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069).
+ */
+bool request_char_unshown(uint32_t cp);
+
+/*
+ * s as text a reply may echo: valid UTF-8 is copied, except the characters
+ * request_char_unshown() names; those and bytes that are not UTF-8 are
+ * written as \xNN, one per byte. At most size - 1 bytes (size >= 4), cut at
+ * a character and ended "..." when s does not fit; always NUL-terminated.
+ */
+void request_shown(char *out, size_t size, const char *s);
+
+/*
+ * Whether a request target, as it came on the request line (still
+ * percent-encoded), holds an encoded NUL (%00) in its path or query: the
+ * server's decoding would cut the string there.
+ */
+bool request_target_has_nul(const char *target);
 
 /* POST /api/captures/delete: body's "ids", an array of 1 to 1000 strings. */
 int request_ids(json_t *body, json_t **ids, struct req_error *re);
@@ -46,8 +70,9 @@ int request_list(request_arg_fn arg, void *ctx, struct catalog_query *q, struct 
 
 /*
  * A Range header ("bytes=A-B", "bytes=A-", "bytes=-N"; one range) against a
- * file of size bytes: 1 with [*from, *to] inclusive, 0 when h is NULL (the
- * whole file), -1 when it cannot be satisfied or is not one we serve (416).
+ * file of size bytes: 1 with [*from, *to] inclusive; 0 for the whole file,
+ * when h is NULL or names a unit other than bytes (RFC 9110 14.2: ignored);
+ * -1 when it cannot be satisfied or is not a range we serve (416).
  */
 int request_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to);
 

@@ -22,6 +22,11 @@ static const struct {
 	{ "tls-cert", "tls.cert", "FILE", "serve HTTPS with this PEM certificate (and --tls-key)" },
 	{ "tls-key", "tls.key", "FILE", "the certificate's PEM private key" },
 	{ "host", "host", "NAME", "the host name captures carry (default: the system's)" },
+	{ "http-max-connections", "http.max_connections", "N", "API connections held at once (default 256)" },
+	{ "http-max-connections-per-ip", "http.max_connections_per_ip", "N",
+	  "of them from one remote address (default 64)" },
+	{ "http-header-timeout", "http.header_timeout", "SECONDS",
+	  "time to send a request head, from accept (default 10s)" },
 	{ "max-memory", "recorder.max_memory", "SIZE", "memory for the flight recorder (default 256MiB)" },
 	{ "seconds", "recorder.seconds", "N", "seconds of history to keep (default 30)" },
 	{ "ring-mb", "recorder.ring_mb", "MB", "kernel ring buffer, a power of two (default 16)" },
@@ -39,16 +44,17 @@ static const struct {
 static void agent_usage(FILE *f)
 {
 	fprintf(f, "usage: sysrec agent [--config FILE] [options]\n\n"
-	           "  -c, --config FILE        YAML configuration (default " AGENT_CONFIG_PATH
+	           "  -c, --config FILE                    YAML configuration (default " AGENT_CONFIG_PATH
 	           " when present)\n");
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
 		char left[64];
 
 		snprintf(left, sizeof(left), "--%s %s", flags[i].flag, flags[i].arg);
-		fprintf(f, "      %-22s %s\n", left, flags[i].help);
+		fprintf(f, "      %-32s %s\n", left, flags[i].help);
 	}
-	fprintf(f, "      --print-config         print the configuration in effect as YAML and exit\n"
-	           "\nThe API is described in docs/api.md; `sysrec capture` is its client.\n");
+	fprintf(f,
+	        "      --print-config                   print the configuration in effect as YAML and exit\n"
+	        "\nThe API is described in docs/api.md; `sysrec capture` is its client.\n");
 }
 
 int cmd_agent(int argc, char **argv)

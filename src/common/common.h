@@ -80,6 +80,12 @@ enum sbuf_slot {
 };
 struct sbuf *sbuf_scratch(enum sbuf_slot slot);
 
+/*
+ * The UTF-8 sequence at p (left bytes, left > 0): its length with the code point
+ * in *cp, or 0 when it is malformed, overlong, a surrogate, past U+10FFFF or cut short.
+ */
+size_t utf8_decode(const unsigned char *p, size_t left, uint32_t *cp);
+
 /* Seconds on the monotonic clock (for durations and progress). */
 double mono_seconds(void);
 /* The wall clock, ns since the epoch (event times are in it). */

@@ -391,9 +391,36 @@ check_agent_tls() {
 	ok "$1"
 }
 
-# Bad requests get a 4xx with a JSON error, and change nothing stored.
+# A request head sent raw, then nothing (python3): prints the status line and
+# the body of the reply, or "no reply" when none came within 3 s.
+raw_head() { # path [header...]
+	python3 - "$agent_port" "$@" <<'PY'
+import socket, sys
+port, path, headers = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n%s\r\n"
+           % (path, "".join(h + "\r\n" for h in headers))).encode())
+s.settimeout(3)
+data = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+except socket.timeout:
+    pass
+head, _, body = data.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode() if data else "no reply")
+print(body.decode(errors="replace"))
+PY
+}
+
+# Bad requests get a 4xx with a JSON error (valid JSON whatever bytes they
+# echo), and change nothing stored; a request that will not be served is
+# answered as soon as its head is in.
 check_agent_bad_input() {
-	local before after out code body cases n=0
+	local before after out code body cases n=0 id size
 	agent_up "$1" || return
 	before=$(ls "$agent_data/captures" | sort | md5sum)
 	long=$(printf 'x%.0s' $(seq 200))
@@ -427,6 +454,14 @@ check_agent_bad_input() {
 400|POST|/api/captures/delete|{"ids": "x"}
 400|GET|/api/captures?limit=0|
 400|GET|/api/captures?status=bogus|
+400|GET|/api/captures?status=%ff|
+404|GET|/api/captures/%ff%fe|
+400|GET|/api/captures?search=a%00b|
+400|GET|/api/captures/x%00|
+400|POST|/api/captures|{"name": "nel\u0085byte"}
+400|POST|/api/captures|{"name": "csi\u009b2J"}
+400|POST|/api/captures|{"name": "line\u2028separator"}
+400|POST|/api/captures|{"name": "rlo\u202etxt.exe"}
 404|GET|/api/nothing|
 405|PUT|/api/captures|
 EOF
@@ -435,9 +470,91 @@ EOF
 	[ "$(tail -1 <<<"$out")" = 413 ] || { bad "$1" "oversized body: $(tail -1 <<<"$out")"; return; }
 	out=$(api POST /api/captures '{"name": "x", "filter": "proc.name startswith"}')
 	grep -q "expected a value after 'startswith'" <<<"$out" || { bad "$1" "filter message: $out"; return; }
+	# the escaped bytes, not null
+	out=$(api GET '/api/captures?status=%ff%0a')
+	[ "$(head -n -1 <<<"$out" | json_get 'j["error"]')" = "status must be one of ok, error, expiring, recording, storing; not '\\xFF\\x0A'" ] ||
+		{ bad "$1" "?status=%ff%0a: $out"; return; }
+	# %00 does not cut the path: ID%00/download is not the capture ID
+	id=$(api GET '/api/captures?status=ok&limit=1' | head -n -1 | json_get 'j["captures"][0]["id"]')
+	size=$(api GET "/api/captures/$id" | head -n -1 | json_get 'j["size"]')
+	out=$(api GET "/api/captures/$id%00/download")
+	[ "$(tail -1 <<<"$out")" = 400 ] && head -n -1 <<<"$out" | json_get 'j["error"]' | grep -q '%00' ||
+		{ bad "$1" "ID%00/download: $(head -c 300 <<<"$out" | tr '\n' ' ')"; return; }
+	# 416 says why in JSON, with Content-Range: bytes */SIZE (RFC 9110 15.5.17)
+	out=$(api GET "/api/captures/$id/download" '' -D "$work/416.hdr" -H 'Range: bytes=99999999999-')
+	[ "$(tail -1 <<<"$out")" = 416 ] && head -n -1 <<<"$out" | json_get 'j["error"]' | grep -q "the file has $size bytes" ||
+		{ bad "$1" "416: $(tr '\n' ' ' <<<"$out")"; return; }
+	tr -d '\r' <"$work/416.hdr" | grep -qix "Content-Range: bytes \*/$size" || { bad "$1" "416 without Content-Range: bytes */$size"; return; }
+	# a unit other than bytes is ignored: the whole file
+	out=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -H "Authorization: Bearer $(cat "$agent_data/token")" \
+		-H 'Range: items=0-5' "$SYSREC_URL/api/captures/$id/download")
+	[ "$out" = "200 $size" ] || { bad "$1" "Range: items=0-5 answered '$out', not the $size bytes with 200"; return; }
+	# delete-many names each id it could not delete, as sent
+	out=$(api POST /api/captures/delete '{"ids": ["../x", "no such id", "20260101T000000Z-deadbeef"]}')
+	[ "$(tail -1 <<<"$out")" = 200 ] &&
+		[ "$(head -n -1 <<<"$out" | json_get 'sorted(j["errors"]) == ["../x", "20260101T000000Z-deadbeef", "no such id"] and "../x" in j["errors"]["../x"]')" = True ] ||
+		{ bad "$1" "delete-many errors: $(tr '\n' ' ' <<<"$out")"; return; }
+	# no token, or a body over the limit: answered when the head is in, the body never read
+	out=$(raw_head /api/captures 'Content-Length: 50000000')
+	[ "$(head -1 <<<"$out" | cut -d' ' -f2)" = 401 ] && tail -n +2 <<<"$out" | json_get 'j["error"]' >/dev/null 2>&1 ||
+		{ bad "$1" "50 MB announced without a token: $(tr '\n' ' ' <<<"$out" | head -c 300)"; return; }
+	out=$(raw_head /api/captures 'Content-Length: 50000000' "Authorization: Bearer $(cat "$agent_data/token")")
+	[ "$(head -1 <<<"$out" | cut -d' ' -f2)" = 413 ] && tail -n +2 <<<"$out" | json_get 'j["error"]' >/dev/null 2>&1 ||
+		{ bad "$1" "50 MB announced with the token: $(tr '\n' ' ' <<<"$out" | head -c 300)"; return; }
 	after=$(ls "$agent_data/captures" | sort | md5sum)
 	[ "$before" = "$after" ] || { bad "$1" "the store changed"; return; }
-	ok "$1 ($((n + 1)) bad requests)"
+	# a capture file cut short on disk is refused, not served as if whole
+	"$bin" capture take --name cut-on-disk --duration 1 --json >"$work/cut.json" 2>/dev/null || { bad "$1" "take"; return; }
+	id=$(json_get 'j["id"]' <"$work/cut.json")
+	size=$(api GET "/api/captures/$id" | head -n -1 | json_get 'j["size"]')
+	truncate -s -100 "$agent_data/captures/$id.scap"
+	out=$(api GET "/api/captures/$id/download" '' -o "$work/cut.out")
+	code=$(tail -1 <<<"$out")
+	api DELETE "/api/captures/$id" >/dev/null
+	[ "$code" = 500 ] && json_get 'j["error"]' <"$work/cut.out" | grep -qF "the file is $((size - 100)) bytes on disk, the catalog says $size" ||
+		{ bad "$1" "a truncated file: $code $(head -c 300 "$work/cut.out")"; return; }
+	grep -qF "download refused: capture '$id': the file is $((size - 100)) bytes" "$work/agent.log" || { bad "$1" "the refusal is not logged"; return; }
+	ok "$1 ($((n + 11)) bad requests)"
+}
+
+# Slowloris (issue 19): 300 connections from five loopback addresses (100
+# from 127.0.0.1, 50 from each of 127.0.0.2-5; more than the 256 the agent
+# holds) send a request head they never finish, then a byte every 2 s. A token
+# holder's request is still answered at once (a new connection takes the place
+# of the longest-waiting one without the token), and the slow ones are closed
+# when their 10 s to send a head are over, whatever they trickle.
+check_agent_slowloris() {
+	local st0 st1 from
+	agent_up "$1" || return
+	from=$(agent_log_size)
+	st0=$(api GET /api/status | head -n -1 | json_get 'j.get("http")')
+	python3 "$here/slowloris.py" "$agent_port" "$agent_data/token" 127.0.0.1:100 127.0.0.{2..5}:50 \
+		--trickle 2 --watch 13 >"$work/slow.json" 2>"$work/slow.err" || { bad "$1" "slowloris.py: $(tail -2 "$work/slow.err")"; return; }
+	st1=$(api GET /api/status | head -n -1 | json_get 'j.get("http")')
+	python3 - "$work/slow.json" "$st0" "$st1" <<'PY' >"$work/slow.why" || { bad "$1" "$(cat "$work/slow.why")"; return; }
+import ast, json, sys
+j = json.load(open(sys.argv[1]))
+st0, st1 = (ast.literal_eval(a) or {} for a in sys.argv[2:4])
+life, why = j["lifetimes"], []
+if j["opened"] != 300:
+    why.append("%d of 300 connections were opened" % j["opened"])
+if j["token_status"] != "200" or j["token_wait"] > 2:
+    why.append("the token holder got %s after %.2f s" % (j["token_status"], j["token_wait"]))
+if j["open_at_end"]:
+    why.append("%d slow connections still open 13 s on (the head deadline is 10 s)" % j["open_at_end"])
+if life and (life[0] < 9.5 or life[-1] > 11.5):
+    why.append("slow connections closed %.2f to %.2f s after their open, not at 10 s" % (life[0], life[-1]))
+if j["evicted"] < 300 - 256:
+    why.append("only %d connections made room for new ones" % j["evicted"])
+if st1.get("evicted", 0) - st0.get("evicted", 0) < 300 - 256 + 1 or \
+        st1.get("header_timeouts", 0) - st0.get("header_timeouts", 0) < len(life):
+    why.append("the agent's counters: %s, before %s" % (st1, st0))
+print("; ".join(why))
+sys.exit(1 if why else 0)
+PY
+	agent_log_since "$from" | grep -q '^sysrec: warning: http: since the last report, [0-9]* connections closed at the 10 s head deadline, [1-9][0-9]* closed to make room' ||
+		{ bad "$1" "the agent did not report the closed connections: $(agent_log_since "$from" | grep http | head -2)"; return; }
+	ok "$1 (300 slow connections: the token holder answered in $(json_get 'j["token_wait"]' <"$work/slow.json") s; $(json_get 'j["evicted"]' <"$work/slow.json") made room, $(json_get 'len(j["lifetimes"])' <"$work/slow.json") closed $(json_get 'j["lifetimes"][0]' <"$work/slow.json")-$(json_get 'j["lifetimes"][-1]' <"$work/slow.json") s after their open)"
 }
 
 # Retention with an injected clock: 85 days on, the captures are expiring;

@@ -33,12 +33,13 @@ static bool config_equal(const struct agent_config *a, const struct agent_config
 {
 	if (!str_equal(a->data_dir, b->data_dir) || !str_equal(a->listen, b->listen) ||
 	    !str_equal(a->tls_cert, b->tls_cert) || !str_equal(a->tls_key, b->tls_key) ||
-	    !str_equal(a->host_name, b->host_name) || a->max_memory != b->max_memory ||
-	    a->seconds != b->seconds || a->ring_mb != b->ring_mb || a->snaplen != b->snaplen ||
-	    a->captures_enabled != b->captures_enabled || a->max_outstanding != b->max_outstanding ||
-	    a->retention_days != b->retention_days || a->nrules_files != b->nrules_files ||
-	    a->alerts_output != b->alerts_output || !str_equal(a->alerts_file, b->alerts_file) ||
-	    a->alerts_json != b->alerts_json)
+	    !str_equal(a->host_name, b->host_name) || a->http_max_connections != b->http_max_connections ||
+	    a->http_max_per_ip != b->http_max_per_ip || a->http_header_timeout != b->http_header_timeout ||
+	    a->max_memory != b->max_memory || a->seconds != b->seconds || a->ring_mb != b->ring_mb ||
+	    a->snaplen != b->snaplen || a->captures_enabled != b->captures_enabled ||
+	    a->max_outstanding != b->max_outstanding || a->retention_days != b->retention_days ||
+	    a->nrules_files != b->nrules_files || a->alerts_output != b->alerts_output ||
+	    !str_equal(a->alerts_file, b->alerts_file) || a->alerts_json != b->alerts_json)
 		return false;
 	for (size_t i = 0; i < a->nrules_files; i++)
 		if (strcmp(a->rules_files[i], b->rules_files[i]) != 0)

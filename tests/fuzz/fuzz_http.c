@@ -3,11 +3,14 @@
  * request (src/agent/request.c): JSON bodies through jansson, the take and
  * delete-many members, the list query, a Range header and the route paths.
  *
- * The first byte picks the part; the rest is its input:
+ * The first byte picks the part (its low three bits); the rest is its input:
  *   0: a POST /api/captures body (request_object, request_take, request_ids);
  *   1: eight bytes of file size (little-endian), then a Range header;
  *   2: a query string "k=v&k=v" for request_list;
- *   3: a URL path, matched against every route pattern.
+ *   3, 6, 7: a URL path, matched against every route pattern;
+ *   4: a byte of buffer size, then text that replies echo (request_shown) and
+ *      a capture name (request_name_valid);
+ *   5: a raw request target, checked for %00 (request_target_has_nul).
  * What each accepts must hold the API's promises (below); a refusal must be a
  * 400 or 416 with a message. Anything else aborts; crashes, leaks, hangs and
  * UB are bugs.
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -82,7 +86,7 @@ static void range(const uint8_t *p, size_t n)
 	size %= 1ULL << 62;
 	h = strndup((const char *)p + 8, n - 8);
 	rc = request_range(h, size, &from, &to);
-	CHECK(rc == 1 || rc == -1);
+	CHECK(rc == 1 || rc == -1 || (rc == 0 && strncasecmp(h, "bytes=", 6) != 0));
 	if (rc == 1)
 		CHECK(from <= to && to < size);
 	free(h);
@@ -148,11 +152,72 @@ static void route(const char *p, size_t n)
 	free(url);
 }
 
+/* Whether s is UTF-8 without a character request_char_unshown() names. */
+static bool shown_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s), n;
+	uint32_t cp;
+
+	for (; left; p += n, left -= n)
+		if (!(n = utf8_decode(p, left, &cp)) || request_char_unshown(cp))
+			return false;
+	return true;
+}
+
+static void text(const uint8_t *p, size_t n)
+{
+	size_t outsize;
+	char *s, *out;
+	json_t *j;
+
+	if (n < 1)
+		return;
+	outsize = 4 + p[0];
+	s = strndup((const char *)p + 1, n - 1);
+	out = malloc(outsize);
+	request_shown(out, outsize, s);
+	CHECK(strlen(out) < outsize);
+	CHECK(shown_clean(out));
+	CHECK((j = json_string(out)) != NULL); /* a reply can always hold it */
+	json_decref(j);
+	if (strlen(out) < 3 || strcmp(out + strlen(out) - 3, "...") != 0)
+		CHECK(strlen(out) >= strlen(s)); /* not cut: nothing dropped */
+	if (request_name_valid(s))
+		CHECK(shown_clean(s) && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, "..") != 0);
+	free(out);
+	free(s);
+}
+
+/* The target percent-decoded as a server does (%XX only): whether a NUL comes out. */
+static bool decodes_to_nul(const char *t)
+{
+	for (const char *p = t; *p; p++) {
+		unsigned v;
+
+		if (p[0] == '%' && p[1] && p[2] && sscanf(p + 1, "%2x", &v) == 1 &&
+		    strspn(p + 1, "0123456789abcdefABCDEF") >= 2) {
+			if (v == 0)
+				return true;
+			p += 2;
+		}
+	}
+	return false;
+}
+
+static void target(const char *p, size_t n)
+{
+	char *t = strndup(p, n);
+
+	CHECK(request_target_has_nul(t) == decodes_to_nul(t));
+	free(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > REQUEST_BODY_MAX)
 		return 0;
-	switch (data[0] & 3) {
+	switch (data[0] & 7) {
 	case 0:
 		body((const char *)data + 1, size - 1);
 		break;
@@ -161,6 +226,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		query((const char *)data + 1, size - 1);
+		break;
+	case 4:
+		text(data + 1, size - 1);
+		break;
+	case 5:
+		target((const char *)data + 1, size - 1);
 		break;
 	default:
 		route((const char *)data + 1, size - 1);

@@ -63,6 +63,9 @@ static void assert_config_equal(const struct agent_config *a, const struct agent
 	assert_str_or_null_equal(a->tls_cert, b->tls_cert);
 	assert_str_or_null_equal(a->tls_key, b->tls_key);
 	assert_str_or_null_equal(a->host_name, b->host_name);
+	assert_int_equal(a->http_max_connections, b->http_max_connections);
+	assert_int_equal(a->http_max_per_ip, b->http_max_per_ip);
+	assert_int_equal(a->http_header_timeout, b->http_header_timeout);
 	assert_int_equal(a->max_memory, b->max_memory);
 	assert_int_equal(a->seconds, b->seconds);
 	assert_int_equal(a->ring_mb, b->ring_mb);
@@ -85,6 +88,9 @@ static void assert_defaults(const struct agent_config *c)
 	assert_null(c->tls_cert);
 	assert_null(c->tls_key);
 	assert_null(c->host_name);
+	assert_int_equal(c->http_max_connections, 256);
+	assert_int_equal(c->http_max_per_ip, 64);
+	assert_int_equal(c->http_header_timeout, 10);
 	assert_int_equal(c->max_memory, 256 * MiB);
 	assert_int_equal(c->seconds, 30);
 	assert_int_equal(c->ring_mb, 16);
@@ -136,6 +142,7 @@ static const char full_text[] = "# every key, none at its default\n"
                                 "  cert: /etc/sysrec/agent.crt\n"
                                 "  key: /etc/sysrec/agent.key\n"
                                 "host: web-1\n"
+                                "http: {max_connections: 16, max_connections_per_ip: 4, header_timeout: 1m}\n"
                                 "recorder:\n"
                                 "  max_memory: 1 GiB\n"
                                 "  seconds: 2m\n"
@@ -157,6 +164,9 @@ static void assert_full(const struct agent_config *c)
 	assert_string_equal(c->tls_cert, "/etc/sysrec/agent.crt");
 	assert_string_equal(c->tls_key, "/etc/sysrec/agent.key");
 	assert_string_equal(c->host_name, "web-1");
+	assert_int_equal(c->http_max_connections, 16);
+	assert_int_equal(c->http_max_per_ip, 4);
+	assert_int_equal(c->http_header_timeout, 60);
 	assert_int_equal(c->max_memory, GiB);
 	assert_int_equal(c->seconds, 120);
 	assert_int_equal(c->ring_mb, 64);
@@ -256,13 +266,13 @@ static void test_load_over_current_values(void **state)
 static void test_error_messages_of_the_brief(void **state)
 {
 	(void)state;
-	expect_load_error("# sysrec\n"
-	                  "data: /var/lib/sysrec\n"
-	                  "recordr:\n"
-	                  "  seconds: 30\n",
-	                  NAME
-	                  ":3:1: unknown key 'recordr' (expected one of: data, listen, tls, host, recorder, "
-	                  "captures, rules_files, alerts)");
+	expect_load_error(
+	        "# sysrec\n"
+	        "data: /var/lib/sysrec\n"
+	        "recordr:\n"
+	        "  seconds: 30\n",
+	        NAME ":3:1: unknown key 'recordr' (expected one of: data, listen, tls, host, http, recorder, "
+	             "captures, rules_files, alerts)");
 	expect_load_error("# sysrec\n"
 	                  "data: /var/lib/sysrec\n"
 	                  "listen: 127.0.0.1:7070\n"
@@ -312,14 +322,14 @@ static void test_error_messages_structure(void **state)
 	expect_load_error("rules_files:\n  - /a\n  - [b]\n",
 	                  NAME ":3:5: rules_files[1]: expected a path, found a list");
 	expect_load_error("rules_files: [/a, '']\n", NAME ":1:19: rules_files[1]: must not be empty");
-	expect_load_error("- data\n",
-	                  NAME ":1:1: expected a mapping of data, listen, tls, host, recorder, captures, "
-	                       "rules_files, alerts, found a list");
+	expect_load_error("- data\n", NAME
+	                  ":1:1: expected a mapping of data, listen, tls, host, http, recorder, captures, "
+	                  "rules_files, alerts, found a list");
 	expect_load_error("just words\n",
-	                  NAME ":1:1: expected a mapping of data, listen, tls, host, recorder, "
+	                  NAME ":1:1: expected a mapping of data, listen, tls, host, http, recorder, "
 	                       "captures, rules_files, alerts, found 'just words'");
 	expect_load_error("? [data]\n: /a\n",
-	                  NAME ":1:3: keys must be words (data, listen, tls, host, recorder, "
+	                  NAME ":1:3: keys must be words (data, listen, tls, host, http, recorder, "
 	                       "captures, rules_files, alerts), found a list");
 	expect_load_error("data: /a\n---\ndata: /b\n",
 	                  NAME ":2:1: a second YAML document: the configuration is one document");
@@ -535,6 +545,14 @@ static void test_integers(void **state)
 	                 "recorder.ring_mb: '2048' is not a power of two from 1 to 1024");
 	expect_set_error("recorder.ring_mb", "16M",
 	                 "recorder.ring_mb: '16M' is not a power of two from 1 to 1024");
+	expect_set_error("http.max_connections", "0",
+	                 "http.max_connections: '0' is out of range (from 1 to 1024)");
+	expect_set_error("http.max_connections_per_ip", "1025",
+	                 "http.max_connections_per_ip: '1025' is out of range (from 1 to 1024)");
+	expect_set_error("http.header_timeout", "0",
+	                 "http.header_timeout: '0' is out of range (from 1 to 300 seconds)");
+	expect_set_error("http.header_timeout", "6m",
+	                 "http.header_timeout: '6m' is out of range (from 1 to 300 seconds)");
 	/* and the same messages from a file, at the key */
 	expect_load_error("captures:\n  max_outstanding: 100\n",
 	                  NAME ":2:3: captures.max_outstanding: '100' is out of range (from 1 to 64)");
@@ -551,6 +569,9 @@ static void test_set_every_key(void **state)
 		{ "tls.cert", "/etc/sysrec/agent.crt" },
 		{ "tls.key", "/etc/sysrec/agent.key" },
 		{ "host", "web-1" },
+		{ "http.max_connections", "16" },
+		{ "http.max_connections_per_ip", "4" },
+		{ "http.header_timeout", "60" },
 		{ "recorder.max_memory", "1GiB" },
 		{ "recorder.seconds", "2m" },
 		{ "recorder.ring_mb", "64" },
@@ -593,6 +614,7 @@ static void test_set_every_key(void **state)
 	expect_set_error(
 	        "recordr.seconds", "30",
 	        "unknown key 'recordr.seconds' (expected one of: data, listen, tls.cert, tls.key, host, "
+	        "http.max_connections, http.max_connections_per_ip, http.header_timeout, "
 	        "recorder.max_memory, recorder.seconds, recorder.ring_mb, recorder.snaplen, "
 	        "captures.enabled, captures.max_outstanding, captures.retention_days, rules_files, "
 	        "alerts.output, alerts.file, alerts.json)");
