@@ -287,6 +287,7 @@ struct drain {
 	struct agent *a;
 	struct bq *q;
 	uint64_t events, drops;
+	uint64_t drops_by[RECORDER_LOST_NCAUSES]; /* drops, by cause */
 	struct recorder_loss behind; /* events the recorder thread was too far behind to take, not yet told */
 	uint64_t busy_seen;          /* the kernel's skips of our programs counted so far */
 	uint64_t busy_since;         /* when they, and the kernel's pending drops, were last read */
@@ -335,6 +336,7 @@ static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
 			b->last_ts = load_u64(ev);
 		b->n[RECORDER_LOST_BEHIND]++;
 		d->drops++;
+		d->drops_by[RECORDER_LOST_BEHIND]++;
 		return 0;
 	}
 	scap_frame_event((uint8_t *)p, cpu, ev, len);
@@ -359,6 +361,8 @@ static void on_drops(void *ctx, uint16_t cpu, const struct engine_drops *dr)
 	struct recorder_loss l = engine_loss(cpu, dr);
 
 	d->drops += dr->ring + dr->big;
+	d->drops_by[RECORDER_LOST_RING] += dr->ring;
+	d->drops_by[RECORDER_LOST_BIG] += dr->big;
 	recorder_note_drops(d->a->rec, &l, true);
 }
 
@@ -394,6 +398,7 @@ static void drain_done(struct drain *d, struct engine *en, uint64_t drained)
 		l.n[RECORDER_LOST_BUSY] = st.drops_busy - d->busy_seen;
 		recorder_note_loss(d->a->rec, &l);
 		d->drops += l.n[RECORDER_LOST_BUSY];
+		d->drops_by[RECORDER_LOST_BUSY] += l.n[RECORDER_LOST_BUSY];
 		d->busy_seen = st.drops_busy;
 	}
 	d->busy_since = drained;
@@ -569,6 +574,7 @@ int agent_run(const struct agent_config *c, struct err *e)
 			pthread_mutex_lock(&a.lock);
 			a.events_total = d.events;
 			a.drops_total = d.drops;
+			memcpy(a.drops_by, d.drops_by, sizeof(a.drops_by));
 			a.event_rate = (double)(d.events - ev0) / (now - last_rate);
 			a.drop_rate = (double)(d.drops - dr0) / (now - last_rate);
 			pthread_mutex_unlock(&a.lock);

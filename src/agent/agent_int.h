@@ -41,6 +41,7 @@ struct agent {
 	unsigned outstanding;
 	bool stopping;
 	uint64_t events_total, drops_total;
+	uint64_t drops_by[RECORDER_LOST_NCAUSES]; /* drops_total by cause */
 	double event_rate, drop_rate;
 };
 

@@ -387,6 +387,7 @@ struct counters {
 	struct recorder_stats rs;
 	double er, dr;
 	uint64_t et, dt;
+	uint64_t dby[RECORDER_LOST_NCAUSES];
 	unsigned out;
 	struct agent_rules_stats ru;
 	struct catalog_stats cs;
@@ -404,6 +405,7 @@ static void read_counters(const struct call *c, struct counters *k)
 	k->dr = a->drop_rate;
 	k->et = a->events_total;
 	k->dt = a->drops_total;
+	memcpy(k->dby, a->drops_by, sizeof(k->dby));
 	k->out = a->outstanding;
 	pthread_mutex_unlock(&a->lock);
 	agent_rules_stats(a->rules, &k->ru);
@@ -427,6 +429,17 @@ static void status(const struct call *c, struct reply *r)
 	        "max_bytes", (json_int_t)rs->max_bytes, "segments", (json_int_t)rs->segments, "events",
 	        (json_int_t)rs->held, "oldest_ns", (json_int_t)rs->oldest_ns, "events", "total",
 	        (json_int_t)k.et, "per_second", k.er, "drops", "total", (json_int_t)k.dt, "per_second", k.dr);
+	{
+		json_t *by = json_object_get(r->json, "drops");
+
+		/* by cause, as capture records and drop marks name them */
+		json_object_set_new(by, "ring_full", json_integer((json_int_t)k.dby[RECORDER_LOST_RING]));
+		json_object_set_new(by, "too_large", json_integer((json_int_t)k.dby[RECORDER_LOST_BIG]));
+		json_object_set_new(by, "recorder_behind",
+		                    json_integer((json_int_t)k.dby[RECORDER_LOST_BEHIND]));
+		json_object_set_new(by, "tracepoint_busy",
+		                    json_integer((json_int_t)k.dby[RECORDER_LOST_BUSY]));
+	}
 	json_object_set_new(r->json, "rules",
 	                    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "loaded", (json_int_t)ru->loaded, "files",
 	                              (json_int_t)ru->files, "alerts", (json_int_t)ru->alerts,
@@ -507,6 +520,12 @@ static void metrics(const struct call *c, struct reply *r)
 	            "sysrec_http_connections_closed_total{reason=\"header_timeout\"} %llu\n",
 	            k.conns.open, (unsigned long long)k.conns.refused, (unsigned long long)k.conns.evicted,
 	            (unsigned long long)k.conns.head_timeouts);
+	sbuf_printf(&b, "# HELP sysrec_drops_by_cause_total Events lost since the agent started, by cause.\n"
+	                "# TYPE sysrec_drops_by_cause_total counter\n");
+	for (int i = 0; i < RECORDER_LOST_NCAUSES; i++)
+		sbuf_printf(&b, "sysrec_drops_by_cause_total{cause=\"%s\"} %llu\n",
+		            recorder_loss_cause_name((enum recorder_loss_cause)i),
+		            (unsigned long long)k.dby[i]);
 	r->resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
 	r->status = 200;
