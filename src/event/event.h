@@ -1,7 +1,7 @@
 /*
  * event: the .scap event table (codes, names, parameters, print formats, flag
  * tables) of the reference reader, sysdig 0.29.3, and a zero-copy view of one
- * event. See docs/scap-format.md (shared), sections 7-10 and Appendices A-C.
+ * event. See docs/scap-format.md, sections 7-10 and Appendices A-C.
  */
 #ifndef SYSREC_EVENT_H
 #define SYSREC_EVENT_H
