@@ -47,7 +47,8 @@ struct engine_drops {
 };
 
 struct engine_sink {
-	/* each event, in the .scap layout; a non-zero return stops the current engine_poll() */
+	/* each event, in the .scap layout; a negative return stops the current engine_poll()
+	 * (libbpf's ring buffer stops on it), 0 or positive goes on to the next event */
 	int (*event)(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len);
 	/* events lost on cpu just before the next event from it */
 	void (*drops)(void *ctx, uint16_t cpu, const struct engine_drops *d);
