@@ -419,14 +419,15 @@ static int open_recorder(struct agent *a, struct err *e)
 	struct engine_procs procs;
 	struct recorder_opts ro = { a->cfg->max_memory, a->cfg->seconds, 0 };
 	struct recorder_host h;
+	int rc;
 
 	engine_machine(&mach);
 	nifs = engine_ifaces(&ifs);
 	engine_users(&users, &nusers, &groups, &ngroups);
-	if (engine_procs(&procs, getpid()) != 0) {
+	if ((rc = engine_procs(&procs, getpid())) != 0) {
 		engine_ifaces_free(ifs, nifs);
 		engine_users_free(users, nusers, groups, ngroups);
-		return err_set(e, -EIO, "cannot read the processes in /proc");
+		return err_set(e, rc, "cannot read the processes in /proc: %s", strerror(-rc));
 	}
 	memset(&h, 0, sizeof(h));
 	h.machine = &mach;
@@ -513,11 +514,11 @@ int agent_run(const struct agent_config *c, struct err *e)
 	if ((rc = agent_token(c->data_dir, true, a.token, e)) != 0)
 		goto out;
 	if (!(a.store = store_local_open(c->data_dir, e))) {
-		rc = -EIO;
+		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
 		goto out;
 	}
 	if (!(a.cat = catalog_open(a.store, e))) {
-		rc = -EIO;
+		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
 		goto out;
 	}
 	expire(&a);
@@ -527,7 +528,7 @@ int agent_run(const struct agent_config *c, struct err *e)
 	eo.ring_bytes = c->ring_mb << 20;
 	eo.snaplen = c->snaplen;
 	if (!(en = engine_ebpf_open(&eo, e))) {
-		rc = -EIO;
+		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
 		goto out;
 	}
 	if ((rc = open_recorder(&a, e)) != 0)

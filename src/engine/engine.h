@@ -57,6 +57,7 @@ struct engine_sink {
 
 struct engine;
 
+/* The live engine, loaded and attached; NULL with the message in e and errno set (positive) on failure. */
 struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e);
 /* Deliver the events available now (waiting up to timeout_ms for the first); count or -errno. */
 int engine_poll(struct engine *en, int timeout_ms, const struct engine_sink *sink);
