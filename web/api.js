@@ -9,12 +9,14 @@ export const token = {
 	clear: () => sessionStorage.removeItem(KEY),
 };
 
-// An answer other than 2xx: status, and the agent's error sentence.
+// An answer other than 2xx: status, the agent's error sentence, and the request member it is
+// about when the agent names one (its "field").
 export class ApiError extends Error {
-	constructor(status, message) {
+	constructor(status, message, field = '') {
 		super(message);
 		this.name = 'ApiError';
 		this.status = status;
+		this.field = field;
 	}
 }
 
@@ -24,7 +26,7 @@ export function setUnauthorizedHandler(fn) {
 	onUnauthorized = fn;
 }
 
-async function call(method, path, { body, with: tok, raw } = {}) {
+async function call(method, path, { body, with: tok } = {}) {
 	const t = tok ?? token.get();
 	const headers = { Authorization: `Bearer ${t}` };
 	if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -40,7 +42,6 @@ async function call(method, path, { body, with: tok, raw } = {}) {
 	} catch (e) {
 		throw new ApiError(0, `The agent did not answer (${e.message}). Is it running?`);
 	}
-	if (r.ok && raw) return r;
 	let json = null;
 	const text = await r.text();
 	try {
@@ -50,7 +51,8 @@ async function call(method, path, { body, with: tok, raw } = {}) {
 	}
 	if (!r.ok) {
 		const msg = (json && typeof json.error === 'string' && json.error) || `HTTP ${r.status}`;
-		const err = new ApiError(r.status, msg);
+		const field = (json && typeof json.field === 'string' && json.field) || '';
+		const err = new ApiError(r.status, msg, field);
 		if (r.status === 401 && tok === undefined) onUnauthorized(err);
 		throw err;
 	}
@@ -73,5 +75,6 @@ export const api = {
 	removeMany: (ids) => call('POST', '/api/captures/delete', { body: { ids } }),
 	keep: (id) => call('POST', `/api/captures/${enc(id)}/keep`),
 	discard: (id) => call('POST', `/api/captures/${enc(id)}/discard`),
-	download: (id) => call('GET', `/api/captures/${enc(id)}/download`, { raw: true }),
+	// {url, expires_in}: a single-use link the browser follows itself, without the token.
+	downloadLink: (id) => call('POST', `/api/captures/${enc(id)}/download-link`),
 };

@@ -1,6 +1,6 @@
 // sysrec web UI: sign-in and the Captures page (docs/api.md for the API it calls).
 import { api, token, ApiError, setUnauthorizedHandler } from './api.js';
-import { fmtTime, fmtSeconds, fmtBytes, statusLabel, isExpiring, el } from './format.js';
+import { fmtTime, fmtSeconds, fmtBytes, statusLabel, el } from './format.js';
 
 const $ = (sel) => document.querySelector(sel);
 const PAGE = 50;
@@ -179,7 +179,7 @@ function updateRow(tr, c) {
 		name.append(tag);
 	}
 	if (c.kept) name.append(el('span', 'tag kept', 'kept'));
-	else if (isExpiring(c)) name.append(el('span', 'tag expiring', 'expiring'));
+	else if (c.expiring) name.append(el('span', 'tag expiring', 'expiring'));
 	const time = q('time');
 	time.textContent = fmtTime(c.start || c.created);
 	time.title = c.start || c.created || '';
@@ -356,16 +356,14 @@ $('#page-next').addEventListener('click', () => {
 	refresh();
 });
 
-// ---- download: fetch with the header, then a Blob's object URL ------------------
+// ---- download: a single-use link the browser follows, saving to disk as it arrives --
 
 async function download(c, btn) {
 	btn.disabled = true;
 	const label = btn.textContent;
 	btn.textContent = 'Downloading…';
 	try {
-		const r = await api.download(c.id);
-		const blob = await r.blob();
-		const url = URL.createObjectURL(blob);
+		const { url } = await api.downloadLink(c.id);
 		const a = document.createElement('a');
 		a.href = url;
 		a.download = `${c.name}.scap`;
@@ -373,7 +371,6 @@ async function download(c, btn) {
 		document.body.append(a);
 		a.click();
 		a.remove();
-		setTimeout(() => URL.revokeObjectURL(url), 60000);
 		show($('#list-error'));
 	} catch (e) {
 		if (e.status !== 401) show($('#list-error'), `Download of ${c.name} failed: ${e.message}`);
@@ -457,7 +454,7 @@ function openDetails(c) {
 	set('#details-error', c.error || 'none');
 	set('#details-created', c.created ? `${fmtTime(c.created)} (${c.created})` : '');
 	set('#details-expires', c.kept ? 'never (kept)'
-		: c.expires_at ? `${fmtTime(c.expires_at)}${isExpiring(c) ? ' (expiring)' : ''}` : '');
+		: c.expires_at ? `${fmtTime(c.expires_at)}${c.expiring ? ' (expiring)' : ''}` : '');
 	openModal($('#details'), $('#details-close'));
 }
 $('#details-close').addEventListener('click', () => $('#details').close());
@@ -534,9 +531,6 @@ function takeBody() {
 	return body;
 }
 
-// Where a 400 goes: the filter field when it is about the filter, else the form.
-const NOT_FILTER = /^(name|container|storage|duration|before|after|give either|filter_proclist|the body|body)\b/i;
-
 $('#take-form').addEventListener('submit', async (ev) => {
 	ev.preventDefault();
 	if (take.id) return;
@@ -568,7 +562,8 @@ $('#take-form').addEventListener('submit', async (ev) => {
 	} catch (e) {
 		submit.disabled = false;
 		if (e.status === 401) return;
-		if (e.status === 400 && body.filter && !NOT_FILTER.test(e.message)) {
+		// a 400 about the filter goes beside the filter field (the agent names the member)
+		if (e.status === 400 && e.field === 'filter') {
 			show($('#take-filter-error'), e.message);
 			$('#take-filter').setAttribute('aria-invalid', 'true');
 			$('#take-filter').focus();

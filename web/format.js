@@ -39,10 +39,3 @@ export function fmtBytes(n) {
 
 const LABELS = { recording: 'Recording', storing: 'Storing', ok: 'Ok', error: 'Error' };
 export const statusLabel = (s) => LABELS[s] || s;
-
-// docs/api.md: expiring when expires_at is at most 7 days away.
-export function isExpiring(c) {
-	if (c.kept || !c.expires_at) return false;
-	const t = Date.parse(c.expires_at);
-	return Number.isFinite(t) && t - Date.now() <= 7 * 86400 * 1000;
-}

@@ -188,20 +188,17 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 
 	memset(out, 0, sizeof(*out));
 	if (!a->cfg->captures_enabled) {
-		err_set(e, -EPERM, "Captures are disabled on this agent (captures.enabled: false)");
-		return 403;
+		return err_set(e, -EPERM, "Captures are disabled on this agent (captures.enabled: false)");
 	}
 	pthread_mutex_lock(&a->lock);
 	if (a->stopping) {
 		pthread_mutex_unlock(&a->lock);
-		err_set(e, -ESHUTDOWN, "the agent is stopping");
-		return 503;
+		return err_set(e, -ESHUTDOWN, "the agent is stopping");
 	}
 	if (a->outstanding >= a->cfg->max_outstanding) {
 		pthread_mutex_unlock(&a->lock);
-		err_set(e, -EBUSY, "Maximum number of outstanding captures (%u) reached",
-		        a->cfg->max_outstanding);
-		return 409;
+		return err_set(e, -EBUSY, "Maximum number of outstanding captures (%u) reached",
+		               a->cfg->max_outstanding);
 	}
 	a->outstanding++;
 	pthread_mutex_unlock(&a->lock);
@@ -221,6 +218,8 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	j->q.name = j->name;
 	j->q.filter_proclist = t->filter_proclist;
 	rc = capture_id_new(j->id, now);
+	if (rc)
+		err_set(e, rc, "cannot make a capture id: %s", strerror(-rc));
 	memset(&m, 0, sizeof(m));
 	memcpy(m.id, j->id, sizeof(m.id));
 	m.name = j->name;
@@ -256,7 +255,7 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 			catalog_delete(a->cat, j->id, &de);
 		}
 		job_free(j);
-		return 500;
+		return rc;
 	}
 	capture_meta_copy(out, &m);
 	pthread_mutex_lock(&a->lock);
@@ -420,14 +419,15 @@ static int open_recorder(struct agent *a, struct err *e)
 	struct engine_procs procs;
 	struct recorder_opts ro = { a->cfg->max_memory, a->cfg->seconds, 0 };
 	struct recorder_host h;
+	int rc;
 
 	engine_machine(&mach);
 	nifs = engine_ifaces(&ifs);
 	engine_users(&users, &nusers, &groups, &ngroups);
-	if (engine_procs(&procs, getpid()) != 0) {
+	if ((rc = engine_procs(&procs, getpid())) != 0) {
 		engine_ifaces_free(ifs, nifs);
 		engine_users_free(users, nusers, groups, ngroups);
-		return err_set(e, -EIO, "cannot read the processes in /proc");
+		return err_set(e, rc, "cannot read the processes in /proc: %s", strerror(-rc));
 	}
 	memset(&h, 0, sizeof(h));
 	h.machine = &mach;
@@ -514,11 +514,11 @@ int agent_run(const struct agent_config *c, struct err *e)
 	if ((rc = agent_token(c->data_dir, true, a.token, e)) != 0)
 		goto out;
 	if (!(a.store = store_local_open(c->data_dir, e))) {
-		rc = -EIO;
+		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
 		goto out;
 	}
 	if (!(a.cat = catalog_open(a.store, e))) {
-		rc = -EIO;
+		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
 		goto out;
 	}
 	expire(&a);
@@ -528,7 +528,7 @@ int agent_run(const struct agent_config *c, struct err *e)
 	eo.ring_bytes = c->ring_mb << 20;
 	eo.snaplen = c->snaplen;
 	if (!(en = engine_ebpf_open(&eo, e))) {
-		rc = -EIO;
+		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
 		goto out;
 	}
 	if ((rc = open_recorder(&a, e)) != 0)
@@ -537,10 +537,8 @@ int agent_run(const struct agent_config *c, struct err *e)
 		goto out;
 	d.a = &a;
 	d.q = bq_new(4u << 20, 16, false, record_items, &d);
-	if (!(http = agent_http_start(&a, e))) {
-		rc = -EADDRINUSE;
+	if ((rc = agent_http_start(&a, &http, e)) != 0)
 		goto out;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

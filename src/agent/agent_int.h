@@ -61,8 +61,11 @@ struct agent_take {
 
 /*
  * Start a capture. On success 0 and *out (the catalog's record, status
- * recording; free with capture_meta_free()). Otherwise the HTTP status to
- * reply with (403 disabled, 409 limit, 500 store) and the message in e.
+ * recording; free with capture_meta_free()). Otherwise -errno with the
+ * message in e: -EPERM captures are disabled, -EBUSY the limit of outstanding
+ * captures is reached, -ESHUTDOWN the agent is stopping, another (-EIO, ...)
+ * the catalog could not record it or no thread could start. The HTTP layer
+ * picks the status (http.c).
  */
 int agent_take_capture(struct agent *a, const struct agent_take *t, struct capture_meta *out, struct err *e);
 
@@ -107,7 +110,8 @@ int agent_data_dir_open(const char *dir, struct err *e);
 
 /* The HTTP API (http.c). */
 struct agent_http;
-struct agent_http *agent_http_start(struct agent *a, struct err *e);
+/* Serve the API: 0 with *out, or -errno with e set (*out NULL). */
+int agent_http_start(struct agent *a, struct agent_http **out, struct err *e);
 void agent_http_stop(struct agent_http *h);
 
 #endif

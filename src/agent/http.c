@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 
 /* MHD's own inactivity timeout (reset by every byte), once the head is in. */
@@ -33,6 +34,8 @@ struct agent_http {
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* the sweeper's sleep; signalled to stop it */
 	bool stop;
+	pthread_mutex_t links_lock;
+	struct request_links links; /* download links waiting (under links_lock) */
 };
 
 /* One request, from its request line: its body as it arrives. */
@@ -69,21 +72,60 @@ struct call {
 	const struct req *req;
 };
 
-static void fail(struct reply *r, unsigned status, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/*
+ * The one place an error code becomes an HTTP status: every layer below
+ * speaks negative errno (agent_take_capture(), the catalog, the store), the
+ * handlers pass it here. A code not listed is the server's failure: 500.
+ */
+static const struct {
+	int err;
+	unsigned status;
+} error_statuses[] = {
+	{ -EINVAL, 400 },     /* the request is wrong */
+	{ -EACCES, 401 },     /* no valid token */
+	{ -EPERM, 403 },      /* captures are disabled */
+	{ -ENOENT, 404 },     /* no such capture, path or link */
+	{ -EOPNOTSUPP, 405 }, /* the path does not take the method */
+	{ -EBUSY, 409 },      /* the capture's state, or the limit of outstanding captures */
+	{ -EMSGSIZE, 413 },   /* the body is too large */
+	{ -ERANGE, 416 },     /* the range cannot be satisfied */
+	{ -ESHUTDOWN, 503 },  /* the agent is stopping */
+	{ -EAGAIN, 503 },     /* a bounded table is full: try again later */
+};
 
-/* r is the error status with {"error": the message}; what it echoes of the request is escaped. */
-static void fail(struct reply *r, unsigned status, const char *fmt, ...)
+static unsigned http_status(int err)
 {
-	char msg[1024], shown[1024];
+	for (size_t i = 0; i < ARRAY_SIZE(error_statuses); i++)
+		if (error_statuses[i].err == err)
+			return error_statuses[i].status;
+	return 500;
+}
+
+/* r is status with {"error": msg, "field": field (when not NULL)}; msg is escaped as echoed text. */
+static void reply_error(struct reply *r, unsigned status, const char *field, const char *msg)
+{
+	char shown[1024];
+
+	request_shown(shown, sizeof(shown), msg);
+	r->status = status;
+	json_decref(r->json);
+	r->json = json_pack("{s:s}", "error", shown);
+	if (field)
+		json_object_set_new(r->json, "field", json_string(field));
+}
+
+static void fail(struct reply *r, int err, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* r is the status http_status() gives err, with the message. */
+static void fail(struct reply *r, int err, const char *fmt, ...)
+{
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	request_shown(shown, sizeof(shown), msg);
-	r->status = status;
-	json_decref(r->json);
-	r->json = json_pack("{s:s}", "error", shown);
+	reply_error(r, http_status(err), NULL, msg);
 }
 
 static const char *query(void *ctx, const char *key)
@@ -93,10 +135,10 @@ static const char *query(void *ctx, const char *key)
 	return MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
-/* A request refused by request.c's checks. */
+/* A request refused by request.c's checks: its 4xx, naming the member at fault when it knows it. */
 static void refused(struct reply *r, const struct req_error *re)
 {
-	fail(r, re->status, "%s", re->msg);
+	reply_error(r, re->status, re->field, re->msg);
 }
 
 /* The body as a JSON object, or a 400 in r. */
@@ -112,6 +154,15 @@ static json_t *body_object(const struct call *c, struct reply *r)
 
 /* ---- captures ---- */
 
+/* A capture as the API shows it: its record, and whether it is expiring now (the catalog's rule). */
+static json_t *capture_json(struct agent *a, const struct capture_meta *m)
+{
+	json_t *j = capture_meta_to_json(m);
+
+	json_object_set_new(j, "expiring", json_boolean(catalog_expiring(m, agent_now(a))));
+	return j;
+}
+
 static void take(const struct call *c, struct reply *r)
 {
 	json_t *body = body_object(c, r);
@@ -119,7 +170,7 @@ static void take(const struct call *c, struct reply *r)
 	struct capture_meta m;
 	struct req_error re = { 0 };
 	struct err e = { { 0 } };
-	unsigned status;
+	int rc;
 
 	if (!body)
 		return;
@@ -128,12 +179,12 @@ static void take(const struct call *c, struct reply *r)
 		json_decref(body);
 		return;
 	}
-	status = (unsigned)agent_take_capture(c->a, &t, &m, &e);
-	if (status) {
-		fail(r, status, "%s", e.msg);
+	rc = agent_take_capture(c->a, &t, &m, &e);
+	if (rc) {
+		fail(r, rc, "%s", e.msg);
 	} else {
 		r->status = 201;
-		r->json = capture_meta_to_json(&m);
+		r->json = capture_json(c->a, &m);
 		capture_meta_free(&m);
 	}
 	json_decref(body);
@@ -147,19 +198,20 @@ static void list(const struct call *c, struct reply *r)
 	struct req_error re = { 0 };
 	struct err e = { { 0 } };
 	json_t *arr;
+	int rc;
 
 	if (request_list(query, (void *)(uintptr_t)c, &q, &re) != 0) {
 		refused(r, &re);
 		return;
 	}
 	q.now = agent_now(c->a);
-	if (catalog_list(c->a->cat, &q, &items, &n, &total, &e) != 0) {
-		fail(r, 400, "%s", e.msg);
+	if ((rc = catalog_list(c->a->cat, &q, &items, &n, &total, &e)) != 0) {
+		fail(r, rc, "%s", e.msg);
 		return;
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, capture_meta_to_json(&items[i]));
+		json_array_append_new(arr, capture_json(c->a, &items[i]));
 	catalog_list_free(items, n);
 	r->status = 200;
 	r->json = json_pack("{s:o,s:I,s:I,s:I}", "captures", arr, "total", (json_int_t)total, "offset",
@@ -170,7 +222,7 @@ static void list(const struct call *c, struct reply *r)
 static bool get_capture(const struct call *c, struct capture_meta *m, struct reply *r)
 {
 	if (!capture_id_valid(c->id) || catalog_get(c->a->cat, c->id, m) != 0) {
-		fail(r, 404, "no capture with id '%s'", c->id);
+		fail(r, -ENOENT, "no capture with id '%s'", c->id);
 		return false;
 	}
 	return true;
@@ -183,36 +235,35 @@ static void show(const struct call *c, struct reply *r)
 	if (!get_capture(c, &m, r))
 		return;
 	r->status = 200;
-	r->json = capture_meta_to_json(&m);
+	r->json = capture_json(c->a, &m);
 	capture_meta_free(&m);
 }
 
-/* Delete one capture: 0, or the HTTP status with a message in e. */
-static unsigned delete_one(struct agent *a, const char *id, struct err *e)
+/* Delete one capture: 0, or -errno with a message in e. */
+static int delete_one(struct agent *a, const char *id, struct err *e)
 {
 	struct capture_meta m;
+	int rc;
 
-	if (!capture_id_valid(id) || catalog_get(a->cat, id, &m) != 0) {
-		err_set(e, -ENOENT, "no capture with id '%s'", id);
-		return 404;
-	}
+	if (!capture_id_valid(id) || catalog_get(a->cat, id, &m) != 0)
+		return err_set(e, -ENOENT, "no capture with id '%s'", id);
 	if (m.status == CAPTURE_RECORDING || m.status == CAPTURE_STORING) {
-		err_set(e, -EBUSY, "capture '%s' is %s: it can be deleted once complete", id,
-		        capture_status_name(m.status));
+		rc = err_set(e, -EBUSY, "capture '%s' is %s: it can be deleted once complete", id,
+		             capture_status_name(m.status));
 		capture_meta_free(&m);
-		return 409;
+		return rc;
 	}
 	capture_meta_free(&m);
-	return catalog_delete(a->cat, id, e) ? 500 : 0;
+	return catalog_delete(a->cat, id, e);
 }
 
 static void delete_capture(const struct call *c, struct reply *r)
 {
 	struct err e = { { 0 } };
-	unsigned st = delete_one(c->a, c->id, &e);
+	int rc = delete_one(c->a, c->id, &e);
 
-	if (st) {
-		fail(r, st, "%s", e.msg);
+	if (rc) {
+		fail(r, rc, "%s", e.msg);
 		return;
 	}
 	r->status = 200;
@@ -256,25 +307,26 @@ static void keep_or_discard(const struct call *c, struct reply *r, bool keep)
 {
 	struct capture_meta m;
 	struct err e = { { 0 } };
+	int rc;
 
 	if (!get_capture(c, &m, r))
 		return;
 	if (m.status == CAPTURE_RECORDING || m.status == CAPTURE_STORING) {
-		fail(r, 409, "capture '%s' is %s: keep or discard it once complete", c->id,
+		fail(r, -EBUSY, "capture '%s' is %s: keep or discard it once complete", c->id,
 		     capture_status_name(m.status));
 		capture_meta_free(&m);
 		return;
 	}
 	if (keep) {
 		m.kept = true;
-		if (catalog_put(c->a->cat, &m, &e) != 0) {
-			fail(r, 500, "%s", e.msg);
+		if ((rc = catalog_put(c->a->cat, &m, &e)) != 0) {
+			fail(r, rc, "%s", e.msg);
 		} else {
 			r->status = 200;
-			r->json = capture_meta_to_json(&m);
+			r->json = capture_json(c->a, &m);
 		}
-	} else if (catalog_delete(c->a->cat, c->id, &e) != 0) {
-		fail(r, 500, "%s", e.msg);
+	} else if ((rc = catalog_delete(c->a->cat, c->id, &e)) != 0) {
+		fail(r, rc, "%s", e.msg);
 	} else {
 		r->status = 200;
 		r->json = json_pack("{s:[s]}", "deleted", c->id);
@@ -324,19 +376,20 @@ static void download(const struct call *c, struct reply *r)
 	if (!get_capture(c, &m, r))
 		return;
 	if (m.status != CAPTURE_OK) {
-		fail(r, 409, "capture '%s' is %s: only a complete (ok) capture can be downloaded", c->id,
+		fail(r, -EBUSY, "capture '%s' is %s: only a complete (ok) capture can be downloaded", c->id,
 		     capture_status_name(m.status));
 		capture_meta_free(&m);
 		return;
 	}
 	capture_scap_key(key, c->id);
+	/* the catalog holds the capture: a store that cannot give its file is the server's failure */
 	if (store_stat(c->a->store, key, &st, &e) != 0) {
-		fail(r, 500, "%s", e.msg);
+		fail(r, -EIO, "%s", e.msg);
 		capture_meta_free(&m);
 		return;
 	}
 	if (st.size != m.size) { /* never a short or altered file as if it were whole */
-		fail(r, 500,
+		fail(r, -EIO,
 		     "capture '%s': the file is %llu bytes on disk, the catalog says %llu: it was changed "
 		     "or truncated outside the agent",
 		     c->id, (unsigned long long)st.size, (unsigned long long)m.size);
@@ -347,7 +400,7 @@ static void download(const struct call *c, struct reply *r)
 	ranged = request_range(MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE),
 	                       st.size, &from, &to);
 	if (ranged < 0) {
-		fail(r, 416, "the range cannot be satisfied: the file has %llu bytes",
+		fail(r, -ERANGE, "the range cannot be satisfied: the file has %llu bytes",
 		     (unsigned long long)st.size);
 		snprintf(r->content_range, sizeof(r->content_range), "bytes */%llu",
 		         (unsigned long long)st.size);
@@ -358,7 +411,7 @@ static void download(const struct call *c, struct reply *r)
 		to = st.size ? st.size - 1 : 0;
 	g = store_get_open(c->a->store, key, from, st.size ? to - from + 1 : 0, &e);
 	if (!g) {
-		fail(r, 500, "%s", e.msg);
+		fail(r, -EIO, "%s", e.msg);
 		capture_meta_free(&m);
 		return;
 	}
@@ -378,6 +431,71 @@ static void download(const struct call *c, struct reply *r)
 		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_RANGE, hdr);
 	}
 	capture_meta_free(&m);
+}
+
+/*
+ * POST /api/captures/ID/download-link: a link that serves the capture's file
+ * once, within REQUEST_LINK_TTL_S, without the token, for the browser to
+ * save to disk itself. The nonce goes to the client only, never to a log.
+ */
+static void download_link(const struct call *c, struct reply *r)
+{
+	struct capture_meta m;
+	uint8_t rnd[32];
+	char nonce[REQUEST_LINK_HEX + 1], url[8 + REQUEST_LINK_HEX];
+	enum capture_status st;
+	int rc;
+
+	if (!get_capture(c, &m, r))
+		return;
+	st = m.status;
+	capture_meta_free(&m);
+	if (st != CAPTURE_OK) {
+		fail(r, -EBUSY, "capture '%s' is %s: only a complete (ok) capture can be downloaded", c->id,
+		     capture_status_name(st));
+		return;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		fail(r, -EIO, "cannot make a download link: no randomness");
+		return;
+	}
+	pthread_mutex_lock(&c->http->links_lock);
+	rc = request_link_new(&c->http->links, c->id, rnd, mono_ns(), nonce);
+	pthread_mutex_unlock(&c->http->links_lock);
+	if (rc) {
+		fail(r, rc, "%d download links are waiting to be used: try again within %d s", REQUEST_LINKS,
+		     REQUEST_LINK_TTL_S);
+		return;
+	}
+	snprintf(url, sizeof(url), "/dl/%s", nonce);
+	r->status = 200;
+	r->json = json_pack("{s:s,s:i}", "url", url, "expires_in", REQUEST_LINK_TTL_S);
+}
+
+/* Whether url is a download link's path (which needs no token). */
+static bool is_link(const char *url)
+{
+	return strncmp(url, "/dl/", 4) == 0;
+}
+
+/* GET /dl/NONCE: the capture its link names, once; any other use of the path is a 404. */
+static void follow_link(struct call *c, const char *url, struct reply *r)
+{
+	int rc;
+
+	if (strcmp(c->method, "GET") != 0) { /* not even HEAD uses a link up */
+		fail(r, -EOPNOTSUPP, "a download link takes GET only");
+		return;
+	}
+	pthread_mutex_lock(&c->http->links_lock);
+	rc = request_link_take(&c->http->links, url, mono_ns(), c->idbuf);
+	pthread_mutex_unlock(&c->http->links_lock);
+	if (rc) { /* the nonce is not echoed */
+		fail(r, rc, "no such download link: a link serves once, within %d s", REQUEST_LINK_TTL_S);
+		return;
+	}
+	c->id = c->idbuf;
+	download(c, r);
 }
 
 /* ---- status and metrics ---- */
@@ -564,7 +682,7 @@ static bool web(const char *url, const char *method, struct reply *r)
 	if (!f)
 		return false;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		fail(r, 405, "%s does not take %s", url, method);
+		fail(r, -EOPNOTSUPP, "%s does not take %s", url, method);
 		return true;
 	}
 	r->resp = MHD_create_response_from_buffer(f->len, (void *)(uintptr_t)f->data, MHD_RESPMEM_PERSISTENT);
@@ -598,6 +716,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/captures/*", show },
 	{ "DELETE", "/api/captures/*", delete_capture },
 	{ "GET", "/api/captures/*/download", download },
+	{ "POST", "/api/captures/*/download-link", download_link },
 	{ "POST", "/api/captures/*/keep", keep },
 	{ "POST", "/api/captures/*/discard", discard },
 	{ "GET", "/api/status", status },
@@ -683,7 +802,7 @@ static enum MHD_Result head_in(struct agent_http *h, struct MHD_Connection *conn
 
 	gate_head(h->gate, gate_of(conn), trusted);
 	if (rq->nul) {
-		fail(&r, 400, "the path or a query argument holds an encoded NUL (%%00)");
+		fail(&r, -EINVAL, "the path or a query argument holds an encoded NUL (%%00)");
 		return send_reply(conn, &r);
 	}
 	if (web_file(url)) {
@@ -695,17 +814,23 @@ static enum MHD_Result head_in(struct agent_http *h, struct MHD_Connection *conn
 		web(url, method, &r);
 		return send_reply(conn, &r);
 	}
+	if (is_link(url)) { /* no token: the nonce is the credential; nothing to upload */
+		if (!has_body(conn))
+			return MHD_YES;
+		fail(&r, -EINVAL, "a download link takes a GET without a body");
+		return send_reply(conn, &r);
+	}
 	if (!needs_token(url)) {
-		fail(&r, 404, "no such path: %s", url);
+		fail(&r, -ENOENT, "no such path: %s", url);
 		return send_reply(conn, &r);
 	}
 	if (!trusted) {
-		fail(&r, 401,
+		fail(&r, -EACCES,
 		     "a valid API token is required: Authorization: Bearer TOKEN (sysrec token prints it)");
 		return send_reply(conn, &r);
 	}
 	if (content_length(conn) > REQUEST_BODY_MAX) {
-		fail(&r, 413, "the body is larger than %u bytes", REQUEST_BODY_MAX);
+		fail(&r, -EMSGSIZE, "the body is larger than %u bytes", REQUEST_BODY_MAX);
 		return send_reply(conn, &r);
 	}
 	return MHD_YES;
@@ -745,7 +870,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (web(url, method, &r))
 		return send_reply(conn, &r);
 	if (rq->too_big) { /* chunked: no length was announced */
-		fail(&r, 413, "the body is larger than %u bytes", REQUEST_BODY_MAX);
+		fail(&r, -EMSGSIZE, "the body is larger than %u bytes", REQUEST_BODY_MAX);
+		return send_reply(conn, &r);
+	}
+	if (is_link(url)) {
+		follow_link(&c, url, &r);
 		return send_reply(conn, &r);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
@@ -757,13 +886,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			continue;
 		routes[i].fn(&c, &r);
 		if (!r.status)
-			fail(&r, 500, "no reply");
+			fail(&r, -EIO, "no reply");
 		return send_reply(conn, &r);
 	}
 	if (path_known)
-		fail(&r, 405, "%s does not take %s", url, method);
+		fail(&r, -EOPNOTSUPP, "%s does not take %s", url, method);
 	else
-		fail(&r, 404, "no such path: %s", url);
+		fail(&r, -ENOENT, "no such path: %s", url);
 	return send_reply(conn, &r);
 }
 
@@ -917,7 +1046,7 @@ static int listen_addr(const char *listen, struct sockaddr_storage *ss, struct e
 	return 0;
 }
 
-struct agent_http *agent_http_start(struct agent *a, struct err *e)
+int agent_http_start(struct agent *a, struct agent_http **out, struct err *e)
 {
 	struct agent_http *h = xcalloc(1, sizeof(*h));
 	struct sockaddr_storage ss = { 0 };
@@ -930,6 +1059,7 @@ struct agent_http *agent_http_start(struct agent *a, struct err *e)
 		.head_timeout_ns = (uint64_t)a->cfg->http_header_timeout * NS_PER_S,
 	};
 	pthread_condattr_t ca;
+	int rc;
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, h },
@@ -943,10 +1073,11 @@ struct agent_http *agent_http_start(struct agent *a, struct err *e)
 		{ MHD_OPTION_END, 0, NULL },
 	};
 
+	*out = NULL;
 	h->a = a;
-	if (listen_addr(a->cfg->listen, &ss, e) != 0) {
+	if ((rc = listen_addr(a->cfg->listen, &ss, e)) != 0) {
 		free(h);
-		return NULL;
+		return rc;
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -955,7 +1086,7 @@ struct agent_http *agent_http_start(struct agent *a, struct err *e)
 		    !(h->key = read_text(a->cfg->tls_key, e))) {
 			free(h->cert);
 			free(h);
-			return NULL;
+			return -EIO; /* read_text() has set e */
 		}
 		flags |= MHD_USE_TLS;
 		opts[ARRAY_SIZE(opts) - 3] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert };
@@ -963,24 +1094,25 @@ struct agent_http *agent_http_start(struct agent *a, struct err *e)
 	}
 	h->gate = gate_new(&lim);
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->links_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&h->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	if (pthread_create(&h->sweeper, NULL, sweep_heads, h) != 0) {
-		err_set(e, -EAGAIN, "cannot start the API's connection sweeper thread");
 		agent_http_stop(h);
-		return NULL;
+		return err_set(e, -EAGAIN, "cannot start the API's connection sweeper thread");
 	}
 	h->sweeping = true;
 	h->d = MHD_start_daemon(flags, 0, admit, h, handle, h, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!h->d) {
-		err_set(e, -EADDRINUSE, "cannot serve the API on %s (the address is taken, or TLS failed)",
-		        a->cfg->listen);
 		agent_http_stop(h);
-		return NULL;
+		return err_set(e, -EADDRINUSE,
+		               "cannot serve the API on %s (the address is taken, or TLS failed)",
+		               a->cfg->listen);
 	}
-	return h;
+	*out = h;
+	return 0;
 }
 
 void agent_http_stop(struct agent_http *h)
@@ -999,6 +1131,7 @@ void agent_http_stop(struct agent_http *h)
 	if (h->gate) {
 		pthread_cond_destroy(&h->wake);
 		pthread_mutex_destroy(&h->lock);
+		pthread_mutex_destroy(&h->links_lock);
 	}
 	gate_free(h->gate);
 	free(h->cert);

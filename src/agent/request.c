@@ -8,9 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
-static int refuse(struct req_error *re, unsigned status, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static int refuse_field(struct req_error *re, unsigned status, const char *field, const char *fmt, ...)
+        PRINTF_LIKE(4, 5);
 
-static int refuse(struct req_error *re, unsigned status, const char *fmt, ...)
+/* re is status and the message, about member field (NULL: the request as a whole). */
+static int refuse_field(struct req_error *re, unsigned status, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -18,8 +20,11 @@ static int refuse(struct req_error *re, unsigned status, const char *fmt, ...)
 	vsnprintf(re->msg, sizeof(re->msg), fmt, ap);
 	va_end(ap);
 	re->status = status;
+	re->field = field;
 	return -1;
 }
+
+#define refuse(re, status, ...) refuse_field(re, status, NULL, __VA_ARGS__)
 
 json_t *request_object(const char *body, size_t len, struct req_error *re)
 {
@@ -52,11 +57,11 @@ static const char *opt_string(json_t *body, const char *key, size_t max, struct 
 	if (!v || json_is_null(v))
 		return "";
 	if (!json_is_string(v)) {
-		refuse(re, 400, "%s must be a string", key);
+		refuse_field(re, 400, key, "%s must be a string", key);
 		return NULL;
 	}
 	if (json_string_length(v) > max || strlen(json_string_value(v)) != json_string_length(v)) {
-		refuse(re, 400, "%s must be a string of at most %zu bytes, without NUL", key, max);
+		refuse_field(re, 400, key, "%s must be a string of at most %zu bytes, without NUL", key, max);
 		return NULL;
 	}
 	return json_string_value(v);
@@ -72,7 +77,8 @@ static int opt_seconds(json_t *body, const char *key, double lo, double hi, doub
 	if (!j || json_is_null(j))
 		return 0;
 	if (!json_is_number(j) || json_number_value(j) < lo || json_number_value(j) > hi)
-		return refuse(re, 400, "%s must be a number of seconds from %g to %g", key, lo, hi);
+		return refuse_field(re, 400, key, "%s must be a number of seconds from %g to %g", key, lo,
+		                    hi);
 	*v = json_number_value(j);
 	*given = true;
 	return 0;
@@ -185,12 +191,13 @@ int request_take(json_t *body, struct agent_take *t, struct req_error *re)
 	memset(t, 0, sizeof(*t));
 	t->trigger = "manual";
 	if (!json_is_string(json_object_get(body, "name")))
-		return refuse(re, 400, "name is required: a string of 1 to %d bytes", REQUEST_NAME_MAX);
+		return refuse_field(re, 400, "name", "name is required: a string of 1 to %d bytes",
+		                    REQUEST_NAME_MAX);
 	if (!(t->name = opt_string(body, "name", REQUEST_NAME_MAX, re)))
 		return -1;
 	if (!request_name_valid(t->name))
-		return refuse(
-		        re, 400,
+		return refuse_field(
+		        re, 400, "name",
 		        "name must be 1 to %d printable bytes, without '/', '\\' or control characters, "
 		        "and not '.' or '..'",
 		        REQUEST_NAME_MAX);
@@ -199,31 +206,35 @@ int request_take(json_t *body, struct agent_take *t, struct req_error *re)
 	    !(t->storage = opt_string(body, "storage", 64, re)))
 		return -1;
 	if (*t->container && !valid_container(t->container))
-		return refuse(re, 400, "container must be a container id: 12 to 64 lowercase hex digits");
+		return refuse_field(re, 400, "container",
+		                    "container must be a container id: 12 to 64 lowercase hex digits");
 	if (*t->container) {
 		memcpy(t->cont, t->container, 12);
 		t->cont[12] = 0;
 		t->container = t->cont;
 	}
 	if (*t->storage && strcmp(t->storage, "local") != 0)
-		return refuse(re, 400, "storage '%s' is not configured on this agent (it has: local)",
-		              t->storage);
+		return refuse_field(re, 400, "storage",
+		                    "storage '%s' is not configured on this agent (it has: local)",
+		                    t->storage);
 	fp = json_object_get(body, "filter_proclist");
 	if (fp && !json_is_null(fp) && !json_is_boolean(fp))
-		return refuse(re, 400, "filter_proclist must be true or false");
+		return refuse_field(re, 400, "filter_proclist", "filter_proclist must be true or false");
 	t->filter_proclist = json_is_true(fp);
 	if (opt_seconds(body, "duration", 1, AGENT_MAX_WINDOW_S, &duration, &has_d, re) ||
 	    opt_seconds(body, "before", 0, AGENT_MAX_WINDOW_S, &t->before, &has_b, re) ||
 	    opt_seconds(body, "after", 0, AGENT_MAX_WINDOW_S, &t->after, &has_a, re))
 		return -1;
 	if (has_d && (has_b || has_a))
-		return refuse(re, 400, "give either duration, or before and after, not both");
+		return refuse_field(re, 400, "duration",
+		                    "give either duration, or before and after, not both");
 	if (!has_a)
 		t->after = has_b ? 0 : duration;
 	if (t->before + t->after < 1 || t->before + t->after > AGENT_MAX_WINDOW_S)
-		return refuse(re, 400, "before + after must be from 1 to %g seconds", AGENT_MAX_WINDOW_S);
+		return refuse_field(re, 400, has_d || !has_b ? "duration" : "before",
+		                    "before + after must be from 1 to %g seconds", AGENT_MAX_WINDOW_S);
 	if (*t->filter && capture_filter_check(t->filter, &e) != 0)
-		return refuse(re, 400, "%s", e.msg);
+		return refuse_field(re, 400, "filter", "%s", e.msg);
 	return 0;
 }
 
@@ -234,11 +245,11 @@ int request_ids(json_t *body, json_t **ids, struct req_error *re)
 
 	*ids = json_object_get(body, "ids");
 	if (!json_is_array(*ids) || !json_array_size(*ids) || json_array_size(*ids) > 1000)
-		return refuse(re, 400, "ids must be an array of 1 to 1000 capture ids");
+		return refuse_field(re, 400, "ids", "ids must be an array of 1 to 1000 capture ids");
 	json_array_foreach(*ids, i, v)
 	{
 		if (!json_is_string(v))
-			return refuse(re, 400, "ids[%zu] must be a string", i);
+			return refuse_field(re, 400, "ids", "ids[%zu] must be a string", i);
 	}
 	return 0;
 }
@@ -282,19 +293,19 @@ int request_list(request_arg_fn arg, void *ctx, struct catalog_query *q, struct 
 		for (i = 0; i < ARRAY_SIZE(filters) && strcmp(filters[i].name, status) != 0; i++)
 			;
 		if (i == ARRAY_SIZE(filters))
-			return refuse(
-			        re, 400,
+			return refuse_field(
+			        re, 400, "status",
 			        "status must be one of ok, error, expiring, recording, storing; not '%s'",
 			        status);
 		q->filter = filters[i].f;
 	}
 	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
-		return refuse(re, 400, "order must be asc or desc, not '%s'", order);
+		return refuse_field(re, 400, "order", "order must be asc or desc, not '%s'", order);
 	q->ascending = order && !strcmp(order, "asc");
 	if (!parse_size(arg(ctx, "offset"), 0, SIZE_MAX / 2, &q->offset))
-		return refuse(re, 400, "offset must be a number from 0");
+		return refuse_field(re, 400, "offset", "offset must be a number from 0");
 	if (!parse_size(arg(ctx, "limit"), 1, 1000, &q->limit))
-		return refuse(re, 400, "limit must be a number from 1 to 1000");
+		return refuse_field(re, 400, "limit", "limit must be a number from 1 to 1000");
 	return 0;
 }
 
@@ -358,4 +369,63 @@ bool request_route(const char *pattern, const char *url, char *id, size_t idsize
 			return false;
 	}
 	return !*p && !*u;
+}
+
+int request_link_new(struct request_links *l, const char *id, const uint8_t rnd[32], uint64_t now_ns,
+                     char nonce[REQUEST_LINK_HEX + 1])
+{
+	struct request_link *free_slot = NULL;
+
+	if (strlen(id) >= sizeof(l->slot[0].id))
+		return -EINVAL;
+	for (size_t i = 0; i < REQUEST_LINKS; i++) {
+		struct request_link *k = &l->slot[i];
+
+		if (k->nonce[0] && k->expires_ns <= now_ns)
+			memset(k, 0, sizeof(*k));
+		if (!k->nonce[0] && !free_slot)
+			free_slot = k;
+	}
+	if (!free_slot)
+		return -EAGAIN;
+	for (size_t i = 0; i < 32; i++)
+		snprintf(nonce + 2 * i, 3, "%02x", rnd[i]);
+	memcpy(free_slot->nonce, nonce, sizeof(free_slot->nonce));
+	snprintf(free_slot->id, sizeof(free_slot->id), "%s", id);
+	free_slot->expires_ns = now_ns + (uint64_t)REQUEST_LINK_TTL_S * 1000000000u;
+	return 0;
+}
+
+/* Whether a and b (REQUEST_LINK_HEX bytes each) are equal, in a time that does not tell where they differ. */
+static bool same_nonce(const char *a, const char *b)
+{
+	unsigned char d = 0;
+
+	for (size_t i = 0; i < REQUEST_LINK_HEX; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+int request_link_take(struct request_links *l, const char *url, uint64_t now_ns, char id[64])
+{
+	const char *n;
+
+	if (strncmp(url, "/dl/", 4) != 0)
+		return -ENOENT;
+	n = url + 4;
+	if (strlen(n) != REQUEST_LINK_HEX || strspn(n, "0123456789abcdef") != REQUEST_LINK_HEX)
+		return -ENOENT;
+	for (size_t i = 0; i < REQUEST_LINKS; i++) {
+		struct request_link *k = &l->slot[i];
+		bool live;
+
+		if (!k->nonce[0] || !same_nonce(k->nonce, n))
+			continue;
+		live = k->expires_ns > now_ns;
+		if (live)
+			memcpy(id, k->id, sizeof(k->id));
+		memset(k, 0, sizeof(*k)); /* used up, or expired: either way gone */
+		return live ? 0 : -ENOENT;
+	}
+	return -ENOENT;
 }

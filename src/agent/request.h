@@ -18,6 +18,7 @@
 
 struct req_error {
 	unsigned status;
+	const char *field; /* the body member or query argument at fault, or NULL */
 	char msg[1024];
 };
 
@@ -81,5 +82,40 @@ int request_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to);
  * segment (the capture id), copied NUL-terminated into id (idsize bytes).
  */
 bool request_route(const char *pattern, const char *url, char *id, size_t idsize);
+
+/*
+ * Download links: a capture's file behind a random name ("/dl/" and 64 hex
+ * digits, 32 bytes from the caller's randomness), for a browser to follow
+ * without the token. A link serves once, for REQUEST_LINK_TTL_S seconds,
+ * the capture it was made for; at most REQUEST_LINKS links wait at once.
+ * The table takes no lock: the caller holds one around each call.
+ */
+#define REQUEST_LINKS      64
+#define REQUEST_LINK_TTL_S 60
+#define REQUEST_LINK_HEX   64
+
+struct request_links {
+	struct request_link {
+		char nonce[REQUEST_LINK_HEX + 1]; /* "" for a free slot */
+		char id[64];
+		uint64_t expires_ns;
+	} slot[REQUEST_LINKS];
+};
+
+/*
+ * A link to capture id from rnd (its nonce, NUL-terminated, in nonce), good
+ * until now_ns + REQUEST_LINK_TTL_S; links expired by now_ns are forgotten
+ * first. 0, or -EAGAIN when REQUEST_LINKS are waiting, -EINVAL for an id
+ * longer than a capture id.
+ */
+int request_link_new(struct request_links *l, const char *id, const uint8_t rnd[32], uint64_t now_ns,
+                     char nonce[REQUEST_LINK_HEX + 1]);
+
+/*
+ * The link url names ("/dl/NONCE"), used up: 0 with its capture id copied
+ * into id (64 bytes), or -ENOENT when url is not a link's path, or names no
+ * link, a used one or one expired by now_ns.
+ */
+int request_link_take(struct request_links *l, const char *url, uint64_t now_ns, char id[64]);
 
 #endif

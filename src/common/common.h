@@ -177,7 +177,13 @@ uint64_t cursor_u64(struct cursor *c);
  * newly allocated NUL-terminated copy; NULL and `bad` set when too long/short. */
 char *cursor_lstr(struct cursor *c, size_t max, size_t *len_out);
 
-/* Little-endian loads from possibly unaligned memory. */
+/*
+ * Host-order loads from possibly unaligned memory. The .scap layout is
+ * little-endian and so are the only arches sysrec builds for (x86_64,
+ * aarch64), where host order is little-endian; a big-endian build would need
+ * byte swaps here, which this assertion asks for.
+ */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "load_u16/32/64 read host order");
 static inline uint16_t load_u16(const void *p)
 {
 	uint16_t v;

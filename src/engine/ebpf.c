@@ -469,7 +469,7 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 	libbpf_set_print(silent_print);
 	en->ncpus = libbpf_num_possible_cpus();
 	if (en->ncpus <= 0) {
-		err_set(e, -EINVAL, "cannot count CPUs");
+		rc = err_set(e, -EINVAL, "cannot count CPUs");
 		goto fail;
 	}
 	en->cpu_drops = xcalloc((size_t)en->ncpus, sizeof(uint64_t));
@@ -490,16 +490,16 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 	}
 	if (rc)
 		goto fail;
-	if (install_fillers(en, en->skel, e) || install_fillers(en, en->skel2, e))
+	if ((rc = install_fillers(en, en->skel, e)) != 0 || (rc = install_fillers(en, en->skel2, e)) != 0)
 		goto fail;
 	en->rb = ring_buffer__new(bpf_map__fd(en->skel->maps.rb), on_record, en, NULL);
 	if (!en->rb) {
-		err_set(e, -errno, "cannot map the ring buffer: %s", strerror(errno));
+		rc = err_set(e, -errno, "cannot map the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
 	if (o->scope_container && !scope_container(en, o->scope_container)) {
-		err_set(e, -ENOENT, "no container %s on this host (no process or cgroup names it)",
-		        o->scope_container);
+		rc = err_set(e, -ENOENT, "no container %s on this host (no process or cgroup names it)",
+		             o->scope_container);
 		goto fail;
 	}
 	rc = sysrec_bpf__attach(en->skel);
@@ -513,6 +513,7 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 	return en;
 fail:
 	engine_close(en);
+	errno = rc < 0 ? -rc : EIO;
 	return NULL;
 }
 

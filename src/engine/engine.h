@@ -47,7 +47,8 @@ struct engine_drops {
 };
 
 struct engine_sink {
-	/* each event, in the .scap layout; a non-zero return stops the current engine_poll() */
+	/* each event, in the .scap layout; a negative return stops the current engine_poll()
+	 * (libbpf's ring buffer stops on it), 0 or positive goes on to the next event */
 	int (*event)(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len);
 	/* events lost on cpu just before the next event from it */
 	void (*drops)(void *ctx, uint16_t cpu, const struct engine_drops *d);
@@ -56,6 +57,7 @@ struct engine_sink {
 
 struct engine;
 
+/* The live engine, loaded and attached; NULL with the message in e and errno set (positive) on failure. */
 struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e);
 /* Deliver the events available now (waiting up to timeout_ms for the first); count or -errno. */
 int engine_poll(struct engine *en, int timeout_ms, const struct engine_sink *sink);

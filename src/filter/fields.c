@@ -10,15 +10,9 @@
 
 /* ---- resolver: parameters rendered through the state ---- */
 
-struct resolve_ctx {
-	struct state *st;
-	const struct evctx *cx;
-	struct sbuf *tmp;
-};
-
 static bool res_fd(void *ctx, int64_t fd, struct sbuf *out)
 {
-	struct resolve_ctx *c = ctx;
+	struct filter_resolve *c = ctx;
 	struct fdinfo *f;
 	char tch;
 
@@ -48,7 +42,7 @@ static bool res_fd(void *ctx, int64_t fd, struct sbuf *out)
 
 static const char *res_comm(void *ctx, int64_t tid)
 {
-	struct resolve_ctx *c = ctx;
+	struct filter_resolve *c = ctx;
 	struct thread *t = state_thread(c->st, tid);
 
 	return t ? t->comm : NULL;
@@ -56,7 +50,7 @@ static const char *res_comm(void *ctx, int64_t tid)
 
 static const char *res_base_dir(void *ctx, int64_t dirfd)
 {
-	struct resolve_ctx *c = ctx;
+	struct filter_resolve *c = ctx;
 	struct thread *t = c->cx->thread;
 	struct fdinfo *f;
 
@@ -84,26 +78,25 @@ static void res_join(void *ctx, const char *dir, const char *path, struct sbuf *
 
 static const char *res_user(void *ctx, uint32_t uid)
 {
-	struct resolve_ctx *c = ctx;
+	struct filter_resolve *c = ctx;
 
 	return state_user_name(c->st, uid);
 }
 
 static const char *res_group(void *ctx, uint32_t gid)
 {
-	struct resolve_ctx *c = ctx;
+	struct filter_resolve *c = ctx;
 
 	return state_group_name(c->st, gid);
 }
 
-static __thread struct resolve_ctx g_rctx;
-
-void filter_resolver(struct state *st, const struct evctx *cx, struct event_resolver *r)
+void filter_resolver(struct state *st, const struct evctx *cx, struct filter_resolve *ctx,
+                     struct event_resolver *r)
 {
-	g_rctx.st = st;
-	g_rctx.cx = cx;
-	g_rctx.tmp = sbuf_scratch(SCRATCH_RESOLVE);
-	r->ctx = &g_rctx;
+	ctx->st = st;
+	ctx->cx = cx;
+	ctx->tmp = sbuf_scratch(SCRATCH_RESOLVE);
+	r->ctx = ctx;
 	r->fd = res_fd;
 	r->comm = res_comm;
 	r->base_dir = res_base_dir;
@@ -248,9 +241,10 @@ static bool x_evt_type(const struct fctx *f, struct sbuf *o)
 
 static bool x_evt_args(const struct fctx *f, struct sbuf *o)
 {
+	struct filter_resolve rc;
 	struct event_resolver r;
 
-	filter_resolver(f->st, f->cx, &r);
+	filter_resolver(f->st, f->cx, &rc, &r);
 	if (f->json)
 		r.buf_cap = 0;
 	event_format_args(f->cx->ev, &r, o);
@@ -311,13 +305,14 @@ static bool x_evt_arg(const struct fctx *f, struct sbuf *o)
 {
 	const struct event *ev = f->cx->ev;
 	int i = f->arg[0] >= '0' && f->arg[0] <= '9' ? atoi(f->arg) : event_param_index(ev->type, f->arg);
+	struct filter_resolve rc;
 	struct event_resolver r;
 	struct sbuf *res = sbuf_scratch(SCRATCH_ARG_RES);
 
 	if (i < 0 || !event_has(ev, (uint32_t)i) ||
 	    (uint32_t)i >= event_shown_params(ev) + (ev->type <= 1 ? 2 : 0))
 		return false;
-	filter_resolver(f->st, f->cx, &r);
+	filter_resolver(f->st, f->cx, &rc, &r);
 	res->len = 0;
 	{
 		size_t start = o->len;
@@ -479,9 +474,10 @@ static bool x_fd_num(const struct fctx *f, struct sbuf *o)
 void put_param_resolved(const struct fctx *f, uint32_t i, struct sbuf *o)
 {
 	struct sbuf *val = sbuf_scratch(SCRATCH_PARAM_VAL), *res = sbuf_scratch(SCRATCH_PARAM_RES);
+	struct filter_resolve rc;
 	struct event_resolver r;
 
-	filter_resolver(f->st, f->cx, &r);
+	filter_resolver(f->st, f->cx, &rc, &r);
 	val->len = res->len = 0;
 	event_format_param(f->cx->ev, i, &r, val, res);
 	if (res->len)
@@ -1335,9 +1331,10 @@ static void default_line(struct output *o, const struct event *ev, uint64_t num,
 
 static void output_default(struct output *o, const struct evctx *cx, struct sbuf *out)
 {
+	struct filter_resolve rc;
 	struct event_resolver r;
 
-	filter_resolver(o->st, cx, &r);
+	filter_resolver(o->st, cx, &rc, &r);
 	if (cx->thread)
 		default_line(o, cx->ev, cx->num, cx->thread->comm, cx->thread->comm_len, &r, out);
 	else
@@ -1362,7 +1359,7 @@ struct memo_entry {
 };
 
 struct memo_rec {
-	struct resolve_ctx *real;
+	struct filter_resolve *real;
 	struct sbuf *memo;
 };
 
@@ -1436,11 +1433,12 @@ bool output_splits(const struct output *o)
 
 void output_prepare(struct state *st, const struct evctx *cx, struct sbuf *memo)
 {
+	struct filter_resolve rc;
 	struct event_resolver real;
 	struct memo_rec m = { NULL, memo };
 	struct event_resolver rec = { &m, rec_fd, rec_comm, rec_base_dir, res_join, rec_user, rec_group, 0 };
 
-	filter_resolver(st, cx, &real);
+	filter_resolver(st, cx, &rc, &real);
 	m.real = real.ctx;
 	if (cx->thread)
 		memo_put(memo, MEMO_COMM_LINE, 0, cx->thread->comm, cx->thread->comm_len, true);

@@ -73,7 +73,17 @@ void filter_free(struct filter *f);
 /* Every field -p formats and filters take, with what it holds, by class (sysrec read -l). */
 void filter_list_fields(FILE *f);
 
-/* The resolver that renders parameters through the state for one event. */
-void filter_resolver(struct state *st, const struct evctx *cx, struct event_resolver *r);
+/*
+ * The resolver that renders parameters through the state for one event: r's
+ * context is ctx, which the caller fills through this call and keeps while r
+ * is used (a local beside r).
+ */
+struct filter_resolve {
+	struct state *st;
+	const struct evctx *cx;
+	struct sbuf *tmp;
+};
+void filter_resolver(struct state *st, const struct evctx *cx, struct filter_resolve *ctx,
+                     struct event_resolver *r);
 
 #endif

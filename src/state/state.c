@@ -287,27 +287,29 @@ static void fd_store_name(struct fdinfo *f, const char *name, size_t len)
 	f->name_len = (uint32_t)n;
 }
 
-/* The number of the event being applied: fds note the one that named them (fd.name_changed). */
-static __thread uint64_t applying_num;
-
-static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name)
+/*
+ * fds note the number of the event that named them, num (fd.name_changed):
+ * the event being applied, or 0 for the capture's fd list.
+ */
+static struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name,
+                             uint64_t num)
 {
 	struct fdinfo *f = fdinfo_alloc(t->pool);
 
 	memcpy(f, proto, offsetof(struct fdinfo, inl));
 	f->fd = fd;
 	fd_store_name(f, name, strlen(name));
-	f->named_at = *f->name ? applying_num : 0;
+	f->named_at = *f->name ? num : 0;
 	fdinfo_free(t->pool, i64map_put(&t->map, fd, f));
 	return f;
 }
 
-static void fd_set_name(struct fdinfo *f, const char *name, size_t len)
+static void fd_set_name(struct fdinfo *f, const char *name, size_t len, uint64_t num)
 {
 	if (f->name != f->inl)
 		free(f->name);
 	fd_store_name(f, name, len);
-	f->named_at = applying_num;
+	f->named_at = num;
 }
 
 /* ---- threads ---- */
@@ -928,7 +930,7 @@ static void add_fds(struct state *s, uint64_t tid, const struct scap_fd *fds, si
 			sbuf_puts(b, sf->name);
 			break;
 		}
-		fd_add(t->fds, sf->fd, &f, sbuf_cstr(b));
+		fd_add(t->fds, sf->fd, &f, sbuf_cstr(b), 0);
 	}
 }
 
@@ -1227,7 +1229,7 @@ static void parse_open_exit(struct state *s, struct evctx *cx)
 	f.open_flags = flags;
 	f.dev = dev;
 	state_concat_path(&s->tmp, base_dir(s, t, dirfd), name);
-	cx->fdinfo = fd_add(thread_fds(s, t), fd, &f, sbuf_cstr(&s->tmp));
+	cx->fdinfo = fd_add(thread_fds(s, t), fd, &f, sbuf_cstr(&s->tmp), s->num);
 	t->last_fd = fd;
 }
 
@@ -1239,7 +1241,7 @@ static void add_simple_fd(struct state *s, struct evctx *cx, int64_t fd, uint8_t
 		return;
 	memset(&f, 0, sizeof(f));
 	f.type = type;
-	cx->fdinfo = fd_add(thread_fds(s, cx->thread), fd, &f, name);
+	cx->fdinfo = fd_add(thread_fds(s, cx->thread), fd, &f, name, s->num);
 	cx->thread->last_fd = fd;
 }
 
@@ -1284,7 +1286,7 @@ static void parse_socket_exit(struct state *s, struct evctx *cx)
 		f.type = SCAP_FD_UNSUPPORTED;
 		break;
 	}
-	cx->fdinfo = fd_add(thread_fds(s, cx->thread), fd, &f, "");
+	cx->fdinfo = fd_add(thread_fds(s, cx->thread), fd, &f, "", s->num);
 	cx->thread->last_fd = fd;
 }
 
@@ -1331,7 +1333,7 @@ static bool apply_tuple(struct state *s, struct fdinfo *f, const uint8_t *p, uin
 	}
 	if (role)
 		f->role = role;
-	fd_set_name(f, b->data, b->len);
+	fd_set_name(f, b->data, b->len, s->num);
 	return true;
 }
 
@@ -1346,7 +1348,7 @@ static void parse_connect_enter(struct state *s, struct evctx *cx)
 	f = get_fd(s, cx->thread, event_int(ev, 0, -1));
 	if (f && f->type == SCAP_FD_UNIX_SOCK)
 		fd_set_name(f, (const char *)ev->val[1] + 1,
-		            strnlen((const char *)ev->val[1] + 1, ev->vlen[1] - 1));
+		            strnlen((const char *)ev->val[1] + 1, ev->vlen[1] - 1), s->num);
 }
 
 static void parse_connect_exit(struct state *s, struct evctx *cx)
@@ -1371,7 +1373,7 @@ static void parse_accept_exit(struct state *s, struct evctx *cx)
 		return;
 	memset(&f, 0, sizeof(f));
 	f.l4proto = SCAP_L4_TCP;
-	nf = fd_add(thread_fds(s, cx->thread), fd, &f, "");
+	nf = fd_add(thread_fds(s, cx->thread), fd, &f, "", s->num);
 	if (!apply_tuple(s, nf, ev->val[1], ev->vlen[1], STATE_ROLE_SERVER))
 		nf->type = SCAP_FD_UNSUPPORTED;
 	nf->role = STATE_ROLE_SERVER;
@@ -1414,7 +1416,7 @@ static void parse_bind_exit(struct state *s, struct evctx *cx)
 	} else {
 		return;
 	}
-	fd_set_name(f, b->data, b->len);
+	fd_set_name(f, b->data, b->len, s->num);
 }
 
 /* sendto/sendmsg enter or recvfrom/recvmsg exit carrying a tuple for an unconnected socket. */
@@ -1458,7 +1460,7 @@ static void dup_fd(struct state *s, struct evctx *cx, int64_t from, int64_t to)
 
 	if (!f || to < 0 || from == to)
 		return;
-	cx->fdinfo = fd_add(thread_fds(s, cx->thread), to, f, f->name);
+	cx->fdinfo = fd_add(thread_fds(s, cx->thread), to, f, f->name, s->num);
 }
 
 static void parse_pipe_exit(struct state *s, struct evctx *cx)
@@ -1471,8 +1473,8 @@ static void parse_pipe_exit(struct state *s, struct evctx *cx)
 	memset(&f, 0, sizeof(f));
 	f.type = SCAP_FD_FIFO;
 	f.ino = event_uint(ev, 3, 0);
-	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "");
-	cx->fdinfo = fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "");
+	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "", s->num);
+	cx->fdinfo = fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "", s->num);
 	cx->thread->last_fd = event_int(ev, 2, -1);
 }
 
@@ -1485,8 +1487,8 @@ static void parse_socketpair_exit(struct state *s, struct evctx *cx)
 		return;
 	memset(&f, 0, sizeof(f));
 	f.type = SCAP_FD_UNIX_SOCK;
-	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "");
-	cx->fdinfo = fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "");
+	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "", s->num);
+	cx->fdinfo = fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "", s->num);
 	cx->thread->last_fd = event_int(ev, 2, -1);
 }
 
@@ -1890,7 +1892,6 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->has_fd = event_has_fd(type);
 	event_shown(s, ev, cx);
 	stamp(s, ev, cx);
-	applying_num = cx->num;
 
 	if (s->closed_fd) {
 		fdinfo_free(&s->fdpool, s->closed_fd);

@@ -892,7 +892,7 @@ static bool complete(const struct capture_meta *m)
 	return m->status == CAPTURE_OK || m->status == CAPTURE_ERROR;
 }
 
-static bool expiring(const struct capture_meta *m, int64_t now)
+bool catalog_expiring(const struct capture_meta *m, int64_t now)
 {
 	int64_t left;
 
@@ -913,7 +913,7 @@ static bool filter_match(const struct capture_meta *m, const struct catalog_quer
 	case CATALOG_ERROR:
 		return m->status == CAPTURE_ERROR;
 	case CATALOG_EXPIRING:
-		return expiring(m, q->now);
+		return catalog_expiring(m, q->now);
 	case CATALOG_RECORDING:
 		return m->status == CAPTURE_RECORDING;
 	case CATALOG_STORING:

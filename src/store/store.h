@@ -288,6 +288,13 @@ enum catalog_filter {
 #define CATALOG_EXPIRING_S (7 * 24 * 3600)
 
 /*
+ * Whether m is expiring at now (epoch s): complete (ok or error), not kept,
+ * and deleted by retention within CATALOG_EXPIRING_S. The rule of the
+ * catalog's CATALOG_EXPIRING filter, and what the API tells per capture.
+ */
+bool catalog_expiring(const struct capture_meta *m, int64_t now);
+
+/*
  * sort: created (also for NULL or ""), name, start, duration, size, status (by
  * its name), trigger or host; names compare case-insensitively.
  */

@@ -3,7 +3,7 @@
 // a narrow window and the keyboard. Prints "  ok    NAME" or "  FAIL  NAME: WHY" per check,
 // then "browser: N passed, N failed, N skipped"; exits 1 when a check failed.
 import { createHash } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
 	OUT, TOKEN, URL_, api, assert, check, closeTakeDialog, finish, gone, idle, isOk, openTake, page, row, rowNames,
@@ -231,21 +231,75 @@ await check('screenshots at 1280x800 and 400x800; usable at 400 px (no sideways 
 	return { note: `${n} rows; ${OUT}/captures-*.png` };
 });
 
-await check('download: the file is byte-equal to the capture (sha256)', async () => {
+await check('download: Chromium saves the file itself from a single-use link; byte-equal (sha256)', async () => {
 	const id = made.alpha.id;
 	await waitRow(id);
+	const fetched = [];
+	const seen = (r) => { if (r.url().includes('/download')) fetched.push(`${r.method()} ${new URL(r.url()).pathname}`); };
+	page.on('request', seen);
 	const [dl] = await Promise.all([
 		page.waitForEvent('download', { timeout: 15000 }),
 		row(id).locator('button.row-download').click(),
 	]);
-	const path = join(OUT, 'download.scap');
-	await dl.saveAs(path);
+	page.off('request', seen);
+	assert(/\/dl\/[0-9a-f]{64}$/.test(dl.url()), `the browser downloaded ${dl.url()}, not a /dl/ link`);
+	assert(fetched.length === 1 && fetched[0] === `POST /api/captures/${id}/download-link`,
+		`the page fetched ${JSON.stringify(fetched)}: the file must not pass through the page`);
+	const path = await dl.path(); // where Chromium saved it, as it arrived
+	assert(path, `the download failed: ${await dl.failure()}`);
 	const sum = createHash('sha256').update(readFileSync(path)).digest('hex');
 	const c = (await api('GET', `/api/captures/${id}`)).json;
-	assert(sum === c.sha256, `sha256 ${sum}, the API says ${c.sha256} (the download is kept in ${path})`);
+	assert(sum === c.sha256, `sha256 ${sum}, the API says ${c.sha256} (the download is in ${path})`);
+	assert(dl.suggestedFilename() === `${c.name}.scap`, `saved as ${dl.suggestedFilename()}`);
+	const again = await fetch(URL_ + new URL(dl.url()).pathname);
+	assert(again.status === 404, `the link served again: ${again.status}`);
 	const size = readFileSync(path).length;
-	unlinkSync(path); // kept only when it differs
 	return { note: `${dl.suggestedFilename()}, ${size} bytes` };
+});
+
+await check('expiring comes from the API, not the page\'s clock', async () => {
+	const id = made.beta.id;
+	await waitRow(id);
+	assert(!(await row(id).locator('.tag.expiring').count()), 'expiring shown for a capture the API says is not');
+	// the API's answer, with expiring turned true for one capture (its expires_at untouched, 90 days on)
+	await page.route('**/api/captures?*', async (route) => {
+		const r = await route.fetch();
+		const j = await r.json();
+		for (const c of j.captures) if (c.id === id) c.expiring = true;
+		await route.fulfill({ response: r, json: j });
+	});
+	try {
+		await until('the expiring tag on the row the API marks', async () => (await row(id).locator('.tag.expiring').count()) === 1, 12000);
+	} finally {
+		await page.unroute('**/api/captures?*');
+	}
+	await until('the tag goes with the API\'s answer', async () => (await row(id).locator('.tag.expiring').count()) === 0, 12000);
+});
+
+await check('a 400 goes where the API\'s field says, whatever its sentence', async () => {
+	await idle();
+	const answers = [
+		{ field: 'filter', error: 'name of the game: a sentence that once read as not about the filter', where: '#take-filter-error' },
+		{ field: 'duration', error: 'filter words in a sentence about the duration', where: '#take-error' },
+	];
+	for (const a of answers) {
+		await page.route('**/api/captures', (route) => route.request().method() === 'POST'
+			? route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: a.error, field: a.field }) })
+			: route.fallback());
+		try {
+			await openTake();
+			await page.fill('#take-name', `bt-field-${stamp}`);
+			await page.fill('#take-duration', '1');
+			await page.fill('#take-filter', 'proc.name = x');
+			await page.click('#take-submit');
+			await page.locator(a.where).waitFor({ state: 'visible', timeout: 5000 });
+			const t = ((await page.locator(a.where).textContent()) || '').trim();
+			assert(t.includes(a.error), `${a.where} says ${JSON.stringify(t)}`);
+			await closeTakeDialog();
+		} finally {
+			await page.unroute('**/api/captures');
+		}
+	}
 });
 
 await check('details show the sha256', async () => {

@@ -517,6 +517,61 @@ EOF
 	ok "$1 ($((n + 11)) bad requests)"
 }
 
+# Download links (issue 20): POST .../download-link gives /dl/NONCE; a GET
+# with no token serves the file once (the catalog's sha256; the size check
+# still refuses a cut file), then 404; a wrong nonce 404; a link expires after
+# 60 s. Neither the token nor a nonce reaches the log. Replies carry
+# `expiring` and, for a bad member, `field`.
+check_agent_download_link() {
+	local id id2 out url old sum size t0 n
+	agent_up "$1" || return
+	"$bin" capture take --name linked --duration 1 --json >"$work/l.json" 2>"$work/l.err" || { bad "$1" "take: $(cat "$work/l.err")"; return; }
+	id=$(json_get 'j["id"]' <"$work/l.json")
+	out=$(api POST "/api/captures/$id/download-link")
+	[ "$(tail -1 <<<"$out")" = 200 ] || { bad "$1" "link: $(tr '\n' ' ' <<<"$out")"; return; }
+	old=$(head -n -1 <<<"$out" | json_get 'j["url"]')
+	t0=$(date +%s)
+	[ "$(head -n -1 <<<"$out" | json_get 'j["expires_in"]')" = 60 ] && [[ $old =~ ^/dl/[0-9a-f]{64}$ ]] || { bad "$1" "link reply: $out"; return; }
+	url=$(api POST "/api/captures/$id/download-link" | head -n -1 | json_get 'j["url"]')
+	[ "$url" != "$old" ] || { bad "$1" "two links share a nonce"; return; }
+	sum=$(api GET "/api/captures/$id" | head -n -1 | json_get 'j["sha256"]')
+	out=$(curl -s -D "$work/dl.hdr" -o "$work/dl.scap" -w '%{http_code}' "$SYSREC_URL$url")
+	[ "$out" = 200 ] && [ "$(sha256sum "$work/dl.scap" | cut -d' ' -f1)" = "$sum" ] || { bad "$1" "GET link: $out"; return; }
+	grep -qi '^content-disposition: attachment; filename="linked.scap"' "$work/dl.hdr" || { bad "$1" "no attachment header: $(cat "$work/dl.hdr")"; return; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$SYSREC_URL$url")" = 404 ] || { bad "$1" "a link served twice"; return; }
+	url=$(api POST "/api/captures/$id/download-link" | head -n -1 | json_get 'j["url"]')
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$SYSREC_URL/dl/$(printf '%064d' 0)")" = 404 ] || { bad "$1" "a wrong nonce served"; return; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$SYSREC_URL/dl/abc")" = 404 ] || { bad "$1" "a short nonce served"; return; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -I "$SYSREC_URL$url")" = 405 ] || { bad "$1" "HEAD on a link"; return; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$SYSREC_URL$url")" = 200 ] || { bad "$1" "HEAD used the link up"; return; }
+	[ "$(api POST /api/captures/nosuch/download-link | tail -1)" = 404 ] || { bad "$1" "a link to no capture"; return; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$SYSREC_URL/api/captures/$id/download-link")" = 401 ] || { bad "$1" "a link without the token"; return; }
+	# the catalog's size check holds behind a link too
+	"$bin" capture take --name linked-cut --duration 1 --json >"$work/l2.json" 2>/dev/null || { bad "$1" "take"; return; }
+	id2=$(json_get 'j["id"]' <"$work/l2.json")
+	size=$(api GET "/api/captures/$id2" | head -n -1 | json_get 'j["size"]')
+	url=$(api POST "/api/captures/$id2/download-link" | head -n -1 | json_get 'j["url"]')
+	truncate -s -100 "$agent_data/captures/$id2.scap"
+	out=$(curl -s -o "$work/cut2.out" -w '%{http_code}' "$SYSREC_URL$url")
+	api DELETE "/api/captures/$id2" >/dev/null
+	[ "$out" = 500 ] && json_get 'j["error"]' <"$work/cut2.out" | grep -qF "the file is $((size - 100)) bytes on disk, the catalog says $size" ||
+		{ bad "$1" "a cut file behind a link: $out $(head -c 300 "$work/cut2.out")"; return; }
+	# expiring and field come from the API
+	[ "$(api GET "/api/captures/$id" | head -n -1 | json_get 'j["expiring"]')" = False ] || { bad "$1" "no expiring: false"; return; }
+	[ "$(api GET /api/captures | head -n -1 | json_get 'all(c["expiring"] is False for c in j["captures"])')" = True ] || { bad "$1" "list: expiring"; return; }
+	out=$(api POST /api/captures '{"name": "x", "duration": 301}')
+	[ "$(head -n -1 <<<"$out" | json_get 'j["field"]')" = duration ] || { bad "$1" "no field: $out"; return; }
+	[ "$(api GET '/api/captures?limit=0' | head -n -1 | json_get 'j["field"]')" = limit ] || { bad "$1" "no field for limit"; return; }
+	# the unused first link expires 60 s after it was made
+	n=$((t0 + 61 - $(date +%s)))
+	[ "$n" -gt 0 ] && sleep "$n"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$SYSREC_URL$old")" = 404 ] || { bad "$1" "an expired link served"; return; }
+	if grep -qF "$(cat "$agent_data/token")" "$work/agent.log" || grep -qF "${old#/dl/}" "$work/agent.log" || grep -qF "${url#/dl/}" "$work/agent.log"; then
+		bad "$1" "the token or a nonce is in the log"; return
+	fi
+	ok "$1 (once, then 404; wrong 404; expired 404; size check; expiring, field)"
+}
+
 # Slowloris (issue 19): 300 connections from five loopback addresses (100
 # from 127.0.0.1, 50 from each of 127.0.0.2-5; more than the 256 the agent
 # holds) send a request head they never finish, then a byte every 2 s. A token

@@ -7,10 +7,11 @@
  *   0: a POST /api/captures body (request_object, request_take, request_ids);
  *   1: eight bytes of file size (little-endian), then a Range header;
  *   2: a query string "k=v&k=v" for request_list;
- *   3, 6, 7: a URL path, matched against every route pattern;
+ *   3, 7: a URL path, matched against every route pattern;
  *   4: a byte of buffer size, then text that replies echo (request_shown) and
  *      a capture name (request_name_valid);
- *   5: a raw request target, checked for %00 (request_target_has_nul).
+ *   5: a raw request target, checked for %00 (request_target_has_nul);
+ *   6: a download link's path (request_link_take) against a table of links.
  * What each accepts must hold the API's promises (below); a refusal must be a
  * 400 or 416 with a message. Anything else aborts; crashes, leaks, hangs and
  * UB are bugs.
@@ -19,6 +20,7 @@
  */
 #include "../../src/agent/request.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +215,29 @@ static void target(const char *p, size_t n)
 	free(t);
 }
 
+/* Only the path of a live link is taken, once, with its capture id; every other path is -ENOENT. */
+static void link_path(const char *p, size_t n)
+{
+	static struct request_links l;
+	char *url = strndup(p, n), nonce[REQUEST_LINK_HEX + 1], want[8 + REQUEST_LINK_HEX], id[64];
+	uint8_t rnd[32];
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	memset(rnd, 0, sizeof(rnd));
+	memcpy(rnd, p, n < sizeof(rnd) ? n : sizeof(rnd)); /* sometimes the input's own nonce */
+	CHECK(request_link_new(&l, "cap", rnd, 1, nonce) == 0);
+	snprintf(want, sizeof(want), "/dl/%s", nonce);
+	rc = request_link_take(&l, url, 2, id);
+	CHECK(rc == 0 || rc == -ENOENT);
+	CHECK((rc == 0) == (strcmp(url, want) == 0));
+	if (rc == 0) {
+		CHECK(strcmp(id, "cap") == 0);
+		CHECK(request_link_take(&l, url, 2, id) == -ENOENT);
+	}
+	free(url);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > REQUEST_BODY_MAX)
@@ -232,6 +257,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 5:
 		target((const char *)data + 1, size - 1);
+		break;
+	case 6:
+		link_path((const char *)data + 1, size - 1);
 		break;
 	default:
 		route((const char *)data + 1, size - 1);

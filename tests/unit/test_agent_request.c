@@ -7,6 +7,8 @@
 
 #include "../../src/agent/request.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* A Range with another unit is ignored (the whole file); bytes is any case; bad bytes ranges are 416. */
@@ -118,13 +120,100 @@ static void test_target_nul(void **state)
 	assert_false(request_target_has_nul(""));
 }
 
+/* A 4xx about one member names it; one about the request as a whole names none. */
+static void test_error_field(void **state)
+{
+	static const struct {
+		const char *body, *field;
+	} cases[] = {
+		{ "{\"name\": \"x\", \"duration\": 0}", "duration" },
+		{ "{\"name\": \"x\", \"before\": 400}", "before" },
+		{ "{\"name\": \"x\", \"duration\": 5, \"after\": 2}", "duration" },
+		{ "{\"name\": 7}", "name" },
+		{ "{\"name\": \"a/b\"}", "name" },
+		{ "{\"name\": \"x\", \"container\": \"xyz\"}", "container" },
+		{ "{\"name\": \"x\", \"storage\": \"s3\"}", "storage" },
+		{ "{\"name\": \"x\", \"filter\": \"proc.name=\"}", "filter" },
+		{ "{\"name\": \"x\", \"filter_proclist\": 1}", "filter_proclist" },
+	};
+	struct req_error re;
+	struct agent_take t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *body = json_loads(cases[i].body, 0, NULL);
+
+		memset(&re, 0, sizeof(re));
+		assert_non_null(body);
+		assert_int_equal(request_take(body, &t, &re), -1);
+		assert_int_equal(re.status, 400);
+		assert_non_null(re.field);
+		assert_string_equal(re.field, cases[i].field);
+		json_decref(body);
+	}
+	memset(&re, 0, sizeof(re));
+	assert_null(request_object("[1]", 3, &re));
+	assert_null(re.field);
+}
+
+/* A link serves once, for its capture, until it expires; a full table refuses; bad paths are 404. */
+static void test_links(void **state)
+{
+	static struct request_links l;
+	uint8_t rnd[32];
+	char nonce[REQUEST_LINK_HEX + 1], url[80], id[64];
+	const uint64_t t0 = 1000000000000ull, ttl = (uint64_t)REQUEST_LINK_TTL_S * 1000000000u;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	memset(rnd, 0xab, sizeof(rnd));
+	assert_int_equal(request_link_new(&l, "cap-1", rnd, t0, nonce), 0);
+	assert_int_equal(strlen(nonce), REQUEST_LINK_HEX);
+	assert_int_equal(strspn(nonce, "ab"), REQUEST_LINK_HEX);
+	snprintf(url, sizeof(url), "/dl/%s", nonce);
+	assert_int_equal(request_link_take(&l, url, t0 + 1, id), 0);
+	assert_string_equal(id, "cap-1");
+	assert_int_equal(request_link_take(&l, url, t0 + 2, id), -ENOENT); /* used up */
+
+	/* expired: gone, even when asked for again */
+	assert_int_equal(request_link_new(&l, "cap-2", rnd, t0, nonce), 0);
+	assert_int_equal(request_link_take(&l, url, t0 + ttl, id), -ENOENT);
+	assert_int_equal(request_link_take(&l, url, t0, id), -ENOENT);
+
+	/* wrong, short, long, uppercase, other paths */
+	assert_int_equal(request_link_new(&l, "cap-3", rnd, t0, nonce), 0);
+	url[10] = url[10] == 'a' ? 'b' : 'a';
+	assert_int_equal(request_link_take(&l, url, t0, id), -ENOENT);
+	assert_int_equal(request_link_take(&l, "/dl/", t0, id), -ENOENT);
+	assert_int_equal(request_link_take(&l, "/dl/abab", t0, id), -ENOENT);
+	snprintf(url, sizeof(url), "/dl/%sa", nonce);
+	assert_int_equal(request_link_take(&l, url, t0, id), -ENOENT);
+	snprintf(url, sizeof(url), "/DL/%s", nonce);
+	assert_int_equal(request_link_take(&l, url, t0, id), -ENOENT);
+	snprintf(url, sizeof(url), "/dl/%s", nonce);
+	assert_int_equal(request_link_take(&l, url, t0, id), 0);
+	assert_string_equal(id, "cap-3");
+
+	/* bounded: REQUEST_LINKS wait at most; expired ones make room */
+	memset(&l, 0, sizeof(l));
+	for (int i = 0; i < REQUEST_LINKS; i++) {
+		rnd[0] = (uint8_t)i;
+		assert_int_equal(request_link_new(&l, "cap", rnd, t0, nonce), 0);
+	}
+	assert_int_equal(request_link_new(&l, "cap", rnd, t0 + 1, nonce), -EAGAIN);
+	assert_int_equal(request_link_new(&l, "cap", rnd, t0 + ttl, nonce), 0);
+	assert_int_equal(request_link_new(&l,
+	                                  "0123456789012345678901234567890123456789012345678901234567890123",
+	                                  rnd, t0, nonce),
+	                 -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_range_units),
-		cmocka_unit_test(test_name_valid),
-		cmocka_unit_test(test_shown),
-		cmocka_unit_test(test_target_nul),
+		cmocka_unit_test(test_range_units), cmocka_unit_test(test_name_valid),
+		cmocka_unit_test(test_shown),       cmocka_unit_test(test_target_nul),
+		cmocka_unit_test(test_error_field), cmocka_unit_test(test_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
