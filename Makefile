@@ -58,10 +58,8 @@ BIN := $(BUILD)/sysrec
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_GEN := $(BUILD)/bench/gen-capture
-FUZZ_BIN := build/fuzz/fuzz_reader
-FUZZ_FILTER_BIN := build/fuzz/fuzz_filter
 
-.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak fuzz fuzz-filter fuzz-config fuzz-http fuzz-rules fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -118,6 +116,15 @@ $(BENCH_GEN): bench/gen-capture.c $(LIB)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
+# Workloads the end-to-end tests record (tests/e2e/*.c): plain programs, never
+# sanitized (the recorder traces their syscalls, not the sanitizer's).
+E2E_BINS := $(BUILD)/e2e/syscalls-workload
+
+$(BUILD)/e2e/%: tests/e2e/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -std=gnu11 -O1 $(WARN) -o $@ $<
+
 deps:
 	$(Q)scripts/deps.sh
 
@@ -128,13 +135,14 @@ run: deps $(BIN)
 unit: $(UNIT_BINS)
 	$(Q)scripts/run-tests.sh unit $(BUILD) $(UNIT_BINS)
 
-e2e: $(BIN) $(BENCH_GEN)
+e2e: $(BIN) $(BENCH_GEN) $(E2E_BINS)
 	$(Q)scripts/run-tests.sh e2e $(BUILD)
 
-# Everything: deps, lint, unit + end-to-end tests, then the same under ASan/UBSan.
+# Everything: deps, lint (layering, format, clang-tidy, cppcheck), each fuzz target
+# for 20 s, unit + end-to-end tests, then the same tests under ASan/UBSan.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BENCH_GEN)
-	$(Q)$(MAKE) --no-print-directory SAN=1 all build/san/tests/.stamp-bins build/san/bench/gen-capture
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BENCH_GEN) $(E2E_BINS) $(FUZZ_BINS)
+	$(Q)$(MAKE) --no-print-directory SAN=1 all build/san/tests/.stamp-bins build/san/bench/gen-capture build/san/e2e/syscalls-workload
 	$(Q)scripts/run-tests.sh all
 
 build/san/tests/.stamp-bins: $(UNIT_BINS)
@@ -166,54 +174,36 @@ bench-rules: deps $(BIN) $(BENCH_GEN)
 bench-agent: deps $(BIN) $(BENCH_LOOPS)
 	$(Q)bench/agent.sh $(BUILD)
 
-$(FUZZ_BIN): tests/fuzz/fuzz_reader.c $(CORE_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
+# The fuzz targets (tests/fuzz/fuzz_NAME.c, libFuzzer): one rule; each names the
+# sources it links (FUZZ_SRCS_NAME) and their libraries (FUZZ_LIBS_NAME).
+FUZZ_DIR := build/fuzz
+FUZZ_NAMES := reader filter config http rules
+FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRCS_reader := $(CORE_SRCS)
+FUZZ_LIBS_reader := -lz -ljansson
+FUZZ_SRCS_filter := $(CORE_SRCS)
+FUZZ_LIBS_filter := -lz -ljansson
+FUZZ_SRCS_config := src/agent/config.c $(wildcard src/common/*.c)
+FUZZ_LIBS_config := -lyaml -lz -ljansson
+FUZZ_SRCS_http := $(CORE_SRCS) $(foreach m,store recorder capture,$(wildcard src/$(m)/*.c)) src/agent/request.c
+FUZZ_LIBS_http := -lz -ljansson -lcrypto -lpthread
+FUZZ_SRCS_rules := $(CORE_SRCS) $(wildcard src/rules/*.c)
+FUZZ_LIBS_rules := -lz -ljansson -lyaml
+
+.SECONDEXPANSION:
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) src/event/event_table.inc
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CLANG   $<")
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRCS) -lz -ljansson
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
 
-$(FUZZ_FILTER_BIN): tests/fuzz/fuzz_filter.c $(CORE_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CLANG   $<")
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRCS) -lz -ljansson
-
-FUZZ_CONFIG_BIN := build/fuzz/fuzz_config
-
-$(FUZZ_CONFIG_BIN): tests/fuzz/fuzz_config.c src/agent/config.c src/agent/config.h $(wildcard src/common/*.c src/common/*.h)
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CLANG   $<")
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< src/agent/config.c $(wildcard src/common/*.c) -lyaml -lz -ljansson
-
-FUZZ_HTTP_BIN := build/fuzz/fuzz_http
-FUZZ_HTTP_SRCS := $(CORE_SRCS) $(foreach m,store recorder capture,$(wildcard src/$(m)/*.c)) src/agent/request.c
-
-$(FUZZ_HTTP_BIN): tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CLANG   $<")
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_HTTP_SRCS) -lz -ljansson -lcrypto -lpthread
-
-FUZZ_RULES_BIN := build/fuzz/fuzz_rules
-FUZZ_RULES_SRCS := $(CORE_SRCS) $(wildcard src/rules/*.c)
-
-$(FUZZ_RULES_BIN): tests/fuzz/fuzz_rules.c $(FUZZ_RULES_SRCS) $(wildcard src/*/*.h) src/event/event_table.inc
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CLANG   $<")
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_RULES_SRCS) -lz -ljansson -lyaml
-
+# make fuzz (the reader), fuzz-filter, fuzz-config, fuzz-http, fuzz-rules
 FUZZ_SECONDS ?= 60
-fuzz: $(FUZZ_BIN)
-	$(Q)scripts/fuzz.sh $(FUZZ_BIN) $(FUZZ_SECONDS)
+fuzz: $(FUZZ_DIR)/fuzz_reader
+	$(Q)scripts/fuzz.sh $< $(FUZZ_SECONDS)
 
-fuzz-filter: $(FUZZ_FILTER_BIN)
-	$(Q)scripts/fuzz.sh $(FUZZ_FILTER_BIN) $(FUZZ_SECONDS)
-
-fuzz-config: $(FUZZ_CONFIG_BIN)
-	$(Q)scripts/fuzz.sh $(FUZZ_CONFIG_BIN) $(FUZZ_SECONDS)
-
-fuzz-http: $(FUZZ_HTTP_BIN)
-	$(Q)scripts/fuzz.sh $(FUZZ_HTTP_BIN) $(FUZZ_SECONDS)
-
-fuzz-rules: $(FUZZ_RULES_BIN)
-	$(Q)scripts/fuzz.sh $(FUZZ_RULES_BIN) $(FUZZ_SECONDS)
+$(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(FUZZ_DIR)/fuzz_%
+	$(Q)scripts/fuzz.sh $< $(FUZZ_SECONDS)
 
 FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v event_table.inc)
 fmt:

@@ -24,19 +24,27 @@ for f in $(find src -name '*.c' -o -name '*.h' | sort); do
 	mod=$(echo "$f" | cut -d/ -f2)
 	[ -n "${rank[$mod]+x}" ] || { echo "$f: module '$mod' has no layer in check-layering.sh"; bad=1; continue; }
 	while IFS= read -r inc; do
-		target=$(echo "$inc" | sed -n 's|.*"\.\./\([a-z_]*\)/\([a-z_]*\)\.h".*|\1 \2|p')
-		[ -n "$target" ] || continue
-		tmod=${target% *} thdr=${target#* }
+		# every quoted include: "../MOD/FILE" reaches into another module; a bare
+		# name is a file of the module's own directory (or of -Ibpf / -Ibuild/bpf)
+		target=$(echo "$inc" | sed -n 's|^#include "\.\./\([^/"]*\)/\([^"]*\)".*|\1 \2|p')
+		if [ -z "$target" ]; then
+			case $inc in
+			'#include "../'*) echo "$f: $inc: expected \"../<module>/<header>\""; bad=1 ;;
+			esac
+			continue
+		fi
+		tmod=${target% *} tfile=${target#* }
+		thdr=${tfile%.h}
 		[ -n "${rank[$tmod]+x}" ] || { echo "$f: includes unknown module $tmod"; bad=1; continue; }
 		if [ "$tmod" != "$mod" ] && [ "${rank[$tmod]}" -ge "${rank[$mod]}" ]; then
 			echo "$f: $mod (layer ${rank[$mod]}) includes $tmod (layer ${rank[$tmod]}): includes must point downward"
 			bad=1
 		fi
 		if [ "$tmod" != "$mod" ] && [[ " ${public[$tmod]:-$tmod} " != *" $thdr "* ]]; then
-			echo "$f: includes $tmod/$thdr.h, not the module's public header $tmod/$tmod.h"
+			echo "$f: includes $tmod/$tfile, not the module's public header $tmod/$tmod.h"
 			bad=1
 		fi
-	done < <(grep -E '^#include "' "$f")
+	done < <(grep -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" | sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*/#include /')
 done
 [ $bad -eq 0 ] && echo "layering: ok"
 exit $bad

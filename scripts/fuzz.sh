@@ -15,6 +15,8 @@
 # decompressed, into build/ - never into the repository) and from a demo capture
 # (build/sysrec demo). libFuzzer's log goes to build/fuzz/fuzz.log; crash inputs
 # are kept as build/fuzz/crash-*, leak-*, timeout-*, oom-*.
+# FUZZ_DIR puts all of it in another directory (make test: build/fuzz/test);
+# FUZZ_SEED fixes libFuzzer's random seed (-seed) for a repeatable run.
 # Exits 0 on a clean run, 1 when the fuzzer found a problem, 2 on usage errors.
 set -uo pipefail
 
@@ -31,7 +33,7 @@ case $secs in
 	;;
 esac
 
-dir=build/fuzz
+dir=${FUZZ_DIR:-build/fuzz}
 name=$(basename "$bin")
 pre=
 [ "$name" = fuzz_filter ] && pre=filter-
@@ -260,7 +262,7 @@ TMPDIR=$tmp \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1} \
 	"$bin" "$corpus" \
 	-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 ${dict:+-dict="$dict"} \
-	-artifact_prefix="$dir/$pre" -print_final_stats=1 >"$log" 2>&1
+	${FUZZ_SEED:+-seed="$FUZZ_SEED"} -artifact_prefix="$dir/$pre" -print_final_stats=1 >"$log" 2>&1
 status=$?
 end=$(date +%s)
 rm -rf "$tmp"/sysrec-fuzz-* # the target's scratch dirs (libFuzzer may _exit past cleanup)

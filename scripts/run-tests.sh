@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # run-tests.sh: run the test suites and print one closing line "N passed, N failed, N skipped".
-#   run-tests.sh all          unit + e2e + layering + browser, then unit + e2e on the ASan/UBSan build
+#   run-tests.sh all          the checks (layering, format, lint, fuzz), unit + e2e + browser,
+#                             then unit + e2e on the ASan/UBSan build
+#   run-tests.sh checks       layering, format (make fmt-check), lint (scripts/lint.sh), fuzz
 #   run-tests.sh unit BUILD   the cmocka unit tests of BUILD
 #   run-tests.sh e2e BUILD    the end-to-end cases against BUILD/sysrec
 #   run-tests.sh browser BUILD  the web UI in chromium against BUILD/sysrec agent (tests/browser)
@@ -23,7 +25,7 @@ count() { # label output-file rc; parse a runner's summary into the totals
 	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	printf '%-28s %4d passed, %d failed, %d skipped\n' "$1" "$p" "$f" "$s"
-	if [ "$f" -ne 0 ]; then grep -E 'FAIL|ERROR|Error|error:|runtime error|Sanitizer' "$2" | head -20 | sed 's/^/    /'; fi
+	if [ "$f" -ne 0 ]; then grep -E 'FAIL|ERROR|Error|error:|warning:|runtime error|Sanitizer|reproduce with' "$2" | head -20 | sed 's/^/    /'; fi
 }
 
 run_unit() { # build
@@ -57,27 +59,51 @@ run_browser() { # build; the plain build only (chromium under ASan's agent is sl
 	rm -f "$out"
 }
 
-run_layering() {
-	local out
+run_check() { # label command...; one pass or one failure
+	local out label=$1
+	shift
 	out=$(mktemp)
-	if scripts/check-layering.sh >"$out" 2>&1; then echo '[  PASSED  ] 1' >>"$out"; else echo '[  FAILED  ] 1' >>"$out"; fi
-	count "layering" "$out" 0
+	if "$@" >"$out" 2>&1; then echo '[  PASSED  ] 1' >>"$out"; else echo '[  FAILED  ] 1' >>"$out"; fi
+	count "$label" "$out" 0
+	[ -n "${VERBOSE:-}" ] && cat "$out"
 	rm -f "$out"
+}
+
+# Each fuzz target for FUZZ_SECONDS (20) from its seeds alone, with a fixed
+# libFuzzer seed: the same inputs each run (build/fuzz/test; `make fuzz*` keeps
+# its growing corpus in build/fuzz). A crash, leak or hang is a failure.
+run_fuzz() {
+	local name
+	rm -rf build/fuzz/test/*corpus build/fuzz/test/*seeds
+	for name in reader filter config http rules; do
+		run_check "fuzz $name" env FUZZ_DIR=build/fuzz/test FUZZ_SEED=1 \
+			scripts/fuzz.sh "build/fuzz/fuzz_$name" "${FUZZ_SECONDS:-20}"
+	done
+}
+
+# make lint is these three: the layering and format checks, then clang-tidy and
+# cppcheck; each runs once here.
+run_checks() {
+	run_check layering scripts/check-layering.sh
+	run_check format make --no-print-directory fmt-check
+	run_check lint scripts/lint.sh
+	run_fuzz
 }
 
 case ${1:-all} in
 unit) run_unit "${2:-build}" ;;
 e2e) run_e2e "${2:-build}" ;;
 browser) run_browser "${2:-build}" ;;
+checks) run_checks ;;
 all)
-	run_layering
+	run_checks
 	run_unit build
 	run_e2e build
 	run_browser build
 	run_unit build/san "asan+ubsan"
 	run_e2e build/san "asan+ubsan"
 	;;
-*) echo "usage: $0 all | unit BUILD | e2e BUILD | browser BUILD" >&2; exit 2 ;;
+*) echo "usage: $0 all | checks | unit BUILD | e2e BUILD | browser BUILD" >&2; exit 2 ;;
 esac
 
 echo "$pass passed, $fail failed, $skip skipped"

@@ -2,7 +2,7 @@
 #include "capture.h"
 
 #include "../event/event.h"
-#include "../common/i64map.h"
+#include "../common/common.h"
 #include "../filter/filter.h"
 #include "../state/state.h"
 

@@ -14,13 +14,26 @@ agent_start() { # flags...
 	env ${AGENT_ENV:-} "$bin" agent --data "$agent_data" --listen "127.0.0.1:$agent_port" --seconds 20 "$@" \
 		>>"$work/agent.log" 2>&1 &
 	agent_pid=$!
-	for _ in $(seq 100); do
-		[ -s "$agent_data/token" ] && curl -s -o /dev/null "http://127.0.0.1:$agent_port/api/status" && break
-		kill -0 "$agent_pid" 2>/dev/null || { agent_pid=; return 1; }
-		sleep 0.1
-	done
+	wait_for 10 agent_answers_or_exited
+	kill -0 "$agent_pid" 2>/dev/null || { agent_pid=; return 1; }
 	export SYSREC_URL="http://127.0.0.1:$agent_port" SYSREC_DATA="$agent_data"
-	sleep 1 # some history in the flight recorder
+	# some history in the flight recorder
+	wait_for 10 agent_status 'j["ring"]["events"] > 0'
+}
+
+agent_answers_or_exited() {
+	{ [ -s "$agent_data/token" ] && curl -s -o /dev/null "http://127.0.0.1:$agent_port/api/status"; } ||
+		! kill -0 "$agent_pid" 2>/dev/null
+}
+
+# Whether the agent's capture ID has the status (recording, storing, ok, error).
+capture_status_is() { # id status
+	[ "$(api GET "/api/captures/$1" | head -n -1 | json_get 'j["status"]' 2>/dev/null)" = "$2" ]
+}
+
+# Whether a python expression on the agent's /api/status (j) is true.
+agent_status() { # expression
+	[ "$(api GET /api/status | head -n -1 | json_get "$1" 2>/dev/null)" = True ]
 }
 
 agent_stop() { # [signal]
@@ -68,10 +81,10 @@ check_agent_capture_before() {
 	# steady activity, so that an idle machine still has events at the window's edges
 	(while :; do head -c1 /etc/hostname >/dev/null; sleep 0.05; done) &
 	local busy=$!
-	sleep 3 # more than the 3 s asked for are in the flight recorder
+	sleep 3 # the history under test: more than the 3 s asked for are in the flight recorder
 	cp /bin/cat "$work/$tag"
 	"$work/$tag" /etc/hostname >/dev/null
-	sleep 0.5
+	sleep 0.5 # the marker acts before the request: its events lie inside the 3 s before, not at the edge
 	if ! "$bin" capture take --name before-test --before 3 --after 2 --json >"$work/take.json" 2>"$work/take.err"; then
 		kill "$busy"
 		bad "$1" "take failed: $(cat "$work/take.err")"
@@ -163,7 +176,7 @@ check_agent_stalled() {
 	agent_start --ring-mb 1 || { bad "$1" "start"; return; }
 	taskset -c 0 dd if=/dev/zero of=/dev/null bs=1 count=200000000 2>/dev/null &
 	load=$!
-	sleep 1
+	sleep 1 # the behaviour under test: a second of load recorded, then a 6 s stall that fills the 1 MiB ring
 	kill -STOP "$agent_pid"
 	sleep 6
 	kill -CONT "$agent_pid"
@@ -640,7 +653,7 @@ check_agent_kill9() {
 	ok_before=$(api GET '/api/captures?status=ok' | head -n -1 | json_get 'j["total"]')
 	"$bin" capture take --name cut-short --duration 10 --no-wait --json >"$work/cut.json" 2>/dev/null || { bad "$1" "take"; return; }
 	id=$(json_get 'j["id"]' <"$work/cut.json")
-	sleep 1
+	wait_for 5 capture_status_is "$id" recording
 	agent_stop KILL
 	agent_start || { bad "$1" "restart after kill -9"; return; }
 	out=$(api GET "/api/captures/$id" | head -n -1)
@@ -688,6 +701,19 @@ agent_log_since() { # offset
 	tail -c +$(($1 + 1)) "$work/agent.log" || true
 }
 
+# Prints the id of the capture the rule took once it is ok; false before.
+rule_capture_ok() { # rule
+	local id
+	api GET /api/captures | head -n -1 >"$work/rl.json"
+	id=$(json_get "next((c['id'] for c in j['captures'] if c['trigger'] == '$1' and c['status'] == 'ok'), '')" <"$work/rl.json")
+	[ -n "$id" ] && echo "$id"
+}
+
+# Whether the agent logged at least N alerts of the trigger since a log offset.
+rule_alerts_logged() { # offset n
+	[ "$(agent_log_since "$1" | grep -c 'Warning trigger .* opened by ')" -ge "$2" ]
+}
+
 # A rule with a capture action (agent --rules): a marker process opens a file,
 # then the trigger file, then the trigger again while the rule's capture
 # records, then another file. Both triggers are alerted; the first takes a
@@ -708,22 +734,19 @@ check_agent_rules() {
 	agent_log_since "$from" | grep -qx 'sysrec agent: 1 rule from 1 file' || { bad "$1" "no rule count: $(agent_log_since "$from" | head -3)"; agent_stop; return; }
 	(while :; do head -c1 /etc/hostname >/dev/null; sleep 0.05; done) &
 	busy=$!
-	sleep 2
+	sleep 2 # the history under test: the recorder holds the seconds the capture's "before" reaches
 	"$work/$tag" "$work/$tag.before" >/dev/null
-	sleep 1
+	sleep 1 # the marker's open, a second before the trigger, is in the capture's 3 s before
 	"$work/$tag" "$trig" >/dev/null # the trigger
-	sleep 0.5
+	wait_for 5 agent_status 'j["rules"]["captures_taken"] == 1'
 	"$work/$tag" "$trig" >/dev/null # again, while the capture records
-	sleep 0.5
+	wait_for 5 agent_status 'j["rules"]["alerts"] == 2 and j["rules"]["captures_refused"] == 1'
 	"$work/$tag" "$work/$tag.after" >/dev/null
-	for _ in $(seq 150); do
-		api GET /api/captures | head -n -1 >"$work/rl.json"
-		id=$(json_get "next((c['id'] for c in j['captures'] if c['trigger'] == '$rule' and c['status'] == 'ok'), '')" <"$work/rl.json")
-		[ -n "$id" ] && break
-		sleep 0.1
-	done
+	wait_for 15 rule_capture_ok "$rule" >/dev/null
+	id=$(rule_capture_ok "$rule")
 	kill "$busy"
 	wait "$busy" 2>/dev/null
+	wait_for 5 rule_alerts_logged "$from" 2
 	agent_log_since "$from" >"$work/rules.log"
 	[ -n "$id" ] || { bad "$1" "no capture triggered by the rule reached ok: $(tr '\n' ' ' <"$work/rl.json" | cut -c1-300) $(tail -3 "$work/rules.log")"; agent_stop; return; }
 	[ "$(grep -c "Warning trigger $trig opened by $tag (pid [0-9]*)\$" "$work/rules.log")" = 2 ] ||
@@ -802,7 +825,7 @@ check_agent_lock() {
 	"$bin" capture take --name locked --duration 3 --no-wait --json >"$work/lock.json" 2>"$work/lock.err" ||
 		{ bad "$1" "take: $(cat "$work/lock.err")"; return; }
 	id=$(json_get 'j["id"]' <"$work/lock.json")
-	sleep 0.5
+	wait_for 5 capture_status_is "$id" recording
 	timeout 30 "$bin" agent --data "$agent_data" --listen "127.0.0.1:$((agent_port + 1))" --seconds 5 \
 		>"$work/second.log" 2>&1
 	rc=$?

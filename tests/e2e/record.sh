@@ -22,7 +22,7 @@ check_record_workload() {
 	mkdir -p "$cgdir" || { bad "$1" "cannot create cgroup $cgdir"; return; }
 	"$bin" record -w "$work/live.scap" --stats 2>"$work/rec.err" &
 	rpid=$!
-	sleep 1
+	wait_for 10 grep -q 'recording (' "$work/rec.err"
 	(
 		cd /tmp || exit 1
 		printf 'known-bytes-%s' "$tag" >"/tmp/$tag-file"
@@ -215,12 +215,21 @@ rot_load_start() { # tag-file
 	rot_load=$!
 }
 
+# Whether N files matching GLOB have been seen, counting in SEEN-FILE the names
+# seen on each call (older files of a -W ring are deleted as new ones open).
+rot_files_seen() { # seen-file n glob
+	local f
+	for f in $3; do [ -e "$f" ] && echo "$f"; done >>"$1"
+	[ "$(sort -u "$1" | wc -l)" -ge "$2" ]
+}
+
 check_record_rotate_size() {
 	can_record "$1" || return
 	local f n=0 problem="" tagf=/tmp/sysrec-rot-$$
 	rec_start "$work/rotC.err" -w "$work/rc.scap" -C 1 -W 3 || { bad "$1" "recorder did not start: $(head -1 "$work/rotC.err")"; return; }
 	rot_load_start "$tagf"
-	sleep 3
+	# the ring wrapped: rc.scap0 is open again, after rc.scap2
+	wait_for 20 eval '[ -f "$work/rc.scap2" ] && [ "$work/rc.scap0" -nt "$work/rc.scap2" ]'
 	kill "$rot_load"
 	kill -INT "$rec_pid" 2>/dev/null
 	wait "$rec_pid" 2>/dev/null
@@ -243,13 +252,14 @@ check_record_rotate_time() {
 	local f n=0 problem="" tagf=/tmp/sysrec-rotg-$$
 	rec_start "$work/rotG.err" -w "$work/rg-%H%M%S.scap" -G 1 -W 2 || { bad "$1" "recorder did not start: $(head -1 "$work/rotG.err")"; return; }
 	rot_load_start "$tagf"
-	sleep 3.5
+	: >"$work/rg.seen"
+	wait_for 20 rot_files_seen "$work/rg.seen" 3 "$work"/'rg-*.scap'
 	kill "$rot_load"
 	kill -INT "$rec_pid" 2>/dev/null
 	wait "$rec_pid" 2>/dev/null
 	wait "$rot_load" 2>/dev/null
 	rm -f "$tagf"
-	grep -q ' in [3-9] files' "$work/rotG.err" || { bad "$1" "expected 3 or more files in 3.5 s: $(grep written "$work/rotG.err")"; return; }
+	grep -q ' in [3-9] files' "$work/rotG.err" || { bad "$1" "expected 3 or more files: $(grep written "$work/rotG.err")"; return; }
 	for f in "$work"/rg-[0-9][0-9][0-9][0-9][0-9][0-9].scap; do n=$((n + 1)); done
 	[ "$n" = 2 ] || { bad "$1" "-W 2 should leave 2 files named by strftime, found: $(cd "$work" && echo rg-*)"; return; }
 	for f in "$work"/rg-*.scap; do
@@ -263,7 +273,7 @@ check_record_rotate_events() {
 	local f n=0 problem="" ev cont tagf=/tmp/sysrec-rote-$$
 	rec_start "$work/rotE.err" -w "$work/re.scap" -e 20000 || { bad "$1" "recorder did not start: $(head -1 "$work/rotE.err")"; return; }
 	rot_load_start "$tagf"
-	sleep 1
+	wait_for 20 test -f "$work/re.scap2"
 	kill "$rot_load"
 	kill -INT "$rec_pid" 2>/dev/null
 	wait "$rec_pid" 2>/dev/null

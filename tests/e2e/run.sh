@@ -19,6 +19,18 @@ bad() { fail=$((fail + 1)); printf '  FAIL  %s: %s\n' "$1" "$2"; }
 skipped() { skip=$((skip + 1)); printf '  skip  %s: %s\n' "$1" "$2"; }
 have_sysdig() { command -v sysdig >/dev/null 2>&1; }
 
+# Run CMD... every 0.1 s until it succeeds; non-zero once DEADLINE_S (may be
+# fractional) seconds have passed without. Checks wait for a condition (a count,
+# a file, a status field) this way rather than sleeping for a guessed time.
+wait_for() { # deadline_s cmd...
+	local end=$((${EPOCHREALTIME/./} + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1000000 }')))
+	shift
+	until "$@"; do
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
 # A new docker-style container id and its cgroup directory (v2, or the v1 cpu
 # hierarchy), not yet created: sets cid (64 hex digits) and cgdir.
 docker_cgroup() {
