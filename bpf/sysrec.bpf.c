@@ -326,7 +326,11 @@ static __always_inline void ev_submit(struct scratch *s)
 
 	if (!st)
 		return;
-	if (len > SYSREC_MAX_EVENT - PRE || s->arg != s->nparams) {
+	if (s->arg != s->nparams) {
+		__sync_fetch_and_add(&st->bad_params, 1);
+		return;
+	}
+	if (len > SYSREC_MAX_EVENT - PRE) {
 		ev_lost_scratch(st, s, true);
 		return;
 	}

@@ -77,6 +77,11 @@ struct sysrec_stats {
 	__u64 events;     /* events written to the ring */
 	__u64 drops_ring; /* ring buffer full: event lost */
 	__u64 drops_big;  /* event larger than SYSREC_MAX_EVENT: lost */
+	/*
+	 * a filler wrote other than its event's parameter count: a bug in the
+	 * filler, not a loss; the malformed event is not written
+	 */
+	__u64 bad_params;
 	/* losses not yet told in the ring (a struct sysrec_drops being gathered) */
 	__u64 pend_first_ts, pend_last_ts, pend_tid, pend_ring, pend_big;
 };

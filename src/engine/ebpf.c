@@ -560,6 +560,7 @@ void engine_stats(struct engine *en, struct engine_stats *out)
 			out->events += per[c].events;
 			out->drops_ring += per[c].drops_ring;
 			out->drops_big += per[c].drops_big;
+			out->bad_params += per[c].bad_params;
 			en->cpu_drops[c] = per[c].drops_ring + per[c].drops_big;
 			en->pending[c] =
 			        (struct engine_drops){ per[c].pend_first_ts, per[c].pend_last_ts,
