@@ -144,7 +144,7 @@ static __always_inline struct scratch *scratch_get(__u16 type)
 {
 	__u32 slot = bpf_get_smp_processor_id() * SYSREC_SCRATCH_SLOTS;
 
-	slot += type == 186 ? 2 : type & 1;
+	slot += type == PPME_PROCEXIT_1_E ? 2 : type & 1;
 	return bpf_map_lookup_elem(&scratch, &slot);
 }
 
@@ -409,94 +409,94 @@ static __always_inline unsigned long arg(struct pt_regs *regs, int i)
  * SYSREC_SHAPE_*), by event code; the loader routes syscalls by them.
  */
 const volatile __u8 shapes[SYSREC_EVENT_MAX] = {
-	[4] = SYSREC_SHAPE_FD,          /* close */
-	[5] = SYSREC_SHAPE_RES,         /* close */
-	[6] = SYSREC_SHAPE_FD_SIZE,     /* read */
-	[7] = SYSREC_SHAPE_RES_READ,    /* read */
-	[8] = SYSREC_SHAPE_FD_SIZE,     /* write */
-	[9] = SYSREC_SHAPE_RES_WRITE,   /* write */
-	[19] = SYSREC_SHAPE_RES,        /* socket */
-	[20] = SYSREC_SHAPE_FD,         /* bind */
-	[25] = SYSREC_SHAPE_RES,        /* listen */
-	[31] = SYSREC_SHAPE_RES_WRITE,  /* sendto */
-	[34] = SYSREC_SHAPE_FD_SIZE,    /* recvfrom */
-	[37] = SYSREC_SHAPE_RES,        /* shutdown */
-	[44] = SYSREC_SHAPE_EMPTY,      /* setsockopt */
-	[46] = SYSREC_SHAPE_EMPTY,      /* getsockopt */
-	[52] = SYSREC_SHAPE_FD,         /* recvmsg */
-	[60] = SYSREC_SHAPE_EMPTY,      /* pipe */
-	[63] = SYSREC_SHAPE_RES,        /* eventfd */
-	[65] = SYSREC_SHAPE_RES,        /* futex */
-	[66] = SYSREC_SHAPE_EMPTY,      /* stat */
-	[68] = SYSREC_SHAPE_EMPTY,      /* lstat */
-	[70] = SYSREC_SHAPE_FD,         /* fstat */
-	[71] = SYSREC_SHAPE_RES,        /* fstat */
-	[79] = SYSREC_SHAPE_RES,        /* epoll_wait */
-	[82] = SYSREC_SHAPE_EMPTY,      /* select */
-	[83] = SYSREC_SHAPE_RES,        /* select */
-	[87] = SYSREC_SHAPE_RES,        /* lseek */
-	[94] = SYSREC_SHAPE_EMPTY,      /* chdir */
-	[96] = SYSREC_SHAPE_FD,         /* fchdir */
-	[97] = SYSREC_SHAPE_RES,        /* fchdir */
-	[113] = SYSREC_SHAPE_RES_READ,  /* pread */
-	[115] = SYSREC_SHAPE_RES_WRITE, /* pwrite */
-	[116] = SYSREC_SHAPE_FD,        /* readv */
-	[124] = SYSREC_SHAPE_FD,        /* dup */
-	[125] = SYSREC_SHAPE_RES,       /* dup */
-	[127] = SYSREC_SHAPE_RES,       /* signalfd */
-	[129] = SYSREC_SHAPE_RES,       /* kill */
-	[131] = SYSREC_SHAPE_RES,       /* tkill */
-	[133] = SYSREC_SHAPE_RES,       /* tgkill */
-	[135] = SYSREC_SHAPE_RES,       /* nanosleep */
-	[137] = SYSREC_SHAPE_RES,       /* timerfd_create */
-	[139] = SYSREC_SHAPE_RES,       /* inotify_init */
-	[151] = SYSREC_SHAPE_RES,       /* fcntl */
-	[171] = SYSREC_SHAPE_RES,       /* ioctl */
-	[174] = SYSREC_SHAPE_EMPTY,     /* rename */
-	[176] = SYSREC_SHAPE_EMPTY,     /* renameat */
-	[178] = SYSREC_SHAPE_EMPTY,     /* symlink */
-	[180] = SYSREC_SHAPE_EMPTY,     /* symlinkat */
-	[193] = SYSREC_SHAPE_RES,       /* setresuid */
-	[195] = SYSREC_SHAPE_RES,       /* setresgid */
-	[199] = SYSREC_SHAPE_RES,       /* setuid */
-	[201] = SYSREC_SHAPE_RES,       /* setgid */
-	[202] = SYSREC_SHAPE_EMPTY,     /* getuid */
-	[203] = SYSREC_SHAPE_ID,        /* getuid */
-	[204] = SYSREC_SHAPE_EMPTY,     /* geteuid */
-	[205] = SYSREC_SHAPE_ID,        /* geteuid */
-	[206] = SYSREC_SHAPE_EMPTY,     /* getgid */
-	[207] = SYSREC_SHAPE_ID,        /* getgid */
-	[208] = SYSREC_SHAPE_EMPTY,     /* getegid */
-	[209] = SYSREC_SHAPE_ID,        /* getegid */
-	[210] = SYSREC_SHAPE_EMPTY,     /* getresuid */
-	[212] = SYSREC_SHAPE_EMPTY,     /* getresgid */
-	[222] = SYSREC_SHAPE_EMPTY,     /* clone */
-	[224] = SYSREC_SHAPE_EMPTY,     /* fork */
-	[226] = SYSREC_SHAPE_EMPTY,     /* vfork */
-	[236] = SYSREC_SHAPE_FD,        /* getdents */
-	[237] = SYSREC_SHAPE_RES,       /* getdents */
-	[238] = SYSREC_SHAPE_FD,        /* getdents64 */
-	[239] = SYSREC_SHAPE_RES,       /* getdents64 */
-	[241] = SYSREC_SHAPE_RES,       /* setns */
-	[243] = SYSREC_SHAPE_RES,       /* flock */
-	[246] = SYSREC_SHAPE_EMPTY,     /* accept */
-	[266] = SYSREC_SHAPE_EMPTY,     /* chroot */
-	[274] = SYSREC_SHAPE_EMPTY,     /* setsid */
-	[275] = SYSREC_SHAPE_RES,       /* setsid */
-	[278] = SYSREC_SHAPE_EMPTY,     /* rmdir */
-	[285] = SYSREC_SHAPE_RES,       /* unshare */
-	[295] = SYSREC_SHAPE_RES,       /* setpgid */
-	[300] = SYSREC_SHAPE_EMPTY,     /* unlink */
-	[302] = SYSREC_SHAPE_EMPTY,     /* unlinkat */
-	[304] = SYSREC_SHAPE_EMPTY,     /* mkdirat */
-	[308] = SYSREC_SHAPE_EMPTY,     /* link */
-	[310] = SYSREC_SHAPE_EMPTY,     /* linkat */
-	[312] = SYSREC_SHAPE_EMPTY,     /* fchmodat */
-	[314] = SYSREC_SHAPE_EMPTY,     /* chmod */
-	[316] = SYSREC_SHAPE_EMPTY,     /* fchmod */
-	[318] = SYSREC_SHAPE_EMPTY,     /* renameat2 */
-	[329] = SYSREC_SHAPE_RES,       /* mprotect */
-	[334] = SYSREC_SHAPE_EMPTY,     /* clone3 */
+	[PPME_SYSCALL_CLOSE_E] = SYSREC_SHAPE_FD,           /* close */
+	[PPME_SYSCALL_CLOSE_X] = SYSREC_SHAPE_RES,          /* close */
+	[PPME_SYSCALL_READ_E] = SYSREC_SHAPE_FD_SIZE,       /* read */
+	[PPME_SYSCALL_READ_X] = SYSREC_SHAPE_RES_READ,      /* read */
+	[PPME_SYSCALL_WRITE_E] = SYSREC_SHAPE_FD_SIZE,      /* write */
+	[PPME_SYSCALL_WRITE_X] = SYSREC_SHAPE_RES_WRITE,    /* write */
+	[PPME_SOCKET_SOCKET_X] = SYSREC_SHAPE_RES,          /* socket */
+	[PPME_SOCKET_BIND_E] = SYSREC_SHAPE_FD,             /* bind */
+	[PPME_SOCKET_LISTEN_X] = SYSREC_SHAPE_RES,          /* listen */
+	[PPME_SOCKET_SENDTO_X] = SYSREC_SHAPE_RES_WRITE,    /* sendto */
+	[PPME_SOCKET_RECVFROM_E] = SYSREC_SHAPE_FD_SIZE,    /* recvfrom */
+	[PPME_SOCKET_SHUTDOWN_X] = SYSREC_SHAPE_RES,        /* shutdown */
+	[PPME_SOCKET_SETSOCKOPT_E] = SYSREC_SHAPE_EMPTY,    /* setsockopt */
+	[PPME_SOCKET_GETSOCKOPT_E] = SYSREC_SHAPE_EMPTY,    /* getsockopt */
+	[PPME_SOCKET_RECVMSG_E] = SYSREC_SHAPE_FD,          /* recvmsg */
+	[PPME_SYSCALL_PIPE_E] = SYSREC_SHAPE_EMPTY,         /* pipe */
+	[PPME_SYSCALL_EVENTFD_X] = SYSREC_SHAPE_RES,        /* eventfd */
+	[PPME_SYSCALL_FUTEX_X] = SYSREC_SHAPE_RES,          /* futex */
+	[PPME_SYSCALL_STAT_E] = SYSREC_SHAPE_EMPTY,         /* stat */
+	[PPME_SYSCALL_LSTAT_E] = SYSREC_SHAPE_EMPTY,        /* lstat */
+	[PPME_SYSCALL_FSTAT_E] = SYSREC_SHAPE_FD,           /* fstat */
+	[PPME_SYSCALL_FSTAT_X] = SYSREC_SHAPE_RES,          /* fstat */
+	[PPME_SYSCALL_EPOLLWAIT_X] = SYSREC_SHAPE_RES,      /* epoll_wait */
+	[PPME_SYSCALL_SELECT_E] = SYSREC_SHAPE_EMPTY,       /* select */
+	[PPME_SYSCALL_SELECT_X] = SYSREC_SHAPE_RES,         /* select */
+	[PPME_SYSCALL_LSEEK_X] = SYSREC_SHAPE_RES,          /* lseek */
+	[PPME_SYSCALL_CHDIR_E] = SYSREC_SHAPE_EMPTY,        /* chdir */
+	[PPME_SYSCALL_FCHDIR_E] = SYSREC_SHAPE_FD,          /* fchdir */
+	[PPME_SYSCALL_FCHDIR_X] = SYSREC_SHAPE_RES,         /* fchdir */
+	[PPME_SYSCALL_PREAD_X] = SYSREC_SHAPE_RES_READ,     /* pread */
+	[PPME_SYSCALL_PWRITE_X] = SYSREC_SHAPE_RES_WRITE,   /* pwrite */
+	[PPME_SYSCALL_READV_E] = SYSREC_SHAPE_FD,           /* readv */
+	[PPME_SYSCALL_DUP_E] = SYSREC_SHAPE_FD,             /* dup */
+	[PPME_SYSCALL_DUP_X] = SYSREC_SHAPE_RES,            /* dup */
+	[PPME_SYSCALL_SIGNALFD_X] = SYSREC_SHAPE_RES,       /* signalfd */
+	[PPME_SYSCALL_KILL_X] = SYSREC_SHAPE_RES,           /* kill */
+	[PPME_SYSCALL_TKILL_X] = SYSREC_SHAPE_RES,          /* tkill */
+	[PPME_SYSCALL_TGKILL_X] = SYSREC_SHAPE_RES,         /* tgkill */
+	[PPME_SYSCALL_NANOSLEEP_X] = SYSREC_SHAPE_RES,      /* nanosleep */
+	[PPME_SYSCALL_TIMERFD_CREATE_X] = SYSREC_SHAPE_RES, /* timerfd_create */
+	[PPME_SYSCALL_INOTIFY_INIT_X] = SYSREC_SHAPE_RES,   /* inotify_init */
+	[PPME_SYSCALL_FCNTL_X] = SYSREC_SHAPE_RES,          /* fcntl */
+	[PPME_SYSCALL_IOCTL_3_X] = SYSREC_SHAPE_RES,        /* ioctl */
+	[PPME_SYSCALL_RENAME_E] = SYSREC_SHAPE_EMPTY,       /* rename */
+	[PPME_SYSCALL_RENAMEAT_E] = SYSREC_SHAPE_EMPTY,     /* renameat */
+	[PPME_SYSCALL_SYMLINK_E] = SYSREC_SHAPE_EMPTY,      /* symlink */
+	[PPME_SYSCALL_SYMLINKAT_E] = SYSREC_SHAPE_EMPTY,    /* symlinkat */
+	[PPME_SYSCALL_SETRESUID_X] = SYSREC_SHAPE_RES,      /* setresuid */
+	[PPME_SYSCALL_SETRESGID_X] = SYSREC_SHAPE_RES,      /* setresgid */
+	[PPME_SYSCALL_SETUID_X] = SYSREC_SHAPE_RES,         /* setuid */
+	[PPME_SYSCALL_SETGID_X] = SYSREC_SHAPE_RES,         /* setgid */
+	[PPME_SYSCALL_GETUID_E] = SYSREC_SHAPE_EMPTY,       /* getuid */
+	[PPME_SYSCALL_GETUID_X] = SYSREC_SHAPE_ID,          /* getuid */
+	[PPME_SYSCALL_GETEUID_E] = SYSREC_SHAPE_EMPTY,      /* geteuid */
+	[PPME_SYSCALL_GETEUID_X] = SYSREC_SHAPE_ID,         /* geteuid */
+	[PPME_SYSCALL_GETGID_E] = SYSREC_SHAPE_EMPTY,       /* getgid */
+	[PPME_SYSCALL_GETGID_X] = SYSREC_SHAPE_ID,          /* getgid */
+	[PPME_SYSCALL_GETEGID_E] = SYSREC_SHAPE_EMPTY,      /* getegid */
+	[PPME_SYSCALL_GETEGID_X] = SYSREC_SHAPE_ID,         /* getegid */
+	[PPME_SYSCALL_GETRESUID_E] = SYSREC_SHAPE_EMPTY,    /* getresuid */
+	[PPME_SYSCALL_GETRESGID_E] = SYSREC_SHAPE_EMPTY,    /* getresgid */
+	[PPME_SYSCALL_CLONE_20_E] = SYSREC_SHAPE_EMPTY,     /* clone */
+	[PPME_SYSCALL_FORK_20_E] = SYSREC_SHAPE_EMPTY,      /* fork */
+	[PPME_SYSCALL_VFORK_20_E] = SYSREC_SHAPE_EMPTY,     /* vfork */
+	[PPME_SYSCALL_GETDENTS_E] = SYSREC_SHAPE_FD,        /* getdents */
+	[PPME_SYSCALL_GETDENTS_X] = SYSREC_SHAPE_RES,       /* getdents */
+	[PPME_SYSCALL_GETDENTS64_E] = SYSREC_SHAPE_FD,      /* getdents64 */
+	[PPME_SYSCALL_GETDENTS64_X] = SYSREC_SHAPE_RES,     /* getdents64 */
+	[PPME_SYSCALL_SETNS_X] = SYSREC_SHAPE_RES,          /* setns */
+	[PPME_SYSCALL_FLOCK_X] = SYSREC_SHAPE_RES,          /* flock */
+	[PPME_SOCKET_ACCEPT_5_E] = SYSREC_SHAPE_EMPTY,      /* accept */
+	[PPME_SYSCALL_CHROOT_E] = SYSREC_SHAPE_EMPTY,       /* chroot */
+	[PPME_SYSCALL_SETSID_E] = SYSREC_SHAPE_EMPTY,       /* setsid */
+	[PPME_SYSCALL_SETSID_X] = SYSREC_SHAPE_RES,         /* setsid */
+	[PPME_SYSCALL_RMDIR_2_E] = SYSREC_SHAPE_EMPTY,      /* rmdir */
+	[PPME_SYSCALL_UNSHARE_X] = SYSREC_SHAPE_RES,        /* unshare */
+	[PPME_SYSCALL_SETPGID_X] = SYSREC_SHAPE_RES,        /* setpgid */
+	[PPME_SYSCALL_UNLINK_2_E] = SYSREC_SHAPE_EMPTY,     /* unlink */
+	[PPME_SYSCALL_UNLINKAT_2_E] = SYSREC_SHAPE_EMPTY,   /* unlinkat */
+	[PPME_SYSCALL_MKDIRAT_E] = SYSREC_SHAPE_EMPTY,      /* mkdirat */
+	[PPME_SYSCALL_LINK_2_E] = SYSREC_SHAPE_EMPTY,       /* link */
+	[PPME_SYSCALL_LINKAT_2_E] = SYSREC_SHAPE_EMPTY,     /* linkat */
+	[PPME_SYSCALL_FCHMODAT_E] = SYSREC_SHAPE_EMPTY,     /* fchmodat */
+	[PPME_SYSCALL_CHMOD_E] = SYSREC_SHAPE_EMPTY,        /* chmod */
+	[PPME_SYSCALL_FCHMOD_E] = SYSREC_SHAPE_EMPTY,       /* fchmod */
+	[PPME_SYSCALL_RENAMEAT2_E] = SYSREC_SHAPE_EMPTY,    /* renameat2 */
+	[PPME_SYSCALL_MPROTECT_X] = SYSREC_SHAPE_RES,       /* mprotect */
+	[PPME_SYSCALL_CLONE3_E] = SYSREC_SHAPE_EMPTY,       /* clone3 */
 };
 
 /*
@@ -600,13 +600,15 @@ static __always_inline void ring_shaped(struct pt_regs *regs, long ret, const st
 	switch (shape) {
 	case SYSREC_SHAPE_GENERIC:
 		if (exit) {
-			p = ring_begin(st, SYSREC_EVT_HDR + 2 + 2, ts, tid, 1, 1);
+			p = ring_begin(st, SYSREC_EVT_HDR + 2 + 2, ts, tid, PPME_GENERIC_X,
+			               PPME_GENERIC_X_NPARAMS);
 			if (!p)
 				return;
 			st16(p + PRE + SYSREC_EVT_HDR, 2);
 			st16(p + PRE + SYSREC_EVT_HDR + 2, r->ppm_sc);
 		} else {
-			p = ring_begin(st, SYSREC_EVT_HDR + 4 + 4, ts, tid, 0, 2);
+			p = ring_begin(st, SYSREC_EVT_HDR + 4 + 4, ts, tid, PPME_GENERIC_E,
+			               PPME_GENERIC_E_NPARAMS);
 			if (!p)
 				return;
 			st32(p + PRE + SYSREC_EVT_HDR, 2 | 2 << 16);
@@ -693,7 +695,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		ring_shaped(regs, 0, r, pid_tgid, nr, false);
 		return 0;
 	}
-	s = scratch_get(0);
+	s = scratch_get(r->enter);
 	if (!s)
 		return 0;
 	ev_stamp(s, pid_tgid);
@@ -727,7 +729,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		ring_shaped(regs, ret, r, pid_tgid, nr, true);
 		return 0;
 	}
-	s = scratch_get(1);
+	s = scratch_get(r->exit);
 	if (!s)
 		return 0;
 	ev_stamp(s, pid_tgid);
@@ -1475,12 +1477,12 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 
 	if (ignored(pid_tgid))
 		return 0;
-	s = scratch_get(186);
+	s = scratch_get(PPME_PROCEXIT_1_E);
 	if (!s)
 		return 0;
 	code = BPF_CORE_READ(p, exit_code);
 	ev_stamp(s, pid_tgid);
-	ev_begin(s, 186, 4);
+	ev_begin(s, PPME_PROCEXIT_1_E, PPME_PROCEXIT_1_E_NPARAMS);
 	put_u64(s, code);
 	put_u64(s, (code >> 8) & 0xff);
 	put_u8(s, code & 0x7f);
