@@ -164,10 +164,10 @@ EXTRACTOR(x_evt_deltatime_ns)
 EXTRACTOR(x_evt_type_is)
 {
 	const struct event *ev = f->cx->ev;
-	const char *name = ev->type <= 1 ? (event_uint(ev, 0, 0) < EVENT_SYSCALL_MAX
-	                                            ? event_syscalls[event_uint(ev, 0, 0)].name
-	                                            : "<unknown>")
-	                                 : event_type_name(ev->type);
+	const char *name = ev->type <= PPME_GENERIC_X ? (event_uint(ev, 0, 0) < EVENT_SYSCALL_MAX
+	                                                         ? event_syscalls[event_uint(ev, 0, 0)].name
+	                                                         : "<unknown>")
+	                                              : event_type_name(ev->type);
 
 	sbuf_putc(o, name && !strcmp(name, f->arg) ? '1' : '0');
 	return true;
@@ -178,7 +178,7 @@ EXTRACTOR(x_syscall_type)
 	const struct event *ev = f->cx->ev;
 	uint64_t id;
 
-	if (ev->type > 1) {
+	if (ev->type > PPME_GENERIC_X) {
 		uint32_t c = event_table[ev->type].category;
 
 		if ((c & (EC_INTERNAL | EC_PLUGIN)) || (c & 0xff) == EC_SCHEDULER)
@@ -196,7 +196,7 @@ static uint32_t category(const struct event *ev)
 {
 	uint32_t c;
 
-	if (ev->type <= 1) {
+	if (ev->type <= PPME_GENERIC_X) {
 		uint64_t id = event_uint(ev, 0, 0);
 
 		c = id < EVENT_SYSCALL_MAX ? event_syscalls[id].category : EC_OTHER;
@@ -577,7 +577,7 @@ EXTRACTOR(x_evt_is_open_exec)
 	uint32_t fl = 0, mode = 0;
 	bool creates;
 
-	if (ev->type == 59) { /* creat's exit: always a creation; its mode is parameter 2 */
+	if (ev->type == PPME_SYSCALL_CREAT_X) { /* creat's exit: always a creation; its mode is parameter 2 */
 		creates = true;
 		mode = (uint32_t)event_uint(ev, 2, 0);
 	} else {

@@ -209,7 +209,7 @@ void fstate_free(struct fstate *fs)
 /* Context switches, both versions of the event. */
 static bool is_switch(uint16_t type)
 {
-	return type == 146 || type == 152;
+	return type == PPME_SCHEDSWITCH_1_E || type == PPME_SCHEDSWITCH_6_E;
 }
 
 /*
