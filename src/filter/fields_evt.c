@@ -477,17 +477,17 @@ static const struct {
 	uint16_t type;
 	const char *dirfd, *path;
 } abspath_events[] = {
-	{ 102, "dirfd", "name" },         /* openat enter, old form */
-	{ 307, "dirfd", "name" },         /* openat exit */
-	{ 106, "olddir", "oldpath" },     /* linkat enter, old form */
-	{ 311, "olddir", "oldpath" },     /* linkat exit */
-	{ 110, "dirfd", "name" },         /* unlinkat enter, old form */
-	{ 303, "dirfd", "name" },         /* unlinkat exit */
-	{ 305, "dirfd", "path" },         /* mkdirat exit */
-	{ 313, "dirfd", "filename" },     /* fchmodat exit */
-	{ 177, "olddirfd", "oldpath" },   /* renameat exit */
-	{ 319, "olddirfd", "oldpath" },   /* renameat2 exit */
-	{ 181, "linkdirfd", "linkpath" }, /* symlinkat exit */
+	{ PPME_SYSCALL_OPENAT_E, "dirfd", "name" },            /* openat enter, old form */
+	{ PPME_SYSCALL_OPENAT_2_X, "dirfd", "name" },          /* openat exit */
+	{ PPME_SYSCALL_LINKAT_E, "olddir", "oldpath" },        /* linkat enter, old form */
+	{ PPME_SYSCALL_LINKAT_2_X, "olddir", "oldpath" },      /* linkat exit */
+	{ PPME_SYSCALL_UNLINKAT_E, "dirfd", "name" },          /* unlinkat enter, old form */
+	{ PPME_SYSCALL_UNLINKAT_2_X, "dirfd", "name" },        /* unlinkat exit */
+	{ PPME_SYSCALL_MKDIRAT_X, "dirfd", "path" },           /* mkdirat exit */
+	{ PPME_SYSCALL_FCHMODAT_X, "dirfd", "filename" },      /* fchmodat exit */
+	{ PPME_SYSCALL_RENAMEAT_X, "olddirfd", "oldpath" },    /* renameat exit */
+	{ PPME_SYSCALL_RENAMEAT2_X, "olddirfd", "oldpath" },   /* renameat2 exit */
+	{ PPME_SYSCALL_SYMLINKAT_X, "linkdirfd", "linkpath" }, /* symlinkat exit */
 };
 
 /* The path joined to its directory: the thread's cwd for AT_FDCWD, else the fd's name. */
@@ -546,7 +546,7 @@ static bool open_flags(const struct fctx *f, uint32_t *flags, uint32_t *mode)
 
 	if (!name ||
 	    (strcmp(name, "open") != 0 && strcmp(name, "openat") != 0 && strcmp(name, "openat2") != 0) ||
-	    (!event_is_exit(ev->type) && ev->type != 102))
+	    (!event_is_exit(ev->type) && ev->type != PPME_SYSCALL_OPENAT_E))
 		return false;
 	fi = event_param_index(ev->type, "flags");
 	mi = event_param_index(ev->type, "mode");
