@@ -1021,15 +1021,18 @@ EXIT_FILLER(PPME_SYSCALL_OPENAT_2_X)
 	return 0;
 }
 
-/* read/write exit: res, data */
-static __always_inline int exit_res_data(struct pt_regs *regs, long ret, __u16 type, bool is_read)
+/* read/write exits (read, write, pread, pwrite, sendto) */
+static __always_inline int exit_res_data(struct pt_regs *regs, long ret, __u16 type, __u32 nparams,
+                                         bool is_read)
 {
 	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: data (BYTEBUF) */
 	if (is_read)
 		put_buf_user(s, (void *)arg(regs, 1), ret);
 	else
@@ -1040,12 +1043,12 @@ static __always_inline int exit_res_data(struct pt_regs *regs, long ret, __u16 t
 
 EXIT_FILLER(PPME_SYSCALL_READ_X)
 {
-	return exit_res_data(regs, ret, type, true);
+	return exit_res_data(regs, ret, type, nparams, true);
 }
 
 EXIT_FILLER(PPME_SYSCALL_WRITE_X)
 {
-	return exit_res_data(regs, ret, type, false);
+	return exit_res_data(regs, ret, type, nparams, false);
 }
 
 /* ---- fillers: paths (exit-only events whose enter has no parameters) ---- */
@@ -1483,9 +1486,13 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	code = BPF_CORE_READ(p, exit_code);
 	ev_stamp(s, pid_tgid);
 	ev_begin(s, PPME_PROCEXIT_1_E, PPME_PROCEXIT_1_E_NPARAMS);
+	/* Parameter 1: status (ERRNO) */
 	put_u64(s, code);
+	/* Parameter 2: ret (ERRNO) */
 	put_u64(s, (code >> 8) & 0xff);
+	/* Parameter 3: sig (SIGTYPE) */
 	put_u8(s, code & 0x7f);
+	/* Parameter 4: core (UINT8) */
 	put_u8(s, (code & 0x80) != 0);
 	ev_submit(s);
 	/* the last thread of the process: it leaves the scope */
@@ -1802,7 +1809,7 @@ ENTER_FILLER(PPME_SOCKET_SENDTO_E)
 
 EXIT_FILLER(PPME_SOCKET_SENDTO_X)
 {
-	return exit_res_data(regs, ret, type, false);
+	return exit_res_data(regs, ret, type, nparams, false);
 }
 
 EXIT_FILLER(PPME_SOCKET_RECVFROM_X)
@@ -1813,8 +1820,11 @@ EXIT_FILLER(PPME_SOCKET_RECVFROM_X)
 	if (!s)
 		return 0;
 	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: data (BYTEBUF) */
 	put_buf_user(s, (void *)arg(regs, 1), ret);
+	/* Parameter 3: tuple (SOCKTUPLE) */
 	if (ret >= 0) {
 		__u32 alen = 0;
 		void *lenp = (void *)arg(regs, 5);
@@ -1970,15 +1980,19 @@ ENTER_FILLER(PPME_SYSCALL_FCNTL_E)
 }
 
 /* pread/pwrite enter: fd, size, pos */
-static __always_inline int enter_fd_size_pos(struct pt_regs *regs, __u16 type)
+/* pread, pwrite enters */
+static __always_inline int enter_fd_size_pos(struct pt_regs *regs, __u16 type, __u32 nparams)
 {
 	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: size (UINT32) */
 	put_u32(s, arg(regs, 2));
+	/* Parameter 3: pos (UINT64) */
 	put_u64(s, arg(regs, 3));
 	ev_submit(s);
 	return 0;
@@ -1986,22 +2000,22 @@ static __always_inline int enter_fd_size_pos(struct pt_regs *regs, __u16 type)
 
 ENTER_FILLER(PPME_SYSCALL_PREAD_E)
 {
-	return enter_fd_size_pos(regs, type);
+	return enter_fd_size_pos(regs, type, nparams);
 }
 
 EXIT_FILLER(PPME_SYSCALL_PREAD_X)
 {
-	return exit_res_data(regs, ret, type, true);
+	return exit_res_data(regs, ret, type, nparams, true);
 }
 
 ENTER_FILLER(PPME_SYSCALL_PWRITE_E)
 {
-	return enter_fd_size_pos(regs, type);
+	return enter_fd_size_pos(regs, type, nparams);
 }
 
 EXIT_FILLER(PPME_SYSCALL_PWRITE_X)
 {
-	return exit_res_data(regs, ret, type, false);
+	return exit_res_data(regs, ret, type, nparams, false);
 }
 
 /* ---- fillers: signals, credentials, memory, namespaces ---- */
@@ -2133,7 +2147,8 @@ EXIT_FILLER(PPME_SYSCALL_CREAT_X)
 }
 
 /* openat2 enter (dirfd, name, flags, mode, resolve) and exit (the same after fd) */
-static __always_inline int openat2_event(struct pt_regs *regs, __u16 type, bool is_exit, long ret)
+static __always_inline int openat2_event(struct pt_regs *regs, __u16 type, __u32 nparams, bool is_exit,
+                                         long ret)
 {
 	struct scratch *s = scratch_get(type);
 	struct open_how how = {};
@@ -2141,13 +2156,19 @@ static __always_inline int openat2_event(struct pt_regs *regs, __u16 type, bool 
 	if (!s)
 		return 0;
 	bpf_probe_read_user(&how, sizeof(how), (void *)arg(regs, 2));
-	ev_begin(s, type, is_exit ? 6 : 5);
+	ev_begin(s, type, nparams);
+	/* exit only, Parameter 1: fd (FD) */
 	if (is_exit)
 		put_u64(s, ret);
+	/* Parameter 1 (exit: 2): dirfd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2 (exit: 3): name (FSRELPATH) */
 	put_str_user(s, (void *)arg(regs, 1));
+	/* Parameter 3 (exit: 4): flags (FLAGS32) */
 	put_u32(s, sysrec_open_flags(how.flags));
+	/* Parameter 4 (exit: 5): mode (UINT32) */
 	put_u32(s, open_mode(how.flags, how.mode));
+	/* Parameter 5 (exit: 6): resolve (FLAGS32) */
 	put_u32(s, linux_to_ppm_resolve(how.resolve));
 	ev_submit(s);
 	return 0;
@@ -2155,12 +2176,12 @@ static __always_inline int openat2_event(struct pt_regs *regs, __u16 type, bool 
 
 ENTER_FILLER(PPME_SYSCALL_OPENAT2_E)
 {
-	return openat2_event(regs, type, false, 0);
+	return openat2_event(regs, type, nparams, false, 0);
 }
 
 EXIT_FILLER(PPME_SYSCALL_OPENAT2_X)
 {
-	return openat2_event(regs, type, true, ret);
+	return openat2_event(regs, type, nparams, true, ret);
 }
 
 #define MAX_IOVCNT 32 /* iovecs looked at, as the drivers */
@@ -2501,12 +2522,15 @@ ENTER_FILLER(PPME_SOCKET_SENDMSG_E)
 	if (!s)
 		return 0;
 	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: size (UINT32) */
 	if (ok)
 		put_iov(s, mh.msg_iov, mh.msg_iovlen, true, false, ~0ULL);
 	else
 		put_u32(s, 0);
-	/* a destination given: the tuple to it (connected sockets: none, as the drivers) */
+	/* Parameter 3: tuple (SOCKTUPLE); a destination given: the tuple to it (connected sockets: none, as
+	 * the drivers) */
 	if (ok && mh.msg_name && mh.msg_namelen > 0)
 		put_tuple_to(s, fd_sock(arg(regs, 0)), mh.msg_name, mh.msg_namelen, true);
 	else
@@ -2523,7 +2547,9 @@ EXIT_FILLER(PPME_SOCKET_SENDMSG_X)
 	if (!s)
 		return 0;
 	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: data (BYTEBUF) */
 	if (bpf_probe_read_user(&mh, sizeof(mh), (void *)arg(regs, 1)) == 0)
 		put_iov(s, mh.msg_iov, mh.msg_iovlen, false, true, ~0ULL);
 	else
@@ -2541,14 +2567,16 @@ EXIT_FILLER(PPME_SOCKET_RECVMSG_X)
 	if (!s)
 		return 0;
 	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: size (UINT32), parameter 3: data (BYTEBUF) */
 	if (ok) {
 		put_iov(s, mh.msg_iov, mh.msg_iovlen, true, true, ret);
 	} else {
 		put_u32(s, 0);
 		put_empty(s);
 	}
-	/* the sender, when the kernel named it */
+	/* Parameter 4: tuple (SOCKTUPLE): the sender, when the kernel named it */
 	if (ok && mh.msg_name && mh.msg_namelen > 0)
 		put_tuple_to(s, fd_sock(arg(regs, 0)), mh.msg_name, mh.msg_namelen, false);
 	else
@@ -2632,7 +2660,9 @@ EXIT_FILLER(PPME_SYSCALL_PTRACE_X)
 	if (!s)
 		return 0;
 	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: addr (DYN), parameter 3: data (DYN), by the request */
 	if (ret < 0) {
 		put_dyn(s, DYN_U64, 0);
 		put_dyn(s, DYN_U64, 0);
@@ -2711,9 +2741,12 @@ EXIT_FILLER(PPME_SYSCALL_PRLIMIT_X)
 	if (!s)
 		return 0;
 	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
-	put_rlimit(s, arg(regs, 2), ret >= 0); /* new */
-	put_rlimit(s, arg(regs, 3), true);     /* old */
+	/* Parameter 2: newcur (INT64), parameter 3: newmax (INT64) */
+	put_rlimit(s, arg(regs, 2), ret >= 0);
+	/* Parameter 4: oldcur (INT64), parameter 5: oldmax (INT64) */
+	put_rlimit(s, arg(regs, 3), true);
 	ev_submit(s);
 	return 0;
 }
