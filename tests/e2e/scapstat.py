@@ -78,7 +78,7 @@ def check_nparams(path, codes_h):
     """Compare each event's parameter count with PPME_<name>_NPARAMS."""
     names, want = {}, {}
     with open(codes_h) as f:
-        for m in re.finditer(r"^#define PPME_(\w+?)(_NPARAMS)? +(\d+)$", f.read(), re.M):
+        for m in re.finditer(r"^#define PPME_(\w+?_[EX])(_NPARAMS)? +(\d+)$", f.read(), re.M):
             if m.group(2):
                 want[m.group(1)] = int(m.group(3))
             else:
