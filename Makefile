@@ -98,7 +98,7 @@ $(VMLINUX_H):
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BPF_OBJ): bpf/sysrec.bpf.c bpf/sysrec_bpf.h $(VMLINUX_H)
+$(BPF_OBJ): bpf/sysrec.bpf.c bpf/sysrec_bpf.h src/event/event_codes.h $(VMLINUX_H)
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I$(BPF_DIR) -Ibpf -c $< -o $@
 

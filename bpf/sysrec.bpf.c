@@ -144,7 +144,7 @@ static __always_inline struct scratch *scratch_get(__u16 type)
 {
 	__u32 slot = bpf_get_smp_processor_id() * SYSREC_SCRATCH_SLOTS;
 
-	slot += type == 186 ? 2 : type & 1;
+	slot += type == PPME_PROCEXIT_1_E ? 2 : type & 1;
 	return bpf_map_lookup_elem(&scratch, &slot);
 }
 
@@ -326,7 +326,11 @@ static __always_inline void ev_submit(struct scratch *s)
 
 	if (!st)
 		return;
-	if (len > SYSREC_MAX_EVENT - PRE || s->arg != s->nparams) {
+	if (s->arg != s->nparams) {
+		__sync_fetch_and_add(&st->bad_params, 1);
+		return;
+	}
+	if (len > SYSREC_MAX_EVENT - PRE) {
 		ev_lost_scratch(st, s, true);
 		return;
 	}
@@ -405,94 +409,94 @@ static __always_inline unsigned long arg(struct pt_regs *regs, int i)
  * SYSREC_SHAPE_*), by event code; the loader routes syscalls by them.
  */
 const volatile __u8 shapes[SYSREC_EVENT_MAX] = {
-	[4] = SYSREC_SHAPE_FD,          /* close */
-	[5] = SYSREC_SHAPE_RES,         /* close */
-	[6] = SYSREC_SHAPE_FD_SIZE,     /* read */
-	[7] = SYSREC_SHAPE_RES_READ,    /* read */
-	[8] = SYSREC_SHAPE_FD_SIZE,     /* write */
-	[9] = SYSREC_SHAPE_RES_WRITE,   /* write */
-	[19] = SYSREC_SHAPE_RES,        /* socket */
-	[20] = SYSREC_SHAPE_FD,         /* bind */
-	[25] = SYSREC_SHAPE_RES,        /* listen */
-	[31] = SYSREC_SHAPE_RES_WRITE,  /* sendto */
-	[34] = SYSREC_SHAPE_FD_SIZE,    /* recvfrom */
-	[37] = SYSREC_SHAPE_RES,        /* shutdown */
-	[44] = SYSREC_SHAPE_EMPTY,      /* setsockopt */
-	[46] = SYSREC_SHAPE_EMPTY,      /* getsockopt */
-	[52] = SYSREC_SHAPE_FD,         /* recvmsg */
-	[60] = SYSREC_SHAPE_EMPTY,      /* pipe */
-	[63] = SYSREC_SHAPE_RES,        /* eventfd */
-	[65] = SYSREC_SHAPE_RES,        /* futex */
-	[66] = SYSREC_SHAPE_EMPTY,      /* stat */
-	[68] = SYSREC_SHAPE_EMPTY,      /* lstat */
-	[70] = SYSREC_SHAPE_FD,         /* fstat */
-	[71] = SYSREC_SHAPE_RES,        /* fstat */
-	[79] = SYSREC_SHAPE_RES,        /* epoll_wait */
-	[82] = SYSREC_SHAPE_EMPTY,      /* select */
-	[83] = SYSREC_SHAPE_RES,        /* select */
-	[87] = SYSREC_SHAPE_RES,        /* lseek */
-	[94] = SYSREC_SHAPE_EMPTY,      /* chdir */
-	[96] = SYSREC_SHAPE_FD,         /* fchdir */
-	[97] = SYSREC_SHAPE_RES,        /* fchdir */
-	[113] = SYSREC_SHAPE_RES_READ,  /* pread */
-	[115] = SYSREC_SHAPE_RES_WRITE, /* pwrite */
-	[116] = SYSREC_SHAPE_FD,        /* readv */
-	[124] = SYSREC_SHAPE_FD,        /* dup */
-	[125] = SYSREC_SHAPE_RES,       /* dup */
-	[127] = SYSREC_SHAPE_RES,       /* signalfd */
-	[129] = SYSREC_SHAPE_RES,       /* kill */
-	[131] = SYSREC_SHAPE_RES,       /* tkill */
-	[133] = SYSREC_SHAPE_RES,       /* tgkill */
-	[135] = SYSREC_SHAPE_RES,       /* nanosleep */
-	[137] = SYSREC_SHAPE_RES,       /* timerfd_create */
-	[139] = SYSREC_SHAPE_RES,       /* inotify_init */
-	[151] = SYSREC_SHAPE_RES,       /* fcntl */
-	[171] = SYSREC_SHAPE_RES,       /* ioctl */
-	[174] = SYSREC_SHAPE_EMPTY,     /* rename */
-	[176] = SYSREC_SHAPE_EMPTY,     /* renameat */
-	[178] = SYSREC_SHAPE_EMPTY,     /* symlink */
-	[180] = SYSREC_SHAPE_EMPTY,     /* symlinkat */
-	[193] = SYSREC_SHAPE_RES,       /* setresuid */
-	[195] = SYSREC_SHAPE_RES,       /* setresgid */
-	[199] = SYSREC_SHAPE_RES,       /* setuid */
-	[201] = SYSREC_SHAPE_RES,       /* setgid */
-	[202] = SYSREC_SHAPE_EMPTY,     /* getuid */
-	[203] = SYSREC_SHAPE_ID,        /* getuid */
-	[204] = SYSREC_SHAPE_EMPTY,     /* geteuid */
-	[205] = SYSREC_SHAPE_ID,        /* geteuid */
-	[206] = SYSREC_SHAPE_EMPTY,     /* getgid */
-	[207] = SYSREC_SHAPE_ID,        /* getgid */
-	[208] = SYSREC_SHAPE_EMPTY,     /* getegid */
-	[209] = SYSREC_SHAPE_ID,        /* getegid */
-	[210] = SYSREC_SHAPE_EMPTY,     /* getresuid */
-	[212] = SYSREC_SHAPE_EMPTY,     /* getresgid */
-	[222] = SYSREC_SHAPE_EMPTY,     /* clone */
-	[224] = SYSREC_SHAPE_EMPTY,     /* fork */
-	[226] = SYSREC_SHAPE_EMPTY,     /* vfork */
-	[236] = SYSREC_SHAPE_FD,        /* getdents */
-	[237] = SYSREC_SHAPE_RES,       /* getdents */
-	[238] = SYSREC_SHAPE_FD,        /* getdents64 */
-	[239] = SYSREC_SHAPE_RES,       /* getdents64 */
-	[241] = SYSREC_SHAPE_RES,       /* setns */
-	[243] = SYSREC_SHAPE_RES,       /* flock */
-	[246] = SYSREC_SHAPE_EMPTY,     /* accept */
-	[266] = SYSREC_SHAPE_EMPTY,     /* chroot */
-	[274] = SYSREC_SHAPE_EMPTY,     /* setsid */
-	[275] = SYSREC_SHAPE_RES,       /* setsid */
-	[278] = SYSREC_SHAPE_EMPTY,     /* rmdir */
-	[285] = SYSREC_SHAPE_RES,       /* unshare */
-	[295] = SYSREC_SHAPE_RES,       /* setpgid */
-	[300] = SYSREC_SHAPE_EMPTY,     /* unlink */
-	[302] = SYSREC_SHAPE_EMPTY,     /* unlinkat */
-	[304] = SYSREC_SHAPE_EMPTY,     /* mkdirat */
-	[308] = SYSREC_SHAPE_EMPTY,     /* link */
-	[310] = SYSREC_SHAPE_EMPTY,     /* linkat */
-	[312] = SYSREC_SHAPE_EMPTY,     /* fchmodat */
-	[314] = SYSREC_SHAPE_EMPTY,     /* chmod */
-	[316] = SYSREC_SHAPE_EMPTY,     /* fchmod */
-	[318] = SYSREC_SHAPE_EMPTY,     /* renameat2 */
-	[329] = SYSREC_SHAPE_RES,       /* mprotect */
-	[334] = SYSREC_SHAPE_EMPTY,     /* clone3 */
+	[PPME_SYSCALL_CLOSE_E] = SYSREC_SHAPE_FD,           /* close */
+	[PPME_SYSCALL_CLOSE_X] = SYSREC_SHAPE_RES,          /* close */
+	[PPME_SYSCALL_READ_E] = SYSREC_SHAPE_FD_SIZE,       /* read */
+	[PPME_SYSCALL_READ_X] = SYSREC_SHAPE_RES_READ,      /* read */
+	[PPME_SYSCALL_WRITE_E] = SYSREC_SHAPE_FD_SIZE,      /* write */
+	[PPME_SYSCALL_WRITE_X] = SYSREC_SHAPE_RES_WRITE,    /* write */
+	[PPME_SOCKET_SOCKET_X] = SYSREC_SHAPE_RES,          /* socket */
+	[PPME_SOCKET_BIND_E] = SYSREC_SHAPE_FD,             /* bind */
+	[PPME_SOCKET_LISTEN_X] = SYSREC_SHAPE_RES,          /* listen */
+	[PPME_SOCKET_SENDTO_X] = SYSREC_SHAPE_RES_WRITE,    /* sendto */
+	[PPME_SOCKET_RECVFROM_E] = SYSREC_SHAPE_FD_SIZE,    /* recvfrom */
+	[PPME_SOCKET_SHUTDOWN_X] = SYSREC_SHAPE_RES,        /* shutdown */
+	[PPME_SOCKET_SETSOCKOPT_E] = SYSREC_SHAPE_EMPTY,    /* setsockopt */
+	[PPME_SOCKET_GETSOCKOPT_E] = SYSREC_SHAPE_EMPTY,    /* getsockopt */
+	[PPME_SOCKET_RECVMSG_E] = SYSREC_SHAPE_FD,          /* recvmsg */
+	[PPME_SYSCALL_PIPE_E] = SYSREC_SHAPE_EMPTY,         /* pipe */
+	[PPME_SYSCALL_EVENTFD_X] = SYSREC_SHAPE_RES,        /* eventfd */
+	[PPME_SYSCALL_FUTEX_X] = SYSREC_SHAPE_RES,          /* futex */
+	[PPME_SYSCALL_STAT_E] = SYSREC_SHAPE_EMPTY,         /* stat */
+	[PPME_SYSCALL_LSTAT_E] = SYSREC_SHAPE_EMPTY,        /* lstat */
+	[PPME_SYSCALL_FSTAT_E] = SYSREC_SHAPE_FD,           /* fstat */
+	[PPME_SYSCALL_FSTAT_X] = SYSREC_SHAPE_RES,          /* fstat */
+	[PPME_SYSCALL_EPOLLWAIT_X] = SYSREC_SHAPE_RES,      /* epoll_wait */
+	[PPME_SYSCALL_SELECT_E] = SYSREC_SHAPE_EMPTY,       /* select */
+	[PPME_SYSCALL_SELECT_X] = SYSREC_SHAPE_RES,         /* select */
+	[PPME_SYSCALL_LSEEK_X] = SYSREC_SHAPE_RES,          /* lseek */
+	[PPME_SYSCALL_CHDIR_E] = SYSREC_SHAPE_EMPTY,        /* chdir */
+	[PPME_SYSCALL_FCHDIR_E] = SYSREC_SHAPE_FD,          /* fchdir */
+	[PPME_SYSCALL_FCHDIR_X] = SYSREC_SHAPE_RES,         /* fchdir */
+	[PPME_SYSCALL_PREAD_X] = SYSREC_SHAPE_RES_READ,     /* pread */
+	[PPME_SYSCALL_PWRITE_X] = SYSREC_SHAPE_RES_WRITE,   /* pwrite */
+	[PPME_SYSCALL_READV_E] = SYSREC_SHAPE_FD,           /* readv */
+	[PPME_SYSCALL_DUP_E] = SYSREC_SHAPE_FD,             /* dup */
+	[PPME_SYSCALL_DUP_X] = SYSREC_SHAPE_RES,            /* dup */
+	[PPME_SYSCALL_SIGNALFD_X] = SYSREC_SHAPE_RES,       /* signalfd */
+	[PPME_SYSCALL_KILL_X] = SYSREC_SHAPE_RES,           /* kill */
+	[PPME_SYSCALL_TKILL_X] = SYSREC_SHAPE_RES,          /* tkill */
+	[PPME_SYSCALL_TGKILL_X] = SYSREC_SHAPE_RES,         /* tgkill */
+	[PPME_SYSCALL_NANOSLEEP_X] = SYSREC_SHAPE_RES,      /* nanosleep */
+	[PPME_SYSCALL_TIMERFD_CREATE_X] = SYSREC_SHAPE_RES, /* timerfd_create */
+	[PPME_SYSCALL_INOTIFY_INIT_X] = SYSREC_SHAPE_RES,   /* inotify_init */
+	[PPME_SYSCALL_FCNTL_X] = SYSREC_SHAPE_RES,          /* fcntl */
+	[PPME_SYSCALL_IOCTL_3_X] = SYSREC_SHAPE_RES,        /* ioctl */
+	[PPME_SYSCALL_RENAME_E] = SYSREC_SHAPE_EMPTY,       /* rename */
+	[PPME_SYSCALL_RENAMEAT_E] = SYSREC_SHAPE_EMPTY,     /* renameat */
+	[PPME_SYSCALL_SYMLINK_E] = SYSREC_SHAPE_EMPTY,      /* symlink */
+	[PPME_SYSCALL_SYMLINKAT_E] = SYSREC_SHAPE_EMPTY,    /* symlinkat */
+	[PPME_SYSCALL_SETRESUID_X] = SYSREC_SHAPE_RES,      /* setresuid */
+	[PPME_SYSCALL_SETRESGID_X] = SYSREC_SHAPE_RES,      /* setresgid */
+	[PPME_SYSCALL_SETUID_X] = SYSREC_SHAPE_RES,         /* setuid */
+	[PPME_SYSCALL_SETGID_X] = SYSREC_SHAPE_RES,         /* setgid */
+	[PPME_SYSCALL_GETUID_E] = SYSREC_SHAPE_EMPTY,       /* getuid */
+	[PPME_SYSCALL_GETUID_X] = SYSREC_SHAPE_ID,          /* getuid */
+	[PPME_SYSCALL_GETEUID_E] = SYSREC_SHAPE_EMPTY,      /* geteuid */
+	[PPME_SYSCALL_GETEUID_X] = SYSREC_SHAPE_ID,         /* geteuid */
+	[PPME_SYSCALL_GETGID_E] = SYSREC_SHAPE_EMPTY,       /* getgid */
+	[PPME_SYSCALL_GETGID_X] = SYSREC_SHAPE_ID,          /* getgid */
+	[PPME_SYSCALL_GETEGID_E] = SYSREC_SHAPE_EMPTY,      /* getegid */
+	[PPME_SYSCALL_GETEGID_X] = SYSREC_SHAPE_ID,         /* getegid */
+	[PPME_SYSCALL_GETRESUID_E] = SYSREC_SHAPE_EMPTY,    /* getresuid */
+	[PPME_SYSCALL_GETRESGID_E] = SYSREC_SHAPE_EMPTY,    /* getresgid */
+	[PPME_SYSCALL_CLONE_20_E] = SYSREC_SHAPE_EMPTY,     /* clone */
+	[PPME_SYSCALL_FORK_20_E] = SYSREC_SHAPE_EMPTY,      /* fork */
+	[PPME_SYSCALL_VFORK_20_E] = SYSREC_SHAPE_EMPTY,     /* vfork */
+	[PPME_SYSCALL_GETDENTS_E] = SYSREC_SHAPE_FD,        /* getdents */
+	[PPME_SYSCALL_GETDENTS_X] = SYSREC_SHAPE_RES,       /* getdents */
+	[PPME_SYSCALL_GETDENTS64_E] = SYSREC_SHAPE_FD,      /* getdents64 */
+	[PPME_SYSCALL_GETDENTS64_X] = SYSREC_SHAPE_RES,     /* getdents64 */
+	[PPME_SYSCALL_SETNS_X] = SYSREC_SHAPE_RES,          /* setns */
+	[PPME_SYSCALL_FLOCK_X] = SYSREC_SHAPE_RES,          /* flock */
+	[PPME_SOCKET_ACCEPT_5_E] = SYSREC_SHAPE_EMPTY,      /* accept */
+	[PPME_SYSCALL_CHROOT_E] = SYSREC_SHAPE_EMPTY,       /* chroot */
+	[PPME_SYSCALL_SETSID_E] = SYSREC_SHAPE_EMPTY,       /* setsid */
+	[PPME_SYSCALL_SETSID_X] = SYSREC_SHAPE_RES,         /* setsid */
+	[PPME_SYSCALL_RMDIR_2_E] = SYSREC_SHAPE_EMPTY,      /* rmdir */
+	[PPME_SYSCALL_UNSHARE_X] = SYSREC_SHAPE_RES,        /* unshare */
+	[PPME_SYSCALL_SETPGID_X] = SYSREC_SHAPE_RES,        /* setpgid */
+	[PPME_SYSCALL_UNLINK_2_E] = SYSREC_SHAPE_EMPTY,     /* unlink */
+	[PPME_SYSCALL_UNLINKAT_2_E] = SYSREC_SHAPE_EMPTY,   /* unlinkat */
+	[PPME_SYSCALL_MKDIRAT_E] = SYSREC_SHAPE_EMPTY,      /* mkdirat */
+	[PPME_SYSCALL_LINK_2_E] = SYSREC_SHAPE_EMPTY,       /* link */
+	[PPME_SYSCALL_LINKAT_2_E] = SYSREC_SHAPE_EMPTY,     /* linkat */
+	[PPME_SYSCALL_FCHMODAT_E] = SYSREC_SHAPE_EMPTY,     /* fchmodat */
+	[PPME_SYSCALL_CHMOD_E] = SYSREC_SHAPE_EMPTY,        /* chmod */
+	[PPME_SYSCALL_FCHMOD_E] = SYSREC_SHAPE_EMPTY,       /* fchmod */
+	[PPME_SYSCALL_RENAMEAT2_E] = SYSREC_SHAPE_EMPTY,    /* renameat2 */
+	[PPME_SYSCALL_MPROTECT_X] = SYSREC_SHAPE_RES,       /* mprotect */
+	[PPME_SYSCALL_CLONE3_E] = SYSREC_SHAPE_EMPTY,       /* clone3 */
 };
 
 /*
@@ -596,13 +600,15 @@ static __always_inline void ring_shaped(struct pt_regs *regs, long ret, const st
 	switch (shape) {
 	case SYSREC_SHAPE_GENERIC:
 		if (exit) {
-			p = ring_begin(st, SYSREC_EVT_HDR + 2 + 2, ts, tid, 1, 1);
+			p = ring_begin(st, SYSREC_EVT_HDR + 2 + 2, ts, tid, PPME_GENERIC_X,
+			               PPME_GENERIC_X_NPARAMS);
 			if (!p)
 				return;
 			st16(p + PRE + SYSREC_EVT_HDR, 2);
 			st16(p + PRE + SYSREC_EVT_HDR + 2, r->ppm_sc);
 		} else {
-			p = ring_begin(st, SYSREC_EVT_HDR + 4 + 4, ts, tid, 0, 2);
+			p = ring_begin(st, SYSREC_EVT_HDR + 4 + 4, ts, tid, PPME_GENERIC_E,
+			               PPME_GENERIC_E_NPARAMS);
 			if (!p)
 				return;
 			st32(p + PRE + SYSREC_EVT_HDR, 2 | 2 << 16);
@@ -689,7 +695,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		ring_shaped(regs, 0, r, pid_tgid, nr, false);
 		return 0;
 	}
-	s = scratch_get(0);
+	s = scratch_get(r->enter);
 	if (!s)
 		return 0;
 	ev_stamp(s, pid_tgid);
@@ -723,7 +729,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		ring_shaped(regs, ret, r, pid_tgid, nr, true);
 		return 0;
 	}
-	s = scratch_get(1);
+	s = scratch_get(r->exit);
 	if (!s)
 		return 0;
 	ev_stamp(s, pid_tgid);
@@ -855,87 +861,178 @@ static __always_inline __u32 file_dev(int fd)
 	return f ? f->f_inode->i_sb->s_dev : 0;
 }
 
+/* ---- filler declarations ---- */
+
+/*
+ * A filler is declared from its event's name alone:
+ *
+ *	EXIT_FILLER(PPME_SYSCALL_PIPE_X)
+ *	{
+ *		struct scratch *s = scratch_get(type);
+ *		...
+ *		ev_begin(s, type, nparams);
+ *		put_u64(s, ret);
+ *
+ * defines the program fill_61_PPME_SYSCALL_PIPE_X (the loader reads the code
+ * from the name, src/engine/ebpf.c) for the right tracepoint, whose body gets
+ * the event's code as `type` and its parameter count from the table
+ * (event_codes.h) as `nparams`, besides regs and the syscall's id (enter) or
+ * return value (exit). A filler serving several codes of one shape is
+ * declared with ENTER_FILLER_OF/EXIT_FILLER_OF(what, codes...) as
+ * fill_<code>_..._<what>, and reads the code it was called for with
+ * routed_code(). Each parameter is written under a "Parameter N: name (type)"
+ * comment, as the event table lists it.
+ */
+#define FILLER_PASTE_(a, b) a##b
+#define FILLER_PASTE(a, b)  FILLER_PASTE_(a, b)
+#define FILLER_JOIN_(a, b)  a##_##b
+#define FILLER_JOIN(a, b)   FILLER_JOIN_(a, b)
+
+#define FILLER_BODY(hook, argname, name, code, count) FILLER_BODY_(hook, argname, name, code, count)
+#define FILLER_BODY_(hook, argname, name, code, count)                                         \
+	static __always_inline int name##_body(struct pt_regs *regs, long argname, __u16 type, \
+	                                       __u32 nparams);                                 \
+	SEC("tp_btf/" #hook)                                                                   \
+	int BPF_PROG(name, struct pt_regs *regs, long argname)                                 \
+	{                                                                                      \
+		return name##_body(regs, argname, code, count);                                \
+	}                                                                                      \
+	static __always_inline int name##_body(struct pt_regs *regs, long argname, __u16 type, __u32 nparams)
+
+#define ENTER_FILLER(ev)                                             \
+	_Static_assert(((ev)&1) == 0, #ev " is not an enter event"); \
+	FILLER_BODY(sys_enter, id, FILLER_PASTE(FILLER_PASTE(fill_, ev), _##ev), ev, ev##_NPARAMS)
+#define EXIT_FILLER(ev)                                             \
+	_Static_assert(((ev)&1) == 1, #ev " is not an exit event"); \
+	FILLER_BODY(sys_exit, ret, FILLER_PASTE(FILLER_PASTE(fill_, ev), _##ev), ev, ev##_NPARAMS)
+
+/* The codes joined by '_': FILLER_CODES(A, B, C) is <A>_<B>_<C> (up to 13). */
+#define FILLER_NARGS(...) FILLER_NARGS_(__VA_ARGS__, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1)
+
+#define FILLER_NARGS_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, n, ...) n
+
+#define FILLER_CODES(...) FILLER_PASTE(FILLER_CODES_, FILLER_NARGS(__VA_ARGS__))(__VA_ARGS__)
+
+#define FILLER_CODES_1(a)       a
+#define FILLER_CODES_2(a, ...)  FILLER_JOIN(a, FILLER_CODES_1(__VA_ARGS__))
+#define FILLER_CODES_3(a, ...)  FILLER_JOIN(a, FILLER_CODES_2(__VA_ARGS__))
+#define FILLER_CODES_4(a, ...)  FILLER_JOIN(a, FILLER_CODES_3(__VA_ARGS__))
+#define FILLER_CODES_5(a, ...)  FILLER_JOIN(a, FILLER_CODES_4(__VA_ARGS__))
+#define FILLER_CODES_6(a, ...)  FILLER_JOIN(a, FILLER_CODES_5(__VA_ARGS__))
+#define FILLER_CODES_7(a, ...)  FILLER_JOIN(a, FILLER_CODES_6(__VA_ARGS__))
+#define FILLER_CODES_8(a, ...)  FILLER_JOIN(a, FILLER_CODES_7(__VA_ARGS__))
+#define FILLER_CODES_9(a, ...)  FILLER_JOIN(a, FILLER_CODES_8(__VA_ARGS__))
+#define FILLER_CODES_10(a, ...) FILLER_JOIN(a, FILLER_CODES_9(__VA_ARGS__))
+#define FILLER_CODES_11(a, ...) FILLER_JOIN(a, FILLER_CODES_10(__VA_ARGS__))
+#define FILLER_CODES_12(a, ...) FILLER_JOIN(a, FILLER_CODES_11(__VA_ARGS__))
+#define FILLER_CODES_13(a, ...) FILLER_JOIN(a, FILLER_CODES_12(__VA_ARGS__))
+
+#define FILLER_PROG(hook, argname, name) FILLER_PROG_(hook, argname, name)
+#define FILLER_PROG_(hook, argname, name) \
+	SEC("tp_btf/" #hook) int BPF_PROG(name, struct pt_regs *regs, long argname)
+#define ENTER_FILLER_OF(what, ...) \
+	FILLER_PROG(sys_enter, id, FILLER_PASTE(FILLER_PASTE(fill_, FILLER_CODES(__VA_ARGS__)), _##what))
+#define EXIT_FILLER_OF(what, ...) \
+	FILLER_PROG(sys_exit, ret, FILLER_PASTE(FILLER_PASTE(fill_, FILLER_CODES(__VA_ARGS__)), _##what))
+
 /* ---- fillers: file ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_2_open, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_OPEN_E)
 {
-	struct scratch *s = scratch_get(2);
+	struct scratch *s = scratch_get(type);
 	__u32 flags = arg(regs, 1);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 2, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: name (FSPATH) */
 	put_str_user(s, (void *)arg(regs, 0));
+	/* Parameter 2: flags (FLAGS32) */
 	put_u32(s, sysrec_open_flags(flags));
+	/* Parameter 3: mode (UINT32) */
 	put_u32(s, open_mode(flags, arg(regs, 2)));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_3_open, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_OPEN_X)
 {
-	struct scratch *s = scratch_get(3);
+	struct scratch *s = scratch_get(type);
 	__u32 flags = arg(regs, 1);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 3, 5);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, ret);
+	/* Parameter 2: name (FSPATH) */
 	put_str_user(s, (void *)arg(regs, 0));
+	/* Parameter 3: flags (FLAGS32) */
 	put_u32(s, sysrec_open_flags(flags));
+	/* Parameter 4: mode (UINT32) */
 	put_u32(s, open_mode(flags, arg(regs, 2)));
+	/* Parameter 5: dev (UINT32) */
 	put_u32(s, ret >= 0 ? file_dev(ret) : 0);
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_306_openat, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_OPENAT_2_E)
 {
-	struct scratch *s = scratch_get(306);
+	struct scratch *s = scratch_get(type);
 	__u32 flags = arg(regs, 2);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 306, 4);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: dirfd (FD) */
 	put_u64(s, (__s64)(int)arg(regs, 0));
+	/* Parameter 2: name (FSRELPATH) */
 	put_str_user(s, (void *)arg(regs, 1));
+	/* Parameter 3: flags (FLAGS32) */
 	put_u32(s, sysrec_open_flags(flags));
+	/* Parameter 4: mode (UINT32) */
 	put_u32(s, open_mode(flags, arg(regs, 3)));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_307_openat, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_OPENAT_2_X)
 {
-	struct scratch *s = scratch_get(307);
+	struct scratch *s = scratch_get(type);
 	__u32 flags = arg(regs, 2);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 307, 6);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, ret);
+	/* Parameter 2: dirfd (FD) */
 	put_u64(s, (__s64)(int)arg(regs, 0));
+	/* Parameter 3: name (FSRELPATH) */
 	put_str_user(s, (void *)arg(regs, 1));
+	/* Parameter 4: flags (FLAGS32) */
 	put_u32(s, sysrec_open_flags(flags));
+	/* Parameter 5: mode (UINT32) */
 	put_u32(s, open_mode(flags, arg(regs, 3)));
+	/* Parameter 6: dev (UINT32) */
 	put_u32(s, ret >= 0 ? file_dev(ret) : 0);
 	ev_submit(s);
 	return 0;
 }
 
-/* read/write exit: res, data */
-static __always_inline int exit_res_data(struct pt_regs *regs, long ret, __u16 type, bool is_read)
+/* read/write exits (read, write, pread, pwrite, sendto) */
+static __always_inline int exit_res_data(struct pt_regs *regs, long ret, __u16 type, __u32 nparams,
+                                         bool is_read)
 {
 	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: data (BYTEBUF) */
 	if (is_read)
 		put_buf_user(s, (void *)arg(regs, 1), ret);
 	else
@@ -944,16 +1041,14 @@ static __always_inline int exit_res_data(struct pt_regs *regs, long ret, __u16 t
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_7_read, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_READ_X)
 {
-	return exit_res_data(regs, ret, 7, true);
+	return exit_res_data(regs, ret, type, nparams, true);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_9_write, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_WRITE_X)
 {
-	return exit_res_data(regs, ret, 9, false);
+	return exit_res_data(regs, ret, type, nparams, false);
 }
 
 /* ---- fillers: paths (exit-only events whose enter has no parameters) ---- */
@@ -979,17 +1074,20 @@ static __always_inline int exit_res_paths(struct pt_regs *regs, long ret, __u16 
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_303_unlinkat, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_UNLINKAT_2_X)
 {
-	struct scratch *s = scratch_get(303);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 303, 4);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: dirfd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 3: name (FSRELPATH) */
 	put_str_user(s, (void *)arg(regs, 1));
+	/* Parameter 4: flags (FLAGS32) */
 	put_u32(s, arg(regs, 2) & 0x200); /* AT_REMOVEDIR, the one flag with a portable name */
 	ev_submit(s);
 	return 0;
@@ -1019,30 +1117,33 @@ static __always_inline int exit_at_pair(struct pt_regs *regs, long ret, __u16 ty
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_276_mkdir, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_MKDIR_2_E)
 {
-	struct scratch *s = scratch_get(276);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 276, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: mode (UINT32) */
 	put_u32(s, arg(regs, 1));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_305_mkdirat, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_MKDIRAT_X)
 {
-	struct scratch *s = scratch_get(305);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 305, 4);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: dirfd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 3: path (FSRELPATH) */
 	put_str_user(s, (void *)arg(regs, 1));
+	/* Parameter 4: mode (UINT32) */
 	put_u32(s, arg(regs, 2));
 	ev_submit(s);
 	return 0;
@@ -1314,23 +1415,22 @@ static __always_inline int exit_execve(__u16 type, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_292_execve, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_EXECVE_19_E)
 {
-	struct scratch *s = scratch_get(292);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 292, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: filename (FSPATH) */
 	put_str_user(s, (void *)arg(regs, 0));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_330_execveat, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_EXECVEAT_E)
 {
-	struct scratch *s = scratch_get(330);
+	struct scratch *s = scratch_get(type);
 	__u32 fl = arg(regs, 4), pf = 0;
 
 	if (!s)
@@ -1339,9 +1439,12 @@ int BPF_PROG(fill_330_execveat, struct pt_regs *regs, long id)
 		pf |= 1; /* AT_EMPTY_PATH */
 	if (fl & 0x100)
 		pf |= 2; /* AT_SYMLINK_NOFOLLOW */
-	ev_begin(s, 330, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: dirfd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: pathname (FSRELPATH) */
 	put_str_user(s, (void *)arg(regs, 1));
+	/* Parameter 3: flags (FLAGS32) */
 	put_u32(s, pf);
 	ev_submit(s);
 	return 0;
@@ -1377,15 +1480,19 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 
 	if (ignored(pid_tgid))
 		return 0;
-	s = scratch_get(186);
+	s = scratch_get(PPME_PROCEXIT_1_E);
 	if (!s)
 		return 0;
 	code = BPF_CORE_READ(p, exit_code);
 	ev_stamp(s, pid_tgid);
-	ev_begin(s, 186, 4);
+	ev_begin(s, PPME_PROCEXIT_1_E, PPME_PROCEXIT_1_E_NPARAMS);
+	/* Parameter 1: status (ERRNO) */
 	put_u64(s, code);
+	/* Parameter 2: ret (ERRNO) */
 	put_u64(s, (code >> 8) & 0xff);
+	/* Parameter 3: sig (SIGTYPE) */
 	put_u8(s, code & 0x7f);
+	/* Parameter 4: core (UINT8) */
 	put_u8(s, (code & 0x80) != 0);
 	ev_submit(s);
 	/* the last thread of the process: it leaves the scope */
@@ -1602,43 +1709,46 @@ static __always_inline int enter_fd_u32(struct pt_regs *regs, __u16 type, __u32 
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_21_bind, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SOCKET_BIND_X)
 {
-	struct scratch *s = scratch_get(21);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 21, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: addr (SOCKADDR) */
 	put_sockaddr_user(s, (void *)arg(regs, 1), arg(regs, 2));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_22_connect, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SOCKET_CONNECT_E)
 {
-	struct scratch *s = scratch_get(22);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 22, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: addr (SOCKADDR) */
 	put_sockaddr_user(s, (void *)arg(regs, 1), arg(regs, 2));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_23_connect, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SOCKET_CONNECT_X)
 {
-	struct scratch *s = scratch_get(23);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 23, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: tuple (SOCKTUPLE) */
 	put_tuple(s, fd_sock(arg(regs, 0)), true);
 	ev_submit(s);
 	return 0;
@@ -1666,52 +1776,55 @@ static __always_inline int exit_accept(struct pt_regs *regs, long ret, __u16 typ
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_248_accept4, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SOCKET_ACCEPT4_5_E)
 {
-	struct scratch *s = scratch_get(248);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 248, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: flags (INT32) */
 	put_u32(s, arg(regs, 3));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_30_sendto, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SOCKET_SENDTO_E)
 {
-	struct scratch *s = scratch_get(30);
+	struct scratch *s = scratch_get(type);
 	struct sock *sk = fd_sock(arg(regs, 0));
 
 	if (!s)
 		return 0;
-	ev_begin(s, 30, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: size (UINT32) */
 	put_u32(s, arg(regs, 2));
+	/* Parameter 3: tuple (SOCKTUPLE) */
 	put_tuple_addr(s, sk, (void *)arg(regs, 4), arg(regs, 5), true); /* dest_addr, addrlen */
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_31_sendto, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SOCKET_SENDTO_X)
 {
-	return exit_res_data(regs, ret, 31, false);
+	return exit_res_data(regs, ret, type, nparams, false);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_35_recvfrom, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SOCKET_RECVFROM_X)
 {
-	struct scratch *s = scratch_get(35);
+	struct scratch *s = scratch_get(type);
 	struct sock *sk = fd_sock(arg(regs, 0));
 
 	if (!s)
 		return 0;
-	ev_begin(s, 35, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: data (BYTEBUF) */
 	put_buf_user(s, (void *)arg(regs, 1), ret);
+	/* Parameter 3: tuple (SOCKTUPLE) */
 	if (ret >= 0) {
 		__u32 alen = 0;
 		void *lenp = (void *)arg(regs, 5);
@@ -1726,24 +1839,24 @@ int BPF_PROG(fill_35_recvfrom, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_36_shutdown, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SOCKET_SHUTDOWN_E)
 {
-	struct scratch *s = scratch_get(36);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 36, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: how (FLAGS8) */
 	put_u8(s, arg(regs, 1)); /* SHUT_RD/WR/RDWR: same values */
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_43_socketpair, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SOCKET_SOCKETPAIR_X)
 {
-	struct scratch *s = scratch_get(43);
+	struct scratch *s = scratch_get(type);
 	int fds[2] = { -1, -1 };
 	struct sock *sk = NULL;
 
@@ -1753,11 +1866,16 @@ int BPF_PROG(fill_43_socketpair, struct pt_regs *regs, long ret)
 		bpf_probe_read_user(fds, sizeof(fds), (void *)arg(regs, 3));
 	if (ret >= 0)
 		sk = fd_sock(fds[0]);
-	ev_begin(s, 43, 5);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: fd1 (FD) */
 	put_u64(s, fds[0]);
+	/* Parameter 3: fd2 (FD) */
 	put_u64(s, fds[1]);
+	/* Parameter 4: source (UINT64) */
 	put_u64(s, (__u64)sk);
+	/* Parameter 5: peer (UINT64) */
 	put_u64(s, sk ? (__u64)BPF_CORE_READ((struct unix_sock *)sk, peer) : 0);
 	ev_submit(s);
 	return 0;
@@ -1765,10 +1883,9 @@ int BPF_PROG(fill_43_socketpair, struct pt_regs *regs, long ret)
 
 /* ---- fillers: fds ---- */
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_61_pipe, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_PIPE_X)
 {
-	struct scratch *s = scratch_get(61);
+	struct scratch *s = scratch_get(type);
 	int fds[2] = { -1, -1 };
 	struct file *f = NULL;
 
@@ -1778,10 +1895,14 @@ int BPF_PROG(fill_61_pipe, struct pt_regs *regs, long ret)
 		bpf_probe_read_user(fds, sizeof(fds), (void *)arg(regs, 0));
 	if (ret >= 0)
 		f = task_file(fds[0]);
-	ev_begin(s, 61, 4);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: fd1 (FD) */
 	put_u64(s, fds[0]);
+	/* Parameter 3: fd2 (FD) */
 	put_u64(s, fds[1]);
+	/* Parameter 4: ino (UINT64) */
 	put_u64(s, f ? BPF_CORE_READ(f, f_inode, i_ino) : 0);
 	ev_submit(s);
 	return 0;
@@ -1843,57 +1964,58 @@ static __always_inline __u8 fcntl_cmd(__u32 c)
 	}
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_150_fcntl, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_FCNTL_E)
 {
-	struct scratch *s = scratch_get(150);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 150, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: cmd (FLAGS8) */
 	put_u8(s, fcntl_cmd(arg(regs, 1)));
 	ev_submit(s);
 	return 0;
 }
 
 /* pread/pwrite enter: fd, size, pos */
-static __always_inline int enter_fd_size_pos(struct pt_regs *regs, __u16 type)
+/* pread, pwrite enters */
+static __always_inline int enter_fd_size_pos(struct pt_regs *regs, __u16 type, __u32 nparams)
 {
 	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: size (UINT32) */
 	put_u32(s, arg(regs, 2));
+	/* Parameter 3: pos (UINT64) */
 	put_u64(s, arg(regs, 3));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_112_pread, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_PREAD_E)
 {
-	return enter_fd_size_pos(regs, 112);
+	return enter_fd_size_pos(regs, type, nparams);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_113_pread, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_PREAD_X)
 {
-	return exit_res_data(regs, ret, 113, true);
+	return exit_res_data(regs, ret, type, nparams, true);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_114_pwrite, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_PWRITE_E)
 {
-	return enter_fd_size_pos(regs, 114);
+	return enter_fd_size_pos(regs, type, nparams);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_115_pwrite, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_PWRITE_X)
 {
-	return exit_res_data(regs, ret, 115, false);
+	return exit_res_data(regs, ret, type, nparams, false);
 }
 
 /* ---- fillers: signals, credentials, memory, namespaces ---- */
@@ -1912,30 +2034,33 @@ static __always_inline int enter_pid_sig(struct pt_regs *regs, __u16 type)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_132_tgkill, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_TGKILL_E)
 {
-	struct scratch *s = scratch_get(132);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 132, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: pid (PID) */
 	put_u64(s, (__s64)(int)arg(regs, 0));
+	/* Parameter 2: tid (PID) */
 	put_u64(s, (__s64)(int)arg(regs, 1));
+	/* Parameter 3: sig (SIGTYPE) */
 	put_u8(s, arg(regs, 2));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_164_munmap, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_MUNMAP_E)
 {
-	struct scratch *s = scratch_get(164);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 164, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: addr (UINT64) */
 	put_u64(s, arg(regs, 0));
+	/* Parameter 2: length (UINT64) */
 	put_u64(s, arg(regs, 1));
 	ev_submit(s);
 	return 0;
@@ -1955,29 +2080,31 @@ static __always_inline int exit_res_vm(__u16 type, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_328_mprotect, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_MPROTECT_E)
 {
-	struct scratch *s = scratch_get(328);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 328, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: addr (UINT64) */
 	put_u64(s, arg(regs, 0));
+	/* Parameter 2: length (UINT64) */
 	put_u64(s, arg(regs, 1));
+	/* Parameter 3: prot (FLAGS32) */
 	put_u32(s, linux_to_ppm_prot(arg(regs, 2)));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_284_unshare, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_UNSHARE_E)
 {
-	struct scratch *s = scratch_get(284);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 284, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: flags (FLAGS32) */
 	put_u32(s, linux_to_ppm_clone(arg(regs, 0)));
 	ev_submit(s);
 	return 0;
@@ -1985,38 +2112,43 @@ int BPF_PROG(fill_284_unshare, struct pt_regs *regs, long id)
 
 /* ---- fillers: more files (creat, openat2, vectored I/O, sendfile, links, modes, stat, seek) ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_58_creat, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_CREAT_E)
 {
-	struct scratch *s = scratch_get(58);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 58, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: name (FSPATH) */
 	put_str_user(s, (void *)arg(regs, 0));
+	/* Parameter 2: mode (UINT32) */
 	put_u32(s, arg(regs, 1) & 07777);
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_59_creat, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_CREAT_X)
 {
-	struct scratch *s = scratch_get(59);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 59, 4);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, ret);
+	/* Parameter 2: name (FSPATH) */
 	put_str_user(s, (void *)arg(regs, 0));
+	/* Parameter 3: mode (UINT32) */
 	put_u32(s, arg(regs, 1) & 07777);
+	/* Parameter 4: dev (UINT32) */
 	put_u32(s, ret >= 0 ? file_dev(ret) : 0);
 	ev_submit(s);
 	return 0;
 }
 
 /* openat2 enter (dirfd, name, flags, mode, resolve) and exit (the same after fd) */
-static __always_inline int openat2_event(struct pt_regs *regs, __u16 type, bool is_exit, long ret)
+static __always_inline int openat2_event(struct pt_regs *regs, __u16 type, __u32 nparams, bool is_exit,
+                                         long ret)
 {
 	struct scratch *s = scratch_get(type);
 	struct open_how how = {};
@@ -2024,28 +2156,32 @@ static __always_inline int openat2_event(struct pt_regs *regs, __u16 type, bool 
 	if (!s)
 		return 0;
 	bpf_probe_read_user(&how, sizeof(how), (void *)arg(regs, 2));
-	ev_begin(s, type, is_exit ? 6 : 5);
+	ev_begin(s, type, nparams);
+	/* exit only, Parameter 1: fd (FD) */
 	if (is_exit)
 		put_u64(s, ret);
+	/* Parameter 1 (exit: 2): dirfd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2 (exit: 3): name (FSRELPATH) */
 	put_str_user(s, (void *)arg(regs, 1));
+	/* Parameter 3 (exit: 4): flags (FLAGS32) */
 	put_u32(s, sysrec_open_flags(how.flags));
+	/* Parameter 4 (exit: 5): mode (UINT32) */
 	put_u32(s, open_mode(how.flags, how.mode));
+	/* Parameter 5 (exit: 6): resolve (FLAGS32) */
 	put_u32(s, linux_to_ppm_resolve(how.resolve));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_326_openat2, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_OPENAT2_E)
 {
-	return openat2_event(regs, 326, false, 0);
+	return openat2_event(regs, type, nparams, false, 0);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_327_openat2, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_OPENAT2_X)
 {
-	return openat2_event(regs, 327, true, ret);
+	return openat2_event(regs, type, nparams, true, ret);
 }
 
 #define MAX_IOVCNT 32 /* iovecs looked at, as the drivers */
@@ -2155,15 +2291,16 @@ static __always_inline int exit_writev(struct pt_regs *regs, long ret, __u16 typ
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_120_preadv, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_PREADV_E)
 {
-	struct scratch *s = scratch_get(120);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 120, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: pos (UINT64) */
 	put_u64(s, arg(regs, 3));
 	ev_submit(s);
 	return 0;
@@ -2179,31 +2316,35 @@ static __always_inline __u64 user_u64(unsigned long p)
 	return v;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_188_sendfile, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_SENDFILE_E)
 {
-	struct scratch *s = scratch_get(188);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 188, 4);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: out_fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: in_fd (FD) */
 	put_u64(s, arg_fd(regs, 1));
+	/* Parameter 3: offset (UINT64) */
 	put_u64(s, user_u64(arg(regs, 2)));
+	/* Parameter 4: size (UINT64) */
 	put_u64(s, arg(regs, 3));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_189_sendfile, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_SENDFILE_X)
 {
-	struct scratch *s = scratch_get(189);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 189, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: offset (UINT64) */
 	put_u64(s, user_u64(arg(regs, 2)));
 	ev_submit(s);
 	return 0;
@@ -2230,61 +2371,68 @@ static __always_inline int exit_chmod(struct pt_regs *regs, long ret, __u16 type
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_181_symlinkat, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_SYMLINKAT_X)
 {
-	struct scratch *s = scratch_get(181);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 181, 4);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: target (CHARBUF) */
 	put_str_user(s, (void *)arg(regs, 0));
+	/* Parameter 3: linkdirfd (FD) */
 	put_u64(s, arg_fd(regs, 1));
+	/* Parameter 4: linkpath (FSRELPATH) */
 	put_str_user(s, (void *)arg(regs, 2));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_264_access, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_ACCESS_E)
 {
-	struct scratch *s = scratch_get(264);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 264, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: mode (FLAGS32) */
 	put_u32(s, arg(regs, 1) & 7); /* R_OK/W_OK/X_OK: same values */
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_86_lseek, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_LSEEK_E)
 {
-	struct scratch *s = scratch_get(86);
+	struct scratch *s = scratch_get(type);
 	__u32 whence = arg(regs, 2);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 86, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: offset (UINT64) */
 	put_u64(s, arg(regs, 1));
+	/* Parameter 3: whence (FLAGS8) */
 	put_u8(s, whence <= 2 ? whence : 0); /* SEEK_SET/CUR/END: same values */
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_170_ioctl, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_IOCTL_3_E)
 {
-	struct scratch *s = scratch_get(170);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 170, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: request (UINT64) */
 	put_u64(s, arg(regs, 1));
+	/* Parameter 3: argument (UINT64) */
 	put_u64(s, arg(regs, 2));
 	ev_submit(s);
 	return 0;
@@ -2292,30 +2440,30 @@ int BPF_PROG(fill_170_ioctl, struct pt_regs *regs, long id)
 
 /* ---- fillers: mounts ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_256_mount, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_MOUNT_E)
 {
-	struct scratch *s = scratch_get(256);
+	struct scratch *s = scratch_get(type);
 	__u32 flags = arg(regs, 3);
 
 	if (!s)
 		return 0;
 	if ((flags & 0xffff0000) == 0xc0ed0000) /* MS_MGC_VAL: the old magic, not flags */
 		flags &= 0xffff;
-	ev_begin(s, 256, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: flags (FLAGS32) */
 	put_u32(s, flags); /* MS_*: the portable values are Linux's */
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_258_umount, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_UMOUNT_E)
 {
-	struct scratch *s = scratch_get(258);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 258, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: flags (FLAGS32) */
 	put_u32(s, arg(regs, 1)); /* MNT_FORCE/DETACH/EXPIRE, UMOUNT_NOFOLLOW: same values */
 	ev_submit(s);
 	return 0;
@@ -2365,22 +2513,24 @@ static __always_inline void put_tuple_to(struct scratch *s, struct sock *sk, con
 	}
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_48_sendmsg, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SOCKET_SENDMSG_E)
 {
-	struct scratch *s = scratch_get(48);
+	struct scratch *s = scratch_get(type);
 	struct user_msghdr mh = {};
 	bool ok = bpf_probe_read_user(&mh, sizeof(mh), (void *)arg(regs, 1)) == 0;
 
 	if (!s)
 		return 0;
-	ev_begin(s, 48, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: size (UINT32) */
 	if (ok)
 		put_iov(s, mh.msg_iov, mh.msg_iovlen, true, false, ~0ULL);
 	else
 		put_u32(s, 0);
-	/* a destination given: the tuple to it (connected sockets: none, as the drivers) */
+	/* Parameter 3: tuple (SOCKTUPLE); a destination given: the tuple to it (connected sockets: none, as
+	 * the drivers) */
 	if (ok && mh.msg_name && mh.msg_namelen > 0)
 		put_tuple_to(s, fd_sock(arg(regs, 0)), mh.msg_name, mh.msg_namelen, true);
 	else
@@ -2389,16 +2539,17 @@ int BPF_PROG(fill_48_sendmsg, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_49_sendmsg, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SOCKET_SENDMSG_X)
 {
-	struct scratch *s = scratch_get(49);
+	struct scratch *s = scratch_get(type);
 	struct user_msghdr mh = {};
 
 	if (!s)
 		return 0;
-	ev_begin(s, 49, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: data (BYTEBUF) */
 	if (bpf_probe_read_user(&mh, sizeof(mh), (void *)arg(regs, 1)) == 0)
 		put_iov(s, mh.msg_iov, mh.msg_iovlen, false, true, ~0ULL);
 	else
@@ -2407,24 +2558,25 @@ int BPF_PROG(fill_49_sendmsg, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_53_recvmsg, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SOCKET_RECVMSG_X)
 {
-	struct scratch *s = scratch_get(53);
+	struct scratch *s = scratch_get(type);
 	struct user_msghdr mh = {};
 	bool ok = ret >= 0 && bpf_probe_read_user(&mh, sizeof(mh), (void *)arg(regs, 1)) == 0;
 
 	if (!s)
 		return 0;
-	ev_begin(s, 53, 4);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: size (UINT32), parameter 3: data (BYTEBUF) */
 	if (ok) {
 		put_iov(s, mh.msg_iov, mh.msg_iovlen, true, true, ret);
 	} else {
 		put_u32(s, 0);
 		put_empty(s);
 	}
-	/* the sender, when the kernel named it */
+	/* Parameter 4: tuple (SOCKTUPLE): the sender, when the kernel named it */
 	if (ok && mh.msg_name && mh.msg_namelen > 0)
 		put_tuple_to(s, fd_sock(arg(regs, 0)), mh.msg_name, mh.msg_namelen, false);
 	else
@@ -2435,32 +2587,37 @@ int BPF_PROG(fill_53_recvmsg, struct pt_regs *regs, long ret)
 
 /* ---- fillers: memory (mmap, brk) ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_160_mmap, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_MMAP_E)
 {
-	struct scratch *s = scratch_get(160);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 160, 6);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: addr (UINT64) */
 	put_u64(s, arg(regs, 0));
+	/* Parameter 2: length (UINT64) */
 	put_u64(s, arg(regs, 1));
+	/* Parameter 3: prot (FLAGS32) */
 	put_u32(s, linux_to_ppm_prot(arg(regs, 2)));
+	/* Parameter 4: flags (FLAGS32) */
 	put_u32(s, linux_to_ppm_mmap(arg(regs, 3)));
+	/* Parameter 5: fd (FD) */
 	put_u64(s, arg_fd(regs, 4));
+	/* Parameter 6: offset (UINT64) */
 	put_u64(s, arg(regs, 5));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_158_brk, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_BRK_4_E)
 {
-	struct scratch *s = scratch_get(158);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 158, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: addr (UINT64) */
 	put_u64(s, arg(regs, 0));
 	ev_submit(s);
 	return 0;
@@ -2479,31 +2636,33 @@ static __always_inline void put_dyn(struct scratch *s, __u8 idx, __u32 n, __u64 
 #define DYN_U64 0, 8 /* index, size: ptrace addr/data as PPM_PTRACE_IDX_UINT64 */
 #define DYN_SIG 1, 1 /* PPM_PTRACE_IDX_SIGTYPE */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_168_ptrace, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_PTRACE_E)
 {
-	struct scratch *s = scratch_get(168);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 168, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: request (FLAGS16) */
 	put_u16(s, linux_to_ppm_ptrace(arg(regs, 0)));
+	/* Parameter 2: pid (PID) */
 	put_u64(s, arg_fd(regs, 1)); /* pid: an int, as fds */
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_169_ptrace, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_PTRACE_X)
 {
-	struct scratch *s = scratch_get(169);
+	struct scratch *s = scratch_get(type);
 	__u16 req = linux_to_ppm_ptrace(arg(regs, 0));
 	__u64 data = arg(regs, 3);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 169, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: addr (DYN), parameter 3: data (DYN), by the request */
 	if (ret < 0) {
 		put_dyn(s, DYN_U64, 0);
 		put_dyn(s, DYN_U64, 0);
@@ -2560,31 +2719,34 @@ static __always_inline int exit_rlimit(struct pt_regs *regs, long ret, __u16 typ
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_144_prlimit, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_PRLIMIT_E)
 {
-	struct scratch *s = scratch_get(144);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 144, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: pid (PID) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: resource (FLAGS8) */
 	put_u8(s, linux_to_ppm_rlimit(arg(regs, 1)));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_145_prlimit, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_PRLIMIT_X)
 {
-	struct scratch *s = scratch_get(145);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 145, 5);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
-	put_rlimit(s, arg(regs, 2), ret >= 0); /* new */
-	put_rlimit(s, arg(regs, 3), true);     /* old */
+	/* Parameter 2: newcur (INT64), parameter 3: newmax (INT64) */
+	put_rlimit(s, arg(regs, 2), ret >= 0);
+	/* Parameter 4: oldcur (INT64), parameter 5: oldmax (INT64) */
+	put_rlimit(s, arg(regs, 3), true);
 	ev_submit(s);
 	return 0;
 }
@@ -2635,72 +2797,76 @@ static __always_inline void put_fdlist(struct scratch *s, const void *fds, __u64
 	ev_param_len(s, n);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_80_poll, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_POLL_E)
 {
-	struct scratch *s = scratch_get(80);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 80, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fds (FDLIST) */
 	put_fdlist(s, (void *)arg(regs, 0), arg(regs, 1), false);
+	/* Parameter 2: timeout (INT64) */
 	put_u64(s, (__s64)(int)arg(regs, 2)); /* timeout (ms) */
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_81_poll, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_POLL_X)
 {
-	struct scratch *s = scratch_get(81);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 81, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: fds (FDLIST) */
 	put_fdlist(s, (void *)arg(regs, 0), arg(regs, 1), true);
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_134_nanosleep, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_NANOSLEEP_E)
 {
-	struct scratch *s = scratch_get(134);
+	struct scratch *s = scratch_get(type);
 	struct __kernel_timespec ts = {};
 
 	if (!s)
 		return 0;
 	bpf_probe_read_user(&ts, sizeof(ts), (void *)arg(regs, 0));
-	ev_begin(s, 134, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: interval (RELTIME) */
 	put_u64(s, ts.tv_sec * 1000000000ULL + ts.tv_nsec); /* RELTIME ns */
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_64_futex, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_FUTEX_E)
 {
-	struct scratch *s = scratch_get(64);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 64, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: addr (UINT64) */
 	put_u64(s, arg(regs, 0));
+	/* Parameter 2: op (FLAGS16) */
 	put_u16(s, linux_to_ppm_futex(arg(regs, 1)));
+	/* Parameter 3: val (UINT64) */
 	put_u64(s, arg(regs, 2));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_78_epoll_wait, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_EPOLLWAIT_E)
 {
-	struct scratch *s = scratch_get(78);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 78, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: maxevents (ERRNO) */
 	put_u64(s, (__s64)(int)arg(regs, 2)); /* maxevents */
 	ev_submit(s);
 	return 0;
@@ -2708,15 +2874,16 @@ int BPF_PROG(fill_78_epoll_wait, struct pt_regs *regs, long id)
 
 /* ---- fillers: eventfd ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_62_eventfd, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_EVENTFD_E)
 {
-	struct scratch *s = scratch_get(62);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 62, 2);
-	put_u64(s, arg(regs, 0) & 0xffffffff);    /* initval: an unsigned int */
+	ev_begin(s, type, nparams);
+	/* Parameter 1: initval (UINT64) */
+	put_u64(s, arg(regs, 0) & 0xffffffff); /* initval: an unsigned int */
+	/* Parameter 2: flags (FLAGS32) */
 	put_u32(s, id == 290 ? arg(regs, 1) : 0); /* eventfd2's flags, raw as the drivers; eventfd has none */
 	ev_submit(s);
 	return 0;
@@ -2724,73 +2891,80 @@ int BPF_PROG(fill_62_eventfd, struct pt_regs *regs, long id)
 
 /* ---- fillers: fds of their own kind (signalfd, timerfd, inotify), copy_file_range ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_126_signalfd, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_SIGNALFD_E)
 {
-	struct scratch *s = scratch_get(126);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 126, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fd (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: mask (UINT32) */
 	put_u32(s, 0); /* mask and flags: not recorded, as the drivers */
+	/* Parameter 3: flags (FLAGS8) */
 	put_u8(s, 0);
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_136_timerfd_create, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_TIMERFD_CREATE_E)
 {
-	struct scratch *s = scratch_get(136);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 136, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: clockid (UINT8) */
 	put_u8(s, arg(regs, 0)); /* clockid */
+	/* Parameter 2: flags (FLAGS8) */
 	put_u8(s, arg(regs, 1)); /* flags, their low byte as the drivers */
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_138_inotify_init, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_INOTIFY_INIT_E)
 {
-	struct scratch *s = scratch_get(138);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 138, 1);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: flags (FLAGS8) */
 	put_u8(s, id == 294 ? arg(regs, 0) : 0); /* inotify_init1's flags (low byte); inotify_init has none */
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_332_copy_file_range, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_COPY_FILE_RANGE_E)
 {
-	struct scratch *s = scratch_get(332);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 332, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: fdin (FD) */
 	put_u64(s, arg_fd(regs, 0));
+	/* Parameter 2: offin (UINT64) */
 	put_u64(s, arg(regs, 1)); /* offin: the pointer's value, as the drivers */
+	/* Parameter 3: len (UINT64) */
 	put_u64(s, arg(regs, 4));
 	ev_submit(s);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_333_copy_file_range, struct pt_regs *regs, long ret)
+EXIT_FILLER(PPME_SYSCALL_COPY_FILE_RANGE_X)
 {
-	struct scratch *s = scratch_get(333);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 333, 3);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: res (ERRNO) */
 	put_u64(s, ret);
+	/* Parameter 2: fdout (FD) */
 	put_u64(s, arg_fd(regs, 2));
+	/* Parameter 3: offout (UINT64) */
 	put_u64(s, arg(regs, 3)); /* offout: the pointer's value */
 	ev_submit(s);
 	return 0;
@@ -2878,15 +3052,16 @@ static __always_inline int exit_sockopt(struct pt_regs *regs, long ret, __u16 ty
 
 /* ---- fillers: sessions, ids ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_294_setpgid, struct pt_regs *regs, long id)
+ENTER_FILLER(PPME_SYSCALL_SETPGID_E)
 {
-	struct scratch *s = scratch_get(294);
+	struct scratch *s = scratch_get(type);
 
 	if (!s)
 		return 0;
-	ev_begin(s, 294, 2);
+	ev_begin(s, type, nparams);
+	/* Parameter 1: pid (PID) */
 	put_u64(s, arg_fd(regs, 0)); /* pid, pgid: ints, as fds */
+	/* Parameter 2: pgid (PID) */
 	put_u64(s, arg_fd(regs, 1));
 	ev_submit(s);
 	return 0;
@@ -2923,19 +3098,21 @@ static __always_inline __u16 routed_code(bool exit)
 
 /* Exits: res, then the first n arguments as paths (unlink, rmdir, mkdir, chdir, chroot, stat, lstat, access,
  * umount: one). */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_301_279_175_277_95_267_309_179_67_69_265_257_259_paths, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(paths, PPME_SYSCALL_UNLINK_2_X, PPME_SYSCALL_RMDIR_2_X, PPME_SYSCALL_RENAME_X,
+               PPME_SYSCALL_MKDIR_2_X, PPME_SYSCALL_CHDIR_X, PPME_SYSCALL_CHROOT_X, PPME_SYSCALL_LINK_2_X,
+               PPME_SYSCALL_SYMLINK_X, PPME_SYSCALL_STAT_X, PPME_SYSCALL_LSTAT_X, PPME_SYSCALL_ACCESS_X,
+               PPME_SYSCALL_MOUNT_X, PPME_SYSCALL_UMOUNT_X)
 {
 	__u16 type = routed_code(true);
 	int n = 1;
 
 	switch (type) {
-	case 175: /* rename */
-	case 309: /* link */
-	case 179: /* symlink: target, linkpath */
+	case PPME_SYSCALL_RENAME_X:  /* rename */
+	case PPME_SYSCALL_LINK_2_X:  /* link */
+	case PPME_SYSCALL_SYMLINK_X: /* symlink: target, linkpath */
 		n = 2;
 		break;
-	case 257: /* mount: dev, dir, type */
+	case PPME_SYSCALL_MOUNT_X: /* mount: dev, dir, type */
 		n = 3;
 		break;
 	}
@@ -2943,17 +3120,17 @@ int BPF_PROG(fill_301_279_175_277_95_267_309_179_67_69_265_257_259_paths, struct
 }
 
 /* clone, fork, vfork, clone3 exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_223_225_227_335_clone, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(clone, PPME_SYSCALL_CLONE_20_X, PPME_SYSCALL_FORK_20_X, PPME_SYSCALL_VFORK_20_X,
+               PPME_SYSCALL_CLONE3_X)
 {
 	__u16 type = routed_code(true);
 	__u64 flags = 0;
 
-	if (type == 223) {
+	if (type == PPME_SYSCALL_CLONE_20_X) {
 		flags = linux_to_ppm_clone(arg(regs, 0));
-	} else if (type == 227) {
+	} else if (type == PPME_SYSCALL_VFORK_20_X) {
 		flags = 0x8000000 | 0x8000; /* VFORK | VM */
-	} else if (type == 335) {
+	} else if (type == PPME_SYSCALL_CLONE3_X) {
 		bpf_probe_read_user(&flags, sizeof(flags), (void *)arg(regs, 0)); /* clone_args.flags */
 		flags = linux_to_ppm_clone(flags);
 	}
@@ -2961,129 +3138,115 @@ int BPF_PROG(fill_223_225_227_335_clone, struct pt_regs *regs, long ret)
 }
 
 /* execve, execveat exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_293_331_execve, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(execve, PPME_SYSCALL_EXECVE_19_X, PPME_SYSCALL_EXECVEAT_X)
 {
 	return exit_execve(routed_code(true), ret);
 }
 
 /* accept, accept4 exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_247_249_accept, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(accept, PPME_SOCKET_ACCEPT_5_X, PPME_SOCKET_ACCEPT4_5_X)
 {
 	return exit_accept(regs, ret, routed_code(true));
 }
 
 /* socket, socketpair (domain, type, proto), setuid, setgid (the id), setresuid, setresgid (three) enters */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_18_42_198_200_192_194_ids, struct pt_regs *regs, long id)
+ENTER_FILLER_OF(ids, PPME_SOCKET_SOCKET_E, PPME_SOCKET_SOCKETPAIR_E, PPME_SYSCALL_SETUID_E,
+                PPME_SYSCALL_SETGID_E, PPME_SYSCALL_SETRESUID_E, PPME_SYSCALL_SETRESGID_E)
 {
 	__u16 type = routed_code(false);
 
-	return enter_ids(regs, type, type == 198 || type == 200 ? 1 : 3);
+	return enter_ids(regs, type, type == PPME_SYSCALL_SETUID_E || type == PPME_SYSCALL_SETGID_E ? 1 : 3);
 }
 
 /* munmap, mmap, brk exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_165_161_159_vm, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(vm, PPME_SYSCALL_MUNMAP_X, PPME_SYSCALL_MMAP_X, PPME_SYSCALL_BRK_4_X)
 {
 	return exit_res_vm(routed_code(true), ret);
 }
 
 /* readv, preadv exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_117_121_readv, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(readv, PPME_SYSCALL_READV_X, PPME_SYSCALL_PREADV_X)
 {
 	return exit_readv(regs, ret, routed_code(true));
 }
 
 /* writev, pwritev enters */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_118_122_writev, struct pt_regs *regs, long id)
+ENTER_FILLER_OF(writev, PPME_SYSCALL_WRITEV_E, PPME_SYSCALL_PWRITEV_E)
 {
 	__u16 type = routed_code(false);
 
-	return enter_writev(regs, type, type == 122);
+	return enter_writev(regs, type, type == PPME_SYSCALL_PWRITEV_E);
 }
 
 /* writev, pwritev exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_119_123_writev, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(writev, PPME_SYSCALL_WRITEV_X, PPME_SYSCALL_PWRITEV_X)
 {
 	return exit_writev(regs, ret, routed_code(true));
 }
 
 /* chmod, fchmod, fchmodat exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_315_317_313_chmod, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(chmod, PPME_SYSCALL_CHMOD_X, PPME_SYSCALL_FCHMOD_X, PPME_SYSCALL_FCHMODAT_X)
 {
 	__u16 type = routed_code(true);
 
-	return exit_chmod(regs, ret, type, type == 317, type == 313);
+	return exit_chmod(regs, ret, type, type == PPME_SYSCALL_FCHMOD_X, type == PPME_SYSCALL_FCHMODAT_X);
 }
 
 /* renameat, renameat2, linkat exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_177_319_311_atpair, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(atpair, PPME_SYSCALL_RENAMEAT_X, PPME_SYSCALL_RENAMEAT2_X, PPME_SYSCALL_LINKAT_2_X)
 {
 	__u16 type = routed_code(true);
 
-	if (type == 319)
+	if (type == PPME_SYSCALL_RENAMEAT2_X)
 		return exit_at_pair(regs, ret, type, true, 7); /* RENAME_NOREPLACE/EXCHANGE/WHITEOUT */
-	if (type == 311)
+	if (type == PPME_SYSCALL_LINKAT_2_X)
 		return exit_at_pair(regs, ret, type, true, 0x1400); /* AT_SYMLINK_FOLLOW, AT_EMPTY_PATH */
 	return exit_at_pair(regs, ret, type, false, 0);
 }
 
 /* listen (fd, backlog), setns (fd, nstype), flock (fd, operation) enters */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_24_240_242_fdu32, struct pt_regs *regs, long id)
+ENTER_FILLER_OF(fdu32, PPME_SOCKET_LISTEN_E, PPME_SYSCALL_SETNS_E, PPME_SYSCALL_FLOCK_E)
 {
 	__u16 type = routed_code(false);
 	__u32 v = arg(regs, 1);
 
-	if (type == 240)
+	if (type == PPME_SYSCALL_SETNS_E)
 		v = linux_to_ppm_clone(v);
-	else if (type == 242)
+	else if (type == PPME_SYSCALL_FLOCK_E)
 		v &= 0xf; /* LOCK_SH/EX/NB/UN: same values */
 	return enter_fd_u32(regs, type, v);
 }
 
 /* kill, tkill enters */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_128_130_pidsig, struct pt_regs *regs, long id)
+ENTER_FILLER_OF(pidsig, PPME_SYSCALL_KILL_E, PPME_SYSCALL_TKILL_E)
 {
 	return enter_pid_sig(regs, routed_code(false));
 }
 
 /* getrlimit, setrlimit enters */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fill_140_142_rlimit, struct pt_regs *regs, long id)
+ENTER_FILLER_OF(rlimit, PPME_SYSCALL_GETRLIMIT_E, PPME_SYSCALL_SETRLIMIT_E)
 {
 	return enter_rlimit(regs, routed_code(false));
 }
 
 /* getrlimit, setrlimit exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_141_143_rlimit, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(rlimit, PPME_SYSCALL_GETRLIMIT_X, PPME_SYSCALL_SETRLIMIT_X)
 {
 	__u16 type = routed_code(true);
 
-	return exit_rlimit(regs, ret, type, type == 143);
+	return exit_rlimit(regs, ret, type, type == PPME_SYSCALL_SETRLIMIT_X);
 }
 
 /* setsockopt, getsockopt exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_45_47_sockopt, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(sockopt, PPME_SOCKET_SETSOCKOPT_X, PPME_SOCKET_GETSOCKOPT_X)
 {
 	__u16 type = routed_code(true);
 
-	return exit_sockopt(regs, ret, type, type == 47);
+	return exit_sockopt(regs, ret, type, type == PPME_SOCKET_GETSOCKOPT_X);
 }
 
 /* getresuid, getresgid exits */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fill_211_213_getres, struct pt_regs *regs, long ret)
+EXIT_FILLER_OF(getres, PPME_SYSCALL_GETRESUID_X, PPME_SYSCALL_GETRESGID_X)
 {
 	return exit_getres(regs, ret, routed_code(true));
 }

@@ -10,10 +10,12 @@
 #ifndef SYSREC_BPF_H
 #define SYSREC_BPF_H
 
-#define SYSREC_NATIVE_MAX  512       /* syscall numbers routed */
-#define SYSREC_EVENT_MAX   336       /* event codes with a filler slot */
-#define SYSREC_MAX_EVENT   (1 << 15) /* largest event the programs write */
-#define SYSREC_MAX_SNAPLEN 16384     /* -s is clamped to this */
+#include "../src/event/event_codes.h" /* PPME_* codes and parameter counts */
+
+#define SYSREC_NATIVE_MAX  512            /* syscall numbers routed */
+#define SYSREC_EVENT_MAX   PPME_EVENT_MAX /* event codes with a filler slot */
+#define SYSREC_MAX_EVENT   (1 << 15)      /* largest event the programs write */
+#define SYSREC_MAX_SNAPLEN 16384          /* -s is clamped to this */
 #define SYSREC_EVT_HDR     26
 
 /* How a native syscall is recorded (the `routes` array, filled by userspace before load). */
@@ -75,6 +77,11 @@ struct sysrec_stats {
 	__u64 events;     /* events written to the ring */
 	__u64 drops_ring; /* ring buffer full: event lost */
 	__u64 drops_big;  /* event larger than SYSREC_MAX_EVENT: lost */
+	/*
+	 * a filler wrote other than its event's parameter count: a bug in the
+	 * filler, not a loss; the malformed event is not written
+	 */
+	__u64 bad_params;
 	/* losses not yet told in the ring (a struct sysrec_drops being gathered) */
 	__u64 pend_first_ts, pend_last_ts, pend_tid, pend_ring, pend_big;
 };

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#define EV_NOTIFICATION_E 280
-#define EV_READ_X         7 /* what sysdig judges its process table as, with --filter-proclist */
+/* PPME_SYSCALL_READ_X: what sysdig judges its process table as, with --filter-proclist */
+#define EV_PROCLIST_TYPE PPME_SYSCALL_READ_X
 
 /*
  * Events may reach the recorder a little out of time order: the window ends
@@ -63,7 +63,7 @@ static void notify(struct job *j, uint64_t ts, const char *id, const char *desc)
 	uint32_t len[2] = { (uint32_t)strlen(id) + 1, (uint32_t)strlen(desc) + 1 };
 
 	sbuf_reset(&j->ev);
-	scap_encode_event(&j->ev, ts, 0, EV_NOTIFICATION_E, 2, val, len);
+	scap_encode_event(&j->ev, ts, 0, PPME_NOTIFICATION_E, PPME_NOTIFICATION_E_NPARAMS, val, len);
 	scap_writer_event_bytes(j->w, 0, 0, (const uint8_t *)j->ev.data, (uint32_t)j->ev.len);
 	j->out->events++;
 }
@@ -177,7 +177,7 @@ static void marked_free(struct i64map *m)
 /* Drop marks and notifications belong to no process: the container scope keeps them. */
 static bool marks(uint16_t type)
 {
-	return type == 148 || type == 149 || type == EV_NOTIFICATION_E;
+	return type == PPME_DROP_E || type == PPME_DROP_X || type == PPME_NOTIFICATION_E;
 }
 
 /* Is thread t in the capture's container (always, without one)? */
@@ -200,7 +200,7 @@ static bool table_match(struct job *j, struct thread *t, int64_t fd)
 	static const uint8_t fake_hdr[EVENT_HDR_V2]; /* ts 0, no parameters */
 	struct event ev = { .tid = t->tid,
 		            .len = EVENT_HDR_V2,
-		            .type = EV_READ_X,
+		            .type = EV_PROCLIST_TYPE,
 		            .raw = fake_hdr,
 		            .raw_len = EVENT_HDR_V2,
 		            .version = 2 };

@@ -13,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EV_CONTAINER_JSON 324
-
 struct recfiles {
 	struct recfiles_opts o;
 	bool rotating;
@@ -154,7 +152,7 @@ static void note_container(struct recfiles *f, const char *cg, size_t len, uint6
 	text = json_dumps(j, JSON_COMPACT);
 	val[0] = text;
 	vlen[0] = (uint32_t)strlen(text) + 1;
-	scap_encode_event(ev, ts, -1, EV_CONTAINER_JSON, 1, val, vlen);
+	scap_encode_event(ev, ts, -1, PPME_CONTAINER_JSON_2_E, PPME_CONTAINER_JSON_2_E_NPARAMS, val, vlen);
 	free(text);
 	json_decref(j);
 	if (f->w)

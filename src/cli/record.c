@@ -425,6 +425,9 @@ static void print_stats(const struct recorder *r, const struct engine_stats *st,
 	if (files > 1)
 		fprintf(stderr, " in %llu files", (unsigned long long)files);
 	fputc('\n', stderr);
+	fprintf(stderr,
+	        "sysrec record: %llu events with a wrong parameter count (a filler bug), not written\n",
+	        (unsigned long long)st->bad_params);
 	fprintf(stderr, "sysrec record: dropped per CPU (ring full + too large + disk behind):");
 	for (uint32_t c = 0; c < st->ncpus && c < r->ncpus; c++) {
 		uint64_t n = st->cpu_drops[c] + r->cpus[c].disk;

@@ -46,8 +46,10 @@ struct engine {
 #define MAX_CODES 16 /* event codes one filler serves */
 
 /*
- * A filler program's event codes, as its name lists them:
- * fill_<code>[_<code>...]_<what>. Their number (at most max); 0 for other programs.
+ * A filler program's event codes, as its name lists them (bpf/sysrec.bpf.c,
+ * ENTER_FILLER and the like): fill_<code>_<PPME name>, or
+ * fill_<code>[_<code>...]_<what> for one serving several. Their number (at
+ * most max); 0 for other programs.
  */
 static int filler_codes(const struct bpf_program *p, uint32_t *codes, int max)
 {
@@ -561,6 +563,7 @@ void engine_stats(struct engine *en, struct engine_stats *out)
 			out->events += per[c].events;
 			out->drops_ring += per[c].drops_ring;
 			out->drops_big += per[c].drops_big;
+			out->bad_params += per[c].bad_params;
 			en->cpu_drops[c] = per[c].drops_ring + per[c].drops_big;
 			en->pending[c] =
 			        (struct engine_drops){ per[c].pend_first_ts, per[c].pend_last_ts,

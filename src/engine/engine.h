@@ -32,6 +32,8 @@ struct engine_stats {
 	 * the same CPU is still running (its recursion_misses).
 	 */
 	uint64_t drops_busy;
+	/* events a filler wrote with other than the table's parameter count (a bug): not written */
+	uint64_t bad_params;
 	uint32_t ncpus;
 	uint64_t *cpu_drops; /* per CPU, ring + big, ncpus entries (owned by the engine) */
 	/* per CPU: losses not yet told through engine_sink.drops (owned by the engine) */

@@ -7,9 +7,10 @@
 #define SYSREC_EVENT_H
 
 #include "../common/common.h"
+#include "event_codes.h"
 
-#define EVENT_MAX         336 /* codes 0..335 */
-#define EVENT_SYSCALL_MAX 329 /* PPM_SC codes 0..328 */
+#define EVENT_MAX         PPME_EVENT_MAX /* codes 0..335 */
+#define EVENT_SYSCALL_MAX 329            /* PPM_SC codes 0..328 */
 #define EVENT_ERRNO_MAX   1024
 #define EVENT_MAX_PARAMS  32 /* parameters kept per event; the table's largest has 20 */
 #define EVENT_HDR_V2      26

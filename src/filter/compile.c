@@ -533,7 +533,7 @@ static void decide_by_type(struct filter *f, struct cnode *c)
 	if (c->kind != FN_CHECK)
 		return;
 	if (field_flags(c->field) & FF_BYTYPE) {
-		for (uint16_t code = 2; code < EVENT_MAX; code++) {
+		for (uint16_t code = PPME_GENERIC_X + 1; code < EVENT_MAX; code++) {
 			struct event ev = { .type = code };
 			struct evctx cx = { .ev = &ev };
 			bool found;
@@ -902,7 +902,7 @@ static bool match_check(struct filter *f, const struct cnode *c, const struct ev
 
 	if (c->limited && !in_types(&c->possible, cx->ev->type))
 		return false;
-	if (c->bytype && cx->ev->type > 1)
+	if (c->bytype && cx->ev->type > PPME_GENERIC_X)
 		return in_types(&c->holds, cx->ev->type);
 	if (c->around) /* T within [ts - D, ts + D], in sysdig's unsigned arithmetic */
 		return c->around_t >= cx->ev->ts - c->around_window &&

@@ -232,7 +232,7 @@ static bool x_evt_type(const struct fctx *f, struct sbuf *o)
 {
 	const struct event *ev = f->cx->ev;
 
-	if (ev->type <= 1)
+	if (ev->type <= PPME_GENERIC_X)
 		put_syscall_name(o, ev);
 	else
 		sbuf_put(o, event_table[ev->type].name, event_name_len(ev->type));
@@ -310,7 +310,7 @@ static bool x_evt_arg(const struct fctx *f, struct sbuf *o)
 	struct sbuf *res = sbuf_scratch(SCRATCH_ARG_RES);
 
 	if (i < 0 || !event_has(ev, (uint32_t)i) ||
-	    (uint32_t)i >= event_shown_params(ev) + (ev->type <= 1 ? 2 : 0))
+	    (uint32_t)i >= event_shown_params(ev) + (ev->type <= PPME_GENERIC_X ? 2 : 0))
 		return false;
 	filter_resolver(f->st, f->cx, &rc, &r);
 	res->len = 0;
@@ -498,15 +498,15 @@ static bool fd_name_from_event(const struct fctx *f, struct sbuf *o)
 	if (!event_is_exit(ev->type))
 		return false;
 	switch (ev->type) {
-	case 3:
-	case 59: /* open, creat */
+	case PPME_SYSCALL_OPEN_X:
+	case PPME_SYSCALL_CREAT_X: /* open, creat */
 		i = 1;
 		break;
-	case 307:
-	case 327: /* openat, openat2 */
+	case PPME_SYSCALL_OPENAT_2_X:
+	case PPME_SYSCALL_OPENAT2_X: /* openat, openat2 */
 		i = 2;
 		break;
-	case 23: /* connect */
+	case PPME_SOCKET_CONNECT_X: /* connect */
 		i = 1;
 		break;
 	default:
@@ -524,7 +524,7 @@ bool x_fd_name(const struct fctx *f, struct sbuf *o)
 
 	if (!f->cx->has_fd || !thr(f))
 		return false;
-	if (!f->cx->fdinfo || (ev->type == 23 && event_int(ev, 0, 0) < 0))
+	if (!f->cx->fdinfo || (ev->type == PPME_SOCKET_CONNECT_X && event_int(ev, 0, 0) < 0))
 		return fd_name_from_event(f, o);
 	sbuf_put(o, f->cx->fdinfo->name, f->cx->fdinfo->name_len);
 	return true;
@@ -711,7 +711,7 @@ static bool v_evt_type(const struct fctx *f, struct sbuf *scratch, const char **
 {
 	uint16_t type = f->cx->ev->type;
 
-	if (type <= 1)
+	if (type <= PPME_GENERIC_X)
 		return view_extracted(f, x_evt_type, scratch, s, len);
 	*s = event_table[type].name;
 	*len = event_name_len(type);
@@ -732,7 +732,8 @@ static bool v_fd_name(const struct fctx *f, struct sbuf *scratch, const char **s
 {
 	const struct fdinfo *fi = f->cx->fdinfo;
 
-	if (!fi || !f->cx->has_fd || !thr(f) || f->cx->ev->type == 23) /* connect: see x_fd_name */
+	if (!fi || !f->cx->has_fd || !thr(f) ||
+	    f->cx->ev->type == PPME_SOCKET_CONNECT_X) /* connect: see x_fd_name */
 		return view_extracted(f, x_fd_name, scratch, s, len);
 	*s = fi->name;
 	*len = fi->name_len;
@@ -1320,7 +1321,7 @@ static void default_line(struct output *o, const struct event *ev, uint64_t num,
 	sbuf_put(out, ") ", 2);
 	sbuf_putc(out, event_is_exit(ev->type) ? '<' : '>');
 	sbuf_putc(out, ' ');
-	if (ev->type <= 1)
+	if (ev->type <= PPME_GENERIC_X)
 		put_syscall_name(out, ev);
 	else
 		sbuf_put(out, event_table[ev->type].name, event_name_len(ev->type));

@@ -164,10 +164,10 @@ EXTRACTOR(x_evt_deltatime_ns)
 EXTRACTOR(x_evt_type_is)
 {
 	const struct event *ev = f->cx->ev;
-	const char *name = ev->type <= 1 ? (event_uint(ev, 0, 0) < EVENT_SYSCALL_MAX
-	                                            ? event_syscalls[event_uint(ev, 0, 0)].name
-	                                            : "<unknown>")
-	                                 : event_type_name(ev->type);
+	const char *name = ev->type <= PPME_GENERIC_X ? (event_uint(ev, 0, 0) < EVENT_SYSCALL_MAX
+	                                                         ? event_syscalls[event_uint(ev, 0, 0)].name
+	                                                         : "<unknown>")
+	                                              : event_type_name(ev->type);
 
 	sbuf_putc(o, name && !strcmp(name, f->arg) ? '1' : '0');
 	return true;
@@ -178,7 +178,7 @@ EXTRACTOR(x_syscall_type)
 	const struct event *ev = f->cx->ev;
 	uint64_t id;
 
-	if (ev->type > 1) {
+	if (ev->type > PPME_GENERIC_X) {
 		uint32_t c = event_table[ev->type].category;
 
 		if ((c & (EC_INTERNAL | EC_PLUGIN)) || (c & 0xff) == EC_SCHEDULER)
@@ -196,7 +196,7 @@ static uint32_t category(const struct event *ev)
 {
 	uint32_t c;
 
-	if (ev->type <= 1) {
+	if (ev->type <= PPME_GENERIC_X) {
 		uint64_t id = event_uint(ev, 0, 0);
 
 		c = id < EVENT_SYSCALL_MAX ? event_syscalls[id].category : EC_OTHER;
@@ -477,17 +477,17 @@ static const struct {
 	uint16_t type;
 	const char *dirfd, *path;
 } abspath_events[] = {
-	{ 102, "dirfd", "name" },         /* openat enter, old form */
-	{ 307, "dirfd", "name" },         /* openat exit */
-	{ 106, "olddir", "oldpath" },     /* linkat enter, old form */
-	{ 311, "olddir", "oldpath" },     /* linkat exit */
-	{ 110, "dirfd", "name" },         /* unlinkat enter, old form */
-	{ 303, "dirfd", "name" },         /* unlinkat exit */
-	{ 305, "dirfd", "path" },         /* mkdirat exit */
-	{ 313, "dirfd", "filename" },     /* fchmodat exit */
-	{ 177, "olddirfd", "oldpath" },   /* renameat exit */
-	{ 319, "olddirfd", "oldpath" },   /* renameat2 exit */
-	{ 181, "linkdirfd", "linkpath" }, /* symlinkat exit */
+	{ PPME_SYSCALL_OPENAT_E, "dirfd", "name" },            /* openat enter, old form */
+	{ PPME_SYSCALL_OPENAT_2_X, "dirfd", "name" },          /* openat exit */
+	{ PPME_SYSCALL_LINKAT_E, "olddir", "oldpath" },        /* linkat enter, old form */
+	{ PPME_SYSCALL_LINKAT_2_X, "olddir", "oldpath" },      /* linkat exit */
+	{ PPME_SYSCALL_UNLINKAT_E, "dirfd", "name" },          /* unlinkat enter, old form */
+	{ PPME_SYSCALL_UNLINKAT_2_X, "dirfd", "name" },        /* unlinkat exit */
+	{ PPME_SYSCALL_MKDIRAT_X, "dirfd", "path" },           /* mkdirat exit */
+	{ PPME_SYSCALL_FCHMODAT_X, "dirfd", "filename" },      /* fchmodat exit */
+	{ PPME_SYSCALL_RENAMEAT_X, "olddirfd", "oldpath" },    /* renameat exit */
+	{ PPME_SYSCALL_RENAMEAT2_X, "olddirfd", "oldpath" },   /* renameat2 exit */
+	{ PPME_SYSCALL_SYMLINKAT_X, "linkdirfd", "linkpath" }, /* symlinkat exit */
 };
 
 /* The path joined to its directory: the thread's cwd for AT_FDCWD, else the fd's name. */
@@ -546,7 +546,7 @@ static bool open_flags(const struct fctx *f, uint32_t *flags, uint32_t *mode)
 
 	if (!name ||
 	    (strcmp(name, "open") != 0 && strcmp(name, "openat") != 0 && strcmp(name, "openat2") != 0) ||
-	    (!event_is_exit(ev->type) && ev->type != 102))
+	    (!event_is_exit(ev->type) && ev->type != PPME_SYSCALL_OPENAT_E))
 		return false;
 	fi = event_param_index(ev->type, "flags");
 	mi = event_param_index(ev->type, "mode");
@@ -577,7 +577,7 @@ EXTRACTOR(x_evt_is_open_exec)
 	uint32_t fl = 0, mode = 0;
 	bool creates;
 
-	if (ev->type == 59) { /* creat's exit: always a creation; its mode is parameter 2 */
+	if (ev->type == PPME_SYSCALL_CREAT_X) { /* creat's exit: always a creation; its mode is parameter 2 */
 		creates = true;
 		mode = (uint32_t)event_uint(ev, 2, 0);
 	} else {

@@ -209,7 +209,7 @@ void fstate_free(struct fstate *fs)
 /* Context switches, both versions of the event. */
 static bool is_switch(uint16_t type)
 {
-	return type == 146 || type == 152;
+	return type == PPME_SCHEDSWITCH_1_E || type == PPME_SCHEDSWITCH_6_E;
 }
 
 /*
@@ -265,7 +265,7 @@ static bool thread_cpu(const struct fctx *f, struct sbuf *o, bool user, bool sys
 	const struct event *ev = f->cx->ev;
 	uint64_t ticks = 0, d = 0, *last;
 
-	if (!thr(f) || ev->type != 234)
+	if (!thr(f) || ev->type != PPME_PROCINFO_E)
 		return false;
 	if (user)
 		ticks += event_uint(ev, 0, 0);

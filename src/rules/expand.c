@@ -440,7 +440,7 @@ static void ts_name(struct typeset *t, const char *name, bool generic)
 {
 	bool found = false;
 
-	for (unsigned code = 2; code < EVENT_MAX; code++)
+	for (unsigned code = PPME_GENERIC_X + 1; code < EVENT_MAX; code++)
 		if (!strcmp(event_table[code].name, name)) {
 			ts_add(t, code);
 			found = true;

@@ -100,23 +100,23 @@ static int8_t param_idx[EVENT_MAX][P_N];
 static bool stores_enter(uint16_t type)
 {
 	switch (type) {
-	case 2:
-	case 58:
-	case 102:
-	case 306:
-	case 326: /* open, creat, openat(old), openat, openat2 */
-	case 18:  /* socket */
-	case 292:
-	case 288:
-	case 330: /* execve, execveat */
-	case 198:
-	case 200:
-	case 192:
-	case 194: /* setuid, setgid, setresuid, setresgid */
-	case 30:
-	case 48:  /* sendto, sendmsg */
-	case 150: /* fcntl */
-	case 22:  /* connect */
+	case PPME_SYSCALL_OPEN_E:
+	case PPME_SYSCALL_CREAT_E:
+	case PPME_SYSCALL_OPENAT_E:
+	case PPME_SYSCALL_OPENAT_2_E:
+	case PPME_SYSCALL_OPENAT2_E: /* open, creat, openat(old), openat, openat2 */
+	case PPME_SOCKET_SOCKET_E:   /* socket */
+	case PPME_SYSCALL_EXECVE_19_E:
+	case PPME_SYSCALL_EXECVE_18_E:
+	case PPME_SYSCALL_EXECVEAT_E: /* execve, execveat */
+	case PPME_SYSCALL_SETUID_E:
+	case PPME_SYSCALL_SETGID_E:
+	case PPME_SYSCALL_SETRESUID_E:
+	case PPME_SYSCALL_SETRESGID_E: /* setuid, setgid, setresuid, setresgid */
+	case PPME_SOCKET_SENDTO_E:
+	case PPME_SOCKET_SENDMSG_E: /* sendto, sendmsg */
+	case PPME_SYSCALL_FCNTL_E:  /* fcntl */
+	case PPME_SOCKET_CONNECT_E: /* connect */
 		return true;
 	default:
 		return false;
@@ -1186,33 +1186,33 @@ static void parse_open_exit(struct state *s, struct evctx *cx)
 
 	have_enter = enter_event(t, ev->type - 1, &en);
 	switch (ev->type) {
-	case 3:  /* open: fd, name, flags, mode, dev */
-	case 59: /* creat: fd, name, mode, dev */
+	case PPME_SYSCALL_OPEN_X:  /* open: fd, name, flags, mode, dev */
+	case PPME_SYSCALL_CREAT_X: /* creat: fd, name, mode, dev */
 		if (ev->nvals > 1) {
 			name = param_path(ev, 1);
-			flags = ev->type == 3 ? (uint32_t)event_uint(ev, 2, 0) : 0;
-			dev = (uint32_t)event_uint(ev, ev->type == 3 ? 4 : 3, 0);
+			flags = ev->type == PPME_SYSCALL_OPEN_X ? (uint32_t)event_uint(ev, 2, 0) : 0;
+			dev = (uint32_t)event_uint(ev, ev->type == PPME_SYSCALL_OPEN_X ? 4 : 3, 0);
 		} else if (have_enter) {
 			name = param_path(&en, 0);
-			flags = ev->type == 3 ? (uint32_t)event_uint(&en, 1, 0) : 0;
+			flags = ev->type == PPME_SYSCALL_OPEN_X ? (uint32_t)event_uint(&en, 1, 0) : 0;
 		}
-		if (ev->type == 59)
+		if (ev->type == PPME_SYSCALL_CREAT_X)
 			flags = 0x4 | 0x2 | 0x100; /* O_CREAT|O_WRONLY|O_TRUNC */
 		break;
-	case 307: /* openat: fd, dirfd, name, flags, mode, dev */
-	case 327: /* openat2: fd, dirfd, name, flags, mode, resolve */
+	case PPME_SYSCALL_OPENAT_2_X: /* openat: fd, dirfd, name, flags, mode, dev */
+	case PPME_SYSCALL_OPENAT2_X:  /* openat2: fd, dirfd, name, flags, mode, resolve */
 		if (ev->nvals > 2) {
 			dirfd = event_int(ev, 1, EVENT_AT_FDCWD);
 			name = param_path(ev, 2);
 			flags = (uint32_t)event_uint(ev, 3, 0);
-			dev = ev->type == 307 ? (uint32_t)event_uint(ev, 5, 0) : 0;
+			dev = ev->type == PPME_SYSCALL_OPENAT_2_X ? (uint32_t)event_uint(ev, 5, 0) : 0;
 		} else if (have_enter) {
 			dirfd = event_int(&en, 0, EVENT_AT_FDCWD);
 			name = param_path(&en, 1);
 			flags = (uint32_t)event_uint(&en, 2, 0);
 		}
 		break;
-	case 103: /* old openat exit: fd only; enter has dirfd, name, flags, mode */
+	case PPME_SYSCALL_OPENAT_X: /* old openat exit: fd only; enter has dirfd, name, flags, mode */
 		if (have_enter) {
 			dirfd = event_int(&en, 0, EVENT_AT_FDCWD);
 			name = param_path(&en, 1);
@@ -1252,7 +1252,7 @@ static void parse_socket_exit(struct state *s, struct evctx *cx)
 	uint32_t domain, type, proto;
 	struct fdinfo f;
 
-	if (fd < 0 || !enter_event(cx->thread, 18, &en))
+	if (fd < 0 || !enter_event(cx->thread, PPME_SOCKET_SOCKET_E, &en))
 		return;
 	domain = (uint32_t)event_uint(&en, 0, 0);
 	type = (uint32_t)event_uint(&en, 1, 0);
@@ -1684,10 +1684,12 @@ static void parse_execve_exit(struct state *s, struct evctx *cx)
 	if (param_index(ev, P_FLAGS) >= 0)
 		t->exe_writable = named_int(ev, P_FLAGS, 0) & PPM_EXE_WRITABLE;
 	/* exepath comes from the enter's filename, resolved against cwd */
-	if ((enter_event(t, 292, &en) || enter_event(t, 288, &en)) && event_str(&en, 0, NULL)) {
+	if ((enter_event(t, PPME_SYSCALL_EXECVE_19_E, &en) ||
+	     enter_event(t, PPME_SYSCALL_EXECVE_18_E, &en)) &&
+	    event_str(&en, 0, NULL)) {
 		state_concat_path(&s->tmp, thread_cwd(s, t), event_str(&en, 0, ""));
 		set_str(&t->exepath, s->tmp.data, s->tmp.len);
-	} else if (enter_event(t, 330, &en) && event_str(&en, 1, NULL)) {
+	} else if (enter_event(t, PPME_SYSCALL_EXECVEAT_E, &en) && event_str(&en, 1, NULL)) {
 		state_concat_path(&s->tmp, base_dir(s, t, event_int(&en, 0, EVENT_AT_FDCWD)),
 		                  event_str(&en, 1, ""));
 		set_str(&t->exepath, s->tmp.data, s->tmp.len);
@@ -1923,7 +1925,8 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	}
 	t = state_thread(s, ev->tid);
 	if (!t) {
-		bool no_query = is_clone_exit(type) || type == 152 || type == 186 || type == 16;
+		bool no_query = is_clone_exit(type) || type == PPME_SCHEDSWITCH_6_E ||
+		                type == PPME_PROCEXIT_1_E || type == PPME_PROCEXIT_E;
 
 		t = no_query ? NULL : fake_thread(s, ev->tid);
 	}
@@ -1938,7 +1941,7 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		thread_set_mem(state_main_thread(s, t), ev);
 		thread_set_faults(t, ev);
 	}
-	if (type == 152)
+	if (type == PPME_SCHEDSWITCH_6_E)
 		return; /* a context switch leaves the thread's syscall state alone */
 
 	if (!event_is_exit(type)) {
@@ -1956,8 +1959,9 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 			t->last_valid = true;
 		}
 	} else {
-		bool match =
-		        type == t->last_type + 1 || ((type == 293 || type == 289) && t->last_type == 330);
+		bool match = type == t->last_type + 1 ||
+		             ((type == PPME_SYSCALL_EXECVE_19_X || type == PPME_SYSCALL_EXECVE_18_X) &&
+		              t->last_type == PPME_SYSCALL_EXECVEAT_E);
 
 		t->last_valid = t->last_valid && match;
 		t->latency = type == t->last_type + 1 && ev->ts >= t->last_enter_ts
@@ -1965,67 +1969,67 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		                     : 0;
 
 		if (eflags & EF_USES_FD) {
-			if (type == 333)
+			if (type == PPME_SYSCALL_COPY_FILE_RANGE_X)
 				t->last_fd = event_int(ev, 1, -1);
 			cx->fdinfo = state_fd(s, t, t->last_fd);
 		}
 	}
 
 	switch (type) {
-	case 3:
-	case 59:
-	case 103:
-	case 307:
-	case 327:
+	case PPME_SYSCALL_OPEN_X:
+	case PPME_SYSCALL_CREAT_X:
+	case PPME_SYSCALL_OPENAT_X:
+	case PPME_SYSCALL_OPENAT_2_X:
+	case PPME_SYSCALL_OPENAT2_X:
 		if (t->last_valid || ev->nvals > 1)
 			parse_open_exit(s, cx);
 		break;
-	case 19:
+	case PPME_SOCKET_SOCKET_X:
 		if (t->last_valid)
 			parse_socket_exit(s, cx);
 		break;
-	case 21:
+	case PPME_SOCKET_BIND_X:
 		parse_bind_exit(s, cx);
 		break;
-	case 22:
+	case PPME_SOCKET_CONNECT_E:
 		parse_connect_enter(s, cx);
 		break;
-	case 23:
+	case PPME_SOCKET_CONNECT_X:
 		parse_connect_exit(s, cx);
 		break;
-	case 43:
+	case PPME_SOCKET_SOCKETPAIR_X:
 		parse_socketpair_exit(s, cx);
 		break;
-	case 27:
-	case 57:
-	case 247:
-	case 249: /* accept, accept4, all versions */
+	case PPME_SOCKET_ACCEPT_X:
+	case PPME_SOCKET_ACCEPT4_X:
+	case PPME_SOCKET_ACCEPT_5_X:
+	case PPME_SOCKET_ACCEPT4_5_X: /* accept, accept4, all versions */
 		parse_accept_exit(s, cx);
 		break;
-	case 31:
-	case 49: {
+	case PPME_SOCKET_SENDTO_X:
+	case PPME_SOCKET_SENDMSG_X: {
 		struct event en;
 
 		if (enter_event(t, type - 1, &en))
 			parse_io_tuple(s, cx, &en, 2, true);
 		break;
 	}
-	case 35:
+	case PPME_SOCKET_RECVFROM_X:
 		parse_io_tuple(s, cx, ev, 2, false);
 		break;
-	case 53:
+	case PPME_SOCKET_RECVMSG_X:
 		parse_io_tuple(s, cx, ev, 3, false);
 		break;
-	case 5:
+	case PPME_SYSCALL_CLOSE_X:
 		parse_close_exit(s, cx);
 		break;
-	case 125:
+	case PPME_SYSCALL_DUP_X:
 		dup_fd(s, cx, t->last_fd, event_int(ev, 0, -1));
 		break;
-	case 151: {
+	case PPME_SYSCALL_FCNTL_X: {
 		struct event en;
 
-		if (enter_event(t, 150, &en)) {
+		if (enter_event(t, PPME_SYSCALL_FCNTL_E, &en)) {
 			uint64_t cmd = event_uint(&en, 1, 0);
 
 			if (cmd == PPM_FCNTL_F_DUPFD || cmd == PPM_FCNTL_F_DUPFD_CLOEXEC)
@@ -2033,41 +2037,41 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		}
 		break;
 	}
-	case 61:
+	case PPME_SYSCALL_PIPE_X:
 		parse_pipe_exit(s, cx);
 		break;
-	case 63:
+	case PPME_SYSCALL_EVENTFD_X:
 		add_simple_fd(s, cx, event_int(ev, 0, -1), SCAP_FD_EVENT, "");
 		break;
-	case 127:
+	case PPME_SYSCALL_SIGNALFD_X:
 		add_simple_fd(s, cx, event_int(ev, 0, -1), SCAP_FD_SIGNALFD, "");
 		break;
-	case 137:
+	case PPME_SYSCALL_TIMERFD_CREATE_X:
 		add_simple_fd(s, cx, event_int(ev, 0, -1), SCAP_FD_TIMERFD, "");
 		break;
-	case 139:
+	case PPME_SYSCALL_INOTIFY_INIT_X:
 		add_simple_fd(s, cx, event_int(ev, 0, -1), SCAP_FD_INOTIFY, "");
 		break;
-	case 95:
+	case PPME_SYSCALL_CHDIR_X:
 		parse_chdir_exit(s, cx);
 		break;
-	case 97:
+	case PPME_SYSCALL_FCHDIR_X:
 		parse_fchdir_exit(s, cx);
 		break;
-	case 199:
+	case PPME_SYSCALL_SETUID_X:
 		parse_setid_exit(s, cx, false);
 		break;
-	case 201:
+	case PPME_SYSCALL_SETGID_X:
 		parse_setid_exit(s, cx, true);
 		break;
-	case 193:
+	case PPME_SYSCALL_SETRESUID_X:
 		parse_setresid_exit(s, cx, false);
 		break;
-	case 195:
+	case PPME_SYSCALL_SETRESGID_X:
 		parse_setresid_exit(s, cx, true);
 		break;
-	case 186:
-	case 16:
+	case PPME_PROCEXIT_1_E:
+	case PPME_PROCEXIT_E:
 		s->tid_to_remove = ev->tid;
 		break;
 	default:

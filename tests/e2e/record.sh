@@ -119,7 +119,7 @@ rec_start() { # errfile args...
 	return 1
 }
 
-# A counter from the recorder's last --stats line: written, ring, big, busy, disk.
+# A counter from the recorder's last --stats lines: written, ring, big, busy, disk, bad_params.
 rec_stat() { # errfile name
 	local re
 	case $2 in
@@ -128,6 +128,7 @@ rec_stat() { # errfile name
 	big) re='s/.*too large \([0-9][0-9]*\).*/\1/p' ;;
 	busy) re='s/.*tracepoint busy \([0-9][0-9]*\).*/\1/p' ;;
 	disk) re='s/.*disk behind \([0-9]*\)).*/\1/p' ;;
+	bad_params) re='s/.* \([0-9][0-9]*\) events with a wrong parameter count.*/\1/p' ;;
 	esac
 	sed -n "$re" "$1" | tail -1
 }

@@ -116,6 +116,11 @@ check_record_syscalls() {
 		"> ptrace request=12\(PTRACE_DETACH\) pid=$child\("; do
 		grep -Eq -- "$re" "$work/sc.want" || missing="$missing [$re]"
 	done
+	# every filler writes its event's parameter count: none counted wrong, none in the file
+	re=$(rec_stat "$work/sc.err" bad_params)
+	[ "$re" = 0 ] || missing="$missing [${re:-an unknown number of} events with a wrong parameter count]"
+	re=$(python3 "$root/tests/e2e/scapstat.py" --nparams "$work/sc.scap" "$root/src/event/event_codes.h" | tr '\n' ';') ||
+		missing="$missing [parameter counts other than the table's (code name got want events): $re]"
 	# recorded as the generic pair, these would show their own names (dup2, not dup)
 	re=$(grep -Eo ' [<>] (dup2|dup3|pipe2|eventfd2|signalfd4|inotify_init1|prlimit64|umount2) ' "$work/sc.want" | sort -u | tr '\n' ' ')
 	[ -z "$re" ] || missing="$missing [generic events:$re]"

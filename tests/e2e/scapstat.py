@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """scapstat.py FILE [TID]: count a .scap file's events by walking its blocks.
 scapstat.py --events FILE: one line per event: "flags ts tid type cpu".
+scapstat.py --nparams FILE CODES_H: each event code of FILE whose events hold
+other than the parameter count event_codes.h gives it ("code name got want
+events"); exits 1 when there is one.
 
 An independent count for the record tests (it shares no code with sysrec's
 reader): prints "events N tid_events N lost N drop_marks N", where tid_events
@@ -71,9 +74,37 @@ def list_events(path):
         print(flags, ts, etid, etype, cpu)
 
 
+def check_nparams(path, codes_h):
+    """Compare each event's parameter count with PPME_<name>_NPARAMS."""
+    names, want = {}, {}
+    with open(codes_h) as f:
+        for m in re.finditer(r"^#define PPME_(\w+?_[EX])(_NPARAMS)? +(\d+)$", f.read(), re.M):
+            if m.group(2):
+                want[m.group(1)] = int(m.group(3))
+            else:
+                names[int(m.group(3))] = m.group(1)
+    data = load(path)
+    bad = {}
+    for off, btype, _blen in blocks(data):
+        pre = EV_BLOCKS.get(btype)
+        if pre is None:
+            continue
+        etype, nparams = struct.unpack_from("<HI", data, off + 8 + pre + 20)
+        name = names.get(etype, "?")
+        if nparams != want.get(name, -1):
+            key = (etype, name, nparams, want.get(name, -1))
+            bad[key] = bad.get(key, 0) + 1
+    for (etype, name, got, exp), n in sorted(bad.items()):
+        print("%d %s %d %d %d" % (etype, name, got, exp, n))
+    sys.exit(1 if bad else 0)
+
+
 def main():
     if sys.argv[1] == "--events":
         list_events(sys.argv[2])
+        return
+    if sys.argv[1] == "--nparams":
+        check_nparams(sys.argv[2], sys.argv[3])
         return
     path = sys.argv[1]
     tid = int(sys.argv[2]) if len(sys.argv) > 2 else None
