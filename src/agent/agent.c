@@ -290,6 +290,7 @@ struct drain {
 	struct recorder_loss behind; /* events the recorder thread was too far behind to take, not yet told */
 	uint64_t busy_seen;          /* the kernel's skips of our programs counted so far */
 	uint64_t busy_since;         /* when they, and the kernel's pending drops, were last read */
+	uint64_t bad_params; /* events a filler wrote with a wrong parameter count (a bug), not kept */
 };
 
 /* The kernel's counters are read at most this often (a busy drain returns many times a second). */
@@ -401,6 +402,12 @@ static void drain_done(struct drain *d, struct engine *en, uint64_t drained)
 		d->busy_seen = st.drops_busy;
 	}
 	d->busy_since = drained;
+	if (st.bad_params > d->bad_params) {
+		if (!d->bad_params)
+			log_error("a BPF filler wrote events with a wrong parameter count (a bug): they are "
+			          "not kept; /api/status counts them (drops.filler_bugs)");
+		d->bad_params = st.bad_params;
+	}
 	c = bq_reserve(d->q, sizeof(struct complete_block));
 	if (c) /* the queue packs blocks: no alignment */
 		memcpy(c, &(struct complete_block){ COMPLETE_BLOCK, sizeof(struct complete_block), drained },
@@ -573,6 +580,7 @@ int agent_run(const struct agent_config *c, struct err *e)
 			a.events_total = d.events;
 			a.drops_total = d.drops;
 			memcpy(a.drops_by, d.drops_by, sizeof(a.drops_by));
+			a.filler_bugs = d.bad_params;
 			a.event_rate = (double)(d.events - ev0) / (now - last_rate);
 			a.drop_rate = (double)(d.drops - dr0) / (now - last_rate);
 			pthread_mutex_unlock(&a.lock);
