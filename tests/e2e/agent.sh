@@ -886,6 +886,23 @@ inode_fill() {
 	while : 2>/dev/null >"$agent_data/fill/$i"; do i=$((i + 1)); done
 }
 
+# Take a capture NAME (sets id), run the inodes out while it records, and wait
+# until the API says it is ok (sets st: the API's and the record's status):
+# false unless the record, unwritable, still says recording or storing.
+starve() { # name
+	"$bin" capture take --name "$1" --duration 2 --no-wait --json >"$work/inode.json" 2>"$work/inode.err" ||
+		{ st="take failed: $(cat "$work/inode.err")"; return 1; }
+	id=$(json_get 'j["id"]' <"$work/inode.json")
+	sleep 0.5 # the capture is recording when the inodes run out
+	inode_fill
+	for _ in $(seq 100); do
+		st=$(inode_state "$id")
+		[ "${st% *}" = ok ] && break
+		sleep 0.1
+	done
+	[ "$st" = "ok recording" ] || [ "$st" = "ok storing" ]
+}
+
 # The data directory on a small tmpfs whose inodes run out while a capture
 # records, so that its final record cannot be written: the capture is ok all
 # the same (the API, download), /api/status counts the unsaved record, and
@@ -902,17 +919,7 @@ check_agent_inodes() {
 	inode_done() { agent_stop; umount -l "$mnt"; trap 'rm -rf "$work"' EXIT; agent_data=$saved; }
 	agent_data=$mnt
 	agent_start || { bad "$1" "the agent did not start: $(tail -3 "$work/agent.log")"; inode_done; return; }
-	"$bin" capture take --name starved --duration 2 --no-wait --json >"$work/inode.json" 2>"$work/inode.err" ||
-		{ bad "$1" "take: $(cat "$work/inode.err")"; inode_done; return; }
-	id=$(json_get 'j["id"]' <"$work/inode.json")
-	sleep 0.5
-	inode_fill
-	for _ in $(seq 100); do
-		st=$(inode_state "$id")
-		[ "${st% *}" = ok ] && break
-		sleep 0.1
-	done
-	[ "$st" = "ok recording" ] || [ "$st" = "ok storing" ] || { bad "$1" "with no inodes left (API, record): $st: $(ls -a "$agent_data/captures" | tr '\n' ' ') $(tail -5 "$work/agent.log")"; inode_done; return; }
+	starve starved || { bad "$1" "with no inodes left (API, record): $st: $(ls -a "$agent_data/captures" | tr '\n' ' ') $(tail -5 "$work/agent.log")"; inode_done; return; }
 	n=$(api GET /api/status | head -n -1 | json_get 'j["catalog"]["unsaved_records"]')
 	[ "$n" = 1 ] || { bad "$1" "status unsaved_records $n, not 1"; inode_done; return; }
 	rm -f "$work/starved.scap"
@@ -929,17 +936,7 @@ check_agent_inodes() {
 	grep -q 'catalog: the capture records are all written now' "$work/agent.log" || { bad "$1" "no log of the records written"; inode_done; return; }
 
 	# the agent dies with the record unwritten
-	"$bin" capture take --name starved-killed --duration 2 --no-wait --json >"$work/inode.json" 2>"$work/inode.err" ||
-		{ bad "$1" "take: $(cat "$work/inode.err")"; inode_done; return; }
-	id=$(json_get 'j["id"]' <"$work/inode.json")
-	sleep 0.5
-	inode_fill
-	for _ in $(seq 100); do
-		st=$(inode_state "$id")
-		[ "${st% *}" = ok ] && break
-		sleep 0.1
-	done
-	[ "$st" = "ok recording" ] || [ "$st" = "ok storing" ] || { bad "$1" "second capture with no inodes left (API, record): $st: $(api GET "/api/captures/$id" | head -n -1 | json_get 'j["error"]') $(tail -5 "$work/agent.log")"; inode_done; return; }
+	starve starved-killed || { bad "$1" "second capture with no inodes left (API, record): $st: $(api GET "/api/captures/$id" | head -n -1 | json_get 'j["error"]') $(tail -5 "$work/agent.log")"; inode_done; return; }
 	agent_stop KILL
 	rm -rf "$agent_data/fill"
 	sum=$(sha256sum "$agent_data/captures/$id.scap" | cut -d' ' -f1)
