@@ -2,8 +2,8 @@
  * extract: what every field extractor shares (private to src/filter). An
  * extractor appends the field's text for one event, the way `-p` prints it,
  * and returns true, or returns false when the event does not have the field.
- * The table that names them is in fields.c; they live by class in fields.c
- * (the first fields), fields_evt.c, fields_proc.c and fields_fd.c.
+ * The table that names them is in fields.c; they live by class in
+ * fields_evt.c, fields_proc.c and fields_fd.c.
  */
 #ifndef SYSREC_FILTER_EXTRACT_H
 #define SYSREC_FILTER_EXTRACT_H
@@ -34,6 +34,23 @@ struct fstate {
 };
 
 typedef bool (*extract_fn)(const struct fctx *f, struct sbuf *out);
+
+/*
+ * A field's text without a copy, for the fields filters test most: points at
+ * NUL-terminated text in the state or in static storage, or, when the value
+ * has to be built, at what the extractor wrote into scratch.
+ */
+typedef bool (*view_fn)(const struct fctx *f, struct sbuf *scratch, const char **s, size_t *len);
+
+struct field {
+	const char *name;
+	enum ftype type;
+	uint8_t flags; /* FF_* */
+	uint8_t arg;   /* enum field_arg */
+	extract_fn fn;
+	const char *desc;
+	view_fn view; /* optional */
+};
 
 static inline struct thread *thr(const struct fctx *f)
 {
@@ -69,6 +86,18 @@ bool event_res(const struct event *ev, int64_t *res);
 #define EXTRACTOR(name) bool name(const struct fctx *f, struct sbuf *o)
 
 /* fields_evt.c */
+EXTRACTOR(x_evt_num);
+EXTRACTOR(x_evt_time);
+EXTRACTOR(x_evt_datetime);
+EXTRACTOR(x_evt_rawtime);
+EXTRACTOR(x_evt_outputtime);
+EXTRACTOR(x_evt_cpu);
+EXTRACTOR(x_evt_dir);
+EXTRACTOR(x_evt_args);
+EXTRACTOR(x_evt_res);
+EXTRACTOR(x_evt_rawres);
+EXTRACTOR(x_evt_failed);
+EXTRACTOR(x_evt_arg);
 EXTRACTOR(x_evt_time_s);
 EXTRACTOR(x_evt_time_iso8601);
 EXTRACTOR(x_evt_datetime_s);
@@ -111,6 +140,22 @@ EXTRACTOR(x_evt_is_open_exec);
 EXTRACTOR(x_evt_na);
 
 /* fields_proc.c: proc, thread, user, group, container */
+EXTRACTOR(x_proc_name);
+EXTRACTOR(x_proc_pid);
+EXTRACTOR(x_proc_ppid);
+EXTRACTOR(x_proc_aname);
+EXTRACTOR(x_proc_apid);
+EXTRACTOR(x_proc_exe);
+EXTRACTOR(x_proc_exepath);
+EXTRACTOR(x_proc_cmdline);
+EXTRACTOR(x_proc_args);
+EXTRACTOR(x_proc_env);
+EXTRACTOR(x_proc_cwd);
+EXTRACTOR(x_thread_tid);
+EXTRACTOR(x_user_name);
+EXTRACTOR(x_user_uid);
+EXTRACTOR(x_container_id);
+EXTRACTOR(x_container_image);
 EXTRACTOR(x_proc_exeline);
 EXTRACTOR(x_proc_nthreads);
 EXTRACTOR(x_proc_nchilds);
@@ -169,6 +214,9 @@ EXTRACTOR(x_container_liveness_probe);
 EXTRACTOR(x_container_readiness_probe);
 
 /* fields_fd.c: fd and fdlist */
+EXTRACTOR(x_fd_num);
+EXTRACTOR(x_fd_filename);
+EXTRACTOR(x_fd_typechar);
 EXTRACTOR(x_fd_ip);
 EXTRACTOR(x_fd_cip);
 EXTRACTOR(x_fd_sip);
@@ -202,8 +250,33 @@ EXTRACTOR(x_fdlist_sips);
 EXTRACTOR(x_fdlist_cports);
 EXTRACTOR(x_fdlist_sports);
 
-/* fields.c, shared with the files above */
+/* fields_evt.c and fields_fd.c, shared with the views in fields.c */
+EXTRACTOR(x_evt_type);
+EXTRACTOR(x_fd_type);
 EXTRACTOR(x_fd_directory);
 EXTRACTOR(x_fd_name);
+
+/* fields.c */
+/* The resolver's join_path: dir and path joined as the state joins them (ctx unused). */
+void filter_join_path(void *ctx, const char *dir, const char *path, struct sbuf *out);
+/* Every entry point that hands out extractors (output_new(), field_find()) calls this first. */
+void fields_init(void);
+/* The length of the event code's name (fields_init() computes them). */
+size_t event_name_len(uint16_t type);
+/* The syscall name of a generic event. */
+void put_syscall_name(struct sbuf *out, const struct event *ev);
+
+/* fields_fd.c */
+/* Fill the typechar of each event code's fd maker (from fields_init()). */
+void maker_typechars(void);
+/* The typechar of the fd the event code makes, else 'o'. */
+char typechar_of_maker(uint16_t type);
+
+/* output.c, for memo.c */
+struct output;
+struct event_resolver;
+/* The default line, written directly: the hot path of `sysrec read`. */
+void output_default_line(struct output *o, const struct event *ev, uint64_t num, const char *comm,
+                         size_t comm_len, const struct event_resolver *r, struct sbuf *out);
 
 #endif

@@ -1,9 +1,194 @@
-/* fields_evt: the evt fields beyond the first few (times, latencies, categories, I/O, counts). */
+/* fields_evt: the evt fields (number, times, type, arguments, results, latencies, I/O, counts). */
 #include "extract.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* ---- time ---- */
+
+void put_time(struct sbuf *out, uint64_t ts, struct time_cache *tc)
+{
+	int64_t sec = (int64_t)(ts / 1000000000ULL);
+	uint32_t ns = (uint32_t)(ts % 1000000000ULL);
+
+	if (sec != tc->sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(tc->hms, sizeof(tc->hms), "%H:%M:%S", &tm);
+		tc->sec = sec;
+	}
+	sbuf_put(out, tc->hms, 8);
+	sbuf_putc(out, '.');
+	sbuf_u64_padded(out, ns, 9);
+}
+
+EXTRACTOR(x_evt_num)
+{
+	sbuf_u64(o, f->cx->num);
+	return true;
+}
+
+/* Times are text, except in JSON where sysdig gives ns since the epoch. */
+EXTRACTOR(x_evt_time)
+{
+	if (f->json)
+		sbuf_u64(o, f->cx->ev->ts);
+	else
+		put_time(o, f->cx->ev->ts, f->tc);
+	return true;
+}
+
+EXTRACTOR(x_evt_datetime)
+{
+	time_t t = (time_t)(f->cx->ev->ts / 1000000000ULL);
+	struct tm tm;
+	char tmp[32];
+
+	localtime_r(&t, &tm);
+	strftime(tmp, sizeof(tmp), "%Y-%m-%d ", &tm);
+	sbuf_puts(o, tmp);
+	return x_evt_time(f, o);
+}
+
+EXTRACTOR(x_evt_rawtime)
+{
+	sbuf_u64(o, f->cx->ev->ts);
+	return true;
+}
+
+EXTRACTOR(x_evt_outputtime)
+{
+	return x_evt_time(f, o);
+}
+
+EXTRACTOR(x_evt_cpu)
+{
+	sbuf_u64(o, f->cx->ev->cpu);
+	return true;
+}
+
+EXTRACTOR(x_evt_dir)
+{
+	sbuf_putc(o, event_is_exit(f->cx->ev->type) ? '<' : '>');
+	return true;
+}
+
+EXTRACTOR(x_evt_type)
+{
+	const struct event *ev = f->cx->ev;
+
+	if (ev->type <= PPME_GENERIC_X)
+		put_syscall_name(o, ev);
+	else
+		sbuf_put(o, event_table[ev->type].name, event_name_len(ev->type));
+	return true;
+}
+
+EXTRACTOR(x_evt_args)
+{
+	struct filter_resolve rc;
+	struct event_resolver r;
+
+	filter_resolver(f->st, f->cx, &rc, &r);
+	if (f->json)
+		r.buf_cap = 0;
+	event_format_args(f->cx->ev, &r, o);
+	return true;
+}
+
+/* The syscall's return value: the exit's "res" or "fd" parameter. */
+bool event_res(const struct event *ev, int64_t *res)
+{
+	int i;
+
+	if (!event_is_exit(ev->type))
+		return false;
+	i = event_param_index(ev->type, "res");
+	if (i < 0)
+		i = event_param_index(ev->type, "fd");
+	if (i < 0 || !event_has(ev, (uint32_t)i))
+		return false;
+	*res = event_int(ev, (uint32_t)i, 0);
+	return true;
+}
+
+EXTRACTOR(x_evt_res)
+{
+	int64_t res;
+
+	if (!event_res(f->cx->ev, &res))
+		return false;
+	if (res >= 0)
+		sbuf_puts(o, "SUCCESS");
+	else if (event_errno_name(res))
+		sbuf_puts(o, event_errno_name(res));
+	else
+		sbuf_i64(o, res);
+	return true;
+}
+
+EXTRACTOR(x_evt_rawres)
+{
+	int64_t res;
+
+	if (!event_res(f->cx->ev, &res))
+		return false;
+	sbuf_i64(o, res);
+	return true;
+}
+
+EXTRACTOR(x_evt_failed)
+{
+	int64_t res;
+
+	/* every event has it: false where there is no result (enter events), true for any error */
+	sbuf_puts(o, event_res(f->cx->ev, &res) && res < 0 ? "true" : "false");
+	return true;
+}
+
+EXTRACTOR(x_evt_arg)
+{
+	const struct event *ev = f->cx->ev;
+	int i = f->arg[0] >= '0' && f->arg[0] <= '9' ? atoi(f->arg) : event_param_index(ev->type, f->arg);
+	struct filter_resolve rc;
+	struct event_resolver r;
+	struct sbuf *res = sbuf_scratch(SCRATCH_ARG_RES);
+
+	if (i < 0 || !event_has(ev, (uint32_t)i) ||
+	    (uint32_t)i >= event_shown_params(ev) + (ev->type <= PPME_GENERIC_X ? 2 : 0))
+		return false;
+	filter_resolver(f->st, f->cx, &rc, &r);
+	res->len = 0;
+	{
+		size_t start = o->len;
+
+		event_format_param(ev, (uint32_t)i, &r, o, res);
+		if (res->len) {
+			o->len = start;
+			sbuf_put(o, res->data, res->len);
+		}
+	}
+	return true;
+}
+
+/* Append parameter i as rendered, its resolved form when there is one. */
+void put_param_resolved(const struct fctx *f, uint32_t i, struct sbuf *o)
+{
+	struct sbuf *val = sbuf_scratch(SCRATCH_PARAM_VAL), *res = sbuf_scratch(SCRATCH_PARAM_RES);
+	struct filter_resolve rc;
+	struct event_resolver r;
+
+	filter_resolver(f->st, f->cx, &rc, &r);
+	val->len = res->len = 0;
+	event_format_param(f->cx->ev, i, &r, val, res);
+	if (res->len)
+		sbuf_put(o, res->data, res->len);
+	else
+		sbuf_put(o, val->data, val->len);
+}
 
 EXTRACTOR(x_evt_na)
 {

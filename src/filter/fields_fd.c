@@ -1,8 +1,177 @@
-/* fields_fd: the fd fields beyond the first few (addresses, ports, roles, devices) and fdlist. */
+/* fields_fd: the fd fields (number, name, directory, type, addresses, ports, roles, devices) and fdlist. */
 #include "extract.h"
 
 #include <arpa/inet.h>
 #include <string.h>
+
+EXTRACTOR(x_fd_num)
+{
+	if (!f->cx->has_fd || !thr(f))
+		return false;
+	sbuf_i64(o, f->cx->fd);
+	return true;
+}
+
+/*
+ * Without an fd (a failed open or connect), sysdig names the fd from the
+ * event itself: the path or the tuple it was about.
+ */
+static bool fd_name_from_event(const struct fctx *f, struct sbuf *o)
+{
+	const struct event *ev = f->cx->ev;
+	int i;
+
+	if (!event_is_exit(ev->type))
+		return false;
+	switch (ev->type) {
+	case PPME_SYSCALL_OPEN_X:
+	case PPME_SYSCALL_CREAT_X: /* open, creat */
+		i = 1;
+		break;
+	case PPME_SYSCALL_OPENAT_2_X:
+	case PPME_SYSCALL_OPENAT2_X: /* openat, openat2 */
+		i = 2;
+		break;
+	case PPME_SOCKET_CONNECT_X: /* connect */
+		i = 1;
+		break;
+	default:
+		return true; /* present but empty */
+	}
+	if (!event_has(ev, (uint32_t)i) || (uint32_t)i >= event_shown_params(ev))
+		return true;
+	put_param_resolved(f, (uint32_t)i, o);
+	return true;
+}
+
+EXTRACTOR(x_fd_name)
+{
+	const struct event *ev = f->cx->ev;
+
+	if (!f->cx->has_fd || !thr(f))
+		return false;
+	if (!f->cx->fdinfo || (ev->type == PPME_SOCKET_CONNECT_X && event_int(ev, 0, 0) < 0))
+		return fd_name_from_event(f, o);
+	sbuf_put(o, f->cx->fdinfo->name, f->cx->fdinfo->name_len);
+	return true;
+}
+
+static bool fd_is_file(const struct fdinfo *fi)
+{
+	return fi->type == SCAP_FD_FILE || fi->type == SCAP_FD_FILE_V2;
+}
+
+/* sysdig's directory of a path: up to its last '/' (all of it when that ends it), else "/". */
+static void put_dirname(struct sbuf *o, const char *name, size_t len)
+{
+	const char *slash = len ? memrchr(name, '/', len) : NULL;
+
+	if (slash && slash != name)
+		sbuf_put(o, name, (size_t)(slash - name) < len - 1 ? (size_t)(slash - name) : len);
+	else
+		sbuf_putc(o, '/');
+}
+
+EXTRACTOR(x_fd_directory)
+{
+	const struct fdinfo *fi = f->cx->fdinfo;
+
+	if (!f->cx->has_fd || !thr(f))
+		return false;
+	if (!fi) {
+		size_t start = o->len;
+		struct sbuf *tmp = sbuf_scratch(SCRATCH_JOIN);
+
+		if (!fd_name_from_event(f, o))
+			return false;
+		tmp->len = 0;
+		sbuf_put(tmp, o->data + start, o->len - start);
+		o->len = start;
+		put_dirname(o, tmp->data, tmp->len);
+		return true;
+	}
+	if (fi->type == SCAP_FD_DIRECTORY)
+		sbuf_put(o, fi->name, fi->name_len);
+	else if (fd_is_file(fi))
+		put_dirname(o, fi->name, fi->name_len);
+	else
+		return false;
+	return true;
+}
+
+EXTRACTOR(x_fd_filename)
+{
+	const struct fdinfo *fi = f->cx->fdinfo;
+	const char *slash;
+
+	if (!f->cx->has_fd || !thr(f) || !fi || !fd_is_file(fi))
+		return false;
+	slash = fi->name_len ? memrchr(fi->name, '/', fi->name_len) : NULL;
+	if (!slash)
+		sbuf_putc(o, '/');
+	else if ((size_t)(slash - fi->name) < fi->name_len - 1)
+		sbuf_put(o, slash + 1, fi->name_len - (size_t)(slash - fi->name) - 1);
+	else
+		sbuf_put(o, fi->name, fi->name_len);
+	return true;
+}
+
+EXTRACTOR(x_fd_type)
+{
+	if (!f->cx->fdinfo)
+		return false;
+	sbuf_puts(o, state_fd_typename(f->cx->fdinfo));
+	return true;
+}
+
+/*
+ * Without its fd in the table (the enter event of a call that makes one, or an
+ * fd never seen), sysdig still gives fd.typechar: the kind of fd the call
+ * makes ('4' for any socket), else 'o'.
+ */
+/* The typechar of each event code's fd maker, else 'o' (filled by fields_init()). */
+static char maker_typechar[EVENT_MAX];
+
+void maker_typechars(void)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} makers[] = {
+		{ "open", 'f' },          { "openat", 'f' },         { "openat2", 'f' },
+		{ "creat", 'f' },         { "socket", '4' },         { "accept", '4' },
+		{ "accept4", '4' },       { "pipe", 'p' },           { "pipe2", 'p' },
+		{ "eventfd", 'e' },       { "eventfd2", 'e' },       { "signalfd", 's' },
+		{ "signalfd4", 's' },     { "timerfd_create", 't' }, { "inotify_init", 'i' },
+		{ "inotify_init1", 'i' },
+	};
+
+	for (int type = 0; type < EVENT_MAX; type++) {
+		const char *name = event_type_name((uint16_t)type);
+
+		maker_typechar[type] = 'o';
+		for (size_t i = 0; name && i < ARRAY_SIZE(makers); i++)
+			if (!strcmp(name, makers[i].name))
+				maker_typechar[type] = makers[i].c;
+	}
+}
+
+char typechar_of_maker(uint16_t type)
+{
+	return type < EVENT_MAX ? maker_typechar[type] : 'o';
+}
+
+EXTRACTOR(x_fd_typechar)
+{
+	if (!f->cx->fdinfo) {
+		if (!f->cx->has_fd || !thr(f))
+			return false;
+		sbuf_putc(o, typechar_of_maker(f->cx->ev->type));
+		return true;
+	}
+	sbuf_putc(o, state_fd_typechar(f->cx->fdinfo));
+	return true;
+}
 
 static const struct fdinfo *fd_of(const struct fctx *f)
 {

@@ -1,8 +1,178 @@
-/* fields_proc: the proc, thread, user, group and container fields beyond the first few. */
+/* fields_proc: the proc, thread, user, group and container fields. */
 #include "extract.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+EXTRACTOR(x_proc_name)
+{
+	if (!thr(f))
+		return false;
+	sbuf_put(o, thr(f)->comm, thr(f)->comm_len);
+	return true;
+}
+
+EXTRACTOR(x_proc_pid)
+{
+	if (!thr(f))
+		return false;
+	sbuf_i64(o, thr(f)->pid);
+	return true;
+}
+
+EXTRACTOR(x_proc_ppid)
+{
+	struct thread *m;
+
+	if (!thr(f))
+		return false;
+	m = state_main_thread(f->st, thr(f));
+	sbuf_i64(o, m->ptid);
+	return true;
+}
+
+/* The process N generations up (0: its own), as sysdig walks it: from the main thread, by ptid. */
+static struct thread *ancestor(const struct fctx *f)
+{
+	struct thread *t;
+
+	if (!thr(f))
+		return NULL;
+	t = state_main_thread(f->st, thr(f));
+	for (int64_t i = 0; t && i < f->argn; i++)
+		t = state_thread(f->st, t->ptid);
+	return t;
+}
+
+EXTRACTOR(x_proc_aname)
+{
+	struct thread *t = ancestor(f);
+
+	if (!t)
+		return false;
+	sbuf_put(o, t->comm, t->comm_len);
+	return true;
+}
+
+EXTRACTOR(x_proc_apid)
+{
+	struct thread *t = ancestor(f);
+
+	if (!t)
+		return false;
+	sbuf_i64(o, t->pid);
+	return true;
+}
+
+EXTRACTOR(x_proc_exe)
+{
+	if (!thr(f))
+		return false;
+	sbuf_puts(o, thr(f)->exe);
+	return true;
+}
+
+EXTRACTOR(x_proc_exepath)
+{
+	if (!thr(f))
+		return false;
+	sbuf_puts(o, thr(f)->exepath);
+	return true;
+}
+
+void put_list(struct sbuf *o, const char *p, uint32_t n, char sep)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (p[i])
+			sbuf_putc(o, p[i]);
+		else if (i + 1 < n)
+			sbuf_putc(o, sep);
+	}
+}
+
+void put_cmdline(struct sbuf *o, const struct thread *t)
+{
+	sbuf_put(o, t->comm, t->comm_len);
+	if (t->args_len) {
+		sbuf_putc(o, ' ');
+		put_list(o, t->args, t->args_len, ' ');
+	}
+}
+
+EXTRACTOR(x_proc_cmdline)
+{
+	if (!thr(f))
+		return false;
+	put_cmdline(o, thr(f));
+	return true;
+}
+
+EXTRACTOR(x_proc_args)
+{
+	if (!thr(f))
+		return false;
+	put_list(o, thr(f)->args, thr(f)->args_len, ' ');
+	return true;
+}
+
+EXTRACTOR(x_proc_env)
+{
+	struct thread *m;
+
+	if (!thr(f))
+		return false;
+	m = state_main_thread(f->st, thr(f));
+	put_list(o, m->env, m->env_len, ' ');
+	return true;
+}
+
+EXTRACTOR(x_proc_cwd)
+{
+	if (!thr(f))
+		return false;
+	sbuf_puts(o, state_main_thread(f->st, thr(f))->cwd);
+	return true;
+}
+
+EXTRACTOR(x_thread_tid)
+{
+	sbuf_i64(o, f->cx->ev->tid);
+	return true;
+}
+
+EXTRACTOR(x_user_name)
+{
+	return thr(f) && put_str(o, state_user_name(f->st, thr(f)->uid));
+}
+
+EXTRACTOR(x_user_uid)
+{
+	if (!thr(f))
+		return false;
+	sbuf_u64(o, thr(f)->uid);
+	return true;
+}
+
+EXTRACTOR(x_container_id)
+{
+	if (!thr(f))
+		return false;
+	sbuf_puts(o, *thr(f)->container_id ? thr(f)->container_id : "host");
+	return true;
+}
+
+EXTRACTOR(x_container_image)
+{
+	const struct container *c;
+
+	if (!thr(f))
+		return false;
+	c = state_container(f->st, thr(f)->container_id);
+	if (!c)
+		return false;
+	sbuf_puts(o, c->image);
+	return true;
+}
 
 static struct thread *main_of(const struct fctx *f)
 {
