@@ -1,0 +1,209 @@
+/* threads: the thread table, thread records and their lookups. */
+#include "state_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *dupz(const char *s)
+{
+	return xstrndup(s ? s : "", s ? strlen(s) : 0);
+}
+
+static char *dupn(const void *p, size_t n)
+{
+	return xstrndup(p ? p : "", p ? n : 0);
+}
+
+void thread_free(struct thread *t)
+{
+	if (!t)
+		return;
+	free(t->comm);
+	free(t->exe);
+	free(t->exepath);
+	free(t->cwd);
+	free(t->root);
+	free(t->container_id);
+	free(t->args);
+	free(t->env);
+	free(t->cgroups);
+	free(t->enter);
+	free(t->slots);
+	fdtable_free(t->fds);
+	free(t);
+}
+
+struct thread *thread_alloc(struct state *s, int64_t tid)
+{
+	struct thread *t = xcalloc(1, sizeof(*t));
+
+	t->tid = tid;
+	t->pid = t->ptid = -1;
+	t->sid = t->vpgid = t->vtid = t->vpid = -1;
+	t->fdlimit = -1;
+	t->last_fd = -1;
+	t->last_type = EVENT_MAX;
+	t->fds = fdtable_new(&s->fdpool);
+	return t;
+}
+
+uint32_t state_slot_reserve(struct state *s)
+{
+	return s->nslots++;
+}
+
+uint64_t *state_slot(struct thread *t, uint32_t slot)
+{
+	if (slot >= t->nslots) {
+		uint32_t n = slot + 1;
+
+		t->slots = xrealloc(t->slots, n * sizeof(*t->slots));
+		memset(t->slots + t->nslots, 0, (n - t->nslots) * sizeof(*t->slots));
+		t->nslots = n;
+	}
+	return &t->slots[slot];
+}
+
+void set_str(char **dst, const char *src, size_t n)
+{
+	free(*dst);
+	*dst = dupn(src, n);
+}
+
+void set_comm(struct thread *t, const char *comm)
+{
+	size_t n = strlen(comm);
+
+	set_str(&t->comm, comm, n);
+	t->comm_len = (uint32_t)n;
+}
+
+/*
+ * Give t the cgroups cg; its container is like's when like (the parent, or t
+ * itself before an execve) has the same cgroups, as nearly every new process
+ * has.
+ */
+void thread_set_cgroups(struct thread *t, const char *cg, size_t len, const struct thread *like)
+{
+	const char *same_id =
+	        like && like->cgroups && like->cgroups_len == len && !memcmp(like->cgroups, cg, len)
+	                ? like->container_id
+	                : NULL;
+
+	if (same_id && like == t)
+		return;
+	set_str(&t->cgroups, cg, len);
+	t->cgroups_len = (uint32_t)len;
+	free(t->container_id);
+	t->container_id = same_id ? dupz(same_id) : container_from_cgroups(cg, len);
+}
+
+void thread_set_list(char **dst, uint32_t *dlen, const void *src, size_t n)
+{
+	free(*dst);
+	*dst = dupn(src, n);
+	*dlen = (uint32_t)n;
+}
+
+struct thread *state_thread(struct state *s, int64_t tid)
+{
+	struct thread *t;
+
+	if (s->last_thread && s->last_thread->tid == tid)
+		return s->last_thread;
+	t = i64map_get(&s->threads, tid);
+	if (t)
+		s->last_thread = t;
+	return t;
+}
+
+void put_thread(struct state *s, struct thread *t)
+{
+	s->last_thread = NULL;
+	s->gen++;
+	thread_free(i64map_put(&s->threads, t->tid, t));
+}
+
+/* sysdig's placeholder for a tid it has not seen: comm and exe "<NA>". */
+struct thread *fake_thread(struct state *s, int64_t tid)
+{
+	struct thread *t = thread_alloc(s, tid);
+
+	t->pid = tid;
+	set_comm(t, "<NA>");
+	t->exe = dupz("<NA>");
+	t->exepath = dupz("");
+	t->cwd = dupz("");
+	t->root = dupz("");
+	t->container_id = dupz("");
+	t->args = dupz("");
+	t->env = dupz("");
+	t->cgroups = dupz("");
+	t->uid = t->gid = t->loginuid = UINT32_MAX;
+	t->fake = true;
+	put_thread(s, t);
+	return t;
+}
+
+struct thread *state_main_thread(struct state *s, struct thread *t)
+{
+	struct thread *m;
+
+	if (!t || t->pid == t->tid || t->pid < 0)
+		return t;
+	if (t->main_gen == s->gen && t->main)
+		return t->main;
+	m = state_thread(s, t->pid);
+	t->main = m ? m : t;
+	t->main_gen = s->gen;
+	return t->main;
+}
+
+struct fdtable *thread_fds(struct state *s, struct thread *t)
+{
+	if (t->flags & CL_CLONE_FILES)
+		return state_main_thread(s, t)->fds;
+	return t->fds;
+}
+
+const char *thread_cwd(struct state *s, struct thread *t)
+{
+	return state_main_thread(s, t)->cwd;
+}
+
+struct fdinfo *get_fd(struct state *s, struct thread *t, int64_t fd)
+{
+	return t ? i64map_get(&thread_fds(s, t)->map, fd) : NULL;
+}
+
+struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd)
+{
+	return get_fd(s, t, fd);
+}
+
+void state_thread_counts(struct state *s, const struct thread *t, size_t *nthreads, size_t *nchilds)
+{
+	*nthreads = *nchilds = 0;
+	for (size_t i = 0; i < s->threads.cap; i++) {
+		const struct thread *o = s->threads.slots[i].val;
+
+		if (o) {
+			*nthreads += o->pid == t->pid;
+			*nchilds += o->ptid == t->tid;
+		}
+	}
+}
+
+size_t state_fd_count(struct state *s, struct thread *t)
+{
+	return thread_fds(s, t)->map.len;
+}
+
+void remove_thread(struct state *s, int64_t tid)
+{
+	struct thread *t = i64map_del(&s->threads, tid);
+
+	s->last_thread = NULL;
+	s->gen++;
+	thread_free(t);
+}
