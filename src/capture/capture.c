@@ -94,7 +94,7 @@ static void mark_loss(struct job *j, const char *id, uint16_t cpu, uint64_t firs
                       const uint64_t n[CAPTURE_LOST_NCAUSES], bool more)
 {
 	uint64_t total = 0, b, e;
-	char causes[256], from[64], to[64], where[32], desc[512];
+	char causes[256], from[64], to[64], where[32], desc[1024];
 	uint32_t len[3];
 	size_t off = 0;
 

@@ -93,7 +93,8 @@ void output_prepare(struct state *st, const struct evctx *cx, struct sbuf *memo)
 	struct filter_resolve rc;
 	struct event_resolver real;
 	struct memo_rec m = { NULL, memo };
-	struct event_resolver rec = { &m, rec_fd, rec_comm, rec_base_dir, filter_join_path, rec_user, rec_group, 0 };
+	struct event_resolver rec = { &m,       rec_fd,    rec_comm, rec_base_dir, filter_join_path,
+		                      rec_user, rec_group, 0 };
 
 	filter_resolver(st, cx, &rc, &real);
 	m.real = &real;
@@ -168,11 +169,12 @@ void output_render(struct output *o, const struct event *ev, uint64_t num, const
                    struct sbuf *out)
 {
 	struct memo_view v = { memo, memo_len };
-	struct event_resolver r = { &v,       memo_fd,   memo_comm,  memo_base_dir,
-		                    filter_join_path, memo_user, memo_group, EVENT_MAX_BUF_OUTPUT };
+	struct event_resolver r = {
+		&v,        memo_fd,    memo_comm,           memo_base_dir, filter_join_path,
+		memo_user, memo_group, EVENT_MAX_BUF_OUTPUT
+	};
 	uint32_t comm_len = 0;
 	const char *comm = memo_get(&v, MEMO_COMM_LINE, 0, &comm_len);
 
 	output_default_line(o, ev, num, comm ? comm : "<NA>", comm ? comm_len : 4, &r, out);
 }
-

@@ -320,4 +320,3 @@ bool output_event(struct output *o, const struct evctx *cx, struct sbuf *out)
 	sbuf_putc(out, '\n');
 	return true;
 }
-

@@ -136,7 +136,7 @@ static void fd_store_name(struct fdinfo *f, const char *name, size_t len)
  * the event being applied, or 0 for the capture's fd list.
  */
 struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name,
-                             uint64_t num)
+                      uint64_t num)
 {
 	struct fdinfo *f = fdinfo_alloc(t->pool);
 

@@ -88,7 +88,8 @@ void fdinfo_free(struct fdpool *pool, struct fdinfo *f);
 void fdpool_release(struct fdpool *pool);
 void fdtable_free(struct fdtable *t);
 struct fdtable *fdtable_copy(const struct fdtable *src);
-struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name, uint64_t num);
+struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name,
+                      uint64_t num);
 void fd_set_name(struct fdinfo *f, const char *name, size_t len, uint64_t num);
 
 /* threads (threads.c) */
