@@ -278,7 +278,7 @@ static struct fnode *parse_expand(struct expander *x, const char *name, const ch
 {
 	struct err e = { { 0 } };
 	struct fnode *t = filter_parse(text, &e), *out;
-	char msg[600];
+	char msg[1024]; /* too_large_text(): a head, a "with ... expanded" and the sentence */
 
 	if (!t) {
 		parse_error_text(e.msg, msg, sizeof(msg));
