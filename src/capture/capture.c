@@ -145,7 +145,7 @@ static void mark_losses(struct job *j, bool all)
 		const struct recorder_loss *l = &v[i];
 		uint64_t *done = i64map_get(&j->marked, (int64_t)l->id);
 		uint64_t delta[CAPTURE_LOST_NCAUSES] = { 0 };
-		bool any = false;
+		bool any = false, before = false; /* some of the run is already marked */
 
 		if (!all && (l->first_ts > j->from ? l->first_ts : j->from) > j->stream_ts)
 			continue; /* the stream has not reached it: marked where it has, or at the end */
@@ -156,11 +156,11 @@ static void mark_losses(struct job *j, bool all)
 		for (int c = 0; c < RECORDER_LOST_NCAUSES; c++) {
 			delta[c] = l->n[c] > done[c] ? l->n[c] - done[c] : 0;
 			any |= delta[c] != 0;
+			before |= done[c] != 0;
 		}
 		if (!any)
 			continue;
-		mark_loss(j, "sysrec-drops", l->cpu, l->first_ts, l->last_ts, (int64_t)l->tid, delta,
-		          done[0] + done[1] + done[2] + done[3] != 0);
+		mark_loss(j, "sysrec-drops", l->cpu, l->first_ts, l->last_ts, (int64_t)l->tid, delta, before);
 		for (int c = 0; c < RECORDER_LOST_NCAUSES; c++)
 			done[c] += delta[c];
 	}
