@@ -26,6 +26,10 @@ count() { # label output-file rc; parse a runner's summary into the totals
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	printf '%-28s %4d passed, %d failed, %d skipped\n' "$1" "$p" "$f" "$s"
 	if [ "$f" -ne 0 ]; then grep -E 'FAIL|ERROR|Error|error:|warning:|runtime error|Sanitizer|reproduce with' "$2" | head -20 | sed 's/^/    /'; fi
+	if [ "$3" -eq 124 ] || [ "$3" -eq 137 ]; then
+		echo "    the suite ran out of time; its last lines:"
+		tail -5 "$2" | sed 's/^/    /'
+	fi
 }
 
 run_unit() { # build
@@ -42,7 +46,8 @@ run_unit() { # build
 run_e2e() { # build
 	local out
 	out=$(mktemp)
-	tests/e2e/run.sh "$1" >"$out" 2>&1
+	# each case has its own deadline (tests/e2e/run.sh); this one is the suite's
+	timeout -k 30 "${E2E_SUITE_TIMEOUT:-1800}" tests/e2e/run.sh "$1" >"$out" 2>&1
 	count "e2e${2:+ ($2)}" "$out" $?
 	[ -n "${VERBOSE:-}" ] && cat "$out"
 	rm -f "$out"
@@ -51,7 +56,7 @@ run_e2e() { # build
 run_browser() { # build; the plain build only (chromium under ASan's agent is slow and adds nothing)
 	local out
 	out=$(mktemp)
-	tests/browser/run.sh "$1" >"$out" 2>&1
+	timeout -k 30 "${BROWSER_SUITE_TIMEOUT:-900}" tests/browser/run.sh "$1" >"$out" 2>&1
 	count "browser" "$out" $?
 	# a skipped suite says why
 	grep '^  skip  ' "$out" | sed 's/^  /    /'

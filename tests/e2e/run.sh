@@ -19,6 +19,10 @@ bad() { fail=$((fail + 1)); printf '  FAIL  %s: %s\n' "$1" "$2"; }
 skipped() { skip=$((skip + 1)); printf '  skip  %s: %s\n' "$1" "$2"; }
 have_sysdig() { command -v sysdig >/dev/null 2>&1; }
 
+# No request of a check waits for ever on a server that stopped answering;
+# a check that needs longer passes its own --max-time after these.
+curl() { command curl --connect-timeout 10 --max-time "${E2E_CURL_TIMEOUT:-60}" "$@"; }
+
 # Run CMD... every 0.1 s until it succeeds; non-zero once DEADLINE_S (may be
 # fractional) seconds have passed without. Checks wait for a condition (a count,
 # a file, a status field) this way rather than sleeping for a guessed time.
@@ -496,6 +500,30 @@ check_rules_nested_macros() {
 [ -x "$bin" ] || { echo "e2e: $bin not built" >&2; exit 1; }
 [ -d "$td" ] || echo "e2e: shared testdata not found at $td (set SYSREC_TESTDATA); cases that need it are skipped" >&2
 
+# A case that runs past E2E_CASE_TIMEOUT seconds (240) fails instead of
+# holding the suite: its watchdog stops every process the case started (TERM,
+# then KILL 5 s later), the case returns, and the suite goes on.
+descendants() { # pid skip: every process below pid, but skip and its own
+	local c
+	for c in $(ps -o pid= --ppid "$1"); do
+		[ "$c" = "$2" ] && continue
+		echo "$c"
+		descendants "$c" "$2"
+	done
+}
+watchdog() { # name
+	local s= p me=$BASHPID
+	trap - EXIT # the suite's (removing $work) is not the watchdog's
+	trap '[ -z "$s" ] || kill "$s" 2>/dev/null; exit 0' TERM
+	sleep "${E2E_CASE_TIMEOUT:-240}" &
+	s=$!
+	wait "$s"
+	echo "$1" >"$work/timed-out"
+	for p in $(descendants $$ "$me"); do kill -TERM "$p" 2>/dev/null; done
+	sleep 5
+	for p in $(descendants $$ "$me"); do kill -KILL "$p" 2>/dev/null; done
+}
+
 while IFS= read -r line; do
 	case $line in '' | '#'*) continue ;; esac
 	eval "set -- $line"
@@ -503,6 +531,8 @@ while IFS= read -r line; do
 	shift
 	# E2E_ONLY=REGEX runs only the cases whose name matches
 	[ -z "${E2E_ONLY:-}" ] || [[ $1 =~ $E2E_ONLY ]] || continue
+	watchdog "$1" 2>/dev/null &
+	wd=$!
 	case $kind in
 	golden) case_golden "$@" ;;
 	sysdig) case_sysdig "$@" ;;
@@ -511,6 +541,13 @@ while IFS= read -r line; do
 	check) "check_$1" "$1" ;;
 	*) bad "$1" "unknown case kind $kind" ;;
 	esac
+	kill "$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	if [ -e "$work/timed-out" ]; then
+		bad "$1" "timed out after ${E2E_CASE_TIMEOUT:-240} s; its processes were stopped"
+		rm -f "$work/timed-out"
+		[ -z "$agent_pid" ] || kill -0 "$agent_pid" 2>/dev/null || agent_pid=
+	fi
 done <"$here/cases.txt"
 agent_stop # when a check of agent.sh left it running
 
