@@ -18,6 +18,8 @@ declare -A rank=(
 )
 declare -A public=(
 	[rules]="rules alert"
+	[engine]="engine drain"
+	[state]="state source"
 )
 bad=0
 for f in $(find src -name '*.c' -o -name '*.h' | sort); do

@@ -1,6 +1,7 @@
 /* agent: the daemon's runtime - recording, capture jobs, retention (see agent.h). */
 #include "agent_int.h"
 
+#include "../engine/drain.h"
 #include "../engine/engine.h"
 
 #include <errno.h>
@@ -267,151 +268,33 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	return 0;
 }
 
-/* ---- recording: the kernel ring into the recorder ---- */
+/* ---- recording: the drain's consumer, the recorder ---- */
 
 /*
- * Losses go straight into the recorder's loss log (they must not wait in, or
- * be lost with, a full queue); the queue carries the events and, after each
- * drain of the kernel ring, a completeness mark: every event stamped before
- * it has been queued or told lost.
+ * The drain (src/engine/drain.h) calls these on its consumer thread: runs of
+ * events, the losses where they happened (into the recorder's loss log: the
+ * kernel's drop runs merged with the looks at them) and the completeness
+ * marks a capture waits for.
  */
-#define COMPLETE_BLOCK 0x43535953u /* "SYSC" */
-
-struct complete_block {
-	uint32_t type, len;
-	uint64_t ts;
-};
-
-struct drain {
-	struct agent *a;
-	struct bq *q;
-	uint64_t events, drops;
-	uint64_t drops_by[RECORDER_LOST_NCAUSES]; /* drops, by cause */
-	struct recorder_loss behind; /* events the recorder thread was too far behind to take, not yet told */
-	uint64_t busy_seen;          /* the kernel's skips of our programs counted so far */
-	uint64_t busy_since;         /* when they, and the kernel's pending drops, were last read */
-	uint64_t bad_params; /* events a filler wrote with a wrong parameter count (a bug), not kept */
-};
-
-/* The kernel's counters are read at most this often (a busy drain returns many times a second). */
-#define STATS_EVERY_NS 20000000ULL
-
-/* The recorder thread: runs of blocks from the queue, completeness marks between them. */
-static int record_items(void *ctx, const char *data, size_t n)
+static int keep_blocks(void *ctx, const uint8_t *p, size_t n)
 {
-	struct drain *d = ctx;
-	const uint8_t *p = (const uint8_t *)data;
-	size_t off = 0, run = 0;
-
-	while (off + 8 <= n) {
-		uint32_t type = load_u32(p + off), len = load_u32(p + off + 4);
-
-		if (type == COMPLETE_BLOCK) {
-			if (off > run)
-				recorder_append(d->a->rec, p + run, off - run);
-			recorder_mark_complete(d->a->rec, load_u64(p + off + 8));
-			run = off + len;
-		}
-		off += len;
-	}
-	if (off > run)
-		recorder_append(d->a->rec, p + run, off - run);
+	recorder_append(ctx, p, n);
 	return 0;
 }
 
-static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
+static int keep_loss(void *ctx, uint16_t cpu, const struct event_loss *l, bool final)
 {
-	struct drain *d = ctx;
-	char *p = bq_reserve(d->q, scap_frame_size(len));
-
-	if (!p) {
-		struct recorder_loss *b = &d->behind;
-
-		if (!b->n[RECORDER_LOST_BEHIND]) {
-			b->first_ts = load_u64(ev);
-			b->tid = load_u64(ev + 8);
-			b->cpu = cpu;
-		}
-		if (load_u64(ev) > b->last_ts)
-			b->last_ts = load_u64(ev);
-		b->n[RECORDER_LOST_BEHIND]++;
-		d->drops++;
-		d->drops_by[RECORDER_LOST_BEHIND]++;
-		return 0;
-	}
-	scap_frame_event((uint8_t *)p, cpu, ev, len);
-	d->events++;
+	(void)cpu; /* the recorder keeps the CPU the loss happened on, l->cpu */
+	if (l->n[EVENT_LOST_RING] || l->n[EVENT_LOST_BIG])
+		recorder_note_drops(ctx, l, final);
+	else
+		recorder_note_loss(ctx, l);
 	return 0;
 }
 
-static struct recorder_loss engine_loss(uint16_t cpu, const struct engine_drops *dr)
+static void keep_complete(void *ctx, uint64_t ts)
 {
-	struct recorder_loss l = {
-		.first_ts = dr->first_ts, .last_ts = dr->last_ts, .tid = dr->tid, .cpu = cpu
-	};
-
-	l.n[RECORDER_LOST_RING] = dr->ring;
-	l.n[RECORDER_LOST_BIG] = dr->big;
-	return l;
-}
-
-static void on_drops(void *ctx, uint16_t cpu, const struct engine_drops *dr)
-{
-	struct drain *d = ctx;
-	struct recorder_loss l = engine_loss(cpu, dr);
-
-	d->drops += dr->ring + dr->big;
-	d->drops_by[RECORDER_LOST_RING] += dr->ring;
-	d->drops_by[RECORDER_LOST_BIG] += dr->big;
-	recorder_note_drops(d->a->rec, &l, true);
-}
-
-/*
- * After a drain that found the ring empty at `drained` (epoch ns): tell the
- * losses not told in the ring yet (the queue's; every STATS_EVERY_NS the
- * kernel's pending on CPUs idle since, and its skips of our programs), then
- * queue the completeness mark, up to when the kernel's counters were last
- * read. A mark that finds the queue full waits for the next drain.
- */
-static void drain_done(struct drain *d, struct engine *en, uint64_t drained)
-{
-	struct engine_stats st;
-	char *c;
-
-	if (d->behind.n[RECORDER_LOST_BEHIND]) {
-		recorder_note_loss(d->a->rec, &d->behind);
-		memset(&d->behind, 0, sizeof(d->behind));
-	}
-	if (drained < d->busy_since + STATS_EVERY_NS)
-		return;
-	engine_stats(en, &st);
-	for (uint32_t cpu = 0; cpu < st.ncpus; cpu++) {
-		struct recorder_loss l = engine_loss((uint16_t)cpu, &st.pending[cpu]);
-
-		recorder_note_drops(d->a->rec, &l, false);
-	}
-	if (st.drops_busy > d->busy_seen) {
-		struct recorder_loss l = { .first_ts = d->busy_since,
-			                   .last_ts = drained,
-			                   .cpu = RECORDER_ANY_CPU };
-
-		l.n[RECORDER_LOST_BUSY] = st.drops_busy - d->busy_seen;
-		recorder_note_loss(d->a->rec, &l);
-		d->drops += l.n[RECORDER_LOST_BUSY];
-		d->drops_by[RECORDER_LOST_BUSY] += l.n[RECORDER_LOST_BUSY];
-		d->busy_seen = st.drops_busy;
-	}
-	d->busy_since = drained;
-	if (st.bad_params > d->bad_params) {
-		if (!d->bad_params)
-			log_error("a BPF filler wrote events with a wrong parameter count (a bug): they are "
-			          "not kept; /api/status counts them (drops.filler_bugs)");
-		d->bad_params = st.bad_params;
-	}
-	c = bq_reserve(d->q, sizeof(struct complete_block));
-	if (c) /* the queue packs blocks: no alignment */
-		memcpy(c, &(struct complete_block){ COMPLETE_BLOCK, sizeof(struct complete_block), drained },
-		       sizeof(struct complete_block));
+	recorder_mark_complete(ctx, ts);
 }
 
 /* ---- start, loop, stop ---- */
@@ -491,49 +374,109 @@ static void flush_catalog(struct agent *a, int *unsaved)
 	*unsaved = left;
 }
 
+/* What the drain has done, for /api/status and /metrics, once a second. */
+static void publish_rates(struct agent *a, struct drain *d, double dt)
+{
+	struct drain_stats st;
+	uint64_t drops = 0;
+
+	drain_stats(d, &st);
+	for (int i = 0; i < EVENT_LOST_NCAUSES; i++)
+		drops += st.lost[i];
+	if (st.bad_params && !a->filler_bugs)
+		log_error("a BPF filler wrote events with a wrong parameter count (a bug): they are not "
+		          "kept; /api/status counts them (drops.filler_bugs)");
+	pthread_mutex_lock(&a->lock);
+	a->event_rate = (double)(st.events - a->events_total) / dt;
+	a->drop_rate = (double)(drops - a->drops_total) / dt;
+	a->events_total = st.events;
+	a->drops_total = drops;
+	memcpy(a->drops_by, st.lost, sizeof(a->drops_by));
+	a->filler_bugs = st.bad_params;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Record until a signal: the ring into the recorder; once a second the rates, jobs and catalog. */
+static int agent_loop(struct agent *a, struct drain *d, struct err *e)
+{
+	double last_rate = mono_seconds(), last_expire = last_rate;
+	int rc, unsaved = 0;
+
+	while (!stop_signal) {
+		double now;
+
+		if ((rc = drain_poll(d, 50)) < 0)
+			return err_set(e, rc, "reading the ring buffer: %s", strerror(-rc));
+		now = mono_seconds();
+		if (now - last_rate >= 1) {
+			publish_rates(a, d, now - last_rate);
+			last_rate = now;
+			reap_jobs(a, false);
+			flush_catalog(a, &unsaved);
+		}
+		if (now - last_expire >= 60) {
+			expire(a);
+			last_expire = now;
+		}
+	}
+	fprintf(stderr, "sysrec agent: stopping\n");
+	return 0;
+}
+
+/* The data directory (locked), token, store, catalog and rules; the caller closes what opened. */
+static int agent_open_data(struct agent *a, const struct agent_config *c, int *lock_fd, struct err *e)
+{
+	int rc;
+
+	if ((*lock_fd = agent_data_dir_open(c->data_dir, e)) < 0)
+		return *lock_fd;
+	if ((rc = agent_token(c->data_dir, true, a->token, e)) != 0)
+		return rc;
+	if (!(a->store = store_local_open(c->data_dir, e)))
+		return errno ? -errno : -EIO; /* theirs: NULL with errno set */
+	if (!(a->cat = catalog_open(a->store, e)))
+		return errno ? -errno : -EIO;
+	expire(a);
+	return agent_rules_load(c, &a->rules, e);
+}
+
+static void agent_init(struct agent *a, const struct agent_config *c)
+{
+	const char *skew = getenv("SYSREC_CLOCK_SKEW");
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = c;
+	a->clock_skew_s = skew ? strtoll(skew, NULL, 10) : 0;
+	pthread_mutex_init(&a->lock, NULL);
+	if (c->host_name)
+		snprintf(a->host, sizeof(a->host), "%s", c->host_name);
+	else if (gethostname(a->host, sizeof(a->host) - 1) != 0)
+		snprintf(a->host, sizeof(a->host), "localhost");
+}
+
+static void on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int agent_run(const struct agent_config *c, struct err *e)
 {
 	struct agent a;
-	struct engine_opts eo;
+	struct engine_opts eo = { .ring_bytes = c->ring_mb << 20, .snaplen = c->snaplen };
 	struct engine *en = NULL;
 	struct agent_http *http = NULL;
-	struct drain d;
-	struct engine_sink sink = { on_event, on_drops, &d };
-	struct sigaction sa;
-	const char *skew = getenv("SYSREC_CLOCK_SKEW");
-	double last_rate, last_expire;
-	uint64_t ev0 = 0, dr0 = 0;
-	int rc = 0, lock_fd = -1, unsaved = 0;
+	struct drain *d = NULL;
+	int rc, lock_fd = -1;
 
-	memset(&a, 0, sizeof(a));
-	memset(&d, 0, sizeof(d));
-	a.cfg = c;
-	a.clock_skew_s = skew ? strtoll(skew, NULL, 10) : 0;
-	pthread_mutex_init(&a.lock, NULL);
-	if (c->host_name)
-		snprintf(a.host, sizeof(a.host), "%s", c->host_name);
-	else if (gethostname(a.host, sizeof(a.host) - 1) != 0)
-		snprintf(a.host, sizeof(a.host), "localhost");
-	if ((lock_fd = agent_data_dir_open(c->data_dir, e)) < 0) {
-		rc = lock_fd;
+	agent_init(&a, c);
+	if ((rc = agent_open_data(&a, c, &lock_fd, e)) != 0)
 		goto out;
-	}
-	if ((rc = agent_token(c->data_dir, true, a.token, e)) != 0)
-		goto out;
-	if (!(a.store = store_local_open(c->data_dir, e))) {
-		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
-		goto out;
-	}
-	if (!(a.cat = catalog_open(a.store, e))) {
-		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
-		goto out;
-	}
-	expire(&a);
-	if ((rc = agent_rules_load(c, &a.rules, e)) != 0)
-		goto out;
-	memset(&eo, 0, sizeof(eo));
-	eo.ring_bytes = c->ring_mb << 20;
-	eo.snaplen = c->snaplen;
 	if (!(en = engine_ebpf_open(&eo, e))) {
 		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
 		goto out;
@@ -542,76 +485,29 @@ int agent_run(const struct agent_config *c, struct err *e)
 		goto out;
 	if (a.rules && (rc = agent_rules_start(a.rules, &a, e)) != 0)
 		goto out;
-	d.a = &a;
-	d.q = bq_new(4u << 20, 16, false, record_items, &d);
+	d = drain_new(en, &(struct drain_opts){ .look_pending = true },
+	              &(struct drain_consumer){ keep_blocks, keep_loss, keep_complete, a.rec });
 	if ((rc = agent_http_start(&a, &http, e)) != 0)
 		goto out;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	on_signals();
 	fprintf(stderr, "sysrec agent: recording; API on %s://%s (token in %s/token); data in %s\n",
 	        c->tls_cert ? "https" : "http", c->listen, c->data_dir, c->data_dir);
-	last_rate = last_expire = mono_seconds();
-	{
-		struct engine_stats st;
-
-		engine_stats(en, &st);
-		d.busy_seen = st.drops_busy;
-		d.busy_since = epoch_ns();
-	}
-	while (!stop_signal) {
-		double now;
-		uint64_t drained = epoch_ns();
-
-		rc = engine_poll(en, 50, &sink);
-		if (rc >= 0)
-			drain_done(&d, en, drained);
-		bq_flush(d.q);
-		if (rc < 0) {
-			err_set(e, rc, "reading the ring buffer: %s", strerror(-rc));
-			break;
-		}
-		rc = 0;
-		now = mono_seconds();
-		if (now - last_rate >= 1) {
-			pthread_mutex_lock(&a.lock);
-			a.events_total = d.events;
-			a.drops_total = d.drops;
-			memcpy(a.drops_by, d.drops_by, sizeof(a.drops_by));
-			a.filler_bugs = d.bad_params;
-			a.event_rate = (double)(d.events - ev0) / (now - last_rate);
-			a.drop_rate = (double)(d.drops - dr0) / (now - last_rate);
-			pthread_mutex_unlock(&a.lock);
-			ev0 = d.events;
-			dr0 = d.drops;
-			last_rate = now;
-			reap_jobs(&a, false);
-			flush_catalog(&a, &unsaved);
-		}
-		if (now - last_expire >= 60) {
-			expire(&a);
-			last_expire = now;
-		}
-	}
-	fprintf(stderr, "sysrec agent: stopping\n");
+	rc = agent_loop(&a, d, e);
 out:
 	pthread_mutex_lock(&a.lock);
 	a.stopping = true; /* agent_take_capture() refuses from here on */
 	pthread_mutex_unlock(&a.lock);
 	agent_http_stop(http);
 	stop_jobs(&a);
-	if (en)
-		engine_stop(en);
-	if (d.q)
-		bq_free(d.q); /* the writer thread has stopped: no rule matches any more */
+	if (d)
+		drain_finish(d, NULL, NULL); /* its thread has stopped: no rule matches any more */
 	/* a rule's capture admitted just before stopping was set may have joined the list since */
 	stop_jobs(&a);
 	if (a.cat && catalog_flush(a.cat, NULL) > 0)
 		log_warn("catalog: capture records left unwritten; the next start recovers them from "
 		         "the capture files");
 	agent_rules_free(a.rules);
+	drain_free(d);
 	engine_close(en);
 	recorder_free(a.rec);
 	catalog_close(a.cat);

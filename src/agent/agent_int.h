@@ -41,8 +41,8 @@ struct agent {
 	unsigned outstanding;
 	bool stopping;
 	uint64_t events_total, drops_total;
-	uint64_t drops_by[RECORDER_LOST_NCAUSES]; /* drops_total by cause */
-	uint64_t filler_bugs;                     /* events not kept: a filler's wrong parameter count */
+	uint64_t drops_by[EVENT_LOST_NCAUSES]; /* drops_total by cause */
+	uint64_t filler_bugs;                  /* events not kept: a filler's wrong parameter count */
 	double event_rate, drop_rate;
 };
 

@@ -505,7 +505,7 @@ struct counters {
 	struct recorder_stats rs;
 	double er, dr;
 	uint64_t et, dt;
-	uint64_t dby[RECORDER_LOST_NCAUSES];
+	uint64_t dby[EVENT_LOST_NCAUSES];
 	uint64_t bugs;
 	unsigned out;
 	struct agent_rules_stats ru;
@@ -553,12 +553,11 @@ static void status(const struct call *c, struct reply *r)
 		json_t *by = json_object_get(r->json, "drops");
 
 		/* by cause, as capture records and drop marks name them */
-		json_object_set_new(by, "ring_full", json_integer((json_int_t)k.dby[RECORDER_LOST_RING]));
-		json_object_set_new(by, "too_large", json_integer((json_int_t)k.dby[RECORDER_LOST_BIG]));
+		json_object_set_new(by, "ring_full", json_integer((json_int_t)k.dby[EVENT_LOST_RING]));
+		json_object_set_new(by, "too_large", json_integer((json_int_t)k.dby[EVENT_LOST_BIG]));
 		json_object_set_new(by, "recorder_behind",
-		                    json_integer((json_int_t)k.dby[RECORDER_LOST_BEHIND]));
-		json_object_set_new(by, "tracepoint_busy",
-		                    json_integer((json_int_t)k.dby[RECORDER_LOST_BUSY]));
+		                    json_integer((json_int_t)k.dby[EVENT_LOST_BEHIND]));
+		json_object_set_new(by, "tracepoint_busy", json_integer((json_int_t)k.dby[EVENT_LOST_BUSY]));
 		/* not a loss of the host's doing: a bug of ours, counted apart (not in total) */
 		json_object_set_new(by, "filler_bugs", json_integer((json_int_t)k.bugs));
 	}
@@ -644,10 +643,9 @@ static void metrics(const struct call *c, struct reply *r)
 	            (unsigned long long)k.conns.head_timeouts);
 	sbuf_printf(&b, "# HELP sysrec_drops_by_cause_total Events lost since the agent started, by cause.\n"
 	                "# TYPE sysrec_drops_by_cause_total counter\n");
-	for (int i = 0; i < RECORDER_LOST_NCAUSES; i++)
+	for (int i = 0; i < EVENT_LOST_NCAUSES; i++)
 		sbuf_printf(&b, "sysrec_drops_by_cause_total{cause=\"%s\"} %llu\n",
-		            recorder_loss_cause_name((enum recorder_loss_cause)i),
-		            (unsigned long long)k.dby[i]);
+		            event_loss_cause_name((enum event_loss_cause)i), (unsigned long long)k.dby[i]);
 	r->resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
 	r->status = 200;

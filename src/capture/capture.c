@@ -4,6 +4,7 @@
 #include "../event/event.h"
 #include "../common/common.h"
 #include "../filter/filter.h"
+#include "../state/source.h"
 #include "../state/state.h"
 
 #include <errno.h>
@@ -36,7 +37,7 @@ struct job {
 	uint64_t from;         /* the first instant the file covers (t0, or later when history is short) */
 	uint64_t stream_ts;    /* the last event read */
 	uint64_t loss_version; /* of the recorder's loss log when last read */
-	struct i64map marked;  /* loss run id -> uint64_t[RECORDER_LOST_NCAUSES] already marked */
+	struct i64map marked;  /* loss run id -> uint64_t[EVENT_LOST_NCAUSES] already marked */
 };
 
 static int put_out(void *ctx, const void *p, size_t n)
@@ -80,7 +81,7 @@ static void causes_text(const uint64_t n[CAPTURE_LOST_NCAUSES], char *buf, size_
 		off += (size_t)snprintf(buf + off, size - off, "%s%s %" PRIu64, off ? ", " : "",
 		                        c == CAPTURE_LOST_OVERRUN
 		                                ? "let go before this capture read them"
-		                                : recorder_loss_cause_name((enum recorder_loss_cause)c),
+		                                : event_loss_cause_name((enum event_loss_cause)c),
 		                        n[c]);
 	}
 }
@@ -110,7 +111,7 @@ static void mark_loss(struct job *j, const char *id, uint16_t cpu, uint64_t firs
 	causes_text(n, causes, sizeof(causes));
 	utc_text(first, from, sizeof(from));
 	utc_text(last, to, sizeof(to));
-	if (cpu == RECORDER_ANY_CPU)
+	if (cpu == EVENT_ANY_CPU)
 		where[0] = 0;
 	else
 		snprintf(where, sizeof(where), " on CPU %u", cpu);
@@ -123,7 +124,7 @@ static void mark_loss(struct job *j, const char *id, uint16_t cpu, uint64_t firs
 	 */
 	scap_encode_drop_marks(&j->ev, id, b, e, j->q->container ? 0 : tid, desc, len);
 	for (int i = 0; i < 3; off += len[i++])
-		scap_writer_event_bytes(j->w, cpu == RECORDER_ANY_CPU ? 0 : cpu, 0,
+		scap_writer_event_bytes(j->w, cpu == EVENT_ANY_CPU ? 0 : cpu, 0,
 		                        (const uint8_t *)j->ev.data + off, len[i]);
 	j->out->events += 3;
 }
@@ -135,14 +136,14 @@ static void mark_loss(struct job *j, const char *id, uint16_t cpu, uint64_t firs
  */
 static void mark_losses(struct job *j, bool all)
 {
-	struct recorder_loss *v;
+	struct event_loss *v;
 	size_t n;
 
 	if (!all && recorder_losses_version(j->r) == j->loss_version)
 		return;
 	n = recorder_losses(j->r, j->from, j->t1, &v, &j->loss_version);
 	for (size_t i = 0; i < n; i++) {
-		const struct recorder_loss *l = &v[i];
+		const struct event_loss *l = &v[i];
 		uint64_t *done = i64map_get(&j->marked, (int64_t)l->id);
 		uint64_t delta[CAPTURE_LOST_NCAUSES] = { 0 };
 		bool any = false, before = false; /* some of the run is already marked */
@@ -150,10 +151,10 @@ static void mark_losses(struct job *j, bool all)
 		if (!all && (l->first_ts > j->from ? l->first_ts : j->from) > j->stream_ts)
 			continue; /* the stream has not reached it: marked where it has, or at the end */
 		if (!done) {
-			done = xcalloc(RECORDER_LOST_NCAUSES, sizeof(*done));
+			done = xcalloc(EVENT_LOST_NCAUSES, sizeof(*done));
 			i64map_put(&j->marked, (int64_t)l->id, done);
 		}
-		for (int c = 0; c < RECORDER_LOST_NCAUSES; c++) {
+		for (int c = 0; c < EVENT_LOST_NCAUSES; c++) {
 			delta[c] = l->n[c] > done[c] ? l->n[c] - done[c] : 0;
 			any |= delta[c] != 0;
 			before |= done[c] != 0;
@@ -161,7 +162,7 @@ static void mark_losses(struct job *j, bool all)
 		if (!any)
 			continue;
 		mark_loss(j, "sysrec-drops", l->cpu, l->first_ts, l->last_ts, (int64_t)l->tid, delta, before);
-		for (int c = 0; c < RECORDER_LOST_NCAUSES; c++)
+		for (int c = 0; c < EVENT_LOST_NCAUSES; c++)
 			done[c] += delta[c];
 	}
 	free(v);
@@ -338,22 +339,18 @@ static void mark_trigger(struct job *j)
  * One record of a segment. Returns 1 when the window is over, else 0.
  * first: the segment the job started in (its head is the file's).
  */
-static int take(struct job *j, struct scap_record *rec, bool first)
+static int take(struct job *j, struct source *src, struct scap_record *rec, int kind, bool first)
 {
 	struct evctx cx;
 	struct event ev;
 	uint64_t ts;
 
-	if (rec->kind != SCAP_REC_EVENT) {
-		if (!first)
-			return 0; /* a later segment's head: the events have kept the state current */
-		if (rec->kind == SCAP_REC_PROCS || rec->kind == SCAP_REC_FDS) {
-			state_add_record(j->st, rec);
-			return 0;
-		}
-		if (rec->kind == SCAP_REC_IFACES || rec->kind == SCAP_REC_USERS)
-			state_add_record(j->st, rec);
-		scap_writer_record(j->w, rec);
+	if (kind == SOURCE_HEAD) {
+		/* the first segment's head is the capture's; a later segment's is not read (the
+		 * source was told so): the events have kept the state current */
+		source_take(src, rec, NULL);
+		if (first && rec->kind != SCAP_REC_PROCS && rec->kind != SCAP_REC_FDS)
+			scap_writer_record(j->w, rec);
 		return 0;
 	}
 	ts = rec->ev.ts;
@@ -362,8 +359,8 @@ static int take(struct job *j, struct scap_record *rec, bool first)
 	if (ts > j->stream_ts)
 		j->stream_ts = ts;
 	if (!j->head_done && ts >= j->t0)
-		write_head(j);
-	state_process(j->st, &rec->ev, &cx);
+		write_head(j); /* the state as it stood before the window's first event */
+	source_take(src, rec, &cx);
 	if (ts < j->t0 || ts > j->t1)
 		return 0;
 	if (!j->trigger_done && ts >= j->q->trigger_ns)
@@ -392,7 +389,7 @@ static void mark_overrun(struct job *j, uint64_t skipped, uint64_t resume_ts)
 	n[CAPTURE_LOST_OVERRUN] = skipped;
 	if (!j->head_done || resume_ts < j->from)
 		return; /* before the window: nothing of it went */
-	mark_loss(j, "sysrec-overrun", RECORDER_ANY_CPU, j->stream_ts, resume_ts, 0, n, false);
+	mark_loss(j, "sysrec-overrun", EVENT_ANY_CPU, j->stream_ts, resume_ts, 0, n, false);
 }
 
 /*
@@ -403,7 +400,8 @@ static void mark_overrun(struct job *j, uint64_t skipped, uint64_t resume_ts)
 static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, capture_storing_fn storing,
                 void *ctx, struct err *e)
 {
-	struct scap_reader *rd = scap_reader_open_mem(recorder_seg_data(seg), recorder_seg_len(seg));
+	struct source *src =
+	        source_open_mem(recorder_seg_data(seg), recorder_seg_len(seg), j->st, SOURCE_STATE);
 	bool first = true, told = false, over = false;
 	uint64_t lag_max = j->q->lag_max_ns ? j->q->lag_max_ns : CAPTURE_LAG_MAX_NS;
 	int rc = 0;
@@ -423,16 +421,16 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
 			if (storing)
 				storing(ctx);
 		}
-		scap_reader_mem_grow(rd, len);
+		source_mem_grow(src, len);
 		/* what is there now, in one go (the clock and the cancel flag are read between runs) */
-		for (unsigned n = 0; n < 4096 && scap_reader_offset(rd) < len; n++) {
-			int kind = scap_reader_next(rd, &rec, e);
+		for (unsigned n = 0; n < 4096 && source_offset(src) < len; n++) {
+			int kind = source_read(src, &rec, e);
 
 			if (kind < 0) {
 				rc = kind;
 				break;
 			}
-			if (take(j, &rec, first)) {
+			if (take(j, src, &rec, kind, first)) {
 				over = true;
 				break;
 			}
@@ -440,7 +438,7 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
 		if (rc || over)
 			break;
 		mark_losses(j, false);
-		if (scap_reader_offset(rd) < len)
+		if (source_offset(src) < len)
 			continue;
 		if (recorder_seg_sealed(seg) && recorder_seg_len(seg) == len) {
 			uint64_t skipped;
@@ -448,10 +446,11 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
 
 			if (!next)
 				continue; /* sealed just now: the next one is there on the next look */
-			scap_reader_close(rd);
+			source_close(src);
 			recorder_seg_put(j->r, seg);
 			seg = next;
-			rd = scap_reader_open_mem(recorder_seg_data(seg), recorder_seg_len(seg));
+			src = source_open_mem(recorder_seg_data(seg), recorder_seg_len(seg), j->st,
+			                      SOURCE_NO_HEADS);
 			first = false;
 			if (skipped)
 				mark_overrun(j, skipped, recorder_seg_first_ts(seg));
@@ -467,7 +466,7 @@ static int walk(struct job *j, struct recorder_seg *seg, const bool *cancel, cap
 		}
 		recorder_wait(j->r, 100);
 	}
-	scap_reader_close(rd);
+	source_close(src);
 	recorder_seg_put(j->r, seg);
 	return rc;
 }

@@ -49,10 +49,10 @@ struct capture_request {
 #define CAPTURE_LAG_MAX_NS (30 * 1000000000ULL)
 
 /* Why events of the window are missing: the recorder's causes, then the capture's own. */
-#define CAPTURE_LOST_OVERRUN                                                          \
-	RECORDER_LOST_NCAUSES /* let go by the recorder before this capture read them \
-	                       */
-#define CAPTURE_LOST_NCAUSES (RECORDER_LOST_NCAUSES + 1)
+#define CAPTURE_LOST_OVERRUN                                                       \
+	EVENT_LOST_NCAUSES /* let go by the recorder before this capture read them \
+	                    */
+#define CAPTURE_LOST_NCAUSES (EVENT_LOST_NCAUSES + 1)
 
 struct capture_result {
 	uint64_t events;       /* events written */

@@ -4,6 +4,7 @@
 #include "../common/common.h"
 #include "../filter/filter.h"
 #include "../scap/scap.h"
+#include "../state/source.h"
 #include "../state/state.h"
 
 #include <errno.h>
@@ -186,23 +187,114 @@ void progress_tick(struct progress *p, uint64_t events, uint64_t bytes, bool don
 	        (double)bytes / (1 << 20), done ? "\n" : "");
 }
 
+/* One `sysrec read` run: where events come from, and where they go. */
+struct read_run {
+	const struct read_opts *o;
+	struct state *st;
+	struct filter *flt;
+	struct output *out;    /* printing (NULL with -w) */
+	struct printer *pr;    /* printing on a second thread (default lines) */
+	struct scap_writer *w; /* -w */
+	struct source *src;
+	struct sbuf buf;      /* printed lines not yet written */
+	struct progress prog; /* -w on a terminal */
+	uint64_t nevents;
+	long writer_pid; /* the file is the temporary of this recorder (0: not one) */
+};
+
+/* The filter, output, source and writer of the run; 0, or the exit code with the message said. */
+static int read_open(struct read_run *rr)
+{
+	const struct read_opts *o = rr->o;
+	struct err e = { { 0 } };
+	bool track;
+
+	if (o->filter && !(rr->flt = filter_compile(rr->st, o->filter, &e))) {
+		fprintf(stderr, "sysrec read: %s\n", e.msg);
+		return 2;
+	}
+	if (!o->out) {
+		rr->out = o->format ? output_new(rr->st, o->format, o->json, &e)
+		                    : output_new_default(rr->st, o->json);
+		if (!rr->out) {
+			fprintf(stderr, "sysrec read: %s\n", e.msg);
+			return 2;
+		}
+	}
+	if ((rr->writer_pid = sink_temp_pid(o->path)) != 0)
+		warn_unfinished(o->path, rr->writer_pid);
+	/* threads and fds are only followed when the output reads them */
+	track = (rr->out && output_needs_state(rr->out)) || (rr->flt && filter_needs_state(rr->flt));
+	if (!(rr->src = source_open_file(o->path, rr->st, track ? SOURCE_STATE : SOURCE_COUNT, &e))) {
+		fprintf(stderr, "sysrec read: %s\n", e.msg);
+		return 1;
+	}
+	if (o->out) {
+		if (!(rr->w = scap_writer_open(o->out, o->gzip, &e))) {
+			fprintf(stderr, "sysrec read: %s\n", e.msg);
+			return 1;
+		}
+		rr->prog.on = isatty(STDERR_FILENO);
+		rr->prog.last = mono_seconds();
+	}
+	if (rr->out && output_splits(rr->out))
+		rr->pr = printer_new(rr->out, rr->st, STDOUT_FILENO, source_stable(rr->src));
+	return 0;
+}
+
+/* One event, applied to the state: printed or written. false: the reader of stdout is gone. */
+static bool read_event(struct read_run *rr, struct scap_record *rec, struct evctx *cx)
+{
+	if (rr->w) {
+		/* as sysdig -w: events hidden in the input count as rejected too */
+		if (!cx->head &&
+		    ((rec->ev.dump_flags & EVENT_DF_STATE_ONLY) || (rr->flt && !filter_match(rr->flt, cx)))) {
+			int hide = event_rejected_flags(rec->ev.type, rr->o->fatfile);
+
+			if (hide < 0)
+				return true;
+			rec->ev.dump_flags |= (uint32_t)hide;
+		}
+		scap_writer_event(rr->w, &rec->ev);
+		progress_tick(&rr->prog, rr->nevents, source_offset(rr->src), false);
+		return true;
+	}
+	if (rr->flt && !filter_match(rr->flt, cx))
+		cx->shown = false;
+	if (rr->pr)
+		return !cx->shown || printer_add(rr->pr, cx);
+	if (cx->shown && output_event(rr->out, cx, &rr->buf) && rr->buf.len >= FLUSH_AT)
+		return sbuf_flush_fd(&rr->buf, STDOUT_FILENO) >= 0;
+	return true;
+}
+
+/* Every record of the source (up to -n events); 0 or the reader's -errno with e set. */
+static int read_all(struct read_run *rr, struct err *e)
+{
+	struct scap_record rec;
+	struct evctx cx;
+	int kind;
+
+	while ((kind = source_next(rr->src, &rec, &cx, e)) > 0) {
+		if (kind == SOURCE_HEAD) {
+			if (rr->w)
+				scap_writer_record(rr->w, &rec);
+			continue;
+		}
+		if (rr->o->max_events && rr->nevents >= rr->o->max_events)
+			break;
+		rr->nevents++;
+		if (!read_event(rr, &rec, &cx))
+			return 0; /* reader gone (e.g. | head): stop quietly */
+	}
+	return kind < 0 ? kind : 0;
+}
+
 int cmd_read(int argc, char **argv)
 {
 	struct read_opts o;
+	struct read_run rr = { .o = &o, .prog = { .who = "sysrec read" } };
 	struct err e = { { 0 } };
-	struct scap_reader *r = NULL;
-	struct scap_writer *w = NULL;
-	struct state *st = NULL;
-	struct output *out = NULL;
-	struct filter *flt = NULL;
-	struct printer *pr = NULL;
-	struct scap_record rec;
-	struct evctx cx;
-	struct sbuf buf;
-	uint64_t nevents = 0;
-	struct progress prog = { .who = "sysrec read" };
-	bool track_state;
-	long writer_pid;
 	int rc, exit_code = 1;
 
 	rc = parse_opts(argc, argv, &o);
@@ -214,94 +306,18 @@ int cmd_read(int argc, char **argv)
 		filter_list_fields(stdout);
 		return 0;
 	}
-
-	sbuf_init(&buf, FLUSH_AT * 2);
-	st = state_new();
-	if (o.filter) {
-		flt = filter_compile(st, o.filter, &e);
-		if (!flt) {
-			fprintf(stderr, "sysrec read: %s\n", e.msg);
-			exit_code = 2;
-			goto cleanup;
-		}
-	}
-	if (!o.out) {
-		out = o.format ? output_new(st, o.format, o.json, &e) : output_new_default(st, o.json);
-		if (!out) {
-			fprintf(stderr, "sysrec read: %s\n", e.msg);
-			exit_code = 2;
-			goto cleanup;
-		}
-	}
-	writer_pid = sink_temp_pid(o.path);
-	if (writer_pid)
-		warn_unfinished(o.path, writer_pid);
-	r = scap_reader_open(o.path, &e);
-	if (!r) {
-		fprintf(stderr, "sysrec read: %s\n", e.msg);
+	sbuf_init(&rr.buf, FLUSH_AT * 2);
+	rr.st = state_new();
+	if ((rc = read_open(&rr)) != 0) {
+		exit_code = rc;
 		goto cleanup;
 	}
-	if (o.out) {
-		w = scap_writer_open(o.out, o.gzip, &e);
-		if (!w) {
-			fprintf(stderr, "sysrec read: %s\n", e.msg);
-			goto cleanup;
-		}
-		prog.on = isatty(STDERR_FILENO);
-		prog.last = mono_seconds();
-	}
-
-	/* threads and fds are only followed when the output reads them */
-	track_state = (out && output_needs_state(out)) || (flt && filter_needs_state(flt));
-	if (out && output_splits(out))
-		pr = printer_new(out, st, STDOUT_FILENO, scap_reader_stable(r));
-	while ((rc = scap_reader_next(r, &rec, &e)) > 0) {
-		if (rec.kind != SCAP_REC_EVENT) {
-			state_add_record(st, &rec);
-			if (w)
-				scap_writer_record(w, &rec);
-			continue;
-		}
-		if (o.max_events && nevents >= o.max_events)
-			break;
-		nevents++;
-		if (track_state)
-			state_process(st, &rec.ev, &cx);
-		else
-			state_count(st, &rec.ev, &cx);
-		if (w) {
-			/* as sysdig -w: events hidden in the input count as rejected too */
-			if (!cx.head &&
-			    ((rec.ev.dump_flags & EVENT_DF_STATE_ONLY) || (flt && !filter_match(flt, &cx)))) {
-				int hide = event_rejected_flags(rec.ev.type, o.fatfile);
-
-				if (hide < 0)
-					continue;
-				rec.ev.dump_flags |= (uint32_t)hide;
-			}
-		} else if (flt && !filter_match(flt, &cx)) {
-			cx.shown = false;
-		}
-		if (pr) {
-			if (cx.shown && !printer_add(pr, &cx)) {
-				rc = 0;
-				break; /* reader gone (e.g. | head): stop quietly */
-			}
-		} else if (w) {
-			scap_writer_event(w, &rec.ev);
-			progress_tick(&prog, nevents, scap_reader_offset(r), false);
-		} else if (cx.shown && output_event(out, &cx, &buf) && buf.len >= FLUSH_AT) {
-			if (sbuf_flush_fd(&buf, STDOUT_FILENO) < 0) {
-				rc = 0;
-				break; /* reader gone (e.g. | head): stop quietly */
-			}
-		}
-	}
-	if (buf.len)
-		sbuf_flush_fd(&buf, STDOUT_FILENO);
-	if (pr)
-		printer_finish(pr);
-	if (rc == -ENODATA && writer_pid) {
+	rc = read_all(&rr, &e);
+	if (rr.buf.len)
+		sbuf_flush_fd(&rr.buf, STDOUT_FILENO);
+	if (rr.pr)
+		printer_finish(rr.pr);
+	if (rc == -ENODATA && rr.writer_pid) {
 		/* where an unfinished recording stops: what came before is all there is */
 		fprintf(stderr, "sysrec read: warning: %s: %s: the unfinished recording ends there\n", o.path,
 		        e.msg);
@@ -311,11 +327,11 @@ int cmd_read(int argc, char **argv)
 		fprintf(stderr, "sysrec read: %s: %s\n", o.path, e.msg);
 		goto cleanup;
 	}
-	if (w) {
-		struct scap_writer *done = w;
+	if (rr.w) {
+		struct scap_writer *done = rr.w;
 
-		progress_tick(&prog, nevents, scap_reader_offset(r), true);
-		w = NULL;
+		progress_tick(&rr.prog, rr.nevents, source_offset(rr.src), true);
+		rr.w = NULL;
 		if (scap_writer_close(done, &e)) {
 			fprintf(stderr, "sysrec read: %s\n", e.msg);
 			goto cleanup;
@@ -323,14 +339,14 @@ int cmd_read(int argc, char **argv)
 	}
 	exit_code = 0;
 cleanup:
-	if (w)
-		scap_writer_abort(w);
-	scap_reader_close(r);
-	printer_free(pr);
-	output_free(out);
-	filter_free(flt);
+	if (rr.w)
+		scap_writer_abort(rr.w);
+	source_close(rr.src);
+	printer_free(rr.pr);
+	output_free(rr.out);
+	filter_free(rr.flt);
 	free(o.filter);
-	state_free(st);
-	sbuf_release(&buf);
+	state_free(rr.st);
+	sbuf_release(&rr.buf);
 	return exit_code;
 }

@@ -369,12 +369,12 @@ int recfiles_blocks(struct recfiles *f, const uint8_t *p, size_t len)
 	return 0;
 }
 
-int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct recfiles_lost *l)
+int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct event_loss *l)
 {
 	char desc[256];
 	uint32_t len[3];
 	size_t off = 0;
-	uint64_t n = l->ring + l->big + l->disk + l->busy;
+	uint64_t n = event_loss_total(l), busy = l->n[EVENT_LOST_BUSY];
 
 	if (f->failed)
 		return f->err_code;
@@ -383,8 +383,9 @@ int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct recfiles_lost *
 	snprintf(desc, sizeof(desc),
 	         "%llu events lost%s: ring buffer full %llu, too large %llu, disk behind %llu, "
 	         "tracepoint busy %llu",
-	         (unsigned long long)n, l->busy ? "" : " on this CPU", (unsigned long long)l->ring,
-	         (unsigned long long)l->big, (unsigned long long)l->disk, (unsigned long long)l->busy);
+	         (unsigned long long)n, busy ? "" : " on this CPU", (unsigned long long)l->n[EVENT_LOST_RING],
+	         (unsigned long long)l->n[EVENT_LOST_BIG], (unsigned long long)l->n[EVENT_LOST_BEHIND],
+	         (unsigned long long)busy);
 	f->tmp.len = 0;
 	scap_encode_drop_marks(&f->tmp, "sysrec-drops", l->first_ts, l->last_ts, (int64_t)l->tid, desc, len);
 	for (int i = 0; i < 3; off += len[i++])

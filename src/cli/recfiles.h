@@ -30,11 +30,6 @@ struct recfiles_opts {
 };
 
 /* Events lost in a row on one CPU (or on an unknown one), told in the file where they were lost. */
-struct recfiles_lost {
-	uint64_t first_ts, last_ts, tid;
-	uint64_t ring, big, disk, busy; /* why: ring full, too large, disk behind, tracepoint busy */
-};
-
 struct recfiles;
 
 /* Open the first file and write the host's state from /proc into it; NULL with e set. */
@@ -45,7 +40,7 @@ struct recfiles *recfiles_open(const struct recfiles_opts *o, struct err *e);
  */
 int recfiles_blocks(struct recfiles *f, const uint8_t *blocks, size_t len);
 /* Write the marks of a run of lost events: drop begin, a notification naming the counts, drop end. */
-int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct recfiles_lost *l);
+int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct event_loss *l);
 /* The first error, if any. */
 const char *recfiles_error(const struct recfiles *f);
 /* Files opened so far. */

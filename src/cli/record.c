@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "../common/common.h"
+#include "../engine/drain.h"
 #include "../engine/engine.h"
 #include "../filter/filter.h"
 #include "../scap/scap.h"
@@ -232,169 +233,19 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 	return 0;
 }
 
-/* The drain's view of one CPU: losses not yet told in the file, and totals. */
-struct cpu_lost {
-	struct recfiles_lost pend;
-	uint64_t disk; /* events the writing thread was too far behind to take */
-};
-
-struct recorder {
-	struct recfiles *files; /* used by the writing thread only */
-	struct bq *q;           /* from the drain to the writing thread */
-	uint64_t max_events;
-	uint64_t written; /* events queued for the file */
-	uint32_t ncpus;
-	struct cpu_lost *cpus; /* ncpus + 1: the last for losses on an unknown CPU */
-	uint64_t busy_seen;    /* tracepoint-busy losses already accounted */
-	uint64_t busy_since;   /* epoch ns of the last look at them */
-	uint64_t disk_total;
-	bool any_lost; /* some losses are waiting to be told */
-};
-
 /*
- * The queue holds .scap blocks ready for the file (framed as they leave the
- * ring), and between them, where events were lost, a pseudo-block of this
- * type holding the cpu and a struct recfiles_lost.
+ * The consumer of the drain (src/engine/drain.h): events and losses, in
+ * stream order, into the files. Runs on the drain's thread.
  */
-#define LOST_BLOCK 0x4c535953u /* "SYSL" */
-
-struct lost_block {
-	uint32_t type, len;
-	uint16_t cpu, pad[3];
-	struct recfiles_lost l;
-};
-
-/* The writing thread: blocks from the queue into the files. */
-static int write_items(void *ctx, const char *data, size_t n)
+static int write_blocks(void *ctx, const uint8_t *p, size_t n)
 {
-	struct recorder *r = ctx;
-	const uint8_t *p = (const uint8_t *)data;
-	size_t off = 0, run = 0; /* event blocks [run, off) not yet written */
-	int rc = 0;
-
-	while (off + 8 <= n && !rc) {
-		uint32_t type, len;
-
-		memcpy(&type, p + off, 4);
-		memcpy(&len, p + off + 4, 4);
-		if (type == LOST_BLOCK) {
-			struct lost_block b;
-
-			memcpy(&b, p + off, sizeof(b));
-			rc = recfiles_blocks(r->files, p + run, off - run);
-			if (!rc)
-				rc = recfiles_lost(r->files, b.cpu, &b.l);
-			run = off + len;
-		}
-		off += len;
-	}
-	if (!rc)
-		rc = recfiles_blocks(r->files, p + run, off - run);
-	return rc; /* non-zero: the drain sees it through bq_error() and stops */
+	return recfiles_blocks(ctx, p, n);
 }
 
-static bool lost_any(const struct recfiles_lost *l)
+static int write_loss(void *ctx, uint16_t cpu, const struct event_loss *l, bool final)
 {
-	return l->ring || l->big || l->disk || l->busy;
-}
-
-static void lost_add(struct recfiles_lost *to, const struct recfiles_lost *l)
-{
-	if (!lost_any(to)) {
-		to->first_ts = l->first_ts;
-		to->tid = l->tid;
-	}
-	if (l->last_ts > to->last_ts)
-		to->last_ts = l->last_ts;
-	to->ring += l->ring;
-	to->big += l->big;
-	to->disk += l->disk;
-	to->busy += l->busy;
-}
-
-/* Queue the losses gathered for slot (told on cpu); they stay gathered when the queue is full. */
-static void tell_lost(struct recorder *r, uint32_t slot, uint16_t cpu)
-{
-	struct recfiles_lost *l = &r->cpus[slot].pend;
-	struct lost_block b = { LOST_BLOCK, sizeof(b), cpu, { 0 }, *l };
-	char *p;
-
-	if (!lost_any(l))
-		return;
-	p = bq_reserve(r->q, sizeof(b));
-	if (!p)
-		return;
-	memcpy(p, &b, sizeof(b));
-	memset(l, 0, sizeof(*l));
-}
-
-static uint32_t cpu_slot(const struct recorder *r, uint16_t cpu)
-{
-	return cpu < r->ncpus ? cpu : r->ncpus;
-}
-
-/* The draining thread: events from the ring into the queue, never waiting for the disk. */
-static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
-{
-	struct recorder *r = ctx;
-	uint32_t slot = cpu_slot(r, cpu);
-	char *p;
-
-	if (r->max_events && r->written >= r->max_events)
-		return 1;
-	if (r->any_lost) {
-		tell_lost(r, slot, cpu);
-		tell_lost(r, r->ncpus, cpu);
-		r->any_lost = false;
-		for (uint32_t c = 0; c <= r->ncpus; c++)
-			r->any_lost |= lost_any(&r->cpus[c].pend);
-	}
-	p = bq_reserve(r->q, scap_frame_size(len));
-	if (!p) {
-		struct recfiles_lost l = { 0 };
-
-		memcpy(&l.first_ts, ev, 8);
-		memcpy(&l.tid, ev + 8, 8);
-		l.last_ts = l.first_ts;
-		l.disk = 1;
-		lost_add(&r->cpus[slot].pend, &l);
-		r->any_lost = true;
-		r->cpus[slot].disk++;
-		r->disk_total++;
-		return 0;
-	}
-	scap_frame_event((uint8_t *)p, cpu, ev, len);
-	r->written++;
-	return 0;
-}
-
-/* The kernel side lost events on cpu: gathered, told before that CPU's next event. */
-static void on_drops(void *ctx, uint16_t cpu, const struct engine_drops *d)
-{
-	struct recorder *r = ctx;
-	struct recfiles_lost l = { d->first_ts, d->last_ts, d->tid, d->ring, d->big, 0, 0 };
-
-	lost_add(&r->cpus[cpu_slot(r, cpu)].pend, &l);
-	r->any_lost = true;
-}
-
-/*
- * Events the kernel skipped because our program was busy on that CPU are only
- * counted by the kernel, with no CPU or time: look at the count now and then,
- * and tell what grew as lost between the two looks.
- */
-static void check_busy(struct recorder *r, const struct engine_stats *st)
-{
-	uint64_t now = epoch_ns();
-
-	if (st->drops_busy > r->busy_seen) {
-		struct recfiles_lost l = { r->busy_since, now, 0, 0, 0, 0, st->drops_busy - r->busy_seen };
-
-		lost_add(&r->cpus[r->ncpus].pend, &l);
-		r->any_lost = true;
-		r->busy_seen = st->drops_busy;
-	}
-	r->busy_since = now;
+	(void) final; /* record never asks for looks at untold drops */
+	return recfiles_lost(ctx, cpu, l);
 }
 
 /* What a filter kept of the events read (for --stats). */
@@ -404,24 +255,26 @@ struct kept {
 	uint64_t matched, hidden;
 };
 
-static void print_stats(const struct recorder *r, const struct engine_stats *st, uint64_t files,
-                        const struct kept *k)
+static void print_stats(const struct drain_stats *st, uint64_t files, const struct kept *k)
 {
-	uint64_t dropped = st->drops_ring + st->drops_big + st->drops_busy + r->disk_total;
+	const uint64_t *lost = st->lost;
+	uint64_t dropped = 0;
 
+	for (int i = 0; i < EVENT_LOST_NCAUSES; i++)
+		dropped += lost[i];
 	if (k->filtered)
 		fprintf(stderr, "sysrec record: %llu events read, %llu matched the filter",
-		        (unsigned long long)r->written, (unsigned long long)k->matched);
+		        (unsigned long long)st->events, (unsigned long long)k->matched);
 	else
-		fprintf(stderr, "sysrec record: %llu events written", (unsigned long long)r->written);
+		fprintf(stderr, "sysrec record: %llu events written", (unsigned long long)st->events);
 	if (k->fatfile)
 		fprintf(stderr, ", %llu more kept hidden (-F)", (unsigned long long)k->hidden);
 	fprintf(stderr,
 	        ", %llu dropped (ring full %llu, too large %llu, "
 	        "tracepoint busy %llu, disk behind %llu)",
-	        (unsigned long long)dropped, (unsigned long long)st->drops_ring,
-	        (unsigned long long)st->drops_big, (unsigned long long)st->drops_busy,
-	        (unsigned long long)r->disk_total);
+	        (unsigned long long)dropped, (unsigned long long)lost[EVENT_LOST_RING],
+	        (unsigned long long)lost[EVENT_LOST_BIG], (unsigned long long)lost[EVENT_LOST_BUSY],
+	        (unsigned long long)lost[EVENT_LOST_BEHIND]);
 	if (files > 1)
 		fprintf(stderr, " in %llu files", (unsigned long long)files);
 	fputc('\n', stderr);
@@ -429,11 +282,8 @@ static void print_stats(const struct recorder *r, const struct engine_stats *st,
 	        "sysrec record: %llu events with a wrong parameter count (a filler bug), not written\n",
 	        (unsigned long long)st->bad_params);
 	fprintf(stderr, "sysrec record: dropped per CPU (ring full + too large + disk behind):");
-	for (uint32_t c = 0; c < st->ncpus && c < r->ncpus; c++) {
-		uint64_t n = st->cpu_drops[c] + r->cpus[c].disk;
-
-		fprintf(stderr, " cpu%u %llu", c, (unsigned long long)n);
-	}
+	for (uint32_t c = 0; c < st->ncpus; c++)
+		fprintf(stderr, " cpu%u %llu", c, (unsigned long long)st->cpu_lost[c]);
 	fputc('\n', stderr);
 }
 
@@ -485,20 +335,64 @@ static void mention_unfinished(const char *path)
 	free(dir);
 }
 
+static bool files_full(void *files)
+{
+	return recfiles_full(files);
+}
+
+/* The engine's options from the command line's (and bench/record.sh's environment). */
+static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo)
+{
+	const char *fl = getenv("SYSREC_BENCH_FLOOR");
+
+	memset(eo, 0, sizeof(*eo));
+	eo->ring_bytes = o->ring_mb << 20;
+	eo->snaplen = o->snaplen;
+	eo->scope_pid = o->pid;
+	eo->scope_container = o->container[0] ? o->container : NULL;
+	/* bench/record.sh's recording floor and bare codes; the capture they make is not a valid one */
+	eo->floor_mode = fl ? (uint32_t)strtoul(fl, NULL, 10) : 0;
+	eo->bare_codes = getenv("SYSREC_BENCH_BARE");
+}
+
+/* Drain the ring into the files until a signal, a limit, an error or --pid's exit. */
+static int record_loop(struct drain *d, struct recfiles *files, const struct record_opts *o)
+{
+	double start = mono_seconds();
+	int rc = 0;
+
+	while (!stop_signal) {
+		rc = drain_poll(d, 10);
+		if (rc < 0) {
+			/* the files' own errors are said at their close */
+			if (!recfiles_error(files))
+				fprintf(stderr, "sysrec record: reading the ring buffer: %s\n",
+				        strerror(-rc));
+			return rc;
+		}
+		if (drain_full(d) || recfiles_full(files) ||
+		    (o->seconds > 0 && mono_seconds() - start >= o->seconds))
+			break;
+		/* --pid: nothing more can come once the process is gone (its exit is in the ring) */
+		if (o->pid && process_gone(o->pid))
+			break;
+	}
+	return 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
 	struct err e = { { 0 } };
-	struct engine_opts eo = { 0 };
-	struct engine *en = NULL;
-	struct recorder r = { 0 };
-	struct engine_sink sink = { on_event, on_drops, &r };
-	struct engine_stats st;
+	struct engine_opts eo;
+	struct engine *en;
+	struct recfiles *files;
+	struct drain *d;
+	struct drain_stats st;
 	struct sigaction sa;
-	double start, last_busy;
 	struct kept kept;
-	uint64_t files;
-	int rc, qerr = 0;
+	uint64_t files_n;
+	int rc;
 
 	rc = parse_opts(argc, argv, &o);
 	if (rc) {
@@ -506,102 +400,43 @@ int cmd_record(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	}
 	mention_unfinished(o.files.path);
-	eo.ring_bytes = o.ring_mb << 20;
-	eo.snaplen = o.snaplen;
-	eo.scope_pid = o.pid;
-	eo.scope_container = o.container[0] ? o.container : NULL;
-	/* bench/record.sh's recording floor and bare codes; the capture they make is not a valid one */
-	{
-		const char *fl = getenv("SYSREC_BENCH_FLOOR");
-
-		eo.floor_mode = fl ? (uint32_t)strtoul(fl, NULL, 10) : 0;
-		eo.bare_codes = getenv("SYSREC_BENCH_BARE");
-	}
-	r.max_events = o.filter ? 0 : o.max_events; /* with a filter, the writing thread counts */
+	engine_opts_from(&o, &eo);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	en = engine_ebpf_open(&eo, &e);
-	if (!en) {
+	if (!(en = engine_ebpf_open(&eo, &e))) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
 		free(o.filter);
 		return 1;
 	}
-	r.files = recfiles_open(&o.files, &e);
-	if (!r.files) {
+	if (!(files = recfiles_open(&o.files, &e))) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
 		engine_close(en);
 		free(o.filter);
 		return 1;
 	}
-	engine_stats(en, &st);
-	r.ncpus = st.ncpus;
-	r.cpus = xcalloc(r.ncpus + 1, sizeof(*r.cpus));
-	r.busy_seen = st.drops_busy;
-	r.busy_since = epoch_ns();
+	/* with a filter, the files count what they keep */
+	d = drain_new(en, &(struct drain_opts){ .max_events = o.filter ? 0 : o.max_events },
+	              &(struct drain_consumer){ write_blocks, write_loss, NULL, files });
+	drain_stats(d, &st);
 	if (o.stats)
-		fprintf(stderr, "sysrec record: recording (%u CPUs, %u MiB ring)\n", r.ncpus, o.ring_mb);
-	/* up to 16 x 4 MiB of events wait for the disk; beyond that they are counted, not waited for */
-	r.q = bq_new(4u << 20, 16, false, write_items, &r);
-	start = last_busy = mono_seconds();
-	while (!stop_signal) {
-		double now;
-
-		rc = engine_poll(en, 10, &sink);
-		bq_flush(r.q);
-		if (rc < 0) {
-			fprintf(stderr, "sysrec record: reading the ring buffer: %s\n", strerror(-rc));
-			break;
-		}
-		if ((qerr = bq_error(r.q)) != 0)
-			break;
-		now = mono_seconds();
-		if ((r.max_events && r.written >= r.max_events) || recfiles_full(r.files) ||
-		    (o.seconds > 0 && now - start >= o.seconds))
-			break;
-		/* --pid: nothing more can come once the process is gone (its exit is in the ring) */
-		if (o.pid && process_gone(o.pid))
-			break;
-		if (now - last_busy >= 1) {
-			engine_stats(en, &st);
-			check_busy(&r, &st);
-			last_busy = now;
-		}
-	}
-	/* what is already in the ring belongs to the recording */
-	engine_stop(en);
-	while (!qerr && !(r.max_events && r.written >= r.max_events) && !recfiles_full(r.files) &&
-	       engine_poll(en, 0, &sink) > 0)
-		;
-	engine_stats(en, &st);
-	check_busy(&r, &st);
-	bq_free(r.q);
-	/* the writing thread is done: what is left to tell goes straight to the file */
-	for (uint32_t c = 0; c < r.ncpus; c++) {
-		struct recfiles_lost l = { st.pending[c].first_ts,
-			                   st.pending[c].last_ts,
-			                   st.pending[c].tid,
-			                   st.pending[c].ring,
-			                   st.pending[c].big,
-			                   0,
-			                   0 };
-
-		lost_add(&r.cpus[c].pend, &l);
-	}
-	for (uint32_t c = 0; c <= r.ncpus; c++)
-		recfiles_lost(r.files, (uint16_t)(c < r.ncpus ? c : 0), &r.cpus[c].pend);
-	files = recfiles_count(r.files);
+		fprintf(stderr, "sysrec record: recording (%u CPUs, %u MiB ring)\n", st.ncpus, o.ring_mb);
+	record_loop(d, files, &o);
+	drain_finish(d, files_full, files); /* an error is the files' own: said at their close */
+	drain_stats(d, &st);
+	files_n = recfiles_count(files);
 	kept.filtered = o.filter != NULL;
 	kept.fatfile = o.files.fatfile;
-	recfiles_filtered(r.files, &kept.matched, &kept.hidden);
-	rc = recfiles_close(r.files, &e);
+	recfiles_filtered(files, &kept.matched, &kept.hidden);
+	rc = recfiles_close(files, &e);
 	if (rc)
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
-	if (o.stats || st.drops_ring || st.drops_big || st.drops_busy || r.disk_total)
-		print_stats(&r, &st, files, &kept);
-	free(r.cpus);
+	if (o.stats || st.lost[EVENT_LOST_RING] || st.lost[EVENT_LOST_BIG] || st.lost[EVENT_LOST_BUSY] ||
+	    st.lost[EVENT_LOST_BEHIND])
+		print_stats(&st, files_n, &kept);
+	drain_free(d);
 	free(o.filter);
-	engine_close(en); /* st points into it */
+	engine_close(en);
 	return rc ? 1 : 0;
 }

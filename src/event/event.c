@@ -188,3 +188,33 @@ const char *event_str(const struct event *ev, uint32_t i, const char *dflt)
 		return dflt;
 	return (const char *)ev->val[i];
 }
+
+const char *event_loss_cause_name(enum event_loss_cause c)
+{
+	static const char *const names[EVENT_LOST_NCAUSES] = { "ring buffer full", "too large",
+		                                               "recorder behind", "tracepoint busy" };
+
+	return (unsigned)c < EVENT_LOST_NCAUSES ? names[c] : "?";
+}
+
+uint64_t event_loss_total(const struct event_loss *l)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < EVENT_LOST_NCAUSES; i++)
+		n += l->n[i];
+	return n;
+}
+
+void event_loss_add(struct event_loss *to, const struct event_loss *l)
+{
+	if (!event_loss_total(to)) {
+		to->first_ts = l->first_ts;
+		to->tid = l->tid;
+		to->cpu = l->cpu;
+	}
+	if (l->last_ts > to->last_ts)
+		to->last_ts = l->last_ts;
+	for (int i = 0; i < EVENT_LOST_NCAUSES; i++)
+		to->n[i] += l->n[i];
+}

@@ -195,6 +195,36 @@ static inline int event_rejected_flags(uint32_t type, bool fatfile)
 	return (event_table[type].category & EC_INTERNAL) ? 0 : -1;
 }
 
+/*
+ * A run of events lost before they were written, as every layer tells it: the
+ * drain (src/engine) gathers runs, `record` writes them as drop marks, the
+ * agent's recorder keeps them in its loss log, a capture marks them in its file.
+ */
+enum event_loss_cause {
+	EVENT_LOST_RING,   /* the kernel's ring buffer was full */
+	EVENT_LOST_BIG,    /* larger than an event may be */
+	EVENT_LOST_BEHIND, /* the thread taking events from the drain was too far behind */
+	EVENT_LOST_BUSY,   /* the kernel skipped our program: tracepoint busy on that CPU */
+	EVENT_LOST_NCAUSES
+};
+
+#define EVENT_ANY_CPU 0xffff
+
+struct event_loss {
+	uint64_t id;                /* 1, 2, ... in the order a loss log numbers its runs; else 0 */
+	uint64_t first_ts, last_ts; /* epoch ns of the first and last event lost, as far as known */
+	uint64_t tid;               /* the thread of the first (0: not known) */
+	uint16_t cpu;               /* EVENT_ANY_CPU when not known */
+	uint64_t n[EVENT_LOST_NCAUSES];
+};
+
+/* "ring buffer full", "too large", "recorder behind", "tracepoint busy". */
+const char *event_loss_cause_name(enum event_loss_cause c);
+/* Events in the run, all causes. */
+uint64_t event_loss_total(const struct event_loss *l);
+/* Add l's counts to *to, widening its span; to's first event is l's when to held none. */
+void event_loss_add(struct event_loss *to, const struct event_loss *l);
+
 /* Index of the parameter called `name` in event `type`, or -1. */
 int event_param_index(uint32_t type, const char *name);
 

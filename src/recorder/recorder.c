@@ -53,7 +53,7 @@ struct recorder {
 
 /* A run in the loss log: told counts, and for kernel drops a snapshot of what is not yet told. */
 struct loss_run {
-	struct recorder_loss l;
+	struct event_loss l;
 	uint64_t pending[2]; /* ring, big */
 };
 
@@ -445,23 +445,6 @@ uint64_t recorder_complete(struct recorder *r)
 
 /* ---- the loss log ---- */
 
-const char *recorder_loss_cause_name(enum recorder_loss_cause c)
-{
-	static const char *const names[RECORDER_LOST_NCAUSES] = { "ring buffer full", "too large",
-		                                                  "recorder behind", "tracepoint busy" };
-
-	return (unsigned)c < RECORDER_LOST_NCAUSES ? names[c] : "?";
-}
-
-uint64_t recorder_loss_total(const struct recorder_loss *l)
-{
-	uint64_t n = 0;
-
-	for (int i = 0; i < RECORDER_LOST_NCAUSES; i++)
-		n += l->n[i];
-	return n;
-}
-
 /*
  * Let go of runs older than the history the recorder may hold, and of the
  * oldest beyond RECORDER_LOSSES_MAX (under loss_lock).
@@ -482,7 +465,7 @@ static void loss_trim(struct recorder *r)
 	}
 }
 
-static struct loss_run *loss_add(struct recorder *r, const struct recorder_loss *l)
+static struct loss_run *loss_add(struct recorder *r, const struct event_loss *l)
 {
 	struct loss_run *run;
 
@@ -498,9 +481,9 @@ static struct loss_run *loss_add(struct recorder *r, const struct recorder_loss 
 	return run;
 }
 
-void recorder_note_loss(struct recorder *r, const struct recorder_loss *l)
+void recorder_note_loss(struct recorder *r, const struct event_loss *l)
 {
-	if (!recorder_loss_total(l))
+	if (!event_loss_total(l))
 		return;
 	pthread_mutex_lock(&r->loss_lock);
 	loss_add(r, l);
@@ -511,10 +494,10 @@ void recorder_note_loss(struct recorder *r, const struct recorder_loss *l)
 /* Kernel drops: how many runs back to look for the one a telling continues (they are recent). */
 #define LOSS_LOOK_BACK 256
 
-void recorder_note_drops(struct recorder *r, const struct recorder_loss *l, bool told)
+void recorder_note_drops(struct recorder *r, const struct event_loss *l, bool told)
 {
 	struct loss_run *run = NULL;
-	uint64_t ring = l->n[RECORDER_LOST_RING], big = l->n[RECORDER_LOST_BIG];
+	uint64_t ring = l->n[EVENT_LOST_RING], big = l->n[EVENT_LOST_BIG];
 
 	if (!ring && !big)
 		return;
@@ -522,21 +505,21 @@ void recorder_note_drops(struct recorder *r, const struct recorder_loss *l, bool
 	for (size_t i = r->nloss; i > r->loss_start && r->nloss - i < LOSS_LOOK_BACK; i--) {
 		struct loss_run *c = &r->loss[i - 1];
 
-		if (c->l.cpu == l->cpu && c->l.first_ts == l->first_ts && !c->l.n[RECORDER_LOST_BEHIND] &&
-		    !c->l.n[RECORDER_LOST_BUSY]) {
+		if (c->l.cpu == l->cpu && c->l.first_ts == l->first_ts && !c->l.n[EVENT_LOST_BEHIND] &&
+		    !c->l.n[EVENT_LOST_BUSY]) {
 			run = c;
 			break;
 		}
 	}
 	if (!run) {
-		struct recorder_loss z = *l;
+		struct event_loss z = *l;
 
-		z.n[RECORDER_LOST_RING] = z.n[RECORDER_LOST_BIG] = 0;
+		z.n[EVENT_LOST_RING] = z.n[EVENT_LOST_BIG] = 0;
 		run = loss_add(r, &z);
 	}
 	if (told) {
-		run->l.n[RECORDER_LOST_RING] += ring;
-		run->l.n[RECORDER_LOST_BIG] += big;
+		run->l.n[EVENT_LOST_RING] += ring;
+		run->l.n[EVENT_LOST_BIG] += big;
 		run->pending[0] = run->pending[1] = 0;
 	} else {
 		run->pending[0] = ring;
@@ -548,7 +531,7 @@ void recorder_note_drops(struct recorder *r, const struct recorder_loss *l, bool
 	pthread_mutex_unlock(&r->loss_lock);
 }
 
-size_t recorder_losses(struct recorder *r, uint64_t from, uint64_t to, struct recorder_loss **out,
+size_t recorder_losses(struct recorder *r, uint64_t from, uint64_t to, struct event_loss **out,
                        uint64_t *version)
 {
 	size_t n = 0, cap = 0;
@@ -567,8 +550,8 @@ size_t recorder_losses(struct recorder *r, uint64_t from, uint64_t to, struct re
 			*out = xrealloc(*out, cap * sizeof(**out));
 		}
 		(*out)[n] = run->l;
-		(*out)[n].n[RECORDER_LOST_RING] += run->pending[0];
-		(*out)[n].n[RECORDER_LOST_BIG] += run->pending[1];
+		(*out)[n].n[EVENT_LOST_RING] += run->pending[0];
+		(*out)[n].n[EVENT_LOST_BIG] += run->pending[1];
 		n++;
 	}
 	pthread_mutex_unlock(&r->loss_lock);

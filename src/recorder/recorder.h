@@ -145,32 +145,10 @@ uint64_t recorder_complete(struct recorder *r);
  * a capture states every loss that touches its window, even one told after
  * the window's events were appended or one that began before the window.
  */
-enum recorder_loss_cause {
-	RECORDER_LOST_RING,   /* the kernel's ring buffer was full */
-	RECORDER_LOST_BIG,    /* larger than an event may be */
-	RECORDER_LOST_BEHIND, /* the recorder's thread was too far behind to take it */
-	RECORDER_LOST_BUSY,   /* the kernel skipped our program: tracepoint busy on that CPU */
-	RECORDER_LOST_NCAUSES
-};
-
-#define RECORDER_ANY_CPU    0xffff
 #define RECORDER_LOSSES_MAX 65536
 
-struct recorder_loss {
-	uint64_t id;                /* 1, 2, ... in the order runs are first told (set by the recorder) */
-	uint64_t first_ts, last_ts; /* epoch ns of the first and last event lost, as far as known */
-	uint64_t tid;               /* the thread of the first (0: not known) */
-	uint16_t cpu;               /* RECORDER_ANY_CPU when not known */
-	uint64_t n[RECORDER_LOST_NCAUSES];
-};
-
-/* "ring buffer full", "too large", "recorder behind", "tracepoint busy". */
-const char *recorder_loss_cause_name(enum recorder_loss_cause c);
-/* Events in the run, all causes. */
-uint64_t recorder_loss_total(const struct recorder_loss *l);
-
 /* A new run of lost events (l->id ignored). Any thread. */
-void recorder_note_loss(struct recorder *r, const struct recorder_loss *l);
+void recorder_note_loss(struct recorder *r, const struct event_loss *l);
 /*
  * The kernel's ring and size drops of the run that began on l->cpu at
  * l->first_ts. told: the kernel told these in the ring, they add to the run's
@@ -178,14 +156,14 @@ void recorder_note_loss(struct recorder *r, const struct recorder_loss *l);
  * gathered but not yet told (the CPU has been idle since), standing until the
  * telling. Any thread.
  */
-void recorder_note_drops(struct recorder *r, const struct recorder_loss *l, bool told);
+void recorder_note_drops(struct recorder *r, const struct event_loss *l, bool told);
 /*
  * The runs touching [from, to] (first_ts <= to and last_ts >= from), in the
  * order they were told: *out a new array (the caller free()s it; NULL when
  * none), their count returned. *version (may be NULL): changes whenever the
  * log does, so a reader can skip asking again.
  */
-size_t recorder_losses(struct recorder *r, uint64_t from, uint64_t to, struct recorder_loss **out,
+size_t recorder_losses(struct recorder *r, uint64_t from, uint64_t to, struct event_loss **out,
                        uint64_t *version);
 /* The log's version now (see recorder_losses()). */
 uint64_t recorder_losses_version(struct recorder *r);

@@ -1133,9 +1133,9 @@ static void test_history_short(void **state)
 		fail_msg("the history notification misstates the seconds held");
 }
 
-static struct recorder_loss loss(uint16_t cpu, uint64_t first, uint64_t last, int cause, uint64_t n)
+static struct event_loss loss(uint16_t cpu, uint64_t first, uint64_t last, int cause, uint64_t n)
 {
-	struct recorder_loss l = { .first_ts = first, .last_ts = last, .cpu = cpu, .tid = 1 };
+	struct event_loss l = { .first_ts = first, .last_ts = last, .cpu = cpu, .tid = 1 };
 
 	l.n[cause] = n;
 	return l;
@@ -1154,7 +1154,7 @@ static void test_losses_in_window(void **state)
 	struct fixture *f = *state;
 	struct recorder *r;
 	struct capture_request q = { 0 };
-	struct recorder_loss l;
+	struct event_loss l;
 	uint64_t t0, t1, mid;
 	struct lines want = { 0 };
 	struct cut c;
@@ -1170,28 +1170,28 @@ static void test_losses_in_window(void **state)
 	q.after_ns = t1 - mid;
 	q.name = "losses";
 	/* told after the window's events were appended, as the agent tells them */
-	l = loss(1, t0 - 5 * NS, t0 + 10, RECORDER_LOST_RING, 100); /* began before the window */
+	l = loss(1, t0 - 5 * NS, t0 + 10, EVENT_LOST_RING, 100); /* began before the window */
 	recorder_note_drops(r, &l, true);
-	l = loss(0, mid, mid + 1000, RECORDER_LOST_RING, 5); /* a snapshot of what cpu 0 gathered ... */
+	l = loss(0, mid, mid + 1000, EVENT_LOST_RING, 5); /* a snapshot of what cpu 0 gathered ... */
 	recorder_note_drops(r, &l, false);
-	l.n[RECORDER_LOST_RING] = 7; /* ... then told in full */
+	l.n[EVENT_LOST_RING] = 7; /* ... then told in full */
 	l.last_ts = mid + 2000;
 	recorder_note_drops(r, &l, true);
-	l = loss(1, mid + 10, mid + 20, RECORDER_LOST_BEHIND, 3);
+	l = loss(1, mid + 10, mid + 20, EVENT_LOST_BEHIND, 3);
 	recorder_note_loss(r, &l);
-	l = loss(RECORDER_ANY_CPU, t1 - 10, t1 + 5 * NS, RECORDER_LOST_BUSY, 2); /* crosses the end */
+	l = loss(EVENT_ANY_CPU, t1 - 10, t1 + 5 * NS, EVENT_LOST_BUSY, 2); /* crosses the end */
 	recorder_note_loss(r, &l);
-	l = loss(0, t0 - 9 * NS, t0 - 8 * NS, RECORDER_LOST_RING, 1000); /* before the window */
+	l = loss(0, t0 - 9 * NS, t0 - 8 * NS, EVENT_LOST_RING, 1000); /* before the window */
 	recorder_note_drops(r, &l, true);
-	l = loss(0, t1 + 2 * NS, t1 + 3 * NS, RECORDER_LOST_BIG, 1000); /* after it */
+	l = loss(0, t1 + 2 * NS, t1 + 3 * NS, EVENT_LOST_BIG, 1000); /* after it */
 	recorder_note_drops(r, &l, true);
 
 	cut(f, r, "captures/losses.scap", &q, LINE_FORMAT, &c);
 	assert_int_equal(c.res.lost, 100 + 7 + 3 + 2);
-	assert_int_equal(c.res.lost_by[RECORDER_LOST_RING], 107);
-	assert_int_equal(c.res.lost_by[RECORDER_LOST_BEHIND], 3);
-	assert_int_equal(c.res.lost_by[RECORDER_LOST_BUSY], 2);
-	assert_int_equal(c.res.lost_by[RECORDER_LOST_BIG], 0);
+	assert_int_equal(c.res.lost_by[EVENT_LOST_RING], 107);
+	assert_int_equal(c.res.lost_by[EVENT_LOST_BEHIND], 3);
+	assert_int_equal(c.res.lost_by[EVENT_LOST_BUSY], 2);
+	assert_int_equal(c.res.lost_by[EVENT_LOST_BIG], 0);
 	assert_int_equal(c.ci.ndrops, 4);
 	assert_int_equal(c.ci.drops_told, 112);
 	/* marked within the window: the run from before at its start, the one crossing its end up to it */
