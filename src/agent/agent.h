@@ -5,10 +5,11 @@
  * them in the store and its catalog (src/store), applies retention, and
  * serves the HTTP API of docs/api.md.
  *
- * Threads: the main thread drains the kernel ring (engine_poll) into a queue
- * and runs the timers (rates, retention); a second thread appends the queue
- * to the recorder and matches the rules against each event (writing alerts,
- * starting captures); each capture runs on a thread of its own;
+ * Threads: the main thread drains the kernel ring into a queue (the drain,
+ * src/engine/drain.h, shared with `record`) and runs the timers (rates,
+ * retention); the drain's consumer thread appends the queue to the recorder,
+ * tells it the losses and completeness marks, and matches the rules against
+ * each event (writing alerts, starting captures); each capture runs on a thread of its own;
  * libmicrohttpd's threads serve the API. HTTP threads never touch the recorder's state: they
  * read the catalog (locked) and the recorder's counters.
  */

@@ -1,8 +1,11 @@
 /*
- * filter: sysdig/Falco fields over events and state. This step provides the
- * field extractors behind `-p` formats (%evt.num, %proc.name, %fd.name, ...),
- * the default output line and `-j` JSON; the Falco condition language builds on
- * the same extractors.
+ * filter: sysdig/Falco fields over events and state: the field extractors
+ * behind `-p` formats (%evt.num, %proc.name, %fd.name, ...), the default output
+ * line and `-j` JSON (output.c), and the Falco condition language compiled
+ * onto the same extractors (compile.c).
+ *
+ * Ownership: a compiled output or filter reads the state it was made with,
+ * which must outlive it; the text it makes goes into the caller's sbuf.
  */
 #ifndef SYSREC_FILTER_H
 #define SYSREC_FILTER_H
