@@ -39,7 +39,7 @@ agent_status() { # expression
 agent_stop() { # [signal]
 	[ -n "$agent_pid" ] || return 0
 	kill "-${1:-TERM}" "$agent_pid" 2>/dev/null
-	wait "$agent_pid" 2>/dev/null
+	stop_wait "$agent_pid" "sysrec agent (SIG${1:-TERM})" 2>/dev/null
 	agent_pid=
 }
 
@@ -385,7 +385,7 @@ check_agent_tls() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	tls_done() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+	tls_done() { kill "$pid" 2>/dev/null; stop_wait "$pid" "sysrec agent (TLS)" 2>/dev/null; }
 	out=$(curl -s --cacert "$work/tls.crt" -H "Authorization: Bearer $(cat "$work/tls-data/token" 2>/dev/null)" \
 		-w '\n%{http_code}' "https://127.0.0.1:$port/api/status")
 	[ "$(tail -1 <<<"$out")" = 200 ] && grep -q '"captures_enabled"' <<<"$out" ||

@@ -54,7 +54,7 @@ PY
 	sleep 0.5
 	kill -INT "$rpid"
 	rmdir "$cgdir" 2>/dev/null
-	if ! wait "$rpid"; then
+	if ! stop_wait "$rpid" "$1 (sysrec record)"; then
 		bad "$1" "record failed: $(head -1 "$work/rec.err")"
 		return
 	fi
@@ -151,7 +151,7 @@ burst_record() { # ring_mb
 	wait "$burst_pid"
 	sleep 0.2
 	kill -INT "$rec_pid" 2>/dev/null
-	wait "$rec_pid"
+	stop_wait "$rec_pid" "sysrec record"
 }
 
 # Drops are exact: the same burst recorded with a roomy ring and with a tiny
@@ -233,7 +233,7 @@ check_record_rotate_size() {
 	wait_for 20 eval '[ -f "$work/rc.scap2" ] && [ "$work/rc.scap0" -nt "$work/rc.scap2" ]'
 	kill "$rot_load"
 	kill -INT "$rec_pid" 2>/dev/null
-	wait "$rec_pid" 2>/dev/null
+	stop_wait "$rec_pid" "sysrec record" 2>/dev/null
 	wait "$rot_load" 2>/dev/null
 	rm -f "$tagf"
 	grep -q ' in [4-9][0-9]* files\| in [1-9][0-9][0-9]* files' "$work/rotC.err" ||
@@ -257,7 +257,7 @@ check_record_rotate_time() {
 	wait_for 20 rot_files_seen "$work/rg.seen" 3 "$work"/'rg-*.scap'
 	kill "$rot_load"
 	kill -INT "$rec_pid" 2>/dev/null
-	wait "$rec_pid" 2>/dev/null
+	stop_wait "$rec_pid" "sysrec record" 2>/dev/null
 	wait "$rot_load" 2>/dev/null
 	rm -f "$tagf"
 	grep -q ' in [3-9] files' "$work/rotG.err" || { bad "$1" "expected 3 or more files: $(grep written "$work/rotG.err")"; return; }
@@ -277,7 +277,7 @@ check_record_rotate_events() {
 	wait_for 20 test -f "$work/re.scap2"
 	kill "$rot_load"
 	kill -INT "$rec_pid" 2>/dev/null
-	wait "$rec_pid" 2>/dev/null
+	stop_wait "$rec_pid" "sysrec record" 2>/dev/null
 	wait "$rot_load" 2>/dev/null
 	rm -f "$tagf"
 	n=$(sed -n 's/.* in \([0-9]*\) files/\1/p' "$work/rotE.err")
@@ -322,7 +322,7 @@ check_record_container_scope() {
 	"$work/$tag-bin" outside-arg
 	sleep 0.3
 	kill -INT "$rec_pid" 2>/dev/null
-	wait "$rec_pid"
+	stop_wait "$rec_pid" "sysrec record"
 	rmdir "$cgdir" 2>/dev/null
 	sysdig -r "$work/ct.scap" -p "%thread.tid %proc.ppid %evt.dir %evt.type %evt.args" >"$work/ct.txt" 2>/dev/null ||
 		{ bad "$1" "sysdig refused the recording"; return; }

@@ -35,6 +35,27 @@ wait_for() { # deadline_s cmd...
 	done
 }
 
+# Whether process PID has exited (gone, or a zombie its parent has not waited for).
+exited() { # pid
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null)
+	[ -z "$st" ] || [[ $st == Z* ]]
+}
+
+# Wait for a process told to stop (its exit status). One still running after
+# DEADLINE_S (60) is a bug of its own: a FAIL line names it, it is killed, and
+# the status is 124.
+stop_wait() { # pid what [deadline_s]
+	if wait_for "${3:-60}" exited "$1"; then
+		wait "$1"
+		return
+	fi
+	bad "$2" "still running ${3:-60} s after it was told to stop (killed)"
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 124
+}
+
 # A new docker-style container id and its cgroup directory (v2, or the v1 cpu
 # hierarchy), not yet created: sets cid (64 hex digits) and cgdir.
 docker_cgroup() {
