@@ -225,88 +225,109 @@ static void type_names(const struct rule *rule, struct sbuf *b)
 	}
 }
 
+/*
+ * The rules paths of `rules list` (argv[first..]; -r before a path is taken,
+ * as replay takes them) expanded into *paths. 0, 1 when a path cannot be
+ * read, 2 on bad usage (told on stderr either way).
+ */
+static int list_paths(int argc, char **argv, int first, char ***paths, size_t *npaths)
+{
+	for (int i = first; i < argc; i++) {
+		if (!strcmp(argv[i], "-r"))
+			continue;
+		if (argv[i][0] == '-') {
+			rules_usage(stderr);
+			return 2;
+		}
+		if (expand_path(argv[i], paths, npaths) < 0) {
+			fprintf(stderr, "sysrec rules list: %s: %s\n", argv[i], strerror(errno));
+			return 1;
+		}
+	}
+	if (!*npaths) {
+		rules_usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+/* The rule's tags as a JSON array of strings (the caller owns it). */
+static json_t *tags_json(const struct rule *rule)
+{
+	json_t *tags = json_array();
+
+	for (size_t k = 0; k < rule->ntags; k++)
+		json_array_append_new(tags, json_string(rule->tags[k]));
+	return tags;
+}
+
+/* The rule as `rules list --json` shows it (types: its event type names); the caller owns it. */
+static json_t *rule_json(const struct rule *rule, const char *types)
+{
+	const struct rule_capture *cap = &rule->capture;
+	json_t *o = json_pack("{s:s,s:s,s:b,s:o,s:s,s:s?,s:s?,s:s,s:i}", "rule", rule->name, "priority",
+	                      rule_priority_name(rule->priority), "enabled", rule->enabled, "tags",
+	                      tags_json(rule), "event_types", types, "condition", rule->expanded, "output",
+	                      rule->output, "file", rule->file ? rule->file : "", "line", rule->line);
+
+	if (cap->enabled)
+		json_object_set_new(o, "capture",
+		                    json_pack("{s:s,s:f,s:f,s:s?,s:s}", "name",
+		                              cap->name ? cap->name : rule->name, "before", cap->before,
+		                              "after", cap->after, "filter", cap->filter, "storage",
+		                              cap->storage ? cap->storage : "local"));
+	return o;
+}
+
+/* `rules list`'s table: the header and each row. */
+#define LIST_ROW "%-50s %-13s %-7s %-9s %-30s %s\n"
+
+/* The rule as a row of `rules list`'s table (types: its event type names). */
+static void print_rule_row(const struct rule *rule, const char *types)
+{
+	json_t *tags = tags_json(rule);
+	char *tags_text = json_dumps(tags, JSON_COMPACT);
+	char cap[32] = "-";
+
+	if (rule->capture.enabled)
+		snprintf(cap, sizeof(cap), "%g+%gs", rule->capture.before, rule->capture.after);
+	printf(LIST_ROW, rule->name, rule_priority_name(rule->priority), rule->enabled ? "yes" : "no", cap,
+	       tags_text, types);
+	free(tags_text);
+	json_decref(tags);
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	struct rules *r = rules_new();
 	char **paths = NULL;
 	size_t npaths = 0;
 	bool json = argc > 1 && (!strcmp(argv[1], "--json") || !strcmp(argv[1], "-j"));
-	int first = json ? 2 : 1, rc = 0;
+	int rc = list_paths(argc, argv, json ? 2 : 1, &paths, &npaths);
 	json_t *arr = json_array();
-	struct sbuf b = { 0 };
+	struct sbuf types = { 0 };
 
-	for (int i = first; i < argc; i++) {
-		if (!strcmp(argv[i], "-r"))
-			continue; /* as replay takes them */
-		if (argv[i][0] == '-') {
-			rules_usage(stderr);
-			rc = 2;
-			goto out;
-		}
-		if (expand_path(argv[i], &paths, &npaths) < 0) {
-			fprintf(stderr, "sysrec rules list: %s: %s\n", argv[i], strerror(errno));
-			rc = 1;
-			goto out;
-		}
-	}
-	if (!npaths) {
-		rules_usage(stderr);
-		rc = 2;
-		goto out;
-	}
-	for (size_t i = 0; i < npaths; i++) {
+	for (size_t i = 0; i < npaths && !rc; i++) {
 		struct err e = { { 0 } };
 
 		if (rules_load_file(r, paths[i], &e) < 0) {
 			fprintf(stderr, "sysrec rules list: %s (sysrec rules validate shows why)\n", e.msg);
 			rc = 1;
-			goto out;
 		}
 	}
+	if (rc)
+		goto out;
 	if (!json)
-		printf("%-50s %-13s %-7s %-9s %-30s %s\n", "RULE", "PRIORITY", "ENABLED", "CAPTURE", "TAGS",
-		       "EVENT TYPES");
+		printf(LIST_ROW, "RULE", "PRIORITY", "ENABLED", "CAPTURE", "TAGS", "EVENT TYPES");
 	for (size_t i = 0; i < rules_count(r); i++) {
-		struct rule *rule = rules_at(r, i);
-		json_t *tags = json_array();
+		const struct rule *rule = rules_at(r, i);
 
-		sbuf_reset(&b);
-		type_names(rule, &b);
-		for (size_t k = 0; k < rule->ntags; k++)
-			json_array_append_new(tags, json_string(rule->tags[k]));
-		if (json) {
-			json_t *o = json_pack("{s:s,s:s,s:b,s:o,s:s,s:s?,s:s?,s:s,s:i}", "rule", rule->name,
-			                      "priority", rule_priority_name(rule->priority), "enabled",
-			                      rule->enabled, "tags", tags, "event_types", sbuf_cstr(&b),
-			                      "condition", rule->expanded, "output", rule->output, "file",
-			                      rule->file ? rule->file : "", "line", rule->line);
-
-			if (rule->capture.enabled)
-				json_object_set_new(
-				        o, "capture",
-				        json_pack("{s:s,s:f,s:f,s:s?,s:s}", "name",
-				                  rule->capture.name ? rule->capture.name : rule->name,
-				                  "before", rule->capture.before, "after",
-				                  rule->capture.after, "filter", rule->capture.filter,
-				                  "storage",
-				                  rule->capture.storage ? rule->capture.storage : "local"));
-			json_array_append_new(arr, o);
-			continue;
-		}
-		{
-			char *t = json_dumps(tags, JSON_COMPACT);
-
-			char cap[32] = "-";
-
-			if (rule->capture.enabled)
-				snprintf(cap, sizeof(cap), "%g+%gs", rule->capture.before,
-				         rule->capture.after);
-			printf("%-50s %-13s %-7s %-9s %-30s %s\n", rule->name,
-			       rule_priority_name(rule->priority), rule->enabled ? "yes" : "no", cap, t,
-			       sbuf_cstr(&b));
-			free(t);
-		}
-		json_decref(tags);
+		sbuf_reset(&types);
+		type_names(rule, &types);
+		if (json)
+			json_array_append_new(arr, rule_json(rule, sbuf_cstr(&types)));
+		else
+			print_rule_row(rule, sbuf_cstr(&types));
 	}
 	if (json) {
 		char *t = json_dumps(arr, JSON_INDENT(2));
@@ -316,7 +337,7 @@ static int cmd_list(int argc, char **argv)
 	}
 out:
 	json_decref(arr);
-	sbuf_release(&b);
+	sbuf_release(&types);
 	rules_free(r);
 	free_paths(paths, npaths);
 	return rc;
@@ -424,6 +445,72 @@ static int set_falco_option(struct replay_opts *o, const char *kv)
 
 enum { OPT_PRIORITY = 256, OPT_ISO, OPT_FILE, OPT_PROGRAM, OPT_SYSLOG, OPT_RATE, OPT_BURST };
 
+/*
+ * One option of `rules replay` (c as getopt_long gives it, with optarg) into
+ * o: 0, 2 on bad usage (told on stderr), -1 for --help (usage printed).
+ */
+static int set_replay_option(struct replay_opts *o, int c, char *arg)
+{
+	switch (c) {
+	case 'r':
+		push(&o->rules, &o->nrules, arg);
+		return 0;
+	case 'e':
+		o->capture = arg;
+		return 0;
+	case 'A':
+		o->all_events = true;
+		return 0;
+	case 't':
+		push(&o->tags, &o->ntags, arg);
+		return 0;
+	case 'T':
+		push(&o->notags, &o->nnotags, arg);
+		return 0;
+	case 'D':
+		push(&o->disable, &o->ndisable, arg);
+		return 0;
+	case OPT_PRIORITY:
+		return parse_priority(arg, &o->min_priority);
+	case 'j':
+		o->ao.json = true;
+		return 0;
+	case OPT_ISO:
+		o->ao.iso_time = true;
+		return 0;
+	case OPT_FILE:
+		o->ao.kind = ALERT_SINK_FILE;
+		o->ao.path = arg;
+		return 0;
+	case OPT_PROGRAM:
+		o->ao.kind = ALERT_SINK_PROGRAM;
+		o->ao.path = arg;
+		return 0;
+	case OPT_SYSLOG:
+		o->ao.kind = ALERT_SINK_SYSLOG;
+		return 0;
+	case OPT_RATE:
+		return parse_rate("--rate", arg, &o->ao.rate);
+	case OPT_BURST:
+		return parse_rate("--burst", arg, &o->ao.burst);
+	case 'o':
+		return set_falco_option(o, arg);
+	case 'v':
+		o->verbose = true;
+		return 0;
+	case 'h':
+		rules_usage(stdout);
+		return -1;
+	default:
+		rules_usage(stderr);
+		return 2;
+	}
+}
+
+/*
+ * `sysrec rules replay` ARGS into o (whose strings point into argv): 0, 2 on
+ * bad usage (told on stderr), -1 for --help (usage printed: exit 0).
+ */
 static int parse_replay(int argc, char **argv, struct replay_opts *o)
 {
 	static const struct option longopts[] = {
@@ -450,66 +537,8 @@ static int parse_replay(int argc, char **argv, struct replay_opts *o)
 	o->ao.rate = ALERT_DEFAULT_RATE;
 	o->ao.burst = ALERT_DEFAULT_BURST;
 	optind = 1;
-	while (!rc && (c = getopt_long(argc, argv, "r:e:At:T:D:jo:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			push(&o->rules, &o->nrules, optarg);
-			break;
-		case 'e':
-			o->capture = optarg;
-			break;
-		case 'A':
-			o->all_events = true;
-			break;
-		case 't':
-			push(&o->tags, &o->ntags, optarg);
-			break;
-		case 'T':
-			push(&o->notags, &o->nnotags, optarg);
-			break;
-		case 'D':
-			push(&o->disable, &o->ndisable, optarg);
-			break;
-		case OPT_PRIORITY:
-			rc = parse_priority(optarg, &o->min_priority);
-			break;
-		case 'j':
-			o->ao.json = true;
-			break;
-		case OPT_ISO:
-			o->ao.iso_time = true;
-			break;
-		case OPT_FILE:
-			o->ao.kind = ALERT_SINK_FILE;
-			o->ao.path = optarg;
-			break;
-		case OPT_PROGRAM:
-			o->ao.kind = ALERT_SINK_PROGRAM;
-			o->ao.path = optarg;
-			break;
-		case OPT_SYSLOG:
-			o->ao.kind = ALERT_SINK_SYSLOG;
-			break;
-		case OPT_RATE:
-			rc = parse_rate("--rate", optarg, &o->ao.rate);
-			break;
-		case OPT_BURST:
-			rc = parse_rate("--burst", optarg, &o->ao.burst);
-			break;
-		case 'o':
-			rc = set_falco_option(o, optarg);
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
-			rules_usage(stdout);
-			return -1;
-		default:
-			rules_usage(stderr);
-			return 2;
-		}
-	}
+	while (!rc && (c = getopt_long(argc, argv, "r:e:At:T:D:jo:vh", longopts, NULL)) != -1)
+		rc = set_replay_option(o, c, optarg);
 	if (rc)
 		return rc;
 	if (optind < argc && !o->capture)
@@ -672,26 +701,21 @@ static void tally_print(const struct tally *t, FILE *out)
 		fprintf(out, "   %s: %llu\n", t->rules[i]->name, (unsigned long long)t->counts[i]);
 }
 
-static int replay(struct replay_opts *o)
-{
-	struct rules *r = rules_new();
-	struct state *st = state_new();
-	struct alert_format **fmts = NULL;
-	struct alert_sink *sink = NULL;
-	struct scap_reader *rd = NULL;
+/* What one replay holds; replay_release() frees it all. */
+struct replay {
+	const struct replay_opts *o;
+	struct rules *r;
+	struct state *st;
+	struct alert_format **fmts; /* by rule index (rules_at): NULL for rules off or not compiled */
+	struct i64map fmt_of;       /* struct rule * -> its alert format (in fmts) */
+	struct scap_reader *rd;
+	struct alert_sink *sink;
 	struct tally t;
-	struct err e = { { 0 } };
-	struct scap_record rec;
-	uint64_t nevents = 0;
-	struct progress prog = { isatty(STDERR_FILENO), 0, "sysrec rules replay" };
-	struct i64map fmt_of; /* struct rule * -> its alert format */
-	int rc, exit_code = 1;
+};
 
-	memset(&t, 0, sizeof(t));
-	i64map_init(&t.index);
-	i64map_init(&fmt_of);
-	if (load_rules(r, o))
-		goto out;
+/* Falco's -t, -T, -D, -A and priority applied to the loaded rules. */
+static void select_rules(struct rules *r, const struct replay_opts *o)
+{
 	if (o->ntags) {
 		rules_enable_name(r, "", true, false);
 		for (size_t i = 0; i < o->ntags; i++)
@@ -703,88 +727,140 @@ static int replay(struct replay_opts *o)
 		rules_enable_name(r, o->disable[i], true, false);
 	rules_set_all_events(r, o->all_events);
 	rules_set_min_priority(r, o->min_priority);
-	{
-		size_t before = rules_diag_count(r);
+}
 
-		if (rules_compile(r, st, &e)) {
-			log_line(o->ao.iso_time, "Runtime error: %s:\n", e.msg);
-			print_new_diags(r, before, true);
-			goto out;
-		}
+/*
+ * The rules compiled against rp->st, and each enabled rule's output into an
+ * alert format (-v: its event types told). 0, or 1 with the problem told.
+ */
+static int compile_rules(struct replay *rp)
+{
+	const struct replay_opts *o = rp->o;
+	size_t before = rules_diag_count(rp->r);
+	struct err e = { { 0 } };
+
+	if (rules_compile(rp->r, rp->st, &e)) {
+		log_line(o->ao.iso_time, "Runtime error: %s:\n", e.msg);
+		print_new_diags(rp->r, before, true);
+		return 1;
 	}
-	fmts = xcalloc(rules_count(r) + 1, sizeof(struct alert_format *));
-	for (size_t i = 0; i < rules_count(r); i++) {
-		struct rule *rule = rules_at(r, i);
+	rp->fmts = xcalloc(rules_count(rp->r) + 1, sizeof(struct alert_format *));
+	for (size_t i = 0; i < rules_count(rp->r); i++) {
+		struct rule *rule = rules_at(rp->r, i);
 
 		if (!rule->enabled || !rule->filter)
 			continue;
 		if (o->verbose)
 			print_event_types(rule);
-		if (!(fmts[i] = alert_format_compile(st, rule->output ? rule->output : "", &e))) {
+		rp->fmts[i] = alert_format_compile(rp->st, rule->output ? rule->output : "", &e);
+		if (!rp->fmts[i]) {
 			log_line(o->ao.iso_time, "Runtime error: rule %s: %s. Exiting.\n", rule->name, e.msg);
-			goto out;
+			return 1;
 		}
-		i64map_put(&fmt_of, (int64_t)(uintptr_t)rule, fmts[i]);
+		i64map_put(&rp->fmt_of, (int64_t)(uintptr_t)rule, rp->fmts[i]);
 	}
-	if (!(rd = scap_reader_open(o->capture, &e))) {
+	return 0;
+}
+
+/* The capture opened and the alert sink too. 0, or 1 with the problem told. */
+static int open_capture_and_sink(struct replay *rp)
+{
+	struct err e = { { 0 } };
+
+	if (!(rp->rd = scap_reader_open(rp->o->capture, &e))) {
 		fprintf(stderr, "sysrec rules replay: %s\n", e.msg);
-		goto out;
+		return 1;
 	}
-	if (o->ao.kind == ALERT_SINK_PROGRAM)
+	if (rp->o->ao.kind == ALERT_SINK_PROGRAM)
 		signal(SIGPIPE, SIG_IGN); /* a program gone is a write error, not death */
-	if (!(sink = alert_sink_open(&o->ao, &e))) {
+	if (!(rp->sink = alert_sink_open(&rp->o->ao, &e))) {
 		fprintf(stderr, "sysrec rules replay: %s\n", e.msg);
-		goto out;
+		return 1;
 	}
+	return 0;
+}
+
+/*
+ * Every record of the capture into the state; each event shown that a rule
+ * matches counted and alerted. 0, or 1 when the capture fails (told).
+ */
+static int replay_events(struct replay *rp)
+{
+	struct progress prog = { isatty(STDERR_FILENO), 0, "sysrec rules replay" };
+	struct err e = { { 0 } };
+	struct scap_record rec;
+	uint64_t nevents = 0;
+	int rc;
+
 	memset(&rec, 0, sizeof(rec));
-	while ((rc = scap_reader_next(rd, &rec, &e)) > 0) {
+	while ((rc = scap_reader_next(rp->rd, &rec, &e)) > 0) {
+		struct alert_format *f;
 		struct evctx cx;
 		struct rule *hit;
 
 		if (rec.kind != SCAP_REC_EVENT) {
-			state_add_record(st, &rec);
+			state_add_record(rp->st, &rec);
 			continue;
 		}
-		state_process(st, &rec.ev, &cx);
-		progress_tick(&prog, ++nevents, scap_reader_offset(rd), false);
-		if (!cx.shown || !(hit = rules_match(r, &cx)))
+		state_process(rp->st, &rec.ev, &cx);
+		progress_tick(&prog, ++nevents, scap_reader_offset(rp->rd), false);
+		if (!cx.shown || !(hit = rules_match(rp->r, &cx)))
 			continue; /* Falco sees the events sysdig would show */
-		tally_add(&t, hit);
-		{
-			struct alert_format *f = i64map_get(&fmt_of, (int64_t)(uintptr_t)hit);
-
-			if (f)
-				alert_emit(sink, hit, f, &cx);
-		}
+		tally_add(&rp->t, hit);
+		if ((f = i64map_get(&rp->fmt_of, (int64_t)(uintptr_t)hit)))
+			alert_emit(rp->sink, hit, f, &cx);
 	}
-	progress_tick(&prog, nevents, scap_reader_offset(rd), true);
+	progress_tick(&prog, nevents, scap_reader_offset(rp->rd), true);
 	if (rc < 0) {
-		fprintf(stderr, "sysrec rules replay: %s: %s\n", o->capture, e.msg);
-		goto out;
+		fprintf(stderr, "sysrec rules replay: %s: %s\n", rp->o->capture, e.msg);
+		return 1;
 	}
-	tally_print(&t, o->ao.json ? stderr : stdout);
-	alert_sink_report(sink, stderr);
-	exit_code = 0;
-out:
-	if (sink) {
-		struct err ce = { { 0 } };
+	return 0;
+}
 
-		if (alert_sink_close(sink, &ce)) {
-			fprintf(stderr, "sysrec rules replay: %s\n", ce.msg);
+/* Free what rp holds; the exit status, exit_code or 1 when the alert sink fails to close (told). */
+static int replay_release(struct replay *rp, int exit_code)
+{
+	if (rp->sink) {
+		struct err e = { { 0 } };
+
+		if (alert_sink_close(rp->sink, &e)) {
+			fprintf(stderr, "sysrec rules replay: %s\n", e.msg);
 			exit_code = 1;
 		}
 	}
-	for (size_t i = 0; fmts && i < rules_count(r); i++)
-		alert_format_free(fmts[i]);
-	free(fmts);
-	scap_reader_close(rd);
-	rules_free(r);
-	state_free(st);
-	free(t.rules);
-	free(t.counts);
-	i64map_release(&t.index);
-	i64map_release(&fmt_of);
+	for (size_t i = 0; rp->fmts && i < rules_count(rp->r); i++)
+		alert_format_free(rp->fmts[i]);
+	free(rp->fmts);
+	scap_reader_close(rp->rd);
+	rules_free(rp->r);
+	state_free(rp->st);
+	free(rp->t.rules);
+	free(rp->t.counts);
+	i64map_release(&rp->t.index);
+	i64map_release(&rp->fmt_of);
 	return exit_code;
+}
+
+/* `sysrec rules replay` with its options parsed: the exit status. */
+static int replay(const struct replay_opts *o)
+{
+	struct replay rp;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.o = o;
+	rp.r = rules_new();
+	rp.st = state_new();
+	i64map_init(&rp.t.index);
+	i64map_init(&rp.fmt_of);
+	if (load_rules(rp.r, o))
+		return replay_release(&rp, 1);
+	select_rules(rp.r, o);
+	if (compile_rules(&rp) || open_capture_and_sink(&rp) || replay_events(&rp))
+		return replay_release(&rp, 1);
+	tally_print(&rp.t, o->ao.json ? stderr : stdout);
+	alert_sink_report(rp.sink, stderr);
+	return replay_release(&rp, 0);
 }
 
 static int cmd_replay(int argc, char **argv)

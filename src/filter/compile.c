@@ -240,6 +240,128 @@ static bool known_event_name(const char *name)
 	return false;
 }
 
+/*
+ * Whether the check n may name the field fd the way it does: the argument
+ * (arg: in brackets, or after a dot in dotted) as fd's kind of argument
+ * wants it, and nothing filters do not take. 0, or -EINVAL with e set.
+ */
+static int check_field_arg(const struct fnode *n, const struct field *fd, const char *arg, const char *dotted,
+                           struct err *e)
+{
+	if (n->arg && dotted)
+		return compile_error(
+		        e, n->col,
+		        "a field with an argument in brackets cannot have one after a dot as well:",
+		        n->field);
+	if (!strcmp(field_name(fd), "evt.time") || !strcmp(field_name(fd), "evt.outputtime"))
+		return err_set(
+		        e, -EINVAL,
+		        "filter error at column %u: filters do not take %s yet (it prints a clock time); "
+		        "evt.rawtime holds the time in ns",
+		        n->col, field_name(fd));
+	if ((field_arg(fd) == FARG_NAME_OR_INDEX || field_arg(fd) == FARG_NAME) && (!arg || !*arg))
+		return err_set(e, -EINVAL, "filter error at column %u: '%s' needs an argument: %s.NAME%s",
+		               n->col, n->field, n->field,
+		               field_arg(fd) == FARG_NAME ? "" : " or " ARG_INDEX_HINT);
+	if (field_arg(fd) == FARG_INDEX && arg &&
+	    (!*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 6))
+		return err_set(e, -EINVAL,
+		               "filter error at column %u: '%s' needs a generation: %s[N], N from 0", n->col,
+		               n->field, n->field);
+	if (field_arg(fd) == FARG_INDEX && !arg && !(field_flags(fd) & FF_ANY))
+		return err_set(e, -EINVAL,
+		               "filter error at column %u: '%s' needs a generation: %s[N], N from 0", n->col,
+		               n->field, n->field);
+	if (field_arg(fd) == FARG_NONE && arg)
+		return compile_error(e, n->col, "this field takes no argument:", n->field);
+	if (field_arg(fd) == FARG_TIME &&
+	    (!arg || !n->arg || !*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 19))
+		return err_set(
+		        e, -EINVAL,
+		        "filter error at column %u: '%s' needs a time: %s[T]=D, T in ns since the epoch, D "
+		        "in ms",
+		        n->col, n->field, field_name(fd));
+	if (field_arg(fd) == FARG_TIME && n->op != FOP_EQ)
+		return err_set(e, -EINVAL, "filter error at column %u: %s takes only '=' (%s[T]=D)",
+		               n->op_col, field_name(fd), field_name(fd));
+	return 0;
+}
+
+/*
+ * The value fv of a check on fd into v: a copy of its text, and the number
+ * or address it is when fd's type says so. 0, or -EINVAL with e set (v->s
+ * is set either way: the caller frees it).
+ */
+static int compile_value(const struct fvalue *fv, const struct field *fd, struct cvalue *v, struct err *e)
+{
+	enum ftype t = field_type(fd);
+
+	v->s = xmalloc(fv->len + 1);
+	memcpy(v->s, fv->s, fv->len + 1);
+	v->len = fv->len;
+	if (t == FT_NUM && !parse_num(v->s, &v->num))
+		return err_set(e, -EINVAL, "filter error at column %u: %s is numeric; '%s' is not a number",
+		               fv->col, field_name(fd), v->s);
+	if ((field_flags(fd) & FF_EVENT_NAME) && !known_event_name(v->s))
+		return err_set(e, -EINVAL, "filter error at column %u: unknown event type '%s'", fv->col,
+		               v->s);
+	if ((t == FT_IP || t == FT_NET) && !parse_ip(v->s, v, t == FT_NET))
+		return err_set(e, -EINVAL, "filter error at column %u: %s takes %s; '%s' is not one", fv->col,
+		               field_name(fd),
+		               t == FT_NET ? "a network (ADDR/BITS, IPv4 or IPv6)"
+		                           : "an IPv4 or IPv6 address",
+		               v->s);
+	return 0;
+}
+
+/*
+ * Whether operator op applies to fd: text operators to text fields only,
+ * ordering to text and numbers, not addresses. 0, or -EINVAL with e set.
+ */
+static int check_op_applies(const struct fnode *n, const struct field *fd, enum fop op, struct err *e)
+{
+	if (field_type(fd) == FT_STR)
+		return 0;
+	switch (op) {
+	case FOP_CONTAINS:
+	case FOP_ICONTAINS:
+	case FOP_BCONTAINS:
+	case FOP_STARTSWITH:
+	case FOP_BSTARTSWITH:
+	case FOP_ENDSWITH:
+	case FOP_GLOB:
+	case FOP_PMATCH:
+		return err_set(e, -EINVAL,
+		               "filter error at column %u: '%s' does not apply to %s, which is %s", n->op_col,
+		               fop_name(op), field_name(fd),
+		               field_type(fd) == FT_NUM ? "numeric" : "an address");
+	case FOP_LT:
+	case FOP_LE:
+	case FOP_GT:
+	case FOP_GE:
+		if (field_type(fd) == FT_NUM)
+			return 0;
+		return err_set(e, -EINVAL,
+		               "filter error at column %u: '%s' does not apply to %s, which is an address",
+		               n->op_col, fop_name(op), field_name(fd));
+	default:
+		return 0;
+	}
+}
+
+/* evt.around[T]=D: c's T and window from arg and its one value. 0, or -EINVAL with e set. */
+static int compile_around(struct cnode *c, const struct fnode *n, const char *arg, struct err *e)
+{
+	if (c->nvals != 1 || c->vals[0].num < 0)
+		return err_set(e, -EINVAL, "filter error at column %u: %s takes one time span in ms",
+		               n->op_col, field_name(c->field));
+	c->around = true;
+	c->around_t = strtoull(arg, NULL, 10);
+	c->around_window = (uint64_t)c->vals[0].num * 1000000u; /* wraps as sysdig's does */
+	return 0;
+}
+
+/* The check n bound to its field, its values parsed and indexed; NULL with e set when it does not compile. */
 static struct cnode *compile_check(struct filter *f, const struct fnode *n, struct err *e)
 {
 	const char *dotted, *arg;
@@ -251,52 +373,8 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 		return NULL;
 	}
 	arg = n->arg ? n->arg : dotted;
-	if (n->arg && dotted) {
-		compile_error(e, n->col,
-		              "a field with an argument in brackets cannot have one after a dot as well:",
-		              n->field);
+	if (check_field_arg(n, fd, arg, dotted, e) < 0)
 		return NULL;
-	}
-	if (!strcmp(field_name(fd), "evt.time") || !strcmp(field_name(fd), "evt.outputtime")) {
-		err_set(e, -EINVAL,
-		        "filter error at column %u: filters do not take %s yet (it prints a clock time); "
-		        "evt.rawtime holds the time in ns",
-		        n->col, field_name(fd));
-		return NULL;
-	}
-	if ((field_arg(fd) == FARG_NAME_OR_INDEX || field_arg(fd) == FARG_NAME) && (!arg || !*arg)) {
-		err_set(e, -EINVAL, "filter error at column %u: '%s' needs an argument: %s.NAME%s", n->col,
-		        n->field, n->field, field_arg(fd) == FARG_NAME ? "" : " or " ARG_INDEX_HINT);
-		return NULL;
-	}
-	if (field_arg(fd) == FARG_INDEX && arg &&
-	    (!*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 6)) {
-		err_set(e, -EINVAL, "filter error at column %u: '%s' needs a generation: %s[N], N from 0",
-		        n->col, n->field, n->field);
-		return NULL;
-	}
-	if (field_arg(fd) == FARG_INDEX && !arg && !(field_flags(fd) & FF_ANY)) {
-		err_set(e, -EINVAL, "filter error at column %u: '%s' needs a generation: %s[N], N from 0",
-		        n->col, n->field, n->field);
-		return NULL;
-	}
-	if (field_arg(fd) == FARG_NONE && arg) {
-		compile_error(e, n->col, "this field takes no argument:", n->field);
-		return NULL;
-	}
-	if (field_arg(fd) == FARG_TIME &&
-	    (!arg || !n->arg || !*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 19)) {
-		err_set(e, -EINVAL,
-		        "filter error at column %u: '%s' needs a time: %s[T]=D, T in ns since the epoch, D "
-		        "in ms",
-		        n->col, n->field, field_name(fd));
-		return NULL;
-	}
-	if (field_arg(fd) == FARG_TIME && n->op != FOP_EQ) {
-		err_set(e, -EINVAL, "filter error at column %u: %s takes only '=' (%s[T]=D)", n->op_col,
-		        field_name(fd), field_name(fd));
-		return NULL;
-	}
 	if (n->list_ref) {
 		err_set(e, -EINVAL,
 		        "filter error at column %u: unknown list '%s' (lists come from rules files)",
@@ -314,76 +392,13 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 	c->nvals = n->nvals;
 	c->vals = xcalloc(n->nvals ? n->nvals : 1, sizeof(*c->vals));
 	for (size_t i = 0; i < n->nvals; i++) {
-		struct cvalue *v = &c->vals[i];
-		enum ftype t = field_type(fd);
-
-		v->s = xmalloc(n->vals[i].len + 1);
-		memcpy(v->s, n->vals[i].s, n->vals[i].len + 1);
-		v->len = n->vals[i].len;
-		if (t == FT_NUM && !parse_num(v->s, &v->num)) {
-			err_set(e, -EINVAL, "filter error at column %u: %s is numeric; '%s' is not a number",
-			        n->vals[i].col, field_name(fd), v->s);
-			cnode_free(c);
-			return NULL;
-		}
-		if ((field_flags(fd) & FF_EVENT_NAME) && !known_event_name(v->s)) {
-			err_set(e, -EINVAL, "filter error at column %u: unknown event type '%s'",
-			        n->vals[i].col, v->s);
-			cnode_free(c);
-			return NULL;
-		}
-		if ((t == FT_IP || t == FT_NET) && !parse_ip(v->s, v, t == FT_NET)) {
-			err_set(e, -EINVAL, "filter error at column %u: %s takes %s; '%s' is not one",
-			        n->vals[i].col, field_name(fd),
-			        t == FT_NET ? "a network (ADDR/BITS, IPv4 or IPv6)"
-			                    : "an IPv4 or IPv6 address",
-			        v->s);
-			cnode_free(c);
-			return NULL;
-		}
+		if (compile_value(&n->vals[i], fd, &c->vals[i], e) < 0)
+			goto fail;
 	}
-	if (field_type(fd) != FT_STR) {
-		switch (c->op) {
-		case FOP_CONTAINS:
-		case FOP_ICONTAINS:
-		case FOP_BCONTAINS:
-		case FOP_STARTSWITH:
-		case FOP_BSTARTSWITH:
-		case FOP_ENDSWITH:
-		case FOP_GLOB:
-		case FOP_PMATCH:
-			err_set(e, -EINVAL,
-			        "filter error at column %u: '%s' does not apply to %s, which is %s",
-			        n->op_col, fop_name(c->op), field_name(fd),
-			        field_type(fd) == FT_NUM ? "numeric" : "an address");
-			cnode_free(c);
-			return NULL;
-		case FOP_LT:
-		case FOP_LE:
-		case FOP_GT:
-		case FOP_GE:
-			if (field_type(fd) == FT_NUM)
-				break;
-			err_set(e, -EINVAL,
-			        "filter error at column %u: '%s' does not apply to %s, which is an address",
-			        n->op_col, fop_name(c->op), field_name(fd));
-			cnode_free(c);
-			return NULL;
-		default:
-			break;
-		}
-	}
-	if (field_arg(fd) == FARG_TIME && arg) { /* arg: checked above */
-		if (c->nvals != 1 || c->vals[0].num < 0) {
-			err_set(e, -EINVAL, "filter error at column %u: %s takes one time span in ms",
-			        n->op_col, field_name(fd));
-			cnode_free(c);
-			return NULL;
-		}
-		c->around = true;
-		c->around_t = strtoull(arg, NULL, 10);
-		c->around_window = (uint64_t)c->vals[0].num * 1000000u; /* wraps as sysdig's does */
-	}
+	if (check_op_applies(n, fd, c->op, e) < 0)
+		goto fail;
+	if (field_arg(fd) == FARG_TIME && arg && compile_around(c, n, arg, e) < 0) /* arg: checked above */
+		goto fail;
 	c->fs = fstate_new(f->st, fd);
 	f->in_order |= c->fs != NULL;
 	if (c->op == FOP_CONTAINS || c->op == FOP_BCONTAINS)
@@ -392,6 +407,9 @@ static struct cnode *compile_check(struct filter *f, const struct fnode *n, stru
 		strset_build(&c->set, c->vals, c->nvals);
 	f->needs_state |= !field_stateless(fd);
 	return c;
+fail:
+	cnode_free(c);
+	return NULL;
 }
 
 static struct cnode *compile_node(struct filter *f, const struct fnode *n, struct err *e)

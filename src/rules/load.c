@@ -1,202 +1,19 @@
-/* load: Falco 0.31.1 rules files (YAML, via libyaml) into lists, macros and rules. */
+/* load: a Falco 0.31.1 rules file (YAML, via libyaml) into a ruleset's lists, macros, rules and policies. */
 #include "../filter/filter.h"
 #include "rules_int.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 /* Nested YAML deeper than this is refused (a rules file is three levels deep). */
 #define YAML_DEPTH_MAX 16
 /* A capture's window, before + after, in seconds. */
 #define CAPTURE_WINDOW_MAX 300.0
-
-static const char *const prio_names[] = { "Emergency", "Alert",  "Critical",      "Error",
-	                                  "Warning",   "Notice", "Informational", "Debug" };
-
-const char *rule_priority_name(enum rule_priority p)
-{
-	return (unsigned)p < ARRAY_SIZE(prio_names) ? prio_names[p] : "Unknown";
-}
-
-int rule_priority_parse(const char *s, enum rule_priority *out)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(prio_names); i++) {
-		if (!strcasecmp(s, prio_names[i])) {
-			*out = (enum rule_priority)i;
-			return 0;
-		}
-	}
-	if (!strcasecmp(s, "INFO")) {
-		*out = PRIO_INFORMATIONAL;
-		return 0;
-	}
-	return -1;
-}
-
-/* ------------------------------------------------------------ diagnostics */
-
-void diag_add(struct diags *d, bool warning, const char *file, int line, const char *item, const char *fmt,
-              ...)
-{
-	struct rules_diag *g;
-	va_list ap;
-	char *msg;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	msg = xmalloc((size_t)(n > 0 ? n : 0) + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
-	va_end(ap);
-	/* a warning seen already (the set is compiled again after each file) is not repeated */
-	for (size_t i = 0; warning && i < d->n; i++) {
-		if (d->v[i].warning && !strcmp(d->v[i].msg, msg)) {
-			free(msg);
-			return;
-		}
-	}
-	d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
-	g = &d->v[d->n++];
-	g->warning = warning;
-	g->file = file ? xstrdup(file) : NULL;
-	g->line = line;
-	g->item = item ? xstrdup(item) : NULL;
-	g->msg = msg;
-}
-
-static void diags_release(struct diags *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->v[i].file);
-		free(d->v[i].item);
-		free(d->v[i].msg);
-	}
-	free(d->v);
-	d->v = NULL;
-	d->n = 0;
-}
-
-/* ------------------------------------------------------------ the set */
-
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-void exception_release(struct exception *x)
-{
-	free(x->name);
-	strv_free(x->fields, x->nfields);
-	strv_free(x->comps, x->ncomps);
-	for (size_t i = 0; i < x->nrows; i++) {
-		for (size_t k = 0; k < x->rows[i].n; k++) {
-			free(x->rows[i].v[k].s);
-			strv_free(x->rows[i].v[k].items, x->rows[i].v[k].nitems);
-		}
-		free(x->rows[i].v);
-	}
-	free(x->rows);
-}
-
-static void list_release(struct rlist *l)
-{
-	free(l->name);
-	strv_free(l->items, l->nitems);
-	strv_free(l->expanded, l->nexpanded);
-}
-
-static void macro_release(struct rmacro *m)
-{
-	free(m->name);
-	free(m->cond);
-	free(m->context);
-	free(m->file);
-	fnode_free(m->tree);
-}
-
-static void rule_entry_free(struct rule_entry *re)
-{
-	struct rule *r;
-
-	if (!re)
-		return;
-	r = &re->pub;
-	free(r->name);
-	free(r->desc);
-	free(r->output);
-	free(r->source);
-	free(r->condition);
-	free(r->expanded);
-	strv_free(r->tags, r->ntags);
-	filter_free(r->filter);
-	free(r->types);
-	free(r->capture.name);
-	free(r->capture.filter);
-	free(r->capture.storage);
-	free(r->file);
-	free(re->context);
-	for (size_t i = 0; i < re->nexcs; i++)
-		exception_release(&re->excs[i]);
-	free(re->excs);
-	free(re);
-}
-
-static void policy_release(struct rpolicy *p);
-
-void ruleset_free(struct ruleset *s)
-{
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->nlists; i++)
-		list_release(&s->lists[i]);
-	free(s->lists);
-	for (size_t i = 0; i < s->nmacros; i++)
-		macro_release(&s->macros[i]);
-	free(s->macros);
-	for (size_t i = 0; i < s->nrules; i++)
-		rule_entry_free(s->rules[i]);
-	free(s->rules);
-	for (size_t i = 0; i < s->npolicies; i++)
-		policy_release(&s->policies[i]);
-	free(s->policies);
-	free(s);
-}
-
-struct rlist *ruleset_list(struct ruleset *s, const char *name)
-{
-	for (size_t i = 0; i < s->nlists; i++)
-		if (!strcmp(s->lists[i].name, name))
-			return &s->lists[i];
-	return NULL;
-}
-
-struct rmacro *ruleset_macro(struct ruleset *s, const char *name)
-{
-	for (size_t i = 0; i < s->nmacros; i++)
-		if (!strcmp(s->macros[i].name, name))
-			return &s->macros[i];
-	return NULL;
-}
-
-static struct rule_entry *ruleset_rule(struct ruleset *s, const char *name)
-{
-	for (size_t i = 0; i < s->nrules; i++)
-		if (!strcmp(s->rules[i]->pub.name, name))
-			return s->rules[i];
-	return NULL;
-}
 
 /* ------------------------------------------------------------ YAML helpers */
 
@@ -351,7 +168,7 @@ static int item_error(struct loader *ld, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	diag_add(ld->d, false, ld->name, ld->line, ld->context, "%s", msg);
-	return -1;
+	return -EINVAL;
 }
 
 /* ------------------------------------------------------------ items */
@@ -587,7 +404,8 @@ static int exception_validate(struct loader *ld, struct exception *x, bool has_c
 
 /*
  * One exception item into x: name, fields, comps, values. new_item says how
- * a missing fields property is reported. 0, or -1 with the error reported.
+ * a missing fields property is reported. 0, or -EINVAL with the error reported
+ * (x then holds what was read: the caller releases it either way).
  */
 static int read_exception(struct loader *ld, yaml_node_t *ev, struct exception *x, const char *new_item)
 {
@@ -625,7 +443,7 @@ static int load_exceptions(struct loader *ld, yaml_node_t *v, struct rule_entry 
 
 		if (read_exception(ld, yaml_document_get_node(ld->doc, *it), &x, "item ") < 0) {
 			exception_release(&x);
-			return -1;
+			return -EINVAL;
 		}
 		re->excs = xrealloc(re->excs, (re->nexcs + 1) * sizeof(*re->excs));
 		re->excs[re->nexcs++] = x;
@@ -653,7 +471,7 @@ static int append_exceptions(struct loader *ld, yaml_node_t *v, struct rule_entr
 		if (!old) {
 			if (read_exception(ld, ev, &x, "new item ") < 0) {
 				exception_release(&x);
-				return -1;
+				return -EINVAL;
 			}
 			re->excs = xrealloc(re->excs, (re->nexcs + 1) * sizeof(*re->excs));
 			re->excs[re->nexcs++] = x;
@@ -739,24 +557,6 @@ static int load_capture(struct loader *ld, yaml_node_t *v, struct rule *r)
 {
 	return load_capture_of(ld, v, "Rule", r->name, &r->capture);
 }
-
-static void capture_release(struct rule_capture *c)
-{
-	free(c->name);
-	free(c->filter);
-	free(c->storage);
-	memset(c, 0, sizeof(*c));
-}
-
-static void policy_release(struct rpolicy *p)
-{
-	free(p->name);
-	strv_free(p->rules, p->nrules);
-	capture_release(&p->capture);
-	free(p->file);
-	free(p->context);
-}
-
 /* - policy: NAME, rules: [RULE, ...], capture: {...} (sysrec's; a later one of a name replaces it) */
 static int load_policy(struct loader *ld, yaml_node_t *item, yaml_node_t *namev)
 {
@@ -779,7 +579,7 @@ static int load_policy(struct loader *ld, yaml_node_t *item, yaml_node_t *namev)
 	p.capture.enabled = true;
 	if (load_capture_of(ld, map_get(ld->doc, item, "capture"), "Policy", name, &p.capture) < 0) {
 		policy_release(&p);
-		return -1;
+		return -EINVAL;
 	}
 	p.name = xstrdup(name);
 	p.file = xstrdup(ld->name);
@@ -825,7 +625,7 @@ static int append_rule(struct loader *ld, yaml_node_t *item, const char *name)
 		return item_error(ld, "Rule %s has 'append' key but no rule by that name already exists",
 		                  name);
 	if (append_exceptions(ld, excv, re) < 0)
-		return -1;
+		return -EINVAL;
 	if (scalar(condv)) {
 		c = join_cond(re->pub.condition, scalar(condv));
 		free(re->pub.condition);
@@ -887,7 +687,7 @@ static int load_rule(struct loader *ld, yaml_node_t *item, yaml_node_t *namev)
 	if (load_exceptions(ld, map_get(ld->doc, item, "exceptions"), re) < 0 ||
 	    load_capture(ld, map_get(ld->doc, item, "capture"), r) < 0) {
 		rule_entry_free(re);
-		return -1;
+		return -EINVAL;
 	}
 	for (at = 0; at < ld->set->nrules && ld->set->rules[at] != old; at++)
 		;
@@ -925,10 +725,40 @@ static int load_item(struct loader *ld, yaml_node_t *item)
 }
 
 /*
- * Load every document of the text into set, as Falco's first pass does:
- * items in order, the first error stops. 0 or -1 (error in d).
+ * The items of one document (root, its root node) in order; the first error
+ * stops. An empty document has none. 0, or -EINVAL with the error in ld->d.
  */
-static int load_into(struct ruleset *set, const char *name, const char *text, size_t len, struct diags *d)
+static int load_document(struct loader *ld, yaml_node_t *root)
+{
+	int rc = 0;
+
+	if (root->type == YAML_SCALAR_NODE && is_null(root))
+		return 0;
+	if (root->type != YAML_SEQUENCE_NODE) {
+		char *ctx = first_line(ld->text, ld->len);
+
+		diag_add(ld->d, false, ld->name, 1, ctx, "%s",
+		         root->type == YAML_SCALAR_NODE ? "Rules content is not yaml"
+		                                        : "Rules content is not yaml array of objects");
+		free(ctx);
+		return -EINVAL;
+	}
+	for (yaml_node_item_t *it = root->data.sequence.items.start;
+	     it < root->data.sequence.items.top && !rc; it++) {
+		yaml_node_t *item = yaml_document_get_node(ld->doc, *it);
+
+		if (!item)
+			continue;
+		ld->line = (int)item->start_mark.line + 1;
+		ld->context = lines_from(ld->text, ld->len, item->start_mark.line, true, 0);
+		rc = load_item(ld, item);
+		free(ld->context);
+		ld->context = NULL;
+	}
+	return rc;
+}
+
+int ruleset_load_text(struct ruleset *set, const char *name, const char *text, size_t len, struct diags *d)
 {
 	struct loader ld = { set, d, name, text, len, NULL, NULL, 0 };
 	yaml_parser_t parser;
@@ -937,10 +767,10 @@ static int load_into(struct ruleset *set, const char *name, const char *text, si
 
 	if (!yaml_parser_initialize(&parser)) {
 		diag_add(d, false, name, 0, NULL, "out of memory starting the YAML parser");
-		return -1;
+		return -ENOMEM;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	for (;;) {
+	while (!rc) {
 		yaml_node_t *root;
 
 		if (!yaml_parser_load(&parser, &doc)) {
@@ -949,263 +779,18 @@ static int load_into(struct ruleset *set, const char *name, const char *text, si
 			diag_add(d, false, name, (int)parser.problem_mark.line + 1, ctx, "%s",
 			         parser.problem ? parser.problem : "YAML syntax error");
 			free(ctx);
-			rc = -1;
+			rc = -EINVAL;
 			break;
 		}
 		root = yaml_document_get_root_node(&doc);
-		if (!root) {
+		if (!root) { /* past the last document */
 			yaml_document_delete(&doc);
 			break;
 		}
 		ld.doc = &doc;
-		if (root->type == YAML_SCALAR_NODE && is_null(root)) {
-			/* an empty document */
-		} else if (root->type != YAML_SEQUENCE_NODE) {
-			char *ctx = first_line(text, len);
-
-			diag_add(d, false, name, 1, ctx, "%s",
-			         root->type == YAML_SCALAR_NODE
-			                 ? "Rules content is not yaml"
-			                 : "Rules content is not yaml array of objects");
-			free(ctx);
-			rc = -1;
-		} else {
-			for (yaml_node_item_t *it = root->data.sequence.items.start;
-			     it < root->data.sequence.items.top && !rc; it++) {
-				yaml_node_t *item = yaml_document_get_node(&doc, *it);
-
-				if (!item)
-					continue;
-				ld.line = (int)item->start_mark.line + 1;
-				ld.context = lines_from(text, len, item->start_mark.line, true, 0);
-				rc = load_item(&ld, item);
-				free(ld.context);
-				ld.context = NULL;
-			}
-		}
+		rc = load_document(&ld, root);
 		yaml_document_delete(&doc);
-		if (rc)
-			break;
 	}
 	yaml_parser_delete(&parser);
 	return rc;
-}
-
-/* ------------------------------------------------------------ the ruleset's life */
-
-struct rules *rules_new(void)
-{
-	struct rules *r = xcalloc(1, sizeof(*r));
-
-	r->set = xcalloc(1, sizeof(*r->set));
-	r->min_priority = PRIO_DEBUG;
-	return r;
-}
-
-void rules_free(struct rules *r)
-{
-	if (!r)
-		return;
-	rules_index_free(r);
-	ruleset_free(r->set);
-	for (size_t i = 0; i < r->nfiles; i++) {
-		free(r->files[i].name);
-		free(r->files[i].text);
-	}
-	free(r->files);
-	for (size_t i = 0; i < r->ntoggles; i++)
-		free(r->toggles[i].key);
-	free(r->toggles);
-	diags_release(&r->diags);
-	free(r);
-}
-
-static size_t apply_toggle(struct ruleset *s, const struct rules_toggle *t)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->nrules; i++) {
-		struct rule *rule = &s->rules[i]->pub;
-		bool hit = !t->tag &&
-		           (t->substring ? strstr(rule->name, t->key) != NULL : !strcmp(rule->name, t->key));
-
-		for (size_t k = 0; t->tag && k < rule->ntags && !hit; k++)
-			hit = !strcmp(rule->tags[k], t->key);
-		if (hit && rule->enabled != t->enabled) {
-			rule->enabled = t->enabled;
-			n++;
-		}
-	}
-	return n;
-}
-
-int rules_load_text(struct rules *r, const char *name, const char *text, size_t len, struct err *e)
-{
-	struct ruleset *set = xcalloc(1, sizeof(*set));
-	struct diags quiet = { 0 };
-	bool rc;
-
-	(void)e;
-	/* the files before this one again (they loaded before: no errors), then this one */
-	for (size_t i = 0; i < r->nfiles; i++)
-		load_into(set, r->files[i].name, r->files[i].text, r->files[i].len, &quiet);
-	diags_release(&quiet);
-	r->diags.file = name;
-	rc = load_into(set, name, text, len, &r->diags) < 0 || ruleset_compile(set, NULL, &r->diags) > 0;
-	r->diags.file = NULL;
-	if (rc) {
-		ruleset_free(set);
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < r->ntoggles; i++)
-		apply_toggle(set, &r->toggles[i]);
-	rules_index_free(r);
-	ruleset_free(r->set);
-	r->set = set;
-	r->files = xrealloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
-	r->files[r->nfiles].name = xstrdup(name);
-	r->files[r->nfiles].text = xstrndup(text, len);
-	r->files[r->nfiles].len = len;
-	r->nfiles++;
-	return 0;
-}
-
-int rules_load_file(struct rules *r, const char *path, struct err *e)
-{
-	struct sbuf b = { 0 };
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return err_set(e, -errno, "%s: %s", path, strerror(errno));
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sbuf_put(&b, buf, (size_t)n);
-	if (n < 0) {
-		rc = err_set(e, -errno, "%s: %s", path, strerror(errno));
-		close(fd);
-		sbuf_release(&b);
-		return rc;
-	}
-	close(fd);
-	rc = rules_load_text(r, path, b.len ? b.data : "", b.len, e);
-	if (rc < 0)
-		err_set(e, rc, "%s: the rules file has errors", path);
-	sbuf_release(&b);
-	return rc;
-}
-
-int rules_compile(struct rules *r, struct state *st, struct err *e)
-{
-	size_t errors;
-
-	rules_index_free(r);
-	for (size_t i = 0; i < r->set->nrules; i++) {
-		filter_free(r->set->rules[i]->pub.filter);
-		r->set->rules[i]->pub.filter = NULL;
-	}
-	errors = ruleset_compile(r->set, st, &r->diags);
-	if (errors)
-		return err_set(e, -EINVAL, "the rules do not compile (%zu errors)", errors);
-	rules_index_build(r);
-	return 0;
-}
-
-static size_t toggle(struct rules *r, const char *key, bool tag, bool substring, bool enabled)
-{
-	struct rules_toggle t = { xstrdup(key), tag, substring, enabled };
-
-	r->toggles = xrealloc(r->toggles, (r->ntoggles + 1) * sizeof(*r->toggles));
-	r->toggles[r->ntoggles++] = t;
-	return apply_toggle(r->set, &t);
-}
-
-size_t rules_enable_name(struct rules *r, const char *name, bool substring, bool enabled)
-{
-	return toggle(r, name, false, substring, enabled);
-}
-
-size_t rules_enable_tag(struct rules *r, const char *tag, bool enabled)
-{
-	return toggle(r, tag, true, false, enabled);
-}
-
-size_t rules_count(const struct rules *r)
-{
-	return r->set->nrules;
-}
-
-struct rule *rules_at(struct rules *r, size_t i)
-{
-	return i < r->set->nrules ? &r->set->rules[i]->pub : NULL;
-}
-
-struct rule *rules_find(struct rules *r, const char *name)
-{
-	struct rule_entry *re = ruleset_rule(r->set, name);
-
-	return re ? &re->pub : NULL;
-}
-
-size_t rules_diag_count(const struct rules *r)
-{
-	return r->diags.n;
-}
-
-const struct rules_diag *rules_diag_at(const struct rules *r, size_t i)
-{
-	return i < r->diags.n ? &r->diags.v[i] : NULL;
-}
-
-static void print_diags(const struct rules *r, const char *file, bool warning, FILE *out)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->diags.n; i++)
-		n += r->diags.v[i].warning == warning &&
-		     (!file || (r->diags.v[i].file && !strcmp(r->diags.v[i].file, file)));
-	if (!n) {
-		if (!warning)
-			fprintf(out, "Ok\n");
-		return;
-	}
-	fprintf(out, "%zu %s:\n", n, warning ? "warnings" : "errors");
-	for (size_t i = 0; i < r->diags.n; i++) {
-		const struct rules_diag *g = &r->diags.v[i];
-
-		if (g->warning != warning || (file && (!g->file || strcmp(g->file, file) != 0)))
-			continue;
-		fprintf(out, "%s\n", g->msg);
-		if (g->item)
-			fprintf(out, "---\n%s---\n", g->item);
-	}
-}
-
-void rules_diag_print(const struct rules *r, const char *file, FILE *out)
-{
-	print_diags(r, file, false, out);
-	print_diags(r, file, true, out);
-}
-
-void rules_diag_locate(const struct rules *r, const char *file, FILE *out)
-{
-	for (size_t i = 0; i < r->diags.n; i++) {
-		const struct rules_diag *g = &r->diags.v[i];
-		const char *nl = strchr(g->msg, '\n');
-
-		if (g->warning || (file && (!g->file || strcmp(g->file, file) != 0)))
-			continue;
-		fprintf(out, "%s:%d: error: %.*s\n", g->file ? g->file : "(rules)", g->line,
-		        (int)(nl ? (size_t)(nl - g->msg) : strlen(g->msg)), g->msg);
-	}
-}
-
-void rules_set_all_events(struct rules *r, bool all)
-{
-	r->all_events = all;
-}
-
-void rules_set_min_priority(struct rules *r, enum rule_priority p)
-{
-	r->min_priority = p;
 }

@@ -104,8 +104,17 @@ struct rules_diag {
 	char *msg;  /* Falco's message */
 };
 
+/*
+ * Ownership: struct rules owns everything it hands out. The strings given to
+ * it are copied. A struct rule * (rules_at, rules_find, rules_match) lasts
+ * until the next rules_load_*() that succeeds (the set is rebuilt from
+ * every file then) or rules_free(); its filter until the next
+ * rules_compile(). A struct rules_diag * lasts until the next call that
+ * loads or compiles (diagnostics are added to one array).
+ */
 struct rules;
 
+/* An empty set (no files, every priority, Falco's simple-consumer filtering on). */
 struct rules *rules_new(void);
 void rules_free(struct rules *r);
 
