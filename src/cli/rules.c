@@ -18,6 +18,7 @@
 #include "../rules/alert.h"
 #include "../rules/rules.h"
 #include "../scap/scap.h"
+#include "../state/source.h"
 #include "../state/state.h"
 
 #include <dirent.h>
@@ -708,7 +709,7 @@ struct replay {
 	struct state *st;
 	struct alert_format **fmts; /* by rule index (rules_at): NULL for rules off or not compiled */
 	struct i64map fmt_of;       /* struct rule * -> its alert format (in fmts) */
-	struct scap_reader *rd;
+	struct source *src;
 	struct alert_sink *sink;
 	struct tally t;
 };
@@ -767,7 +768,7 @@ static int open_capture_and_sink(struct replay *rp)
 {
 	struct err e = { { 0 } };
 
-	if (!(rp->rd = scap_reader_open(rp->o->capture, &e))) {
+	if (!(rp->src = source_open_file(rp->o->capture, rp->st, SOURCE_STATE, &e))) {
 		fprintf(stderr, "sysrec rules replay: %s\n", e.msg);
 		return 1;
 	}
@@ -789,28 +790,25 @@ static int replay_events(struct replay *rp)
 	struct progress prog = { isatty(STDERR_FILENO), 0, "sysrec rules replay" };
 	struct err e = { { 0 } };
 	struct scap_record rec;
+	struct evctx cx;
 	uint64_t nevents = 0;
 	int rc;
 
 	memset(&rec, 0, sizeof(rec));
-	while ((rc = scap_reader_next(rp->rd, &rec, &e)) > 0) {
+	while ((rc = source_next(rp->src, &rec, &cx, &e)) > 0) {
 		struct alert_format *f;
-		struct evctx cx;
 		struct rule *hit;
 
-		if (rec.kind != SCAP_REC_EVENT) {
-			state_add_record(rp->st, &rec);
+		if (rc != SOURCE_EVENT)
 			continue;
-		}
-		state_process(rp->st, &rec.ev, &cx);
-		progress_tick(&prog, ++nevents, scap_reader_offset(rp->rd), false);
+		progress_tick(&prog, ++nevents, source_offset(rp->src), false);
 		if (!cx.shown || !(hit = rules_match(rp->r, &cx)))
 			continue; /* Falco sees the events sysdig would show */
 		tally_add(&rp->t, hit);
 		if ((f = i64map_get(&rp->fmt_of, (int64_t)(uintptr_t)hit)))
 			alert_emit(rp->sink, hit, f, &cx);
 	}
-	progress_tick(&prog, nevents, scap_reader_offset(rp->rd), true);
+	progress_tick(&prog, nevents, source_offset(rp->src), true);
 	if (rc < 0) {
 		fprintf(stderr, "sysrec rules replay: %s: %s\n", rp->o->capture, e.msg);
 		return 1;
@@ -832,7 +830,7 @@ static int replay_release(struct replay *rp, int exit_code)
 	for (size_t i = 0; rp->fmts && i < rules_count(rp->r); i++)
 		alert_format_free(rp->fmts[i]);
 	free(rp->fmts);
-	scap_reader_close(rp->rd);
+	source_close(rp->src);
 	rules_free(rp->r);
 	state_free(rp->st);
 	free(rp->t.rules);

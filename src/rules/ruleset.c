@@ -294,7 +294,8 @@ int rules_load_text(struct rules *r, const char *name, const char *text, size_t 
 		ruleset_load_text(set, r->files[i].name, r->files[i].text, r->files[i].len, &quiet);
 	diags_release(&quiet);
 	r->diags.file = name;
-	rc = ruleset_load_text(set, name, text, len, &r->diags) < 0 || ruleset_compile(set, NULL, &r->diags) > 0;
+	rc = ruleset_load_text(set, name, text, len, &r->diags) < 0 ||
+	     ruleset_compile(set, NULL, &r->diags) > 0;
 	r->diags.file = NULL;
 	if (rc) {
 		ruleset_free(set);
@@ -439,4 +440,3 @@ void rules_set_min_priority(struct rules *r, enum rule_priority p)
 {
 	r->min_priority = p;
 }
-
