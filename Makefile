@@ -98,7 +98,8 @@ $(VMLINUX_H):
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BPF_OBJ): bpf/sysrec.bpf.c bpf/sysrec_bpf.h src/event/event_codes.h $(VMLINUX_H)
+# One compilation unit: sysrec.bpf.c includes the other files of bpf/ (*.bpf.h).
+$(BPF_OBJ): bpf/sysrec.bpf.c $(wildcard bpf/*.h) src/event/event_codes.h $(VMLINUX_H)
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I$(BPF_DIR) -Ibpf -c $< -o $@
 
