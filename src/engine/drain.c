@@ -48,9 +48,9 @@ struct drain {
 	uint64_t lost[EVENT_LOST_NCAUSES];
 	uint64_t *cpu_lost; /* ncpus */
 	uint64_t bad_params;
-	uint64_t busy_seen;  /* the kernel's skips of our programs accounted so far */
-	uint64_t looked_ns;  /* when the kernel's counters were last read */
-	int err;             /* the consumer's first non-zero return */
+	uint64_t busy_seen; /* the kernel's skips of our programs accounted so far */
+	uint64_t looked_ns; /* when the kernel's counters were last read */
+	int err;            /* the consumer's first non-zero return */
 };
 
 /* ---- the consumer's thread ---- */
@@ -175,7 +175,9 @@ static int on_event(void *ctx, uint16_t cpu, const uint8_t *ev, uint32_t len)
 /* The kernel lost events on cpu just before its next event (which follows). */
 static void on_drops(void *ctx, uint16_t cpu, const struct engine_drops *dr)
 {
-	struct event_loss l = { .first_ts = dr->first_ts, .last_ts = dr->last_ts, .tid = dr->tid, .cpu = cpu };
+	struct event_loss l = {
+		.first_ts = dr->first_ts, .last_ts = dr->last_ts, .tid = dr->tid, .cpu = cpu
+	};
 
 	l.n[EVENT_LOST_RING] = dr->ring;
 	l.n[EVENT_LOST_BIG] = dr->big;
@@ -213,7 +215,9 @@ static void look(struct drain *d, uint64_t now, bool final)
 
 			if (!dr->ring && !dr->big)
 				continue;
-			b.l = (struct event_loss){ .first_ts = dr->first_ts, .last_ts = dr->last_ts, .tid = dr->tid,
+			b.l = (struct event_loss){ .first_ts = dr->first_ts,
+				                   .last_ts = dr->last_ts,
+				                   .tid = dr->tid,
 				                   .cpu = (uint16_t)cpu };
 			b.l.n[EVENT_LOST_RING] = dr->ring;
 			b.l.n[EVENT_LOST_BIG] = dr->big;

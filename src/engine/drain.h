@@ -38,7 +38,10 @@ struct drain_consumer {
 	 * stops the drain as for blocks.
 	 */
 	int (*loss)(void *ctx, uint16_t cpu, const struct event_loss *l, bool final);
-	/* Every event stamped before ts (epoch ns) has been given to blocks() or told lost (NULL: no marks). */
+	/*
+	 * Every event stamped before ts (epoch ns) has been given to blocks() or
+	 * told lost (NULL: no marks).
+	 */
 	void (*complete)(void *ctx, uint64_t ts);
 	void *ctx;
 };
