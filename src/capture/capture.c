@@ -348,7 +348,7 @@ static int take(struct job *j, struct source *src, struct scap_record *rec, int 
 	if (kind == SOURCE_HEAD) {
 		/* the first segment's head is the capture's; a later segment's is not read (the
 		 * source was told so): the events have kept the state current */
-		source_take(src, rec, NULL);
+		source_take(src, rec, &cx); /* a head record leaves cx as it is */
 		if (first && rec->kind != SCAP_REC_PROCS && rec->kind != SCAP_REC_FDS)
 			scap_writer_record(j->w, rec);
 		return 0;
