@@ -1,4 +1,4 @@
-/* agent_int: what the agent's runtime (agent.c) and its HTTP API (http.c) share. */
+/* agent_int: what the agent's runtime (agent.c) and its HTTP API (http*.c, see http_int.h) share. */
 #ifndef SYSREC_AGENT_INT_H
 #define SYSREC_AGENT_INT_H
 
@@ -66,7 +66,7 @@ struct agent_take {
  * message in e: -EPERM captures are disabled, -EBUSY the limit of outstanding
  * captures is reached, -ESHUTDOWN the agent is stopping, another (-EIO, ...)
  * the catalog could not record it or no thread could start. The HTTP layer
- * picks the status (http.c).
+ * picks the status (http_reply.c).
  */
 int agent_take_capture(struct agent *a, const struct agent_take *t, struct capture_meta *out, struct err *e);
 
@@ -109,7 +109,7 @@ void agent_rules_free(struct agent_rules *ar);
  */
 int agent_data_dir_open(const char *dir, struct err *e);
 
-/* The HTTP API (http.c). */
+/* The HTTP API (http.c; the files it is made of are listed in http_int.h). */
 struct agent_http;
 /* Serve the API: 0 with *out, or -errno with e set (*out NULL). */
 int agent_http_start(struct agent *a, struct agent_http **out, struct err *e);

@@ -1,655 +1,35 @@
 /*
- * http: the agent's HTTP API on libmicrohttpd (docs/api.md), routed by a table.
+ * http: the agent's HTTP API on libmicrohttpd (docs/api.md): the server, and
+ * each request from its head to its handler, routed by a table; the handlers
+ * and their replies are in the files http_int.h lists.
  * Connections pass the gate (gate.h): its limits at accept, its head deadline
  * kept by a sweeper thread; a request that will not be served (no token, an
  * encoded NUL, a body over the limit) is answered as soon as its head is in.
  */
-#include "gate.h"
-#include "request.h"
+#include "http_int.h"
 #include "web.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <jansson.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 /* MHD's own inactivity timeout (reset by every byte), once the head is in. */
 #define HTTP_IDLE_TIMEOUT_S 60u
 #define NS_PER_S            1000000000ull
 
-struct agent_http {
-	struct agent *a;
-	struct MHD_Daemon *d;
-	char *cert, *key; /* PEM text, when TLS */
-	struct gate *gate;
-	pthread_t sweeper;
-	bool sweeping; /* the sweeper thread runs */
-	pthread_mutex_t lock;
-	pthread_cond_t wake; /* the sweeper's sleep; signalled to stop it */
-	bool stop;
-	pthread_mutex_t links_lock;
-	struct request_links links; /* download links waiting (under links_lock) */
-};
-
-/* One request, from its request line: its body as it arrives. */
-struct req {
-	struct sbuf body;
-	bool too_big;
-	bool head_seen; /* the access handler has been called */
-	bool nul;       /* the target holds %00 */
-};
-
-/* What a handler replies: a status and a JSON body, or a response made already. */
-struct reply {
-	unsigned status;
-	json_t *json;
-	struct MHD_Response *resp;
-	char content_range[64]; /* a Content-Range header for a JSON reply, when set */
-};
-
-static uint64_t mono_ns(void)
+/* The monotonic clock in ns. */
+uint64_t http_mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-struct call {
-	struct agent *a;
-	struct agent_http *http;
-	struct MHD_Connection *conn;
-	const char *method;
-	const char *id; /* the {id} of the path, NUL-terminated copy in idbuf */
-	char idbuf[64];
-	const struct req *req;
-};
-
-/*
- * The one place an error code becomes an HTTP status: every layer below
- * speaks negative errno (agent_take_capture(), the catalog, the store), the
- * handlers pass it here. A code not listed is the server's failure: 500.
- */
-static const struct {
-	int err;
-	unsigned status;
-} error_statuses[] = {
-	{ -EINVAL, 400 },     /* the request is wrong */
-	{ -EACCES, 401 },     /* no valid token */
-	{ -EPERM, 403 },      /* captures are disabled */
-	{ -ENOENT, 404 },     /* no such capture, path or link */
-	{ -EOPNOTSUPP, 405 }, /* the path does not take the method */
-	{ -EBUSY, 409 },      /* the capture's state, or the limit of outstanding captures */
-	{ -EMSGSIZE, 413 },   /* the body is too large */
-	{ -ERANGE, 416 },     /* the range cannot be satisfied */
-	{ -ESHUTDOWN, 503 },  /* the agent is stopping */
-	{ -EAGAIN, 503 },     /* a bounded table is full: try again later */
-};
-
-static unsigned http_status(int err)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(error_statuses); i++)
-		if (error_statuses[i].err == err)
-			return error_statuses[i].status;
-	return 500;
-}
-
-/* r is status with {"error": msg, "field": field (when not NULL)}; msg is escaped as echoed text. */
-static void reply_error(struct reply *r, unsigned status, const char *field, const char *msg)
-{
-	char shown[1024];
-
-	request_shown(shown, sizeof(shown), msg);
-	r->status = status;
-	json_decref(r->json);
-	r->json = json_pack("{s:s}", "error", shown);
-	if (field)
-		json_object_set_new(r->json, "field", json_string(field));
-}
-
-static void fail(struct reply *r, int err, const char *fmt, ...) PRINTF_LIKE(3, 4);
-
-/* r is the status http_status() gives err, with the message. */
-static void fail(struct reply *r, int err, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	reply_error(r, http_status(err), NULL, msg);
-}
-
-static const char *query(void *ctx, const char *key)
-{
-	const struct call *c = ctx;
-
-	return MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, key);
-}
-
-/* A request refused by request.c's checks: its 4xx, naming the member at fault when it knows it. */
-static void refused(struct reply *r, const struct req_error *re)
-{
-	reply_error(r, re->status, re->field, re->msg);
-}
-
-/* The body as a JSON object, or a 400 in r. */
-static json_t *body_object(const struct call *c, struct reply *r)
-{
-	struct req_error re = { 0 };
-	json_t *j = request_object(c->req->body.data, c->req->body.len, &re);
-
-	if (!j)
-		refused(r, &re);
-	return j;
-}
-
-/* ---- captures ---- */
-
-/* A capture as the API shows it: its record, and whether it is expiring now (the catalog's rule). */
-static json_t *capture_json(struct agent *a, const struct capture_meta *m)
-{
-	json_t *j = capture_meta_to_json(m);
-
-	json_object_set_new(j, "expiring", json_boolean(catalog_expiring(m, agent_now(a))));
-	return j;
-}
-
-static void take(const struct call *c, struct reply *r)
-{
-	json_t *body = body_object(c, r);
-	struct agent_take t;
-	struct capture_meta m;
-	struct req_error re = { 0 };
-	struct err e = { { 0 } };
-	int rc;
-
-	if (!body)
-		return;
-	if (request_take(body, &t, &re) != 0) {
-		refused(r, &re);
-		json_decref(body);
-		return;
-	}
-	rc = agent_take_capture(c->a, &t, &m, &e);
-	if (rc) {
-		fail(r, rc, "%s", e.msg);
-	} else {
-		r->status = 201;
-		r->json = capture_json(c->a, &m);
-		capture_meta_free(&m);
-	}
-	json_decref(body);
-}
-
-static void list(const struct call *c, struct reply *r)
-{
-	struct catalog_query q = { 0 };
-	struct capture_meta *items = NULL;
-	size_t n = 0, total = 0;
-	struct req_error re = { 0 };
-	struct err e = { { 0 } };
-	json_t *arr;
-	int rc;
-
-	if (request_list(query, (void *)(uintptr_t)c, &q, &re) != 0) {
-		refused(r, &re);
-		return;
-	}
-	q.now = agent_now(c->a);
-	if ((rc = catalog_list(c->a->cat, &q, &items, &n, &total, &e)) != 0) {
-		fail(r, rc, "%s", e.msg);
-		return;
-	}
-	arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, capture_json(c->a, &items[i]));
-	catalog_list_free(items, n);
-	r->status = 200;
-	r->json = json_pack("{s:o,s:I,s:I,s:I}", "captures", arr, "total", (json_int_t)total, "offset",
-	                    (json_int_t)q.offset, "limit", (json_int_t)q.limit);
-}
-
-/* The capture named in the path, or a 404 in r. */
-static bool get_capture(const struct call *c, struct capture_meta *m, struct reply *r)
-{
-	if (!capture_id_valid(c->id) || catalog_get(c->a->cat, c->id, m) != 0) {
-		fail(r, -ENOENT, "no capture with id '%s'", c->id);
-		return false;
-	}
-	return true;
-}
-
-static void show(const struct call *c, struct reply *r)
-{
-	struct capture_meta m;
-
-	if (!get_capture(c, &m, r))
-		return;
-	r->status = 200;
-	r->json = capture_json(c->a, &m);
-	capture_meta_free(&m);
-}
-
-/* Delete one capture: 0, or -errno with a message in e. */
-static int delete_one(struct agent *a, const char *id, struct err *e)
-{
-	struct capture_meta m;
-	int rc;
-
-	if (!capture_id_valid(id) || catalog_get(a->cat, id, &m) != 0)
-		return err_set(e, -ENOENT, "no capture with id '%s'", id);
-	if (m.status == CAPTURE_RECORDING || m.status == CAPTURE_STORING) {
-		rc = err_set(e, -EBUSY, "capture '%s' is %s: it can be deleted once complete", id,
-		             capture_status_name(m.status));
-		capture_meta_free(&m);
-		return rc;
-	}
-	capture_meta_free(&m);
-	return catalog_delete(a->cat, id, e);
-}
-
-static void delete_capture(const struct call *c, struct reply *r)
-{
-	struct err e = { { 0 } };
-	int rc = delete_one(c->a, c->id, &e);
-
-	if (rc) {
-		fail(r, rc, "%s", e.msg);
-		return;
-	}
-	r->status = 200;
-	r->json = json_pack("{s:[s]}", "deleted", c->id);
-}
-
-static void delete_many(const struct call *c, struct reply *r)
-{
-	json_t *body = body_object(c, r), *ids, *v, *deleted, *errors;
-	struct req_error re = { 0 };
-	size_t i;
-
-	if (!body)
-		return;
-	if (request_ids(body, &ids, &re) != 0) {
-		refused(r, &re);
-		json_decref(body);
-		return;
-	}
-	deleted = json_array();
-	errors = json_object();
-	json_array_foreach(ids, i, v)
-	{
-		struct err e = { { 0 } };
-		const char *id = json_string_value(v);
-
-		if (delete_one(c->a, id, &e)) { /* under the id as sent (a JSON string: valid UTF-8) */
-			char shown[sizeof(e.msg)];
-
-			request_shown(shown, sizeof(shown), e.msg);
-			json_object_set_new(errors, id, json_string(shown));
-		} else
-			json_array_append_new(deleted, json_string(id));
-	}
-	r->status = 200;
-	r->json = json_pack("{s:o,s:o}", "deleted", deleted, "errors", errors);
-	json_decref(body);
-}
-
-static void keep_or_discard(const struct call *c, struct reply *r, bool keep)
-{
-	struct capture_meta m;
-	struct err e = { { 0 } };
-	int rc;
-
-	if (!get_capture(c, &m, r))
-		return;
-	if (m.status == CAPTURE_RECORDING || m.status == CAPTURE_STORING) {
-		fail(r, -EBUSY, "capture '%s' is %s: keep or discard it once complete", c->id,
-		     capture_status_name(m.status));
-		capture_meta_free(&m);
-		return;
-	}
-	if (keep) {
-		m.kept = true;
-		if ((rc = catalog_put(c->a->cat, &m, &e)) != 0) {
-			fail(r, rc, "%s", e.msg);
-		} else {
-			r->status = 200;
-			r->json = capture_json(c->a, &m);
-		}
-	} else if ((rc = catalog_delete(c->a->cat, c->id, &e)) != 0) {
-		fail(r, rc, "%s", e.msg);
-	} else {
-		r->status = 200;
-		r->json = json_pack("{s:[s]}", "deleted", c->id);
-	}
-	capture_meta_free(&m);
-}
-
-static void keep(const struct call *c, struct reply *r)
-{
-	keep_or_discard(c, r, true);
-}
-
-static void discard(const struct call *c, struct reply *r)
-{
-	keep_or_discard(c, r, false);
-}
-
-/* ---- download, with one Range ---- */
-
-static ssize_t read_object(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	ssize_t n;
-
-	(void)pos; /* the stream is read in order */
-	n = store_get_read(cls, buf, max);
-	if (n == 0)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
-}
-
-static void close_object(void *cls)
-{
-	store_get_close(cls);
-}
-
-static void download(const struct call *c, struct reply *r)
-{
-	struct capture_meta m;
-	char key[STORE_KEY_MAX + 1], hdr[512], safe[REQUEST_NAME_MAX + 1];
-	struct store_stat st;
-	struct store_get *g;
-	struct err e = { { 0 } };
-	uint64_t from = 0, to = 0;
-	int ranged;
-	size_t k = 0;
-
-	if (!get_capture(c, &m, r))
-		return;
-	if (m.status != CAPTURE_OK) {
-		fail(r, -EBUSY, "capture '%s' is %s: only a complete (ok) capture can be downloaded", c->id,
-		     capture_status_name(m.status));
-		capture_meta_free(&m);
-		return;
-	}
-	capture_scap_key(key, c->id);
-	/* the catalog holds the capture: a store that cannot give its file is the server's failure */
-	if (store_stat(c->a->store, key, &st, &e) != 0) {
-		fail(r, -EIO, "%s", e.msg);
-		capture_meta_free(&m);
-		return;
-	}
-	if (st.size != m.size) { /* never a short or altered file as if it were whole */
-		fail(r, -EIO,
-		     "capture '%s': the file is %llu bytes on disk, the catalog says %llu: it was changed "
-		     "or truncated outside the agent",
-		     c->id, (unsigned long long)st.size, (unsigned long long)m.size);
-		log_warn("download refused: %s", json_string_value(json_object_get(r->json, "error")));
-		capture_meta_free(&m);
-		return;
-	}
-	ranged = request_range(MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE),
-	                       st.size, &from, &to);
-	if (ranged < 0) {
-		fail(r, -ERANGE, "the range cannot be satisfied: the file has %llu bytes",
-		     (unsigned long long)st.size);
-		snprintf(r->content_range, sizeof(r->content_range), "bytes */%llu",
-		         (unsigned long long)st.size);
-		capture_meta_free(&m);
-		return;
-	}
-	if (!ranged)
-		to = st.size ? st.size - 1 : 0;
-	g = store_get_open(c->a->store, key, from, st.size ? to - from + 1 : 0, &e);
-	if (!g) {
-		fail(r, -EIO, "%s", e.msg);
-		capture_meta_free(&m);
-		return;
-	}
-	r->resp = MHD_create_response_from_callback(st.size ? to - from + 1 : 0, 64 * 1024, read_object, g,
-	                                            close_object);
-	r->status = ranged ? 206 : 200;
-	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	for (const char *p = m.name; *p && k < REQUEST_NAME_MAX; p++)
-		safe[k++] = (*p == '"' || (unsigned char)*p < 0x20) ? '_' : *p;
-	safe[k] = 0;
-	snprintf(hdr, sizeof(hdr), "attachment; filename=\"%s.scap\"", safe);
-	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, hdr);
-	if (ranged) {
-		snprintf(hdr, sizeof(hdr), "bytes %llu-%llu/%llu", (unsigned long long)from,
-		         (unsigned long long)to, (unsigned long long)st.size);
-		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_RANGE, hdr);
-	}
-	capture_meta_free(&m);
-}
-
-/*
- * POST /api/captures/ID/download-link: a link that serves the capture's file
- * once, within REQUEST_LINK_TTL_S, without the token, for the browser to
- * save to disk itself. The nonce goes to the client only, never to a log.
- */
-static void download_link(const struct call *c, struct reply *r)
-{
-	struct capture_meta m;
-	uint8_t rnd[32];
-	char nonce[REQUEST_LINK_HEX + 1], url[8 + REQUEST_LINK_HEX];
-	enum capture_status st;
-	int rc;
-
-	if (!get_capture(c, &m, r))
-		return;
-	st = m.status;
-	capture_meta_free(&m);
-	if (st != CAPTURE_OK) {
-		fail(r, -EBUSY, "capture '%s' is %s: only a complete (ok) capture can be downloaded", c->id,
-		     capture_status_name(st));
-		return;
-	}
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-		fail(r, -EIO, "cannot make a download link: no randomness");
-		return;
-	}
-	pthread_mutex_lock(&c->http->links_lock);
-	rc = request_link_new(&c->http->links, c->id, rnd, mono_ns(), nonce);
-	pthread_mutex_unlock(&c->http->links_lock);
-	if (rc) {
-		fail(r, rc, "%d download links are waiting to be used: try again within %d s", REQUEST_LINKS,
-		     REQUEST_LINK_TTL_S);
-		return;
-	}
-	snprintf(url, sizeof(url), "/dl/%s", nonce);
-	r->status = 200;
-	r->json = json_pack("{s:s,s:i}", "url", url, "expires_in", REQUEST_LINK_TTL_S);
-}
-
-/* Whether url is a download link's path (which needs no token). */
-static bool is_link(const char *url)
-{
-	return strncmp(url, "/dl/", 4) == 0;
-}
-
-/* GET /dl/NONCE: the capture its link names, once; any other use of the path is a 404. */
-static void follow_link(struct call *c, const char *url, struct reply *r)
-{
-	int rc;
-
-	if (strcmp(c->method, "GET") != 0) { /* not even HEAD uses a link up */
-		fail(r, -EOPNOTSUPP, "a download link takes GET only");
-		return;
-	}
-	pthread_mutex_lock(&c->http->links_lock);
-	rc = request_link_take(&c->http->links, url, mono_ns(), c->idbuf);
-	pthread_mutex_unlock(&c->http->links_lock);
-	if (rc) { /* the nonce is not echoed */
-		fail(r, rc, "no such download link: a link serves once, within %d s", REQUEST_LINK_TTL_S);
-		return;
-	}
-	c->id = c->idbuf;
-	download(c, r);
-}
-
-/* ---- status and metrics ---- */
-
-/* The agent's counters, read together. */
-struct counters {
-	struct recorder_stats rs;
-	double er, dr;
-	uint64_t et, dt;
-	uint64_t dby[EVENT_LOST_NCAUSES];
-	uint64_t bugs;
-	unsigned out;
-	struct agent_rules_stats ru;
-	struct catalog_stats cs;
-	struct gate_stats conns;
-};
-
-static void read_counters(const struct call *c, struct counters *k)
-{
-	struct agent *a = c->a;
-
-	gate_stats(c->http->gate, &k->conns);
-	recorder_stats(a->rec, &k->rs);
-	pthread_mutex_lock(&a->lock);
-	k->er = a->event_rate;
-	k->dr = a->drop_rate;
-	k->et = a->events_total;
-	k->dt = a->drops_total;
-	memcpy(k->dby, a->drops_by, sizeof(k->dby));
-	k->bugs = a->filler_bugs;
-	k->out = a->outstanding;
-	pthread_mutex_unlock(&a->lock);
-	agent_rules_stats(a->rules, &k->ru);
-	catalog_stats(a->cat, &k->cs);
-}
-
-static void status(const struct call *c, struct reply *r)
-{
-	struct agent *a = c->a;
-	struct counters k;
-	const struct recorder_stats *rs = &k.rs;
-	const struct agent_rules_stats *ru = &k.ru;
-
-	read_counters(c, &k);
-	r->status = 200;
-	r->json = json_pack(
-	        "{s:s,s:s,s:b,s:i,s:i,s:{s:f,s:i,s:I,s:I,s:I,s:I,s:I},s:{s:I,s:f},s:{s:I,s:f}}", "host",
-	        a->host, "version", AGENT_VERSION, "captures_enabled", a->cfg->captures_enabled,
-	        "outstanding", (int)k.out, "max_outstanding", (int)a->cfg->max_outstanding, "ring", "seconds",
-	        rs->seconds, "seconds_wanted", (int)a->cfg->seconds, "bytes", (json_int_t)rs->bytes,
-	        "max_bytes", (json_int_t)rs->max_bytes, "segments", (json_int_t)rs->segments, "events",
-	        (json_int_t)rs->held, "oldest_ns", (json_int_t)rs->oldest_ns, "events", "total",
-	        (json_int_t)k.et, "per_second", k.er, "drops", "total", (json_int_t)k.dt, "per_second", k.dr);
-	{
-		json_t *by = json_object_get(r->json, "drops");
-
-		/* by cause, as capture records and drop marks name them */
-		json_object_set_new(by, "ring_full", json_integer((json_int_t)k.dby[EVENT_LOST_RING]));
-		json_object_set_new(by, "too_large", json_integer((json_int_t)k.dby[EVENT_LOST_BIG]));
-		json_object_set_new(by, "recorder_behind",
-		                    json_integer((json_int_t)k.dby[EVENT_LOST_BEHIND]));
-		json_object_set_new(by, "tracepoint_busy", json_integer((json_int_t)k.dby[EVENT_LOST_BUSY]));
-		/* not a loss of the host's doing: a bug of ours, counted apart (not in total) */
-		json_object_set_new(by, "filler_bugs", json_integer((json_int_t)k.bugs));
-	}
-	json_object_set_new(r->json, "rules",
-	                    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "loaded", (json_int_t)ru->loaded, "files",
-	                              (json_int_t)ru->files, "alerts", (json_int_t)ru->alerts,
-	                              "alerts_dropped", (json_int_t)ru->alerts_dropped, "captures_taken",
-	                              (json_int_t)ru->captures_taken, "captures_refused",
-	                              (json_int_t)ru->captures_refused));
-	json_object_set_new(r->json, "catalog",
-	                    json_pack("{s:I,s:I}", "unsaved_records", (json_int_t)k.cs.unsaved,
-	                              "record_write_failures", (json_int_t)k.cs.write_failures));
-	json_object_set_new(
-	        r->json, "http",
-	        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "connections", (json_int_t)k.conns.open,
-	                  "max_connections", (json_int_t)a->cfg->http_max_connections,
-	                  "max_connections_per_ip", (json_int_t)a->cfg->http_max_per_ip, "header_timeout",
-	                  (json_int_t)a->cfg->http_header_timeout, "accepted", (json_int_t)k.conns.accepted,
-	                  "refused", (json_int_t)k.conns.refused, "evicted", (json_int_t)k.conns.evicted,
-	                  "header_timeouts", (json_int_t)k.conns.head_timeouts));
-}
-
-static void metrics(const struct call *c, struct reply *r)
-{
-	struct agent *a = c->a;
-	struct counters k;
-	struct sbuf b;
-
-	read_counters(c, &k);
-	sbuf_init(&b, 2048);
-	sbuf_printf(&b,
-	            "# HELP sysrec_events_total Events recorded since the agent started.\n"
-	            "# TYPE sysrec_events_total counter\nsysrec_events_total %llu\n"
-	            "# HELP sysrec_drops_total Events lost since the agent started.\n"
-	            "# TYPE sysrec_drops_total counter\nsysrec_drops_total %llu\n"
-	            "# HELP sysrec_ring_bytes Bytes the flight recorder holds.\n"
-	            "# TYPE sysrec_ring_bytes gauge\nsysrec_ring_bytes %llu\n"
-	            "# HELP sysrec_ring_events Events the flight recorder holds.\n"
-	            "# TYPE sysrec_ring_events gauge\nsysrec_ring_events %llu\n"
-	            "# HELP sysrec_ring_seconds Seconds of history the flight recorder holds.\n"
-	            "# TYPE sysrec_ring_seconds gauge\nsysrec_ring_seconds %.3f\n"
-	            "# HELP sysrec_captures_outstanding Captures recording or storing now.\n"
-	            "# TYPE sysrec_captures_outstanding gauge\nsysrec_captures_outstanding %u\n"
-	            "# HELP sysrec_captures_total Captures in the catalog, by status.\n"
-	            "# TYPE sysrec_captures_total gauge\n",
-	            (unsigned long long)k.et, (unsigned long long)k.dt, (unsigned long long)k.rs.bytes,
-	            (unsigned long long)k.rs.held, k.rs.seconds, k.out);
-	for (int s = CAPTURE_RECORDING; s <= CAPTURE_ERROR; s++)
-		sbuf_printf(&b, "sysrec_captures_total{status=\"%s\"} %zu\n",
-		            capture_status_name((enum capture_status)s),
-		            catalog_count(a->cat, (enum capture_status)s));
-	sbuf_printf(&b,
-	            "# HELP sysrec_rules_loaded Rules that can match (enabled and compiled).\n"
-	            "# TYPE sysrec_rules_loaded gauge\nsysrec_rules_loaded %zu\n"
-	            "# HELP sysrec_alerts_total Alerts of rules written since the agent started.\n"
-	            "# TYPE sysrec_alerts_total counter\nsysrec_alerts_total %llu\n"
-	            "# HELP sysrec_alerts_dropped_total Alerts held back by a rule's rate limit.\n"
-	            "# TYPE sysrec_alerts_dropped_total counter\nsysrec_alerts_dropped_total %llu\n"
-	            "# HELP sysrec_rule_captures_total Captures rules asked for, by result.\n"
-	            "# TYPE sysrec_rule_captures_total counter\n"
-	            "sysrec_rule_captures_total{result=\"taken\"} %llu\n"
-	            "sysrec_rule_captures_total{result=\"refused\"} %llu\n",
-	            k.ru.loaded, (unsigned long long)k.ru.alerts, (unsigned long long)k.ru.alerts_dropped,
-	            (unsigned long long)k.ru.captures_taken, (unsigned long long)k.ru.captures_refused);
-	sbuf_printf(&b,
-	            "# HELP sysrec_catalog_unsaved_records Capture records whose write failed, not yet "
-	            "rewritten.\n"
-	            "# TYPE sysrec_catalog_unsaved_records gauge\nsysrec_catalog_unsaved_records %zu\n"
-	            "# HELP sysrec_catalog_record_write_failures_total Capture record writes that failed.\n"
-	            "# TYPE sysrec_catalog_record_write_failures_total counter\n"
-	            "sysrec_catalog_record_write_failures_total %llu\n",
-	            k.cs.unsaved, (unsigned long long)k.cs.write_failures);
-	sbuf_printf(&b,
-	            "# HELP sysrec_http_connections Connections the API holds.\n"
-	            "# TYPE sysrec_http_connections gauge\nsysrec_http_connections %u\n"
-	            "# HELP sysrec_http_connections_closed_total API connections the agent closed or "
-	            "refused, by reason.\n"
-	            "# TYPE sysrec_http_connections_closed_total counter\n"
-	            "sysrec_http_connections_closed_total{reason=\"refused\"} %llu\n"
-	            "sysrec_http_connections_closed_total{reason=\"evicted\"} %llu\n"
-	            "sysrec_http_connections_closed_total{reason=\"header_timeout\"} %llu\n",
-	            k.conns.open, (unsigned long long)k.conns.refused, (unsigned long long)k.conns.evicted,
-	            (unsigned long long)k.conns.head_timeouts);
-	sbuf_printf(&b, "# HELP sysrec_drops_by_cause_total Events lost since the agent started, by cause.\n"
-	                "# TYPE sysrec_drops_by_cause_total counter\n");
-	for (int i = 0; i < EVENT_LOST_NCAUSES; i++)
-		sbuf_printf(&b, "sysrec_drops_by_cause_total{cause=\"%s\"} %llu\n",
-		            event_loss_cause_name((enum event_loss_cause)i), (unsigned long long)k.dby[i]);
-	r->resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
-	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
-	r->status = 200;
-	sbuf_release(&b);
 }
 
 /* ---- the web UI: its files, without the token (the page asks for it) ---- */
@@ -684,7 +64,7 @@ static bool web(const char *url, const char *method, struct reply *r)
 	if (!f)
 		return false;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		fail(r, -EOPNOTSUPP, "%s does not take %s", url, method);
+		http_fail(r, -EOPNOTSUPP, "%s does not take %s", url, method);
 		return true;
 	}
 	r->resp = MHD_create_response_from_buffer(f->len, (void *)(uintptr_t)f->data, MHD_RESPMEM_PERSISTENT);
@@ -712,17 +92,17 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{ "POST", "/api/captures", take },
-	{ "GET", "/api/captures", list },
-	{ "POST", "/api/captures/delete", delete_many },
-	{ "GET", "/api/captures/*", show },
-	{ "DELETE", "/api/captures/*", delete_capture },
-	{ "GET", "/api/captures/*/download", download },
-	{ "POST", "/api/captures/*/download-link", download_link },
-	{ "POST", "/api/captures/*/keep", keep },
-	{ "POST", "/api/captures/*/discard", discard },
-	{ "GET", "/api/status", status },
-	{ "GET", "/metrics", metrics },
+	{ "POST", "/api/captures", http_captures_take },
+	{ "GET", "/api/captures", http_captures_list },
+	{ "POST", "/api/captures/delete", http_captures_delete_many },
+	{ "GET", "/api/captures/*", http_captures_show },
+	{ "DELETE", "/api/captures/*", http_captures_delete },
+	{ "GET", "/api/captures/*/download", http_download },
+	{ "POST", "/api/captures/*/download-link", http_download_link },
+	{ "POST", "/api/captures/*/keep", http_captures_keep },
+	{ "POST", "/api/captures/*/discard", http_captures_discard },
+	{ "GET", "/api/status", http_get_status },
+	{ "GET", "/metrics", http_get_metrics },
 };
 
 static bool authorized(const struct agent *a, struct MHD_Connection *conn)
@@ -733,35 +113,6 @@ static bool authorized(const struct agent *a, struct MHD_Connection *conn)
 		return false;
 	h += 7;
 	return strlen(h) == 64 && CRYPTO_memcmp(h, a->token, 64) == 0;
-}
-
-static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *r)
-{
-	enum MHD_Result ret;
-
-	if (!r->resp) {
-		char *text = json_dumps(r->json ? r->json : json_null(), JSON_INDENT(2) | JSON_ENCODE_ANY);
-		size_t n = text ? strlen(text) : 0;
-
-		if (text) {
-			text = xrealloc(text, n + 2);
-			text[n++] = '\n';
-		}
-		r->resp = MHD_create_response_from_buffer(n, text ? text : (void *)(uintptr_t) "",
-		                                          text ? MHD_RESPMEM_MUST_FREE
-		                                               : MHD_RESPMEM_PERSISTENT);
-		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-		if (r->content_range[0])
-			MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_RANGE, r->content_range);
-	}
-	if (!MHD_get_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL))
-		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (r->status == 401)
-		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	ret = MHD_queue_response(conn, r->status, r->resp);
-	MHD_destroy_response(r->resp);
-	json_decref(r->json);
-	return ret;
 }
 
 /* The gate's handle of conn (NULL if it has none). */
@@ -804,8 +155,8 @@ static enum MHD_Result head_in(struct agent_http *h, struct MHD_Connection *conn
 
 	gate_head(h->gate, gate_of(conn), trusted);
 	if (rq->nul) {
-		fail(&r, -EINVAL, "the path or a query argument holds an encoded NUL (%%00)");
-		return send_reply(conn, &r);
+		http_fail(&r, -EINVAL, "the path or a query argument holds an encoded NUL (%%00)");
+		return http_send_reply(conn, &r);
 	}
 	if (web_file(url)) {
 		bool plain_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
@@ -814,26 +165,27 @@ static enum MHD_Result head_in(struct agent_http *h, struct MHD_Connection *conn
 		if (plain_get && !has_body(conn))
 			return MHD_YES;
 		web(url, method, &r);
-		return send_reply(conn, &r);
+		return http_send_reply(conn, &r);
 	}
-	if (is_link(url)) { /* no token: the nonce is the credential; nothing to upload */
+	if (http_is_link(url)) { /* no token: the nonce is the credential; nothing to upload */
 		if (!has_body(conn))
 			return MHD_YES;
-		fail(&r, -EINVAL, "a download link takes a GET without a body");
-		return send_reply(conn, &r);
+		http_fail(&r, -EINVAL, "a download link takes a GET without a body");
+		return http_send_reply(conn, &r);
 	}
 	if (!needs_token(url)) {
-		fail(&r, -ENOENT, "no such path: %s", url);
-		return send_reply(conn, &r);
+		http_fail(&r, -ENOENT, "no such path: %s", url);
+		return http_send_reply(conn, &r);
 	}
 	if (!trusted) {
-		fail(&r, -EACCES,
-		     "a valid API token is required: Authorization: Bearer TOKEN (sysrec token prints it)");
-		return send_reply(conn, &r);
+		http_fail(&r, -EACCES,
+		          "a valid API token is required: Authorization: Bearer TOKEN (sysrec token prints "
+		          "it)");
+		return http_send_reply(conn, &r);
 	}
 	if (content_length(conn) > REQUEST_BODY_MAX) {
-		fail(&r, -EMSGSIZE, "the body is larger than %u bytes", REQUEST_BODY_MAX);
-		return send_reply(conn, &r);
+		http_fail(&r, -EMSGSIZE, "the body is larger than %u bytes", REQUEST_BODY_MAX);
+		return http_send_reply(conn, &r);
 	}
 	return MHD_YES;
 }
@@ -870,14 +222,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	c.method = method;
 	c.req = rq;
 	if (web(url, method, &r))
-		return send_reply(conn, &r);
+		return http_send_reply(conn, &r);
 	if (rq->too_big) { /* chunked: no length was announced */
-		fail(&r, -EMSGSIZE, "the body is larger than %u bytes", REQUEST_BODY_MAX);
-		return send_reply(conn, &r);
+		http_fail(&r, -EMSGSIZE, "the body is larger than %u bytes", REQUEST_BODY_MAX);
+		return http_send_reply(conn, &r);
 	}
-	if (is_link(url)) {
-		follow_link(&c, url, &r);
-		return send_reply(conn, &r);
+	if (http_is_link(url)) {
+		http_follow_link(&c, url, &r);
+		return http_send_reply(conn, &r);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
 		if (!request_route(routes[i].pattern, url, c.idbuf, sizeof(c.idbuf)))
@@ -888,14 +240,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			continue;
 		routes[i].fn(&c, &r);
 		if (!r.status)
-			fail(&r, -EIO, "no reply");
-		return send_reply(conn, &r);
+			http_fail(&r, -EIO, "no reply");
+		return http_send_reply(conn, &r);
 	}
 	if (path_known)
-		fail(&r, -EOPNOTSUPP, "%s does not take %s", url, method);
+		http_fail(&r, -EOPNOTSUPP, "%s does not take %s", url, method);
 	else
-		fail(&r, -ENOENT, "no such path: %s", url);
-	return send_reply(conn, &r);
+		http_fail(&r, -ENOENT, "no such path: %s", url);
+	return http_send_reply(conn, &r);
 }
 
 /* The request line is parsed: the request's state, with what its raw target says. */
@@ -917,13 +269,15 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct req *rq = *con_cls;
 
 	(void)toe;
-	gate_done(h->gate, gate_of(conn), mono_ns());
+	gate_done(h->gate, gate_of(conn), http_mono_ns());
 	if (rq) {
 		sbuf_release(&rq->body);
 		free(rq);
 		*con_cls = NULL;
 	}
 }
+
+/* ---- the server: its connections through the gate, start and stop ---- */
 
 /* Accept policy: the gate's limits, before MHD takes the connection. */
 static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t addrlen)
@@ -951,8 +305,8 @@ static void connection_event(void *cls, struct MHD_Connection *conn, void **sock
 		if (addr && addr->client_addr)
 			len = addr->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 			                                               : sizeof(struct sockaddr_in);
-		*socket_context =
-		        gate_add(h->gate, fd->connect_fd, addr ? addr->client_addr : NULL, len, mono_ns());
+		*socket_context = gate_add(h->gate, fd->connect_fd, addr ? addr->client_addr : NULL, len,
+		                           http_mono_ns());
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		gate_remove(h->gate, *socket_context);
 		*socket_context = NULL;
@@ -990,7 +344,7 @@ static void *sweep_heads(void *arg)
 
 	pthread_mutex_lock(&h->lock);
 	while (!h->stop) {
-		uint64_t now = mono_ns(), wait = gate_sweep(h->gate, now);
+		uint64_t now = http_mono_ns(), wait = gate_sweep(h->gate, now);
 		struct timespec until;
 
 		report_gate(h, &last, &next_report, now);

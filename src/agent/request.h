@@ -1,7 +1,8 @@
 /*
  * request: what the API reads from a request (a JSON body, query arguments,
  * a Range header, a path), checked without the agent or the network, so that
- * http.c only routes and replies, and a fuzzer drives every parser here.
+ * the HTTP files (http_int.h) only route and reply, and a fuzzer drives every
+ * parser here.
  * Each checker returns 0, or fills re with the 4xx status and the message the
  * client gets (and returns -1).
  */

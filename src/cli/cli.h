@@ -11,7 +11,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_agent(int argc, char **argv);   /* agent.c */
 int cmd_capture(int argc, char **argv); /* capture.c: the API client */
-int cmd_token(int argc, char **argv);   /* capture.c */
+int cmd_token(int argc, char **argv);   /* capture_token.c */
 int cmd_rules(int argc, char **argv);   /* rules.c: validate, replay */
 
 /* Progress of a long read on a terminal (stderr), a few times a second: "WHO: N events, M MiB". */
