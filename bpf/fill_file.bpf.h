@@ -260,6 +260,10 @@ EXIT_FILLER_OF(readv, PPME_SYSCALL_READV_X, PPME_SYSCALL_PREADV_X)
 	return exit_readv(regs, ret, routed_code(true));
 }
 
+/* enter_writev serves the writev (2 parameters), pwritev (3, with pos) enters */
+_Static_assert(PPME_SYSCALL_WRITEV_E_NPARAMS == 2, "enter_writev writes 2 parameters");
+_Static_assert(PPME_SYSCALL_PWRITEV_E_NPARAMS == 3, "enter_writev writes 3 parameters");
+
 /* writev/pwritev enter: fd, size [, pos] */
 static __always_inline int enter_writev(struct pt_regs *regs, __u16 type, bool with_pos)
 {
@@ -267,7 +271,7 @@ static __always_inline int enter_writev(struct pt_regs *regs, __u16 type, bool w
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, with_pos ? 3 : 2);
+	ev_begin(s, type, with_pos ? PPME_SYSCALL_PWRITEV_E_NPARAMS : PPME_SYSCALL_WRITEV_E_NPARAMS);
 	put_u64(s, arg_fd(regs, 0));
 	put_iov(s, (void *)arg(regs, 1), arg(regs, 2), true, false, ~0ULL);
 	if (with_pos)

@@ -46,6 +46,14 @@ ENTER_FILLER(PPME_SYSCALL_TGKILL_E)
 
 /* ---- credentials, sessions: setuid, setresuid, getresuid, setpgid, ... (and socket's enter) ---- */
 
+/* enter_ids serves the socket, socketpair, setresuid, setresgid (n = 3), setuid, setgid (n = 1) enters */
+_Static_assert(PPME_SOCKET_SOCKET_E_NPARAMS == 3, "enter_ids writes n = 3 parameters");
+_Static_assert(PPME_SOCKET_SOCKETPAIR_E_NPARAMS == 3, "enter_ids writes n = 3 parameters");
+_Static_assert(PPME_SYSCALL_SETUID_E_NPARAMS == 1, "enter_ids writes n = 1 parameter");
+_Static_assert(PPME_SYSCALL_SETGID_E_NPARAMS == 1, "enter_ids writes n = 1 parameter");
+_Static_assert(PPME_SYSCALL_SETRESUID_E_NPARAMS == 3, "enter_ids writes n = 3 parameters");
+_Static_assert(PPME_SYSCALL_SETRESGID_E_NPARAMS == 3, "enter_ids writes n = 3 parameters");
+
 /* Enters whose parameters are the first n arguments as u32 values (socket, setuid, setresgid, ...). */
 static __always_inline int enter_ids(struct pt_regs *regs, __u16 type, int n)
 {
