@@ -231,6 +231,10 @@ EXIT_FILLER(PPME_SYSCALL_PWRITE_X)
 
 /* ---- vectored I/O: readv, writev, preadv, pwritev ---- */
 
+/* exit_readv serves the readv, preadv exits: 3 parameters each */
+_Static_assert(PPME_SYSCALL_READV_X_NPARAMS == 3, "exit_readv writes 3 parameters");
+_Static_assert(PPME_SYSCALL_PREADV_X_NPARAMS == 3, "exit_readv writes 3 parameters");
+
 /* readv/preadv exit: res, size, data (what was read) */
 static __always_inline int exit_readv(struct pt_regs *regs, long ret, __u16 type)
 {
@@ -238,7 +242,7 @@ static __always_inline int exit_readv(struct pt_regs *regs, long ret, __u16 type
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 3);
+	ev_begin(s, type, PPME_SYSCALL_READV_X_NPARAMS);
 	put_u64(s, ret);
 	if (ret > 0) {
 		put_iov(s, (void *)arg(regs, 1), arg(regs, 2), true, true, ret);
@@ -256,6 +260,10 @@ EXIT_FILLER_OF(readv, PPME_SYSCALL_READV_X, PPME_SYSCALL_PREADV_X)
 	return exit_readv(regs, ret, routed_code(true));
 }
 
+/* enter_writev serves the writev (2 parameters), pwritev (3, with pos) enters */
+_Static_assert(PPME_SYSCALL_WRITEV_E_NPARAMS == 2, "enter_writev writes 2 parameters");
+_Static_assert(PPME_SYSCALL_PWRITEV_E_NPARAMS == 3, "enter_writev writes 3 parameters");
+
 /* writev/pwritev enter: fd, size [, pos] */
 static __always_inline int enter_writev(struct pt_regs *regs, __u16 type, bool with_pos)
 {
@@ -263,7 +271,7 @@ static __always_inline int enter_writev(struct pt_regs *regs, __u16 type, bool w
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, with_pos ? 3 : 2);
+	ev_begin(s, type, with_pos ? PPME_SYSCALL_PWRITEV_E_NPARAMS : PPME_SYSCALL_WRITEV_E_NPARAMS);
 	put_u64(s, arg_fd(regs, 0));
 	put_iov(s, (void *)arg(regs, 1), arg(regs, 2), true, false, ~0ULL);
 	if (with_pos)
@@ -280,6 +288,10 @@ ENTER_FILLER_OF(writev, PPME_SYSCALL_WRITEV_E, PPME_SYSCALL_PWRITEV_E)
 	return enter_writev(regs, type, type == PPME_SYSCALL_PWRITEV_E);
 }
 
+/* exit_writev serves the writev, pwritev exits: 2 parameters each */
+_Static_assert(PPME_SYSCALL_WRITEV_X_NPARAMS == 2, "exit_writev writes 2 parameters");
+_Static_assert(PPME_SYSCALL_PWRITEV_X_NPARAMS == 2, "exit_writev writes 2 parameters");
+
 /* writev/pwritev exit: res, data (what was given, as the drivers) */
 static __always_inline int exit_writev(struct pt_regs *regs, long ret, __u16 type)
 {
@@ -287,7 +299,7 @@ static __always_inline int exit_writev(struct pt_regs *regs, long ret, __u16 typ
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 2);
+	ev_begin(s, type, PPME_SYSCALL_WRITEV_X_NPARAMS);
 	put_u64(s, ret);
 	put_iov(s, (void *)arg(regs, 1), arg(regs, 2), false, true, ~0ULL);
 	ev_submit(s);

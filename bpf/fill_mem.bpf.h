@@ -70,6 +70,11 @@ ENTER_FILLER(PPME_SYSCALL_BRK_4_E)
 	return 0;
 }
 
+/* exit_res_vm serves the munmap, mmap, brk exits: 4 parameters each */
+_Static_assert(PPME_SYSCALL_MUNMAP_X_NPARAMS == 4, "exit_res_vm writes 4 parameters");
+_Static_assert(PPME_SYSCALL_MMAP_X_NPARAMS == 4, "exit_res_vm writes 4 parameters");
+_Static_assert(PPME_SYSCALL_BRK_4_X_NPARAMS == 4, "exit_res_vm writes 4 parameters");
+
 /* Exits: res and the memory sizes after the call (munmap, mmap, brk). */
 static __always_inline int exit_res_vm(__u16 type, long ret)
 {
@@ -77,7 +82,7 @@ static __always_inline int exit_res_vm(__u16 type, long ret)
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 4);
+	ev_begin(s, type, PPME_SYSCALL_MUNMAP_X_NPARAMS);
 	put_u64(s, ret);
 	put_vm(s, current_task()->mm);
 	ev_submit(s);

@@ -3,6 +3,10 @@
 
 /* ---- signals: kill, tkill, tgkill ---- */
 
+/* enter_pid_sig serves the kill, tkill enters: 2 parameters each */
+_Static_assert(PPME_SYSCALL_KILL_E_NPARAMS == 2, "enter_pid_sig writes 2 parameters");
+_Static_assert(PPME_SYSCALL_TKILL_E_NPARAMS == 2, "enter_pid_sig writes 2 parameters");
+
 /* kill/tkill enter: pid (or tid), signal */
 static __always_inline int enter_pid_sig(struct pt_regs *regs, __u16 type)
 {
@@ -10,7 +14,7 @@ static __always_inline int enter_pid_sig(struct pt_regs *regs, __u16 type)
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 2);
+	ev_begin(s, type, PPME_SYSCALL_KILL_E_NPARAMS);
 	put_u64(s, (__s64)(int)arg(regs, 0));
 	put_u8(s, arg(regs, 1));
 	ev_submit(s);
@@ -41,6 +45,14 @@ ENTER_FILLER(PPME_SYSCALL_TGKILL_E)
 }
 
 /* ---- credentials, sessions: setuid, setresuid, getresuid, setpgid, ... (and socket's enter) ---- */
+
+/* enter_ids serves the socket, socketpair, setresuid, setresgid (n = 3), setuid, setgid (n = 1) enters */
+_Static_assert(PPME_SOCKET_SOCKET_E_NPARAMS == 3, "enter_ids writes n = 3 parameters");
+_Static_assert(PPME_SOCKET_SOCKETPAIR_E_NPARAMS == 3, "enter_ids writes n = 3 parameters");
+_Static_assert(PPME_SYSCALL_SETUID_E_NPARAMS == 1, "enter_ids writes n = 1 parameter");
+_Static_assert(PPME_SYSCALL_SETGID_E_NPARAMS == 1, "enter_ids writes n = 1 parameter");
+_Static_assert(PPME_SYSCALL_SETRESUID_E_NPARAMS == 3, "enter_ids writes n = 3 parameters");
+_Static_assert(PPME_SYSCALL_SETRESGID_E_NPARAMS == 3, "enter_ids writes n = 3 parameters");
 
 /* Enters whose parameters are the first n arguments as u32 values (socket, setuid, setresgid, ...). */
 static __always_inline int enter_ids(struct pt_regs *regs, __u16 type, int n)
@@ -81,6 +93,10 @@ ENTER_FILLER(PPME_SYSCALL_SETPGID_E)
 	return 0;
 }
 
+/* exit_getres serves the getresuid, getresgid exits: 4 parameters each */
+_Static_assert(PPME_SYSCALL_GETRESUID_X_NPARAMS == 4, "exit_getres writes 4 parameters");
+_Static_assert(PPME_SYSCALL_GETRESGID_X_NPARAMS == 4, "exit_getres writes 4 parameters");
+
 /* getresuid/getresgid exit: res and the three ids written to the user's pointers */
 static __always_inline int exit_getres(struct pt_regs *regs, long ret, __u16 type)
 {
@@ -88,7 +104,7 @@ static __always_inline int exit_getres(struct pt_regs *regs, long ret, __u16 typ
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 4);
+	ev_begin(s, type, PPME_SYSCALL_GETRESUID_X_NPARAMS);
 	put_u64(s, ret);
 	for (int i = 0; i < 3; i++) {
 		__u32 v = 0;
@@ -119,6 +135,10 @@ static __always_inline void put_rlimit(struct scratch *s, unsigned long p, bool 
 	put_u64(s, rl.rlim_max);
 }
 
+/* enter_rlimit serves the getrlimit, setrlimit enters: 1 parameter each */
+_Static_assert(PPME_SYSCALL_GETRLIMIT_E_NPARAMS == 1, "enter_rlimit writes 1 parameter");
+_Static_assert(PPME_SYSCALL_SETRLIMIT_E_NPARAMS == 1, "enter_rlimit writes 1 parameter");
+
 /* getrlimit/setrlimit enter: resource */
 static __always_inline int enter_rlimit(struct pt_regs *regs, __u16 type)
 {
@@ -126,7 +146,7 @@ static __always_inline int enter_rlimit(struct pt_regs *regs, __u16 type)
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 1);
+	ev_begin(s, type, PPME_SYSCALL_GETRLIMIT_E_NPARAMS);
 	put_u8(s, linux_to_ppm_rlimit(arg(regs, 0)));
 	ev_submit(s);
 	return 0;
@@ -138,6 +158,10 @@ ENTER_FILLER_OF(rlimit, PPME_SYSCALL_GETRLIMIT_E, PPME_SYSCALL_SETRLIMIT_E)
 	return enter_rlimit(regs, routed_code(false));
 }
 
+/* exit_rlimit serves the getrlimit, setrlimit exits: 3 parameters each */
+_Static_assert(PPME_SYSCALL_GETRLIMIT_X_NPARAMS == 3, "exit_rlimit writes 3 parameters");
+_Static_assert(PPME_SYSCALL_SETRLIMIT_X_NPARAMS == 3, "exit_rlimit writes 3 parameters");
+
 /* getrlimit/setrlimit exit: res, cur, max (the limit got, or the one asked for) */
 static __always_inline int exit_rlimit(struct pt_regs *regs, long ret, __u16 type, bool is_set)
 {
@@ -145,7 +169,7 @@ static __always_inline int exit_rlimit(struct pt_regs *regs, long ret, __u16 typ
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 3);
+	ev_begin(s, type, PPME_SYSCALL_GETRLIMIT_X_NPARAMS);
 	put_u64(s, ret);
 	put_rlimit(s, arg(regs, 1), ret >= 0 || is_set);
 	ev_submit(s);

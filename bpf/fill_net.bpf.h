@@ -180,6 +180,11 @@ static __always_inline void put_sockaddr_user(struct scratch *s, const void *p, 
 
 /* ---- connections, datagrams ---- */
 
+/* enter_fd_u32 serves the listen, setns, flock enters: 2 parameters each */
+_Static_assert(PPME_SOCKET_LISTEN_E_NPARAMS == 2, "enter_fd_u32 writes 2 parameters");
+_Static_assert(PPME_SYSCALL_SETNS_E_NPARAMS == 2, "enter_fd_u32 writes 2 parameters");
+_Static_assert(PPME_SYSCALL_FLOCK_E_NPARAMS == 2, "enter_fd_u32 writes 2 parameters");
+
 /* Enters: the fd in the first argument and one u32 (listen, setns, flock). */
 static __always_inline int enter_fd_u32(struct pt_regs *regs, __u16 type, __u32 v)
 {
@@ -187,7 +192,7 @@ static __always_inline int enter_fd_u32(struct pt_regs *regs, __u16 type, __u32 
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 2);
+	ev_begin(s, type, PPME_SOCKET_LISTEN_E_NPARAMS);
 	put_u64(s, arg_fd(regs, 0));
 	put_u32(s, v);
 	ev_submit(s);
@@ -252,6 +257,11 @@ EXIT_FILLER(PPME_SOCKET_CONNECT_X)
 	return 0;
 }
 
+/* exit_accept serves the accept, accept4 exits: 5 parameters each */
+_Static_assert(PPME_SOCKET_ACCEPT_5_X_NPARAMS == 5, "exit_accept writes 5 parameters");
+_Static_assert(PPME_SOCKET_ACCEPT4_5_X_NPARAMS == 5, "exit_accept writes 5 parameters");
+
+/* accept/accept4 exit: fd (the result), tuple, queuepct, queuelen, queuemax (the listener's backlog) */
 static __always_inline int exit_accept(struct pt_regs *regs, long ret, __u16 type)
 {
 	struct scratch *s = scratch_get(type);
@@ -264,7 +274,7 @@ static __always_inline int exit_accept(struct pt_regs *regs, long ret, __u16 typ
 		qlen = BPF_CORE_READ(lsk, sk_ack_backlog);
 		qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
 	}
-	ev_begin(s, type, 5);
+	ev_begin(s, type, PPME_SOCKET_ACCEPT_5_X_NPARAMS);
 	put_u64(s, ret);
 	put_tuple(s, ret >= 0 ? fd_sock(ret) : NULL, false);
 	put_u8(s, qmax ? qlen * 100 / qmax : 0);
@@ -545,6 +555,10 @@ static __always_inline void put_sockopt_val(struct scratch *s, int level, int na
 	ev_param_len(s, 1 + n);
 }
 
+/* exit_sockopt serves the setsockopt, getsockopt exits: 6 parameters each */
+_Static_assert(PPME_SOCKET_SETSOCKOPT_X_NPARAMS == 6, "exit_sockopt writes 6 parameters");
+_Static_assert(PPME_SOCKET_GETSOCKOPT_X_NPARAMS == 6, "exit_sockopt writes 6 parameters");
+
 /* setsockopt/getsockopt exit: res, fd, level, optname, val, optlen */
 static __always_inline int exit_sockopt(struct pt_regs *regs, long ret, __u16 type, bool is_get)
 {
@@ -557,7 +571,7 @@ static __always_inline int exit_sockopt(struct pt_regs *regs, long ret, __u16 ty
 		len = 0;
 		bpf_probe_read_user(&len, sizeof(len), (void *)arg(regs, 4));
 	}
-	ev_begin(s, type, 6);
+	ev_begin(s, type, PPME_SOCKET_SETSOCKOPT_X_NPARAMS);
 	put_u64(s, ret);
 	put_u64(s, arg_fd(regs, 0));
 	put_u8(s, level == 1 ? 1 : level == 6 ? 2 : 0); /* SOL_SOCKET, SOL_TCP */

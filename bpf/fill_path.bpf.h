@@ -3,6 +3,21 @@
 
 /* ---- exits whose enter has no parameters: the result and the paths ---- */
 
+/* exit_res_paths serves the exits of the paths filler below: res and the n paths it picks */
+_Static_assert(PPME_SYSCALL_UNLINK_2_X_NPARAMS == 2, "exit_res_paths writes n + 1 = 2 parameters");
+_Static_assert(PPME_SYSCALL_RMDIR_2_X_NPARAMS == 2, "exit_res_paths writes n + 1 = 2 parameters");
+_Static_assert(PPME_SYSCALL_RENAME_X_NPARAMS == 3, "exit_res_paths writes n + 1 = 3 parameters");
+_Static_assert(PPME_SYSCALL_MKDIR_2_X_NPARAMS == 2, "exit_res_paths writes n + 1 = 2 parameters");
+_Static_assert(PPME_SYSCALL_CHDIR_X_NPARAMS == 2, "exit_res_paths writes n + 1 = 2 parameters");
+_Static_assert(PPME_SYSCALL_CHROOT_X_NPARAMS == 2, "exit_res_paths writes n + 1 = 2 parameters");
+_Static_assert(PPME_SYSCALL_LINK_2_X_NPARAMS == 3, "exit_res_paths writes n + 1 = 3 parameters");
+_Static_assert(PPME_SYSCALL_SYMLINK_X_NPARAMS == 3, "exit_res_paths writes n + 1 = 3 parameters");
+_Static_assert(PPME_SYSCALL_STAT_X_NPARAMS == 2, "exit_res_paths writes n + 1 = 2 parameters");
+_Static_assert(PPME_SYSCALL_LSTAT_X_NPARAMS == 2, "exit_res_paths writes n + 1 = 2 parameters");
+_Static_assert(PPME_SYSCALL_ACCESS_X_NPARAMS == 2, "exit_res_paths writes n + 1 = 2 parameters");
+_Static_assert(PPME_SYSCALL_MOUNT_X_NPARAMS == 4, "exit_res_paths writes n + 1 = 4 parameters");
+_Static_assert(PPME_SYSCALL_UMOUNT_X_NPARAMS == 2, "exit_res_paths writes n + 1 = 2 parameters");
+
 /* Exits whose parameters are the result and the first n arguments as paths (n <= 3). */
 static __always_inline int exit_res_paths(struct pt_regs *regs, long ret, __u16 type, int n)
 {
@@ -61,6 +76,11 @@ EXIT_FILLER(PPME_SYSCALL_UNLINKAT_2_X)
 	return 0;
 }
 
+/* exit_at_pair serves the renameat (5 parameters), renameat2, linkat (6, with flags) exits */
+_Static_assert(PPME_SYSCALL_RENAMEAT_X_NPARAMS == 5, "exit_at_pair writes 5 parameters");
+_Static_assert(PPME_SYSCALL_RENAMEAT2_X_NPARAMS == 6, "exit_at_pair writes 6 parameters");
+_Static_assert(PPME_SYSCALL_LINKAT_2_X_NPARAMS == 6, "exit_at_pair writes 6 parameters");
+
 /*
  * Exits of two (dirfd, path) pairs: res, olddirfd, oldpath, newdirfd,
  * newpath and, when with_flags, the flags argument masked to its portable
@@ -73,7 +93,7 @@ static __always_inline int exit_at_pair(struct pt_regs *regs, long ret, __u16 ty
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, with_flags ? 6 : 5);
+	ev_begin(s, type, with_flags ? PPME_SYSCALL_RENAMEAT2_X_NPARAMS : PPME_SYSCALL_RENAMEAT_X_NPARAMS);
 	put_u64(s, ret);
 	put_u64(s, arg_fd(regs, 0));
 	put_str_user(s, (void *)arg(regs, 1));
@@ -129,6 +149,11 @@ EXIT_FILLER(PPME_SYSCALL_MKDIRAT_X)
 	return 0;
 }
 
+/* exit_chmod serves the chmod, fchmod (3 parameters), fchmodat (4, with dirfd) exits */
+_Static_assert(PPME_SYSCALL_CHMOD_X_NPARAMS == 3, "exit_chmod writes 3 parameters");
+_Static_assert(PPME_SYSCALL_FCHMOD_X_NPARAMS == 3, "exit_chmod writes 3 parameters");
+_Static_assert(PPME_SYSCALL_FCHMODAT_X_NPARAMS == 4, "exit_chmod writes 4 parameters");
+
 /*
  * chmod/fchmod/fchmodat exit: res, the file (path, fd, or dirfd and path)
  * and the mode (PPM_S_* bits equal Linux's permission bits).
@@ -139,7 +164,7 @@ static __always_inline int exit_chmod(struct pt_regs *regs, long ret, __u16 type
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, at ? 4 : 3);
+	ev_begin(s, type, at ? PPME_SYSCALL_FCHMODAT_X_NPARAMS : PPME_SYSCALL_CHMOD_X_NPARAMS);
 	put_u64(s, ret);
 	if (by_fd || at)
 		put_u64(s, arg_fd(regs, 0));

@@ -184,6 +184,11 @@ static __always_inline void put_proc_common(struct scratch *s, struct task_struc
 	put_vm(s, mm);
 }
 
+/* exit_execve serves the execve, execveat exits: 20 parameters each */
+_Static_assert(PPME_SYSCALL_EXECVE_19_X_NPARAMS == 20, "exit_execve writes 20 parameters");
+_Static_assert(PPME_SYSCALL_EXECVEAT_X_NPARAMS == 20, "exit_execve writes 20 parameters");
+
+/* execve/execveat exit: put_proc_common's 13, comm, cgroups, env, tty, pgid, loginuid, flags */
 static __always_inline int exit_execve(__u16 type, long ret)
 {
 	struct scratch *s = scratch_get(type);
@@ -194,7 +199,7 @@ static __always_inline int exit_execve(__u16 type, long ret)
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 20);
+	ev_begin(s, type, PPME_SYSCALL_EXECVE_19_X_NPARAMS);
 	put_proc_common(s, t, ret);
 	put_str_kernel(s, t->comm, 16);
 	put_cgroups(s, t);
@@ -261,6 +266,13 @@ EXIT_FILLER_OF(execve, PPME_SYSCALL_EXECVE_19_X, PPME_SYSCALL_EXECVEAT_X)
 
 /* ---- clone, fork, vfork, clone3, unshare ---- */
 
+/* exit_clone serves the clone, fork, vfork, clone3 exits: 20 parameters each */
+_Static_assert(PPME_SYSCALL_CLONE_20_X_NPARAMS == 20, "exit_clone writes 20 parameters");
+_Static_assert(PPME_SYSCALL_FORK_20_X_NPARAMS == 20, "exit_clone writes 20 parameters");
+_Static_assert(PPME_SYSCALL_VFORK_20_X_NPARAMS == 20, "exit_clone writes 20 parameters");
+_Static_assert(PPME_SYSCALL_CLONE3_X_NPARAMS == 20, "exit_clone writes 20 parameters");
+
+/* clone/fork/vfork/clone3 exit: put_proc_common's 13, comm, cgroups, flags, uid, gid, vtid, vpid */
 static __always_inline int exit_clone(__u16 type, long ret, __u32 flags)
 {
 	struct scratch *s = scratch_get(type);
@@ -268,7 +280,7 @@ static __always_inline int exit_clone(__u16 type, long ret, __u32 flags)
 
 	if (!s)
 		return 0;
-	ev_begin(s, type, 20);
+	ev_begin(s, type, PPME_SYSCALL_CLONE_20_X_NPARAMS);
 	put_proc_common(s, t, ret);
 	put_str_kernel(s, t->comm, 16);
 	put_cgroups(s, t);
