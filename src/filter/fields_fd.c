@@ -40,6 +40,15 @@ static bool fd_name_from_event(const struct fctx *f, struct sbuf *o)
 	}
 	if (!event_has(ev, (uint32_t)i) || (uint32_t)i >= event_shown_params(ev))
 		return true;
+	if (i == 2) {
+		/* openat's path is always joined to its directory, an absolute one folded too */
+		const char *name = event_str(ev, 2, NULL);
+
+		if (name && name[0] == '/') {
+			sbuf_puts(o, state_concat_path(sbuf_scratch(SCRATCH_ABSPATH), "", name));
+			return true;
+		}
+	}
 	put_param_resolved(f, (uint32_t)i, o);
 	return true;
 }
