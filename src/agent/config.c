@@ -367,6 +367,196 @@ static void set_str(char **field, const char *v, size_t len)
 	*field = v ? xstrndup(v, len) : NULL;
 }
 
+/* A value to apply to an option: its bytes, and how a message shows them. */
+struct value {
+	const char *s;
+	size_t len;
+	bool plain;        /* an unquoted YAML scalar, where ~ and null mean null */
+	const char *shown; /* s as shown() writes it, for messages */
+};
+
+/*
+ * The appliers of the kinds of value, one each: parse v for o and store it in
+ * c; on error write what is wrong to msg, without the key, and return -EINVAL,
+ * leaving c as it was.
+ */
+typedef int (*value_applier)(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                             size_t msgsize);
+
+static int apply_path(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                      size_t msgsize)
+{
+	const char *problem = path_problem(v->s, v->len);
+
+	if (problem) {
+		snprintf(msg, msgsize, "%s", problem);
+		return -EINVAL;
+	}
+	set_str((char **)field(c, o), v->s, v->len);
+	return 0;
+}
+
+static int apply_path_or_null(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                              size_t msgsize)
+{
+	if (!v->len || is_null(v->s, v->len, v->plain)) {
+		set_str((char **)field(c, o), NULL, 0);
+		return 0;
+	}
+	return apply_path(c, o, v, msg, msgsize);
+}
+
+static int apply_host(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                      size_t msgsize)
+{
+	bool ok;
+
+	if (!v->len || is_null(v->s, v->len, v->plain)) {
+		set_str((char **)field(c, o), NULL, 0);
+		return 0;
+	}
+	ok = v->len <= HOST_MAX_BYTES && utf8_valid(v->s, v->len);
+	for (size_t i = 0; ok && i < v->len; i++)
+		ok = (unsigned char)v->s[i] > ' ' && v->s[i] != 0x7f && v->s[i] != '/';
+	if (!ok) {
+		snprintf(msg, msgsize,
+		         "'%s' is not a host name (1 to 64 bytes, no spaces, '/' or control "
+		         "characters)",
+		         v->shown);
+		return -EINVAL;
+	}
+	set_str((char **)field(c, o), v->s, v->len);
+	return 0;
+}
+
+static int apply_listen(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                        size_t msgsize)
+{
+	char host[256], addr[sizeof(host) + 8];
+	uint16_t port;
+	bool ok = v->len < sizeof(addr) && !memchr(v->s, 0, v->len) && utf8_valid(v->s, v->len);
+
+	if (ok) {
+		memcpy(addr, v->s, v->len);
+		addr[v->len] = 0;
+		ok = !agent_listen_split(addr, host, sizeof(host), &port);
+	}
+	if (!ok) {
+		snprintf(msg, msgsize, "'%s' is not HOST:PORT (like 127.0.0.1:7070 or [::1]:7070)", v->shown);
+		return -EINVAL;
+	}
+	set_str((char **)field(c, o), v->s, v->len);
+	return 0;
+}
+
+static int apply_size(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                      size_t msgsize)
+{
+	char lo[32], hi[32];
+	uint64_t n = 0;
+	int rc = parse_scaled(v->s, v->len, size_units, ARRAY_SIZE(size_units), &n);
+
+	if (rc == -EINVAL) {
+		snprintf(msg, msgsize,
+		         "'%s' is not a size (a number with an optional KiB, MiB, GiB, K, M, G "
+		         "suffix)",
+		         v->shown);
+		return rc;
+	}
+	if (rc || n < o->min || n > o->max) {
+		snprintf(msg, msgsize, "'%s' is out of range (from %s to %s)", v->shown,
+		         fmt_size(o->min, true, lo, sizeof(lo)), fmt_size(o->max, true, hi, sizeof(hi)));
+		return -EINVAL;
+	}
+	*(uint64_t *)field(c, o) = n;
+	return 0;
+}
+
+static int apply_duration(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                          size_t msgsize)
+{
+	uint64_t n = 0;
+	int rc = parse_scaled(v->s, v->len, duration_units, ARRAY_SIZE(duration_units), &n);
+
+	if (rc == -EINVAL) {
+		snprintf(msg, msgsize,
+		         "'%s' is not a duration (seconds, or a number with an s, m or h suffix)", v->shown);
+		return rc;
+	}
+	if (rc || n < o->min || n > o->max) {
+		snprintf(msg, msgsize, "'%s' is out of range (from %llu to %llu seconds)", v->shown,
+		         (unsigned long long)o->min, (unsigned long long)o->max);
+		return -EINVAL;
+	}
+	*(uint32_t *)field(c, o) = (uint32_t)n;
+	return 0;
+}
+
+static int apply_uint(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                      size_t msgsize)
+{
+	uint64_t n = 0;
+	int rc = parse_uint(v->s, v->len, &n);
+
+	if (rc || n < o->min || n > o->max) {
+		snprintf(msg, msgsize, "'%s' is %s (from %llu to %llu)", v->shown,
+		         rc == -EINVAL ? "not a whole number" : "out of range", (unsigned long long)o->min,
+		         (unsigned long long)o->max);
+		return -EINVAL;
+	}
+	*(uint32_t *)field(c, o) = (uint32_t)n;
+	return 0;
+}
+
+static int apply_pow2(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                      size_t msgsize)
+{
+	uint64_t n = 0;
+
+	if (parse_uint(v->s, v->len, &n) || n < o->min || n > o->max || (n & (n - 1))) {
+		snprintf(msg, msgsize, "'%s' is not a power of two from %llu to %llu", v->shown,
+		         (unsigned long long)o->min, (unsigned long long)o->max);
+		return -EINVAL;
+	}
+	*(uint32_t *)field(c, o) = (uint32_t)n;
+	return 0;
+}
+
+static int apply_bool(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                      size_t msgsize)
+{
+	bool b;
+
+	if (!is_bool(v->s, v->len, &b)) {
+		snprintf(msg, msgsize, "'%s' is not a boolean (true, false, yes, no, on or off)", v->shown);
+		return -EINVAL;
+	}
+	*(bool *)field(c, o) = b;
+	return 0;
+}
+
+static int apply_alert_output(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                              size_t msgsize)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(alert_outputs); i++) {
+		if (strlen(alert_outputs[i]) == v->len && !strncasecmp(v->s, alert_outputs[i], v->len)) {
+			*(enum agent_alert_output *)field(c, o) = (enum agent_alert_output)i;
+			return 0;
+		}
+	}
+	snprintf(msg, msgsize, "'%s' is not an alert output (stdout, file or syslog)", v->shown);
+	return -EINVAL;
+}
+
+/* By enum opt_kind; NULL for the kinds that take no single value (a section, a list). */
+static const value_applier value_appliers[] = {
+	[OPT_PATH] = apply_path,     [OPT_PATH_OR_NULL] = apply_path_or_null,
+	[OPT_LISTEN] = apply_listen, [OPT_HOST] = apply_host,
+	[OPT_SIZE] = apply_size,     [OPT_DURATION] = apply_duration,
+	[OPT_UINT] = apply_uint,     [OPT_POW2] = apply_pow2,
+	[OPT_BOOL] = apply_bool,     [OPT_ALERT_OUTPUT] = apply_alert_output,
+};
+
 /*
  * Parse v (len bytes; plain: an unquoted YAML scalar, where ~ and null mean
  * null) for o and store it in c. On error write what is wrong to msg, without
@@ -375,129 +565,11 @@ static void set_str(char **field, const char *v, size_t len)
 static int apply_value(struct agent_config *c, const struct opt *o, const char *v, size_t len, bool plain,
                        char *msg, size_t msgsize)
 {
-	char sh[64], lo[32], hi[32], host[256], addr[sizeof(host) + 8];
-	const char *problem;
-	uint64_t n = 0;
-	uint16_t port;
-	bool b, ok;
-	int rc;
+	char sh[64];
+	const struct value value = { v, len, plain, shown(sh, sizeof(sh), v, len) };
 
-	shown(sh, sizeof(sh), v, len);
-	switch (o->kind) {
-	case OPT_PATH_OR_NULL:
-		if (!len || is_null(v, len, plain)) {
-			set_str((char **)field(c, o), NULL, 0);
-			return 0;
-		}
-		/* fall through */
-	case OPT_PATH:
-		if ((problem = path_problem(v, len))) {
-			snprintf(msg, msgsize, "%s", problem);
-			return -EINVAL;
-		}
-		set_str((char **)field(c, o), v, len);
-		return 0;
-	case OPT_HOST:
-		if (!len || is_null(v, len, plain)) {
-			set_str((char **)field(c, o), NULL, 0);
-			return 0;
-		}
-		ok = len <= HOST_MAX_BYTES && utf8_valid(v, len);
-		for (size_t i = 0; ok && i < len; i++)
-			ok = (unsigned char)v[i] > ' ' && v[i] != 0x7f && v[i] != '/';
-		if (!ok) {
-			snprintf(msg, msgsize,
-			         "'%s' is not a host name (1 to 64 bytes, no spaces, '/' or control "
-			         "characters)",
-			         sh);
-			return -EINVAL;
-		}
-		set_str((char **)field(c, o), v, len);
-		return 0;
-	case OPT_LISTEN:
-		ok = len < sizeof(addr) && !memchr(v, 0, len) && utf8_valid(v, len);
-		if (ok) {
-			memcpy(addr, v, len);
-			addr[len] = 0;
-			ok = !agent_listen_split(addr, host, sizeof(host), &port);
-		}
-		if (!ok) {
-			snprintf(msg, msgsize, "'%s' is not HOST:PORT (like 127.0.0.1:7070 or [::1]:7070)",
-			         sh);
-			return -EINVAL;
-		}
-		set_str((char **)field(c, o), v, len);
-		return 0;
-	case OPT_SIZE:
-		rc = parse_scaled(v, len, size_units, ARRAY_SIZE(size_units), &n);
-		if (rc == -EINVAL) {
-			snprintf(msg, msgsize,
-			         "'%s' is not a size (a number with an optional KiB, MiB, GiB, K, M, G "
-			         "suffix)",
-			         sh);
-			return rc;
-		}
-		if (rc || n < o->min || n > o->max) {
-			snprintf(msg, msgsize, "'%s' is out of range (from %s to %s)", sh,
-			         fmt_size(o->min, true, lo, sizeof(lo)),
-			         fmt_size(o->max, true, hi, sizeof(hi)));
-			return -EINVAL;
-		}
-		*(uint64_t *)field(c, o) = n;
-		return 0;
-	case OPT_DURATION:
-		rc = parse_scaled(v, len, duration_units, ARRAY_SIZE(duration_units), &n);
-		if (rc == -EINVAL) {
-			snprintf(msg, msgsize,
-			         "'%s' is not a duration (seconds, or a number with an s, m or h suffix)",
-			         sh);
-			return rc;
-		}
-		if (rc || n < o->min || n > o->max) {
-			snprintf(msg, msgsize, "'%s' is out of range (from %llu to %llu seconds)", sh,
-			         (unsigned long long)o->min, (unsigned long long)o->max);
-			return -EINVAL;
-		}
-		*(uint32_t *)field(c, o) = (uint32_t)n;
-		return 0;
-	case OPT_UINT:
-		rc = parse_uint(v, len, &n);
-		if (rc || n < o->min || n > o->max) {
-			snprintf(msg, msgsize, "'%s' is %s (from %llu to %llu)", sh,
-			         rc == -EINVAL ? "not a whole number" : "out of range",
-			         (unsigned long long)o->min, (unsigned long long)o->max);
-			return -EINVAL;
-		}
-		*(uint32_t *)field(c, o) = (uint32_t)n;
-		return 0;
-	case OPT_POW2:
-		if (parse_uint(v, len, &n) || n < o->min || n > o->max || (n & (n - 1))) {
-			snprintf(msg, msgsize, "'%s' is not a power of two from %llu to %llu", sh,
-			         (unsigned long long)o->min, (unsigned long long)o->max);
-			return -EINVAL;
-		}
-		*(uint32_t *)field(c, o) = (uint32_t)n;
-		return 0;
-	case OPT_BOOL:
-		if (!is_bool(v, len, &b)) {
-			snprintf(msg, msgsize, "'%s' is not a boolean (true, false, yes, no, on or off)", sh);
-			return -EINVAL;
-		}
-		*(bool *)field(c, o) = b;
-		return 0;
-	case OPT_ALERT_OUTPUT:
-		for (size_t i = 0; i < ARRAY_SIZE(alert_outputs); i++) {
-			if (strlen(alert_outputs[i]) == len && !strncasecmp(v, alert_outputs[i], len)) {
-				*(enum agent_alert_output *)field(c, o) = (enum agent_alert_output)i;
-				return 0;
-			}
-		}
-		snprintf(msg, msgsize, "'%s' is not an alert output (stdout, file or syslog)", sh);
-		return -EINVAL;
-	case OPT_SECTION:
-	case OPT_PATH_LIST:
-		break;
-	}
+	if ((size_t)o->kind < ARRAY_SIZE(value_appliers) && value_appliers[o->kind])
+		return value_appliers[o->kind](c, o, &value, msg, msgsize);
 	snprintf(msg, msgsize, "takes no single value");
 	return -EINVAL;
 }

@@ -92,6 +92,150 @@ static int usage_error(const char *msg)
 	return 2;
 }
 
+/*
+ * -C, -G, -W and -e, the options that start new files: each a positive count
+ * up to its limit, stored in f. 0, or 2 after saying what is wrong.
+ */
+static int parse_rotation_opt(int c, const char *arg, struct recfiles_opts *f)
+{
+	switch (c) {
+	case 'C':
+		if (parse_count(arg, "-C", 1 << 20, &f->rotate_mb))
+			return 2;
+		if (!f->rotate_mb)
+			return usage_error("-C must be a number of megabytes from 1 to 1048576");
+		return 0;
+	case 'G':
+		if (parse_count(arg, "-G", 1u << 30, &f->rotate_secs))
+			return 2;
+		if (!f->rotate_secs)
+			return usage_error("-G must be a positive number of seconds");
+		return 0;
+	case 'W':
+		if (parse_count(arg, "-W", 1 << 20, &f->max_files))
+			return 2;
+		if (!f->max_files)
+			return usage_error("-W must be a number of files from 1 to 1048576");
+		return 0;
+	default: /* 'e' */
+		if (parse_count(arg, "-e", UINT64_MAX, &f->file_events))
+			return 2;
+		if (!f->file_events)
+			return usage_error("-e must be a positive number of events");
+		return 0;
+	}
+}
+
+/* -M: a positive number of seconds into *seconds. 0, or 2 after saying what is wrong. */
+static int parse_seconds(const char *arg, double *seconds)
+{
+	char *end;
+
+	*seconds = strtod(arg, &end);
+	if (end == arg || *end || *seconds <= 0) {
+		fprintf(stderr, "sysrec record: -M must be a positive number of seconds, not '%s'\n", arg);
+		return 2;
+	}
+	return 0;
+}
+
+/* --ring-mb: a power of two from 1 to 1024 into *ring_mb. 0, or 2 after saying what is wrong. */
+static int parse_ring_mb(const char *arg, uint32_t *ring_mb)
+{
+	uint64_t v;
+
+	if (parse_count(arg, "--ring-mb", 1024, &v) || !v || (v & (v - 1))) {
+		fprintf(stderr, "sysrec record: --ring-mb must be a power of two from 1 to 1024\n");
+		return 2;
+	}
+	*ring_mb = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * One option getopt_long() returned, c with its argument arg, into o.
+ * Returns 0; 2 after saying what is wrong (with the usage, for an unknown
+ * option); or -1 after printing the help (-h).
+ */
+static int parse_opt(int c, const char *arg, struct record_opts *o)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'w':
+		o->files.path = arg;
+		return 0;
+	case 'C':
+	case 'G':
+	case 'W':
+	case 'e':
+		return parse_rotation_opt(c, arg, &o->files);
+	case 'M':
+		return parse_seconds(arg, &o->seconds);
+	case 'n':
+		return parse_count(arg, "-n", UINT64_MAX, &o->max_events);
+	case 's':
+		if (parse_count(arg, "-s", 1 << 30, &v))
+			return 2;
+		o->snaplen = (uint32_t)v;
+		return 0;
+	case 'z':
+		o->files.gzip = true;
+		return 0;
+	case 'F':
+		o->files.fatfile = true;
+		return 0;
+	case 'P':
+		if (parse_count(arg, "--pid", INT32_MAX, &v))
+			return 2;
+		o->pid = (uint32_t)v;
+		return 0;
+	case 'c':
+		if (!engine_container_short_id(arg, o->container))
+			return usage_error(
+			        "--container must be a container id: 12 to 64 lowercase hex digits");
+		return 0;
+	case 'R':
+		return parse_ring_mb(arg, &o->ring_mb);
+	case 'S':
+		o->stats = true;
+		return 0;
+	case 'h':
+		record_usage(stdout);
+		return -1;
+	default:
+		record_usage(stderr);
+		return 2;
+	}
+}
+
+/*
+ * The FILTER: the words from argv[first] on, joined into o->filter, and
+ * compiled here to refuse a bad one before the probes load (the writing
+ * thread compiles it again). -F needs one. 0, or 2 after saying what is wrong.
+ */
+static int parse_filter(int argc, char **argv, int first, struct record_opts *o)
+{
+	o->filter = cli_join_args(argc, argv, first);
+	if (o->filter) {
+		struct state *st = state_new();
+		struct err e = { { 0 } };
+		struct filter *flt = filter_compile(st, o->filter, &e);
+
+		filter_free(flt);
+		state_free(st);
+		if (!flt) {
+			fprintf(stderr, "sysrec record: %s\n", e.msg);
+			return 2;
+		}
+		o->files.filter = o->filter;
+		o->files.max_shown = o->max_events;
+	} else if (o->files.fatfile) {
+		return usage_error("-F needs a FILTER (it keeps what the filter rejects)");
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longs[] = {
@@ -111,116 +255,20 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
-	uint64_t v;
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->snaplen = 80;
 	o->ring_mb = 16;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "w:M:n:C:G:W:e:s:zFh", longs, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			o->files.path = optarg;
-			break;
-		case 'C':
-			if (parse_count(optarg, "-C", 1 << 20, &o->files.rotate_mb))
-				return 2;
-			if (!o->files.rotate_mb)
-				return usage_error("-C must be a number of megabytes from 1 to 1048576");
-			break;
-		case 'G':
-			if (parse_count(optarg, "-G", 1u << 30, &o->files.rotate_secs))
-				return 2;
-			if (!o->files.rotate_secs)
-				return usage_error("-G must be a positive number of seconds");
-			break;
-		case 'W':
-			if (parse_count(optarg, "-W", 1 << 20, &o->files.max_files))
-				return 2;
-			if (!o->files.max_files)
-				return usage_error("-W must be a number of files from 1 to 1048576");
-			break;
-		case 'e':
-			if (parse_count(optarg, "-e", UINT64_MAX, &o->files.file_events))
-				return 2;
-			if (!o->files.file_events)
-				return usage_error("-e must be a positive number of events");
-			break;
-		case 'M': {
-			char *end;
-
-			o->seconds = strtod(optarg, &end);
-			if (end == optarg || *end || o->seconds <= 0) {
-				fprintf(stderr,
-				        "sysrec record: -M must be a positive number of seconds, not '%s'\n",
-				        optarg);
-				return 2;
-			}
-			break;
-		}
-		case 'n':
-			if (parse_count(optarg, "-n", UINT64_MAX, &o->max_events))
-				return 2;
-			break;
-		case 's':
-			if (parse_count(optarg, "-s", 1 << 30, &v))
-				return 2;
-			o->snaplen = (uint32_t)v;
-			break;
-		case 'z':
-			o->files.gzip = true;
-			break;
-		case 'F':
-			o->files.fatfile = true;
-			break;
-		case 'P':
-			if (parse_count(optarg, "--pid", INT32_MAX, &v))
-				return 2;
-			o->pid = (uint32_t)v;
-			break;
-		case 'c':
-			if (!engine_container_short_id(optarg, o->container))
-				return usage_error(
-				        "--container must be a container id: 12 to 64 lowercase hex digits");
-			break;
-		case 'R':
-			if (parse_count(optarg, "--ring-mb", 1024, &v) || !v || (v & (v - 1))) {
-				fprintf(stderr,
-				        "sysrec record: --ring-mb must be a power of two from 1 to 1024\n");
-				return 2;
-			}
-			o->ring_mb = (uint32_t)v;
-			break;
-		case 'S':
-			o->stats = true;
-			break;
-		case 'h':
-			record_usage(stdout);
-			return -1;
-		default:
-			record_usage(stderr);
-			return 2;
-		}
+		rc = parse_opt(c, optarg, o);
+		if (rc)
+			return rc;
 	}
-	o->filter = cli_join_args(argc, argv, optind);
-	if (o->filter) {
-		/* refused here, before the probes load; the writing thread compiles it again */
-		struct state *st = state_new();
-		struct err e = { { 0 } };
-		struct filter *flt = filter_compile(st, o->filter, &e);
-
-		filter_free(flt);
-		state_free(st);
-		if (!flt) {
-			fprintf(stderr, "sysrec record: %s\n", e.msg);
-			return 2;
-		}
-		o->files.filter = o->filter;
-		o->files.max_shown = o->max_events;
-	} else if (o->files.fatfile) {
-		return usage_error("-F needs a FILTER (it keeps what the filter rejects)");
-	}
+	rc = parse_filter(argc, argv, optind, o);
+	if (rc)
+		return rc;
 	if (o->pid && o->container[0])
 		return usage_error("--pid and --container cannot be combined");
 	if (o->files.max_files && !o->files.rotate_mb && !o->files.rotate_secs)

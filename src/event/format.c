@@ -123,7 +123,12 @@ static void format_number(struct sbuf *b, uint8_t fmt, uint64_t u, int64_t s, un
 	}
 }
 
-static void format_flags(const struct event_name_value *nv, uint32_t initial, struct sbuf *res)
+/*
+ * The names in nv (NULL-terminated) of the flags initial holds, '|'-separated, as
+ * a FLAGS or MODE value resolves; an entry equal to the whole of initial ends
+ * the walk and is shown last.
+ */
+static void put_flag_names(const struct event_name_value *nv, uint32_t initial, struct sbuf *res)
 {
 	const char *sep = "";
 	uint32_t val = initial;
@@ -143,6 +148,118 @@ static void format_flags(const struct event_name_value *nv, uint32_t initial, st
 	}
 }
 
+/*
+ * One parameter as its formatter sees it: n bytes at p (n may be 0 past a DYN
+ * parameter's index byte, so a formatter checks n before it loads), and where
+ * its text goes. `decl` is the parameter as the table declares it, whose print
+ * format and flag names apply; `pi` says what the bytes are: decl itself, or
+ * the variant a DYN parameter's index byte chose.
+ */
+struct param_view {
+	const struct event *ev;
+	const struct event_param *decl;
+	const struct event_param *pi;
+	const uint8_t *p;
+	uint32_t n;
+	const struct event_resolver *r; /* may be NULL: nothing is resolved */
+	struct sbuf *val;               /* the value, appended to */
+	struct sbuf *res;               /* its resolution (fd path, user name, flag names), appended to */
+};
+
+/* The signed and unsigned integer types, each in the declared print format. */
+static void format_integer(const struct param_view *pv)
+{
+	const uint8_t *p = pv->p;
+	uint32_t n = pv->n;
+	uint8_t fmt = pv->decl->fmt;
+
+	switch (pv->pi->type) {
+	case PT_INT8:
+		if (n >= 1)
+			format_number(pv->val, fmt, (uint8_t)p[0], (int8_t)p[0], 8);
+		break;
+	case PT_INT16:
+		if (n >= 2)
+			format_number(pv->val, fmt, load_u16(p), (int16_t)load_u16(p), 16);
+		break;
+	case PT_INT32:
+		if (n >= 4)
+			format_number(pv->val, fmt, load_u32(p), (int32_t)load_u32(p), 32);
+		break;
+	case PT_INT64:
+		if (n >= 8)
+			format_number(pv->val, fmt, load_u64(p), (int64_t)load_u64(p), 64);
+		break;
+	case PT_UINT8:
+		if (n >= 1)
+			format_number(pv->val, fmt, p[0], p[0], 8);
+		break;
+	case PT_UINT16:
+		if (n >= 2)
+			format_number(pv->val, fmt, load_u16(p), load_u16(p), 16);
+		break;
+	case PT_UINT32: /* sign-extended: in decimal, shown signed */
+		if (n >= 4)
+			format_number(pv->val, fmt, load_u32(p), (int32_t)load_u32(p), 32);
+		break;
+	case PT_UINT64:
+		if (n >= 8)
+			format_number(pv->val, fmt, load_u64(p), (int64_t)load_u64(p), 64);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A fd: the number, resolved to its name, to AT_FDCWD or to an errno name. */
+static void format_fd(const struct param_view *pv)
+{
+	int64_t fd = pv->n >= 8 ? (int64_t)load_u64(pv->p) : 0;
+
+	sbuf_i64(pv->val, fd);
+	if (fd >= 0) {
+		if (pv->r && pv->r->fd)
+			pv->r->fd(pv->r->ctx, fd, pv->res);
+	} else if (fd == EVENT_AT_FDCWD) {
+		sbuf_puts(pv->res, "AT_FDCWD");
+	} else if (event_errno_name(fd)) {
+		sbuf_puts(pv->res, event_errno_name(fd));
+	}
+}
+
+/* A pid, resolved to its thread's comm. */
+static void format_pid(const struct param_view *pv)
+{
+	int64_t pid = pv->n >= 8 ? (int64_t)load_u64(pv->p) : 0;
+	const char *comm = pv->r && pv->r->comm ? pv->r->comm(pv->r->ctx, pid) : NULL;
+
+	sbuf_i64(pv->val, pid);
+	if (comm)
+		sbuf_puts(pv->res, comm);
+}
+
+/* A return value: negative ones resolved to their errno name. */
+static void format_errno(const struct param_view *pv)
+{
+	int64_t v = pv->n >= 8 ? (int64_t)load_u64(pv->p) : 0;
+
+	sbuf_i64(pv->val, v);
+	if (v < 0 && event_errno_name(v))
+		sbuf_puts(pv->res, event_errno_name(v));
+}
+
+/* A string: up to its first NUL. */
+static void format_charbuf(const struct param_view *pv)
+{
+	sbuf_put(pv->val, pv->p, strnlen((const char *)pv->p, pv->n));
+}
+
+/* A data buffer, capped at the resolver's limit (sysdig's default without one). */
+static void format_bytebuf(const struct param_view *pv)
+{
+	event_format_buffer(pv->val, pv->p, pv->n, pv->r ? pv->r->buf_cap : EVENT_MAX_BUF_OUTPUT);
+}
+
 /* "a.b.c.d:port" */
 static void put_ipv4(struct sbuf *b, const uint8_t *ip, uint16_t port)
 {
@@ -155,8 +272,11 @@ static void put_ipv4(struct sbuf *b, const uint8_t *ip, uint16_t port)
 	sbuf_u64(b, port);
 }
 
-static void format_sockaddr(struct sbuf *val, const uint8_t *p, uint32_t n)
+static void format_sockaddr(const struct param_view *pv)
 {
+	struct sbuf *val = pv->val;
+	const uint8_t *p = pv->p;
+	uint32_t n = pv->n;
 	char tmp[INET6_ADDRSTRLEN];
 
 	if (p[0] == 1) {
@@ -191,8 +311,11 @@ static bool is_v4_mapped(const uint8_t *a)
 	return memcmp(a, prefix, 12) == 0;
 }
 
-static void format_socktuple(struct sbuf *val, const uint8_t *p, uint32_t n)
+static void format_socktuple(const struct param_view *pv)
 {
+	struct sbuf *val = pv->val;
+	const uint8_t *p = pv->p;
+	uint32_t n = pv->n;
 	char s6[INET6_ADDRSTRLEN], d6[INET6_ADDRSTRLEN];
 
 	if (p[0] == 2) {
@@ -234,9 +357,12 @@ static void format_socktuple(struct sbuf *val, const uint8_t *p, uint32_t n)
 	}
 }
 
-static void format_fdlist(const struct event *ev, const uint8_t *p, uint32_t n,
-                          const struct event_resolver *r, struct sbuf *val)
+static void format_fdlist(const struct param_view *pv)
 {
+	const struct event_resolver *r = pv->r;
+	struct sbuf *val = pv->val;
+	const uint8_t *p = pv->p;
+	uint32_t n = pv->n;
 	uint16_t count;
 	struct sbuf tmp;
 
@@ -259,13 +385,16 @@ static void format_fdlist(const struct event *ev, const uint8_t *p, uint32_t n,
 		if (j + 1 < count)
 			sbuf_putc(val, ' ');
 	}
-	(void)ev;
 	sbuf_release(&tmp);
 }
 
-static void format_path(const struct event *ev, const struct event_param *pi, const uint8_t *p, uint32_t n,
-                        const struct event_resolver *r, struct sbuf *val, struct sbuf *res)
+/* FSPATH and FSRELPATH: the path as given, resolved against its thread's directory. */
+static void format_path(const struct param_view *pv)
 {
+	const struct event_resolver *r = pv->r;
+	struct sbuf *val = pv->val;
+	const uint8_t *p = pv->p;
+	uint32_t n = pv->n;
 	size_t start = val->len;
 	const char *dir;
 	int64_t dirfd = EVENT_AT_FDCWD;
@@ -277,220 +406,171 @@ static void format_path(const struct event *ev, const struct event_param *pi, co
 		return;
 	if (n && p[0] == '/')
 		return; /* sysdig shows absolute paths as given, even with ".." or "//" */
-	if (pi->type == PT_FSRELPATH && pi->dirfd < ev->nvals)
-		dirfd = event_int(ev, pi->dirfd, EVENT_AT_FDCWD);
+	if (pv->pi->type == PT_FSRELPATH && pv->pi->dirfd < pv->ev->nvals)
+		dirfd = event_int(pv->ev, pv->pi->dirfd, EVENT_AT_FDCWD);
 	dir = r->base_dir(r->ctx, dirfd);
 	if (!dir)
 		return;
 	if (n >= 5 && memcmp(p, "<NA>", 5) == 0)
 		return;
 	sbuf_cstr(val);
-	r->join_path(r->ctx, dir, val->data + start, res);
+	r->join_path(r->ctx, dir, val->data + start, pv->res);
 }
+
+/* A syscall number, resolved to its name. */
+static void format_syscallid(const struct param_view *pv)
+{
+	uint16_t id = pv->n >= 2 ? load_u16(pv->p) : 0;
+
+	if (id >= EVENT_SYSCALL_MAX) {
+		sbuf_puts(pv->val, "<unknown syscall>");
+		return;
+	}
+	sbuf_u64(pv->val, id);
+	sbuf_puts(pv->res, event_syscalls[id].name);
+}
+
+/* A signal number, resolved to its name. */
+static void format_sigtype(const struct param_view *pv)
+{
+	if (pv->n < 1)
+		return; /* a DYN parameter may hold only its index byte */
+	sbuf_u64(pv->val, pv->p[0]);
+	if (event_signal_name(pv->p[0]))
+		sbuf_puts(pv->res, event_signal_name(pv->p[0]));
+}
+
+/* Nanoseconds, resolved to seconds; all ones is "none". */
+static void format_reltime(const struct param_view *pv)
+{
+	uint64_t v = pv->n >= 8 ? load_u64(pv->p) : 0;
+
+	if (v == UINT64_MAX) {
+		sbuf_puts(pv->val, "none");
+	} else {
+		sbuf_u64(pv->val, v);
+		sbuf_printf(pv->res, "%lgs", (double)v / 1000000000.0);
+	}
+}
+
+/* Nanoseconds since the epoch as a local date and time. */
+static void format_abstime(const struct param_view *pv)
+{
+	uint64_t v = pv->n >= 8 ? load_u64(pv->p) : 0;
+	time_t sec = (time_t)(v / 1000000000ULL);
+	struct tm tm;
+	char tmp[64], z[16];
+
+	localtime_r(&sec, &tm);
+	strftime(tmp, sizeof(tmp), "%Y-%m-%d %H:%M:%S", &tm);
+	strftime(z, sizeof(z), "%z", &tm);
+	sbuf_printf(pv->val, "%s.%09llu %s", tmp, (unsigned long long)(v % 1000000000ULL), z);
+}
+
+/* FLAGS8/16/32: the number, resolved to the declared flag names. */
+static void format_flags(const struct param_view *pv)
+{
+	uint8_t type = pv->pi->type;
+	const uint8_t *p = pv->p;
+	uint32_t n = pv->n;
+	uint32_t v;
+
+	if (n < 1 || (type == PT_FLAGS16 && n < 2) || (type == PT_FLAGS32 && n < 4))
+		return; /* p holds n bytes: check before loading */
+	v = type == PT_FLAGS8 ? p[0] : type == PT_FLAGS16 ? load_u16(p) : load_u32(p);
+	sbuf_u64(pv->val, v);
+	put_flag_names(pv->decl->info, v, pv->res);
+}
+
+/* A file mode in the declared print format, resolved to the declared flag names. */
+static void format_mode(const struct param_view *pv)
+{
+	uint32_t v = pv->n >= 4 ? load_u32(pv->p) : 0;
+
+	format_number(pv->val, pv->decl->fmt, v, (int32_t)v, 32);
+	put_flag_names(pv->decl->info, v, pv->res);
+}
+
+/* UID and GID: resolved to the user's or group's name, "<NA>" when unknown. */
+static void format_uid_gid(const struct param_view *pv)
+{
+	const struct event_resolver *r = pv->r;
+	uint32_t v = pv->n >= 4 ? load_u32(pv->p) : 0;
+	const char *name = NULL;
+
+	if (v == UINT32_MAX) {
+		sbuf_puts(pv->val, "-1");
+		sbuf_puts(pv->res, "<NONE>");
+		return;
+	}
+	if (r)
+		name = pv->pi->type == PT_UID ? (r->user ? r->user(r->ctx, v) : NULL)
+		                              : (r->group ? r->group(r->ctx, v) : NULL);
+	sbuf_i64(pv->val, (int32_t)v);
+	sbuf_puts(pv->res, name ? name : "<NA>");
+}
+
+/* A signal set: the names of its signals, space-separated. */
+static void format_sigset(const struct param_view *pv)
+{
+	uint32_t v = pv->n >= 4 ? load_u32(pv->p) : 0;
+	bool first = true;
+
+	for (int sig = 0; sig < 32; sig++) {
+		if ((v & (1U << sig)) && event_signal_name((uint32_t)sig + 1)) {
+			if (!first)
+				sbuf_putc(pv->val, ' ');
+			sbuf_puts(pv->val, event_signal_name((uint32_t)sig + 1));
+			first = false;
+		}
+	}
+}
+
+/* The formatter of each parameter type; NULL: shown as "(n.a.)", as sysdig does. */
+static void (*const param_formatters[])(const struct param_view *pv) = {
+	[PT_INT8] = format_integer,        [PT_INT16] = format_integer,   [PT_INT32] = format_integer,
+	[PT_INT64] = format_integer,       [PT_UINT8] = format_integer,   [PT_UINT16] = format_integer,
+	[PT_UINT32] = format_integer,      [PT_UINT64] = format_integer,  [PT_CHARBUF] = format_charbuf,
+	[PT_BYTEBUF] = format_bytebuf,     [PT_ERRNO] = format_errno,     [PT_SOCKADDR] = format_sockaddr,
+	[PT_SOCKTUPLE] = format_socktuple, [PT_FD] = format_fd,           [PT_PID] = format_pid,
+	[PT_FDLIST] = format_fdlist,       [PT_FSPATH] = format_path,     [PT_SYSCALLID] = format_syscallid,
+	[PT_SIGTYPE] = format_sigtype,     [PT_RELTIME] = format_reltime, [PT_ABSTIME] = format_abstime,
+	[PT_FLAGS8] = format_flags,        [PT_FLAGS16] = format_flags,   [PT_FLAGS32] = format_flags,
+	[PT_UID] = format_uid_gid,         [PT_GID] = format_uid_gid,     [PT_SIGSET] = format_sigset,
+	[PT_MODE] = format_mode,           [PT_FSRELPATH] = format_path,
+};
 
 void event_format_param(const struct event *ev, uint32_t i, const struct event_resolver *r, struct sbuf *val,
                         struct sbuf *res)
 {
 	const struct event_info *info = event_info_get(ev->type);
-	const struct event_param *pi = &info->params[i];
-	const struct event_param *top = pi;
-	const uint8_t *p = ev->val[i];
-	uint32_t n = ev->vlen[i];
+	struct param_view pv = {
+		.ev = ev,
+		.decl = &info->params[i],
+		.pi = &info->params[i],
+		.p = ev->val[i],
+		.n = ev->vlen[i],
+		.r = r,
+		.val = val,
+		.res = res,
+	};
+	uint8_t type;
 
-	if (n == 0) {
-		if (pi->type != PT_BYTEBUF) /* sysdig prints an empty buffer as nothing */
+	if (pv.n == 0) {
+		if (pv.pi->type != PT_BYTEBUF) /* sysdig prints an empty buffer as nothing */
 			sbuf_puts(val, "NULL");
 		return;
 	}
-	if (pi->type == PT_DYN && pi->info) {
-		uint8_t idx = p[0];
-
-		if (idx < pi->ninfo) {
-			pi = &((const struct event_param *)pi->info)[idx];
-			p++;
-			n--;
-		}
+	if (pv.pi->type == PT_DYN && pv.pi->info && pv.p[0] < pv.pi->ninfo) {
+		pv.pi = &((const struct event_param *)pv.pi->info)[pv.p[0]];
+		pv.p++;
+		pv.n--;
 	}
-
-	switch (pi->type) {
-	case PT_INT8:
-		if (n >= 1)
-			format_number(val, top->fmt, (uint8_t)p[0], (int8_t)p[0], 8);
-		break;
-	case PT_INT16:
-		if (n >= 2)
-			format_number(val, top->fmt, load_u16(p), (int16_t)load_u16(p), 16);
-		break;
-	case PT_INT32:
-		if (n >= 4)
-			format_number(val, top->fmt, load_u32(p), (int32_t)load_u32(p), 32);
-		break;
-	case PT_INT64:
-		if (n >= 8)
-			format_number(val, top->fmt, load_u64(p), (int64_t)load_u64(p), 64);
-		break;
-	case PT_UINT8:
-		if (n >= 1)
-			format_number(val, top->fmt, p[0], p[0], 8);
-		break;
-	case PT_UINT16:
-		if (n >= 2)
-			format_number(val, top->fmt, load_u16(p), load_u16(p), 16);
-		break;
-	case PT_UINT32:
-		if (n >= 4)
-			format_number(val, top->fmt, load_u32(p), (int32_t)load_u32(p), 32);
-		break;
-	case PT_UINT64:
-		if (n >= 8)
-			format_number(val, top->fmt, load_u64(p), (int64_t)load_u64(p), 64);
-		break;
-	case PT_FD: {
-		int64_t fd = n >= 8 ? (int64_t)load_u64(p) : 0;
-
-		sbuf_i64(val, fd);
-		if (fd >= 0) {
-			if (r && r->fd)
-				r->fd(r->ctx, fd, res);
-		} else if (fd == EVENT_AT_FDCWD) {
-			sbuf_puts(res, "AT_FDCWD");
-		} else if (event_errno_name(fd)) {
-			sbuf_puts(res, event_errno_name(fd));
-		}
-		break;
-	}
-	case PT_PID: {
-		int64_t pid = n >= 8 ? (int64_t)load_u64(p) : 0;
-		const char *comm = r && r->comm ? r->comm(r->ctx, pid) : NULL;
-
-		sbuf_i64(val, pid);
-		if (comm)
-			sbuf_puts(res, comm);
-		break;
-	}
-	case PT_ERRNO: {
-		int64_t v = n >= 8 ? (int64_t)load_u64(p) : 0;
-
-		sbuf_i64(val, v);
-		if (v < 0 && event_errno_name(v))
-			sbuf_puts(res, event_errno_name(v));
-		break;
-	}
-	case PT_CHARBUF:
-		sbuf_put(val, p, strnlen((const char *)p, n));
-		break;
-	case PT_FSPATH:
-	case PT_FSRELPATH:
-		format_path(ev, pi, p, n, r, val, res);
-		break;
-	case PT_BYTEBUF:
-		event_format_buffer(val, p, n, r ? r->buf_cap : EVENT_MAX_BUF_OUTPUT);
-		break;
-	case PT_SOCKADDR:
-		format_sockaddr(val, p, n);
-		break;
-	case PT_SOCKTUPLE:
-		format_socktuple(val, p, n);
-		break;
-	case PT_FDLIST:
-		format_fdlist(ev, p, n, r, val);
-		break;
-	case PT_SYSCALLID: {
-		uint16_t id = n >= 2 ? load_u16(p) : 0;
-
-		if (id >= EVENT_SYSCALL_MAX) {
-			sbuf_puts(val, "<unknown syscall>");
-			break;
-		}
-		sbuf_u64(val, id);
-		sbuf_puts(res, event_syscalls[id].name);
-		break;
-	}
-	case PT_SIGTYPE:
-		if (n < 1)
-			break; /* a DYN parameter may hold only its index byte */
-		sbuf_u64(val, p[0]);
-		if (event_signal_name(p[0]))
-			sbuf_puts(res, event_signal_name(p[0]));
-		break;
-	case PT_RELTIME: {
-		uint64_t v = n >= 8 ? load_u64(p) : 0;
-
-		if (v == UINT64_MAX) {
-			sbuf_puts(val, "none");
-		} else {
-			sbuf_u64(val, v);
-			sbuf_printf(res, "%lgs", (double)v / 1000000000.0);
-		}
-		break;
-	}
-	case PT_ABSTIME: {
-		uint64_t v = n >= 8 ? load_u64(p) : 0;
-		time_t sec = (time_t)(v / 1000000000ULL);
-		struct tm tm;
-		char tmp[64], z[16];
-
-		localtime_r(&sec, &tm);
-		strftime(tmp, sizeof(tmp), "%Y-%m-%d %H:%M:%S", &tm);
-		strftime(z, sizeof(z), "%z", &tm);
-		sbuf_printf(val, "%s.%09llu %s", tmp, (unsigned long long)(v % 1000000000ULL), z);
-		break;
-	}
-	case PT_FLAGS8:
-	case PT_FLAGS16:
-	case PT_FLAGS32: {
-		uint32_t v;
-
-		if (n < 1 || (pi->type == PT_FLAGS16 && n < 2) || (pi->type == PT_FLAGS32 && n < 4))
-			break; /* p holds n bytes: check before loading */
-		v = pi->type == PT_FLAGS8 ? p[0] : pi->type == PT_FLAGS16 ? load_u16(p) : load_u32(p);
-		sbuf_u64(val, v);
-		format_flags(top->info, v, res);
-		break;
-	}
-	case PT_MODE: {
-		uint32_t v = n >= 4 ? load_u32(p) : 0;
-
-		format_number(val, top->fmt, v, (int32_t)v, 32);
-		format_flags(top->info, v, res);
-		break;
-	}
-	case PT_UID:
-	case PT_GID: {
-		uint32_t v = n >= 4 ? load_u32(p) : 0;
-
-		if (v == UINT32_MAX) {
-			sbuf_puts(val, "-1");
-			sbuf_puts(res, "<NONE>");
-		} else {
-			const char *name = NULL;
-
-			if (r)
-				name = pi->type == PT_UID ? (r->user ? r->user(r->ctx, v) : NULL)
-				                          : (r->group ? r->group(r->ctx, v) : NULL);
-			sbuf_i64(val, (int32_t)v);
-			sbuf_puts(res, name ? name : "<NA>");
-		}
-		break;
-	}
-	case PT_SIGSET: {
-		uint32_t v = n >= 4 ? load_u32(p) : 0;
-		bool first = true;
-
-		for (int sig = 0; sig < 32; sig++) {
-			if ((v & (1U << sig)) && event_signal_name((uint32_t)sig + 1)) {
-				if (!first)
-					sbuf_putc(val, ' ');
-				sbuf_puts(val, event_signal_name((uint32_t)sig + 1));
-				first = false;
-			}
-		}
-		break;
-	}
-	default:
+	type = pv.pi->type;
+	if (type < ARRAY_SIZE(param_formatters) && param_formatters[type])
+		param_formatters[type](&pv);
+	else
 		sbuf_puts(val, "(n.a.)");
-		break;
-	}
 }
 
 /* "name=" of every parameter of every event, with its length, built once. */

@@ -817,169 +817,261 @@ static inline bool next_common_event(struct scap_reader *r, struct scap_record *
 	return true;
 }
 
+/* One block whole in the buffer, its framing checked by read_block. */
+struct block {
+	uint64_t off;        /* of its header, in the (uncompressed) file */
+	uint32_t type;       /* SCAP_BT_* */
+	uint32_t len;        /* of the whole block, header and trailer included */
+	const uint8_t *body; /* body_len bytes in the reader's buffer, valid until the next fill */
+	size_t body_len;
+	bool is_event;    /* an event block type ... */
+	struct evblock k; /* ... and what it says about the body */
+};
+
+/* What a block reader returns for a block it consumed with nothing to hand out. */
+#define BLOCK_SKIPPED 0
+
+/* Where the file ends at off, at a block boundary: SCAP_REC_EOF, or -EINVAL without an event. */
+static int end_of_blocks(const struct scap_reader *r, uint64_t off, struct err *e)
+{
+	if (r->phase == PH_START)
+		return err_set(e, -EINVAL, "empty file at offset 0: not a scap capture");
+	if (!r->any_event)
+		return err_set(e, -EINVAL, "no events in file (it ends at offset %llu)",
+		               (unsigned long long)off);
+	return SCAP_REC_EOF;
+}
+
+/*
+ * The checks of a block header (type and length) before its body is read: a
+ * capture starts with a section header; a block is at least 12 bytes long, a
+ * multiple of 4 and at most SCAP_MAX_BLOCK; a non-LARGE event block's body is
+ * at most SCAP_MAX_EVENT_BODY. Sets blk->is_event and blk->k. Returns 0, or
+ * -EINVAL with e naming the defect and the offset.
+ */
+static int check_block_header(const struct scap_reader *r, struct block *blk, struct err *e)
+{
+	uint32_t bt = blk->type, blen = blk->len;
+	unsigned long long off = blk->off;
+
+	if (r->phase == PH_START && bt != SCAP_BT_SHB)
+		return err_set(e, -EINVAL, "not a scap capture: bad magic 0x%08x at offset 0", bt);
+	if (blen < 12)
+		return err_set(e, -EINVAL,
+		               "block type 0x%x at offset %llu: length %u below the 12-byte minimum", bt, off,
+		               blen);
+	if (blen % 4)
+		return err_set(e, -EINVAL, "block type 0x%x at offset %llu: length %u is not a multiple of 4",
+		               bt, off, blen);
+	if (blen > SCAP_MAX_BLOCK)
+		return err_set(e, -EINVAL,
+		               "block type 0x%x at offset %llu: length %u exceeds the %u-byte limit", bt, off,
+		               blen, SCAP_MAX_BLOCK);
+	blk->is_event = event_block(bt, &blk->k);
+	if (blk->is_event && !blk->k.large && blen - 8 > SCAP_MAX_EVENT_BODY)
+		return err_set(e, -EINVAL,
+		               "event block at offset %llu: body of %u bytes greater than the "
+		               "non-LARGE limit %u",
+		               off, blen - 8, SCAP_MAX_EVENT_BODY);
+	return 0;
+}
+
+/*
+ * Brings the next block whole into the buffer, its framing checked: the
+ * header (check_block_header) before the body is read, then the trailer
+ * against the header's length. True with *blk filled; false with *rc set to
+ * what scap_reader_next returns instead: SCAP_REC_EOF at a clean end, -ENODATA
+ * when the file ends inside the block, -EINVAL for a malformed one, or the
+ * I/O error.
+ */
+static bool read_block(struct scap_reader *r, struct block *blk, int *rc, struct err *e)
+{
+	ssize_t avail = fill(r, 8, e);
+	const uint8_t *b;
+	uint32_t trailer;
+
+	*blk = (struct block){ .off = r->off, .k = { 2, false, false } };
+	if (avail < 0) {
+		*rc = (int)avail;
+		return false;
+	}
+	if (avail == 0) {
+		*rc = end_of_blocks(r, blk->off, e);
+		return false;
+	}
+	if (avail < 8) {
+		*rc = err_set(e, -ENODATA, "truncated block header at offset %llu (%zd of 8 bytes)",
+		              (unsigned long long)blk->off, avail);
+		return false;
+	}
+	b = r->buf + r->start;
+	blk->type = load_u32(b);
+	blk->len = load_u32(b + 4);
+	*rc = check_block_header(r, blk, e);
+	if (*rc)
+		return false;
+	avail = fill(r, blk->len, e);
+	if (avail < 0) {
+		*rc = (int)avail;
+		return false;
+	}
+	if ((size_t)avail < blk->len) {
+		*rc = err_set(e, -ENODATA,
+		              "truncated block type 0x%x at offset %llu: length %u, only %zd bytes left",
+		              blk->type, (unsigned long long)blk->off, blk->len, avail);
+		return false;
+	}
+	b = r->buf + r->start; /* the fill may have moved the buffer */
+	trailer = load_u32(b + blk->len - 4);
+	if (trailer != blk->len) {
+		*rc = err_set(e, -EINVAL,
+		              "block type 0x%x at offset %llu: trailer length %u does not match "
+		              "header length %u",
+		              blk->type, (unsigned long long)blk->off, trailer, blk->len);
+		return false;
+	}
+	blk->body = b + 8;
+	blk->body_len = blk->len - 12;
+	return true;
+}
+
+/*
+ * A section header: at least 28 bytes, the byte-order magic, version 1.x
+ * (pcapng options past the fixed fields are skipped). Returns
+ * SCAP_REC_SECTION, or -EINVAL.
+ */
+static int read_section_header(struct scap_reader *r, const struct block *blk, struct scap_record *rec,
+                               struct err *e)
+{
+	uint32_t magic;
+	uint16_t major;
+
+	if (blk->len < 28)
+		return err_set(e, -EINVAL, "section header at offset %llu: length %u below 28",
+		               (unsigned long long)blk->off, blk->len);
+	magic = load_u32(blk->body);
+	major = load_u16(blk->body + 4);
+	if (magic != SCAP_SHB_MAGIC)
+		return err_set(e, -EINVAL, "section header at offset %llu: bad byte-order magic 0x%08x",
+		               (unsigned long long)blk->off, magic);
+	if (major > 1)
+		return err_set(e, -EINVAL, "section header at offset %llu: version %u.%u is newer than 1.x",
+		               (unsigned long long)blk->off, major, load_u16(blk->body + 6));
+	consume(r, blk->len);
+	r->phase = PH_META;
+	rec->kind = SCAP_REC_SECTION;
+	return rec->kind;
+}
+
+/*
+ * An event block into rec->ev. Returns SCAP_REC_EVENT, BLOCK_SKIPPED for an
+ * event code the table does not know (skipped, as sysdig does), or the
+ * parse's negative errno with the block's offset added to e.
+ */
+static int read_event(struct scap_reader *r, const struct block *blk, struct scap_record *rec, struct err *e)
+{
+	int rc = parse_event_block(&blk->k, blk->body, blk->body_len, rec, e);
+
+	if (rc) {
+		add_offset(e, blk->off);
+		return rc;
+	}
+	consume(r, blk->len);
+	r->phase = PH_EVENTS;
+	r->any_event = true;
+	if (rec->ev.type >= EVENT_MAX)
+		return BLOCK_SKIPPED;
+	rec->kind = SCAP_REC_EVENT;
+	return rec->kind;
+}
+
+/*
+ * A metadata block (machine, interfaces, users, processes, fds), parsed into
+ * the reader's lists that rec then points to, until the next call. Only
+ * events or a new section may follow the first event. Returns the record's
+ * kind, BLOCK_SKIPPED for a block type this reader does not know, or a
+ * negative errno with the block's offset in e.
+ */
+static int read_metadata(struct scap_reader *r, const struct block *blk, struct scap_record *rec,
+                         struct err *e)
+{
+	uint32_t bt = blk->type;
+	int rc;
+
+	if (r->phase == PH_EVENTS)
+		return err_set(e, -EINVAL,
+		               "block type 0x%x at offset %llu after the first event "
+		               "(only events or a new section may follow)",
+		               bt, (unsigned long long)blk->off);
+	switch (bt) {
+	case SCAP_BT_MI:
+	case SCAP_BT_MI_ALT:
+		rc = parse_machine(rec, blk->body, blk->body_len, e);
+		rec->kind = SCAP_REC_MACHINE;
+		break;
+	case SCAP_BT_IL:
+	case SCAP_BT_IL_ALT:
+	case SCAP_BT_IL_V2:
+		rc = parse_ifaces(r, bt == SCAP_BT_IL_V2 ? bt : SCAP_BT_IL, blk->body, blk->body_len, e);
+		rec->kind = SCAP_REC_IFACES;
+		rec->ifaces = r->ifaces;
+		rec->nifaces = r->nifaces;
+		break;
+	case SCAP_BT_UL:
+	case SCAP_BT_UL_ALT:
+	case SCAP_BT_UL_V2:
+		rc = parse_users(r, bt == SCAP_BT_UL_V2 ? bt : SCAP_BT_UL, blk->body, blk->body_len, e);
+		rec->kind = SCAP_REC_USERS;
+		rec->users = r->users;
+		rec->nusers = r->nusers;
+		rec->groups = r->groups;
+		rec->ngroups = r->ngroups;
+		break;
+	case SCAP_BT_FDL:
+	case SCAP_BT_FDL_ALT:
+	case SCAP_BT_FDL_V2:
+		rc = parse_fds(r, bt == SCAP_BT_FDL_V2 ? bt : SCAP_BT_FDL, blk->body, blk->body_len, rec, e);
+		rec->kind = SCAP_REC_FDS;
+		rec->fds = r->fds;
+		rec->nfds = r->nfds;
+		break;
+	default:
+		if (!pl_version(bt)) {
+			consume(r, blk->len); /* unknown metadata block: skipped */
+			return BLOCK_SKIPPED;
+		}
+		rc = parse_procs(r, bt, blk->body, blk->body_len, e);
+		rec->kind = SCAP_REC_PROCS;
+		rec->procs = r->procs;
+		rec->nprocs = r->nprocs;
+		break;
+	}
+	r->has_meta = true;
+	if (rc) {
+		add_offset(e, blk->off);
+		return rc;
+	}
+	consume(r, blk->len);
+	return rec->kind;
+}
+
 int scap_reader_next(struct scap_reader *r, struct scap_record *rec, struct err *e)
 {
 	if (next_common_event(r, rec))
 		return SCAP_REC_EVENT;
 	for (;;) {
-		ssize_t avail;
-		uint32_t bt, blen, trailer;
-		const uint8_t *b;
-		uint64_t off = r->off;
-		int rc = 0;
-		struct evblock k = { 2, false, false };
-		bool is_event;
-		size_t body_len;
+		struct block blk;
+		int rc;
 
 		free_meta(r);
-		avail = fill(r, 8, e);
-		if (avail < 0)
-			return (int)avail;
-		if (avail == 0) {
-			if (r->phase == PH_START)
-				return err_set(e, -EINVAL, "empty file at offset 0: not a scap capture");
-			if (!r->any_event)
-				return err_set(e, -EINVAL, "no events in file (it ends at offset %llu)",
-				               (unsigned long long)off);
-			return SCAP_REC_EOF;
-		}
-		if (avail < 8)
-			return err_set(e, -ENODATA, "truncated block header at offset %llu (%zd of 8 bytes)",
-			               (unsigned long long)off, avail);
-		b = r->buf + r->start;
-		bt = load_u32(b);
-		blen = load_u32(b + 4);
-		if (r->phase == PH_START && bt != SCAP_BT_SHB)
-			return err_set(e, -EINVAL, "not a scap capture: bad magic 0x%08x at offset 0", bt);
-		if (blen < 12)
-			return err_set(e, -EINVAL,
-			               "block type 0x%x at offset %llu: length %u below the 12-byte minimum",
-			               bt, (unsigned long long)off, blen);
-		if (blen % 4)
-			return err_set(e, -EINVAL,
-			               "block type 0x%x at offset %llu: length %u is not a multiple of 4", bt,
-			               (unsigned long long)off, blen);
-		if (blen > SCAP_MAX_BLOCK)
-			return err_set(e, -EINVAL,
-			               "block type 0x%x at offset %llu: length %u exceeds the %u-byte limit",
-			               bt, (unsigned long long)off, blen, SCAP_MAX_BLOCK);
-		is_event = event_block(bt, &k);
-		if (is_event && !k.large && blen - 8 > SCAP_MAX_EVENT_BODY)
-			return err_set(e, -EINVAL,
-			               "event block at offset %llu: body of %u bytes greater than the "
-			               "non-LARGE limit %u",
-			               (unsigned long long)off, blen - 8, SCAP_MAX_EVENT_BODY);
-		avail = fill(r, blen, e);
-		if (avail < 0)
-			return (int)avail;
-		if ((size_t)avail < blen)
-			return err_set(
-			        e, -ENODATA,
-			        "truncated block type 0x%x at offset %llu: length %u, only %zd bytes left",
-			        bt, (unsigned long long)off, blen, avail);
-		b = r->buf + r->start;
-		trailer = load_u32(b + blen - 4);
-		if (trailer != blen)
-			return err_set(e, -EINVAL,
-			               "block type 0x%x at offset %llu: trailer length %u does not match "
-			               "header length %u",
-			               bt, (unsigned long long)off, trailer, blen);
-		body_len = blen - 12;
-		rec->block_type = bt;
-		rec->offset = off;
-
-		if (bt == SCAP_BT_SHB) {
-			uint32_t magic;
-			uint16_t major;
-
-			if (blen < 28)
-				return err_set(e, -EINVAL,
-				               "section header at offset %llu: length %u below 28",
-				               (unsigned long long)off, blen);
-			magic = load_u32(b + 8);
-			major = load_u16(b + 12);
-			if (magic != SCAP_SHB_MAGIC)
-				return err_set(e, -EINVAL,
-				               "section header at offset %llu: bad byte-order magic 0x%08x",
-				               (unsigned long long)off, magic);
-			if (major > 1)
-				return err_set(
-				        e, -EINVAL,
-				        "section header at offset %llu: version %u.%u is newer than 1.x",
-				        (unsigned long long)off, major, load_u16(b + 14));
-			consume(r, blen); /* pcapng options after the fixed fields are skipped */
-			r->phase = PH_META;
-			rec->kind = SCAP_REC_SECTION;
-			return rec->kind;
-		}
-		if (is_event) {
-			rc = parse_event_block(&k, b + 8, body_len, rec, e);
-			if (rc) {
-				add_offset(e, off);
-				return rc;
-			}
-			consume(r, blen);
-			r->phase = PH_EVENTS;
-			r->any_event = true;
-			if (rec->ev.type >= EVENT_MAX)
-				continue; /* codes this table does not know are skipped, as sysdig does */
-			rec->kind = SCAP_REC_EVENT;
-			return rec->kind;
-		}
-		if (r->phase == PH_EVENTS)
-			return err_set(e, -EINVAL,
-			               "block type 0x%x at offset %llu after the first event "
-			               "(only events or a new section may follow)",
-			               bt, (unsigned long long)off);
-		switch (bt) {
-		case SCAP_BT_MI:
-		case SCAP_BT_MI_ALT:
-			rc = parse_machine(rec, b + 8, body_len, e);
-			rec->kind = SCAP_REC_MACHINE;
-			break;
-		case SCAP_BT_IL:
-		case SCAP_BT_IL_ALT:
-		case SCAP_BT_IL_V2:
-			rc = parse_ifaces(r, bt == SCAP_BT_IL_V2 ? bt : SCAP_BT_IL, b + 8, body_len, e);
-			rec->kind = SCAP_REC_IFACES;
-			rec->ifaces = r->ifaces;
-			rec->nifaces = r->nifaces;
-			break;
-		case SCAP_BT_UL:
-		case SCAP_BT_UL_ALT:
-		case SCAP_BT_UL_V2:
-			rc = parse_users(r, bt == SCAP_BT_UL_V2 ? bt : SCAP_BT_UL, b + 8, body_len, e);
-			rec->kind = SCAP_REC_USERS;
-			rec->users = r->users;
-			rec->nusers = r->nusers;
-			rec->groups = r->groups;
-			rec->ngroups = r->ngroups;
-			break;
-		case SCAP_BT_FDL:
-		case SCAP_BT_FDL_ALT:
-		case SCAP_BT_FDL_V2:
-			rc = parse_fds(r, bt == SCAP_BT_FDL_V2 ? bt : SCAP_BT_FDL, b + 8, body_len, rec, e);
-			rec->kind = SCAP_REC_FDS;
-			rec->fds = r->fds;
-			rec->nfds = r->nfds;
-			break;
-		default:
-			if (pl_version(bt)) {
-				rc = parse_procs(r, bt, b + 8, body_len, e);
-				rec->kind = SCAP_REC_PROCS;
-				rec->procs = r->procs;
-				rec->nprocs = r->nprocs;
-				break;
-			}
-			consume(r, blen); /* unknown metadata block: skipped */
-			continue;
-		}
-		r->has_meta = true;
-		if (rc) {
-			add_offset(e, off);
+		if (!read_block(r, &blk, &rc, e))
 			return rc;
-		}
-		consume(r, blen);
-		return rec->kind;
+		rec->block_type = blk.type;
+		rec->offset = blk.off;
+		if (blk.type == SCAP_BT_SHB)
+			return read_section_header(r, &blk, rec, e);
+		rc = blk.is_event ? read_event(r, &blk, rec, e) : read_metadata(r, &blk, rec, e);
+		if (rc != BLOCK_SKIPPED)
+			return rc;
 	}
 }

@@ -37,14 +37,14 @@ int state_cgroups_container(const char *cg, size_t len, char id[13])
 }
 
 /* Container id from a NUL-separated cgroups list: the first 64-hex path segment. */
-char *container_from_cgroups(const char *cg, size_t len)
+char *state_container_from_cgroups(const char *cg, size_t len)
 {
 	char id[13];
 
-	return state_cgroups_container(cg, len, id) >= 0 ? dupz(id) : dupz("");
+	return state_cgroups_container(cg, len, id) >= 0 ? state_dupz(id) : state_dupz("");
 }
 
-void container_free(struct container *c)
+void state_container_free(struct container *c)
 {
 	free(c->id);
 	free(c->name);
@@ -87,8 +87,8 @@ static const char *container_type_name(json_t *type)
 
 static char *json_text(json_t *o, const char *key)
 {
-	return dupz(json_is_string(json_object_get(o, key)) ? json_string_value(json_object_get(o, key))
-	                                                    : "");
+	return state_dupz(json_is_string(json_object_get(o, key)) ? json_string_value(json_object_get(o, key))
+	                                                          : "");
 }
 
 static void container_mounts(struct container *k, json_t *arr)
@@ -114,7 +114,7 @@ static void container_mounts(struct container *k, json_t *arr)
 }
 
 /* Add the container an event describes; returns its id (valid until the next event) or NULL. */
-const char *parse_container(struct state *s, const struct event *ev)
+const char *state_parse_container(struct state *s, const struct event *ev)
 {
 	const char *id = NULL;
 	const char *js = event_str(ev, 0, NULL);
@@ -129,14 +129,14 @@ const char *parse_container(struct state *s, const struct event *ev)
 		return NULL;
 	c = json_object_get(root, "container");
 	if (json_is_object(c) && json_is_string(json_object_get(c, "id"))) {
-		k.id = dupz(json_string_value(json_object_get(c, "id")));
-		k.name = dupz(json_string_value(json_object_get(c, "name")));
-		k.image = dupz(json_string_value(json_object_get(c, "image")));
-		k.type = dupz(container_type_name(json_object_get(c, "type")));
-		k.image_id = dupz(json_string_value(json_object_get(c, "imageid")));
-		k.image_repo = dupz(json_string_value(json_object_get(c, "imagerepo")));
-		k.image_tag = dupz(json_string_value(json_object_get(c, "imagetag")));
-		k.image_digest = dupz(json_string_value(json_object_get(c, "imagedigest")));
+		k.id = state_dupz(json_string_value(json_object_get(c, "id")));
+		k.name = state_dupz(json_string_value(json_object_get(c, "name")));
+		k.image = state_dupz(json_string_value(json_object_get(c, "image")));
+		k.type = state_dupz(container_type_name(json_object_get(c, "type")));
+		k.image_id = state_dupz(json_string_value(json_object_get(c, "imageid")));
+		k.image_repo = state_dupz(json_string_value(json_object_get(c, "imagerepo")));
+		k.image_tag = state_dupz(json_string_value(json_object_get(c, "imagetag")));
+		k.image_digest = state_dupz(json_string_value(json_object_get(c, "imagedigest")));
 		k.privileged = json_is_boolean(json_object_get(c, "privileged"))
 		                       ? json_is_true(json_object_get(c, "privileged"))
 		                       : -1;

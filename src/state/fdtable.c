@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fdtable *fdtable_new(struct fdpool *pool)
+struct fdtable *state_fdtable_new(struct fdpool *pool)
 {
 	struct fdtable *t = xcalloc(1, sizeof(*t));
 
@@ -25,7 +25,7 @@ static struct fdinfo *fdinfo_alloc(struct fdpool *pool)
 	return f;
 }
 
-void fdinfo_free(struct fdpool *pool, struct fdinfo *f)
+void state_fdinfo_free(struct fdpool *pool, struct fdinfo *f)
 {
 	if (!f)
 		return;
@@ -40,7 +40,7 @@ void fdinfo_free(struct fdpool *pool, struct fdinfo *f)
 	pool->n++;
 }
 
-void fdpool_release(struct fdpool *pool)
+void state_fdpool_release(struct fdpool *pool)
 {
 	while (pool->free) {
 		struct fdinfo *f = pool->free;
@@ -51,13 +51,13 @@ void fdpool_release(struct fdpool *pool)
 	pool->n = 0;
 }
 
-void fdtable_free(struct fdtable *t)
+void state_fdtable_free(struct fdtable *t)
 {
 	if (!t)
 		return;
 	for (size_t i = 0; i < t->map.cap; i++)
 		if (t->map.slots[i].val)
-			fdinfo_free(t->pool, t->map.slots[i].val);
+			state_fdinfo_free(t->pool, t->map.slots[i].val);
 	i64map_release(&t->map);
 	free(t);
 }
@@ -98,7 +98,7 @@ static struct fdinfo *fdinfo_copy(struct fdpool *pool, const struct fdinfo *f)
 }
 
 /* A fork's copy: the same map layout, every fd copied. */
-struct fdtable *fdtable_copy(const struct fdtable *src)
+struct fdtable *state_fdtable_copy(const struct fdtable *src)
 {
 	struct fdtable *t = xcalloc(1, sizeof(*t));
 
@@ -135,8 +135,8 @@ static void fd_store_name(struct fdinfo *f, const char *name, size_t len)
  * fds note the number of the event that named them, num (fd.name_changed):
  * the event being applied, or 0 for the capture's fd list.
  */
-struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name,
-                      uint64_t num)
+struct fdinfo *state_fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name,
+                            uint64_t num)
 {
 	struct fdinfo *f = fdinfo_alloc(t->pool);
 
@@ -144,11 +144,11 @@ struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto,
 	f->fd = fd;
 	fd_store_name(f, name, strlen(name));
 	f->named_at = *f->name ? num : 0;
-	fdinfo_free(t->pool, i64map_put(&t->map, fd, f));
+	state_fdinfo_free(t->pool, i64map_put(&t->map, fd, f));
 	return f;
 }
 
-void fd_set_name(struct fdinfo *f, const char *name, size_t len, uint64_t num)
+void state_fd_set_name(struct fdinfo *f, const char *name, size_t len, uint64_t num)
 {
 	if (f->name != f->inl)
 		free(f->name);

@@ -32,7 +32,7 @@ static void store_enter(struct thread *t, const struct event *ev)
 	t->enter_len = ev->raw_len;
 }
 
-void store_enter_any(struct thread *t, const struct event *ev)
+void state_store_enter_any(struct thread *t, const struct event *ev)
 {
 	if (ev->version == 2) {
 		store_enter(t, ev);
@@ -61,8 +61,8 @@ static const char *base_dir(struct state *s, struct thread *t, int64_t dirfd)
 	struct fdinfo *d;
 
 	if (dirfd == EVENT_AT_FDCWD)
-		return thread_cwd(s, t);
-	d = get_fd(s, t, dirfd);
+		return state_thread_cwd(s, t);
+	d = state_get_fd(s, t, dirfd);
 	if (!d)
 		return "";
 	sbuf_reset(&s->tmp2);
@@ -158,7 +158,7 @@ static void parse_open_exit(struct state *s, struct evctx *cx)
 	f.open_flags = flags;
 	f.dev = dev;
 	state_concat_path(&s->tmp, base_dir(s, t, dirfd), name);
-	cx->fdinfo = fd_add(thread_fds(s, t), fd, &f, sbuf_cstr(&s->tmp), s->num);
+	cx->fdinfo = state_fd_add(state_thread_fds(s, t), fd, &f, sbuf_cstr(&s->tmp), s->num);
 	t->last_fd = fd;
 }
 
@@ -170,7 +170,7 @@ static void add_simple_fd(struct state *s, struct evctx *cx, int64_t fd, uint8_t
 		return;
 	memset(&f, 0, sizeof(f));
 	f.type = type;
-	cx->fdinfo = fd_add(thread_fds(s, cx->thread), fd, &f, name, s->num);
+	cx->fdinfo = state_fd_add(state_thread_fds(s, cx->thread), fd, &f, name, s->num);
 	cx->thread->last_fd = fd;
 }
 
@@ -215,7 +215,7 @@ static void parse_socket_exit(struct state *s, struct evctx *cx)
 		f.type = SCAP_FD_UNSUPPORTED;
 		break;
 	}
-	cx->fdinfo = fd_add(thread_fds(s, cx->thread), fd, &f, "", s->num);
+	cx->fdinfo = state_fd_add(state_thread_fds(s, cx->thread), fd, &f, "", s->num);
 	cx->thread->last_fd = fd;
 }
 
@@ -262,7 +262,7 @@ static bool apply_tuple(struct state *s, struct fdinfo *f, const uint8_t *p, uin
 	}
 	if (role)
 		f->role = role;
-	fd_set_name(f, b->data, b->len, s->num);
+	state_fd_set_name(f, b->data, b->len, s->num);
 	return true;
 }
 
@@ -274,17 +274,17 @@ static void parse_connect_enter(struct state *s, struct evctx *cx)
 
 	if (!event_has(ev, 1) || ev->vlen[1] < 2 || ev->val[1][0] != 1 || ev->vlen[0] != 8)
 		return;
-	f = get_fd(s, cx->thread, event_int(ev, 0, -1));
+	f = state_get_fd(s, cx->thread, event_int(ev, 0, -1));
 	if (f && f->type == SCAP_FD_UNIX_SOCK)
-		fd_set_name(f, (const char *)ev->val[1] + 1,
-		            strnlen((const char *)ev->val[1] + 1, ev->vlen[1] - 1), s->num);
+		state_fd_set_name(f, (const char *)ev->val[1] + 1,
+		                  strnlen((const char *)ev->val[1] + 1, ev->vlen[1] - 1), s->num);
 }
 
 static void parse_connect_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
 	int64_t res = event_int(ev, 0, 0);
-	struct fdinfo *f = get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = state_get_fd(s, cx->thread, cx->thread->last_fd);
 
 	if (!f || (res < 0 && res != -115) || !event_has(ev, 1) || f->connected)
 		return;
@@ -302,7 +302,7 @@ static void parse_accept_exit(struct state *s, struct evctx *cx)
 		return;
 	memset(&f, 0, sizeof(f));
 	f.l4proto = SCAP_L4_TCP;
-	nf = fd_add(thread_fds(s, cx->thread), fd, &f, "", s->num);
+	nf = state_fd_add(state_thread_fds(s, cx->thread), fd, &f, "", s->num);
 	if (!apply_tuple(s, nf, ev->val[1], ev->vlen[1], STATE_ROLE_SERVER))
 		nf->type = SCAP_FD_UNSUPPORTED;
 	nf->role = STATE_ROLE_SERVER;
@@ -314,7 +314,7 @@ static void parse_accept_exit(struct state *s, struct evctx *cx)
 static void parse_bind_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
-	struct fdinfo *f = get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = state_get_fd(s, cx->thread, cx->thread->last_fd);
 	const uint8_t *p;
 	struct sbuf *b = &s->tmp;
 
@@ -345,14 +345,14 @@ static void parse_bind_exit(struct state *s, struct evctx *cx)
 	} else {
 		return;
 	}
-	fd_set_name(f, b->data, b->len, s->num);
+	state_fd_set_name(f, b->data, b->len, s->num);
 }
 
 /* sendto/sendmsg enter or recvfrom/recvmsg exit carrying a tuple for an unconnected socket. */
 static void parse_io_tuple(struct state *s, struct evctx *cx, const struct event *ev, uint32_t i,
                            bool outbound)
 {
-	struct fdinfo *f = get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = state_get_fd(s, cx->thread, cx->thread->last_fd);
 
 	if (!f || !event_has(ev, i) || ev->vlen[i] == 0)
 		return;
@@ -380,16 +380,16 @@ static void parse_close_exit(struct state *s, struct evctx *cx)
 {
 	if (event_int(cx->ev, 0, -1) < 0)
 		return;
-	s->closed_fd = i64map_del(&thread_fds(s, cx->thread)->map, cx->thread->last_fd);
+	s->closed_fd = i64map_del(&state_thread_fds(s, cx->thread)->map, cx->thread->last_fd);
 }
 
 static void dup_fd(struct state *s, struct evctx *cx, int64_t from, int64_t to)
 {
-	struct fdinfo *f = get_fd(s, cx->thread, from);
+	struct fdinfo *f = state_get_fd(s, cx->thread, from);
 
 	if (!f || to < 0 || from == to)
 		return;
-	cx->fdinfo = fd_add(thread_fds(s, cx->thread), to, f, f->name, s->num);
+	cx->fdinfo = state_fd_add(state_thread_fds(s, cx->thread), to, f, f->name, s->num);
 }
 
 static void parse_pipe_exit(struct state *s, struct evctx *cx)
@@ -402,8 +402,8 @@ static void parse_pipe_exit(struct state *s, struct evctx *cx)
 	memset(&f, 0, sizeof(f));
 	f.type = SCAP_FD_FIFO;
 	f.ino = event_uint(ev, 3, 0);
-	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "", s->num);
-	cx->fdinfo = fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "", s->num);
+	state_fd_add(state_thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "", s->num);
+	cx->fdinfo = state_fd_add(state_thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "", s->num);
 	cx->thread->last_fd = event_int(ev, 2, -1);
 }
 
@@ -416,8 +416,8 @@ static void parse_socketpair_exit(struct state *s, struct evctx *cx)
 		return;
 	memset(&f, 0, sizeof(f));
 	f.type = SCAP_FD_UNIX_SOCK;
-	fd_add(thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "", s->num);
-	cx->fdinfo = fd_add(thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "", s->num);
+	state_fd_add(state_thread_fds(s, cx->thread), event_int(ev, 1, -1), &f, "", s->num);
+	cx->fdinfo = state_fd_add(state_thread_fds(s, cx->thread), event_int(ev, 2, -1), &f, "", s->num);
 	cx->thread->last_fd = event_int(ev, 2, -1);
 }
 
@@ -444,14 +444,14 @@ static uint64_t stat_val(const struct event *ev, enum pkey k, uint64_t dflt)
 }
 
 /* Memory counters an exit carries (clone, execve, brk, mmap, switch...). */
-void thread_set_mem(struct thread *t, const struct event *ev)
+void state_thread_set_mem(struct thread *t, const struct event *ev)
 {
 	t->vmsize_kb = (uint32_t)stat_val(ev, P_VM_SIZE, t->vmsize_kb);
 	t->vmrss_kb = (uint32_t)stat_val(ev, P_VM_RSS, t->vmrss_kb);
 	t->vmswap_kb = (uint32_t)stat_val(ev, P_VM_SWAP, t->vmswap_kb);
 }
 
-void thread_set_faults(struct thread *t, const struct event *ev)
+void state_thread_set_faults(struct thread *t, const struct event *ev)
 {
 	t->pfmajor = stat_val(ev, P_PGFT_MAJ, t->pfmajor);
 	t->pfminor = stat_val(ev, P_PGFT_MIN, t->pfminor);
@@ -459,8 +459,8 @@ void thread_set_faults(struct thread *t, const struct event *ev)
 
 static void thread_set_stats(struct thread *t, const struct event *ev)
 {
-	thread_set_mem(t, ev);
-	thread_set_faults(t, ev);
+	state_thread_set_mem(t, ev);
+	state_thread_set_faults(t, ev);
 }
 
 /* A NUL-separated list parameter ("" when absent). */
@@ -476,7 +476,7 @@ static const char *list_param(const struct event *ev, enum pkey k, uint32_t *len
 	return (const char *)ev->val[i];
 }
 
-void parse_clone_exit(struct state *s, struct evctx *cx)
+void state_parse_clone_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
 	int64_t res = event_int(ev, 0, -1);
@@ -504,7 +504,7 @@ void parse_clone_exit(struct state *s, struct evctx *cx)
 		if (child && (child->flags & CL_CLONE_INVERTED))
 			return;
 	}
-	child = thread_alloc(s, child_tid);
+	child = state_thread_alloc(s, child_tid);
 	child->flags = flags | (res == 0 ? CL_CLONE_INVERTED : 0);
 	if (res == 0) {
 		child->pid = event_int(ev, 4, child_tid);
@@ -516,18 +516,18 @@ void parse_clone_exit(struct state *s, struct evctx *cx)
 		child->pid = child_tid;
 		child->ptid = ev->tid;
 	}
-	child->exe = dupz(event_str(ev, 1, ""));
-	set_comm(child, comm >= 0 ? event_str(ev, (uint32_t)comm, "") : child->exe);
+	child->exe = state_dupz(event_str(ev, 1, ""));
+	state_set_comm(child, comm >= 0 ? event_str(ev, (uint32_t)comm, "") : child->exe);
 	str = list_param(ev, P_ARGS, &n);
-	thread_set_list(&child->args, &child->args_len, str, n);
+	state_thread_set_list(&child->args, &child->args_len, str, n);
 	if (parent && (flags & CL_CLONE_THREAD)) {
-		child->cwd = dupz(thread_cwd(s, parent));
+		child->cwd = state_dupz(state_thread_cwd(s, parent));
 	} else {
 		/*
 		 * The event's cwd joined to the parent's, as sysdig does: a driver
 		 * that leaves it empty (ours) lets the child inherit the parent's.
 		 */
-		state_concat_path(&s->tmp, parent ? thread_cwd(s, parent) : "", event_str(ev, 6, ""));
+		state_concat_path(&s->tmp, parent ? state_thread_cwd(s, parent) : "", event_str(ev, 6, ""));
 		if (!s->tmp.len || s->tmp.data[s->tmp.len - 1] != '/')
 			sbuf_putc(&s->tmp, '/');
 		child->cwd = xmalloc(s->tmp.len + 1);
@@ -536,22 +536,22 @@ void parse_clone_exit(struct state *s, struct evctx *cx)
 	}
 	child->fdlimit = event_int(ev, 7, 0);
 	str = list_param(ev, P_CGROUPS, &n);
-	thread_set_cgroups(child, str, n, parent);
+	state_thread_set_cgroups(child, str, n, parent);
 	if (parent) {
-		child->exepath = dupz(parent->exepath);
-		child->root = dupz(parent->root);
-		thread_set_list(&child->env, &child->env_len, parent->env, parent->env_len);
+		child->exepath = state_dupz(parent->exepath);
+		child->root = state_dupz(parent->root);
+		state_thread_set_list(&child->env, &child->env_len, parent->env, parent->env_len);
 		child->loginuid = parent->loginuid;
 		child->sid = parent->sid;
 		child->vpgid = parent->vpgid;
 		if (!(flags & CL_CLONE_THREAD)) {
-			fdtable_free(child->fds);
-			child->fds = fdtable_copy(thread_fds(s, parent));
+			state_fdtable_free(child->fds);
+			child->fds = state_fdtable_copy(state_thread_fds(s, parent));
 		}
 	} else {
-		child->exepath = dupz("");
-		child->root = dupz("");
-		child->env = dupz("");
+		child->exepath = state_dupz("");
+		child->root = state_dupz("");
+		child->env = state_dupz("");
 		child->loginuid = UINT32_MAX;
 	}
 	child->uid = (uint32_t)named_int(ev, P_UID, parent ? parent->uid : 0);
@@ -565,12 +565,12 @@ void parse_clone_exit(struct state *s, struct evctx *cx)
 	child->clone_ts = ev->ts;
 	if (parent)
 		child->tty = parent->tty;
-	put_thread(s, child);
+	state_put_thread(s, child);
 	if (res == 0)
 		cx->thread = child;
 }
 
-void parse_execve_exit(struct state *s, struct evctx *cx)
+void state_parse_execve_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
 	struct thread *t = cx->thread;
@@ -582,9 +582,9 @@ void parse_execve_exit(struct state *s, struct evctx *cx)
 	if (event_int(ev, 0, -1) < 0)
 		return;
 	str = event_str(ev, 1, "");
-	set_str(&t->exe, str, strlen(str));
+	state_set_str(&t->exe, str, strlen(str));
 	str = list_param(ev, P_ARGS, &n);
-	thread_set_list(&t->args, &t->args_len, str, n);
+	state_thread_set_list(&t->args, &t->args_len, str, n);
 	t->pid = event_int(ev, 4, t->pid);
 	t->ptid = event_int(ev, 5, t->ptid);
 	t->fdlimit = event_int(ev, 7, t->fdlimit);
@@ -597,14 +597,14 @@ void parse_execve_exit(struct state *s, struct evctx *cx)
 		slash = strrchr(str, '/');
 		str = slash ? slash + 1 : str;
 	}
-	set_comm(t, str);
+	state_set_comm(t, str);
 	if (param_index(ev, P_CGROUPS) >= 0) {
 		str = list_param(ev, P_CGROUPS, &n);
-		thread_set_cgroups(t, str, n, t);
+		state_thread_set_cgroups(t, str, n, t);
 	}
 	if (param_index(ev, P_ENV) >= 0) {
 		str = list_param(ev, P_ENV, &n);
-		thread_set_list(&t->env, &t->env_len, str, n);
+		state_thread_set_list(&t->env, &t->env_len, str, n);
 	}
 	t->vpgid = named_int(ev, P_PGID, t->vpgid);
 	t->loginuid = (uint32_t)named_int(ev, P_LOGINUID, (int32_t)t->loginuid);
@@ -616,12 +616,12 @@ void parse_execve_exit(struct state *s, struct evctx *cx)
 	if ((enter_event(t, PPME_SYSCALL_EXECVE_19_E, &en) ||
 	     enter_event(t, PPME_SYSCALL_EXECVE_18_E, &en)) &&
 	    event_str(&en, 0, NULL)) {
-		state_concat_path(&s->tmp, thread_cwd(s, t), event_str(&en, 0, ""));
-		set_str(&t->exepath, s->tmp.data, s->tmp.len);
+		state_concat_path(&s->tmp, state_thread_cwd(s, t), event_str(&en, 0, ""));
+		state_set_str(&t->exepath, s->tmp.data, s->tmp.len);
 	} else if (enter_event(t, PPME_SYSCALL_EXECVEAT_E, &en) && event_str(&en, 1, NULL)) {
 		state_concat_path(&s->tmp, base_dir(s, t, event_int(&en, 0, EVENT_AT_FDCWD)),
 		                  event_str(&en, 1, ""));
-		set_str(&t->exepath, s->tmp.data, s->tmp.len);
+		state_set_str(&t->exepath, s->tmp.data, s->tmp.len);
 	}
 	t->flags |= CL_NAME_CHANGED;
 	t->fake = false;
@@ -640,13 +640,13 @@ static void parse_chdir_exit(struct state *s, struct evctx *cx)
 	l = s->tmp.len;
 	if (!l || s->tmp.data[l - 1] != '/')
 		sbuf_putc(&s->tmp, '/');
-	set_str(&m->cwd, s->tmp.data, s->tmp.len);
+	state_set_str(&m->cwd, s->tmp.data, s->tmp.len);
 }
 
 static void parse_fchdir_exit(struct state *s, struct evctx *cx)
 {
 	struct thread *m = state_main_thread(s, cx->thread);
-	struct fdinfo *f = get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = state_get_fd(s, cx->thread, cx->thread->last_fd);
 
 	if (event_int(cx->ev, 0, -1) < 0 || !f)
 		return;
@@ -654,7 +654,7 @@ static void parse_fchdir_exit(struct state *s, struct evctx *cx)
 	sbuf_puts(&s->tmp, f->name);
 	if (!s->tmp.len || s->tmp.data[s->tmp.len - 1] != '/')
 		sbuf_putc(&s->tmp, '/');
-	set_str(&m->cwd, s->tmp.data, s->tmp.len);
+	state_set_str(&m->cwd, s->tmp.data, s->tmp.len);
 }
 
 static void parse_setid_exit(struct state *s, struct evctx *cx, bool gid)

@@ -7,27 +7,27 @@
 static void add_procs(struct state *s, const struct scap_proc *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct thread *t = thread_alloc(s, (int64_t)p[i].tid);
+		struct thread *t = state_thread_alloc(s, (int64_t)p[i].tid);
 		size_t cwdlen = strlen(p[i].cwd);
 
 		t->pid = (int64_t)p[i].pid;
 		t->ptid = (int64_t)p[i].ptid;
 		t->sid = (int64_t)p[i].sid;
 		t->vpgid = (int64_t)p[i].vpgid;
-		set_comm(t, p[i].comm);
-		t->exe = dupz(p[i].exe);
-		t->exepath = dupz(p[i].exepath);
+		state_set_comm(t, p[i].comm);
+		t->exe = state_dupz(p[i].exe);
+		t->exepath = state_dupz(p[i].exepath);
 		/* sysdig keeps cwd with a trailing slash */
 		t->cwd = xmalloc(cwdlen + 2);
 		memcpy(t->cwd, p[i].cwd, cwdlen);
 		t->cwd[cwdlen] = 0;
 		if (!cwdlen || t->cwd[cwdlen - 1] != '/')
 			strcpy(t->cwd + cwdlen, "/");
-		t->root = dupz(p[i].root);
-		thread_set_list(&t->args, &t->args_len, p[i].args, p[i].args_len);
-		thread_set_list(&t->env, &t->env_len, p[i].env, p[i].env_len);
+		t->root = state_dupz(p[i].root);
+		state_thread_set_list(&t->args, &t->args_len, p[i].args, p[i].args_len);
+		state_thread_set_list(&t->env, &t->env_len, p[i].env, p[i].env_len);
 		t->cgroups = NULL;
-		thread_set_cgroups(t, p[i].cgroups, p[i].cgroups_len, NULL);
+		state_thread_set_cgroups(t, p[i].cgroups, p[i].cgroups_len, NULL);
 		t->fdlimit = p[i].fdlimit;
 		t->flags = p[i].flags;
 		t->uid = p[i].uid;
@@ -42,7 +42,7 @@ static void add_procs(struct state *s, const struct scap_proc *p, size_t n)
 		t->pfminor = p[i].pfminor;
 		t->exe_writable = p[i].exe_writable;
 		t->tty = p[i].tty;
-		put_thread(s, t);
+		state_put_thread(s, t);
 	}
 }
 
@@ -100,7 +100,7 @@ static void add_fds(struct state *s, uint64_t tid, const struct scap_fd *fds, si
 			sbuf_puts(b, sf->name);
 			break;
 		}
-		fd_add(t->fds, sf->fd, &f, sbuf_cstr(b), 0);
+		state_fd_add(t->fds, sf->fd, &f, sbuf_cstr(b), 0);
 	}
 }
 
@@ -171,7 +171,7 @@ void state_snapshot(struct state *s, struct state_snapshot *out)
 			continue;
 		thread_to_scap(&out->procs[n], t);
 		/* a thread using its process's table has none of its own to list */
-		ft = thread_fds(s, t) == t->fds ? t->fds : NULL;
+		ft = state_thread_fds(s, t) == t->fds ? t->fds : NULL;
 		if (ft && ft->map.len) {
 			out->fds[n] = xcalloc(ft->map.len, sizeof(struct scap_fd));
 			for (size_t j = 0; j < ft->map.cap; j++)
@@ -221,7 +221,7 @@ void state_add_record(struct state *s, const struct scap_record *rec)
 	/* a thread that exited before this metadata goes now, not after the
 	 * next section's process list has described it again */
 	if (s->tid_to_remove >= 0) {
-		remove_thread(s, s->tid_to_remove);
+		state_remove_thread(s, s->tid_to_remove);
 		s->tid_to_remove = -1;
 	}
 	switch (rec->kind) {
@@ -245,9 +245,9 @@ void state_add_record(struct state *s, const struct scap_record *rec)
 		for (size_t i = 0; i < rec->nusers; i++) {
 			struct state_user *u = xmalloc(sizeof(*u)), *old;
 
-			u->name = dupz(rec->users[i].name);
-			u->homedir = dupz(rec->users[i].homedir ? rec->users[i].homedir : "");
-			u->shell = dupz(rec->users[i].shell ? rec->users[i].shell : "");
+			u->name = state_dupz(rec->users[i].name);
+			u->homedir = state_dupz(rec->users[i].homedir ? rec->users[i].homedir : "");
+			u->shell = state_dupz(rec->users[i].shell ? rec->users[i].shell : "");
 			old = i64map_put(&s->users, rec->users[i].uid, u);
 			if (old) {
 				free(old->name);
@@ -257,7 +257,7 @@ void state_add_record(struct state *s, const struct scap_record *rec)
 			}
 		}
 		for (size_t i = 0; i < rec->ngroups; i++)
-			free(i64map_put(&s->groups, rec->groups[i].gid, dupz(rec->groups[i].name)));
+			free(i64map_put(&s->groups, rec->groups[i].gid, state_dupz(rec->groups[i].name)));
 		break;
 	default:
 		break;

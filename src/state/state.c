@@ -131,15 +131,15 @@ void state_free(struct state *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->threads.cap; i++)
-		thread_free(s->threads.slots[i].val);
+		state_thread_free(s->threads.slots[i].val);
 	i64map_release(&s->threads);
 	free_users(&s->users);
 	free_names(&s->groups);
 	for (size_t i = 0; i < s->ncontainers; i++)
-		container_free(&s->containers[i]);
+		state_container_free(&s->containers[i]);
 	free(s->containers);
-	fdinfo_free(&s->fdpool, s->closed_fd);
-	fdpool_release(&s->fdpool);
+	state_fdinfo_free(&s->fdpool, s->closed_fd);
+	state_fdpool_release(&s->fdpool);
 	free(s->ifaddrs);
 	sbuf_release(&s->tmp);
 	sbuf_release(&s->tmp2);
@@ -206,16 +206,16 @@ void state_count(struct state *s, const struct event *ev, struct evctx *cx)
 /* A container event: the container table, and a thread to show the event with. */
 static void apply_container(struct state *s, const struct event *ev, struct evctx *cx)
 {
-	const char *id = parse_container(s, ev);
+	const char *id = state_parse_container(s, ev);
 
 	cx->thread = NULL;
 	if (cx->shown && id) { /* shown as thread -1 named after the container */
 		cx->thread = state_thread(s, ev->tid);
 		if (!cx->thread)
-			cx->thread = fake_thread(s, ev->tid);
+			cx->thread = state_fake_thread(s, ev->tid);
 		sbuf_reset(&s->tmp);
 		sbuf_printf(&s->tmp, "container:%s", id);
-		set_comm(cx->thread, sbuf_cstr(&s->tmp));
+		state_set_comm(cx->thread, sbuf_cstr(&s->tmp));
 	}
 }
 
@@ -239,7 +239,7 @@ static void track_syscall(struct state *s, struct thread *t, uint32_t eflags, st
 			cx->fdinfo = state_fd(s, t, t->last_fd);
 		}
 		if (event_kind[type] & K_STORES_ENTER) {
-			store_enter_any(t, ev);
+			state_store_enter_any(t, ev);
 			t->last_valid = true;
 		}
 	} else {
@@ -266,9 +266,9 @@ static state_parse_fn parser_for(uint16_t type)
 	if (state_parsers[type])
 		return state_parsers[type];
 	if (event_kind[type] & K_CLONE_EXIT)
-		return parse_clone_exit;
+		return state_parse_clone_exit;
 	if (event_kind[type] & K_EXECVE_EXIT)
-		return parse_execve_exit;
+		return state_parse_execve_exit;
 	return NULL;
 }
 
@@ -289,11 +289,11 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	stamp(s, ev, cx);
 
 	if (s->closed_fd) {
-		fdinfo_free(&s->fdpool, s->closed_fd);
+		state_fdinfo_free(&s->fdpool, s->closed_fd);
 		s->closed_fd = NULL;
 	}
 	if (s->tid_to_remove >= 0) {
-		remove_thread(s, s->tid_to_remove);
+		state_remove_thread(s, s->tid_to_remove);
 		s->tid_to_remove = -1;
 	}
 
@@ -311,18 +311,18 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		bool no_query = is_clone_exit(type) || type == PPME_SCHEDSWITCH_6_E ||
 		                type == PPME_PROCEXIT_1_E || type == PPME_PROCEXIT_E;
 
-		t = no_query ? NULL : fake_thread(s, ev->tid);
+		t = no_query ? NULL : state_fake_thread(s, ev->tid);
 	}
 	cx->thread = t;
 	if (!t) {
 		if (is_clone_exit(type))
-			parse_clone_exit(s, cx);
+			state_parse_clone_exit(s, cx);
 		return;
 	}
 	if (event_kind[type] & K_VMSTATS) {
 		/* memory is the process's: sysdig keeps it on the main thread; faults are the thread's */
-		thread_set_mem(state_main_thread(s, t), ev);
-		thread_set_faults(t, ev);
+		state_thread_set_mem(state_main_thread(s, t), ev);
+		state_thread_set_faults(t, ev);
 	}
 	if (type == PPME_SCHEDSWITCH_6_E)
 		return; /* a context switch leaves the thread's syscall state alone */

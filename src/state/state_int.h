@@ -83,40 +83,40 @@ typedef void (*state_parse_fn)(struct state *s, struct evctx *cx);
 extern const state_parse_fn state_parsers[EVENT_MAX];
 
 /* fd tables (fdtable.c) */
-struct fdtable *fdtable_new(struct fdpool *pool);
-void fdinfo_free(struct fdpool *pool, struct fdinfo *f);
-void fdpool_release(struct fdpool *pool);
-void fdtable_free(struct fdtable *t);
-struct fdtable *fdtable_copy(const struct fdtable *src);
-struct fdinfo *fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name,
-                      uint64_t num);
-void fd_set_name(struct fdinfo *f, const char *name, size_t len, uint64_t num);
+struct fdtable *state_fdtable_new(struct fdpool *pool);
+void state_fdinfo_free(struct fdpool *pool, struct fdinfo *f);
+void state_fdpool_release(struct fdpool *pool);
+void state_fdtable_free(struct fdtable *t);
+struct fdtable *state_fdtable_copy(const struct fdtable *src);
+struct fdinfo *state_fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name,
+                            uint64_t num);
+void state_fd_set_name(struct fdinfo *f, const char *name, size_t len, uint64_t num);
 
 /* threads (threads.c) */
-char *dupz(const char *s);
-void thread_free(struct thread *t);
-struct thread *thread_alloc(struct state *s, int64_t tid);
-void set_str(char **dst, const char *src, size_t n);
-void set_comm(struct thread *t, const char *comm);
-void thread_set_cgroups(struct thread *t, const char *cg, size_t len, const struct thread *like);
-void thread_set_list(char **dst, uint32_t *dlen, const void *src, size_t n);
-void put_thread(struct state *s, struct thread *t);
-struct thread *fake_thread(struct state *s, int64_t tid);
-struct fdtable *thread_fds(struct state *s, struct thread *t);
-const char *thread_cwd(struct state *s, struct thread *t);
-struct fdinfo *get_fd(struct state *s, struct thread *t, int64_t fd);
-void remove_thread(struct state *s, int64_t tid);
+char *state_dupz(const char *s);
+void state_thread_free(struct thread *t);
+struct thread *state_thread_alloc(struct state *s, int64_t tid);
+void state_set_str(char **dst, const char *src, size_t n);
+void state_set_comm(struct thread *t, const char *comm);
+void state_thread_set_cgroups(struct thread *t, const char *cg, size_t len, const struct thread *like);
+void state_thread_set_list(char **dst, uint32_t *dlen, const void *src, size_t n);
+void state_put_thread(struct state *s, struct thread *t);
+struct thread *state_fake_thread(struct state *s, int64_t tid);
+struct fdtable *state_thread_fds(struct state *s, struct thread *t);
+const char *state_thread_cwd(struct state *s, struct thread *t);
+struct fdinfo *state_get_fd(struct state *s, struct thread *t, int64_t fd);
+void state_remove_thread(struct state *s, int64_t tid);
 
 /* containers (containers.c) */
-char *container_from_cgroups(const char *cg, size_t len);
-void container_free(struct container *c);
-const char *parse_container(struct state *s, const struct event *ev);
+char *state_container_from_cgroups(const char *cg, size_t len);
+void state_container_free(struct container *c);
+const char *state_parse_container(struct state *s, const struct event *ev);
 
 /* event parsers (parse_events.c) */
-void store_enter_any(struct thread *t, const struct event *ev);
-void thread_set_mem(struct thread *t, const struct event *ev);
-void thread_set_faults(struct thread *t, const struct event *ev);
-void parse_clone_exit(struct state *s, struct evctx *cx);
-void parse_execve_exit(struct state *s, struct evctx *cx);
+void state_store_enter_any(struct thread *t, const struct event *ev);
+void state_thread_set_mem(struct thread *t, const struct event *ev);
+void state_thread_set_faults(struct thread *t, const struct event *ev);
+void state_parse_clone_exit(struct state *s, struct evctx *cx);
+void state_parse_execve_exit(struct state *s, struct evctx *cx);
 
 #endif

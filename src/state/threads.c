@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *dupz(const char *s)
+char *state_dupz(const char *s)
 {
 	return xstrndup(s ? s : "", s ? strlen(s) : 0);
 }
@@ -14,7 +14,7 @@ static char *dupn(const void *p, size_t n)
 	return xstrndup(p ? p : "", p ? n : 0);
 }
 
-void thread_free(struct thread *t)
+void state_thread_free(struct thread *t)
 {
 	if (!t)
 		return;
@@ -29,11 +29,11 @@ void thread_free(struct thread *t)
 	free(t->cgroups);
 	free(t->enter);
 	free(t->slots);
-	fdtable_free(t->fds);
+	state_fdtable_free(t->fds);
 	free(t);
 }
 
-struct thread *thread_alloc(struct state *s, int64_t tid)
+struct thread *state_thread_alloc(struct state *s, int64_t tid)
 {
 	struct thread *t = xcalloc(1, sizeof(*t));
 
@@ -43,7 +43,7 @@ struct thread *thread_alloc(struct state *s, int64_t tid)
 	t->fdlimit = -1;
 	t->last_fd = -1;
 	t->last_type = EVENT_MAX;
-	t->fds = fdtable_new(&s->fdpool);
+	t->fds = state_fdtable_new(&s->fdpool);
 	return t;
 }
 
@@ -64,17 +64,17 @@ uint64_t *state_slot(struct thread *t, uint32_t slot)
 	return &t->slots[slot];
 }
 
-void set_str(char **dst, const char *src, size_t n)
+void state_set_str(char **dst, const char *src, size_t n)
 {
 	free(*dst);
 	*dst = dupn(src, n);
 }
 
-void set_comm(struct thread *t, const char *comm)
+void state_set_comm(struct thread *t, const char *comm)
 {
 	size_t n = strlen(comm);
 
-	set_str(&t->comm, comm, n);
+	state_set_str(&t->comm, comm, n);
 	t->comm_len = (uint32_t)n;
 }
 
@@ -83,7 +83,7 @@ void set_comm(struct thread *t, const char *comm)
  * itself before an execve) has the same cgroups, as nearly every new process
  * has.
  */
-void thread_set_cgroups(struct thread *t, const char *cg, size_t len, const struct thread *like)
+void state_thread_set_cgroups(struct thread *t, const char *cg, size_t len, const struct thread *like)
 {
 	const char *same_id =
 	        like && like->cgroups && like->cgroups_len == len && !memcmp(like->cgroups, cg, len)
@@ -92,13 +92,13 @@ void thread_set_cgroups(struct thread *t, const char *cg, size_t len, const stru
 
 	if (same_id && like == t)
 		return;
-	set_str(&t->cgroups, cg, len);
+	state_set_str(&t->cgroups, cg, len);
 	t->cgroups_len = (uint32_t)len;
 	free(t->container_id);
-	t->container_id = same_id ? dupz(same_id) : container_from_cgroups(cg, len);
+	t->container_id = same_id ? state_dupz(same_id) : state_container_from_cgroups(cg, len);
 }
 
-void thread_set_list(char **dst, uint32_t *dlen, const void *src, size_t n)
+void state_thread_set_list(char **dst, uint32_t *dlen, const void *src, size_t n)
 {
 	free(*dst);
 	*dst = dupn(src, n);
@@ -117,31 +117,31 @@ struct thread *state_thread(struct state *s, int64_t tid)
 	return t;
 }
 
-void put_thread(struct state *s, struct thread *t)
+void state_put_thread(struct state *s, struct thread *t)
 {
 	s->last_thread = NULL;
 	s->gen++;
-	thread_free(i64map_put(&s->threads, t->tid, t));
+	state_thread_free(i64map_put(&s->threads, t->tid, t));
 }
 
 /* sysdig's placeholder for a tid it has not seen: comm and exe "<NA>". */
-struct thread *fake_thread(struct state *s, int64_t tid)
+struct thread *state_fake_thread(struct state *s, int64_t tid)
 {
-	struct thread *t = thread_alloc(s, tid);
+	struct thread *t = state_thread_alloc(s, tid);
 
 	t->pid = tid;
-	set_comm(t, "<NA>");
-	t->exe = dupz("<NA>");
-	t->exepath = dupz("");
-	t->cwd = dupz("");
-	t->root = dupz("");
-	t->container_id = dupz("");
-	t->args = dupz("");
-	t->env = dupz("");
-	t->cgroups = dupz("");
+	state_set_comm(t, "<NA>");
+	t->exe = state_dupz("<NA>");
+	t->exepath = state_dupz("");
+	t->cwd = state_dupz("");
+	t->root = state_dupz("");
+	t->container_id = state_dupz("");
+	t->args = state_dupz("");
+	t->env = state_dupz("");
+	t->cgroups = state_dupz("");
 	t->uid = t->gid = t->loginuid = UINT32_MAX;
 	t->fake = true;
-	put_thread(s, t);
+	state_put_thread(s, t);
 	return t;
 }
 
@@ -159,26 +159,26 @@ struct thread *state_main_thread(struct state *s, struct thread *t)
 	return t->main;
 }
 
-struct fdtable *thread_fds(struct state *s, struct thread *t)
+struct fdtable *state_thread_fds(struct state *s, struct thread *t)
 {
 	if (t->flags & CL_CLONE_FILES)
 		return state_main_thread(s, t)->fds;
 	return t->fds;
 }
 
-const char *thread_cwd(struct state *s, struct thread *t)
+const char *state_thread_cwd(struct state *s, struct thread *t)
 {
 	return state_main_thread(s, t)->cwd;
 }
 
-struct fdinfo *get_fd(struct state *s, struct thread *t, int64_t fd)
+struct fdinfo *state_get_fd(struct state *s, struct thread *t, int64_t fd)
 {
-	return t ? i64map_get(&thread_fds(s, t)->map, fd) : NULL;
+	return t ? i64map_get(&state_thread_fds(s, t)->map, fd) : NULL;
 }
 
 struct fdinfo *state_fd(struct state *s, struct thread *t, int64_t fd)
 {
-	return get_fd(s, t, fd);
+	return state_get_fd(s, t, fd);
 }
 
 void state_thread_counts(struct state *s, const struct thread *t, size_t *nthreads, size_t *nchilds)
@@ -196,14 +196,14 @@ void state_thread_counts(struct state *s, const struct thread *t, size_t *nthrea
 
 size_t state_fd_count(struct state *s, struct thread *t)
 {
-	return thread_fds(s, t)->map.len;
+	return state_thread_fds(s, t)->map.len;
 }
 
-void remove_thread(struct state *s, int64_t tid)
+void state_remove_thread(struct state *s, int64_t tid)
 {
 	struct thread *t = i64map_del(&s->threads, tid);
 
 	s->last_thread = NULL;
 	s->gen++;
-	thread_free(t);
+	state_thread_free(t);
 }
