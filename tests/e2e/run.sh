@@ -266,9 +266,11 @@ check_write_special_file_in_place() {
 	local cap=$td/scap/falco_syscall.scap
 	[ -f "$cap" ] || { skipped "$1" "no $cap"; return; }
 	mkfifo "$work/fifo"
+	local reader
 	cat "$work/fifo" >"$work/from-fifo.scap" &
-	"$bin" read -r "$cap" -w "$work/fifo" 2>"$work/err" || { bad "$1" "$(cat "$work/err")"; wait; return; }
-	wait
+	reader=$!
+	"$bin" read -r "$cap" -w "$work/fifo" 2>"$work/err" || { bad "$1" "$(cat "$work/err")"; wait "$reader"; return; }
+	wait "$reader" # not a bare wait: the case's watchdog is a child of this shell too
 	"$bin" read -r "$cap" -w /dev/null || { bad "$1" "writing /dev/null failed"; return; }
 	if [ ! -c /dev/null ] || [ ! -p "$work/fifo" ]; then
 		bad "$1" "a special file was replaced"
