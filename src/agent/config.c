@@ -1,25 +1,20 @@
 /*
- * config: the agent's configuration from YAML (libyaml's event parser) and flags.
+ * config: the agent's options: their table, values, flags, checks and dump.
  *
  * One table names every option: its dotted key, the kind of value it takes and
- * where it lives in struct agent_config. The file loader walks libyaml's
- * events against that table (the nesting is at most two deep, and the first
- * node of an unexpected shape ends the load, so no input makes it recurse),
- * agent_config_set() looks a key up in it, and agent_config_dump() prints it.
- * A load fills a copy of the configuration and replaces the caller's only when
- * the whole file was good.
+ * where it lives in struct agent_config. The file loader (config_file.c) walks
+ * libyaml's events against that table, agent_config_set() looks a key up in it,
+ * and agent_config_dump() prints it. The appliers of the kinds of value check
+ * and store a value for both the loader and agent_config_set().
  */
 #include "../common/common.h"
-#include "config.h"
+#include "config_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-#include <yaml.h>
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -28,32 +23,10 @@
 #define PATH_MAX_BYTES 4095 /* PATH_MAX less its NUL */
 #define HOST_MAX_BYTES 64   /* HOST_NAME_MAX */
 
-enum opt_kind {
-	OPT_SECTION,      /* a mapping of the options whose keys start with this one's and a dot */
-	OPT_PATH,         /* char *: a non-empty path */
-	OPT_PATH_OR_NULL, /* char *: a path, or null/empty for none */
-	OPT_LISTEN,       /* char *: HOST:PORT or [V6]:PORT */
-	OPT_HOST,         /* char *: a host name, or null/empty for gethostname() */
-	OPT_SIZE,         /* uint64_t: bytes, with an optional K/KiB/M/MiB/G/GiB suffix */
-	OPT_DURATION,     /* uint32_t: seconds, with an optional s/m/h suffix */
-	OPT_UINT,         /* uint32_t: a decimal number */
-	OPT_POW2,         /* uint32_t: a decimal power of two */
-	OPT_BOOL,         /* bool */
-	OPT_PATH_LIST,    /* rules_files: a sequence of paths */
-	OPT_ALERT_OUTPUT, /* enum agent_alert_output: one of alert_outputs[] */
-};
-
-struct opt {
-	const char *key; /* dotted: "recorder.max_memory" */
-	enum opt_kind kind;
-	size_t off; /* of the field in struct agent_config */
-	uint64_t min, max;
-};
-
 #define FIELD(f) offsetof(struct agent_config, f)
 
 /* In the order of the file and of the dump; a section's keys follow it. */
-static const struct opt opts[] = {
+const struct opt config_opts[] = {
 	{ "data", OPT_PATH, FIELD(data_dir), 0, 0 },
 	{ "listen", OPT_LISTEN, FIELD(listen), 0, 0 },
 	{ "tls", OPT_SECTION, 0, 0, 0 },
@@ -80,7 +53,7 @@ static const struct opt opts[] = {
 	{ "alerts.json", OPT_BOOL, FIELD(alerts_json), 0, 0 },
 };
 
-_Static_assert(ARRAY_SIZE(opts) <= 64, "the loader keeps a 64-bit set of the keys seen");
+_Static_assert(ARRAY_SIZE(config_opts) <= CONFIG_OPTS_MAX, "the loader keeps a 64-bit set of the keys seen");
 
 struct unit {
 	const char *suffix; /* matched without regard to case */
@@ -118,13 +91,13 @@ static bool opt_in(const struct opt *o, const struct opt *section)
 }
 
 /* The option named name (len bytes, maybe with NULs) in section, or NULL. */
-static const struct opt *opt_find(const struct opt *section, const char *name, size_t len)
+const struct opt *config_opt_find(const struct opt *section, const char *name, size_t len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
-		const char *n = opt_name(&opts[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(config_opts); i++) {
+		const char *n = opt_name(&config_opts[i]);
 
-		if (opt_in(&opts[i], section) && strlen(n) == len && !memcmp(n, name, len))
-			return &opts[i];
+		if (opt_in(&config_opts[i], section) && strlen(n) == len && !memcmp(n, name, len))
+			return &config_opts[i];
 	}
 	return NULL;
 }
@@ -132,9 +105,9 @@ static const struct opt *opt_find(const struct opt *section, const char *name, s
 /* The option with this full dotted key, or NULL. */
 static const struct opt *opt_by_key(const char *key)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
-		if (!strcmp(opts[i].key, key))
-			return &opts[i];
+	for (size_t i = 0; i < ARRAY_SIZE(config_opts); i++)
+		if (!strcmp(config_opts[i].key, key))
+			return &config_opts[i];
 	return NULL;
 }
 
@@ -142,13 +115,13 @@ static const struct opt *opt_by_key(const char *key)
  * "a, b, c": the options directly in section by name, or with full_keys by
  * their dotted keys; with full_keys and no section, every key that takes a value.
  */
-static const char *opt_list(const struct opt *section, bool full_keys, char *out, size_t size)
+const char *config_opt_list(const struct opt *section, bool full_keys, char *out, size_t size)
 {
 	size_t len = 0;
 
 	out[0] = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(opts) && len < size; i++) {
-		const struct opt *o = &opts[i];
+	for (size_t i = 0; i < ARRAY_SIZE(config_opts) && len < size; i++) {
+		const struct opt *o = &config_opts[i];
 		bool want = full_keys && !section ? o->kind != OPT_SECTION : opt_in(o, section);
 
 		if (want) {
@@ -177,7 +150,7 @@ static const void *cfield(const struct agent_config *c, const struct opt *o)
  * v (len bytes) as a message shows it: at most size - 4 bytes, cut at a
  * character boundary and marked "...", control bytes as '?'.
  */
-static const char *shown(char *out, size_t size, const char *v, size_t len)
+const char *config_shown(char *out, size_t size, const char *v, size_t len)
 {
 	size_t max = size - 4, o = 0;
 	bool cut = len > max;
@@ -269,7 +242,7 @@ static int parse_uint(const char *s, size_t len, uint64_t *out)
 }
 
 /* "16 MiB" (space), or for the dump "16MiB": the largest unit that divides v. */
-static const char *fmt_size(uint64_t v, bool space, char *out, size_t size)
+const char *config_fmt_size(uint64_t v, bool space, char *out, size_t size)
 {
 	static const struct unit units[] = { { "GiB", GiB }, { "MiB", MiB }, { "KiB", KiB } };
 
@@ -302,7 +275,7 @@ static bool is_bool(const char *s, size_t len, bool *out)
 }
 
 /* YAML's plain null: empty, ~ or null (quoted, these are strings). */
-static bool is_null(const char *s, size_t len, bool plain)
+bool config_is_null(const char *s, size_t len, bool plain)
 {
 	return plain &&
 	       (len == 0 || (len == 1 && s[0] == '~') ||
@@ -348,7 +321,7 @@ int agent_listen_split(const char *listen, char *host, size_t host_size, uint16_
 }
 
 /* What is wrong with path v, or NULL. */
-static const char *path_problem(const char *v, size_t len)
+const char *config_path_problem(const char *v, size_t len)
 {
 	if (!len)
 		return "must not be empty";
@@ -372,7 +345,7 @@ struct value {
 	const char *s;
 	size_t len;
 	bool plain;        /* an unquoted YAML scalar, where ~ and null mean null */
-	const char *shown; /* s as shown() writes it, for messages */
+	const char *shown; /* s as config_shown() writes it, for messages */
 };
 
 /*
@@ -386,7 +359,7 @@ typedef int (*value_applier)(struct agent_config *c, const struct opt *o, const 
 static int apply_path(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
                       size_t msgsize)
 {
-	const char *problem = path_problem(v->s, v->len);
+	const char *problem = config_path_problem(v->s, v->len);
 
 	if (problem) {
 		snprintf(msg, msgsize, "%s", problem);
@@ -399,7 +372,7 @@ static int apply_path(struct agent_config *c, const struct opt *o, const struct 
 static int apply_path_or_null(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
                               size_t msgsize)
 {
-	if (!v->len || is_null(v->s, v->len, v->plain)) {
+	if (!v->len || config_is_null(v->s, v->len, v->plain)) {
 		set_str((char **)field(c, o), NULL, 0);
 		return 0;
 	}
@@ -411,7 +384,7 @@ static int apply_host(struct agent_config *c, const struct opt *o, const struct 
 {
 	bool ok;
 
-	if (!v->len || is_null(v->s, v->len, v->plain)) {
+	if (!v->len || config_is_null(v->s, v->len, v->plain)) {
 		set_str((char **)field(c, o), NULL, 0);
 		return 0;
 	}
@@ -465,7 +438,8 @@ static int apply_size(struct agent_config *c, const struct opt *o, const struct 
 	}
 	if (rc || n < o->min || n > o->max) {
 		snprintf(msg, msgsize, "'%s' is out of range (from %s to %s)", v->shown,
-		         fmt_size(o->min, true, lo, sizeof(lo)), fmt_size(o->max, true, hi, sizeof(hi)));
+		         config_fmt_size(o->min, true, lo, sizeof(lo)),
+		         config_fmt_size(o->max, true, hi, sizeof(hi)));
 		return -EINVAL;
 	}
 	*(uint64_t *)field(c, o) = n;
@@ -562,11 +536,11 @@ static const value_applier value_appliers[] = {
  * null) for o and store it in c. On error write what is wrong to msg, without
  * the key, and return -EINVAL, leaving c as it was.
  */
-static int apply_value(struct agent_config *c, const struct opt *o, const char *v, size_t len, bool plain,
+int config_apply_value(struct agent_config *c, const struct opt *o, const char *v, size_t len, bool plain,
                        char *msg, size_t msgsize)
 {
 	char sh[64];
-	const struct value value = { v, len, plain, shown(sh, sizeof(sh), v, len) };
+	const struct value value = { v, len, plain, config_shown(sh, sizeof(sh), v, len) };
 
 	if ((size_t)o->kind < ARRAY_SIZE(value_appliers) && value_appliers[o->kind])
 		return value_appliers[o->kind](c, o, &value, msg, msgsize);
@@ -593,7 +567,7 @@ void agent_config_defaults(struct agent_config *c)
 	c->retention_days = 90;
 }
 
-static void free_list(char **list, size_t n)
+void config_free_list(char **list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(list[i]);
@@ -607,7 +581,7 @@ void agent_config_release(struct agent_config *c)
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->host_name);
-	free_list(c->rules_files, c->nrules_files);
+	config_free_list(c->rules_files, c->nrules_files);
 	free(c->alerts_file);
 	memset(c, 0, sizeof(*c));
 }
@@ -618,7 +592,7 @@ static char *dup_or_null(const char *s)
 }
 
 /* A deep copy of src in dst (whose contents are not freed). */
-static void config_copy(struct agent_config *dst, const struct agent_config *src)
+void config_copy(struct agent_config *dst, const struct agent_config *src)
 {
 	*dst = *src;
 	dst->data_dir = dup_or_null(src->data_dir);
@@ -640,19 +614,19 @@ int agent_config_set(struct agent_config *c, const char *key, const char *value,
 
 	if (!o)
 		return err_set(e, -EINVAL, "unknown key '%s' (expected one of: %s)",
-		               shown(sh, sizeof(sh), key, strlen(key)),
-		               opt_list(NULL, true, msg, sizeof(msg)));
+		               config_shown(sh, sizeof(sh), key, strlen(key)),
+		               config_opt_list(NULL, true, msg, sizeof(msg)));
 	if (o->kind == OPT_SECTION)
 		return err_set(e, -EINVAL, "'%s' is a section: set one of its keys (%s)", o->key,
-		               opt_list(o, true, msg, sizeof(msg)));
+		               config_opt_list(o, true, msg, sizeof(msg)));
 	if (!value)
 		return err_set(e, -EINVAL, "%s: needs a value", o->key);
 	len = strlen(value);
 	if (o->kind == OPT_PATH_LIST) {
-		const char *problem = path_problem(value, len);
+		const char *problem = config_path_problem(value, len);
 
 		if (!len) {
-			free_list(c->rules_files, c->nrules_files);
+			config_free_list(c->rules_files, c->nrules_files);
 			c->rules_files = NULL;
 			c->nrules_files = 0;
 			return 0;
@@ -663,7 +637,7 @@ int agent_config_set(struct agent_config *c, const char *key, const char *value,
 		c->rules_files[c->nrules_files++] = xstrdup(value);
 		return 0;
 	}
-	if (apply_value(c, o, value, len, false, msg, sizeof(msg)))
+	if (config_apply_value(c, o, value, len, false, msg, sizeof(msg)))
 		return err_set(e, -EINVAL, "%s: %s", o->key, msg);
 	return 0;
 }
@@ -685,362 +659,11 @@ int agent_config_check(const struct agent_config *c, struct err *e)
 	if ((uint64_t)c->ring_mb * MiB > c->max_memory)
 		return err_set(e, -EINVAL,
 		               "recorder.ring_mb (%u MiB) is larger than recorder.max_memory (%s)",
-		               (unsigned)c->ring_mb, fmt_size(c->max_memory, true, sz, sizeof(sz)));
+		               (unsigned)c->ring_mb, config_fmt_size(c->max_memory, true, sz, sizeof(sz)));
 	if (c->alerts_output == AGENT_ALERTS_FILE && !c->alerts_file)
 		return err_set(e, -EINVAL, "alerts.output is file but alerts.file is not set: give the file");
 	return 0;
 }
-
-/* ---- the file ---- */
-
-struct loader {
-	yaml_parser_t parser;
-	const char *name; /* of the file, for messages */
-	const unsigned char *buf;
-	size_t len;
-	struct agent_config *c; /* the copy being filled */
-	struct err *e;
-};
-
-static int fail_at(struct loader *ld, yaml_mark_t m, const char *fmt, ...) PRINTF_LIKE(3, 4);
-
-static int fail_at(struct loader *ld, yaml_mark_t m, const char *fmt, ...)
-{
-	char msg[480];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return err_set(ld->e, -EINVAL, "%s:%zu:%zu: %s", ld->name, m.line + 1, m.column + 1, msg);
-}
-
-/* The error libyaml stopped with, in e. */
-static int syntax_error(struct loader *ld)
-{
-	const yaml_parser_t *p = &ld->parser;
-	const char *problem = p->problem ? p->problem : "syntax error";
-
-	if (p->error == YAML_MEMORY_ERROR)
-		return err_set(ld->e, -ENOMEM, "%s: out of memory reading YAML", ld->name);
-	if (p->error == YAML_READER_ERROR) { /* an encoding error: libyaml gives a byte offset */
-		size_t off = p->problem_offset < ld->len ? p->problem_offset : ld->len;
-		size_t line = 1, col = 1;
-
-		for (size_t i = 0; i < off; i++, col++)
-			if (ld->buf[i] == '\n')
-				line++, col = 0;
-		if (p->problem_value >= 0)
-			return err_set(ld->e, -EINVAL, "%s:%zu:%zu: %s (#%X)", ld->name, line, col, problem,
-			               (unsigned)p->problem_value);
-		return err_set(ld->e, -EINVAL, "%s:%zu:%zu: %s", ld->name, line, col, problem);
-	}
-	if (p->context)
-		return fail_at(ld, p->problem_mark, "%s (%s at line %zu, column %zu)", problem, p->context,
-		               p->context_mark.line + 1, p->context_mark.column + 1);
-	return fail_at(ld, p->problem_mark, "%s", problem);
-}
-
-/* The next event in ev, or an error (and nothing to delete). Aliases are errors. */
-static int next_event(struct loader *ld, yaml_event_t *ev)
-{
-	if (!yaml_parser_parse(&ld->parser, ev))
-		return syntax_error(ld);
-	if (ev->type == YAML_ALIAS_EVENT) {
-		const char *a = (const char *)ev->data.alias.anchor;
-		yaml_mark_t m = ev->start_mark;
-		char sh[64];
-
-		shown(sh, sizeof(sh), a ? a : "", a ? strlen(a) : 0);
-		yaml_event_delete(ev);
-		return fail_at(ld, m, "aliases (*%s) are not supported here: write the value out", sh);
-	}
-	return 0;
-}
-
-static bool event_is_null(const yaml_event_t *ev)
-{
-	return ev->type == YAML_SCALAR_EVENT &&
-	       is_null((const char *)ev->data.scalar.value, ev->data.scalar.length,
-	               ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
-}
-
-/* What a node is, for "found ..." in messages. */
-static const char *event_shown(const yaml_event_t *ev, char *out, size_t size)
-{
-	char sh[64];
-
-	if (ev->type == YAML_MAPPING_START_EVENT)
-		return "a mapping";
-	if (ev->type == YAML_SEQUENCE_START_EVENT)
-		return "a list";
-	if (ev->type != YAML_SCALAR_EVENT)
-		return "the end of a collection";
-	shown(sh, sizeof(sh), (const char *)ev->data.scalar.value, ev->data.scalar.length);
-	snprintf(out, size, "'%s'", sh);
-	return out;
-}
-
-/* A node of the wrong shape for o: report it at o's key and delete ev. */
-static int wrong_shape(struct loader *ld, const struct opt *o, yaml_mark_t at, yaml_event_t *ev,
-                       const char *want)
-{
-	char found[80];
-	int rc = fail_at(ld, at, "%s: expected %s, found %s", o->key, want,
-	                 event_shown(ev, found, sizeof(found)));
-
-	yaml_event_delete(ev);
-	return rc;
-}
-
-/* The items of a sequence of paths (its start consumed) replace c->rules_files. */
-static int load_path_list(struct loader *ld, const struct opt *o)
-{
-	char **list = NULL;
-	size_t n = 0, cap = 0;
-	int rc = 0;
-
-	for (;;) {
-		yaml_event_t ev;
-		const char *v, *problem;
-		char found[80];
-
-		if ((rc = next_event(ld, &ev)))
-			break;
-		if (ev.type == YAML_SEQUENCE_END_EVENT) {
-			yaml_event_delete(&ev);
-			break;
-		}
-		if (ev.type != YAML_SCALAR_EVENT) {
-			rc = fail_at(ld, ev.start_mark, "%s[%zu]: expected a path, found %s", o->key, n,
-			             event_shown(&ev, found, sizeof(found)));
-			yaml_event_delete(&ev);
-			break;
-		}
-		v = (const char *)ev.data.scalar.value;
-		if ((problem = path_problem(v, ev.data.scalar.length))) {
-			rc = fail_at(ld, ev.start_mark, "%s[%zu]: %s", o->key, n, problem);
-			yaml_event_delete(&ev);
-			break;
-		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 4;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		list[n++] = xstrndup(v, ev.data.scalar.length);
-		yaml_event_delete(&ev);
-	}
-	if (rc) {
-		free_list(list, n);
-		return rc;
-	}
-	free_list(ld->c->rules_files, ld->c->nrules_files);
-	ld->c->rules_files = list;
-	ld->c->nrules_files = n;
-	return 0;
-}
-
-static int load_mapping(struct loader *ld, const struct opt *section);
-
-/* The value node of o, starting with ev (which this deletes), whose key is at `at`. */
-static int load_value(struct loader *ld, const struct opt *o, yaml_mark_t at, yaml_event_t *ev)
-{
-	char msg[400], keys[200], want[240];
-
-	switch (o->kind) {
-	case OPT_SECTION:
-		if (ev->type == YAML_MAPPING_START_EVENT || event_is_null(ev)) {
-			bool mapping = ev->type == YAML_MAPPING_START_EVENT;
-
-			yaml_event_delete(ev);
-			return mapping ? load_mapping(ld, o) : 0;
-		}
-		snprintf(want, sizeof(want), "a mapping of %s", opt_list(o, false, keys, sizeof(keys)));
-		return wrong_shape(ld, o, at, ev, want);
-	case OPT_PATH_LIST:
-		if (ev->type == YAML_SEQUENCE_START_EVENT) {
-			yaml_event_delete(ev);
-			return load_path_list(ld, o);
-		}
-		if (event_is_null(ev)) {
-			yaml_event_delete(ev);
-			free_list(ld->c->rules_files, ld->c->nrules_files);
-			ld->c->rules_files = NULL;
-			ld->c->nrules_files = 0;
-			return 0;
-		}
-		return wrong_shape(ld, o, at, ev, "a list of paths");
-	default:
-		if (ev->type == YAML_SCALAR_EVENT) {
-			int rc = apply_value(
-			        ld->c, o, (const char *)ev->data.scalar.value, ev->data.scalar.length,
-			        ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, msg, sizeof(msg));
-
-			yaml_event_delete(ev);
-			return rc ? fail_at(ld, at, "%s: %s", o->key, msg) : 0;
-		}
-		return wrong_shape(ld, o, at, ev, "a single value");
-	}
-}
-
-/* The pairs of a mapping (its start consumed) in section (NULL: the top). */
-static int load_mapping(struct loader *ld, const struct opt *section)
-{
-	size_t first_line[ARRAY_SIZE(opts)] = { 0 };
-	uint64_t seen = 0;
-	char keys[200], sh[64], found[80];
-
-	for (;;) {
-		const struct opt *o;
-		yaml_event_t ev;
-		yaml_mark_t at;
-		size_t i;
-		int rc;
-
-		if ((rc = next_event(ld, &ev)))
-			return rc;
-		if (ev.type == YAML_MAPPING_END_EVENT) {
-			yaml_event_delete(&ev);
-			return 0;
-		}
-		at = ev.start_mark;
-		if (ev.type != YAML_SCALAR_EVENT) {
-			rc = fail_at(ld, at, "%s%skeys must be words (%s), found %s",
-			             section ? section->key : "", section ? ": " : "",
-			             opt_list(section, false, keys, sizeof(keys)),
-			             event_shown(&ev, found, sizeof(found)));
-			yaml_event_delete(&ev);
-			return rc;
-		}
-		o = opt_find(section, (const char *)ev.data.scalar.value, ev.data.scalar.length);
-		if (!o) {
-			rc = fail_at(ld, at, "%s%sunknown key '%s' (expected one of: %s)",
-			             section ? section->key : "", section ? ": " : "",
-			             shown(sh, sizeof(sh), (const char *)ev.data.scalar.value,
-			                   ev.data.scalar.length),
-			             opt_list(section, false, keys, sizeof(keys)));
-			yaml_event_delete(&ev);
-			return rc;
-		}
-		yaml_event_delete(&ev);
-		i = (size_t)(o - opts);
-		if (seen & (1ull << i))
-			return fail_at(ld, at, "duplicate key '%s' (first at line %zu)", o->key,
-			               first_line[i]);
-		seen |= 1ull << i;
-		first_line[i] = at.line + 1;
-		if ((rc = next_event(ld, &ev)))
-			return rc;
-		if ((rc = load_value(ld, o, at, &ev)))
-			return rc;
-	}
-}
-
-/* stream-start [document-start root document-end] stream-end */
-static int load_stream(struct loader *ld)
-{
-	yaml_event_t ev;
-	char keys[200], found[80];
-	int rc;
-
-	if ((rc = next_event(ld, &ev))) /* stream start */
-		return rc;
-	yaml_event_delete(&ev);
-	if ((rc = next_event(ld, &ev)))
-		return rc;
-	if (ev.type == YAML_STREAM_END_EVENT) { /* no document: an empty file, or only comments */
-		yaml_event_delete(&ev);
-		return 0;
-	}
-	yaml_event_delete(&ev); /* document start */
-	if ((rc = next_event(ld, &ev)))
-		return rc;
-	if (ev.type == YAML_MAPPING_START_EVENT) {
-		yaml_event_delete(&ev);
-		if ((rc = load_mapping(ld, NULL)))
-			return rc;
-	} else if (event_is_null(&ev)) {
-		yaml_event_delete(&ev);
-	} else {
-		rc = fail_at(ld, ev.start_mark, "expected a mapping of %s, found %s",
-		             opt_list(NULL, false, keys, sizeof(keys)),
-		             event_shown(&ev, found, sizeof(found)));
-		yaml_event_delete(&ev);
-		return rc;
-	}
-	if ((rc = next_event(ld, &ev))) /* document end */
-		return rc;
-	yaml_event_delete(&ev);
-	if ((rc = next_event(ld, &ev)))
-		return rc;
-	if (ev.type != YAML_STREAM_END_EVENT)
-		rc = fail_at(ld, ev.start_mark, "a second YAML document: the configuration is one document");
-	yaml_event_delete(&ev);
-	return rc;
-}
-
-int agent_config_load_buffer(struct agent_config *c, const char *name, const void *buf, size_t len,
-                             struct err *e)
-{
-	struct loader ld = { .name = name, .buf = len ? buf : (const unsigned char *)"", .len = len, .e = e };
-	struct agent_config copy;
-	int rc;
-
-	if (!yaml_parser_initialize(&ld.parser))
-		return err_set(e, -ENOMEM, "%s: out of memory reading YAML", name);
-	yaml_parser_set_input_string(&ld.parser, ld.buf, len);
-	config_copy(&copy, c);
-	ld.c = &copy;
-	rc = load_stream(&ld);
-	yaml_parser_delete(&ld.parser);
-	if (rc) {
-		agent_config_release(&copy);
-		return rc;
-	}
-	agent_config_release(c);
-	*c = copy;
-	return 0;
-}
-
-int agent_config_load(struct agent_config *c, const char *path, struct err *e)
-{
-	struct sbuf b = { 0 };
-	char sz[32];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0) {
-		rc = -errno;
-		return err_set(e, rc, "%s: %s", path, strerror(-rc));
-	}
-	for (;;) {
-		ssize_t n;
-
-		sbuf_grow(&b, 65536);
-		n = read(fd, b.data + b.len, b.cap - b.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			err_set(e, rc, "%s: %s", path, strerror(-rc));
-			break;
-		}
-		if (n == 0)
-			break;
-		b.len += (size_t)n;
-		if (b.len > AGENT_CONFIG_MAX_BYTES) {
-			rc = err_set(e, -EFBIG, "%s: larger than %s: not a configuration file", path,
-			             fmt_size(AGENT_CONFIG_MAX_BYTES, true, sz, sizeof(sz)));
-			break;
-		}
-	}
-	close(fd);
-	if (!rc)
-		rc = agent_config_load_buffer(c, path, b.data, b.len, e);
-	sbuf_release(&b);
-	return rc;
-}
-
 /* ---- the dump ---- */
 
 /* s as a YAML double-quoted scalar that libyaml reads back byte for byte. */
@@ -1078,8 +701,8 @@ char *agent_config_dump(const struct agent_config *c)
 	char sz[32];
 
 	sbuf_puts(&b, "# sysrec agent configuration: the effective values (sysrec agent --print-config)\n");
-	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
-		const struct opt *o = &opts[i];
+	for (size_t i = 0; i < ARRAY_SIZE(config_opts); i++) {
+		const struct opt *o = &config_opts[i];
 		const char *s;
 
 		sbuf_printf(&b, "%s%s:", strchr(o->key, '.') ? "  " : "", opt_name(o));
@@ -1099,7 +722,7 @@ char *agent_config_dump(const struct agent_config *c)
 			break;
 		case OPT_SIZE:
 			sbuf_printf(&b, " %s",
-			            fmt_size(*(const uint64_t *)cfield(c, o), false, sz, sizeof(sz)));
+			            config_fmt_size(*(const uint64_t *)cfield(c, o), false, sz, sizeof(sz)));
 			break;
 		case OPT_DURATION:
 		case OPT_UINT:

@@ -1,6 +1,6 @@
 /*
  * fuzz_config: libFuzzer target for the agent's configuration loader
- * (src/agent/config.c) and libyaml beneath it.
+ * (src/agent/config_file.c, over config.c) and libyaml beneath it.
  *
  * The input is a configuration file. A load that fails must leave the
  * configuration as it was and say "NAME:LINE:COLUMN: ..." (or "NAME: ..." for
@@ -11,7 +11,7 @@
  *
  * Build: clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
  *   -fno-sanitize-recover=undefined -o /tmp/fuzz_config tests/fuzz/fuzz_config.c
- *   src/agent/config.c src/common/[a-z]*.c -lyaml -lz -ljansson
+ *   src/agent/config.c src/agent/config_file.c src/common/[a-z]*.c -lyaml -lz -ljansson
  */
 #include "../../src/common/common.h"
 #include "../../src/agent/config.h"

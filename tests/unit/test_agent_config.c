@@ -1,4 +1,4 @@
-/* test_agent_config: the agent's YAML configuration, its flags, checks and dump (src/agent/config.c). */
+/* test_agent_config: the agent's YAML configuration, its flags, checks and dump (src/agent/config*.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
