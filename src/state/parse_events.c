@@ -73,15 +73,15 @@ static const char *base_dir(struct state *s, struct thread *t, int64_t dirfd)
 
 /*
  * The path an open's enter event gave, when sysdig 0.29.3 prefers it to the
- * exit's: the enter was the thread's last event, has at least min_params, and
+ * exit's: the enter (NULL: none) was the thread's last event, has at least min_params, and
  * its name (param i) is not empty and not "(NULL)" -- even "<NA>", a name the
  * driver could not read, wins (the fd is then named after it).
  */
-static const char *enter_name(const struct event *en, bool have_enter, uint32_t min_params, uint32_t i)
+static const char *enter_name(const struct event *en, uint32_t min_params, uint32_t i)
 {
 	const char *name;
 
-	if (!have_enter || en->nvals < min_params || i >= en->nvals || !en->vlen[i])
+	if (!en || en->nvals < min_params || i >= en->nvals || !en->vlen[i])
 		return NULL;
 	name = param_path(en, i);
 	return name && strcmp(name, "(NULL)") != 0 ? name : NULL;
@@ -105,7 +105,7 @@ static void parse_open_exit(struct state *s, struct evctx *cx)
 	case PPME_SYSCALL_CREAT_X: /* creat: fd, name, mode, dev */
 		if (ev->nvals > 1) {
 			bool open = ev->type == PPME_SYSCALL_OPEN_X;
-			const char *ename = enter_name(&en, have_enter, open ? 2 : 1, 0);
+			const char *ename = enter_name(have_enter ? &en : NULL, open ? 2 : 1, 0);
 
 			name = param_path(ev, 1);
 			flags = open ? (uint32_t)event_uint(ev, 2, 0) : 0;
@@ -124,7 +124,7 @@ static void parse_open_exit(struct state *s, struct evctx *cx)
 	case PPME_SYSCALL_OPENAT_2_X: /* openat: fd, dirfd, name, flags, mode, dev */
 	case PPME_SYSCALL_OPENAT2_X:  /* openat2: fd, dirfd, name, flags, mode, resolve */
 		if (ev->nvals > 2) {
-			const char *ename = enter_name(&en, have_enter, 3, 1);
+			const char *ename = enter_name(have_enter ? &en : NULL, 3, 1);
 
 			dirfd = event_int(ev, 1, EVENT_AT_FDCWD);
 			name = param_path(ev, 2);
