@@ -378,7 +378,8 @@ static void parse_io_tuple(struct state *s, struct evctx *cx, const struct event
  * closing event itself still describes it (fd.name of "< close"). */
 static void parse_close_exit(struct state *s, struct evctx *cx)
 {
-	if (event_int(cx->ev, 0, -1) < 0)
+	/* no fd found for it (an exit whose enter is not the thread's last event): nothing closes */
+	if (event_int(cx->ev, 0, -1) < 0 || !cx->fdinfo)
 		return;
 	s->closed_fd = i64map_del(&state_thread_fds(s, cx->thread)->map, cx->thread->last_fd);
 }

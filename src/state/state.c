@@ -252,7 +252,9 @@ static void track_syscall(struct state *s, struct thread *t, uint32_t eflags, st
 		                     ? ev->ts - t->last_enter_ts
 		                     : 0;
 
-		if (eflags & EF_USES_FD) {
+		/* as sysdig's parser: an exit that does not follow its enter finds no fd
+		 * for the parsers (the fields still read the thread's last fd, below) */
+		if ((eflags & EF_USES_FD) && match) {
 			if (type == PPME_SYSCALL_COPY_FILE_RANGE_X)
 				t->last_fd = event_int(ev, 1, -1);
 			cx->fdinfo = state_fd(s, t, t->last_fd);

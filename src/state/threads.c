@@ -41,7 +41,9 @@ struct thread *state_thread_alloc(struct state *s, int64_t tid)
 	t->pid = t->ptid = -1;
 	t->sid = t->vpgid = t->vtid = t->vpid = -1;
 	t->fdlimit = -1;
-	t->last_fd = -1;
+	/* as sysdig's threads begin: an exit whose enter came before the capture
+	 * (the thread's first event) is about fd 0 */
+	t->last_fd = 0;
 	t->last_type = EVENT_MAX;
 	t->fds = state_fdtable_new(&s->fdpool);
 	return t;

@@ -131,6 +131,42 @@ check_record_unread_names() {
 	same "$1" "$work/unread-out" "$work/unread-want"
 }
 
+# A read whose enter came before the recording began: its exit is the first
+# event of its thread in the file. sysdig resolves its fd all the same (a
+# thread it has not seen act is about fd 0), so fd.num, fd.name and fd.type
+# filters select it; sysrec must too.
+check_record_exit_before_capture() {
+	local rpid cpid fifo=$work/early.fifo f='%evt.num %evt.type %fd.num %fd.type %fd.name' flt
+	can_record "$1" || return
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	exec 7<>"$fifo"
+	cat <&7 >/dev/null &
+	cpid=$!
+	sleep 0.2 # cat is blocked in its read before the recording starts
+	"$bin" record -w "$work/early.scap" --stats 2>"$work/early.err" &
+	rpid=$!
+	wait_for 10 grep -q 'recording (' "$work/early.err"
+	echo hello >&7
+	sleep 0.3
+	kill -INT "$rpid"
+	stop_wait "$rpid" "$1 (sysrec record)"
+	exec 7>&-
+	kill "$cpid" 2>/dev/null
+	wait "$cpid" 2>/dev/null
+	for flt in "proc.pid=$cpid" "proc.pid=$cpid and fd.num>=0" "proc.pid=$cpid and not fd.type=file"; do
+		echo "# $flt"
+		sysdig -r "$work/early.scap" -p "$f" "$flt" 2>/dev/null
+	done >"$work/early-want"
+	for flt in "proc.pid=$cpid" "proc.pid=$cpid and fd.num>=0" "proc.pid=$cpid and not fd.type=file"; do
+		echo "# $flt"
+		"$bin" read -r "$work/early.scap" -p "$f" "$flt" 2>/dev/null
+	done >"$work/early-out"
+	grep -q '^[0-9]* read 0 ' "$work/early-want" ||
+		{ bad "$1" "sysdig shows no read of fd 0 by cat: $(head -3 "$work/early-want" | tr '\n' ' ')"; return; }
+	same "$1" "$work/early-out" "$work/early-want"
+}
+
 # Start `sysrec record ARGS... --stats` in the background (pid in $rec_pid,
 # stderr in $1) and wait until it says it is recording.
 rec_start() { # errfile args...
