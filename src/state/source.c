@@ -36,11 +36,6 @@ void source_mem_grow(struct source *s, size_t n)
 	scap_reader_mem_grow(s->rd, n);
 }
 
-void source_apply(struct source *s, enum source_apply how)
-{
-	s->how = how;
-}
-
 int source_read(struct source *s, struct scap_record *rec, struct err *e)
 {
 	int kind = scap_reader_next(s->rd, rec, e);

@@ -31,8 +31,6 @@ struct source *source_open_file(const char *path, struct state *st, enum source_
  */
 struct source *source_open_mem(const void *p, size_t n, struct state *st, enum source_apply how);
 void source_mem_grow(struct source *s, size_t n);
-/* Change how later records are applied. */
-void source_apply(struct source *s, enum source_apply how);
 
 /*
  * The next record into *rec, applied to the state: SOURCE_EVENT with cx set
