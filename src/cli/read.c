@@ -199,8 +199,15 @@ struct read_run {
 	struct sbuf buf;      /* printed lines not yet written */
 	struct progress prog; /* -w on a terminal */
 	uint64_t nevents;
-	long writer_pid; /* the file is the temporary of this recorder (0: not one) */
+	long writer_pid;   /* the file is the temporary of this recorder (0: not one) */
+	uint64_t shown_ts; /* the time of the last event printed (evt.deltatime's base) */
 };
+
+/* The filter, judged inside the state where sysdig's inspector filter is (state_set_judge). */
+static bool judge(void *flt, const struct evctx *cx)
+{
+	return filter_match(flt, cx);
+}
 
 /* The filter, output, source and writer of the run; 0, or the exit code with the message said. */
 static int read_open(struct read_run *rr)
@@ -213,6 +220,8 @@ static int read_open(struct read_run *rr)
 		fprintf(stderr, "sysrec read: %s\n", e.msg);
 		return 2;
 	}
+	if (rr->flt)
+		state_set_judge(rr->st, judge, rr->flt);
 	if (!o->out) {
 		rr->out = o->format ? output_new(rr->st, o->format, o->json, &e)
 		                    : output_new_default(rr->st, o->json);
@@ -242,13 +251,20 @@ static int read_open(struct read_run *rr)
 	return 0;
 }
 
+/* Whether the run's filter rejects the event: judged by the state already, or now. */
+static bool rejected(struct read_run *rr, const struct evctx *cx)
+{
+	if (!rr->flt)
+		return false;
+	return cx->judged ? cx->rejected : !filter_match(rr->flt, cx);
+}
+
 /* One event, applied to the state: printed or written. false: the reader of stdout is gone. */
 static bool read_event(struct read_run *rr, struct scap_record *rec, struct evctx *cx)
 {
 	if (rr->w) {
 		/* as sysdig -w: events hidden in the input count as rejected too */
-		if (!cx->head &&
-		    ((rec->ev.dump_flags & EVENT_DF_STATE_ONLY) || (rr->flt && !filter_match(rr->flt, cx)))) {
+		if (!cx->head && ((rec->ev.dump_flags & EVENT_DF_STATE_ONLY) || rejected(rr, cx))) {
 			int hide = event_rejected_flags(rec->ev.type, rr->o->fatfile);
 
 			if (hide < 0)
@@ -259,8 +275,13 @@ static bool read_event(struct read_run *rr, struct scap_record *rec, struct evct
 		progress_tick(&rr->prog, rr->nevents, source_offset(rr->src), false);
 		return true;
 	}
-	if (rr->flt && !filter_match(rr->flt, cx))
+	if (rejected(rr, cx))
 		cx->shown = false;
+	if (cx->shown &&
+	    rr->flt) { /* as sysdig, evt.deltatime counts from the last event the filter let through */
+		cx->prev_ts = rr->shown_ts;
+		rr->shown_ts = rec->ev.ts;
+	}
 	if (rr->pr)
 		return !cx->shown || printer_add(rr->pr, cx);
 	if (cx->shown && output_event(rr->out, cx, &rr->buf) && rr->buf.len >= FLUSH_AT)

@@ -253,7 +253,7 @@ static uint64_t reltime(const struct fctx *f)
 
 EXTRACTOR(x_evt_reltime)
 {
-	sbuf_u64(o, reltime(f));
+	sbuf_u64_padded(o, reltime(f), 9); /* sysdig pads it to 9 digits, as under a second */
 	return true;
 }
 
@@ -437,7 +437,7 @@ EXTRACTOR(x_evt_category)
 	uint32_t c = category(f->cx->ev);
 
 	if (c >= EC_IO_READ && c <= EC_IO_OTHER)
-		sbuf_puts(o, io_category(f->cx->fdinfo));
+		sbuf_puts(o, io_category(f->cx->evt_fdinfo));
 	else if (c == EC_WAIT)
 		sbuf_puts(o, "wait");
 	else if (c == EC_SCHEDULER)
@@ -528,7 +528,7 @@ EXTRACTOR(x_evt_buflen)
 	uint32_t c = category(ev);
 	int64_t res;
 
-	if (c < EC_IO_READ || c > EC_IO_OTHER || !f->cx->fdinfo || !event_res(ev, &res) || res < 0)
+	if (c < EC_IO_READ || c > EC_IO_OTHER || !f->cx->evt_fdinfo || !event_res(ev, &res) || res < 0)
 		return false;
 	sbuf_i64(o, res);
 	return true;
@@ -582,7 +582,7 @@ EXTRACTOR(x_evt_wait_latency)
 
 EXTRACTOR(x_evt_is_syslog)
 {
-	const struct fdinfo *fi = f->cx->fdinfo;
+	const struct fdinfo *fi = f->cx->evt_fdinfo;
 
 	return put_bool(o, (eflags(f) & EF_WRITES_TO_FD) && fi && fi->name && !strcmp(fi->name, "/dev/log"));
 }
@@ -621,7 +621,7 @@ static uint32_t error_class(const struct fctx *f)
 	uint32_t c = category(f->cx->ev);
 
 	if (c >= EC_IO_READ && c <= EC_IO_OTHER) {
-		const char *io = io_category(f->cx->fdinfo);
+		const char *io = io_category(f->cx->evt_fdinfo);
 
 		c = !strcmp(io, "file") ? EC_FILE : !strcmp(io, "net") ? EC_NET : EC_OTHER;
 	}

@@ -235,8 +235,25 @@ static bool side_end(const struct fctx *f, char side, const uint8_t **ip, uint16
 	const struct fdinfo *fi = fd_of(f);
 	bool client;
 
+	if (side == 'C' || side == 'S') {
+		/* fd.ip, fd.port, fd.proto (either end): sysdig compares the stored
+		 * pair whatever the role; a listening socket has its own end only */
+		if (is_servsock(fi)) {
+			*ip = side == 'S' ? fi->sip : NULL;
+			*port = fi->sport;
+			return true;
+		}
+		if (!is_sock(fi))
+			return false;
+		*ip = side == 'C' ? fi->sip : fi->dip;
+		*port = side == 'C' ? fi->sport : fi->dport;
+		return true;
+	}
 	if (is_servsock(fi) && (side == 's' || side == 'c')) {
-		*ip = side == 's' ? fi->sip : NULL;
+		/* one listed by the capture's head has no role: sysdig gives its port alone */
+		if (side == 'c' && fi->role == STATE_ROLE_NONE)
+			return false;
+		*ip = side == 's' && fi->role != STATE_ROLE_NONE ? fi->sip : NULL;
 		*port = side == 's' ? fi->sport : 0;
 		return true;
 	}
@@ -273,6 +290,8 @@ static bool put_side_port(const struct fctx *f, struct sbuf *o, char side)
 static bool put_side_proto(const struct fctx *f, struct sbuf *o, char side)
 {
 	if (is_servsock(fd_of(f)) && (side == 'c' || side == 's'))
+		return side == 's' || fd_of(f)->role != STATE_ROLE_NONE;
+	if (is_servsock(fd_of(f)) && (side == 'C' || side == 'S'))
 		return true;
 	return put_side_port(f, o, side);
 }
@@ -284,7 +303,7 @@ static bool put_side_proto(const struct fctx *f, struct sbuf *o, char side)
 #define SIDE_FIELDS(kind)                                          \
 	EXTRACTOR(x_fd_##kind)                                     \
 	{                                                          \
-		return put_side_##kind(f, o, f->argn ? 's' : 'c'); \
+		return put_side_##kind(f, o, f->argn ? 'S' : 'C'); \
 	}                                                          \
 	EXTRACTOR(x_fd_c##kind)                                    \
 	{                                                          \
@@ -343,12 +362,12 @@ EXTRACTOR(x_fd_is_server)
 
 	if (!fi)
 		return false;
-	/* sysdig: the server address is this host's (an unbound IPv6 socket's "::" counts) */
+	/* sysdig: the server address is this host's (state_ip_is_local) */
 	if (is_servsock(fi))
 		return put_bool(o, true);
 	if (!is_sock(fi))
 		return put_bool(o, false);
-	return put_bool(o, fi->role == STATE_ROLE_NONE ? fi->v6 : state_ip_is_local(f->st, fi->dip, fi->v6));
+	return put_bool(o, state_ip_is_local(f->st, fi->dip, fi->v6));
 }
 
 EXTRACTOR(x_fd_uid)

@@ -490,22 +490,15 @@ EXTRACTOR(x_thread_cgroup)
 	return false;
 }
 
-static bool put_id(struct sbuf *o, int64_t v)
-{
-	if (v < 0)
-		return false;
-	sbuf_i64(o, v);
-	return true;
-}
-
+/* thread.vtid, proc.vpid: none when unknown (-1), as sysdig; a container's event has -2 */
 EXTRACTOR(x_thread_vtid)
 {
-	return thr(f) && put_id(o, thr(f)->vtid);
+	return thr(f) && thr(f)->vtid != -1 && (sbuf_i64(o, thr(f)->vtid), true);
 }
 
 EXTRACTOR(x_proc_vpid)
 {
-	return thr(f) && put_id(o, thr(f)->vpid);
+	return thr(f) && thr(f)->vpid != -1 && (sbuf_i64(o, thr(f)->vpid), true);
 }
 
 EXTRACTOR(x_proc_sid)

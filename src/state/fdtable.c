@@ -150,6 +150,8 @@ struct fdinfo *state_fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *
 
 void state_fd_set_name(struct fdinfo *f, const char *name, size_t len, uint64_t num)
 {
+	if (f->name && f->name_len == len && !memcmp(f->name, name, len))
+		return; /* the same name: not a change (fd.name_changed), as sysdig compares them */
 	if (f->name != f->inl)
 		free(f->name);
 	fd_store_name(f, name, len);

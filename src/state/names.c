@@ -117,8 +117,10 @@ bool state_ip_is_local(struct state *s, const uint8_t *ip, bool v6)
 		ip += 12;
 		v6 = false;
 	}
+	/* sysdig: a v4 address equal to an interface's; a v6 one in an
+	 * interface's /64 (so "::" and ::1 are local where lo has ::1) */
 	for (size_t i = 0; i < s->nifaddrs; i++)
-		if (s->ifaddrs[i][0] == (v6 ? 16 : 4) && memcmp(s->ifaddrs[i] + 1, ip, v6 ? 16 : 4) == 0)
+		if (s->ifaddrs[i][0] == (v6 ? 16 : 4) && memcmp(s->ifaddrs[i] + 1, ip, v6 ? 8 : 4) == 0)
 			return true;
 	return false;
 }

@@ -280,16 +280,98 @@ static void parse_connect_enter(struct state *s, struct evctx *cx)
 		                  strnlen((const char *)ev->val[1] + 1, ev->vlen[1] - 1), s->num);
 }
 
+/*
+ * sysdig's update of a socket's addresses from an I/O tuple: the source
+ * end always, the destination end where it is still unset; false when the
+ * tuple is the socket's pair already (either way round).
+ */
+static bool update_pair(struct fdinfo *f, const uint8_t *sip, uint16_t sport, const uint8_t *dip,
+                        uint16_t dport, size_t alen)
+{
+	static const uint8_t zero[16];
+	bool changed = false;
+
+	if ((!memcmp(f->sip, sip, alen) && f->sport == sport && !memcmp(f->dip, dip, alen) &&
+	     f->dport == dport) ||
+	    (!memcmp(f->sip, dip, alen) && f->sport == dport && !memcmp(f->dip, sip, alen) &&
+	     f->dport == sport))
+		return false;
+	if (memcmp(f->sip, sip, alen) != 0 || f->sport != sport) {
+		memcpy(f->sip, sip, alen);
+		f->sport = sport;
+		changed = true;
+	}
+	if (!memcmp(f->dip, zero, alen)) {
+		memcpy(f->dip, dip, alen);
+		changed = true;
+	}
+	if (f->dport == 0) {
+		f->dport = dport;
+		changed = true;
+	}
+	return changed;
+}
+
+/*
+ * A connect's IP tuple, as sysdig applies it: the pair updated (the
+ * source end, and the destination end where unset), a UDP server's pair
+ * turned, the name made again. False for other families.
+ */
+static bool connect_tuple(struct state *s, struct fdinfo *f, const uint8_t *p, uint32_t n)
+{
+	bool mapped = p[0] == 10 && n == 37 && state_ipv4_mapped(p + 1) && state_ipv4_mapped(p + 19);
+	bool changed;
+
+	if (mapped || (p[0] == 2 && n == 13)) {
+		if (f->type != SCAP_FD_IPV4_SOCK || f->v6) {
+			memset(f->sip, 0, sizeof(f->sip));
+			memset(f->dip, 0, sizeof(f->dip));
+		}
+		f->type = SCAP_FD_IPV4_SOCK;
+		f->v6 = false;
+		changed = mapped ? update_pair(f, p + 13, load_u16(p + 17), p + 31, load_u16(p + 35), 4)
+		                 : update_pair(f, p + 1, load_u16(p + 5), p + 7, load_u16(p + 11), 4);
+	} else if (p[0] == 10 && n == 37) {
+		f->type = SCAP_FD_IPV6_SOCK;
+		f->v6 = true;
+		changed = update_pair(f, p + 1, load_u16(p + 17), p + 19, load_u16(p + 35), 16);
+	} else {
+		return false;
+	}
+	if (changed && f->role == STATE_ROLE_SERVER && f->l4proto == SCAP_L4_UDP && !f->v6) {
+		uint8_t ip[16];
+		uint16_t port = f->sport;
+
+		memcpy(ip, f->sip, 16);
+		memcpy(f->sip, f->dip, 16);
+		memcpy(f->dip, ip, 16);
+		f->sport = f->dport;
+		f->dport = port;
+	}
+	sbuf_reset(&s->tmp);
+	if (f->v6)
+		state_fmt_ipv6_tuple(&s->tmp, f->sip, f->sport, f->dip, f->dport);
+	else
+		state_fmt_ipv4_tuple(&s->tmp, f->sip, f->sport, f->dip, f->dport);
+	state_fd_set_name(f, s->tmp.data, s->tmp.len, s->num);
+	return true;
+}
+
 static void parse_connect_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
 	int64_t res = event_int(ev, 0, 0);
-	struct fdinfo *f = state_get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = cx->fdinfo;
 
-	if (!f || (res < 0 && res != -115) || !event_has(ev, 1) || f->connected)
+	if (!f || (res < 0 && res != -115))
 		return;
-	if (apply_tuple(s, f, ev->val[1], ev->vlen[1], STATE_ROLE_CLIENT))
-		f->connected = true;
+	f->connected = true;
+	if (!event_has(ev, 1) || ev->vlen[1] == 0)
+		return;
+	if (!connect_tuple(s, f, ev->val[1], ev->vlen[1]))
+		apply_tuple(s, f, ev->val[1], ev->vlen[1], STATE_ROLE_NONE);
+	if (f->role == STATE_ROLE_NONE)
+		f->role = STATE_ROLE_CLIENT;
 }
 
 static void parse_accept_exit(struct state *s, struct evctx *cx)
@@ -314,7 +396,7 @@ static void parse_accept_exit(struct state *s, struct evctx *cx)
 static void parse_bind_exit(struct state *s, struct evctx *cx)
 {
 	const struct event *ev = cx->ev;
-	struct fdinfo *f = state_get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = cx->fdinfo;
 	const uint8_t *p;
 	struct sbuf *b = &s->tmp;
 
@@ -328,6 +410,7 @@ static void parse_bind_exit(struct state *s, struct evctx *cx)
 		state_fmt_ipv4_addr(b, p + 1, port);
 		if (port > 0) {
 			f->type = SCAP_FD_IPV4_SERVSOCK;
+			f->role = STATE_ROLE_SERVER;
 			memcpy(f->sip, p + 1, 4);
 			f->sport = port;
 		}
@@ -335,9 +418,17 @@ static void parse_bind_exit(struct state *s, struct evctx *cx)
 		uint16_t port = load_u16(p + 17);
 
 		state_fmt_ipv6_addr(b, p + 1, port);
-		if (port > 0) {
+		if (port > 0 && state_ipv4_mapped(p + 1)) { /* as sysdig: a v4 listener */
+			f->type = SCAP_FD_IPV4_SERVSOCK;
+			f->v6 = false;
+			memset(f->sip, 0, sizeof(f->sip));
+			memcpy(f->sip, p + 13, 4);
+		} else if (port > 0) {
 			f->type = SCAP_FD_IPV6_SERVSOCK;
 			memcpy(f->sip, p + 1, 16);
+		}
+		if (port > 0) {
+			f->role = STATE_ROLE_SERVER;
 			f->sport = port;
 		}
 	} else if (p[0] == 1) {
@@ -348,18 +439,86 @@ static void parse_bind_exit(struct state *s, struct evctx *cx)
 	state_fd_set_name(f, b->data, b->len, s->num);
 }
 
-/* sendto/sendmsg enter or recvfrom/recvmsg exit carrying a tuple for an unconnected socket. */
+/*
+ * The I/O tuple on a socket that already has a role, or on a listening
+ * socket (a UDP server's receive), as sysdig's parser applies it: the
+ * pair is updated, a socket still without a role takes one by direction,
+ * and the pair is turned so that it reads client->server.
+ */
+static void io_tuple_sysdig(struct state *s, struct fdinfo *f, const uint8_t *p, uint32_t n, bool outbound)
+{
+	struct sbuf *b = &s->tmp;
+	bool mapped = p[0] == 10 && n == 37 && state_ipv4_mapped(p + 1) && state_ipv4_mapped(p + 19);
+	bool v4 = p[0] == 2 && n == 13;
+	uint8_t ip[16];
+	uint16_t port;
+
+	if (v4 || mapped) {
+		if (f->type != SCAP_FD_IPV4_SOCK) {
+			memset(f->sip, 0, sizeof(f->sip));
+			memset(f->dip, 0, sizeof(f->dip));
+			f->sport = f->dport = 0;
+		}
+		f->type = SCAP_FD_IPV4_SOCK;
+		f->v6 = false;
+		if (!(v4 ? update_pair(f, p + 1, load_u16(p + 5), p + 7, load_u16(p + 11), 4)
+		         : update_pair(f, p + 13, load_u16(p + 17), p + 31, load_u16(p + 35), 4)))
+			return;
+	} else if (p[0] == 10 && n == 37 && f->type == SCAP_FD_IPV6_SOCK) {
+		if (!update_pair(f, p + 1, load_u16(p + 17), p + 19, load_u16(p + 35), 16))
+			return;
+	} else {
+		return;
+	}
+	if (f->l4proto == SCAP_L4_UNKNOWN)
+		f->l4proto = SCAP_L4_UDP;
+	if (f->role == STATE_ROLE_NONE)
+		f->role = outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER;
+	if (f->role == (outbound ? STATE_ROLE_SERVER : STATE_ROLE_CLIENT)) {
+		memcpy(ip, f->sip, 16);
+		memcpy(f->sip, f->dip, 16);
+		memcpy(f->dip, ip, 16);
+		port = f->sport;
+		f->sport = f->dport;
+		f->dport = port;
+	}
+	f->addressed = true;
+	sbuf_reset(b);
+	if (f->v6)
+		state_fmt_ipv6_tuple(b, f->sip, f->sport, f->dip, f->dport);
+	else
+		state_fmt_ipv4_tuple(b, f->sip, f->sport, f->dip, f->dport);
+	state_fd_set_name(f, b->data, b->len, s->num);
+}
+
+/* A socket made in the capture with no address yet (and so no role). */
+static bool fresh_socket(const struct fdinfo *f)
+{
+	static const uint8_t zero[16];
+
+	return (f->type == SCAP_FD_IPV4_SOCK || f->type == SCAP_FD_IPV6_SOCK) && f->role == STATE_ROLE_NONE &&
+	       !memcmp(f->sip, zero, 16) && !memcmp(f->dip, zero, 16) && !f->sport && !f->dport;
+}
+
+/*
+ * sendto/sendmsg enter or recvfrom/recvmsg exit carrying a tuple: sysdig
+ * applies it to a socket that has no name yet or is not a TCP/IPv4 one.
+ */
 static void parse_io_tuple(struct state *s, struct evctx *cx, const struct event *ev, uint32_t i,
                            bool outbound)
 {
-	struct fdinfo *f = state_get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = cx->fdinfo;
 
 	if (!f || !event_has(ev, i) || ev->vlen[i] == 0)
 		return;
-	if (f->type != SCAP_FD_IPV4_SOCK && f->type != SCAP_FD_IPV6_SOCK)
+	if (f->name_len && f->type == SCAP_FD_IPV4_SOCK && f->l4proto == SCAP_L4_TCP)
 		return;
-	if (f->role != STATE_ROLE_NONE)
+	if (!fresh_socket(f)) {
+		if (f->type == SCAP_FD_IPV4_SOCK || f->type == SCAP_FD_IPV6_SOCK ||
+		    f->type == SCAP_FD_IPV4_SERVSOCK || f->type == SCAP_FD_IPV6_SERVSOCK)
+			io_tuple_sysdig(s, f, ev->val[i], ev->vlen[i], outbound);
 		return;
+	}
 	if (ev->vlen[i] == 37 && ev->val[i][0] == 10) {
 		static const uint8_t zero[16];
 		uint8_t t[37];
@@ -384,13 +543,16 @@ static void parse_close_exit(struct state *s, struct evctx *cx)
 	s->closed_fd = i64map_del(&state_thread_fds(s, cx->thread)->map, cx->thread->last_fd);
 }
 
-static void dup_fd(struct state *s, struct evctx *cx, int64_t from, int64_t to)
+/* fd `to` becomes a copy of the event's fd (none when the exit does not follow its enter). */
+static void dup_fd(struct state *s, struct evctx *cx, int64_t to)
 {
-	struct fdinfo *f = state_get_fd(s, cx->thread, from);
+	struct fdinfo *f = cx->fdinfo;
 
-	if (!f || to < 0 || from == to)
+	if (!f || to < 0 || f == state_get_fd(s, cx->thread, to))
 		return;
-	cx->fdinfo = state_fd_add(state_thread_fds(s, cx->thread), to, f, f->name, s->num);
+	/* a copy: its name did not change here (fd.name_changed); the thread is now about it */
+	cx->fdinfo = state_fd_add(state_thread_fds(s, cx->thread), to, f, f->name, f->named_at);
+	cx->thread->last_fd = to;
 }
 
 static void parse_pipe_exit(struct state *s, struct evctx *cx)
@@ -647,7 +809,7 @@ static void parse_chdir_exit(struct state *s, struct evctx *cx)
 static void parse_fchdir_exit(struct state *s, struct evctx *cx)
 {
 	struct thread *m = state_main_thread(s, cx->thread);
-	struct fdinfo *f = state_get_fd(s, cx->thread, cx->thread->last_fd);
+	struct fdinfo *f = cx->fdinfo;
 
 	if (event_int(cx->ev, 0, -1) < 0 || !f)
 		return;
@@ -705,28 +867,42 @@ static void parse_socket_any_exit(struct state *s, struct evctx *cx)
 		parse_socket_exit(s, cx);
 }
 
+/* Any read or write exit: as sysdig, a socket that moved data is connected. */
+static void parse_rw_exit(struct state *s, struct evctx *cx)
+{
+	struct fdinfo *f = cx->fdinfo;
+
+	(void)s;
+	if (f && event_int(cx->ev, 0, -1) >= 0 &&
+	    (f->type == SCAP_FD_IPV4_SOCK || f->type == SCAP_FD_IPV6_SOCK))
+		f->connected = true;
+}
+
 /* sendto, sendmsg: the address is in the enter event */
 static void parse_send_exit(struct state *s, struct evctx *cx)
 {
 	struct event en;
 
+	parse_rw_exit(s, cx);
 	if (enter_event(cx->thread, cx->ev->type - 1, &en))
 		parse_io_tuple(s, cx, &en, 2, true);
 }
 
 static void parse_recvfrom_exit(struct state *s, struct evctx *cx)
 {
+	parse_rw_exit(s, cx);
 	parse_io_tuple(s, cx, cx->ev, 2, false);
 }
 
 static void parse_recvmsg_exit(struct state *s, struct evctx *cx)
 {
+	parse_rw_exit(s, cx);
 	parse_io_tuple(s, cx, cx->ev, 3, false);
 }
 
 static void parse_dup_exit(struct state *s, struct evctx *cx)
 {
-	dup_fd(s, cx, cx->thread->last_fd, event_int(cx->ev, 0, -1));
+	dup_fd(s, cx, event_int(cx->ev, 0, -1));
 }
 
 static void parse_fcntl_exit(struct state *s, struct evctx *cx)
@@ -738,7 +914,7 @@ static void parse_fcntl_exit(struct state *s, struct evctx *cx)
 		uint64_t cmd = event_uint(&en, 1, 0);
 
 		if (cmd == PPM_FCNTL_F_DUPFD || cmd == PPM_FCNTL_F_DUPFD_CLOEXEC)
-			dup_fd(s, cx, t->last_fd, event_int(cx->ev, 0, -1));
+			dup_fd(s, cx, event_int(cx->ev, 0, -1));
 	}
 }
 
@@ -803,6 +979,16 @@ const state_parse_fn state_parsers[EVENT_MAX] = {
 	[PPME_SOCKET_ACCEPT4_X] = parse_accept_exit,
 	[PPME_SOCKET_ACCEPT_5_X] = parse_accept_exit,
 	[PPME_SOCKET_ACCEPT4_5_X] = parse_accept_exit,
+	[PPME_SYSCALL_READ_X] = parse_rw_exit,
+	[PPME_SYSCALL_WRITE_X] = parse_rw_exit,
+	[PPME_SOCKET_RECV_X] = parse_rw_exit,
+	[PPME_SOCKET_SEND_X] = parse_rw_exit,
+	[PPME_SYSCALL_READV_X] = parse_rw_exit,
+	[PPME_SYSCALL_WRITEV_X] = parse_rw_exit,
+	[PPME_SYSCALL_PREAD_X] = parse_rw_exit,
+	[PPME_SYSCALL_PWRITE_X] = parse_rw_exit,
+	[PPME_SYSCALL_PREADV_X] = parse_rw_exit,
+	[PPME_SYSCALL_PWRITEV_X] = parse_rw_exit,
 	[PPME_SOCKET_SENDTO_X] = parse_send_exit,
 	[PPME_SOCKET_SENDMSG_X] = parse_send_exit,
 	[PPME_SOCKET_RECVFROM_X] = parse_recvfrom_exit,

@@ -59,12 +59,77 @@ static void fd_from_scap(struct fdinfo *f, const struct scap_fd *sf)
 	f->sport = sf->sport;
 	f->dport = sf->dport;
 	f->v6 = sf->type == SCAP_FD_IPV6_SOCK || sf->type == SCAP_FD_IPV6_SERVSOCK;
-	if (sf->type == SCAP_FD_IPV4_SOCK || sf->type == SCAP_FD_IPV6_SOCK) {
-		f->role = STATE_ROLE_CLIENT;
-		f->connected = true;
+	if (sf->type == SCAP_FD_IPV6_SOCK && state_ipv4_mapped(sf->sip) && state_ipv4_mapped(sf->dip)) {
+		/* as sysdig: a v4-mapped v6 connection is a v4 one */
+		f->type = SCAP_FD_IPV4_SOCK;
+		f->v6 = false;
+		memset(f->sip, 0, sizeof(f->sip));
+		memset(f->dip, 0, sizeof(f->dip));
+		memcpy(f->sip, sf->sip + 12, 4);
+		memcpy(f->dip, sf->dip + 12, 4);
 	}
+	/* no role yet: state_fix_head_sockets() gives v4 ones theirs; a TCP one is connected */
+	if (f->type == SCAP_FD_IPV4_SOCK || f->type == SCAP_FD_IPV6_SOCK)
+		f->connected = sf->l4proto == SCAP_L4_TCP;
 	if (sf->type == SCAP_FD_FILE)
 		f->type = SCAP_FD_FILE;
+}
+
+static bool is_server_port(const struct state *s, uint16_t port)
+{
+	for (size_t i = 0; i < s->nserver_ports; i++)
+		if (s->server_ports[i] == port)
+			return true;
+	return false;
+}
+
+static void add_server_port(struct state *s, uint16_t port)
+{
+	if (is_server_port(s, port))
+		return;
+	s->server_ports = xrealloc(s->server_ports, (s->nserver_ports + 1) * sizeof(*s->server_ports));
+	s->server_ports[s->nserver_ports++] = port;
+}
+
+/*
+ * sysdig's rule for the sockets of the capture's head (whose tables list
+ * each connection local->remote): a connected v4 socket whose local port is
+ * one the head listens on (any process, v4 or v6) is the server's end,
+ * named and stored client->server; every other v4 one is a client's. v6
+ * connections keep their order and no role. Done before the first event
+ * after a section's fd tables.
+ */
+void state_fix_head_sockets(struct state *s)
+{
+	s->sockets_fixed = true;
+	for (size_t i = 0; i < s->threads.cap; i++) {
+		struct thread *t = s->threads.slots[i].val;
+
+		if (!t || !t->fds)
+			continue;
+		for (size_t j = 0; j < t->fds->map.cap; j++) {
+			struct fdinfo *f = t->fds->map.slots[j].val;
+			uint8_t ip[16];
+			uint16_t port;
+
+			if (!f || f->type != SCAP_FD_IPV4_SOCK || f->role != STATE_ROLE_NONE)
+				continue; /* (a table two threads share is met twice) */
+			if (!is_server_port(s, f->sport)) {
+				f->role = STATE_ROLE_CLIENT;
+				continue;
+			}
+			memcpy(ip, f->sip, 16);
+			memcpy(f->sip, f->dip, 16);
+			memcpy(f->dip, ip, 16);
+			port = f->sport;
+			f->sport = f->dport;
+			f->dport = port;
+			f->role = STATE_ROLE_SERVER;
+			sbuf_reset(&s->tmp);
+			state_fmt_ipv4_tuple(&s->tmp, f->sip, f->sport, f->dip, f->dport);
+			state_fd_set_name(f, s->tmp.data, s->tmp.len, 0);
+		}
+	}
 }
 
 static void add_fds(struct state *s, uint64_t tid, const struct scap_fd *fds, size_t n)
@@ -92,9 +157,11 @@ static void add_fds(struct state *s, uint64_t tid, const struct scap_fd *fds, si
 			break;
 		case SCAP_FD_IPV4_SERVSOCK:
 			state_fmt_ipv4_addr(b, sf->sip, sf->sport);
+			add_server_port(s, sf->sport);
 			break;
 		case SCAP_FD_IPV6_SERVSOCK:
 			state_fmt_ipv6_addr(b, sf->sip, sf->sport);
+			add_server_port(s, sf->sport);
 			break;
 		default:
 			sbuf_puts(b, sf->name);
@@ -119,6 +186,14 @@ static void fd_to_scap(struct scap_fd *sf, int64_t fd, const struct fdinfo *f)
 	sf->sport = f->sport;
 	sf->dport = f->dport;
 	sf->name = f->name ? f->name : "";
+	if (f->type == SCAP_FD_IPV4_SOCK && f->role == STATE_ROLE_SERVER) {
+		/* listed local->remote, as /proc has it: a reader that knows the
+		 * listening port turns it client->server again (state_fix_head_sockets) */
+		memcpy(sf->sip, f->dip, 16);
+		memcpy(sf->dip, f->sip, 16);
+		sf->sport = f->dport;
+		sf->dport = f->sport;
+	}
 }
 
 static void thread_to_scap(struct scap_proc *p, const struct thread *t)
@@ -230,6 +305,7 @@ void state_add_record(struct state *s, const struct scap_record *rec)
 		break;
 	case SCAP_REC_FDS:
 		add_fds(s, rec->fds_tid, rec->fds, rec->nfds);
+		s->sockets_fixed = false; /* a later section's sockets get their roles too */
 		break;
 	case SCAP_REC_IFACES:
 		for (size_t i = 0; i < rec->nifaces; i++) {

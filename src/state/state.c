@@ -141,6 +141,7 @@ void state_free(struct state *s)
 	state_fdinfo_free(&s->fdpool, s->closed_fd);
 	state_fdpool_release(&s->fdpool);
 	free(s->ifaddrs);
+	free(s->server_ports);
 	sbuf_release(&s->tmp);
 	sbuf_release(&s->tmp2);
 	free(s);
@@ -196,9 +197,10 @@ void state_count(struct state *s, const struct event *ev, struct evctx *cx)
 	cx->ev = ev;
 	cx->num = ++s->num;
 	cx->thread = NULL;
-	cx->fdinfo = NULL;
+	cx->fdinfo = cx->evt_fdinfo = NULL;
 	cx->fd = -1;
 	cx->has_fd = false;
+	cx->judged = cx->rejected = false;
 	event_shown(s, ev, cx);
 	stamp(s, ev, cx);
 }
@@ -209,13 +211,26 @@ static void apply_container(struct state *s, const struct event *ev, struct evct
 	const char *id = state_parse_container(s, ev);
 
 	cx->thread = NULL;
-	if (cx->shown && id) { /* shown as thread -1 named after the container */
-		cx->thread = state_thread(s, ev->tid);
-		if (!cx->thread)
-			cx->thread = state_fake_thread(s, ev->tid);
+	if (cx->shown && id) {
+		/* shown, and its fields read, as sysdig's thread of a container:
+		 * thread and process -1 (-2 in their namespace), parent 0, named
+		 * after the container, in it, user, login user and group 0 */
+		struct thread *t = state_thread(s, ev->tid);
+
+		if (!t)
+			t = state_fake_thread(s, ev->tid);
 		sbuf_reset(&s->tmp);
 		sbuf_printf(&s->tmp, "container:%s", id);
-		state_set_comm(cx->thread, sbuf_cstr(&s->tmp));
+		state_set_comm(t, sbuf_cstr(&s->tmp));
+		free(t->container_id);
+		t->container_id = state_dupz(id);
+		free(t->exe);
+		t->exe = state_dupz("");
+		t->pid = -1;
+		t->ptid = 0;
+		t->vtid = t->vpid = -2;
+		t->uid = t->gid = t->loginuid = 0;
+		cx->thread = t;
 	}
 }
 
@@ -230,7 +245,7 @@ static void track_syscall(struct state *s, struct thread *t, uint32_t eflags, st
 
 	if (!event_is_exit(type)) {
 		t->last_fd = -1;
-		t->last_type = type;
+		t->last_type = t->enter_type = type;
 		t->last_enter_ts = ev->ts;
 		t->latency = 0;
 		t->last_valid = false;
@@ -248,7 +263,7 @@ static void track_syscall(struct state *s, struct thread *t, uint32_t eflags, st
 		              t->last_type == PPME_SYSCALL_EXECVEAT_E);
 
 		t->last_valid = t->last_valid && match;
-		t->latency = type == t->last_type + 1 && ev->ts >= t->last_enter_ts
+		t->latency = type == t->enter_type + 1 && ev->ts >= t->last_enter_ts
 		                     ? ev->ts - t->last_enter_ts
 		                     : 0;
 
@@ -259,6 +274,9 @@ static void track_syscall(struct state *s, struct thread *t, uint32_t eflags, st
 				t->last_fd = event_int(ev, 1, -1);
 			cx->fdinfo = state_fd(s, t, t->last_fd);
 		}
+		/* sysdig's filter looks for a tracer behind every write exit: it has an fd then */
+		if (s->judge && type == PPME_SYSCALL_WRITE_X && !cx->fdinfo)
+			cx->fdinfo = state_fd(s, t, t->last_fd);
 	}
 }
 
@@ -274,6 +292,43 @@ static state_parse_fn parser_for(uint16_t type)
 	return NULL;
 }
 
+/* The fds the fields read: the event's own (evt_fdinfo), and for fd.* the thread's last fd where it has none.
+ */
+static void fd_fields(struct state *s, struct thread *t, struct evctx *cx)
+{
+	cx->evt_fdinfo = cx->fdinfo;
+	/* fd fields exist for events that create, use or destroy an fd */
+	if (cx->has_fd) {
+		cx->fd = t->last_fd;
+		if (!cx->fdinfo && cx->fd != -1)
+			cx->fdinfo = state_fd(s, t, cx->fd);
+	}
+}
+
+/*
+ * sysdig's inspector filter on an event that changes no state: judged
+ * before it is parsed. A rejected one is not parsed, and its thread's
+ * syscall in flight is forgotten, so the exit that follows a rejected enter
+ * has no fd of its own (evt.buflen and the like have no value there).
+ * False when rejected.
+ */
+static bool judge_before_parse(struct state *s, struct thread *t, struct evctx *cx)
+{
+	struct fdinfo *own = cx->fdinfo;
+
+	fd_fields(s, t, cx);
+	cx->judged = true;
+	cx->rejected = !s->judge(s->judge_ctx, cx);
+	if (cx->rejected) {
+		t->last_type = EVENT_MAX;
+		if (event_is_exit(cx->ev->type))
+			t->last_valid = false;
+		return false;
+	}
+	cx->fdinfo = own;
+	return true;
+}
+
 void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 {
 	const struct event_info *info = event_info_get(ev->type);
@@ -282,11 +337,14 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	uint16_t type = ev->type;
 	state_parse_fn parse;
 
+	if (!s->sockets_fixed)
+		state_fix_head_sockets(s);
 	cx->ev = ev;
 	cx->num = ++s->num;
-	cx->fdinfo = NULL;
+	cx->fdinfo = cx->evt_fdinfo = NULL;
 	cx->fd = -1;
 	cx->has_fd = event_has_fd(type);
+	cx->judged = cx->rejected = false;
 	event_shown(s, ev, cx);
 	stamp(s, ev, cx);
 
@@ -330,6 +388,8 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 		return; /* a context switch leaves the thread's syscall state alone */
 
 	track_syscall(s, t, eflags, cx);
+	if (s->judge && !(eflags & EF_MODIFIES_STATE) && !judge_before_parse(s, t, cx))
+		return;
 
 	parse = parser_for(type);
 	if (parse)
@@ -337,10 +397,15 @@ void state_process(struct state *s, const struct event *ev, struct evctx *cx)
 	t = cx->thread; /* a child's clone exit replaces a fake thread: t may be freed */
 	if (event_is_exit(type))
 		t->last_valid = false;
-	/* fd fields exist for events that create, use or destroy an fd */
-	if (cx->has_fd) {
-		cx->fd = t->last_fd;
-		if (!cx->fdinfo && cx->fd != -1)
-			cx->fdinfo = state_fd(s, t, cx->fd);
+	fd_fields(s, t, cx);
+	if (s->judge && (eflags & EF_MODIFIES_STATE)) {
+		cx->judged = true;
+		cx->rejected = !s->judge(s->judge_ctx, cx);
 	}
+}
+
+void state_set_judge(struct state *s, state_judge_fn fn, void *ctx)
+{
+	s->judge = fn;
+	s->judge_ctx = ctx;
 }

@@ -62,6 +62,7 @@ struct thread {
 	struct fdtable *fds;
 	/* per-event parsing state (sysdig's "last event") */
 	uint16_t last_type;
+	uint16_t enter_type; /* the last enter's, for evt.latency: a filter's rejection does not forget it */
 	uint64_t last_enter_ts;
 	uint64_t latency; /* of the last exit (0 after an enter), for evt.latency */
 	int64_t last_fd;
@@ -109,10 +110,16 @@ void state_add_procs(struct state *s, const struct scap_proc *procs, struct scap
 struct evctx {
 	const struct event *ev;
 	struct thread *thread;
-	struct fdinfo *fdinfo;
+	struct fdinfo *fdinfo; /* the fd the fd.* fields read: evt_fdinfo, else the thread's last fd */
+	/* the fd sysdig's parser leaves on the event (its m_fdinfo), which the
+	 * evt.* fields of I/O read: none for an exit that does not follow its
+	 * enter (one before the capture, or one a filter rejected) */
+	struct fdinfo *evt_fdinfo;
 	int64_t fd;  /* the fd the event is about (-1: none), for fd-related events */
 	bool has_fd; /* the event creates, uses or destroys an fd (fd.* fields exist) */
 	bool shown;
+	bool judged;       /* the state's judge (state_set_judge) ran on it, */
+	bool rejected;     /* and rejected it */
 	bool head;         /* container metadata ahead of the first event: part of the capture's head, as
 	                    * the process list is (sysdig reads it when it opens a file), never filtered out */
 	uint64_t num;      /* 1-based event number */
@@ -121,6 +128,16 @@ struct evctx {
 };
 
 void state_process(struct state *s, const struct event *ev, struct evctx *cx);
+/*
+ * A filter judged where sysdig's inspector filter (`sysdig -r FILE FILTER`)
+ * is: state_process() runs it on each syscall event, before parsing an event
+ * that changes no state (a rejected one is then not parsed, and the exit after
+ * a rejected enter has no fd of its own) and after parsing one that does; it
+ * sets cx->judged and cx->rejected. Events it does not judge (metadata, no
+ * thread) are the caller's to filter. fn returns true to keep the event.
+ */
+typedef bool (*state_judge_fn)(void *ctx, const struct evctx *cx);
+void state_set_judge(struct state *s, state_judge_fn fn, void *ctx);
 /*
  * Number an event and decide whether sysdig would show it, without applying it
  * to the tables: for consumers that read nothing but the event (cx->thread and

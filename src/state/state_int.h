@@ -47,6 +47,14 @@ struct state {
 	uint8_t (*ifaddrs)[17]; /* the capture's interface addresses: length (4 or 16), address */
 	size_t nifaddrs;
 	uint32_t nslots; /* thread slots reserved (state_slot_reserve) */
+	/* ports the head's fd tables listen on (v4 and v6), and whether the
+	 * head's connected v4 sockets were turned client->server by them, as
+	 * sysdig does once when it opens a capture */
+	state_judge_fn judge; /* sysdig's inspector filter (state_set_judge), or NULL */
+	void *judge_ctx;
+	uint16_t *server_ports;
+	size_t nserver_ports;
+	bool sockets_fixed;
 	struct sbuf tmp, tmp2;
 };
 
@@ -91,6 +99,8 @@ struct fdtable *state_fdtable_copy(const struct fdtable *src);
 struct fdinfo *state_fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name,
                             uint64_t num);
 void state_fd_set_name(struct fdinfo *f, const char *name, size_t len, uint64_t num);
+/* Turn the head's connected v4 sockets client->server (snapshot.c). */
+void state_fix_head_sockets(struct state *s);
 
 /* threads (threads.c) */
 char *state_dupz(const char *s);

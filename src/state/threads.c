@@ -44,7 +44,7 @@ struct thread *state_thread_alloc(struct state *s, int64_t tid)
 	/* as sysdig's threads begin: an exit whose enter came before the capture
 	 * (the thread's first event) is about fd 0 */
 	t->last_fd = 0;
-	t->last_type = EVENT_MAX;
+	t->last_type = t->enter_type = EVENT_MAX;
 	t->fds = state_fdtable_new(&s->fdpool);
 	return t;
 }

@@ -216,6 +216,31 @@ check_concatenated_sections() {
 	same "$1" "$work/out" "$work/want"
 }
 
+# The captures of tests/e2e/gen-captures.c print alike in sysdig and sysrec:
+# the default line, and -p lines of a container's event and of the sockets
+# of the head (client->server), with and without a filter.
+check_generated_match_sysdig() {
+	local caps=() f n=0 p='%evt.num %evt.type %proc.name %user.name %container.id %container.name %thread.vtid %fd.name %fd.is_server %evt.buflen %evt.category'
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	diff_caps || { bad "$1" "gen-captures could not write its captures"; return; }
+	for f in "$work/gencaps"/*.scap; do
+		{
+			sysdig -r "$f"
+			sysdig -r "$f" -p "$p"
+			sysdig -r "$f" -p "$p" 'evt.dir=< or evt.type=container'
+		} >"$work/want" 2>/dev/null
+		{
+			"$bin" read -r "$f"
+			"$bin" read -r "$f" -p "$p"
+			"$bin" read -r "$f" -p "$p" 'evt.dir=< or evt.type=container'
+		} >"$work/out" 2>"$work/err" || { bad "$1" "$(basename "$f"): $(head -1 "$work/err")"; return; }
+		cmp -s "$work/want" "$work/out" ||
+			{ bad "$1" "$(basename "$f"): $(diff "$work/want" "$work/out" | sed -n '2p;4p' | cut -c1-150 | tr '\n' ' ')"; return; }
+		n=$((n + $(wc -l <"$work/want")))
+	done
+	ok "$1 ($n lines)"
+}
+
 # Large captures are printed by two threads (the second starts once a batch of
 # events fills): the lines must not change, whether events are read in place
 # (raw file) or copied (gzip), cut short with -n, or the reader goes away.
@@ -286,15 +311,27 @@ for f in "$here"/[a-z]*.sh; do
 	[ "$f" = "$here/run.sh" ] || . "$f"
 done
 
-# Every filter of tests/e2e/filters.txt selects the same events (-p %evt.num)
-# in sysrec and in sysdig, over every shared capture sysdig reads.
-check_filters_match_sysdig() {
-	local flt f caps=() nf=0 diffs=0 known=0 bug first=
-	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+# The captures the differential checks read, in caps: every shared one
+# sysdig reads, and those tests/e2e/gen-captures.c writes (rules of sysdig's
+# that the shared ones do not exercise). False when the writer fails.
+diff_caps() {
+	local f
+	caps=()
 	for f in "$td"/scap/*.scap; do
 		sysdig -r "$f" -p %evt.num evt.num=1 >/dev/null 2>&1 && caps+=("$f")
 	done
-	[ ${#caps[@]} -gt 0 ] || { skipped "$1" "no capture sysdig reads in $td/scap"; return; }
+	if [ ! -d "$work/gencaps" ]; then
+		mkdir -p "$work/gencaps" && "$build/e2e/gen-captures" "$work/gencaps" || { rm -rf "$work/gencaps"; return 1; }
+	fi
+	caps+=("$work/gencaps"/*.scap)
+}
+
+# Every filter of tests/e2e/filters.txt selects the same events (-p %evt.num)
+# in sysrec and in sysdig, over every capture of diff_caps.
+check_filters_match_sysdig() {
+	local flt f caps=() nf=0 diffs=0 known=0 bug first=
+	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
+	diff_caps || { bad "$1" "gen-captures could not write its captures"; return; }
 	while IFS=$'\t' read -r flt bug; do
 		case $flt in '' | '#'*) continue ;; esac
 		nf=$((nf + 1))
@@ -343,14 +380,11 @@ check_fields_cover_sysdig() {
 }
 
 # Every field of tests/e2e/fields.txt prints as sysdig prints it, on every
-# shared capture sysdig reads (tests/e2e/fieldcmp.py does the comparing).
+# capture of diff_caps (tests/e2e/fieldcmp.py does the comparing).
 check_fields_match_sysdig() {
-	local f caps=()
+	local caps=()
 	have_sysdig || { skipped "$1" "sysdig not installed"; return; }
-	for f in "$td"/scap/*.scap; do
-		sysdig -r "$f" -p %evt.num evt.num=1 >/dev/null 2>&1 && caps+=("$f")
-	done
-	[ ${#caps[@]} -gt 0 ] || { skipped "$1" "no capture sysdig reads in $td/scap"; return; }
+	diff_caps || { bad "$1" "gen-captures could not write its captures"; return; }
 	if python3 "$here/fieldcmp.py" "$bin" "$here/fields.txt" "${caps[@]}" >"$work/fc" 2>&1; then
 		ok "$1 ($(tail -1 "$work/fc"))"
 	else
@@ -525,7 +559,8 @@ check_rules_nested_macros() {
 
 # A case that runs past E2E_CASE_TIMEOUT seconds (240) fails instead of
 # holding the suite: its watchdog stops every process the case started (TERM,
-# then KILL 5 s later), the case returns, and the suite goes on.
+# then KILL 5 s later), the case returns, and the suite goes on; the failure
+# names the command lines it stopped.
 descendants() { # pid skip: every process below pid, but skip and its own
 	local c
 	for c in $(ps -o pid= --ppid "$1"); do
@@ -542,7 +577,10 @@ watchdog() { # name
 	s=$!
 	wait "$s"
 	echo "$1" >"$work/timed-out"
-	for p in $(descendants $$ "$me"); do kill -TERM "$p" 2>/dev/null; done
+	for p in $(descendants $$ "$me"); do
+		ps -o args= -p "$p" | cut -c1-80 >>"$work/timed-out"
+		kill -TERM "$p" 2>/dev/null
+	done
 	sleep 5
 	for p in $(descendants $$ "$me"); do kill -KILL "$p" 2>/dev/null; done
 }
@@ -567,7 +605,7 @@ while IFS= read -r line; do
 	kill "$wd" 2>/dev/null
 	wait "$wd" 2>/dev/null
 	if [ -e "$work/timed-out" ]; then
-		bad "$1" "timed out after ${E2E_CASE_TIMEOUT:-240} s; its processes were stopped"
+		bad "$1" "timed out after ${E2E_CASE_TIMEOUT:-240} s; its processes were stopped: $(tail -n +2 "$work/timed-out" | paste -sd '|')"
 		rm -f "$work/timed-out"
 		[ -z "$agent_pid" ] || kill -0 "$agent_pid" 2>/dev/null || agent_pid=
 	fi

@@ -211,12 +211,36 @@ static inline void source_lines(const char *path, uint64_t t0, uint64_t t1, cons
 }
 
 /* The same lines in the same order; else false, with the first few that differ printed. */
+/*
+ * Lines equal but for the l4 letter of v6 sockets ("<6u>" and "<6>"): a
+ * window's head lists the sockets open at its start, and a v6 socket listed
+ * there has no role for sysdig (nor for sysrec, which reads it as sysdig
+ * does), so it shows no protocol letter where the source, which saw the
+ * socket get its role, does.
+ */
+static inline bool same_but_v6_role(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (a[0] == '<' && a[1] == '6' && b[0] == '<' && b[1] == '6') {
+			a += 2, b += 2;
+			if (*a != '>')
+				a++;
+			if (*b != '>')
+				b++;
+			continue;
+		}
+		if (*a++ != *b++)
+			return false;
+	}
+	return *a == *b;
+}
+
 static inline bool lines_equal(const struct lines *want, const struct lines *got, const char *what)
 {
 	size_t bad = 0;
 
 	for (size_t i = 0; i < want->n && i < got->n && bad < 4; i++)
-		if (strcmp(want->v[i], got->v[i]) && bad++ < 3)
+		if (strcmp(want->v[i], got->v[i]) && !same_but_v6_role(want->v[i], got->v[i]) && bad++ < 3)
 			print_error("%s: event %zu of the window differs\n  source:  %s\n  capture: %s\n",
 			            what, i, want->v[i], got->v[i]);
 	if (bad || want->n != got->n) {

@@ -498,9 +498,173 @@ static void test_fd_list_record_names_sockets(void **state)
 	rec.nfds = 2;
 	state_add_record(s, &rec);
 	t = state_thread(s, 100);
+	/* listed local->remote, as /proc has them; no role before the first event */
 	assert_string_equal(state_fd(s, t, 3)->name, "10.0.2.15:22->10.0.2.2:51000");
-	assert_int_equal(state_fd(s, t, 3)->role, STATE_ROLE_CLIENT);
+	assert_int_equal(state_fd(s, t, 3)->role, STATE_ROLE_NONE);
 	assert_string_equal(state_fd(s, t, 4)->name, "0.0.0.0:22");
+	state_free(s);
+}
+
+/* sysdig's rule when a capture opens (issue 21 item 1): a connected v4
+ * socket of the head whose local port is one the head listens on (in any
+ * process) is the server's end, named client->server; the others are
+ * clients' and keep their order. */
+static void test_fd_list_sockets_turn_client_server(void **state)
+{
+	struct state *s = state_new();
+	struct scap_fd fds[3];
+	struct scap_record rec;
+	struct evctx cx;
+	struct thread *t;
+	int64_t fd = 3;
+	uint32_t size = 100;
+
+	(void)state;
+	add_proc(s, 100, 100, 1, "sshd", "/usr/sbin/sshd", "/", 0);
+	add_proc(s, 200, 200, 1, "curl", "/usr/bin/curl", "/", 0);
+	memset(fds, 0, sizeof(fds));
+	fds[0] = (struct scap_fd){ .fd = 3,
+		                   .type = SCAP_FD_IPV4_SOCK,
+		                   .l4proto = SCAP_L4_TCP,
+		                   .sip = { 10, 0, 2, 15 },
+		                   .dip = { 10, 0, 2, 2 },
+		                   .sport = 22,
+		                   .dport = 51000,
+		                   .name = (char *)"" };
+	fds[1] = (struct scap_fd){ .fd = 4,
+		                   .type = SCAP_FD_IPV6_SERVSOCK,
+		                   .l4proto = SCAP_L4_TCP,
+		                   .sport = 22,
+		                   .name = (char *)"" };
+	fds[2] = (struct scap_fd){ .fd = 3,
+		                   .type = SCAP_FD_IPV4_SOCK,
+		                   .l4proto = SCAP_L4_TCP,
+		                   .sip = { 10, 0, 2, 15 },
+		                   .dip = { 93, 184, 216, 34 },
+		                   .sport = 41000,
+		                   .dport = 443,
+		                   .name = (char *)"" };
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = SCAP_REC_FDS;
+	rec.fds_tid = 100;
+	rec.fds = fds;
+	rec.nfds = 2;
+	state_add_record(s, &rec);
+	rec.fds_tid = 200;
+	rec.fds = fds + 2;
+	rec.nfds = 1;
+	state_add_record(s, &rec);
+	feed(s, &cx, 100, PPME_SYSCALL_READ_E, 2, V(&fd, &size), L(8, 4));
+	t = state_thread(s, 100);
+	assert_string_equal(state_fd(s, t, 3)->name, "10.0.2.2:51000->10.0.2.15:22");
+	assert_int_equal(state_fd(s, t, 3)->role, STATE_ROLE_SERVER);
+	t = state_thread(s, 200);
+	assert_string_equal(state_fd(s, t, 3)->name, "10.0.2.15:41000->93.184.216.34:443");
+	assert_int_equal(state_fd(s, t, 3)->role, STATE_ROLE_CLIENT);
+	state_free(s);
+}
+
+/* A judge that keeps exits only, as the filter evt.dir=< would. */
+static bool keep_exits(void *ctx, const struct evctx *cx)
+{
+	(void)ctx;
+	return event_is_exit(cx->ev->type);
+}
+
+static void add_file_fd(struct state *s, int64_t tid, int64_t fd, const char *name)
+{
+	struct scap_fd f = { .fd = fd, .type = SCAP_FD_FILE_V2, .name = (char *)name };
+	struct scap_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = SCAP_REC_FDS;
+	rec.fds_tid = (uint64_t)tid;
+	rec.fds = &f;
+	rec.nfds = 1;
+	state_add_record(s, &rec);
+}
+
+/* sysdig's inspector filter (issue 21 item 2): a read's enter the filter
+ * rejects leaves its exit with no fd of its own (evt.buflen, evt.category
+ * read none), while fd.* still find the thread's last fd; a write's exit
+ * has its fd all the same. Without a filter the exit has it. */
+static void test_judge_rejected_enter_leaves_exit_without_fd(void **state)
+{
+	struct state *s = state_new();
+	struct evctx cx;
+	int64_t fd = 3, res = 5;
+	uint32_t size = 100;
+
+	(void)state;
+	add_proc(s, 100, 100, 1, "cat", "/bin/cat", "/", 0);
+	add_file_fd(s, 100, 3, "/etc/hosts");
+	feed(s, &cx, 100, PPME_SYSCALL_READ_E, 2, V(&fd, &size), L(8, 4));
+	feed(s, &cx, 100, PPME_SYSCALL_READ_X, 2, V(&res, "hello"), L(8, 5));
+	assert_non_null(cx.evt_fdinfo);
+	assert_false(cx.judged);
+
+	state_set_judge(s, keep_exits, NULL);
+	feed(s, &cx, 100, PPME_SYSCALL_READ_E, 2, V(&fd, &size), L(8, 4));
+	assert_true(cx.judged);
+	assert_true(cx.rejected);
+	feed(s, &cx, 100, PPME_SYSCALL_READ_X, 2, V(&res, "hello"), L(8, 5));
+	assert_true(cx.judged);
+	assert_false(cx.rejected);
+	assert_null(cx.evt_fdinfo);
+	assert_non_null(cx.fdinfo);
+	assert_string_equal(cx.fdinfo->name, "/etc/hosts");
+	feed(s, &cx, 100, PPME_SYSCALL_WRITE_E, 2, V(&fd, &size), L(8, 4));
+	feed(s, &cx, 100, PPME_SYSCALL_WRITE_X, 2, V(&res, "hello"), L(8, 5));
+	assert_non_null(cx.evt_fdinfo);
+	state_free(s);
+}
+
+/* An exit whose enter is not the thread's last event finds no fd for the
+ * parsers: a dup's exit copies nothing (issue 21 item 4, as sysdig). */
+static void test_dup_exit_without_enter_copies_nothing(void **state)
+{
+	struct state *s = state_new();
+	struct evctx cx;
+	int64_t fd = 7, one = 1;
+	struct thread *t;
+
+	(void)state;
+	add_proc(s, 100, 100, 1, "sh", "/bin/sh", "/", 0);
+	add_file_fd(s, 100, 1, "/dev/pts/6");
+	add_file_fd(s, 100, 7, "/tmp/shell.log");
+	feed(s, &cx, 100, PPME_SYSCALL_DUP_X, 1, V(&one), L(8));
+	t = state_thread(s, 100);
+	assert_string_equal(state_fd(s, t, 1)->name, "/dev/pts/6");
+	feed(s, &cx, 100, PPME_SYSCALL_DUP_E, 1, V(&fd), L(8));
+	feed(s, &cx, 100, PPME_SYSCALL_DUP_X, 1, V(&one), L(8));
+	assert_string_equal(state_fd(s, t, 1)->name, "/tmp/shell.log");
+	assert_int_equal(t->last_fd, 1);
+	state_free(s);
+}
+
+/* A container's event of no thread (issue 21 item 3) is read as sysdig's
+ * thread of that container: -1, named container:ID, in the container. */
+static void test_container_event_thread(void **state)
+{
+	static const char js[] =
+	        "{\"container\":{\"id\":\"4b5c6d7e8f90\",\"name\":\"db\",\"image\":\"busybox\"}}";
+	struct state *s = state_new();
+	struct evctx cx;
+	int64_t fd = 3;
+	uint32_t size = 1;
+
+	(void)state;
+	add_proc(s, 100, 100, 1, "cat", "/bin/cat", "/", 0);
+	feed(s, &cx, 100, PPME_SYSCALL_READ_E, 2, V(&fd, &size), L(8, 4));
+	feed(s, &cx, -1, PPME_CONTAINER_JSON_E, 1, V(js), L(sizeof(js)));
+	assert_true(cx.shown);
+	assert_non_null(cx.thread);
+	assert_int_equal(cx.thread->tid, -1);
+	assert_int_equal(cx.thread->pid, -1);
+	assert_int_equal(cx.thread->vtid, -2);
+	assert_int_equal(cx.thread->uid, 0);
+	assert_string_equal(cx.thread->comm, "container:4b5c6d7e8f90");
+	assert_string_equal(cx.thread->container_id, "4b5c6d7e8f90");
 	state_free(s);
 }
 
@@ -700,6 +864,10 @@ int main(void)
 		cmocka_unit_test(test_socket_connect_ipv4_tuple_and_role),
 		cmocka_unit_test(test_connect_einprogress_succeeds_refused_does_not),
 		cmocka_unit_test(test_fd_list_record_names_sockets),
+		cmocka_unit_test(test_fd_list_sockets_turn_client_server),
+		cmocka_unit_test(test_judge_rejected_enter_leaves_exit_without_fd),
+		cmocka_unit_test(test_dup_exit_without_enter_copies_nothing),
+		cmocka_unit_test(test_container_event_thread),
 		cmocka_unit_test(test_concat_path_folds_dot_and_dotdot),
 		cmocka_unit_test(test_cgroups_container_layouts),
 		cmocka_unit_test(test_unix_connect_enter_names_socket),
