@@ -410,7 +410,7 @@ EXTRACTOR(x_fd_connected)
 
 	if (!fi)
 		return false;
-	return put_bool(o, fi->connected || fi->addressed);
+	return put_bool(o, fi->connected);
 }
 
 EXTRACTOR(x_fd_name_changed)

@@ -440,6 +440,33 @@ static void parse_bind_exit(struct state *s, struct evctx *cx)
 }
 
 /*
+ * A listening socket that an IPv4 tuple turns into a connection, as sysdig
+ * reads it: its address and the pair share one union, so the pair starts as
+ * the bytes of the listening end (a v4 one: its address, then its port and
+ * protocol read as the destination address; a v6 one: its address's bytes).
+ */
+static void servsock_as_pair(struct fdinfo *f)
+{
+	uint8_t u[16] = { 0 };
+
+	if (f->type == SCAP_FD_IPV4_SERVSOCK) {
+		memcpy(u, f->sip, 4);
+		u[4] = (uint8_t)(f->sport & 0xff);
+		u[5] = (uint8_t)(f->sport >> 8);
+		u[6] = f->l4proto;
+	} else {
+		memcpy(u, f->sip, 16);
+		f->l4proto = u[12];
+	}
+	memset(f->sip, 0, sizeof(f->sip));
+	memset(f->dip, 0, sizeof(f->dip));
+	memcpy(f->sip, u, 4);
+	memcpy(f->dip, u + 4, 4);
+	f->sport = (uint16_t)(u[8] | u[9] << 8);
+	f->dport = (uint16_t)(u[10] | u[11] << 8);
+}
+
+/*
  * The I/O tuple on a socket that already has a role, or on a listening
  * socket (a UDP server's receive), as sysdig's parser applies it: the
  * pair is updated, a socket still without a role takes one by direction,
@@ -454,7 +481,9 @@ static void io_tuple_sysdig(struct state *s, struct fdinfo *f, const uint8_t *p,
 	uint16_t port;
 
 	if (v4 || mapped) {
-		if (f->type != SCAP_FD_IPV4_SOCK) {
+		if (f->type == SCAP_FD_IPV4_SERVSOCK || f->type == SCAP_FD_IPV6_SERVSOCK)
+			servsock_as_pair(f);
+		else if (f->type != SCAP_FD_IPV4_SOCK) {
 			memset(f->sip, 0, sizeof(f->sip));
 			memset(f->dip, 0, sizeof(f->dip));
 			f->sport = f->dport = 0;
@@ -482,7 +511,6 @@ static void io_tuple_sysdig(struct state *s, struct fdinfo *f, const uint8_t *p,
 		f->sport = f->dport;
 		f->dport = port;
 	}
-	f->addressed = true;
 	sbuf_reset(b);
 	if (f->v6)
 		state_fmt_ipv6_tuple(b, f->sip, f->sport, f->dip, f->dport);
@@ -526,11 +554,10 @@ static void parse_io_tuple(struct state *s, struct evctx *cx, const struct event
 		memcpy(t, ev->val[i], 37);
 		if (outbound && !memcmp(t + 1, zero, 16))
 			memcpy(t + 1, t + 19, 16);
-		f->addressed = apply_tuple(s, f, t, 37, outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
+		apply_tuple(s, f, t, 37, outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
 		return;
 	}
-	f->addressed =
-	        apply_tuple(s, f, ev->val[i], ev->vlen[i], outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
+	apply_tuple(s, f, ev->val[i], ev->vlen[i], outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER);
 }
 
 /* The fd leaves the table now but stays readable until the next event, as the

@@ -27,8 +27,8 @@ struct fdinfo {
 	uint16_t sport, dport;
 	bool v6;
 	uint8_t role;   /* STATE_ROLE_*: who opened the connection */
-	bool connected; /* connect() succeeded on it */
-	bool addressed; /* a sendto/recvfrom gave it its tuple (sysdig calls it connected too) */
+	bool connected; /* sysdig's "connected": TCP in the head's table, connect() or accept(), or data moved
+	                 */
 	char *name;     /* control characters removed, as sysdig shows it; in inl when it fits */
 	uint32_t name_len;
 	uint64_t named_at; /* the event that gave it its name (0: the capture's fd list) */

@@ -31,7 +31,8 @@ static void emit(struct gen *g, int64_t tid, uint16_t type)
 	scap_evb_write(&g->b, g->w, 0, g->ts, tid, type);
 }
 
-static void proc(struct scap_proc *p, int64_t tid, int64_t pid, const char *comm, const char *cg, uint32_t cglen)
+static void proc(struct scap_proc *p, int64_t tid, int64_t pid, const char *comm, const char *cg,
+                 uint32_t cglen)
 {
 	static const char env[] = "HOME=/root";
 
@@ -215,14 +216,16 @@ static int gen_events(const char *dir)
 	struct scap_fd a[4], b[2];
 	static const char cg[] = "cpu=/";
 	static const char cgc[] = "cpu=/docker/" CID "0123456789abcdef0123456789abcdef0123456789abcdef0123";
-	static const char js[] = "{\"container\":{\"id\":\"" CID "\",\"name\":\"web\",\"image\":\"busybox:latest\","
-	                         "\"imagerepo\":\"busybox\",\"imagetag\":\"latest\",\"imageid\":\"0123abcd\","
-	                         "\"imagedigest\":\"\",\"type\":0,\"privileged\":false,\"Mounts\":[],"
-	                         "\"ip\":\"172.17.0.2\",\"labels\":{},\"port_mappings\":[]}}";
-	static const char js2[] = "{\"container\":{\"id\":\"4b5c6d7e8f90\",\"name\":\"db\",\"image\":\"busybox:1.36\","
-	                          "\"imagerepo\":\"busybox\",\"imagetag\":\"1.36\",\"imageid\":\"4567cdef\","
-	                          "\"imagedigest\":\"\",\"type\":0,\"privileged\":true,\"Mounts\":[],"
-	                          "\"ip\":\"172.17.0.3\",\"labels\":{},\"port_mappings\":[]}}";
+	static const char js[] =
+	        "{\"container\":{\"id\":\"" CID "\",\"name\":\"web\",\"image\":\"busybox:latest\","
+	        "\"imagerepo\":\"busybox\",\"imagetag\":\"latest\",\"imageid\":\"0123abcd\","
+	        "\"imagedigest\":\"\",\"type\":0,\"privileged\":false,\"Mounts\":[],"
+	        "\"ip\":\"172.17.0.2\",\"labels\":{},\"port_mappings\":[]}}";
+	static const char js2[] =
+	        "{\"container\":{\"id\":\"4b5c6d7e8f90\",\"name\":\"db\",\"image\":\"busybox:1.36\","
+	        "\"imagerepo\":\"busybox\",\"imagetag\":\"1.36\",\"imageid\":\"4567cdef\","
+	        "\"imagedigest\":\"\",\"type\":0,\"privileged\":true,\"Mounts\":[],"
+	        "\"ip\":\"172.17.0.3\",\"labels\":{},\"port_mappings\":[]}}";
 	static const uint8_t tuple[] = { 2, 10, 0, 2, 2, 0x01, 0xc0, 10, 0, 2, 15, 0x90, 0x1f };
 
 	if (open_gen(&g, dir, "events.scap", path, sizeof(path)))
@@ -260,7 +263,8 @@ static int gen_events(const char *dir)
 	io(&g, 400, 3, PPME_SYSCALL_READ_E, "\177ELF................", true);
 	scap_evb_num(&g.b, 4, 8), scap_evb_num(&g.b, 512, 4);
 	emit(&g, 400, PPME_SOCKET_RECVFROM_E);
-	scap_evb_num(&g.b, 5, 8), scap_evb_bytes(&g.b, "hello", 5), scap_evb_bytes(&g.b, tuple, sizeof(tuple));
+	scap_evb_num(&g.b, 5, 8), scap_evb_bytes(&g.b, "hello", 5),
+	        scap_evb_bytes(&g.b, tuple, sizeof(tuple));
 	emit(&g, 400, PPME_SOCKET_RECVFROM_X);
 	io(&g, 400, 5, PPME_SYSCALL_WRITE_E, "line one\n", true);
 	io(&g, 400, 5, PPME_SYSCALL_WRITE_E, "line two\n", false);

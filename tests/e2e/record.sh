@@ -167,6 +167,42 @@ check_record_exit_before_capture() {
 	same "$1" "$work/early-out" "$work/early-want"
 }
 
+# Connections a process had before the recording began (they come from the
+# file's fd tables, not from connect or accept events) are read as sysdig
+# reads them: the accepted end of a TCP connection client->server, IPv6 ones
+# with no role, a bound UDP socket turned into a pair by its first receive.
+check_record_inherited_sockets() {
+	local rpid ppid ctl=$work/inh.ctl port cport f='%evt.num %evt.type %fd.name %fd.sip %fd.cip %fd.sport %fd.cport %fd.is_server %fd.l4proto %fd.connected %evt.buflen'
+	can_record "$1" || return
+	rm -f "$ctl"
+	mkfifo "$ctl"
+	python3 "$here/inherited_sockets.py" <"$ctl" >"$work/inh.out" &
+	ppid=$!
+	exec 7>"$ctl"
+	wait_for 10 grep -q ready "$work/inh.out"
+	read -r _ port cport <"$work/inh.out"
+	"$bin" record -w "$work/inh.scap" --stats 2>"$work/inh.err" &
+	rpid=$!
+	wait_for 10 grep -q 'recording (' "$work/inh.err"
+	echo go >&7
+	exec 7>&-
+	wait "$ppid"
+	sleep 0.3
+	kill -INT "$rpid"
+	stop_wait "$rpid" "$1 (sysrec record)" || { bad "$1" "record failed: $(head -1 "$work/inh.err")"; return; }
+	{
+		sysdig -r "$work/inh.scap" "proc.pid=$ppid"
+		sysdig -r "$work/inh.scap" -p "$f" "proc.pid=$ppid"
+	} >"$work/inh-want" 2>/dev/null
+	{
+		"$bin" read -r "$work/inh.scap" "proc.pid=$ppid"
+		"$bin" read -r "$work/inh.scap" -p "$f" "proc.pid=$ppid"
+	} >"$work/inh-out" 2>/dev/null
+	[ "$(grep -c "<4t>127.0.0.1:$cport->127.0.0.1:$port)" "$work/inh-want")" -ge 2 ] ||
+		{ bad "$1" "sysdig does not name both ends 127.0.0.1:$cport->127.0.0.1:$port: $(grep -m2 '<4t>' "$work/inh-want" | cut -c1-120 | tr '\n' ' ')"; return; }
+	same "$1" "$work/inh-out" "$work/inh-want"
+}
+
 # Start `sysrec record ARGS... --stats` in the background (pid in $rec_pid,
 # stderr in $1) and wait until it says it is recording.
 rec_start() { # errfile args...
@@ -259,7 +295,8 @@ check_record_drops_exact() {
 # recording is known in it by name and by its open file (when nothing was lost).
 rotated_file_ok() { # file tag-file pid recorder-stderr
 	sysdig -r "$1" >"$work/rot-want" 2>"$work/rot-err" || { echo "sysdig refused $(basename "$1"): $(head -1 "$work/rot-err")"; return; }
-	"$bin" read -r "$1" >"$work/rot-out" 2>"$work/rot-err" || { echo "sysrec read refused $(basename "$1")"; return; }
+	"$bin" read -r "$1" >"$work/rot-out" 2>"$work/rot-err" ||
+		{ echo "sysrec read refused $(basename "$1") (exit $?): $(head -c 200 "$work/rot-err")"; return; }
 	cmp -s "$work/rot-want" "$work/rot-out" || { echo "sysdig and sysrec read $(basename "$1") differently"; return; }
 	# with events lost (a slow build) the writer's start may be among them
 	[ "$(rec_stat "$4" written)" ] && grep -q ' 0 dropped' "$4" || return 0
