@@ -36,7 +36,7 @@ LDLIBS := -lz -ljansson -lcrypto -lyaml -lmicrohttpd -lcurl -lpthread
 
 # The modules every tool and fuzzer links (readers of untrusted bytes among them),
 # then the agent's; src/engine (BPF) and src/cli link into the binary only.
-CORE_MODULES := common event scap state filter
+CORE_MODULES := common event scap pcap state filter
 LIB_MODULES := $(CORE_MODULES) store recorder capture rules agent
 CORE_SRCS := $(foreach m,$(CORE_MODULES),$(wildcard src/$(m)/*.c))
 LIB_SRCS := $(foreach m,$(LIB_MODULES),$(wildcard src/$(m)/*.c))

@@ -1,0 +1,360 @@
+/* writer: pcapng writer, one section in host byte order (pcap.h; draft-ietf-opsawg-pcapng). */
+#include "pcap_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define OPT_MAX 65535U /* an option's length is a u16 */
+
+struct wiface {
+	uint32_t snaplen;
+	uint64_t start_ns;
+	bool has_stats;
+	struct pcap_stats st;
+};
+
+struct pcap_writer {
+	struct sink *sink; /* a file; or, when NULL, out() */
+	pcap_out_fn out;
+	void *out_ctx;
+	int out_err; /* out()'s first error; later writes are dropped */
+	uint64_t out_bytes;
+	struct sbuf blk; /* the block being built */
+	struct sbuf txt; /* text being built for an option */
+	struct wiface *ifs;
+	size_t nifs, cap;
+};
+
+static void emit(struct pcap_writer *w, const void *p, size_t n)
+{
+	if (w->sink) {
+		sink_write(w->sink, p, n);
+		return;
+	}
+	if (!w->out_err && n)
+		w->out_err = w->out(w->out_ctx, p, n);
+	w->out_bytes += n;
+}
+
+static void put_u16(struct sbuf *b, uint16_t v)
+{
+	sbuf_put(b, &v, 2);
+}
+static void put_u32(struct sbuf *b, uint32_t v)
+{
+	sbuf_put(b, &v, 4);
+}
+static void put_u64(struct sbuf *b, uint64_t v)
+{
+	sbuf_put(b, &v, 8);
+}
+
+static void pad4(struct sbuf *b)
+{
+	static const char zeros[4];
+
+	sbuf_put(b, zeros, (4 - b->len % 4) % 4);
+}
+
+static void block_begin(struct pcap_writer *w, uint32_t type)
+{
+	sbuf_reset(&w->blk);
+	put_u32(&w->blk, type);
+	put_u32(&w->blk, 0); /* patched by block_end */
+}
+
+/* Pad, patch the leading length, add the trailing one, and write the block. */
+static void block_end(struct pcap_writer *w)
+{
+	uint32_t total;
+
+	pad4(&w->blk);
+	total = (uint32_t)w->blk.len + 4;
+	memcpy(w->blk.data + 4, &total, 4);
+	put_u32(&w->blk, total);
+	emit(w, w->blk.data, w->blk.len);
+}
+
+/* One option: code, length, value padded to 32 bits (len <= OPT_MAX). */
+static void opt_put(struct sbuf *b, uint16_t code, const void *p, size_t len)
+{
+	put_u16(b, code);
+	put_u16(b, (uint16_t)len);
+	sbuf_put(b, p, len);
+	pad4(b);
+}
+
+/* An opt_endofopt closing the options that began at `start`, when there are any. */
+static void opt_end(struct sbuf *b, size_t start)
+{
+	if (b->len > start)
+		put_u32(b, 0);
+}
+
+/*
+ * s as valid UTF-8 (the draft asks writers for nothing else) into out: each
+ * byte of a malformed sequence becomes U+FFFD; at most max bytes, cut
+ * between characters.
+ */
+static void utf8_clean(struct sbuf *out, const char *s, size_t max)
+{
+	static const char fffd[] = "\xEF\xBF\xBD";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = utf8_decode(p + i, n - i, &cp);
+		const void *c = k ? (const void *)(p + i) : fffd;
+		size_t clen = k ? k : 3;
+
+		if (out->len + clen > max)
+			break;
+		sbuf_put(out, c, clen);
+		i += k ? k : 1;
+	}
+}
+
+/* A string option, when s is not NULL. */
+static void opt_str(struct pcap_writer *w, uint16_t code, const char *s)
+{
+	if (!s)
+		return;
+	sbuf_reset(&w->txt);
+	utf8_clean(&w->txt, s, OPT_MAX);
+	opt_put(&w->blk, code, w->txt.data, w->txt.len);
+}
+
+/* A timestamp option: the upper then the lower 32 bits, as in the packet blocks. */
+static void opt_ts(struct sbuf *b, uint16_t code, uint64_t ts)
+{
+	uint32_t v[2] = { (uint32_t)(ts >> 32), (uint32_t)ts };
+
+	opt_put(b, code, v, sizeof(v));
+}
+
+static void opt_u64(struct sbuf *b, uint16_t code, uint64_t v)
+{
+	opt_put(b, code, &v, 8);
+}
+
+/* The section header: version 1.0, length unknown (-1), who wrote it. */
+static void write_section(struct pcap_writer *w, const struct pcap_section_info *si)
+{
+	static const struct pcap_section_info none;
+	struct utsname u;
+	char os[2 * sizeof(u.release) + 2] = "";
+	char host[256] = "";
+	char comment[sizeof(host) + 8];
+	size_t start;
+
+	if (!si)
+		si = &none;
+	if (uname(&u) != 0)
+		memset(&u, 0, sizeof(u));
+	snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	snprintf(comment, sizeof(comment), "host=%s", host);
+
+	block_begin(w, PCAP_BT_SHB);
+	put_u32(&w->blk, PCAP_BYTE_ORDER_MAGIC);
+	put_u16(&w->blk, 1);
+	put_u16(&w->blk, 0);
+	put_u64(&w->blk, UINT64_MAX);
+	start = w->blk.len;
+	opt_str(w, PCAP_OPT_SHB_HARDWARE, si->hardware ? si->hardware : u.machine);
+	opt_str(w, PCAP_OPT_SHB_OS, si->os ? si->os : os);
+	opt_str(w, PCAP_OPT_SHB_USERAPPL, si->userappl ? si->userappl : "sysrec");
+	opt_str(w, PCAP_OPT_COMMENT, si->comment ? si->comment : comment);
+	opt_end(&w->blk, start);
+	block_end(w);
+}
+
+static struct pcap_writer *writer_new(void)
+{
+	struct pcap_writer *w = xcalloc(1, sizeof(*w));
+
+	sbuf_init(&w->blk, 1 << 12);
+	sbuf_init(&w->txt, 256);
+	return w;
+}
+
+struct pcap_writer *pcap_writer_open(const char *path, const struct pcap_section_info *si, struct err *e)
+{
+	struct pcap_writer *w;
+	struct sink *s = sink_open(path, false, e);
+
+	if (!s)
+		return NULL;
+	w = writer_new();
+	w->sink = s;
+	write_section(w, si);
+	return w;
+}
+
+struct pcap_writer *pcap_writer_open_fn(pcap_out_fn out, void *ctx, const struct pcap_section_info *si)
+{
+	struct pcap_writer *w = writer_new();
+
+	w->out = out;
+	w->out_ctx = ctx;
+	write_section(w, si);
+	return w;
+}
+
+int pcap_writer_add_iface(struct pcap_writer *w, const struct pcap_iface *ifc)
+{
+	static const uint8_t tsresol = 9; /* 10^-9 s: packet times are ns */
+	size_t start;
+
+	if (w->nifs >= PCAP_MAX_IFACES)
+		return -E2BIG;
+	if (w->nifs == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 4;
+		w->ifs = xrealloc(w->ifs, w->cap * sizeof(*w->ifs));
+	}
+	w->ifs[w->nifs] = (struct wiface){
+		.snaplen = ifc->snaplen,
+		.start_ns = ifc->start_ns ? ifc->start_ns : epoch_ns(),
+	};
+	block_begin(w, PCAP_BT_IDB);
+	put_u16(&w->blk, ifc->linktype);
+	put_u16(&w->blk, 0);
+	put_u32(&w->blk, ifc->snaplen);
+	start = w->blk.len;
+	opt_str(w, PCAP_OPT_IF_NAME, ifc->name);
+	opt_str(w, PCAP_OPT_IF_DESCRIPTION, ifc->description);
+	opt_put(&w->blk, PCAP_OPT_IF_TSRESOL, &tsresol, 1);
+	opt_end(&w->blk, start);
+	block_end(w);
+	return (int)w->nifs++;
+}
+
+/* The owner twice: a comment for people, the custom option for programs. */
+static void opt_owner(struct pcap_writer *w, const struct pcap_owner *o)
+{
+	uint32_t pen = PCAP_PEN;
+
+	sbuf_reset(&w->txt);
+	pcap_owner_format(&w->txt, o, ' ');
+	opt_put(&w->blk, PCAP_OPT_COMMENT, w->txt.data, w->txt.len);
+	sbuf_reset(&w->txt);
+	sbuf_put(&w->txt, &pen, 4);
+	pcap_owner_format(&w->txt, o, ';');
+	opt_put(&w->blk, PCAP_OPT_CUSTOM_STR, w->txt.data, w->txt.len);
+}
+
+int pcap_writer_packet(struct pcap_writer *w, const struct pcap_packet *p)
+{
+	uint32_t caplen = p->caplen, origlen = p->origlen ? p->origlen : p->caplen;
+	uint32_t snap;
+	size_t start;
+
+	if (p->iface >= w->nifs)
+		return -EINVAL;
+	snap = w->ifs[p->iface].snaplen;
+	if (snap && caplen > snap)
+		caplen = snap;
+	if (caplen > PCAP_MAX_SNAPLEN)
+		caplen = PCAP_MAX_SNAPLEN;
+	if (origlen < caplen)
+		origlen = caplen;
+	block_begin(w, PCAP_BT_EPB);
+	put_u32(&w->blk, p->iface);
+	put_u32(&w->blk, (uint32_t)(p->ts_ns >> 32));
+	put_u32(&w->blk, (uint32_t)p->ts_ns);
+	put_u32(&w->blk, caplen);
+	put_u32(&w->blk, origlen);
+	sbuf_put(&w->blk, p->data, caplen);
+	pad4(&w->blk);
+	start = w->blk.len;
+	if (p->dir != PCAP_DIR_UNKNOWN) {
+		uint32_t flags = (uint32_t)p->dir & PCAP_FLAGS_DIR_MASK;
+
+		opt_put(&w->blk, PCAP_OPT_EPB_FLAGS, &flags, 4);
+	}
+	if (p->owner)
+		opt_owner(w, p->owner);
+	opt_str(w, PCAP_OPT_COMMENT, p->note);
+	if (p->drops)
+		opt_u64(&w->blk, PCAP_OPT_EPB_DROPCOUNT, p->drops);
+	opt_end(&w->blk, start);
+	block_end(w);
+	return pcap_writer_error(w);
+}
+
+int pcap_writer_set_stats(struct pcap_writer *w, uint32_t iface, const struct pcap_stats *st)
+{
+	if (iface >= w->nifs)
+		return -EINVAL;
+	w->ifs[iface].has_stats = true;
+	w->ifs[iface].st = *st;
+	return 0;
+}
+
+/* One interface's statistics block, taken at end_ns. */
+static void write_stats(struct pcap_writer *w, uint32_t id, uint64_t now)
+{
+	const struct wiface *f = &w->ifs[id];
+	uint64_t end = f->has_stats && f->st.end_ns ? f->st.end_ns : now;
+	size_t start;
+
+	block_begin(w, PCAP_BT_ISB);
+	put_u32(&w->blk, id);
+	put_u32(&w->blk, (uint32_t)(end >> 32));
+	put_u32(&w->blk, (uint32_t)end);
+	start = w->blk.len;
+	opt_ts(&w->blk, PCAP_OPT_ISB_STARTTIME, f->start_ns);
+	opt_ts(&w->blk, PCAP_OPT_ISB_ENDTIME, end);
+	if (f->has_stats) {
+		opt_u64(&w->blk, PCAP_OPT_ISB_IFRECV, f->st.received);
+		opt_u64(&w->blk, PCAP_OPT_ISB_IFDROP, f->st.dropped);
+	}
+	opt_end(&w->blk, start);
+	block_end(w);
+}
+
+int pcap_writer_error(const struct pcap_writer *w)
+{
+	return w->sink ? sink_error(w->sink) : w->out_err;
+}
+
+uint64_t pcap_writer_bytes(const struct pcap_writer *w)
+{
+	return w->sink ? sink_offset(w->sink) : w->out_bytes;
+}
+
+static void writer_free(struct pcap_writer *w)
+{
+	sbuf_release(&w->blk);
+	sbuf_release(&w->txt);
+	free(w->ifs);
+	free(w);
+}
+
+int pcap_writer_close(struct pcap_writer *w, struct err *e)
+{
+	uint64_t now = epoch_ns();
+	int rc = 0;
+
+	for (size_t i = 0; i < w->nifs; i++)
+		write_stats(w, (uint32_t)i, now);
+	if (w->sink)
+		rc = sink_close(w->sink, e);
+	else if (w->out_err)
+		rc = err_set(e, w->out_err, "writing the pcapng capture: %s", strerror(-w->out_err));
+	writer_free(w);
+	return rc;
+}
+
+void pcap_writer_abort(struct pcap_writer *w)
+{
+	if (w->sink)
+		sink_abort(w->sink);
+	writer_free(w);
+}
