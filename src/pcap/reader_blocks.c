@@ -57,16 +57,15 @@ static uint64_t units_to_ns(const struct riface *f, uint64_t units)
 	return t > (__int128)UINT64_MAX ? UINT64_MAX : (uint64_t)t;
 }
 
-/* The interface a block names: 0 with *f, or -EINVAL when the section has not described it. */
-static int find_iface(const struct pcap_reader *r, const struct blk *b, uint32_t id, const struct riface **f,
-                      struct err *e)
+/* The interface a block names, or NULL (e set) when the section has not described it. */
+static const struct riface *find_iface(const struct pcap_reader *r, const struct blk *b, uint32_t id,
+                                       struct err *e)
 {
-	if (id >= r->nifs)
-		return err_set(e, -EINVAL,
-		               "%s at offset %llu: interface %u not described (the section has %zu)", b->name,
-		               (unsigned long long)b->off, id, r->nifs);
-	*f = &r->ifs[id];
-	return 0;
+	if (id < r->nifs)
+		return &r->ifs[id];
+	err_set(e, -EINVAL, "%s at offset %llu: interface %u not described (the section has %zu)", b->name,
+	        (unsigned long long)b->off, id, r->nifs);
+	return NULL;
 }
 
 /* Section header: magic (checked by the framing), version, section length, options. */
@@ -222,13 +221,12 @@ static int read_packet(struct pcap_reader *r, const struct blk *b, struct pcap_r
                        struct err *e)
 {
 	struct pcap_packet_rec *pk = &rec->pkt;
-	const struct riface *f;
+	const struct riface *f = find_iface(r, b, id, e);
 	size_t padded;
 	struct opts it;
-	int rc = find_iface(r, b, id, &f, e);
 
-	if (rc)
-		return rc;
+	if (!f)
+		return -EINVAL;
 	pk->iface = id;
 	pk->caplen = rd32(r, b->body + 12);
 	pk->origlen = rd32(r, b->body + 16);
@@ -267,11 +265,10 @@ int pcap_read_pb(struct pcap_reader *r, const struct blk *b, struct pcap_record 
 int pcap_read_spb(struct pcap_reader *r, const struct blk *b, struct pcap_record *rec, struct err *e)
 {
 	struct pcap_packet_rec *pk = &rec->pkt;
-	const struct riface *f;
-	int rc = find_iface(r, b, 0, &f, e);
+	const struct riface *f = find_iface(r, b, 0, e);
 
-	if (rc)
-		return rc;
+	if (!f)
+		return -EINVAL;
 	pk->origlen = rd32(r, b->body);
 	pk->caplen = f->snaplen && pk->origlen > f->snaplen ? f->snaplen : pk->origlen;
 	if (pk->caplen > b->body_len - 4)
@@ -288,13 +285,13 @@ int pcap_read_spb(struct pcap_reader *r, const struct blk *b, struct pcap_record
 int pcap_read_isb(struct pcap_reader *r, const struct blk *b, struct pcap_record *rec, struct err *e)
 {
 	struct pcap_stats_rec *st = &rec->stats;
-	const struct riface *f;
+	const struct riface *f = find_iface(r, b, rd32(r, b->body), e);
 	struct opts it;
 	struct opt o;
-	int rc = find_iface(r, b, rd32(r, b->body), &f, e);
+	int rc;
 
-	if (rc)
-		return rc;
+	if (!f)
+		return -EINVAL;
 	st->iface = rd32(r, b->body);
 	st->ts_ns = units_to_ns(f, rd_ts(r, b->body + 4));
 	opts_init(&it, b, 12);
