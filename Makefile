@@ -120,10 +120,12 @@ $(BENCH_GEN): bench/gen-capture.c $(LIB)
 # Workloads the end-to-end tests record (tests/e2e/*.c): plain programs, never
 # sanitized (the recorder traces their syscalls, not the sanitizer's).
 E2E_BINS := $(BUILD)/e2e/syscalls-workload
-# Captures written with sysrec's own writer for the differential tables.
+# Captures written with sysrec's own writers: .scap for the differential tables,
+# pcapng for the peers that read it (tshark, capinfos) and the pcapng fuzzer's seeds.
 GEN_CAPS := $(BUILD)/e2e/gen-captures
+GEN_PCAPNG := $(BUILD)/e2e/gen-pcapng
 
-$(GEN_CAPS): tests/e2e/gen-captures.c $(LIB)
+$(GEN_CAPS) $(GEN_PCAPNG): $(BUILD)/e2e/%: tests/e2e/%.c $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
@@ -143,14 +145,14 @@ run: deps $(BIN)
 unit: $(UNIT_BINS)
 	$(Q)scripts/run-tests.sh unit $(BUILD) $(UNIT_BINS)
 
-e2e: $(BIN) $(BENCH_GEN) $(E2E_BINS) $(GEN_CAPS)
+e2e: $(BIN) $(BENCH_GEN) $(E2E_BINS) $(GEN_CAPS) $(GEN_PCAPNG)
 	$(Q)scripts/run-tests.sh e2e $(BUILD)
 
 # Everything: deps, lint (layering, format, clang-tidy, cppcheck), each fuzz target
 # for 20 s, unit + end-to-end tests, then the same tests under ASan/UBSan.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BENCH_GEN) $(E2E_BINS) $(GEN_CAPS) $(FUZZ_BINS)
-	$(Q)$(MAKE) --no-print-directory SAN=1 all build/san/tests/.stamp-bins build/san/bench/gen-capture build/san/e2e/syscalls-workload build/san/e2e/gen-captures
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BENCH_GEN) $(E2E_BINS) $(GEN_CAPS) $(GEN_PCAPNG) $(FUZZ_BINS)
+	$(Q)$(MAKE) --no-print-directory SAN=1 all build/san/tests/.stamp-bins build/san/bench/gen-capture build/san/e2e/syscalls-workload build/san/e2e/gen-captures build/san/e2e/gen-pcapng
 	$(Q)scripts/run-tests.sh all
 
 build/san/tests/.stamp-bins: $(UNIT_BINS)
