@@ -59,7 +59,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_GEN := $(BUILD)/bench/gen-capture
 
-.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -187,7 +187,7 @@ bench-agent: deps $(BIN) $(BENCH_LOOPS)
 # The fuzz targets (tests/fuzz/fuzz_NAME.c, libFuzzer): one rule; each names the
 # sources it links (FUZZ_SRCS_NAME) and their libraries (FUZZ_LIBS_NAME).
 FUZZ_DIR := build/fuzz
-FUZZ_NAMES := reader filter config http rules
+FUZZ_NAMES := reader filter config http rules pcap
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS_reader := $(CORE_SRCS)
@@ -200,6 +200,8 @@ FUZZ_SRCS_http := $(CORE_SRCS) $(foreach m,store recorder capture,$(wildcard src
 FUZZ_LIBS_http := -lz -ljansson -lcrypto -lpthread
 FUZZ_SRCS_rules := $(CORE_SRCS) $(wildcard src/rules/*.c)
 FUZZ_LIBS_rules := -lz -ljansson -lyaml
+FUZZ_SRCS_pcap := $(wildcard src/common/*.c) $(wildcard src/pcap/*.c)
+FUZZ_LIBS_pcap := -lz
 
 .SECONDEXPANSION:
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) src/event/event_table.inc
@@ -207,13 +209,16 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) 
 	@$(if $(Q),echo "  CLANG   $<")
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
 
-# make fuzz (the reader), fuzz-filter, fuzz-config, fuzz-http, fuzz-rules
+# make fuzz (the reader), fuzz-filter, fuzz-config, fuzz-http, fuzz-rules, fuzz-pcap
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_DIR)/fuzz_reader
 	$(Q)scripts/fuzz.sh $< $(FUZZ_SECONDS)
 
 $(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(FUZZ_DIR)/fuzz_%
 	$(Q)scripts/fuzz.sh $< $(FUZZ_SECONDS)
+
+# the pcapng reader's seeds are files sysrec's writer makes (scripts/fuzz.sh)
+fuzz-pcap: $(GEN_PCAPNG)
 
 FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v event_table.inc)
 fmt:

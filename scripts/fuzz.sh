@@ -5,6 +5,8 @@
 # the HTTP API's request checks (build/fuzz/fuzz_http, build/fuzz/http-*),
 # the rules loader (build/fuzz/fuzz_rules, build/fuzz/rules-*, seeded from the
 # rules files of Falco's tests and its default ruleset),
+# the pcapng reader (build/fuzz/fuzz_pcap, build/fuzz/pcap-*, seeded from the
+# files build/e2e/gen-pcapng writes with sysrec's writer and a big-endian section),
 # or the filter parser (build/fuzz/fuzz_filter, tests/fuzz/fuzz_filter.c; its
 # corpus, log and crash inputs are build/fuzz/filter-*, seeded from the
 # one-line conditions of the Falco rules in the testdata, the filters of
@@ -40,6 +42,7 @@ pre=
 [ "$name" = fuzz_config ] && pre=config-
 [ "$name" = fuzz_http ] && pre=http-
 [ "$name" = fuzz_rules ] && pre=rules-
+[ "$name" = fuzz_pcap ] && pre=pcap-
 corpus=$dir/${pre}corpus
 seeds=$dir/${pre}seeds
 log=$dir/${pre}fuzz.log
@@ -175,8 +178,58 @@ seed_rules() {
 	printf -- '- rule: r\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: INFO\n  capture: {enabled: true, before: 3s}\n' >"$seeds/capture.yaml"
 }
 
+# The pcapng reader's seeds: the files of tests/e2e/gen-pcapng.c (sysrec's
+# writer: little-endian, every option it writes) and, by hand, a big-endian
+# section (header, interface, one packet).
+seed_pcap() {
+	local gen=build/e2e/gen-pcapng
+	if [ -x "$gen" ] && "$gen" "$seeds"; then
+		echo "fuzz.sh: seeds from $gen"
+	else
+		echo "fuzz.sh: $gen not built (make build/e2e/gen-pcapng); seeding from the big-endian section alone"
+	fi
+	printf '%b' '\x0a\x0d\x0d\x0a\x00\x00\x00\x1c\x1a\x2b\x3c\x4d\x00\x01\x00\x00' \
+		'\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x1c' \
+		'\x00\x00\x00\x01\x00\x00\x00\x14\x00\x65\x00\x00\x00\x00\x00\x00\x00\x00\x00\x14' \
+		'\x00\x00\x00\x06\x00\x00\x00\x24\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01' \
+		'\x00\x00\x00\x04\x00\x00\x00\x04abcd\x00\x00\x00\x24' >"$seeds/big-endian.pcapng"
+}
+
+# Its dictionary: block types, byte-order magic and option codes in both
+# orders, sysrec's enterprise number and owner keys.
+pcap_dict() {
+	cat <<'EOF'
+shb="\x0a\x0d\x0d\x0a"
+magic_le="\x4d\x3c\x2b\x1a"
+magic_be="\x1a\x2b\x3c\x4d"
+idb_le="\x01\x00\x00\x00"
+idb_be="\x00\x00\x00\x01"
+pb_le="\x02\x00\x00\x00"
+spb_le="\x03\x00\x00\x00"
+isb_le="\x05\x00\x00\x00"
+epb_le="\x06\x00\x00\x00"
+epb_be="\x00\x00\x00\x06"
+tsresol_le="\x09\x00\x01\x00"
+tsoffset_le="\x0e\x00\x08\x00"
+flags_le="\x02\x00\x04\x00"
+dropcount_le="\x04\x00\x08\x00"
+custom_le="\xac\x0b"
+custom_be="\x0b\xac"
+pen_le="\xd9\x7e\x00\x00"
+pen_be="\x00\x00\x7e\xd9"
+pid="pid="
+tid=";tid="
+comm=";comm="
+container=";container="
+fd=";fd="
+escape="%3B"
+EOF
+}
+
 # ---- seeds (only for an empty corpus) ----
-if [ "$pre" = rules- ]; then
+if [ "$pre" = pcap- ]; then
+	[ -n "$(ls -A "$corpus")" ] || { seed_pcap && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) pcapng files"; }
+elif [ "$pre" = rules- ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_rules && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) rules files"; }
 elif [ "$pre" = http- ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_http && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) requests"; }
@@ -230,6 +283,7 @@ dict=$dir/scap.dict
 [ "$pre" = config- ] && dict= # YAML needs none
 [ "$pre" = http- ] && dict=
 [ "$pre" = rules- ] && dict=
+[ "$pre" = pcap- ] && { dict=$dir/pcap.dict; pcap_dict >"$dict"; }
 [ -n "$pre" ] || cat >"$dict" <<'EOF'
 shb="\x0a\x0d\x0d\x0a"
 shb_magic="\x4d\x3c\x2b\x1a"
@@ -279,7 +333,7 @@ echo "fuzz.sh: ran $((end - start))s: ${runs:-?} runs (${speed:-?} exec/s), cove
 	"${ft:-?} features, corpus ${corp:-?}; new crash/leak/timeout inputs: $((after - before))"
 if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
 	echo "fuzz.sh: FAILED (exit $status): the fuzzer found a problem; report:" >&2
-	grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written|fuzz_reader:|fuzz_filter:)' "$log" |
+	grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written|fuzz_reader:|fuzz_filter:|fuzz_pcap:)' "$log" |
 		head -n 20 >&2
 	ls -t "$dir" | grep -E "$artifacts" | head -n 5 |
 		sed "s|^|fuzz.sh: reproduce with: $bin $dir/|" >&2
