@@ -204,7 +204,7 @@ static int open_file(const char *path, struct stat *st, struct err *e)
 struct pcap_reader *pcap_reader_open(const char *path, struct err *e)
 {
 	struct pcap_reader *r;
-	struct stat st;
+	struct stat st = { 0 };
 	int rc, fd = open_file(path, &st, e);
 
 	if (fd < 0)
@@ -309,6 +309,7 @@ static int frame(struct pcap_reader *r, struct blk *b, struct err *e)
 	uint32_t bt, len;
 	int rc;
 
+	*b = (struct blk){ .off = r->off };
 	if (left == 0)
 		return r->started ? 0 : err_set(e, -EINVAL, "empty file at offset 0: not a pcapng capture");
 	p = r->p + r->off;
