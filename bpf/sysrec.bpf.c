@@ -27,6 +27,7 @@
  *   fill_net.bpf.h   fillers: sockets (sendto's exit from fill_file)
  *   fill_wait.bpf.h  fillers: poll, epoll_wait, nanosleep, futex, eventfd, timerfd, ...
  *   fill_misc.bpf.h  fillers: signals, credentials, limits, ptrace
+ *   packet.bpf.h     packets of the host's sockets with their owners (--pcap)
  */
 #include "vmlinux.h"
 
@@ -434,3 +435,6 @@ static __always_inline __u16 routed_code(bool exit)
 #include "fill_net.bpf.h"
 #include "fill_wait.bpf.h"
 #include "fill_misc.bpf.h"
+
+/* Packets, beside the syscalls (--pcap). */
+#include "packet.bpf.h"

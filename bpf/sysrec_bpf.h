@@ -86,6 +86,37 @@ struct sysrec_stats {
 	__u64 pend_first_ts, pend_last_ts, pend_tid, pend_ring, pend_big;
 };
 
+/* ---- packets (packet.bpf.h): the `pkts` perf buffer, when --pcap asks ---- */
+
+#define SYSREC_PKT_MAX 65000 /* bytes of a packet kept at most (a perf sample's room) */
+
+enum { SYSREC_PKT_IN = 1, SYSREC_PKT_OUT = 2 }; /* pcapng's epb_flags direction values */
+
+/*
+ * One packet, as its perf sample holds it: this, then caplen bytes of the
+ * packet from its IP header on. The owner is the process of the packet's
+ * socket (received packets too, whatever task ran the softirq).
+ */
+struct sysrec_packet {
+	__u64 ts;      /* epoch ns, the syscall events' clock */
+	__u64 cookie;  /* the socket's cookie (0: no socket) */
+	__u64 netns;   /* the network namespace's cookie (SO_NETNS_COOKIE) */
+	__u32 ifindex; /* in that namespace */
+	__u32 len;     /* original length, from the IP header on */
+	__u32 caplen;  /* bytes kept */
+	__u32 pid;     /* the socket's owner (0: not known) */
+	__u32 tid;
+	__u8 dir; /* SYSREC_PKT_IN or SYSREC_PKT_OUT */
+	__u8 pad[3];
+	char comm[16];
+};
+
+/* Per-CPU packet counters (the `pkt_stats` map). */
+struct sysrec_pkt_stats {
+	__u64 packets; /* given to the perf buffer */
+	__u64 lost;    /* the perf buffer was full */
+};
+
 /*
  * Linux open(2) flags as the portable PPM_O_* bits (docs/scap-format.md
  * section 10); used by the programs and by the /proc snapshot alike.

@@ -9,7 +9,8 @@ PACKAGES=(
 	libbpf-dev bpftool libelf-dev libpcap-dev libmicrohttpd-dev libyaml-dev
 	libcurl4-openssl-dev libssl-dev
 	clang-format clang-tidy cppcheck
-	sysdig tshark hyperfine gzip python3 python3-yaml strace linux-perf openssl
+	sysdig hyperfine gzip python3 python3-yaml strace linux-perf openssl
+	tcpdump tshark iputils-ping iproute2 curl iperf3
 	chromium
 )
 # node and npm for the browser tests (tests/browser): the machine's own when it has them

@@ -5,6 +5,8 @@
 #include "../filter/filter.h"
 #include "../scap/scap.h"
 
+#define SYSREC_VERSION "0.1.0"
+
 /* Each returns the process exit code: 0 ok, 1 failure, 2 usage. */
 int cmd_read(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SYSREC_VERSION "0.1.0"
-
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "../scap/scap.h"
 #include "../state/state.h"
 #include "recfiles.h"
+#include "recpcap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,7 +30,9 @@ struct record_opts {
 	char container[13]; /* --container, short form; "" for none */
 	uint32_t ring_mb;
 	bool stats;
-	char *filter; /* the arguments after the options, joined; NULL: none */
+	char *filter;     /* the arguments after the options, joined; NULL: none */
+	const char *pcap; /* --pcap: the packets into this pcapng file (NULL: none) */
+	uint32_t pcap_snaplen;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -44,7 +47,7 @@ static void record_usage(FILE *f)
 	fprintf(f,
 	        "usage: sysrec record -w FILE [-M SECS] [-n N] [-C MB] [-G SECS] [-W N] [-e N]\n"
 	        "                     [-s LEN] [-z] [--pid PID | --container ID] [--ring-mb MB] [--stats]\n"
-	        "                     [-F] [FILTER]\n"
+	        "                     [--pcap FILE [--pcap-snaplen LEN]] [-F] [FILTER]\n"
 	        "\n"
 	        "  FILTER                Falco/sysdig condition: only the events it matches are\n"
 	        "                        written (the words after the options, joined); the\n"
@@ -67,7 +70,11 @@ static void record_usage(FILE *f)
 	        "                        they start, or what joins its cgroups)\n"
 	        "      --ring-mb MB      kernel ring buffer size (default 16)\n"
 	        "      --stats           say when recording starts; print event and drop counts\n"
-	        "                        (in all and per CPU) at the end\n");
+	        "                        (in all and per CPU) at the end\n"
+	        "      --pcap FILE       also the packets the host's sockets send and receive, on\n"
+	        "                        every interface, into FILE (pcapng; each packet names its\n"
+	        "                        socket's process: pid, tid, comm, container)\n"
+	        "      --pcap-snaplen LEN  bytes kept of each packet (default and most: 65000)\n");
 }
 
 static int parse_count(const char *s, const char *what, uint64_t max, uint64_t *v)
@@ -200,6 +207,16 @@ static int parse_opt(int c, const char *arg, struct record_opts *o)
 	case 'S':
 		o->stats = true;
 		return 0;
+	case 'p':
+		o->pcap = arg;
+		return 0;
+	case 'L':
+		if (parse_count(arg, "--pcap-snaplen", ENGINE_PKT_MAX, &v))
+			return 2;
+		if (v == 0)
+			return usage_error("--pcap-snaplen must be from 1 to 65000");
+		o->pcap_snaplen = (uint32_t)v;
+		return 0;
 	case 'h':
 		record_usage(stdout);
 		return -1;
@@ -252,6 +269,8 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		{ "stats", no_argument, NULL, 'S' },
 		{ "ring-mb", required_argument, NULL, 'R' },
 		{ "fatfile", no_argument, NULL, 'F' },
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "pcap-snaplen", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -260,6 +279,7 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->snaplen = 80;
 	o->ring_mb = 16;
+	o->pcap_snaplen = ENGINE_PKT_MAX;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "w:M:n:C:G:W:e:s:zFh", longs, NULL)) != -1) {
 		rc = parse_opt(c, optarg, o);
@@ -401,6 +421,28 @@ static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo
 	/* bench/record.sh's recording floor and bare codes; the capture they make is not a valid one */
 	eo->floor_mode = fl ? (uint32_t)strtoul(fl, NULL, 10) : 0;
 	eo->bare_codes = getenv("SYSREC_BENCH_BARE");
+	eo->packets = o->pcap != NULL;
+	eo->pkt_snaplen = o->pcap_snaplen;
+}
+
+/* Close the pcapng file (the engine is stopped): its counts said when asked or when any was lost; 1 on error.
+ */
+static int finish_pcap(struct recpcap *rp, bool stats)
+{
+	struct err e = { { 0 } };
+	uint64_t written, lost;
+	int rc;
+
+	recpcap_stop(rp);
+	recpcap_counts(rp, &written, &lost);
+	if (stats || lost)
+		fprintf(stderr,
+		        "sysrec record: %llu packets written, %llu lost (the kernel's buffer was full)\n",
+		        (unsigned long long)written, (unsigned long long)lost);
+	rc = recpcap_close(rp, &e);
+	if (rc)
+		fprintf(stderr, "sysrec record: %s\n", e.msg);
+	return rc ? 1 : 0;
 }
 
 /* Drain the ring into the files until a signal, a limit, an error or --pid's exit. */
@@ -439,8 +481,9 @@ int cmd_record(int argc, char **argv)
 	struct drain_stats st;
 	struct sigaction sa;
 	struct kept kept;
+	struct recpcap *rp = NULL;
 	uint64_t files_n;
-	int rc;
+	int rc, rc_pcap = 0;
 
 	rc = parse_opts(argc, argv, &o);
 	if (rc) {
@@ -464,6 +507,13 @@ int cmd_record(int argc, char **argv)
 		free(o.filter);
 		return 1;
 	}
+	if (o.pcap && !(rp = recpcap_start(o.pcap, o.pcap_snaplen, en, &e))) {
+		fprintf(stderr, "sysrec record: %s\n", e.msg);
+		recfiles_abort(files);
+		engine_close(en);
+		free(o.filter);
+		return 1;
+	}
 	/* with a filter, the files count what they keep */
 	d = drain_new(en, &(struct drain_opts){ .max_events = o.filter ? 0 : o.max_events },
 	              &(struct drain_consumer){ write_blocks, write_loss, NULL, files });
@@ -473,6 +523,8 @@ int cmd_record(int argc, char **argv)
 	record_loop(d, files, &o);
 	drain_finish(d, files_full, files); /* an error is the files' own: said at their close */
 	drain_stats(d, &st);
+	if (rp && finish_pcap(rp, o.stats))
+		rc_pcap = 1;
 	files_n = recfiles_count(files);
 	kept.filtered = o.filter != NULL;
 	kept.fatfile = o.files.fatfile;
@@ -486,5 +538,5 @@ int cmd_record(int argc, char **argv)
 	drain_free(d);
 	free(o.filter);
 	engine_close(en);
-	return rc ? 1 : 0;
+	return rc || rc_pcap ? 1 : 0;
 }

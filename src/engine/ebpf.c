@@ -19,10 +19,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +44,13 @@ struct engine {
 	int delivered;
 	uint64_t boot_to_epoch;
 	struct corebtf_ids ids; /* kernel type ids the programs cast to */
+	/* packets: the cgroup_skb programs' links and their perf buffer */
+	struct bpf_link *pkt_create, *pkt_in, *pkt_out;
+	struct perf_buffer *pb;
+	engine_packet_fn pkt_fn; /* of the current engine_packets_poll() call */
+	void *pkt_ctx;
+	int pkt_delivered;
+	uint64_t pkt_lost; /* told by libbpf: samples the perf buffer had no room for */
 };
 
 #define MAX_CODES 16 /* event codes one filler serves */
@@ -238,6 +248,9 @@ static void configure(struct engine *en, struct sysrec_bpf *skel, const struct e
 	skel->rodata->scope_tgid = o->scope_pid;
 	skel->rodata->scope_set = o->scope_container != NULL;
 	skel->rodata->floor_mode = o->floor_mode;
+	_Static_assert(ENGINE_PKT_MAX == SYSREC_PKT_MAX, "one packet size limit");
+	skel->rodata->pkt_snaplen =
+	        o->pkt_snaplen && o->pkt_snaplen < SYSREC_PKT_MAX ? o->pkt_snaplen : SYSREC_PKT_MAX;
 	skel->rodata->snaplen = o->snaplen > SYSREC_MAX_SNAPLEN ? SYSREC_MAX_SNAPLEN : o->snaplen;
 	skel->rodata->boot_to_epoch = en->boot_to_epoch;
 	skel->rodata->btf_task_struct = en->ids.task_struct;
@@ -268,7 +281,7 @@ static int by_size_desc(const void *a, const void *b)
 	return strcmp(bpf_program__name(x->p), bpf_program__name(y->p));
 }
 
-static void split_programs(struct sysrec_bpf *skel, int side, bool scoped)
+static void split_programs(struct sysrec_bpf *skel, int side, bool scoped, bool packets)
 {
 	size_t load[2] = { 0, 0 }, n = 0, total = 0;
 	struct bpf_program *p;
@@ -286,7 +299,8 @@ static void split_programs(struct sysrec_bpf *skel, int side, bool scoped)
 		load[0] += bpf_program__insn_cnt(p);
 		/* the second copy has no other programs; --container's followers of forks and cgroup moves
 		 * only then */
-		if (side != 0 || (!scoped && !strncmp(bpf_program__name(p), "scope_", 6)))
+		if (side != 0 || (!scoped && !strncmp(bpf_program__name(p), "scope_", 6)) ||
+		    (!packets && !strncmp(bpf_program__name(p), "pkt_", 4)))
 			bpf_program__set_autoload(p, false);
 	}
 	qsort(fill, n, sizeof(struct filler), by_size_desc);
@@ -340,6 +354,10 @@ static int make_shared(struct loading *l, struct sysrec_bpf *skel, struct err *e
 
 		if (bpf_map__is_internal(m))
 			continue;
+		/* the packets' maps: only the first copy's programs use them (libbpf makes each copy's) */
+		if (!strcmp(bpf_map__name(m), "owners") || !strcmp(bpf_map__name(m), "pkts") ||
+		    !strcmp(bpf_map__name(m), "pkt_stats"))
+			continue;
 		if (l->nshared == MAX_SHARED) {
 			err_set(e, -E2BIG, "too many BPF maps to share");
 			return -E2BIG;
@@ -376,7 +394,7 @@ static struct sysrec_bpf *open_copy(const struct loading *l, int side)
 
 	if (skel) {
 		configure(l->en, skel, l->o);
-		split_programs(skel, side, l->o->scope_container != NULL);
+		split_programs(skel, side, l->o->scope_container != NULL, l->o->packets);
 	}
 	return skel;
 }
@@ -463,6 +481,172 @@ out:
 	return rc;
 }
 
+/* The cgroup v2 hierarchy's root (its own mount, or the unified one of a hybrid host), or NULL. */
+static char *cgroup2_root(void)
+{
+	FILE *f = fopen("/proc/self/mounts", "r");
+	char dev[256], dir[4096], type[64];
+	char *root = NULL;
+
+	if (!f)
+		return NULL;
+	while (!root && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
+		if (!strcmp(type, "cgroup2"))
+			root = xstrdup(dir);
+	fclose(f);
+	return root;
+}
+
+static void on_packet(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct engine *en = ctx;
+	struct sysrec_packet m; /* a perf sample is only 4-byte aligned: copied out */
+	struct engine_packet p;
+
+	(void)cpu;
+	if (size < sizeof(m))
+		return; /* not one of ours: never happens */
+	memcpy(&m, data, sizeof(m));
+	if (m.caplen > size - sizeof(m))
+		return;
+	p = (struct engine_packet){ .ts = m.ts,
+		                    .cookie = m.cookie,
+		                    .netns = m.netns,
+		                    .ifindex = m.ifindex,
+		                    .len = m.len,
+		                    .caplen = m.caplen,
+		                    .pid = m.pid,
+		                    .tid = m.tid,
+		                    .dir = m.dir == SYSREC_PKT_IN ? ENGINE_PKT_IN : ENGINE_PKT_OUT,
+		                    .data = (const uint8_t *)data + sizeof(m) };
+	memcpy(p.comm, m.comm, sizeof(m.comm));
+	p.comm[sizeof(m.comm)] = 0;
+	en->pkt_delivered++;
+	en->pkt_fn(en->pkt_ctx, &p);
+}
+
+static void on_packets_lost(void *ctx, int cpu, __u64 n)
+{
+	struct engine *en = ctx;
+
+	(void)cpu;
+	en->pkt_lost += n;
+}
+
+/* The owner record the packet programs keep per socket (struct pkt_owner in bpf/packet.bpf.h). */
+struct pkt_owner {
+	uint32_t pid, tid;
+	char comm[16];
+};
+
+/* The first max-1 bytes of a small file, NUL-terminated; bytes read or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, max - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
+/* Each socket fd of process pid gets pid as its owner, unless one is set already. */
+static void seed_process(int owners, int pid, int self)
+{
+	char path[64], link[64];
+	struct pkt_owner o = { .pid = (uint32_t)pid, .tid = (uint32_t)pid };
+	struct dirent *de;
+	int pidfd = -1;
+	DIR *d;
+
+	if (pid == self)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (read_small(path, o.comm, sizeof(o.comm)) <= 0)
+		return;
+	o.comm[strcspn(o.comm, "\n")] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	if (!(d = opendir(path)))
+		return;
+	while ((de = readdir(d))) {
+		int fd, mine;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 8 || strncmp(link, "socket:[", 8) != 0)
+			continue;
+		fd = atoi(de->d_name);
+		if (pidfd < 0 && (pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+			break;
+		mine = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+		if (mine < 0)
+			continue;
+		/* sockets other than the inet ones (unix, netlink) are refused: no packets to name */
+		bpf_map_update_elem(owners, &mine, &o, BPF_NOEXIST);
+		close(mine);
+	}
+	closedir(d);
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
+/*
+ * Sockets opened before the recording have had no send, receive, connect
+ * or listen in it yet: each gets its process as owner now (a copy of the
+ * fd taken with pidfd_getfd names the socket to the map), so that a server
+ * started earlier is named on the first packet of each connection too.
+ */
+static void seed_owners(struct engine *en)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int owners = bpf_map__fd(en->skel->maps.owners), self = getpid();
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+			seed_process(owners, atoi(de->d_name), self);
+	closedir(d);
+}
+
+/* The packet programs on the root cgroup (every socket of the host), and their perf buffer. */
+static int packets_attach(struct engine *en, struct err *e)
+{
+	char *root = cgroup2_root();
+	int fd, rc = 0;
+
+	if (!root)
+		return err_set(e, -ENOENT, "packets need a cgroup v2 hierarchy, and none is mounted");
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = err_set(e, -errno, "%s: %s", root, strerror(errno));
+		free(root);
+		return rc;
+	}
+	en->pkt_create = bpf_program__attach_cgroup(en->skel->progs.pkt_sock_create, fd);
+	if (en->pkt_create)
+		en->pkt_in = bpf_program__attach_cgroup(en->skel->progs.pkt_ingress, fd);
+	if (en->pkt_in)
+		en->pkt_out = bpf_program__attach_cgroup(en->skel->progs.pkt_egress, fd);
+	if (!en->pkt_create || !en->pkt_in || !en->pkt_out)
+		rc = err_set(e, -errno, "cannot attach the packet programs to %s: %s", root, strerror(errno));
+	close(fd);
+	free(root);
+	if (rc)
+		return rc;
+	en->pb =
+	        perf_buffer__new(bpf_map__fd(en->skel->maps.pkts), 256, on_packet, on_packets_lost, en, NULL);
+	if (!en->pb)
+		return err_set(e, -errno, "cannot map the packet buffers: %s", strerror(errno));
+	seed_owners(en);
+	return 0;
+}
+
 struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 {
 	struct engine *en = xcalloc(1, sizeof(*en));
@@ -509,6 +693,8 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 		err_set(e, rc, "cannot attach to the syscall tracepoints: %s", strerror(-rc));
 		goto fail;
 	}
+	if (o->packets && (rc = packets_attach(en, e)) != 0)
+		goto fail;
 	/* processes that started between the first look and the attach */
 	if (o->scope_container)
 		scope_container(en, o->scope_container);
@@ -537,6 +723,36 @@ int engine_poll(struct engine *en, int timeout_ms, const struct engine_sink *sin
 	return en->delivered;
 }
 
+int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, void *ctx)
+{
+	int rc;
+
+	if (!en->pb)
+		return -ENOTCONN;
+	en->pkt_fn = fn;
+	en->pkt_ctx = ctx;
+	en->pkt_delivered = 0;
+	rc = perf_buffer__poll(en->pb, timeout_ms);
+	if (rc < 0 && rc != -EINTR)
+		return rc;
+	return en->pkt_delivered;
+}
+
+void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out)
+{
+	struct sysrec_pkt_stats *per = xcalloc((size_t)en->ncpus, sizeof(*per));
+	uint32_t key = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->lost = en->pkt_lost;
+	if (en->pb && bpf_map_lookup_elem(bpf_map__fd(en->skel->maps.pkt_stats), &key, per) == 0)
+		for (int c = 0; c < en->ncpus; c++) {
+			out->packets += per[c].packets;
+			out->lost += per[c].lost;
+		}
+	free(per);
+}
+
 void engine_stop(struct engine *en)
 {
 	/*
@@ -547,6 +763,10 @@ void engine_stop(struct engine *en)
 	bpf_link__destroy(en->skel->links.sys_exit);
 	en->skel->links.sys_exit = NULL;
 	sysrec_bpf__detach(en->skel);
+	bpf_link__destroy(en->pkt_create);
+	bpf_link__destroy(en->pkt_in);
+	bpf_link__destroy(en->pkt_out);
+	en->pkt_create = en->pkt_in = en->pkt_out = NULL;
 }
 
 void engine_stats(struct engine *en, struct engine_stats *out)
@@ -581,7 +801,8 @@ void engine_stats(struct engine *en, struct engine_stats *out)
 			__u32 len = sizeof(info);
 
 			memset(&info, 0, sizeof(info));
-			if (!is_filler(p) && bpf_program__fd(p) >= 0 &&
+			if (!is_filler(p) && strncmp(bpf_program__name(p), "pkt_", 4) != 0 &&
+			    bpf_program__fd(p) >= 0 &&
 			    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0)
 				out->drops_busy += info.recursion_misses;
 		}
@@ -593,6 +814,10 @@ void engine_close(struct engine *en)
 	if (!en)
 		return;
 	ring_buffer__free(en->rb);
+	perf_buffer__free(en->pb);
+	bpf_link__destroy(en->pkt_create);
+	bpf_link__destroy(en->pkt_in);
+	bpf_link__destroy(en->pkt_out);
 	unload(en);
 	free(en->cpu_drops);
 	free(en->pending);

@@ -20,6 +20,9 @@ struct engine_opts {
 	uint32_t floor_mode;
 	/* benchmarks only: event codes written as bare headers ("306,307"; NULL: none) */
 	const char *bare_codes;
+	/* packets of the host's sockets too (engine_packets_poll), each kept up to pkt_snaplen bytes */
+	bool packets;
+	uint32_t pkt_snaplen;
 };
 
 struct engine_stats {
@@ -68,6 +71,43 @@ void engine_stop(struct engine *en);
 void engine_stats(struct engine *en, struct engine_stats *out);
 void engine_close(struct engine *en);
 
+/* ---- packets (engine_opts.packets) ---- */
+
+#define ENGINE_PKT_MAX 65000 /* bytes of a packet kept at most (what a kernel perf sample holds) */
+
+enum { ENGINE_PKT_IN = 1, ENGINE_PKT_OUT = 2 };
+
+/* A packet of a socket of the host, with the socket's owner. */
+struct engine_packet {
+	uint64_t ts;      /* epoch ns, the syscall events' clock */
+	uint64_t cookie;  /* the socket's cookie (0: no socket) */
+	uint64_t netns;   /* the network namespace's cookie (SO_NETNS_COOKIE) */
+	uint32_t ifindex; /* in that namespace */
+	uint32_t len;     /* original length, from the IP header on */
+	uint32_t caplen;  /* bytes at data */
+	uint32_t pid;     /* the socket's owner (0: not known) */
+	uint32_t tid;
+	uint8_t dir; /* ENGINE_PKT_IN or ENGINE_PKT_OUT */
+	char comm[17];
+	const uint8_t *data; /* the packet from its IP header on; valid during the call */
+};
+
+/* Each packet, on the caller of engine_packets_poll(). */
+typedef void (*engine_packet_fn)(void *ctx, const struct engine_packet *p);
+
+/*
+ * Deliver the packets available now (waiting up to timeout_ms for the
+ * first): count, or -errno. On its own thread if need be: it shares nothing
+ * with engine_poll().
+ */
+int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, void *ctx);
+
+struct engine_pkt_stats {
+	uint64_t packets; /* handed to userspace by the kernel side */
+	uint64_t lost;    /* lost: the perf buffer was full (the kernel's count and libbpf's) */
+};
+void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out);
+
 /* ---- the host at the start of a recording, from /proc (proc.c) ---- */
 
 /* Every thread but self_pid's, and each process's fds (fds[i] for procs[i], main threads only). */
@@ -90,6 +130,8 @@ void engine_users_free(struct scap_user *u, size_t nu, struct scap_group *g, siz
 
 /* The 12-digit short form of a container id given as 12 to 64 lowercase hex digits. */
 bool engine_container_short_id(const char *id, char out[13]);
+/* The container process pid is in now (its 12-digit id in id), or -ENOENT (id ""). */
+int engine_pid_container(int pid, char id[13]);
 /* The processes whose cgroups name the container now. */
 int engine_container_pids(const char *short_id, int self_pid, uint32_t **pids, size_t *n);
 /* The inode numbers (kernfs ids) of the container's cgroup directories in every hierarchy. */

@@ -60,6 +60,15 @@ static void add_u64(uint64_t **v, size_t *n, uint64_t x)
 	(*v)[(*n)++] = x;
 }
 
+int engine_pid_container(int pid, char id[13])
+{
+	char buf[8192];
+	size_t len = proc_cgroups(pid, buf, sizeof(buf));
+
+	id[0] = 0;
+	return len && state_cgroups_container(buf, len, id) >= 0 ? 0 : -ENOENT;
+}
+
 int engine_container_pids(const char *short_id, int self_pid, uint32_t **pids, size_t *n)
 {
 	DIR *d = opendir("/proc");

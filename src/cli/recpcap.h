@@ -1,0 +1,28 @@
+/*
+ * recpcap: `sysrec record --pcap FILE`, the packets of the recording into a
+ * pcapng file, each with its owner (src/pcap writes the file).
+ *
+ * A thread of its own takes the engine's packets (engine_packets_poll) and
+ * writes them: one interface block per interface met (by network namespace
+ * and index), each packet with its direction and its socket's owner (pid,
+ * tid, comm, container). Packets the kernel could not hand over are never
+ * silent: the next packet written says how many were lost before it, and the
+ * statistics blocks at the end count them.
+ */
+#ifndef SYSREC_RECPCAP_H
+#define SYSREC_RECPCAP_H
+
+#include "../engine/engine.h"
+
+struct recpcap;
+
+/* Start writing the engine's packets into path; NULL with e set. */
+struct recpcap *recpcap_start(const char *path, uint32_t snaplen, struct engine *en, struct err *e);
+/* Take the last packets and stop the thread (the engine is stopped already). */
+void recpcap_stop(struct recpcap *rp);
+/* Packets written, and lost (never handed over by the kernel). */
+void recpcap_counts(const struct recpcap *rp, uint64_t *written, uint64_t *lost);
+/* Finish the file; 0 or -errno with e set. Frees rp. */
+int recpcap_close(struct recpcap *rp, struct err *e);
+
+#endif

@@ -1,0 +1,168 @@
+# Sourced by run.sh: `sysrec record --pcap` against tcpdump and tshark.
+
+# The network of the packet checks: a namespace with a veth pair into it
+# (host 10.231.N.1 / fd31:N::1, namespace .2 / ::2), and a web server in it.
+pkt_net_up() { # tag
+	local n=$(($$ % 200 + 20))
+	pkt_ns=sysrec-e2e-$1
+	pkt_vh=sr${n}h
+	pkt_host4=10.231.$n.1 pkt_ns4=10.231.$n.2 pkt_host6=fd31:$n::1 pkt_ns6=fd31:$n::2
+	ip netns add "$pkt_ns" &&
+		ip link add "$pkt_vh" type veth peer name sr${n}n netns "$pkt_ns" &&
+		ip addr add "$pkt_host4/24" dev "$pkt_vh" && ip -6 addr add "$pkt_host6/64" dev "$pkt_vh" nodad &&
+		ip link set "$pkt_vh" up &&
+		ip -n "$pkt_ns" addr add "$pkt_ns4/24" dev sr${n}n && ip -n "$pkt_ns" -6 addr add "$pkt_ns6/64" dev sr${n}n nodad &&
+		ip -n "$pkt_ns" link set sr${n}n up && ip -n "$pkt_ns" link set lo up
+}
+
+pkt_net_down() {
+	[ -n "${pkt_ns:-}" ] || return 0
+	ip link del "$pkt_vh" 2>/dev/null
+	ip netns del "$pkt_ns" 2>/dev/null
+	pkt_ns=
+}
+
+# tshark's view of a pcap or pcapng file: one line per packet with the
+# fields asked for (tab-separated); its warnings in FILE.tshark-err.
+pkt_fields() { # file filter fields...
+	local f=$1 flt=$2 a=()
+	shift 2
+	for x in "$@"; do a+=(-e "$x"); done
+	tshark -r "$f" -Y "$flt" -T fields -E separator=/t "${a[@]}" 2>"$f.tshark-one"
+	# (its note that it runs as root is not about the file)
+	grep -v '^Running as user "root"' "$f.tshark-one" >>"$f.tshark-err"
+}
+
+# `sysrec record --pcap` beside `tcpdump -w` on loopback and on a veth pair
+# into a namespace: an HTTP download (curl from python3's http.server), pings
+# over IPv4 and IPv6, a UDP exchange. tshark reads our file with no warning;
+# the ICMP and UDP packets (count, IP lengths, order) are tcpdump's, and each
+# TCP flow's bytes each way; every packet of curl's sockets names curl's pid
+# and comm, the server's in its namespace python3.
+check_record_packets() {
+	local rpid srv1 srv2 t1 t2 cpid cpid2 cport port=$((18000 + $$ % 1000)) f=$work/pk.pcapng want got problem=""
+	can_record "$1" || return
+	for t in tcpdump tshark curl ping; do
+		command -v $t >/dev/null || { skipped "$1" "$t not installed"; return; }
+	done
+	pkt_net_up "$$" || { pkt_net_down; skipped "$1" "cannot make a network namespace and veth pair here"; return; }
+	mkdir -p "$work/www"
+	head -c 300000 /dev/urandom >"$work/www/big"
+	(cd "$work/www" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+	srv1=$!
+	(cd "$work/www" && exec ip netns exec "$pkt_ns" python3 -m http.server "$port" --bind "$pkt_ns4" >/dev/null 2>&1) &
+	srv2=$!
+	tcpdump -i lo -s 65000 -U -w "$work/pk-lo.pcap" 2>"$work/td-lo.err" &
+	t1=$!
+	tcpdump -i "$pkt_vh" -s 65000 -U -w "$work/pk-veth.pcap" 2>"$work/td-veth.err" &
+	t2=$!
+	wait_for 10 grep -q listening "$work/td-lo.err"
+	wait_for 10 grep -q listening "$work/td-veth.err"
+	"$bin" record -w "$work/pk.scap" --pcap "$f" --stats 2>"$work/pk.err" &
+	rpid=$!
+	wait_for 10 grep -q 'recording (' "$work/pk.err"
+	wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$port/"
+	wait_for 10 curl -s -o /dev/null "http://$pkt_ns4:$port/"
+	# (command: run.sh's curl function would put a shell between $! and curl)
+	command curl -s -o "$work/got1" "http://127.0.0.1:$port/big" &
+	cpid=$!
+	wait "$cpid"
+	command curl -s -o "$work/got2" "http://$pkt_ns4:$port/big" &
+	cpid2=$!
+	wait "$cpid2"
+	ping -c 2 -i 0.2 -W 1 127.0.0.1 >/dev/null
+	ping -6 -c 2 -i 0.2 -W 1 ::1 >/dev/null
+	ping -c 2 -i 0.2 -W 1 "$pkt_ns4" >/dev/null
+	ping -6 -c 2 -i 0.2 -W 1 "$pkt_ns6" >/dev/null
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(3):
+    c.sendto(b"hello %d" % i, s.getsockname()); d, a = s.recvfrom(100); s.sendto(d.upper(), a); c.recv(100)'
+	# tcpdump writes what it has read when told to stop, not what the kernel still holds for it
+	sleep 1.5
+	kill -INT "$t1" "$t2"
+	wait "$t1" "$t2" 2>/dev/null
+	kill -INT "$rpid"
+	stop_wait "$rpid" "$1 (sysrec record)" || { bad "$1" "record failed: $(grep -v recording "$work/pk.err" | head -2)"; pkt_clean; return; }
+	pkt_clean
+	cmp -s "$work/got1" "$work/www/big" || { bad "$1" "the download over loopback failed"; return; }
+	[ -s "$f" ] || { bad "$1" "no $f: $(head -3 "$work/pk.err")"; return; }
+	: >"$f.tshark-err"
+	pkt_fields "$f" "" frame.number >/dev/null
+	[ ! -s "$f.tshark-err" ] || { bad "$1" "tshark warns: $(head -2 "$f.tshark-err")"; return; }
+	# TCP: the same bytes each way as tcpdump saw (docs/packets.md: the socket's
+	# view has a large send as one packet where the device cut it in two, and
+	# lacks the bare ACKs the kernel sends for a closed connection)
+	for where in lo "$pkt_vh"; do
+		for dir in "tcp.srcport==$port" "tcp.dstport==$port"; do
+			if [ "$where" = lo ]; then
+				want=$(pkt_fields "$work/pk-lo.pcap" "$dir" tcp.len | awk '{ n += $1 } END { print n + 0 }')
+				got=$(pkt_fields "$f" "($dir) and frame.interface_name==\"lo\" and frame.packet_flags_direction==2" tcp.len | awk '{ n += $1 } END { print n + 0 }')
+			else
+				want=$(pkt_fields "$work/pk-veth.pcap" "$dir" tcp.len | awk '{ n += $1 } END { print n + 0 }')
+				got=$(pkt_fields "$f" "($dir) and frame.interface_name==\"$where\"" tcp.len | awk '{ n += $1 } END { print n + 0 }')
+			fi
+			[ "$want" -gt 0 ] || problem="$problem tcpdump saw no TCP bytes ($dir) on $where;"
+			[ "$want" = "$got" ] || problem="$problem $where ($dir): tcpdump $want TCP bytes, sysrec $got;"
+		done
+	done
+	# loopback: each packet once in tcpdump's file; in ours once per socket
+	# (sent by one, received by the other): the sent copies are tcpdump's
+	for flow in "icmp" "icmpv6.type==128 or icmpv6.type==129" "udp and ip.dst==127.0.0.1 and not udp.port==53"; do
+		want=$(pkt_fields "$work/pk-lo.pcap" "$flow" ip.len ipv6.plen | tr '\n' ' ')
+		got=$(pkt_fields "$f" "($flow) and frame.interface_name==\"lo\" and frame.packet_flags_direction==2" ip.len ipv6.plen | tr '\n' ' ')
+		[ -n "$want" ] || problem="$problem tcpdump saw no '$flow' on lo;"
+		[ "$want" = "$got" ] || problem="$problem lo '$flow': tcpdump $(wc -w <<<"$want") packets, sysrec $(wc -w <<<"$got");"
+	done
+	# the veth pair, host side: what the host's sockets sent and received through
+	# it, each direction on its own (a received packet is seen as its socket
+	# takes it, after tcpdump's tap: one received and one sent at nearly the
+	# same moment may come in the other order across directions)
+	for flow in "icmp" "icmpv6.type==128 or icmpv6.type==129"; do
+		for dir in "ip.src==$pkt_host4 or ipv6.src==$pkt_host6" "ip.dst==$pkt_host4 or ipv6.dst==$pkt_host6"; do
+			want=$(pkt_fields "$work/pk-veth.pcap" "($flow) and ($dir)" ip.len ipv6.plen | tr '\n' ' ')
+			got=$(pkt_fields "$f" "($flow) and ($dir) and frame.interface_name==\"$pkt_vh\"" ip.len ipv6.plen | tr '\n' ' ')
+			[ -n "$want" ] || problem="$problem tcpdump saw no '$flow' ($dir) on $pkt_vh;"
+			[ "$want" = "$got" ] || problem="$problem $pkt_vh '$flow' ($dir): tcpdump $(wc -w <<<"$want") packets, sysrec $(wc -w <<<"$got");"
+		done
+	done
+	# every packet of curl's connection names curl: the sent ones and the received ones
+	cport=$(pkt_fields "$f" "frame.interface_name==\"lo\" and http.request.uri==\"/big\"" tcp.srcport | head -1)
+	got=$(pkt_fields "$f" "frame.interface_name==\"lo\" and ((tcp.srcport==$cport and frame.packet_flags_direction==2) or (tcp.dstport==$cport and frame.packet_flags_direction==1))" frame.comment | sort | uniq -c)
+	grep -q "pid=$cpid tid=$cpid comm=curl" <<<"$got" && [ "$(wc -l <<<"$got")" = 1 ] ||
+		problem="$problem curl's packets over loopback do not all name pid $cpid: $(head -c 300 <<<"$got" | tr '\n' '|');"
+	cport=$(pkt_fields "$f" "frame.interface_name==\"$pkt_vh\" and http.request.uri==\"/big\"" tcp.srcport | head -1)
+	got=$(pkt_fields "$f" "frame.interface_name==\"$pkt_vh\" and tcp.port==$cport" frame.comment | sort | uniq -c)
+	grep -q "pid=$cpid2 tid=$cpid2 comm=curl" <<<"$got" && [ "$(wc -l <<<"$got")" = 1 ] ||
+		problem="$problem curl's packets over $pkt_vh do not all name pid $cpid2: $(head -c 300 <<<"$got" | tr '\n' '|');"
+	# the server's, in its namespace, name python3
+	got=$(pkt_fields "$f" "tcp.srcport==$port and frame.packet_flags_direction==2 and ip.src==$pkt_ns4" frame.comment | sort -u)
+	grep -q "pid=$srv2 .*comm=python3" <<<"$got" || problem="$problem the server in $pkt_ns is not named: $(head -c 200 <<<"$got");"
+	[ -z "$problem" ] && ok "$1 ($(pkt_fields "$f" "" frame.number | wc -l) packets)" || bad "$1" "$problem"
+}
+
+pkt_clean() {
+	kill "$srv1" "$srv2" "$t1" "$t2" 2>/dev/null
+	wait "$srv1" "$srv2" "$t1" "$t2" 2>/dev/null
+	pkt_net_down
+}
+
+# --pcap's bad input: an output that cannot be made, a snaplen that is not
+# one: a clear error, a non-zero exit, and no capture left behind.
+check_record_packets_refused() {
+	can_record "$1" || return
+	local out rc
+	out=$("$bin" record -w "$work/pr.scap" --pcap "$work/no/such/dir/p.pcapng" 2>&1)
+	rc=$?
+	[ "$rc" = 1 ] && grep -q "cannot create $work/no/such/dir/p.pcapng" <<<"$out" ||
+		{ bad "$1" "unwritable --pcap: exit $rc, said: $out"; return; }
+	! ls "$work"/pr.scap* >/dev/null 2>&1 || { bad "$1" "the recording was left behind: $(ls "$work"/pr.scap*)"; return; }
+	for v in 0 65001 abc; do
+		out=$("$bin" record -w "$work/pr.scap" --pcap "$work/p.pcapng" --pcap-snaplen "$v" 2>&1)
+		rc=$?
+		[ "$rc" = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -q -- "--pcap-snaplen" <<<"$out" ||
+			{ bad "$1" "--pcap-snaplen $v: exit $rc, said: $out"; return; }
+	done
+	ok "$1"
+}
