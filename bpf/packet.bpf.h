@@ -9,11 +9,10 @@
  * sock_create) and each time one uses it, to send and receive
  * (sock_send_length, sock_recv_length), connect and listen (the SYN_SENT and
  * LISTEN states); sockets older than the recording get theirs from the
- * loader, which names each process's sockets to the map at the start. A connection a listener accepts inherits the
- * listener's owner when the kernel clones it (BPF_F_CLONE), so the packets a
- * server receives before its first read name it too; a SYN-ACK is sent from
- * the request socket, whose listener names it. None of this runs unless the
- * loader asks for packets (the programs are not even loaded otherwise).
+ * loader, which names each process's sockets to the map at the start. A connection a listener accepts
+ * inherits the listener's owner when the kernel clones it (BPF_F_CLONE), so the packets a server receives
+ * before its first read name it too; a SYN-ACK is sent from the request socket, whose listener names it. None
+ * of this runs unless the loader asks for packets (the programs are not even loaded otherwise).
  */
 
 const volatile __u32 pkt_snaplen = SYSREC_PKT_MAX;

@@ -136,7 +136,8 @@ static void on_packet(void *ctx, const struct engine_packet *m)
 	/* losses are said on the first packet after them */
 	engine_packets_stats(rp->en, &st);
 	if (st.lost > rp->lost_told) {
-		snprintf(note, sizeof(note), "%llu packets lost before this one (the kernel's buffer was full)",
+		snprintf(note, sizeof(note),
+		         "%llu packets lost before this one (the kernel's buffer was full)",
 		         (unsigned long long)(st.lost - rp->lost_told));
 		p.note = note;
 		p.drops = st.lost - rp->lost_told;

@@ -157,3 +157,15 @@ void state_fd_set_name(struct fdinfo *f, const char *name, size_t len, uint64_t 
 	fd_store_name(f, name, len);
 	f->named_at = num;
 }
+
+void state_fd_swap_ends(struct fdinfo *f)
+{
+	uint8_t ip[16];
+	uint16_t port = f->sport;
+
+	memcpy(ip, f->sip, 16);
+	memcpy(f->sip, f->dip, 16);
+	memcpy(f->dip, ip, 16);
+	f->sport = f->dport;
+	f->dport = port;
+}

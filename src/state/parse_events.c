@@ -338,16 +338,8 @@ static bool connect_tuple(struct state *s, struct fdinfo *f, const uint8_t *p, u
 	} else {
 		return false;
 	}
-	if (changed && f->role == STATE_ROLE_SERVER && f->l4proto == SCAP_L4_UDP && !f->v6) {
-		uint8_t ip[16];
-		uint16_t port = f->sport;
-
-		memcpy(ip, f->sip, 16);
-		memcpy(f->sip, f->dip, 16);
-		memcpy(f->dip, ip, 16);
-		f->sport = f->dport;
-		f->dport = port;
-	}
+	if (changed && f->role == STATE_ROLE_SERVER && f->l4proto == SCAP_L4_UDP && !f->v6)
+		state_fd_swap_ends(f);
 	sbuf_reset(&s->tmp);
 	if (f->v6)
 		state_fmt_ipv6_tuple(&s->tmp, f->sip, f->sport, f->dip, f->dport);
@@ -477,8 +469,6 @@ static void io_tuple_sysdig(struct state *s, struct fdinfo *f, const uint8_t *p,
 	struct sbuf *b = &s->tmp;
 	bool mapped = p[0] == 10 && n == 37 && state_ipv4_mapped(p + 1) && state_ipv4_mapped(p + 19);
 	bool v4 = p[0] == 2 && n == 13;
-	uint8_t ip[16];
-	uint16_t port;
 
 	if (v4 || mapped) {
 		if (f->type == SCAP_FD_IPV4_SERVSOCK || f->type == SCAP_FD_IPV6_SERVSOCK)
@@ -503,14 +493,8 @@ static void io_tuple_sysdig(struct state *s, struct fdinfo *f, const uint8_t *p,
 		f->l4proto = SCAP_L4_UDP;
 	if (f->role == STATE_ROLE_NONE)
 		f->role = outbound ? STATE_ROLE_CLIENT : STATE_ROLE_SERVER;
-	if (f->role == (outbound ? STATE_ROLE_SERVER : STATE_ROLE_CLIENT)) {
-		memcpy(ip, f->sip, 16);
-		memcpy(f->sip, f->dip, 16);
-		memcpy(f->dip, ip, 16);
-		port = f->sport;
-		f->sport = f->dport;
-		f->dport = port;
-	}
+	if (f->role == (outbound ? STATE_ROLE_SERVER : STATE_ROLE_CLIENT))
+		state_fd_swap_ends(f);
 	sbuf_reset(b);
 	if (f->v6)
 		state_fmt_ipv6_tuple(b, f->sip, f->sport, f->dip, f->dport);

@@ -109,8 +109,6 @@ void state_fix_head_sockets(struct state *s)
 			continue;
 		for (size_t j = 0; j < t->fds->map.cap; j++) {
 			struct fdinfo *f = t->fds->map.slots[j].val;
-			uint8_t ip[16];
-			uint16_t port;
 
 			if (!f || f->type != SCAP_FD_IPV4_SOCK || f->role != STATE_ROLE_NONE)
 				continue; /* (a table two threads share is met twice) */
@@ -118,12 +116,7 @@ void state_fix_head_sockets(struct state *s)
 				f->role = STATE_ROLE_CLIENT;
 				continue;
 			}
-			memcpy(ip, f->sip, 16);
-			memcpy(f->sip, f->dip, 16);
-			memcpy(f->dip, ip, 16);
-			port = f->sport;
-			f->sport = f->dport;
-			f->dport = port;
+			state_fd_swap_ends(f);
 			f->role = STATE_ROLE_SERVER;
 			sbuf_reset(&s->tmp);
 			state_fmt_ipv4_tuple(&s->tmp, f->sip, f->sport, f->dip, f->dport);

@@ -99,6 +99,8 @@ struct fdtable *state_fdtable_copy(const struct fdtable *src);
 struct fdinfo *state_fd_add(struct fdtable *t, int64_t fd, const struct fdinfo *proto, const char *name,
                             uint64_t num);
 void state_fd_set_name(struct fdinfo *f, const char *name, size_t len, uint64_t num);
+/* Swap a socket's two ends (address and port). */
+void state_fd_swap_ends(struct fdinfo *f);
 /* Turn the head's connected v4 sockets client->server (snapshot.c). */
 void state_fix_head_sockets(struct state *s);
 
