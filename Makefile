@@ -88,7 +88,7 @@ $(LIB): $(LIB_OBJS) $(WEB_OBJ)
 
 $(BIN): $(CLI_OBJS) $(ENGINE_OBJS) $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(ENGINE_OBJS) $(LIB) $(LDLIBS) -lbpf -lelf
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(ENGINE_OBJS) $(LIB) $(LDLIBS) -lbpf -lelf -lpcap
 
 $(ENGINE_OBJS): $(BPF_SKEL)
 $(ENGINE_OBJS): CFLAGS += -I$(BPF_DIR) -Ibpf

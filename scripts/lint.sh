@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 srcs=$(git ls-files 'src/*.c' 2>/dev/null || find src -name '*.c')
 
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
-	--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Isrc $srcs
+	--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE $srcs
 
 checks='-*,bugprone-*,clang-analyzer-*'
 checks+=',-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier'
@@ -19,7 +19,7 @@ trap 'rm -f "$log"' EXIT
 tidy() { # checks files...
 	local c=$1
 	shift
-	if ! clang-tidy --quiet -checks="$c" --warnings-as-errors='*' "$@" -- -std=gnu11 -D_GNU_SOURCE -Isrc \
+	if ! clang-tidy --quiet -checks="$c" --warnings-as-errors='*' "$@" -- -std=gnu11 -D_GNU_SOURCE \
 		-Ibuild/bpf -Ibpf >"$log" 2>&1; then
 		grep -v 'warnings generated' "$log" >&2
 		exit 1

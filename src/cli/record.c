@@ -33,6 +33,7 @@ struct record_opts {
 	char *filter;     /* the arguments after the options, joined; NULL: none */
 	const char *pcap; /* --pcap: the packets into this pcapng file (NULL: none) */
 	uint32_t pcap_snaplen;
+	const char *pcap_filter; /* --pcap-filter: tcpdump's language (NULL: every packet) */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -47,7 +48,7 @@ static void record_usage(FILE *f)
 	fprintf(f,
 	        "usage: sysrec record -w FILE [-M SECS] [-n N] [-C MB] [-G SECS] [-W N] [-e N]\n"
 	        "                     [-s LEN] [-z] [--pid PID | --container ID] [--ring-mb MB] [--stats]\n"
-	        "                     [--pcap FILE [--pcap-snaplen LEN]] [-F] [FILTER]\n"
+	        "                     [--pcap FILE [--pcap-snaplen LEN] [--pcap-filter EXPR]] [-F] [FILTER]\n"
 	        "\n"
 	        "  FILTER                Falco/sysdig condition: only the events it matches are\n"
 	        "                        written (the words after the options, joined); the\n"
@@ -74,7 +75,8 @@ static void record_usage(FILE *f)
 	        "      --pcap FILE       also the packets the host's sockets send and receive, on\n"
 	        "                        every interface, into FILE (pcapng; each packet names its\n"
 	        "                        socket's process: pid, tid, comm, container)\n"
-	        "      --pcap-snaplen LEN  bytes kept of each packet (default and most: 65000)\n");
+	        "      --pcap-snaplen LEN  bytes kept of each packet (default and most: 65000)\n"
+	        "      --pcap-filter EXPR  only the packets EXPR matches (tcpdump's language)\n");
 }
 
 static int parse_count(const char *s, const char *what, uint64_t max, uint64_t *v)
@@ -210,6 +212,9 @@ static int parse_opt(int c, const char *arg, struct record_opts *o)
 	case 'p':
 		o->pcap = arg;
 		return 0;
+	case 'Y':
+		o->pcap_filter = arg;
+		return 0;
 	case 'L':
 		if (parse_count(arg, "--pcap-snaplen", ENGINE_PKT_MAX, &v))
 			return 2;
@@ -271,6 +276,7 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		{ "fatfile", no_argument, NULL, 'F' },
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "pcap-snaplen", required_argument, NULL, 'L' },
+		{ "pcap-filter", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -293,6 +299,16 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		return usage_error("--pid and --container cannot be combined");
 	if (o->files.max_files && !o->files.rotate_mb && !o->files.rotate_secs)
 		return usage_error("-W needs -C or -G (it limits the files they make)");
+	if ((o->pcap_filter || o->pcap_snaplen != ENGINE_PKT_MAX) && !o->pcap)
+		return usage_error("--pcap-filter and --pcap-snaplen need --pcap FILE");
+	if (o->pcap_filter) {
+		struct err e = { { 0 } };
+
+		if (recpcap_check_filter(o->pcap_filter, &e)) {
+			fprintf(stderr, "sysrec record: %s\n", e.msg);
+			return 2;
+		}
+	}
 	if (!o->files.path) {
 		fprintf(stderr, "sysrec record: -w FILE is required\n");
 		record_usage(stderr);
@@ -430,15 +446,16 @@ static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo
 static int finish_pcap(struct recpcap *rp, bool stats)
 {
 	struct err e = { { 0 } };
-	uint64_t written, lost;
+	uint64_t written, filtered, lost;
 	int rc;
 
 	recpcap_stop(rp);
-	recpcap_counts(rp, &written, &lost);
+	recpcap_counts(rp, &written, &filtered, &lost);
 	if (stats || lost)
 		fprintf(stderr,
-		        "sysrec record: %llu packets written, %llu lost (the kernel's buffer was full)\n",
-		        (unsigned long long)written, (unsigned long long)lost);
+		        "sysrec record: %llu packets written, %llu left out by --pcap-filter, %llu lost (the "
+		        "kernel's buffer was full)\n",
+		        (unsigned long long)written, (unsigned long long)filtered, (unsigned long long)lost);
 	rc = recpcap_close(rp, &e);
 	if (rc)
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
@@ -507,7 +524,7 @@ int cmd_record(int argc, char **argv)
 		free(o.filter);
 		return 1;
 	}
-	if (o.pcap && !(rp = recpcap_start(o.pcap, o.pcap_snaplen, en, &e))) {
+	if (o.pcap && !(rp = recpcap_start(o.pcap, o.pcap_snaplen, o.pcap_filter, en, &e))) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
 		recfiles_abort(files);
 		engine_close(en);

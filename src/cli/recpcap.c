@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,7 +41,10 @@ struct recpcap {
 	size_t nifaces;
 	struct i64map owners; /* pid -> struct owner_info */
 	uint64_t written;
+	uint64_t filtered;  /* left out by --pcap-filter */
 	uint64_t lost_told; /* losses already said in a packet's note */
+	bool has_filter;
+	struct bpf_program filter; /* --pcap-filter, compiled by libpcap (run here, not in the kernel) */
 	pthread_t thread;
 	atomic_bool stop;
 	bool running;
@@ -125,6 +129,14 @@ static void on_packet(void *ctx, const struct engine_packet *m)
 	};
 	struct iface *ifc;
 
+	if (rp->has_filter) {
+		struct pcap_pkthdr h = { .caplen = m->caplen, .len = m->len };
+
+		if (!pcap_offline_filter(&rp->filter, &h, m->data)) {
+			rp->filtered++;
+			return;
+		}
+	}
 	p.iface = iface_of(rp, m->netns, m->ifindex);
 	if (m->pid) {
 		owner.pid = m->pid;
@@ -163,14 +175,48 @@ static void *packet_thread(void *arg)
 	return NULL;
 }
 
-struct recpcap *recpcap_start(const char *path, uint32_t snaplen, struct engine *en, struct err *e)
+/* Compile expr for packets from their IP header on (DLT_RAW); 0 or -EINVAL with libpcap's message. */
+static int compile_filter(const char *expr, struct bpf_program *prog, struct err *e)
+{
+	pcap_t *p = pcap_open_dead(DLT_RAW, ENGINE_PKT_MAX);
+	int rc = 0;
+
+	if (!p)
+		return err_set(e, -ENOMEM, "cannot set up libpcap's filter compiler");
+	if (pcap_compile(p, prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0)
+		rc = err_set(e, -EINVAL, "--pcap-filter '%s': %s", expr, pcap_geterr(p));
+	pcap_close(p);
+	return rc;
+}
+
+int recpcap_check_filter(const char *expr, struct err *e)
+{
+	struct bpf_program prog;
+	int rc = compile_filter(expr, &prog, e);
+
+	if (!rc)
+		pcap_freecode(&prog);
+	return rc;
+}
+
+struct recpcap *recpcap_start(const char *path, uint32_t snaplen, const char *filter, struct engine *en,
+                              struct err *e)
 {
 	struct recpcap *rp = xcalloc(1, sizeof(*rp));
 	struct pcap_section_info si = { .userappl = "sysrec " SYSREC_VERSION };
 	int rc;
 
+	if (filter) {
+		if (compile_filter(filter, &rp->filter, e)) {
+			free(rp);
+			return NULL;
+		}
+		rp->has_filter = true;
+	}
 	rp->w = pcap_writer_open(path, &si, e);
 	if (!rp->w) {
+		if (rp->has_filter)
+			pcap_freecode(&rp->filter);
 		free(rp);
 		return NULL;
 	}
@@ -182,6 +228,8 @@ struct recpcap *recpcap_start(const char *path, uint32_t snaplen, struct engine 
 	if (rc) {
 		err_set(e, -rc, "cannot start the packet thread: %s", strerror(rc));
 		pcap_writer_abort(rp->w);
+		if (rp->has_filter)
+			pcap_freecode(&rp->filter);
 		i64map_release(&rp->owners);
 		free(rp);
 		return NULL;
@@ -199,12 +247,13 @@ void recpcap_stop(struct recpcap *rp)
 	rp->running = false;
 }
 
-void recpcap_counts(const struct recpcap *rp, uint64_t *written, uint64_t *lost)
+void recpcap_counts(const struct recpcap *rp, uint64_t *written, uint64_t *filtered, uint64_t *lost)
 {
 	struct engine_pkt_stats st;
 
 	engine_packets_stats(rp->en, &st);
 	*written = rp->written;
+	*filtered = rp->filtered;
 	*lost = st.lost;
 }
 
@@ -222,6 +271,8 @@ int recpcap_close(struct recpcap *rp, struct err *e)
 		pcap_writer_set_stats(rp->w, rp->ifaces[i].id, &ps);
 	}
 	rc = pcap_writer_close(rp->w, e);
+	if (rp->has_filter)
+		pcap_freecode(&rp->filter);
 	for (size_t i = 0; i < rp->owners.cap; i++)
 		free(rp->owners.slots[i].val);
 	i64map_release(&rp->owners);

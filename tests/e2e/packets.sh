@@ -38,9 +38,10 @@ pkt_fields() { # file filter fields...
 # over IPv4 and IPv6, a UDP exchange. tshark reads our file with no warning;
 # the ICMP and UDP packets (count, IP lengths, order) are tcpdump's, and each
 # TCP flow's bytes each way; every packet of curl's sockets names curl's pid
-# and comm, the server's in its namespace python3.
+# and comm, the server's in its namespace python3; a recorder beside it with
+# --pcap-filter 'tcp port N' keeps exactly that port's packets.
 check_record_packets() {
-	local rpid srv1 srv2 t1 t2 cpid cpid2 cport port=$((18000 + $$ % 1000)) f=$work/pk.pcapng want got problem=""
+	local rpid rpid2 srv1 srv2 t1 t2 cpid cpid2 cport port=$((18000 + $$ % 1000)) f=$work/pk.pcapng want got problem=""
 	can_record "$1" || return
 	for t in tcpdump tshark curl ping; do
 		command -v $t >/dev/null || { skipped "$1" "$t not installed"; return; }
@@ -60,7 +61,11 @@ check_record_packets() {
 	wait_for 10 grep -q listening "$work/td-veth.err"
 	"$bin" record -w "$work/pk.scap" --pcap "$f" --stats 2>"$work/pk.err" &
 	rpid=$!
+	# beside it, one that keeps only the web server's packets
+	"$bin" record -w "$work/pkf.scap" --pcap "$work/pkf.pcapng" --pcap-filter "tcp port $port" --stats 2>"$work/pkf.err" &
+	rpid2=$!
 	wait_for 10 grep -q 'recording (' "$work/pk.err"
+	wait_for 10 grep -q 'recording (' "$work/pkf.err"
 	wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$port/"
 	wait_for 10 curl -s -o /dev/null "http://$pkt_ns4:$port/"
 	# (command: run.sh's curl function would put a shell between $! and curl)
@@ -83,8 +88,9 @@ for i in range(3):
 	sleep 1.5
 	kill -INT "$t1" "$t2"
 	wait "$t1" "$t2" 2>/dev/null
-	kill -INT "$rpid"
+	kill -INT "$rpid" "$rpid2"
 	stop_wait "$rpid" "$1 (sysrec record)" || { bad "$1" "record failed: $(grep -v recording "$work/pk.err" | head -2)"; pkt_clean; return; }
+	stop_wait "$rpid2" "$1 (sysrec record --pcap-filter)" || { bad "$1" "record --pcap-filter failed: $(grep -v recording "$work/pkf.err" | head -2)"; pkt_clean; return; }
 	pkt_clean
 	cmp -s "$work/got1" "$work/www/big" || { bad "$1" "the download over loopback failed"; return; }
 	[ -s "$f" ] || { bad "$1" "no $f: $(head -3 "$work/pk.err")"; return; }
@@ -139,6 +145,13 @@ for i in range(3):
 	# the server's, in its namespace, name python3
 	got=$(pkt_fields "$f" "tcp.srcport==$port and frame.packet_flags_direction==2 and ip.src==$pkt_ns4" frame.comment | sort -u)
 	grep -q "pid=$srv2 .*comm=python3" <<<"$got" || problem="$problem the server in $pkt_ns is not named: $(head -c 200 <<<"$got");"
+	# --pcap-filter 'tcp port N': that port's packets, all of them (the two
+	# recorders saw the same ones), and nothing else
+	want=$(pkt_fields "$f" "tcp.port==$port" frame.len | wc -l)
+	got=$(pkt_fields "$work/pkf.pcapng" "tcp.port==$port" frame.len | wc -l)
+	[ "$want" -gt 0 ] && [ "$want" = "$got" ] || problem="$problem --pcap-filter kept $got of the $want packets of port $port;"
+	got=$(pkt_fields "$work/pkf.pcapng" "not tcp.port==$port" frame.len | wc -l)
+	[ "$got" = 0 ] || problem="$problem --pcap-filter kept $got other packets;"
 	[ -z "$problem" ] && ok "$1 ($(pkt_fields "$f" "" frame.number | wc -l) packets)" || bad "$1" "$problem"
 }
 
@@ -149,7 +162,8 @@ pkt_clean() {
 }
 
 # --pcap's bad input: an output that cannot be made, a snaplen that is not
-# one: a clear error, a non-zero exit, and no capture left behind.
+# one, a filter libpcap cannot compile (refused before anything starts, with
+# libpcap's message): a clear error, a non-zero exit, and no capture left behind.
 check_record_packets_refused() {
 	can_record "$1" || return
 	local out rc
@@ -158,6 +172,11 @@ check_record_packets_refused() {
 	[ "$rc" = 1 ] && grep -q "cannot create $work/no/such/dir/p.pcapng" <<<"$out" ||
 		{ bad "$1" "unwritable --pcap: exit $rc, said: $out"; return; }
 	! ls "$work"/pr.scap* >/dev/null 2>&1 || { bad "$1" "the recording was left behind: $(ls "$work"/pr.scap*)"; return; }
+	out=$("$bin" record -w "$work/pr.scap" --pcap "$work/p.pcapng" --pcap-filter 'tcp prt 80' 2>&1)
+	rc=$?
+	[ "$rc" = 2 ] && grep -q "pcap-filter 'tcp prt 80': .*syntax error" <<<"$out" ||
+		{ bad "$1" "a bad --pcap-filter: exit $rc, said: $out"; return; }
+	! ls "$work"/pr.scap* "$work"/p.pcapng* >/dev/null 2>&1 || { bad "$1" "files were left behind: $(ls "$work"/pr.scap* "$work"/p.pcapng* 2>&1)"; return; }
 	for v in 0 65001 abc; do
 		out=$("$bin" record -w "$work/pr.scap" --pcap "$work/p.pcapng" --pcap-snaplen "$v" 2>&1)
 		rc=$?
