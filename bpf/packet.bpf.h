@@ -16,9 +16,26 @@
  */
 
 const volatile __u32 pkt_snaplen = SYSREC_PKT_MAX;
+const volatile __u32 pkt_iface_set; /* only the interfaces in pkt_ifaces (--pcap-iface) */
+
+struct pkt_iface_key {
+	__u64 netns; /* the namespace's cookie */
+	__u32 ifindex;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct pkt_iface_key);
+	__type(value, __u8);
+} pkt_ifaces SEC(".maps");
 
 struct pkt_owner {
 	__u32 pid, tid;
+	__s32 fd; /* the owner's fd of this socket (-1: not known) */
+	__u32 pad;
+	__u64 cookie; /* the socket the record was written for: a clone's copy keeps its listener's */
 	char comm[16];
 };
 
@@ -42,16 +59,46 @@ struct {
 	__type(value, struct sysrec_pkt_stats);
 } pkt_stats SEC(".maps");
 
+/*
+ * The current task's fd of sk, or -1: every system call that sends, receives,
+ * connects or listens takes the socket's fd as its first argument (read,
+ * write, sendto, recvmsg, sendfile's out_fd, connect, listen, ...), and that
+ * fd is taken only when it really is sk's file (not so for a write through
+ * io_uring, or a socket the kernel uses itself).
+ */
+static __always_inline int pkt_fd_of(struct sock *sk)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	struct socket *so = sk->sk_socket;
+	struct file *f;
+	int fd;
+
+	if (!regs || !so)
+		return -1;
+	fd = (int)regs->di;
+	f = task_file(fd);
+	return f && f == so->file ? fd : -1;
+}
+
 /* The current task owns sk from now on. */
 static __always_inline void pkt_own(struct sock *sk)
 {
 	struct pkt_owner *o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 cookie;
+	int fd;
 
 	if (!o || (__u32)(pid_tgid >> 32) == self_tgid)
 		return;
+	cookie = bpf_get_socket_cookie(sk);
+	fd = pkt_fd_of(sk);
+	/* the same process's next use through an fd that is not at hand keeps the one known */
+	if (fd >= 0 || o->pid != (__u32)(pid_tgid >> 32) || o->cookie != cookie)
+		o->fd = fd;
 	o->pid = pid_tgid >> 32;
 	o->tid = (__u32)pid_tgid;
+	o->cookie = cookie;
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 
@@ -65,6 +112,8 @@ int pkt_sock_create(struct bpf_sock *sk)
 	if (o) {
 		o->pid = pid_tgid >> 32;
 		o->tid = (__u32)pid_tgid;
+		o->fd = -1; /* socket() has not returned it yet */
+		o->cookie = bpf_get_socket_cookie(sk);
 		bpf_get_current_comm(o->comm, sizeof(o->comm));
 	}
 	return 1; /* a recorder never refuses a socket */
@@ -124,6 +173,8 @@ static __always_inline struct pkt_owner *pkt_owner_of(struct __sk_buff *skb, __u
 	pid_tgid = bpf_get_current_pid_tgid();
 	o->pid = pid_tgid >> 32;
 	o->tid = (__u32)pid_tgid;
+	o->fd = -1;
+	o->cookie = bpf_get_socket_cookie(skb);
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 	return o;
 }
@@ -135,7 +186,14 @@ static __always_inline int pkt_capture(struct __sk_buff *skb, __u8 dir)
 	struct sysrec_pkt_stats *st;
 	__u32 key = 0;
 	__u64 n;
+	long err;
 
+	if (pkt_iface_set) {
+		struct pkt_iface_key k = { .netns = bpf_get_netns_cookie(skb), .ifindex = skb->ifindex };
+
+		if (!bpf_map_lookup_elem(&pkt_ifaces, &k))
+			return 1;
+	}
 	if (o) {
 		if (o->pid == self_tgid && self_tgid)
 			return 1;
@@ -151,6 +209,8 @@ static __always_inline int pkt_capture(struct __sk_buff *skb, __u8 dir)
 	}
 	m.ts = bpf_ktime_get_boot_ns() + boot_to_epoch;
 	m.cookie = bpf_get_socket_cookie(skb);
+	/* a connection's record copied from its listener (BPF_F_CLONE) holds the listener's fd */
+	m.fd = o && o->cookie == m.cookie ? o->fd : -1;
 	m.netns = bpf_get_netns_cookie(skb);
 	m.ifindex = skb->ifindex;
 	m.len = skb->len;
@@ -162,9 +222,13 @@ static __always_inline int pkt_capture(struct __sk_buff *skb, __u8 dir)
 		n = SYSREC_PKT_MAX;
 	m.caplen = (__u32)n;
 	st = bpf_map_lookup_elem(&pkt_stats, &key);
-	if (bpf_perf_event_output(skb, &pkts, (n << 32) | BPF_F_CURRENT_CPU, &m, sizeof(m))) {
+	err = bpf_perf_event_output(skb, &pkts, (n << 32) | BPF_F_CURRENT_CPU, &m, sizeof(m));
+	if (err == -28 /* -ENOSPC */) { /* the buffer is full: userspace is behind */
 		if (st)
 			__sync_fetch_and_add(&st->lost, 1);
+	} else if (err) { /* the packet's bytes could not be copied */
+		if (st)
+			__sync_fetch_and_add(&st->copy_failed, 1);
 	} else if (st) {
 		__sync_fetch_and_add(&st->packets, 1);
 	}

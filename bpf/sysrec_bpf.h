@@ -106,6 +106,7 @@ struct sysrec_packet {
 	__u32 caplen;  /* bytes kept */
 	__u32 pid;     /* the socket's owner (0: not known) */
 	__u32 tid;
+	__s32 fd; /* the owner's fd of the socket (-1: not known) */
 	__u8 dir; /* SYSREC_PKT_IN or SYSREC_PKT_OUT */
 	__u8 pad[3];
 	char comm[16];
@@ -113,8 +114,9 @@ struct sysrec_packet {
 
 /* Per-CPU packet counters (the `pkt_stats` map). */
 struct sysrec_pkt_stats {
-	__u64 packets; /* given to the perf buffer */
-	__u64 lost;    /* the perf buffer was full */
+	__u64 packets;     /* given to the perf buffer */
+	__u64 lost;        /* the perf buffer was full */
+	__u64 copy_failed; /* the packet's bytes could not be copied out */
 };
 
 /*

@@ -1,6 +1,8 @@
 /* recfiles: the files of a recording, rotated as sysdig's -C/-G/-W/-e do (see recfiles.h). */
 #include "recfiles.h"
 
+#include "rotnames.h"
+
 #include "../filter/filter.h"
 #include "../scap/scap.h"
 #include "../state/state.h"
@@ -15,6 +17,7 @@
 
 struct recfiles {
 	struct recfiles_opts o;
+	struct rotnames names; /* of the files, rotated or not */
 	bool rotating;
 	struct scap_writer *w;
 	struct err err; /* the first error */
@@ -37,11 +40,9 @@ struct recfiles {
 	struct sbuf *container_evs;
 	size_t ncontainers;
 	/* the current file */
-	uint64_t index;      /* of the next file name */
 	uint64_t opened;     /* files opened */
 	uint64_t in_file;    /* events in the current file */
 	uint64_t file_start; /* epoch seconds the current file's period began (-G) */
-	char **past;         /* -G with strftime names and -W: the ring's names */
 	struct sbuf tmp;
 };
 
@@ -51,65 +52,6 @@ static void fail(struct recfiles *f, int rc, const char *msg)
 		f->failed = true;
 		f->err_code = rc ? rc : -EIO;
 		err_set(&f->err, rc, "%s", msg);
-	}
-}
-
-static unsigned digits(uint64_t n)
-{
-	unsigned d = 0;
-
-	for (; n; n /= 10)
-		d++;
-	return d;
-}
-
-/*
- * The name of the next file, as sysdig's cycle writer names them: with -G and
- * a '%' in the path, strftime of the period's start; otherwise the path with
- * the file's index appended (zero-padded to the digits of -W with -C).
- */
-static char *next_name(struct recfiles *f, time_t start)
-{
-	const struct recfiles_opts *o = &f->o;
-	struct sbuf b = { 0 };
-	uint64_t idx;
-
-	if (!f->rotating)
-		return xstrdup(o->path);
-	if (o->max_files && f->index >= o->max_files)
-		f->index = 0;
-	idx = f->index++;
-	if (o->rotate_secs && strchr(o->path, '%')) {
-		char name[4096];
-		struct tm tm;
-
-		localtime_r(&start, &tm);
-		if (!strftime(name, sizeof(name), o->path, &tm))
-			snprintf(name, sizeof(name), "%s", o->path);
-		sbuf_puts(&b, name);
-		if (o->rotate_mb)
-			sbuf_printf(&b, "%0*llu", (int)digits(o->max_files), (unsigned long long)idx);
-		if (o->max_files) {
-			/* the ring reuses this slot: the file that had it goes */
-			const char *cur = sbuf_cstr(&b);
-
-			if (f->past[idx] && strcmp(f->past[idx], cur) != 0)
-				unlink(f->past[idx]);
-			free(f->past[idx]);
-			f->past[idx] = xstrdup(cur);
-		}
-	} else {
-		sbuf_puts(&b, o->path);
-		if (o->rotate_mb && !o->file_events)
-			sbuf_printf(&b, "%0*llu", (int)digits(o->max_files), (unsigned long long)idx);
-		else
-			sbuf_printf(&b, "%llu", (unsigned long long)idx);
-	}
-	{
-		char *name = xstrdup(sbuf_cstr(&b));
-
-		sbuf_release(&b);
-		return name;
 	}
 }
 
@@ -172,7 +114,7 @@ static void write_head(struct recfiles *f, const struct scap_proc *procs, struct
 /* Start a new file (the first, or the next of a rotation) named for the period starting at start. */
 static int open_file(struct recfiles *f, time_t start)
 {
-	char *name = next_name(f, start);
+	char *name = rotnames_next(&f->names, start);
 	struct err e = { { 0 } };
 
 	f->w = scap_writer_open(name, f->o.gzip, &e);
@@ -208,9 +150,8 @@ struct recfiles *recfiles_open(const struct recfiles_opts *o, struct err *e)
 	uint64_t ts = epoch_ns();
 
 	f->o = *o;
-	f->rotating = o->rotate_mb || o->rotate_secs || o->file_events;
-	if (o->max_files)
-		f->past = xcalloc(o->max_files, sizeof(*f->past));
+	rotnames_init(&f->names, o->path, o->rotate_mb, o->rotate_secs, o->max_files, o->file_events);
+	f->rotating = f->names.rotating;
 	if (open_file(f, (time_t)(ts / 1000000000ULL))) {
 		*e = f->err;
 		recfiles_abort(f);
@@ -424,10 +365,7 @@ static void recfiles_free(struct recfiles *f)
 		sbuf_release(&f->container_evs[i]);
 	free(f->container_evs);
 	free(f->ids);
-	if (f->past)
-		for (uint64_t i = 0; i < f->o.max_files; i++)
-			free(f->past[i]);
-	free(f->past);
+	rotnames_release(&f->names);
 	sbuf_release(&f->tmp);
 	free(f);
 }

@@ -8,6 +8,7 @@
 #include "../scap/scap.h"
 #include "../state/state.h"
 #include "recfiles.h"
+#include "pcapopts.h"
 #include "recpcap.h"
 
 #include <dirent.h>
@@ -30,10 +31,8 @@ struct record_opts {
 	char container[13]; /* --container, short form; "" for none */
 	uint32_t ring_mb;
 	bool stats;
-	char *filter;     /* the arguments after the options, joined; NULL: none */
-	const char *pcap; /* --pcap: the packets into this pcapng file (NULL: none) */
-	uint32_t pcap_snaplen;
-	const char *pcap_filter; /* --pcap-filter: tcpdump's language (NULL: every packet) */
+	char *filter;         /* the arguments after the options, joined; NULL: none */
+	struct pcapopts pcap; /* --pcap and the others of packets */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -46,16 +45,20 @@ static void on_signal(int sig)
 static void record_usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: sysrec record -w FILE [-M SECS] [-n N] [-C MB] [-G SECS] [-W N] [-e N]\n"
+	        "usage: sysrec record [-w FILE] [-M SECS] [-n N] [-C MB] [-G SECS] [-W N] [-e N]\n"
 	        "                     [-s LEN] [-z] [--pid PID | --container ID] [--ring-mb MB] [--stats]\n"
-	        "                     [--pcap FILE [--pcap-snaplen LEN] [--pcap-filter EXPR]] [-F] [FILTER]\n"
+	        "                     [--pcap PATH [--pcap-iface IFACE]... [--pcap-filter EXPR]\n"
+	        "                     [--pcap-per MODES] [--pcap-snaplen LEN]] [--capture OPT]...\n"
+	        "                     [-F] [FILTER]\n"
+	        "  (-w FILE, --pcap PATH or --capture net: at least one)\n"
 	        "\n"
 	        "  FILTER                Falco/sysdig condition: only the events it matches are\n"
 	        "                        written (the words after the options, joined); the\n"
 	        "                        processes and fds at the start are always written\n"
 	        "  -w, --write FILE      the capture to write (.scap; sysdig -r reads it)\n"
 	        "  -M SECS               stop after SECS seconds\n"
-	        "  -n, --numevents N     stop after N events (with FILTER: N matching events)\n"
+	        "  -n, --numevents N     stop after N events (with FILTER: N matching events;\n"
+	        "                        with packets only: N packets)\n"
 	        "  -F, --fatfile         with FILTER: also keep the events it rejects that change\n"
 	        "                        the state (clone, execve, open, close, ...), hidden, so\n"
 	        "                        that readers still know every process and fd\n"
@@ -71,12 +74,8 @@ static void record_usage(FILE *f)
 	        "                        they start, or what joins its cgroups)\n"
 	        "      --ring-mb MB      kernel ring buffer size (default 16)\n"
 	        "      --stats           say when recording starts; print event and drop counts\n"
-	        "                        (in all and per CPU) at the end\n"
-	        "      --pcap FILE       also the packets the host's sockets send and receive, on\n"
-	        "                        every interface, into FILE (pcapng; each packet names its\n"
-	        "                        socket's process: pid, tid, comm, container)\n"
-	        "      --pcap-snaplen LEN  bytes kept of each packet (default and most: 65000)\n"
-	        "      --pcap-filter EXPR  only the packets EXPR matches (tcpdump's language)\n");
+	        "                        (in all and per CPU) at the end\n");
+	fputs(pcapopts_usage, f);
 }
 
 static int parse_count(const char *s, const char *what, uint64_t max, uint64_t *v)
@@ -170,6 +169,8 @@ static int parse_opt(int c, const char *arg, struct record_opts *o)
 {
 	uint64_t v;
 
+	if (pcapopts_owns(c))
+		return pcapopts_parse(&o->pcap, c, arg);
 	switch (c) {
 	case 'w':
 		o->files.path = arg;
@@ -208,19 +209,6 @@ static int parse_opt(int c, const char *arg, struct record_opts *o)
 		return parse_ring_mb(arg, &o->ring_mb);
 	case 'S':
 		o->stats = true;
-		return 0;
-	case 'p':
-		o->pcap = arg;
-		return 0;
-	case 'Y':
-		o->pcap_filter = arg;
-		return 0;
-	case 'L':
-		if (parse_count(arg, "--pcap-snaplen", ENGINE_PKT_MAX, &v))
-			return 2;
-		if (v == 0)
-			return usage_error("--pcap-snaplen must be from 1 to 65000");
-		o->pcap_snaplen = (uint32_t)v;
 		return 0;
 	case 'h':
 		record_usage(stdout);
@@ -274,9 +262,12 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		{ "stats", no_argument, NULL, 'S' },
 		{ "ring-mb", required_argument, NULL, 'R' },
 		{ "fatfile", no_argument, NULL, 'F' },
-		{ "pcap", required_argument, NULL, 'p' },
-		{ "pcap-snaplen", required_argument, NULL, 'L' },
-		{ "pcap-filter", required_argument, NULL, 'Y' },
+		{ "pcap", required_argument, NULL, PCAPOPT_PCAP },
+		{ "pcap-snaplen", required_argument, NULL, PCAPOPT_SNAPLEN },
+		{ "pcap-filter", required_argument, NULL, PCAPOPT_FILTER },
+		{ "pcap-iface", required_argument, NULL, PCAPOPT_IFACE },
+		{ "pcap-per", required_argument, NULL, PCAPOPT_PER },
+		{ "capture", required_argument, NULL, PCAPOPT_CAPTURE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -285,7 +276,6 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->snaplen = 80;
 	o->ring_mb = 16;
-	o->pcap_snaplen = ENGINE_PKT_MAX;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "w:M:n:C:G:W:e:s:zFh", longs, NULL)) != -1) {
 		rc = parse_opt(c, optarg, o);
@@ -299,22 +289,14 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		return usage_error("--pid and --container cannot be combined");
 	if (o->files.max_files && !o->files.rotate_mb && !o->files.rotate_secs)
 		return usage_error("-W needs -C or -G (it limits the files they make)");
-	if ((o->pcap_filter || o->pcap_snaplen != ENGINE_PKT_MAX) && !o->pcap)
-		return usage_error("--pcap-filter and --pcap-snaplen need --pcap FILE");
-	if (o->pcap_filter) {
-		struct err e = { { 0 } };
-
-		if (recpcap_check_filter(o->pcap_filter, &e)) {
-			fprintf(stderr, "sysrec record: %s\n", e.msg);
-			return 2;
-		}
-	}
-	if (!o->files.path) {
-		fprintf(stderr, "sysrec record: -w FILE is required\n");
+	if (!o->files.path && !o->pcap.enabled) {
+		fprintf(stderr, "sysrec record: -w FILE is required (or --pcap PATH for packets only)\n");
 		record_usage(stderr);
 		return 2;
 	}
-	return 0;
+	if (!o->files.path && (o->filter || o->files.gzip || o->files.file_events))
+		return usage_error("a FILTER, -z and -e are for the events' file: they need -w FILE");
+	return pcapopts_finish(&o->pcap);
 }
 
 /*
@@ -437,29 +419,65 @@ static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo
 	/* bench/record.sh's recording floor and bare codes; the capture they make is not a valid one */
 	eo->floor_mode = fl ? (uint32_t)strtoul(fl, NULL, 10) : 0;
 	eo->bare_codes = getenv("SYSREC_BENCH_BARE");
-	eo->packets = o->pcap != NULL;
-	eo->pkt_snaplen = o->pcap_snaplen;
+	eo->packets = o->pcap.enabled;
+	/* pcap-snaplen:headers: enough for the IP and transport headers, cut to them as written */
+	eo->pkt_snaplen = o->pcap.headers ? 256 : o->pcap.snaplen ? o->pcap.snaplen : ENGINE_PKT_MAX;
+	eo->no_syscalls = o->files.path == NULL;
+	eo->pkt_ifaces = o->pcap.resolved;
+	eo->pkt_nifaces = o->pcap.nifaces;
 }
 
-/* Close the pcapng file (the engine is stopped): its counts said when asked or when any was lost; 1 on error.
- */
+/* Close the pcapng files (the engine is stopped): their counts said when asked or when any was lost; 1 on
+ * error. */
 static int finish_pcap(struct recpcap *rp, bool stats)
 {
 	struct err e = { { 0 } };
-	uint64_t written, filtered, lost;
+	struct recpcap_counts c;
+	uint64_t lost;
 	int rc;
 
 	recpcap_stop(rp);
-	recpcap_counts(rp, &written, &filtered, &lost);
+	recpcap_counts(rp, &c);
+	lost = c.lost_full + c.lost_copy + c.lost_write;
 	if (stats || lost)
 		fprintf(stderr,
-		        "sysrec record: %llu packets written, %llu left out by --pcap-filter, %llu lost (the "
-		        "kernel's buffer was full)\n",
-		        (unsigned long long)written, (unsigned long long)filtered, (unsigned long long)lost);
+		        "sysrec record: %llu packets written in %llu files, %llu left out by --pcap-filter, "
+		        "%llu lost (kernel buffer full %llu, copy failed %llu, file error %llu)\n",
+		        (unsigned long long)c.written, (unsigned long long)c.files,
+		        (unsigned long long)c.filtered, (unsigned long long)lost,
+		        (unsigned long long)c.lost_full, (unsigned long long)c.lost_copy,
+		        (unsigned long long)c.lost_write);
+	if (c.split_others)
+		fprintf(stderr,
+		        "sysrec record: %llu packets of owners past the first 1000 of a --pcap-per mode went "
+		        "to its *-others.pcapng\n",
+		        (unsigned long long)c.split_others);
 	rc = recpcap_close(rp, &e);
 	if (rc)
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
 	return rc ? 1 : 0;
+}
+
+/* Packets only (no -w): until a signal, -M, -n packets or --pid's exit. */
+static void packets_loop(struct recpcap *rp, const struct record_opts *o)
+{
+	double start = mono_seconds();
+	struct recpcap_counts c;
+
+	while (!stop_signal) {
+		struct timespec ts = { 0, 50 * 1000000L };
+
+		nanosleep(&ts, NULL);
+		if (o->seconds > 0 && mono_seconds() - start >= o->seconds)
+			break;
+		if (o->pid && process_gone(o->pid))
+			break;
+		if (o->max_events) {
+			recpcap_counts(rp, &c);
+			if (c.written >= o->max_events)
+				break;
+		}
+	}
 }
 
 /* Drain the ring into the files until a signal, a limit, an error or --pid's exit. */
@@ -487,27 +505,62 @@ static int record_loop(struct drain *d, struct recfiles *files, const struct rec
 	return 0;
 }
 
+/* The events into the files (-w) until the loop ends; 0 or 1 (said) on an error of the files. */
+static int record_events(struct engine *en, struct recfiles *files, const struct record_opts *o,
+                         struct recpcap *rp, int *rc_pcap)
+{
+	struct err e = { { 0 } };
+	struct drain *d;
+	struct drain_stats st;
+	struct kept kept;
+	uint64_t files_n;
+	int rc;
+
+	/* with a filter, the files count what they keep */
+	d = drain_new(en, &(struct drain_opts){ .max_events = o->filter ? 0 : o->max_events },
+	              &(struct drain_consumer){ write_blocks, write_loss, NULL, files });
+	drain_stats(d, &st);
+	if (o->stats)
+		fprintf(stderr, "sysrec record: recording (%u CPUs, %u MiB ring)\n", st.ncpus, o->ring_mb);
+	record_loop(d, files, o);
+	drain_finish(d, files_full, files); /* an error is the files' own: said at their close */
+	drain_stats(d, &st);
+	if (rp && finish_pcap(rp, o->stats))
+		*rc_pcap = 1;
+	files_n = recfiles_count(files);
+	kept.filtered = o->filter != NULL;
+	kept.fatfile = o->files.fatfile;
+	recfiles_filtered(files, &kept.matched, &kept.hidden);
+	rc = recfiles_close(files, &e);
+	if (rc)
+		fprintf(stderr, "sysrec record: %s\n", e.msg);
+	if (o->stats || st.lost[EVENT_LOST_RING] || st.lost[EVENT_LOST_BIG] || st.lost[EVENT_LOST_BUSY] ||
+	    st.lost[EVENT_LOST_BEHIND])
+		print_stats(&st, files_n, &kept);
+	drain_free(d);
+	return rc ? 1 : 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
 	struct err e = { { 0 } };
 	struct engine_opts eo;
 	struct engine *en;
-	struct recfiles *files;
-	struct drain *d;
-	struct drain_stats st;
+	struct recfiles *files = NULL;
 	struct sigaction sa;
-	struct kept kept;
 	struct recpcap *rp = NULL;
-	uint64_t files_n;
-	int rc, rc_pcap = 0;
+	struct recpcap_opts ro;
+	int rc = 0, rc_pcap = 0;
 
 	rc = parse_opts(argc, argv, &o);
 	if (rc) {
 		free(o.filter);
+		pcapopts_release(&o.pcap);
 		return rc < 0 ? 0 : rc;
 	}
-	mention_unfinished(o.files.path);
+	if (o.files.path)
+		mention_unfinished(o.files.path);
 	engine_opts_from(&o, &eo);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -515,45 +568,39 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (!(en = engine_ebpf_open(&eo, &e))) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
-		free(o.filter);
-		return 1;
+		rc = 1;
+		goto out;
 	}
-	if (!(files = recfiles_open(&o.files, &e))) {
+	if (o.files.path && !(files = recfiles_open(&o.files, &e))) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
+		rc = 1;
+		goto out;
+	}
+	pcapopts_recpcap(&o.pcap, &ro);
+	ro.rotate_mb = o.files.rotate_mb;
+	ro.rotate_secs = o.files.rotate_secs;
+	ro.max_files = o.files.max_files;
+	if (o.pcap.enabled && !(rp = recpcap_start(&ro, en, &e))) {
+		fprintf(stderr, "sysrec record: %s\n", e.msg);
+		if (files)
+			recfiles_abort(files);
+		files = NULL;
+		rc = 1;
+		goto out;
+	}
+	if (files) {
+		rc = record_events(en, files, &o, rp, &rc_pcap);
+	} else {
+		if (o.stats)
+			fprintf(stderr, "sysrec record: recording packets\n");
+		packets_loop(rp, &o);
+		engine_stop(en);
+		rc_pcap = finish_pcap(rp, o.stats);
+	}
+out:
+	if (en)
 		engine_close(en);
-		free(o.filter);
-		return 1;
-	}
-	if (o.pcap && !(rp = recpcap_start(o.pcap, o.pcap_snaplen, o.pcap_filter, en, &e))) {
-		fprintf(stderr, "sysrec record: %s\n", e.msg);
-		recfiles_abort(files);
-		engine_close(en);
-		free(o.filter);
-		return 1;
-	}
-	/* with a filter, the files count what they keep */
-	d = drain_new(en, &(struct drain_opts){ .max_events = o.filter ? 0 : o.max_events },
-	              &(struct drain_consumer){ write_blocks, write_loss, NULL, files });
-	drain_stats(d, &st);
-	if (o.stats)
-		fprintf(stderr, "sysrec record: recording (%u CPUs, %u MiB ring)\n", st.ncpus, o.ring_mb);
-	record_loop(d, files, &o);
-	drain_finish(d, files_full, files); /* an error is the files' own: said at their close */
-	drain_stats(d, &st);
-	if (rp && finish_pcap(rp, o.stats))
-		rc_pcap = 1;
-	files_n = recfiles_count(files);
-	kept.filtered = o.filter != NULL;
-	kept.fatfile = o.files.fatfile;
-	recfiles_filtered(files, &kept.matched, &kept.hidden);
-	rc = recfiles_close(files, &e);
-	if (rc)
-		fprintf(stderr, "sysrec record: %s\n", e.msg);
-	if (o.stats || st.lost[EVENT_LOST_RING] || st.lost[EVENT_LOST_BIG] || st.lost[EVENT_LOST_BUSY] ||
-	    st.lost[EVENT_LOST_BEHIND])
-		print_stats(&st, files_n, &kept);
-	drain_free(d);
 	free(o.filter);
-	engine_close(en);
+	pcapopts_release(&o.pcap);
 	return rc || rc_pcap ? 1 : 0;
 }

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -249,6 +250,7 @@ static void configure(struct engine *en, struct sysrec_bpf *skel, const struct e
 	skel->rodata->scope_set = o->scope_container != NULL;
 	skel->rodata->floor_mode = o->floor_mode;
 	_Static_assert(ENGINE_PKT_MAX == SYSREC_PKT_MAX, "one packet size limit");
+	skel->rodata->pkt_iface_set = o->pkt_nifaces > 0;
 	skel->rodata->pkt_snaplen =
 	        o->pkt_snaplen && o->pkt_snaplen < SYSREC_PKT_MAX ? o->pkt_snaplen : SYSREC_PKT_MAX;
 	skel->rodata->snaplen = o->snaplen > SYSREC_MAX_SNAPLEN ? SYSREC_MAX_SNAPLEN : o->snaplen;
@@ -281,8 +283,9 @@ static int by_size_desc(const void *a, const void *b)
 	return strcmp(bpf_program__name(x->p), bpf_program__name(y->p));
 }
 
-static void split_programs(struct sysrec_bpf *skel, int side, bool scoped, bool packets)
+static void split_programs(struct sysrec_bpf *skel, int side, const struct engine_opts *o)
 {
+	bool scoped = o->scope_container != NULL;
 	size_t load[2] = { 0, 0 }, n = 0, total = 0;
 	struct bpf_program *p;
 	struct filler *fill;
@@ -300,8 +303,13 @@ static void split_programs(struct sysrec_bpf *skel, int side, bool scoped, bool 
 		/* the second copy has no other programs; --container's followers of forks and cgroup moves
 		 * only then */
 		if (side != 0 || (!scoped && !strncmp(bpf_program__name(p), "scope_", 6)) ||
-		    (!packets && !strncmp(bpf_program__name(p), "pkt_", 4)))
+		    (!o->packets && !strncmp(bpf_program__name(p), "pkt_", 4)))
 			bpf_program__set_autoload(p, false);
+		/* packets only: the dispatchers are loaded (the fillers' tail calls need them) but not
+		 * attached */
+		if (o->no_syscalls &&
+		    (!strcmp(bpf_program__name(p), "sys_enter") || !strcmp(bpf_program__name(p), "sys_exit")))
+			bpf_program__set_autoattach(p, false);
 	}
 	qsort(fill, n, sizeof(struct filler), by_size_desc);
 	for (size_t i = 0; i < n; i++) {
@@ -356,7 +364,7 @@ static int make_shared(struct loading *l, struct sysrec_bpf *skel, struct err *e
 			continue;
 		/* the packets' maps: only the first copy's programs use them (libbpf makes each copy's) */
 		if (!strcmp(bpf_map__name(m), "owners") || !strcmp(bpf_map__name(m), "pkts") ||
-		    !strcmp(bpf_map__name(m), "pkt_stats"))
+		    !strcmp(bpf_map__name(m), "pkt_stats") || !strcmp(bpf_map__name(m), "pkt_ifaces"))
 			continue;
 		if (l->nshared == MAX_SHARED) {
 			err_set(e, -E2BIG, "too many BPF maps to share");
@@ -394,7 +402,7 @@ static struct sysrec_bpf *open_copy(const struct loading *l, int side)
 
 	if (skel) {
 		configure(l->en, skel, l->o);
-		split_programs(skel, side, l->o->scope_container != NULL, l->o->packets);
+		split_programs(skel, side, l->o);
 	}
 	return skel;
 }
@@ -517,6 +525,7 @@ static void on_packet(void *ctx, int cpu, void *data, __u32 size)
 		                    .caplen = m.caplen,
 		                    .pid = m.pid,
 		                    .tid = m.tid,
+		                    .fd = m.pid ? m.fd : -1,
 		                    .dir = m.dir == SYSREC_PKT_IN ? ENGINE_PKT_IN : ENGINE_PKT_OUT,
 		                    .data = (const uint8_t *)data + sizeof(m) };
 	memcpy(p.comm, m.comm, sizeof(m.comm));
@@ -536,6 +545,9 @@ static void on_packets_lost(void *ctx, int cpu, __u64 n)
 /* The owner record the packet programs keep per socket (struct pkt_owner in bpf/packet.bpf.h). */
 struct pkt_owner {
 	uint32_t pid, tid;
+	int32_t fd;
+	uint32_t pad;
+	uint64_t cookie; /* the socket's (SO_COOKIE) */
 	char comm[16];
 };
 
@@ -573,6 +585,7 @@ static void seed_process(int owners, int pid, int self)
 		return;
 	while ((de = readdir(d))) {
 		int fd, mine;
+		socklen_t clen;
 		ssize_t n;
 
 		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
@@ -585,6 +598,10 @@ static void seed_process(int owners, int pid, int self)
 		mine = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 		if (mine < 0)
 			continue;
+		o.fd = fd;
+		clen = sizeof(o.cookie);
+		if (getsockopt(mine, SOL_SOCKET, SO_COOKIE, &o.cookie, &clen) < 0)
+			o.cookie = 0;
 		/* sockets other than the inet ones (unix, netlink) are refused: no packets to name */
 		bpf_map_update_elem(owners, &mine, &o, BPF_NOEXIST);
 		close(mine);
@@ -615,11 +632,27 @@ static void seed_owners(struct engine *en)
 }
 
 /* The packet programs on the root cgroup (every socket of the host), and their perf buffer. */
-static int packets_attach(struct engine *en, struct err *e)
+static int packets_attach(struct engine *en, const struct engine_opts *o, struct err *e)
 {
-	char *root = cgroup2_root();
+	char *root;
 	int fd, rc = 0;
+	uint8_t one = 1;
 
+	for (size_t i = 0; i < o->pkt_nifaces; i++) {
+		struct {
+			uint64_t netns;
+			uint32_t ifindex, pad;
+		} k = { o->pkt_ifaces[i].netns, o->pkt_ifaces[i].ifindex, 0 };
+
+		if (bpf_map_update_elem(bpf_map__fd(en->skel->maps.pkt_ifaces), &k, &one, BPF_ANY) < 0)
+			return err_set(e, -errno, "cannot set the interfaces to record: %s", strerror(errno));
+	}
+	/* the buffers first: a packet the programs see before them would be lost (-ENOENT) */
+	en->pb =
+	        perf_buffer__new(bpf_map__fd(en->skel->maps.pkts), 256, on_packet, on_packets_lost, en, NULL);
+	if (!en->pb)
+		return err_set(e, -errno, "cannot map the packet buffers: %s", strerror(errno));
+	root = cgroup2_root();
 	if (!root)
 		return err_set(e, -ENOENT, "packets need a cgroup v2 hierarchy, and none is mounted");
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -639,10 +672,6 @@ static int packets_attach(struct engine *en, struct err *e)
 	free(root);
 	if (rc)
 		return rc;
-	en->pb =
-	        perf_buffer__new(bpf_map__fd(en->skel->maps.pkts), 256, on_packet, on_packets_lost, en, NULL);
-	if (!en->pb)
-		return err_set(e, -errno, "cannot map the packet buffers: %s", strerror(errno));
 	seed_owners(en);
 	return 0;
 }
@@ -693,7 +722,7 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 		err_set(e, rc, "cannot attach to the syscall tracepoints: %s", strerror(-rc));
 		goto fail;
 	}
-	if (o->packets && (rc = packets_attach(en, e)) != 0)
+	if (o->packets && (rc = packets_attach(en, o, e)) != 0)
 		goto fail;
 	/* processes that started between the first look and the attach */
 	if (o->scope_container)
@@ -738,18 +767,27 @@ int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, 
 	return en->pkt_delivered;
 }
 
+uint64_t engine_packets_lost_seen(const struct engine *en)
+{
+	return en->pkt_lost;
+}
+
 void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out)
 {
 	struct sysrec_pkt_stats *per = xcalloc((size_t)en->ncpus, sizeof(*per));
 	uint32_t key = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->lost = en->pkt_lost;
 	if (en->pb && bpf_map_lookup_elem(bpf_map__fd(en->skel->maps.pkt_stats), &key, per) == 0)
 		for (int c = 0; c < en->ncpus; c++) {
 			out->packets += per[c].packets;
 			out->lost += per[c].lost;
+			out->copy_failed += per[c].copy_failed;
 		}
+	/* the programs count each sample the buffer had no room for, and the buffer's own record tells
+	 * libbpf of the same ones later: the larger count, never their sum */
+	if (en->pkt_lost > out->lost)
+		out->lost = en->pkt_lost;
 	free(per);
 }
 

@@ -23,6 +23,11 @@ struct engine_opts {
 	/* packets of the host's sockets too (engine_packets_poll), each kept up to pkt_snaplen bytes */
 	bool packets;
 	uint32_t pkt_snaplen;
+	/* with packets: no system calls (the syscall programs are not attached; the ring stays empty) */
+	bool no_syscalls;
+	/* the packets of these interfaces only (none: every interface) */
+	const struct engine_iface *pkt_ifaces;
+	size_t pkt_nifaces;
 };
 
 struct engine_stats {
@@ -87,6 +92,7 @@ struct engine_packet {
 	uint32_t caplen;  /* bytes at data */
 	uint32_t pid;     /* the socket's owner (0: not known) */
 	uint32_t tid;
+	int32_t fd;  /* the owner's fd of the socket (-1: not known) */
 	uint8_t dir; /* ENGINE_PKT_IN or ENGINE_PKT_OUT */
 	char comm[17];
 	const uint8_t *data; /* the packet from its IP header on; valid during the call */
@@ -103,10 +109,16 @@ typedef void (*engine_packet_fn)(void *ctx, const struct engine_packet *p);
 int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, void *ctx);
 
 struct engine_pkt_stats {
-	uint64_t packets; /* handed to userspace by the kernel side */
-	uint64_t lost;    /* lost: the perf buffer was full (the kernel's count and libbpf's) */
+	uint64_t packets;     /* handed to userspace by the kernel side */
+	uint64_t lost;        /* lost: the perf buffer was full (the kernel's count and libbpf's) */
+	uint64_t copy_failed; /* lost: the packet's bytes could not be copied out of the kernel */
 };
 void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out);
+/*
+ * The packets lost so far as the buffer's stream has said it (no system
+ * call: for the packet callback, to say a loss on the packet after it).
+ */
+uint64_t engine_packets_lost_seen(const struct engine *en);
 
 /* ---- the host at the start of a recording, from /proc (proc.c) ---- */
 
@@ -134,6 +146,27 @@ bool engine_container_short_id(const char *id, char out[13]);
 int engine_pid_container(int pid, char id[13]);
 /* The processes whose cgroups name the container now. */
 int engine_container_pids(const char *short_id, int self_pid, uint32_t **pids, size_t *n);
+
+/* An interface of some network namespace, as packets say theirs. */
+struct engine_iface {
+	uint64_t netns; /* the namespace's cookie (SO_NETNS_COOKIE) */
+	uint32_t ifindex;
+};
+
+/* The cookie of the calling thread's network namespace (0: not known). */
+uint64_t engine_netns_cookie(void);
+/*
+ * The interface a user names: NAME in our network namespace, NAME@NS in the
+ * one `ip netns` calls NS, NAME@PID in process PID's. 0, or -errno with e
+ * saying what and where.
+ */
+int engine_iface_lookup(const char *spec, struct engine_iface *out, struct err *e);
+/*
+ * The name of interface ifindex of namespace netns (found among `ip netns`
+ * namespaces, else in process pid's): true with its name, and in ns the
+ * namespace as a person knows it ("" for ours, "ns1", "pid 1234").
+ */
+bool engine_iface_name(uint64_t netns, uint32_t ifindex, uint32_t pid, char name[16], char *ns, size_t nslen);
 /* The inode numbers (kernfs ids) of the container's cgroup directories in every hierarchy. */
 int engine_container_cgroups(const char *short_id, uint64_t **ids, size_t *n);
 

@@ -161,6 +161,136 @@ pkt_clean() {
 	pkt_net_down
 }
 
+# --pcap-per: a directory of files, one per process (and per command, and
+# all.pcapng with every packet): each process's file holds its packets and
+# no other's, and together they hold every packet once; the two curls are in
+# command-curl.pcapng. The walk-through of README: the fd a packet names is
+# the fd of the socket in the .scap written beside it (its connect).
+check_record_packets_per() {
+	local rpid srv cpid cpid2 port=$((19000 + $$ % 1000)) d=$work/per problem="" all n sum fd f pid
+	can_record "$1" || return
+	command -v tshark >/dev/null || { skipped "$1" "tshark not installed"; return; }
+	pkt_net_up "p$$" || { pkt_net_down; skipped "$1" "cannot make a network namespace and veth pair here"; return; }
+	mkdir -p "$work/www"
+	head -c 200000 /dev/urandom >"$work/www/mid"
+	(cd "$work/www" && exec ip netns exec "$pkt_ns" python3 -m http.server "$port" --bind "$pkt_ns4" >/dev/null 2>&1) &
+	srv=$!
+	wait_for 10 curl -s -o /dev/null "http://$pkt_ns4:$port/"
+	"$bin" record -w "$work/per.scap" --pcap "$d" --pcap-per process,command,single --stats 2>"$work/per.err" &
+	rpid=$!
+	wait_for 10 grep -q 'recording (' "$work/per.err"
+	command curl -s -o /dev/null "http://$pkt_ns4:$port/mid" &
+	cpid=$!
+	wait "$cpid"
+	command curl -s -o /dev/null "http://$pkt_ns4:$port/mid" &
+	cpid2=$!
+	wait "$cpid2"
+	ping -c 2 -i 0.2 -W 1 "$pkt_ns4" >/dev/null
+	kill -INT "$rpid"
+	stop_wait "$rpid" "$1 (sysrec record)" || { bad "$1" "record failed: $(grep -v recording "$work/per.err" | head -2)"; kill "$srv"; pkt_net_down; return; }
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null
+	pkt_net_down
+	for f in "$d"/*.pcapng; do
+		: >"$f.tshark-err"
+		pkt_fields "$f" "" frame.number >/dev/null
+		[ ! -s "$f.tshark-err" ] || problem="$problem tshark warns on $(basename "$f"): $(head -1 "$f.tshark-err");"
+	done
+	[ -f "$d/process-$cpid-curl.pcapng" ] && [ -f "$d/process-$cpid2-curl.pcapng" ] && [ -f "$d/command-curl.pcapng" ] && [ -f "$d/all.pcapng" ] ||
+		{ bad "$1" "missing files; $d has: $(ls "$d" | tr '\n' ' ')"; return; }
+	all=$(pkt_fields "$d/all.pcapng" "" frame.number | wc -l)
+	sum=0
+	for f in "$d"/process-*.pcapng; do
+		n=$(pkt_fields "$f" "" frame.number | wc -l)
+		sum=$((sum + n))
+		pid=$(basename "$f" | sed -n 's/^process-\([0-9]*\)-.*/\1/p')
+		[ -n "$pid" ] || continue
+		# every packet of the file is its process's, and every one of its process's is there
+		n=$(pkt_fields "$f" "not frame.comment contains \"pid=$pid \"" frame.number | wc -l)
+		[ "$n" = 0 ] || problem="$problem $(basename "$f") holds $n packets of others;"
+		n=$(pkt_fields "$d/all.pcapng" "frame.comment contains \"pid=$pid \"" frame.number | wc -l)
+		[ "$n" = "$(pkt_fields "$f" "" frame.number | wc -l)" ] || problem="$problem $(basename "$f") lacks some of its $n packets;"
+	done
+	[ "$sum" = "$all" ] || problem="$problem the process files hold $sum packets, all.pcapng $all;"
+	n=$(pkt_fields "$d/command-curl.pcapng" "" frame.number | wc -l)
+	sum=$(($(pkt_fields "$d/process-$cpid-curl.pcapng" "" frame.number | wc -l) + $(pkt_fields "$d/process-$cpid2-curl.pcapng" "" frame.number | wc -l)))
+	[ "$n" -gt 0 ] && [ "$n" = "$sum" ] || problem="$problem command-curl.pcapng holds $n packets, the two curls' files $sum;"
+	# the packet's fd is the socket's in the .scap: curl's connect on it
+	fd=$(pkt_fields "$d/process-$cpid-curl.pcapng" "tcp.flags.syn==1 and tcp.flags.ack==0" frame.comment | sed -n 's/.* fd=\([0-9]*\).*/\1/p' | head -1)
+	if [ -z "$fd" ]; then
+		problem="$problem curl's SYN names no fd: $(pkt_fields "$d/process-$cpid-curl.pcapng" "" frame.comment | head -1);"
+	else
+		n=$("$bin" read -r "$work/per.scap" "proc.pid=$cpid and fd.num=$fd and evt.type=connect and evt.dir=<" | wc -l)
+		[ "$n" -ge 1 ] || problem="$problem no connect of pid $cpid on fd $fd in the .scap;"
+	fi
+	[ -z "$problem" ] && ok "$1 ($(ls "$d"/*.pcapng | wc -l) files, $all packets, curl's fd $fd)" || bad "$1" "$problem"
+}
+
+# Packets only (no -w) and in Tracee's spelling: --capture net=IFACE@NS
+# --capture dir:D writes D/out/pcap/all.pcapng with the packets of that
+# interface only (a ping from the namespace: its requests and replies), cut
+# to their headers with pcap-snaplen:headers, and nothing in the working
+# directory; --pcap F --pcap-iface lo -C 1 rotates the
+# pcapng at 1 MB: each file opens in tshark, and together they hold every
+# packet written.
+check_record_packets_only() {
+	local rpid srv port=$((20000 + $$ % 1000)) problem="" n total files dev abs f
+	can_record "$1" || return
+	command -v tshark >/dev/null || { skipped "$1" "tshark not installed"; return; }
+	pkt_net_up "o$$" || { pkt_net_down; skipped "$1" "cannot make a network namespace and veth pair here"; return; }
+	abs=$(realpath "$bin")
+	dev=$(ip -n "$pkt_ns" -o link show type veth | awk -F': ' '{ print $2 }' | cut -d@ -f1)
+	mkdir -p "$work/www" "$work/only"
+	head -c 3000000 /dev/urandom >"$work/www/three"
+	(cd "$work/www" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+	srv=$!
+	wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$port/"
+	(cd "$work/only" && exec "$abs" record --capture "net=$dev@$pkt_ns" --capture "dir:$work/tr" --capture pcap-snaplen:headers --stats 2>"$work/only1.err") &
+	rpid=$!
+	wait_for 10 grep -q 'recording packets' "$work/only1.err"
+	ip netns exec "$pkt_ns" ping -c 3 -i 0.2 -W 1 "$pkt_host4" >/dev/null
+	curl -s -o /dev/null "http://127.0.0.1:$port/"
+	kill -INT "$rpid"
+	stop_wait "$rpid" "$1 (record --capture)" || problem="$problem record --capture failed: $(head -2 "$work/only1.err");"
+	f=$work/tr/out/pcap/all.pcapng
+	n=$(pkt_fields "$f" "" frame.number | wc -l)
+	[ "$n" -gt 0 ] || problem="$problem no packets in $f ($(ls -R "$work/tr" 2>&1 | tr '\n' ' '));"
+	n=$(pkt_fields "$f" "not frame.interface_name==\"$dev@$pkt_ns\"" frame.interface_name | sort | uniq -c | tr '\n' ' ')
+	[ -z "$n" ] || problem="$problem --capture net=$dev@$pkt_ns kept packets of: $n;"
+	n=$(pkt_fields "$f" "(icmp.type==8 or icmp.type==0) and frame.comment contains \"comm=ping\"" frame.number | wc -l)
+	[ "$n" = 6 ] || problem="$problem $n of ping's 3 echo requests and 3 replies on $dev@$pkt_ns;"
+	# pcap-snaplen:headers: the IP and ICMP headers of each 84-byte packet
+	n=$(pkt_fields "$f" "icmp.type==8 or icmp.type==0" frame.cap_len frame.len | sort -u | tr '\t\n' '/ ')
+	[ "$n" = "28/84 " ] || problem="$problem pcap-snaplen:headers kept (bytes/of): $n;"
+	[ -z "$(ls -A "$work/only")" ] || problem="$problem packets only wrote into the working directory: $(ls "$work/only");"
+	# rotation at 1 MB, loopback only
+	"$bin" record --pcap "$work/rot.pcapng" --pcap-iface lo -C 1 --stats 2>"$work/only2.err" &
+	rpid=$!
+	wait_for 10 grep -q 'recording packets' "$work/only2.err"
+	command curl -s -o "$work/got3" "http://127.0.0.1:$port/three"
+	ping -c 1 -W 1 "$pkt_ns4" >/dev/null
+	kill -INT "$rpid"
+	stop_wait "$rpid" "$1 (record -C 1)" || problem="$problem record -C 1 failed: $(head -2 "$work/only2.err");"
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null
+	pkt_net_down
+	total=0 files=0
+	for f in "$work"/rot.pcapng[0-9]*; do
+		[ -f "$f" ] || continue
+		files=$((files + 1))
+		: >"$f.tshark-err"
+		n=$(pkt_fields "$f" "" frame.number | wc -l)
+		[ ! -s "$f.tshark-err" ] || problem="$problem tshark warns on $(basename "$f"): $(head -1 "$f.tshark-err");"
+		total=$((total + n))
+		n=$(pkt_fields "$f" "not frame.interface_name==\"lo\"" frame.number | wc -l)
+		[ "$n" = 0 ] || problem="$problem $(basename "$f") holds $n packets of other interfaces;"
+	done
+	n=$(sed -n 's/.*: \([0-9]*\) packets written.*/\1/p' "$work/only2.err")
+	[ "$files" -ge 3 ] || problem="$problem -C 1 made $files files of a 3 MB download;"
+	[ "$total" = "$n" ] || problem="$problem the rotated files hold $total packets, record said $n;"
+	[ -z "$problem" ] && ok "$1 ($files rotated files, $total packets)" || bad "$1" "$problem"
+}
+
 # --pcap's bad input: an output that cannot be made, a snaplen that is not
 # one, a filter libpcap cannot compile (refused before anything starts, with
 # libpcap's message): a clear error, a non-zero exit, and no capture left behind.
@@ -169,7 +299,7 @@ check_record_packets_refused() {
 	local out rc
 	out=$("$bin" record -w "$work/pr.scap" --pcap "$work/no/such/dir/p.pcapng" 2>&1)
 	rc=$?
-	[ "$rc" = 1 ] && grep -q "cannot create $work/no/such/dir/p.pcapng" <<<"$out" ||
+	[ "$rc" = 2 ] && grep -q -- "--pcap $work/no/such/dir/p.pcapng: cannot write in $work/no/such/dir" <<<"$out" ||
 		{ bad "$1" "unwritable --pcap: exit $rc, said: $out"; return; }
 	! ls "$work"/pr.scap* >/dev/null 2>&1 || { bad "$1" "the recording was left behind: $(ls "$work"/pr.scap*)"; return; }
 	out=$("$bin" record -w "$work/pr.scap" --pcap "$work/p.pcapng" --pcap-filter 'tcp prt 80' 2>&1)
@@ -177,6 +307,21 @@ check_record_packets_refused() {
 	[ "$rc" = 2 ] && grep -q "pcap-filter 'tcp prt 80': .*syntax error" <<<"$out" ||
 		{ bad "$1" "a bad --pcap-filter: exit $rc, said: $out"; return; }
 	! ls "$work"/pr.scap* "$work"/p.pcapng* >/dev/null 2>&1 || { bad "$1" "files were left behind: $(ls "$work"/pr.scap* "$work"/p.pcapng* 2>&1)"; return; }
+	# an interface that is not there, here or in a namespace; a split onto a file; Tracee's options we do not take
+	for args in "--pcap-iface nosuch0|no such interface in this network namespace" \
+		"--pcap-iface lo@sysrec-no-such-ns|cannot enter network namespace /run/netns/sysrec-no-such-ns" \
+		"--pcap-per process|with --pcap-per it names a directory, and this is a file" \
+		"--pcap-per everything|'everything' in 'everything' is not a way to split packets" \
+		"--capture pcap-options:filtered|only pcap-options:none is taken"; do
+		touch "$work/p.pcapng"
+		# shellcheck disable=SC2086 # the options are words
+		out=$("$bin" record -w "$work/pr.scap" --pcap "$work/p.pcapng" ${args%%|*} 2>&1)
+		rc=$?
+		[ "$rc" = 2 ] && grep -q -- "${args#*|}" <<<"$out" ||
+			{ bad "$1" "${args%%|*}: exit $rc, said: $out"; return; }
+		! ls "$work"/pr.scap* >/dev/null 2>&1 || { bad "$1" "${args%%|*} left a recording behind"; return; }
+		rm -f "$work/p.pcapng"
+	done
 	for v in 0 65001 abc; do
 		out=$("$bin" record -w "$work/pr.scap" --pcap "$work/p.pcapng" --pcap-snaplen "$v" 2>&1)
 		rc=$?

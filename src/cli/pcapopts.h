@@ -1,0 +1,57 @@
+/*
+ * pcapopts: `sysrec record`'s packet options, in tcpdump's habits and in
+ * Tracee's spelling: --pcap PATH, --pcap-iface IFACE (repeatable),
+ * --pcap-filter EXPR, --pcap-per MODES, --pcap-snaplen LEN, and
+ * --capture net=IFACE | network | pcap:MODES | pcap-snaplen:SIZE |
+ * pcap-options:none | dir:PATH | clear-dir (repeatable).
+ */
+#ifndef SYSREC_PCAPOPTS_H
+#define SYSREC_PCAPOPTS_H
+
+#include "../engine/engine.h"
+#include "recpcap.h"
+
+/* The option codes getopt_long() returns for them (none is a short option's). */
+enum {
+	PCAPOPT_PCAP = 0x100,
+	PCAPOPT_SNAPLEN,
+	PCAPOPT_FILTER,
+	PCAPOPT_IFACE,
+	PCAPOPT_PER,
+	PCAPOPT_CAPTURE,
+};
+
+struct pcapopts {
+	bool enabled;          /* packets asked for (--pcap or --capture net) */
+	const char *path;      /* --pcap */
+	const char *iface_arg; /* the first --pcap-iface / net=IFACE, to say in errors */
+	char **ifaces;         /* --pcap-iface, as given */
+	size_t nifaces;
+	struct engine_iface *resolved; /* after pcapopts_finish() */
+	unsigned split;                /* --pcap-per, pcap:MODES (RECPCAP_*; 0: one file) */
+	uint32_t snaplen;              /* 0: the most */
+	bool headers;                  /* pcap-snaplen:headers */
+	const char *filter;            /* --pcap-filter */
+	const char *dir;               /* --capture dir: (default /tmp/sysrec) */
+	bool clear_dir;                /* --capture clear-dir */
+	char *out_path;                /* --capture without --pcap: DIR/out/pcap (owned) */
+	bool as_dir;                   /* the output is a directory (a split, or --capture) */
+};
+
+/* Whether c is one of these options. */
+bool pcapopts_owns(int c);
+/* One of them, into p: 0, or 2 after saying what is wrong. */
+int pcapopts_parse(struct pcapopts *p, int c, const char *arg);
+/*
+ * After every option: check them together and against the host (the filter
+ * compiles, each interface exists, the output can be written, clear-dir).
+ * 0, or 2 after saying what is wrong.
+ */
+int pcapopts_finish(struct pcapopts *p);
+/* The writer's options (o->path etc. point into p). */
+void pcapopts_recpcap(const struct pcapopts *p, struct recpcap_opts *o);
+void pcapopts_release(struct pcapopts *p);
+/* The usage lines of these options. */
+extern const char pcapopts_usage[];
+
+#endif
