@@ -66,7 +66,7 @@ static int parse_snaplen(struct pcapopts *p, const char *what, const char *s)
 	v = strtoull(s, &end, 10);
 	if (!strcmp(end, "kb") || !strcmp(end, "KB"))
 		v *= 1024;
-	else if (*end && strcmp(end, "b") && strcmp(end, "B"))
+	else if (*end && strcmp(end, "b") != 0 && strcmp(end, "B") != 0)
 		v = 0;
 	if (errno || end == s || s[0] == '-' || !v || v > ENGINE_PKT_MAX)
 		return bad("%s '%s' must be a number of bytes from 1 to 65000 (N, Nb or Nkb)", what, s);
@@ -110,9 +110,10 @@ static int parse_capture(struct pcapopts *p, const char *arg)
 			return parse_snaplen(p, "--capture pcap-snaplen:", v);
 	} else if (!strncmp(a, "pcap-options:", 13)) {
 		if (strcmp(a + 13, "none") != 0)
-			return bad("--capture %s: only pcap-options:none is taken (every packet, whatever the "
-			           "event filter keeps)",
-			           arg);
+			return bad(
+			        "--capture %s: only pcap-options:none is taken (every packet, whatever the "
+			        "event filter keeps)",
+			        arg);
 	} else if (!strncmp(a, "dir:", 4)) {
 		if (!a[4])
 			return bad("--capture %s: name a directory after 'dir:'", arg);

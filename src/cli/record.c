@@ -409,7 +409,7 @@ static bool files_full(void *files)
 /* The engine's options from the command line's (and bench/record.sh's environment). */
 static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo)
 {
-	const char *fl = getenv("SYSREC_BENCH_FLOOR");
+	const char *fl = getenv("SYSREC_BENCH_FLOOR"), *pages;
 
 	memset(eo, 0, sizeof(*eo));
 	eo->ring_bytes = o->ring_mb << 20;
@@ -423,6 +423,9 @@ static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo
 	/* pcap-snaplen:headers: enough for the IP and transport headers, cut to them as written */
 	eo->pkt_snaplen = o->pcap.headers ? 256 : o->pcap.snaplen ? o->pcap.snaplen : ENGINE_PKT_MAX;
 	eo->no_syscalls = o->files.path == NULL;
+	/* tests only: a packet buffer this many pages per CPU (a power of two), to see losses handled */
+	pages = getenv("SYSREC_TEST_PKT_PAGES");
+	eo->pkt_pages = pages ? (uint32_t)strtoul(pages, NULL, 10) : 0;
 	eo->pkt_ifaces = o->pcap.resolved;
 	eo->pkt_nifaces = o->pcap.nifaces;
 }

@@ -648,8 +648,8 @@ static int packets_attach(struct engine *en, const struct engine_opts *o, struct
 			return err_set(e, -errno, "cannot set the interfaces to record: %s", strerror(errno));
 	}
 	/* the buffers first: a packet the programs see before them would be lost (-ENOENT) */
-	en->pb =
-	        perf_buffer__new(bpf_map__fd(en->skel->maps.pkts), 256, on_packet, on_packets_lost, en, NULL);
+	en->pb = perf_buffer__new(bpf_map__fd(en->skel->maps.pkts), o->pkt_pages ? o->pkt_pages : 256,
+	                          on_packet, on_packets_lost, en, NULL);
 	if (!en->pb)
 		return err_set(e, -errno, "cannot map the packet buffers: %s", strerror(errno));
 	root = cgroup2_root();

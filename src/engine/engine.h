@@ -25,6 +25,8 @@ struct engine_opts {
 	uint32_t pkt_snaplen;
 	/* with packets: no system calls (the syscall programs are not attached; the ring stays empty) */
 	bool no_syscalls;
+	/* pages of the packet buffer per CPU (0: 256); tests make it small to see losses handled */
+	uint32_t pkt_pages;
 	/* the packets of these interfaces only (none: every interface) */
 	const struct engine_iface *pkt_ifaces;
 	size_t pkt_nifaces;

@@ -127,6 +127,7 @@ int engine_iface_lookup(const char *spec, struct engine_iface *out, struct err *
 		return err_set(e, -EINVAL, "--pcap-iface '%s': an interface name is 1 to %d characters", spec,
 		               IF_NAMESIZE - 1);
 	memcpy(name, spec, nlen);
+	name[nlen] = 0;
 	if (!at) {
 		out->netns = engine_netns_cookie();
 		out->ifindex = if_nametoindex(name);
@@ -140,10 +141,11 @@ int engine_iface_lookup(const char *spec, struct engine_iface *out, struct err *
 	at++;
 	if (*at && strspn(at, "0123456789") == strlen(at))
 		snprintf(path, sizeof(path), "/proc/%s/ns/net", at);
-	else if (*at && !strchr(at, '/') && strcmp(at, ".") && strcmp(at, ".."))
+	else if (*at && !strchr(at, '/') && strcmp(at, ".") != 0 && strcmp(at, "..") != 0)
 		snprintf(path, sizeof(path), "/run/netns/%s", at);
 	else
-		return err_set(e, -EINVAL, "--pcap-iface '%s': after '@' comes an `ip netns` name or a pid", spec);
+		return err_set(e, -EINVAL, "--pcap-iface '%s': after '@' comes an `ip netns` name or a pid",
+		               spec);
 	rc = ask_in(path, &out->netns, name, &ifindex);
 	if (rc)
 		return err_set(e, rc, "--pcap-iface '%s': cannot enter network namespace %s: %s", spec, path,
