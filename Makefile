@@ -37,7 +37,7 @@ LDLIBS := -lz -ljansson -lcrypto -lyaml -lmicrohttpd -lcurl -lpthread
 # The modules every tool and fuzzer links (readers of untrusted bytes among them),
 # then the agent's; src/engine (BPF) and src/cli link into the binary only.
 CORE_MODULES := common event scap pcap state filter
-LIB_MODULES := $(CORE_MODULES) store recorder capture rules agent
+LIB_MODULES := $(CORE_MODULES) store recorder capture rules artifacts agent
 CORE_SRCS := $(foreach m,$(CORE_MODULES),$(wildcard src/$(m)/*.c))
 LIB_SRCS := $(foreach m,$(LIB_MODULES),$(wildcard src/$(m)/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)

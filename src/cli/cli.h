@@ -15,6 +15,7 @@ int cmd_agent(int argc, char **argv);   /* agent.c */
 int cmd_capture(int argc, char **argv); /* capture.c: the API client */
 int cmd_token(int argc, char **argv);   /* capture_token.c */
 int cmd_rules(int argc, char **argv);   /* rules.c: validate, replay */
+int cmd_profile(int argc, char **argv); /* profile.c: profile diff */
 
 /* Progress of a long read on a terminal (stderr), a few times a second: "WHO: N events, M MiB". */
 struct progress {

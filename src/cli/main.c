@@ -18,6 +18,8 @@ static const struct command commands[] = {
 	{ "agent", cmd_agent, "run the agent: flight recorder, captures, HTTP API (docs/api.md)" },
 	{ "capture", cmd_capture, "take, list, show, download, delete, keep or discard captures" },
 	{ "rules", cmd_rules, "validate Falco rules files; replay a capture through them (as falco -e)" },
+	{ "profile", cmd_profile,
+	  "compare two runtime profiles: what ran that did not before (profile diff)" },
 	{ "token", cmd_token, "print the agent's API token (from its data directory)" },
 	{ "demo", cmd_demo, "write a small demo capture (used by make run)" },
 };

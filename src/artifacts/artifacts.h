@@ -1,0 +1,147 @@
+/*
+ * artifacts: the things a recording keeps besides its events (Tracee's
+ * --capture): the files processes wrote, the binaries they ran, W+X memory
+ * made executable, kernel modules and BPF programs loaded. An artifact
+ * directory is DIR/out, laid out for a person:
+ *
+ *   files/NAME.DEV-INO        a written file, its bytes at the offsets written
+ *   exec/NAME.SHA12           a binary run, once per content
+ *   mem/PID-COMM-ADDR.bin     a memory region's bytes
+ *   modules/NAME.SHA12        a kernel module image, once per content
+ *   bpf/NAME.SHA12.insns      a BPF program's instructions, once per content
+ *   manifest.json             every artifact: kind, file, paths, sha256, size,
+ *                             truncated, owner, first and last time, events
+ *
+ * No path from the traced system becomes a path here: NAME is a base name
+ * made of letters, digits, '.', '_' and '-' only. Limits (per written file,
+ * per memory region, in all) are kept, and every byte not kept is counted in
+ * the manifest by cause, never dropped silently.
+ */
+#ifndef SYSREC_ARTIFACTS_H
+#define SYSREC_ARTIFACTS_H
+
+#include "../common/common.h"
+
+enum art_kind {
+	ART_WRITE, /* a written file */
+	ART_EXEC,  /* a binary executed */
+	ART_MEM,   /* a memory region made executable after being writable */
+	ART_MODULE,
+	ART_BPF,
+	ART_NKINDS
+};
+
+/* Why bytes were not kept (the manifest's "dropped" counts). */
+enum art_drop {
+	ART_DROP_FILE_LIMIT,  /* past the per-file (or per-region) limit */
+	ART_DROP_TOTAL_LIMIT, /* past the limit of all artifacts together */
+	ART_DROP_RING,        /* the kernel's buffer was full */
+	ART_DROP_UNREADABLE,  /* the memory or file could not be read */
+	ART_DROP_IO,          /* this directory could not take them */
+	ART_NDROPS
+};
+
+/* Who made an artifact, and when and by which event. */
+struct art_meta {
+	uint32_t pid, tid;
+	const char *comm;      /* NULL: unknown */
+	const char *container; /* NULL or "": the host */
+	uint64_t ts;           /* epoch ns */
+	uint64_t evtnum;       /* in the .scap written alongside (0: none) */
+};
+
+struct art_limits {
+	uint64_t file_max;  /* bytes kept of one written file (0: no limit) */
+	uint64_t mem_max;   /* bytes kept of one memory region (0: no limit) */
+	uint64_t total_max; /* bytes kept of all artifacts together (0: no limit) */
+};
+
+struct art_dir;
+
+/*
+ * Open DIR/out (made if missing; with clear, the artifacts a previous run
+ * left there are removed first: only the names this module writes). NULL
+ * with e set.
+ */
+struct art_dir *art_open(const char *dir, bool clear, const struct art_limits *lim, struct err *e);
+/* DIR/out. */
+const char *art_out_dir(const struct art_dir *d);
+
+/*
+ * len bytes written at offset off of the file (dev, ino) known as path. The
+ * artifact's bytes are the file's at the offsets written (holes stay holes).
+ * 0, or -errno when the directory failed (counted, said at close).
+ */
+int art_file_write(struct art_dir *d, uint64_t dev, uint64_t ino, const char *path, uint64_t off, const void *data,
+                   size_t len, const struct art_meta *m);
+/* The file (dev, ino) is known by another path too (a rename, a hard link). */
+void art_file_path(struct art_dir *d, uint64_t dev, uint64_t ino, const char *path);
+
+/*
+ * A whole artifact of kind k (exec, module, bpf): stored once per content
+ * (sha256); each time it is met again its manifest entry counts it and
+ * keeps the last time. name is the traced system's name for it (a path or a
+ * program name), reduced to a safe base name here. 0 or -errno.
+ */
+int art_blob(struct art_dir *d, enum art_kind k, const char *name, const void *data, size_t len,
+             const struct art_meta *m);
+/* The same with the bytes read from fd (a binary: /proc/PID/exe). */
+int art_blob_fd(struct art_dir *d, enum art_kind k, const char *name, int fd, const struct art_meta *m);
+/* A memory region's bytes (never merged with another), with its address and protections. */
+int art_mem(struct art_dir *d, uint64_t addr, uint64_t len, uint32_t prot_before, uint32_t prot_after,
+            const void *data, size_t n, const struct art_meta *m);
+/* An artifact that could not be kept: listed with the reason. */
+void art_unreadable(struct art_dir *d, enum art_kind k, const char *name, const char *reason,
+                    const struct art_meta *m);
+/* Bytes of kind k not kept, for cause. */
+void art_dropped(struct art_dir *d, enum art_kind k, enum art_drop cause, uint64_t bytes);
+
+struct art_counts {
+	uint64_t artifacts;        /* entries in the manifest */
+	uint64_t bytes;            /* kept */
+	uint64_t dropped[ART_NDROPS]; /* bytes not kept, by cause */
+};
+void art_counts(const struct art_dir *d, struct art_counts *c);
+
+/* Finish every file (sha256, its final name) and write manifest.json; 0 or the first error. Frees d. */
+int art_close(struct art_dir *d, struct err *e);
+
+/* ------------------------------------------------------------- profile */
+
+/*
+ * The runtime profile (Tracee's --capture profile): every program executed,
+ * by path and content: sha256, times run, first and last time, and the
+ * parents, users and containers it ran under. Written as JSON; two profiles
+ * compared by `sysrec profile diff`.
+ */
+struct art_profile;
+
+struct art_profile *art_profile_new(void);
+/* One execution of path (sha256 "" when the binary could not be read). */
+void art_profile_exec(struct art_profile *p, const char *path, const char *sha256, uint64_t ts, const char *parent,
+                      uint32_t uid, const char *container);
+/* Write it to path (through a temporary, renamed); 0 or -errno with e set. */
+int art_profile_write(const struct art_profile *p, const char *path, struct err *e);
+void art_profile_free(struct art_profile *p);
+
+/* What changed from one profile to the next. */
+struct art_diff_line {
+	char what[8]; /* "new", "changed", "gone" */
+	char *path;
+	char *old_sha, *new_sha;
+};
+/*
+ * Compare profiles old and new (files): the programs new in new, those whose
+ * sha256 changed, and those gone (listed, not a change). 0 with *lines,
+ * *nlines; or -errno / -EINVAL with e naming the file and what is wrong.
+ */
+int art_profile_diff(const char *old_path, const char *new_path, struct art_diff_line **lines, size_t *nlines,
+                     struct err *e);
+void art_diff_free(struct art_diff_line *lines, size_t n);
+
+const char *art_kind_name(enum art_kind k);
+const char *art_drop_name(enum art_drop c);
+/* name's last component, reduced to letters, digits, '.', '_', '-' (at most max-1 bytes; never "", ".", ".."). */
+void art_safe_name(char *out, size_t max, const char *name);
+
+#endif
