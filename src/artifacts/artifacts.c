@@ -157,7 +157,8 @@ struct art_dir *art_open(const char *dir, bool clear, const struct art_limits *l
 
 	d->out = join(dir, "out");
 	if ((rc = mkdir_p(d->out)) != 0 || access(d->out, W_OK | X_OK) < 0) {
-		err_set(e, rc ? rc : -errno, "cannot make or write %s: %s", d->out, strerror(rc ? -rc : errno));
+		err_set(e, rc ? rc : -errno, "cannot make or write %s: %s", d->out,
+		        strerror(rc ? -rc : errno));
 		free(d->out);
 		free(d);
 		return NULL;
@@ -202,7 +203,7 @@ static struct entry *add_entry(struct art_dir *d, enum art_kind k, const struct 
 		snprintf(en->container, sizeof(en->container), "%s", m->container ? m->container : "");
 		en->first = en->last = m->ts;
 	}
-	d->entries = xrealloc(d->entries, (d->n + 1) * sizeof(*d->entries));
+	d->entries = xrealloc(d->entries, (d->n + 1) * sizeof(struct entry *));
 	d->entries[d->n++] = en;
 	return en;
 }
@@ -283,8 +284,8 @@ static struct entry *file_entry(struct art_dir *d, uint64_t dev, uint64_t ino, c
 	return en;
 }
 
-int art_file_write(struct art_dir *d, uint64_t dev, uint64_t ino, const char *path, uint64_t off, const void *data,
-                   size_t len, const struct art_meta *m)
+int art_file_write(struct art_dir *d, uint64_t dev, uint64_t ino, const char *path, uint64_t off,
+                   const void *data, size_t len, const struct art_meta *m)
 {
 	struct entry *en = file_entry(d, dev, ino, path, m);
 	size_t n = len;
@@ -385,7 +386,7 @@ static void sha256_mem(const void *p, size_t len, char out[65])
 
 static uint64_t sha_key(const char *sha, enum art_kind k)
 {
-	return strtoull((char[17]){ sha[0], sha[1], sha[2],  sha[3],  sha[4],  sha[5],  sha[6],  sha[7], sha[8],
+	return strtoull((char[17]){ sha[0], sha[1], sha[2], sha[3], sha[4], sha[5], sha[6], sha[7], sha[8],
 	                            sha[9], sha[10], sha[11], sha[12], sha[13], sha[14], sha[15], 0 },
 	                NULL, 16) ^
 	       (uint64_t)k;

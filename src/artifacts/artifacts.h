@@ -72,8 +72,8 @@ const char *art_out_dir(const struct art_dir *d);
  * artifact's bytes are the file's at the offsets written (holes stay holes).
  * 0, or -errno when the directory failed (counted, said at close).
  */
-int art_file_write(struct art_dir *d, uint64_t dev, uint64_t ino, const char *path, uint64_t off, const void *data,
-                   size_t len, const struct art_meta *m);
+int art_file_write(struct art_dir *d, uint64_t dev, uint64_t ino, const char *path, uint64_t off,
+                   const void *data, size_t len, const struct art_meta *m);
 /* The file (dev, ino) is known by another path too (a rename, a hard link). */
 void art_file_path(struct art_dir *d, uint64_t dev, uint64_t ino, const char *path);
 
@@ -97,8 +97,8 @@ void art_unreadable(struct art_dir *d, enum art_kind k, const char *name, const 
 void art_dropped(struct art_dir *d, enum art_kind k, enum art_drop cause, uint64_t bytes);
 
 struct art_counts {
-	uint64_t artifacts;        /* entries in the manifest */
-	uint64_t bytes;            /* kept */
+	uint64_t artifacts;           /* entries in the manifest */
+	uint64_t bytes;               /* kept */
 	uint64_t dropped[ART_NDROPS]; /* bytes not kept, by cause */
 };
 void art_counts(const struct art_dir *d, struct art_counts *c);
@@ -118,8 +118,8 @@ struct art_profile;
 
 struct art_profile *art_profile_new(void);
 /* One execution of path (sha256 "" when the binary could not be read). */
-void art_profile_exec(struct art_profile *p, const char *path, const char *sha256, uint64_t ts, const char *parent,
-                      uint32_t uid, const char *container);
+void art_profile_exec(struct art_profile *p, const char *path, const char *sha256, uint64_t ts,
+                      const char *parent, uint32_t uid, const char *container);
 /* Write it to path (through a temporary, renamed); 0 or -errno with e set. */
 int art_profile_write(const struct art_profile *p, const char *path, struct err *e);
 void art_profile_free(struct art_profile *p);
@@ -141,7 +141,8 @@ void art_diff_free(struct art_diff_line *lines, size_t n);
 
 const char *art_kind_name(enum art_kind k);
 const char *art_drop_name(enum art_drop c);
-/* name's last component, reduced to letters, digits, '.', '_', '-' (at most max-1 bytes; never "", ".", ".."). */
+/* name's last component, reduced to letters, digits, '.', '_', '-' (at most max-1 bytes; never "", ".",
+ * ".."). */
 void art_safe_name(char *out, size_t max, const char *name);
 
 #endif

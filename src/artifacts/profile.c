@@ -32,8 +32,8 @@ struct art_profile *art_profile_new(void)
 	return xcalloc(1, sizeof(struct art_profile));
 }
 
-void art_profile_exec(struct art_profile *p, const char *path, const char *sha256, uint64_t ts, const char *parent,
-                      uint32_t uid, const char *container)
+void art_profile_exec(struct art_profile *p, const char *path, const char *sha256, uint64_t ts,
+                      const char *parent, uint32_t uid, const char *container)
 {
 	struct prog *g = NULL;
 	size_t i;
@@ -132,6 +132,7 @@ static int load(const char *path, json_t **root, json_t **progs, struct err *e)
 	json_t *v;
 	size_t i;
 
+	*progs = NULL;
 	*root = json_load_file(path, 0, &je);
 	if (!*root)
 		return err_set(e, -EINVAL, "%s: line %d: %s", path, je.line, je.text);
@@ -140,8 +141,10 @@ static int load(const char *path, json_t **root, json_t **progs, struct err *e)
 		return err_set(e, -EINVAL, "%s: not a sysrec profile (no \"programs\" list)", path);
 	json_array_foreach(*progs, i, v)
 	{
-		if (!json_is_string(json_object_get(v, "path")) || !json_is_string(json_object_get(v, "sha256")))
-			return err_set(e, -EINVAL, "%s: program %zu has no \"path\" or \"sha256\" string", path, i);
+		if (!json_is_string(json_object_get(v, "path")) ||
+		    !json_is_string(json_object_get(v, "sha256")))
+			return err_set(e, -EINVAL, "%s: program %zu has no \"path\" or \"sha256\" string",
+			               path, i);
 	}
 	return 0;
 }
@@ -168,8 +171,8 @@ static bool shas_of(json_t *progs, const char *path, char *out, size_t max)
 	return found;
 }
 
-static void add_line(struct art_diff_line **lines, size_t *n, const char *what, const char *path, const char *o,
-                     const char *nw)
+static void add_line(struct art_diff_line **lines, size_t *n, const char *what, const char *path,
+                     const char *o, const char *nw)
 {
 	struct art_diff_line *l;
 
@@ -184,14 +187,15 @@ static void add_line(struct art_diff_line **lines, size_t *n, const char *what, 
 int art_profile_diff(const char *old_path, const char *new_path, struct art_diff_line **lines, size_t *nlines,
                      struct err *e)
 {
-	json_t *oroot = NULL, *nroot = NULL, *op, *np, *v;
+	json_t *oroot = NULL, *nroot = NULL, *op = NULL, *np = NULL, *v;
 	char oshas[1024], nshas[1024];
 	size_t i;
 	int rc;
 
 	*lines = NULL;
 	*nlines = 0;
-	if ((rc = load(old_path, &oroot, &op, e)) != 0 || (rc = load(new_path, &nroot, &np, e)) != 0) {
+	if ((rc = load(old_path, &oroot, &op, e)) != 0 || (rc = load(new_path, &nroot, &np, e)) != 0 || !op ||
+	    !np) {
 		json_decref(oroot);
 		json_decref(nroot);
 		return rc;
@@ -205,7 +209,6 @@ int art_profile_diff(const char *old_path, const char *new_path, struct art_diff
 			add_line(lines, nlines, "new", path, NULL, sha);
 		} else if (!strstr(oshas, sha) || !*sha) {
 			/* a content the old profile never saw at this path (or could not read) */
-			shas_of(np, path, nshas, sizeof(nshas));
 			add_line(lines, nlines, "changed", path, oshas, sha);
 		}
 	}
@@ -214,7 +217,8 @@ int art_profile_diff(const char *old_path, const char *new_path, struct art_diff
 		const char *path = json_string_value(json_object_get(v, "path"));
 
 		if (!shas_of(np, path, nshas, sizeof(nshas)))
-			add_line(lines, nlines, "gone", path, json_string_value(json_object_get(v, "sha256")), NULL);
+			add_line(lines, nlines, "gone", path, json_string_value(json_object_get(v, "sha256")),
+			         NULL);
 	}
 	json_decref(oroot);
 	json_decref(nroot);

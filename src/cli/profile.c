@@ -17,7 +17,8 @@ static void profile_usage(FILE *f)
 	           "  one OLD saw at that path (changed); programs OLD ran and NEW did not are listed\n"
 	           "  as gone. Exit status 1 when anything is new or changed, 0 when nothing is,\n"
 	           "  2 on bad input (for CI pipelines).\n"
-	           "      --json            one JSON object: {\"new\": [...], \"changed\": [...], \"gone\": [...]}\n");
+	           "      --json            one JSON object: {\"new\": [...], \"changed\": [...], \"gone\": "
+	           "[...]}\n");
 }
 
 static int diff(int argc, char **argv)
@@ -58,8 +59,9 @@ static int diff(int argc, char **argv)
 
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(json_object_get(o, lines[i].what),
-			                      json_pack("{s:s,s:s?,s:s?}", "path", lines[i].path, "old_sha256",
-			                                lines[i].old_sha, "new_sha256", lines[i].new_sha));
+			                      json_pack("{s:s,s:s?,s:s?}", "path", lines[i].path,
+			                                "old_sha256", lines[i].old_sha, "new_sha256",
+			                                lines[i].new_sha));
 		json_dumpf(o, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(o);
@@ -75,7 +77,8 @@ static int diff(int argc, char **argv)
 		else if (!strcmp(lines[i].what, "new"))
 			printf("new      %s sha256=%s\n", lines[i].path, lines[i].new_sha);
 		else
-			printf("changed  %s sha256=%s (before: %s)\n", lines[i].path, lines[i].new_sha, lines[i].old_sha);
+			printf("changed  %s sha256=%s (before: %s)\n", lines[i].path, lines[i].new_sha,
+			       lines[i].old_sha);
 	}
 	if (!json)
 		fprintf(stderr, "sysrec profile diff: %zu new or changed, %zu gone\n", changes, n - changes);

@@ -14,7 +14,9 @@
 #include "../../src/artifacts/artifacts.h"
 #include "tmpdir_fixture.h"
 
-static const struct art_meta meta = { .pid = 42, .tid = 43, .comm = "writer", .container = "", .ts = 1000, .evtnum = 7 };
+static const struct art_meta meta = {
+	.pid = 42, .tid = 43, .comm = "writer", .container = "", .ts = 1000, .evtnum = 7
+};
 
 /* The file rel of out/ read whole into buf (at most max); its length, or -1. */
 static ssize_t read_out(const struct art_dir *d, const char *rel, char *buf, size_t max)
@@ -59,7 +61,8 @@ static void sub(char *out, size_t n, const char *name)
 	mkdir(out, 0755);
 }
 
-/* Writes at offsets, one leaving a hole, and a rename: one artifact with both paths, the bytes where written. */
+/* Writes at offsets, one leaving a hole, and a rename: one artifact with both paths, the bytes where written.
+ */
 static void test_written_file_offsets_and_paths(void **state)
 {
 	char dir[256], buf[64];
@@ -98,7 +101,8 @@ static void test_written_file_offsets_and_paths(void **state)
 	}
 	assert_memory_equal(buf, "hello\0\0\0\0\0world", 15);
 	assert_int_equal(json_integer_value(json_array_get(json_object_get(en, "events"), 0)), 7);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(en, "owner"), "comm")), "writer");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(en, "owner"), "comm")),
+	                    "writer");
 	json_decref(m);
 }
 
@@ -117,9 +121,9 @@ static void test_limits_counted(void **state)
 	sub(dir, sizeof(dir), "lim");
 	d = art_open(dir, false, &lim, &e);
 	assert_non_null(d);
-	art_file_write(d, 1, 1, "/a", 0, big, 10, &meta);  /* 8 kept, 2 over the file limit */
-	art_file_write(d, 1, 2, "/b", 0, big, 6, &meta);   /* 4 kept, 2 over the total */
-	art_blob(d, ART_EXEC, "/bin/x", big, 50, &meta);   /* no room: listed as not kept */
+	art_file_write(d, 1, 1, "/a", 0, big, 10, &meta); /* 8 kept, 2 over the file limit */
+	art_file_write(d, 1, 2, "/b", 0, big, 6, &meta);  /* 4 kept, 2 over the total */
+	art_blob(d, ART_EXEC, "/bin/x", big, 50, &meta);  /* no room: listed as not kept */
 	art_counts(d, &c);
 	assert_int_equal(c.bytes, 12);
 	assert_int_equal(c.dropped[ART_DROP_FILE_LIMIT], 2);
@@ -133,7 +137,8 @@ static void test_limits_counted(void **state)
 	assert_non_null(en);
 	assert_true(json_is_null(json_object_get(en, "file")));
 	assert_non_null(json_object_get(en, "not_kept"));
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(m, "dropped_bytes"), "total_limit")), 52);
+	assert_int_equal(
+	        json_integer_value(json_object_get(json_object_get(m, "dropped_bytes"), "total_limit")), 52);
 	json_decref(m);
 }
 
@@ -150,10 +155,18 @@ static void test_blob_once_per_content(void **state)
 	sub(dir, sizeof(dir), "blob");
 	tmp_path(src, sizeof(src), "prog.bin");
 	fd = open(src, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_int_equal(write(fd, "\x7f" "ELFbinary", 10), 10);
+	assert_int_equal(write(fd,
+	                       "\x7f"
+	                       "ELFbinary",
+	                       10),
+	                 10);
 	d = art_open(dir, false, NULL, &e);
 	assert_non_null(d);
-	assert_int_equal(art_blob(d, ART_EXEC, "/usr/bin/prog", "\x7f" "ELFbinary", 10, &meta), 0);
+	assert_int_equal(art_blob(d, ART_EXEC, "/usr/bin/prog",
+	                          "\x7f"
+	                          "ELFbinary",
+	                          10, &meta),
+	                 0);
 	assert_int_equal(art_blob_fd(d, ART_EXEC, "/memfd:evil (deleted)", fd, &meta), 0);
 	close(fd);
 	assert_int_equal(art_blob(d, ART_EXEC, "/usr/bin/other", "another", 7, &meta), 0);
@@ -165,7 +178,10 @@ static void test_blob_once_per_content(void **state)
 	assert_int_equal(json_array_size(json_object_get(m, "artifacts")), 2);
 	d = art_open(dir, false, NULL, &e); /* to read out/ through the same helper */
 	assert_int_equal(read_out(d, json_string_value(json_object_get(en, "file")), buf, sizeof(buf)), 10);
-	assert_memory_equal(buf, "\x7f" "ELFbinary", 10);
+	assert_memory_equal(buf,
+	                    "\x7f"
+	                    "ELFbinary",
+	                    10);
 	/* printf '\\x7fELFbinary' | sha256sum */
 	assert_string_equal(json_string_value(json_object_get(en, "sha256")),
 	                    "8f25f1fc4e89223edcddf66b453535c17c766534d19ed6d6f7d8390211056387");
@@ -266,7 +282,8 @@ static void test_profile_diff(void **state)
 	art_diff_free(l, n);
 	/* ls's count and its two parents and containers are in the file */
 	{
-		json_t *j = json_load_file(a, 0, NULL), *ls = json_array_get(json_object_get(j, "programs"), 0);
+		json_t *j = json_load_file(a, 0, NULL),
+		       *ls = json_array_get(json_object_get(j, "programs"), 0);
 
 		assert_int_equal(json_integer_value(json_object_get(ls, "count")), 2);
 		assert_int_equal(json_array_size(json_object_get(ls, "parents")), 2);
