@@ -187,7 +187,7 @@ bench-agent: deps $(BIN) $(BENCH_LOOPS)
 # The fuzz targets (tests/fuzz/fuzz_NAME.c, libFuzzer): one rule; each names the
 # sources it links (FUZZ_SRCS_NAME) and their libraries (FUZZ_LIBS_NAME).
 FUZZ_DIR := build/fuzz
-FUZZ_NAMES := reader filter config http rules pcap
+FUZZ_NAMES := reader filter config http rules pcap profile
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS_reader := $(CORE_SRCS)
@@ -202,6 +202,8 @@ FUZZ_SRCS_rules := $(CORE_SRCS) $(wildcard src/rules/*.c)
 FUZZ_LIBS_rules := -lz -ljansson -lyaml
 FUZZ_SRCS_pcap := $(wildcard src/common/*.c) $(wildcard src/pcap/*.c)
 FUZZ_LIBS_pcap := -lz
+FUZZ_SRCS_profile := $(wildcard src/common/*.c) src/artifacts/profile.c
+FUZZ_LIBS_profile := -lz -ljansson
 
 .SECONDEXPANSION:
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) src/event/event_table.inc
@@ -209,7 +211,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) 
 	@$(if $(Q),echo "  CLANG   $<")
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
 
-# make fuzz (the reader), fuzz-filter, fuzz-config, fuzz-http, fuzz-rules, fuzz-pcap
+# make fuzz (the reader), fuzz-filter, fuzz-config, fuzz-http, fuzz-rules, fuzz-pcap, fuzz-profile
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_DIR)/fuzz_reader
 	$(Q)scripts/fuzz.sh $< $(FUZZ_SECONDS)

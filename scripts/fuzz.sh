@@ -7,6 +7,7 @@
 # rules files of Falco's tests and its default ruleset),
 # the pcapng reader (build/fuzz/fuzz_pcap, build/fuzz/pcap-*, seeded from the
 # files build/e2e/gen-pcapng writes with sysrec's writer and a big-endian section),
+# the runtime profile's diff (build/fuzz/fuzz_profile, build/fuzz/profile-*),
 # or the filter parser (build/fuzz/fuzz_filter, tests/fuzz/fuzz_filter.c; its
 # corpus, log and crash inputs are build/fuzz/filter-*, seeded from the
 # one-line conditions of the Falco rules in the testdata, the filters of
@@ -43,6 +44,7 @@ pre=
 [ "$name" = fuzz_http ] && pre=http-
 [ "$name" = fuzz_rules ] && pre=rules-
 [ "$name" = fuzz_pcap ] && pre=pcap-
+[ "$name" = fuzz_profile ] && pre=profile-
 corpus=$dir/${pre}corpus
 seeds=$dir/${pre}seeds
 log=$dir/${pre}fuzz.log
@@ -226,8 +228,19 @@ escape="%3B"
 EOF
 }
 
+# The runtime profiles' seeds: good ones, and the shapes profile diff refuses.
+seed_profile() {
+	printf '{"version":1,"programs":[{"path":"/bin/ls","sha256":"aa","count":2,"parents":["bash"],"users":[0],"containers":[""]},{"path":"/bin/cat","sha256":"bb"}]}' >"$seeds/good.json"
+	printf '{"version":1,"programs":[{"path":"/bin/ls","sha256":"aa"},{"path":"/bin/ls","sha256":"cc"}]}' >"$seeds/two.json"
+	printf '{"programs":[{"path":3}]}' >"$seeds/bad-path.json"
+	printf '{"programs":{}}' >"$seeds/not-list.json"
+	printf '[1,2' >"$seeds/broken.json"
+}
+
 # ---- seeds (only for an empty corpus) ----
-if [ "$pre" = pcap- ]; then
+if [ "$pre" = profile- ]; then
+	[ -n "$(ls -A "$corpus")" ] || { seed_profile && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) profiles"; }
+elif [ "$pre" = pcap- ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_pcap && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) pcapng files"; }
 elif [ "$pre" = rules- ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_rules && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) rules files"; }

@@ -171,6 +171,21 @@ static bool shas_of(json_t *progs, const char *path, char *out, size_t max)
 	return found;
 }
 
+/* Whether progs ran path with exactly this sha256. */
+static bool has_sha(json_t *progs, const char *path, const char *sha)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(progs, i, v)
+	{
+		if (!strcmp(json_string_value(json_object_get(v, "path")), path) &&
+		    !strcmp(json_string_value(json_object_get(v, "sha256")), sha))
+			return true;
+	}
+	return false;
+}
+
 static void add_line(struct art_diff_line **lines, size_t *n, const char *what, const char *path,
                      const char *o, const char *nw)
 {
@@ -207,7 +222,7 @@ int art_profile_diff(const char *old_path, const char *new_path, struct art_diff
 
 		if (!shas_of(op, path, oshas, sizeof(oshas))) {
 			add_line(lines, nlines, "new", path, NULL, sha);
-		} else if (!strstr(oshas, sha) || !*sha) {
+		} else if (!*sha || !has_sha(op, path, sha)) {
 			/* a content the old profile never saw at this path (or could not read) */
 			add_line(lines, nlines, "changed", path, oshas, sha);
 		}
