@@ -104,7 +104,7 @@ int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, 
 
 struct engine_pkt_stats {
 	uint64_t packets; /* handed to userspace by the kernel side */
-	uint64_t lost;    /* lost: the perf buffer was full (the kernel's count and libbpf's) */
+	uint64_t lost;    /* lost: the perf buffer was full (each counted once, by the kernel side) */
 };
 void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out);
 
