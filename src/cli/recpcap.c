@@ -117,7 +117,7 @@ static const char *container_of(struct recpcap *rp, uint32_t pid)
 static void on_packet(void *ctx, const struct engine_packet *m)
 {
 	struct recpcap *rp = ctx;
-	struct engine_pkt_stats st;
+	uint64_t lost;
 	char note[96];
 	struct pcap_owner owner = { .fd = -1 };
 	struct pcap_packet p = {
@@ -145,15 +145,15 @@ static void on_packet(void *ctx, const struct engine_packet *m)
 		owner.container = container_of(rp, m->pid);
 		p.owner = &owner;
 	}
-	/* losses are said on the first packet after them */
-	engine_packets_stats(rp->en, &st);
-	if (st.lost > rp->lost_told) {
+	/* losses are said on the first packet after them, as the buffer tells them (no syscall per packet) */
+	lost = engine_packets_lost_told(rp->en);
+	if (lost > rp->lost_told) {
 		snprintf(note, sizeof(note),
 		         "%llu packets lost before this one (the kernel's buffer was full)",
-		         (unsigned long long)(st.lost - rp->lost_told));
+		         (unsigned long long)(lost - rp->lost_told));
 		p.note = note;
-		p.drops = st.lost - rp->lost_told;
-		rp->lost_told = st.lost;
+		p.drops = lost - rp->lost_told;
+		rp->lost_told = lost;
 	}
 	if (pcap_writer_packet(rp->w, &p) == 0) {
 		rp->written++;

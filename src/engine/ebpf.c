@@ -762,6 +762,11 @@ void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out)
 	free(per);
 }
 
+uint64_t engine_packets_lost_told(const struct engine *en)
+{
+	return en->pkt_lost;
+}
+
 void engine_stop(struct engine *en)
 {
 	/*

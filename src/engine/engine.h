@@ -107,6 +107,13 @@ struct engine_pkt_stats {
 	uint64_t lost;    /* lost: the perf buffer was full (each counted once, by the kernel side) */
 };
 void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out);
+/*
+ * The losses the perf buffer has told so far, in order with the samples: on
+ * the caller of engine_packets_poll(), every loss before the packet being
+ * delivered on its CPU. No system call (engine_packets_stats() makes one);
+ * may lag engine_packets_stats()'s lost, never exceeds it.
+ */
+uint64_t engine_packets_lost_told(const struct engine *en);
 
 /* ---- the host at the start of a recording, from /proc (proc.c) ---- */
 
