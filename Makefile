@@ -59,7 +59,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_GEN := $(BUILD)/bench/gen-capture
 
-.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak bench-packets fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -159,18 +159,25 @@ build/san/tests/.stamp-bins: $(UNIT_BINS)
 	@touch $@
 
 BENCH_LOOPS := $(BUILD)/bench/loops
+# counts the packets of the recorders' files for bench/packets.sh
+BENCH_PCAPCOUNT := $(BUILD)/bench/pcapcount
 
-$(BENCH_LOOPS): bench/loops.c
+$(BENCH_LOOPS) $(BENCH_PCAPCOUNT): $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
-bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS)
+bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
 	$(Q)bench/run.sh $(BUILD)
 	$(Q)bench/record.sh $(BUILD)
 	$(Q)bench/agent.sh $(BUILD)
 	$(Q)bench/rules.sh $(BUILD)
 	$(Q)bench/soak.sh $(BUILD)
+	$(Q)bench/packets.sh $(BUILD)
+
+# Packets (issue 22): sysrec record --pcap against tcpdump -w under iperf3.
+bench-packets: deps $(BIN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
+	$(Q)bench/packets.sh $(BUILD)
 
 # The agent's memory under API load once its recorder is full (issue 19).
 bench-soak: deps $(BIN) $(BENCH_LOOPS)

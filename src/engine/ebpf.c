@@ -51,7 +51,8 @@ struct engine {
 	engine_packet_fn pkt_fn; /* of the current engine_packets_poll() call */
 	void *pkt_ctx;
 	int pkt_delivered;
-	uint64_t pkt_lost; /* told by libbpf: samples the perf buffer had no room for */
+	uint64_t pkt_lost; /* told by libbpf: samples the perf buffer had no room for (the kernel side counts
+	                      them too) */
 };
 
 #define MAX_CODES 16 /* event codes one filler serves */
@@ -778,15 +779,20 @@ void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out)
 	uint32_t key = 0;
 
 	memset(out, 0, sizeof(*out));
+	/*
+	 * The kernel side counts each sample bpf_perf_event_output() had no room
+	 * for; the perf buffer tells libbpf of the same ones later, in a
+	 * PERF_RECORD_LOST before the next sample that fits (and never of those
+	 * after the last one). The kernel's count is the whole; libbpf's only
+	 * when the map cannot be read.
+	 */
 	if (en->pb && bpf_map_lookup_elem(bpf_map__fd(en->skel->maps.pkt_stats), &key, per) == 0)
 		for (int c = 0; c < en->ncpus; c++) {
 			out->packets += per[c].packets;
 			out->lost += per[c].lost;
 			out->copy_failed += per[c].copy_failed;
 		}
-	/* the programs count each sample the buffer had no room for, and the buffer's own record tells
-	 * libbpf of the same ones later: the larger count, never their sum */
-	if (en->pkt_lost > out->lost)
+	else
 		out->lost = en->pkt_lost;
 	free(per);
 }

@@ -112,13 +112,15 @@ int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, 
 
 struct engine_pkt_stats {
 	uint64_t packets;     /* handed to userspace by the kernel side */
-	uint64_t lost;        /* lost: the perf buffer was full (the kernel's count and libbpf's) */
+	uint64_t lost;        /* lost: the perf buffer was full (each counted once, by the kernel side) */
 	uint64_t copy_failed; /* lost: the packet's bytes could not be copied out of the kernel */
 };
 void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out);
 /*
- * The packets lost so far as the buffer's stream has said it (no system
- * call: for the packet callback, to say a loss on the packet after it).
+ * The losses the perf buffer has told so far, in order with the samples: on
+ * the caller of engine_packets_poll(), every loss before the packet being
+ * delivered on its CPU. No system call (engine_packets_stats() makes one);
+ * may lag engine_packets_stats()'s lost, never exceeds it.
  */
 uint64_t engine_packets_lost_seen(const struct engine *en);
 
