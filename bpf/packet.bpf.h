@@ -13,6 +13,8 @@
  * inherits the listener's owner when the kernel clones it (BPF_F_CLONE), so the packets a server receives
  * before its first read name it too; a SYN-ACK is sent from the request socket, whose listener names it. None
  * of this runs unless the loader asks for packets (the programs are not even loaded otherwise).
+ * Where the kernel has tcx links, packet_tc.bpf.h's programs take the packets instead of the two
+ * cgroup_skb ones here, and name them with these owners (docs/packets.md).
  */
 
 const volatile __u32 pkt_snaplen = SYSREC_PKT_MAX;

@@ -28,10 +28,12 @@
  *   fill_wait.bpf.h  fillers: poll, epoll_wait, nanosleep, futex, eventfd, timerfd, ...
  *   fill_misc.bpf.h  fillers: signals, credentials, limits, ptrace
  *   packet.bpf.h     packets of the host's sockets with their owners (--pcap)
+ *   packet_tc.bpf.h  the same from every interface, as tcpdump sees them (tcx)
  */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -438,3 +440,4 @@ static __always_inline __u16 routed_code(bool exit)
 
 /* Packets, beside the syscalls (--pcap). */
 #include "packet.bpf.h"
+#include "packet_tc.bpf.h"

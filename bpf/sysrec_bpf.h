@@ -93,13 +93,14 @@ struct sysrec_stats {
 enum { SYSREC_PKT_IN = 1, SYSREC_PKT_OUT = 2 }; /* pcapng's epb_flags direction values */
 
 /*
- * One packet, as its perf sample holds it: this, then caplen bytes of the
- * packet from its IP header on. The owner is the process of the packet's
- * socket (received packets too, whatever task ran the softirq).
+ * One packet, as its perf sample holds it: this, then l2 bytes of link-layer
+ * header (tc programs), then caplen bytes of the packet from its IP header
+ * on. The owner is the process of the packet's socket (received packets too,
+ * whatever task ran the softirq).
  */
 struct sysrec_packet {
 	__u64 ts;      /* epoch ns, the syscall events' clock */
-	__u64 cookie;  /* the socket's cookie (0: no socket) */
+	__u64 cookie;  /* the socket's cookie (0: none at hand) */
 	__u64 netns;   /* the network namespace's cookie (SO_NETNS_COOKIE) */
 	__u32 ifindex; /* in that namespace */
 	__u32 len;     /* original length, from the IP header on */
@@ -108,7 +109,8 @@ struct sysrec_packet {
 	__u32 tid;
 	__s32 fd; /* the owner's fd of the socket (-1: not known) */
 	__u8 dir; /* SYSREC_PKT_IN or SYSREC_PKT_OUT */
-	__u8 pad[3];
+	__u8 l2;  /* bytes of link-layer header before the IP header (skipped) */
+	__u8 pad[2];
 	char comm[16];
 };
 

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@
 #include <unistd.h>
 
 #include "corebtf.h"
+#include "pktif.h"
+#include "pktq.h"
 #include "sysrec_bpf.h" /* first: the skeleton names its structs */
 #include "sysrec.skel.h"
 
@@ -45,14 +48,20 @@ struct engine {
 	int delivered;
 	uint64_t boot_to_epoch;
 	struct corebtf_ids ids; /* kernel type ids the programs cast to */
-	/* packets: the cgroup_skb programs' links and their perf buffer */
-	struct bpf_link *pkt_create, *pkt_in, *pkt_out;
+	/* packets: their hook, its links, the perf buffer */
+	enum pkt_hook { PKT_NONE, PKT_TC, PKT_CGROUP } pkt_hook;
+	struct bpf_link *pkt_create, *pkt_in, *pkt_out; /* cgroup: sock_create always; ingress, egress */
+	struct pktif *pktif;                            /* tc: every interface's links */
 	struct perf_buffer *pb;
-	engine_packet_fn pkt_fn; /* of the current engine_packets_poll() call */
+	struct pktq pkt_held;     /* read from the perf buffer, not yet handed on (time order) */
+	uint64_t *pkt_last_ts;    /* per CPU: the time of its last packet read (where a loss goes) */
+	atomic_bool pkt_detached; /* by engine_stop(): nothing is held back any more */
+	engine_packet_fn pkt_fn;  /* of the current engine_packets_poll() call */
 	void *pkt_ctx;
 	int pkt_delivered;
 	uint64_t pkt_lost; /* told by libbpf: samples the perf buffer had no room for (the kernel side counts
 	                      them too) */
+	uint64_t pkt_lost_seen; /* of those, the ones handed on in order with the packets */
 };
 
 #define MAX_CODES 16 /* event codes one filler serves */
@@ -284,7 +293,16 @@ static int by_size_desc(const void *a, const void *b)
 	return strcmp(bpf_program__name(x->p), bpf_program__name(y->p));
 }
 
-static void split_programs(struct sysrec_bpf *skel, int side, const struct engine_opts *o)
+/* A packet program the hook does not use (pkt_tc_*: tc; pkt_ingress, pkt_egress: cgroup). */
+static bool other_hook(const char *name, enum pkt_hook hook)
+{
+	bool tc = !strncmp(name, "pkt_tc_", 7),
+	     cgroup = !strcmp(name, "pkt_ingress") || !strcmp(name, "pkt_egress");
+
+	return hook == PKT_NONE ? !strncmp(name, "pkt_", 4) : hook == PKT_TC ? cgroup : tc;
+}
+
+static void split_programs(struct sysrec_bpf *skel, int side, const struct engine_opts *o, enum pkt_hook hook)
 {
 	bool scoped = o->scope_container != NULL;
 	size_t load[2] = { 0, 0 }, n = 0, total = 0;
@@ -304,7 +322,7 @@ static void split_programs(struct sysrec_bpf *skel, int side, const struct engin
 		/* the second copy has no other programs; --container's followers of forks and cgroup moves
 		 * only then */
 		if (side != 0 || (!scoped && !strncmp(bpf_program__name(p), "scope_", 6)) ||
-		    (!o->packets && !strncmp(bpf_program__name(p), "pkt_", 4)))
+		    other_hook(bpf_program__name(p), hook))
 			bpf_program__set_autoload(p, false);
 		/* packets only: the dispatchers are loaded (the fillers' tail calls need them) but not
 		 * attached */
@@ -364,8 +382,7 @@ static int make_shared(struct loading *l, struct sysrec_bpf *skel, struct err *e
 		if (bpf_map__is_internal(m))
 			continue;
 		/* the packets' maps: only the first copy's programs use them (libbpf makes each copy's) */
-		if (!strcmp(bpf_map__name(m), "owners") || !strcmp(bpf_map__name(m), "pkts") ||
-		    !strcmp(bpf_map__name(m), "pkt_stats") || !strcmp(bpf_map__name(m), "pkt_ifaces"))
+		if (!strcmp(bpf_map__name(m), "owners") || !strncmp(bpf_map__name(m), "pkt", 3))
 			continue;
 		if (l->nshared == MAX_SHARED) {
 			err_set(e, -E2BIG, "too many BPF maps to share");
@@ -403,7 +420,7 @@ static struct sysrec_bpf *open_copy(const struct loading *l, int side)
 
 	if (skel) {
 		configure(l->en, skel, l->o);
-		split_programs(skel, side, l->o);
+		split_programs(skel, side, l->o, l->en->pkt_hook);
 	}
 	return skel;
 }
@@ -506,18 +523,21 @@ static char *cgroup2_root(void)
 	return root;
 }
 
-static void on_packet(void *ctx, int cpu, void *data, __u32 size)
+/*
+ * What pktq held, to the caller: a sample (struct sysrec_packet, l2 bytes of
+ * link layer, the packet), or (sample NULL) size packets lost before it.
+ */
+static void deliver_packet(void *ctx, const uint8_t *sample, size_t size)
 {
 	struct engine *en = ctx;
-	struct sysrec_packet m; /* a perf sample is only 4-byte aligned: copied out */
+	struct sysrec_packet m;
 	struct engine_packet p;
 
-	(void)cpu;
-	if (size < sizeof(m))
-		return; /* not one of ours: never happens */
-	memcpy(&m, data, sizeof(m));
-	if (m.caplen > size - sizeof(m))
+	if (!sample) {
+		en->pkt_lost_seen += size;
 		return;
+	}
+	memcpy(&m, sample, sizeof(m));
 	p = (struct engine_packet){ .ts = m.ts,
 		                    .cookie = m.cookie,
 		                    .netns = m.netns,
@@ -528,19 +548,36 @@ static void on_packet(void *ctx, int cpu, void *data, __u32 size)
 		                    .tid = m.tid,
 		                    .fd = m.pid ? m.fd : -1,
 		                    .dir = m.dir == SYSREC_PKT_IN ? ENGINE_PKT_IN : ENGINE_PKT_OUT,
-		                    .data = (const uint8_t *)data + sizeof(m) };
+		                    .data = sample + sizeof(m) + m.l2 };
 	memcpy(p.comm, m.comm, sizeof(m.comm));
 	p.comm[sizeof(m.comm)] = 0;
 	en->pkt_delivered++;
 	en->pkt_fn(en->pkt_ctx, &p);
 }
 
+/* A sample from a CPU's perf buffer: held until the other CPUs' earlier ones are in. */
+static void on_packet(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct engine *en = ctx;
+	struct sysrec_packet m; /* a perf sample is only 4-byte aligned: copied out */
+
+	if (size < sizeof(m))
+		return; /* not one of ours: never happens */
+	memcpy(&m, data, sizeof(m));
+	if (m.l2 > size - sizeof(m) || m.caplen > size - sizeof(m) - m.l2)
+		return;
+	if (cpu >= 0 && cpu < en->ncpus)
+		en->pkt_last_ts[cpu] = m.ts;
+	pktq_push(&en->pkt_held, m.ts, data, sizeof(m) + m.l2 + m.caplen);
+}
+
+/* Losses a CPU's buffer tells before its next sample: in line right after its last one. */
 static void on_packets_lost(void *ctx, int cpu, __u64 n)
 {
 	struct engine *en = ctx;
 
-	(void)cpu;
 	en->pkt_lost += n;
+	pktq_push(&en->pkt_held, cpu >= 0 && cpu < en->ncpus ? en->pkt_last_ts[cpu] : 0, NULL, n);
 }
 
 /* The owner record the packet programs keep per socket (struct pkt_owner in bpf/packet.bpf.h). */
@@ -632,7 +669,43 @@ static void seed_owners(struct engine *en)
 	closedir(d);
 }
 
-/* The packet programs on the root cgroup (every socket of the host), and their perf buffer. */
+/*
+ * The packets' hook: tc programs on every interface where the kernel has tcx
+ * links, else cgroup_skb programs on the root cgroup (docs/packets.md);
+ * SYSREC_PKT_HOOK=cgroup asks for the latter.
+ */
+static enum pkt_hook packet_hook(const struct engine_opts *o)
+{
+	const char *want = getenv("SYSREC_PKT_HOOK");
+
+	if (!o->packets)
+		return PKT_NONE;
+	if (want && !strcmp(want, "cgroup"))
+		return PKT_CGROUP;
+	return pktif_supported() ? PKT_TC : PKT_CGROUP;
+}
+
+/*
+ * Each CPU's perf buffer, in pages: 8 MiB (128 packets of the largest, such as
+ * loopback's GSO packets; with 4 MiB an 8 MB download over loopback beside
+ * tcpdump lost some on 2 CPUs) while all of them take no more than 32 MiB,
+ * else less, but never under 1 MiB.
+ */
+static size_t packet_pages(int ncpus)
+{
+	size_t pages = 2048;
+
+	while (pages > 256 && pages * 4096 * (size_t)ncpus > (32u << 20))
+		pages /= 2;
+	return pages;
+}
+
+/*
+ * The interfaces to keep (--pcap-iface), the perf buffer, the owners (new
+ * sockets', then older ones'), then the packet programs: on every interface
+ * of every network namespace, or on the root cgroup (every socket of the
+ * host).
+ */
 static int packets_attach(struct engine *en, const struct engine_opts *o, struct err *e)
 {
 	char *root;
@@ -649,8 +722,9 @@ static int packets_attach(struct engine *en, const struct engine_opts *o, struct
 			return err_set(e, -errno, "cannot set the interfaces to record: %s", strerror(errno));
 	}
 	/* the buffers first: a packet the programs see before them would be lost (-ENOENT) */
-	en->pb = perf_buffer__new(bpf_map__fd(en->skel->maps.pkts), o->pkt_pages ? o->pkt_pages : 256,
-	                          on_packet, on_packets_lost, en, NULL);
+	en->pb = perf_buffer__new(bpf_map__fd(en->skel->maps.pkts),
+	                          o->pkt_pages ? o->pkt_pages : packet_pages(en->ncpus), on_packet,
+	                          on_packets_lost, en, NULL);
 	if (!en->pb)
 		return err_set(e, -errno, "cannot map the packet buffers: %s", strerror(errno));
 	root = cgroup2_root();
@@ -664,17 +738,22 @@ static int packets_attach(struct engine *en, const struct engine_opts *o, struct
 	}
 	en->pkt_create = bpf_program__attach_cgroup(en->skel->progs.pkt_sock_create, fd);
 	if (en->pkt_create)
+		seed_owners(en);
+	if (en->pkt_create && en->pkt_hook == PKT_CGROUP) {
 		en->pkt_in = bpf_program__attach_cgroup(en->skel->progs.pkt_ingress, fd);
-	if (en->pkt_in)
-		en->pkt_out = bpf_program__attach_cgroup(en->skel->progs.pkt_egress, fd);
-	if (!en->pkt_create || !en->pkt_in || !en->pkt_out)
+		if (en->pkt_in)
+			en->pkt_out = bpf_program__attach_cgroup(en->skel->progs.pkt_egress, fd);
+	}
+	if (!en->pkt_create || (en->pkt_hook == PKT_CGROUP && !en->pkt_out))
 		rc = err_set(e, -errno, "cannot attach the packet programs to %s: %s", root, strerror(errno));
 	close(fd);
 	free(root);
-	if (rc)
-		return rc;
-	seed_owners(en);
-	return 0;
+	if (!rc && en->pkt_hook == PKT_TC) {
+		en->pktif = pktif_start(bpf_program__fd(en->skel->progs.pkt_tc_ingress),
+		                        bpf_program__fd(en->skel->progs.pkt_tc_egress), e);
+		rc = en->pktif ? 0 : -EINVAL;
+	}
+	return rc;
 }
 
 struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
@@ -690,7 +769,9 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 	}
 	en->cpu_drops = xcalloc((size_t)en->ncpus, sizeof(uint64_t));
 	en->pending = xcalloc((size_t)en->ncpus, sizeof(*en->pending));
+	en->pkt_last_ts = xcalloc((size_t)en->ncpus, sizeof(uint64_t));
 	en->boot_to_epoch = boot_to_epoch();
+	en->pkt_hook = packet_hook(o);
 	{
 		size_t elf_size;
 		const void *elf = sysrec_bpf__elf_bytes(&elf_size);
@@ -753,8 +834,16 @@ int engine_poll(struct engine *en, int timeout_ms, const struct engine_sink *sin
 	return en->delivered;
 }
 
+/*
+ * A packet is handed to its perf buffer within microseconds of its stamp: once
+ * the buffers are read, what was stamped this long before is all in hand.
+ */
+#define PKT_HOLD_MS 2
+
 int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, void *ctx)
 {
+	struct timespec bt;
+	uint64_t until = UINT64_MAX;
 	int rc;
 
 	if (!en->pb)
@@ -762,15 +851,25 @@ int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, 
 	en->pkt_fn = fn;
 	en->pkt_ctx = ctx;
 	en->pkt_delivered = 0;
-	rc = perf_buffer__poll(en->pb, timeout_ms);
+	/* with packets held, come back soon for them */
+	rc = perf_buffer__poll(en->pb, en->pkt_held.n && timeout_ms > PKT_HOLD_MS ? PKT_HOLD_MS : timeout_ms);
 	if (rc < 0 && rc != -EINTR)
 		return rc;
+	if (!atomic_load(&en->pkt_detached)) {
+		clock_gettime(CLOCK_BOOTTIME, &bt);
+		until = (uint64_t)bt.tv_sec * 1000000000ULL + (uint64_t)bt.tv_nsec + en->boot_to_epoch -
+		        PKT_HOLD_MS * 1000000ULL;
+	}
+	rc = perf_buffer__consume(en->pb); /* every CPU's, read after `until` was taken */
+	if (rc < 0 && rc != -EINTR)
+		return rc;
+	pktq_pop(&en->pkt_held, until, deliver_packet, en);
 	return en->pkt_delivered;
 }
 
 uint64_t engine_packets_lost_seen(const struct engine *en)
 {
-	return en->pkt_lost;
+	return en->pkt_lost_seen;
 }
 
 void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out)
@@ -779,6 +878,14 @@ void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out)
 	uint32_t key = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (en->pktif) {
+		struct pktif_counts c;
+
+		pktif_counts(en->pktif, &c);
+		out->interfaces = c.interfaces;
+		out->namespaces = c.namespaces;
+		out->refused = c.failed;
+	}
 	/*
 	 * The kernel side counts each sample bpf_perf_event_output() had no room
 	 * for; the perf buffer tells libbpf of the same ones later, in a
@@ -811,6 +918,10 @@ void engine_stop(struct engine *en)
 	bpf_link__destroy(en->pkt_in);
 	bpf_link__destroy(en->pkt_out);
 	en->pkt_create = en->pkt_in = en->pkt_out = NULL;
+	if (en->pktif)
+		pktif_stop(en->pktif);
+	/* no program runs any more: engine_packets_poll() hands on all it reads */
+	atomic_store(&en->pkt_detached, true);
 }
 
 void engine_stats(struct engine *en, struct engine_stats *out)
@@ -858,11 +969,14 @@ void engine_close(struct engine *en)
 	if (!en)
 		return;
 	ring_buffer__free(en->rb);
+	pktif_free(en->pktif);
 	perf_buffer__free(en->pb);
+	pktq_release(&en->pkt_held);
 	bpf_link__destroy(en->pkt_create);
 	bpf_link__destroy(en->pkt_in);
 	bpf_link__destroy(en->pkt_out);
 	unload(en);
+	free(en->pkt_last_ts);
 	free(en->cpu_drops);
 	free(en->pending);
 	free(en);

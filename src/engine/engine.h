@@ -84,10 +84,10 @@ void engine_close(struct engine *en);
 
 enum { ENGINE_PKT_IN = 1, ENGINE_PKT_OUT = 2 };
 
-/* A packet of a socket of the host, with the socket's owner. */
+/* A packet of an interface of the host (or of a socket of the host), with its socket's owner. */
 struct engine_packet {
 	uint64_t ts;      /* epoch ns, the syscall events' clock */
-	uint64_t cookie;  /* the socket's cookie (0: no socket) */
+	uint64_t cookie;  /* the socket's cookie (0: none, or one found by the packet's addresses) */
 	uint64_t netns;   /* the network namespace's cookie (SO_NETNS_COOKIE) */
 	uint32_t ifindex; /* in that namespace */
 	uint32_t len;     /* original length, from the IP header on */
@@ -105,8 +105,9 @@ typedef void (*engine_packet_fn)(void *ctx, const struct engine_packet *p);
 
 /*
  * Deliver the packets available now (waiting up to timeout_ms for the
- * first): count, or -errno. On its own thread if need be: it shares nothing
- * with engine_poll().
+ * first), in time order: count, or -errno. A packet is held back a few ms,
+ * until no CPU can still hand over an earlier one; after engine_stop() none
+ * is. On its own thread if need be: it shares nothing with engine_poll().
  */
 int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, void *ctx);
 
@@ -114,12 +115,16 @@ struct engine_pkt_stats {
 	uint64_t packets;     /* handed to userspace by the kernel side */
 	uint64_t lost;        /* lost: the perf buffer was full (each counted once, by the kernel side) */
 	uint64_t copy_failed; /* lost: the packet's bytes could not be copied out of the kernel */
+	/* the tc hook's (0 with the cgroup one): interfaces attached to now, in how many network
+	 * namespaces, and attaches the kernel refused since the start */
+	uint32_t interfaces, namespaces, refused;
 };
 void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out);
 /*
  * The losses the perf buffer has told so far, in order with the samples: on
- * the caller of engine_packets_poll(), every loss before the packet being
- * delivered on its CPU. No system call (engine_packets_stats() makes one);
+ * the caller of engine_packets_poll(), every loss told before the packet
+ * being delivered (in time order: a CPU's loss right after its last packet
+ * before it). No system call (engine_packets_stats() makes one);
  * may lag engine_packets_stats()'s lost, never exceeds it.
  */
 uint64_t engine_packets_lost_seen(const struct engine *en);
