@@ -450,6 +450,15 @@ static int finish_pcap(struct recpcap *rp, bool stats)
 		        (unsigned long long)c.filtered, (unsigned long long)lost,
 		        (unsigned long long)c.lost_full, (unsigned long long)c.lost_copy,
 		        (unsigned long long)c.lost_write);
+	if (stats && c.interfaces)
+		fprintf(stderr, "sysrec record: packets from %u interfaces in %u network namespaces\n",
+		        c.interfaces, c.namespaces);
+	if (c.refused)
+		fprintf(stderr,
+		        "sysrec record: warning: the kernel refused to attach to %u interfaces: their "
+		        "packets "
+		        "are not in the file\n",
+		        c.refused);
 	if (c.split_others)
 		fprintf(stderr,
 		        "sysrec record: %llu packets of owners past the first 1000 of a --pcap-per mode went "

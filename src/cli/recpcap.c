@@ -599,6 +599,9 @@ void recpcap_counts(const struct recpcap *rp, struct recpcap_counts *c)
 	*c = rp->c;
 	c->lost_full = st.lost;
 	c->lost_copy = st.copy_failed;
+	c->interfaces = st.interfaces;
+	c->namespaces = st.namespaces;
+	c->refused = st.refused;
 }
 
 int recpcap_close(struct recpcap *rp, struct err *e)

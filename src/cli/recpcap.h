@@ -45,6 +45,9 @@ struct recpcap_counts {
 	uint64_t lost_write;   /* a file could not take them (its error is said at close) */
 	uint64_t files;        /* files written */
 	uint64_t split_others; /* packets of owners past the most files a split makes, in *-others */
+	/* the interfaces the packets are taken from now, in how many network namespaces, and the
+	 * attaches the kernel refused (0, 0, 0 when the hook is not per interface) */
+	uint32_t interfaces, namespaces, refused;
 };
 
 struct recpcap;
