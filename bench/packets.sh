@@ -59,7 +59,9 @@
 # the net part); GRACE (1.5); UDP_LEN (1448); PORT (15299, iperf3's); OLD_REF
 # (312865b^; empty skips part 2); SYS_RUNS (5); WRITE_N (2000000); QUIET_WAIT
 # (300: seconds to wait, before each measurement, for other tracers and
-# capturers (sysrec, strace, perf trace/record, tcpdump) to end).
+# capturers (sysrec, strace, perf trace/record, tcpdump) to end and for the
+# machine to be idle: at most BUSY_MAX (15) percent of all CPUs busy over half
+# a second; measurements taken after that wait ran out are marked in the results).
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -92,6 +94,7 @@ OLD_REF=${OLD_REF-312865b^}
 SYS_RUNS=${SYS_RUNS:-$(q 1 5)}
 WRITE_N=${WRITE_N:-$(q 400000 2000000)}
 QUIET_WAIT=${QUIET_WAIT:-300}
+BUSY_MAX=${BUSY_MAX:-15}
 
 for tool in python3 iperf3 tcpdump ip awk git; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is required (scripts/deps.sh installs it)" >&2; exit 1; }
@@ -147,20 +150,33 @@ others() {
 		pgrep -a -f '^perf (trace|record)' || true
 	} | tr '\n' ';'
 }
+# The machine's busy share (of all CPUs) over half a second, in percent: others' builds and tests.
+busy_now() {
+	local a b
+	a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+	sleep 0.5
+	b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
+		print (y[2] > x[2]) ? int(100 * (y[1] - x[1]) / (y[2] - x[2])) : 0 }'
+}
 OTHERS_SEEN=
 QUIET=1
 FLAG=clean
+# Before each measurement: wait up to QUIET_WAIT seconds for other tracers to end and for
+# the machine to be idle (under BUSY_MAX percent busy), then go on, remembering what was seen.
 wait_quiet() {
-	local o='' i
+	local o='' i busy=0
 	QUIET=1
 	for ((i = 0; i < QUIET_WAIT; i++)); do
 		o=$(others)
-		[[ -z $o ]] && return 0
-		((i % 30 == 0)) && echo "bench: waiting for other tracers to end: $o" >&2
-		sleep 1
+		busy=$(busy_now)
+		[[ -z $o && $busy -le $BUSY_MAX ]] && return 0
+		((i % 30 == 0)) && echo "bench: waiting for other tracers to end (${o:-none}) and the machine to be idle ($busy% busy)" >&2
+		sleep 0.5
 	done
-	echo "bench: WARNING: other tracers still running, numbers will be off: $o" >&2
+	echo "bench: WARNING: other tracers still running or the machine busy ($busy%), numbers will be off: $o" >&2
 	QUIET=0
+	[[ -n $o ]] || o="(the machine $busy% busy)"
 	[[ $OTHERS_SEEN == *"$o"* ]] || OTHERS_SEEN+="$o "
 }
 clean() {
