@@ -222,8 +222,8 @@ int art_profile_diff(const char *old_path, const char *new_path, struct art_diff
 
 		if (!shas_of(op, path, oshas, sizeof(oshas))) {
 			add_line(lines, nlines, "new", path, NULL, sha);
-		} else if (!*sha || !has_sha(op, path, sha)) {
-			/* a content the old profile never saw at this path (or could not read) */
+		} else if (!has_sha(op, path, sha)) {
+			/* a content the old profile never saw at this path ("" for one it could not read) */
 			add_line(lines, nlines, "changed", path, oshas, sha);
 		}
 	}
