@@ -157,7 +157,26 @@ static void parse_open_exit(struct state *s, struct evctx *cx)
 	f.type = (flags & PPM_O_DIRECTORY) ? SCAP_FD_DIRECTORY : SCAP_FD_FILE_V2;
 	f.open_flags = flags;
 	f.dev = dev;
-	state_concat_path(&s->tmp, base_dir(s, t, dirfd), name);
+	{
+		const char *dir = base_dir(s, t, dirfd);
+
+		/*
+		 * sysdig appends '/' to a dir fd's name even when it ends in one, and
+		 * copies that part unfolded: a name relative to "/" reads "//name".
+		 */
+		if (!strcmp(dir, "//") && name[0] != '/') {
+			state_concat_path(&s->tmp, "/", name);
+			if (s->tmp.len && s->tmp.data[0] == '/' && strcmp(sbuf_cstr(&s->tmp), "/") != 0) {
+				sbuf_reset(&s->tmp2);
+				sbuf_putc(&s->tmp2, '/');
+				sbuf_puts(&s->tmp2, sbuf_cstr(&s->tmp));
+				sbuf_reset(&s->tmp);
+				sbuf_puts(&s->tmp, sbuf_cstr(&s->tmp2));
+			}
+		} else {
+			state_concat_path(&s->tmp, dir, name);
+		}
+	}
 	cx->fdinfo = state_fd_add(state_thread_fds(s, t), fd, &f, sbuf_cstr(&s->tmp), s->num);
 	t->last_fd = fd;
 }

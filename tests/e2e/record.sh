@@ -297,7 +297,10 @@ rotated_file_ok() { # file tag-file pid recorder-stderr
 	sysdig -r "$1" >"$work/rot-want" 2>"$work/rot-err" || { echo "sysdig refused $(basename "$1"): $(head -1 "$work/rot-err")"; return; }
 	"$bin" read -r "$1" >"$work/rot-out" 2>"$work/rot-err" ||
 		{ echo "sysrec read refused $(basename "$1") (exit $?): $(head -c 200 "$work/rot-err")"; return; }
-	cmp -s "$work/rot-want" "$work/rot-out" || { echo "sysdig and sysrec read $(basename "$1") differently"; return; }
+	cmp -s "$work/rot-want" "$work/rot-out" || {
+		echo "sysdig and sysrec read $(basename "$1") differently: $(diff "$work/rot-want" "$work/rot-out" | head -6 | cut -c1-160 | tr '\n' '|')"
+		return
+	}
 	# with events lost (a slow build) the writer's start may be among them
 	[ "$(rec_stat "$4" written)" ] && grep -q ' 0 dropped' "$4" || return 0
 	sysdig -r "$1" -p "%proc.pid %proc.name %fd.name" "evt.type=write and evt.dir=<" 2>/dev/null |
