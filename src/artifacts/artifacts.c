@@ -104,24 +104,6 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
-static int mkdir_p(const char *path)
-{
-	char *s = xstrdup(path);
-	int rc = 0;
-
-	for (char *q = s + 1; *q && !rc; q++)
-		if (*q == '/') {
-			*q = 0;
-			if (mkdir(s, 0755) < 0 && errno != EEXIST)
-				rc = -errno;
-			*q = '/';
-		}
-	if (!rc && mkdir(s, 0755) < 0 && errno != EEXIST)
-		rc = -errno;
-	free(s);
-	return rc;
-}
-
 /* clear-dir: what a previous run wrote (the kinds' directories and the manifest), nothing else. */
 static void clear_out(const char *out)
 {
@@ -156,7 +138,7 @@ struct art_dir *art_open(const char *dir, bool clear, const struct art_limits *l
 	int rc;
 
 	d->out = join(dir, "out");
-	if ((rc = mkdir_p(d->out)) != 0 || access(d->out, W_OK | X_OK) < 0) {
+	if ((rc = mkdir_p(d->out, 0755)) != 0 || access(d->out, W_OK | X_OK) < 0) {
 		err_set(e, rc ? rc : -errno, "cannot make or write %s: %s", d->out,
 		        strerror(rc ? -rc : errno));
 		free(d->out);
@@ -168,7 +150,7 @@ struct art_dir *art_open(const char *dir, bool clear, const struct art_limits *l
 	for (int k = 0; k < ART_NKINDS; k++) {
 		char *sub = join(d->out, kind_dirs[k]);
 
-		rc = mkdir_p(sub);
+		rc = mkdir_p(sub, 0755);
 		free(sub);
 		if (rc) {
 			err_set(e, rc, "cannot make %s/%s: %s", d->out, kind_dirs[k], strerror(-rc));

@@ -175,25 +175,6 @@ static void clear_pcaps(const char *dir)
 		closedir(d);
 }
 
-/* mkdir -p of path's components (Tracee's DIR/out/pcap); 0 or -errno. */
-static int make_dirs(const char *path)
-{
-	char *s = xstrdup(path);
-	int rc = 0;
-
-	for (char *q = s + 1; *q && !rc; q++)
-		if (*q == '/') {
-			*q = 0;
-			if (mkdir(s, 0755) < 0 && errno != EEXIST)
-				rc = -errno;
-			*q = '/';
-		}
-	if (!rc && mkdir(s, 0755) < 0 && errno != EEXIST)
-		rc = -errno;
-	free(s);
-	return rc;
-}
-
 int pcapopts_finish(struct pcapopts *p)
 {
 	struct recpcap_opts ro;
@@ -218,7 +199,7 @@ int pcapopts_finish(struct pcapopts *p)
 
 		p->out_path = xmalloc(strlen(dir) + sizeof("/out/pcap"));
 		sprintf(p->out_path, "%s/out/pcap", dir);
-		if ((rc = make_dirs(p->out_path)) != 0)
+		if ((rc = mkdir_p(p->out_path, 0755)) != 0)
 			return bad("--capture dir:%s: cannot make %s: %s", dir, p->out_path, strerror(-rc));
 		p->as_dir = true;
 		if (p->clear_dir)

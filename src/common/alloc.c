@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void oom(size_t n)
@@ -73,4 +75,22 @@ double mono_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int mkdir_p(const char *path, unsigned mode)
+{
+	char *s = xstrdup(path);
+	int rc = 0;
+
+	for (char *q = s + 1; *q && !rc; q++)
+		if (*q == '/') {
+			*q = 0;
+			if (mkdir(s, (mode_t)mode) < 0 && errno != EEXIST)
+				rc = -errno;
+			*q = '/';
+		}
+	if (!rc && mkdir(s, (mode_t)mode) < 0 && errno != EEXIST)
+		rc = -errno;
+	free(s);
+	return rc;
 }

@@ -90,6 +90,8 @@ size_t utf8_decode(const unsigned char *p, size_t left, uint32_t *cp);
 double mono_seconds(void);
 /* The wall clock, ns since the epoch (event times are in it). */
 uint64_t epoch_ns(void);
+/* mkdir -p: path and its missing parents, each with mode; 0 or -errno. */
+int mkdir_p(const char *path, unsigned mode);
 
 /*
  * bq: batches of bytes from one producer to a consumer thread, which gets each
