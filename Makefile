@@ -107,10 +107,14 @@ $(BPF_SKEL): $(BPF_OBJ)
 	@$(if $(Q),echo "  SKEL    $@")
 	$(Q)bpftool gen skeleton $< name sysrec_bpf > $@
 
+# a unit test of an engine module that needs no BPF links that module's object too
+UNIT_ENGINE_test_perfring := $(BUILD)/src/engine/perfring.o
+$(BUILD)/tests/test_perfring: $(UNIT_ENGINE_test_perfring)
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(UNIT_ENGINE_$*) $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
 
 $(BENCH_GEN): bench/gen-capture.c $(LIB)
 	@mkdir -p $(@D)

@@ -2,6 +2,8 @@
 
 # CPU ticks (utime + stime, all threads) of a process.
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# The nanoseconds a process's live threads have run (schedstat): finer than the 10 ms of cpu_ticks.
+cpu_ns() { cat "/proc/$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 
 # The big generated capture BIG of NEVENTS events, made by GEN: regenerated
 # when missing, older than the generator, or of another size than asked for.

@@ -14,12 +14,17 @@
 #       none            no recorder: the throughput the others are held to
 #       tcpdump         `tcpdump -i IFACE -s SNAPLEN -w F -Z root` (lo, or the
 #                       host end of the veth pair; libpcap's default 2 MiB buffer)
-#       sysrec          `sysrec record -w F.scap --pcap F.pcapng --pcap-snaplen
-#                       SNAPLEN --stats`: every interface (it has no
-#                       --pcap-iface), and the host's system calls as well
-#                       (--pcap needs -w); its perf buffer is 256 pages per CPU
-#       sysrec-nopcap   `sysrec record -w F.scap --stats`: the system calls
-#                       alone, so the packets' own share of sysrec's cost shows
+#       sysrec          `sysrec record --pcap F.pcapng --pcap-iface IFACE
+#                       --pcap-snaplen SNAPLEN --stats`: packets alone, on
+#                       tcpdump's interface, so the two do the same work (on
+#                       lo sysrec keeps one copy of each packet, as tcpdump)
+#       sysrec-full     `sysrec record -w F.scap --pcap F.pcapng --pcap-snaplen
+#                       SNAPLEN --stats`: what a user runs by default, every
+#                       interface of every namespace (on the veth path each
+#                       packet twice: at both ends of the pair) and the host's
+#                       system calls as well
+#       sysrec-nopcap   (not in the default set) `sysrec record -w F.scap
+#                       --stats`: the system calls alone
 #     at each snaplen of SNAPLENS (65000, sysrec's most, for both recorders in
 #     the "full" case; and 128). A recorder is started and awaited (tcpdump:
 #     "listening on"; sysrec: its "recording" line), then iperf3 -J runs;
@@ -30,13 +35,12 @@
 #     direction) against the packets the interface counted meanwhile (lo:
 #     tx_packets; veth: the host end's tx + rx), the recorder's own drop count
 #     (tcpdump: "dropped by kernel"; sysrec: "lost"), the recorder's CPU
-#     (utime + stime of all its threads, /proc/PID/stat, from ready to
-#     SIGINT) per GB iperf3 moved, and the whole machine's busy CPU (/proc/stat)
-#     per GB. sysrec sees every packet twice on both paths: sent by one socket
-#     (outbound) and taken by the other (inbound); tcpdump's lo copy is one.
-#     The kernel's per-packet work for either recorder (tcpdump's copy into
-#     its ring, sysrec's BPF program and perf sample) runs in the sender's or
-#     receiver's context: it shows as iperf3's throughput and the machine's
+#     (the run time of all its threads, /proc/PID/task/*/schedstat, in ns
+#     rather than the 10 ms ticks of /proc/PID/stat; from ready to SIGINT)
+#     per GB iperf3 moved, and the whole machine's busy CPU (/proc/stat) per
+#     GB. The kernel's per-packet work for either recorder (tcpdump's copy
+#     into its ring, sysrec's tc program and perf sample) runs in the sender's
+#     or receiver's context: it shows as iperf3's throughput and the machine's
 #     CPU, not as the recorder's.
 # (2) syscalls: the write loop (`loops write WRITE_N`, write(2) of 64 bytes to
 #     /dev/null) with no recorder, under `sysrec record -w F --stats` of
@@ -83,7 +87,7 @@ q() { if [[ $QUICK == 1 ]]; then echo "$1"; else echo "$2"; fi; }
 PARTS=${PARTS:-net syscalls}
 PATHS=${PATHS:-lo veth}
 CASES=${CASES:-$(q "udp:500M tcp:0" "udp:100M udp:500M udp:1G udp:0 tcp:1G tcp:0")}
-RECORDERS=${RECORDERS:-$(q "none tcpdump sysrec" "none tcpdump sysrec sysrec-nopcap")}
+RECORDERS=${RECORDERS:-$(q "none tcpdump sysrec" "none tcpdump sysrec sysrec-full")}
 SNAPLENS=${SNAPLENS:-$(q "128" "65000 128")}
 RATE_SECS=${RATE_SECS:-$(q 2 8)}
 ROUNDS=${ROUNDS:-1}
@@ -222,6 +226,11 @@ ensure_server() { # PATH
 }
 
 setup_veth() {
+	if ip -o addr show | grep -q " $HOST_ADDR/"; then
+		echo "bench: $HOST_ADDR is already on $(ip -o addr show | awk -v a=" $HOST_ADDR/" 'index($0, a) { print $2 }'):" \
+			"a run that was killed left it; delete that link and its namespace (ip link del; ip netns del sysrec-bench-PID)" >&2
+		exit 1
+	fi
 	ip netns add "$NS"
 	ip link add "$VETH_HOST" type veth peer name "$VETH_NS" netns "$NS"
 	ip addr add "$HOST_ADDR/30" dev "$VETH_HOST"
@@ -253,6 +262,10 @@ start_recorder() { # RECORDER SNAPLEN IFACE LOG [SYSREC_BINARY]
 		ready='listening on'
 		;;
 	sysrec)
+		"$bin" record --pcap "$DIR/cap.pcapng" --pcap-iface "$iface" --pcap-snaplen "$snap" --stats 2>"$log" &
+		ready='^sysrec record: recording'
+		;;
+	sysrec-full)
 		"$bin" record -w "$DIR/cap.scap" --pcap "$DIR/cap.pcapng" --pcap-snaplen "$snap" --stats 2>"$log" &
 		ready='^sysrec record: recording'
 		;;
@@ -291,11 +304,12 @@ recorder_counts() { # RECORDER LOG
 		awk '/ packets captured$/ { w = $1 } / packets received by filter$/ { s = $1 }
 			/ packets dropped by kernel$/ { d = $1 } END { print s + 0, d + 0, w + 0, "-", "-" }' "$log"
 		;;
-	sysrec | sysrec-nopcap)
+	sysrec | sysrec-full | sysrec-nopcap)
 		local p e
-		p=$(sed -n 's/^sysrec record: \([0-9]*\) packets written, \([0-9]*\) left out by --pcap-filter, \([0-9]*\) lost.*/\1 \2 \3/p' "$log")
+		p=$(sed -n 's/^sysrec record: \([0-9]*\) packets written in [0-9]* files*, \([0-9]*\) left out by --pcap-filter, \([0-9]*\) lost.*/\1 \2 \3/p' "$log")
 		e=$(sed -n 's/^sysrec record: \([0-9]*\) events written, \([0-9]*\) dropped.*/\1 \2/p' "$log")
-		[[ -n $e ]] || { echo "bench: no --stats line from sysrec: $(cat "$log")" >&2; exit 1; }
+		[[ -n $e ]] || e="- -" # packets alone: no events
+		[[ -n $p || $1 == sysrec-nopcap ]] || { echo "bench: no --stats packet line from sysrec: $(cat "$log")" >&2; exit 1; }
 		if [[ -n $p ]]; then
 			read -r w f l <<<"$p"
 			echo "$((w + f + l)) $l $w $e"
@@ -345,7 +359,7 @@ net_run() { # PATH PROTO RATE RECORDER SNAPLEN ROUND
 	json=$DIR/$tag.json
 	wait_quiet
 	[[ $rec == none ]] || start_recorder "$rec" "$snap" "$iface" "$log"
-	[[ -n $REC_PID ]] && c0=$(cpu_ticks "$REC_PID")
+	[[ -n $REC_PID ]] && c0=$(cpu_ns "$REC_PID")
 	h0=$(host_busy)
 	read -r ifp0 ifb0 <<<"$(iface_counts "$path")"
 	w0=$EPOCHREALTIME
@@ -356,7 +370,7 @@ net_run() { # PATH PROTO RATE RECORDER SNAPLEN ROUND
 	counts="- - - - -"
 	if [[ -n $REC_PID ]]; then
 		sleep "$GRACE"
-		c1=$(cpu_ticks "$REC_PID")
+		c1=$(cpu_ns "$REC_PID")
 		stop_recorder "$rec" "$log"
 		counts=$(recorder_counts "$rec" "$log")
 		local f=$DIR/cap.pcapng
@@ -373,7 +387,7 @@ net_run() { # PATH PROTO RATE RECORDER SNAPLEN ROUND
 	clean
 	# net flag path proto rate recorder snaplen round | iperf: secs rx_bytes rx_bps tx_bytes udp_lost% |
 	# iface packets bytes | file: packets caplen in out truncated size | recorder: seen dropped written
-	# ev_written ev_dropped | cpu_ticks host_busy_ticks clk_tck wall
+	# ev_written ev_dropped | cpu_ns host_busy_ticks clk_tck wall
 	{
 		printf 'net\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$FLAG" "$path" "$proto" "$rate" "$rec" "$snap" "$round"
 		printf '\t%s' "${ip[@]}" "$((ifp1 - ifp0))" "$((ifb1 - ifb0))" "${fc[1]}" "${fc[3]}" "${fc[7]}" "${fc[9]}" \
@@ -381,9 +395,9 @@ net_run() { # PATH PROTO RATE RECORDER SNAPLEN ROUND
 			"$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')"
 		printf '\n'
 	} >>"$RAW"
-	printf '  %-4s %-3s %-5s %-13s %-5s %6.2f Gbit/s  if %9s pkts  file %9s pkts (out %s)  dropped %s of %s  CPU %s ticks\n' \
+	printf '  %-4s %-3s %-5s %-13s %-5s %6.2f Gbit/s  if %9s pkts  file %9s pkts (out %s)  dropped %s of %s  CPU %s ms\n' \
 		"$path" "$proto" "$rate" "$rec" "$snap" "$(awk -v b="${ip[2]}" 'BEGIN { print b / 1e9 }')" \
-		"$((ifp1 - ifp0))" "${fc[1]}" "${fc[9]}" "${counts[1]}" "${counts[0]}" "$((c1 - c0))"
+		"$((ifp1 - ifp0))" "${fc[1]}" "${fc[9]}" "${counts[1]}" "${counts[0]}" "$(((c1 - c0) / 1000000))"
 }
 
 if [[ " $PARTS " == *" net "* ]]; then
@@ -482,7 +496,7 @@ import os, platform, statistics, sys
 raw, mdpath, quick, sysrec, old_ref, old_bin, old_skip, others, rate_secs, udp_len, head = sys.argv[1:12]
 med = statistics.median
 net, sysr, dirty = {}, {}, 0
-ORDER = {"none": 0, "tcpdump": 1, "sysrec": 2, "sysrec-nopcap": 3}
+ORDER = {"none": 0, "tcpdump": 1, "sysrec": 2, "sysrec-full": 3, "sysrec-nopcap": 4}
 for line in open(raw):
     f = line.rstrip("\n").split("\t")
     kind, flag = f[0], f[1]
@@ -493,7 +507,7 @@ for line in open(raw):
         r = dict(flag=flag, secs=float(v[0]), rx=int(v[1]), bps=float(v[2]), tx=int(v[3]), ulost=float(v[4]),
                  ifp=int(v[5]), ifb=int(v[6]), fpk=v[7], fcap=v[8], fin=v[9], fout=v[10], trunc=v[11],
                  size=int(v[12]), seen=v[13], dropped=v[14], written=v[15], ev=v[16], evdrop=v[17],
-                 cpu=int(v[18]) / int(v[20]), host=int(v[19]) / int(v[20]), wall=float(v[21]))
+                 cpu=int(v[18]) / 1e9, host=int(v[19]) / int(v[20]), wall=float(v[21]))
         net.setdefault((path, proto, rate), {}).setdefault((rec, snap), []).append(r)
     elif kind == "sys":
         sysr.setdefault(f[2], []).append((flag, int(f[4]), float(f[5]), f[6], f[7]))
@@ -556,7 +570,7 @@ for path in ("lo", "veth"):
         for rec, snap in keyed:
             a = agg(recs[(rec, snap)])
             res[(rec, snap)] = a
-            k = 2 if rec == "sysrec" else 1  # sysrec keeps each packet twice: sender's and receiver's
+            k = 2 if rec == "sysrec-full" and path == "veth" else 1  # every interface: both ends of the pair
             exp = k * a["ifp"]
             fe = a["fpk"] / exp if a["fpk"] is not None and exp and rec != "sysrec-nopcap" else None
             drop = "-"
@@ -567,10 +581,10 @@ for path in ("lo", "veth"):
                          "-" if rec == "none" or not base else f'{a["bps"] / base["bps"] - 1:+.1%}',
                          f'{a["ulost"]:.2f}%' if proto == "udp" else "-", a["ifp"],
                          "-" if a["fpk"] is None else str(a["fpk"]) + (" (cut)" if a["trunc"] else ""),
-                         f'{a["fout"]}/{a["fin"]}' if rec == "sysrec" else "-",
+                         f'{a["fout"]}/{a["fin"]}' if rec.startswith("sysrec") and a["fout"] is not None else "-",
                          "-" if fe is None else f"{fe:.1%}" + (f" (x{k})" if k == 2 else ""),
                          drop,
-                         "-" if rec == "none" else f'{a["cpu"]:.2f} s',
+                         "-" if rec == "none" else f'{a["cpu"]:.3f} s',
                          "-" if rec == "none" or a["cpu_gb"] is None else f'{a["cpu_gb"]:.3f}',
                          "-" if a["host_gb"] is None else f'{a["host_gb"]:.2f}'])
         # the issue's targets, per snaplen: sysrec against tcpdump
@@ -652,10 +666,11 @@ md = ["# sysrec packet benchmark results", "",
       f"Tree at {head}; sysrec under test: `{sysrec}`." + (" **Quick run (BENCH_QUICK=1).**" if quick == "1" else ""),
       "",
       "Columns: *if packets*: what the interface counted during iperf3's run (lo: sent; veth: the host end's "
-      "sent + received). *file / expected*: packets in the recorder's file over *if packets*, times 2 for sysrec "
-      "(it keeps each packet as sent and as received). *own drop count*: tcpdump's \"dropped by kernel\" of its "
+      "sent + received). *file / expected*: packets in the recorder's file over *if packets*, times 2 for sysrec-full "
+      "on the veth path (every interface: it keeps each packet at both ends of the pair). *sysrec out/in*: the "
+      "file's packets by direction. *own drop count*: tcpdump's \"dropped by kernel\" of its "
       "\"received by filter\" (on lo libpcap counts both copies and keeps one), sysrec's \"lost\" of written + lost. "
-      "*recorder CPU*: utime + stime of the recorder, ready to SIGINT; per GB iperf3's receiver got. "
+      "*recorder CPU*: the run time of the recorder's threads (schedstat), ready to SIGINT; per GB iperf3's receiver got. "
       "*host CPU*: the whole machine's busy time per GB.", ""]
 for path, (_, m) in tables.items():
     md += [f"## (1) {'loopback' if path == 'lo' else 'veth pair into a network namespace'} "

@@ -25,6 +25,10 @@ struct pcap_writer {
 	uint64_t out_bytes;
 	struct sbuf blk; /* the block being built */
 	struct sbuf txt; /* text being built for an option */
+	struct sbuf own; /* the last owner's two options, encoded (a flow's packets come in runs) */
+	struct pcap_owner own_of;
+	char own_comm[PCAP_OWNER_FIELD_MAX + 1], own_container[PCAP_OWNER_FIELD_MAX + 1];
+	bool own_valid;
 	struct wiface *ifs;
 	size_t nifs, cap;
 };
@@ -181,6 +185,7 @@ static struct pcap_writer *writer_new(void)
 
 	sbuf_init(&w->blk, 1 << 12);
 	sbuf_init(&w->txt, 256);
+	sbuf_init(&w->own, 256);
 	return w;
 }
 
@@ -235,18 +240,38 @@ int pcap_writer_add_iface(struct pcap_writer *w, const struct pcap_iface *ifc)
 	return (int)w->nifs++;
 }
 
-/* The owner twice: a comment for people, the custom option for programs. */
+/* s, or "" for NULL, as far as an owner's text keeps it, equals the copy kept. */
+static bool same_field(const char *kept, const char *s)
+{
+	return strncmp(kept, s ? s : "", PCAP_OWNER_FIELD_MAX) == 0;
+}
+
+static void keep_field(char *kept, const char *s)
+{
+	snprintf(kept, PCAP_OWNER_FIELD_MAX + 1, "%s", s ? s : "");
+}
+
+/* The owner twice: a comment for people, the custom option for programs (encoded once per owner run). */
 static void opt_owner(struct pcap_writer *w, const struct pcap_owner *o)
 {
 	uint32_t pen = PCAP_PEN;
 
-	sbuf_reset(&w->txt);
-	pcap_owner_format(&w->txt, o, ' ');
-	opt_put(&w->blk, PCAP_OPT_COMMENT, w->txt.data, w->txt.len);
-	sbuf_reset(&w->txt);
-	sbuf_put(&w->txt, &pen, 4);
-	pcap_owner_format(&w->txt, o, ';');
-	opt_put(&w->blk, PCAP_OPT_CUSTOM_STR, w->txt.data, w->txt.len);
+	if (!w->own_valid || o->pid != w->own_of.pid || o->tid != w->own_of.tid || o->fd != w->own_of.fd ||
+	    !same_field(w->own_comm, o->comm) || !same_field(w->own_container, o->container)) {
+		sbuf_reset(&w->own);
+		sbuf_reset(&w->txt);
+		pcap_owner_format(&w->txt, o, ' ');
+		opt_put(&w->own, PCAP_OPT_COMMENT, w->txt.data, w->txt.len);
+		sbuf_reset(&w->txt);
+		sbuf_put(&w->txt, &pen, 4);
+		pcap_owner_format(&w->txt, o, ';');
+		opt_put(&w->own, PCAP_OPT_CUSTOM_STR, w->txt.data, w->txt.len);
+		w->own_of = *o;
+		keep_field(w->own_comm, o->comm);
+		keep_field(w->own_container, o->container);
+		w->own_valid = true;
+	}
+	sbuf_put(&w->blk, w->own.data, w->own.len);
 }
 
 int pcap_writer_packet(struct pcap_writer *w, const struct pcap_packet *p)
@@ -333,6 +358,7 @@ static void writer_free(struct pcap_writer *w)
 {
 	sbuf_release(&w->blk);
 	sbuf_release(&w->txt);
+	sbuf_release(&w->own);
 	free(w->ifs);
 	free(w);
 }
