@@ -57,7 +57,6 @@ struct engine {
 	struct perf_buffer *pb;
 	struct perfring *pkt_rings; /* each CPU's buffer, read in place (perfring.c) */
 	size_t pkt_nrings;
-	int pkt_held;             /* after the last read, some packets were left for the next */
 	atomic_bool pkt_detached; /* by engine_stop(): nothing is held back any more */
 	engine_packet_fn pkt_fn;  /* of the current engine_packets_poll() call */
 	void *pkt_ctx;
@@ -708,16 +707,18 @@ static enum pkt_hook packet_hook(const struct engine_opts *o)
 }
 
 /*
- * Each CPU's perf buffer, in pages: 8 MiB (128 packets of the largest, such as
- * loopback's GSO packets; with 4 MiB an 8 MB download over loopback beside
- * tcpdump lost some on 2 CPUs) while all of them take no more than 32 MiB,
- * else less, but never under 1 MiB.
+ * Each CPU's perf buffer, in pages: 16 MiB while all of them take no more than
+ * 64 MiB, else less, but never under 1 MiB. The reader writes the packets out
+ * of the buffers where they are (perfring.c), so a burst must fit in them
+ * while the file takes it: an 8 MB download over a veth pair is 16 MB of
+ * samples (both ends) in a few ms, often on one CPU; with 8 MiB, the e2e test
+ * (three recordings beside two tcpdumps on 2 CPUs) lost some in one run of three.
  */
 static size_t packet_pages(int ncpus)
 {
-	size_t pages = 2048;
+	size_t pages = 4096;
 
-	while (pages > 256 && pages * 4096 * (size_t)ncpus > (32u << 20))
+	while (pages > 256 && pages * 4096 * (size_t)ncpus > (64u << 20))
 		pages /= 2;
 	return pages;
 }
@@ -866,11 +867,14 @@ int engine_poll(struct engine *en, int timeout_ms, const struct engine_sink *sin
 
 /*
  * A packet is handed to its perf buffer within microseconds of its stamp: once
- * the buffers are read, what was stamped this long before is all in hand.
+ * the buffers are read, what was stamped this long before is all in hand. The
+ * packets held stay in the buffers, taking their room: when a buffer is more
+ * than a quarter full (an 8 MB download over a veth pair is 16 MB of samples in
+ * a few ms) all it has is handed on at once, room before order (a packet another
+ * CPU stamped in those microseconds and has not handed over yet could then
+ * follow a later one).
  */
 #define PKT_HOLD_MS 2
-/* With packets held, the next read comes this soon: each read costs a wakeup, so not every PKT_HOLD_MS. */
-#define PKT_HELD_WAIT_MS 10
 
 int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, void *ctx)
 {
@@ -884,21 +888,21 @@ int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, 
 	en->pkt_fn = fn;
 	en->pkt_ctx = ctx;
 	en->pkt_delivered = 0;
-	/* with packets left in the buffers, come back soon for them */
-	rc = epoll_wait(perf_buffer__epoll_fd(en->pb), &ev, 1,
-	                en->pkt_held && timeout_ms > PKT_HELD_WAIT_MS ? PKT_HELD_WAIT_MS : timeout_ms);
+	/*
+	 * Woken when a buffer has 256 KiB, else at the timeout: packets left in
+	 * the buffers by the last read wait for either (a wakeup costs more than
+	 * a packet does; tcpdump's libpcap waits up to a second).
+	 */
+	rc = epoll_wait(perf_buffer__epoll_fd(en->pb), &ev, 1, timeout_ms);
 	if (rc < 0 && errno != EINTR)
 		return -errno;
-	if (!atomic_load(&en->pkt_detached)) {
+	if (!atomic_load(&en->pkt_detached) && !perfring_pressed(en->pkt_rings, en->pkt_nrings, 4)) {
 		clock_gettime(CLOCK_BOOTTIME, &bt);
 		until = (uint64_t)bt.tv_sec * 1000000000ULL + (uint64_t)bt.tv_nsec + en->boot_to_epoch -
 		        PKT_HOLD_MS * 1000000ULL;
 	}
 	/* every CPU's buffer, read after `until` was taken */
 	perfring_merge(en->pkt_rings, en->pkt_nrings, until, packet_time, deliver_packet, en);
-	en->pkt_held = 0;
-	for (size_t i = 0; i < en->pkt_nrings; i++)
-		en->pkt_held |= en->pkt_rings[i].tail != en->pkt_rings[i].head;
 	return en->pkt_delivered;
 }
 

@@ -5,7 +5,8 @@
  * it. Copying each one out to put the CPUs' streams back in time order cost
  * the reader more than writing it; instead the rings are read where they
  * are: the earliest sample at the front of any ring is handed on, until the
- * fronts are all at or after `until`, and only then is the room given back.
+ * fronts are all at or after `until`; the room of what was handed on is given
+ * back every 1/16 of a ring and at the end.
  * A record is a perf_event_header, then for a sample a u32 size and the
  * data; a record that runs past the ring's end is copied whole first.
  */
@@ -27,6 +28,15 @@ void perfring_release(struct perfring *r)
 	free(r->whole);
 	r->whole = NULL;
 	r->whole_cap = 0;
+}
+
+bool perfring_pressed(const struct perfring *r, size_t n, unsigned frac)
+{
+	for (size_t i = 0; i < n; i++)
+		if (__atomic_load_n(&r[i].hdr->data_head, __ATOMIC_ACQUIRE) - r[i].hdr->data_tail >
+		    r[i].size / frac)
+			return true;
+	return false;
 }
 
 /* The record at the front, made contiguous; NULL when none is whole in hand. */
@@ -107,6 +117,9 @@ size_t perfring_merge(struct perfring *r, size_t n, uint64_t until, perfring_tim
 		fn(ctx, (int)best, fr[best].p, fr[best].size);
 		handed++;
 		r[best].tail += ((const struct perf_event_header *)(fr[best].p - sizeof(uint32_t)) - 1)->size;
+		/* room handed back as the merge goes: a long merge must not leave the kernel a full ring */
+		if (r[best].tail - r[best].hdr->data_tail >= r[best].size / 16)
+			__atomic_store_n(&r[best].hdr->data_tail, r[best].tail, __ATOMIC_RELEASE);
 		fr[best].p = next_sample(&r[best], (int)best, time_of, fn, ctx, &fr[best].size, &fr[best].ts);
 	}
 	for (size_t i = 0; i < n; i++)

@@ -22,6 +22,9 @@ struct perfring {
 void perfring_init(struct perfring *r, void *base);
 void perfring_release(struct perfring *r);
 
+/* Whether any of the n rings is more than 1/frac full. */
+bool perfring_pressed(const struct perfring *r, size_t n, unsigned frac);
+
 /* The time of a sample (size bytes of raw data); false: not one to hand on (it is skipped). */
 typedef bool (*perfring_time_fn)(const uint8_t *sample, size_t size, uint64_t *ts);
 
@@ -30,8 +33,8 @@ typedef void (*perfring_fn)(void *ctx, int ring, const uint8_t *sample, size_t s
 
 /*
  * Hand on every sample of the n rings stamped before `until`, earliest first,
- * then give the kernel back their room; later ones stay in their rings for the
- * next call. Each ring must hold its own samples in time order (a CPU stamps
+ * giving the kernel back their room as it goes; later ones stay in their rings
+ * for the next call. Each ring must hold its own samples in time order (a CPU stamps
  * and hands over one packet before the next). The samples handed on.
  */
 size_t perfring_merge(struct perfring *r, size_t n, uint64_t until, perfring_time_fn time_of, perfring_fn fn,

@@ -145,7 +145,9 @@ static void test_perfring_never_reads_past_head(void **state)
 	(void)state;
 	put_sample(a, 10, 1);
 	put_sample(a, 20, 2);
-	h->data_head -= 8; /* the second not whole yet */
+	h->data_head -= 8;                            /* the second not whole yet */
+	assert_false(perfring_pressed(&a->r, 1, 4));  /* 56 bytes of 4096 */
+	assert_true(perfring_pressed(&a->r, 1, 128)); /* more than 32 */
 	assert_int_equal(perfring_merge(&a->r, 1, UINT64_MAX, time_of, collect, &s), 1);
 	assert_int_equal(h->data_tail, 32);
 	h->data_head += 8;
