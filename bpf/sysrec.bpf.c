@@ -29,6 +29,7 @@
  *   fill_misc.bpf.h  fillers: signals, credentials, limits, ptrace
  *   packet.bpf.h     packets of the host's sockets with their owners (--pcap)
  *   packet_tc.bpf.h  the same from every interface, as tcpdump sees them (tcx)
+ *   artifact.bpf.h   written files' bytes, executed binaries (--artifacts)
  */
 #include "vmlinux.h"
 
@@ -441,3 +442,6 @@ static __always_inline __u16 routed_code(bool exit)
 /* Packets, beside the syscalls (--pcap). */
 #include "packet.bpf.h"
 #include "packet_tc.bpf.h"
+
+/* Artifacts: written files, executed binaries (--artifacts). */
+#include "artifact.bpf.h"

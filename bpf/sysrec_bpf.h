@@ -144,4 +144,56 @@ static inline __u32 sysrec_open_flags(__u32 f)
 	return r;
 }
 
+/* ---- artifacts (artifact.bpf.h): the `art_rb` ring, when --artifacts asks ---- */
+
+/* What a recording keeps (engine_opts.art_kinds; rodata art_kinds). */
+enum {
+	SYSREC_ART_WRITE = 1, /* the bytes written to files */
+	SYSREC_ART_EXEC = 2,  /* each binary executed (userspace copies it) */
+};
+
+#define SYSREC_ART_CHUNK    32768 /* data bytes per record at most */
+#define SYSREC_ART_PATH     4096  /* a path's bytes at most (longer ones are cut at the front) */
+#define SYSREC_ART_PREFIX   256   /* a --capture write= prefix's bytes at most */
+#define SYSREC_ART_PREFIXES 64    /* prefixes at most */
+
+enum {
+	SYSREC_ART_REC_WRITE = 1, /* len bytes written at off of file (dev, ino) */
+	SYSREC_ART_REC_PATH = 2,  /* file (dev, ino) is named by the path that follows (len bytes) */
+	SYSREC_ART_REC_EXEC = 3,  /* pid ran the binary (dev, ino), named by the path that follows */
+};
+
+enum {
+	/* EXEC: a script run, known by its name only (dev, ino 0); the record before is its interpreter's */
+	SYSREC_ART_F_SCRIPT = 1,
+};
+
+/* One artifact record of the `art_rb` ring: this, then len bytes (data or a path). */
+struct sysrec_art {
+	__u64 ts; /* epoch ns */
+	__u64 dev, ino;
+	__u64 off; /* WRITE: the file offset of the data */
+	__u32 pid, tid;
+	__u32 len;
+	__u32 gen;  /* the inode's generation: a new file that reuses a deleted one's inode has another */
+	__u8 type;  /* SYSREC_ART_REC_* */
+	__u8 flags; /* SYSREC_ART_F_* */
+	__u8 pad[6];
+	char comm[16];
+};
+
+/* A --capture write= prefix (the `art_prefixes` array). */
+struct sysrec_art_prefix {
+	__u32 len;
+	char s[SYSREC_ART_PREFIX];
+};
+
+/* Per-CPU artifact counters (the `art_stats` map). */
+struct sysrec_art_stats {
+	__u64 records;      /* handed to userspace */
+	__u64 lost_records; /* the ring was full */
+	__u64 lost_bytes;   /* data bytes of the records lost */
+	__u64 unreadable;   /* data bytes that could not be read from the writer's memory */
+};
+
 #endif

@@ -38,6 +38,7 @@ struct entry {
 	uint64_t evts_more;
 	/* written files */
 	uint64_t dev, ino;
+	bool done; /* the file is gone and its inode may name another (art_file_done) */
 	int fd;
 	char *work; /* its name while written */
 	struct entry *next_same_key;
@@ -250,7 +251,7 @@ static struct entry *file_entry(struct art_dir *d, uint64_t dev, uint64_t ino, c
 	char name[32];
 
 	for (en = head; en; en = en->next_same_key)
-		if (en->dev == dev && en->ino == ino)
+		if (en->dev == dev && en->ino == ino && !en->done)
 			return en;
 	en = add_entry(d, ART_WRITE, m);
 	en->dev = dev;
@@ -313,10 +314,19 @@ void art_file_path(struct art_dir *d, uint64_t dev, uint64_t ino, const char *pa
 	struct entry *en;
 
 	for (en = i64map_get(&d->files, file_key(dev, ino)); en; en = en->next_same_key)
-		if (en->dev == dev && en->ino == ino) {
+		if (en->dev == dev && en->ino == ino && !en->done) {
 			add_path(en, path);
 			return;
 		}
+}
+
+void art_file_done(struct art_dir *d, uint64_t dev, uint64_t ino)
+{
+	struct entry *en;
+
+	for (en = i64map_get(&d->files, file_key(dev, ino)); en; en = en->next_same_key)
+		if (en->dev == dev && en->ino == ino)
+			en->done = true;
 }
 
 /* ----------------------------------------------------------------- sha256 */

@@ -28,11 +28,16 @@ const char pcapopts_usage[] =
         "                        pcap:per-process|per-container|per-command|single,\n"
         "                        pcap-snaplen:default|headers|max|N[b|kb], pcap-options:none,\n"
         "                        dir:PATH (default /tmp/sysrec; packets in PATH/out/pcap),\n"
-        "                        clear-dir\n";
+        "                        clear-dir; and artifacts: write (the bytes written to\n"
+        "                        files), write=PREFIX (only files whose path starts so;\n"
+        "                        repeatable; a trailing * is allowed), exec (each binary\n"
+        "                        run, once per content), into PATH/out\n"
+        "      --artifacts DIR   artifacts of every kind (write, exec) into DIR/out, with\n"
+        "                        DIR/out/manifest.json; -w is then optional\n";
 
 bool pcapopts_owns(int c)
 {
-	return c >= PCAPOPT_PCAP && c <= PCAPOPT_CAPTURE;
+	return c >= PCAPOPT_PCAP && c <= PCAPOPT_ARTIFACTS;
 }
 
 static int bad(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -114,6 +119,27 @@ static int parse_capture(struct pcapopts *p, const char *arg)
 			        "--capture %s: only pcap-options:none is taken (every packet, whatever the "
 			        "event filter keeps)",
 			        arg);
+	} else if (!strcmp(a, "write")) {
+		p->art_kinds |= ENGINE_ART_WRITE;
+		p->art_every_file = true;
+	} else if (!strncmp(a, "write=", 6)) {
+		if (!a[6] || !strcmp(a + 6, "*"))
+			return bad(
+			        "--capture %s: name a path prefix after 'write=' (or say 'write' for every "
+			        "file)",
+			        arg);
+		if (strlen(a + 6) > ENGINE_ART_PREFIX_MAX + 1)
+			return bad("--capture %s: a prefix of at most %d bytes", arg, ENGINE_ART_PREFIX_MAX);
+		if (p->art_nprefixes == ENGINE_ART_PREFIXES)
+			return bad("--capture %s: at most %d write prefixes", arg, ENGINE_ART_PREFIXES);
+		p->art_kinds |= ENGINE_ART_WRITE;
+		p->art_prefixes =
+		        xrealloc(p->art_prefixes, (p->art_nprefixes + 1) * sizeof(*p->art_prefixes));
+		p->art_prefixes[p->art_nprefixes++] = xstrdup(a + 6);
+	} else if (!strcmp(a, "exec")) {
+		p->art_kinds |= ENGINE_ART_EXEC;
+	} else if (!strcmp(a, "mem") || !strcmp(a, "module") || !strcmp(a, "profile") || !strcmp(a, "bpf")) {
+		return bad("--capture %s: not in this version yet (write and exec are)", arg);
 	} else if (!strncmp(a, "dir:", 4)) {
 		if (!a[4])
 			return bad("--capture %s: name a directory after 'dir:'", arg);
@@ -122,7 +148,8 @@ static int parse_capture(struct pcapopts *p, const char *arg)
 		p->clear_dir = true;
 	} else {
 		return bad("--capture %s: not taken (sysrec record --capture takes net=IFACE, network, "
-		           "pcap:..., pcap-snaplen:..., pcap-options:none, dir:PATH, clear-dir)",
+		           "pcap:..., pcap-snaplen:..., pcap-options:none, write[=PREFIX], exec, dir:PATH, "
+		           "clear-dir)",
 		           arg);
 	}
 	return 0;
@@ -151,6 +178,11 @@ int pcapopts_parse(struct pcapopts *p, int c, const char *arg)
 		if (recpcap_parse_split(arg, &p->split, &e))
 			return bad("--pcap-per %s: %s", arg, e.msg);
 		return 0;
+	case PCAPOPT_ARTIFACTS:
+		if (!*arg)
+			return bad("--artifacts: name a directory");
+		p->art_path = arg;
+		return 0;
 	default:
 		return parse_capture(p, arg);
 	}
@@ -175,13 +207,29 @@ static void clear_pcaps(const char *dir)
 		closedir(d);
 }
 
+const char *pcapopts_art_dir(const struct pcapopts *p)
+{
+	return p->art_path ? p->art_path : p->dir ? p->dir : "/tmp/sysrec";
+}
+
 int pcapopts_finish(struct pcapopts *p)
 {
 	struct recpcap_opts ro;
 	struct err e = { { 0 } };
 
+	if (p->art_path && !p->art_kinds)
+		p->art_kinds = ENGINE_ART_WRITE | ENGINE_ART_EXEC;
+	if (p->art_every_file) { /* a plain `write` beside write=PREFIX: every file */
+		for (size_t i = 0; i < p->art_nprefixes; i++)
+			free(p->art_prefixes[i]);
+		p->art_nprefixes = 0;
+	}
+	if (p->art_path && p->dir)
+		return bad("--artifacts %s and --capture dir:%s: say the directory once", p->art_path,
+		           p->dir);
 	if (!p->enabled) {
-		if (p->filter || p->snaplen || p->nifaces || p->split || p->headers || p->dir || p->clear_dir)
+		if (p->filter || p->snaplen || p->nifaces || p->split || p->headers ||
+		    (!p->art_kinds && (p->dir || p->clear_dir)))
 			return bad("--pcap-filter, --pcap-snaplen, --pcap-iface, --pcap-per and --capture's "
 			           "packet options need --pcap PATH or --capture net");
 		return 0;
@@ -204,7 +252,7 @@ int pcapopts_finish(struct pcapopts *p)
 		p->as_dir = true;
 		if (p->clear_dir)
 			clear_pcaps(p->out_path);
-	} else if (p->dir || p->clear_dir) {
+	} else if ((p->dir || p->clear_dir) && !p->art_kinds) {
 		return bad("--capture dir: and clear-dir are for --capture without --pcap (--pcap %s names "
 		           "the output)",
 		           p->path);
@@ -235,5 +283,8 @@ void pcapopts_release(struct pcapopts *p)
 	free(p->ifaces);
 	free(p->resolved);
 	free(p->out_path);
+	for (size_t i = 0; i < p->art_nprefixes; i++)
+		free(p->art_prefixes[i]);
+	free(p->art_prefixes);
 	memset(p, 0, sizeof(*p));
 }

@@ -1,9 +1,10 @@
 /*
- * pcapopts: `sysrec record`'s packet options, in tcpdump's habits and in
- * Tracee's spelling: --pcap PATH, --pcap-iface IFACE (repeatable),
- * --pcap-filter EXPR, --pcap-per MODES, --pcap-snaplen LEN, and
- * --capture net=IFACE | network | pcap:MODES | pcap-snaplen:SIZE |
- * pcap-options:none | dir:PATH | clear-dir (repeatable).
+ * pcapopts: `sysrec record`'s packet and artifact options, in tcpdump's
+ * habits and in Tracee's spelling: --pcap PATH, --pcap-iface IFACE
+ * (repeatable), --pcap-filter EXPR, --pcap-per MODES, --pcap-snaplen LEN,
+ * --artifacts DIR, and --capture net=IFACE | network | pcap:MODES |
+ * pcap-snaplen:SIZE | pcap-options:none | write[=PREFIX] | exec | dir:PATH |
+ * clear-dir (repeatable).
  */
 #ifndef SYSREC_PCAPOPTS_H
 #define SYSREC_PCAPOPTS_H
@@ -19,6 +20,7 @@ enum {
 	PCAPOPT_IFACE,
 	PCAPOPT_PER,
 	PCAPOPT_CAPTURE,
+	PCAPOPT_ARTIFACTS,
 };
 
 struct pcapopts {
@@ -36,7 +38,16 @@ struct pcapopts {
 	bool clear_dir;                /* --capture clear-dir */
 	char *out_path;                /* --capture without --pcap: DIR/out/pcap (owned) */
 	bool as_dir;                   /* the output is a directory (a split, or --capture) */
+	/* artifacts: --artifacts DIR (every kind), or --capture write[=PREFIX], exec */
+	uint32_t art_kinds;   /* ENGINE_ART_* */
+	const char *art_path; /* --artifacts */
+	char **art_prefixes;  /* write=PREFIX, as given */
+	size_t art_nprefixes;
+	bool art_every_file; /* a plain `write`: every file, whatever the prefixes */
 };
+
+/* The artifacts' directory (DIR of DIR/out): --artifacts, else dir:, else /tmp/sysrec. */
+const char *pcapopts_art_dir(const struct pcapopts *p);
 
 /* Whether c is one of these options. */
 bool pcapopts_owns(int c);

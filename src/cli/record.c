@@ -9,6 +9,7 @@
 #include "../state/state.h"
 #include "recfiles.h"
 #include "pcapopts.h"
+#include "recart.h"
 #include "recpcap.h"
 
 #include <dirent.h>
@@ -48,9 +49,10 @@ static void record_usage(FILE *f)
 	        "usage: sysrec record [-w FILE] [-M SECS] [-n N] [-C MB] [-G SECS] [-W N] [-e N]\n"
 	        "                     [-s LEN] [-z] [--pid PID | --container ID] [--ring-mb MB] [--stats]\n"
 	        "                     [--pcap PATH [--pcap-iface IFACE]... [--pcap-filter EXPR]\n"
-	        "                     [--pcap-per MODES] [--pcap-snaplen LEN]] [--capture OPT]...\n"
-	        "                     [-F] [FILTER]\n"
-	        "  (-w FILE, --pcap PATH or --capture net: at least one)\n"
+	        "                     [--pcap-per MODES] [--pcap-snaplen LEN]] [--artifacts DIR]\n"
+	        "                     [--capture OPT]... [-F] [FILTER]\n"
+	        "  (-w FILE, --pcap PATH, --capture net, --artifacts DIR or --capture write|exec:\n"
+	        "   at least one)\n"
 	        "\n"
 	        "  FILTER                Falco/sysdig condition: only the events it matches are\n"
 	        "                        written (the words after the options, joined); the\n"
@@ -268,6 +270,7 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		{ "pcap-iface", required_argument, NULL, PCAPOPT_IFACE },
 		{ "pcap-per", required_argument, NULL, PCAPOPT_PER },
 		{ "capture", required_argument, NULL, PCAPOPT_CAPTURE },
+		{ "artifacts", required_argument, NULL, PCAPOPT_ARTIFACTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -289,8 +292,9 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		return usage_error("--pid and --container cannot be combined");
 	if (o->files.max_files && !o->files.rotate_mb && !o->files.rotate_secs)
 		return usage_error("-W needs -C or -G (it limits the files they make)");
-	if (!o->files.path && !o->pcap.enabled) {
-		fprintf(stderr, "sysrec record: -w FILE is required (or --pcap PATH for packets only)\n");
+	if (!o->files.path && !o->pcap.enabled && !o->pcap.art_kinds && !o->pcap.art_path) {
+		fprintf(stderr, "sysrec record: -w FILE is required (or --pcap PATH for packets only, "
+		                "--artifacts DIR for artifacts only)\n");
 		record_usage(stderr);
 		return 2;
 	}
@@ -428,6 +432,38 @@ static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo
 	eo->pkt_pages = pages ? (uint32_t)strtoul(pages, NULL, 10) : 0;
 	eo->pkt_ifaces = o->pcap.resolved;
 	eo->pkt_nifaces = o->pcap.nifaces;
+	eo->art_kinds = o->pcap.art_kinds;
+	eo->art_prefixes = (const char *const *)o->pcap.art_prefixes;
+	eo->art_nprefixes = o->pcap.art_nprefixes;
+}
+
+/* Write the artifacts' manifest (the engine is stopped): their counts said when asked or when any was lost; 1
+ * on error. */
+static int finish_art(struct recart *ra, bool stats)
+{
+	struct err e = { { 0 } };
+	struct recart_counts c;
+	uint64_t lost = 0;
+	int rc;
+
+	rc = recart_finish(ra, &c, &e);
+	for (int i = 0; i < ART_NDROPS; i++)
+		lost += c.art.dropped[i];
+	if (stats || lost || c.kernel.lost_records || c.exec_unreadable) {
+		fprintf(stderr, "sysrec record: %llu artifacts, %llu bytes kept; %llu bytes not kept (",
+		        (unsigned long long)c.art.artifacts, (unsigned long long)c.art.bytes,
+		        (unsigned long long)lost);
+		for (int i = 0; i < ART_NDROPS; i++)
+			fprintf(stderr, "%s%s %llu", i ? ", " : "", art_drop_name(i),
+			        (unsigned long long)c.art.dropped[i]);
+		fprintf(stderr, "); %llu records lost in the kernel, %llu binaries unreadable\n",
+		        (unsigned long long)c.kernel.lost_records, (unsigned long long)c.exec_unreadable);
+	}
+	if (rc) {
+		fprintf(stderr, "sysrec record: %s\n", e.msg);
+		return 1;
+	}
+	return 0;
 }
 
 /* Close the pcapng files (the engine is stopped): their counts said when asked or when any was lost; 1 on
@@ -484,7 +520,7 @@ static void packets_loop(struct recpcap *rp, const struct record_opts *o)
 			break;
 		if (o->pid && process_gone(o->pid))
 			break;
-		if (o->max_events) {
+		if (o->max_events && rp) {
 			recpcap_counts(rp, &c);
 			if (c.written >= o->max_events)
 				break;
@@ -563,7 +599,8 @@ int cmd_record(int argc, char **argv)
 	struct sigaction sa;
 	struct recpcap *rp = NULL;
 	struct recpcap_opts ro;
-	int rc = 0, rc_pcap = 0;
+	struct recart *ra = NULL;
+	int rc = 0, rc_pcap = 0, rc_art = 0;
 
 	rc = parse_opts(argc, argv, &o);
 	if (rc) {
@@ -600,19 +637,41 @@ int cmd_record(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (o.pcap.art_kinds) {
+		struct recart_opts rao = { .dir = pcapopts_art_dir(&o.pcap), .clear = o.pcap.clear_dir };
+
+		if (!(ra = recart_start(&rao, en, &e))) {
+			fprintf(stderr, "sysrec record: %s\n", e.msg);
+			if (rp) {
+				engine_stop(en);
+				finish_pcap(rp, false);
+			}
+			if (files)
+				recfiles_abort(files);
+			files = NULL;
+			rc = 1;
+			goto out;
+		}
+	}
 	if (files) {
 		rc = record_events(en, files, &o, rp, &rc_pcap);
 	} else {
 		if (o.stats)
-			fprintf(stderr, "sysrec record: recording packets\n");
+			fprintf(stderr, "sysrec record: recording %s\n",
+			        rp && ra ? "packets and artifacts"
+			        : rp     ? "packets"
+			                 : "artifacts");
 		packets_loop(rp, &o);
 		engine_stop(en);
-		rc_pcap = finish_pcap(rp, o.stats);
+		if (rp)
+			rc_pcap = finish_pcap(rp, o.stats);
 	}
+	if (ra)
+		rc_art = finish_art(ra, o.stats);
 out:
 	if (en)
 		engine_close(en);
 	free(o.filter);
 	pcapopts_release(&o.pcap);
-	return rc || rc_pcap ? 1 : 0;
+	return rc || rc_pcap || rc_art ? 1 : 0;
 }

@@ -29,6 +29,7 @@
 #include <linux/perf_event.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,10 @@ struct engine {
 	struct sysrec_bpf *skel;  /* the dispatchers, the other programs, half the fillers */
 	struct sysrec_bpf *skel2; /* the other fillers (loaded on a second thread) */
 	struct ring_buffer *rb;
+	struct ring_buffer *art_rb; /* artifacts (art_kinds) */
+	engine_art_fn art_fn;       /* of the current engine_artifacts_poll() call */
+	void *art_ctx;
+	int art_delivered;
 	int ncpus;
 	uint64_t *cpu_drops;
 	struct engine_drops *pending;
@@ -271,6 +276,17 @@ static void configure(struct engine *en, struct sysrec_bpf *skel, const struct e
 	skel->rodata->btf_file = en->ids.file;
 	bpf_map__set_max_entries(skel->maps.rb, o->ring_bytes ? o->ring_bytes : 8u << 20);
 	bpf_map__set_max_entries(skel->maps.scratch, (uint32_t)en->ncpus * SYSREC_SCRATCH_SLOTS);
+	_Static_assert((int)ENGINE_ART_WRITE == (int)SYSREC_ART_WRITE &&
+	                       (int)ENGINE_ART_EXEC == (int)SYSREC_ART_EXEC,
+	               "art kinds");
+	_Static_assert(ENGINE_ART_PREFIX_MAX < SYSREC_ART_PREFIX &&
+	                       ENGINE_ART_PREFIXES <= SYSREC_ART_PREFIXES,
+	               "art prefixes");
+	skel->rodata->art_kinds = o->art_kinds;
+	skel->rodata->art_nprefixes = (uint32_t)o->art_nprefixes;
+	bpf_map__set_max_entries(skel->maps.art_rb, 16u << 20);
+	bpf_map__set_max_entries(skel->maps.art_buf, (uint32_t)en->ncpus * 2);
+	bpf_map__set_max_entries(skel->maps.art_prefixes, o->art_nprefixes ? (uint32_t)o->art_nprefixes : 1);
 }
 
 /*
@@ -324,13 +340,22 @@ static void split_programs(struct sysrec_bpf *skel, int side, const struct engin
 		/* the second copy has no other programs; --container's followers of forks and cgroup moves
 		 * only then */
 		if (side != 0 || (!scoped && !strncmp(bpf_program__name(p), "scope_", 6)) ||
-		    other_hook(bpf_program__name(p), hook))
+		    other_hook(bpf_program__name(p), hook) ||
+		    (!o->art_kinds && !strncmp(bpf_program__name(p), "art_", 4)))
 			bpf_program__set_autoload(p, false);
 		/* packets only: the dispatchers are loaded (the fillers' tail calls need them) but not
 		 * attached */
 		if (o->no_syscalls &&
 		    (!strcmp(bpf_program__name(p), "sys_enter") || !strcmp(bpf_program__name(p), "sys_exit")))
 			bpf_program__set_autoattach(p, false);
+	}
+	/* the artifacts' maps: the first copy's, and only when asked for */
+	if (side != 0 || !o->art_kinds) {
+		bpf_map__set_autocreate(skel->maps.art_rb, false);
+		bpf_map__set_autocreate(skel->maps.art_buf, false);
+		bpf_map__set_autocreate(skel->maps.art_files, false);
+		bpf_map__set_autocreate(skel->maps.art_prefixes, false);
+		bpf_map__set_autocreate(skel->maps.art_stats, false);
 	}
 	qsort(fill, n, sizeof(struct filler), by_size_desc);
 	for (size_t i = 0; i < n; i++) {
@@ -384,7 +409,8 @@ static int make_shared(struct loading *l, struct sysrec_bpf *skel, struct err *e
 		if (bpf_map__is_internal(m))
 			continue;
 		/* the packets' maps: only the first copy's programs use them (libbpf makes each copy's) */
-		if (!strcmp(bpf_map__name(m), "owners") || !strncmp(bpf_map__name(m), "pkt", 3))
+		if (!strcmp(bpf_map__name(m), "owners") || !strncmp(bpf_map__name(m), "pkt", 3) ||
+		    !strncmp(bpf_map__name(m), "art", 3))
 			continue;
 		if (l->nshared == MAX_SHARED) {
 			err_set(e, -E2BIG, "too many BPF maps to share");
@@ -788,6 +814,105 @@ static int packets_attach(struct engine *en, const struct engine_opts *o, struct
 	return rc;
 }
 
+/* ---- artifacts ---- */
+
+static int on_art(void *ctx, void *data, size_t size)
+{
+	struct engine *en = ctx;
+	struct sysrec_art r;
+	struct engine_art a = { 0 };
+	char path[SYSREC_ART_PATH + 1];
+
+	if (size < sizeof(r))
+		return 0;
+	memcpy(&r, data, sizeof(r));
+	if (r.len > size - sizeof(r))
+		return 0;
+	a.type = r.type;
+	a.flags = r.flags;
+	a.ts = r.ts;
+	a.pid = r.pid;
+	a.tid = r.tid;
+	memcpy(a.comm, r.comm, sizeof(r.comm));
+	a.dev = makedev(r.dev >> 20, r.dev & 0xfffff); /* the kernel's dev_t, as stat() gives it */
+	a.ino = r.ino;
+	a.gen = r.gen;
+	a.off = r.off;
+	if (r.type == SYSREC_ART_REC_PATH || r.type == SYSREC_ART_REC_EXEC) {
+		size_t n = r.len < SYSREC_ART_PATH ? r.len : SYSREC_ART_PATH;
+
+		memcpy(path, (const uint8_t *)data + sizeof(r), n);
+		path[n] = 0;
+		a.path = path;
+	} else {
+		a.data = (const uint8_t *)data + sizeof(r);
+		a.len = r.len;
+	}
+	en->art_delivered++;
+	en->art_fn(en->art_ctx, &a);
+	return 0;
+}
+
+/* The write prefixes into the kernel's array (a trailing '*', Tracee's spelling, is the prefix's end). */
+static int artifacts_setup(struct engine *en, const struct engine_opts *o, struct err *e)
+{
+	if (o->art_nprefixes > ENGINE_ART_PREFIXES)
+		return err_set(e, -E2BIG, "at most %d write prefixes", ENGINE_ART_PREFIXES);
+	for (size_t i = 0; i < o->art_nprefixes; i++) {
+		struct sysrec_art_prefix p = { 0 };
+		size_t n = strlen(o->art_prefixes[i]);
+		uint32_t k = (uint32_t)i;
+
+		if (n && o->art_prefixes[i][n - 1] == '*')
+			n--;
+		if (n > ENGINE_ART_PREFIX_MAX)
+			return err_set(e, -ENAMETOOLONG, "write prefix '%s': longer than %d bytes",
+			               o->art_prefixes[i], ENGINE_ART_PREFIX_MAX);
+		memcpy(p.s, o->art_prefixes[i], n);
+		p.len = (uint32_t)n;
+		if (bpf_map_update_elem(bpf_map__fd(en->skel->maps.art_prefixes), &k, &p, BPF_ANY) < 0)
+			return err_set(e, -errno, "cannot set the write prefixes: %s", strerror(errno));
+	}
+	en->art_rb = ring_buffer__new(bpf_map__fd(en->skel->maps.art_rb), on_art, en, NULL);
+	if (!en->art_rb)
+		return err_set(e, -errno, "cannot map the artifact ring: %s", strerror(errno));
+	return 0;
+}
+
+int engine_artifacts_poll(struct engine *en, int timeout_ms, engine_art_fn fn, void *ctx)
+{
+	int rc;
+
+	if (!en->art_rb)
+		return -ENOTCONN;
+	en->art_fn = fn;
+	en->art_ctx = ctx;
+	en->art_delivered = 0;
+	rc = ring_buffer__poll(en->art_rb, timeout_ms);
+	if (rc < 0 && rc != -EINTR)
+		return rc;
+	return en->art_delivered;
+}
+
+void engine_artifacts_stats(struct engine *en, struct engine_art_stats *out)
+{
+	struct sysrec_art_stats *per;
+	uint32_t key = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!en->art_rb)
+		return;
+	per = xcalloc((size_t)en->ncpus, sizeof(*per));
+	if (bpf_map_lookup_elem(bpf_map__fd(en->skel->maps.art_stats), &key, per) == 0)
+		for (int c = 0; c < en->ncpus; c++) {
+			out->records += per[c].records;
+			out->lost_records += per[c].lost_records;
+			out->lost_bytes += per[c].lost_bytes;
+			out->unreadable += per[c].unreadable;
+		}
+	free(per);
+}
+
 struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 {
 	struct engine *en = xcalloc(1, sizeof(*en));
@@ -825,6 +950,8 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 		rc = err_set(e, -errno, "cannot map the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
+	if (o->art_kinds && (rc = artifacts_setup(en, o, e)) != 0)
+		goto fail;
 	if (o->scope_container && !scope_container(en, o->scope_container)) {
 		rc = err_set(e, -ENOENT, "no container %s on this host (no process or cgroup names it)",
 		             o->scope_container);
@@ -1008,6 +1135,7 @@ void engine_close(struct engine *en)
 	if (!en)
 		return;
 	ring_buffer__free(en->rb);
+	ring_buffer__free(en->art_rb);
 	pktif_free(en->pktif);
 	perf_buffer__free(en->pb);
 	for (size_t i = 0; i < en->pkt_nrings; i++)

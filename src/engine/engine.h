@@ -30,6 +30,11 @@ struct engine_opts {
 	/* the packets of these interfaces only (none: every interface) */
 	const struct engine_iface *pkt_ifaces;
 	size_t pkt_nifaces;
+	/* artifacts (engine_artifacts_poll): ENGINE_ART_* to keep; 0: none */
+	uint32_t art_kinds;
+	/* ENGINE_ART_WRITE: only files whose path starts with one of these (none: every file) */
+	const char *const *art_prefixes;
+	size_t art_nprefixes;
 };
 
 struct engine_stats {
@@ -128,6 +133,55 @@ void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out);
  * may lag engine_packets_stats()'s lost, never exceeds it.
  */
 uint64_t engine_packets_lost_seen(const struct engine *en);
+
+/* ---- artifacts (engine_opts.art_kinds) ---- */
+
+enum {
+	ENGINE_ART_WRITE = 1, /* the bytes written to regular files */
+	ENGINE_ART_EXEC = 2,  /* each binary executed */
+};
+
+#define ENGINE_ART_PREFIX_MAX 255 /* bytes of a write prefix at most */
+#define ENGINE_ART_PREFIXES   64  /* write prefixes at most */
+
+enum {
+	ENGINE_ART_REC_WRITE = 1, /* len bytes at data were written at off of file (dev, ino) */
+	ENGINE_ART_REC_PATH =
+	        2, /* file (dev, ino) is named path: before its first data, and after a rename */
+	ENGINE_ART_REC_EXEC = 3, /* pid ran binary (dev, ino), by the name path */
+};
+
+enum {
+	/* EXEC: a script run, known by its name only (dev, ino 0); the record before is its interpreter's */
+	ENGINE_ART_F_SCRIPT = 1,
+};
+
+struct engine_art {
+	int type;  /* ENGINE_ART_REC_* */
+	int flags; /* ENGINE_ART_F_* */
+	uint64_t ts;
+	uint32_t pid, tid;
+	char comm[17];
+	uint64_t dev, ino;
+	uint32_t gen; /* the inode's generation: another for a new file reusing a deleted one's inode */
+	uint64_t off;
+	const char *path; /* PATH, EXEC: NUL-terminated; valid during the call */
+	const uint8_t *data;
+	size_t len;
+};
+
+typedef void (*engine_art_fn)(void *ctx, const struct engine_art *a);
+
+/* Deliver the artifact records available now (waiting up to timeout_ms for the first): count or -errno. */
+int engine_artifacts_poll(struct engine *en, int timeout_ms, engine_art_fn fn, void *ctx);
+
+struct engine_art_stats {
+	uint64_t records;      /* handed to userspace by the kernel side */
+	uint64_t lost_records; /* the ring was full */
+	uint64_t lost_bytes;   /* data bytes in the records lost */
+	uint64_t unreadable;   /* data bytes the writer's memory would not give */
+};
+void engine_artifacts_stats(struct engine *en, struct engine_art_stats *out);
 
 /* ---- the host at the start of a recording, from /proc (proc.c) ---- */
 

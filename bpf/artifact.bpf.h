@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
+/*
+ * artifact.bpf.h: the things a recording keeps besides its events
+ * (--artifacts, Tracee's --capture), into the `art_rb` ring (struct
+ * sysrec_art records, bpf/sysrec_bpf.h); loaded only when asked for.
+ *
+ *  - Written files (SYSREC_ART_WRITE): at the exit of write, pwrite64,
+ *    writev, pwritev and pwritev2 that wrote to a regular file, the bytes
+ *    written, read back from the writer's buffers (as many as the call
+ *    returned), with the file offset they went to, in records of at most
+ *    SYSREC_ART_CHUNK bytes. Which files: those whose path starts with one of
+ *    the prefixes (none: every file), decided here at the first write of each
+ *    file (device and inode) and kept in `art_files`, so the data of other
+ *    files is never copied. A file's path (walked up its dentries to the
+ *    writer's root) is told before its first data, and again when it changed
+ *    between two writes (a rename).
+ *  - Executed binaries (SYSREC_ART_EXEC): each successful exec, with the
+ *    binary's device, inode and name; userspace copies the binary from
+ *    /proc/PID/exe. A script is told too (its interpreter is the binary).
+ */
+
+const volatile __u32 art_kinds;     /* SYSREC_ART_* asked for */
+const volatile __u32 art_nprefixes; /* entries of art_prefixes (0: every file) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* set by the loader */
+} art_rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set by the loader */
+	__type(key, __u32);
+	__type(value, struct sysrec_art_prefix);
+} art_prefixes SEC(".maps");
+
+struct art_file_key {
+	__u64 dev, ino;
+	__u32 gen, pad; /* a deleted file's inode reused by a new file: another generation */
+};
+
+/* What is known of a file written to: kept or not, and what its path was made of when last walked. */
+struct art_file {
+	__u8 keep;
+	__u8 pad[3];
+	__u32 name_hash; /* its dentry's name and parent then: a change is a rename */
+	__u64 parent;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* set by the loader */
+	__type(key, struct art_file_key);
+	__type(value, struct art_file);
+} art_files SEC(".maps");
+
+#define ART_PATH_BUF 4096 /* a power of two: the path is built backwards from its end */
+
+/* A CPU's record being built: the header, then the data or the path. */
+struct art_buf {
+	struct sysrec_art h;
+	__u8 data[SYSREC_ART_CHUNK];
+	char path[ART_PATH_BUF + 256];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set by the loader: 2 per CPU (the write and exec programs) */
+	__type(key, __u32);
+	__type(value, struct art_buf);
+} art_buf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sysrec_art_stats);
+} art_stats SEC(".maps");
+
+static __always_inline struct art_buf *art_buf_get(__u32 slot)
+{
+	__u32 k = bpf_get_smp_processor_id() * 2 + slot;
+
+	return bpf_map_lookup_elem(&art_buf, &k);
+}
+
+static __always_inline void art_count(__u64 records, __u64 lost, __u64 lost_bytes, __u64 unreadable)
+{
+	__u32 k = 0;
+	struct sysrec_art_stats *st = bpf_map_lookup_elem(&art_stats, &k);
+
+	if (!st)
+		return;
+	if (records)
+		__sync_fetch_and_add(&st->records, records);
+	if (lost)
+		__sync_fetch_and_add(&st->lost_records, lost);
+	if (lost_bytes)
+		__sync_fetch_and_add(&st->lost_bytes, lost_bytes);
+	if (unreadable)
+		__sync_fetch_and_add(&st->unreadable, unreadable);
+}
+
+static __always_inline void art_head(struct art_buf *b, __u8 type, __u64 pid_tgid)
+{
+	b->h.ts = bpf_ktime_get_boot_ns() + boot_to_epoch;
+	b->h.pid = pid_tgid >> 32;
+	b->h.tid = (__u32)pid_tgid;
+	b->h.type = type;
+	bpf_get_current_comm(b->h.comm, sizeof(b->h.comm));
+}
+
+/* ---- paths ---- */
+
+struct art_walk {
+	struct dentry *d;
+	struct mount *m;
+	struct dentry *root;   /* the writer's root (chroot, a container's) */
+	struct vfsmount *rmnt; /* and its mount */
+	struct art_buf *b;
+	__u32 pos; /* the path so far is b->path[pos, ART_PATH_BUF) */
+	int cut;   /* longer than the buffer: its front is missing */
+};
+
+static long art_walk_step(__u32 i, void *ctx)
+{
+	struct art_walk *w = ctx;
+	struct dentry *d = w->d, *parent;
+	struct mount *m = w->m; /* a local: CO-RE relocates kernel types only */
+	struct vfsmount *vm = (void *)m + bpf_core_field_offset(struct mount, mnt);
+	const unsigned char *name;
+	__u32 len;
+
+	if (d == w->root && vm == w->rmnt)
+		return 1;
+	parent = BPF_CORE_READ(d, d_parent);
+	if (d == BPF_CORE_READ(vm, mnt_root) || d == parent) {
+		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+
+		if (mp == m || !mp)
+			return 1; /* the top of the mount tree */
+		w->d = BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = mp;
+		return 0;
+	}
+	len = BPF_CORE_READ(d, d_name.len);
+	name = BPF_CORE_READ(d, d_name.name);
+	if (len > 255)
+		len = 255;
+	if (w->pos < len + 1) {
+		w->cut = 1;
+		return 1;
+	}
+	w->pos -= len;
+	bpf_probe_read_kernel(&w->b->path[w->pos & (ART_PATH_BUF - 1)], len & 255, name);
+	w->pos--;
+	w->b->path[w->pos & (ART_PATH_BUF - 1)] = '/';
+	w->d = parent;
+	return 0;
+}
+
+/* The path of f as its writer sees it, into b->path[pos, ART_PATH_BUF); pos returned. */
+static __always_inline __u32 art_path(struct art_buf *b, struct file *f)
+{
+	struct task_struct *t = current_task();
+	struct art_walk w = {
+		.d = BPF_CORE_READ(f, f_path.dentry),
+		.m = (void *)BPF_CORE_READ(f, f_path.mnt) - bpf_core_field_offset(struct mount, mnt),
+		.root = BPF_CORE_READ(t, fs, root.dentry),
+		.rmnt = BPF_CORE_READ(t, fs, root.mnt),
+		.b = b,
+		.pos = ART_PATH_BUF,
+	};
+
+	bpf_loop(SYSREC_ART_PATH / 2, art_walk_step, &w, 0);
+	if (w.pos == ART_PATH_BUF) {
+		w.pos--;
+		b->path[w.pos & (ART_PATH_BUF - 1)] = '/';
+	}
+	return w.pos;
+}
+
+struct art_match {
+	struct art_buf *b;
+	__u32 pos, len; /* the path */
+	int found;
+};
+
+/* Whether prefix i starts the path. */
+static long art_match_one(__u32 i, void *ctx)
+{
+	struct art_match *m = ctx;
+	struct sysrec_art_prefix *p = bpf_map_lookup_elem(&art_prefixes, &i);
+	__u32 n;
+
+	if (!p)
+		return 1;
+	n = p->len;
+	if (n > m->len || n > SYSREC_ART_PREFIX)
+		return 0;
+	for (__u32 k = 0; k < SYSREC_ART_PREFIX; k++) {
+		if (k >= n) {
+			m->found = 1;
+			return 1;
+		}
+		if (m->b->path[(m->pos + k) & (ART_PATH_BUF - 1)] != p->s[k])
+			return 0;
+	}
+	m->found = 1;
+	return 1;
+}
+
+/* Tell the path at b->path[pos, ART_PATH_BUF) as file (dev, ino)'s. */
+static __always_inline void art_emit_path(struct art_buf *b, __u8 type, __u32 pos, __u64 dev, __u64 ino,
+                                          __u32 gen, __u64 pid_tgid)
+{
+	__u64 len = ART_PATH_BUF - (__u64)(pos & (ART_PATH_BUF - 1));
+	struct sysrec_art *r;
+
+	if (len > SYSREC_ART_PATH || pos >= ART_PATH_BUF)
+		len = 1; /* "/": the root */
+	r = bpf_ringbuf_reserve(&art_rb, sizeof(*r) + SYSREC_ART_PATH, 0);
+	if (!r) {
+		art_count(0, 1, 0, 0);
+		return;
+	}
+	art_head(b, type, pid_tgid);
+	b->h.dev = dev;
+	b->h.ino = ino;
+	b->h.gen = gen;
+	b->h.off = 0;
+	b->h.len = len;
+	__builtin_memcpy(r, &b->h, sizeof(*r));
+	bpf_probe_read_kernel((void *)(r + 1), len, &b->path[pos & (ART_PATH_BUF - 1)]);
+	bpf_ringbuf_submit(r, 0);
+	art_count(1, 0, 0, 0);
+}
+
+/*
+ * Whether the data written to f is kept: decided at its first write from its
+ * path, then looked up. The path is told first, and again after a rename.
+ */
+static __always_inline bool art_file_kept(struct art_buf *b, struct file *f, __u64 dev, __u64 ino,
+                                          __u32 gen, __u64 pid_tgid)
+{
+	struct art_file_key k = { dev, ino, gen, 0 };
+	struct art_file *known = bpf_map_lookup_elem(&art_files, &k);
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	__u64 parent = (__u64)BPF_CORE_READ(d, d_parent);
+	__u32 hash = BPF_CORE_READ(d, d_name.hash);
+	struct art_file v = { .name_hash = hash, .parent = parent };
+	__u32 pos;
+
+	if (known && (!known->keep || (known->parent == parent && known->name_hash == hash)))
+		return known->keep;
+	pos = art_path(b, f);
+	if (known) {
+		v.keep = 1; /* renamed: kept as it was */
+	} else if (!art_nprefixes) {
+		v.keep = 1;
+	} else {
+		struct art_match m = { .b = b, .pos = pos, .len = ART_PATH_BUF - pos };
+
+		bpf_loop(art_nprefixes, art_match_one, &m, 0);
+		v.keep = m.found;
+	}
+	bpf_map_update_elem(&art_files, &k, &v, BPF_ANY);
+	if (v.keep)
+		art_emit_path(b, SYSREC_ART_REC_PATH, pos, dev, ino, gen, pid_tgid);
+	return v.keep;
+}
+
+/* ---- written data ---- */
+
+struct art_copy {
+	struct art_buf *b;
+	const struct iovec *iov; /* the writer's vector; NULL: one buffer (base, left) */
+	__u64 niov, next;         /* its entries, the next one to take */
+	const __u8 *base;         /* the current buffer */
+	__u64 left;               /* its bytes still to copy */
+	__u64 total;              /* bytes written still to copy */
+	__u64 off;                /* where they went in the file */
+	__u64 pid_tgid;
+	__u64 dev, ino;
+	__u32 gen;
+};
+
+static long art_copy_step(__u32 i, void *ctx)
+{
+	struct art_copy *c = ctx;
+	struct art_buf *b = c->b;
+	__u64 n;
+
+	if (!c->total)
+		return 1;
+	if (!c->left) {
+		struct iovec v = {};
+
+		if (!c->iov || c->next >= c->niov)
+			return 1;
+		if (bpf_probe_read_user(&v, sizeof(v), c->iov + c->next))
+			return 1;
+		c->next++;
+		c->base = v.iov_base;
+		c->left = v.iov_len < c->total ? v.iov_len : c->total;
+		return 0;
+	}
+	n = c->left < SYSREC_ART_CHUNK ? c->left : SYSREC_ART_CHUNK;
+	art_head(b, SYSREC_ART_REC_WRITE, c->pid_tgid);
+	b->h.dev = c->dev;
+	b->h.ino = c->ino;
+	b->h.gen = c->gen;
+	b->h.off = c->off;
+	b->h.len = n;
+	if (bpf_probe_read_user(b->data, n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK), c->base)) {
+		art_count(0, 0, 0, n);
+	} else if (bpf_ringbuf_output(&art_rb, b, sizeof(b->h) + (n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK)),
+	                              0)) {
+		art_count(0, 1, n, 0);
+	} else {
+		art_count(1, 0, 0, 0);
+	}
+	c->base += n;
+	c->left -= n;
+	c->total -= n;
+	c->off += n;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(art_write_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 nr = regs->orig_ax;
+	struct art_copy c = {};
+	struct art_buf *b;
+	struct file *f;
+	__u64 dev, ino;
+	__u32 gen;
+	__s64 pos = -1;
+	bool vec;
+
+	if (!(art_kinds & SYSREC_ART_WRITE) || ret <= 0 || ignored(pid_tgid))
+		return 0;
+	switch (nr) {
+	case 1: /* write */
+		vec = false;
+		break;
+	case 18: /* pwrite64 */
+		vec = false;
+		pos = arg(regs, 3);
+		break;
+	case 20: /* writev */
+		vec = true;
+		break;
+	case 296: /* pwritev */
+	case 328: /* pwritev2: offset -1 is the file's own */
+		vec = true;
+		pos = arg(regs, 3);
+		break;
+	default:
+		return 0;
+	}
+	f = task_file((int)arg(regs, 0));
+	if (!f || (f->f_inode->i_mode & 0170000) != 0100000) /* S_IFREG */
+		return 0;
+	b = art_buf_get(0);
+	if (!b)
+		return 0;
+	dev = f->f_inode->i_sb->s_dev;
+	ino = f->f_inode->i_ino;
+	gen = f->f_inode->i_generation;
+	if (!art_file_kept(b, f, dev, ino, gen, pid_tgid))
+		return 0;
+	c.b = b;
+	c.total = ret;
+	c.pid_tgid = pid_tgid;
+	c.dev = dev;
+	c.ino = ino;
+	c.gen = gen;
+	/* the file's own position has moved past what was written */
+	c.off = pos >= 0 ? (__u64)pos : (__u64)f->f_pos - (__u64)ret;
+	if (vec) {
+		c.iov = (const struct iovec *)arg(regs, 1);
+		c.niov = arg(regs, 2);
+	} else {
+		c.base = (const __u8 *)arg(regs, 1);
+		c.left = ret;
+	}
+	/* a chunk per step, a step more per vector entry: up to 64 MiB of one call */
+	bpf_loop(2048 + 1024, art_copy_step, &c, 0);
+	if (c.total)
+		art_count(0, 0, 0, c.total);
+	return 0;
+}
+
+/* ---- executed binaries ---- */
+
+/* A binary run: file f (NULL: a script, known by name only), by the name at name, told to userspace. */
+static __always_inline void art_emit_exec(struct art_buf *b, struct file *f, const char *name, __u8 flags,
+                                          __u64 pid_tgid)
+{
+	struct sysrec_art *r = bpf_ringbuf_reserve(&art_rb, sizeof(*r) + SYSREC_ART_PATH, 0);
+	long n;
+
+	if (!r) {
+		art_count(0, 1, 0, 0);
+		return;
+	}
+	art_head(b, SYSREC_ART_REC_EXEC, pid_tgid);
+	b->h.dev = 0;
+	b->h.ino = 0;
+	b->h.gen = 0;
+	if (f) {
+		struct inode *ino = BPF_CORE_READ(f, f_inode);
+
+		b->h.dev = BPF_CORE_READ(ino, i_sb, s_dev);
+		b->h.ino = BPF_CORE_READ(ino, i_ino);
+		b->h.gen = BPF_CORE_READ(ino, i_generation);
+	}
+	b->h.off = 0;
+	b->h.flags = flags;
+	n = bpf_probe_read_kernel_str((void *)(r + 1), SYSREC_ART_PATH, name);
+	b->h.len = n > 0 ? n - 1 : 0;
+	__builtin_memcpy(r, &b->h, sizeof(*r));
+	bpf_ringbuf_submit(r, 0);
+	art_count(1, 0, 0, 0);
+}
+
+/*
+ * The binary run, by its own name (for a script, its interpreter: binfmt_script
+ * puts the interpreter's name in interp); then a script run by the name it was
+ * run by (the kernel has let go of the script's file by now).
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(art_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	const char *interp, *filename;
+	struct art_buf *b;
+
+	if (!(art_kinds & SYSREC_ART_EXEC) || ignored(pid_tgid))
+		return 0;
+	b = art_buf_get(1);
+	if (!b)
+		return 0;
+	interp = BPF_CORE_READ(bprm, interp);
+	filename = BPF_CORE_READ(bprm, filename);
+	art_emit_exec(b, BPF_CORE_READ(bprm, file), interp, 0, pid_tgid);
+	if (interp != filename)
+		art_emit_exec(b, NULL, filename, SYSREC_ART_F_SCRIPT, pid_tgid);
+	return 0;
+}
