@@ -17,10 +17,28 @@
  *  - Executed binaries (SYSREC_ART_EXEC): each successful exec, with the
  *    binary's device, inode and name; userspace copies the binary from
  *    /proc/PID/exe. A script is told too (its interpreter is the binary).
+ *  - Memory (SYSREC_ART_MEM): a region mapped or made writable and
+ *    executable is told (and remembered by process and start); when mprotect
+ *    then makes it executable and not writable, its bytes, read from the
+ *    process at that exit.
+ *  - Kernel modules (SYSREC_ART_MODULE): init_module's image, read from the
+ *    caller at the call (this kernel has no module support: the call fails,
+ *    and the image is kept all the same); finit_module's file, by its
+ *    device, inode and path (userspace reads it).
+ *  - BPF programs (SYSREC_ART_BPF): the instructions bpf(BPF_PROG_LOAD) is
+ *    given, read from the caller at the call, with the program's name.
  */
 
 const volatile __u32 art_kinds;     /* SYSREC_ART_* asked for */
 const volatile __u32 art_nprefixes; /* entries of art_prefixes (0: every file) */
+/*
+ * Not constants (.data, set by the loader): the verifier takes their values as
+ * unknown, so a copy's length is never a known number it would walk the copy
+ * loop with one state per chunk for.
+ */
+__u64 art_mem_max = 16 << 20;                    /* bytes sent of one memory region at most */
+__u64 art_whole_max = 64 << 20;                  /* bytes sent of one module image or BPF program at most */
+__u64 art_copy_cap = 2048ULL * SYSREC_ART_CHUNK; /* what art_copy_run() sends of one buffer at most */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -101,8 +119,10 @@ static __always_inline void art_count(__u64 records, __u64 lost, __u64 lost_byte
 		__sync_fetch_and_add(&st->unreadable, unreadable);
 }
 
+/* Start the record in b: its type and owner, every other field 0. */
 static __always_inline void art_head(struct art_buf *b, __u8 type, __u64 pid_tgid)
 {
+	__builtin_memset(&b->h, 0, sizeof(b->h));
 	b->h.ts = bpf_ktime_get_boot_ns() + boot_to_epoch;
 	b->h.pid = pid_tgid >> 32;
 	b->h.tid = (__u32)pid_tgid;
@@ -240,8 +260,8 @@ static __always_inline void art_emit_path(struct art_buf *b, __u8 type, __u32 po
  * Whether the data written to f is kept: decided at its first write from its
  * path, then looked up. The path is told first, and again after a rename.
  */
-static __always_inline bool art_file_kept(struct art_buf *b, struct file *f, __u64 dev, __u64 ino,
-                                          __u32 gen, __u64 pid_tgid)
+static __always_inline bool art_file_kept(struct art_buf *b, struct file *f, __u64 dev, __u64 ino, __u32 gen,
+                                          __u64 pid_tgid)
 {
 	struct art_file_key k = { dev, ino, gen, 0 };
 	struct art_file *known = bpf_map_lookup_elem(&art_files, &k);
@@ -272,17 +292,19 @@ static __always_inline bool art_file_kept(struct art_buf *b, struct file *f, __u
 
 /* ---- written data ---- */
 
+/*
+ * Bytes of the current task's memory into records of the header in c->b->h
+ * (filled by the caller: type, owner, the whole's fields): each chunk sets
+ * its offset and length. From one buffer (base, left) or a vector (iov).
+ */
 struct art_copy {
 	struct art_buf *b;
 	const struct iovec *iov; /* the writer's vector; NULL: one buffer (base, left) */
-	__u64 niov, next;         /* its entries, the next one to take */
-	const __u8 *base;         /* the current buffer */
-	__u64 left;               /* its bytes still to copy */
-	__u64 total;              /* bytes written still to copy */
-	__u64 off;                /* where they went in the file */
-	__u64 pid_tgid;
-	__u64 dev, ino;
-	__u32 gen;
+	__u64 niov, next;        /* its entries, the next one to take */
+	const __u8 *base;        /* the current buffer */
+	__u64 left;              /* its bytes still to copy */
+	__u64 total;             /* bytes still to copy */
+	__u64 off;               /* where the next chunk goes */
 };
 
 static long art_copy_step(__u32 i, void *ctx)
@@ -306,16 +328,12 @@ static long art_copy_step(__u32 i, void *ctx)
 		return 0;
 	}
 	n = c->left < SYSREC_ART_CHUNK ? c->left : SYSREC_ART_CHUNK;
-	art_head(b, SYSREC_ART_REC_WRITE, c->pid_tgid);
-	b->h.dev = c->dev;
-	b->h.ino = c->ino;
-	b->h.gen = c->gen;
 	b->h.off = c->off;
 	b->h.len = n;
 	if (bpf_probe_read_user(b->data, n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK), c->base)) {
 		art_count(0, 0, 0, n);
-	} else if (bpf_ringbuf_output(&art_rb, b, sizeof(b->h) + (n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK)),
-	                              0)) {
+	} else if (bpf_ringbuf_output(&art_rb, b,
+	                              sizeof(b->h) + (n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK)), 0)) {
 		art_count(0, 1, n, 0);
 	} else {
 		art_count(1, 0, 0, 0);
@@ -327,8 +345,99 @@ static long art_copy_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/* Copy total bytes at base (a chunk per step: up to 64 MiB); what could not be sent is counted. */
+static __always_inline void art_copy_run(struct art_copy *c)
+{
+	/* a chunk per step, a step more per vector entry */
+	bpf_loop(2048 + 1024, art_copy_step, c, 0);
+	if (c->total)
+		art_count(0, 0, 0, c->total);
+}
+
+/* A region, module image or program of `whole` bytes at base: at most max of it sent, the rest counted. */
+static __always_inline void art_copy_whole(struct art_buf *b, const void *base, __u64 whole, __u64 max)
+{
+	struct art_copy c = { .b = b, .base = base };
+	__u64 n = whole < max ? whole : max;
+
+	if (n > art_copy_cap)
+		n = art_copy_cap;
+	b->h.whole = whole;
+	b->h.total = n;
+	c.left = c.total = n;
+	if (whole > n) {
+		__u32 k = 0;
+		struct sysrec_art_stats *st = bpf_map_lookup_elem(&art_stats, &k);
+
+		if (st)
+			__sync_fetch_and_add(&st->limit, whole - n);
+	}
+	art_copy_run(&c);
+}
+
+/* ---- memory made executable ---- */
+
+struct art_wx_key {
+	__u32 tgid, pad;
+	__u64 addr;
+};
+
+/* Regions mapped or made writable and executable, by process and start: their protections then. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct art_wx_key);
+	__type(value, __u32);
+} art_wx SEC(".maps");
+
+#define ART_PROT_W 2
+#define ART_PROT_X 4
+
+/*
+ * mmap or mprotect that left [addr, addr + len) writable and executable: a
+ * note, and the region is remembered; mprotect that makes such a region
+ * executable and not writable: its bytes (the unpacked code), up to
+ * art_mem_max.
+ */
+static __always_inline void art_mem(struct art_buf *b, __u64 pid_tgid, __u64 addr, __u64 len, __u32 prot)
+{
+	struct art_wx_key k = { .tgid = pid_tgid >> 32, .addr = addr };
+	__u32 *before;
+
+	if ((prot & (ART_PROT_W | ART_PROT_X)) == (ART_PROT_W | ART_PROT_X)) {
+		struct sysrec_art *r;
+
+		bpf_map_update_elem(&art_wx, &k, &prot, BPF_ANY);
+		r = bpf_ringbuf_reserve(&art_rb, sizeof(*r), 0);
+		if (!r) {
+			art_count(0, 1, 0, 0);
+			return;
+		}
+		art_head(b, SYSREC_ART_REC_WX, pid_tgid);
+		b->h.addr = addr;
+		b->h.total = len;
+		b->h.prot_after = prot;
+		b->h.len = 0;
+		__builtin_memcpy(r, &b->h, sizeof(*r));
+		bpf_ringbuf_submit(r, 0);
+		art_count(1, 0, 0, 0);
+		return;
+	}
+	if (!(prot & ART_PROT_X) || (prot & ART_PROT_W))
+		return;
+	before = bpf_map_lookup_elem(&art_wx, &k);
+	if (!before)
+		return;
+	art_head(b, SYSREC_ART_REC_MEM, pid_tgid);
+	b->h.addr = addr;
+	b->h.prot_before = *before;
+	b->h.prot_after = prot;
+	bpf_map_delete_elem(&art_wx, &k);
+	art_copy_whole(b, (const void *)addr, len, art_mem_max);
+}
+
 SEC("tp_btf/sys_exit")
-int BPF_PROG(art_write_exit, struct pt_regs *regs, long ret)
+int BPF_PROG(art_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 nr = regs->orig_ax;
@@ -340,7 +449,7 @@ int BPF_PROG(art_write_exit, struct pt_regs *regs, long ret)
 	__s64 pos = -1;
 	bool vec;
 
-	if (!(art_kinds & SYSREC_ART_WRITE) || ret <= 0 || ignored(pid_tgid))
+	if (ignored(pid_tgid))
 		return 0;
 	switch (nr) {
 	case 1: /* write */
@@ -358,9 +467,19 @@ int BPF_PROG(art_write_exit, struct pt_regs *regs, long ret)
 		vec = true;
 		pos = arg(regs, 3);
 		break;
+	case 9:  /* mmap: the region is the result */
+	case 10: /* mprotect */
+		if (!(art_kinds & SYSREC_ART_MEM) || (nr == 9 ? ret < 0 && ret > -4096 : ret != 0))
+			return 0;
+		b = art_buf_get(0);
+		if (b)
+			art_mem(b, pid_tgid, nr == 9 ? (__u64)ret : arg(regs, 0), arg(regs, 1), arg(regs, 2));
+		return 0;
 	default:
 		return 0;
 	}
+	if (!(art_kinds & SYSREC_ART_WRITE) || ret <= 0)
+		return 0;
 	f = task_file((int)arg(regs, 0));
 	if (!f || (f->f_inode->i_mode & 0170000) != 0100000) /* S_IFREG */
 		return 0;
@@ -372,12 +491,12 @@ int BPF_PROG(art_write_exit, struct pt_regs *regs, long ret)
 	gen = f->f_inode->i_generation;
 	if (!art_file_kept(b, f, dev, ino, gen, pid_tgid))
 		return 0;
+	art_head(b, SYSREC_ART_REC_WRITE, pid_tgid);
+	b->h.dev = dev;
+	b->h.ino = ino;
+	b->h.gen = gen;
 	c.b = b;
 	c.total = ret;
-	c.pid_tgid = pid_tgid;
-	c.dev = dev;
-	c.ino = ino;
-	c.gen = gen;
 	/* the file's own position has moved past what was written */
 	c.off = pos >= 0 ? (__u64)pos : (__u64)f->f_pos - (__u64)ret;
 	if (vec) {
@@ -387,10 +506,54 @@ int BPF_PROG(art_write_exit, struct pt_regs *regs, long ret)
 		c.base = (const __u8 *)arg(regs, 1);
 		c.left = ret;
 	}
-	/* a chunk per step, a step more per vector entry: up to 64 MiB of one call */
-	bpf_loop(2048 + 1024, art_copy_step, &c, 0);
-	if (c.total)
-		art_count(0, 0, 0, c.total);
+	art_copy_run(&c);
+	return 0;
+}
+
+/* ---- kernel modules and BPF programs: at the call, whatever it returns ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(art_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct art_buf *b;
+
+	if (ignored(pid_tgid))
+		return 0;
+	if (id == 175 && (art_kinds & SYSREC_ART_MODULE)) { /* init_module(image, len, args) */
+		b = art_buf_get(0);
+		if (!b)
+			return 0;
+		art_head(b, SYSREC_ART_REC_MODULE, pid_tgid);
+		art_copy_whole(b, (const void *)arg(regs, 0), arg(regs, 1), art_whole_max);
+	} else if (id == 313 && (art_kinds & SYSREC_ART_MODULE)) { /* finit_module(fd, args, flags) */
+		struct file *f = task_file((int)arg(regs, 0));
+		struct inode *ino;
+		__u32 pos;
+
+		b = art_buf_get(0);
+		if (!f || !b)
+			return 0;
+		ino = f->f_inode;
+		pos = art_path(b, f);
+		art_emit_path(b, SYSREC_ART_REC_MODFILE, pos, ino->i_sb->s_dev, ino->i_ino, ino->i_generation,
+		              pid_tgid);
+	} else if (id == 321 && arg(regs, 0) == 5 && (art_kinds & SYSREC_ART_BPF)) { /* bpf(BPF_PROG_LOAD) */
+		const __u8 *attr = (const __u8 *)arg(regs, 1);
+		__u32 cnt = 0;
+		__u64 insns = 0;
+
+		b = art_buf_get(0);
+		if (!b)
+			return 0;
+		art_head(b, SYSREC_ART_REC_BPF, pid_tgid);
+		/* union bpf_attr's program load: insn_cnt at 4, insns at 8, prog_name[16] at 48 */
+		bpf_probe_read_user(&cnt, sizeof(cnt), attr + 4);
+		bpf_probe_read_user(&insns, sizeof(insns), attr + 8);
+		__builtin_memset(b->h.name, 0, sizeof(b->h.name));
+		bpf_probe_read_user(b->h.name, sizeof(b->h.name) - 1, attr + 48);
+		art_copy_whole(b, (const void *)insns, (__u64)cnt * 8, art_whole_max);
+	}
 	return 0;
 }
 
@@ -418,8 +581,9 @@ static __always_inline void art_emit_exec(struct art_buf *b, struct file *f, con
 		b->h.ino = BPF_CORE_READ(ino, i_ino);
 		b->h.gen = BPF_CORE_READ(ino, i_generation);
 	}
-	b->h.off = 0;
 	b->h.flags = flags;
+	b->h.uid = (__u32)bpf_get_current_uid_gid();
+	b->h.ppid = BPF_CORE_READ(current_task(), real_parent, tgid);
 	n = bpf_probe_read_kernel_str((void *)(r + 1), SYSREC_ART_PATH, name);
 	b->h.len = n > 0 ? n - 1 : 0;
 	__builtin_memcpy(r, &b->h, sizeof(*r));

@@ -148,8 +148,11 @@ static inline __u32 sysrec_open_flags(__u32 f)
 
 /* What a recording keeps (engine_opts.art_kinds; rodata art_kinds). */
 enum {
-	SYSREC_ART_WRITE = 1, /* the bytes written to files */
-	SYSREC_ART_EXEC = 2,  /* each binary executed (userspace copies it) */
+	SYSREC_ART_WRITE = 1,  /* the bytes written to files */
+	SYSREC_ART_EXEC = 2,   /* each binary executed (userspace copies it) */
+	SYSREC_ART_MEM = 4,    /* memory made executable after being writable and executable */
+	SYSREC_ART_MODULE = 8, /* kernel module images, loaded or not */
+	SYSREC_ART_BPF = 16,   /* BPF programs' instructions */
 };
 
 #define SYSREC_ART_CHUNK    32768 /* data bytes per record at most */
@@ -161,6 +164,14 @@ enum {
 	SYSREC_ART_REC_WRITE = 1, /* len bytes written at off of file (dev, ino) */
 	SYSREC_ART_REC_PATH = 2,  /* file (dev, ino) is named by the path that follows (len bytes) */
 	SYSREC_ART_REC_EXEC = 3,  /* pid ran the binary (dev, ino), named by the path that follows */
+	SYSREC_ART_REC_MEM = 4,   /* len bytes at off of the region at addr (total bytes sent in all) */
+	SYSREC_ART_REC_WX =
+	        5, /* the region at addr (total bytes) was mapped or made writable and executable */
+	SYSREC_ART_REC_MODULE = 6, /* len bytes at off of a module image of total bytes (init_module) */
+	SYSREC_ART_REC_MODFILE =
+	        7, /* a module from file (dev, ino) named by the path that follows (finit_module) */
+	SYSREC_ART_REC_BPF =
+	        8, /* len bytes at off of a BPF program's instructions (total bytes), named name */
 };
 
 enum {
@@ -172,14 +183,22 @@ enum {
 struct sysrec_art {
 	__u64 ts; /* epoch ns */
 	__u64 dev, ino;
-	__u64 off; /* WRITE: the file offset of the data */
+	__u64 off;  /* WRITE: the file offset of the data; MEM, MODULE, BPF: the data's offset in the whole */
+	__u64 addr; /* MEM, WX: the region's address */
+	__u64 total; /* MEM, MODULE, BPF: the whole's bytes sent (its chunks' offsets add up to it); WX:
+	                length */
 	__u32 pid, tid;
 	__u32 len;
-	__u32 gen;  /* the inode's generation: a new file that reuses a deleted one's inode has another */
-	__u8 type;  /* SYSREC_ART_REC_* */
-	__u8 flags; /* SYSREC_ART_F_* */
+	__u32 gen; /* the inode's generation: a new file that reuses a deleted one's inode has another */
+	__u32 uid, ppid;   /* EXEC: the user and the parent process */
+	__u32 prot_before; /* MEM: the region's protections when it was writable and executable */
+	__u32 prot_after;  /* MEM, WX: as the call set them */
+	__u64 whole; /* MEM, MODULE, BPF: the whole's bytes in the process (total is what was sent of it) */
+	__u8 type;   /* SYSREC_ART_REC_* */
+	__u8 flags;  /* SYSREC_ART_F_* */
 	__u8 pad[6];
 	char comm[16];
+	char name[16]; /* BPF: the program's name */
 };
 
 /* A --capture write= prefix (the `art_prefixes` array). */
@@ -191,6 +210,7 @@ struct sysrec_art_prefix {
 /* Per-CPU artifact counters (the `art_stats` map). */
 struct sysrec_art_stats {
 	__u64 records;      /* handed to userspace */
+	__u64 limit;        /* MEM, MODULE, BPF: bytes past the limits, not sent */
 	__u64 lost_records; /* the ring was full */
 	__u64 lost_bytes;   /* data bytes of the records lost */
 	__u64 unreadable;   /* data bytes that could not be read from the writer's memory */

@@ -24,6 +24,7 @@ struct entry {
 	enum art_kind kind;
 	char *file; /* relative to out/, NULL: not kept (unreadable) */
 	char *reason;
+	char *note; /* what happened, when nothing is kept by design (a W+X mapping) */
 	char **paths;
 	size_t npaths;
 	char sha256[65];
@@ -57,6 +58,7 @@ struct art_dir {
 	uint64_t kept;
 	uint64_t dropped[ART_NDROPS];
 	uint64_t tmp_seq;
+	char last_sha[65]; /* of the last blob stored or met again ("": unreadable) */
 	int err;
 	struct err e;
 };
@@ -443,6 +445,7 @@ int art_blob(struct art_dir *d, enum art_kind k, const char *name, const void *d
 	int fd, rc;
 
 	sha256_mem(data, len, sha);
+	memcpy(d->last_sha, sha, sizeof(d->last_sha));
 	if ((en = blob_find(d, k, sha))) {
 		blob_again(en, name, m);
 		return 0;
@@ -519,6 +522,7 @@ int art_blob_fd(struct art_dir *d, enum art_kind k, const char *name, int fd, co
 		return rc;
 	}
 	close(out);
+	memcpy(d->last_sha, sha, sizeof(d->last_sha));
 	if ((en = blob_find(d, k, sha))) {
 		blob_again(en, name, m);
 		unlink(tmp);
@@ -599,6 +603,24 @@ void art_unreadable(struct art_dir *d, enum art_kind k, const char *name, const 
 	note_event(en, m);
 	en->reason = xstrdup(reason);
 	en->truncated = true;
+	d->last_sha[0] = 0;
+}
+
+const char *art_last_sha256(const struct art_dir *d)
+{
+	return d->last_sha;
+}
+
+void art_mem_wx(struct art_dir *d, uint64_t addr, uint64_t len, uint32_t prot, const struct art_meta *m)
+{
+	struct entry *en = add_entry(d, ART_MEM, m);
+
+	note_event(en, m);
+	en->addr = addr;
+	en->len = len;
+	en->prot_after = prot;
+	en->note = xstrdup("mapped or made writable and executable (its bytes are kept if it is made "
+	                   "executable only)");
 }
 
 void art_dropped(struct art_dir *d, enum art_kind k, enum art_drop cause, uint64_t bytes)
@@ -659,6 +681,8 @@ static json_t *entry_json(const struct entry *en)
 		json_object_set_new(o, "dropped_bytes", json_integer((json_int_t)en->dropped));
 	if (en->reason)
 		json_object_set_new(o, "not_kept", json_string(en->reason));
+	if (en->note)
+		json_object_set_new(o, "note", json_string(en->note));
 	if (en->kind == ART_EXEC || en->kind == ART_MODULE || en->kind == ART_BPF)
 		json_object_set_new(o, "count", json_integer((json_int_t)en->count));
 	if (en->kind == ART_WRITE) {
@@ -731,6 +755,7 @@ int art_close(struct art_dir *d, struct err *e)
 		free(en->paths);
 		free(en->file);
 		free(en->reason);
+		free(en->note);
 		free(en->work);
 		free(en);
 	}

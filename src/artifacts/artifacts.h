@@ -92,6 +92,10 @@ int art_blob_fd(struct art_dir *d, enum art_kind k, const char *name, int fd, co
 /* A memory region's bytes (never merged with another), with its address and protections. */
 int art_mem(struct art_dir *d, uint64_t addr, uint64_t len, uint32_t prot_before, uint32_t prot_after,
             const void *data, size_t n, const struct art_meta *m);
+/* A region mapped or made writable and executable: listed, with no bytes (art_mem() keeps them later). */
+void art_mem_wx(struct art_dir *d, uint64_t addr, uint64_t len, uint32_t prot, const struct art_meta *m);
+/* The sha256 of the blob the last art_blob()/art_blob_fd() stored or met again; "" if it was unreadable. */
+const char *art_last_sha256(const struct art_dir *d);
 /* An artifact that could not be kept: listed with the reason. */
 void art_unreadable(struct art_dir *d, enum art_kind k, const char *name, const char *reason,
                     const struct art_meta *m);

@@ -31,13 +31,20 @@ const char pcapopts_usage[] =
         "                        clear-dir; and artifacts: write (the bytes written to\n"
         "                        files), write=PREFIX (only files whose path starts so;\n"
         "                        repeatable; a trailing * is allowed), exec (each binary\n"
-        "                        run, once per content), into PATH/out\n"
-        "      --artifacts DIR   artifacts of every kind (write, exec) into DIR/out, with\n"
-        "                        DIR/out/manifest.json; -w is then optional\n";
+        "                        run, once per content), mem (memory made executable\n"
+        "                        after being writable and executable), module (kernel\n"
+        "                        module images), bpf (BPF programs loaded), profile (the\n"
+        "                        programs run: PATH/out/profile.json), into PATH/out\n"
+        "      --artifacts DIR   artifacts of every kind and the profile into DIR/out,\n"
+        "                        with DIR/out/manifest.json; -w is then optional\n"
+        "      --artifacts-file-max SIZE  bytes kept of one written file (default 256M)\n"
+        "      --artifacts-mem-max SIZE   bytes kept of one memory region (default 16M)\n"
+        "      --artifacts-max SIZE       bytes kept of all artifacts (default 4G);\n"
+        "                        SIZE is N, NK, NM or NG (1024s); 0 is no limit\n";
 
 bool pcapopts_owns(int c)
 {
-	return c >= PCAPOPT_PCAP && c <= PCAPOPT_ARTIFACTS;
+	return c >= PCAPOPT_PCAP && c <= PCAPOPT_ART_MAX;
 }
 
 static int bad(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -76,6 +83,33 @@ static int parse_snaplen(struct pcapopts *p, const char *what, const char *s)
 	if (errno || end == s || s[0] == '-' || !v || v > ENGINE_PKT_MAX)
 		return bad("%s '%s' must be a number of bytes from 1 to 65000 (N, Nb or Nkb)", what, s);
 	p->snaplen = (uint32_t)v;
+	return 0;
+}
+
+/* A size: N bytes, or N followed by K, M or G (powers of 1024, "KB", "MiB" alike); 0 is no limit. */
+static int parse_size(const char *what, const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end == 'i')
+		end++;
+	if ((*end == 'B' || *end == 'b') && end[1] == 0)
+		end++;
+	if (errno || end == s || s[0] == '-' || *end || (shift && v > (UINT64_MAX >> shift)))
+		return bad("%s '%s': a size is N bytes or NK, NM, NG (0: no limit)", what, s);
+	*out = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -138,8 +172,15 @@ static int parse_capture(struct pcapopts *p, const char *arg)
 		p->art_prefixes[p->art_nprefixes++] = xstrdup(a + 6);
 	} else if (!strcmp(a, "exec")) {
 		p->art_kinds |= ENGINE_ART_EXEC;
-	} else if (!strcmp(a, "mem") || !strcmp(a, "module") || !strcmp(a, "profile") || !strcmp(a, "bpf")) {
-		return bad("--capture %s: not in this version yet (write and exec are)", arg);
+	} else if (!strcmp(a, "mem")) {
+		p->art_kinds |= ENGINE_ART_MEM;
+	} else if (!strcmp(a, "module")) {
+		p->art_kinds |= ENGINE_ART_MODULE;
+	} else if (!strcmp(a, "bpf")) {
+		p->art_kinds |= ENGINE_ART_BPF;
+	} else if (!strcmp(a, "profile")) {
+		p->art_kinds |= ENGINE_ART_EXEC;
+		p->art_profile = true;
 	} else if (!strncmp(a, "dir:", 4)) {
 		if (!a[4])
 			return bad("--capture %s: name a directory after 'dir:'", arg);
@@ -147,10 +188,11 @@ static int parse_capture(struct pcapopts *p, const char *arg)
 	} else if (!strcmp(a, "clear-dir")) {
 		p->clear_dir = true;
 	} else {
-		return bad("--capture %s: not taken (sysrec record --capture takes net=IFACE, network, "
-		           "pcap:..., pcap-snaplen:..., pcap-options:none, write[=PREFIX], exec, dir:PATH, "
-		           "clear-dir)",
-		           arg);
+		return bad(
+		        "--capture %s: not taken (sysrec record --capture takes net=IFACE, network, "
+		        "pcap:..., pcap-snaplen:..., pcap-options:none, write[=PREFIX], exec, mem, module, "
+		        "bpf, profile, dir:PATH, clear-dir)",
+		        arg);
 	}
 	return 0;
 }
@@ -183,6 +225,15 @@ int pcapopts_parse(struct pcapopts *p, int c, const char *arg)
 			return bad("--artifacts: name a directory");
 		p->art_path = arg;
 		return 0;
+	case PCAPOPT_ART_FILE_MAX:
+		p->art_file_max_set = true;
+		return parse_size("--artifacts-file-max", arg, &p->art_file_max);
+	case PCAPOPT_ART_MEM_MAX:
+		p->art_mem_max_set = true;
+		return parse_size("--artifacts-mem-max", arg, &p->art_mem_max);
+	case PCAPOPT_ART_MAX:
+		p->art_total_max_set = true;
+		return parse_size("--artifacts-max", arg, &p->art_total_max);
 	default:
 		return parse_capture(p, arg);
 	}
@@ -217,8 +268,21 @@ int pcapopts_finish(struct pcapopts *p)
 	struct recpcap_opts ro;
 	struct err e = { { 0 } };
 
-	if (p->art_path && !p->art_kinds)
-		p->art_kinds = ENGINE_ART_WRITE | ENGINE_ART_EXEC;
+	if (p->art_path && !p->art_kinds) {
+		p->art_kinds = ENGINE_ART_WRITE | ENGINE_ART_EXEC | ENGINE_ART_MEM | ENGINE_ART_MODULE |
+		               ENGINE_ART_BPF;
+		p->art_profile = true;
+	}
+	if (!p->art_kinds && (p->art_file_max_set || p->art_mem_max_set || p->art_total_max_set))
+		return bad(
+		        "--artifacts-file-max, --artifacts-mem-max and --artifacts-max need --artifacts DIR "
+		        "or --capture write, exec, mem, module or bpf");
+	if (!p->art_file_max_set)
+		p->art_file_max = ART_DEFAULT_FILE_MAX;
+	if (!p->art_mem_max_set)
+		p->art_mem_max = ART_DEFAULT_MEM_MAX;
+	if (!p->art_total_max_set)
+		p->art_total_max = ART_DEFAULT_TOTAL_MAX;
 	if (p->art_every_file) { /* a plain `write` beside write=PREFIX: every file */
 		for (size_t i = 0; i < p->art_nprefixes; i++)
 			free(p->art_prefixes[i]);

@@ -21,7 +21,15 @@ enum {
 	PCAPOPT_PER,
 	PCAPOPT_CAPTURE,
 	PCAPOPT_ARTIFACTS,
+	PCAPOPT_ART_FILE_MAX,
+	PCAPOPT_ART_MEM_MAX,
+	PCAPOPT_ART_MAX,
 };
+
+/* The artifacts' limits unless told otherwise (bytes; 0 is no limit). */
+#define ART_DEFAULT_FILE_MAX  (256ULL << 20)
+#define ART_DEFAULT_MEM_MAX   (16ULL << 20)
+#define ART_DEFAULT_TOTAL_MAX (4ULL << 30)
 
 struct pcapopts {
 	bool enabled;          /* packets asked for (--pcap or --capture net) */
@@ -44,6 +52,11 @@ struct pcapopts {
 	char **art_prefixes;  /* write=PREFIX, as given */
 	size_t art_nprefixes;
 	bool art_every_file; /* a plain `write`: every file, whatever the prefixes */
+	bool art_profile;    /* --capture profile */
+	/* --artifacts-file-max, --artifacts-mem-max, --artifacts-max (bytes; 0: none); set by
+	 * pcapopts_finish() */
+	uint64_t art_file_max, art_mem_max, art_total_max;
+	bool art_file_max_set, art_mem_max_set, art_total_max_set;
 };
 
 /* The artifacts' directory (DIR of DIR/out): --artifacts, else dir:, else /tmp/sysrec. */

@@ -12,6 +12,7 @@
 struct recart_opts {
 	const char *dir; /* artifacts in DIR/out */
 	bool clear;      /* clear-dir: what a previous run left there goes first */
+	bool profile; /* the runtime profile into DIR/out/profile.json (the binaries run are read for it) */
 	struct art_limits lim;
 };
 
@@ -24,6 +25,7 @@ struct recart_counts {
 	struct art_counts art;          /* kept, and not kept by cause */
 	struct engine_art_stats kernel; /* the kernel side's: records, losses */
 	uint64_t exec_unreadable;       /* binaries listed without their bytes */
+	uint64_t incomplete; /* regions, modules or programs some of whose chunks the kernel lost */
 };
 
 /*

@@ -271,6 +271,9 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		{ "pcap-per", required_argument, NULL, PCAPOPT_PER },
 		{ "capture", required_argument, NULL, PCAPOPT_CAPTURE },
 		{ "artifacts", required_argument, NULL, PCAPOPT_ARTIFACTS },
+		{ "artifacts-file-max", required_argument, NULL, PCAPOPT_ART_FILE_MAX },
+		{ "artifacts-mem-max", required_argument, NULL, PCAPOPT_ART_MEM_MAX },
+		{ "artifacts-max", required_argument, NULL, PCAPOPT_ART_MAX },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -433,6 +436,9 @@ static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo
 	eo->pkt_ifaces = o->pcap.resolved;
 	eo->pkt_nifaces = o->pcap.nifaces;
 	eo->art_kinds = o->pcap.art_kinds;
+	/* the kernel sends no more of a region than is kept, nor of a module or program than all may hold */
+	eo->art_mem_max = o->pcap.art_mem_max ? o->pcap.art_mem_max : UINT64_MAX;
+	eo->art_whole_max = o->pcap.art_total_max ? o->pcap.art_total_max : UINT64_MAX;
 	eo->art_prefixes = (const char *const *)o->pcap.art_prefixes;
 	eo->art_nprefixes = o->pcap.art_nprefixes;
 }
@@ -449,15 +455,18 @@ static int finish_art(struct recart *ra, bool stats)
 	rc = recart_finish(ra, &c, &e);
 	for (int i = 0; i < ART_NDROPS; i++)
 		lost += c.art.dropped[i];
-	if (stats || lost || c.kernel.lost_records || c.exec_unreadable) {
+	if (stats || lost || c.kernel.lost_records || c.exec_unreadable || c.incomplete) {
 		fprintf(stderr, "sysrec record: %llu artifacts, %llu bytes kept; %llu bytes not kept (",
 		        (unsigned long long)c.art.artifacts, (unsigned long long)c.art.bytes,
 		        (unsigned long long)lost);
 		for (int i = 0; i < ART_NDROPS; i++)
 			fprintf(stderr, "%s%s %llu", i ? ", " : "", art_drop_name(i),
 			        (unsigned long long)c.art.dropped[i]);
-		fprintf(stderr, "); %llu records lost in the kernel, %llu binaries unreadable\n",
-		        (unsigned long long)c.kernel.lost_records, (unsigned long long)c.exec_unreadable);
+		fprintf(stderr,
+		        "); %llu records lost in the kernel, %llu regions, modules or programs cut short, "
+		        "%llu binaries unreadable\n",
+		        (unsigned long long)c.kernel.lost_records, (unsigned long long)c.incomplete,
+		        (unsigned long long)c.exec_unreadable);
 	}
 	if (rc) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
@@ -513,7 +522,7 @@ static void packets_loop(struct recpcap *rp, const struct record_opts *o)
 	struct recpcap_counts c;
 
 	while (!stop_signal) {
-		struct timespec ts = { 0, 50 * 1000000L };
+		struct timespec ts = { 0, 200 * 1000000L }; /* a signal ends it at once */
 
 		nanosleep(&ts, NULL);
 		if (o->seconds > 0 && mono_seconds() - start >= o->seconds)
@@ -638,7 +647,12 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	if (o.pcap.art_kinds) {
-		struct recart_opts rao = { .dir = pcapopts_art_dir(&o.pcap), .clear = o.pcap.clear_dir };
+		struct recart_opts rao = {
+			.dir = pcapopts_art_dir(&o.pcap),
+			.clear = o.pcap.clear_dir,
+			.profile = o.pcap.art_profile,
+			.lim = { o.pcap.art_file_max, o.pcap.art_mem_max, o.pcap.art_total_max },
+		};
 
 		if (!(ra = recart_start(&rao, en, &e))) {
 			fprintf(stderr, "sysrec record: %s\n", e.msg);

@@ -452,7 +452,7 @@ static void *packet_thread(void *arg)
 	struct recpcap *rp = arg;
 
 	while (!atomic_load(&rp->stop))
-		if (engine_packets_poll(rp->en, 100, on_packet, rp) < 0)
+		if (engine_packets_poll(rp->en, 250, on_packet, rp) < 0)
 			break;
 	/* what the kernel handed over before the programs were detached */
 	while (engine_packets_poll(rp->en, 0, on_packet, rp) > 0)

@@ -284,6 +284,10 @@ static void configure(struct engine *en, struct sysrec_bpf *skel, const struct e
 	               "art prefixes");
 	skel->rodata->art_kinds = o->art_kinds;
 	skel->rodata->art_nprefixes = (uint32_t)o->art_nprefixes;
+	if (o->art_mem_max)
+		skel->data->art_mem_max = o->art_mem_max;
+	if (o->art_whole_max)
+		skel->data->art_whole_max = o->art_whole_max;
 	bpf_map__set_max_entries(skel->maps.art_rb, 16u << 20);
 	bpf_map__set_max_entries(skel->maps.art_buf, (uint32_t)en->ncpus * 2);
 	bpf_map__set_max_entries(skel->maps.art_prefixes, o->art_nprefixes ? (uint32_t)o->art_nprefixes : 1);
@@ -807,8 +811,14 @@ static int packets_attach(struct engine *en, const struct engine_opts *o, struct
 	close(fd);
 	free(root);
 	if (!rc && en->pkt_hook == PKT_TC) {
+		/* --pcap-iface naming only interfaces of ours: the other namespaces are not scanned */
+		uint64_t own = engine_netns_cookie();
+		bool own_only = o->pkt_nifaces > 0 && own != 0;
+
+		for (size_t i = 0; i < o->pkt_nifaces; i++)
+			own_only = own_only && o->pkt_ifaces[i].netns == own;
 		en->pktif = pktif_start(bpf_program__fd(en->skel->progs.pkt_tc_ingress),
-		                        bpf_program__fd(en->skel->progs.pkt_tc_egress), e);
+		                        bpf_program__fd(en->skel->progs.pkt_tc_egress), own_only, e);
 		rc = en->pktif ? 0 : -EINVAL;
 	}
 	return rc;
@@ -830,6 +840,14 @@ static int on_art(void *ctx, void *data, size_t size)
 		return 0;
 	a.type = r.type;
 	a.flags = r.flags;
+	a.addr = r.addr;
+	a.total = r.total;
+	a.whole = r.whole;
+	a.prot_before = r.prot_before;
+	a.prot_after = r.prot_after;
+	a.uid = r.uid;
+	a.ppid = r.ppid;
+	memcpy(a.name, r.name, sizeof(r.name));
 	a.ts = r.ts;
 	a.pid = r.pid;
 	a.tid = r.tid;
@@ -838,7 +856,8 @@ static int on_art(void *ctx, void *data, size_t size)
 	a.ino = r.ino;
 	a.gen = r.gen;
 	a.off = r.off;
-	if (r.type == SYSREC_ART_REC_PATH || r.type == SYSREC_ART_REC_EXEC) {
+	if (r.type == SYSREC_ART_REC_PATH || r.type == SYSREC_ART_REC_EXEC ||
+	    r.type == SYSREC_ART_REC_MODFILE) {
 		size_t n = r.len < SYSREC_ART_PATH ? r.len : SYSREC_ART_PATH;
 
 		memcpy(path, (const uint8_t *)data + sizeof(r), n);
@@ -906,6 +925,7 @@ void engine_artifacts_stats(struct engine *en, struct engine_art_stats *out)
 	if (bpf_map_lookup_elem(bpf_map__fd(en->skel->maps.art_stats), &key, per) == 0)
 		for (int c = 0; c < en->ncpus; c++) {
 			out->records += per[c].records;
+			out->limit += per[c].limit;
 			out->lost_records += per[c].lost_records;
 			out->lost_bytes += per[c].lost_bytes;
 			out->unreadable += per[c].unreadable;

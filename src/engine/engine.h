@@ -32,6 +32,8 @@ struct engine_opts {
 	size_t pkt_nifaces;
 	/* artifacts (engine_artifacts_poll): ENGINE_ART_* to keep; 0: none */
 	uint32_t art_kinds;
+	uint64_t art_mem_max;   /* bytes of one memory region sent at most (0: 16 MiB) */
+	uint64_t art_whole_max; /* bytes of one module image or BPF program sent at most (0: 64 MiB) */
 	/* ENGINE_ART_WRITE: only files whose path starts with one of these (none: every file) */
 	const char *const *art_prefixes;
 	size_t art_nprefixes;
@@ -137,8 +139,11 @@ uint64_t engine_packets_lost_seen(const struct engine *en);
 /* ---- artifacts (engine_opts.art_kinds) ---- */
 
 enum {
-	ENGINE_ART_WRITE = 1, /* the bytes written to regular files */
-	ENGINE_ART_EXEC = 2,  /* each binary executed */
+	ENGINE_ART_WRITE = 1,  /* the bytes written to regular files */
+	ENGINE_ART_EXEC = 2,   /* each binary executed */
+	ENGINE_ART_MEM = 4,    /* memory made executable after being writable and executable */
+	ENGINE_ART_MODULE = 8, /* kernel module images */
+	ENGINE_ART_BPF = 16,   /* BPF programs' instructions */
 };
 
 #define ENGINE_ART_PREFIX_MAX 255 /* bytes of a write prefix at most */
@@ -148,7 +153,13 @@ enum {
 	ENGINE_ART_REC_WRITE = 1, /* len bytes at data were written at off of file (dev, ino) */
 	ENGINE_ART_REC_PATH =
 	        2, /* file (dev, ino) is named path: before its first data, and after a rename */
-	ENGINE_ART_REC_EXEC = 3, /* pid ran binary (dev, ino), by the name path */
+	ENGINE_ART_REC_EXEC = 3,    /* pid ran binary (dev, ino), by the name path */
+	ENGINE_ART_REC_MEM = 4,     /* len bytes at off of the region at addr, total bytes sent of whole */
+	ENGINE_ART_REC_WX = 5,      /* the region at addr (total bytes) was made writable and executable */
+	ENGINE_ART_REC_MODULE = 6,  /* len bytes at off of a module image (total sent of whole) */
+	ENGINE_ART_REC_MODFILE = 7, /* a module loaded from file (dev, ino), named path */
+	ENGINE_ART_REC_BPF =
+	        8, /* len bytes at off of BPF program name's instructions (total sent of whole) */
 };
 
 enum {
@@ -165,7 +176,11 @@ struct engine_art {
 	uint64_t dev, ino;
 	uint32_t gen; /* the inode's generation: another for a new file reusing a deleted one's inode */
 	uint64_t off;
-	const char *path; /* PATH, EXEC: NUL-terminated; valid during the call */
+	uint64_t addr, total, whole; /* MEM, WX, MODULE, BPF */
+	uint32_t prot_before, prot_after;
+	uint32_t uid, ppid; /* EXEC */
+	char name[17];      /* BPF: the program's name */
+	const char *path;   /* PATH, EXEC, MODFILE: NUL-terminated; valid during the call */
 	const uint8_t *data;
 	size_t len;
 };
@@ -177,6 +192,7 @@ int engine_artifacts_poll(struct engine *en, int timeout_ms, engine_art_fn fn, v
 
 struct engine_art_stats {
 	uint64_t records;      /* handed to userspace by the kernel side */
+	uint64_t limit;        /* MEM, MODULE, BPF bytes past the limits, not sent */
 	uint64_t lost_records; /* the ring was full */
 	uint64_t lost_bytes;   /* data bytes in the records lost */
 	uint64_t unreadable;   /* data bytes the writer's memory would not give */

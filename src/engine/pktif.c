@@ -65,9 +65,10 @@ struct link {
 
 struct pktif {
 	int prog_in, prog_out;
-	int own;  /* our network namespace (an fd) */
-	int nl;   /* rtnetlink, RTMGRP_LINK, in our namespace */
-	int wake; /* eventfd: stop */
+	bool own_only; /* our namespace's interfaces only: no scan of the others */
+	int own;       /* our network namespace (an fd) */
+	int nl;        /* rtnetlink, RTMGRP_LINK, in our namespace */
+	int wake;      /* eventfd: stop */
 	struct ns_id own_id;
 	pthread_t thread;
 	bool running;
@@ -282,7 +283,7 @@ static int scan(struct pktif *t)
 	t->seen[t->nseen++] = t->own_id;
 	setns(t->own, CLONE_NEWNET);
 	rc = dump_links(t, t->own_id);
-	if ((d = opendir("/proc"))) {
+	if (!t->own_only && (d = opendir("/proc"))) {
 		while ((de = readdir(d)))
 			if (de->d_name[0] >= '1' && de->d_name[0] <= '9') {
 				snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
@@ -290,7 +291,7 @@ static int scan(struct pktif *t)
 			}
 		closedir(d);
 	}
-	if ((d = opendir("/run/netns"))) {
+	if (!t->own_only && (d = opendir("/run/netns"))) {
 		while ((de = readdir(d)))
 			if (de->d_name[0] != '.') {
 				snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
@@ -349,13 +350,15 @@ static void *watch(void *arg)
 			next = 0;
 		if (now_ms() >= next) {
 			scan(t);
-			next = now_ms() + SCAN_MS;
+			/* our namespace alone: its own messages tell of each interface (a rescan when some
+			 * were lost) */
+			next = now_ms() + (t->own_only ? 1e12 : SCAN_MS);
 		}
 	}
 	return NULL;
 }
 
-struct pktif *pktif_start(int prog_in, int prog_out, struct err *e)
+struct pktif *pktif_start(int prog_in, int prog_out, bool own_only, struct err *e)
 {
 	struct pktif *t = xcalloc(1, sizeof(*t));
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
@@ -364,6 +367,7 @@ struct pktif *pktif_start(int prog_in, int prog_out, struct err *e)
 
 	t->prog_in = prog_in;
 	t->prog_out = prog_out;
+	t->own_only = own_only;
 	t->nl = t->wake = -1;
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cv, NULL);

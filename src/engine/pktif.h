@@ -17,9 +17,10 @@ bool pktif_supported(void);
  * fds stay the caller's, to each interface of each network namespace found
  * now, before returning; from then on a thread of pktif's own attaches them
  * to each interface made later. NULL with e set when they cannot be attached
- * in our own network namespace.
+ * in our own network namespace. own_only: our namespace's interfaces only
+ * (the others are never scanned).
  */
-struct pktif *pktif_start(int prog_in, int prog_out, struct err *e);
+struct pktif *pktif_start(int prog_in, int prog_out, bool own_only, struct err *e);
 
 /* Stop watching and detach every link: no program runs on a packet once it returns. */
 void pktif_stop(struct pktif *t);

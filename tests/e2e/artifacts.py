@@ -7,6 +7,9 @@
   artifacts.py check OUT WANT  compares OUT/manifest.json and the files under OUT
                                with WANT (the work step's output); prints what
                                differs, exit 1 when anything does
+  artifacts.py work2 DIR       memory made executable, kernel modules, a BPF
+                               program, a binary run (for the profile)
+  artifacts.py check2 OUT WANT the same for work2
 
 The work: plain writes, pwrite at two offsets with a hole between, writev of
 three buffers (one larger than a record), a 5 MB write, a file deleted right
@@ -184,10 +187,126 @@ def check(out, wantf):
     return 1 if problems else 0
 
 
+def work2(d):
+    """Memory unpacked W+X then made executable, kernel modules (init_module, finit_module: both fail
+    here), a BPF program loaded, a binary run for the profile."""
+    import ctypes
+    import errno
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    libc.syscall.restype = ctypes.c_long
+    want = {}
+    os.makedirs(d, exist_ok=True)
+
+    # memory: mapped read-write-execute, code written in, made read-execute
+    size = 3 * 4096
+    addr = libc.mmap(None, size, 7, 0x22, -1, 0)  # PROT_RWX, MAP_PRIVATE|MAP_ANONYMOUS
+    if addr in (None, ctypes.c_void_p(-1).value):
+        sys.exit("mmap failed: %d" % ctypes.get_errno())
+    code = (b"\x90" * 100 + b"\xc3" + os.urandom(64)) * 70
+    code = code[:size].ljust(size, b"\0")
+    ctypes.memmove(addr, code, len(code))
+    if libc.mprotect(addr, size, 5) != 0:  # PROT_READ|PROT_EXEC
+        sys.exit("mprotect failed: %d" % ctypes.get_errno())
+    want["mem"] = {"address": "%x" % addr, "length": size, "sha256": sha(code)}
+
+    # kernel modules: the images are kept even though the calls fail
+    image = b"\x7fELF" + os.urandom(5000)
+    buf = ctypes.create_string_buffer(image, len(image))
+    rc = libc.syscall(175, buf, ctypes.c_ulong(len(image)), b"")  # init_module
+    want["init_module"] = {"sha256": sha(image), "rc": rc, "errno": errno.errorcode.get(ctypes.get_errno(), "?")}
+    image2 = b"\x7fELF" + os.urandom(7000)
+    path = os.path.join(d, "mod.ko")
+    with open(path, "wb") as f:
+        f.write(image2)
+    fd = os.open(path, os.O_RDONLY)
+    rc = libc.syscall(313, fd, b"", 0)  # finit_module
+    os.close(fd)
+    want["finit_module"] = {"sha256": sha(image2), "path": path, "rc": rc}
+
+    # a BPF program: r0 = 0; exit (a socket filter)
+    insns = bytes([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0])
+    ibuf = ctypes.create_string_buffer(insns, len(insns))
+    lic = ctypes.create_string_buffer(b"GPL")
+    attr = ctypes.create_string_buffer(144)
+    ctypes.memmove(ctypes.addressof(attr), (1).to_bytes(4, "little"), 4)  # BPF_PROG_TYPE_SOCKET_FILTER
+    ctypes.memmove(ctypes.addressof(attr) + 4, (2).to_bytes(4, "little"), 4)  # insn_cnt
+    ctypes.memmove(ctypes.addressof(attr) + 8, ctypes.addressof(ibuf).to_bytes(8, "little"), 8)
+    ctypes.memmove(ctypes.addressof(attr) + 16, ctypes.addressof(lic).to_bytes(8, "little"), 8)
+    ctypes.memmove(ctypes.addressof(attr) + 48, b"sysrec_e2e", 10)
+    pfd = libc.syscall(321, 5, attr, 144)  # bpf(BPF_PROG_LOAD)
+    if pfd >= 0:
+        os.close(pfd)
+    want["bpf"] = {"sha256": sha(insns), "name": "sysrec_e2e", "loaded": pfd >= 0}
+
+    true = shutil.which("true") or "/usr/bin/true"
+    subprocess.run([true], check=True)
+    want["profile"] = {"path": true, "sha256": sha_file(true)}
+    json.dump(want, sys.stdout, indent=1)
+
+
+def check2(out, wantf):
+    with open(wantf) as f:
+        want = json.load(f)
+    with open(os.path.join(out, "manifest.json")) as f:
+        man = json.load(f)
+    arts = man.get("artifacts", [])
+    problems = []
+
+    def kept_sha(a):
+        p = os.path.join(out, a["file"]) if a.get("file") else None
+        return sha_file(p) if p and os.path.exists(p) else None
+
+    w = want["mem"]
+    mem = [a for a in arts if a.get("kind") == "mem" and a.get("address") in (w["address"], "0x" + w["address"])]
+    kept = [a for a in mem if a.get("file")]
+    noted = [a for a in mem if a.get("note")]
+    if len(kept) != 1 or kept_sha(kept[0]) != w["sha256"] or kept[0].get("prot_before") != 7 or \
+            kept[0].get("prot_after") != 5 or kept[0].get("length") != w["length"]:
+        problems.append("memory at %s: want its %d bytes (sha256 %s), protections 7 then 5; got %s" % (
+            w["address"], w["length"], w["sha256"][:12], [(a.get("file"), a.get("prot_before"), a.get("prot_after"),
+                                                           a.get("length"), (a.get("sha256") or "")[:12]) for a in mem]))
+    if not noted:
+        problems.append("memory at %s: its W+X mapping is not noted" % w["address"])
+    mods = [a for a in arts if a.get("kind") == "module"]
+    for k in ("init_module", "finit_module"):
+        w = want[k]
+        hit = [a for a in mods if a.get("sha256") == w["sha256"] and kept_sha(a) == w["sha256"]]
+        if not hit:
+            problems.append("%s (returned %s): no module of its image's sha256; modules: %s" % (
+                k, w["rc"], [(a.get("paths"), a.get("not_kept")) for a in mods]))
+        elif k == "finit_module" and w["path"] not in hit[0].get("paths", []):
+            problems.append("finit_module: paths %s, want %s" % (hit[0].get("paths"), w["path"]))
+    w = want["bpf"]
+    hit = [a for a in arts if a.get("kind") == "bpf" and a.get("sha256") == w["sha256"]]
+    if not hit or kept_sha(hit[0]) != w["sha256"] or w["name"] not in hit[0].get("names", []):
+        problems.append("bpf program %s: want its instructions (sha256 %s); bpf: %s" % (
+            w["name"], w["sha256"][:12], [(a.get("names"), (a.get("sha256") or "")[:12]) for a in arts
+                                          if a.get("kind") == "bpf"]))
+    w = want["profile"]
+    try:
+        with open(os.path.join(out, "profile.json")) as f:
+            prof = json.load(f)
+        if not any(p.get("path") == w["path"] and p.get("sha256") == w["sha256"] for p in prof.get("programs", [])):
+            problems.append("profile: no %s with sha256 %s" % (w["path"], w["sha256"][:12]))
+    except (OSError, ValueError) as e:
+        problems.append("profile: %s" % e)
+    dropped = {k: v for k, v in man.get("dropped_bytes", {}).items() if v}
+    if dropped:
+        problems.append("bytes not kept: %s" % dropped)
+    for p in problems:
+        print(p)
+    if not problems:
+        print("memory made executable, 2 module images, a BPF program and the profile kept")
+    return 1 if problems else 0
+
+
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "work":
-        work(sys.argv[2])
-    elif len(sys.argv) == 4 and sys.argv[1] == "check":
-        sys.exit(check(sys.argv[2], sys.argv[3]))
+    if len(sys.argv) == 3 and sys.argv[1] in ("work", "work2"):
+        (work if sys.argv[1] == "work" else work2)(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] in ("check", "check2"):
+        sys.exit((check if sys.argv[1] == "check" else check2)(sys.argv[2], sys.argv[3]))
     else:
         sys.exit(__doc__)

@@ -106,6 +106,63 @@ static void test_written_file_offsets_and_paths(void **state)
 	json_decref(m);
 }
 
+/* A deleted file's inode reused by a new file (art_file_done between): two artifacts, each its own bytes. */
+static void test_inode_reused(void **state)
+{
+	char dir[256];
+	struct err e = { { 0 } };
+	struct art_dir *d;
+	json_t *m, *a, *b;
+
+	(void)state;
+	sub(dir, sizeof(dir), "reuse");
+	d = art_open(dir, false, NULL, &e);
+	assert_non_null(d);
+	assert_int_equal(art_file_write(d, 5, 42, "/tmp/gone", 0, "first", 5, &meta), 0);
+	art_file_done(d, 5, 42);
+	assert_int_equal(art_file_write(d, 5, 42, "/tmp/new", 0, "second!", 7, &meta), 0);
+	art_file_path(d, 5, 42, "/tmp/new-renamed"); /* the new file's, not the gone one's */
+	assert_int_equal(art_close(d, &e), 0);
+	m = manifest(dir);
+	a = entry_of(m, "write", 0);
+	b = entry_of(m, "write", 1);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(json_integer_value(json_object_get(a, "size")), 5);
+	assert_int_equal(json_array_size(json_object_get(a, "paths")), 1);
+	assert_int_equal(json_integer_value(json_object_get(b, "size")), 7);
+	assert_int_equal(json_array_size(json_object_get(b, "paths")), 2);
+	json_decref(m);
+}
+
+/* A W+X mapping is listed with no bytes; a blob's sha256 is told for the profile ("" once unreadable). */
+static void test_wx_note_and_last_sha(void **state)
+{
+	char dir[256];
+	struct err e = { { 0 } };
+	struct art_dir *d;
+	json_t *m, *en;
+
+	(void)state;
+	sub(dir, sizeof(dir), "wx");
+	d = art_open(dir, false, NULL, &e);
+	art_mem_wx(d, 0x7f0000002000ULL, 8192, 7, &meta);
+	assert_int_equal(art_blob(d, ART_EXEC, "/bin/x", "abc", 3, &meta), 0);
+	assert_string_equal(art_last_sha256(d),
+	                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	art_unreadable(d, ART_EXEC, "/bin/y", "gone", &meta);
+	assert_string_equal(art_last_sha256(d), "");
+	assert_int_equal(art_close(d, &e), 0);
+	m = manifest(dir);
+	en = entry_of(m, "mem", 0);
+	assert_non_null(en);
+	assert_true(json_is_null(json_object_get(en, "file")));
+	assert_non_null(json_string_value(json_object_get(en, "note")));
+	assert_int_equal(json_integer_value(json_object_get(en, "prot_after")), 7);
+	assert_int_equal(json_integer_value(json_object_get(en, "length")), 8192);
+	json_decref(m);
+}
+
 /* The per-file and total limits: bytes past them are counted, and the artifact says it is truncated. */
 static void test_limits_counted(void **state)
 {
@@ -304,6 +361,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_written_file_offsets_and_paths),
+		cmocka_unit_test(test_inode_reused),
+		cmocka_unit_test(test_wx_note_and_last_sha),
 		cmocka_unit_test(test_limits_counted),
 		cmocka_unit_test(test_blob_once_per_content),
 		cmocka_unit_test(test_memory_region),
