@@ -59,7 +59,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_GEN := $(BUILD)/bench/gen-capture
 
-.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak bench-packets fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak bench-packets bench-artifacts fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -123,7 +123,7 @@ $(BENCH_GEN): bench/gen-capture.c $(LIB)
 
 # Workloads the end-to-end tests record (tests/e2e/*.c): plain programs, never
 # sanitized (the recorder traces their syscalls, not the sanitizer's).
-E2E_BINS := $(BUILD)/e2e/syscalls-workload
+E2E_BINS := $(BUILD)/e2e/syscalls-workload $(BUILD)/e2e/wx-unpack
 # Captures written with sysrec's own writers: .scap for the differential tables,
 # pcapng for the peers that read it (tshark, capinfos) and the pcapng fuzzer's seeds.
 GEN_CAPS := $(BUILD)/e2e/gen-captures
@@ -178,10 +178,15 @@ bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
 	$(Q)bench/rules.sh $(BUILD)
 	$(Q)bench/soak.sh $(BUILD)
 	$(Q)bench/packets.sh $(BUILD)
+	$(Q)bench/artifacts.sh $(BUILD)
 
 # Packets (issue 22): sysrec record --pcap against tcpdump -w under iperf3.
 bench-packets: deps $(BIN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
 	$(Q)bench/packets.sh $(BUILD)
+
+# Artifacts (issue 23): the write prefix's cost to other files' syscalls, a 1 GB file under it.
+bench-artifacts: deps $(BIN) $(BENCH_LOOPS)
+	$(Q)bench/artifacts.sh $(BUILD)
 
 # The agent's memory under API load once its recorder is full (issue 19).
 bench-soak: deps $(BIN) $(BENCH_LOOPS)

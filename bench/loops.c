@@ -1,7 +1,8 @@
 /*
  * Workloads for the recording benchmark (bench/record.sh).
  *
- *   loops write [N]                 N x write(fd, buf, 64) to /dev/null (default 2000000)
+ *   loops write [N] [FILE]          N x write(fd, buf, 64) to FILE (default 2000000, /dev/null; a
+ *                                   regular file is made or emptied first and grows by 64 MB per 1M)
  *   loops open [N] [FILE]           N x open + read + close of a small file (default 300000, /etc/hostname)
  *   loops fork [N]                  N x fork, execve /bin/true, waitpid (default 2000)
  *   loops pace RATE SECS [CPU [getppid]]
@@ -68,14 +69,14 @@ static int fail(const char *what)
 	return 1;
 }
 
-static int do_write(long n)
+static int do_write(long n, const char *path)
 {
 	char buf[64];
 	double t;
-	int fd = open("/dev/null", O_WRONLY);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 	if (fd < 0)
-		return fail("/dev/null");
+		return fail(path);
 	memset(buf, 'x', sizeof(buf));
 	t = mono();
 	for (long i = 0; i < n; i++) {
@@ -231,9 +232,9 @@ static int do_probe(double secs, const char *dir, char **cmd)
 
 static int usage(void)
 {
-	fprintf(stderr,
-	        "usage: loops write [N] | open [N] [FILE] | fork [N] | pace RATE SECS [CPU [getppid]] |\n"
-	        "       probe SECS DIR CMD [ARG...]\n");
+	fprintf(stderr, "usage: loops write [N] [FILE] | open [N] [FILE] | fork [N] | pace RATE SECS [CPU "
+	                "[getppid]] |\n"
+	                "       probe SECS DIR CMD [ARG...]\n");
 	return 2;
 }
 
@@ -244,7 +245,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage();
 	if (!strcmp(argv[1], "write"))
-		rc = do_write(count_arg(argc, argv, 2, 2000000));
+		rc = do_write(count_arg(argc, argv, 2, 2000000), argc > 3 ? argv[3] : "/dev/null");
 	else if (!strcmp(argv[1], "open"))
 		rc = do_open(count_arg(argc, argv, 2, 300000), argc > 3 ? argv[3] : "/etc/hostname");
 	else if (!strcmp(argv[1], "fork"))

@@ -162,6 +162,10 @@ static int parse_capture(struct pcapopts *p, const char *arg)
 			        "--capture %s: name a path prefix after 'write=' (or say 'write' for every "
 			        "file)",
 			        arg);
+		if (a[6] != '/')
+			return bad("--capture %s: a prefix is an absolute path (it starts with '/'), as the "
+			           "kernel names the file written",
+			           arg);
 		if (strlen(a + 6) > ENGINE_ART_PREFIX_MAX + 1)
 			return bad("--capture %s: a prefix of at most %d bytes", arg, ENGINE_ART_PREFIX_MAX);
 		if (p->art_nprefixes == ENGINE_ART_PREFIXES)
@@ -283,6 +287,20 @@ int pcapopts_finish(struct pcapopts *p)
 		p->art_mem_max = ART_DEFAULT_MEM_MAX;
 	if (!p->art_total_max_set)
 		p->art_total_max = ART_DEFAULT_TOTAL_MAX;
+	if (p->art_kinds) { /* the directory: made and writable before anything starts */
+		const char *dir = pcapopts_art_dir(p);
+		char *out = xmalloc(strlen(dir) + sizeof("/out"));
+		int rc;
+
+		sprintf(out, "%s/out", dir);
+		rc = mkdir_p(out, 0755);
+		if (!rc && access(out, W_OK | X_OK) < 0)
+			rc = -errno;
+		free(out);
+		if (rc)
+			return bad("%s %s: cannot make or write %s/out: %s",
+			           p->art_path ? "--artifacts" : "--capture dir:", dir, dir, strerror(-rc));
+	}
 	if (p->art_every_file) { /* a plain `write` beside write=PREFIX: every file */
 		for (size_t i = 0; i < p->art_nprefixes; i++)
 			free(p->art_prefixes[i]);

@@ -522,8 +522,17 @@ static void packets_loop(struct recpcap *rp, const struct record_opts *o)
 	struct recpcap_counts c;
 
 	while (!stop_signal) {
-		struct timespec ts = { 0, 200 * 1000000L }; /* a signal ends it at once */
+		/* a signal ends the wait at once; -n and --pid are looked at 5 times a second, -M to its end
+		 */
+		double wait = o->max_events || o->pid ? 0.2 : 1.0;
+		struct timespec ts;
 
+		if (o->seconds > 0 && o->seconds - (mono_seconds() - start) < wait)
+			wait = o->seconds - (mono_seconds() - start);
+		if (wait < 0.001)
+			wait = 0.001;
+		ts.tv_sec = (time_t)wait;
+		ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
 		nanosleep(&ts, NULL);
 		if (o->seconds > 0 && mono_seconds() - start >= o->seconds)
 			break;

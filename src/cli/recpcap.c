@@ -452,7 +452,7 @@ static void *packet_thread(void *arg)
 	struct recpcap *rp = arg;
 
 	while (!atomic_load(&rp->stop))
-		if (engine_packets_poll(rp->en, 250, on_packet, rp) < 0)
+		if (engine_packets_poll(rp->en, 1000, on_packet, rp) < 0) /* recpcap_stop() wakes it */
 			break;
 	/* what the kernel handed over before the programs were detached */
 	while (engine_packets_poll(rp->en, 0, on_packet, rp) > 0)
@@ -587,6 +587,7 @@ void recpcap_stop(struct recpcap *rp)
 	if (!rp->running)
 		return;
 	atomic_store(&rp->stop, true);
+	engine_packets_wake(rp->en);
 	pthread_join(rp->thread, NULL);
 	rp->running = false;
 }

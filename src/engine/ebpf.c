@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <linux/perf_event.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -60,6 +61,7 @@ struct engine {
 	struct bpf_link *pkt_create, *pkt_in, *pkt_out; /* cgroup: sock_create always; ingress, egress */
 	struct pktif *pktif;                            /* tc: every interface's links */
 	struct perf_buffer *pb;
+	int pkt_wake;               /* an eventfd in the buffers' epoll set: engine_packets_wake() */
 	struct perfring *pkt_rings; /* each CPU's buffer, read in place (perfring.c) */
 	size_t pkt_nrings;
 	atomic_bool pkt_detached; /* by engine_stop(): nothing is held back any more */
@@ -779,6 +781,11 @@ static int packets_attach(struct engine *en, const struct engine_opts *o, struct
 	                        o->pkt_pages ? o->pkt_pages : packet_pages(en->ncpus), en);
 	if (!en->pb)
 		return err_set(e, -errno, "cannot map the packet buffers: %s", strerror(errno));
+	en->pkt_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (en->pkt_wake < 0 ||
+	    epoll_ctl(perf_buffer__epoll_fd(en->pb), EPOLL_CTL_ADD, en->pkt_wake,
+	              &(struct epoll_event){ .events = EPOLLIN, .data.u64 = UINT64_MAX }) < 0)
+		return err_set(e, -errno, "cannot watch the packet buffers: %s", strerror(errno));
 	en->pkt_nrings = perf_buffer__buffer_cnt(en->pb);
 	en->pkt_rings = xcalloc(en->pkt_nrings, sizeof(*en->pkt_rings));
 	for (size_t i = 0; i < en->pkt_nrings; i++) {
@@ -944,6 +951,7 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 		rc = err_set(e, -EINVAL, "cannot count CPUs");
 		goto fail;
 	}
+	en->pkt_wake = -1;
 	en->cpu_drops = xcalloc((size_t)en->ncpus, sizeof(uint64_t));
 	en->pending = xcalloc((size_t)en->ncpus, sizeof(*en->pending));
 	en->boot_to_epoch = boot_to_epoch();
@@ -1043,6 +1051,12 @@ int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, 
 	rc = epoll_wait(perf_buffer__epoll_fd(en->pb), &ev, 1, timeout_ms);
 	if (rc < 0 && errno != EINTR)
 		return -errno;
+	if (rc > 0 && ev.data.u64 == UINT64_MAX) {
+		uint64_t n;
+
+		if (read(en->pkt_wake, &n, sizeof(n)) < 0 && errno != EAGAIN)
+			return -errno;
+	}
 	if (!atomic_load(&en->pkt_detached) && !perfring_pressed(en->pkt_rings, en->pkt_nrings, 4)) {
 		clock_gettime(CLOCK_BOOTTIME, &bt);
 		until = (uint64_t)bt.tv_sec * 1000000000ULL + (uint64_t)bt.tv_nsec + en->boot_to_epoch -
@@ -1051,6 +1065,14 @@ int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, 
 	/* every CPU's buffer, read after `until` was taken */
 	perfring_merge(en->pkt_rings, en->pkt_nrings, until, packet_time, deliver_packet, en);
 	return en->pkt_delivered;
+}
+
+void engine_packets_wake(struct engine *en)
+{
+	uint64_t one = 1;
+
+	if (en->pb && en->pkt_wake >= 0 && write(en->pkt_wake, &one, sizeof(one)) < 0)
+		return; /* the count is full: a wakeup is pending anyway */
 }
 
 uint64_t engine_packets_lost_seen(const struct engine *en)
@@ -1158,6 +1180,8 @@ void engine_close(struct engine *en)
 	ring_buffer__free(en->art_rb);
 	pktif_free(en->pktif);
 	perf_buffer__free(en->pb);
+	if (en->pkt_wake > 0)
+		close(en->pkt_wake);
 	for (size_t i = 0; i < en->pkt_nrings; i++)
 		perfring_release(&en->pkt_rings[i]);
 	free(en->pkt_rings);

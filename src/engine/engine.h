@@ -117,6 +117,8 @@ typedef void (*engine_packet_fn)(void *ctx, const struct engine_packet *p);
  * is. On its own thread if need be: it shares nothing with engine_poll().
  */
 int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, void *ctx);
+/* End the wait of an engine_packets_poll() under way (from another thread): it returns at once. */
+void engine_packets_wake(struct engine *en);
 
 struct engine_pkt_stats {
 	uint64_t packets;     /* handed to userspace by the kernel side */

@@ -7,8 +7,10 @@
   artifacts.py check OUT WANT  compares OUT/manifest.json and the files under OUT
                                with WANT (the work step's output); prints what
                                differs, exit 1 when anything does
-  artifacts.py work2 DIR       memory made executable, kernel modules, a BPF
-                               program, a binary run (for the profile)
+  artifacts.py work2 DIR WXBIN MODULE
+                               memory made executable (WXBIN), a module object
+                               (MODULE) given to init_module and finit_module, a
+                               BPF program, a binary run twice
   artifacts.py check2 OUT WANT the same for work2
 
 The work: plain writes, pwrite at two offsets with a hole between, writev of
@@ -187,38 +189,30 @@ def check(out, wantf):
     return 1 if problems else 0
 
 
-def work2(d):
-    """Memory unpacked W+X then made executable, kernel modules (init_module, finit_module: both fail
-    here), a BPF program loaded, a binary run for the profile."""
+def work2(d, wxbin, module):
+    """Memory unpacked W+X then made executable (wxbin, a C program), kernel modules (init_module,
+    finit_module: both fail here), a BPF program loaded, true run twice (stored once, and in the profile)."""
     import ctypes
     import errno
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.mmap.restype = ctypes.c_void_p
-    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     libc.syscall.restype = ctypes.c_long
     want = {}
     os.makedirs(d, exist_ok=True)
 
-    # memory: mapped read-write-execute, code written in, made read-execute
-    size = 3 * 4096
-    addr = libc.mmap(None, size, 7, 0x22, -1, 0)  # PROT_RWX, MAP_PRIVATE|MAP_ANONYMOUS
-    if addr in (None, ctypes.c_void_p(-1).value):
-        sys.exit("mmap failed: %d" % ctypes.get_errno())
-    code = (b"\x90" * 100 + b"\xc3" + os.urandom(64)) * 70
-    code = code[:size].ljust(size, b"\0")
-    ctypes.memmove(addr, code, len(code))
-    if libc.mprotect(addr, size, 5) != 0:  # PROT_READ|PROT_EXEC
-        sys.exit("mprotect failed: %d" % ctypes.get_errno())
-    want["mem"] = {"address": "%x" % addr, "length": size, "sha256": sha(code)}
+    # memory: the C program maps read-write-execute, writes code, makes it read-execute
+    region = os.path.join(d, "region.bin")
+    out = subprocess.run([wxbin, region], check=True, capture_output=True, text=True).stdout.split()
+    want["mem"] = {"address": out[0], "length": int(out[1]), "sha256": sha_file(region)}
 
     # kernel modules: the images are kept even though the calls fail
-    image = b"\x7fELF" + os.urandom(5000)
+    with open(module, "rb") as f:
+        image = f.read()
     buf = ctypes.create_string_buffer(image, len(image))
     rc = libc.syscall(175, buf, ctypes.c_ulong(len(image)), b"")  # init_module
     want["init_module"] = {"sha256": sha(image), "rc": rc, "errno": errno.errorcode.get(ctypes.get_errno(), "?")}
-    image2 = b"\x7fELF" + os.urandom(7000)
-    path = os.path.join(d, "mod.ko")
+    # the same module, a byte changed in its .modinfo copy, from a file: another content
+    image2 = image.replace(b"sysrec e2e", b"sysrec E2E")
+    path = os.path.join(d, "sysrec_e2e.ko")
     with open(path, "wb") as f:
         f.write(image2)
     fd = os.open(path, os.O_RDONLY)
@@ -243,6 +237,7 @@ def work2(d):
 
     true = shutil.which("true") or "/usr/bin/true"
     subprocess.run([true], check=True)
+    subprocess.run([true], check=True)
     want["profile"] = {"path": true, "sha256": sha_file(true)}
     json.dump(want, sys.stdout, indent=1)
 
@@ -261,6 +256,7 @@ def check2(out, wantf):
 
     w = want["mem"]
     mem = [a for a in arts if a.get("kind") == "mem" and a.get("address") in (w["address"], "0x" + w["address"])]
+    # the region's protections: PROT_READ|PROT_WRITE|PROT_EXEC, then PROT_READ|PROT_EXEC
     kept = [a for a in mem if a.get("file")]
     noted = [a for a in mem if a.get("note")]
     if len(kept) != 1 or kept_sha(kept[0]) != w["sha256"] or kept[0].get("prot_before") != 7 or \
@@ -286,6 +282,10 @@ def check2(out, wantf):
             w["name"], w["sha256"][:12], [(a.get("names"), (a.get("sha256") or "")[:12]) for a in arts
                                           if a.get("kind") == "bpf"]))
     w = want["profile"]
+    twice = [a for a in arts if a.get("kind") == "exec" and a.get("sha256") == w["sha256"]]
+    if len(twice) != 1 or twice[0].get("count", 0) < 2:
+        problems.append("%s run twice: %d entries, counts %s (want one, counted twice)" % (
+            w["path"], len(twice), [a.get("count") for a in twice]))
     try:
         with open(os.path.join(out, "profile.json")) as f:
             prof = json.load(f)
@@ -299,13 +299,16 @@ def check2(out, wantf):
     for p in problems:
         print(p)
     if not problems:
-        print("memory made executable, 2 module images, a BPF program and the profile kept")
+        print("memory made executable, 2 module images, a BPF program, a binary run twice stored once, "
+              "the profile")
     return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] in ("work", "work2"):
-        (work if sys.argv[1] == "work" else work2)(sys.argv[2])
+    if len(sys.argv) == 3 and sys.argv[1] == "work":
+        work(sys.argv[2])
+    elif len(sys.argv) == 5 and sys.argv[1] == "work2":
+        work2(sys.argv[2], sys.argv[3], sys.argv[4])
     elif len(sys.argv) == 4 and sys.argv[1] in ("check", "check2"):
         sys.exit((check if sys.argv[1] == "check" else check2)(sys.argv[2], sys.argv[3]))
     else:

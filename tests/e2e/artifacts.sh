@@ -7,14 +7,17 @@
 # offsets (holes stay holes), with every path it had; a file deleted right
 # after writing is kept too; no file outside the prefixes is; each binary is
 # kept, its bytes those run; nothing is counted lost. Then --artifacts DIR
-# with -w beside it while artifacts.py work2 maps memory writable and
-# executable, writes code into it and makes it executable only, loads two
-# kernel module images (init_module and finit_module: both fail on this
-# kernel) and a BPF program, and runs true: the region's bytes with its
-# protections before and after, the W+X mapping noted, both images, the
-# program's instructions by name, true in profile.json; events written as usual.
+# with -w beside it while artifacts.py work2 runs wx-unpack (a C program that
+# maps memory writable and executable, writes code into it and makes it
+# executable only), loads a module object the test builds (ELF, .modinfo)
+# with init_module and a copy from a file with finit_module (both fail on this
+# kernel), loads a BPF program and runs true twice: the region's bytes with
+# its protections before and after, the W+X mapping noted, both images, the
+# program's instructions by name, true stored once and counted twice and in
+# profile.json; events written as usual. Then `sysrec profile diff` of two
+# profiles, the second with a binary the first did not run: it is named, exit 1.
 check_record_artifacts() {
-	local rpid problem="" d=$work/art out out2
+	local rpid problem="" d=$work/art out out2 out3 rc
 	can_record "$1" || return
 	mkdir -p "$d"
 	"$bin" record --capture "write=$d/keepA/*" --capture "write=$d/keepB" --capture exec \
@@ -31,10 +34,13 @@ check_record_artifacts() {
 			problem="$problem $(echo "$out" | head -5 | tr '\n' ';')"
 	fi
 	# --artifacts DIR beside -w: every kind and the profile, and the events as usual
+	[ -x "$build/e2e/wx-unpack" ] || { bad "$1" "$build/e2e/wx-unpack missing (make e2e builds it)"; return; }
+	cc -c -O1 -o "$work/sysrec_e2e.ko" "$here/fake-module.c" || { bad "$1" "cannot build the module object"; return; }
 	"$bin" record -w "$work/art.scap" --artifacts "$work/art2" --stats 2>"$work/art2.err" &
 	rpid=$!
 	wait_for 10 grep -q 'recording (' "$work/art2.err"
-	python3 "$here/artifacts.py" work2 "$work/art2-work" >"$work/art2-want.json" 2>"$work/art2-work.err" ||
+	python3 "$here/artifacts.py" work2 "$work/art2-work" "$build/e2e/wx-unpack" "$work/sysrec_e2e.ko" \
+		>"$work/art2-want.json" 2>"$work/art2-work.err" ||
 		problem="$problem the second workload failed: $(head -3 "$work/art2-work.err");"
 	kill -INT "$rpid"
 	stop_wait "$rpid" "$1 (sysrec record --artifacts)" ||
@@ -44,6 +50,19 @@ check_record_artifacts() {
 			problem="$problem --artifacts: $(echo "$out2" | head -5 | tr '\n' ';')"
 	fi
 	[ -s "$work/art.scap" ] || problem="$problem no events written beside --artifacts;"
+	# profile diff: a second run with a binary the first did not run
+	cp "$(type -P echo)" "$work/new-binary"
+	"$bin" record --capture profile --capture "dir:$work/art3" --stats 2>"$work/art3.err" &
+	rpid=$!
+	wait_for 10 grep -q 'recording artifacts' "$work/art3.err"
+	/usr/bin/true
+	"$work/new-binary" hi >/dev/null
+	kill -INT "$rpid"
+	stop_wait "$rpid" "$1 (sysrec record --capture profile)" ||
+		problem="$problem record --capture profile failed: $(grep -v recording "$work/art3.err" | head -2);"
+	out3=$("$bin" profile diff "$work/art2/out/profile.json" "$work/art3/out/profile.json" 2>&1) && rc=0 || rc=$?
+	[ "$rc" = 1 ] && echo "$out3" | grep -q "new.*$work/new-binary" ||
+		problem="$problem profile diff: exit $rc, $work/new-binary not listed as new: $(echo "$out3" | head -3 | tr '\n' ';');"
 	if [ -n "$problem" ]; then
 		bad "$1" "$problem"
 	else
@@ -51,7 +70,9 @@ check_record_artifacts() {
 	fi
 }
 
-# Bad artifact options are refused before anything starts, saying what is wrong.
+# Bad artifact options are refused before anything starts, saying what is wrong:
+# an unknown --capture option, a bad size, a limit without artifacts, a prefix
+# that is not absolute, a directory that cannot be made.
 check_record_artifacts_refused() {
 	local out rc
 	out=$("$bin" record --capture memory 2>&1) && rc=0 || rc=$?
@@ -60,6 +81,14 @@ check_record_artifacts_refused() {
 	[ "$rc" = 2 ] && echo "$out" | grep -q "artifacts-max '12Q'" || { bad "$1" "--artifacts-max 12Q: exit $rc: $out"; return; }
 	out=$("$bin" record -w "$work/x.scap" --artifacts-max 1G 2>&1) && rc=0 || rc=$?
 	[ "$rc" = 2 ] || { bad "$1" "--artifacts-max without artifacts: exit $rc: $out"; return; }
+	out=$("$bin" record --capture write=tmp/x 2>&1) && rc=0 || rc=$?
+	[ "$rc" = 2 ] && echo "$out" | grep -q "absolute" || { bad "$1" "--capture write=tmp/x: exit $rc: $out"; return; }
+	# an unwritable directory (a file where it should be), said before anything starts
+	: >"$work/not-a-dir"
+	out=$("$bin" record --artifacts "$work/not-a-dir/sub" 2>&1) && rc=0 || rc=$?
+	[ "$rc" = 2 ] && echo "$out" | grep -q "cannot make or write" && ! echo "$out" | grep -q recording ||
+		{ bad "$1" "--artifacts into a file: exit $rc: $out"; return; }
+	[ ! -e "$work/x.scap" ] || { bad "$1" "a refused recording left $work/x.scap"; return; }
 	out=$("$bin" record --capture "write=" 2>&1) && rc=0 || rc=$?
 	[ "$rc" = 2 ] && echo "$out" | grep -q "prefix" || { bad "$1" "--capture write=: exit $rc: $out"; return; }
 	out=$("$bin" record --artifacts "$work/a" --capture "dir:$work/b" 2>&1) && rc=0 || rc=$?
