@@ -10,14 +10,16 @@
 #       none     no recorder
 #       plain    `sysrec record -w F`
 #       prefix   `sysrec record -w F --capture write=/tmp/sysrec-bench-x*
-#                 --capture dir:D`: the files written are looked up once in
-#                 the kernel and never copied (not under the prefix)
+#                 --capture dir:D --artifacts-file-max 0 --artifacts-max 0`:
+#                 the files written are looked up once in the kernel and never
+#                 copied (not under the prefix)
 #     RUNS interleaved rounds; the median loop time of each. Target: prefix
 #     no more than 1.1x plain.
-# (2) big: `dd if=/dev/zero of=/tmp/sysrec-bench-x/big bs=1M count=BIG_MB
-#     conv=fsync` under no recorder, plain and prefix (now under the prefix:
-#     every byte copied): dd's throughput, and the artifact's size and sha256
-#     against the file's, the bytes the manifest counts as not kept.
+# (2) big: `dd if=SRC of=/tmp/sysrec-bench-x/big bs=1M conv=fsync` (SRC:
+#     BIG_MB of random bytes, made once, read from the page cache) (after one unmeasured dd) under no recorder, plain and prefix
+#     (now under the prefix: every byte copied, no limit): dd's throughput, and
+#     the artifact's size and sha256 against the file's, the bytes the manifest
+#     counts as not kept.
 #
 # Prints tables and writes markdown to BUILD_DIR/bench/artifacts-results.md.
 # Environment: SYSREC (default BUILD_DIR/sysrec), RUNS (5), WRITE_N (1000000),
@@ -48,7 +50,7 @@ mkdir -p "$DIR" "$PREFIX_DIR"
 REC_PID=
 cleanup() {
 	[[ -z $REC_PID ]] || kill -INT "$REC_PID" 2>/dev/null || true
-	rm -rf "$PREFIX_DIR" "$WFILE" "$DIR"/*.scap "$DIR"/out-*
+	rm -rf "$PREFIX_DIR" "$WFILE" "$DIR"/*.scap "$DIR"/out-* "$DIR/src"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -63,7 +65,7 @@ start() { # RECORDER TAG
 	prefix)
 		rm -rf "$DIR/out-$2"
 		"$SYSREC" record -w "$DIR/$2.scap" --capture "write=$PREFIX_DIR/*" --capture "dir:$DIR/out-$2" \
-			--stats 2>"$log" &
+			--artifacts-file-max 0 --artifacts-max 0 --stats 2>"$log" &
 		;;
 	esac
 	REC_PID=$!
@@ -106,37 +108,42 @@ done
 
 echo "bench: (2) big: dd of $BIG_MB MB under $PREFIX_DIR"
 declare -A BIG
+# random bytes (zeros would hide a lost chunk: a hole reads as zeros), from the page cache
+[[ -f $DIR/src && $(stat -c %s "$DIR/src") == $((BIG_MB << 20)) ]] || head -c $((BIG_MB << 20)) /dev/urandom >"$DIR/src"
+dd if="$DIR/src" of="$PREFIX_DIR/big" bs=1M conv=fsync status=none # a first run: allocation warmed
 for rec in none plain prefix; do
 	rm -f "$PREFIX_DIR/big"
 	start "$rec" "big-$rec"
 	t0=$EPOCHREALTIME
-	dd if=/dev/zero of="$PREFIX_DIR/big" bs=1M count="$BIG_MB" conv=fsync status=none
+	dd if="$DIR/src" of="$PREFIX_DIR/big" bs=1M conv=fsync status=none
 	t1=$EPOCHREALTIME
 	stop
 	BIG[$rec]=$(awk -v a="$t0" -v b="$t1" -v mb="$BIG_MB" 'BEGIN { printf "%.3f %.0f", b - a, mb / (b - a) }')
 	printf '  %-6s %s s, %s MB/s\n' "$rec" ${BIG[$rec]}
 done
 want_sha=$(sha256sum "$PREFIX_DIR/big" | cut -d' ' -f1)
-read -r kept_size kept_sha dropped < <(python3 - "$DIR/out-big-prefix/out" "$PREFIX_DIR/big" <<'EOF'
+read -r kept_size kept_sha dropped trunc fdrop < <(python3 - "$DIR/out-big-prefix/out" "$PREFIX_DIR/big" <<'EOF'
 import json, os, sys
 m = json.load(open(os.path.join(sys.argv[1], "manifest.json")))
 a = [x for x in m["artifacts"] if x["kind"] == "write" and sys.argv[2] in x.get("paths", [])]
 if not a:
-    print(0, "-", sum(m["dropped_bytes"].values()))
+    print(0, "-", sum(m["dropped_bytes"].values()), "-", 0)
 else:
-    print(a[0]["size"], a[0]["sha256"], sum(m["dropped_bytes"].values()))
+    print(a[0]["size"], a[0]["sha256"], sum(m["dropped_bytes"].values()), str(a[0]["truncated"]).lower(),
+          a[0].get("dropped_bytes", 0))
 EOF
 )
 rm -f "$PREFIX_DIR/big"
 
-python3 - "$MD" "$RUNS" "$WRITE_N" "$OPEN_N" "$BIG_MB" "$want_sha" "$kept_size" "$kept_sha" "$dropped" \
+python3 - "$MD" "$RUNS" "$WRITE_N" "$OPEN_N" "$BIG_MB" "$want_sha" "$kept_size" "$kept_sha" "$dropped:$trunc:$fdrop" \
 	"$(git -C "$(dirname "$0")/.." rev-parse --short HEAD 2>/dev/null || echo '?')" \
 	"${T[write-none]}" "${T[write-plain]}" "${T[write-prefix]}" "${T[open-none]}" "${T[open-plain]}" \
 	"${T[open-prefix]}" "${BIG[none]}" "${BIG[plain]}" "${BIG[prefix]}" <<'EOF'
 import os, platform, statistics, sys
-(md, runs, wn, on, big_mb, want_sha, kept_size, kept_sha, dropped, head,
+(md, runs, wn, on, big_mb, want_sha, kept_size, kept_sha, dropped_all, head,
  wnone, wplain, wpre, onone, oplain, opre, bnone, bplain, bpre) = sys.argv[1:]
 med = lambda s: statistics.median(float(x) for x in s.split())
+dropped, trunc, fdrop = dropped_all.split(":")
 rows, verdicts = [], []
 for name, n, a, b, c in (("write (64 B to a file outside the prefix)", wn, wnone, wplain, wpre),
                          ("open + read + close", on, onone, oplain, opre)):
@@ -150,8 +157,9 @@ whole = int(big_mb) << 20
 big_rows = [f"| {k} | {float(v[0]):.2f} s | {v[1]} MB/s |" for k, v in bb.items()]
 same = kept_sha == want_sha and int(kept_size) == whole
 keep = float(bb["prefix"][1]) / float(bb["plain"][1])
-verdicts.append(f"{big_mb} MB under the prefix: {int(kept_size)} of {whole} bytes kept, sha256 "
-                f"{'equal' if same else 'DIFFERENT'}, {dropped} bytes counted not kept; dd throughput "
+verdicts.append(f"{big_mb} MB under the prefix: {int(kept_size) - int(fdrop)} of {whole} bytes kept, sha256 "
+                f"{'equal' if same else 'DIFFERENT'}, {dropped} bytes counted not kept (the artifact: truncated "
+                f"{trunc}, {fdrop} bytes); dd throughput "
                 f"{keep:.2f}x of plain recording's")
 out = ["# sysrec artifact benchmark results", "",
        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}. Tree at {head}; "
@@ -161,8 +169,9 @@ out = ["# sysrec artifact benchmark results", "",
        "|---|---|---|---|---|---|---|"] + rows + ["",
        f"## (2) `dd` of {big_mb} MB under the prefix (conv=fsync)", "",
        "| recorder | time | throughput |", "|---|---|---|"] + big_rows + ["",
-       f"Kept: {kept_size} of {whole} bytes, sha256 {'equal to' if same else 'NOT equal to'} the file's; "
-       f"bytes counted not kept: {dropped}.", "", "## Summary", ""] + ["- " + v for v in verdicts]
+       f"Kept: a file of {kept_size} of {whole} bytes, sha256 {'equal to' if same else 'NOT equal to'} the "
+       f"file's; bytes counted not kept: {dropped} in the manifest, {fdrop} by the artifact itself, which says "
+       f"truncated: {trunc}.", "", "## Summary", ""] + ["- " + v for v in verdicts]
 open(md, "w").write("\n".join(out) + "\n")
 print("\n".join(out[6:]))
 print(f"\nwritten: {md}")

@@ -63,6 +63,7 @@ struct art_file {
 	__u8 pad[3];
 	__u32 name_hash; /* its dentry's name and parent then: a change is a rename */
 	__u64 parent;
+	__u64 lost; /* bytes written to it not handed over (ring full, unreadable): read at the end */
 };
 
 struct {
@@ -76,6 +77,8 @@ struct {
 
 /* A CPU's record being built: the header, then the data or the path. */
 struct art_buf {
+	__u64 lost; /* bytes of the current copy not handed over (in memory: a counter the verifier need not
+	               follow) */
 	struct sysrec_art h;
 	__u8 data[SYSREC_ART_CHUNK];
 	char path[ART_PATH_BUF + 256];
@@ -265,14 +268,19 @@ static __always_inline bool art_file_kept(struct art_buf *b, struct file *f, __u
 {
 	struct art_file_key k = { dev, ino, gen, 0 };
 	struct art_file *known = bpf_map_lookup_elem(&art_files, &k);
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	__u64 parent = (__u64)BPF_CORE_READ(d, d_parent);
-	__u32 hash = BPF_CORE_READ(d, d_name.hash);
-	struct art_file v = { .name_hash = hash, .parent = parent };
-	__u32 pos;
+	struct dentry *d;
+	struct art_file v;
+	__u64 parent;
+	__u32 hash, pos;
 
-	if (known && (!known->keep || (known->parent == parent && known->name_hash == hash)))
-		return known->keep;
+	if (known && !known->keep)
+		return false; /* a file left out: one lookup per write, nothing read */
+	d = f->f_path.dentry;
+	parent = (__u64)d->d_parent;
+	hash = d->d_name.hash;
+	if (known && known->parent == parent && known->name_hash == hash)
+		return true;
+	v = (struct art_file){ .name_hash = hash, .parent = parent };
 	pos = art_path(b, f);
 	if (known) {
 		v.keep = 1; /* renamed: kept as it was */
@@ -332,9 +340,11 @@ static long art_copy_step(__u32 i, void *ctx)
 	b->h.len = n;
 	if (bpf_probe_read_user(b->data, n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK), c->base)) {
 		art_count(0, 0, 0, n);
-	} else if (bpf_ringbuf_output(&art_rb, b,
+		b->lost += n;
+	} else if (bpf_ringbuf_output(&art_rb, &b->h,
 	                              sizeof(b->h) + (n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK)), 0)) {
 		art_count(0, 1, n, 0);
+		b->lost += n;
 	} else {
 		art_count(1, 0, 0, 0);
 	}
@@ -350,8 +360,10 @@ static __always_inline void art_copy_run(struct art_copy *c)
 {
 	/* a chunk per step, a step more per vector entry */
 	bpf_loop(2048 + 1024, art_copy_step, c, 0);
-	if (c->total)
+	if (c->total) {
 		art_count(0, 0, 0, c->total);
+		c->b->lost += c->total;
+	}
 }
 
 /* A region, module image or program of `whole` bytes at base: at most max of it sent, the rest counted. */
@@ -449,8 +461,6 @@ int BPF_PROG(art_sys_exit, struct pt_regs *regs, long ret)
 	__s64 pos = -1;
 	bool vec;
 
-	if (ignored(pid_tgid))
-		return 0;
 	switch (nr) {
 	case 1: /* write */
 		vec = false;
@@ -469,7 +479,8 @@ int BPF_PROG(art_sys_exit, struct pt_regs *regs, long ret)
 		break;
 	case 9:  /* mmap: the region is the result */
 	case 10: /* mprotect */
-		if (!(art_kinds & SYSREC_ART_MEM) || (nr == 9 ? ret < 0 && ret > -4096 : ret != 0))
+		if (!(art_kinds & SYSREC_ART_MEM) || (nr == 9 ? ret < 0 && ret > -4096 : ret != 0) ||
+		    ignored(pid_tgid))
 			return 0;
 		b = art_buf_get(0);
 		if (b)
@@ -478,7 +489,7 @@ int BPF_PROG(art_sys_exit, struct pt_regs *regs, long ret)
 	default:
 		return 0;
 	}
-	if (!(art_kinds & SYSREC_ART_WRITE) || ret <= 0)
+	if (!(art_kinds & SYSREC_ART_WRITE) || ret <= 0 || ignored(pid_tgid))
 		return 0;
 	f = task_file((int)arg(regs, 0));
 	if (!f || (f->f_inode->i_mode & 0170000) != 0100000) /* S_IFREG */
@@ -506,7 +517,15 @@ int BPF_PROG(art_sys_exit, struct pt_regs *regs, long ret)
 		c.base = (const __u8 *)arg(regs, 1);
 		c.left = ret;
 	}
+	b->lost = 0;
 	art_copy_run(&c);
+	if (b->lost) { /* the file's own count: its artifact says it is incomplete */
+		struct art_file_key k = { dev, ino, gen, 0 };
+		struct art_file *fv = bpf_map_lookup_elem(&art_files, &k);
+
+		if (fv)
+			__sync_fetch_and_add(&fv->lost, b->lost);
+	}
 	return 0;
 }
 
@@ -515,9 +534,12 @@ int BPF_PROG(art_sys_exit, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(art_sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 pid_tgid;
 	struct art_buf *b;
 
+	if (id != 175 && id != 313 && id != 321) /* every other call: out at once */
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
 	if (ignored(pid_tgid))
 		return 0;
 	if (id == 175 && (art_kinds & SYSREC_ART_MODULE)) { /* init_module(image, len, args) */

@@ -322,6 +322,19 @@ void art_file_path(struct art_dir *d, uint64_t dev, uint64_t ino, const char *pa
 		}
 }
 
+void art_file_lost(struct art_dir *d, uint64_t dev, uint64_t ino, uint64_t bytes)
+{
+	struct entry *en, *last = NULL;
+
+	for (en = i64map_get(&d->files, file_key(dev, ino)); en; en = en->next_same_key)
+		if (en->dev == dev && en->ino == ino && (!last || !en->done))
+			last = en;
+	if (!last)
+		return;
+	last->dropped += bytes;
+	last->truncated = true;
+}
+
 void art_file_done(struct art_dir *d, uint64_t dev, uint64_t ino)
 {
 	struct entry *en;

@@ -76,6 +76,9 @@ int art_file_write(struct art_dir *d, uint64_t dev, uint64_t ino, const char *pa
                    const void *data, size_t len, const struct art_meta *m);
 /* The file (dev, ino) is known by another path too (a rename, a hard link). */
 void art_file_path(struct art_dir *d, uint64_t dev, uint64_t ino, const char *path);
+/* bytes written to file (dev, ino) were not handed over: its artifact is marked incomplete (counted already).
+ */
+void art_file_lost(struct art_dir *d, uint64_t dev, uint64_t ino, uint64_t bytes);
 /* The file (dev, ino) is gone: a later write to (dev, ino) is to a new file that reuses its inode. */
 void art_file_done(struct art_dir *d, uint64_t dev, uint64_t ino);
 

@@ -375,6 +375,11 @@ struct recart *recart_start(const struct recart_opts *o, struct engine *en, stru
 	return ra;
 }
 
+static void on_file_lost(void *ctx, uint64_t dev, uint64_t ino, uint64_t bytes)
+{
+	art_file_lost(ctx, dev, ino, bytes);
+}
+
 int recart_finish(struct recart *ra, struct recart_counts *c, struct err *e)
 {
 	struct engine_art_stats ks;
@@ -383,6 +388,7 @@ int recart_finish(struct recart *ra, struct recart_counts *c, struct err *e)
 	atomic_store(&ra->stop, true);
 	pthread_join(ra->thread, NULL);
 	engine_artifacts_stats(ra->en, &ks);
+	engine_artifacts_file_losses(ra->en, on_file_lost, ra->dir);
 	for (size_t i = 0; i < ra->wholes.cap; i++) /* cut short: their last chunks were lost */
 		if (ra->wholes.slots[i].val)
 			whole_end(ra, ra->wholes.slots[i].val);

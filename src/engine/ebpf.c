@@ -326,6 +326,20 @@ static bool other_hook(const char *name, enum pkt_hook hook)
 	return hook == PKT_NONE ? !strncmp(name, "pkt_", 4) : hook == PKT_TC ? cgroup : tc;
 }
 
+/* An artifact program is loaded only for the kinds it serves: each runs on every syscall it hooks. */
+static bool art_program_wanted(const char *name, uint32_t kinds)
+{
+	if (strncmp(name, "art_", 4) != 0)
+		return true;
+	if (!strcmp(name, "art_sys_exit"))
+		return kinds & (ENGINE_ART_WRITE | ENGINE_ART_MEM);
+	if (!strcmp(name, "art_sys_enter"))
+		return kinds & (ENGINE_ART_MODULE | ENGINE_ART_BPF);
+	if (!strcmp(name, "art_exec"))
+		return kinds & ENGINE_ART_EXEC;
+	return kinds != 0;
+}
+
 static void split_programs(struct sysrec_bpf *skel, int side, const struct engine_opts *o, enum pkt_hook hook)
 {
 	bool scoped = o->scope_container != NULL;
@@ -347,7 +361,7 @@ static void split_programs(struct sysrec_bpf *skel, int side, const struct engin
 		 * only then */
 		if (side != 0 || (!scoped && !strncmp(bpf_program__name(p), "scope_", 6)) ||
 		    other_hook(bpf_program__name(p), hook) ||
-		    (!o->art_kinds && !strncmp(bpf_program__name(p), "art_", 4)))
+		    !art_program_wanted(bpf_program__name(p), o->art_kinds))
 			bpf_program__set_autoload(p, false);
 		/* packets only: the dispatchers are loaded (the fillers' tail calls need them) but not
 		 * attached */
@@ -918,6 +932,37 @@ int engine_artifacts_poll(struct engine *en, int timeout_ms, engine_art_fn fn, v
 	if (rc < 0 && rc != -EINTR)
 		return rc;
 	return en->art_delivered;
+}
+
+/* The kernel's art_files entries (bpf/artifact.bpf.h's struct art_file_key and art_file). */
+struct art_file_key_u {
+	uint64_t dev, ino;
+	uint32_t gen, pad;
+};
+struct art_file_u {
+	uint8_t keep, pad[3];
+	uint32_t name_hash;
+	uint64_t parent, lost;
+};
+
+void engine_artifacts_file_losses(struct engine *en,
+                                  void (*fn)(void *ctx, uint64_t dev, uint64_t ino, uint64_t bytes),
+                                  void *ctx)
+{
+	struct art_file_key_u k, next;
+	struct art_file_u v;
+	int fd;
+	bool first = true;
+
+	if (!en->art_rb)
+		return;
+	fd = bpf_map__fd(en->skel->maps.art_files);
+	while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v.keep && v.lost)
+			fn(ctx, makedev(k.dev >> 20, k.dev & 0xfffff), k.ino, v.lost);
+	}
 }
 
 void engine_artifacts_stats(struct engine *en, struct engine_art_stats *out)

@@ -200,6 +200,10 @@ struct engine_art_stats {
 	uint64_t unreadable;   /* data bytes the writer's memory would not give */
 };
 void engine_artifacts_stats(struct engine *en, struct engine_art_stats *out);
+/* Each written file some of whose bytes the kernel could not hand over: fn(ctx, dev, ino, bytes). */
+void engine_artifacts_file_losses(struct engine *en,
+                                  void (*fn)(void *ctx, uint64_t dev, uint64_t ino, uint64_t bytes),
+                                  void *ctx);
 
 /* ---- the host at the start of a recording, from /proc (proc.c) ---- */
 
