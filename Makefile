@@ -156,7 +156,7 @@ e2e: $(BIN) $(BENCH_GEN) $(E2E_BINS) $(GEN_CAPS) $(GEN_PCAPNG)
 # for 20 s, unit + end-to-end tests, then the same tests under ASan/UBSan.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BENCH_GEN) $(E2E_BINS) $(GEN_CAPS) $(GEN_PCAPNG) $(FUZZ_BINS)
-	$(Q)$(MAKE) --no-print-directory SAN=1 all build/san/tests/.stamp-bins build/san/bench/gen-capture build/san/e2e/syscalls-workload build/san/e2e/gen-captures build/san/e2e/gen-pcapng
+	$(Q)$(MAKE) --no-print-directory SAN=1 all build/san/tests/.stamp-bins build/san/bench/gen-capture build/san/e2e/syscalls-workload build/san/e2e/wx-unpack build/san/e2e/gen-captures build/san/e2e/gen-pcapng
 	$(Q)scripts/run-tests.sh all
 
 build/san/tests/.stamp-bins: $(UNIT_BINS)
