@@ -23,13 +23,13 @@ void cleanup_module(void)
 	counter--;
 }
 
-struct module_stub {
+struct module_head {
 	char name[56];
 	int (*init)(void);
 	void (*exit)(void);
 };
 
-struct module_stub __this_module __attribute__((section(".gnu.linkonce.this_module"))) = {
+struct module_head __this_module __attribute__((section(".gnu.linkonce.this_module"))) = {
 	.name = "sysrec_e2e",
 	.init = init_module,
 	.exit = cleanup_module,
