@@ -133,6 +133,23 @@ static __always_inline void art_head(struct art_buf *b, __u8 type, __u64 pid_tgi
 	bpf_get_current_comm(b->h.comm, sizeof(b->h.comm));
 }
 
+/*
+ * Room in the ring for a record and `extra` bytes after it, and its header
+ * started in b (type, owner); NULL, counted, when the ring is full.
+ */
+static __always_inline struct sysrec_art *art_reserve(struct art_buf *b, __u8 type, __u64 pid_tgid,
+                                                      __u64 extra)
+{
+	struct sysrec_art *r = bpf_ringbuf_reserve(&art_rb, sizeof(*r) + extra, 0);
+
+	if (!r) {
+		art_count(0, 1, 0, 0);
+		return NULL;
+	}
+	art_head(b, type, pid_tgid);
+	return r;
+}
+
 /* ---- paths ---- */
 
 struct art_walk {
@@ -242,12 +259,9 @@ static __always_inline void art_emit_path(struct art_buf *b, __u8 type, __u32 po
 
 	if (len > SYSREC_ART_PATH || pos >= ART_PATH_BUF)
 		len = 1; /* "/": the root */
-	r = bpf_ringbuf_reserve(&art_rb, sizeof(*r) + SYSREC_ART_PATH, 0);
-	if (!r) {
-		art_count(0, 1, 0, 0);
+	r = art_reserve(b, type, pid_tgid, SYSREC_ART_PATH);
+	if (!r)
 		return;
-	}
-	art_head(b, type, pid_tgid);
 	b->h.dev = dev;
 	b->h.ino = ino;
 	b->h.gen = gen;
@@ -420,12 +434,9 @@ static __always_inline void art_mem(struct art_buf *b, __u64 pid_tgid, __u64 add
 		struct sysrec_art *r;
 
 		bpf_map_update_elem(&art_wx, &k, &prot, BPF_ANY);
-		r = bpf_ringbuf_reserve(&art_rb, sizeof(*r), 0);
-		if (!r) {
-			art_count(0, 1, 0, 0);
+		r = art_reserve(b, SYSREC_ART_REC_WX, pid_tgid, 0);
+		if (!r)
 			return;
-		}
-		art_head(b, SYSREC_ART_REC_WX, pid_tgid);
 		b->h.addr = addr;
 		b->h.total = len;
 		b->h.prot_after = prot;
@@ -585,14 +596,11 @@ int BPF_PROG(art_sys_enter, struct pt_regs *regs, long id)
 static __always_inline void art_emit_exec(struct art_buf *b, struct file *f, const char *name, __u8 flags,
                                           __u64 pid_tgid)
 {
-	struct sysrec_art *r = bpf_ringbuf_reserve(&art_rb, sizeof(*r) + SYSREC_ART_PATH, 0);
+	struct sysrec_art *r = art_reserve(b, SYSREC_ART_REC_EXEC, pid_tgid, SYSREC_ART_PATH);
 	long n;
 
-	if (!r) {
-		art_count(0, 1, 0, 0);
+	if (!r)
 		return;
-	}
-	art_head(b, SYSREC_ART_REC_EXEC, pid_tgid);
 	b->h.dev = 0;
 	b->h.ino = 0;
 	b->h.gen = 0;

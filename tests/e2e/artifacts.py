@@ -135,11 +135,16 @@ def work(d):
     json.dump(want, sys.stdout, indent=1)
 
 
-def check(out, wantf):
+def load(out, wantf):
+    """What the work step expected, and the manifest under OUT."""
     with open(wantf) as f:
         want = json.load(f)
     with open(os.path.join(out, "manifest.json")) as f:
-        man = json.load(f)
+        return want, json.load(f)
+
+
+def check(out, wantf):
+    want, man = load(out, wantf)
     problems = []
     arts = man.get("artifacts", [])
     writes = [a for a in arts if a.get("kind") == "write"]
@@ -243,10 +248,7 @@ def work2(d, wxbin, module):
 
 
 def check2(out, wantf):
-    with open(wantf) as f:
-        want = json.load(f)
-    with open(os.path.join(out, "manifest.json")) as f:
-        man = json.load(f)
+    want, man = load(out, wantf)
     arts = man.get("artifacts", [])
     problems = []
 
