@@ -16,14 +16,18 @@
 #     RUNS interleaved rounds; the median loop time of each. Target: prefix
 #     no more than 1.1x plain.
 # (2) big: `dd if=SRC of=/tmp/sysrec-bench-x/big bs=1M conv=fsync` (SRC:
-#     BIG_MB of random bytes, made once, read from the page cache) (after one unmeasured dd) under no recorder, plain and prefix
-#     (now under the prefix: every byte copied, no limit): dd's throughput, and
-#     the artifact's size and sha256 against the file's, the bytes the manifest
-#     counts as not kept.
+#     BIG_MB of random bytes, made once, read from the page cache) (after one
+#     unmeasured dd) under no recorder, plain and prefix (now under the prefix:
+#     every byte copied, no limit), and "twice": no recorder, but a second dd
+#     writing the same bytes to another file at the same time (the bytes
+#     written twice, as keeping the file does, by the simplest means); BIG_RUNS
+#     interleaved rounds, the median of each. Reported: dd's throughput, and of
+#     the last prefix round the artifact's size and sha256 against the file's,
+#     the bytes the manifest counts as not kept.
 #
 # Prints tables and writes markdown to BUILD_DIR/bench/artifacts-results.md.
 # Environment: SYSREC (default BUILD_DIR/sysrec), RUNS (5), WRITE_N (1000000),
-# OPEN_N (200000), BIG_MB (1024).
+# OPEN_N (200000), BIG_MB (1024), BIG_RUNS (3).
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -38,6 +42,7 @@ RUNS=${RUNS:-5}
 WRITE_N=${WRITE_N:-1000000}
 OPEN_N=${OPEN_N:-200000}
 BIG_MB=${BIG_MB:-1024}
+BIG_RUNS=${BIG_RUNS:-3}
 DIR=$OUT/art
 MD=$OUT/artifacts-results.md
 PREFIX_DIR=/tmp/sysrec-bench-x
@@ -50,7 +55,7 @@ mkdir -p "$DIR" "$PREFIX_DIR"
 REC_PID=
 cleanup() {
 	[[ -z $REC_PID ]] || kill -INT "$REC_PID" 2>/dev/null || true
-	rm -rf "$PREFIX_DIR" "$WFILE" "$DIR"/*.scap "$DIR"/out-* "$DIR/src"
+	rm -rf "$PREFIX_DIR" "$WFILE" "$DIR"/*.scap "$DIR"/out-* "$DIR/src" "$DIR/floor-copy"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -60,7 +65,7 @@ start() { # RECORDER TAG
 	local i log=$DIR/$2.err
 	REC_PID=
 	case $1 in
-	none) return 0 ;;
+	none | floor) return 0 ;;
 	plain) "$SYSREC" record -w "$DIR/$2.scap" --stats 2>"$log" & ;;
 	prefix)
 		rm -rf "$DIR/out-$2"
@@ -106,21 +111,32 @@ for ((r = 1; r <= RUNS; r++)); do
 	done
 done
 
-echo "bench: (2) big: dd of $BIG_MB MB under $PREFIX_DIR"
+echo "bench: (2) big: dd of $BIG_MB MB under $PREFIX_DIR; $BIG_RUNS rounds of none, floor, plain, prefix"
 declare -A BIG
 # random bytes (zeros would hide a lost chunk: a hole reads as zeros), from the page cache
 [[ -f $DIR/src && $(stat -c %s "$DIR/src") == $((BIG_MB << 20)) ]] || head -c $((BIG_MB << 20)) /dev/urandom >"$DIR/src"
 dd if="$DIR/src" of="$PREFIX_DIR/big" bs=1M conv=fsync status=none # a first run: allocation warmed
-for rec in none plain prefix; do
-	rm -f "$PREFIX_DIR/big"
-	start "$rec" "big-$rec"
-	t0=$EPOCHREALTIME
-	dd if="$DIR/src" of="$PREFIX_DIR/big" bs=1M conv=fsync status=none
-	t1=$EPOCHREALTIME
-	stop
-	BIG[$rec]=$(awk -v a="$t0" -v b="$t1" -v mb="$BIG_MB" 'BEGIN { printf "%.3f %.0f", b - a, mb / (b - a) }')
-	printf '  %-6s %s s, %s MB/s\n' "$rec" ${BIG[$rec]}
+for ((r = 1; r <= BIG_RUNS; r++)); do
+	for rec in none floor plain prefix; do
+		rm -f "$PREFIX_DIR/big" "$DIR/floor-copy"
+		sync
+		start "$rec" "big-$rec"
+		t0=$EPOCHREALTIME
+		cp=
+		if [[ $rec == floor ]]; then
+			dd if="$DIR/src" of="$DIR/floor-copy" bs=1M status=none &
+			cp=$!
+		fi
+		dd if="$DIR/src" of="$PREFIX_DIR/big" bs=1M conv=fsync status=none
+		t1=$EPOCHREALTIME
+		[[ -z $cp ]] || wait "$cp"
+		stop
+		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+		BIG[$rec]+="$t "
+		printf '  round %d  %-6s %s s, %.0f MB/s\n' "$r" "$rec" "$t" "$(awk -v t="$t" -v mb="$BIG_MB" 'BEGIN { print mb / t }')"
+	done
 done
+rm -f "$DIR/floor-copy"
 want_sha=$(sha256sum "$PREFIX_DIR/big" | cut -d' ' -f1)
 read -r kept_size kept_sha dropped trunc fdrop < <(python3 - "$DIR/out-big-prefix/out" "$PREFIX_DIR/big" <<'EOF'
 import json, os, sys
@@ -138,10 +154,10 @@ rm -f "$PREFIX_DIR/big"
 python3 - "$MD" "$RUNS" "$WRITE_N" "$OPEN_N" "$BIG_MB" "$want_sha" "$kept_size" "$kept_sha" "$dropped:$trunc:$fdrop" \
 	"$(git -C "$(dirname "$0")/.." rev-parse --short HEAD 2>/dev/null || echo '?')" \
 	"${T[write-none]}" "${T[write-plain]}" "${T[write-prefix]}" "${T[open-none]}" "${T[open-plain]}" \
-	"${T[open-prefix]}" "${BIG[none]}" "${BIG[plain]}" "${BIG[prefix]}" <<'EOF'
+	"${T[open-prefix]}" "${BIG[none]}" "${BIG[floor]}" "${BIG[plain]}" "${BIG[prefix]}" "$BIG_RUNS" <<'EOF'
 import os, platform, statistics, sys
 (md, runs, wn, on, big_mb, want_sha, kept_size, kept_sha, dropped_all, head,
- wnone, wplain, wpre, onone, oplain, opre, bnone, bplain, bpre) = sys.argv[1:]
+ wnone, wplain, wpre, onone, oplain, opre, bnone, bfloor, bplain, bpre, big_runs) = sys.argv[1:]
 med = lambda s: statistics.median(float(x) for x in s.split())
 dropped, trunc, fdrop = dropped_all.split(":")
 rows, verdicts = [], []
@@ -152,22 +168,26 @@ for name, n, a, b, c in (("write (64 B to a file outside the prefix)", wn, wnone
     rows.append(f"| {name} | {n} | {t0:.3f} s | {t1:.3f} s ({t1 / t0:.2f}x) | {t2:.3f} s ({t2 / t0:.2f}x) | "
                 f"{ratio:.3f} | {'yes' if ratio <= 1.1 else 'NO'} |")
     verdicts.append(f"{name}: prefix/plain {ratio:.3f} (target at most 1.1: {'met' if ratio <= 1.1 else 'NOT met'})")
-bb = {k: v.split() for k, v in (("none", bnone), ("plain", bplain), ("prefix", bpre))}
+bb = {k: med(v) for k, v in (("none", bnone), ("floor", bfloor), ("plain", bplain), ("prefix", bpre))}
 whole = int(big_mb) << 20
-big_rows = [f"| {k} | {float(v[0]):.2f} s | {v[1]} MB/s |" for k, v in bb.items()]
+what = {"none": "no recorder", "floor": "twice: no recorder, a second dd writing the same bytes at once",
+        "plain": "plain `-w`", "prefix": "`-w` + write prefix (every byte kept)"}
+big_rows = [f"| {what[k]} | {v:.2f} s | {int(big_mb) / v:.0f} MB/s |" for k, v in bb.items()]
 same = kept_sha == want_sha and int(kept_size) == whole
-keep = float(bb["prefix"][1]) / float(bb["plain"][1])
+keep = bb["plain"] / bb["prefix"]
+floor = bb["none"] / bb["floor"]
 verdicts.append(f"{big_mb} MB under the prefix: {int(kept_size) - int(fdrop)} of {whole} bytes kept, sha256 "
                 f"{'equal' if same else 'DIFFERENT'}, {dropped} bytes counted not kept (the artifact: truncated "
                 f"{trunc}, {fdrop} bytes); dd throughput "
-                f"{keep:.2f}x of plain recording's")
+                f"{keep:.2f}x of plain recording's (a second dd writing the same bytes at once: {floor:.2f}x of "
+                f"no recorder's)")
 out = ["# sysrec artifact benchmark results", "",
        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}. Tree at {head}; "
        f"medians of {runs} interleaved rounds.", "",
        "## (1) Loops: plain recording against recording with `--capture write=/tmp/sysrec-bench-x*`", "",
        "| loop | iterations | no recorder | plain `-w` | `-w` + write prefix | prefix / plain | met |",
        "|---|---|---|---|---|---|---|"] + rows + ["",
-       f"## (2) `dd` of {big_mb} MB under the prefix (conv=fsync)", "",
+       f"## (2) `dd` of {big_mb} MB under the prefix (conv=fsync), medians of {big_runs} rounds", "",
        "| recorder | time | throughput |", "|---|---|---|"] + big_rows + ["",
        f"Kept: a file of {kept_size} of {whole} bytes, sha256 {'equal to' if same else 'NOT equal to'} the "
        f"file's; bytes counted not kept: {dropped} in the manifest, {fdrop} by the artifact itself, which says "

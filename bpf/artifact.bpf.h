@@ -27,9 +27,15 @@
  *    device, inode and path (userspace reads it).
  *  - BPF programs (SYSREC_ART_BPF): the instructions bpf(BPF_PROG_LOAD) is
  *    given, read from the caller at the call, with the program's name.
+ *
+ * The syscall dispatchers hand art_sys_exit and art_sys_enter the calls they
+ * read (art_exit_tail, art_enter_tail), and these record the call's event after them, stamped with
+ * the same time as their records: an artifact names the event that made it by
+ * thread and time (src/artifacts/events.c). An exec's record comes before its
+ * execve's exit event. With no syscall recorded (art_alone) they are attached
+ * on their own.
  */
 
-const volatile __u32 art_kinds;     /* SYSREC_ART_* asked for */
 const volatile __u32 art_nprefixes; /* entries of art_prefixes (0: every file) */
 /*
  * Not constants (.data, set by the loader): the verifier takes their values as
@@ -39,6 +45,7 @@ const volatile __u32 art_nprefixes; /* entries of art_prefixes (0: every file) *
 __u64 art_mem_max = 16 << 20;                    /* bytes sent of one memory region at most */
 __u64 art_whole_max = 64 << 20;                  /* bytes sent of one module image or BPF program at most */
 __u64 art_copy_cap = 2048ULL * SYSREC_ART_CHUNK; /* what art_copy_run() sends of one buffer at most */
+__u64 art_wake_bytes = 1 << 20;                  /* data waiting in art_rb that wakes the reader */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -73,6 +80,24 @@ struct {
 	__type(value, struct art_file);
 } art_files SEC(".maps");
 
+/*
+ * Per CPU, the last file written to that is left out: a writer's next write
+ * to it is let go without a look-up. The file and inode pointers with the
+ * inode's number and generation name it (a freed file or inode reused for
+ * another file does not match all four).
+ */
+struct art_last {
+	__u64 file, inode, ino;
+	__u32 gen, pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct art_last);
+} art_last SEC(".maps");
+
 #define ART_PATH_BUF 4096 /* a power of two: the path is built backwards from its end */
 
 /* A CPU's record being built: the header, then the data or the path. */
@@ -98,6 +123,18 @@ struct {
 	__type(value, struct sysrec_art_stats);
 } art_stats SEC(".maps");
 
+/*
+ * Data records wake the reader only once art_wake_bytes are waiting (it
+ * reads every 100 ms besides): a wakeup per record costs the writer more than
+ * its copy. A binary run wakes it at once (to be read while it still runs);
+ * other records as the ring does by default (when the reader has caught up).
+ */
+static __always_inline __u64 art_wakeup(void)
+{
+	return bpf_ringbuf_query(&art_rb, BPF_RB_AVAIL_DATA) >= art_wake_bytes ? BPF_RB_FORCE_WAKEUP
+	                                                                       : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline struct art_buf *art_buf_get(__u32 slot)
 {
 	__u32 k = bpf_get_smp_processor_id() * 2 + slot;
@@ -122,11 +159,11 @@ static __always_inline void art_count(__u64 records, __u64 lost, __u64 lost_byte
 		__sync_fetch_and_add(&st->unreadable, unreadable);
 }
 
-/* Start the record in b: its type and owner, every other field 0. */
-static __always_inline void art_head(struct art_buf *b, __u8 type, __u64 pid_tgid)
+/* Start the record in b: its type, owner and time (its call's event's), every other field 0. */
+static __always_inline void art_head(struct art_buf *b, __u8 type, __u64 pid_tgid, __u64 ts)
 {
 	__builtin_memset(&b->h, 0, sizeof(b->h));
-	b->h.ts = bpf_ktime_get_boot_ns() + boot_to_epoch;
+	b->h.ts = ts;
 	b->h.pid = pid_tgid >> 32;
 	b->h.tid = (__u32)pid_tgid;
 	b->h.type = type;
@@ -137,7 +174,7 @@ static __always_inline void art_head(struct art_buf *b, __u8 type, __u64 pid_tgi
  * Room in the ring for a record and `extra` bytes after it, and its header
  * started in b (type, owner); NULL, counted, when the ring is full.
  */
-static __always_inline struct sysrec_art *art_reserve(struct art_buf *b, __u8 type, __u64 pid_tgid,
+static __always_inline struct sysrec_art *art_reserve(struct art_buf *b, __u8 type, __u64 pid_tgid, __u64 ts,
                                                       __u64 extra)
 {
 	struct sysrec_art *r = bpf_ringbuf_reserve(&art_rb, sizeof(*r) + extra, 0);
@@ -146,7 +183,7 @@ static __always_inline struct sysrec_art *art_reserve(struct art_buf *b, __u8 ty
 		art_count(0, 1, 0, 0);
 		return NULL;
 	}
-	art_head(b, type, pid_tgid);
+	art_head(b, type, pid_tgid, ts);
 	return r;
 }
 
@@ -252,14 +289,14 @@ static long art_match_one(__u32 i, void *ctx)
 
 /* Tell the path at b->path[pos, ART_PATH_BUF) as file (dev, ino)'s. */
 static __always_inline void art_emit_path(struct art_buf *b, __u8 type, __u32 pos, __u64 dev, __u64 ino,
-                                          __u32 gen, __u64 pid_tgid)
+                                          __u32 gen, __u64 pid_tgid, __u64 ts)
 {
 	__u64 len = ART_PATH_BUF - (__u64)(pos & (ART_PATH_BUF - 1));
 	struct sysrec_art *r;
 
 	if (len > SYSREC_ART_PATH || pos >= ART_PATH_BUF)
 		len = 1; /* "/": the root */
-	r = art_reserve(b, type, pid_tgid, SYSREC_ART_PATH);
+	r = art_reserve(b, type, pid_tgid, ts, SYSREC_ART_PATH);
 	if (!r)
 		return;
 	b->h.dev = dev;
@@ -278,7 +315,7 @@ static __always_inline void art_emit_path(struct art_buf *b, __u8 type, __u32 po
  * path, then looked up. The path is told first, and again after a rename.
  */
 static __always_inline bool art_file_kept(struct art_buf *b, struct file *f, __u64 dev, __u64 ino, __u32 gen,
-                                          __u64 pid_tgid)
+                                          __u64 pid_tgid, __u64 ts)
 {
 	struct art_file_key k = { dev, ino, gen, 0 };
 	struct art_file *known = bpf_map_lookup_elem(&art_files, &k);
@@ -308,7 +345,7 @@ static __always_inline bool art_file_kept(struct art_buf *b, struct file *f, __u
 	}
 	bpf_map_update_elem(&art_files, &k, &v, BPF_ANY);
 	if (v.keep)
-		art_emit_path(b, SYSREC_ART_REC_PATH, pos, dev, ino, gen, pid_tgid);
+		art_emit_path(b, SYSREC_ART_REC_PATH, pos, dev, ino, gen, pid_tgid, ts);
 	return v.keep;
 }
 
@@ -352,11 +389,27 @@ static long art_copy_step(__u32 i, void *ctx)
 	n = c->left < SYSREC_ART_CHUNK ? c->left : SYSREC_ART_CHUNK;
 	b->h.off = c->off;
 	b->h.len = n;
-	if (bpf_probe_read_user(b->data, n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK), c->base)) {
+	if (n == SYSREC_ART_CHUNK) { /* a whole chunk: read straight into the ring (one copy, not two) */
+		struct sysrec_art *r = bpf_ringbuf_reserve(&art_rb, sizeof(*r) + SYSREC_ART_CHUNK, 0);
+
+		if (!r) {
+			art_count(0, 1, n, 0);
+			b->lost += n;
+		} else if (bpf_probe_read_user((void *)(r + 1), SYSREC_ART_CHUNK, c->base)) {
+			bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+			art_count(0, 0, 0, n);
+			b->lost += n;
+		} else {
+			__builtin_memcpy(r, &b->h, sizeof(*r));
+			bpf_ringbuf_submit(r, art_wakeup());
+			art_count(1, 0, 0, 0);
+		}
+	} else if (bpf_probe_read_user(b->data, n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK), c->base)) {
 		art_count(0, 0, 0, n);
 		b->lost += n;
 	} else if (bpf_ringbuf_output(&art_rb, &b->h,
-	                              sizeof(b->h) + (n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK)), 0)) {
+	                              sizeof(b->h) + (n & (SYSREC_ART_CHUNK - 1 | SYSREC_ART_CHUNK)),
+	                              art_wakeup())) {
 		art_count(0, 1, n, 0);
 		b->lost += n;
 	} else {
@@ -425,7 +478,8 @@ struct {
  * executable and not writable: its bytes (the unpacked code), up to
  * art_mem_max.
  */
-static __always_inline void art_mem(struct art_buf *b, __u64 pid_tgid, __u64 addr, __u64 len, __u32 prot)
+static __always_inline void art_mem(struct art_buf *b, __u64 pid_tgid, __u64 ts, __u64 addr, __u64 len,
+                                    __u32 prot)
 {
 	struct art_wx_key k = { .tgid = pid_tgid >> 32, .addr = addr };
 	__u32 *before;
@@ -434,7 +488,7 @@ static __always_inline void art_mem(struct art_buf *b, __u64 pid_tgid, __u64 add
 		struct sysrec_art *r;
 
 		bpf_map_update_elem(&art_wx, &k, &prot, BPF_ANY);
-		r = art_reserve(b, SYSREC_ART_REC_WX, pid_tgid, 0);
+		r = art_reserve(b, SYSREC_ART_REC_WX, pid_tgid, ts, 0);
 		if (!r)
 			return;
 		b->h.addr = addr;
@@ -451,7 +505,7 @@ static __always_inline void art_mem(struct art_buf *b, __u64 pid_tgid, __u64 add
 	before = bpf_map_lookup_elem(&art_wx, &k);
 	if (!before)
 		return;
-	art_head(b, SYSREC_ART_REC_MEM, pid_tgid);
+	art_head(b, SYSREC_ART_REC_MEM, pid_tgid, ts);
 	b->h.addr = addr;
 	b->h.prot_before = *before;
 	b->h.prot_after = prot;
@@ -459,12 +513,12 @@ static __always_inline void art_mem(struct art_buf *b, __u64 pid_tgid, __u64 add
 	art_copy_whole(b, (const void *)addr, len, art_mem_max);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(art_sys_exit, struct pt_regs *regs, long ret)
+/* What the exit of call nr (stamped ts) leaves: the data it wrote to a file kept, or memory made W+X or X. */
+static __always_inline void art_exit_call(struct pt_regs *regs, long ret, __u64 pid_tgid, __u32 nr, __u64 ts)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 nr = regs->orig_ax;
 	struct art_copy c = {};
+	struct art_last *last;
+	__u32 zero = 0;
 	struct art_buf *b;
 	struct file *f;
 	__u64 dev, ino;
@@ -490,30 +544,37 @@ int BPF_PROG(art_sys_exit, struct pt_regs *regs, long ret)
 		break;
 	case 9:  /* mmap: the region is the result */
 	case 10: /* mprotect */
-		if (!(art_kinds & SYSREC_ART_MEM) || (nr == 9 ? ret < 0 && ret > -4096 : ret != 0) ||
-		    ignored(pid_tgid))
-			return 0;
+		if (!(art_kinds & SYSREC_ART_MEM) || (nr == 9 ? ret < 0 && ret > -4096 : ret != 0))
+			return;
 		b = art_buf_get(0);
 		if (b)
-			art_mem(b, pid_tgid, nr == 9 ? (__u64)ret : arg(regs, 0), arg(regs, 1), arg(regs, 2));
-		return 0;
+			art_mem(b, pid_tgid, ts, nr == 9 ? (__u64)ret : arg(regs, 0), arg(regs, 1),
+			        arg(regs, 2));
+		return;
 	default:
-		return 0;
+		return;
 	}
-	if (!(art_kinds & SYSREC_ART_WRITE) || ret <= 0 || ignored(pid_tgid))
-		return 0;
+	if (!(art_kinds & SYSREC_ART_WRITE) || ret <= 0)
+		return;
 	f = task_file((int)arg(regs, 0));
 	if (!f || (f->f_inode->i_mode & 0170000) != 0100000) /* S_IFREG */
-		return 0;
+		return;
 	b = art_buf_get(0);
 	if (!b)
-		return 0;
+		return;
 	dev = f->f_inode->i_sb->s_dev;
 	ino = f->f_inode->i_ino;
 	gen = f->f_inode->i_generation;
-	if (!art_file_kept(b, f, dev, ino, gen, pid_tgid))
-		return 0;
-	art_head(b, SYSREC_ART_REC_WRITE, pid_tgid);
+	last = bpf_map_lookup_elem(&art_last, &zero);
+	if (last && last->file == (__u64)f && last->inode == (__u64)f->f_inode && last->ino == ino &&
+	    last->gen == gen)
+		return;
+	if (!art_file_kept(b, f, dev, ino, gen, pid_tgid, ts)) {
+		if (last)
+			*last = (struct art_last){ (__u64)f, (__u64)f->f_inode, ino, gen, 0 };
+		return;
+	}
+	art_head(b, SYSREC_ART_REC_WRITE, pid_tgid, ts);
 	b->h.dev = dev;
 	b->h.ino = ino;
 	b->h.gen = gen;
@@ -537,27 +598,37 @@ int BPF_PROG(art_sys_exit, struct pt_regs *regs, long ret)
 		if (fv)
 			__sync_fetch_and_add(&fv->lost, b->lost);
 	}
-	return 0;
+}
+
+/*
+ * Handed a call's exit by the dispatcher (art_exit_tail), or attached on its own
+ * (art_alone): the artifacts first, then the call's event, with their time.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(art_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), ts = ev_now();
+	__u32 nr = regs->orig_ax;
+
+	if (ignored(pid_tgid))
+		return 0;
+	art_exit_call(regs, ret, pid_tgid, nr, ts);
+	if (art_alone || nr >= SYSREC_NATIVE_MAX)
+		return 0;
+	return route_exit(ctx, regs, ret, pid_tgid, nr, ts);
 }
 
 /* ---- kernel modules and BPF programs: at the call, whatever it returns ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(art_sys_enter, struct pt_regs *regs, long id)
+static __always_inline void art_enter_call(struct pt_regs *regs, long id, __u64 pid_tgid, __u64 ts)
 {
-	__u64 pid_tgid;
 	struct art_buf *b;
 
-	if (id != 175 && id != 313 && id != 321) /* every other call: out at once */
-		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	if (ignored(pid_tgid))
-		return 0;
 	if (id == 175 && (art_kinds & SYSREC_ART_MODULE)) { /* init_module(image, len, args) */
 		b = art_buf_get(0);
 		if (!b)
-			return 0;
-		art_head(b, SYSREC_ART_REC_MODULE, pid_tgid);
+			return;
+		art_head(b, SYSREC_ART_REC_MODULE, pid_tgid, ts);
 		art_copy_whole(b, (const void *)arg(regs, 0), arg(regs, 1), art_whole_max);
 	} else if (id == 313 && (art_kinds & SYSREC_ART_MODULE)) { /* finit_module(fd, args, flags) */
 		struct file *f = task_file((int)arg(regs, 0));
@@ -566,11 +637,11 @@ int BPF_PROG(art_sys_enter, struct pt_regs *regs, long id)
 
 		b = art_buf_get(0);
 		if (!f || !b)
-			return 0;
+			return;
 		ino = f->f_inode;
 		pos = art_path(b, f);
 		art_emit_path(b, SYSREC_ART_REC_MODFILE, pos, ino->i_sb->s_dev, ino->i_ino, ino->i_generation,
-		              pid_tgid);
+		              pid_tgid, ts);
 	} else if (id == 321 && arg(regs, 0) == 5 && (art_kinds & SYSREC_ART_BPF)) { /* bpf(BPF_PROG_LOAD) */
 		const __u8 *attr = (const __u8 *)arg(regs, 1);
 		__u32 cnt = 0;
@@ -578,8 +649,8 @@ int BPF_PROG(art_sys_enter, struct pt_regs *regs, long id)
 
 		b = art_buf_get(0);
 		if (!b)
-			return 0;
-		art_head(b, SYSREC_ART_REC_BPF, pid_tgid);
+			return;
+		art_head(b, SYSREC_ART_REC_BPF, pid_tgid, ts);
 		/* union bpf_attr's program load: insn_cnt at 4, insns at 8, prog_name[16] at 48 */
 		bpf_probe_read_user(&cnt, sizeof(cnt), attr + 4);
 		bpf_probe_read_user(&insns, sizeof(insns), attr + 8);
@@ -587,7 +658,21 @@ int BPF_PROG(art_sys_enter, struct pt_regs *regs, long id)
 		bpf_probe_read_user(b->h.name, sizeof(b->h.name) - 1, attr + 48);
 		art_copy_whole(b, (const void *)insns, (__u64)cnt * 8, art_whole_max);
 	}
-	return 0;
+}
+
+/* Handed a call's enter (see art_sys_exit): what it loads, then its event. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(art_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), ts = ev_now();
+
+	if (id < 0 || id >= SYSREC_NATIVE_MAX || ignored(pid_tgid))
+		return 0;
+	if (id == 175 || id == 313 || id == 321) /* every other call: recorded at once */
+		art_enter_call(regs, id, pid_tgid, ts);
+	if (art_alone)
+		return 0;
+	return route_enter(ctx, regs, pid_tgid, id, ts);
 }
 
 /* ---- executed binaries ---- */
@@ -596,7 +681,7 @@ int BPF_PROG(art_sys_enter, struct pt_regs *regs, long id)
 static __always_inline void art_emit_exec(struct art_buf *b, struct file *f, const char *name, __u8 flags,
                                           __u64 pid_tgid)
 {
-	struct sysrec_art *r = art_reserve(b, SYSREC_ART_REC_EXEC, pid_tgid, SYSREC_ART_PATH);
+	struct sysrec_art *r = art_reserve(b, SYSREC_ART_REC_EXEC, pid_tgid, ev_now(), SYSREC_ART_PATH);
 	long n;
 
 	if (!r)
@@ -617,7 +702,7 @@ static __always_inline void art_emit_exec(struct art_buf *b, struct file *f, con
 	n = bpf_probe_read_kernel_str((void *)(r + 1), SYSREC_ART_PATH, name);
 	b->h.len = n > 0 ? n - 1 : 0;
 	__builtin_memcpy(r, &b->h, sizeof(*r));
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP); /* read while the process lives */
 	art_count(1, 0, 0, 0);
 }
 

@@ -77,12 +77,23 @@ static __always_inline struct scratch *scratch_get(__u16 type)
  * The event's time and thread, taken once by the dispatcher (which needs the
  * thread anyway) before the tail call: the filler finds them in its scratch.
  */
-static __always_inline void ev_stamp(struct scratch *s, __u64 pid_tgid)
+/* The time events are stamped with: epoch ns. */
+static __always_inline __u64 ev_now(void)
+{
+	return bpf_ktime_get_boot_ns() + boot_to_epoch;
+}
+
+static __always_inline void ev_stamp_at(struct scratch *s, __u64 pid_tgid, __u64 ts)
 {
 	__u8 *h = &s->data[PRE];
 
-	st64(h, bpf_ktime_get_boot_ns() + boot_to_epoch);
+	st64(h, ts);
 	st64(h + 8, pid_tgid & 0xffffffff);
+}
+
+static __always_inline void ev_stamp(struct scratch *s, __u64 pid_tgid)
+{
+	ev_stamp_at(s, pid_tgid, ev_now());
 }
 
 /* Start an event of this type in a stamped scratch buffer. */
@@ -423,11 +434,11 @@ static __always_inline void ring_res_data(struct sysrec_stats *st, __u64 ts, __u
 	ring_end(st, p);
 }
 
-/* Write an enter (exit: ret valid) event of a dispatcher-written shape. */
+/* Write an enter (exit: ret valid) event of a dispatcher-written shape, stamped ts. */
 static __always_inline void ring_shaped(struct pt_regs *regs, long ret, const struct sysrec_route *r,
-                                        __u64 pid_tgid, __u32 nr, bool exit)
+                                        __u64 pid_tgid, __u32 nr, bool exit, __u64 ts)
 {
-	__u64 ts = bpf_ktime_get_boot_ns() + boot_to_epoch, tid = pid_tgid & 0xffffffff;
+	__u64 tid = pid_tgid & 0xffffffff;
 	__u8 shape = exit ? r->shapes >> 4 : r->shapes & 15;
 	__u16 type = exit ? r->exit : r->enter;
 	struct sysrec_stats *st;
@@ -490,9 +501,8 @@ static __always_inline void ring_shaped(struct pt_regs *regs, long ret, const st
 }
 
 /* The benchmarks' bare event (floor_mode 2): the header alone. */
-static __always_inline void ring_bare(__u16 type, __u64 pid_tgid)
+static __always_inline void ring_bare(__u16 type, __u64 pid_tgid, __u64 ts)
 {
-	__u64 ts = bpf_ktime_get_boot_ns() + boot_to_epoch;
 	struct sysrec_stats *st;
 	__u32 key = 0;
 	__u8 *p;

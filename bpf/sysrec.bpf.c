@@ -57,6 +57,14 @@ const volatile __u32 floor_mode;
 /* the kernel's BTF ids of these types, for bpf_rdonly_cast() (relocations may use a smaller BTF) */
 const volatile __u32 btf_task_struct;
 const volatile __u32 btf_file;
+/*
+ * Artifacts (artifact.bpf.h): the kinds asked for; art_alone when no syscall
+ * is recorded (--artifacts without -w): then its programs are attached on
+ * their own, else the dispatchers hand them the calls they read (art_exit_tail,
+ * art_enter_tail).
+ */
+const volatile __u32 art_kinds;
+const volatile __u32 art_alone;
 
 #define PRE          sizeof(struct sysrec_rec_head)
 #define SCRATCH      (SYSREC_MAX_EVENT * 2)
@@ -129,6 +137,26 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } exit_tail SEC(".maps");
+
+/*
+ * The artifacts' programs, handed a call before it is recorded (they record
+ * it after, with the same time, so an artifact names its event exactly): one
+ * slot each, empty unless artifacts are asked for. Two maps: a program array
+ * takes programs of one tracepoint only.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} art_enter_tail SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} art_exit_tail SEC(".maps");
 
 /* ---- shapes: the events the dispatchers write themselves ---- */
 
@@ -275,46 +303,85 @@ int BPF_PROG(scope_attach, struct cgroup *dst, const char *path, struct task_str
 /*
  * Each looks the syscall up in routes: a shaped event it writes itself, any
  * other goes to its filler with the scratch buffer stamped (time, thread).
+ * route() does that for a call stamped ts (0: now); the artifacts' programs,
+ * when handed a call, record it through it too.
  */
+static __always_inline int route(void *ctx, struct pt_regs *regs, long ret, __u64 pid_tgid, __u32 nr,
+                                 __u64 ts, bool exit)
+{
+	struct sysrec_route *r = &routes[nr & (SYSREC_NATIVE_MAX - 1)];
+	struct scratch *s;
+	__u16 code;
+
+	if (!r->on)
+		return 0;
+	if (!ts)
+		ts = ev_now();
+	code = exit ? r->exit : r->enter;
+	if (floor_mode == 2) {
+		ring_bare(code, pid_tgid, ts);
+		return 0;
+	}
+	if (exit ? r->shapes >> 4 : r->shapes & 15) {
+		ring_shaped(regs, ret, r, pid_tgid, nr, exit, ts);
+		return 0;
+	}
+	s = scratch_get(code);
+	if (!s)
+		return 0;
+	ev_stamp_at(s, pid_tgid, ts);
+	s->code = code;
+	if (exit)
+		bpf_tail_call(ctx, &exit_tail, code);
+	else
+		bpf_tail_call(ctx, &enter_tail, code);
+	return 0;
+}
+
+static __always_inline int route_enter(void *ctx, struct pt_regs *regs, __u64 pid_tgid, __u32 nr, __u64 ts)
+{
+	return route(ctx, regs, 0, pid_tgid, nr, ts, false);
+}
+
+static __always_inline int route_exit(void *ctx, struct pt_regs *regs, long ret, __u64 pid_tgid, __u32 nr,
+                                      __u64 ts)
+{
+	return route(ctx, regs, ret, pid_tgid, nr, ts, true);
+}
+
+/* The calls the artifacts read at their enter: init_module, finit_module, bpf. */
+static __always_inline bool art_at_enter(__u32 nr)
+{
+	return (art_kinds & (SYSREC_ART_MODULE | SYSREC_ART_BPF)) && (nr == 175 || nr == 313 || nr == 321);
+}
+
+/* At their exit: the write family (write, pwrite64, writev, pwritev, pwritev2), mmap and mprotect. */
+static __always_inline bool art_at_exit(__u32 nr)
+{
+	return ((art_kinds & SYSREC_ART_WRITE) &&
+	        (nr == 1 || nr == 18 || nr == 20 || nr == 296 || nr == 328)) ||
+	       ((art_kinds & SYSREC_ART_MEM) && (nr == 9 || nr == 10));
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid;
-	struct sysrec_route *r;
-	struct scratch *s;
-	__u32 nr = id;
 
 	if (floor_mode == 1)
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (id < 0 || id >= SYSREC_NATIVE_MAX || ignored(pid_tgid))
 		return 0;
-	r = &routes[nr & (SYSREC_NATIVE_MAX - 1)];
-	if (!r->on)
-		return 0;
-	if (floor_mode == 2) {
-		ring_bare(r->enter, pid_tgid);
-		return 0;
-	}
-	if (r->shapes & 15) {
-		ring_shaped(regs, 0, r, pid_tgid, nr, false);
-		return 0;
-	}
-	s = scratch_get(r->enter);
-	if (!s)
-		return 0;
-	ev_stamp(s, pid_tgid);
-	s->code = r->enter;
-	bpf_tail_call(ctx, &enter_tail, r->enter);
-	return 0;
+	if (art_at_enter(id))
+		bpf_tail_call(ctx, &art_enter_tail, 0); /* it records the call too */
+	return route_enter(ctx, regs, pid_tgid, id, 0);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid;
-	struct sysrec_route *r;
-	struct scratch *s;
 	__u32 nr;
 
 	if (floor_mode == 1)
@@ -323,24 +390,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	nr = regs->orig_ax;
 	if (nr >= SYSREC_NATIVE_MAX || ignored(pid_tgid))
 		return 0;
-	r = &routes[nr & (SYSREC_NATIVE_MAX - 1)];
-	if (!r->on)
-		return 0;
-	if (floor_mode == 2) {
-		ring_bare(r->exit, pid_tgid);
-		return 0;
-	}
-	if (r->shapes >> 4) {
-		ring_shaped(regs, ret, r, pid_tgid, nr, true);
-		return 0;
-	}
-	s = scratch_get(r->exit);
-	if (!s)
-		return 0;
-	ev_stamp(s, pid_tgid);
-	s->code = r->exit;
-	bpf_tail_call(ctx, &exit_tail, r->exit);
-	return 0;
+	if (art_at_exit(nr))
+		bpf_tail_call(ctx, &art_exit_tail, 0); /* it records the call too */
+	return route_exit(ctx, regs, ret, pid_tgid, nr, 0);
 }
 
 /* ---- filler declarations ---- */

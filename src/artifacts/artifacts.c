@@ -1,5 +1,5 @@
 /* artifacts: written files, binaries, memory, modules and BPF programs kept beside a recording. */
-#include "artifacts.h"
+#include "artifacts_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_EVENTS 64 /* event numbers listed per artifact; the rest counted */
+#define MAX_EVENTS 64 /* events named per artifact; the rest counted */
 
 static const char *const kind_names[ART_NKINDS] = { "write", "exec", "mem", "module", "bpf" };
 static const char *const kind_dirs[ART_NKINDS] = { "files", "exec", "mem", "modules", "bpf" };
@@ -34,9 +34,9 @@ struct entry {
 	uint32_t pid, tid;
 	char comm[17], container[13];
 	uint64_t first, last;
-	uint64_t evts[MAX_EVENTS];
-	size_t nevts;
-	uint64_t evts_more;
+	struct art_evref evs[MAX_EVENTS];
+	size_t nevs;
+	uint64_t evs_more;
 	/* written files */
 	uint64_t dev, ino;
 	bool done; /* the file is gone and its inode may name another (art_file_done) */
@@ -48,6 +48,22 @@ struct entry {
 	uint32_t prot_before, prot_after;
 };
 
+/*
+ * A file a blob was read from (art_blob_fd()), by what fstat() says of it:
+ * the same device, inode, size and modification and change times again are
+ * the same content (a write changes the change time, which no call can set
+ * back), counted without reading it again. Only files unchanged for a second
+ * are remembered: a change within the same tick of the file system's clock
+ * could leave the times as they were.
+ */
+struct seen_file {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	enum art_kind kind;
+	struct entry *en;
+	struct seen_file *next;
+};
+
 struct art_dir {
 	char *out;
 	struct art_limits lim;
@@ -55,10 +71,14 @@ struct art_dir {
 	size_t n;
 	struct i64map files; /* (dev, ino) mix -> struct entry chain */
 	struct i64map blobs; /* sha256's first 8 bytes -> struct entry chain */
+	struct i64map seen;  /* (dev, ino) mix -> struct seen_file chain */
 	uint64_t kept;
 	uint64_t dropped[ART_NDROPS];
 	uint64_t tmp_seq;
 	char last_sha[65]; /* of the last blob stored or met again ("": unreadable) */
+	char **evfiles;    /* the .scap files the events were looked for in (art_events_link()) */
+	size_t nevfiles;
+	bool linked;
 	int err;
 	struct err e;
 };
@@ -76,19 +96,8 @@ const char *art_drop_name(enum art_drop c)
 void art_safe_name(char *out, size_t max, const char *name)
 {
 	const char *base = name ? strrchr(name, '/') : NULL;
-	size_t i = 0;
 
-	base = base ? base + 1 : name ? name : "";
-	for (; *base && i + 1 < max; base++) {
-		unsigned char ch = (unsigned char)*base;
-		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		          ch == '_' || ch == '-' || (ch == '.' && i > 0);
-
-		out[i++] = ok ? (char)ch : '_';
-	}
-	if (!i && max > 1)
-		out[i++] = '_';
-	out[i] = 0;
+	safe_filename(out, max, base ? base + 1 : name ? name : "");
 }
 
 static void fail(struct art_dir *d, int rc, const char *what, const char *path)
@@ -166,6 +175,7 @@ struct art_dir *art_open(const char *dir, bool clear, const struct art_limits *l
 		d->lim = *lim;
 	i64map_init(&d->files);
 	i64map_init(&d->blobs);
+	i64map_init(&d->seen);
 	return d;
 }
 
@@ -201,14 +211,19 @@ static void note_event(struct entry *en, const struct art_meta *m)
 		en->last = m->ts;
 	if (m->ts && (!en->first || m->ts < en->first))
 		en->first = m->ts;
-	if (!m->evtnum)
+	if (m->ev == ART_EV_NONE)
 		return;
-	if (en->nevts && en->evts[en->nevts - 1] == m->evtnum)
-		return;
-	if (en->nevts < MAX_EVENTS)
-		en->evts[en->nevts++] = m->evtnum;
+	if (en->nevs) { /* the chunks of one call: one event */
+		const struct art_evref *last = &en->evs[en->nevs - 1];
+
+		if (last->ts == m->ts && last->tid == m->tid && last->rule == m->ev)
+			return;
+	}
+	if (en->nevs < MAX_EVENTS)
+		en->evs[en->nevs++] =
+		        (struct art_evref){ .ts = m->ts, .tid = m->tid, .rule = (uint8_t)m->ev };
 	else
-		en->evts_more++;
+		en->evs_more++;
 }
 
 static void add_path(struct entry *en, const char *path)
@@ -488,7 +503,45 @@ int art_blob(struct art_dir *d, enum art_kind k, const char *name, const void *d
 	return rc;
 }
 
-int art_blob_fd(struct art_dir *d, enum art_kind k, const char *name, int fd, const struct art_meta *m)
+static int64_t seen_key(const struct stat *st)
+{
+	return (int64_t)((uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL ^ (uint64_t)st->st_dev);
+}
+
+static int64_t ns_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/* The blob of kind k already read from the file st describes, unchanged since; NULL: none. */
+static struct entry *seen_find(struct art_dir *d, enum art_kind k, const struct stat *st)
+{
+	for (struct seen_file *f = i64map_get(&d->seen, seen_key(st)); f; f = f->next)
+		if (f->kind == k && f->dev == (uint64_t)st->st_dev && f->ino == (uint64_t)st->st_ino &&
+		    f->size == (uint64_t)st->st_size && f->mtime_ns == ns_of(&st->st_mtim) &&
+		    f->ctime_ns == ns_of(&st->st_ctim))
+			return f->en;
+	return NULL;
+}
+
+static void seen_add(struct art_dir *d, enum art_kind k, const struct stat *st, struct entry *en)
+{
+	struct seen_file *f = xcalloc(1, sizeof(*f));
+
+	*f = (struct seen_file){ (uint64_t)st->st_dev,
+		                 (uint64_t)st->st_ino,
+		                 (uint64_t)st->st_size,
+		                 ns_of(&st->st_mtim),
+		                 ns_of(&st->st_ctim),
+		                 k,
+		                 en,
+		                 i64map_get(&d->seen, seen_key(st)) };
+	i64map_put(&d->seen, seen_key(st), f);
+}
+
+/* Read the blob at fd into the directory (*en: its entry, when stored or met again). */
+static int blob_read_fd(struct art_dir *d, enum art_kind k, const char *name, int fd,
+                        const struct art_meta *m, struct entry **found)
 {
 	char tmpname[48], sha[65], *tmp, *path;
 	unsigned char buf[65536];
@@ -540,6 +593,8 @@ int art_blob_fd(struct art_dir *d, enum art_kind k, const char *name, int fd, co
 		blob_again(en, name, m);
 		unlink(tmp);
 		free(tmp);
+		if (found)
+			*found = en;
 		return 0;
 	}
 	if (total_room(d, k, size) < size) {
@@ -560,9 +615,31 @@ int art_blob_fd(struct art_dir *d, enum art_kind k, const char *name, int fd, co
 		en->kept = 0;
 	} else {
 		d->kept += size;
+		if (found)
+			*found = en;
 	}
 	free(path);
 	free(tmp);
+	return rc;
+}
+
+int art_blob_fd(struct art_dir *d, enum art_kind k, const char *name, int fd, const struct art_meta *m)
+{
+	struct stat st;
+	struct entry *known;
+	int rc;
+
+	if (fstat(fd, &st) < 0) /* read it: it is kept as read */
+		return blob_read_fd(d, k, name, fd, m, NULL);
+	if ((known = seen_find(d, k, &st))) {
+		memcpy(d->last_sha, known->sha256, sizeof(d->last_sha));
+		blob_again(known, name, m);
+		return 0;
+	}
+	rc = blob_read_fd(d, k, name, fd, m, &known);
+	/* a file changed in the last second may change again within the clock's tick, its times the same */
+	if (!rc && known && S_ISREG(st.st_mode) && (int64_t)epoch_ns() - ns_of(&st.st_ctim) > 1000000000LL)
+		seen_add(d, k, &st, known);
 	return rc;
 }
 
@@ -678,9 +755,30 @@ static void finish_file(struct art_dir *d, struct entry *en)
 	free(path);
 }
 
-static json_t *entry_json(const struct entry *en)
+/* The events found, by file: {"trace.scap": [12, 40]}. */
+static json_t *events_json(const struct art_dir *d, const struct entry *en)
 {
-	json_t *o = json_object(), *paths = json_array(), *evts = json_array(), *owner;
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < en->nevs; i++) {
+		const struct art_evref *r = &en->evs[i];
+		json_t *nums;
+
+		if (!r->file || r->file > d->nevfiles)
+			continue;
+		nums = json_object_get(o, d->evfiles[r->file - 1]);
+		if (!nums) {
+			nums = json_array();
+			json_object_set_new(o, d->evfiles[r->file - 1], nums);
+		}
+		json_array_append_new(nums, json_integer((json_int_t)r->num));
+	}
+	return o;
+}
+
+static json_t *entry_json(const struct art_dir *d, const struct entry *en)
+{
+	json_t *o = json_object(), *paths = json_array(), *owner;
 
 	json_object_set_new(o, "kind", json_string(kind_names[en->kind]));
 	json_object_set_new(o, "file", en->file ? json_string(en->file) : json_null());
@@ -716,11 +814,17 @@ static json_t *entry_json(const struct entry *en)
 	json_object_set_new(o, "owner", owner);
 	json_object_set_new(o, "first_ns", json_integer((json_int_t)en->first));
 	json_object_set_new(o, "last_ns", json_integer((json_int_t)en->last));
-	for (size_t i = 0; i < en->nevts; i++)
-		json_array_append_new(evts, json_integer((json_int_t)en->evts[i]));
-	json_object_set_new(o, "events", evts);
-	if (en->evts_more)
-		json_object_set_new(o, "events_more", json_integer((json_int_t)en->evts_more));
+	json_object_set_new(o, "events", events_json(d, en));
+	if (en->evs_more)
+		json_object_set_new(o, "events_more", json_integer((json_int_t)en->evs_more));
+	if (d->linked) {
+		uint64_t missing = 0;
+
+		for (size_t i = 0; i < en->nevs; i++)
+			missing += !en->evs[i].file;
+		if (missing)
+			json_object_set_new(o, "events_not_found", json_integer((json_int_t)missing));
+	}
 	return o;
 }
 
@@ -732,7 +836,7 @@ static int write_manifest(struct art_dir *d)
 
 	json_object_set_new(root, "version", json_integer(1));
 	for (size_t i = 0; i < d->n; i++)
-		json_array_append_new(arr, entry_json(d->entries[i]));
+		json_array_append_new(arr, entry_json(d, d->entries[i]));
 	json_object_set_new(root, "artifacts", arr);
 	for (int c = 0; c < ART_NDROPS; c++)
 		json_object_set_new(drops, drop_names[c], json_integer((json_int_t)d->dropped[c]));
@@ -747,6 +851,32 @@ static int write_manifest(struct art_dir *d)
 	free(path);
 	free(tmp);
 	return rc;
+}
+
+struct art_evref **art_evrefs(struct art_dir *d, size_t *n)
+{
+	struct art_evref **v;
+	size_t k = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		*n += d->entries[i]->nevs;
+	v = xcalloc(*n + 1, sizeof(*v)); // NOLINT(bugprone-sizeof-expression): pointers
+	for (size_t i = 0; i < d->n; i++)
+		for (size_t j = 0; j < d->entries[i]->nevs; j++)
+			v[k++] = &d->entries[i]->evs[j];
+	return v;
+}
+
+void art_set_event_files(struct art_dir *d, char *const *paths, size_t n)
+{
+	for (size_t i = 0; i < d->nevfiles; i++)
+		free(d->evfiles[i]);
+	d->evfiles = xrealloc(d->evfiles, (n + 1) * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		d->evfiles[i] = xstrdup(paths[i]);
+	d->nevfiles = n;
+	d->linked = true;
 }
 
 int art_close(struct art_dir *d, struct err *e)
@@ -773,8 +903,17 @@ int art_close(struct art_dir *d, struct err *e)
 		free(en);
 	}
 	free(d->entries);
+	for (size_t i = 0; i < d->nevfiles; i++)
+		free(d->evfiles[i]);
+	free(d->evfiles);
 	i64map_release(&d->files);
 	i64map_release(&d->blobs);
+	for (size_t i = 0; i < d->seen.cap; i++)
+		for (struct seen_file *f = d->seen.slots[i].val, *next; f; f = next) {
+			next = f->next;
+			free(f);
+		}
+	i64map_release(&d->seen);
 	free(d->out);
 	free(d);
 	return rc;

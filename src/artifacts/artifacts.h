@@ -41,13 +41,20 @@ enum art_drop {
 	ART_NDROPS
 };
 
+/* How a record names the event that made it, in the .scap written alongside (art_events_link()). */
+enum art_ev {
+	ART_EV_NONE,
+	ART_EV_AT,   /* the event of thread tid stamped ts: the call's exit (written data, memory) or enter */
+	ART_EV_EXEC, /* the first execve or execveat exit event of thread tid at or after ts (within 1 s) */
+};
+
 /* Who made an artifact, and when and by which event. */
 struct art_meta {
 	uint32_t pid, tid;
 	const char *comm;      /* NULL: unknown */
 	const char *container; /* NULL or "": the host */
 	uint64_t ts;           /* epoch ns */
-	uint64_t evtnum;       /* in the .scap written alongside (0: none) */
+	enum art_ev ev;        /* its event, by tid and ts */
 };
 
 struct art_limits {
@@ -104,6 +111,17 @@ void art_unreadable(struct art_dir *d, enum art_kind k, const char *name, const 
                     const struct art_meta *m);
 /* Bytes of kind k not kept, for cause. */
 void art_dropped(struct art_dir *d, enum art_kind k, enum art_drop cause, uint64_t bytes);
+
+/*
+ * Find each artifact's events in the .scap files written alongside (paths, in
+ * the order written; one gone is skipped): the manifest then lists them per
+ * file ("events": {"trace.scap": [12, 40]}) by the numbers `sysrec read` and
+ * sysdig show as evt.num, and counts those not found (lost, filtered out, in
+ * a file gone). progress (may be NULL) is told the bytes read so far. 0, or
+ * -errno with e set for a file that could not be read (the rest is kept).
+ */
+int art_events_link(struct art_dir *d, char *const *paths, size_t n,
+                    void (*progress)(void *ctx, uint64_t bytes), void *ctx, struct err *e);
 
 struct art_counts {
 	uint64_t artifacts;           /* entries in the manifest */

@@ -52,6 +52,8 @@ struct recart {
 	struct fpath *all;
 	struct i64map containers; /* pid -> char[13] */
 	uint64_t exec_unreadable;
+	char **scaps; /* the .scap files written alongside, where the artifacts' events are */
+	size_t nscaps;
 };
 
 static int64_t fkey(uint64_t dev, uint64_t ino)
@@ -299,7 +301,8 @@ static void on_record(void *ctx, const struct engine_art *a)
 		              .tid = a->tid,
 		              .comm = a->comm,
 		              .container = container_of(ra, a->pid),
-		              .ts = a->ts };
+		              .ts = a->ts,
+		              .ev = a->type == ENGINE_ART_REC_EXEC ? ART_EV_EXEC : ART_EV_AT };
 	struct fpath *p;
 
 	switch (a->type) {
@@ -380,6 +383,47 @@ static void on_file_lost(void *ctx, uint64_t dev, uint64_t ino, uint64_t bytes)
 	art_file_lost(ctx, dev, ino, bytes);
 }
 
+void recart_events_in(struct recart *ra, char *const *paths, size_t n)
+{
+	ra->scaps = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		ra->scaps[i] = xstrdup(paths[i]);
+	ra->nscaps = n;
+}
+
+/* Reading the .scap files again, on a terminal: shown once it takes more than a second. */
+struct link_progress {
+	double start;
+	bool shown;
+};
+
+static void on_link_progress(void *ctx, uint64_t bytes)
+{
+	struct link_progress *p = ctx;
+
+	if (!isatty(STDERR_FILENO) || mono_seconds() - p->start < 1)
+		return;
+	fprintf(stderr, "\rsysrec record: finding the artifacts' events: %llu MB read",
+	        (unsigned long long)(bytes / 1000000));
+	p->shown = true;
+}
+
+/* Each artifact's events, from the .scap files (a failure is said; the manifest counts what was not found).
+ */
+static void link_events(struct recart *ra)
+{
+	struct link_progress p = { mono_seconds(), false };
+	struct err e = { { 0 } };
+
+	if (art_events_link(ra->dir, ra->scaps, ra->nscaps, on_link_progress, &p, &e))
+		fprintf(stderr, "sysrec record: %s\n", e.msg);
+	if (p.shown)
+		fputc('\n', stderr);
+	for (size_t i = 0; i < ra->nscaps; i++)
+		free(ra->scaps[i]);
+	free(ra->scaps);
+}
+
 int recart_finish(struct recart *ra, struct recart_counts *c, struct err *e)
 {
 	struct engine_art_stats ks;
@@ -413,6 +457,8 @@ int recart_finish(struct recart *ra, struct recart_counts *c, struct err *e)
 		art_profile_free(ra->profile);
 		free(ra->profile_path);
 	}
+	if (ra->nscaps)
+		link_events(ra);
 	rc = art_close(ra->dir, e);
 	for (struct fpath *p = ra->all, *next; p; p = next) {
 		next = p->next_all;

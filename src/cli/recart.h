@@ -28,6 +28,11 @@ struct recart_counts {
 	uint64_t incomplete; /* regions, modules or programs some of whose chunks the kernel lost */
 };
 
+/* The .scap files written alongside (after they are closed): the manifest names each artifact's events in
+ * them.
+ */
+void recart_events_in(struct recart *ra, char *const *paths, size_t n);
+
 /*
  * After engine_stop(): take what the kernel handed over, stop the thread,
  * write the manifest and free; counts into c (NULL: not wanted). 0 or -errno

@@ -43,6 +43,8 @@ struct recfiles {
 	uint64_t opened;     /* files opened */
 	uint64_t in_file;    /* events in the current file */
 	uint64_t file_start; /* epoch seconds the current file's period began (-G) */
+	char **written;      /* the names of the files opened, each once */
+	size_t nwritten;
 	struct sbuf tmp;
 };
 
@@ -118,10 +120,19 @@ static int open_file(struct recfiles *f, time_t start)
 	struct err e = { { 0 } };
 
 	f->w = scap_writer_open(name, f->o.gzip, &e);
-	free(name);
 	if (!f->w) {
+		free(name);
 		fail(f, -EIO, e.msg);
 		return f->err_code;
+	}
+	for (size_t i = 0; name && i < f->nwritten; i++)
+		if (!strcmp(f->written[i], name)) { /* -W's ring: the same name again */
+			free(name);
+			name = NULL;
+		}
+	if (name) {
+		f->written = xrealloc(f->written, (f->nwritten + 1) * sizeof(char *));
+		f->written[f->nwritten++] = name;
 	}
 	f->opened++;
 	f->in_file = 0;
@@ -344,6 +355,12 @@ uint64_t recfiles_count(const struct recfiles *f)
 	return f->opened;
 }
 
+char *const *recfiles_names(const struct recfiles *f, size_t *n)
+{
+	*n = f->nwritten;
+	return f->written;
+}
+
 void recfiles_filtered(const struct recfiles *f, uint64_t *matched, uint64_t *hidden)
 {
 	*matched = f->matched;
@@ -366,6 +383,9 @@ static void recfiles_free(struct recfiles *f)
 	free(f->container_evs);
 	free(f->ids);
 	rotnames_release(&f->names);
+	for (size_t i = 0; i < f->nwritten; i++)
+		free(f->written[i]);
+	free(f->written);
 	sbuf_release(&f->tmp);
 	free(f);
 }

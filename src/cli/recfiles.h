@@ -45,6 +45,8 @@ int recfiles_lost(struct recfiles *f, uint16_t cpu, const struct event_loss *l);
 const char *recfiles_error(const struct recfiles *f);
 /* Files opened so far. */
 uint64_t recfiles_count(const struct recfiles *f);
+/* The names of the files opened, in order, each once (-W's ring reuses names); valid until close. */
+char *const *recfiles_names(const struct recfiles *f, size_t *n);
 /* With a filter: events it matched, and rejected ones kept hidden (-F). */
 void recfiles_filtered(const struct recfiles *f, uint64_t *matched, uint64_t *hidden);
 /* With a filter and max_shown: that many events matched; later ones are not written. Any thread. */

@@ -573,7 +573,7 @@ static int record_loop(struct drain *d, struct recfiles *files, const struct rec
 
 /* The events into the files (-w) until the loop ends; 0 or 1 (said) on an error of the files. */
 static int record_events(struct engine *en, struct recfiles *files, const struct record_opts *o,
-                         struct recpcap *rp, int *rc_pcap)
+                         struct recpcap *rp, int *rc_pcap, struct recart *ra)
 {
 	struct err e = { { 0 } };
 	struct drain *d;
@@ -597,6 +597,12 @@ static int record_events(struct engine *en, struct recfiles *files, const struct
 	kept.filtered = o->filter != NULL;
 	kept.fatfile = o->files.fatfile;
 	recfiles_filtered(files, &kept.matched, &kept.hidden);
+	if (ra) {
+		size_t n;
+		char *const *names = recfiles_names(files, &n);
+
+		recart_events_in(ra, names, n);
+	}
 	rc = recfiles_close(files, &e);
 	if (rc)
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
@@ -677,7 +683,7 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 	if (files) {
-		rc = record_events(en, files, &o, rp, &rc_pcap);
+		rc = record_events(en, files, &o, rp, &rc_pcap, ra);
 	} else {
 		if (o.stats)
 			fprintf(stderr, "sysrec record: recording %s\n",

@@ -165,23 +165,6 @@ static const char *container_of(struct recpcap *rp, uint32_t pid)
 	return oi->container;
 }
 
-/* s with only letters, digits, '.', '_' and '-' (others '_'), never starting with '.'. */
-static void safe_name(char *out, size_t max, const char *s)
-{
-	size_t i = 0;
-
-	for (; *s && i + 1 < max; s++) {
-		unsigned char ch = (unsigned char)*s;
-		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		          ch == '_' || ch == '-' || (ch == '.' && i > 0);
-
-		out[i++] = ok ? (char)ch : '_';
-	}
-	if (!i && max > 1)
-		out[i++] = '_';
-	out[i] = 0;
-}
-
 /* 64-bit FNV-1a of s, kept clear of the two special keys. */
 static uint64_t key_of(const char *s)
 {
@@ -344,13 +327,13 @@ static struct out *split_out(struct recpcap *rp, struct split *sp, const struct 
 	else if (key == KEY_OTHERS)
 		snprintf(path, sizeof(path), "%s/%s-others.pcapng", rp->dir, sp->prefix);
 	else if (sp->mode == RECPCAP_PROCESS) {
-		safe_name(safe, sizeof(safe), m->comm);
+		safe_filename(safe, sizeof(safe), m->comm);
 		snprintf(path, sizeof(path), "%s/process-%u-%s.pcapng", rp->dir, m->pid, safe);
 	} else if (sp->mode == RECPCAP_CONTAINER) {
-		safe_name(safe, sizeof(safe), container[0] ? container : "host");
+		safe_filename(safe, sizeof(safe), container[0] ? container : "host");
 		snprintf(path, sizeof(path), "%s/container-%s.pcapng", rp->dir, safe);
 	} else {
-		safe_name(safe, sizeof(safe), m->comm);
+		safe_filename(safe, sizeof(safe), m->comm);
 		snprintf(path, sizeof(path), "%s/command-%s.pcapng", rp->dir, safe);
 	}
 	if (!(o = out_open(rp, path, true)))

@@ -94,3 +94,21 @@ int mkdir_p(const char *path, unsigned mode)
 	free(s);
 	return rc;
 }
+
+void safe_filename(char *out, size_t max, const char *s)
+{
+	size_t i = 0;
+
+	if (!max)
+		return;
+	for (; *s && i + 1 < max; s++) {
+		unsigned char ch = (unsigned char)*s;
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		          ch == '_' || ch == '-' || (ch == '.' && i > 0);
+
+		out[i++] = ok ? (char)ch : '_';
+	}
+	if (!i && max > 1)
+		out[i++] = '_';
+	out[i] = 0;
+}

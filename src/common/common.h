@@ -92,6 +92,11 @@ double mono_seconds(void);
 uint64_t epoch_ns(void);
 /* mkdir -p: path and its missing parents, each with mode; 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
+/*
+ * s as a file name a person can read: letters, digits, '_', '-' and '.' (not
+ * first) kept, every other byte '_'; at most max-1 bytes, never "".
+ */
+void safe_filename(char *out, size_t max, const char *s);
 
 /*
  * bq: batches of bytes from one producer to a consumer thread, which gets each
@@ -133,6 +138,22 @@ static inline void sbuf_put(struct sbuf *b, const void *p, size_t n)
 		__builtin_memcpy(b->data + b->len, p, n);
 	}
 	b->len += n;
+}
+
+/* Fixed-size integers in host byte order (the order .scap and pcapng files are written in). */
+static inline void sbuf_put16(struct sbuf *b, uint16_t v)
+{
+	sbuf_put(b, &v, 2);
+}
+
+static inline void sbuf_put32(struct sbuf *b, uint32_t v)
+{
+	sbuf_put(b, &v, 4);
+}
+
+static inline void sbuf_put64(struct sbuf *b, uint64_t v)
+{
+	sbuf_put(b, &v, 8);
 }
 
 static inline void sbuf_putc(struct sbuf *b, char c)

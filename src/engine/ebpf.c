@@ -285,12 +285,19 @@ static void configure(struct engine *en, struct sysrec_bpf *skel, const struct e
 	                       ENGINE_ART_PREFIXES <= SYSREC_ART_PREFIXES,
 	               "art prefixes");
 	skel->rodata->art_kinds = o->art_kinds;
+	skel->rodata->art_alone = o->art_kinds && o->no_syscalls;
 	skel->rodata->art_nprefixes = (uint32_t)o->art_nprefixes;
 	if (o->art_mem_max)
 		skel->data->art_mem_max = o->art_mem_max;
 	if (o->art_whole_max)
 		skel->data->art_whole_max = o->art_whole_max;
-	bpf_map__set_max_entries(skel->maps.art_rb, 16u << 20);
+	{
+		/* written files can come at the disk's pace: room for a writer at 1.5 GB/s for 40 ms */
+		uint32_t ring = o->art_kinds & ENGINE_ART_WRITE ? 64u << 20 : 16u << 20;
+
+		bpf_map__set_max_entries(skel->maps.art_rb, ring);
+		skel->data->art_wake_bytes = ring / 16;
+	}
 	bpf_map__set_max_entries(skel->maps.art_buf, (uint32_t)en->ncpus * 2);
 	bpf_map__set_max_entries(skel->maps.art_prefixes, o->art_nprefixes ? (uint32_t)o->art_nprefixes : 1);
 }
@@ -368,6 +375,11 @@ static void split_programs(struct sysrec_bpf *skel, int side, const struct engin
 		if (o->no_syscalls &&
 		    (!strcmp(bpf_program__name(p), "sys_enter") || !strcmp(bpf_program__name(p), "sys_exit")))
 			bpf_program__set_autoattach(p, false);
+		/* the dispatchers hand the artifacts' syscall programs their calls (art_exit_tail,
+		 * art_enter_tail) */
+		if (!o->no_syscalls && (!strcmp(bpf_program__name(p), "art_sys_exit") ||
+		                        !strcmp(bpf_program__name(p), "art_sys_enter")))
+			bpf_program__set_autoattach(p, false);
 	}
 	/* the artifacts' maps: the first copy's, and only when asked for */
 	if (side != 0 || !o->art_kinds) {
@@ -376,6 +388,7 @@ static void split_programs(struct sysrec_bpf *skel, int side, const struct engin
 		bpf_map__set_autocreate(skel->maps.art_files, false);
 		bpf_map__set_autocreate(skel->maps.art_prefixes, false);
 		bpf_map__set_autocreate(skel->maps.art_stats, false);
+		bpf_map__set_autocreate(skel->maps.art_last, false);
 	}
 	qsort(fill, n, sizeof(struct filler), by_size_desc);
 	for (size_t i = 0; i < n; i++) {
@@ -913,6 +926,21 @@ static int artifacts_setup(struct engine *en, const struct engine_opts *o, struc
 		if (bpf_map_update_elem(bpf_map__fd(en->skel->maps.art_prefixes), &k, &p, BPF_ANY) < 0)
 			return err_set(e, -errno, "cannot set the write prefixes: %s", strerror(errno));
 	}
+	if (!o->no_syscalls) {
+		const struct bpf_program *progs[2] = { en->skel->progs.art_sys_exit,
+			                               en->skel->progs.art_sys_enter };
+		const struct bpf_map *slots[2] = { en->skel->maps.art_exit_tail,
+			                           en->skel->maps.art_enter_tail };
+
+		for (int i = 0; i < 2; i++) {
+			int fd = bpf_program__fd(progs[i]);
+			uint32_t k = 0;
+
+			if (fd >= 0 && bpf_map_update_elem(bpf_map__fd(slots[i]), &k, &fd, BPF_ANY))
+				return err_set(e, -errno, "cannot hand the syscalls to %s: %s",
+				               bpf_program__name(progs[i]), strerror(errno));
+		}
+	}
 	en->art_rb = ring_buffer__new(bpf_map__fd(en->skel->maps.art_rb), on_art, en, NULL);
 	if (!en->art_rb)
 		return err_set(e, -errno, "cannot map the artifact ring: %s", strerror(errno));
@@ -930,6 +958,9 @@ int engine_artifacts_poll(struct engine *en, int timeout_ms, engine_art_fn fn, v
 	en->art_delivered = 0;
 	rc = ring_buffer__poll(en->art_rb, timeout_ms);
 	if (rc < 0 && rc != -EINTR)
+		return rc;
+	/* records sent without a wakeup (bpf/artifact.bpf.h's art_wakeup()) are read at the timeout too */
+	if (en->art_delivered == 0 && (rc = ring_buffer__consume(en->art_rb)) < 0)
 		return rc;
 	return en->art_delivered;
 }

@@ -44,19 +44,6 @@ static void emit(struct pcap_writer *w, const void *p, size_t n)
 	w->out_bytes += n;
 }
 
-static void put_u16(struct sbuf *b, uint16_t v)
-{
-	sbuf_put(b, &v, 2);
-}
-static void put_u32(struct sbuf *b, uint32_t v)
-{
-	sbuf_put(b, &v, 4);
-}
-static void put_u64(struct sbuf *b, uint64_t v)
-{
-	sbuf_put(b, &v, 8);
-}
-
 static void pad4(struct sbuf *b)
 {
 	static const char zeros[4];
@@ -67,8 +54,8 @@ static void pad4(struct sbuf *b)
 static void block_begin(struct pcap_writer *w, uint32_t type)
 {
 	sbuf_reset(&w->blk);
-	put_u32(&w->blk, type);
-	put_u32(&w->blk, 0); /* patched by block_end */
+	sbuf_put32(&w->blk, type);
+	sbuf_put32(&w->blk, 0); /* patched by block_end */
 }
 
 /* Pad, patch the leading length, add the trailing one, and write the block. */
@@ -79,15 +66,15 @@ static void block_end(struct pcap_writer *w)
 	pad4(&w->blk);
 	total = (uint32_t)w->blk.len + 4;
 	memcpy(w->blk.data + 4, &total, 4);
-	put_u32(&w->blk, total);
+	sbuf_put32(&w->blk, total);
 	emit(w, w->blk.data, w->blk.len);
 }
 
 /* One option: code, length, value padded to 32 bits (len <= OPT_MAX). */
 static void opt_put(struct sbuf *b, uint16_t code, const void *p, size_t len)
 {
-	put_u16(b, code);
-	put_u16(b, (uint16_t)len);
+	sbuf_put16(b, code);
+	sbuf_put16(b, (uint16_t)len);
 	sbuf_put(b, p, len);
 	pad4(b);
 }
@@ -96,7 +83,7 @@ static void opt_put(struct sbuf *b, uint16_t code, const void *p, size_t len)
 static void opt_end(struct sbuf *b, size_t start)
 {
 	if (b->len > start)
-		put_u32(b, 0);
+		sbuf_put32(b, 0);
 }
 
 /*
@@ -166,10 +153,10 @@ static void write_section(struct pcap_writer *w, const struct pcap_section_info 
 	snprintf(comment, sizeof(comment), "host=%s", host);
 
 	block_begin(w, PCAP_BT_SHB);
-	put_u32(&w->blk, PCAP_BYTE_ORDER_MAGIC);
-	put_u16(&w->blk, 1);
-	put_u16(&w->blk, 0);
-	put_u64(&w->blk, UINT64_MAX);
+	sbuf_put32(&w->blk, PCAP_BYTE_ORDER_MAGIC);
+	sbuf_put16(&w->blk, 1);
+	sbuf_put16(&w->blk, 0);
+	sbuf_put64(&w->blk, UINT64_MAX);
 	start = w->blk.len;
 	opt_str(w, PCAP_OPT_SHB_HARDWARE, si->hardware ? si->hardware : u.machine);
 	opt_str(w, PCAP_OPT_SHB_OS, si->os ? si->os : os);
@@ -228,9 +215,9 @@ int pcap_writer_add_iface(struct pcap_writer *w, const struct pcap_iface *ifc)
 		.start_ns = ifc->start_ns ? ifc->start_ns : epoch_ns(),
 	};
 	block_begin(w, PCAP_BT_IDB);
-	put_u16(&w->blk, ifc->linktype);
-	put_u16(&w->blk, 0);
-	put_u32(&w->blk, ifc->snaplen);
+	sbuf_put16(&w->blk, ifc->linktype);
+	sbuf_put16(&w->blk, 0);
+	sbuf_put32(&w->blk, ifc->snaplen);
 	start = w->blk.len;
 	opt_str(w, PCAP_OPT_IF_NAME, ifc->name);
 	opt_str(w, PCAP_OPT_IF_DESCRIPTION, ifc->description);
@@ -290,11 +277,11 @@ int pcap_writer_packet(struct pcap_writer *w, const struct pcap_packet *p)
 	if (origlen < caplen)
 		origlen = caplen;
 	block_begin(w, PCAP_BT_EPB);
-	put_u32(&w->blk, p->iface);
-	put_u32(&w->blk, (uint32_t)(p->ts_ns >> 32));
-	put_u32(&w->blk, (uint32_t)p->ts_ns);
-	put_u32(&w->blk, caplen);
-	put_u32(&w->blk, origlen);
+	sbuf_put32(&w->blk, p->iface);
+	sbuf_put32(&w->blk, (uint32_t)(p->ts_ns >> 32));
+	sbuf_put32(&w->blk, (uint32_t)p->ts_ns);
+	sbuf_put32(&w->blk, caplen);
+	sbuf_put32(&w->blk, origlen);
 	sbuf_put(&w->blk, p->data, caplen);
 	pad4(&w->blk);
 	start = w->blk.len;
@@ -330,9 +317,9 @@ static void write_stats(struct pcap_writer *w, uint32_t id, uint64_t now)
 	size_t start;
 
 	block_begin(w, PCAP_BT_ISB);
-	put_u32(&w->blk, id);
-	put_u32(&w->blk, (uint32_t)(end >> 32));
-	put_u32(&w->blk, (uint32_t)end);
+	sbuf_put32(&w->blk, id);
+	sbuf_put32(&w->blk, (uint32_t)(end >> 32));
+	sbuf_put32(&w->blk, (uint32_t)end);
 	start = w->blk.len;
 	opt_ts(&w->blk, PCAP_OPT_ISB_STARTTIME, f->start_ns);
 	opt_ts(&w->blk, PCAP_OPT_ISB_ENDTIME, end);

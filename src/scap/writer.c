@@ -52,18 +52,6 @@ static void put_u8(struct sbuf *b, uint8_t v)
 {
 	sbuf_putc(b, (char)v);
 }
-static void put_u16(struct sbuf *b, uint16_t v)
-{
-	sbuf_put(b, &v, 2);
-}
-static void put_u32(struct sbuf *b, uint32_t v)
-{
-	sbuf_put(b, &v, 4);
-}
-static void put_u64(struct sbuf *b, uint64_t v)
-{
-	sbuf_put(b, &v, 8);
-}
 
 /* u16 length + bytes, truncated to `max` (readers refuse longer ones). */
 static void put_lstr(struct sbuf *b, const char *s, size_t len, size_t max)
@@ -72,7 +60,7 @@ static void put_lstr(struct sbuf *b, const char *s, size_t len, size_t max)
 		len = 0;
 	if (len > max)
 		len = max;
-	put_u16(b, (uint16_t)len);
+	sbuf_put16(b, (uint16_t)len);
 	sbuf_put(b, s, len);
 }
 
@@ -84,8 +72,8 @@ static void put_str(struct sbuf *b, const char *s, size_t max)
 static void block_begin(struct scap_writer *w, uint32_t type)
 {
 	sbuf_reset(&w->blk);
-	put_u32(&w->blk, type);
-	put_u32(&w->blk, 0); /* patched by block_end */
+	sbuf_put32(&w->blk, type);
+	sbuf_put32(&w->blk, 0); /* patched by block_end */
 }
 
 /* Patch an entry length written at `at` to cover up to the current end. */
@@ -105,17 +93,17 @@ static void block_end(struct scap_writer *w)
 	sbuf_put(&w->blk, zeros, pad);
 	total = (uint32_t)w->blk.len + 4;
 	memcpy(w->blk.data + 4, &total, 4);
-	put_u32(&w->blk, total);
+	sbuf_put32(&w->blk, total);
 	emit(w, w->blk.data, w->blk.len);
 }
 
 void scap_writer_section(struct scap_writer *w)
 {
 	block_begin(w, SCAP_BT_SHB);
-	put_u32(&w->blk, SCAP_SHB_MAGIC);
-	put_u16(&w->blk, 1);
-	put_u16(&w->blk, 2);
-	put_u64(&w->blk, UINT64_MAX);
+	sbuf_put32(&w->blk, SCAP_SHB_MAGIC);
+	sbuf_put16(&w->blk, 1);
+	sbuf_put16(&w->blk, 2);
+	sbuf_put64(&w->blk, UINT64_MAX);
 	block_end(w);
 }
 
@@ -124,15 +112,15 @@ void scap_writer_machine(struct scap_writer *w, const struct scap_machine *m)
 	char host[128] = { 0 };
 
 	block_begin(w, SCAP_BT_MI);
-	put_u32(&w->blk, m->num_cpus);
-	put_u64(&w->blk, m->memory_bytes);
-	put_u64(&w->blk, m->max_pid);
+	sbuf_put32(&w->blk, m->num_cpus);
+	sbuf_put64(&w->blk, m->memory_bytes);
+	sbuf_put64(&w->blk, m->max_pid);
 	memcpy(host, m->hostname, strnlen(m->hostname, sizeof(host) - 1));
 	sbuf_put(&w->blk, host, sizeof(host));
-	put_u64(&w->blk, m->boot_ts);
-	put_u64(&w->blk, 0);
-	put_u64(&w->blk, 0);
-	put_u64(&w->blk, 0);
+	sbuf_put64(&w->blk, m->boot_ts);
+	sbuf_put64(&w->blk, 0);
+	sbuf_put64(&w->blk, 0);
+	sbuf_put64(&w->blk, 0);
 	block_end(w);
 }
 
@@ -147,13 +135,13 @@ void scap_writer_ifaces(struct scap_writer *w, const struct scap_iface *ifs, siz
 
 		if (namelen > 1023)
 			namelen = 1023;
-		put_u32(&w->blk, 0);
-		put_u16(&w->blk, v6 ? 2 : 1);
-		put_u16(&w->blk, (uint16_t)namelen);
+		sbuf_put32(&w->blk, 0);
+		sbuf_put16(&w->blk, v6 ? 2 : 1);
+		sbuf_put16(&w->blk, (uint16_t)namelen);
 		sbuf_put(&w->blk, ifs[i].addr, alen);
 		sbuf_put(&w->blk, ifs[i].netmask, alen);
 		sbuf_put(&w->blk, ifs[i].bcast, alen);
-		put_u64(&w->blk, ifs[i].linkspeed);
+		sbuf_put64(&w->blk, ifs[i].linkspeed);
 		sbuf_put(&w->blk, ifs[i].name, namelen);
 		patch_len(&w->blk, at, (uint32_t)0 - 4); /* IL_V2 lengths exclude themselves */
 	}
@@ -167,10 +155,10 @@ void scap_writer_users(struct scap_writer *w, const struct scap_user *u, size_t 
 	for (size_t i = 0; i < nu; i++) {
 		size_t at = w->blk.len;
 
-		put_u32(&w->blk, 0);
+		sbuf_put32(&w->blk, 0);
 		put_u8(&w->blk, 0);
-		put_u32(&w->blk, u[i].uid);
-		put_u32(&w->blk, u[i].gid);
+		sbuf_put32(&w->blk, u[i].uid);
+		sbuf_put32(&w->blk, u[i].gid);
 		put_str(&w->blk, u[i].name, 255);
 		put_str(&w->blk, u[i].homedir, 255);
 		put_str(&w->blk, u[i].shell, 255);
@@ -179,9 +167,9 @@ void scap_writer_users(struct scap_writer *w, const struct scap_user *u, size_t 
 	for (size_t i = 0; i < ng; i++) {
 		size_t at = w->blk.len;
 
-		put_u32(&w->blk, 0);
+		sbuf_put32(&w->blk, 0);
 		put_u8(&w->blk, 1);
-		put_u32(&w->blk, g[i].gid);
+		sbuf_put32(&w->blk, g[i].gid);
 		put_str(&w->blk, g[i].name, 255);
 		patch_len(&w->blk, at, 0);
 	}
@@ -195,37 +183,37 @@ void scap_writer_procs(struct scap_writer *w, const struct scap_proc *p, size_t 
 		size_t at = w->blk.len;
 		struct sbuf *b = &w->blk;
 
-		put_u32(b, 0);
-		put_u64(b, p[i].tid);
-		put_u64(b, p[i].pid);
-		put_u64(b, p[i].ptid);
-		put_u64(b, p[i].sid);
-		put_u64(b, p[i].vpgid);
+		sbuf_put32(b, 0);
+		sbuf_put64(b, p[i].tid);
+		sbuf_put64(b, p[i].pid);
+		sbuf_put64(b, p[i].ptid);
+		sbuf_put64(b, p[i].sid);
+		sbuf_put64(b, p[i].vpgid);
 		put_str(b, p[i].comm, 1024);
 		put_str(b, p[i].exe, 1024);
 		put_str(b, p[i].exepath, 1024);
 		put_lstr(b, p[i].args, p[i].args_len, 4096);
 		put_str(b, p[i].cwd, 1024);
-		put_u64(b, (uint64_t)p[i].fdlimit);
-		put_u32(b, p[i].flags);
-		put_u32(b, p[i].uid);
-		put_u32(b, p[i].gid);
-		put_u32(b, p[i].vmsize_kb);
-		put_u32(b, p[i].vmrss_kb);
-		put_u32(b, p[i].vmswap_kb);
-		put_u64(b, p[i].pfmajor);
-		put_u64(b, p[i].pfminor);
+		sbuf_put64(b, (uint64_t)p[i].fdlimit);
+		sbuf_put32(b, p[i].flags);
+		sbuf_put32(b, p[i].uid);
+		sbuf_put32(b, p[i].gid);
+		sbuf_put32(b, p[i].vmsize_kb);
+		sbuf_put32(b, p[i].vmrss_kb);
+		sbuf_put32(b, p[i].vmswap_kb);
+		sbuf_put64(b, p[i].pfmajor);
+		sbuf_put64(b, p[i].pfminor);
 		put_lstr(b, p[i].env, p[i].env_len, 4096);
-		put_u64(b, (uint64_t)p[i].vtid);
-		put_u64(b, (uint64_t)p[i].vpid);
+		sbuf_put64(b, (uint64_t)p[i].vtid);
+		sbuf_put64(b, (uint64_t)p[i].vpid);
 		put_lstr(b, p[i].cgroups, p[i].cgroups_len, 4096);
 		put_str(b, p[i].root, 1024);
-		put_u32(b, p[i].loginuid);
+		sbuf_put32(b, p[i].loginuid);
 		put_u8(b, p[i].exe_writable);
 		if (p[i].has_caps) {
-			put_u64(b, p[i].cap_inheritable);
-			put_u64(b, p[i].cap_permitted);
-			put_u64(b, p[i].cap_effective);
+			sbuf_put64(b, p[i].cap_inheritable);
+			sbuf_put64(b, p[i].cap_permitted);
+			sbuf_put64(b, p[i].cap_effective);
 		}
 		patch_len(b, at, 0);
 	}
@@ -235,50 +223,50 @@ void scap_writer_procs(struct scap_writer *w, const struct scap_proc *p, size_t 
 void scap_writer_fds(struct scap_writer *w, uint64_t tid, const struct scap_fd *f, size_t n)
 {
 	block_begin(w, SCAP_BT_FDL_V2);
-	put_u64(&w->blk, tid);
+	sbuf_put64(&w->blk, tid);
 	for (size_t i = 0; i < n; i++) {
 		struct sbuf *b = &w->blk;
 		size_t at = b->len;
 
-		put_u32(b, 0);
-		put_u64(b, (uint64_t)f[i].fd);
-		put_u64(b, f[i].ino);
+		sbuf_put32(b, 0);
+		sbuf_put64(b, (uint64_t)f[i].fd);
+		sbuf_put64(b, f[i].ino);
 		/* readers refuse type 0 in a list: an fd of no known kind is "unsupported" */
 		put_u8(b, f[i].type == SCAP_FD_UNKNOWN ? SCAP_FD_UNSUPPORTED : f[i].type);
 		switch (f[i].type) {
 		case SCAP_FD_IPV4_SOCK:
 			sbuf_put(b, f[i].sip, 4);
 			sbuf_put(b, f[i].dip, 4);
-			put_u16(b, f[i].sport);
-			put_u16(b, f[i].dport);
+			sbuf_put16(b, f[i].sport);
+			sbuf_put16(b, f[i].dport);
 			put_u8(b, f[i].l4proto);
 			break;
 		case SCAP_FD_IPV6_SOCK:
 			sbuf_put(b, f[i].sip, 16);
 			sbuf_put(b, f[i].dip, 16);
-			put_u16(b, f[i].sport);
-			put_u16(b, f[i].dport);
+			sbuf_put16(b, f[i].sport);
+			sbuf_put16(b, f[i].dport);
 			put_u8(b, f[i].l4proto);
 			break;
 		case SCAP_FD_IPV4_SERVSOCK:
 			sbuf_put(b, f[i].sip, 4);
-			put_u16(b, f[i].sport);
+			sbuf_put16(b, f[i].sport);
 			put_u8(b, f[i].l4proto);
 			break;
 		case SCAP_FD_IPV6_SERVSOCK:
 			sbuf_put(b, f[i].sip, 16);
-			put_u16(b, f[i].sport);
+			sbuf_put16(b, f[i].sport);
 			put_u8(b, f[i].l4proto);
 			break;
 		case SCAP_FD_UNIX_SOCK:
-			put_u64(b, f[i].usrc);
-			put_u64(b, f[i].udst);
+			sbuf_put64(b, f[i].usrc);
+			sbuf_put64(b, f[i].udst);
 			put_str(b, f[i].name, 1023);
 			break;
 		case SCAP_FD_FILE_V2:
-			put_u32(b, f[i].open_flags);
+			sbuf_put32(b, f[i].open_flags);
 			put_str(b, f[i].name, 1023);
-			put_u32(b, f[i].dev);
+			sbuf_put32(b, f[i].dev);
 			break;
 		default:
 			put_str(b, f[i].name, 1023);
@@ -320,9 +308,9 @@ void scap_writer_event_bytes(struct scap_writer *w, uint16_t cpu, uint32_t flags
 	                    : (large ? SCAP_BT_EV_V2_LARGE : SCAP_BT_EV_V2);
 
 	block_begin(w, bt);
-	put_u16(&w->blk, cpu);
+	sbuf_put16(&w->blk, cpu);
 	if (flags)
-		put_u32(&w->blk, flags);
+		sbuf_put32(&w->blk, flags);
 	sbuf_put(&w->blk, evbytes, len);
 	block_end(w);
 	w->events++;
@@ -347,9 +335,9 @@ void scap_writer_event(struct scap_writer *w, const struct event *ev)
 	memcpy(hdr + 16, &len, 4);
 	memcpy(hdr + 22, &ev->nparams, 4);
 	block_begin(w, bt);
-	put_u16(&w->blk, ev->cpu);
+	sbuf_put16(&w->blk, ev->cpu);
 	if (ev->dump_flags)
-		put_u32(&w->blk, ev->dump_flags);
+		sbuf_put32(&w->blk, ev->dump_flags);
 	sbuf_put(&w->blk, hdr, sizeof(hdr));
 	sbuf_put(&w->blk, ev->raw + EVENT_HDR_V1, ev->raw_len - EVENT_HDR_V1);
 	block_end(w);
@@ -425,16 +413,16 @@ uint32_t scap_encode_event(struct sbuf *out, uint64_t ts, int64_t tid, uint16_t 
 
 	for (uint32_t i = 0; i < nparams; i++)
 		len += lens[i];
-	put_u64(out, ts);
-	put_u64(out, (uint64_t)tid);
-	put_u32(out, len);
-	put_u16(out, type);
-	put_u32(out, nparams);
+	sbuf_put64(out, ts);
+	sbuf_put64(out, (uint64_t)tid);
+	sbuf_put32(out, len);
+	sbuf_put16(out, type);
+	sbuf_put32(out, nparams);
 	for (uint32_t i = 0; i < nparams; i++) {
 		if (width == 2)
-			put_u16(out, (uint16_t)lens[i]);
+			sbuf_put16(out, (uint16_t)lens[i]);
 		else
-			put_u32(out, lens[i]);
+			sbuf_put32(out, lens[i]);
 	}
 	for (uint32_t i = 0; i < nparams; i++)
 		sbuf_put(out, vals[i], lens[i]);

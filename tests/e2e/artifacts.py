@@ -11,7 +11,11 @@
                                memory made executable (WXBIN), a module object
                                (MODULE) given to init_module and finit_module, a
                                BPF program, a binary run twice
-  artifacts.py check2 OUT WANT the same for work2
+  artifacts.py check2 OUT WANT [SCAP SYSREC]
+                               the same for work2; with SCAP (the -w file
+                               beside) each of those artifacts names its
+                               events in it, which SYSREC read and sysdig show
+                               as its call, by its owner
 
 The work: plain writes, pwrite at two offsets with a hole between, writev of
 three buffers (one larger than a record), a 5 MB write, a file deleted right
@@ -247,10 +251,52 @@ def work2(d, wxbin, module):
     json.dump(want, sys.stdout, indent=1)
 
 
-def check2(out, wantf):
+def read_events(cmd, nums):
+    """evt.num -> (evt.type, evt.dir, proc.pid) of events nums, as a reader (sysrec read, sysdig) shows them."""
+    flt = "evt.num in (%s)" % ", ".join(str(n) for n in sorted(nums))
+    res = subprocess.run(cmd + ["-p", "%evt.num %evt.type %evt.dir %proc.pid", flt], capture_output=True, text=True)
+    got = {}
+    for line in res.stdout.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[0].isdigit():
+            got[int(f[0])] = (f[1], f[2], f[3])
+    return got, res.returncode, res.stderr.strip()[:200]
+
+
+def check_events(chosen, scap, sysrec):
+    """Each chosen artifact (label, artifact, event type, direction, pid or None) names its events in scap,
+    and those events, read by sysrec read and by sysdig, are of that type and direction, by its owner."""
+    problems, nums = [], set()
+    for label, a, typ, d, pid in chosen:
+        evs = (a.get("events") or {}).get(scap)
+        if not evs or a.get("events_not_found"):
+            problems.append("%s: events %s, not found %s (want its events in %s)" % (
+                label, a.get("events"), a.get("events_not_found"), scap))
+        nums.update(evs or [])
+    if problems or not nums:
+        return problems
+    readers = [("sysrec read", [sysrec, "read", "-r", scap])]
+    if shutil.which("sysdig"):
+        readers.append(("sysdig", ["sysdig", "-r", scap]))
+    for name, cmd in readers:
+        got, rc, err = read_events(cmd, nums)
+        if rc != 0:
+            problems.append("%s -r %s: exit %d: %s" % (name, scap, rc, err))
+            continue
+        for label, a, typ, d, pid in chosen:
+            for n in a["events"][scap]:
+                want = (typ, d, str(pid) if pid else None)
+                have = got.get(n)
+                if not have or have[0] != want[0] or have[1] != want[1] or (want[2] and have[2] != want[2]):
+                    problems.append("%s: event %d as %s shows it: %s, want %s" % (label, n, name, have, want))
+    return problems
+
+
+def check2(out, wantf, scap=None, sysrec=None):
     want, man = load(out, wantf)
     arts = man.get("artifacts", [])
     problems = []
+    chosen = []  # (label, artifact, its events' type, direction, pid)
 
     def kept_sha(a):
         p = os.path.join(out, a["file"]) if a.get("file") else None
@@ -261,6 +307,8 @@ def check2(out, wantf):
     # the region's protections: PROT_READ|PROT_WRITE|PROT_EXEC, then PROT_READ|PROT_EXEC
     kept = [a for a in mem if a.get("file")]
     noted = [a for a in mem if a.get("note")]
+    if kept:
+        chosen.append(("memory at %s" % w["address"], kept[0], "mprotect", "<", kept[0]["owner"]["pid"]))
     if len(kept) != 1 or kept_sha(kept[0]) != w["sha256"] or kept[0].get("prot_before") != 7 or \
             kept[0].get("prot_after") != 5 or kept[0].get("length") != w["length"]:
         problems.append("memory at %s: want its %d bytes (sha256 %s), protections 7 then 5; got %s" % (
@@ -277,14 +325,20 @@ def check2(out, wantf):
                 k, w["rc"], [(a.get("paths"), a.get("not_kept")) for a in mods]))
         elif k == "finit_module" and w["path"] not in hit[0].get("paths", []):
             problems.append("finit_module: paths %s, want %s" % (hit[0].get("paths"), w["path"]))
+        if hit:
+            chosen.append((k, hit[0], k, ">", hit[0]["owner"]["pid"]))
     w = want["bpf"]
     hit = [a for a in arts if a.get("kind") == "bpf" and a.get("sha256") == w["sha256"]]
+    if hit:
+        chosen.append(("bpf program", hit[0], "bpf", ">", hit[0]["owner"]["pid"]))
     if not hit or kept_sha(hit[0]) != w["sha256"] or w["name"] not in hit[0].get("names", []):
         problems.append("bpf program %s: want its instructions (sha256 %s); bpf: %s" % (
             w["name"], w["sha256"][:12], [(a.get("names"), (a.get("sha256") or "")[:12]) for a in arts
                                           if a.get("kind") == "bpf"]))
     w = want["profile"]
     twice = [a for a in arts if a.get("kind") == "exec" and a.get("sha256") == w["sha256"]]
+    if twice:  # each run's execve: pids differ
+        chosen.append((w["path"], twice[0], "execve", "<", None))
     if len(twice) != 1 or twice[0].get("count", 0) < 2:
         problems.append("%s run twice: %d entries, counts %s (want one, counted twice)" % (
             w["path"], len(twice), [a.get("count") for a in twice]))
@@ -298,11 +352,14 @@ def check2(out, wantf):
     dropped = {k: v for k, v in man.get("dropped_bytes", {}).items() if v}
     if dropped:
         problems.append("bytes not kept: %s" % dropped)
+    if scap:
+        problems += check_events(chosen, scap, sysrec)
     for p in problems:
         print(p)
     if not problems:
         print("memory made executable, 2 module images, a BPF program, a binary run twice stored once, "
-              "the profile")
+              "the profile" + (", each naming its events (%s)" % ", ".join(
+                  "%s %s" % (c[0].split("/")[-1], c[1]["events"][scap]) for c in chosen) if scap else ""))
     return 1 if problems else 0
 
 
@@ -311,7 +368,9 @@ if __name__ == "__main__":
         work(sys.argv[2])
     elif len(sys.argv) == 5 and sys.argv[1] == "work2":
         work2(sys.argv[2], sys.argv[3], sys.argv[4])
-    elif len(sys.argv) == 4 and sys.argv[1] in ("check", "check2"):
-        sys.exit((check if sys.argv[1] == "check" else check2)(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "check":
+        sys.exit(check(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) in (4, 6) and sys.argv[1] == "check2":
+        sys.exit(check2(*sys.argv[2:]))
     else:
         sys.exit(__doc__)

@@ -14,7 +14,9 @@
 # kernel), loads a BPF program and runs true twice: the region's bytes with
 # its protections before and after, the W+X mapping noted, both images, the
 # program's instructions by name, true stored once and counted twice and in
-# profile.json; events written as usual. Then `sysrec profile diff` of two
+# profile.json; events written as usual, and each of those artifacts names
+# its events in the .scap (the mprotect exit, the init_module, finit_module and
+# bpf enters, each execve exit), as `sysrec read` and sysdig number them. Then `sysrec profile diff` of two
 # profiles, the second with a binary the first did not run: it is named, exit 1.
 check_record_artifacts() {
 	local rpid problem="" d=$work/art out out2 out3 rc
@@ -46,7 +48,7 @@ check_record_artifacts() {
 	stop_wait "$rpid" "$1 (sysrec record --artifacts)" ||
 		problem="$problem record --artifacts failed: $(grep -v recording "$work/art2.err" | head -2);"
 	if [ -s "$work/art2-want.json" ]; then
-		out2=$(python3 "$here/artifacts.py" check2 "$work/art2/out" "$work/art2-want.json" 2>&1) ||
+		out2=$(python3 "$here/artifacts.py" check2 "$work/art2/out" "$work/art2-want.json" "$work/art.scap" "$bin" 2>&1) ||
 			problem="$problem --artifacts: $(echo "$out2" | head -5 | tr '\n' ';')"
 	fi
 	[ -s "$work/art.scap" ] || problem="$problem no events written beside --artifacts;"

@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "../../src/artifacts/artifacts.h"
+#include "../../src/event/event.h"
+#include "../../src/scap/scap.h"
 #include "tmpdir_fixture.h"
 
 static const struct art_meta meta = {
-	.pid = 42, .tid = 43, .comm = "writer", .container = "", .ts = 1000, .evtnum = 7
+	.pid = 42, .tid = 43, .comm = "writer", .container = "", .ts = 1000, .ev = ART_EV_AT
 };
 
 /* The file rel of out/ read whole into buf (at most max); its length, or -1. */
@@ -100,7 +102,7 @@ static void test_written_file_offsets_and_paths(void **state)
 		close(fd);
 	}
 	assert_memory_equal(buf, "hello\0\0\0\0\0world", 15);
-	assert_int_equal(json_integer_value(json_array_get(json_object_get(en, "events"), 0)), 7);
+	assert_int_equal(json_object_size(json_object_get(en, "events")), 0); /* no .scap linked */
 	assert_string_equal(json_string_value(json_object_get(json_object_get(en, "owner"), "comm")),
 	                    "writer");
 	json_decref(m);
@@ -247,6 +249,48 @@ static void test_blob_once_per_content(void **state)
 }
 
 /* A memory region: its bytes, address and protections; past the region limit it is cut and says so. */
+/*
+ * A binary met again through an unchanged file (one settled long ago: it is
+ * remembered, not read again) is counted under each name; a file rewritten
+ * between two runs is two artifacts, each its own bytes.
+ */
+static void test_blob_fd_again(void **state)
+{
+	char dir[256], src[256];
+	struct err e = { { 0 } };
+	struct art_dir *d;
+	json_t *m, *en;
+	const char *sys = access("/usr/bin/true", R_OK) == 0 ? "/usr/bin/true" : "/bin/true";
+	char first[65];
+	int fd;
+
+	(void)state;
+	sub(dir, sizeof(dir), "again");
+	tmp_path(src, sizeof(src), "rewritten.bin");
+	d = art_open(dir, false, NULL, &e);
+	assert_non_null(d);
+	for (int i = 0; i < 2; i++) {
+		fd = open(sys, O_RDONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(art_blob_fd(d, ART_EXEC, i ? "/bin/true" : sys, fd, &meta), 0);
+		close(fd);
+	}
+	fd = open(src, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, "version1", 8), 8);
+	assert_int_equal(art_blob_fd(d, ART_EXEC, src, fd, &meta), 0);
+	memcpy(first, art_last_sha256(d), sizeof(first));
+	assert_int_equal(pwrite(fd, "version2", 8, 0), 8);
+	assert_int_equal(art_blob_fd(d, ART_EXEC, src, fd, &meta), 0);
+	assert_string_not_equal(first, art_last_sha256(d));
+	close(fd);
+	assert_int_equal(art_close(d, &e), 0);
+	m = manifest(dir);
+	en = entry_of(m, "exec", 0);
+	assert_int_equal(json_integer_value(json_object_get(en, "count")), 2);
+	assert_int_equal(json_array_size(json_object_get(m, "artifacts")), 3);
+	json_decref(m);
+}
+
 static void test_memory_region(void **state)
 {
 	char dir[256], buf[64];
@@ -357,6 +401,135 @@ static void test_profile_diff(void **state)
 	assert_non_null(strstr(e.msg, "bad.json: program 0"));
 }
 
+/* A .scap of events (ts, tid, type), no parameters, at path. */
+struct ev_spec {
+	uint64_t ts;
+	int64_t tid;
+	uint16_t type;
+};
+
+static void write_scap(const char *path, const struct ev_spec *evs, size_t n)
+{
+	struct err e = { { 0 } };
+	struct scap_writer *w = scap_writer_open(path, false, &e);
+	struct sbuf b = { 0 };
+
+	assert_non_null(w);
+	scap_writer_section(w);
+	for (size_t i = 0; i < n; i++) {
+		b.len = 0;
+		scap_encode_event(&b, evs[i].ts, evs[i].tid, evs[i].type, 0, NULL, NULL);
+		scap_writer_event_bytes(w, 0, 0, (const uint8_t *)b.data, (uint32_t)b.len);
+	}
+	assert_int_equal(scap_writer_close(w, &e), 0);
+	sbuf_release(&b);
+}
+
+static json_t *nums_in(json_t *en, const char *file)
+{
+	return json_object_get(json_object_get(en, "events"), file);
+}
+
+/*
+ * Each artifact names the events that made it, found in the .scap files by
+ * thread and time: a write's exit stamped as its record (not another
+ * thread's at the same time), the execve exit after an exec's record, in the
+ * file that holds it; one not found is counted; a file gone is skipped.
+ */
+static void test_events_linked(void **state)
+{
+	char dir[256], s1[512], s2[512], gone[512];
+	struct err e = { { 0 } };
+	struct art_dir *d;
+	json_t *m, *w, *x;
+	struct art_meta wm = meta, xm = meta, lost = meta;
+	const struct ev_spec one[] = {
+		{ 900, 43, PPME_SYSCALL_WRITE_E },  /* 1 */
+		{ 1000, 44, PPME_SYSCALL_WRITE_X }, /* 2: another thread, the same time */
+		{ 1000, 43, PPME_SYSCALL_WRITE_X }, /* 3: the write's */
+		{ 1100, 43, PPME_SYSCALL_WRITE_E }, /* 4 */
+	};
+	const struct ev_spec two[] = {
+		{ 1500, 43, PPME_SYSCALL_WRITE_X },     /* 1: the second write's */
+		{ 1900, 50, PPME_SYSCALL_EXECVE_19_E }, /* 2 */
+		{ 2100, 50, PPME_SYSCALL_EXECVE_19_X }, /* 3: the exec's */
+		{ 2200, 50, PPME_SYSCALL_EXECVE_19_X }, /* 4: a later one */
+	};
+	char *paths[3];
+
+	(void)state;
+	sub(dir, sizeof(dir), "ev");
+	tmp_path(s1, sizeof(s1), "ev1.scap");
+	tmp_path(s2, sizeof(s2), "ev2.scap");
+	tmp_path(gone, sizeof(gone), "ev-gone.scap");
+	write_scap(s1, one, 4);
+	write_scap(s2, two, 4);
+	d = art_open(dir, false, NULL, &e);
+	assert_non_null(d);
+	/* two chunks of one write: one event */
+	assert_int_equal(art_file_write(d, 5, 99, "/tmp/x/a", 0, "ab", 2, &wm), 0);
+	assert_int_equal(art_file_write(d, 5, 99, "/tmp/x/a", 2, "cd", 2, &wm), 0);
+	wm.ts = 1500;
+	assert_int_equal(art_file_write(d, 5, 99, "/tmp/x/a", 4, "ef", 2, &wm), 0);
+	lost.ts = 1700; /* its event is in no file */
+	assert_int_equal(art_file_write(d, 5, 99, "/tmp/x/a", 6, "gh", 2, &lost), 0);
+	xm.tid = xm.pid = 50;
+	xm.ts = 2000;
+	xm.ev = ART_EV_EXEC;
+	assert_int_equal(art_blob(d, ART_EXEC, "/bin/true", "ELF", 3, &xm), 0);
+	paths[0] = s1;
+	paths[1] = gone;
+	paths[2] = s2;
+	assert_int_equal(art_events_link(d, paths, 3, NULL, NULL, &e), 0);
+	assert_int_equal(art_close(d, &e), 0);
+	m = manifest(dir);
+	assert_non_null(m);
+	w = entry_of(m, "write", 0);
+	assert_non_null(w);
+	assert_int_equal(json_array_size(nums_in(w, s1)), 1);
+	assert_int_equal(json_integer_value(json_array_get(nums_in(w, s1), 0)), 3);
+	assert_int_equal(json_array_size(nums_in(w, s2)), 1);
+	assert_int_equal(json_integer_value(json_array_get(nums_in(w, s2), 0)), 1);
+	assert_null(nums_in(w, gone));
+	assert_int_equal(json_integer_value(json_object_get(w, "events_not_found")), 1);
+	x = entry_of(m, "exec", 0);
+	assert_non_null(x);
+	assert_int_equal(json_array_size(nums_in(x, s2)), 1);
+	assert_int_equal(json_integer_value(json_array_get(nums_in(x, s2), 0)), 3);
+	assert_null(json_object_get(x, "events_not_found"));
+	json_decref(m);
+}
+
+/* A file that is not a capture: said, naming it; the artifacts are kept all the same. */
+static void test_events_bad_scap(void **state)
+{
+	char dir[256], bad[512];
+	struct err e = { { 0 } };
+	struct art_dir *d;
+	char *paths[1];
+	int fd;
+	json_t *m;
+
+	(void)state;
+	sub(dir, sizeof(dir), "evbad");
+	tmp_path(bad, sizeof(bad), "bad.scap");
+	fd = open(bad, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "not a capture at all", 20), 20);
+	close(fd);
+	d = art_open(dir, false, NULL, &e);
+	assert_non_null(d);
+	assert_int_equal(art_file_write(d, 5, 99, "/tmp/x/a", 0, "ab", 2, &meta), 0);
+	paths[0] = bad;
+	assert_true(art_events_link(d, paths, 1, NULL, NULL, &e) < 0);
+	assert_non_null(strstr(e.msg, bad));
+	assert_int_equal(art_close(d, &e), 0);
+	m = manifest(dir);
+	assert_non_null(m);
+	assert_int_equal(json_integer_value(json_object_get(entry_of(m, "write", 0), "events_not_found")), 1);
+	json_decref(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,10 +538,13 @@ int main(void)
 		cmocka_unit_test(test_wx_note_and_last_sha),
 		cmocka_unit_test(test_limits_counted),
 		cmocka_unit_test(test_blob_once_per_content),
+		cmocka_unit_test(test_blob_fd_again),
 		cmocka_unit_test(test_memory_region),
 		cmocka_unit_test(test_safe_names),
 		cmocka_unit_test(test_unwritable_dir),
 		cmocka_unit_test(test_profile_diff),
+		cmocka_unit_test(test_events_linked),
+		cmocka_unit_test(test_events_bad_scap),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
