@@ -20,7 +20,10 @@
 #     unmeasured dd) under no recorder, plain and prefix (now under the prefix:
 #     every byte copied, no limit), and "twice": no recorder, but a second dd
 #     writing the same bytes to another file at the same time (the bytes
-#     written twice, as keeping the file does, by the simplest means); BIG_RUNS
+#     written twice, as keeping the file does, by the simplest means); and the
+#     floor of any capture of written data: `loops copy SRC DST` (dd's work)
+#     against `loops copy SRC DST 1` (each buffer also copied once in the
+#     writer, as the kernel side must before the call returns); BIG_RUNS
 #     interleaved rounds, the median of each. Reported: dd's throughput, and of
 #     the last prefix round the artifact's size and sha256 against the file's,
 #     the bytes the manifest counts as not kept.
@@ -65,7 +68,7 @@ start() { # RECORDER TAG
 	local i log=$DIR/$2.err
 	REC_PID=
 	case $1 in
-	none | floor) return 0 ;;
+	none | floor | copy | copykeep) return 0 ;;
 	plain) "$SYSREC" record -w "$DIR/$2.scap" --stats 2>"$log" & ;;
 	prefix)
 		rm -rf "$DIR/out-$2"
@@ -111,13 +114,13 @@ for ((r = 1; r <= RUNS; r++)); do
 	done
 done
 
-echo "bench: (2) big: dd of $BIG_MB MB under $PREFIX_DIR; $BIG_RUNS rounds of none, floor, plain, prefix"
+echo "bench: (2) big: dd of $BIG_MB MB under $PREFIX_DIR; $BIG_RUNS rounds of none, floor, plain, prefix, copy, copykeep"
 declare -A BIG
 # random bytes (zeros would hide a lost chunk: a hole reads as zeros), from the page cache
 [[ -f $DIR/src && $(stat -c %s "$DIR/src") == $((BIG_MB << 20)) ]] || head -c $((BIG_MB << 20)) /dev/urandom >"$DIR/src"
 dd if="$DIR/src" of="$PREFIX_DIR/big" bs=1M conv=fsync status=none # a first run: allocation warmed
 for ((r = 1; r <= BIG_RUNS; r++)); do
-	for rec in none floor plain prefix; do
+	for rec in none floor plain prefix copy copykeep; do
 		rm -f "$PREFIX_DIR/big" "$DIR/floor-copy"
 		sync
 		start "$rec" "big-$rec"
@@ -127,8 +130,17 @@ for ((r = 1; r <= BIG_RUNS; r++)); do
 			dd if="$DIR/src" of="$DIR/floor-copy" bs=1M status=none &
 			cp=$!
 		fi
-		dd if="$DIR/src" of="$PREFIX_DIR/big" bs=1M conv=fsync status=none
-		t1=$EPOCHREALTIME
+		case $rec in
+		copy | copykeep)
+			t=$("$LOOPS" copy "$DIR/src" "$PREFIX_DIR/big" "$([[ $rec == copykeep ]] && echo 1 || echo 0)" |
+				awk '{ print $5 }')
+			t1=$(awk -v a="$t0" -v t="$t" 'BEGIN { printf "%.6f", a + t }')
+			;;
+		*)
+			dd if="$DIR/src" of="$PREFIX_DIR/big" bs=1M conv=fsync status=none
+			t1=$EPOCHREALTIME
+			;;
+		esac
 		[[ -z $cp ]] || wait "$cp"
 		stop
 		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
@@ -154,10 +166,11 @@ rm -f "$PREFIX_DIR/big"
 python3 - "$MD" "$RUNS" "$WRITE_N" "$OPEN_N" "$BIG_MB" "$want_sha" "$kept_size" "$kept_sha" "$dropped:$trunc:$fdrop" \
 	"$(git -C "$(dirname "$0")/.." rev-parse --short HEAD 2>/dev/null || echo '?')" \
 	"${T[write-none]}" "${T[write-plain]}" "${T[write-prefix]}" "${T[open-none]}" "${T[open-plain]}" \
-	"${T[open-prefix]}" "${BIG[none]}" "${BIG[floor]}" "${BIG[plain]}" "${BIG[prefix]}" "$BIG_RUNS" <<'EOF'
+	"${T[open-prefix]}" "${BIG[none]}" "${BIG[floor]}" "${BIG[plain]}" "${BIG[prefix]}" "$BIG_RUNS" \
+	"${BIG[copy]}" "${BIG[copykeep]}" <<'EOF'
 import os, platform, statistics, sys
 (md, runs, wn, on, big_mb, want_sha, kept_size, kept_sha, dropped_all, head,
- wnone, wplain, wpre, onone, oplain, opre, bnone, bfloor, bplain, bpre, big_runs) = sys.argv[1:]
+ wnone, wplain, wpre, onone, oplain, opre, bnone, bfloor, bplain, bpre, big_runs, bcopy, bkeep) = sys.argv[1:]
 med = lambda s: statistics.median(float(x) for x in s.split())
 dropped, trunc, fdrop = dropped_all.split(":")
 rows, verdicts = [], []
@@ -168,19 +181,23 @@ for name, n, a, b, c in (("write (64 B to a file outside the prefix)", wn, wnone
     rows.append(f"| {name} | {n} | {t0:.3f} s | {t1:.3f} s ({t1 / t0:.2f}x) | {t2:.3f} s ({t2 / t0:.2f}x) | "
                 f"{ratio:.3f} | {'yes' if ratio <= 1.1 else 'NO'} |")
     verdicts.append(f"{name}: prefix/plain {ratio:.3f} (target at most 1.1: {'met' if ratio <= 1.1 else 'NOT met'})")
-bb = {k: med(v) for k, v in (("none", bnone), ("floor", bfloor), ("plain", bplain), ("prefix", bpre))}
+bb = {k: med(v) for k, v in (("none", bnone), ("floor", bfloor), ("plain", bplain), ("prefix", bpre),
+                             ("copy", bcopy), ("copykeep", bkeep))}
 whole = int(big_mb) << 20
 what = {"none": "no recorder", "floor": "twice: no recorder, a second dd writing the same bytes at once",
-        "plain": "plain `-w`", "prefix": "`-w` + write prefix (every byte kept)"}
+        "plain": "plain `-w`", "prefix": "`-w` + write prefix (every byte kept)",
+        "copy": "floor, no recorder: `loops copy` (dd's work)",
+        "copykeep": "floor, no recorder: `loops copy` with each buffer copied once more in the writer"}
 big_rows = [f"| {what[k]} | {v:.2f} s | {int(big_mb) / v:.0f} MB/s |" for k, v in bb.items()]
 same = kept_sha == want_sha and int(kept_size) == whole
 keep = bb["plain"] / bb["prefix"]
 floor = bb["none"] / bb["floor"]
+copy_floor = bb["copy"] / bb["copykeep"]
 verdicts.append(f"{big_mb} MB under the prefix: {int(kept_size) - int(fdrop)} of {whole} bytes kept, sha256 "
                 f"{'equal' if same else 'DIFFERENT'}, {dropped} bytes counted not kept (the artifact: truncated "
                 f"{trunc}, {fdrop} bytes); dd throughput "
-                f"{keep:.2f}x of plain recording's (a second dd writing the same bytes at once: {floor:.2f}x of "
-                f"no recorder's)")
+                f"{keep:.2f}x of plain recording's; the floor (one more copy of each byte in the writer, "
+                f"no recorder) {copy_floor:.2f}x; a second dd writing the same bytes at once {floor:.2f}x")
 out = ["# sysrec artifact benchmark results", "",
        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}. Tree at {head}; "
        f"medians of {runs} interleaved rounds.", "",

@@ -5,6 +5,10 @@
  *                                   regular file is made or emptied first and grows by 64 MB per 1M)
  *   loops open [N] [FILE]           N x open + read + close of a small file (default 300000, /etc/hostname)
  *   loops fork [N]                  N x fork, execve /bin/true, waitpid (default 2000)
+ *   loops copy SRC DST [KEEP]       SRC to DST in 1 MiB reads and writes, then fsync (as
+ *                                   `dd bs=1M conv=fsync`); KEEP 1: each buffer also copied once
+ *                                   into a 64 MiB ring right after its write (the copy any
+ *                                   capture of written data must make in the writer's context)
  *   loops pace RATE SECS [CPU [getppid]]
  *                                   write(/dev/null, 64) (or getppid) at RATE events/s (one syscall =
  *                                   2 events, enter + exit) for SECS seconds, pinned to CPU; RATE 0:
@@ -230,11 +234,44 @@ static int do_probe(double secs, const char *dir, char **cmd)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
+static int do_copy(const char *src, const char *dst, bool keep)
+{
+	enum { CHUNK = 1 << 20, RING = 64 << 20 };
+	char *buf = malloc(CHUNK), *ring = keep ? malloc(RING) : NULL;
+	int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	size_t at = 0, total = 0;
+	double t0;
+	ssize_t n;
+
+	if (!buf || (keep && !ring) || in < 0 || out < 0)
+		return fail("copy: open or allocate");
+	if (ring)
+		memset(ring, 1, RING); /* its pages made before the clock starts */
+	t0 = mono();
+	while ((n = read(in, buf, CHUNK)) > 0) {
+		if (write(out, buf, (size_t)n) != n)
+			return fail("copy: write");
+		if (ring) {
+			memcpy(ring + at, buf, (size_t)n);
+			at = (at + CHUNK) % RING;
+		}
+		total += (size_t)n;
+	}
+	if (n < 0 || fsync(out) < 0)
+		return fail("copy: read or fsync");
+	printf("copy %zu bytes took %.6f s%s\n", total, mono() - t0, keep ? " (each kept once more)" : "");
+	close(in);
+	close(out);
+	free(buf);
+	free(ring);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: loops write [N] [FILE] | open [N] [FILE] | fork [N] | pace RATE SECS [CPU "
 	                "[getppid]] |\n"
-	                "       probe SECS DIR CMD [ARG...]\n");
+	                "       probe SECS DIR CMD [ARG...] | copy SRC DST [KEEP]\n");
 	return 2;
 }
 
@@ -253,6 +290,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "pace") && argc >= 4)
 		rc = do_pace(atof(argv[2]), atof(argv[3]), count_arg(argc, argv, 4, -1),
 		             argc > 5 && !strcmp(argv[5], "getppid"));
+	else if (!strcmp(argv[1], "copy") && argc >= 4)
+		rc = do_copy(argv[2], argv[3], argc > 4 && !strcmp(argv[4], "1"));
 	else if (!strcmp(argv[1], "probe") && argc >= 5)
 		rc = do_probe(atof(argv[2]), argv[3], argv + 4);
 	else
