@@ -37,7 +37,7 @@ LDLIBS := -lz -ljansson -lcrypto -lyaml -lmicrohttpd -lcurl -lpthread
 # The modules every tool and fuzzer links (readers of untrusted bytes among them),
 # then the agent's; src/engine (BPF) and src/cli link into the binary only.
 CORE_MODULES := common event scap pcap state filter
-LIB_MODULES := $(CORE_MODULES) store recorder capture rules artifacts agent
+LIB_MODULES := $(CORE_MODULES) store recorder capture rules artifacts runtime agent
 CORE_SRCS := $(foreach m,$(CORE_MODULES),$(wildcard src/$(m)/*.c))
 LIB_SRCS := $(foreach m,$(LIB_MODULES),$(wildcard src/$(m)/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -203,7 +203,7 @@ bench-agent: deps $(BIN) $(BENCH_LOOPS)
 # The fuzz targets (tests/fuzz/fuzz_NAME.c, libFuzzer): one rule; each names the
 # sources it links (FUZZ_SRCS_NAME) and their libraries (FUZZ_LIBS_NAME).
 FUZZ_DIR := build/fuzz
-FUZZ_NAMES := reader filter config http rules pcap profile
+FUZZ_NAMES := reader filter config http rules pcap profile runtime
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS_reader := $(CORE_SRCS)
@@ -220,6 +220,8 @@ FUZZ_SRCS_pcap := $(wildcard src/common/*.c) $(wildcard src/pcap/*.c)
 FUZZ_LIBS_pcap := -lz
 FUZZ_SRCS_profile := $(wildcard src/common/*.c) src/artifacts/profile.c
 FUZZ_LIBS_profile := -lz -ljansson
+FUZZ_SRCS_runtime := $(wildcard src/common/*.c) $(wildcard src/runtime/*.c)
+FUZZ_LIBS_runtime := -lz -ljansson -lcurl
 
 .SECONDEXPANSION:
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) src/event/event_table.inc
@@ -227,7 +229,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) 
 	@$(if $(Q),echo "  CLANG   $<")
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
 
-# make fuzz (the reader), fuzz-filter, fuzz-config, fuzz-http, fuzz-rules, fuzz-pcap, fuzz-profile
+# make fuzz (the reader), fuzz-filter, fuzz-config, fuzz-http, fuzz-rules, fuzz-pcap, fuzz-profile, fuzz-runtime
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_DIR)/fuzz_reader
 	$(Q)scripts/fuzz.sh $< $(FUZZ_SECONDS)

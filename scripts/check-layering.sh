@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 declare -A rank=(
 	[common]=0 [event]=1
 	[scap]=2 [pcap]=2 [store]=2 [state]=3 [filter]=4
-	[engine]=5
+	[engine]=5 [runtime]=5
 	[recorder]=6 [capture]=7 [rules]=7 [artifacts]=7
 	[agent]=8 [server]=8 [cli]=9
 )

@@ -45,6 +45,7 @@ pre=
 [ "$name" = fuzz_rules ] && pre=rules-
 [ "$name" = fuzz_pcap ] && pre=pcap-
 [ "$name" = fuzz_profile ] && pre=profile-
+[ "$name" = fuzz_runtime ] && pre=runtime-
 corpus=$dir/${pre}corpus
 seeds=$dir/${pre}seeds
 log=$dir/${pre}fuzz.log
@@ -237,8 +238,19 @@ seed_profile() {
 	printf '[1,2' >"$seeds/broken.json"
 }
 
+# The Docker API answers' seeds: a container's inspection (then a NUL and its
+# image's), and odd shapes.
+seed_runtime() {
+	local id=3f2a9c1b7e4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a
+	printf '{"Id":"%s","Created":"2026-12-05T10:20:30Z","Name":"/web","Image":"sha256:%s","Config":{"Image":"reg:5000/ns/img:1.2","Labels":{"io.kubernetes.pod.name":"p","x":1},"Healthcheck":{"Test":["CMD","/bin/true","-x"]}},"HostConfig":{"Privileged":true,"NanoCpus":1500000000,"CpusetCpus":"0-1,3"},"NetworkSettings":{"IPAddress":"172.17.0.2","Ports":{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]},"Networks":{"n":{"IPAddress":"10.0.0.2"}}},"Mounts":[{"Source":"/a","Destination":"/b","Mode":"ro","RW":false,"Propagation":"rprivate"}]}\0{"RepoTags":["img:1.2"],"RepoDigests":["reg:5000/ns/img@sha256:ab","other@sha256:cd"]}' "$id" "$id" >"$seeds/full.bin"
+	printf '{"Id":"%s","Config":{"Image":"busybox"}}' "$id" >"$seeds/small.json"
+	printf '{"Id":"%s","NetworkSettings":{"Ports":{"99999/tcp":[{}]},"IPAddress":"x"},"Mounts":{}}' "$id" >"$seeds/odd.json"
+}
+
 # ---- seeds (only for an empty corpus) ----
-if [ "$pre" = profile- ]; then
+if [ "$pre" = runtime- ]; then
+	[ -n "$(ls -A "$corpus")" ] || { seed_runtime && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) answers"; }
+elif [ "$pre" = profile- ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_profile && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) profiles"; }
 elif [ "$pre" = pcap- ]; then
 	[ -n "$(ls -A "$corpus")" ] || { seed_pcap && cp "$seeds"/* "$corpus"/ && echo "fuzz.sh: seeded from $(ls "$seeds" | wc -l) pcapng files"; }
@@ -296,6 +308,8 @@ dict=$dir/scap.dict
 [ "$pre" = config- ] && dict= # YAML needs none
 [ "$pre" = http- ] && dict=
 [ "$pre" = rules- ] && dict=
+[ "$pre" = runtime- ] && dict= # JSON: the seeds carry its words
+[ "$pre" = profile- ] && dict=
 [ "$pre" = pcap- ] && { dict=$dir/pcap.dict; pcap_dict >"$dict"; }
 [ -n "$pre" ] || cat >"$dict" <<'EOF'
 shb="\x0a\x0d\x0d\x0a"

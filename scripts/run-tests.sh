@@ -80,7 +80,7 @@ run_check() { # label command...; one pass or one failure
 run_fuzz() {
 	local name
 	rm -rf build/fuzz/test/*corpus build/fuzz/test/*seeds
-	for name in reader filter config http rules pcap profile; do
+	for name in reader filter config http rules pcap profile runtime; do
 		run_check "fuzz $name" env FUZZ_DIR=build/fuzz/test FUZZ_SEED=1 \
 			scripts/fuzz.sh "build/fuzz/fuzz_$name" "${FUZZ_SECONDS:-20}"
 	done

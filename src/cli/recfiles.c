@@ -43,6 +43,7 @@ struct recfiles {
 	uint64_t opened;     /* files opened */
 	uint64_t in_file;    /* events in the current file */
 	uint64_t file_start; /* epoch seconds the current file's period began (-G) */
+	uint64_t now_ts;     /* the time of the run of events being written */
 	char **written;      /* the names of the files opened, each once */
 	size_t nwritten;
 	struct sbuf tmp;
@@ -68,9 +69,33 @@ static void write_container_events(struct recfiles *f, uint64_t ts)
 }
 
 /*
+ * The container event (tid -1) of text into ev (replacing what it held),
+ * written now, and told to the state when one is kept (filters read it).
+ */
+static void put_container(struct recfiles *f, struct sbuf *ev, uint64_t ts, const char *text)
+{
+	const void *val[1] = { text };
+	uint32_t vlen[1] = { (uint32_t)strlen(text) + 1 };
+
+	ev->len = 0;
+	scap_encode_event(ev, ts, -1, PPME_CONTAINER_JSON_2_E, PPME_CONTAINER_JSON_2_E_NPARAMS, val, vlen);
+	if (f->w)
+		scap_writer_event_bytes(f->w, 0, 0, (const uint8_t *)ev->data, (uint32_t)ev->len);
+	if (f->st) {
+		struct event e;
+		struct evctx cx;
+		struct err err;
+
+		if (event_parse(&e, (const uint8_t *)ev->data, (uint32_t)ev->len, 2, &err) == 0)
+			state_process(f->st, &e, &cx);
+	}
+}
+
+/*
  * A thread with these cgroups was seen: if they name a container not yet
- * described, describe it with a container event (tid -1), as sysdig's writer
- * does. Only what the cgroup path tells is known: the id and the runtime.
+ * described, describe it with a container event, as sysdig's writer does:
+ * first with what the cgroup path tells (the id and the runtime), then, when
+ * the runtimes answer (on_container()), whole.
  */
 static void note_container(struct recfiles *f, const char *cg, size_t len, uint64_t ts)
 {
@@ -79,8 +104,6 @@ static void note_container(struct recfiles *f, const char *cg, size_t len, uint6
 	struct sbuf *ev;
 	json_t *j;
 	char *text;
-	const void *val[1];
-	uint32_t vlen[1];
 
 	if (type < 0)
 		return;
@@ -94,13 +117,23 @@ static void note_container(struct recfiles *f, const char *cg, size_t len, uint6
 	memset(ev, 0, sizeof(*ev));
 	j = json_pack("{s:{s:s,s:i,s:s,s:s}}", "container", "id", id, "type", type, "name", "", "image", "");
 	text = json_dumps(j, JSON_COMPACT);
-	val[0] = text;
-	vlen[0] = (uint32_t)strlen(text) + 1;
-	scap_encode_event(ev, ts, -1, PPME_CONTAINER_JSON_2_E, PPME_CONTAINER_JSON_2_E_NPARAMS, val, vlen);
+	put_container(f, ev, ts, text);
 	free(text);
 	json_decref(j);
-	if (f->w)
-		scap_writer_event_bytes(f->w, 0, 0, (const uint8_t *)ev->data, (uint32_t)ev->len);
+	if (f->o.rt)
+		rt_watch_ask(f->o.rt, id, type);
+}
+
+/* A runtime's answer for a container described so far by its id: its event again, whole. */
+static void on_container(void *ctx, const char *id, const char *json)
+{
+	struct recfiles *f = ctx;
+
+	for (size_t i = 0; i < f->ncontainers; i++)
+		if (!strcmp(f->ids[i], id)) {
+			put_container(f, &f->container_evs[i], f->now_ts, json);
+			return;
+		}
 }
 
 static void write_head(struct recfiles *f, const struct scap_proc *procs, struct scap_fd *const *fds,
@@ -274,6 +307,10 @@ int recfiles_blocks(struct recfiles *f, const uint8_t *p, size_t len)
 
 	if (f->failed)
 		return f->err_code;
+	if (f->o.rt && len >= 18) { /* containers the runtimes told of since: before these events */
+		memcpy(&f->now_ts, p + 10, 8);
+		rt_watch_take(f->o.rt, on_container, f);
+	}
 	while (off + 12 <= len) {
 		uint32_t blen, elen;
 		uint16_t cpu, type;
@@ -393,6 +430,11 @@ static void recfiles_free(struct recfiles *f)
 int recfiles_close(struct recfiles *f, struct err *e)
 {
 	int rc = 0;
+
+	if (f->o.rt && f->w && !f->failed) { /* what the runtimes told since the last events */
+		f->now_ts = epoch_ns();
+		rt_watch_take(f->o.rt, on_container, f);
+	}
 
 	if (f->w)
 		rc = scap_writer_close(f->w, e);

@@ -16,6 +16,7 @@
 
 #include "../common/common.h"
 #include "../engine/engine.h"
+#include "../runtime/runtime.h"
 
 struct recfiles_opts {
 	const char *path;     /* -w: the file, or the base of rotated names */
@@ -27,6 +28,11 @@ struct recfiles_opts {
 	const char *filter;   /* the events to keep (Falco condition); NULL: all */
 	bool fatfile;         /* -F: keep the state-changing events the filter rejects, hidden */
 	uint64_t max_shown;   /* with a filter: stop after this many matching events (0: no limit) */
+	/*
+	 * the runtimes, asked about each container seen (NULL: containers known by
+	 * their ids only): its event is written again, whole, once they answer
+	 */
+	struct rt_watch *rt;
 };
 
 /* Events lost in a row on one CPU (or on an unknown one), told in the file where they were lost. */

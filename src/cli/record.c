@@ -32,8 +32,9 @@ struct record_opts {
 	char container[13]; /* --container, short form; "" for none */
 	uint32_t ring_mb;
 	bool stats;
-	char *filter;         /* the arguments after the options, joined; NULL: none */
-	struct pcapopts pcap; /* --pcap and the others of packets */
+	char *filter;                          /* the arguments after the options, joined; NULL: none */
+	const char *docker_sock, *podman_sock; /* the runtimes asked about containers ("": not) */
+	struct pcapopts pcap;                  /* --pcap and the others of packets */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -75,6 +76,11 @@ static void record_usage(FILE *f)
 	        "      --container ID    record only the processes of container ID (and what\n"
 	        "                        they start, or what joins its cgroups)\n"
 	        "      --ring-mb MB      kernel ring buffer size (default 16)\n"
+	        "      --docker-socket PATH   Docker's API, asked about each container seen (its\n"
+	        "                        name, image, labels: into the file; default\n"
+	        "                        " RT_DOCKER_SOCK "; \"\" for none)\n"
+	        "      --podman-socket PATH   podman's Docker-compatible API (default\n"
+	        "                        " RT_PODMAN_SOCK "; \"\" for none)\n"
 	        "      --stats           say when recording starts; print event and drop counts\n"
 	        "                        (in all and per CPU) at the end\n");
 	fputs(pcapopts_usage, f);
@@ -212,6 +218,12 @@ static int parse_opt(int c, const char *arg, struct record_opts *o)
 	case 'S':
 		o->stats = true;
 		return 0;
+	case 'D':
+		o->docker_sock = arg;
+		return 0;
+	case 'O':
+		o->podman_sock = arg;
+		return 0;
 	case 'h':
 		record_usage(stdout);
 		return -1;
@@ -263,6 +275,8 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		{ "container", required_argument, NULL, 'c' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "ring-mb", required_argument, NULL, 'R' },
+		{ "docker-socket", required_argument, NULL, 'D' },
+		{ "podman-socket", required_argument, NULL, 'O' },
 		{ "fatfile", no_argument, NULL, 'F' },
 		{ "pcap", required_argument, NULL, PCAPOPT_PCAP },
 		{ "pcap-snaplen", required_argument, NULL, PCAPOPT_SNAPLEN },
@@ -441,6 +455,19 @@ static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo
 	eo->art_whole_max = o->pcap.art_total_max ? o->pcap.art_total_max : UINT64_MAX;
 	eo->art_prefixes = (const char *const *)o->pcap.art_prefixes;
 	eo->art_nprefixes = o->pcap.art_nprefixes;
+}
+
+/* What the runtimes told of the containers seen (--stats). */
+static void print_containers(struct rt_watch *rt)
+{
+	struct rt_watch_status st;
+
+	rt_watch_status(rt, &st);
+	fprintf(stderr,
+	        "sysrec record: containers: %llu seen, %llu described by their runtime, %llu unknown to it, "
+	        "%llu not answered%s%s\n",
+	        (unsigned long long)st.asked, (unsigned long long)st.answered, (unsigned long long)st.unknown,
+	        (unsigned long long)st.failed, st.last_error[0] ? "; last: " : "", st.last_error);
 }
 
 /* Write the artifacts' manifest (the engine is stopped): their counts said when asked or when any was lost; 1
@@ -624,6 +651,7 @@ int cmd_record(int argc, char **argv)
 	struct recpcap *rp = NULL;
 	struct recpcap_opts ro;
 	struct recart *ra = NULL;
+	struct rt_watch *rt = NULL;
 	int rc = 0, rc_pcap = 0, rc_art = 0;
 
 	rc = parse_opts(argc, argv, &o);
@@ -644,6 +672,8 @@ int cmd_record(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (o.files.path && !(o.docker_sock && !*o.docker_sock && o.podman_sock && !*o.podman_sock))
+		o.files.rt = rt = rt_watch_start(&(struct rt_watch_opts){ o.docker_sock, o.podman_sock, 0 });
 	if (o.files.path && !(files = recfiles_open(&o.files, &e))) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
 		rc = 1;
@@ -697,7 +727,10 @@ int cmd_record(int argc, char **argv)
 	}
 	if (ra)
 		rc_art = finish_art(ra, o.stats);
+	if (rt && o.stats)
+		print_containers(rt);
 out:
+	rt_watch_stop(rt);
 	if (en)
 		engine_close(en);
 	free(o.filter);

@@ -628,6 +628,69 @@ CONTAINER_TEXT(x_container_image_repository, image_repo)
 CONTAINER_TEXT(x_container_image_tag, image_tag)
 CONTAINER_TEXT(x_container_image_digest, image_digest)
 
+/* ---- Kubernetes: from the container's CRI labels, as sysdig reads them with no API server ---- */
+
+static bool put_label(const struct fctx *f, struct sbuf *o, const char *key)
+{
+	return put_text(o, state_container_label(container_of(f), key));
+}
+
+EXTRACTOR(x_k8s_pod_name)
+{
+	return put_label(f, o, "io.kubernetes.pod.name");
+}
+
+EXTRACTOR(x_k8s_ns_name)
+{
+	return put_label(f, o, "io.kubernetes.pod.namespace");
+}
+
+EXTRACTOR(x_k8s_pod_id)
+{
+	return put_label(f, o, "io.kubernetes.pod.uid");
+}
+
+/* The pod's sandbox container (the label io.kubernetes.sandbox.id, its first 12 digits): the pod's labels. */
+static const struct container *sandbox_of(const struct fctx *f)
+{
+	const char *sid = state_container_label(container_of(f), "io.kubernetes.sandbox.id");
+	char id[13];
+
+	if (!sid)
+		return NULL;
+	snprintf(id, sizeof(id), "%.12s", sid);
+	return state_container(f->st, id);
+}
+
+EXTRACTOR(x_k8s_pod_label)
+{
+	return f->arg && put_text(o, state_container_label(sandbox_of(f), f->arg));
+}
+
+/* The pod's labels, "key:value, key2:value2" (the runtime's own, annotation.* and io.kubernetes.*, left out).
+ */
+EXTRACTOR(x_k8s_pod_labels)
+{
+	const struct container *s = sandbox_of(f);
+	bool any = false;
+
+	for (size_t i = 0; s && i < s->nlabels; i++) {
+		const char *k = s->label_keys[i];
+
+		if (!strncmp(k, "annotation.", 11) || !strncmp(k, "io.kubernetes.", 14))
+			continue;
+		if (any)
+			sbuf_puts(o, ", ");
+		sbuf_puts(o, k);
+		if (*s->label_vals[i]) {
+			sbuf_putc(o, ':');
+			sbuf_puts(o, s->label_vals[i]);
+		}
+		any = true;
+	}
+	return any;
+}
+
 /*
  * For the fields that call a thread outside containers "host": true with
  * that written for such a thread; else false, with *c its container (NULL

@@ -61,6 +61,12 @@ void state_container_free(struct container *c)
 		free(c->mounts[i].propagation);
 	}
 	free(c->mounts);
+	for (size_t i = 0; i < c->nlabels; i++) {
+		free(c->label_keys[i]);
+		free(c->label_vals[i]);
+	}
+	free(c->label_keys);
+	free(c->label_vals);
 }
 
 const struct container *state_container(struct state *s, const char *id)
@@ -113,6 +119,53 @@ static void container_mounts(struct container *k, json_t *arr)
 	}
 }
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The "labels" object's string values (others are not labels a reader can show), sorted by key. */
+static void container_labels(struct container *k, json_t *obj)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 0;
+
+	k->label_keys = k->label_vals = NULL;
+	k->nlabels = 0;
+	if (!json_is_object(obj) || !json_object_size(obj))
+		return;
+	k->label_keys = xcalloc(json_object_size(obj), sizeof(char *));
+	json_object_foreach(obj, key, v)
+	{
+		if (json_is_string(v))
+			k->label_keys[n++] = xstrdup(key);
+	}
+	qsort(k->label_keys, n, sizeof(char *), by_key); // NOLINT(bugprone-sizeof-expression): sorts pointers
+	k->label_vals = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		k->label_vals[i] = xstrdup(json_string_value(json_object_get(obj, k->label_keys[i])));
+	k->nlabels = n;
+}
+
+const char *state_container_label(const struct container *c, const char *key)
+{
+	size_t lo = 0, hi = c ? c->nlabels : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = strcmp(c->label_keys[mid], key);
+
+		if (!d)
+			return c->label_vals[mid];
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 /* Add the container an event describes; returns its id (valid until the next event) or NULL. */
 const char *state_parse_container(struct state *s, const struct event *ev)
 {
@@ -141,9 +194,21 @@ const char *state_parse_container(struct state *s, const struct event *ev)
 		                       ? json_is_true(json_object_get(c, "privileged"))
 		                       : -1;
 		container_mounts(&k, json_object_get(c, "Mounts"));
-		s->containers = xrealloc(s->containers, (s->ncontainers + 1) * sizeof(*s->containers));
-		s->containers[s->ncontainers++] = k;
+		container_labels(&k, json_object_get(c, "labels"));
 		id = k.id;
+		for (size_t i = 0; i < s->ncontainers; i++)
+			if (!strcmp(s->containers[i].id,
+			            k.id)) { /* described again (its runtime answered): this */
+				state_container_free(&s->containers[i]);
+				s->containers[i] = k;
+				k.id = NULL;
+				break;
+			}
+		if (k.id) {
+			s->containers =
+			        xrealloc(s->containers, (s->ncontainers + 1) * sizeof(*s->containers));
+			s->containers[s->ncontainers++] = k;
+		}
 	}
 	json_decref(root);
 	return id;

@@ -85,7 +85,12 @@ struct container {
 	int privileged; /* -1: not said */
 	struct container_mount *mounts;
 	size_t nmounts;
+	char **label_keys, **label_vals; /* its labels (string values), sorted by key */
+	size_t nlabels;
 };
+
+/* Label key of container c (NULL: it has none of that key). */
+const char *state_container_label(const struct container *c, const char *key);
 
 /* A user of the capture's user list. */
 struct state_user {

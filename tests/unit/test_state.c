@@ -668,6 +668,35 @@ static void test_container_event_thread(void **state)
 	state_free(s);
 }
 
+/*
+ * A container described again (its runtime answered after its id was
+ * written) is the later description, as sysdig reads it; its labels are
+ * found by key, non-string ones left out.
+ */
+static void test_container_described_again(void **state)
+{
+	static const char first[] = "{\"container\":{\"id\":\"4b5c6d7e8f90\",\"type\":0,\"name\":\"\"}}";
+	static const char second[] =
+	        "{\"container\":{\"id\":\"4b5c6d7e8f90\",\"type\":0,\"name\":\"db\","
+	        "\"labels\":{\"io.kubernetes.pod.name\":\"p-0\",\"app\":\"db\",\"n\":3}}}";
+	struct state *s = state_new();
+	struct evctx cx;
+	const struct container *c;
+
+	(void)state;
+	feed(s, &cx, -1, PPME_CONTAINER_JSON_2_E, 1, V(first), L(sizeof(first)));
+	feed(s, &cx, -1, PPME_CONTAINER_JSON_2_E, 1, V(second), L(sizeof(second)));
+	c = state_container(s, "4b5c6d7e8f90");
+	assert_non_null(c);
+	assert_string_equal(c->name, "db");
+	assert_int_equal(c->nlabels, 2);
+	assert_string_equal(state_container_label(c, "io.kubernetes.pod.name"), "p-0");
+	assert_string_equal(state_container_label(c, "app"), "db");
+	assert_null(state_container_label(c, "n"));
+	assert_null(state_container_label(c, "zz"));
+	state_free(s);
+}
+
 /* ------------------------------------------------------------ paths */
 
 static void expect_path(const char *dir, const char *path, const char *want)
@@ -868,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_judge_rejected_enter_leaves_exit_without_fd),
 		cmocka_unit_test(test_dup_exit_without_enter_copies_nothing),
 		cmocka_unit_test(test_container_event_thread),
+		cmocka_unit_test(test_container_described_again),
 		cmocka_unit_test(test_concat_path_folds_dot_and_dotdot),
 		cmocka_unit_test(test_cgroups_container_layouts),
 		cmocka_unit_test(test_unix_connect_enter_names_socket),

@@ -1,0 +1,83 @@
+/*
+ * runtime: what the container runtimes know of a container (its name, image,
+ * labels, mounts, IP, ...), in the layout of sysdig's container events
+ * (PPME_CONTAINER_JSON_2_E: {"container": {...}}), so readers of a capture
+ * show it offline: sysdig's container.* fields, and k8s.pod.name, k8s.ns.name
+ * and k8s.pod.id from the CRI's io.kubernetes.* labels.
+ *
+ * Docker's Engine API on its socket (podman's Docker-compatible socket
+ * alike): GET /containers/ID/json, and /images/ID/json when the container's
+ * image name lacks its tag or digest. The layout, key by key, is sysdig
+ * 0.29.3's (docs/containers.md).
+ */
+#ifndef SYSREC_RUNTIME_H
+#define SYSREC_RUNTIME_H
+
+#include "../common/common.h"
+
+#include <jansson.h>
+
+/* sysdig's container types (the "type" key). */
+enum rt_type {
+	RT_DOCKER = 0,
+	RT_CRI = 6,
+	RT_CONTAINERD = 7,
+	RT_CRIO = 8,
+	RT_PODMAN = 11,
+};
+
+#define RT_DOCKER_SOCK "/var/run/docker.sock"
+#define RT_PODMAN_SOCK "/run/podman/podman.sock"
+
+/*
+ * The container event JSON for Docker's inspection of a container (its
+ * /containers/ID/json) and of its image (/images/ID/json; NULL: not asked),
+ * as a runtime of type t: a new object, or NULL when inspect is not a
+ * container's (no "Id" of 12 or more hex digits).
+ */
+json_t *rt_docker_container(const json_t *inspect, const json_t *image, enum rt_type t);
+
+/* Whether the container's image name leaves its tag or digest to the image's inspection. */
+bool rt_docker_wants_image(const json_t *inspect);
+
+/*
+ * Ask the Docker API at sock about container id (12 to 64 hex digits): its
+ * event JSON into *json (text, to free). 0, or -errno with e set: -ENOENT
+ * when the runtime does not know it, -ECONNREFUSED or -EIO when nothing
+ * answers on sock, -EPROTO for an answer that is not Docker's, -EINVAL for
+ * an id that is not one. Waits at most timeout_ms per request.
+ */
+int rt_docker_lookup(const char *sock, const char *id, enum rt_type t, long timeout_ms, char **json,
+                     struct err *e);
+
+/* ------------------------------------------------------------ the watcher */
+
+struct rt_watch_opts {
+	const char *docker_sock; /* NULL: RT_DOCKER_SOCK; "": not asked */
+	const char *podman_sock; /* NULL: RT_PODMAN_SOCK; "": not asked */
+	long timeout_ms;         /* per request (0: 2000) */
+};
+
+/*
+ * A thread of its own asks the runtimes about containers, so that whoever
+ * records never waits for them: rt_watch_ask() queues a container (by its
+ * 12-digit id and the runtime its cgroups name: enum rt_type), and
+ * rt_watch_take() hands over the answers that came since. A container that
+ * no runtime knows, or whose runtime does not answer, gets no answer (the
+ * reason is counted, and kept for rt_watch_status()).
+ */
+struct rt_watch;
+
+struct rt_watch *rt_watch_start(const struct rt_watch_opts *o);
+void rt_watch_ask(struct rt_watch *w, const char *id, int type);
+/* The answers since the last call: fn(ctx, id, json) for each (json: the event JSON text). */
+void rt_watch_take(struct rt_watch *w, void (*fn)(void *ctx, const char *id, const char *json), void *ctx);
+struct rt_watch_status {
+	uint64_t asked, answered, unknown, failed; /* failed: no runtime answered */
+	char last_error[256];                      /* the last failure, "" if none */
+};
+void rt_watch_status(struct rt_watch *w, struct rt_watch_status *st);
+/* Stop the thread (a request under way ends within its timeout) and free. */
+void rt_watch_stop(struct rt_watch *w);
+
+#endif

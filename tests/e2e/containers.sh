@@ -1,0 +1,65 @@
+# Sourced by run.sh: containers' metadata from their runtime (issue 24).
+
+# `sysrec record -w` with --docker-socket on a stand-in for Docker's API
+# (fake-docker.py: a real daemon's check comes with the docker e2e) while a
+# process runs in a cgroup the test makes, named as Docker names a
+# container's: the container is asked about once, and its event carries the
+# runtime's answer; sysdig -r and sysrec read both show, for that process's
+# events, container.name, container.image (repository, tag), privileged, and
+# k8s.pod.name, k8s.ns.name, k8s.pod.id from its CRI labels; events of the
+# host stay "host". Then a socket nobody answers on: recording goes on, the
+# container keeps its id, --stats says why.
+check_record_container_meta() {
+	local id=3f2a9c1b7e4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a cg rpid fpid problem="" fmt want got
+	can_record "$1" || return
+	cg=/sys/fs/cgroup/pids/docker/$id
+	[ -d /sys/fs/cgroup/pids ] || cg=/sys/fs/cgroup/sysrec-e2e-docker-$id
+	mkdir -p "$cg" 2>/dev/null || { skipped "$1" "cannot make a cgroup ($cg)"; return; }
+	python3 "$here/fake-docker.py" "$work/docker.sock" "$id" &
+	fpid=$!
+	wait_for 10 test -S "$work/docker.sock"
+	"$bin" record -w "$work/ct.scap" --docker-socket "$work/docker.sock" --podman-socket "" --stats \
+		2>"$work/ct.err" &
+	rpid=$!
+	wait_for 10 grep -q 'recording (' "$work/ct.err"
+	sh -c "echo \$\$ >$cg/cgroup.procs && exec sh -c 'for i in 1 2 3 4 5; do cat /etc/hostname >/dev/null; sleep 0.2; done'"
+	kill -INT "$rpid"
+	stop_wait "$rpid" "$1 (sysrec record)" || problem="$problem record failed: $(tail -2 "$work/ct.err");"
+	kill "$fpid" 2>/dev/null
+	wait "$fpid" 2>/dev/null
+	rmdir "$cg" 2>/dev/null
+	grep -q "containers: 1 seen, 1 described" "$work/ct.err" ||
+		problem="$problem --stats: $(grep containers: "$work/ct.err");"
+	[ "$(grep -c "/containers/${id:0:12}/json" "$work/docker.sock.log")" = 1 ] ||
+		problem="$problem asked $(wc -l <"$work/docker.sock.log") times: $(head -3 "$work/docker.sock.log" | tr '\n' ' ');"
+	fmt='%proc.name %container.id %container.name %container.image %container.image.repository %container.image.tag %container.privileged %k8s.pod.name %k8s.ns.name %k8s.pod.id'
+	want="cat ${id:0:12} web-1 registry.local:5000/shop/web:2.1 registry.local:5000/shop/web 2.1 true shop-0 prod 8d4e6f1a-0000-4000-8000-000000000001"
+	for reader in sysdig sysrec; do
+		if [ $reader = sysdig ]; then
+			got=$(sysdig -r "$work/ct.scap" -p "$fmt" "proc.name=cat and evt.type=openat and fd.name=/etc/hostname" 2>&1 | sort -u)
+		else
+			got=$("$bin" read -r "$work/ct.scap" -p "$fmt" "proc.name=cat and evt.type=openat and fd.name=/etc/hostname" 2>&1 | sort -u)
+		fi
+		[ "$got" = "$want" ] || problem="$problem $reader shows '$(echo "$got" | head -2 | tr '\n' '|')', want '$want';"
+	done
+	got=$("$bin" read -r "$work/ct.scap" -p '%container.name %k8s.pod.name' "proc.pid=$rpid" 2>&1 | sort -u | head -2)
+	[ -z "$got" ] || [ "$got" = "host <NA>" ] || problem="$problem the recorder's own events show '$got';"
+	# nothing answers: the id alone, said
+	"$bin" record -w "$work/ct2.scap" --docker-socket "$work/nobody.sock" --podman-socket "" --stats -M 2 \
+		2>"$work/ct2.err" &
+	rpid=$!
+	mkdir -p "$cg" 2>/dev/null
+	sleep 0.5
+	sh -c "echo \$\$ >$cg/cgroup.procs && exec cat /etc/hostname" >/dev/null
+	stop_wait "$rpid" "$1 (sysrec record, no runtime)" || problem="$problem record without a runtime failed;"
+	rmdir "$cg" 2>/dev/null
+	grep -q "containers: 1 seen, 0 described by their runtime, 0 unknown to it, 1 not answered; last: $work/nobody.sock" \
+		"$work/ct2.err" || problem="$problem without a runtime: $(grep containers: "$work/ct2.err");"
+	got=$("$bin" read -r "$work/ct2.scap" -p '%container.id' "proc.name=cat" 2>&1 | sort -u)
+	[ "$got" = "${id:0:12}" ] || problem="$problem without a runtime, cat's container.id: '$got';"
+	if [ -n "$problem" ]; then
+		bad "$1" "$problem"
+	else
+		ok "$1 (name, image, tag, privileged, pod, namespace and pod uid in sysdig and sysrec read)"
+	fi
+}
