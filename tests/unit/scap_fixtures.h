@@ -27,22 +27,14 @@
 
 /* ------------------------------------------------------------ bytes by hand */
 
+/* host-order integers, as the files are written (common.h's sbuf_put16/32/64) */
 static inline void p8(struct sbuf *b, uint8_t v)
 {
-	sbuf_put(b, &v, 1);
+	sbuf_putc(b, (char)v);
 }
-static inline void p16(struct sbuf *b, uint16_t v)
-{
-	sbuf_put(b, &v, 2);
-}
-static inline void p32(struct sbuf *b, uint32_t v)
-{
-	sbuf_put(b, &v, 4);
-}
-static inline void p64(struct sbuf *b, uint64_t v)
-{
-	sbuf_put(b, &v, 8);
-}
+#define p16 sbuf_put16
+#define p32 sbuf_put32
+#define p64 sbuf_put64
 /* u16 length + bytes (metadata string, no NUL) */
 static inline void plstr(struct sbuf *b, const char *s, size_t n)
 {
