@@ -124,6 +124,21 @@ static void note_container(struct recfiles *f, const char *cg, size_t len, uint6
 		rt_watch_ask(f->o.rt, id, type);
 }
 
+/* A runtime stopped (or started again) answering: said in the file, as a notification event. */
+static void on_runtime_note(void *ctx, const char *text)
+{
+	struct recfiles *f = ctx;
+	const void *val[2] = { "sysrec-containers", text };
+	uint32_t vlen[2] = { sizeof("sysrec-containers"), (uint32_t)strlen(text) + 1 };
+
+	if (!f->w)
+		return;
+	f->tmp.len = 0;
+	scap_encode_event(&f->tmp, f->now_ts, -1, PPME_NOTIFICATION_E, PPME_NOTIFICATION_E_NPARAMS, val,
+	                  vlen);
+	scap_writer_event_bytes(f->w, 0, 0, (const uint8_t *)f->tmp.data, (uint32_t)f->tmp.len);
+}
+
 /* A runtime's answer for a container described so far by its id: its event again, whole. */
 static void on_container(void *ctx, const char *id, const char *json)
 {
@@ -309,7 +324,7 @@ int recfiles_blocks(struct recfiles *f, const uint8_t *p, size_t len)
 		return f->err_code;
 	if (f->o.rt && len >= 18) { /* containers the runtimes told of since: before these events */
 		memcpy(&f->now_ts, p + 10, 8);
-		rt_watch_take(f->o.rt, on_container, f);
+		rt_watch_take(f->o.rt, on_container, on_runtime_note, f);
 	}
 	while (off + 12 <= len) {
 		uint32_t blen, elen;
@@ -433,7 +448,7 @@ int recfiles_close(struct recfiles *f, struct err *e)
 
 	if (f->o.rt && f->w && !f->failed) { /* what the runtimes told since the last events */
 		f->now_ts = epoch_ns();
-		rt_watch_take(f->o.rt, on_container, f);
+		rt_watch_take(f->o.rt, on_container, on_runtime_note, f);
 	}
 
 	if (f->w)

@@ -70,8 +70,13 @@ struct rt_watch;
 
 struct rt_watch *rt_watch_start(const struct rt_watch_opts *o);
 void rt_watch_ask(struct rt_watch *w, const char *id, int type);
-/* The answers since the last call: fn(ctx, id, json) for each (json: the event JSON text). */
-void rt_watch_take(struct rt_watch *w, void (*fn)(void *ctx, const char *id, const char *json), void *ctx);
+/*
+ * What came since the last call, in order: fn(ctx, id, json) for each answer
+ * (json: the event JSON text), note(ctx, text) for each notice: a runtime
+ * that had answered can no longer be reached, or answers again.
+ */
+void rt_watch_take(struct rt_watch *w, void (*fn)(void *ctx, const char *id, const char *json),
+                   void (*note)(void *ctx, const char *text), void *ctx);
 struct rt_watch_status {
 	uint64_t asked, answered, unknown, failed; /* failed: no runtime answered */
 	char last_error[256];                      /* the last failure, "" if none */

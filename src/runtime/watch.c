@@ -13,10 +13,16 @@ struct ask {
 	struct ask *next;
 };
 
+/* An answer (id, json) or a notice (note: a runtime stopped or started answering). */
 struct answer {
 	char id[13];
-	char *json;
+	char *json, *note;
 	struct answer *next;
+};
+
+/* What each runtime's socket did last: answered (even "unknown"), or could not be reached. */
+struct sock_state {
+	bool answered, down;
 };
 
 struct rt_watch {
@@ -29,6 +35,7 @@ struct rt_watch {
 	struct ask *asks, **asks_end;
 	struct answer *answers, **answers_end;
 	atomic_bool ready; /* answers are waiting (read without the lock) */
+	struct sock_state docker_st, podman_st;
 	struct rt_watch_status st;
 };
 
@@ -52,38 +59,77 @@ static size_t sockets_for(const struct rt_watch *w, int type, const char *out[2]
 	return n;
 }
 
+/* Queue an answer or a notice (under the lock). */
+static void queue(struct rt_watch *w, const char *id, char *json, char *note)
+{
+	struct answer *an = xcalloc(1, sizeof(*an));
+
+	snprintf(an->id, sizeof(an->id), "%s", id);
+	an->json = json;
+	an->note = note;
+	*w->answers_end = an;
+	w->answers_end = &an->next;
+	atomic_store(&w->ready, true);
+}
+
+/*
+ * How socket sock fared (rc of a lookup, e its error): a runtime that had
+ * answered and now cannot be reached, or that answers again, is told (under
+ * the lock).
+ */
+static void sock_fared(struct rt_watch *w, const char *sock, int rc, const struct err *e)
+{
+	struct sock_state *st = sock == w->docker ? &w->docker_st : &w->podman_st;
+	bool reached = rc == 0 || rc == -ENOENT || rc == -EPROTO;
+	char *note;
+
+	if (reached && st->down) {
+		note = xmalloc(strlen(sock) + 96);
+		sprintf(note, "the container runtime at %s answers again: containers are described again",
+		        sock);
+		queue(w, "", NULL, note);
+	} else if (!reached && st->answered && !st->down) {
+		note = xmalloc(strlen(e->msg) + 160);
+		sprintf(note,
+		        "the container runtime stopped answering (%s): containers seen from now on are known "
+		        "by their ids only",
+		        e->msg);
+		queue(w, "", NULL, note);
+	}
+	st->answered |= reached;
+	st->down = !reached && st->answered;
+}
+
 /* Ask each runtime in turn; the first that knows the container answers. */
 static void look_up(struct rt_watch *w, const struct ask *a)
 {
 	const char *socks[2];
 	enum rt_type types[2];
 	size_t n = sockets_for(w, a->type, socks, types);
-	struct err e = { { 0 } };
+	struct err es[2] = { { { 0 } }, { { 0 } } }, *e = &es[0];
 	bool unknown = false;
 	char *json = NULL;
+	int rcs[2] = { 0, 0 };
+	size_t tried = 0;
 
-	for (size_t i = 0; i < n && !json; i++) {
-		int rc = rt_docker_lookup(socks[i], a->id, types[i], w->timeout_ms, &json, &e);
-
-		unknown |= rc == -ENOENT;
+	for (size_t i = 0; i < n && !json; i++, tried++) {
+		rcs[i] = rt_docker_lookup(socks[i], a->id, types[i], w->timeout_ms, &json, &es[i]);
+		unknown |= rcs[i] == -ENOENT;
+		e = &es[i];
 	}
 	pthread_mutex_lock(&w->mu);
+	for (size_t i = 0; i < tried; i++)
+		sock_fared(w, socks[i], rcs[i], &es[i]);
 	if (json) {
-		struct answer *an = xcalloc(1, sizeof(*an));
-
-		memcpy(an->id, a->id, sizeof(an->id));
-		an->json = json;
-		*w->answers_end = an;
-		w->answers_end = &an->next;
+		queue(w, a->id, json, NULL);
 		w->st.answered++;
-		atomic_store(&w->ready, true);
 	} else {
 		if (unknown)
 			w->st.unknown++;
 		else
 			w->st.failed++;
 		snprintf(w->st.last_error, sizeof(w->st.last_error), "%s",
-		         n ? e.msg : "no runtime socket to ask");
+		         n ? e->msg : "no runtime socket to ask");
 	}
 	pthread_mutex_unlock(&w->mu);
 }
@@ -149,7 +195,8 @@ void rt_watch_ask(struct rt_watch *w, const char *id, int type)
 	pthread_mutex_unlock(&w->mu);
 }
 
-void rt_watch_take(struct rt_watch *w, void (*fn)(void *ctx, const char *id, const char *json), void *ctx)
+void rt_watch_take(struct rt_watch *w, void (*fn)(void *ctx, const char *id, const char *json),
+                   void (*note)(void *ctx, const char *text), void *ctx)
 {
 	struct answer *list;
 
@@ -164,9 +211,12 @@ void rt_watch_take(struct rt_watch *w, void (*fn)(void *ctx, const char *id, con
 	while (list) {
 		struct answer *next = list->next;
 
-		if (fn)
+		if (list->json && fn)
 			fn(ctx, list->id, list->json);
+		else if (list->note && note)
+			note(ctx, list->note);
 		free(list->json);
+		free(list->note);
 		free(list);
 		list = next;
 	}
@@ -188,7 +238,7 @@ void rt_watch_stop(struct rt_watch *w)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
-	rt_watch_take(w, NULL, NULL);
+	rt_watch_take(w, NULL, NULL, NULL);
 	for (struct ask *a = w->asks, *next; a; a = next) {
 		next = a->next;
 		free(a);

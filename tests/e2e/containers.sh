@@ -7,13 +7,18 @@
 # runtime's answer; sysdig -r and sysrec read both show, for that process's
 # events, container.name, container.image (repository, tag), privileged, and
 # k8s.pod.name, k8s.ns.name, k8s.pod.id from its CRI labels; events of the
-# host stay "host". Then a socket nobody answers on: recording goes on, the
-# container keeps its id, --stats says why.
+# host stay "host". The runtime then stops and a second container appears:
+# recording goes on, the first keeps its description, the second its id, and
+# a notification event says why (both readers show it). Then a socket nobody
+# ever answered on: the container keeps its id, --stats says why.
 check_record_container_meta() {
-	local id=3f2a9c1b7e4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a cg rpid fpid problem="" fmt want got
+	local id=3f2a9c1b7e4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a cg cg2 rpid fpid problem="" fmt want got
+	local id2=9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d
 	can_record "$1" || return
 	cg=/sys/fs/cgroup/pids/docker/$id
 	[ -d /sys/fs/cgroup/pids ] || cg=/sys/fs/cgroup/sysrec-e2e-docker-$id
+	cg2=${cg%/*}/$id2
+	[ -d /sys/fs/cgroup/pids ] || cg2=/sys/fs/cgroup/sysrec-e2e-docker-$id2
 	mkdir -p "$cg" 2>/dev/null || { skipped "$1" "cannot make a cgroup ($cg)"; return; }
 	python3 "$here/fake-docker.py" "$work/docker.sock" "$id" &
 	fpid=$!
@@ -23,12 +28,15 @@ check_record_container_meta() {
 	rpid=$!
 	wait_for 10 grep -q 'recording (' "$work/ct.err"
 	sh -c "echo \$\$ >$cg/cgroup.procs && exec sh -c 'for i in 1 2 3 4 5; do cat /etc/hostname >/dev/null; sleep 0.2; done'"
-	kill -INT "$rpid"
-	stop_wait "$rpid" "$1 (sysrec record)" || problem="$problem record failed: $(tail -2 "$work/ct.err");"
+	# the runtime stops; a second container appears
 	kill "$fpid" 2>/dev/null
 	wait "$fpid" 2>/dev/null
-	rmdir "$cg" 2>/dev/null
-	grep -q "containers: 1 seen, 1 described" "$work/ct.err" ||
+	mkdir -p "$cg2" 2>/dev/null
+	sh -c "echo \$\$ >$cg2/cgroup.procs && exec sh -c 'for i in 1 2 3; do head -c 1 /etc/hostname >/dev/null; sleep 0.2; done'"
+	kill -INT "$rpid"
+	stop_wait "$rpid" "$1 (sysrec record)" || problem="$problem record failed: $(tail -2 "$work/ct.err");"
+	rmdir "$cg" "$cg2" 2>/dev/null
+	grep -q "containers: 2 seen, 1 described by their runtime, 0 unknown to it, 1 not answered" "$work/ct.err" ||
 		problem="$problem --stats: $(grep containers: "$work/ct.err");"
 	[ "$(grep -c "/containers/${id:0:12}/json" "$work/docker.sock.log")" = 1 ] ||
 		problem="$problem asked $(wc -l <"$work/docker.sock.log") times: $(head -3 "$work/docker.sock.log" | tr '\n' ' ');"
@@ -42,6 +50,18 @@ check_record_container_meta() {
 		fi
 		[ "$got" = "$want" ] || problem="$problem $reader shows '$(echo "$got" | head -2 | tr '\n' '|')', want '$want';"
 	done
+	# after the runtime stopped: the first container keeps what it said, the second is its id, a notification says why
+	for reader in sysdig sysrec; do
+		if [ $reader = sysdig ]; then
+			got=$(sysdig -r "$work/ct.scap" -p '%evt.type %evt.arg.id %evt.arg.desc' "evt.type=notification and evt.arg.id=sysrec-containers" 2>&1)
+		else
+			got=$("$bin" read -r "$work/ct.scap" -p '%evt.type %evt.arg.id %evt.arg.desc' "evt.type=notification and evt.arg.id=sysrec-containers" 2>&1)
+		fi
+		echo "$got" | grep -q "^notification sysrec-containers the container runtime stopped answering ($work/docker.sock: .*): containers seen from now on are known by their ids only$" ||
+			problem="$problem $reader shows no notification of the runtime stopping: '$(echo "$got" | head -2)';"
+	done
+	got=$("$bin" read -r "$work/ct.scap" -p '*%container.id %container.name %k8s.pod.name' "proc.name=head and evt.type=openat and fd.name=/etc/hostname" 2>&1 | sort -u)
+	[ "$got" = "${id2:0:12}  <NA>" ] || problem="$problem the container seen after the runtime stopped shows '$got';"
 	got=$("$bin" read -r "$work/ct.scap" -p '%container.name %k8s.pod.name' "proc.pid=$rpid" 2>&1 | sort -u | head -2)
 	[ -z "$got" ] || [ "$got" = "host <NA>" ] || problem="$problem the recorder's own events show '$got';"
 	# nothing answers: the id alone, said
