@@ -29,7 +29,8 @@ struct record_opts {
 	uint64_t max_events;        /* -n: 0 = no limit */
 	uint32_t snaplen;
 	uint32_t pid;
-	char container[13]; /* --container, short form; "" for none */
+	char container[13];         /* --container, short form; "" for none */
+	const char *container_name; /* --container NAME: resolved by the runtime before recording */
 	uint32_t ring_mb;
 	bool stats;
 	char *filter;                          /* the arguments after the options, joined; NULL: none */
@@ -73,8 +74,9 @@ static void record_usage(FILE *f)
 	        "  -s, --snaplen LEN     bytes of I/O data kept per event (default 80)\n"
 	        "  -z, --compress        gzip FILE\n"
 	        "      --pid PID         record only process PID\n"
-	        "      --container ID    record only the processes of container ID (and what\n"
-	        "                        they start, or what joins its cgroups)\n"
+	        "      --container ID    record only the processes of container ID or NAME (a\n"
+	        "                        name is asked of Docker's or podman's API) and what\n"
+	        "                        they start, or what joins its cgroups\n"
 	        "      --ring-mb MB      kernel ring buffer size (default 16)\n"
 	        "      --docker-socket PATH   Docker's API, asked about each container seen (its\n"
 	        "                        name, image, labels: into the file; default\n"
@@ -210,8 +212,7 @@ static int parse_opt(int c, const char *arg, struct record_opts *o)
 		return 0;
 	case 'c':
 		if (!engine_container_short_id(arg, o->container))
-			return usage_error(
-			        "--container must be a container id: 12 to 64 lowercase hex digits");
+			o->container_name = arg; /* a name: its runtime tells its id */
 		return 0;
 	case 'R':
 		return parse_ring_mb(arg, &o->ring_mb);
@@ -305,7 +306,7 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 	rc = parse_filter(argc, argv, optind, o);
 	if (rc)
 		return rc;
-	if (o->pid && o->container[0])
+	if (o->pid && (o->container[0] || o->container_name))
 		return usage_error("--pid and --container cannot be combined");
 	if (o->files.max_files && !o->files.rotate_mb && !o->files.rotate_secs)
 		return usage_error("-W needs -C or -G (it limits the files they make)");
@@ -455,6 +456,34 @@ static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo
 	eo->art_whole_max = o->pcap.art_total_max ? o->pcap.art_total_max : UINT64_MAX;
 	eo->art_prefixes = (const char *const *)o->pcap.art_prefixes;
 	eo->art_nprefixes = o->pcap.art_nprefixes;
+}
+
+/* --container NAME: its id, from Docker's API, then podman's; 0, or 1 (unknown) or 2 (not a name) said. */
+static int resolve_container(struct record_opts *o)
+{
+	const char *socks[2] = { o->docker_sock ? o->docker_sock : RT_DOCKER_SOCK,
+		                 o->podman_sock ? o->podman_sock : RT_PODMAN_SOCK };
+	struct err e[2] = { { { 0 } }, { { 0 } } };
+	int rc = -ENOENT;
+
+	for (int i = 0; i < 2 && rc; i++) {
+		if (!*socks[i]) {
+			err_set(&e[i], -ENOENT, "not asked");
+			continue;
+		}
+		rc = rt_docker_resolve(socks[i], o->container_name, 2000, o->container, &e[i]);
+		if (rc == -EINVAL) {
+			fprintf(stderr,
+			        "sysrec record: --container: %s (a container id is 12 to 64 hex digits)\n",
+			        e[i].msg);
+			return 2;
+		}
+	}
+	if (rc)
+		fprintf(stderr,
+		        "sysrec record: --container %s: no runtime knows it (Docker: %s; podman: %s)\n",
+		        o->container_name, e[0].msg, e[1].msg);
+	return rc ? 1 : 0;
 }
 
 /* What the runtimes told of the containers seen (--stats). */
@@ -645,7 +674,7 @@ int cmd_record(int argc, char **argv)
 	struct record_opts o;
 	struct err e = { { 0 } };
 	struct engine_opts eo;
-	struct engine *en;
+	struct engine *en = NULL;
 	struct recfiles *files = NULL;
 	struct sigaction sa;
 	struct recpcap *rp = NULL;
@@ -659,6 +688,11 @@ int cmd_record(int argc, char **argv)
 		free(o.filter);
 		pcapopts_release(&o.pcap);
 		return rc < 0 ? 0 : rc;
+	}
+	if (o.container_name && (rc = resolve_container(&o)) != 0) { /* before anything starts */
+		free(o.filter);
+		pcapopts_release(&o.pcap);
+		return rc;
 	}
 	if (o.files.path)
 		mention_unfinished(o.files.path);

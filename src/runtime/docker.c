@@ -412,3 +412,25 @@ int rt_docker_lookup(const char *sock, const char *id, enum rt_type t, long time
 	json_decref(c);
 	return 0;
 }
+
+int rt_docker_resolve(const char *sock, const char *name, long timeout_ms, char id[13], struct err *e)
+{
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+	char path[160];
+	json_t *inspect;
+	const char *full;
+	int rc;
+
+	if (!n || name[n] || n > 128 || name[0] == '.' || name[0] == '-')
+		return err_set(e, -EINVAL, "'%.80s' is not a container name or id", name);
+	snprintf(path, sizeof(path), "/containers/%s/json", name);
+	if ((rc = api_get(sock, path, timeout_ms, &inspect, e)) != 0)
+		return rc;
+	full = str_at(inspect, "Id");
+	rc = is_hex_id(full, 12) ? 0
+	                         : err_set(e, -EPROTO, "%s: container %s: the answer has no id", sock, name);
+	if (!rc)
+		snprintf(id, 13, "%.12s", full);
+	json_decref(inspect);
+	return rc;
+}

@@ -50,6 +50,14 @@ bool rt_docker_wants_image(const json_t *inspect);
 int rt_docker_lookup(const char *sock, const char *id, enum rt_type t, long timeout_ms, char **json,
                      struct err *e);
 
+/*
+ * The 12-digit id of the container named name (a name as Docker allows:
+ * letters, digits, '_', '.', '-'; or an id) on the Docker API at sock, into
+ * id. 0, or -errno with e set (-ENOENT: no such container; -EINVAL: not a
+ * name).
+ */
+int rt_docker_resolve(const char *sock, const char *name, long timeout_ms, char id[13], struct err *e);
+
 /* ------------------------------------------------------------ the watcher */
 
 struct rt_watch_opts {

@@ -83,3 +83,43 @@ check_record_container_meta() {
 		ok "$1 (name, image, tag, privileged, pod, namespace and pod uid in sysdig and sysrec read)"
 	fi
 }
+
+# `sysrec record --container web-1`: the name is asked of the runtime (the
+# stand-in), and only that container's processes are recorded, not a host
+# process running beside; a name no runtime knows exits 1 saying so, one that
+# is not a name exits 2; nothing is written by either.
+check_record_container_by_name() {
+	local id=5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b cg fpid cpid hpid out rc problem="" got
+	can_record "$1" || return
+	cg=/sys/fs/cgroup/pids/docker/$id
+	[ -d /sys/fs/cgroup/pids ] || cg=/sys/fs/cgroup/sysrec-e2e-docker-$id
+	mkdir -p "$cg" 2>/dev/null || { skipped "$1" "cannot make a cgroup ($cg)"; return; }
+	python3 "$here/fake-docker.py" "$work/docker-n.sock" "$id" &
+	fpid=$!
+	wait_for 10 test -S "$work/docker-n.sock"
+	sh -c "echo \$\$ >$cg/cgroup.procs && exec sh -c 'while :; do cat /etc/hostname >/dev/null; sleep 0.1; done'" &
+	cpid=$!
+	sh -c 'while :; do head -c 1 /etc/hostname >/dev/null; sleep 0.1; done' &
+	hpid=$!
+	out=$("$bin" record -w "$work/byname.scap" --container web-1 --docker-socket "$work/docker-n.sock" \
+		--podman-socket "" -M 2 2>&1) || problem="$problem record --container web-1 failed: $out;"
+	got=$("$bin" read -r "$work/byname.scap" -p '%container.id' 'evt.type=openat and fd.name=/etc/hostname' 2>&1 | sort -u)
+	[ "$got" = "${id:0:12}" ] || problem="$problem the events' containers: '$(echo "$got" | tr '\n' ' ')';"
+	"$bin" read -r "$work/byname.scap" -p '%proc.name' 'evt.type=openat and fd.name=/etc/hostname' | grep -qx cat ||
+		problem="$problem no open of cat in the container;"
+	out=$("$bin" record -w "$work/noname.scap" --container web-2 --docker-socket "$work/docker-n.sock" \
+		--podman-socket "" -M 1 2>&1) && rc=0 || rc=$?
+	[ "$rc" = 1 ] && echo "$out" | grep -q "container web-2: no runtime knows it" ||
+		problem="$problem an unknown name: exit $rc: $out;"
+	out=$("$bin" record -w "$work/noname.scap" --container ../etc --docker-socket "$work/docker-n.sock" -M 1 2>&1) && rc=0 || rc=$?
+	[ "$rc" = 2 ] && echo "$out" | grep -q "not a container name" || problem="$problem '../etc': exit $rc: $out;"
+	[ ! -e "$work/noname.scap" ] || problem="$problem a refused recording left a file;"
+	kill "$cpid" "$hpid" "$fpid" 2>/dev/null
+	wait "$cpid" "$hpid" "$fpid" 2>/dev/null
+	rmdir "$cg" 2>/dev/null
+	if [ -n "$problem" ]; then
+		bad "$1" "$problem"
+	else
+		ok "$1"
+	fi
+}

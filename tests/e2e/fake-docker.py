@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """fake-docker.py SOCKET ID: a stand-in for Docker's Engine API on a unix socket, for
 the e2e check of container metadata before a real daemon runs it (issue 24). It
-answers GET /containers/<ID or its first 12 digits>/json with an inspection
+answers GET /containers/<ID, its first 12 digits or its name web-1>/json with an inspection
 holding the fields sysdig reads (name, image, labels of a Kubernetes pod,
 privileged, an address, a mount), and 404 for anything else. Each request is
 appended to SOCKET.log."""
@@ -28,7 +28,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         with open(sock + ".log", "a") as f:
             f.write(self.path + "\n")
-        if self.path in ("/containers/%s/json" % cid[:12], "/containers/%s/json" % cid):
+        if self.path in ("/containers/%s/json" % cid[:12], "/containers/%s/json" % cid, "/containers/web-1/json"):
             body, status = json.dumps(INSPECT).encode(), 200
         else:
             body, status = b'{"message":"No such object"}', 404
