@@ -153,6 +153,15 @@ EXTRACTOR(x_user_uid)
 	return true;
 }
 
+/* s, or nothing (sysdig's <NA>) when it is empty */
+static bool put_text(struct sbuf *o, const char *s)
+{
+	if (!s || !*s)
+		return false;
+	sbuf_puts(o, s);
+	return true;
+}
+
 EXTRACTOR(x_container_id)
 {
 	if (!thr(f))
@@ -168,10 +177,7 @@ EXTRACTOR(x_container_image)
 	if (!thr(f))
 		return false;
 	c = state_container(f->st, thr(f)->container_id);
-	if (!c)
-		return false;
-	sbuf_puts(o, c->image);
-	return true;
+	return c && put_text(o, c->image); /* sysdig: an empty image is none */
 }
 
 static struct thread *main_of(const struct fctx *f)
@@ -608,14 +614,6 @@ static const struct container *container_of(const struct fctx *f)
 	return thr(f) && *thr(f)->container_id ? state_container(f->st, thr(f)->container_id) : NULL;
 }
 
-static bool put_text(struct sbuf *o, const char *s)
-{
-	if (!s || !*s)
-		return false;
-	sbuf_puts(o, s);
-	return true;
-}
-
 #define CONTAINER_TEXT(fn, member)                           \
 	EXTRACTOR(fn)                                        \
 	{                                                    \
@@ -709,11 +707,8 @@ EXTRACTOR(x_container_name)
 {
 	const struct container *c;
 
-	if (put_host(f, o, &c))
-		return true;
-	if (c)
-		sbuf_puts(o, c->name); /* an empty name is a value */
-	return c != NULL;
+	/* sysdig: a container known by its id only (no name yet) has none */
+	return put_host(f, o, &c) || (c && put_text(o, c->name));
 }
 
 EXTRACTOR(x_container_type)

@@ -915,8 +915,8 @@ check_agent_inodes() {
 	agent_stop
 	mkdir -p "$mnt"
 	mount -t tmpfs -o size=512m,nr_inodes=64,mode=0700 tmpfs "$mnt" 2>/dev/null || { skipped "$1" "cannot mount a tmpfs"; return; }
-	trap 'umount -l "'"$mnt"'" 2>/dev/null; rm -rf "$work"' EXIT
-	inode_done() { agent_stop; umount -l "$mnt"; trap 'rm -rf "$work"' EXIT; agent_data=$saved; }
+	trap 'umount -l "'"$mnt"'" 2>/dev/null; suite_exit' EXIT
+	inode_done() { agent_stop; umount -l "$mnt"; trap suite_exit EXIT; agent_data=$saved; }
 	agent_data=$mnt
 	agent_start || { bad "$1" "the agent did not start: $(tail -3 "$work/agent.log")"; inode_done; return; }
 	starve starved || { bad "$1" "with no inodes left (API, record): $st: $(ls -a "$agent_data/captures" | tr '\n' ' ') $(tail -5 "$work/agent.log")"; inode_done; return; }

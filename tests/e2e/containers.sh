@@ -61,7 +61,7 @@ check_record_container_meta() {
 			problem="$problem $reader shows no notification of the runtime stopping: '$(echo "$got" | head -2)';"
 	done
 	got=$("$bin" read -r "$work/ct.scap" -p '*%container.id %container.name %k8s.pod.name' "proc.name=head and evt.type=openat and fd.name=/etc/hostname" 2>&1 | sort -u)
-	[ "$got" = "${id2:0:12}  <NA>" ] || problem="$problem the container seen after the runtime stopped shows '$got';"
+	[ "$got" = "${id2:0:12} <NA> <NA>" ] || problem="$problem the container seen after the runtime stopped shows '$got';"
 	got=$("$bin" read -r "$work/ct.scap" -p '%container.name %k8s.pod.name' "proc.pid=$rpid" 2>&1 | sort -u | head -2)
 	[ -z "$got" ] || [ "$got" = "host <NA>" ] || problem="$problem the recorder's own events show '$got';"
 	# nothing answers: the id alone, said
@@ -70,12 +70,13 @@ check_record_container_meta() {
 	rpid=$!
 	mkdir -p "$cg" 2>/dev/null
 	sleep 0.5
-	sh -c "echo \$\$ >$cg/cgroup.procs && exec cat /etc/hostname" >/dev/null
+	echo mark >"$work/ct2-mark"
+	sh -c "echo \$\$ >$cg/cgroup.procs && exec cat $work/ct2-mark" >/dev/null
 	stop_wait "$rpid" "$1 (sysrec record, no runtime)" || problem="$problem record without a runtime failed;"
 	rmdir "$cg" 2>/dev/null
 	grep -q "containers: 1 seen, 0 described by their runtime, 0 unknown to it, 1 not answered; last: $work/nobody.sock" \
 		"$work/ct2.err" || problem="$problem without a runtime: $(grep containers: "$work/ct2.err");"
-	got=$("$bin" read -r "$work/ct2.scap" -p '%container.id' "proc.name=cat" 2>&1 | sort -u)
+	got=$("$bin" read -r "$work/ct2.scap" -p '%container.id' "proc.name=cat and evt.type=openat and fd.name=$work/ct2-mark" 2>&1 | sort -u)
 	[ "$got" = "${id:0:12}" ] || problem="$problem without a runtime, cat's container.id: '$got';"
 	if [ -n "$problem" ]; then
 		bad "$1" "$problem"

@@ -11,7 +11,15 @@ root=$(cd "$here/../.." && pwd)
 td=${SYSREC_TESTDATA:-$root/../shared/testdata}
 export TZ=UTC
 work=$(mktemp -d)
-trap '[ -n "${E2E_KEEP:-}" ] || rm -rf "$work"' EXIT
+# What the suite started that outlives one check (a container daemon): each
+# area adds its stop function to exit_hooks; they run before $work goes.
+exit_hooks=()
+suite_exit() {
+	local h
+	for h in "${exit_hooks[@]}"; do "$h"; done
+	[ -n "${E2E_KEEP:-}" ] || rm -rf "$work"
+}
+trap suite_exit EXIT
 pass=0 fail=0 skip=0
 
 ok() { pass=$((pass + 1)); printf '  ok    %s\n' "$1"; }
