@@ -1,6 +1,6 @@
 // sysrec web UI: sign-in and the Captures page (docs/api.md for the API it calls).
 import { api, token, ApiError, setUnauthorizedHandler } from './api.js';
-import { fmtTime, fmtSeconds, fmtBytes, statusLabel, el } from './format.js';
+import { fmtTime, fmtSeconds, fmtBytes, statusLabel, el, containerText } from './format.js';
 
 const $ = (sel) => document.querySelector(sel);
 const PAGE = 50;
@@ -176,6 +176,12 @@ function updateRow(tr, c) {
 		// not the whole window asked for: said where the capture is listed, with the reason
 		const tag = el('span', 'tag incomplete', 'incomplete');
 		tag.title = c.incomplete_reason;
+		name.append(tag);
+	}
+	if (c.container) {
+		// the container it holds, by name when its runtime said it, with the image
+		const tag = el('span', 'tag container', c.container_name || c.container);
+		tag.title = [containerText(c), c.container_image].filter(Boolean).join(', image ');
 		name.append(tag);
 	}
 	if (c.kept) name.append(el('span', 'tag kept', 'kept'));
@@ -442,7 +448,8 @@ function openDetails(c) {
 	set('#details-trigger', c.trigger);
 	set('#details-filter', c.filter ? c.filter + (c.filter_proclist ? '  (also the process table)' : '') : 'none');
 	set('#details-host', c.host);
-	set('#details-container', c.container || 'all');
+	set('#details-container', containerText(c));
+	set('#details-container-image', c.container_image || '—');
 	set('#details-storage', c.storage);
 	set('#details-start', c.start ? `${fmtTime(c.start)} (${c.start})` : '');
 	set('#details-window', `${fmtSeconds(c.duration)} held; asked: ${fmtSeconds(c.before)} before, ${fmtSeconds(c.after)} after`);

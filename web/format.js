@@ -39,3 +39,9 @@ export function fmtBytes(n) {
 
 const LABELS = { recording: 'Recording', storing: 'Storing', ok: 'Ok', error: 'Error' };
 export const statusLabel = (s) => LABELS[s] || s;
+
+// A capture's container as a person knows it: its name and id, its id alone, or "all".
+export function containerText(c) {
+	if (!c.container) return 'all';
+	return c.container_name ? `${c.container_name} (${c.container})` : c.container;
+}

@@ -110,6 +110,12 @@ static void *job_main(void *arg)
 			m.end_ns = res.end_ns;
 			m.duration = (double)(res.end_ns - res.start_ns) / 1e9;
 			m.lost_events = res.lost;
+			if (*j->container && !*m.container_name) { /* its runtime answered since */
+				free(m.container_name);
+				free(m.container_image);
+				agent_container_describe(a, j->container, &m.container_name,
+				                         &m.container_image);
+			}
 			free(m.incomplete);
 			m.incomplete = xstrdup(res.incomplete);
 			if (res.incomplete[0])
@@ -185,6 +191,7 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	struct capture_meta m;
 	int64_t now = agent_now(a);
 	uint64_t trig = t->trigger_ns ? t->trigger_ns : agent_now_ns(a);
+	char cid[13] = "", *cname = NULL, *cimage = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -203,12 +210,18 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	}
 	a->outstanding++;
 	pthread_mutex_unlock(&a->lock);
+	if (t->container_is_name && (rc = agent_container_find(a, t->container, cid, e)) != 0) {
+		pthread_mutex_lock(&a->lock);
+		a->outstanding--;
+		pthread_mutex_unlock(&a->lock);
+		return rc;
+	}
 
 	j = xcalloc(1, sizeof(*j));
 	j->a = a;
 	j->name = xstrdup(t->name);
 	j->filter = xstrdup(t->filter ? t->filter : "");
-	j->container = xstrdup(t->container ? t->container : "");
+	j->container = xstrdup(cid[0] ? cid : t->container ? t->container : "");
 	j->q.trigger_ns = trig;
 	j->q.before_ns = (uint64_t)(t->before * 1e9);
 	j->q.after_ns = (uint64_t)(t->after * 1e9);
@@ -226,6 +239,9 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	m.name = j->name;
 	m.host = a->host;
 	m.container = j->container;
+	agent_container_describe(a, j->container, &cname, &cimage);
+	m.container_name = cname;
+	m.container_image = cimage;
 	m.trigger = j->trigger;
 	m.filter = j->filter;
 	m.storage = (char *)(uintptr_t)(t->storage && *t->storage ? t->storage : "local");
@@ -256,9 +272,13 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 			catalog_delete(a->cat, j->id, &de);
 		}
 		job_free(j);
+		free(cname);
+		free(cimage);
 		return rc;
 	}
 	capture_meta_copy(out, &m);
+	free(cname);
+	free(cimage);
 	pthread_mutex_lock(&a->lock);
 	j->next = a->jobs;
 	a->jobs = j;
@@ -278,23 +298,30 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
  */
 static int keep_blocks(void *ctx, const uint8_t *p, size_t n)
 {
-	recorder_append(ctx, p, n);
+	struct agent *a = ctx;
+
+	recorder_append(a->rec, p, n);
+	agent_containers_sync(a);
 	return 0;
 }
 
 static int keep_loss(void *ctx, uint16_t cpu, const struct event_loss *l, bool final)
 {
 	(void)cpu; /* the recorder keeps the CPU the loss happened on, l->cpu */
+	struct agent *a = ctx;
+
 	if (l->n[EVENT_LOST_RING] || l->n[EVENT_LOST_BIG])
-		recorder_note_drops(ctx, l, final);
+		recorder_note_drops(a->rec, l, final);
 	else
-		recorder_note_loss(ctx, l);
+		recorder_note_loss(a->rec, l);
 	return 0;
 }
 
 static void keep_complete(void *ctx, uint64_t ts)
 {
-	recorder_mark_complete(ctx, ts);
+	struct agent *a = ctx;
+
+	recorder_mark_complete(a->rec, ts);
 }
 
 /* ---- start, loop, stop ---- */
@@ -485,8 +512,9 @@ int agent_run(const struct agent_config *c, struct err *e)
 		goto out;
 	if (a.rules && (rc = agent_rules_start(a.rules, &a, e)) != 0)
 		goto out;
+	a.containers = agent_containers_start(c);
 	d = drain_new(en, &(struct drain_opts){ .look_pending = true },
-	              &(struct drain_consumer){ keep_blocks, keep_loss, keep_complete, a.rec });
+	              &(struct drain_consumer){ keep_blocks, keep_loss, keep_complete, &a });
 	if ((rc = agent_http_start(&a, &http, e)) != 0)
 		goto out;
 	on_signals();
@@ -507,6 +535,7 @@ out:
 		log_warn("catalog: capture records left unwritten; the next start recovers them from "
 		         "the capture files");
 	agent_rules_free(a.rules);
+	agent_containers_stop(a.containers);
 	drain_free(d);
 	engine_close(en);
 	recorder_free(a.rec);

@@ -36,7 +36,8 @@ struct agent {
 	struct catalog *cat;
 	struct recorder *rec;
 	struct agent_rules *rules; /* NULL without rules_files */
-	pthread_mutex_t lock;      /* jobs, outstanding, rates */
+	struct agent_containers *containers;
+	pthread_mutex_t lock; /* jobs, outstanding, rates */
 	struct agent_job *jobs;
 	unsigned outstanding;
 	bool stopping;
@@ -54,10 +55,11 @@ uint64_t agent_now_ns(const struct agent *a);
 struct agent_take {
 	const char *name, *container, *filter, *storage;
 	bool filter_proclist;
-	double before, after; /* seconds */
-	const char *trigger;  /* "manual", or the rule's name */
-	uint64_t trigger_ns;  /* 0: now */
-	char cont[13];        /* the container id's first 12 digits, when container points here */
+	double before, after;   /* seconds */
+	const char *trigger;    /* "manual", or the rule's name */
+	uint64_t trigger_ns;    /* 0: now */
+	char cont[13];          /* the container id's first 12 digits, when container points here */
+	bool container_is_name; /* container is a name, for agent_take_capture() to find */
 };
 
 /*
@@ -97,6 +99,29 @@ int agent_rules_start(struct agent_rules *ar, struct agent *a, struct err *e);
 /* Any thread; zeros for NULL. */
 void agent_rules_stats(const struct agent_rules *ar, struct agent_rules_stats *out);
 void agent_rules_free(struct agent_rules *ar);
+
+/*
+ * Containers (containers.c): the runtimes of containers.docker_socket and
+ * containers.podman_socket are asked, on a thread of their own, about each
+ * container the recorder sees; their descriptions go into the recorder as
+ * container events (captures hold them) and their names and images are kept
+ * for captures taken by name and for the catalog.
+ *
+ * agent_containers_sync() runs on the recorder's writer thread after each run
+ * of events: new containers asked about, answers appended, a runtime that
+ * stopped (or started again) answering logged and said in the recording.
+ * agent_container_find() (any thread): the 12-digit id of a container given
+ * by id or name (one described so far, else asked of each runtime, at most
+ * 2 s each): 0, or -ENOENT (no runtime knows it) / -EINVAL (not a name) with
+ * e set. agent_container_describe() (any thread): its name and image (new
+ * strings, "" while unknown).
+ */
+struct agent_containers;
+struct agent_containers *agent_containers_start(const struct agent_config *c);
+void agent_containers_sync(struct agent *a);
+int agent_container_find(struct agent *a, const char *name, char id[13], struct err *e);
+void agent_container_describe(struct agent *a, const char *id, char **name, char **image);
+void agent_containers_stop(struct agent_containers *k);
 
 /*
  * The data directory (datadir.c), before anything in it is touched: create it

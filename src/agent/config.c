@@ -8,6 +8,7 @@
  * and store a value for both the loader and agent_config_set().
  */
 #include "../common/common.h"
+#include "../runtime/runtime.h"
 #include "config_int.h"
 
 #include <errno.h>
@@ -51,6 +52,9 @@ const struct opt config_opts[] = {
 	{ "alerts.output", OPT_ALERT_OUTPUT, FIELD(alerts_output), 0, 0 },
 	{ "alerts.file", OPT_PATH_OR_NULL, FIELD(alerts_file), 0, 0 },
 	{ "alerts.json", OPT_BOOL, FIELD(alerts_json), 0, 0 },
+	{ "containers", OPT_SECTION, 0, 0, 0 },
+	{ "containers.docker_socket", OPT_PATH_OR_NULL, FIELD(docker_socket), 0, 0 },
+	{ "containers.podman_socket", OPT_PATH_OR_NULL, FIELD(podman_socket), 0, 0 },
 };
 
 _Static_assert(ARRAY_SIZE(config_opts) <= CONFIG_OPTS_MAX, "the loader keeps a 64-bit set of the keys seen");
@@ -565,6 +569,8 @@ void agent_config_defaults(struct agent_config *c)
 	c->captures_enabled = true;
 	c->max_outstanding = 1;
 	c->retention_days = 90;
+	c->docker_socket = xstrdup(RT_DOCKER_SOCK);
+	c->podman_socket = xstrdup(RT_PODMAN_SOCK);
 }
 
 void config_free_list(char **list, size_t n)
@@ -583,6 +589,8 @@ void agent_config_release(struct agent_config *c)
 	free(c->host_name);
 	config_free_list(c->rules_files, c->nrules_files);
 	free(c->alerts_file);
+	free(c->docker_socket);
+	free(c->podman_socket);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -601,6 +609,8 @@ void config_copy(struct agent_config *dst, const struct agent_config *src)
 	dst->tls_key = dup_or_null(src->tls_key);
 	dst->host_name = dup_or_null(src->host_name);
 	dst->alerts_file = dup_or_null(src->alerts_file);
+	dst->docker_socket = dup_or_null(src->docker_socket);
+	dst->podman_socket = dup_or_null(src->podman_socket);
 	dst->rules_files = src->nrules_files ? xcalloc(src->nrules_files, sizeof(char *)) : NULL;
 	for (size_t i = 0; i < src->nrules_files; i++)
 		dst->rules_files[i] = xstrdup(src->rules_files[i]);

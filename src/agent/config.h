@@ -50,6 +50,9 @@ struct agent_config {
 	enum agent_alert_output alerts_output; /* alerts.output: stdout (default), file or syslog */
 	char *alerts_file;                     /* alerts.file: the file for output file; NULL = none */
 	bool alerts_json; /* alerts.json: Falco's JSON objects, not text lines; default false */
+	/* containers.docker_socket, containers.podman_socket: the runtimes' APIs asked about each
+	 * container seen (default /var/run/docker.sock, /run/podman/podman.sock); NULL = not asked */
+	char *docker_socket, *podman_socket;
 };
 
 /* Fill c with the defaults; c's previous contents are not freed. */

@@ -41,7 +41,13 @@ void http_captures_take(const struct call *c, struct reply *r)
 		return;
 	}
 	rc = agent_take_capture(c->a, &t, &m, &e);
-	if (rc) {
+	if (rc && t.container_is_name && (rc == -ENOENT || rc == -EINVAL)) {
+		/* a container no runtime knows: the request's container is at fault */
+		re.status = 400;
+		re.field = "container";
+		snprintf(re.msg, sizeof(re.msg), "%s", e.msg);
+		http_refused(r, &re);
+	} else if (rc) {
 		http_fail(r, rc, "%s", e.msg);
 	} else {
 		r->status = 201;

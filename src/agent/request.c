@@ -181,6 +181,14 @@ static bool valid_container(const char *s)
 	return n >= 12 && n <= 64 && strspn(s, "0123456789abcdef") == n;
 }
 
+/* A container name as Docker and podman allow one. */
+static bool valid_container_name(const char *s)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+
+	return *s && strchr(ok, *s) && *s != '_' && *s != '.' && *s != '-' && strspn(s, ok) == strlen(s);
+}
+
 int request_take(json_t *body, struct agent_take *t, struct req_error *re)
 {
 	struct err e = { { 0 } };
@@ -205,10 +213,13 @@ int request_take(json_t *body, struct agent_take *t, struct req_error *re)
 	    !(t->filter = opt_string(body, "filter", REQUEST_FILTER_MAX, re)) ||
 	    !(t->storage = opt_string(body, "storage", 64, re)))
 		return -1;
-	if (*t->container && !valid_container(t->container))
-		return refuse_field(re, 400, "container",
-		                    "container must be a container id: 12 to 64 lowercase hex digits");
-	if (*t->container) {
+	if (*t->container && !valid_container(t->container) && !valid_container_name(t->container))
+		return refuse_field(
+		        re, 400, "container",
+		        "container must be a container id (12 to 64 lowercase hex digits) or name "
+		        "(letters, digits, '_', '.', '-', starting with a letter or digit)");
+	t->container_is_name = *t->container && !valid_container(t->container);
+	if (*t->container && !t->container_is_name) {
 		memcpy(t->cont, t->container, 12);
 		t->cont[12] = 0;
 		t->container = t->cont;

@@ -282,6 +282,30 @@ static void filter_table(struct job *j, struct state_snapshot *snap)
 	i64map_release(&at);
 }
 
+/*
+ * The containers described before the window (all, or the capture's own):
+ * their container events, so that readers name the containers of the
+ * window's processes, as the head of a file does.
+ */
+static void write_containers(struct job *j)
+{
+	size_t n;
+	const struct container *c = state_containers(j->st, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const void *val[1] = { c[i].json };
+		uint32_t len[1] = { (uint32_t)strlen(c[i].json) + 1 };
+
+		if (j->q->container && strcmp(c[i].id, j->q->container) != 0)
+			continue;
+		sbuf_reset(&j->ev);
+		scap_encode_event(&j->ev, j->from, -1, PPME_CONTAINER_JSON_2_E,
+		                  PPME_CONTAINER_JSON_2_E_NPARAMS, val, len);
+		scap_writer_event_bytes(j->w, 0, 0, (const uint8_t *)j->ev.data, (uint32_t)j->ev.len);
+		j->out->events++;
+	}
+}
+
 /* The processes and fds as the window's start finds them; then, if short, when history begins. */
 static void write_head(struct job *j)
 {
@@ -291,6 +315,7 @@ static void write_head(struct job *j)
 	if (j->q->filter_proclist && j->flt)
 		filter_table(j, &snap);
 	scap_writer_proc_table(j->w, snap.procs, snap.fds, snap.nfds, snap.n);
+	write_containers(j);
 	/*
 	 * Syscalls in progress at the window's start (in the container scope):
 	 * their enter events, so that a reader pairs the exits in the window with
@@ -369,7 +394,8 @@ static int take(struct job *j, struct source *src, struct scap_record *rec, int 
 		return 0;
 	ev = rec->ev;
 	ev.dump_flags = 0;
-	if (j->flt && !filter_match(j->flt, &cx)) {
+	/* a container's description (its runtime answered) is metadata, never filtered out */
+	if (j->flt && ev.type != PPME_CONTAINER_JSON_2_E && !filter_match(j->flt, &cx)) {
 		int flags = event_rejected_flags(ev.type, false);
 
 		if (flags < 0)

@@ -39,6 +39,10 @@ static const struct {
 	  "where alerts go: stdout, file or syslog (default stdout)" },
 	{ "alerts-file", "alerts.file", "FILE", "the file alerts are appended to (--alerts-output file)" },
 	{ "alerts-json", "alerts.json", "BOOL", "alerts as Falco's JSON objects (default false)" },
+	{ "docker-socket", "containers.docker_socket", "PATH",
+	  "Docker's API, asked about containers (default /var/run/docker.sock; \"\" none)" },
+	{ "podman-socket", "containers.podman_socket", "PATH",
+	  "podman's API (default /run/podman/podman.sock; \"\" none)" },
 };
 
 static void agent_usage(FILE *f)

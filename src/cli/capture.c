@@ -129,10 +129,11 @@ char *capture_path(struct client *c, const char *id, const char *suffix)
 
 static const struct subcommand subcommands[] = {
 	{ "take", capture_run_take, TAKE_OPTS, 0, 0,
-	  "take --name NAME [--container ID] [--duration S | --before S --after S] [--filter FILTER]\n"
+	  "take --name NAME [--container ID|NAME] [--duration S | --before S --after S] [--filter FILTER]\n"
 	  "                      [--filter-proclist] [--storage local] [--no-wait]",
 	  "  --name NAME           the capture's name (required)\n"
-	  "  --container ID        record only this container's processes\n"
+	  "  --container ID|NAME   record only this container's processes (a name is asked\n"
+	  "                        of the agent's container runtimes)\n"
 	  "  --duration S          seconds from now (default 5); --before and --after instead\n"
 	  "  --before S            seconds before now, from the flight recorder\n"
 	  "  --after S             seconds after now\n"

@@ -8,7 +8,6 @@
 #include "../state/state.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +101,6 @@ static void note_container(struct recfiles *f, const char *cg, size_t len, uint6
 	char id[13];
 	int type = state_cgroups_container(cg, len, id);
 	struct sbuf *ev;
-	json_t *j;
 	char *text;
 
 	if (type < 0)
@@ -115,11 +113,9 @@ static void note_container(struct recfiles *f, const char *cg, size_t len, uint6
 	memcpy(f->ids[f->ncontainers], id, 13);
 	ev = &f->container_evs[f->ncontainers++];
 	memset(ev, 0, sizeof(*ev));
-	j = json_pack("{s:{s:s,s:i,s:s,s:s}}", "container", "id", id, "type", type, "name", "", "image", "");
-	text = json_dumps(j, JSON_COMPACT);
+	text = state_container_json_min(id, type);
 	put_container(f, ev, ts, text);
 	free(text);
-	json_decref(j);
 	if (f->o.rt)
 		rt_watch_ask(f->o.rt, id, type);
 }
@@ -270,12 +266,6 @@ static bool rotation_due(const struct recfiles *f, uint64_t ts, uint64_t pending
 	return o->rotate_secs && ts / 1000000000ULL >= f->file_start + o->rotate_secs;
 }
 
-static bool carries_cgroups(uint16_t type)
-{
-	/* clone, fork, vfork, clone3 and execve, execveat exits */
-	return type == 223 || type == 225 || type == 227 || type == 335 || type == 293 || type == 331;
-}
-
 /*
  * What one event means beyond its bytes: a container first seen, the state
  * (when rotating or filtering), the filter's verdict. Returns the EVF flags to
@@ -290,7 +280,7 @@ static int note_event(struct recfiles *f, uint16_t cpu, const uint8_t *ev, uint3
 	bool parsed = false;
 	int flags;
 
-	if (carries_cgroups(type)) {
+	if (event_carries_cgroups(type)) {
 		parsed = event_parse(&e, ev, len, 2, &err) == 0;
 		if (parsed && e.nvals > 14)
 			note_container(f, (const char *)e.val[14], e.vlen[14], ts);
@@ -345,7 +335,7 @@ int recfiles_blocks(struct recfiles *f, const uint8_t *p, size_t len)
 			if (rotate(f, ts))
 				return f->err_code;
 		}
-		if (carries_cgroups(type) || f->st) {
+		if (event_carries_cgroups(type) || f->st) {
 			/* a container event may have to go before this one */
 			int flags;
 

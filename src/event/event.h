@@ -177,6 +177,15 @@ static inline bool event_is_exit(uint32_t type)
 	return type & 1;
 }
 
+/* Whether the event carries the thread's cgroups (its 15th parameter): the clone family's and execve's exits.
+ */
+static inline bool event_carries_cgroups(uint32_t type)
+{
+	return type == PPME_SYSCALL_CLONE_20_X || type == PPME_SYSCALL_FORK_20_X ||
+	       type == PPME_SYSCALL_VFORK_20_X || type == PPME_SYSCALL_CLONE3_X ||
+	       type == PPME_SYSCALL_EXECVE_19_X || type == PPME_SYSCALL_EXECVEAT_X;
+}
+
 /* EVF block flag: the event updates the state but is not shown (a fatfile's hidden event). */
 #define EVENT_DF_STATE_ONLY 1u
 

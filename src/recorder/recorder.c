@@ -26,15 +26,23 @@ struct recorder_seg {
 	struct recorder_seg *next;
 };
 
+/* A container first seen, not yet handed over. */
+struct recorder_container {
+	char id[13];
+	int type;
+};
+
 struct recorder {
 	struct recorder_opts o;
-	uint64_t span_ns;         /* a segment covers at most this long, so that old history can go */
-	struct sbuf host_head;    /* section, machine, interfaces, users: the start of every head */
-	struct state *st;         /* the writer thread's: processes and fds as the events leave them */
-	struct recorder_seg *cur; /* the writer's segment (the newest) */
-	size_t wlen;              /* the writer's length of cur (published at the end of a run) */
-	uint64_t wfirst, wlast;   /* the writer's first and last event times in cur */
-	struct sbuf tmp;
+	uint64_t span_ns;                /* a segment covers at most this long, so that old history can go */
+	struct sbuf host_head;           /* section, machine, interfaces, users: the start of every head */
+	struct state *st;                /* the writer thread's: processes and fds as the events leave them */
+	struct recorder_seg *cur;        /* the writer's segment (the newest) */
+	size_t wlen;                     /* the writer's length of cur (published at the end of a run) */
+	uint64_t wfirst, wlast;          /* the writer's first and last event times in cur */
+	struct sbuf tmp, ctmp;           /* ctmp: a container event being framed */
+	struct recorder_container *newc; /* containers seen since recorder_take_containers() */
+	size_t nnewc;
 	recorder_hook_fn hook; /* after state_process() on each parsed event (writer thread) */
 	void *hook_ctx;
 	pthread_mutex_t lock;
@@ -56,6 +64,9 @@ struct loss_run {
 	struct event_loss l;
 	uint64_t pending[2]; /* ring, big */
 };
+
+static void new_container(struct recorder *r, const char *id, int type, uint64_t ts, uint64_t *nevents);
+static void append_container(struct recorder *r, uint64_t ts, const char *json, uint64_t *nevents);
 
 static int sbuf_out(void *ctx, const void *p, size_t n)
 {
@@ -142,6 +153,33 @@ static void publish(struct recorder *r, uint64_t nevents)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* A container event (PPME_CONTAINER_JSON_2_E) with this JSON, into r->ctmp. */
+static void container_event(struct recorder *r, uint64_t ts, const char *json)
+{
+	const void *val[1] = { json };
+	uint32_t len[1] = { (uint32_t)strlen(json) + 1 };
+
+	sbuf_reset(&r->ctmp);
+	scap_encode_event(&r->ctmp, ts, -1, PPME_CONTAINER_JSON_2_E, PPME_CONTAINER_JSON_2_E_NPARAMS, val,
+	                  len);
+}
+
+/*
+ * Every container described so far, as container events after a head's
+ * process table: a capture cut from this segment on knows them, as a reader
+ * of a file knows those in its head. Stamped with the last event's time.
+ */
+static void head_containers(struct recorder *r, struct scap_writer *w)
+{
+	size_t n;
+	const struct container *c = state_containers(r->st, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		container_event(r, r->newest_ts, c[i].json);
+		scap_writer_event_bytes(w, 0, 0, (const uint8_t *)r->ctmp.data, (uint32_t)r->ctmp.len);
+	}
+}
+
 /* Begin a new segment, headed by the state now, for at least need event bytes. */
 static void begin_segment(struct recorder *r, size_t need)
 {
@@ -156,6 +194,7 @@ static void begin_segment(struct recorder *r, size_t need)
 	state_snapshot(r->st, &snap);
 	scap_writer_proc_table(w, snap.procs, snap.fds, snap.nfds, snap.n);
 	state_snapshot_free(&snap);
+	head_containers(r, w);
 	scap_writer_close(w, &e);
 	s->head_len = r->tmp.len;
 	s->cap = s->head_len + (need > r->o.segment_bytes ? need : r->o.segment_bytes);
@@ -208,6 +247,21 @@ static void feed_host(struct recorder *r, const struct recorder_host *h)
 	state_add_procs(r->st, h->procs, h->fds, h->nfds, h->nprocs);
 }
 
+/* The containers the processes at the start are in: described as the first events. */
+static void host_containers(struct recorder *r, const struct recorder_host *h)
+{
+	uint64_t n = 0, now = epoch_ns();
+	char id[13];
+
+	for (size_t i = 0; i < h->nprocs; i++) {
+		int type = state_cgroups_container(h->procs[i].cgroups, h->procs[i].cgroups_len, id);
+
+		if (type >= 0 && !state_container(r->st, id))
+			new_container(r, id, type, now, &n);
+	}
+	publish(r, n);
+}
+
 struct recorder *recorder_new(const struct recorder_opts *o, const struct recorder_host *h)
 {
 	struct recorder *r = xcalloc(1, sizeof(*r));
@@ -229,9 +283,11 @@ struct recorder *recorder_new(const struct recorder_opts *o, const struct record
 	pthread_cond_init(&r->grew, NULL);
 	sbuf_init(&r->host_head, 4096);
 	sbuf_init(&r->tmp, 1 << 16);
+	sbuf_init(&r->ctmp, 1024);
 	r->st = state_new();
 	feed_host(r, h);
 	begin_segment(r, 0);
+	host_containers(r, h);
 	return r;
 }
 
@@ -246,6 +302,8 @@ void recorder_free(struct recorder *r)
 	state_free(r->st);
 	sbuf_release(&r->host_head);
 	sbuf_release(&r->tmp);
+	sbuf_release(&r->ctmp);
+	free(r->newc);
 	free(r->loss);
 	pthread_cond_destroy(&r->grew);
 	pthread_mutex_destroy(&r->loss_lock);
@@ -273,6 +331,8 @@ static void append_block(struct recorder *r, const uint8_t *b, uint32_t blen, ui
 	struct event e;
 	struct evctx cx;
 	struct err err;
+	char id[13];
+	int type = -1;
 
 	if (r->wlen + blen > r->cur->cap - r->cur->head_len || (r->wfirst && ts > r->wfirst + r->span_ns)) {
 		publish(r, *nevents);
@@ -285,6 +345,8 @@ static void append_block(struct recorder *r, const uint8_t *b, uint32_t blen, ui
 		state_process(r->st, &e, &cx);
 		if (r->hook)
 			r->hook(&cx, r->hook_ctx);
+		if (event_carries_cgroups(e.type) && e.nvals > 14)
+			type = state_cgroups_container((const char *)e.val[14], e.vlen[14], id);
 	}
 	memcpy(r->cur->data + r->cur->head_len + r->wlen, b, blen);
 	r->wlen += blen;
@@ -293,6 +355,24 @@ static void append_block(struct recorder *r, const uint8_t *b, uint32_t blen, ui
 	if (ts > r->wlast)
 		r->wlast = ts;
 	(*nevents)++;
+	if (type >= 0 && !state_container(r->st, id))
+		new_container(r, id, type, ts, nevents);
+}
+
+/*
+ * A container seen for the first time: described by its id and runtime (a
+ * container event after the event that revealed it), and kept for
+ * recorder_take_containers().
+ */
+static void new_container(struct recorder *r, const char *id, int type, uint64_t ts, uint64_t *nevents)
+{
+	char *json = state_container_json_min(id, type);
+
+	append_container(r, ts, json, nevents);
+	free(json);
+	r->newc = xrealloc(r->newc, (r->nnewc + 1) * sizeof(*r->newc));
+	snprintf(r->newc[r->nnewc].id, sizeof(r->newc[r->nnewc].id), "%s", id);
+	r->newc[r->nnewc++].type = type;
 }
 
 void recorder_append(struct recorder *r, const uint8_t *blocks, size_t len)
@@ -319,6 +399,35 @@ void recorder_append_event(struct recorder *r, uint16_t cpu, const uint8_t *ev, 
 	scap_frame_event(b, cpu, ev, len);
 	recorder_append(r, b, n);
 	free(b);
+}
+
+/* A container event with this JSON, framed and appended (within a run: nevents counts it). */
+static void append_container(struct recorder *r, uint64_t ts, const char *json, uint64_t *nevents)
+{
+	size_t n;
+	uint8_t *b;
+
+	container_event(r, ts, json);
+	n = scap_frame_size((uint32_t)r->ctmp.len);
+	b = xmalloc(n);
+	scap_frame_event(b, 0, (const uint8_t *)r->ctmp.data, (uint32_t)r->ctmp.len);
+	append_block(r, b, (uint32_t)n, nevents);
+	free(b);
+}
+
+void recorder_describe_container(struct recorder *r, const char *json)
+{
+	uint64_t n = 0;
+
+	append_container(r, r->newest_ts ? r->newest_ts : epoch_ns(), json, &n);
+	publish(r, n);
+}
+
+void recorder_take_containers(struct recorder *r, void (*fn)(void *ctx, const char *id, int type), void *ctx)
+{
+	for (size_t i = 0; i < r->nnewc; i++)
+		fn(ctx, r->newc[i].id, r->newc[i].type);
+	r->nnewc = 0;
 }
 
 void recorder_stats(struct recorder *r, struct recorder_stats *out)

@@ -65,6 +65,20 @@ void recorder_append(struct recorder *r, const uint8_t *blocks, size_t len);
 /* Append one event given in the v2 layout (drop marks, notifications); writer thread only. */
 void recorder_append_event(struct recorder *r, uint16_t cpu, const uint8_t *ev, uint32_t len);
 
+/*
+ * Containers. A container the events show for the first time (a process's
+ * cgroups name it) is described by its id and runtime at once, with a
+ * container event as sysdig's writer does, and kept for
+ * recorder_take_containers(), which hands each over once (fn(ctx, id, type):
+ * the 12-digit id and sysdig's container type), for its runtime to be asked.
+ * recorder_describe_container() appends the runtime's description (the
+ * container event's JSON), which readers take over the earlier one. Every
+ * segment's head describes every container known, so a window cut anywhere
+ * names them. Writer thread only.
+ */
+void recorder_take_containers(struct recorder *r, void (*fn)(void *ctx, const char *id, int type), void *ctx);
+void recorder_describe_container(struct recorder *r, const char *json);
+
 struct evctx;
 struct state;
 

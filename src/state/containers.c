@@ -29,11 +29,24 @@ int state_cgroups_container(const char *cg, size_t len, char id[13])
 			return 8; /* cri-o */
 		if (i >= 15 && !memcmp(cg + i - 15, "cri-containerd-", 15))
 			return 7; /* containerd */
+		if ((i >= 8 && !memcmp(cg + i - 8, "/k8s.io/", 8)) ||
+		    (i >= 9 && !memcmp(cg + i - 9, "/default/", 9)))
+			return 7; /* containerd's own (ctr): /NAMESPACE/ID */
 		if (memmem(cg, i, "kubepods", 8))
 			return 6; /* CRI */
 		return 0;         /* docker */
 	}
 	return -1;
+}
+
+char *state_container_json_min(const char *id, int type)
+{
+	json_t *j = json_pack("{s:{s:s,s:i,s:s,s:s}}", "container", "id", id, "type", type, "name", "",
+	                      "image", "");
+	char *text = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	return text;
 }
 
 /* Container id from a NUL-separated cgroups list: the first 64-hex path segment. */
@@ -67,6 +80,13 @@ void state_container_free(struct container *c)
 	}
 	free(c->label_keys);
 	free(c->label_vals);
+	free(c->json);
+}
+
+const struct container *state_containers(struct state *s, size_t *n)
+{
+	*n = s->ncontainers;
+	return s->containers;
 }
 
 const struct container *state_container(struct state *s, const char *id)
@@ -195,6 +215,7 @@ const char *state_parse_container(struct state *s, const struct event *ev)
 		                       : -1;
 		container_mounts(&k, json_object_get(c, "Mounts"));
 		container_labels(&k, json_object_get(c, "labels"));
+		k.json = xstrdup(js);
 		id = k.id;
 		for (size_t i = 0; i < s->ncontainers; i++)
 			if (!strcmp(s->containers[i].id,

@@ -87,6 +87,7 @@ struct container {
 	size_t nmounts;
 	char **label_keys, **label_vals; /* its labels (string values), sorted by key */
 	size_t nlabels;
+	char *json; /* the container event's JSON that described it last */
 };
 
 /* Label key of container c (NULL: it has none of that key). */
@@ -171,6 +172,8 @@ void state_thread_counts(struct state *s, const struct thread *t, size_t *nthrea
 size_t state_fd_count(struct state *s, struct thread *t);
 const char *state_group_name(struct state *s, uint32_t gid);
 const struct container *state_container(struct state *s, const char *id);
+/* The containers described so far, in the order first described: *n of them. */
+const struct container *state_containers(struct state *s, size_t *n);
 /*
  * The threads and fd tables as process-list and fd-list records, for a file
  * that starts in the middle of the event stream (rotation). procs[i]'s fds
@@ -210,10 +213,18 @@ void state_fmt_ipv6_addr(struct sbuf *b, const uint8_t *ip, uint16_t port);
  * The container a NUL-separated cgroups list puts a thread in: its id (the
  * first 12 of the 64 hex digits of a path segment, as docker, containerd,
  * cri-o, podman and kubepods name them) into id, and the runtime as sysdig's
- * container type number (0 docker, 6 CRI, 7 containerd, 8 cri-o, 11 podman);
- * -1 when the list names no container.
+ * container type number (0 docker, 6 CRI, 7 containerd: cri-containerd-ID or
+ * /k8s.io/ID and /default/ID as ctr makes them, 8 cri-o, 11 podman); -1 when
+ * the list names no container.
  */
 int state_cgroups_container(const char *cg, size_t len, char id[13]);
+
+/*
+ * The container event JSON for a container known by its id and runtime type
+ * only, as sysdig's writer describes one its runtime has not answered for
+ * (a new string).
+ */
+char *state_container_json_min(const char *id, int type);
 
 /* Join dir and path as sysdig does (resolving "." and ".."); returns out. */
 const char *state_concat_path(struct sbuf *out, const char *dir, const char *path);

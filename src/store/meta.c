@@ -27,6 +27,8 @@ static const struct {
 	{ "name", offsetof(struct capture_meta, name), true },
 	{ "host", offsetof(struct capture_meta, host), false },
 	{ "container", offsetof(struct capture_meta, container), false },
+	{ "container_name", offsetof(struct capture_meta, container_name), false },
+	{ "container_image", offsetof(struct capture_meta, container_image), false },
 	{ "trigger", offsetof(struct capture_meta, trigger), false },
 	{ "filter", offsetof(struct capture_meta, filter), false },
 	{ "storage", offsetof(struct capture_meta, storage), false },
@@ -257,6 +259,8 @@ json_t *capture_meta_to_json(const struct capture_meta *m)
 	json_object_set_new(j, "name", json_text(m->name));
 	json_object_set_new(j, "host", json_text(m->host));
 	json_object_set_new(j, "container", json_text(m->container));
+	json_object_set_new(j, "container_name", json_text(m->container_name));
+	json_object_set_new(j, "container_image", json_text(m->container_image));
 	json_object_set_new(j, "trigger", json_text(m->trigger));
 	json_object_set_new(j, "filter", json_text(m->filter));
 	json_object_set_new(j, "filter_proclist", json_boolean(m->filter_proclist));

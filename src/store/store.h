@@ -163,6 +163,7 @@ struct capture_meta {
 	 */
 	char *incomplete;
 	char *note; /* what happened to the record itself, e.g. "recovered at restart: ..." */
+	char *container_name, *container_image; /* as its runtime describes the container ("": unknown) */
 	bool filter_proclist, kept;
 	uint64_t start_ns; /* first instant the file covers, epoch ns */
 	uint64_t end_ns;   /* last instant it covers (0 until the capture ends) */

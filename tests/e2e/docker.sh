@@ -184,3 +184,62 @@ check_record_docker_stopped() {
 		ok "$1"
 	fi
 }
+
+# The agent with the suite's Docker: a capture taken by container name (the
+# CLI) holds only that container's events, named (container.name, image,
+# pod, namespace) in sysdig and sysrec read, and the catalog keeps the
+# container's id, name and image; a capture scoped by a filter on the pod's
+# namespace holds only that pod's container; a name no runtime knows is a 400
+# naming the container field, and nothing is recorded.
+check_agent_docker() {
+	local problem="" id cid got out n
+	agent_can_run "$1" || return
+	dockerd_up || { skipped "$1" "$dk_why"; return; }
+	agent_stop
+	agent_start --docker-socket "$dk_sock" --podman-socket "" ||
+		{ bad "$1" "the agent did not start: $(tail -3 "$work/agent.log")"; return; }
+	dk rm -f e2e-ag e2e-other >/dev/null 2>&1
+	dk run -d --name e2e-ag --network none -l io.kubernetes.pod.name=ag-0 -l io.kubernetes.pod.namespace=ns-ag \
+		sysrec-e2e/bb:1 sh -c "$(dk_opens 100)" >/dev/null &&
+		dk run -d --name e2e-other --network none sysrec-e2e/bb:1 sh -c "$(dk_opens 100)" >/dev/null ||
+		{ bad "$1" "docker run failed"; agent_stop; return; }
+	cid=$(dk_id e2e-ag | cut -c1-12)
+	sleep 1.5 # both described by Docker, and opening
+	if "$bin" capture take --name by-name --container e2e-ag --duration 2 --json >"$work/agd.json" 2>"$work/agd.err"; then
+		got=$(json_get '" ".join([j["container"], j["container_name"], j["container_image"]])' <"$work/agd.json")
+		[ "$got" = "$cid e2e-ag sysrec-e2e/bb:1" ] || problem="$problem the catalog says '$got';"
+		id=$(json_get 'j["id"]' <"$work/agd.json")
+		"$bin" capture download "$id" -o "$work/agd.scap" 2>/dev/null || problem="$problem download failed;"
+		for reader in sysdig sysrec; do
+			got=$(dk_show $reader "$work/agd.scap" '*%container.id %container.name %container.image %k8s.pod.name %k8s.ns.name' \
+				'evt.type!=notification and evt.type!=container')
+			[ "$got" = "$cid e2e-ag sysrec-e2e/bb:1 ag-0 ns-ag" ] ||
+				problem="$problem $reader: the capture's events are of '$(echo "$got" | head -3 | tr '\n' '|')';"
+		done
+		n=$("$bin" read -r "$work/agd.scap" -p %evt.num 'evt.type=openat and fd.name=/etc/hostname' | wc -l)
+		[ "$n" -ge 4 ] || problem="$problem only $n opens of the container in 2 s;"
+	else
+		problem="$problem take --container e2e-ag: $(cat "$work/agd.err");"
+	fi
+	# by the pod's namespace, with a filter: the pod's container only
+	if "$bin" capture take --name by-ns --filter 'k8s.ns.name=ns-ag' --duration 1 --json >"$work/agn.json" 2>"$work/agn.err"; then
+		"$bin" capture download "$(json_get 'j["id"]' <"$work/agn.json")" -o "$work/agn.scap" 2>/dev/null
+		got=$(dk_show sysdig "$work/agn.scap" '*%container.name' 'evt.type=openat and fd.name=/etc/hostname')
+		[ "$got" = e2e-ag ] || problem="$problem the namespace's capture holds opens of '$(echo "$got" | tr '\n' '|')';"
+	else
+		problem="$problem take --filter k8s.ns.name: $(cat "$work/agn.err");"
+	fi
+	out=$(api POST /api/captures '{"name":"nobody","container":"e2e-nobody"}')
+	[ "$(echo "$out" | tail -1)" = 400 ] && echo "$out" | grep -q '"field": *"container"' &&
+		echo "$out" | grep -q 'no runtime knows it' ||
+		problem="$problem an unknown name: '$(echo "$out" | tr '\n' ' ')';"
+	out=$(api POST /api/captures '{"name":"bad","container":"../etc"}')
+	[ "$(echo "$out" | tail -1)" = 400 ] || problem="$problem '../etc': '$(echo "$out" | tr '\n' ' ')';"
+	dk rm -f e2e-ag e2e-other >/dev/null 2>&1
+	agent_stop
+	if [ -n "$problem" ]; then
+		bad "$1" "$problem"
+	else
+		ok "$1 (by name: $n opens, named in sysdig and sysrec read; catalog: $cid e2e-ag sysrec-e2e/bb:1)"
+	fi
+}

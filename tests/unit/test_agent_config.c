@@ -79,6 +79,8 @@ static void assert_config_equal(const struct agent_config *a, const struct agent
 	assert_int_equal(a->alerts_output, b->alerts_output);
 	assert_str_or_null_equal(a->alerts_file, b->alerts_file);
 	assert_int_equal(a->alerts_json, b->alerts_json);
+	assert_str_or_null_equal(a->docker_socket, b->docker_socket);
+	assert_str_or_null_equal(a->podman_socket, b->podman_socket);
 }
 
 static void assert_defaults(const struct agent_config *c)
@@ -103,6 +105,8 @@ static void assert_defaults(const struct agent_config *c)
 	assert_int_equal(c->alerts_output, AGENT_ALERTS_STDOUT);
 	assert_null(c->alerts_file);
 	assert_false(c->alerts_json);
+	assert_string_equal(c->docker_socket, "/var/run/docker.sock");
+	assert_string_equal(c->podman_socket, "/run/podman/podman.sock");
 }
 
 static void test_defaults(void **state)
@@ -155,7 +159,10 @@ static const char full_text[] = "# every key, none at its default\n"
                                 "alerts:\n"
                                 "  output: file\n"
                                 "  file: /var/log/sysrec/alerts.log\n"
-                                "  json: true\n";
+                                "  json: true\n"
+                                "containers:\n"
+                                "  docker_socket: /run/docker-2.sock\n"
+                                "  podman_socket: null\n";
 
 static void assert_full(const struct agent_config *c)
 {
@@ -180,6 +187,8 @@ static void assert_full(const struct agent_config *c)
 	assert_int_equal(c->alerts_output, AGENT_ALERTS_FILE);
 	assert_string_equal(c->alerts_file, "/var/log/sysrec/alerts.log");
 	assert_true(c->alerts_json);
+	assert_string_equal(c->docker_socket, "/run/docker-2.sock");
+	assert_null(c->podman_socket);
 }
 
 /* A file on disk through agent_config_load(), every key set. */
@@ -272,7 +281,7 @@ static void test_error_messages_of_the_brief(void **state)
 	        "recordr:\n"
 	        "  seconds: 30\n",
 	        NAME ":3:1: unknown key 'recordr' (expected one of: data, listen, tls, host, http, recorder, "
-	             "captures, rules_files, alerts)");
+	             "captures, rules_files, alerts, containers)");
 	expect_load_error("# sysrec\n"
 	                  "data: /var/lib/sysrec\n"
 	                  "listen: 127.0.0.1:7070\n"
@@ -324,13 +333,13 @@ static void test_error_messages_structure(void **state)
 	expect_load_error("rules_files: [/a, '']\n", NAME ":1:19: rules_files[1]: must not be empty");
 	expect_load_error("- data\n", NAME
 	                  ":1:1: expected a mapping of data, listen, tls, host, http, recorder, captures, "
-	                  "rules_files, alerts, found a list");
+	                  "rules_files, alerts, containers, found a list");
 	expect_load_error("just words\n",
 	                  NAME ":1:1: expected a mapping of data, listen, tls, host, http, recorder, "
-	                       "captures, rules_files, alerts, found 'just words'");
+	                       "captures, rules_files, alerts, containers, found 'just words'");
 	expect_load_error("? [data]\n: /a\n",
 	                  NAME ":1:3: keys must be words (data, listen, tls, host, http, recorder, "
-	                       "captures, rules_files, alerts), found a list");
+	                       "captures, rules_files, alerts, containers), found a list");
 	expect_load_error("data: /a\n---\ndata: /b\n",
 	                  NAME ":2:1: a second YAML document: the configuration is one document");
 	expect_load_error("data: &d /a\nrules_files: [*d]\n",
@@ -584,6 +593,8 @@ static void test_set_every_key(void **state)
 		{ "alerts.output", "file" },
 		{ "alerts.file", "/var/log/sysrec/alerts.log" },
 		{ "alerts.json", "yes" },
+		{ "containers.docker_socket", "/run/docker-2.sock" },
+		{ "containers.podman_socket", "" },
 	};
 
 	(void)state;
@@ -617,7 +628,8 @@ static void test_set_every_key(void **state)
 	        "http.max_connections, http.max_connections_per_ip, http.header_timeout, "
 	        "recorder.max_memory, recorder.seconds, recorder.ring_mb, recorder.snaplen, "
 	        "captures.enabled, captures.max_outstanding, captures.retention_days, rules_files, "
-	        "alerts.output, alerts.file, alerts.json)");
+	        "alerts.output, alerts.file, alerts.json, containers.docker_socket, "
+	        "containers.podman_socket)");
 	expect_set_error(
 	        "recorder", "x",
 	        "'recorder' is a section: set one of its keys (recorder.max_memory, recorder.seconds, "

@@ -8,6 +8,9 @@
 
 #include "capture_readback.h"
 #include "capture_source.h"
+#include "scap_samples.h"
+
+#include "../../src/state/state.h"
 
 /*
  * A source of many copies of curl_google's events, one after the other, as a
@@ -223,11 +226,109 @@ static void test_hook(void **state)
 	source_free(&src);
 }
 
+struct seen_containers {
+	char ids[4][13];
+	int types[4];
+	size_t n;
+};
+
+static void took(void *ctx, const char *id, int type)
+{
+	struct seen_containers *s = ctx;
+
+	assert_true(s->n < 4);
+	snprintf(s->ids[s->n], 13, "%s", id);
+	s->types[s->n++] = type;
+}
+
+/* The container event of head image p (n bytes) describing id, or NULL: a copy of its JSON. */
+static char *head_container(const uint8_t *p, size_t n)
+{
+	struct scap_reader *rd = scap_reader_open_mem(p, n);
+	struct scap_record rec;
+	struct err e = { { 0 } };
+	char *json = NULL;
+
+	while (scap_reader_next(rd, &rec, &e) > 0)
+		if (rec.kind == SCAP_REC_EVENT && rec.ev.type == PPME_CONTAINER_JSON_2_E) {
+			free(json);
+			json = xstrdup(event_str(&rec.ev, 0, ""));
+		}
+	scap_reader_close(rd);
+	return json;
+}
+
+/*
+ * A process of the host in a container at the start: described at once by
+ * its id (recorder_take_containers() hands it over once, for its runtime),
+ * then by its runtime's answer, which the state takes and every later
+ * segment's head repeats, so that a window cut from there names it.
+ */
+static void test_containers_described(void **state)
+{
+	struct scap_proc procs[NPROCS];
+	struct scap_fd *fds[NPROCS] = { NULL };
+	size_t nfds[NPROCS] = { 0 };
+	struct recorder_host h = {
+		.machine = &sample_machine, .procs = procs, .fds = fds, .nfds = nfds, .nprocs = NPROCS
+	};
+	static const struct recorder_opts small_segments = { .max_bytes = 64u << 20,
+		                                             .seconds = 3600,
+		                                             .segment_bytes = 4096 };
+	struct seen_containers seen = { 0 };
+	struct recorder *r;
+	struct recorder_seg *seg;
+	const struct container *c;
+	char json[8192], *head;
+
+	(void)state;
+	sample_procs(procs);
+	r = recorder_new(&small_segments, &h);
+	recorder_take_containers(r, took, &seen);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.ids[0], "0123456789ab");
+	assert_int_equal(seen.types[0], 0);
+	recorder_take_containers(r, took, &seen);
+	assert_int_equal(seen.n, 1); /* handed over once */
+	c = state_container(recorder_state(r), "0123456789ab");
+	assert_non_null(c);
+	assert_string_equal(c->name, "");
+
+	/* the runtime's answer, too big for the segment: a new one begins, its head the id alone */
+	snprintf(json, sizeof(json),
+	         "{\"container\":{\"id\":\"0123456789ab\",\"type\":0,\"name\":\"web\",\"image\":\"shop/"
+	         "web:2\","
+	         "\"labels\":{\"pad\":\"%05000d\"}}}",
+	         0);
+	recorder_describe_container(r, json);
+	c = state_container(recorder_state(r), "0123456789ab");
+	assert_string_equal(c->name, "web");
+	assert_string_equal(c->image, "shop/web:2");
+	seg = recorder_seg_at(r, UINT64_MAX);
+	head = head_container(recorder_seg_data(seg), recorder_seg_head_len(seg));
+	assert_non_null(head);
+	assert_non_null(strstr(head, "\"name\":\"\""));
+	free(head);
+	recorder_seg_put(r, seg);
+	/* the next segment's head: the answer */
+	recorder_describe_container(r, json);
+	seg = recorder_seg_at(r, UINT64_MAX);
+	head = head_container(recorder_seg_data(seg), recorder_seg_head_len(seg));
+	assert_non_null(head);
+	assert_string_equal(head, json);
+	free(head);
+	recorder_seg_put(r, seg);
+	recorder_take_containers(r, took, &seen);
+	assert_int_equal(seen.n, 1);
+	recorder_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_memory_bound, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_overrun_counted, fixture_open, fixture_close),
+		cmocka_unit_test(test_containers_described),
 		cmocka_unit_test(test_hook),
 	};
 

@@ -14,6 +14,8 @@ static void test_meta_json_shape_and_round_trip(void **state)
 		                             "name",
 		                             "host",
 		                             "container",
+		                             "container_name",
+		                             "container_image",
 		                             "trigger",
 		                             "filter",
 		                             "filter_proclist",

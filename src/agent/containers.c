@@ -1,0 +1,176 @@
+/* containers: the agent's runtimes, asked about each container the recorder sees (see agent_int.h). */
+#include "../runtime/runtime.h"
+#include "../scap/scap.h"
+#include "agent_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct known {
+	char id[13];
+	char *name, *image;
+};
+
+struct agent_containers {
+	struct rt_watch *w;
+	char *docker, *podman; /* "": not asked */
+	struct sbuf ev;        /* the writer thread's notification being encoded */
+	pthread_mutex_t mu;    /* known */
+	struct known *known;
+	size_t nknown;
+};
+
+struct agent_containers *agent_containers_start(const struct agent_config *c)
+{
+	struct agent_containers *k = xcalloc(1, sizeof(*k));
+
+	k->docker = xstrdup(c->docker_socket ? c->docker_socket : "");
+	k->podman = xstrdup(c->podman_socket ? c->podman_socket : "");
+	pthread_mutex_init(&k->mu, NULL);
+	if (*k->docker || *k->podman)
+		k->w = rt_watch_start(&(struct rt_watch_opts){ .docker_sock = k->docker, .podman_sock = k->podman });
+	return k;
+}
+
+void agent_containers_stop(struct agent_containers *k)
+{
+	if (!k)
+		return;
+	rt_watch_stop(k->w);
+	for (size_t i = 0; i < k->nknown; i++) {
+		free(k->known[i].name);
+		free(k->known[i].image);
+	}
+	free(k->known);
+	free(k->docker);
+	free(k->podman);
+	sbuf_release(&k->ev);
+	pthread_mutex_destroy(&k->mu);
+	free(k);
+}
+
+static void ask(void *ctx, const char *id, int type)
+{
+	struct agent *a = ctx;
+
+	rt_watch_ask(a->containers->w, id, type);
+}
+
+/* A runtime's description: into the recorder (captures hold it), and its name and image kept. */
+static void on_answer(void *ctx, const char *id, const char *json)
+{
+	struct agent *a = ctx;
+	struct agent_containers *k = a->containers;
+	json_t *root = json_loads(json, 0, NULL), *c = json_object_get(root, "container");
+	const char *name = json_string_value(json_object_get(c, "name"));
+	const char *image = json_string_value(json_object_get(c, "image"));
+	struct known *kn = NULL;
+
+	recorder_describe_container(a->rec, json);
+	pthread_mutex_lock(&k->mu);
+	for (size_t i = 0; i < k->nknown && !kn; i++)
+		if (!strcmp(k->known[i].id, id))
+			kn = &k->known[i];
+	if (!kn) {
+		k->known = xrealloc(k->known, (k->nknown + 1) * sizeof(*k->known));
+		kn = &k->known[k->nknown++];
+		memset(kn, 0, sizeof(*kn));
+		snprintf(kn->id, sizeof(kn->id), "%s", id);
+	}
+	free(kn->name);
+	free(kn->image);
+	kn->name = xstrdup(name ? name : "");
+	kn->image = xstrdup(image ? image : "");
+	pthread_mutex_unlock(&k->mu);
+	json_decref(root);
+}
+
+/* A runtime stopped (or started again) answering: logged, and said in the recording. */
+static void on_note(void *ctx, const char *text)
+{
+	struct agent *a = ctx;
+	struct sbuf *ev = &a->containers->ev;
+	const void *val[2] = { "sysrec-containers", text };
+	uint32_t len[2] = { sizeof("sysrec-containers"), (uint32_t)strlen(text) + 1 };
+
+	log_warn("containers: %s", text);
+	sbuf_reset(ev);
+	scap_encode_event(ev, agent_now_ns(a), -1, PPME_NOTIFICATION_E, PPME_NOTIFICATION_E_NPARAMS, val, len);
+	recorder_append_event(a->rec, 0, (const uint8_t *)ev->data, (uint32_t)ev->len);
+}
+
+void agent_containers_sync(struct agent *a)
+{
+	struct agent_containers *k = a->containers;
+
+	if (!k || !k->w)
+		return;
+	recorder_take_containers(a->rec, ask, a);
+	rt_watch_take(k->w, on_answer, on_note, a);
+}
+
+static bool is_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 12 && n <= 64 && strspn(s, "0123456789abcdef") == n;
+}
+
+int agent_container_find(struct agent *a, const char *name, char id[13], struct err *e)
+{
+	struct agent_containers *k = a->containers;
+	const char *socks[2] = { k ? k->docker : "", k ? k->podman : "" };
+	struct err why[2] = { { { 0 } }, { { 0 } } };
+	bool found = false;
+	int rc = -ENOENT;
+
+	if (is_id(name)) {
+		snprintf(id, 13, "%.12s", name);
+		return 0;
+	}
+	if (k) {
+		pthread_mutex_lock(&k->mu);
+		for (size_t i = 0; i < k->nknown && !found; i++)
+			if (!strcmp(k->known[i].name, name)) {
+				memcpy(id, k->known[i].id, 13);
+				found = true;
+			}
+		pthread_mutex_unlock(&k->mu);
+	}
+	if (found)
+		return 0;
+	/* not seen yet (or not described): asked of each runtime, at most 2 s each */
+	for (int i = 0; i < 2; i++) {
+		if (!*socks[i]) {
+			err_set(&why[i], -ENOENT, "not asked");
+			continue;
+		}
+		rc = rt_docker_resolve(socks[i], name, 2000, id, &why[i]);
+		if (rc == 0 || rc == -EINVAL)
+			return rc == 0 ? 0 : err_set(e, rc, "%s", why[i].msg);
+	}
+	return err_set(e, -ENOENT, "container %s: no runtime knows it (Docker: %s; podman: %s)", name, why[0].msg,
+	               why[1].msg);
+}
+
+void agent_container_describe(struct agent *a, const char *id, char **name, char **image)
+{
+	struct agent_containers *k = a->containers;
+	const char *n = "", *im = "";
+
+	if (k)
+		pthread_mutex_lock(&k->mu);
+	for (size_t i = 0; k && id && i < k->nknown; i++)
+		if (!strcmp(k->known[i].id, id)) {
+			n = k->known[i].name;
+			im = k->known[i].image;
+			break;
+		}
+	*name = xstrdup(n);
+	*image = xstrdup(im);
+	if (k)
+		pthread_mutex_unlock(&k->mu);
+}
