@@ -109,12 +109,14 @@ YAML
 
 # `sysrec record --container e2e-one`: the name is asked of the real daemon;
 # only e2e-one's events are recorded, not those of e2e-two doing the same.
+# Recording scoped by pod (a filter on k8s.pod.name), and by image and pod,
+# keeps e2e-one's opens only too.
 check_record_docker_by_name() {
 	local problem="" got out id
 	can_record "$1" || return
 	dockerd_up || { skipped "$1" "$dk_why"; return; }
 	dk rm -f e2e-one e2e-two >/dev/null 2>&1
-	dk run -d --name e2e-one --network none sysrec-e2e/bb:1 sh -c "$(dk_opens 40)" >/dev/null &&
+	dk run -d --name e2e-one --network none -l io.kubernetes.pod.name=one-0 sysrec-e2e/bb:1 sh -c "$(dk_opens 40)" >/dev/null &&
 		dk run -d --name e2e-two --network none sysrec-e2e/bb:1 sh -c "$(dk_opens 40)" >/dev/null ||
 		{ bad "$1" "docker run failed"; return; }
 	id=$(dk_id e2e-one | cut -c1-12)
@@ -126,6 +128,13 @@ check_record_docker_by_name() {
 	done
 	got=$("$bin" read -r "$work/dk-one.scap" -p '%container.name' 'container.id!=host' | sort -u)
 	[ "$got" = e2e-one ] || problem="$problem events of other containers: '$(echo "$got" | tr '\n' '|')';"
+	# scoped by pod, and by image and pod, with a filter on the runtime's metadata
+	for flt in 'k8s.pod.name=one-0' 'container.image.repository=sysrec-e2e/bb and k8s.pod.name=one-0'; do
+		out=$("$bin" record -w "$work/dk-pod.scap" --docker-socket "$dk_sock" --podman-socket "" -M 2 "$flt" 2>&1) ||
+			problem="$problem record '$flt' failed: $out;"
+		got=$(dk_show sysdig "$work/dk-pod.scap" '*%container.name %k8s.pod.name' 'evt.type=openat and fd.name=/etc/hostname')
+		[ "$got" = "e2e-one one-0" ] || problem="$problem record '$flt': the opens are of '$(echo "$got" | tr '\n' '|')';"
+	done
 	dk rm -f e2e-one e2e-two >/dev/null 2>&1
 	if [ -n "$problem" ]; then
 		bad "$1" "$problem"
