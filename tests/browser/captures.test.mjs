@@ -82,6 +82,35 @@ await check('take through the form: progress, Ok row, Keep', async () => {
 	return { note: `${c.id}, ${c.size} bytes, kept` };
 });
 
+await check('take by container name through the form: the row and details name the container and its image', async () => {
+	const cid = process.env.SYSREC_CONTAINER_ID;
+	if (!cid) return { skip: 'no container made (cgroups)' };
+	const name = `bt-container-${stamp}`;
+	await openTake();
+	await page.fill('#take-name', name);
+	await page.fill('#take-container', 'web-1');
+	await page.fill('#take-duration', '1');
+	await page.click('#take-submit');
+	const r = await until('the capture in the API', async () => {
+		const l = await api('GET', `/api/captures?search=${encodeURIComponent(name)}`);
+		return l.json && l.json.captures.find((c) => c.name === name);
+	}, 5000);
+	assert(r.container === cid, `container ${r.container}, not ${cid}`);
+	await waitStatus(r.id, 'ok', 20000);
+	await closeTakeDialog();
+	await waitRow(r.id);
+	const tag = row(r.id).locator('td[data-col="name"] .tag.container');
+	await until(`row ${r.id} tagged web-1`, async () => (await tag.textContent()) === 'web-1', 10000);
+	const title = await tag.getAttribute('title');
+	assert(title.includes(`web-1 (${cid})`) && title.includes('registry.local:5000/shop/web:2.1'), `tag title ${title}`);
+	await row(r.id).locator('button.row-details').click();
+	await until('#details-container', async () => (await page.textContent('#details-container')) === `web-1 (${cid})`, 5000);
+	const image = await page.textContent('#details-container-image');
+	assert(image === 'registry.local:5000/shop/web:2.1', `#details-container-image ${image}`);
+	await page.keyboard.press('Escape');
+	return { note: `${r.id}: web-1 (${cid}), registry.local:5000/shop/web:2.1` };
+});
+
 await check('back in time through the form: Before 2 s, After 1 s, then Discard', async () => {
 	await idle();
 	const name = `bt-back-${stamp}`;

@@ -29,21 +29,39 @@ command -v node >/dev/null || skip_all "node not installed (scripts/deps.sh)"
 [ -d "$here/node_modules/playwright-core" ] || skip_all "no playwright-core in tests/browser/node_modules (scripts/deps.sh runs npm ci)"
 
 work=$(mktemp -d)
-agent_pid=
+agent_pid= docker_pid= inner_pid= cgdir=
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
-	if [ -n "$agent_pid" ]; then
-		kill "$agent_pid" 2>/dev/null
-		wait "$agent_pid" 2>/dev/null
-	fi
+	local p
+	for p in $agent_pid $inner_pid $docker_pid; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	[ -z "$cgdir" ] || rmdir "$cgdir" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
+# A container the agent describes: a process in a cgroup named as Docker names
+# a container's, and a stand-in for Docker's API (tests/e2e/fake-docker.py:
+# the container web-1, image registry.local:5000/shop/web:2.1) the agent asks.
+cid=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+cgdir=/sys/fs/cgroup/pids/docker/$cid
+[ -d /sys/fs/cgroup/pids ] || cgdir=/sys/fs/cgroup/sysrec-browser-docker-$cid
+if mkdir -p "$cgdir" 2>/dev/null; then
+	python3 "$root/tests/e2e/fake-docker.py" "$work/docker.sock" "$cid" &
+	docker_pid=$!
+	sh -c "echo \$\$ >$cgdir/cgroup.procs && exec sh -c 'while :; do cat /etc/hostname >/dev/null; sleep 0.2; done'" &
+	inner_pid=$!
+	export SYSREC_CONTAINER_ID=${cid:0:12}
+else
+	cgdir=
+fi
+
 # a free port: ask the kernel for one
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 data=$work/data
-extra=() # more options for the agent
+extra=(--docker-socket "$work/docker.sock" --podman-socket "") # more options for the agent
 start_agent() {
 	"$bin" agent --data "$data" --listen "127.0.0.1:$port" --seconds 20 "${extra[@]}" >>"$work/agent.log" 2>&1 &
 	agent_pid=$!
@@ -101,7 +119,7 @@ stop_agent() {
 run_checks captures.test.mjs
 # The same data under an agent whose captures are switched off.
 stop_agent
-extra=(--captures-enabled false)
+extra=(--captures-enabled false --docker-socket "" --podman-socket "")
 start_agent
 run_checks disabled.test.mjs
 stop_agent
