@@ -32,7 +32,7 @@ dk_show() { # reader file fmt filter
 # (A privileged container cannot start here: root lacks CAP_SYS_RESOURCE,
 # which --privileged asks for; the stand-in's check covers privileged.)
 check_record_docker() {
-	local problem="" rpid fmt want got reader c id ip rules
+	local problem="" rpid fmt want got reader c id
 	can_record "$1" || return
 	dockerd_up || { skipped "$1" "$dk_why"; return; }
 	dk rm -f e2e-pre e2e-web e2e-db >/dev/null 2>&1
@@ -74,22 +74,7 @@ check_record_docker() {
 	want=$("$bin" read -r "$work/dk.scap" -p '%evt.num' "container.name=e2e-pre and evt.type=openat" | head -1)
 	[ -n "$got" ] && [ -n "$want" ] && [ "$got" -lt "$want" ] ||
 		problem="$problem e2e-pre described at event '$got', first opened at '$want';"
-	rules=$work/dk-rules.yaml
-	cat >"$rules" <<'YAML'
-- rule: web opens hostname
-  desc: a rule on container.name
-  condition: evt.type=openat and evt.dir=< and fd.name=/etc/hostname and container.name=e2e-web
-  output: "by-name %container.name %k8s.ns.name"
-  priority: WARNING
-- rule: ns-b opens hostname
-  desc: a rule on k8s.ns.name
-  condition: evt.type=openat and evt.dir=< and fd.name=/etc/hostname and k8s.ns.name=ns-b
-  output: "by-namespace %container.name %k8s.ns.name"
-  priority: WARNING
-YAML
-	"$bin" rules replay -r "$rules" --rate 0 "$work/dk.scap" >"$work/dk-alerts" 2>"$work/dk-alerts.err" ||
-		problem="$problem rules replay failed: $(head -2 "$work/dk-alerts.err");"
-	got=$(grep -o 'by-[a-z]* .*' "$work/dk-alerts" | sort | uniq -c | awk '{print $2, $3, $4, $1}')
+	got=$(ct_rules "$work/dk.scap" e2e-web ns-b 2>&1) || problem="$problem rules replay failed: $got;"
 	[ "$got" = $'by-name e2e-web ns-a 5\nby-namespace e2e-db ns-b 5' ] ||
 		problem="$problem the rules' alerts: '$(echo "$got" | tr '\n' '|')';"
 	if [ -f "$td/falco-0.31.1/falco_rules.yaml" ]; then

@@ -54,7 +54,8 @@ pm_run() { # name command [podman run options]...
 
 # `sysrec record -w` asks podman's API about its containers: sysrec read
 # shows each one's id, name, image, type podman, pod and namespace from its
-# labels; sysdig reads the file. `record --container pm-one` then records
+# labels; sysdig reads the file; a rule on container.name and one on
+# k8s.ns.name fire on each of its opens. `record --container pm-one` then records
 # only that container's events, not those of pm-two doing the same.
 check_record_podman() {
 	local problem="" rpid id got out
@@ -77,6 +78,10 @@ check_record_podman() {
 	[ "$got" = "$id pm-web localhost/sysrec-e2e/bb:1 podman pm-0 ns-p" ] ||
 		problem="$problem sysrec read shows '$(echo "$got" | tr '\n' '|')';"
 	sysdig -r "$work/pm.scap" -p %evt.num >/dev/null 2>"$work/pm.sd.err" || problem="$problem sysdig cannot read it: $(head -2 "$work/pm.sd.err");"
+	# one rule at a time (Falco alerts the first rule an event matches)
+	got=$(ct_rules "$work/pm.scap" pm-web ns-none 2>&1)$'\n'$(ct_rules "$work/pm.scap" none ns-p 2>&1)
+	[ "$got" = $'by-name pm-web ns-p 5\nby-namespace pm-web ns-p 5' ] ||
+		problem="$problem the rules' alerts: '$(echo "$got" | tr '\n' '|')';"
 	out=$(pm_run pm-one "$(dk_opens 40)" && pm_run pm-two "$(dk_opens 40)") || problem="$problem $out;"
 	id=$(pm inspect -f '{{.Id}}' pm-one | cut -c1-12)
 	out=$("$bin" record -w "$work/pm-one.scap" --container pm-one --podman-socket "$pm_sock" --docker-socket "" -M 2 2>&1) ||
@@ -87,7 +92,7 @@ check_record_podman() {
 	if [ -n "$problem" ]; then
 		bad "$1" "$problem"
 	else
-		ok "$1 (name, image, pod, namespace in sysrec read; --container by name)"
+		ok "$1 (name, image, pod, namespace in sysrec read; rules on container.name and k8s.ns.name; --container by name)"
 	fi
 }
 

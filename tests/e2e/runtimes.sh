@@ -78,3 +78,26 @@ dockerd_down() {
 dk_id() { # name
 	dk inspect -f '{{.Id}}' "$1"
 }
+
+# Replay CAPTURE through two rules on the opens of /etc/hostname: one on
+# container.name=NAME, one on k8s.ns.name=NS. Prints, per rule and container,
+# "by-name|by-namespace CONTAINER NAMESPACE ALERTS", sorted; false when the
+# replay fails (its error on stderr).
+ct_rules() { # capture name ns
+	local rules=$work/ct-rules.yaml
+	cat >"$rules" <<YAML
+- rule: a container opens hostname
+  desc: a rule on container.name
+  condition: evt.type=openat and evt.dir=< and fd.name=/etc/hostname and container.name=$2
+  output: "by-name %container.name %k8s.ns.name"
+  priority: WARNING
+- rule: a namespace opens hostname
+  desc: a rule on k8s.ns.name
+  condition: evt.type=openat and evt.dir=< and fd.name=/etc/hostname and k8s.ns.name=$3
+  output: "by-namespace %container.name %k8s.ns.name"
+  priority: WARNING
+YAML
+	"$bin" rules replay -r "$rules" --rate 0 "$1" >"$work/ct-alerts" 2>"$work/ct-alerts.err" ||
+		{ head -2 "$work/ct-alerts.err" >&2; return 1; }
+	grep -o 'by-[a-z]* .*' "$work/ct-alerts" | sort | uniq -c | awk '{ print $2, $3, $4, $1 }'
+}
