@@ -32,7 +32,7 @@ endif
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS := -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS) $(LTOFLAGS)
-LDLIBS := -lz -ljansson -lcrypto -lyaml -lmicrohttpd -lcurl -lpthread
+LDLIBS := -lz -ljansson -lcrypto -lyaml -lmicrohttpd -lcurl -lprotobuf-c -lpthread
 
 # The modules every tool and fuzzer links (readers of untrusted bytes among them),
 # then the agent's; src/engine (BPF) and src/cli link into the binary only.
@@ -59,7 +59,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_GEN := $(BUILD)/bench/gen-capture
 
-.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak bench-packets bench-artifacts fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak bench-packets bench-artifacts bench-containers fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -82,7 +82,29 @@ $(WEB_OBJ): $(WEB_SRC) src/agent/web.h
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -Isrc/agent -c $< -o $@
 
-$(LIB): $(LIB_OBJS) $(WEB_OBJ)
+# containerd's API messages (src/runtime/*.proto, ours): C made by protoc-c under
+# build/proto (never committed), compiled into the library; src/runtime includes it.
+PROTO_DIR := build/proto
+PROTO_SRCS := $(wildcard src/runtime/*.proto)
+PROTO_C := $(PROTO_SRCS:src/runtime/%.proto=$(PROTO_DIR)/%.pb-c.c)
+PROTO_H := $(PROTO_C:.c=.h)
+PROTO_OBJS := $(PROTO_C:$(PROTO_DIR)/%.c=$(BUILD)/proto/%.o)
+
+$(PROTO_DIR)/%.pb-c.c $(PROTO_DIR)/%.pb-c.h: src/runtime/%.proto
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  PROTOC  $<")
+	$(Q)protoc-c --c_out=$(PROTO_DIR) --proto_path=src/runtime $<
+
+$(BUILD)/proto/%.o: $(PROTO_DIR)/%.c $(PROTO_H)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -I$(PROTO_DIR) -c $< -o $@
+
+RUNTIME_OBJS := $(filter $(BUILD)/src/runtime/%,$(LIB_OBJS))
+$(RUNTIME_OBJS): $(PROTO_H)
+$(RUNTIME_OBJS): CFLAGS += -I$(PROTO_DIR)
+
+$(LIB): $(LIB_OBJS) $(WEB_OBJ) $(PROTO_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -110,6 +132,10 @@ $(BPF_SKEL): $(BPF_OBJ)
 # a unit test of an engine module that needs no BPF links that module's object too
 UNIT_ENGINE_test_perfring := $(BUILD)/src/engine/perfring.o
 $(BUILD)/tests/test_perfring: $(UNIT_ENGINE_test_perfring)
+
+# test_containerd builds containerd's messages with the generated code
+$(BUILD)/tests/test_containerd: $(PROTO_H)
+$(BUILD)/tests/test_containerd: CFLAGS += -I$(PROTO_DIR)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
@@ -179,6 +205,7 @@ bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
 	$(Q)bench/soak.sh $(BUILD)
 	$(Q)bench/packets.sh $(BUILD)
 	$(Q)bench/artifacts.sh $(BUILD)
+	$(Q)bench/containers.sh $(BUILD)
 
 # Packets (issue 22): sysrec record --pcap against tcpdump -w under iperf3.
 bench-packets: deps $(BIN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
@@ -187,6 +214,10 @@ bench-packets: deps $(BIN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
 # Artifacts (issue 23): the write prefix's cost to other files' syscalls, a 1 GB file under it.
 bench-artifacts: deps $(BIN) $(BENCH_LOOPS)
 	$(Q)bench/artifacts.sh $(BUILD)
+
+# the recording under container churn, with and without the runtime clients (issue 24)
+bench-containers: deps $(BIN) $(BENCH_LOOPS)
+	$(Q)bench/containers.sh $(BUILD)
 
 # The agent's memory under API load once its recorder is full (issue 19).
 bench-soak: deps $(BIN) $(BENCH_LOOPS)
@@ -220,8 +251,9 @@ FUZZ_SRCS_pcap := $(wildcard src/common/*.c) $(wildcard src/pcap/*.c)
 FUZZ_LIBS_pcap := -lz
 FUZZ_SRCS_profile := $(wildcard src/common/*.c) src/artifacts/profile.c
 FUZZ_LIBS_profile := -lz -ljansson
-FUZZ_SRCS_runtime := $(wildcard src/common/*.c) $(wildcard src/runtime/*.c)
-FUZZ_LIBS_runtime := -lz -ljansson -lcurl
+FUZZ_SRCS_runtime := $(wildcard src/common/*.c) $(wildcard src/runtime/*.c) $(PROTO_C)
+FUZZ_LIBS_runtime := -lz -ljansson -lcurl -lprotobuf-c
+$(FUZZ_DIR)/fuzz_runtime: FUZZ_CFLAGS += -I$(PROTO_DIR)
 
 .SECONDEXPANSION:
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) src/event/event_table.inc
@@ -247,7 +279,7 @@ fmt:
 fmt-check:
 	$(Q)clang-format --dry-run --Werror $(FMT_FILES)
 
-lint: layering fmt-check $(BPF_SKEL)
+lint: layering fmt-check $(BPF_SKEL) $(PROTO_H)
 	$(Q)scripts/lint.sh
 
 layering:

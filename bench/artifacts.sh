@@ -50,6 +50,7 @@ DIR=$OUT/art
 MD=$OUT/artifacts-results.md
 PREFIX_DIR=/tmp/sysrec-bench-x
 WFILE=/var/tmp/sysrec-bench-w
+. "$(dirname "$0")/lib.sh"
 
 [[ -x $SYSREC ]] || { echo "bench: $SYSREC missing (run make)" >&2; exit 1; }
 [[ -x $LOOPS ]] || { echo "bench: $LOOPS missing (make $LOOPS)" >&2; exit 1; }
@@ -92,8 +93,6 @@ stop() {
 	wait "$REC_PID" || { echo "bench: the recorder failed" >&2; exit 1; }
 	REC_PID=
 }
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 declare -A T
 echo "bench: (1) loops: write $WRITE_N to $WFILE, open $OPEN_N; $RUNS rounds of none, plain, prefix"

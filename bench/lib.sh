@@ -16,3 +16,6 @@ bench_capture() { # GEN BIG NEVENTS
 		echo "$n" >"$big.nevents"
 	fi
 }
+
+# The median of the numbers on stdin, one a line.
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

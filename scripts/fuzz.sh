@@ -245,6 +245,51 @@ seed_runtime() {
 	printf '{"Id":"%s","Created":"2026-12-05T10:20:30Z","Name":"/web","Image":"sha256:%s","Config":{"Image":"reg:5000/ns/img:1.2","Labels":{"io.kubernetes.pod.name":"p","x":1},"Healthcheck":{"Test":["CMD","/bin/true","-x"]}},"HostConfig":{"Privileged":true,"NanoCpus":1500000000,"CpusetCpus":"0-1,3"},"NetworkSettings":{"IPAddress":"172.17.0.2","Ports":{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]},"Networks":{"n":{"IPAddress":"10.0.0.2"}}},"Mounts":[{"Source":"/a","Destination":"/b","Mode":"ro","RW":false,"Propagation":"rprivate"}]}\0{"RepoTags":["img:1.2"],"RepoDigests":["reg:5000/ns/img@sha256:ab","other@sha256:cd"]}' "$id" "$id" >"$seeds/full.bin"
 	printf '{"Id":"%s","Config":{"Image":"busybox"}}' "$id" >"$seeds/small.json"
 	printf '{"Id":"%s","NetworkSettings":{"Ports":{"99999/tcp":[{}]},"IPAddress":"x"},"Mounts":{}}' "$id" >"$seeds/odd.json"
+	seed_containerd "$id"
+}
+
+# containerd's answers (fuzz_runtime.c: a NUL first, as a gRPC frame starts):
+# its Containers/List body (one container, spec and labels), then its
+# Images/Get body; the list alone; a privileged spec; an empty list. The
+# protobuf is written out here field by field (containerd.proto's numbers).
+seed_containerd() { # id
+	python3 - "$seeds" "$1" <<'PY'
+import json, struct, sys
+seeds, cid = sys.argv[1], sys.argv[2].encode()
+def varint(n):
+    out = b""
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+def field(num, payload):
+    return varint(num << 3 | 2) + varint(len(payload)) + payload
+def number(num, v):
+    return varint(num << 3) + varint(v)
+def frame(msg):
+    return b"\0" + struct.pack(">I", len(msg)) + msg
+def container(spec):
+    labels = b"".join(field(2, field(1, k) + field(2, v)) for k, v in
+                      [(b"io.kubernetes.pod.name", b"pod-c"), (b"io.kubernetes.container.name", b"web"),
+                       (b"io.cri-containerd.kind", b"container")])
+    any_spec = field(1, b"types.containerd.io/opencontainers/runtime-spec/1/Spec") + field(2, json.dumps(spec).encode())
+    return field(1, cid) + labels + field(3, b"docker.io/sysrec-e2e/bb:1") + field(5, any_spec) + field(8, number(1, 1796466030))
+spec = {"process": {"capabilities": {"effective": ["CAP_CHOWN"]}},
+        "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+                   {"destination": "/data", "type": "bind", "source": "/srv", "options": ["rbind", "ro", "rprivate"]}],
+        "linux": {"resources": {"memory": {"limit": 1 << 28}, "cpu": {"shares": 512, "cpus": "0-1,3"}},
+                  "maskedPaths": ["/proc/kcore"]}}
+privileged = {"process": {"capabilities": {"effective": ["CAP_SYS_ADMIN"]}}, "linux": {}}
+digest = b"sha256:" + b"2e" * 32
+image = field(1, field(1, b"docker.io/sysrec-e2e/bb:1") +
+              field(3, field(1, b"application/vnd.docker.distribution.manifest.v2+json") + field(2, digest) + number(3, 422)))
+seed = lambda name, data: open(f"{seeds}/{name}", "wb").write(data)
+seed("ctd-full.bin", frame(field(1, container(spec))) + frame(image))
+seed("ctd-list.bin", frame(field(1, container(spec))))
+seed("ctd-privileged.bin", frame(field(1, container(privileged))))
+seed("ctd-empty.bin", frame(b""))
+PY
 }
 
 # ---- seeds (only for an empty corpus) ----

@@ -20,7 +20,7 @@ tidy() { # checks files...
 	local c=$1
 	shift
 	if ! clang-tidy --quiet -checks="$c" --warnings-as-errors='*' "$@" -- -std=gnu11 -D_GNU_SOURCE \
-		-Ibuild/bpf -Ibpf >"$log" 2>&1; then
+		-Ibuild/bpf -Ibpf -Ibuild/proto >"$log" 2>&1; then
 		grep -v 'warnings generated' "$log" >&2
 		exit 1
 	fi

@@ -55,6 +55,8 @@ const struct opt config_opts[] = {
 	{ "containers", OPT_SECTION, 0, 0, 0 },
 	{ "containers.docker_socket", OPT_PATH_OR_NULL, FIELD(docker_socket), 0, 0 },
 	{ "containers.podman_socket", OPT_PATH_OR_NULL, FIELD(podman_socket), 0, 0 },
+	{ "containers.containerd_socket", OPT_PATH_OR_NULL, FIELD(containerd_socket), 0, 0 },
+	{ "containers.containerd_namespaces", OPT_NAMESPACES, FIELD(containerd_namespaces), 0, 0 },
 };
 
 _Static_assert(ARRAY_SIZE(config_opts) <= CONFIG_OPTS_MAX, "the loader keeps a 64-bit set of the keys seen");
@@ -383,6 +385,28 @@ static int apply_path_or_null(struct agent_config *c, const struct opt *o, const
 	return apply_path(c, o, v, msg, msgsize);
 }
 
+static int apply_namespaces(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                            size_t msgsize)
+{
+	struct err e = { { 0 } };
+	char *text, **list;
+
+	if (!v->len || config_is_null(v->s, v->len, v->plain)) {
+		set_str((char **)field(c, o), NULL, 0);
+		return 0;
+	}
+	text = xstrndup(v->s, v->len);
+	list = memchr(v->s, 0, v->len) ? NULL : rt_containerd_namespaces(text, &e);
+	free(text);
+	if (!list) {
+		snprintf(msg, msgsize, "%s", e.msg[0] ? e.msg : "not a list of namespaces");
+		return -EINVAL;
+	}
+	free(list);
+	set_str((char **)field(c, o), v->s, v->len);
+	return 0;
+}
+
 static int apply_host(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
                       size_t msgsize)
 {
@@ -528,11 +552,17 @@ static int apply_alert_output(struct agent_config *c, const struct opt *o, const
 
 /* By enum opt_kind; NULL for the kinds that take no single value (a section, a list). */
 static const value_applier value_appliers[] = {
-	[OPT_PATH] = apply_path,     [OPT_PATH_OR_NULL] = apply_path_or_null,
-	[OPT_LISTEN] = apply_listen, [OPT_HOST] = apply_host,
-	[OPT_SIZE] = apply_size,     [OPT_DURATION] = apply_duration,
-	[OPT_UINT] = apply_uint,     [OPT_POW2] = apply_pow2,
-	[OPT_BOOL] = apply_bool,     [OPT_ALERT_OUTPUT] = apply_alert_output,
+	[OPT_PATH] = apply_path,
+	[OPT_PATH_OR_NULL] = apply_path_or_null,
+	[OPT_LISTEN] = apply_listen,
+	[OPT_HOST] = apply_host,
+	[OPT_NAMESPACES] = apply_namespaces,
+	[OPT_SIZE] = apply_size,
+	[OPT_DURATION] = apply_duration,
+	[OPT_UINT] = apply_uint,
+	[OPT_POW2] = apply_pow2,
+	[OPT_BOOL] = apply_bool,
+	[OPT_ALERT_OUTPUT] = apply_alert_output,
 };
 
 /*
@@ -571,6 +601,8 @@ void agent_config_defaults(struct agent_config *c)
 	c->retention_days = 90;
 	c->docker_socket = xstrdup(RT_DOCKER_SOCK);
 	c->podman_socket = xstrdup(RT_PODMAN_SOCK);
+	c->containerd_socket = xstrdup(RT_CONTAINERD_SOCK);
+	c->containerd_namespaces = xstrdup(RT_CONTAINERD_NAMESPACES);
 }
 
 void config_free_list(char **list, size_t n)
@@ -591,6 +623,8 @@ void agent_config_release(struct agent_config *c)
 	free(c->alerts_file);
 	free(c->docker_socket);
 	free(c->podman_socket);
+	free(c->containerd_socket);
+	free(c->containerd_namespaces);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -611,6 +645,8 @@ void config_copy(struct agent_config *dst, const struct agent_config *src)
 	dst->alerts_file = dup_or_null(src->alerts_file);
 	dst->docker_socket = dup_or_null(src->docker_socket);
 	dst->podman_socket = dup_or_null(src->podman_socket);
+	dst->containerd_socket = dup_or_null(src->containerd_socket);
+	dst->containerd_namespaces = dup_or_null(src->containerd_namespaces);
 	dst->rules_files = src->nrules_files ? xcalloc(src->nrules_files, sizeof(char *)) : NULL;
 	for (size_t i = 0; i < src->nrules_files; i++)
 		dst->rules_files[i] = xstrdup(src->rules_files[i]);
@@ -622,10 +658,23 @@ int agent_config_set(struct agent_config *c, const char *key, const char *value,
 	char msg[400], sh[64];
 	size_t len;
 
-	if (!o)
+	if (!o) {
+		/* the keys of its section when that is one, else the sections and top-level keys */
+		const char *dot = strrchr(key, '.');
+		const struct opt *sec = NULL;
+
+		if (dot) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.*s", (int)(dot - key), key);
+			sec = opt_by_key(name);
+			if (sec && sec->kind != OPT_SECTION)
+				sec = NULL;
+		}
 		return err_set(e, -EINVAL, "unknown key '%s' (expected one of: %s)",
 		               config_shown(sh, sizeof(sh), key, strlen(key)),
-		               config_opt_list(NULL, true, msg, sizeof(msg)));
+		               config_opt_list(sec, sec != NULL, msg, sizeof(msg)));
+	}
 	if (o->kind == OPT_SECTION)
 		return err_set(e, -EINVAL, "'%s' is a section: set one of its keys (%s)", o->key,
 		               config_opt_list(o, true, msg, sizeof(msg)));
@@ -723,6 +772,7 @@ char *agent_config_dump(const struct agent_config *c)
 		case OPT_PATH_OR_NULL:
 		case OPT_LISTEN:
 		case OPT_HOST:
+		case OPT_NAMESPACES:
 			s = *(char *const *)cfield(c, o);
 			sbuf_putc(&b, ' ');
 			if (s)

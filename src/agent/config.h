@@ -53,6 +53,9 @@ struct agent_config {
 	/* containers.docker_socket, containers.podman_socket: the runtimes' APIs asked about each
 	 * container seen (default /var/run/docker.sock, /run/podman/podman.sock); NULL = not asked */
 	char *docker_socket, *podman_socket;
+	/* containers.containerd_socket: containerd's API (default /run/containerd/containerd.sock; NULL =
+	 * not asked), in containers.containerd_namespaces (default "k8s.io,default") */
+	char *containerd_socket, *containerd_namespaces;
 };
 
 /* Fill c with the defaults; c's previous contents are not freed. */

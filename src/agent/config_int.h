@@ -34,6 +34,7 @@ enum opt_kind {
 	OPT_BOOL,         /* bool */
 	OPT_PATH_LIST,    /* rules_files: a sequence of paths */
 	OPT_ALERT_OUTPUT, /* enum agent_alert_output: one of alert_outputs[] */
+	OPT_NAMESPACES,   /* char *: containerd namespaces, comma-separated; null/empty: the default */
 };
 
 struct opt {

@@ -16,9 +16,9 @@ struct known {
 
 struct agent_containers {
 	struct rt_watch *w;
-	char *docker, *podman; /* "": not asked */
-	struct sbuf ev;        /* the writer thread's notification being encoded */
-	pthread_mutex_t mu;    /* known */
+	char *docker, *podman, *containerd; /* "": not asked */
+	struct sbuf ev;                     /* the writer thread's notification being encoded */
+	pthread_mutex_t mu;                 /* known */
 	struct known *known;
 	size_t nknown;
 };
@@ -31,7 +31,8 @@ struct agent_containers *agent_containers_start(const struct agent_config *c)
 	k->podman = xstrdup(c->podman_socket ? c->podman_socket : "");
 	pthread_mutex_init(&k->mu, NULL);
 	if (*k->docker || *k->podman)
-		k->w = rt_watch_start(&(struct rt_watch_opts){ .docker_sock = k->docker, .podman_sock = k->podman });
+		k->w = rt_watch_start(
+		        &(struct rt_watch_opts){ .docker_sock = k->docker, .podman_sock = k->podman });
 	return k;
 }
 
@@ -47,6 +48,7 @@ void agent_containers_stop(struct agent_containers *k)
 	free(k->known);
 	free(k->docker);
 	free(k->podman);
+	free(k->containerd);
 	sbuf_release(&k->ev);
 	pthread_mutex_destroy(&k->mu);
 	free(k);
@@ -98,7 +100,8 @@ static void on_note(void *ctx, const char *text)
 
 	log_warn("containers: %s", text);
 	sbuf_reset(ev);
-	scap_encode_event(ev, agent_now_ns(a), -1, PPME_NOTIFICATION_E, PPME_NOTIFICATION_E_NPARAMS, val, len);
+	scap_encode_event(ev, agent_now_ns(a), -1, PPME_NOTIFICATION_E, PPME_NOTIFICATION_E_NPARAMS, val,
+	                  len);
 	recorder_append_event(a->rec, 0, (const uint8_t *)ev->data, (uint32_t)ev->len);
 }
 
@@ -152,8 +155,8 @@ int agent_container_find(struct agent *a, const char *name, char id[13], struct 
 		if (rc == 0 || rc == -EINVAL)
 			return rc == 0 ? 0 : err_set(e, rc, "%s", why[i].msg);
 	}
-	return err_set(e, -ENOENT, "container %s: no runtime knows it (Docker: %s; podman: %s)", name, why[0].msg,
-	               why[1].msg);
+	return err_set(e, -ENOENT, "container %s: no runtime knows it (Docker: %s; podman: %s)", name,
+	               why[0].msg, why[1].msg);
 }
 
 void agent_container_describe(struct agent *a, const char *id, char **name, char **image)

@@ -43,6 +43,10 @@ static const struct {
 	  "Docker's API, asked about containers (default /var/run/docker.sock; \"\" none)" },
 	{ "podman-socket", "containers.podman_socket", "PATH",
 	  "podman's API (default /run/podman/podman.sock; \"\" none)" },
+	{ "containerd-socket", "containers.containerd_socket", "PATH",
+	  "containerd's API (default /run/containerd/containerd.sock; \"\" none)" },
+	{ "containerd-namespaces", "containers.containerd_namespaces", "LIST",
+	  "containerd's namespaces asked, in order (default k8s.io,default)" },
 };
 
 static void agent_usage(FILE *f)

@@ -35,7 +35,8 @@ struct record_opts {
 	bool stats;
 	char *filter;                          /* the arguments after the options, joined; NULL: none */
 	const char *docker_sock, *podman_sock; /* the runtimes asked about containers ("": not) */
-	struct pcapopts pcap;                  /* --pcap and the others of packets */
+	const char *containerd_sock, *containerd_namespaces;
+	struct pcapopts pcap; /* --pcap and the others of packets */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -83,6 +84,10 @@ static void record_usage(FILE *f)
 	        "                        " RT_DOCKER_SOCK "; \"\" for none)\n"
 	        "      --podman-socket PATH   podman's Docker-compatible API (default\n"
 	        "                        " RT_PODMAN_SOCK "; \"\" for none)\n"
+	        "      --containerd-socket PATH   containerd's API (default\n"
+	        "                        " RT_CONTAINERD_SOCK "; \"\" for none)\n"
+	        "      --containerd-namespaces LIST   containerd's namespaces asked, in order\n"
+	        "                        (default " RT_CONTAINERD_NAMESPACES ")\n"
 	        "      --stats           say when recording starts; print event and drop counts\n"
 	        "                        (in all and per CPU) at the end\n");
 	fputs(pcapopts_usage, f);
@@ -170,6 +175,21 @@ static int parse_ring_mb(const char *arg, uint32_t *ring_mb)
 	return 0;
 }
 
+/* --containerd-namespaces LIST: names containerd takes, else 2 after saying so. */
+static int parse_namespaces(const char *arg, struct record_opts *o)
+{
+	struct err e = { { 0 } };
+	char **names = rt_containerd_namespaces(arg, &e);
+
+	if (!names) {
+		fprintf(stderr, "sysrec record: --containerd-namespaces: %s\n", e.msg);
+		return 2;
+	}
+	free(names);
+	o->containerd_namespaces = arg;
+	return 0;
+}
+
 /*
  * One option getopt_long() returned, c with its argument arg, into o.
  * Returns 0; 2 after saying what is wrong (with the usage, for an unknown
@@ -225,6 +245,11 @@ static int parse_opt(int c, const char *arg, struct record_opts *o)
 	case 'O':
 		o->podman_sock = arg;
 		return 0;
+	case 'K':
+		o->containerd_sock = arg;
+		return 0;
+	case 'N':
+		return parse_namespaces(arg, o);
 	case 'h':
 		record_usage(stdout);
 		return -1;
@@ -278,6 +303,8 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		{ "ring-mb", required_argument, NULL, 'R' },
 		{ "docker-socket", required_argument, NULL, 'D' },
 		{ "podman-socket", required_argument, NULL, 'O' },
+		{ "containerd-socket", required_argument, NULL, 'K' },
+		{ "containerd-namespaces", required_argument, NULL, 'N' },
 		{ "fatfile", no_argument, NULL, 'F' },
 		{ "pcap", required_argument, NULL, PCAPOPT_PCAP },
 		{ "pcap-snaplen", required_argument, NULL, PCAPOPT_SNAPLEN },
@@ -706,8 +733,14 @@ int cmd_record(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (o.files.path && !(o.docker_sock && !*o.docker_sock && o.podman_sock && !*o.podman_sock))
-		o.files.rt = rt = rt_watch_start(&(struct rt_watch_opts){ o.docker_sock, o.podman_sock, 0 });
+	if (o.files.path && !(o.docker_sock && !*o.docker_sock && o.podman_sock && !*o.podman_sock &&
+	                      o.containerd_sock && !*o.containerd_sock))
+		o.files.rt = rt = rt_watch_start(&(struct rt_watch_opts){
+		        .docker_sock = o.docker_sock,
+		        .podman_sock = o.podman_sock,
+		        .containerd_sock = o.containerd_sock,
+		        .containerd_namespaces = o.containerd_namespaces,
+		});
 	if (o.files.path && !(files = recfiles_open(&o.files, &e))) {
 		fprintf(stderr, "sysrec record: %s\n", e.msg);
 		rc = 1;

@@ -1,5 +1,5 @@
 /* docker: Docker's Engine API (and podman's, which speaks it) into sysdig's container events. */
-#include "runtime.h"
+#include "runtime_int.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define MAX_BODY (8u << 20) /* an answer larger than this is not Docker's */
 
 /* ------------------------------------------------------------ the mapping */
 
@@ -24,35 +22,6 @@ static json_int_t int_at(const json_t *o, const char *key)
 	const json_t *v = json_object_get(o, key);
 
 	return json_is_integer(v) ? json_integer_value(v) : 0;
-}
-
-static bool is_hex_id(const char *s, size_t min)
-{
-	size_t n = strspn(s, "0123456789abcdef");
-
-	return n >= min && s[n] == 0;
-}
-
-/*
- * An image name split as sysdig splits it: the digest after '@', the tag
- * after the first ':' of the last path component, the repository the rest
- * (its registry and path kept): "reg:5000/ns/img:1.2@sha256:ab" is
- * "reg:5000/ns/img", "1.2", "sha256:ab".
- */
-static void split_image(const char *image, char **repo, char **tag, char **digest)
-{
-	const char *at = strchr(image, '@'), *end = at ? at : image + strlen(image);
-	const char *last = image, *colon = NULL; /* the last path component starts at last */
-
-	for (const char *p = image; p < end; p++)
-		if (*p == '/')
-			last = p + 1;
-	for (const char *p = last; p < end && !colon; p++)
-		if (*p == ':')
-			colon = p;
-	*digest = xstrdup(at ? at + 1 : "");
-	*tag = colon ? xstrndup(colon + 1, (size_t)(end - colon - 1)) : xstrdup("");
-	*repo = xstrndup(image, (size_t)((colon ? colon : end) - image));
 }
 
 /* The tag and digest an image's inspection gives for repo (filled when empty). */
@@ -219,28 +188,6 @@ static json_t *health_probe(const json_t *config)
 	return json_pack("{s:s,s:o}", "exe", json_string_value(json_array_get(test, 1)), "args", args);
 }
 
-/* CPUs in a cpuset list ("0-3,8"). */
-static json_int_t cpuset_count(const char *s)
-{
-	json_int_t n = 0;
-
-	while (*s) {
-		char *end;
-		unsigned long a = strtoul(s, &end, 10), b = a;
-
-		if (end == s)
-			break;
-		if (*end == '-')
-			b = strtoul(end + 1, &end, 10);
-		if (b >= a && b - a < 65536)
-			n += (json_int_t)(b - a + 1);
-		s = *end == ',' ? end + 1 : end;
-		if (*end && *end != ',')
-			break;
-	}
-	return n;
-}
-
 bool rt_docker_wants_image(const json_t *inspect)
 {
 	const char *image = str_at(json_object_get(inspect, "Config"), "Image");
@@ -249,7 +196,7 @@ bool rt_docker_wants_image(const json_t *inspect)
 
 	if (!strncmp(image, "sha256:", 7) || !*image)
 		return true;
-	split_image(image, &repo, &tag, &digest);
+	rt_split_image(image, &repo, &tag, &digest);
 	wants = !*tag || !*digest;
 	free(repo);
 	free(tag);
@@ -270,7 +217,7 @@ json_t *rt_docker_container(const json_t *inspect, const json_t *image, enum rt_
 	json_int_t shares = int_at(host, "CpuShares"), period = int_at(host, "CpuPeriod");
 	json_t *c, *probe;
 
-	if (!is_hex_id(full, 12))
+	if (!rt_is_hex_id(full, 12))
 		return NULL;
 	snprintf(id, sizeof(id), "%.12s", full);
 	if (*name == '/')
@@ -282,7 +229,7 @@ json_t *rt_docker_container(const json_t *inspect, const json_t *image, enum rt_
 		tag = xstrdup("");
 		digest = xstrdup("");
 	} else {
-		split_image(img, &repo, &tag, &digest);
+		rt_split_image(img, &repo, &tag, &digest);
 	}
 	if (image)
 		from_image(image, &repo, &tag, &digest);
@@ -308,7 +255,7 @@ json_t *rt_docker_container(const json_t *inspect, const json_t *image, enum rt_
 	json_object_set_new(c, "cpu_shares", json_integer(shares > 0 ? shares : 1024));
 	json_object_set_new(c, "cpu_quota", json_integer(quota > nano ? quota : nano));
 	json_object_set_new(c, "cpu_period", json_integer(period > 0 ? period : 100000));
-	json_object_set_new(c, "cpuset_cpu_count", json_integer(cpuset_count(str_at(host, "CpusetCpus"))));
+	json_object_set_new(c, "cpuset_cpu_count", json_integer(rt_cpuset_count(str_at(host, "CpusetCpus"))));
 	if ((probe = health_probe(config)))
 		json_object_set_new(c, "Healthcheck", probe);
 	return json_pack("{s:o}", "container", c);
@@ -316,28 +263,11 @@ json_t *rt_docker_container(const json_t *inspect, const json_t *image, enum rt_
 
 /* ------------------------------------------------------------ the socket */
 
-struct body {
-	struct sbuf b;
-	bool too_big;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ctx)
-{
-	struct body *body = ctx;
-
-	if (body->b.len + size * n > MAX_BODY) {
-		body->too_big = true;
-		return 0;
-	}
-	sbuf_put(&body->b, p, size * n);
-	return size * n;
-}
-
 /* GET path on the API at sock: its JSON into *out; 0 or -errno with e set (-ENOENT: 404). */
 static int api_get(const char *sock, const char *path, long timeout_ms, json_t **out, struct err *e)
 {
 	CURL *h = curl_easy_init();
-	struct body body = { { 0 }, false };
+	struct rt_body body = { { 0 }, false };
 	char url[512], errbuf[CURL_ERROR_SIZE] = "";
 	long status = 0;
 	CURLcode rc;
@@ -354,13 +284,13 @@ static int api_get(const char *sock, const char *path, long timeout_ms, json_t *
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, rt_body_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(h);
 	if (body.too_big) {
-		err = err_set(e, -EPROTO, "%s: %s: an answer over %u bytes", sock, path, MAX_BODY);
+		err = err_set(e, -EPROTO, "%s: %s: an answer over %u bytes", sock, path, RT_MAX_BODY);
 	} else if (rc != CURLE_OK) {
 		err = err_set(e, rc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EIO, "%s: %s", sock,
 		              errbuf[0] ? errbuf : curl_easy_strerror(rc));
@@ -389,7 +319,7 @@ int rt_docker_lookup(const char *sock, const char *id, enum rt_type t, long time
 	int rc;
 
 	*json = NULL;
-	if (!is_hex_id(id, 12) || strlen(id) > 64)
+	if (!rt_is_hex_id(id, 12) || strlen(id) > 64)
 		return err_set(e, -EINVAL, "'%.80s' is not a container id", id);
 	snprintf(path, sizeof(path), "/containers/%s/json", id);
 	if ((rc = api_get(sock, path, timeout_ms, &inspect, e)) != 0)
@@ -397,7 +327,7 @@ int rt_docker_lookup(const char *sock, const char *id, enum rt_type t, long time
 	iid = str_at(inspect, "Image");
 	if (!strncmp(iid, "sha256:", 7))
 		iid += 7;
-	if (rt_docker_wants_image(inspect) && is_hex_id(iid, 12) && strlen(iid) <= 64) {
+	if (rt_docker_wants_image(inspect) && rt_is_hex_id(iid, 12) && strlen(iid) <= 64) {
 		struct err ie = { { 0 } };
 
 		snprintf(path, sizeof(path), "/images/%s/json", iid);
@@ -427,8 +357,9 @@ int rt_docker_resolve(const char *sock, const char *name, long timeout_ms, char 
 	if ((rc = api_get(sock, path, timeout_ms, &inspect, e)) != 0)
 		return rc;
 	full = str_at(inspect, "Id");
-	rc = is_hex_id(full, 12) ? 0
-	                         : err_set(e, -EPROTO, "%s: container %s: the answer has no id", sock, name);
+	rc = rt_is_hex_id(full, 12)
+	             ? 0
+	             : err_set(e, -EPROTO, "%s: container %s: the answer has no id", sock, name);
 	if (!rc)
 		snprintf(id, 13, "%.12s", full);
 	json_decref(inspect);

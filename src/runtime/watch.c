@@ -20,13 +20,18 @@ struct answer {
 	struct answer *next;
 };
 
-/* What each runtime's socket did last: answered (even "unknown"), or could not be reached. */
-struct sock_state {
+/* A runtime asked: its socket, and what it did last (answered, even "unknown"; could not be reached). */
+struct runtime {
+	enum rt_type type; /* RT_DOCKER, RT_PODMAN or RT_CONTAINERD */
+	char *sock;        /* "": not asked */
 	bool answered, down;
 };
 
+enum { NRUNTIMES = 3 };
+
 struct rt_watch {
-	char *docker, *podman; /* "" : not asked */
+	struct runtime rts[NRUNTIMES]; /* in the order asked when the cgroups name none of them */
+	char **namespaces;             /* containerd's */
 	long timeout_ms;
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -35,27 +40,20 @@ struct rt_watch {
 	struct ask *asks, **asks_end;
 	struct answer *answers, **answers_end;
 	atomic_bool ready; /* answers are waiting (read without the lock) */
-	struct sock_state docker_st, podman_st;
 	struct rt_watch_status st;
 };
 
-/* The sockets to try for a container of this runtime, in order: its own first. */
-static size_t sockets_for(const struct rt_watch *w, int type, const char *out[2], enum rt_type types[2])
+/* The runtimes to ask about a container of this type, in order: its own first, then the others. */
+static size_t runtimes_for(struct rt_watch *w, int type, struct runtime *out[NRUNTIMES])
 {
 	size_t n = 0;
 
-	if (type == RT_PODMAN && *w->podman) {
-		out[n] = w->podman;
-		types[n++] = RT_PODMAN;
-	}
-	if (*w->docker) {
-		out[n] = w->docker;
-		types[n++] = RT_DOCKER;
-	}
-	if (type != RT_PODMAN && *w->podman) {
-		out[n] = w->podman;
-		types[n++] = RT_PODMAN;
-	}
+	for (size_t i = 0; i < NRUNTIMES; i++)
+		if (w->rts[i].type == (enum rt_type)type && *w->rts[i].sock)
+			out[n++] = &w->rts[i];
+	for (size_t i = 0; i < NRUNTIMES; i++)
+		if (w->rts[i].type != (enum rt_type)type && *w->rts[i].sock)
+			out[n++] = &w->rts[i];
 	return n;
 }
 
@@ -73,22 +71,20 @@ static void queue(struct rt_watch *w, const char *id, char *json, char *note)
 }
 
 /*
- * How socket sock fared (rc of a lookup, e its error): a runtime that had
- * answered and now cannot be reached, or that answers again, is told (under
- * the lock).
+ * How runtime rt fared (rc of a lookup, e its error): one that had answered
+ * and now cannot be reached, or that answers again, is told (under the lock).
  */
-static void sock_fared(struct rt_watch *w, const char *sock, int rc, const struct err *e)
+static void runtime_fared(struct rt_watch *w, struct runtime *rt, int rc, const struct err *e)
 {
-	struct sock_state *st = sock == w->docker ? &w->docker_st : &w->podman_st;
 	bool reached = rc == 0 || rc == -ENOENT || rc == -EPROTO;
 	char *note;
 
-	if (reached && st->down) {
-		note = xmalloc(strlen(sock) + 96);
+	if (reached && rt->down) {
+		note = xmalloc(strlen(rt->sock) + 96);
 		sprintf(note, "the container runtime at %s answers again: containers are described again",
-		        sock);
+		        rt->sock);
 		queue(w, "", NULL, note);
-	} else if (!reached && st->answered && !st->down) {
+	} else if (!reached && rt->answered && !rt->down) {
 		note = xmalloc(strlen(e->msg) + 160);
 		sprintf(note,
 		        "the container runtime stopped answering (%s): containers seen from now on are known "
@@ -96,40 +92,54 @@ static void sock_fared(struct rt_watch *w, const char *sock, int rc, const struc
 		        e->msg);
 		queue(w, "", NULL, note);
 	}
-	st->answered |= reached;
-	st->down = !reached && st->answered;
+	rt->answered |= reached;
+	rt->down = !reached && rt->answered;
 }
 
-/* Ask each runtime in turn; the first that knows the container answers. */
+static int lookup(const struct rt_watch *w, const struct runtime *rt, const char *id, char **json,
+                  struct err *e)
+{
+	if (rt->type == RT_CONTAINERD)
+		return rt_containerd_lookup(rt->sock, (const char *const *)w->namespaces, id, w->timeout_ms,
+		                            json, e);
+	return rt_docker_lookup(rt->sock, id, rt->type, w->timeout_ms, json, e);
+}
+
+/*
+ * Ask each runtime in turn; the first that knows the container answers. When
+ * none does, the reason kept is the first that did not know it, else the
+ * first runtime's (the container's own, when its cgroups name one).
+ */
 static void look_up(struct rt_watch *w, const struct ask *a)
 {
-	const char *socks[2];
-	enum rt_type types[2];
-	size_t n = sockets_for(w, a->type, socks, types);
-	struct err es[2] = { { { 0 } }, { { 0 } } }, *e = &es[0];
-	bool unknown = false;
+	struct runtime *rts[NRUNTIMES];
+	size_t n = runtimes_for(w, a->type, rts), tried = 0, why = 0;
+	struct err es[NRUNTIMES];
 	char *json = NULL;
-	int rcs[2] = { 0, 0 };
-	size_t tried = 0;
+	int rcs[NRUNTIMES];
 
-	for (size_t i = 0; i < n && !json; i++, tried++) {
-		rcs[i] = rt_docker_lookup(socks[i], a->id, types[i], w->timeout_ms, &json, &es[i]);
-		unknown |= rcs[i] == -ENOENT;
-		e = &es[i];
+	for (; tried < n && !json; tried++) {
+		memset(&es[tried], 0, sizeof(es[tried]));
+		rcs[tried] = lookup(w, rts[tried], a->id, &json, &es[tried]);
 	}
+	while (why < tried && rcs[why] != -ENOENT)
+		why++;
 	pthread_mutex_lock(&w->mu);
 	for (size_t i = 0; i < tried; i++)
-		sock_fared(w, socks[i], rcs[i], &es[i]);
+		runtime_fared(w, rts[i], rcs[i], &es[i]);
 	if (json) {
 		queue(w, a->id, json, NULL);
 		w->st.answered++;
 	} else {
-		if (unknown)
+		if (why < tried)
 			w->st.unknown++;
 		else
 			w->st.failed++;
-		snprintf(w->st.last_error, sizeof(w->st.last_error), "%s",
-		         n ? e->msg : "no runtime socket to ask");
+		snprintf(w->st.last_error, sizeof(w->st.last_error), "%.*s",
+		         (int)sizeof(w->st.last_error) - 1,
+		         !tried        ? "no runtime socket to ask"
+		         : why < tried ? es[why].msg
+		                       : es[0].msg);
 	}
 	pthread_mutex_unlock(&w->mu);
 }
@@ -159,12 +169,28 @@ static void *watch_thread(void *arg)
 	return NULL;
 }
 
+static void watch_free(struct rt_watch *w)
+{
+	for (size_t i = 0; i < NRUNTIMES; i++)
+		free(w->rts[i].sock);
+	free(w->namespaces);
+	free(w);
+}
+
 struct rt_watch *rt_watch_start(const struct rt_watch_opts *o)
 {
+	static const enum rt_type types[NRUNTIMES] = { RT_DOCKER, RT_PODMAN, RT_CONTAINERD };
+	const char *socks[NRUNTIMES] = { o->docker_sock ? o->docker_sock : RT_DOCKER_SOCK,
+		                         o->podman_sock ? o->podman_sock : RT_PODMAN_SOCK,
+		                         o->containerd_sock ? o->containerd_sock : RT_CONTAINERD_SOCK };
 	struct rt_watch *w = xcalloc(1, sizeof(*w));
 
-	w->docker = xstrdup(o->docker_sock ? o->docker_sock : RT_DOCKER_SOCK);
-	w->podman = xstrdup(o->podman_sock ? o->podman_sock : RT_PODMAN_SOCK);
+	w->namespaces = rt_containerd_namespaces(
+	        o->containerd_namespaces ? o->containerd_namespaces : RT_CONTAINERD_NAMESPACES, NULL);
+	for (size_t i = 0; i < NRUNTIMES; i++) {
+		w->rts[i].type = types[i];
+		w->rts[i].sock = xstrdup(types[i] == RT_CONTAINERD && !w->namespaces ? "" : socks[i]);
+	}
 	w->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 2000;
 	w->asks_end = &w->asks;
 	w->answers_end = &w->answers;
@@ -173,9 +199,7 @@ struct rt_watch *rt_watch_start(const struct rt_watch_opts *o)
 	if (pthread_create(&w->thread, NULL, watch_thread, w) != 0) {
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
-		free(w->docker);
-		free(w->podman);
-		free(w);
+		watch_free(w);
 		return NULL;
 	}
 	return w;
@@ -245,7 +269,5 @@ void rt_watch_stop(struct rt_watch *w)
 	}
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
-	free(w->docker);
-	free(w->podman);
-	free(w);
+	watch_free(w);
 }

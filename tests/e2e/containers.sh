@@ -23,7 +23,7 @@ check_record_container_meta() {
 	python3 "$here/fake-docker.py" "$work/docker.sock" "$id" &
 	fpid=$!
 	wait_for 10 test -S "$work/docker.sock"
-	"$bin" record -w "$work/ct.scap" --docker-socket "$work/docker.sock" --podman-socket "" --stats \
+	"$bin" record -w "$work/ct.scap" --docker-socket "$work/docker.sock" --podman-socket "" --containerd-socket "" --stats \
 		2>"$work/ct.err" &
 	rpid=$!
 	wait_for 10 grep -q 'recording (' "$work/ct.err"
@@ -65,7 +65,7 @@ check_record_container_meta() {
 	got=$("$bin" read -r "$work/ct.scap" -p '%container.name %k8s.pod.name' "proc.pid=$rpid" 2>&1 | sort -u | head -2)
 	[ -z "$got" ] || [ "$got" = "host <NA>" ] || problem="$problem the recorder's own events show '$got';"
 	# nothing answers: the id alone, said
-	"$bin" record -w "$work/ct2.scap" --docker-socket "$work/nobody.sock" --podman-socket "" --stats -M 2 \
+	"$bin" record -w "$work/ct2.scap" --docker-socket "$work/nobody.sock" --podman-socket "" --containerd-socket "" --stats -M 2 \
 		2>"$work/ct2.err" &
 	rpid=$!
 	mkdir -p "$cg" 2>/dev/null
@@ -103,13 +103,13 @@ check_record_container_by_name() {
 	sh -c 'while :; do head -c 1 /etc/hostname >/dev/null; sleep 0.1; done' &
 	hpid=$!
 	out=$("$bin" record -w "$work/byname.scap" --container web-1 --docker-socket "$work/docker-n.sock" \
-		--podman-socket "" -M 2 2>&1) || problem="$problem record --container web-1 failed: $out;"
+		--podman-socket "" --containerd-socket "" -M 2 2>&1) || problem="$problem record --container web-1 failed: $out;"
 	got=$("$bin" read -r "$work/byname.scap" -p '%container.id' 'evt.type=openat and fd.name=/etc/hostname' 2>&1 | sort -u)
 	[ "$got" = "${id:0:12}" ] || problem="$problem the events' containers: '$(echo "$got" | tr '\n' ' ')';"
 	"$bin" read -r "$work/byname.scap" -p '%proc.name' 'evt.type=openat and fd.name=/etc/hostname' | grep -qx cat ||
 		problem="$problem no open of cat in the container;"
 	out=$("$bin" record -w "$work/noname.scap" --container web-2 --docker-socket "$work/docker-n.sock" \
-		--podman-socket "" -M 1 2>&1) && rc=0 || rc=$?
+		--podman-socket "" --containerd-socket "" -M 1 2>&1) && rc=0 || rc=$?
 	[ "$rc" = 1 ] && echo "$out" | grep -q "container web-2: no runtime knows it" ||
 		problem="$problem an unknown name: exit $rc: $out;"
 	out=$("$bin" record -w "$work/noname.scap" --container ../etc --docker-socket "$work/docker-n.sock" -M 1 2>&1) && rc=0 || rc=$?

@@ -12,15 +12,6 @@ dk_opens() { # n
 	echo "sleep 0.5; i=0; while [ \$i -lt $1 ]; do cat /etc/hostname >/dev/null; sleep 0.2; i=\$((i+1)); done"
 }
 
-# What READER (sysdig or sysrec) shows of FILE with format FMT for FILTER, one line each, sorted, unique.
-dk_show() { # reader file fmt filter
-	if [ "$1" = sysdig ]; then
-		sysdig -r "$2" -p "$3" "$4" 2>&1 | sort -u
-	else
-		"$bin" read -r "$2" -p "$3" "$4" 2>&1 | sort -u
-	fi
-}
-
 # `sysrec record -w` while Docker runs three containers: one started before
 # the recording (its description is at the head of the file), two during it
 # on a network of their own. sysdig -r and sysrec read both show, for each
@@ -38,7 +29,7 @@ check_record_docker() {
 	dk rm -f e2e-pre e2e-web e2e-db >/dev/null 2>&1
 	dk run -d --name e2e-pre --network none -l io.kubernetes.pod.name=pre-0 -l io.kubernetes.pod.namespace=ns-pre \
 		sysrec-e2e/bb:1 sh -c "$(dk_opens 40)" >/dev/null || { bad "$1" "docker run e2e-pre failed"; return; }
-	"$bin" record -w "$work/dk.scap" --docker-socket "$dk_sock" --podman-socket "" --stats 2>"$work/dk.err" &
+	"$bin" record -w "$work/dk.scap" --docker-socket "$dk_sock" --podman-socket "" --containerd-socket "" --stats 2>"$work/dk.err" &
 	rpid=$!
 	wait_for 10 grep -q 'recording (' "$work/dk.err"
 	dk run --name e2e-web --network sysrec-e2e -l io.kubernetes.pod.name=web-0 -l io.kubernetes.pod.namespace=ns-a \
@@ -61,9 +52,9 @@ check_record_docker() {
 	done
 	want=$(echo "$want" | sort -u | sed '/^$/d')
 	for reader in sysdig sysrec; do
-		got=$(dk_show $reader "$work/dk.scap" "$fmt" "evt.type=openat and fd.name=/etc/hostname and container.id!=host")
+		got=$(ct_show $reader "$work/dk.scap" "$fmt" "evt.type=openat and fd.name=/etc/hostname and container.id!=host")
 		[ "$got" = "$want" ] || problem="$problem $reader shows '$(echo "$got" | tr '\n' '|')', want '$(echo "$want" | tr '\n' '|')';"
-		got=$(dk_show $reader "$work/dk.scap" '%evt.arg.json' "evt.type=container")
+		got=$(ct_show $reader "$work/dk.scap" '%evt.arg.json' "evt.type=container")
 		echo "$got" | grep '"name":"e2e-web"' | grep -q '"team":"blue"' ||
 			problem="$problem $reader: no container event with e2e-web's label team=blue;"
 		echo "$got" | grep '"name":"e2e-web"' | grep -q '"ip":"10\.231\.0\.[0-9]*"' ||
@@ -105,19 +96,19 @@ check_record_docker_by_name() {
 		dk run -d --name e2e-two --network none sysrec-e2e/bb:1 sh -c "$(dk_opens 40)" >/dev/null ||
 		{ bad "$1" "docker run failed"; return; }
 	id=$(dk_id e2e-one | cut -c1-12)
-	out=$("$bin" record -w "$work/dk-one.scap" --container e2e-one --docker-socket "$dk_sock" --podman-socket "" -M 2 2>&1) ||
+	out=$("$bin" record -w "$work/dk-one.scap" --container e2e-one --docker-socket "$dk_sock" --podman-socket "" --containerd-socket "" -M 2 2>&1) ||
 		problem="$problem record --container e2e-one failed: $out;"
 	for reader in sysdig sysrec; do
-		got=$(dk_show $reader "$work/dk-one.scap" '%container.id %container.name' 'evt.type=openat and fd.name=/etc/hostname')
+		got=$(ct_show $reader "$work/dk-one.scap" '%container.id %container.name' 'evt.type=openat and fd.name=/etc/hostname')
 		[ "$got" = "$id e2e-one" ] || problem="$problem $reader: the opens' containers are '$(echo "$got" | tr '\n' '|')';"
 	done
-	got=$("$bin" read -r "$work/dk-one.scap" -p '%container.name' 'container.id!=host' | sort -u)
+	got=$("$bin" read -r "$work/dk-one.scap" -p '%container.name' 'container.id!=host and evt.type!=container' | sort -u)
 	[ "$got" = e2e-one ] || problem="$problem events of other containers: '$(echo "$got" | tr '\n' '|')';"
 	# scoped by pod, and by image and pod, with a filter on the runtime's metadata
 	for flt in 'k8s.pod.name=one-0' 'container.image.repository=sysrec-e2e/bb and k8s.pod.name=one-0'; do
-		out=$("$bin" record -w "$work/dk-pod.scap" --docker-socket "$dk_sock" --podman-socket "" -M 2 "$flt" 2>&1) ||
+		out=$("$bin" record -w "$work/dk-pod.scap" --docker-socket "$dk_sock" --podman-socket "" --containerd-socket "" -M 2 "$flt" 2>&1) ||
 			problem="$problem record '$flt' failed: $out;"
-		got=$(dk_show sysdig "$work/dk-pod.scap" '*%container.name %k8s.pod.name' 'evt.type=openat and fd.name=/etc/hostname')
+		got=$(ct_show sysdig "$work/dk-pod.scap" '*%container.name %k8s.pod.name' 'evt.type=openat and fd.name=/etc/hostname')
 		[ "$got" = "e2e-one one-0" ] || problem="$problem record '$flt': the opens are of '$(echo "$got" | tr '\n' '|')';"
 	done
 	dk rm -f e2e-one e2e-two >/dev/null 2>&1
@@ -144,7 +135,7 @@ check_record_docker_stopped() {
 	docker_cgroup
 	cgdir=${cgdir%/cpu/docker/*}/pids/docker/$cid
 	[ -d /sys/fs/cgroup/pids ] || cgdir=/sys/fs/cgroup/docker/$cid
-	"$bin" record -w "$work/dk-stop.scap" --docker-socket "$dk_sock" --podman-socket "" --stats 2>"$work/dk-stop.err" &
+	"$bin" record -w "$work/dk-stop.scap" --docker-socket "$dk_sock" --podman-socket "" --containerd-socket "" --stats 2>"$work/dk-stop.err" &
 	rpid=$!
 	wait_for 10 grep -q 'recording (' "$work/dk-stop.err"
 	sleep 0.5
@@ -157,10 +148,10 @@ check_record_docker_stopped() {
 	kill -INT "$rpid"
 	stop_wait "$rpid" "$1 (sysrec record)" || problem="$problem record failed: $(tail -2 "$work/dk-stop.err");"
 	for reader in sysdig sysrec; do
-		got=$(dk_show $reader "$work/dk-stop.scap" '%evt.type %evt.arg.id %evt.arg.desc' "evt.type=notification and evt.arg.id=sysrec-containers")
+		got=$(ct_show $reader "$work/dk-stop.scap" '%evt.type %evt.arg.id %evt.arg.desc' "evt.type=notification and evt.arg.id=sysrec-containers")
 		echo "$got" | grep -q "^notification sysrec-containers the container runtime stopped answering ($dk_sock: .*): containers seen from now on are known by their ids only$" ||
 			problem="$problem $reader shows no notification of the daemon stopping: '$(echo "$got" | head -2)';"
-		got=$(dk_show $reader "$work/dk-stop.scap" '*%container.id %container.name' "evt.type=openat and fd.name=/etc/hostname and container.id!=host")
+		got=$(ct_show $reader "$work/dk-stop.scap" '*%container.id %container.name' "evt.type=openat and fd.name=/etc/hostname and container.id!=host")
 		[ "$got" = "$(printf '%s\n' "${cid:0:12} <NA>" "$id e2e-live" | sort)" ] ||
 			problem="$problem $reader: the opens' containers are '$(echo "$got" | tr '\n' '|')';"
 	done
@@ -190,7 +181,7 @@ check_agent_docker() {
 	agent_can_run "$1" || return
 	dockerd_up || { skipped "$1" "$dk_why"; return; }
 	agent_stop
-	agent_start --docker-socket "$dk_sock" --podman-socket "" ||
+	agent_start --docker-socket "$dk_sock" --podman-socket "" --containerd-socket "" ||
 		{ bad "$1" "the agent did not start: $(tail -3 "$work/agent.log")"; return; }
 	dk rm -f e2e-ag e2e-other >/dev/null 2>&1
 	dk run -d --name e2e-ag --network none -l io.kubernetes.pod.name=ag-0 -l io.kubernetes.pod.namespace=ns-ag \
@@ -205,7 +196,7 @@ check_agent_docker() {
 		id=$(json_get 'j["id"]' <"$work/agd.json")
 		"$bin" capture download "$id" -o "$work/agd.scap" 2>/dev/null || problem="$problem download failed;"
 		for reader in sysdig sysrec; do
-			got=$(dk_show $reader "$work/agd.scap" '*%container.id %container.name %container.image %k8s.pod.name %k8s.ns.name' \
+			got=$(ct_show $reader "$work/agd.scap" '*%container.id %container.name %container.image %k8s.pod.name %k8s.ns.name' \
 				'evt.type!=notification and evt.type!=container')
 			[ "$got" = "$cid e2e-ag sysrec-e2e/bb:1 ag-0 ns-ag" ] ||
 				problem="$problem $reader: the capture's events are of '$(echo "$got" | head -3 | tr '\n' '|')';"
@@ -218,7 +209,7 @@ check_agent_docker() {
 	# by the pod's namespace, with a filter: the pod's container only
 	if "$bin" capture take --name by-ns --filter 'k8s.ns.name=ns-ag' --duration 1 --json >"$work/agn.json" 2>"$work/agn.err"; then
 		"$bin" capture download "$(json_get 'j["id"]' <"$work/agn.json")" -o "$work/agn.scap" 2>/dev/null
-		got=$(dk_show sysdig "$work/agn.scap" '*%container.name' 'evt.type=openat and fd.name=/etc/hostname')
+		got=$(ct_show sysdig "$work/agn.scap" '*%container.name' 'evt.type=openat and fd.name=/etc/hostname')
 		[ "$got" = e2e-ag ] || problem="$problem the namespace's capture holds opens of '$(echo "$got" | tr '\n' '|')';"
 	else
 		problem="$problem take --filter k8s.ns.name: $(cat "$work/agn.err");"

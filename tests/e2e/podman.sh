@@ -62,7 +62,7 @@ check_record_podman() {
 	can_record "$1" || return
 	podman_up || { skipped "$1" "$pm_why"; return; }
 	pm rm -f -t 0 pm-web pm-one pm-two >/dev/null 2>&1
-	"$bin" record -w "$work/pm.scap" --podman-socket "$pm_sock" --docker-socket "" --stats 2>"$work/pm.err" &
+	"$bin" record -w "$work/pm.scap" --podman-socket "$pm_sock" --docker-socket "" --containerd-socket "" --stats 2>"$work/pm.err" &
 	rpid=$!
 	wait_for 10 grep -q 'recording (' "$work/pm.err"
 	out=$(pm_run pm-web "$(dk_opens 5)" -l io.kubernetes.pod.name=pm-0 -l io.kubernetes.pod.namespace=ns-p) ||
@@ -84,9 +84,9 @@ check_record_podman() {
 		problem="$problem the rules' alerts: '$(echo "$got" | tr '\n' '|')';"
 	out=$(pm_run pm-one "$(dk_opens 40)" && pm_run pm-two "$(dk_opens 40)") || problem="$problem $out;"
 	id=$(pm inspect -f '{{.Id}}' pm-one | cut -c1-12)
-	out=$("$bin" record -w "$work/pm-one.scap" --container pm-one --podman-socket "$pm_sock" --docker-socket "" -M 2 2>&1) ||
+	out=$("$bin" record -w "$work/pm-one.scap" --container pm-one --podman-socket "$pm_sock" --docker-socket "" --containerd-socket "" -M 2 2>&1) ||
 		problem="$problem record --container pm-one failed: $out;"
-	got=$("$bin" read -r "$work/pm-one.scap" -p '%container.id %container.name' 'container.id!=host' 2>&1 | sort -u)
+	got=$("$bin" read -r "$work/pm-one.scap" -p '%container.id %container.name' 'container.id!=host and evt.type!=container' 2>&1 | sort -u)
 	[ "$got" = "$id pm-one" ] || problem="$problem record --container pm-one: the events' containers are '$(echo "$got" | tr '\n' '|')';"
 	pm rm -f -t 0 pm-web pm-one pm-two >/dev/null 2>&1
 	if [ -n "$problem" ]; then

@@ -79,6 +79,15 @@ dk_id() { # name
 	dk inspect -f '{{.Id}}' "$1"
 }
 
+# What READER (sysdig or sysrec) shows of FILE with format FMT for FILTER, one line each, sorted, unique.
+ct_show() { # reader file fmt filter
+	if [ "$1" = sysdig ]; then
+		sysdig -r "$2" -p "$3" "$4" 2>&1 | sort -u
+	else
+		"$bin" read -r "$2" -p "$3" "$4" 2>&1 | sort -u
+	fi
+}
+
 # Replay CAPTURE through two rules on the opens of /etc/hostname: one on
 # container.name=NAME, one on k8s.ns.name=NS. Prints, per rule and container,
 # "by-name|by-namespace CONTAINER NAMESPACE ALERTS", sorted; false when the

@@ -81,6 +81,8 @@ static void assert_config_equal(const struct agent_config *a, const struct agent
 	assert_int_equal(a->alerts_json, b->alerts_json);
 	assert_str_or_null_equal(a->docker_socket, b->docker_socket);
 	assert_str_or_null_equal(a->podman_socket, b->podman_socket);
+	assert_str_or_null_equal(a->containerd_socket, b->containerd_socket);
+	assert_str_or_null_equal(a->containerd_namespaces, b->containerd_namespaces);
 }
 
 static void assert_defaults(const struct agent_config *c)
@@ -107,6 +109,8 @@ static void assert_defaults(const struct agent_config *c)
 	assert_false(c->alerts_json);
 	assert_string_equal(c->docker_socket, "/var/run/docker.sock");
 	assert_string_equal(c->podman_socket, "/run/podman/podman.sock");
+	assert_string_equal(c->containerd_socket, "/run/containerd/containerd.sock");
+	assert_string_equal(c->containerd_namespaces, "k8s.io,default");
 }
 
 static void test_defaults(void **state)
@@ -162,7 +166,9 @@ static const char full_text[] = "# every key, none at its default\n"
                                 "  json: true\n"
                                 "containers:\n"
                                 "  docker_socket: /run/docker-2.sock\n"
-                                "  podman_socket: null\n";
+                                "  podman_socket: null\n"
+                                "  containerd_socket: /run/ctd.sock\n"
+                                "  containerd_namespaces: k8s.io,moby\n";
 
 static void assert_full(const struct agent_config *c)
 {
@@ -189,6 +195,8 @@ static void assert_full(const struct agent_config *c)
 	assert_true(c->alerts_json);
 	assert_string_equal(c->docker_socket, "/run/docker-2.sock");
 	assert_null(c->podman_socket);
+	assert_string_equal(c->containerd_socket, "/run/ctd.sock");
+	assert_string_equal(c->containerd_namespaces, "k8s.io,moby");
 }
 
 /* A file on disk through agent_config_load(), every key set. */
@@ -595,6 +603,8 @@ static void test_set_every_key(void **state)
 		{ "alerts.json", "yes" },
 		{ "containers.docker_socket", "/run/docker-2.sock" },
 		{ "containers.podman_socket", "" },
+		{ "containers.containerd_socket", "/run/ctd.sock" },
+		{ "containers.containerd_namespaces", "k8s.io,moby" },
 	};
 
 	(void)state;
@@ -624,17 +634,20 @@ static void test_set_every_key(void **state)
 	        "K, M, G suffix)");
 	expect_set_error(
 	        "recordr.seconds", "30",
-	        "unknown key 'recordr.seconds' (expected one of: data, listen, tls.cert, tls.key, host, "
-	        "http.max_connections, http.max_connections_per_ip, http.header_timeout, "
-	        "recorder.max_memory, recorder.seconds, recorder.ring_mb, recorder.snaplen, "
-	        "captures.enabled, captures.max_outstanding, captures.retention_days, rules_files, "
-	        "alerts.output, alerts.file, alerts.json, containers.docker_socket, "
-	        "containers.podman_socket)");
+	        "unknown key 'recordr.seconds' (expected one of: data, listen, tls, host, http, recorder, "
+	        "captures, rules_files, alerts, containers)");
+	expect_set_error(
+	        "recorder.second", "30",
+	        "unknown key 'recorder.second' (expected one of: recorder.max_memory, recorder.seconds, "
+	        "recorder.ring_mb, recorder.snaplen)");
 	expect_set_error(
 	        "recorder", "x",
 	        "'recorder' is a section: set one of its keys (recorder.max_memory, recorder.seconds, "
 	        "recorder.ring_mb, recorder.snaplen)");
 	expect_set_error("data", "", "data: must not be empty");
+	expect_set_error("containers.containerd_namespaces", "k8s.io,../x",
+	                 "containers.containerd_namespaces: '../x' is not a containerd namespace (letters, "
+	                 "digits, '.', '_', '-'; 76 at most)");
 	expect_set_error("data", "/a\xff", "data: is not valid UTF-8");
 	expect_set_error("tls.key", "\xc0\xaf", "tls.key: is not valid UTF-8");
 	expect_set_error("listen", "127.0.0.1:65536",

@@ -776,6 +776,10 @@ static void test_cgroups_container_layouts(void **state)
 	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 0);
 	n = snprintf(cg, sizeof(cg), "cpu=/system.slice/cri-containerd-%s.scope", hex);
 	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 7);
+	n = snprintf(cg, sizeof(cg), "pids=/k8s.io/%s", hex); /* ctr's, in containerd's namespace k8s.io */
+	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 7);
+	n = snprintf(cg, sizeof(cg), "0::/default/%s", hex);
+	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 7);
 	n = snprintf(cg, sizeof(cg), "cpu=/kubepods.slice/kubepods-pod1.slice/crio-%s.scope", hex);
 	assert_int_equal(state_cgroups_container(cg, (size_t)n + 1, id), 8);
 	n = snprintf(cg, sizeof(cg), "cpu=/machine.slice/libpod-%s.scope", hex);
