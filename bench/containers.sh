@@ -8,8 +8,10 @@
 # BUILD_DIR/bench/ctr, image made from busybox-static) starts CHURN_RATE
 # containers a second (`docker run --rm --network none IMAGE true`) for
 # CHURN_S seconds, while `sysrec record -w F` runs with the runtime clients
-#   off   --docker-socket "" --podman-socket ""  (containers known by id only)
-#   on    --docker-socket SOCK                    (each container asked about)
+#   off   --docker-socket "" --podman-socket "" --containerd-socket ""
+#         (containers known by id only)
+#   on    --docker-socket SOCK (podman's and containerd's default sockets too:
+#         each container asked about)
 # and `loops open OPEN_N` (open, read, close /etc/hostname) runs again and
 # again. Reported for each: the median loop time, the recorder's CPU, events
 # written and dropped, the containers started, seen and described. ROUNDS
@@ -94,9 +96,10 @@ start() { # MODE TAG
 	local log=$DIR/$2.err i
 	: >"$log"
 	if [[ $1 == on ]]; then
-		"$SYSREC" record -w "$DIR/$2.scap" --docker-socket "$SOCK" --podman-socket "" --stats 2>"$log" &
+		"$SYSREC" record -w "$DIR/$2.scap" --docker-socket "$SOCK" --stats 2>"$log" &
 	else
-		"$SYSREC" record -w "$DIR/$2.scap" --docker-socket "" --podman-socket "" --stats 2>"$log" &
+		"$SYSREC" record -w "$DIR/$2.scap" --docker-socket "" --podman-socket "" --containerd-socket "" \
+			--stats 2>"$log" &
 	fi
 	REC_PID=$!
 	for ((i = 0; i < 400; i++)); do
