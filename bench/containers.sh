@@ -133,8 +133,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		CPU[$mode]+="$(awk -v n="$cpu" 'BEGIN { printf "%.2f", n / 1e9 }') "
 		EVENTS[$mode]+="$(sed -n 's/.*: \([0-9]*\) events written.*/\1/p' "$DIR/$tag.err") "
 		DROPS[$mode]+="$(sed -n 's/.*events written, \([0-9]*\) dropped.*/\1/p' "$DIR/$tag.err") "
-		SEEN[$mode]+="$(sed -n 's/.*containers: \([0-9]*\) seen.*/\1/p' "$DIR/$tag.err") "
-		DESCRIBED[$mode]+="$(sed -n 's/.*seen, \([0-9]*\) described.*/\1/p' "$DIR/$tag.err") "
+		# (no containers line with every runtime off)
+		SEEN[$mode]+="$(sed -n 's/.*containers: \([0-9]*\) seen.*/\1/p' "$DIR/$tag.err" | grep . || echo -) "
+		DESCRIBED[$mode]+="$(sed -n 's/.*seen, \([0-9]*\) described.*/\1/p' "$DIR/$tag.err" | grep . || echo -) "
 		STARTED[$mode]+="$(cat "$DIR/started") "
 		printf '  round %d  %-3s  loop %.3f s (median of %d)  recorder CPU %s s  started %s  seen %s  described %s\n' \
 			"$r" "$mode" "$t" "${#times[@]}" "$(awk -v n="$cpu" 'BEGIN { printf "%.2f", n / 1e9 }')" \

@@ -214,6 +214,7 @@ EXTRACTOR(x_container_mount_propagation);
 EXTRACTOR(x_container_image_repository);
 EXTRACTOR(x_container_image_tag);
 EXTRACTOR(x_container_image_digest);
+EXTRACTOR(x_container_ip);
 EXTRACTOR(x_container_healthcheck);
 EXTRACTOR(x_container_liveness_probe);
 EXTRACTOR(x_container_readiness_probe);

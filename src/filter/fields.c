@@ -387,6 +387,8 @@ static const struct field fields[] = {
 	F("container.image.repository", FT_STR, 0, x_container_image_repository, "image repository"),
 	F("container.image.tag", FT_STR, 0, x_container_image_tag, "image tag"),
 	F("container.image.digest", FT_STR, 0, x_container_image_digest, "image digest"),
+	F("container.ip", FT_STR, 0, x_container_ip,
+	  "its address (its pod's when it has none of its own), as later libs give it"),
 	F("container.healthcheck", FT_STR, 0, x_container_healthcheck, "health check command, or NONE"),
 	F("container.liveness_probe", FT_STR, 0, x_container_liveness_probe, "liveness probe, or NONE"),
 	F("container.readiness_probe", FT_STR, 0, x_container_readiness_probe, "readiness probe, or NONE"),

@@ -626,6 +626,22 @@ CONTAINER_TEXT(x_container_image_repository, image_repo)
 CONTAINER_TEXT(x_container_image_tag, image_tag)
 CONTAINER_TEXT(x_container_image_digest, image_digest)
 
+static const struct container *sandbox_of(const struct fctx *f);
+
+/*
+ * Its address, as later libs' container.ip gives it: a pod's container has
+ * its pod's (the sandbox's) when the runtime gave it none of its own.
+ */
+EXTRACTOR(x_container_ip)
+{
+	const struct container *c = container_of(f), *sb;
+	const char *ip = c ? c->ip : NULL;
+
+	if (ip && (!*ip || !strcmp(ip, "0.0.0.0")) && (sb = sandbox_of(f)) && sb->ip && *sb->ip)
+		ip = sb->ip;
+	return put_text(o, ip);
+}
+
 /* ---- Kubernetes: from the container's CRI labels, as sysdig reads them with no API server ---- */
 
 static bool put_label(const struct fctx *f, struct sbuf *o, const char *key)

@@ -80,6 +80,7 @@ void state_container_free(struct container *c)
 	}
 	free(c->label_keys);
 	free(c->label_vals);
+	free(c->ip);
 	free(c->json);
 }
 
@@ -215,6 +216,7 @@ const char *state_parse_container(struct state *s, const struct event *ev)
 		                       : -1;
 		container_mounts(&k, json_object_get(c, "Mounts"));
 		container_labels(&k, json_object_get(c, "labels"));
+		k.ip = state_dupz(json_string_value(json_object_get(c, "ip")));
 		k.json = xstrdup(js);
 		id = k.id;
 		for (size_t i = 0; i < s->ncontainers; i++)

@@ -87,6 +87,7 @@ struct container {
 	size_t nmounts;
 	char **label_keys, **label_vals; /* its labels (string values), sorted by key */
 	size_t nlabels;
+	char *ip;   /* its address as its runtime gave it ("0.0.0.0", "": none) */
 	char *json; /* the container event's JSON that described it last */
 };
 

@@ -60,6 +60,9 @@ check_record_docker() {
 		echo "$got" | grep '"name":"e2e-web"' | grep -q '"ip":"10\.231\.0\.[0-9]*"' ||
 			problem="$problem $reader: no container event with e2e-web's IP (10.231.0.x);"
 	done
+	got=$(ct_show sysrec "$work/dk.scap" '%container.name %container.ip' "evt.type=openat and fd.name=/etc/hostname and container.id!=host")
+	echo "$got" | grep -Eq '^e2e-web 10\.231\.0\.[0-9]+$' && echo "$got" | grep -qx 'e2e-db 0.0.0.0' ||
+		problem="$problem sysrec's container.ip: '$(echo "$got" | tr '\n' '|')';"
 	# the description of the container started before: in the head of the file, before its first open
 	got=$("$bin" read -r "$work/dk.scap" -p '%evt.num' 'evt.type=container and evt.arg.json contains "e2e-pre"' | head -1)
 	want=$("$bin" read -r "$work/dk.scap" -p '%evt.num' "container.name=e2e-pre and evt.type=openat" | head -1)

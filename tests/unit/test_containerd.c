@@ -24,6 +24,7 @@
 #include "../../src/runtime/grpc.h"
 #include "../../src/runtime/runtime.h"
 #include "containerd.pb-c.h"
+#include "json_asserts.h"
 #include "tmpdir_fixture.h"
 
 #define FULL_ID  "3f2a9c1b7e4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a"
@@ -115,22 +116,6 @@ static uint8_t *pack_image(const char *name, const char *digest, size_t *len)
 	p = malloc(*len + 1);
 	ctd__get_image_response__pack(&r, p);
 	return p;
-}
-
-static const char *cstr(const json_t *c, const char *key)
-{
-	const json_t *v = json_object_get(c, key);
-
-	assert_true(json_is_string(v));
-	return json_string_value(v);
-}
-
-static json_int_t cint(const json_t *c, const char *key)
-{
-	const json_t *v = json_object_get(c, key);
-
-	assert_true(json_is_integer(v));
-	return json_integer_value(v);
 }
 
 /* rt_containerd_container over one container t (and OTHER_ID beside it), the image answer for digest. */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../src/runtime/runtime.h"
+#include "json_asserts.h"
 #include "tmpdir_fixture.h"
 
 #define FULL_ID  "3f2a9c1b7e4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a"
@@ -46,22 +47,6 @@ static json_t *load(const char *text)
 
 	assert_non_null(j);
 	return j;
-}
-
-static const char *cstr(const json_t *c, const char *key)
-{
-	const json_t *v = json_object_get(c, key);
-
-	assert_true(json_is_string(v));
-	return json_string_value(v);
-}
-
-static json_int_t cint(const json_t *c, const char *key)
-{
-	const json_t *v = json_object_get(c, key);
-
-	assert_true(json_is_integer(v));
-	return json_integer_value(v);
 }
 
 /* Every key sysdig 0.29.3 reads, from the inspection and the image's. */
