@@ -13,7 +13,6 @@
 
 #define CONTAINERS_LIST "/containerd.services.containers.v1.Containers/List"
 #define IMAGES_GET      "/containerd.services.images.v1.Images/Get"
-#define NS_MAX          76 /* containerd's longest namespace name */
 
 /* ------------------------------------------------------------ the mapping */
 
@@ -242,47 +241,6 @@ json_t *rt_containerd_container(const uint8_t *list, size_t list_len, const char
 
 /* ------------------------------------------------------------ the socket */
 
-/* A namespace name as containerd takes it: letters, digits, '.', '_', '-', not first; at most NS_MAX. */
-static bool is_namespace(const char *s)
-{
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-
-	return n && !s[n] && n <= NS_MAX && !strchr("._-", s[0]);
-}
-
-char **rt_containerd_namespaces(const char *list, struct err *e)
-{
-	size_t n = 1, len = strlen(list);
-	char **out, *names;
-
-	for (const char *c = list; *c; c++)
-		n += *c == ',';
-	out = xmalloc((n + 1) * sizeof(char *) + len + 1);
-	names = (char *)(out + n + 1);
-	memcpy(names, list, len + 1);
-	n = 0;
-	for (char *s = names, *end; s; s = end) {
-		if ((end = strchr(s, ',')))
-			*end++ = 0;
-		if (!*s)
-			continue; /* "k8s.io,,default": an empty name is no name */
-		if (!is_namespace(s)) {
-			err_set(e, -EINVAL, "'%.80s' is not a containerd namespace (%s; %d at most)", s,
-			        "letters, digits, '.', '_', '-'", NS_MAX);
-			free(out);
-			return NULL;
-		}
-		out[n++] = s;
-	}
-	out[n] = NULL;
-	if (!n) {
-		err_set(e, -EINVAL, "no containerd namespace in '%.80s'", list);
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 /*
  * Call method in namespace ns with the request message req (packed here):
  * its answer's message, unpacked by unpack (NULL: the call's failure, with e
@@ -292,7 +250,7 @@ static void *call(const char *sock, const char *ns, const char *method, const Pr
                   void *(*unpack)(ProtobufCAllocator *, size_t, const uint8_t *), long timeout_ms, int *rc,
                   struct err *e)
 {
-	char meta[32 + NS_MAX];
+	char meta[32 + RT_NS_MAX];
 	const char *metadata[2] = { meta, NULL };
 	size_t len = protobuf_c_message_get_packed_size(req), mlen;
 	uint8_t *packed = xmalloc(len ? len : 1);
@@ -358,7 +316,7 @@ int rt_containerd_lookup(const char *sock, const char *const *namespaces, const 
 	if (!rt_is_hex_id(id, 12) || strlen(id) > 64)
 		return err_set(e, -EINVAL, "'%.80s' is not a container id", id);
 	for (size_t i = 0; namespaces && namespaces[i]; i++)
-		if (!is_namespace(namespaces[i]))
+		if (!rt_is_namespace(namespaces[i]))
 			return err_set(e, -EINVAL, "'%.80s' is not a containerd namespace", namespaces[i]);
 	/* containers are found by the start of their ids: the cgroups tell 12 digits or more */
 	snprintf(filter, sizeof(filter), "id~=^%s", id);

@@ -98,6 +98,11 @@ int rt_containerd_lookup(const char *sock, const char *const *namespaces, const 
  */
 char **rt_containerd_namespaces(const char *list, struct err *e);
 
+/* containerd's longest namespace name. */
+#define RT_NS_MAX 76
+/* A namespace name as containerd takes it: letters, digits, '.', '_', '-', not first; at most RT_NS_MAX. */
+bool rt_is_namespace(const char *s);
+
 /* ------------------------------------------------------------ the watcher */
 
 struct rt_watch_opts {
