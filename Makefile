@@ -59,7 +59,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_GEN := $(BUILD)/bench/gen-capture
 
-.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak bench-packets bench-artifacts bench-containers fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak bench-packets bench-artifacts bench-containers bench-merge fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -206,6 +206,7 @@ bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
 	$(Q)bench/packets.sh $(BUILD)
 	$(Q)bench/artifacts.sh $(BUILD)
 	$(Q)bench/containers.sh $(BUILD)
+	$(Q)bench/merge.sh $(BUILD)
 
 # Packets (issue 22): sysrec record --pcap against tcpdump -w under iperf3.
 bench-packets: deps $(BIN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
@@ -214,6 +215,10 @@ bench-packets: deps $(BIN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
 # Artifacts (issue 23): the write prefix's cost to other files' syscalls, a 1 GB file under it.
 bench-artifacts: deps $(BIN) $(BENCH_LOOPS)
 	$(Q)bench/artifacts.sh $(BUILD)
+
+# sysrec pcapdump merge against mergecap on a GB of pcapng (issue 25)
+bench-merge: deps $(BIN)
+	$(Q)bench/merge.sh $(BUILD)
 
 # the recording under container churn, with and without the runtime clients (issue 24)
 bench-containers: deps $(BIN) $(BENCH_LOOPS)

@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{ "rules", cmd_rules, "validate Falco rules files; replay a capture through them (as falco -e)" },
 	{ "profile", cmd_profile,
 	  "compare two runtime profiles: what ran that did not before (profile diff)" },
+	{ "pcapdump", cmd_pcapdump,
+	  "merge pcapng files into one in time order (as mergecap), hosts kept apart" },
 	{ "token", cmd_token, "print the agent's API token (from its data directory)" },
 	{ "demo", cmd_demo, "write a small demo capture (used by make run)" },
 };

@@ -141,6 +141,8 @@ struct pcap_stats {
 	uint64_t received; /* isb_ifrecv */
 	uint64_t dropped;  /* isb_ifdrop */
 	uint64_t end_ns;   /* isb_endtime and the block's timestamp; 0: at close */
+	uint64_t start_ns; /* isb_starttime; 0: the interface's start_ns */
+	bool no_counts;    /* received and dropped are not known: left out */
 };
 
 struct pcap_writer;
@@ -174,6 +176,32 @@ uint64_t pcap_writer_bytes(const struct pcap_writer *w);
 int pcap_writer_close(struct pcap_writer *w, struct err *e);
 /* Drop the file being written (nothing is published). Frees w. */
 void pcap_writer_abort(struct pcap_writer *w);
+
+/* ------------------------------------------------------------------- merge */
+
+struct pcap_merge_stats {
+	size_t inputs;
+	uint64_t packets, bytes; /* written: packets and their captured bytes */
+	uint64_t interfaces;     /* of the output: one per interface of each input's sections */
+};
+
+/*
+ * Merge the pcapng files paths[0..n) into out, as `mergecap -w out paths...`
+ * does: packets in time order (a packet without a time as soon as it comes;
+ * of equal times, the later input's first, as mergecap takes them), each
+ * packet's bytes, lengths,
+ * direction, drop count, comment and sysrec's owner option kept. Unlike
+ * mergecap, every interface of every input (of each section) is the
+ * output's own: its name, link type and snaplen as in its input, its
+ * description naming the input's host (the section comment's "host=NAME",
+ * as sysrec writes it) before its own; its statistics block spans its
+ * packets, with the input's counts when the input said them. progress (may
+ * be NULL) is called now and then, and at the end. 0 with *stats, or -errno
+ * with e naming the input (and byte) at fault; out is then not left behind.
+ */
+int pcap_merge(const char *const *paths, size_t n, const char *out, const struct pcap_section_info *si,
+               void (*progress)(void *ctx, const struct pcap_merge_stats *st), void *ctx,
+               struct pcap_merge_stats *stats, struct err *e);
 
 /* ------------------------------------------------------------------ reader */
 

@@ -321,9 +321,10 @@ static void write_stats(struct pcap_writer *w, uint32_t id, uint64_t now)
 	sbuf_put32(&w->blk, (uint32_t)(end >> 32));
 	sbuf_put32(&w->blk, (uint32_t)end);
 	start = w->blk.len;
-	opt_ts(&w->blk, PCAP_OPT_ISB_STARTTIME, f->start_ns);
+	opt_ts(&w->blk, PCAP_OPT_ISB_STARTTIME,
+	       f->has_stats && f->st.start_ns ? f->st.start_ns : f->start_ns);
 	opt_ts(&w->blk, PCAP_OPT_ISB_ENDTIME, end);
-	if (f->has_stats) {
+	if (f->has_stats && !f->st.no_counts) {
 		opt_u64(&w->blk, PCAP_OPT_ISB_IFRECV, f->st.received);
 		opt_u64(&w->blk, PCAP_OPT_ISB_IFDROP, f->st.dropped);
 	}

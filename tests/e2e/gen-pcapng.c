@@ -177,7 +177,8 @@ static int gen_packets(const char *dir)
 	const struct pcap_iface any = { PCAP_LINKTYPE_RAW, 0, "any", "every interface (sysrec e2e)",
 		                        T0 - 1000000000 };
 	const struct pcap_iface lo = { PCAP_LINKTYPE_RAW, 64, "lo", NULL, T0 - 1000000000 };
-	const struct pcap_stats s_any = { 5, 2, T0 + 1000000000 }, s_lo = { 2, 0, T0 + 1000000000 };
+	const struct pcap_stats s_any = { .received = 5, .dropped = 2, .end_ns = T0 + 1000000000 },
+	                        s_lo = { .received = 2, .end_ns = T0 + 1000000000 };
 	struct pcap_writer *w;
 	struct err e;
 	char path[4096];

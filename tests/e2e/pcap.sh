@@ -73,3 +73,55 @@ EOF
 	[ -z "$missing" ] || { bad "$1" "capinfos lacks: $missing"; return; }
 	ok "$1"
 }
+
+# `sysrec pcapdump merge` against `mergecap -w` of the same inputs: pcapng
+# files of three hosts made by tests/e2e/mkpcapng.py (micro- and nanosecond
+# interfaces, times that tie across files), gen-pcapng's (owners, a drop
+# note, an empty file), one input given twice: tshark shows the same packets
+# in the same order (time, lengths, comment, direction, drop count, bytes);
+# every input interface is its own, described with its
+# host; tshark reads it without a word. A file cut short is refused naming
+# it, and no output is left.
+check_pcapdump_merge() {
+	local gen=$build/e2e/gen-pcapng d=$work/merge f out rc fields=(frame.time_epoch frame.len frame.cap_len
+		frame.comment frame.packet_flags_direction frame.drop_count)
+	local inputs n json_ok
+	[ -x "$gen" ] || { skipped "$1" "no $gen (make builds it)"; return; }
+	command -v mergecap >/dev/null 2>&1 && command -v tshark >/dev/null 2>&1 ||
+		{ skipped "$1" "mergecap or tshark not installed (scripts/deps.sh installs them)"; return; }
+	mkdir -p "$d/g" && "$gen" "$d/g" || { bad "$1" "gen-pcapng failed"; return; }
+	python3 "$here/mkpcapng.py" "$d/a.pcapng" web-1 6 1 200 &&
+		python3 "$here/mkpcapng.py" "$d/b.pcapng" web-2 9 2 300 1700000000000500 700 &&
+		python3 "$here/mkpcapng.py" "$d/c.pcapng" web-3 6 3 100 || { bad "$1" "mkpcapng.py failed"; return; }
+	inputs=("$d/g/packets.pcapng" "$d/a.pcapng" "$d/b.pcapng" "$d/g/empty.pcapng" "$d/c.pcapng" "$d/a.pcapng")
+	"$bin" pcapdump merge --json -w "$d/ours.pcapng" "${inputs[@]}" >"$d/ours.json" 2>"$d/ours.err" ||
+		{ bad "$1" "merge failed: $(head -2 "$d/ours.err")"; return; }
+	mergecap -w "$d/theirs.pcapng" "${inputs[@]}" 2>"$d/theirs.err" || { bad "$1" "mergecap failed: $(head -1 "$d/theirs.err")"; return; }
+	for f in ours theirs; do
+		tshark -r "$d/$f.pcapng" -T fields "${fields[@]/#/-e}" >"$d/$f.txt" 2>"$d/$f.tserr" &&
+			tshark -r "$d/$f.pcapng" -x >"$d/$f.hex" 2>>"$d/$f.tserr" || { bad "$1" "tshark on $f: $(peer_stderr "$d/$f.tserr" | head -1)"; return; }
+	done
+	[ -z "$(peer_stderr "$d/ours.tserr")" ] || { bad "$1" "tshark warns: $(peer_stderr "$d/ours.tserr" | head -1)"; return; }
+	[ "$(wc -l <"$d/ours.txt")" = 805 ] || { bad "$1" "$(wc -l <"$d/ours.txt") packets, not 805"; return; }
+	cmp -s "$d/ours.txt" "$d/theirs.txt" || { bad "$1" "not mergecap's packets: $(diff "$d/ours.txt" "$d/theirs.txt" | head -3 | tr '\n' ' ')"; return; }
+	cmp -s "$d/ours.hex" "$d/theirs.hex" || { bad "$1" "not mergecap's bytes: $(diff "$d/ours.hex" "$d/theirs.hex" | head -3 | tr '\n' ' ')"; return; }
+	# every input interface its own (the empty file's has no packet), described with its host
+	n=$(tshark -r "$d/ours.pcapng" -T fields -e frame.interface_id 2>/dev/null | sort -un | wc -l)
+	[ "$n" = 10 ] || { bad "$1" "$n interfaces carry packets, not 10 (2 of each input)"; return; }
+	tshark -r "$d/ours.pcapng" -T fields -e frame.interface_description 2>/dev/null | sort -u >"$d/descs"
+	for f in web-1 web-2 web-3; do
+		grep -qx "host=$f" "$d/descs" || { bad "$1" "no interface described host=$f: $(tr '\n' '|' <"$d/descs")"; return; }
+	done
+	json_ok=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["packets"], j["inputs"])' "$d/ours.json" 2>&1)
+	[ "$json_ok" = "805 6" ] || { bad "$1" "--json says '$json_ok'"; return; }
+	# bad input: a file cut short, one missing, no output named
+	head -c 3000 "$d/b.pcapng" >"$d/cut.pcapng"
+	out=$("$bin" pcapdump merge -w "$d/bad.pcapng" "$d/a.pcapng" "$d/cut.pcapng" 2>&1) && rc=0 || rc=$?
+	[ "$rc" = 1 ] && echo "$out" | grep -q "$d/cut.pcapng" && [ ! -e "$d/bad.pcapng" ] &&
+		[ -z "$(ls "$d" | grep 'bad.pcapng')" ] || { bad "$1" "a file cut short: exit $rc, '$out', $(ls "$d" | grep bad | tr '\n' ' ')"; return; }
+	out=$("$bin" pcapdump merge -w "$d/bad.pcapng" "$d/nothere.pcapng" 2>&1) && rc=0 || rc=$?
+	[ "$rc" = 1 ] && echo "$out" | grep -q nothere.pcapng || { bad "$1" "a missing file: exit $rc, '$out'"; return; }
+	out=$("$bin" pcapdump merge "$d/a.pcapng" 2>&1) && rc=0 || rc=$?
+	[ "$rc" = 2 ] || { bad "$1" "no -w: exit $rc, '$out'"; return; }
+	ok "$1 (805 packets of 6 files as mergecap orders them, bytes equal; 10 interfaces with their hosts)"
+}

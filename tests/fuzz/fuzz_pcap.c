@@ -137,7 +137,9 @@ static void rewrite_packet(struct rewrite *rw, const struct pcap_packet_rec *pk)
 static void take(struct rewrite *rw, const uint8_t *data, const struct pcap_record *rec, uint64_t end)
 {
 	const struct pcap_packet_rec *pk = &rec->pkt;
-	const struct pcap_stats st = { rec->stats.received, rec->stats.dropped, rec->stats.end_ns };
+	const struct pcap_stats st = { .received = rec->stats.received,
+		                       .dropped = rec->stats.dropped,
+		                       .end_ns = rec->stats.end_ns };
 	int id;
 
 	switch (rec->kind) {

@@ -49,7 +49,8 @@ static void write_sample(struct pcap_writer *w)
 		{ .iface = 2, .ts_ns = T0 + 2, .data = payload, .caplen = 3, .owner = &owner_odd },
 		{ .iface = 0, .ts_ns = T0 + 1000000000, .dir = PCAP_DIR_IN, .note = "\xc3\xa9t\xc3\xa9" },
 	};
-	const struct pcap_stats s0 = { 10, 2, T0 + 5000000000ULL }, s1 = { 20, 0, 0 };
+	const struct pcap_stats s0 = { .received = 10, .dropped = 2, .end_ns = T0 + 5000000000ULL },
+	                        s1 = { .received = 20 };
 
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(pcap_writer_add_iface(w, &ifs[i]), i);
@@ -379,7 +380,7 @@ static int fail_third(void *ctx, const void *p, size_t n)
 static void test_writer_errors(void **state)
 {
 	const struct pcap_iface ifc = { .linktype = 1 };
-	const struct pcap_stats st = { 1, 1, 1 };
+	const struct pcap_stats st = { .received = 1, .dropped = 1, .end_ns = 1 };
 	struct pcap_packet p = { .iface = 1, .data = "x", .caplen = 1 };
 	struct err e = { { 0 } };
 	char path[128];
@@ -848,6 +849,110 @@ static void test_refuses_bad_lengths_and_interfaces(void **state)
 	sbuf_release(&m.b);
 }
 
+/* ------------------------------------------------------------------ merge */
+
+/* A file of host: one interface named ifname, a packet at each of ts[0..n) (its byte: tag + i). */
+static void merge_input(const char *path, const char *host, const char *ifname, const uint64_t *ts, size_t n,
+                        uint8_t tag)
+{
+	char comment[64];
+	struct pcap_section_info si = { .comment = comment };
+	struct pcap_owner own = { .pid = 7, .tid = 8, .comm = "curl", .container = "", .fd = 3 };
+	struct err e = { { 0 } };
+	struct pcap_writer *w;
+	int id;
+
+	snprintf(comment, sizeof(comment), "host=%s", host);
+	w = pcap_writer_open(path, &si, &e);
+	assert_non_null(w);
+	id = pcap_writer_add_iface(w, &(struct pcap_iface){ .linktype = PCAP_LINKTYPE_RAW, .name = ifname });
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b = (uint8_t)(tag + i);
+
+		assert_int_equal(
+		        pcap_writer_packet(w, &(struct pcap_packet){ .iface = (uint32_t)id,
+		                                                     .ts_ns = ts[i],
+		                                                     .data = &b,
+		                                                     .caplen = 1,
+		                                                     .dir = PCAP_DIR_OUT,
+		                                                     .owner = i == 0 ? &own : NULL,
+		                                                     .note = i == 0 ? "a note" : NULL }),
+		        0);
+	}
+	assert_int_equal(pcap_writer_close(w, &e), 0);
+}
+
+/*
+ * Two hosts' files merged: by time; of equal times the later input's first
+ * (as mergecap); each input's interface the output's own, described with its
+ * host; the owner and the other comment kept. A file cut short fails the
+ * merge naming it, and leaves no output.
+ */
+static void test_merge(void **state)
+{
+	static const uint64_t ta[] = { 10, 30, 30, 50 }, tb[] = { 20, 30, 60 };
+	static const uint8_t want_byte[] = { 0x10, 0x20, 0x21, 0x11, 0x12, 0x13, 0x22 };
+	static const uint32_t want_if[] = { 0, 1, 1, 0, 0, 0, 1 };
+	const char *paths[2];
+	char a[128], b[128], out[128], cut[128];
+	struct pcap_merge_stats st;
+	struct err e = { { 0 } };
+	struct pcap_reader *r;
+	struct pcap_record rec;
+	size_t np = 0, ni = 0;
+	FILE *f;
+	int rc;
+
+	(void)state;
+	tmp_path(a, sizeof(a), "merge-a.pcapng");
+	tmp_path(b, sizeof(b), "merge-b.pcapng");
+	tmp_path(out, sizeof(out), "merged.pcapng");
+	merge_input(a, "web-1", "eth0", ta, 4, 0x10);
+	merge_input(b, "web-2", "eth0", tb, 3, 0x20);
+	paths[0] = a;
+	paths[1] = b;
+	assert_int_equal(pcap_merge(paths, 2, out, NULL, NULL, NULL, &st, &e), 0);
+	assert_int_equal(st.packets, 7);
+	assert_int_equal(st.interfaces, 2);
+	r = pcap_reader_open(out, &e);
+	assert_non_null(r);
+	while ((rc = pcap_reader_next(r, &rec, &e)) > 0) {
+		if (rc == PCAP_REC_IFACE) {
+			assert_string_equal(rec.iface.name, "eth0");
+			assert_string_equal(rec.iface.description, ni++ ? "host=web-2" : "host=web-1");
+		} else if (rc == PCAP_REC_PACKET) {
+			assert_true(np < 7);
+			assert_int_equal(rec.pkt.data[0], want_byte[np]);
+			assert_int_equal(rec.pkt.iface, want_if[np]);
+			assert_int_equal(rec.pkt.dir, PCAP_DIR_OUT);
+			if (rec.pkt.data[0] == 0x10 || rec.pkt.data[0] == 0x20) {
+				assert_true(rec.pkt.has_owner);
+				assert_string_equal(rec.pkt.owner.comm, "curl");
+				assert_string_equal(rec.pkt.comment, "pid=7 tid=8 comm=curl fd=3\na note");
+			} else {
+				assert_false(rec.pkt.has_owner);
+				assert_null(rec.pkt.comment);
+			}
+			np++;
+		}
+	}
+	assert_int_equal(rc, PCAP_REC_EOF);
+	assert_int_equal(np, 7);
+	pcap_reader_close(r);
+
+	/* a file cut short: refused, naming it; no output */
+	tmp_path(cut, sizeof(cut), "merge-cut.pcapng");
+	f = fopen(cut, "w");
+	assert_non_null(f);
+	fwrite("\x0a\x0d\x0d\x0a\x1c\x00\x00\x00", 1, 8, f);
+	fclose(f);
+	paths[1] = cut;
+	tmp_path(out, sizeof(out), "merged-bad.pcapng");
+	assert_true(pcap_merge(paths, 2, out, NULL, NULL, NULL, &st, &e) < 0);
+	assert_non_null(strstr(e.msg, cut));
+	assert_int_equal(access(out, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -866,6 +971,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_short_blocks),
 		cmocka_unit_test(test_refuses_bad_options),
 		cmocka_unit_test(test_refuses_bad_lengths_and_interfaces),
+		cmocka_unit_test(test_merge),
 	};
 
 	for (size_t i = 0; i < sizeof(payload); i++)
