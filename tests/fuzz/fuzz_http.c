@@ -59,8 +59,15 @@ static void body(const char *p, size_t n)
 		CHECK(!strchr(t.name, '/') && !strchr(t.name, '\\') && strcmp(t.name, "..") != 0);
 		CHECK(t.before >= 0 && t.after >= 0);
 		CHECK(t.before + t.after >= 1 && t.before + t.after <= AGENT_MAX_WINDOW_S);
+		/* none, an id's 12 digits, or a name (letters, digits, '_', '.', '-', not first) */
 		CHECK(!*t.container ||
-		      (strlen(t.container) == 12 && strspn(t.container, "0123456789abcdef") == 12));
+		      (!t.container_is_name && strlen(t.container) == 12 &&
+		       strspn(t.container, "0123456789abcdef") == 12) ||
+		      (t.container_is_name && strlen(t.container) <= 64 &&
+		       strspn(t.container,
+		              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+		               strlen(t.container) &&
+		       !strchr("_.-", t.container[0])));
 		CHECK(!*t.storage || !strcmp(t.storage, "local"));
 		CHECK(strlen(t.filter) <= REQUEST_FILTER_MAX);
 	} else {
