@@ -600,6 +600,11 @@ while IFS= read -r line; do
 	shift
 	# E2E_ONLY=REGEX runs only the cases whose name matches
 	[ -z "${E2E_ONLY:-}" ] || [[ $1 =~ $E2E_ONLY ]] || continue
+	# E2E_SKIP=REGEX says the cases whose name matches are skipped, and why (E2E_SKIP_WHY)
+	if [ -n "${E2E_SKIP:-}" ] && [[ $1 =~ $E2E_SKIP ]]; then
+		skipped "$1" "${E2E_SKIP_WHY:-E2E_SKIP}"
+		continue
+	fi
 	watchdog "$1" 2>/dev/null &
 	wd=$!
 	case $kind in
