@@ -10,6 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 pass=0 fail=0 skip=0
+t_mark=$SECONDS # each count line says how long its runner took (the suite's budget: well under 30 min)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -24,7 +25,8 @@ count() { # label output-file rc; parse a runner's summary into the totals
 	# a runner that died without a summary counts as one failure
 	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	printf '%-28s %4d passed, %d failed, %d skipped\n' "$1" "$p" "$f" "$s"
+	printf '%-28s %4d passed, %d failed, %d skipped  (%d s)\n' "$1" "$p" "$f" "$s" $((SECONDS - t_mark))
+	t_mark=$SECONDS
 	if [ "$f" -ne 0 ]; then grep -E 'FAIL|ERROR|Error|error:|warning:|runtime error|Sanitizer|reproduce with' "$2" | head -20 | sed 's/^/    /'; fi
 	if [ "$3" -eq 124 ] || [ "$3" -eq 137 ]; then
 		echo "    the suite ran out of time; its last lines:"
