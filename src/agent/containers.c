@@ -125,10 +125,7 @@ static bool is_id(const char *s)
 int agent_container_find(struct agent *a, const char *name, char id[13], struct err *e)
 {
 	struct agent_containers *k = a->containers;
-	const char *socks[2] = { k ? k->docker : "", k ? k->podman : "" };
-	struct err why[2] = { { { 0 } }, { { 0 } } };
 	bool found = false;
-	int rc = -ENOENT;
 
 	if (is_id(name)) {
 		snprintf(id, 13, "%.12s", name);
@@ -146,17 +143,7 @@ int agent_container_find(struct agent *a, const char *name, char id[13], struct 
 	if (found)
 		return 0;
 	/* not seen yet (or not described): asked of each runtime, at most 2 s each */
-	for (int i = 0; i < 2; i++) {
-		if (!*socks[i]) {
-			err_set(&why[i], -ENOENT, "not asked");
-			continue;
-		}
-		rc = rt_docker_resolve(socks[i], name, 2000, id, &why[i]);
-		if (rc == 0 || rc == -EINVAL)
-			return rc == 0 ? 0 : err_set(e, rc, "%s", why[i].msg);
-	}
-	return err_set(e, -ENOENT, "container %s: no runtime knows it (Docker: %s; podman: %s)", name,
-	               why[0].msg, why[1].msg);
+	return rt_resolve(k ? k->docker : "", k ? k->podman : "", name, 2000, id, e);
 }
 
 void agent_container_describe(struct agent *a, const char *id, char **name, char **image)

@@ -488,29 +488,17 @@ static void engine_opts_from(const struct record_opts *o, struct engine_opts *eo
 /* --container NAME: its id, from Docker's API, then podman's; 0, or 1 (unknown) or 2 (not a name) said. */
 static int resolve_container(struct record_opts *o)
 {
-	const char *socks[2] = { o->docker_sock ? o->docker_sock : RT_DOCKER_SOCK,
-		                 o->podman_sock ? o->podman_sock : RT_PODMAN_SOCK };
-	struct err e[2] = { { { 0 } }, { { 0 } } };
-	int rc = -ENOENT;
+	struct err e = { { 0 } };
+	int rc = rt_resolve(o->docker_sock ? o->docker_sock : RT_DOCKER_SOCK,
+	                    o->podman_sock ? o->podman_sock : RT_PODMAN_SOCK, o->container_name, 2000,
+	                    o->container, &e);
 
-	for (int i = 0; i < 2 && rc; i++) {
-		if (!*socks[i]) {
-			err_set(&e[i], -ENOENT, "not asked");
-			continue;
-		}
-		rc = rt_docker_resolve(socks[i], o->container_name, 2000, o->container, &e[i]);
-		if (rc == -EINVAL) {
-			fprintf(stderr,
-			        "sysrec record: --container: %s (a container id is 12 to 64 hex digits)\n",
-			        e[i].msg);
-			return 2;
-		}
-	}
-	if (rc)
-		fprintf(stderr,
-		        "sysrec record: --container %s: no runtime knows it (Docker: %s; podman: %s)\n",
-		        o->container_name, e[0].msg, e[1].msg);
-	return rc ? 1 : 0;
+	if (rc == -EINVAL)
+		fprintf(stderr, "sysrec record: --container: %s (a container id is 12 to 64 hex digits)\n",
+		        e.msg);
+	else if (rc)
+		fprintf(stderr, "sysrec record: --container: %s\n", e.msg);
+	return rc == -EINVAL ? 2 : rc ? 1 : 0;
 }
 
 /* What the runtimes told of the containers seen (--stats). */

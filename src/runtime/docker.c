@@ -365,3 +365,24 @@ int rt_docker_resolve(const char *sock, const char *name, long timeout_ms, char 
 	json_decref(inspect);
 	return rc;
 }
+
+int rt_resolve(const char *docker_sock, const char *podman_sock, const char *name, long timeout_ms,
+               char id[13], struct err *e)
+{
+	const char *socks[2] = { docker_sock, podman_sock };
+	struct err why[2] = { { { 0 } }, { { 0 } } };
+
+	for (int i = 0; i < 2; i++) {
+		int rc;
+
+		if (!*socks[i]) {
+			err_set(&why[i], -ENOENT, "not asked");
+			continue;
+		}
+		rc = rt_docker_resolve(socks[i], name, timeout_ms, id, &why[i]);
+		if (rc == 0 || rc == -EINVAL)
+			return rc == 0 ? 0 : err_set(e, rc, "%s", why[i].msg);
+	}
+	return err_set(e, -ENOENT, "container %s: no runtime knows it (Docker: %s; podman: %s)", name,
+	               why[0].msg, why[1].msg);
+}

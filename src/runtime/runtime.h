@@ -64,6 +64,15 @@ int rt_docker_lookup(const char *sock, const char *id, enum rt_type t, long time
  */
 int rt_docker_resolve(const char *sock, const char *name, long timeout_ms, char id[13], struct err *e);
 
+/*
+ * The same asked of Docker's API at docker_sock, then podman's at
+ * podman_sock ("" : not asked), until one knows the name. 0, or -EINVAL
+ * (not a name), or -ENOENT with e saying "container NAME: no runtime knows
+ * it (Docker: ...; podman: ...)".
+ */
+int rt_resolve(const char *docker_sock, const char *podman_sock, const char *name, long timeout_ms,
+               char id[13], struct err *e);
+
 /* ------------------------------------------------------------ containerd */
 
 /*
