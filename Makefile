@@ -32,7 +32,7 @@ endif
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS := -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS) $(LTOFLAGS)
-LDLIBS := -lz -ljansson -lcrypto -lyaml -lmicrohttpd -lcurl -lprotobuf-c -lpthread
+LDLIBS := -lz -ljansson -lcrypto -lyaml -lmicrohttpd -lcurl -lprotobuf-c -lpcap -lpthread
 
 # The modules every tool and fuzzer links (readers of untrusted bytes among them),
 # then the agent's; src/engine (BPF) and src/cli link into the binary only.
@@ -110,7 +110,7 @@ $(LIB): $(LIB_OBJS) $(WEB_OBJ) $(PROTO_OBJS)
 
 $(BIN): $(CLI_OBJS) $(ENGINE_OBJS) $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(ENGINE_OBJS) $(LIB) $(LDLIBS) -lbpf -lelf -lpcap
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(ENGINE_OBJS) $(LIB) $(LDLIBS) -lbpf -lelf
 
 $(ENGINE_OBJS): $(BPF_SKEL)
 $(ENGINE_OBJS): CFLAGS += -I$(BPF_DIR) -Ibpf
@@ -179,10 +179,12 @@ e2e: $(BIN) $(BENCH_GEN) $(E2E_BINS) $(GEN_CAPS) $(GEN_PCAPNG)
 	$(Q)scripts/run-tests.sh e2e $(BUILD)
 
 # Everything: deps, lint (layering, format, clang-tidy, cppcheck), each fuzz target
-# for 20 s, unit + end-to-end tests, then the same tests under ASan/UBSan.
+# for 20 s, unit + end-to-end tests, then the same tests under ASan/UBSan. The
+# builds use every CPU (the suite's budget: well under 30 minutes).
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BENCH_GEN) $(E2E_BINS) $(GEN_CAPS) $(GEN_PCAPNG) $(FUZZ_BINS)
-	$(Q)$(MAKE) --no-print-directory SAN=1 all build/san/tests/.stamp-bins build/san/bench/gen-capture build/san/e2e/syscalls-workload build/san/e2e/wx-unpack build/san/e2e/gen-captures build/san/e2e/gen-pcapng
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_BINS) $(BENCH_GEN) $(E2E_BINS) $(GEN_CAPS) $(GEN_PCAPNG) $(FUZZ_BINS)
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) SAN=1 all build/san/tests/.stamp-bins build/san/bench/gen-capture build/san/e2e/syscalls-workload build/san/e2e/wx-unpack build/san/e2e/gen-captures build/san/e2e/gen-pcapng
 	$(Q)scripts/run-tests.sh all
 
 build/san/tests/.stamp-bins: $(UNIT_BINS)
@@ -243,17 +245,18 @@ FUZZ_NAMES := reader filter config http rules pcap profile runtime
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS_reader := $(CORE_SRCS)
-FUZZ_LIBS_reader := -lz -ljansson
+FUZZ_LIBS_reader := -lz -ljansson -lpcap
 FUZZ_SRCS_filter := $(CORE_SRCS)
-FUZZ_LIBS_filter := -lz -ljansson
-FUZZ_SRCS_config := src/agent/config.c src/agent/config_file.c src/runtime/namespaces.c $(wildcard src/common/*.c)
-FUZZ_LIBS_config := -lyaml -lz -ljansson
-FUZZ_SRCS_http := $(CORE_SRCS) $(foreach m,store recorder capture,$(wildcard src/$(m)/*.c)) src/agent/request.c
-FUZZ_LIBS_http := -lz -ljansson -lcrypto -lpthread
+FUZZ_LIBS_filter := -lz -ljansson -lpcap
+FUZZ_SRCS_config := src/agent/config.c src/agent/config_file.c src/runtime/namespaces.c src/pcap/filter.c $(wildcard src/common/*.c)
+FUZZ_LIBS_config := -lyaml -lz -ljansson -lpcap
+FUZZ_SRCS_http := $(CORE_SRCS) $(foreach m,store recorder capture,$(wildcard src/$(m)/*.c)) src/agent/request.c \
+	src/agent/config.c src/runtime/namespaces.c
+FUZZ_LIBS_http := -lz -ljansson -lcrypto -lpthread -lpcap
 FUZZ_SRCS_rules := $(CORE_SRCS) $(wildcard src/rules/*.c)
-FUZZ_LIBS_rules := -lz -ljansson -lyaml
+FUZZ_LIBS_rules := -lz -ljansson -lyaml -lpcap
 FUZZ_SRCS_pcap := $(wildcard src/common/*.c) $(wildcard src/pcap/*.c)
-FUZZ_LIBS_pcap := -lz
+FUZZ_LIBS_pcap := -lz -lpcap
 FUZZ_SRCS_profile := $(wildcard src/common/*.c) src/artifacts/profile.c
 FUZZ_LIBS_profile := -lz -ljansson
 FUZZ_SRCS_runtime := $(wildcard src/common/*.c) $(wildcard src/runtime/*.c) $(PROTO_C)

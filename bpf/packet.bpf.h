@@ -19,6 +19,8 @@
 
 const volatile __u32 pkt_snaplen = SYSREC_PKT_MAX;
 const volatile __u32 pkt_iface_set; /* only the interfaces in pkt_ifaces (--pcap-iface) */
+/* set by the loader while no one wants packets (the agent's are switched on and off at run time) */
+volatile __u32 pkt_paused;
 
 struct pkt_iface_key {
 	__u64 netns; /* the namespace's cookie */
@@ -190,6 +192,8 @@ static __always_inline int pkt_capture(struct __sk_buff *skb, __u8 dir)
 	__u64 n;
 	long err;
 
+	if (pkt_paused)
+		return 1;
 	if (pkt_iface_set) {
 		struct pkt_iface_key k = { .netns = bpf_get_netns_cookie(skb), .ifindex = skb->ifindex };
 

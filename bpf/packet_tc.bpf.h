@@ -346,8 +346,11 @@ int pkt_tc_ingress(struct __sk_buff *skb)
 	struct sysrec_packet m = { .fd = -1, .dir = SYSREC_PKT_IN };
 	struct pkt_tuple pt = {};
 	bool loopback;
-	int off = pkt_tc_l3(skb, k);
+	int off;
 
+	if (pkt_paused)
+		return PKT_TC_NEXT;
+	off = pkt_tc_l3(skb, k);
 	if (off < 0)
 		return PKT_TC_NEXT;
 	m.netns = pkt_tc_netns(k, &loopback);
@@ -365,8 +368,11 @@ int pkt_tc_egress(struct __sk_buff *skb)
 	struct pkt_tuple pt = {};
 	struct pkt_owner *o;
 	bool loopback;
-	int off = pkt_tc_l3(skb, k);
+	int off;
 
+	if (pkt_paused)
+		return PKT_TC_NEXT;
+	off = pkt_tc_l3(skb, k);
 	if (off < 0)
 		return PKT_TC_NEXT;
 	m.netns = pkt_tc_netns(k, &loopback);

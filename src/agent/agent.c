@@ -492,11 +492,36 @@ static void on_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * The engine, taking packets too (paused until someone wants them: pcapdump);
+ * when this host cannot give packets, without them (o->packets false, why in
+ * unavailable) rather than not at all.
+ */
+static struct engine *open_engine(struct engine_opts *o, char *unavailable, size_t size, struct err *e)
+{
+	struct engine *en;
+	/* tests only: a packet buffer this many pages per CPU (a power of two), to see losses handled */
+	const char *pages = getenv("SYSREC_TEST_PKT_PAGES");
+
+	o->packets = true;
+	o->pkt_paused = true;
+	o->pkt_pages = pages ? (uint32_t)strtoul(pages, NULL, 10) : 0;
+	if ((en = engine_ebpf_open(o, e)))
+		return en;
+	snprintf(unavailable, size, "packets cannot be taken on this host: %s", e->msg);
+	o->packets = false;
+	o->pkt_paused = false;
+	if ((en = engine_ebpf_open(o, e)))
+		log_warn("%s", unavailable);
+	return en;
+}
+
 int agent_run(const struct agent_config *c, struct err *e)
 {
 	struct agent a;
 	struct engine_opts eo = { .ring_bytes = c->ring_mb << 20, .snaplen = c->snaplen };
 	struct engine *en = NULL;
+	char unavailable[sizeof(e->msg) + 64] = "";
 	struct agent_http *http = NULL;
 	struct drain *d = NULL;
 	int rc, lock_fd = -1;
@@ -504,7 +529,7 @@ int agent_run(const struct agent_config *c, struct err *e)
 	agent_init(&a, c);
 	if ((rc = agent_open_data(&a, c, &lock_fd, e)) != 0)
 		goto out;
-	if (!(en = engine_ebpf_open(&eo, e))) {
+	if (!(en = open_engine(&eo, unavailable, sizeof(unavailable), e))) {
 		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
 		goto out;
 	}
@@ -513,6 +538,7 @@ int agent_run(const struct agent_config *c, struct err *e)
 	if (a.rules && (rc = agent_rules_start(a.rules, &a, e)) != 0)
 		goto out;
 	a.containers = agent_containers_start(c);
+	a.pcapdump = agent_pcapdump_start(&a, eo.packets ? en : NULL, unavailable);
 	d = drain_new(en, &(struct drain_opts){ .look_pending = true },
 	              &(struct drain_consumer){ keep_blocks, keep_loss, keep_complete, &a });
 	if ((rc = agent_http_start(&a, &http, e)) != 0)
@@ -526,6 +552,7 @@ out:
 	a.stopping = true; /* agent_take_capture() refuses from here on */
 	pthread_mutex_unlock(&a.lock);
 	agent_http_stop(http);
+	agent_pcapdump_stop(a.pcapdump);
 	stop_jobs(&a);
 	if (d)
 		drain_finish(d, NULL, NULL); /* its thread has stopped: no rule matches any more */

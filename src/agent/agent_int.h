@@ -7,6 +7,8 @@
 #include "../store/store.h"
 #include "agent.h"
 
+#include <jansson.h>
+
 #include <pthread.h>
 
 #define AGENT_VERSION "0.1.0"
@@ -37,6 +39,7 @@ struct agent {
 	struct recorder *rec;
 	struct agent_rules *rules; /* NULL without rules_files */
 	struct agent_containers *containers;
+	struct agent_pcapdump *pcapdump;
 	pthread_mutex_t lock; /* jobs, outstanding, rates */
 	struct agent_job *jobs;
 	unsigned outstanding;
@@ -121,7 +124,44 @@ struct agent_containers *agent_containers_start(const struct agent_config *c);
 void agent_containers_sync(struct agent *a);
 int agent_container_find(struct agent *a, const char *name, char id[13], struct err *e);
 void agent_container_describe(struct agent *a, const char *id, char **name, char **image);
+/* A described container's name, pod and pod namespace ("" each when not said): false while not described. */
+struct agent_container_names {
+	char name[256], pod[256], ns[64];
+};
+bool agent_container_k8s(struct agent *a, const char *id, struct agent_container_names *out);
 void agent_containers_stop(struct agent_containers *k);
+
+/*
+ * pcapdump (pcapdump.c): continuous packet recording (Kubeshark's pcapdump)
+ * into rolling pcapng files in DATA/pcapdump, bounded by pcapdump.maxSize
+ * (bytes on disk, never passed) and pcapdump.maxTime (older files go), each
+ * packet with its owner, its interface named; packets the agent could not
+ * take are counted, warned of with their number and marked in the file where
+ * they went missing. The filters: the container's name or pod name
+ * (pcapdump.regex), its pod's namespace (namespaces, excludedNamespaces), or
+ * bpfOverride (tcpdump's language) alone. A thread of its own takes the
+ * engine's packets; the API's threads change the settings, read the status
+ * and export.
+ *
+ * agent_pcapdump_start(): en NULL when the engine takes no packets here
+ * (unavailable: why). agent_pcapdump_set(): settings checked as the
+ * configuration checks them; 0, or -EBUSY (no packets on this host) / -EIO
+ * with e set. agent_pcapdump_status(): a new JSON object.
+ * agent_pcapdump_export(): the stored packets of [since_ns, until_ns] merged
+ * into one time-ordered pcapng, its path written to out (remove it with
+ * agent_pcapdump_export_done()); -ENOENT when none are stored there.
+ */
+struct agent_pcapdump;
+struct engine;
+struct pcap_merge_stats;
+struct agent_pcapdump *agent_pcapdump_start(struct agent *a, struct engine *en, const char *unavailable);
+void agent_pcapdump_stop(struct agent_pcapdump *p);
+void agent_pcapdump_settings(struct agent *a, struct agent_pcapdump_cfg *out);
+int agent_pcapdump_set(struct agent *a, const struct agent_pcapdump_cfg *cfg, struct err *e);
+json_t *agent_pcapdump_status(struct agent *a);
+int agent_pcapdump_export(struct agent *a, uint64_t since_ns, uint64_t until_ns, char *out, size_t outsize,
+                          struct pcap_merge_stats *st, struct err *e);
+void agent_pcapdump_export_done(const char *out);
 
 /*
  * The data directory (datadir.c), before anything in it is touched: create it

@@ -9,7 +9,10 @@
  */
 #include "../common/common.h"
 #include "../runtime/runtime.h"
+#include "../pcap/pcap.h"
 #include "config_int.h"
+
+#include <regex.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -57,6 +60,14 @@ const struct opt config_opts[] = {
 	{ "containers.podman_socket", OPT_PATH_OR_NULL, FIELD(podman_socket), 0, 0 },
 	{ "containers.containerd_socket", OPT_PATH_OR_NULL, FIELD(containerd_socket), 0, 0 },
 	{ "containers.containerd_namespaces", OPT_NAMESPACES, FIELD(containerd_namespaces), 0, 0 },
+	{ "pcapdump", OPT_SECTION, 0, 0, 0 },
+	{ "pcapdump.enabled", OPT_BOOL, FIELD(pcapdump.enabled), 0, 0 },
+	{ "pcapdump.maxTime", OPT_DURATION, FIELD(pcapdump.max_time), 1, 30 * 86400 },
+	{ "pcapdump.maxSize", OPT_SIZE, FIELD(pcapdump.max_size), MiB, 1024 * GiB },
+	{ "pcapdump.regex", OPT_REGEX, FIELD(pcapdump.regex), 0, 0 },
+	{ "pcapdump.namespaces", OPT_K8S_NAMESPACES, FIELD(pcapdump.namespaces), 0, 0 },
+	{ "pcapdump.excludedNamespaces", OPT_K8S_NAMESPACES, FIELD(pcapdump.excluded), 0, 0 },
+	{ "pcapdump.bpfOverride", OPT_BPF, FIELD(pcapdump.bpf), 0, 0 },
 };
 
 _Static_assert(ARRAY_SIZE(config_opts) <= CONFIG_OPTS_MAX, "the loader keeps a 64-bit set of the keys seen");
@@ -66,8 +77,11 @@ struct unit {
 	uint64_t scale;
 };
 
+/* KB, MB, GB: powers of 1000, as Kubeshark's sizes ("50MB") */
 static const struct unit size_units[] = {
-	{ "K", KiB }, { "KiB", KiB }, { "M", MiB }, { "MiB", MiB }, { "G", GiB }, { "GiB", GiB },
+	{ "K", KiB },   { "KiB", KiB },        { "M", MiB },
+	{ "MiB", MiB }, { "G", GiB },          { "GiB", GiB },
+	{ "KB", 1000 }, { "MB", 1000 * 1000 }, { "GB", 1000 * 1000 * 1000 },
 };
 
 static const struct unit duration_units[] = { { "s", 1 }, { "m", 60 }, { "h", 3600 } };
@@ -407,6 +421,77 @@ static int apply_namespaces(struct agent_config *c, const struct opt *o, const s
 	return 0;
 }
 
+/* What is wrong with a Kubernetes namespace list (NULL: nothing): names as DNS labels, comma-separated. */
+static const char *k8s_namespaces_problem(const char *s, char *msg, size_t msgsize)
+{
+	for (const char *p = s;;) {
+		size_t n = strcspn(p, ",");
+		bool ok = n > 0 && n <= 63 && p[0] != '-' && p[n - 1] != '-';
+
+		for (size_t i = 0; ok && i < n; i++)
+			ok = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '-';
+		if (!ok) {
+			snprintf(msg, msgsize,
+			         "'%.*s' is not a namespace name (lowercase letters, digits and '-', at most "
+			         "63, "
+			         "comma-separated)",
+			         (int)(n > 63 ? 63 : n), p);
+			return msg;
+		}
+		if (!p[n])
+			return NULL;
+		p += n + 1;
+	}
+}
+
+/* A text checked by its kind (a regular expression, namespaces, a tcpdump filter); null/empty: none. */
+static int apply_checked(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
+                         size_t msgsize)
+{
+	char *text, buf[300];
+	const char *problem = NULL;
+
+	if (!v->len || config_is_null(v->s, v->len, v->plain)) {
+		set_str((char **)field(c, o), NULL, 0);
+		return 0;
+	}
+	if (memchr(v->s, 0, v->len)) {
+		snprintf(msg, msgsize, "'%s' holds a NUL byte", v->shown);
+		return -EINVAL;
+	}
+	text = xstrndup(v->s, v->len);
+	if (o->kind == OPT_REGEX) {
+		regex_t re;
+		int rc = regcomp(&re, text, REG_EXTENDED | REG_NOSUB);
+
+		if (rc) {
+			char why[160];
+
+			regerror(rc, &re, why, sizeof(why));
+			snprintf(buf, sizeof(buf), "'%s' is not a regular expression: %s", v->shown, why);
+			problem = buf;
+		} else {
+			regfree(&re);
+		}
+	} else if (o->kind == OPT_K8S_NAMESPACES) {
+		problem = k8s_namespaces_problem(text, buf, sizeof(buf));
+	} else {
+		struct err e = { { 0 } };
+
+		if (pcap_filter_check(text, &e)) {
+			snprintf(buf, sizeof(buf), "not a filter in tcpdump's language: %s", e.msg);
+			problem = buf;
+		}
+	}
+	free(text);
+	if (problem) {
+		snprintf(msg, msgsize, "%s", problem);
+		return -EINVAL;
+	}
+	set_str((char **)field(c, o), v->s, v->len);
+	return 0;
+}
+
 static int apply_host(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
                       size_t msgsize)
 {
@@ -459,8 +544,8 @@ static int apply_size(struct agent_config *c, const struct opt *o, const struct 
 
 	if (rc == -EINVAL) {
 		snprintf(msg, msgsize,
-		         "'%s' is not a size (a number with an optional KiB, MiB, GiB, K, M, G "
-		         "suffix)",
+		         "'%s' is not a size (a number with an optional KiB, MiB, GiB, K, M, G, "
+		         "KB, MB, GB suffix)",
 		         v->shown);
 		return rc;
 	}
@@ -557,6 +642,9 @@ static const value_applier value_appliers[] = {
 	[OPT_LISTEN] = apply_listen,
 	[OPT_HOST] = apply_host,
 	[OPT_NAMESPACES] = apply_namespaces,
+	[OPT_REGEX] = apply_checked,
+	[OPT_K8S_NAMESPACES] = apply_checked,
+	[OPT_BPF] = apply_checked,
 	[OPT_SIZE] = apply_size,
 	[OPT_DURATION] = apply_duration,
 	[OPT_UINT] = apply_uint,
@@ -603,6 +691,8 @@ void agent_config_defaults(struct agent_config *c)
 	c->podman_socket = xstrdup(RT_PODMAN_SOCK);
 	c->containerd_socket = xstrdup(RT_CONTAINERD_SOCK);
 	c->containerd_namespaces = xstrdup(RT_CONTAINERD_NAMESPACES);
+	c->pcapdump.max_time = 3600;
+	c->pcapdump.max_size = 50 * 1000 * 1000;
 }
 
 void config_free_list(char **list, size_t n)
@@ -625,12 +715,31 @@ void agent_config_release(struct agent_config *c)
 	free(c->podman_socket);
 	free(c->containerd_socket);
 	free(c->containerd_namespaces);
+	agent_pcapdump_cfg_release(&c->pcapdump);
 	memset(c, 0, sizeof(*c));
 }
 
 static char *dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
+}
+
+void agent_pcapdump_cfg_copy(struct agent_pcapdump_cfg *dst, const struct agent_pcapdump_cfg *src)
+{
+	*dst = *src;
+	dst->regex = dup_or_null(src->regex);
+	dst->namespaces = dup_or_null(src->namespaces);
+	dst->excluded = dup_or_null(src->excluded);
+	dst->bpf = dup_or_null(src->bpf);
+}
+
+void agent_pcapdump_cfg_release(struct agent_pcapdump_cfg *p)
+{
+	free(p->regex);
+	free(p->namespaces);
+	free(p->excluded);
+	free(p->bpf);
+	memset(p, 0, sizeof(*p));
 }
 
 /* A deep copy of src in dst (whose contents are not freed). */
@@ -647,6 +756,7 @@ void config_copy(struct agent_config *dst, const struct agent_config *src)
 	dst->podman_socket = dup_or_null(src->podman_socket);
 	dst->containerd_socket = dup_or_null(src->containerd_socket);
 	dst->containerd_namespaces = dup_or_null(src->containerd_namespaces);
+	agent_pcapdump_cfg_copy(&dst->pcapdump, &src->pcapdump);
 	dst->rules_files = src->nrules_files ? xcalloc(src->nrules_files, sizeof(char *)) : NULL;
 	for (size_t i = 0; i < src->nrules_files; i++)
 		dst->rules_files[i] = xstrdup(src->rules_files[i]);
@@ -773,6 +883,9 @@ char *agent_config_dump(const struct agent_config *c)
 		case OPT_LISTEN:
 		case OPT_HOST:
 		case OPT_NAMESPACES:
+		case OPT_REGEX:
+		case OPT_K8S_NAMESPACES:
+		case OPT_BPF:
 			s = *(char *const *)cfield(c, o);
 			sbuf_putc(&b, ' ');
 			if (s)

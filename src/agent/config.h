@@ -28,6 +28,21 @@ enum agent_alert_output {
 	AGENT_ALERTS_SYSLOG,
 };
 
+/*
+ * pcapdump: continuous packet recording into rolling pcapng files in the data
+ * directory (Kubeshark's pcapdump), changed at run time through the API.
+ */
+struct agent_pcapdump_cfg {
+	bool enabled;      /* pcapdump.enabled: default false */
+	uint32_t max_time; /* pcapdump.maxTime: seconds kept, 1 s .. 30 days, default 1 h */
+	uint64_t max_size; /* pcapdump.maxSize: bytes on disk at most, 1 MiB .. 1 TiB, default 50 MB */
+	/* pcapdump.regex: only containers whose name or pod name matches (POSIX extended); NULL: any */
+	char *regex;
+	char *namespaces; /* pcapdump.namespaces: only pods of these (comma-separated); NULL: any */
+	char *excluded;   /* pcapdump.excludedNamespaces: never pods of these; NULL: none */
+	char *bpf;        /* pcapdump.bpfOverride: tcpdump's language, replacing the three above */
+};
+
 struct agent_config {
 	char *data_dir;                /* data: default "/var/lib/sysrec" */
 	char *listen;                  /* listen: "HOST:PORT" or "[V6]:PORT", default "127.0.0.1:7070" */
@@ -56,6 +71,7 @@ struct agent_config {
 	/* containers.containerd_socket: containerd's API (default /run/containerd/containerd.sock; NULL =
 	 * not asked), in containers.containerd_namespaces (default "k8s.io,default") */
 	char *containerd_socket, *containerd_namespaces;
+	struct agent_pcapdump_cfg pcapdump;
 };
 
 /* Fill c with the defaults; c's previous contents are not freed. */
@@ -98,6 +114,10 @@ int agent_config_set(struct agent_config *c, const char *key, const char *value,
  * or -EINVAL with the reason in e.
  */
 int agent_config_check(const struct agent_config *c, struct err *e);
+
+/* A deep copy of src's pcapdump settings into dst (whose own are not freed); and their release. */
+void agent_pcapdump_cfg_copy(struct agent_pcapdump_cfg *dst, const struct agent_pcapdump_cfg *src);
+void agent_pcapdump_cfg_release(struct agent_pcapdump_cfg *p);
 
 /*
  * The configuration as YAML text that agent_config_load() reads back to an

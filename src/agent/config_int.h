@@ -22,19 +22,22 @@
 #include <stdint.h>
 
 enum opt_kind {
-	OPT_SECTION,      /* a mapping of the options whose keys start with this one's and a dot */
-	OPT_PATH,         /* char *: a non-empty path */
-	OPT_PATH_OR_NULL, /* char *: a path, or null/empty for none */
-	OPT_LISTEN,       /* char *: HOST:PORT or [V6]:PORT */
-	OPT_HOST,         /* char *: a host name, or null/empty for gethostname() */
-	OPT_SIZE,         /* uint64_t: bytes, with an optional K/KiB/M/MiB/G/GiB suffix */
-	OPT_DURATION,     /* uint32_t: seconds, with an optional s/m/h suffix */
-	OPT_UINT,         /* uint32_t: a decimal number */
-	OPT_POW2,         /* uint32_t: a decimal power of two */
-	OPT_BOOL,         /* bool */
-	OPT_PATH_LIST,    /* rules_files: a sequence of paths */
-	OPT_ALERT_OUTPUT, /* enum agent_alert_output: one of alert_outputs[] */
-	OPT_NAMESPACES,   /* char *: containerd namespaces, comma-separated; null/empty: the default */
+	OPT_SECTION,        /* a mapping of the options whose keys start with this one's and a dot */
+	OPT_PATH,           /* char *: a non-empty path */
+	OPT_PATH_OR_NULL,   /* char *: a path, or null/empty for none */
+	OPT_LISTEN,         /* char *: HOST:PORT or [V6]:PORT */
+	OPT_HOST,           /* char *: a host name, or null/empty for gethostname() */
+	OPT_SIZE,           /* uint64_t: bytes, with an optional K/KiB/M/MiB/G/GiB suffix */
+	OPT_DURATION,       /* uint32_t: seconds, with an optional s/m/h suffix */
+	OPT_UINT,           /* uint32_t: a decimal number */
+	OPT_POW2,           /* uint32_t: a decimal power of two */
+	OPT_BOOL,           /* bool */
+	OPT_PATH_LIST,      /* rules_files: a sequence of paths */
+	OPT_ALERT_OUTPUT,   /* enum agent_alert_output: one of alert_outputs[] */
+	OPT_NAMESPACES,     /* char *: containerd namespaces, comma-separated; null/empty: the default */
+	OPT_REGEX,          /* char *: a POSIX extended regular expression; null/empty: none */
+	OPT_K8S_NAMESPACES, /* char *: Kubernetes namespaces, comma-separated; null/empty: none */
+	OPT_BPF,            /* char *: a filter in tcpdump's language; null/empty: none */
 };
 
 struct opt {

@@ -12,6 +12,7 @@
 struct known {
 	char id[13];
 	char *name, *image;
+	char *pod, *ns; /* from the Kubernetes labels ("": none) */
 };
 
 struct agent_containers {
@@ -29,10 +30,15 @@ struct agent_containers *agent_containers_start(const struct agent_config *c)
 
 	k->docker = xstrdup(c->docker_socket ? c->docker_socket : "");
 	k->podman = xstrdup(c->podman_socket ? c->podman_socket : "");
+	k->containerd = xstrdup(c->containerd_socket ? c->containerd_socket : "");
 	pthread_mutex_init(&k->mu, NULL);
-	if (*k->docker || *k->podman)
-		k->w = rt_watch_start(
-		        &(struct rt_watch_opts){ .docker_sock = k->docker, .podman_sock = k->podman });
+	if (*k->docker || *k->podman || *k->containerd)
+		k->w = rt_watch_start(&(struct rt_watch_opts){
+		        .docker_sock = k->docker,
+		        .podman_sock = k->podman,
+		        .containerd_sock = k->containerd,
+		        .containerd_namespaces = c->containerd_namespaces,
+		});
 	return k;
 }
 
@@ -44,6 +50,8 @@ void agent_containers_stop(struct agent_containers *k)
 	for (size_t i = 0; i < k->nknown; i++) {
 		free(k->known[i].name);
 		free(k->known[i].image);
+		free(k->known[i].pod);
+		free(k->known[i].ns);
 	}
 	free(k->known);
 	free(k->docker);
@@ -69,6 +77,9 @@ static void on_answer(void *ctx, const char *id, const char *json)
 	json_t *root = json_loads(json, 0, NULL), *c = json_object_get(root, "container");
 	const char *name = json_string_value(json_object_get(c, "name"));
 	const char *image = json_string_value(json_object_get(c, "image"));
+	json_t *labels = json_object_get(c, "labels");
+	const char *pod = json_string_value(json_object_get(labels, "io.kubernetes.pod.name"));
+	const char *ns = json_string_value(json_object_get(labels, "io.kubernetes.pod.namespace"));
 	struct known *kn = NULL;
 
 	recorder_describe_container(a->rec, json);
@@ -84,8 +95,12 @@ static void on_answer(void *ctx, const char *id, const char *json)
 	}
 	free(kn->name);
 	free(kn->image);
+	free(kn->pod);
+	free(kn->ns);
 	kn->name = xstrdup(name ? name : "");
 	kn->image = xstrdup(image ? image : "");
+	kn->pod = xstrdup(pod ? pod : "");
+	kn->ns = xstrdup(ns ? ns : "");
 	pthread_mutex_unlock(&k->mu);
 	json_decref(root);
 }
@@ -163,4 +178,24 @@ void agent_container_describe(struct agent *a, const char *id, char **name, char
 	*image = xstrdup(im);
 	if (k)
 		pthread_mutex_unlock(&k->mu);
+}
+
+bool agent_container_k8s(struct agent *a, const char *id, struct agent_container_names *out)
+{
+	struct agent_containers *k = a->containers;
+	bool found = false;
+
+	memset(out, 0, sizeof(*out));
+	if (!k)
+		return false;
+	pthread_mutex_lock(&k->mu);
+	for (size_t i = 0; i < k->nknown && !found; i++)
+		if (!strcmp(k->known[i].id, id)) {
+			snprintf(out->name, sizeof(out->name), "%s", k->known[i].name);
+			snprintf(out->pod, sizeof(out->pod), "%s", k->known[i].pod);
+			snprintf(out->ns, sizeof(out->ns), "%s", k->known[i].ns);
+			found = true;
+		}
+	pthread_mutex_unlock(&k->mu);
+	return found;
 }

@@ -102,6 +102,10 @@ static const struct route routes[] = {
 	{ "POST", "/api/captures/*/keep", http_captures_keep },
 	{ "POST", "/api/captures/*/discard", http_captures_discard },
 	{ "GET", "/api/status", http_get_status },
+	{ "GET", "/api/pcapdump", http_pcapdump_status },
+	{ "PUT", "/api/pcapdump", http_pcapdump_set },
+	{ "POST", "/api/pcapdump", http_pcapdump_set },
+	{ "GET", "/api/pcapdump/export", http_pcapdump_export },
 	{ "GET", "/metrics", http_get_metrics },
 };
 

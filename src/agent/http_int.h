@@ -8,6 +8,7 @@
  *   http_captures.c  /api/captures: take, list, show, delete, keep, discard
  *   http_download.c  a capture's file, with one Range; download links (/dl/NONCE)
  *   http_status.c    /api/status and /metrics
+ *   http_pcapdump.c  /api/pcapdump: continuous packet recording's status, settings, export
  *
  * A handler runs on the connection's thread (MHD_USE_THREAD_PER_CONNECTION)
  * and fills a struct reply that http.c sends: a status with a JSON body, or a
@@ -122,6 +123,11 @@ void http_download_link(const struct call *c, struct reply *r);
 bool http_is_link(const char *url);
 /* GET /dl/NONCE: the file of the capture its link names, once; c->id is set to that capture. */
 void http_follow_link(struct call *c, const char *url, struct reply *r);
+
+/* http_pcapdump.c */
+void http_pcapdump_status(const struct call *c, struct reply *r);
+void http_pcapdump_set(const struct call *c, struct reply *r);
+void http_pcapdump_export(const struct call *c, struct reply *r);
 
 /* http_status.c */
 void http_get_status(const struct call *c, struct reply *r);

@@ -84,6 +84,36 @@ void http_get_status(const struct call *c, struct reply *r)
 	                  (json_int_t)a->cfg->http_header_timeout, "accepted", (json_int_t)k.conns.accepted,
 	                  "refused", (json_int_t)k.conns.refused, "evicted", (json_int_t)k.conns.evicted,
 	                  "header_timeouts", (json_int_t)k.conns.head_timeouts));
+	json_object_set_new(r->json, "pcapdump", agent_pcapdump_status(a));
+}
+
+/* The pcapdump's counters (its status object's members) in Prometheus' text. */
+static void pcapdump_metrics(struct agent *a, struct sbuf *b)
+{
+	json_t *p = agent_pcapdump_status(a);
+#define PD(k) ((unsigned long long)json_integer_value(json_object_get(p, k)))
+
+	sbuf_printf(b,
+	            "# HELP sysrec_pcapdump_enabled Whether continuous packet recording is on.\n"
+	            "# TYPE sysrec_pcapdump_enabled gauge\nsysrec_pcapdump_enabled %d\n"
+	            "# HELP sysrec_pcapdump_bytes Bytes of the pcapdump files on disk.\n"
+	            "# TYPE sysrec_pcapdump_bytes gauge\nsysrec_pcapdump_bytes %llu\n"
+	            "# HELP sysrec_pcapdump_files pcapdump files on disk.\n"
+	            "# TYPE sysrec_pcapdump_files gauge\nsysrec_pcapdump_files %llu\n"
+	            "# HELP sysrec_pcapdump_seconds Seconds of packets the pcapdump files hold.\n"
+	            "# TYPE sysrec_pcapdump_seconds gauge\nsysrec_pcapdump_seconds %.3f\n"
+	            "# HELP sysrec_pcapdump_packets_total Packets written by pcapdump.\n"
+	            "# TYPE sysrec_pcapdump_packets_total counter\nsysrec_pcapdump_packets_total %llu\n"
+	            "# HELP sysrec_pcapdump_dropped_total Packets pcapdump lost, by cause.\n"
+	            "# TYPE sysrec_pcapdump_dropped_total counter\n"
+	            "sysrec_pcapdump_dropped_total{cause=\"buffer_full\"} %llu\n"
+	            "sysrec_pcapdump_dropped_total{cause=\"write_failed\"} %llu\n"
+	            "sysrec_pcapdump_dropped_total{cause=\"too_big\"} %llu\n",
+	            json_is_true(json_object_get(p, "enabled")), PD("bytes"), PD("files"),
+	            json_number_value(json_object_get(p, "seconds")), PD("packets"), PD("dropped"),
+	            PD("write_failed"), PD("too_big"));
+#undef PD
+	json_decref(p);
 }
 
 /* GET /metrics: the counters in Prometheus' text format. */
@@ -153,6 +183,7 @@ void http_get_metrics(const struct call *c, struct reply *r)
 	for (int i = 0; i < EVENT_LOST_NCAUSES; i++)
 		sbuf_printf(&b, "sysrec_drops_by_cause_total{cause=\"%s\"} %llu\n",
 		            event_loss_cause_name((enum event_loss_cause)i), (unsigned long long)k.dby[i]);
+	pcapdump_metrics(a, &b);
 	r->resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
 	r->status = 200;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static int refuse_field(struct req_error *re, unsigned status, const char *field, const char *fmt, ...)
         PRINTF_LIKE(4, 5);
@@ -439,4 +440,136 @@ int request_link_take(struct request_links *l, const char *url, uint64_t now_ns,
 		return live ? 0 : -ENOENT;
 	}
 	return -ENOENT;
+}
+
+/* ---- pcapdump ---- */
+
+static const char *const pcapdump_members[] = {
+	"enabled", "maxTime", "maxSize", "regex", "namespaces", "excludedNamespaces", "bpfOverride",
+};
+
+/* A member's value as the configuration's text: NULL (with re set) when it cannot be one. */
+static char *member_text(const char *key, json_t *v, struct req_error *re)
+{
+	struct sbuf b = { 0 };
+
+	if (json_is_string(v))
+		return xstrndup(json_string_value(v), json_string_length(v));
+	if (json_is_null(v))
+		return xstrdup("");
+	if (json_is_boolean(v))
+		return xstrdup(json_is_true(v) ? "true" : "false");
+	if (json_is_integer(v)) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
+		return xstrdup(n);
+	}
+	if (json_is_array(v) && strstr(key, "amespaces")) {
+		size_t i;
+		json_t *item;
+
+		json_array_foreach(v, i, item)
+		{
+			if (!json_is_string(item)) {
+				sbuf_release(&b);
+				refuse_field(re, 400, key, "%s must be a list of namespace names (strings)",
+				             key);
+				return NULL;
+			}
+			if (i)
+				sbuf_putc(&b, ',');
+			sbuf_put(&b, json_string_value(item), json_string_length(item));
+		}
+		sbuf_cstr(&b);
+		return b.data ? b.data : xstrdup("");
+	}
+	refuse_field(re, 400, key, "%s must be a string%s", key,
+	             !strcmp(key, "enabled") ? " or a boolean" : "");
+	return NULL;
+}
+
+int request_pcapdump(json_t *body, struct agent_config *c, struct req_error *re)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_object_size(body))
+		return refuse(re, 400,
+		              "name at least one setting: enabled, maxTime, maxSize, regex, namespaces, "
+		              "excludedNamespaces or bpfOverride");
+	json_object_foreach(body, key, v)
+	{
+		struct err e = { { 0 } };
+		char dotted[64], *text;
+		bool known = false;
+		int rc;
+
+		for (size_t i = 0; i < ARRAY_SIZE(pcapdump_members); i++)
+			known = known || !strcmp(key, pcapdump_members[i]);
+		if (!known)
+			return refuse_field(
+			        re, 400, key,
+			        "unknown setting '%.64s' (expected one of: enabled, maxTime, maxSize, "
+			        "regex, namespaces, excludedNamespaces, bpfOverride)",
+			        key);
+		if (!(text = member_text(key, v, re)))
+			return -1;
+		snprintf(dotted, sizeof(dotted), "pcapdump.%s", key);
+		rc = strlen(text) != (json_is_string(v) ? json_string_length(v) : strlen(text))
+		             ? err_set(&e, -EINVAL, "%s: holds a NUL byte", dotted)
+		             : agent_config_set(c, dotted, text, &e);
+		free(text);
+		if (rc)
+			return refuse_field(re, 400, key, "%s", e.msg);
+	}
+	return 0;
+}
+
+/* Digits after a '.' at *p as nanoseconds (more than 9 are cut), *p moved past them. */
+static uint64_t fraction_ns(const char **p)
+{
+	uint64_t ns = 0;
+	int k = 0;
+
+	if (**p != '.')
+		return 0;
+	for ((*p)++; **p >= '0' && **p <= '9'; (*p)++)
+		if (k < 9) {
+			ns = ns * 10 + (uint64_t)(**p - '0');
+			k++;
+		}
+	for (; k < 9; k++)
+		ns *= 10;
+	return ns;
+}
+
+int request_time(const char *s, const char *field, uint64_t *ns, struct req_error *re)
+{
+	struct tm tm;
+	const char *end;
+	uint64_t sec = 0, frac;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) != NULL) {
+		time_t t = timegm(&tm);
+
+		frac = fraction_ns(&end);
+		if (t < 0 || (strcmp(end, "Z") != 0 && strcmp(end, "+00:00") != 0))
+			return refuse_field(re, 400, field,
+			                    "%s '%.64s' is not a UTC time (like 2026-12-05T19:30:00Z)", field,
+			                    s);
+		*ns = (uint64_t)t * 1000000000ULL + frac;
+		return 0;
+	}
+	for (end = s; *end >= '0' && *end <= '9' && sec <= 10000000000ULL; end++)
+		sec = sec * 10 + (uint64_t)(*end - '0');
+	frac = end == s ? 0 : fraction_ns(&end);
+	if (end == s || *end || sec > 10000000000ULL)
+		return refuse_field(re, 400, field,
+		                    "%s '%.64s' is not a time: epoch seconds (not negative) or RFC 3339 "
+		                    "(2026-12-05T19:30:00Z)",
+		                    field, s);
+	*ns = sec * 1000000000ULL + frac;
+	return 0;
 }

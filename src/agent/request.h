@@ -119,4 +119,22 @@ int request_link_new(struct request_links *l, const char *id, const uint8_t rnd[
  */
 int request_link_take(struct request_links *l, const char *url, uint64_t now_ns, char id[64]);
 
+/*
+ * PUT /api/pcapdump: each member of body sets pcapdump's setting of that name
+ * in c (c->pcapdump holds the current settings): enabled, maxTime, maxSize,
+ * regex, namespaces, excludedNamespaces, bpfOverride, each checked as the
+ * configuration's pcapdump.NAME (a string, a number, a boolean, null to
+ * clear; the namespaces also as a list of strings). 0, or -1 with a 400
+ * naming the member.
+ */
+struct agent_config;
+int request_pcapdump(json_t *body, struct agent_config *c, struct req_error *re);
+
+/*
+ * A time argument (since, until): epoch seconds (a fraction allowed) or an
+ * RFC 3339 UTC time ("2026-12-05T19:30:00Z", a fraction allowed) into *ns;
+ * 0, or -1 with a 400 naming field.
+ */
+int request_time(const char *s, const char *field, uint64_t *ns, struct req_error *re);
+
 #endif

@@ -47,6 +47,15 @@ static const struct {
 	  "containerd's API (default /run/containerd/containerd.sock; \"\" none)" },
 	{ "containerd-namespaces", "containers.containerd_namespaces", "LIST",
 	  "containerd's namespaces asked, in order (default k8s.io,default)" },
+	{ "pcapdump", "pcapdump.enabled", "BOOL",
+	  "record packets continuously into DATA/pcapdump (default false)" },
+	{ "pcapdump-max-size", "pcapdump.maxSize", "SIZE", "bytes of pcapdump files at most (default 50MB)" },
+	{ "pcapdump-max-time", "pcapdump.maxTime", "DURATION",
+	  "age of the packets kept at most (default 1h)" },
+	{ "pcapdump-regex", "pcapdump.regex", "RE", "only containers whose name or pod name matches" },
+	{ "pcapdump-namespaces", "pcapdump.namespaces", "LIST", "only pods of these namespaces" },
+	{ "pcapdump-excluded-namespaces", "pcapdump.excludedNamespaces", "LIST", "never pods of these" },
+	{ "pcapdump-bpf", "pcapdump.bpfOverride", "EXPR", "tcpdump's filter, replacing the three above" },
 };
 
 static void agent_usage(FILE *f)

@@ -11,12 +11,14 @@
 int cmd_read(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_record(int argc, char **argv);
-int cmd_agent(int argc, char **argv);    /* agent.c */
-int cmd_capture(int argc, char **argv);  /* capture.c: the API client */
-int cmd_token(int argc, char **argv);    /* capture_token.c */
-int cmd_rules(int argc, char **argv);    /* rules.c: validate, replay */
-int cmd_profile(int argc, char **argv);  /* profile.c: profile diff */
-int cmd_pcapdump(int argc, char **argv); /* pcapdump.c: merge */
+int cmd_agent(int argc, char **argv);      /* agent.c */
+int cmd_capture(int argc, char **argv);    /* capture.c: the API client */
+int cmd_token(int argc, char **argv);      /* capture_token.c */
+int cmd_rules(int argc, char **argv);      /* rules.c: validate, replay */
+int cmd_profile(int argc, char **argv);    /* profile.c: profile diff */
+int cmd_pcapdump(int argc, char **argv);   /* pcapdump.c: merge; the agent's pcapdump: */
+int pcapdump_agent(int argc, char **argv); /* pcapdump_agent.c: settings, status, export */
+void pcapdump_agent_usage(FILE *f);
 
 /* Progress of a long read on a terminal (stderr), a few times a second: "WHO: N events, M MiB". */
 struct progress {

@@ -1,4 +1,7 @@
-/* pcapdump: continuous packet recording's tools; for now `sysrec pcapdump merge` (issue 25). */
+/*
+ * pcapdump: continuous packet recording's tools: `sysrec pcapdump merge`
+ * here, the agent's settings, status and export in pcapdump_agent.c.
+ */
 #include "cli.h"
 
 #include "../pcap/pcap.h"
@@ -10,8 +13,9 @@
 
 static void pcapdump_usage(FILE *f)
 {
+	fprintf(f, "usage: sysrec pcapdump merge -w OUT [--json] IN...\n");
+	pcapdump_agent_usage(f);
 	fprintf(f,
-	        "usage: sysrec pcapdump merge -w OUT [--json] IN...\n"
 	        "\n"
 	        "  merge: the pcapng files IN into OUT, ordered by time as `mergecap -w OUT IN...`\n"
 	        "  orders them (equal times: the later input's first), every interface of every input its "
@@ -76,8 +80,8 @@ static int merge(int argc, char **argv)
 		pcapdump_usage(stderr);
 		return 2;
 	}
-	rc = pcap_merge((const char *const *)(argv + optind), (size_t)(argc - optind), out, NULL, on_progress,
-	                &prog, &st, &e);
+	rc = pcap_merge((const char *const *)(argv + optind), (size_t)(argc - optind), out,
+	                &(struct pcap_merge_opts){ .progress = on_progress, .ctx = &prog }, &st, &e);
 	if (prog.shown)
 		fputc('\n', stderr);
 	if (rc) {
@@ -105,6 +109,9 @@ int cmd_pcapdump(int argc, char **argv)
 		pcapdump_usage(stdout);
 		return 0;
 	}
-	pcapdump_usage(stderr);
-	return 2;
+	if (argc < 2) {
+		pcapdump_usage(stderr);
+		return 2;
+	}
+	return pcapdump_agent(argc, argv);
 }

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,14 +20,6 @@
 #define MAX_SPLIT_FILES 1000
 #define KEY_UNKNOWN     UINT64_MAX       /* packets of no known owner */
 #define KEY_OTHERS      (UINT64_MAX - 1) /* owners past MAX_SPLIT_FILES */
-
-/* An interface met, as named once for every file (named in its namespace by stepping into it). */
-struct ifname {
-	uint64_t netns;
-	uint32_t ifindex;
-	char name[IF_NAMESIZE + 48];
-	char desc[160];
-};
 
 /* An interface of one file: its id there and the packets it got. */
 struct oif {
@@ -49,11 +40,6 @@ struct out {
 	bool shared;        /* a split file: a loss may have been anyone's */
 };
 
-/* A process's container, looked up once per pid. */
-struct owner_info {
-	char container[13];
-};
-
 /* The files of one split mode, by owner key. */
 struct split {
 	unsigned mode;
@@ -70,15 +56,12 @@ struct recpcap {
 	char *single_path;
 	struct rotnames names; /* of the single file */
 	struct split splits[3];
-	struct ifname *ifnames;
-	size_t nifnames;
-	struct i64map owners; /* pid -> struct owner_info */
+	struct pktnames *names_of; /* interfaces and owners' containers */
 	struct recpcap_counts c;
 	uint64_t lost_seen; /* losses the stream has said so far */
 	int err;            /* the first file error */
 	struct err e;
-	bool has_filter;
-	struct bpf_program filter; /* --pcap-filter, compiled by libpcap (run here, not in the kernel) */
+	struct pcap_filter *filter; /* --pcap-filter (run here, not in the kernel); NULL: none */
 	pthread_t thread;
 	atomic_bool stop;
 	bool running;
@@ -120,50 +103,6 @@ int recpcap_parse_split(const char *s, unsigned *split, struct err *e)
 }
 
 /* ---------------------------------------------------------------- naming */
-
-/* Interface (netns, ifindex), named on first sight: as `ip` names it, with its namespace. */
-static const struct ifname *ifname_of(struct recpcap *rp, uint64_t netns, uint32_t ifindex, uint32_t pid)
-{
-	char name[IF_NAMESIZE], ns[64];
-	struct ifname *n;
-
-	for (size_t i = 0; i < rp->nifnames; i++)
-		if (rp->ifnames[i].netns == netns && rp->ifnames[i].ifindex == ifindex)
-			return &rp->ifnames[i];
-	rp->ifnames = xrealloc(rp->ifnames, (rp->nifnames + 1) * sizeof(*rp->ifnames));
-	n = &rp->ifnames[rp->nifnames++];
-	n->netns = netns;
-	n->ifindex = ifindex;
-	if (engine_iface_name(netns, ifindex, pid, name, ns, sizeof(ns))) {
-		if (ns[0]) {
-			snprintf(n->name, sizeof(n->name), "%s@%s", name, ns);
-			snprintf(n->desc, sizeof(n->desc), "index %u in network namespace %s (cookie %llu)",
-			         ifindex, ns, (unsigned long long)netns);
-		} else {
-			snprintf(n->name, sizeof(n->name), "%s", name);
-			snprintf(n->desc, sizeof(n->desc), "index %u, host network namespace", ifindex);
-		}
-	} else {
-		/* a namespace gone, or of no process left: said by its numbers */
-		snprintf(n->name, sizeof(n->name), "if%u@netns%llu", ifindex, (unsigned long long)netns);
-		snprintf(n->desc, sizeof(n->desc), "index %u in network namespace %llu (cookie)", ifindex,
-		         (unsigned long long)netns);
-	}
-	return n;
-}
-
-/* The container of pid, looked up in /proc once (a process keeps its container). */
-static const char *container_of(struct recpcap *rp, uint32_t pid)
-{
-	struct owner_info *oi = i64map_get(&rp->owners, pid);
-
-	if (!oi) {
-		oi = xcalloc(1, sizeof(*oi));
-		engine_pid_container((int)pid, oi->container);
-		i64map_put(&rp->owners, pid, oi);
-	}
-	return oi->container;
-}
 
 /* 64-bit FNV-1a of s, kept clear of the two special keys. */
 static uint64_t key_of(const char *s)
@@ -233,13 +172,13 @@ static void out_close(struct recpcap *rp, struct out *o)
 static int out_iface(struct recpcap *rp, struct out *o, const struct engine_packet *m)
 {
 	struct pcap_iface ifc = { .linktype = PCAP_LINKTYPE_RAW, .snaplen = rp->o.snaplen };
-	const struct ifname *n;
+	const struct pktname_if *n;
 	int id;
 
 	for (size_t i = 0; i < o->nifs; i++)
 		if (o->ifs[i].netns == m->netns && o->ifs[i].ifindex == m->ifindex)
 			return (int)i;
-	n = ifname_of(rp, m->netns, m->ifindex, m->pid);
+	n = pktnames_iface(rp->names_of, m->netns, m->ifindex, m->pid);
 	ifc.name = n->name;
 	ifc.description = n->desc;
 	id = pcap_writer_add_iface(o->w, &ifc);
@@ -392,16 +331,12 @@ static void on_packet(void *ctx, const struct engine_packet *m)
 	if (rp->o.headers)
 		p.caplen = headers_len(m->data, m->caplen);
 	rp->lost_seen = engine_packets_lost_seen(rp->en);
-	if (rp->has_filter) {
-		struct pcap_pkthdr h = { .caplen = m->caplen, .len = m->len };
-
-		if (!pcap_offline_filter(&rp->filter, &h, m->data)) {
-			rp->c.filtered++;
-			return;
-		}
+	if (rp->filter && !pcap_filter_match(rp->filter, m->data, m->caplen, m->len)) {
+		rp->c.filtered++;
+		return;
 	}
 	if (m->pid) {
-		container = container_of(rp, m->pid);
+		container = pktnames_container(rp->names_of, m->pid);
 		owner.pid = m->pid;
 		owner.tid = m->tid;
 		owner.comm = m->comm;
@@ -445,28 +380,23 @@ static void *packet_thread(void *arg)
 
 /* ----------------------------------------------------------------- setup */
 
-/* Compile expr for packets from their IP header on (DLT_RAW); 0 or -EINVAL with libpcap's message. */
-static int compile_filter(const char *expr, struct bpf_program *prog, struct err *e)
+/* The filter, or NULL with e "--pcap-filter 'EXPR': libpcap's message". */
+static struct pcap_filter *compile_filter(const char *expr, struct err *e)
 {
-	pcap_t *p = pcap_open_dead(DLT_RAW, ENGINE_PKT_MAX);
-	int rc = 0;
+	struct err pe = { { 0 } };
+	struct pcap_filter *f = pcap_filter_new(expr, &pe);
 
-	if (!p)
-		return err_set(e, -ENOMEM, "cannot set up libpcap's filter compiler");
-	if (pcap_compile(p, prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0)
-		rc = err_set(e, -EINVAL, "--pcap-filter '%s': %s", expr, pcap_geterr(p));
-	pcap_close(p);
-	return rc;
+	if (!f)
+		err_set(e, -EINVAL, "--pcap-filter %s", pe.msg);
+	return f;
 }
 
 int recpcap_check_filter(const char *expr, struct err *e)
 {
-	struct bpf_program prog;
-	int rc = compile_filter(expr, &prog, e);
+	struct pcap_filter *f = compile_filter(expr, e);
 
-	if (!rc)
-		pcap_freecode(&prog);
-	return rc;
+	pcap_filter_free(f);
+	return f ? 0 : -EINVAL;
 }
 
 /* The directory a file path is in ("." for a bare name). */
@@ -519,7 +449,7 @@ struct recpcap *recpcap_start(const struct recpcap_opts *o, struct engine *en, s
 	if (!rp->o.split)
 		rp->o.split = RECPCAP_SINGLE;
 	rp->en = en;
-	i64map_init(&rp->owners);
+	rp->names_of = pktnames_new(0);
 	for (size_t i = 0; i < 3; i++) {
 		rp->splits[i].mode = RECPCAP_PROCESS << i;
 		rp->splits[i].prefix = prefixes[i];
@@ -528,9 +458,8 @@ struct recpcap *recpcap_start(const struct recpcap_opts *o, struct engine *en, s
 	if (rp->o.split != RECPCAP_SINGLE || o->as_dir)
 		rp->dir = xstrdup(o->path);
 	if (o->filter) {
-		if (compile_filter(o->filter, &rp->filter, e))
+		if (!(rp->filter = compile_filter(o->filter, e)))
 			goto fail;
-		rp->has_filter = true;
 	}
 	if (rp->o.split & RECPCAP_SINGLE) {
 		/* with a split, the file of every packet is in the directory too */
@@ -605,14 +534,10 @@ int recpcap_close(struct recpcap *rp, struct err *e)
 	rc = rp->err;
 	if (rc)
 		*e = rp->e;
-	if (rp->has_filter)
-		pcap_freecode(&rp->filter);
-	for (size_t i = 0; i < rp->owners.cap; i++)
-		free(rp->owners.slots[i].val);
-	i64map_release(&rp->owners);
+	pcap_filter_free(rp->filter);
+	pktnames_free(rp->names_of);
 	rotnames_release(&rp->names);
 	free(rp->single_path);
-	free(rp->ifnames);
 	free(rp->dir);
 	free(rp);
 	return rc;

@@ -1066,6 +1066,8 @@ struct engine *engine_ebpf_open(const struct engine_opts *o, struct err *e)
 		err_set(e, rc, "cannot attach to the syscall tracepoints: %s", strerror(-rc));
 		goto fail;
 	}
+	if (o->packets && o->pkt_paused)
+		engine_packets_pause(en, true);
 	if (o->packets && (rc = packets_attach(en, o, e)) != 0)
 		goto fail;
 	/* processes that started between the first look and the attach */
@@ -1149,6 +1151,12 @@ void engine_packets_wake(struct engine *en)
 
 	if (en->pb && en->pkt_wake >= 0 && write(en->pkt_wake, &one, sizeof(one)) < 0)
 		return; /* the count is full: a wakeup is pending anyway */
+}
+
+void engine_packets_pause(struct engine *en, bool paused)
+{
+	if (en->pkt_hook != PKT_NONE && en->skel->bss)
+		__atomic_store_n(&en->skel->bss->pkt_paused, paused ? 1u : 0u, __ATOMIC_RELAXED);
 }
 
 uint64_t engine_packets_lost_seen(const struct engine *en)

@@ -10,6 +10,8 @@
 #include "../event/event.h"
 #include "../scap/scap.h"
 
+#include <net/if.h>
+
 struct engine_opts {
 	uint32_t ring_bytes; /* ring buffer size (a power of two, >= 4096 * pages) */
 	uint32_t snaplen;    /* bytes of I/O data kept per event (sysdig -s) */
@@ -25,6 +27,8 @@ struct engine_opts {
 	uint32_t pkt_snaplen;
 	/* with packets: no system calls (the syscall programs are not attached; the ring stays empty) */
 	bool no_syscalls;
+	/* with packets: none taken until engine_packets_pause(en, false) */
+	bool pkt_paused;
 	/* pages of the packet buffer per CPU (0: 256); tests make it small to see losses handled */
 	uint32_t pkt_pages;
 	/* the packets of these interfaces only (none: every interface) */
@@ -117,6 +121,13 @@ typedef void (*engine_packet_fn)(void *ctx, const struct engine_packet *p);
  * is. On its own thread if need be: it shares nothing with engine_poll().
  */
 int engine_packets_poll(struct engine *en, int timeout_ms, engine_packet_fn fn, void *ctx);
+/*
+ * Stop taking packets (paused) or take them again, at once and from any
+ * thread: a paused hook stays attached and lets every packet by untouched
+ * (sockets' owners are still learnt), so the packets taken after it resumes
+ * are named as ever.
+ */
+void engine_packets_pause(struct engine *en, bool paused);
 /* End the wait of an engine_packets_poll() under way (from another thread): it returns at once. */
 void engine_packets_wake(struct engine *en);
 
@@ -137,6 +148,35 @@ void engine_packets_stats(struct engine *en, struct engine_pkt_stats *out);
  * may lag engine_packets_stats()'s lost, never exceeds it.
  */
 uint64_t engine_packets_lost_seen(const struct engine *en);
+
+/*
+ * ---- packets' names (pktname.c) ----
+ * What a packet's numbers name, looked up once and kept: its interface as
+ * `ip` names it ("lo", "veth1@ns1") and its owner's container. One thread
+ * uses a table (the one taking the packets).
+ */
+struct pktname_if {
+	uint64_t netns;
+	uint32_t ifindex;
+	char name[IF_NAMESIZE + 48]; /* "eth0", "veth1@ns1", "eth0@pid 1234", "if3@netns4096" */
+	char desc[160];              /* the index and the namespace, for if_description */
+};
+
+struct pktnames;
+
+/*
+ * A table. max_age_s: a process's container is looked up again after this
+ * many seconds (a pid may be reused; 0: never again, for a recording that
+ * ends). The tables are emptied when they grow past a bound (a long-lived
+ * agent sees many processes and namespaces go), so what the lookups return
+ * is valid until the next lookup only.
+ */
+struct pktnames *pktnames_new(unsigned max_age_s);
+void pktnames_free(struct pktnames *t);
+/* Interface ifindex of namespace netns, named on first sight (pid: a process that may be in it). */
+const struct pktname_if *pktnames_iface(struct pktnames *t, uint64_t netns, uint32_t ifindex, uint32_t pid);
+/* The 12-digit id of pid's container, "" for the host's processes and those gone. */
+const char *pktnames_container(struct pktnames *t, uint32_t pid);
 
 /* ---- artifacts (engine_opts.art_kinds) ---- */
 

@@ -23,9 +23,15 @@ struct input {
 	size_t index; /* in the inputs' order (ties: before()) */
 };
 
-/* An output interface's span and its input's counts (of the input's statistics block). */
+/*
+ * An output interface's span: of the packets written (first, last), of all
+ * its input's (seen_first, seen_last, when time bounds left some out: cut);
+ * its input's counts (of the input's statistics block).
+ */
 struct ospan {
 	uint64_t first, last;
+	uint64_t seen_first, seen_last;
+	bool cut;
 	bool counts;
 	uint64_t received, dropped, start, end;
 };
@@ -38,8 +44,19 @@ struct merge {
 	size_t *heap; /* inputs (their indices) with a packet, by before() */
 	size_t nheap;
 	struct pcap_writer *w;
+	uint64_t since, until; /* the packets kept: since <= ts <= until */
+	bool bounded;
 	struct pcap_merge_stats st;
 };
+
+/* A packet time into [*first, *last] (0: none yet). */
+static void span_add(uint64_t *first, uint64_t *last, uint64_t ts)
+{
+	if (!*first || ts < *first)
+		*first = ts;
+	if (ts > *last)
+		*last = ts;
+}
 
 /* The host a section names: its comment's "host=NAME" line (as sysrec's writer puts it). */
 static char *section_host(const char *comment)
@@ -118,6 +135,27 @@ static void stats_of(struct merge *m, const struct input *in, const struct pcap_
 		o->end = s->end_ns;
 }
 
+/*
+ * Whether the time bounds leave the packet of in out: then its time is only
+ * noted in its interface's span.
+ */
+static bool out_of_bounds(struct merge *m, const struct input *in)
+{
+	const struct pcap_packet_rec *p = &in->rec.pkt;
+	const struct imap *f;
+	struct ospan *o;
+
+	if (!m->bounded || !p->has_ts || (p->ts_ns >= m->since && p->ts_ns <= m->until))
+		return false;
+	f = iface_of(in, in->rec.section, p->iface);
+	if (f && f->out < m->nspans) {
+		o = &m->spans[f->out];
+		o->cut = true;
+		span_add(&o->seen_first, &o->seen_last, p->ts_ns);
+	}
+	return true;
+}
+
 /* Read input in up to its next packet (in->has), or its end (in->done). */
 static int advance(struct merge *m, struct input *in, struct err *e)
 {
@@ -149,6 +187,8 @@ static int advance(struct merge *m, struct input *in, struct err *e)
 				               "section lacks",
 				               in->path, (unsigned long long)in->rec.offset,
 				               in->rec.pkt.iface);
+			if (out_of_bounds(m, in))
+				break;
 			in->has = true;
 			return 0;
 		case PCAP_REC_STATS: /* its counts, for the output interface's statistics */
@@ -218,10 +258,8 @@ static int put_packet(struct merge *m, struct input *in)
 		return -EINVAL;
 	o = &m->spans[f->out];
 	if (p->has_ts) {
-		if (!o->first || p->ts_ns < o->first)
-			o->first = p->ts_ns;
-		if (p->ts_ns > o->last)
-			o->last = p->ts_ns;
+		span_add(&o->first, &o->last, p->ts_ns);
+		span_add(&o->seen_first, &o->seen_last, p->ts_ns);
 	}
 	m->st.packets++;
 	m->st.bytes += p->caplen;
@@ -238,14 +276,52 @@ static int put_packet(struct merge *m, struct input *in)
 	                                });
 }
 
-int pcap_merge(const char *const *paths, size_t n, const char *out, const struct pcap_section_info *si,
-               void (*progress)(void *ctx, const struct pcap_merge_stats *st), void *ctx,
+static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+ * An output interface's statistics: its packets' span, or its input's when
+ * that is wider; with time bounds the kept packets' span (none kept: the
+ * input's clamped to the bounds), and the input's counts only when no packet
+ * was left out.
+ */
+static struct pcap_stats span_stats(const struct merge *m, const struct ospan *o)
+{
+	struct pcap_stats st = { .received = o->received, .dropped = o->dropped, .no_counts = !o->counts };
+	uint64_t in_start = o->start ? o->start : o->seen_first;
+	uint64_t in_end = o->end > o->seen_last ? o->end : o->seen_last;
+
+	if (!m->bounded) {
+		st.start_ns = o->start ? o->start : o->first;
+		st.end_ns = o->end > o->last ? o->end : o->last;
+		return st;
+	}
+	st.no_counts = !o->counts || o->cut;
+	if (o->first) {
+		st.start_ns = o->first;
+		st.end_ns = o->last;
+		return st;
+	}
+	st.start_ns = clamp(in_start, m->since, m->until);
+	st.end_ns = clamp(in_end, st.start_ns, m->until);
+	return st;
+}
+
+int pcap_merge(const char *const *paths, size_t n, const char *out, const struct pcap_merge_opts *o,
                struct pcap_merge_stats *stats, struct err *e)
 {
+	static const struct pcap_merge_opts defaults;
 	struct merge m = { 0 };
 	int rc = 0;
 
+	if (!o)
+		o = &defaults;
 	memset(stats, 0, sizeof(*stats));
+	m.since = o->since_ns;
+	m.until = o->until_ns ? o->until_ns : UINT64_MAX;
+	m.bounded = m.since || m.until != UINT64_MAX;
 	m.in = xcalloc(n + 1, sizeof(*m.in));
 	m.heap = xcalloc(n + 1, sizeof(size_t));
 	for (size_t i = 0; i < n && !rc; i++) {
@@ -254,7 +330,7 @@ int pcap_merge(const char *const *paths, size_t n, const char *out, const struct
 		if (!(m.in[i].r = pcap_reader_open(paths[i], e)))
 			rc = errno ? -errno : -EIO;
 	}
-	if (!rc && !(m.w = pcap_writer_open(out, si, e)))
+	if (!rc && !(m.w = pcap_writer_open(out, o->si, e)))
 		rc = errno ? -errno : -EIO;
 	for (size_t i = 0; i < n && !rc; i++) {
 		rc = advance(&m, &m.in[i], e);
@@ -275,18 +351,13 @@ int pcap_merge(const char *const *paths, size_t n, const char *out, const struct
 		if (!in->has)
 			m.heap[0] = m.heap[--m.nheap];
 		sift_down(&m, 0);
-		if (progress && !(m.st.packets & 0xffff))
-			progress(ctx, &m.st);
+		if (o->progress && !(m.st.packets & 0xffff))
+			o->progress(o->ctx, &m.st);
 	}
 	for (size_t i = 0; m.w && !rc && i < m.nspans; i++) {
-		const struct ospan *o = &m.spans[i];
+		struct pcap_stats st = span_stats(&m, &m.spans[i]);
 
-		pcap_writer_set_stats(m.w, (uint32_t)i,
-		                      &(struct pcap_stats){ .received = o->received,
-		                                            .dropped = o->dropped,
-		                                            .no_counts = !o->counts,
-		                                            .start_ns = o->start ? o->start : o->first,
-		                                            .end_ns = o->end > o->last ? o->end : o->last });
+		pcap_writer_set_stats(m.w, (uint32_t)i, &st);
 	}
 	if (m.w) {
 		if (rc)
@@ -305,7 +376,7 @@ int pcap_merge(const char *const *paths, size_t n, const char *out, const struct
 	free(m.spans);
 	m.st.inputs = n;
 	*stats = m.st;
-	if (progress && !rc)
-		progress(ctx, &m.st);
+	if (o->progress && !rc)
+		o->progress(o->ctx, &m.st);
 	return rc;
 }

@@ -176,6 +176,21 @@ uint64_t pcap_writer_bytes(const struct pcap_writer *w);
 int pcap_writer_close(struct pcap_writer *w, struct err *e);
 /* Drop the file being written (nothing is published). Frees w. */
 void pcap_writer_abort(struct pcap_writer *w);
+/*
+ * Exact sizes, for a caller that bounds its files before it writes. The
+ * bytes pcap_writer_add_iface(w, ifc) writes (its IDB).
+ */
+size_t pcap_writer_iface_size(const struct pcap_iface *ifc);
+/*
+ * The bytes pcap_writer_packet(w, p) writes: the Enhanced Packet Block with
+ * its options, the data cut to the interface's snaplen as it does. For an
+ * interface w does not have yet (p->iface past its last) the data is cut to
+ * PCAP_MAX_SNAPLEN only: a caller sizing a packet before it adds the
+ * interface cuts caplen to the snaplen first.
+ */
+size_t pcap_writer_packet_size(const struct pcap_writer *w, const struct pcap_packet *p);
+/* The bytes of one statistics block pcap_writer_close() writes with st set (NULL: none set). */
+size_t pcap_writer_stats_size(const struct pcap_stats *st);
 
 /* ------------------------------------------------------------------- merge */
 
@@ -183,6 +198,16 @@ struct pcap_merge_stats {
 	size_t inputs;
 	uint64_t packets, bytes; /* written: packets and their captured bytes */
 	uint64_t interfaces;     /* of the output: one per interface of each input's sections */
+};
+
+struct pcap_merge_opts {
+	const struct pcap_section_info *si; /* the output's section header; NULL: defaults */
+	/* called now and then, and at the end (NULL: not called) */
+	void (*progress)(void *ctx, const struct pcap_merge_stats *st);
+	void *ctx;
+	/* only packets with since_ns <= ts <= until_ns (0, 0: all; until_ns 0: no end); a packet
+	 * without a time is kept */
+	uint64_t since_ns, until_ns;
 };
 
 /*
@@ -195,13 +220,141 @@ struct pcap_merge_stats {
  * output's own: its name, link type and snaplen as in its input, its
  * description naming the input's host (the section comment's "host=NAME",
  * as sysrec writes it) before its own; its statistics block spans its
- * packets, with the input's counts when the input said them. progress (may
- * be NULL) is called now and then, and at the end. 0 with *stats, or -errno
- * with e naming the input (and byte) at fault; out is then not left behind.
+ * packets, with the input's counts when the input said them. With time
+ * bounds (o->since_ns, o->until_ns) packets outside them are left out; a
+ * statistics block then spans the interface's kept packets (none kept: its
+ * input's span clamped to the bounds) and has the input's counts only when
+ * the bounds left none of its packets out. o may be NULL (all defaults).
+ * 0 with *stats (of the packets written), or -errno with e naming the input
+ * (and byte) at fault; out is then not left behind.
  */
-int pcap_merge(const char *const *paths, size_t n, const char *out, const struct pcap_section_info *si,
-               void (*progress)(void *ctx, const struct pcap_merge_stats *st), void *ctx,
+int pcap_merge(const char *const *paths, size_t n, const char *out, const struct pcap_merge_opts *o,
                struct pcap_merge_stats *stats, struct err *e);
+
+/* ------------------------------------------------------------------ filter */
+
+/*
+ * tcpdump's filter language (libpcap compiles and runs it, filter.c), for
+ * packets that start at their IP header as sysrec takes them (LINKTYPE_RAW).
+ */
+struct pcap_filter;
+
+/* NULL with e "'EXPR': libpcap's message" when expr is not a filter. */
+struct pcap_filter *pcap_filter_new(const char *expr, struct err *e);
+/* 0, or -EINVAL with e set as pcap_filter_new() says it. */
+int pcap_filter_check(const char *expr, struct err *e);
+/* Whether the packet (caplen bytes at data of len on the wire; 0: caplen) passes. */
+bool pcap_filter_match(const struct pcap_filter *f, const void *data, uint32_t caplen, uint32_t len);
+void pcap_filter_free(struct pcap_filter *f);
+
+/* ----------------------------------------------------------- rolling files */
+
+/*
+ * Rolling files: packets recorded continuously into a directory of pcapng
+ * files, PREFIX-<its first packet's epoch ns, 19 digits>.pcapng, kept within
+ * a size and an age (Kubeshark's pcapdump maxSize and maxTime). A file is
+ * closed (published) and the next begun when it holds max_bytes/8 (at least
+ * 64 KiB, at most 1 GiB, and at most max_bytes/2 so that two files fit) or
+ * when its packets span max_age_ns/8 (at least 1 s, or max_age_ns/2 when
+ * that is shorter): whole old files can go while the bounds stay near their
+ * values.
+ *
+ * The size bound holds at all times: the sizes (st_size) of the roll's files
+ * together never pass max_bytes, the file being written counted as its
+ * bytes so far plus the statistics blocks closing it adds. Room is made by
+ * deleting the oldest closed files first, then by closing the file being
+ * written and deleting again. Each closed file ends with a statistics block
+ * per interface: the packets written to it in that file, the sum of their
+ * drop counts, and the file's first and last packet times.
+ *
+ * A file's name is its first packet's time, or 1 ns past the previous
+ * file's name when that is not earlier (packets out of order, equal times),
+ * so that names sort as the files were written. A previous run's files are
+ * taken at open without being read: their first packet time is the one the
+ * name says, their last the next file's first (the newest's: its mtime);
+ * these are upper bounds, so none is deleted for age early nor left out of
+ * a time range. Other names in the directory are never touched.
+ *
+ * One roll per directory and prefix: a temporary there (the name
+ * pcap_writer_open() writes under) is a crashed writer's, and is deleted.
+ * Not thread-safe: one caller at a time.
+ */
+struct pcap_roll_opts {
+	const char *dir;     /* the files' directory: made (0700) when missing; its parent must exist */
+	const char *prefix;  /* the files' names begin "PREFIX-"; not empty, no '/' */
+	uint64_t max_bytes;  /* the files' sizes together never pass it (> 0) */
+	uint64_t max_age_ns; /* files whose last packet is older than now - max_age_ns go (0: no bound) */
+	const struct pcap_section_info *si; /* each file's section header (NULL: defaults); copied */
+};
+
+struct pcap_roll;
+
+/*
+ * Open the roll of o->dir: make the directory when missing, delete crashed
+ * writers' temporaries, take the previous run's files, and enforce the
+ * bounds at once (the age against the wall clock). NULL with e set when the
+ * options are wrong (-EINVAL) or the directory cannot be made or read.
+ */
+struct pcap_roll *pcap_roll_open(const struct pcap_roll_opts *o, struct err *e);
+/*
+ * Write p into the file being written (begun on the first packet, named by
+ * its time); p->iface is ignored: if_key names the interface (the caller's
+ * key, e.g. netns << 32 | ifindex), and ifc (never NULL: the caller cannot
+ * know when a file begins) describes it the first time a file gets a
+ * packet of if_key. Room is made first (see above). Returns 0 when p is
+ * written; -EFBIG when p cannot fit even into an empty file (not written,
+ * counted as too_big); -EINVAL for a NULL ifc or data; or the -errno of a
+ * write error (a file system's EFBIG as -EIO): the file being written is
+ * then dropped with its packets (counted as write_lost) and the next packet
+ * begins a new one. A file that fails to close as the roll moves on is
+ * counted the same way.
+ */
+int pcap_roll_packet(struct pcap_roll *r, uint64_t if_key, const struct pcap_iface *ifc,
+                     const struct pcap_packet *p);
+/*
+ * New bounds, enforced at once: the oldest closed files deleted for size,
+ * closed files past the age deleted (against the latest pcap_roll_tick()
+ * time, or the wall clock before any); the file being written, when it alone
+ * passes max_bytes, dropped too (the bound wins over the data), or closed
+ * when it passes the new file size or span. 0, -EINVAL (max_bytes 0), or
+ * the error of closing the file being written.
+ */
+int pcap_roll_set_bounds(struct pcap_roll *r, uint64_t max_bytes, uint64_t max_age_ns);
+/*
+ * Time passes (now_ns since the epoch): closed files whose last packet is
+ * older than now_ns - max_age_ns are deleted; the file being written is
+ * deleted when its last packet is that old, else closed when its first is
+ * older than the span a file may have (so that an idle roll does not keep
+ * an old file open). Nothing happens without an age bound.
+ */
+void pcap_roll_tick(struct pcap_roll *r, uint64_t now_ns);
+/* Close the file being written, if any: what was written is then in closed files. 0 or -errno (e set). */
+int pcap_roll_cut(struct pcap_roll *r, struct err *e);
+/*
+ * The closed files whose [first, last] packet span overlaps [since_ns,
+ * until_ns] (until_ns 0 or UINT64_MAX: no end), oldest first: *paths is a
+ * new NULL-terminated array of new strings (full paths) the caller frees.
+ * Returns their count. The roll may delete them later: link or open them
+ * before it runs again.
+ */
+size_t pcap_roll_files(struct pcap_roll *r, uint64_t since_ns, uint64_t until_ns, char ***paths);
+
+struct pcap_roll_stats {
+	size_t files;                  /* closed, and the one being written */
+	uint64_t bytes;                /* of them all; the one being written as closing it would leave it */
+	uint64_t oldest_ns, newest_ns; /* the first and the last packet held; 0: none */
+	uint64_t packets;              /* written (pcap_roll_packet() returned 0) */
+	uint64_t deleted_size, deleted_size_bytes; /* files deleted for max_bytes, and their bytes */
+	uint64_t deleted_age, deleted_age_bytes;   /* files deleted for max_age_ns, and their bytes */
+	uint64_t too_big;                          /* packets refused: -EFBIG */
+	uint64_t write_lost;                       /* packets lost to write errors (their files dropped) */
+	int write_error;                           /* the latest write error (-errno); 0: none */
+	uint64_t max_bytes, max_age_ns;            /* the bounds */
+};
+
+void pcap_roll_stats(const struct pcap_roll *r, struct pcap_roll_stats *out);
+/* Close the file being written (publish it) and free r (NULL is fine). 0 or the first error (in e). */
+int pcap_roll_close(struct pcap_roll *r, struct err *e);
 
 /* ------------------------------------------------------------------ reader */
 

@@ -89,13 +89,13 @@ static void opt_end(struct sbuf *b, size_t start)
 /*
  * s as valid UTF-8 (the draft asks writers for nothing else) into out: each
  * byte of a malformed sequence becomes U+FFFD; at most max bytes, cut
- * between characters.
+ * between characters. Returns the length; out NULL only measures it.
  */
-static void utf8_clean(struct sbuf *out, const char *s, size_t max)
+static size_t utf8_clean(struct sbuf *out, const char *s, size_t max)
 {
 	static const char fffd[] = "\xEF\xBF\xBD";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
+	size_t n = strlen(s), len = 0;
 
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
@@ -103,11 +103,14 @@ static void utf8_clean(struct sbuf *out, const char *s, size_t max)
 		const void *c = k ? (const void *)(p + i) : fffd;
 		size_t clen = k ? k : 3;
 
-		if (out->len + clen > max)
+		if (len + clen > max)
 			break;
-		sbuf_put(out, c, clen);
+		if (out)
+			sbuf_put(out, c, clen);
+		len += clen;
 		i += k ? k : 1;
 	}
+	return len;
 }
 
 /* A string option, when s is not NULL. */
@@ -238,13 +241,19 @@ static void keep_field(char *kept, const char *s)
 	snprintf(kept, PCAP_OWNER_FIELD_MAX + 1, "%s", s ? s : "");
 }
 
+/* Whether the owner options last encoded are o's (a flow's packets come in runs). */
+static bool owner_cached(const struct pcap_writer *w, const struct pcap_owner *o)
+{
+	return w->own_valid && o->pid == w->own_of.pid && o->tid == w->own_of.tid && o->fd == w->own_of.fd &&
+	       same_field(w->own_comm, o->comm) && same_field(w->own_container, o->container);
+}
+
 /* The owner twice: a comment for people, the custom option for programs (encoded once per owner run). */
 static void opt_owner(struct pcap_writer *w, const struct pcap_owner *o)
 {
 	uint32_t pen = PCAP_PEN;
 
-	if (!w->own_valid || o->pid != w->own_of.pid || o->tid != w->own_of.tid || o->fd != w->own_of.fd ||
-	    !same_field(w->own_comm, o->comm) || !same_field(w->own_container, o->container)) {
+	if (!owner_cached(w, o)) {
 		sbuf_reset(&w->own);
 		sbuf_reset(&w->txt);
 		pcap_owner_format(&w->txt, o, ' ');
@@ -261,19 +270,26 @@ static void opt_owner(struct pcap_writer *w, const struct pcap_owner *o)
 	sbuf_put(&w->blk, w->own.data, w->own.len);
 }
 
+/* The bytes of p that its block holds: cut to its interface's snaplen (none when w lacks it) and the cap. */
+static uint32_t packet_caplen(const struct pcap_writer *w, const struct pcap_packet *p)
+{
+	uint32_t caplen = p->caplen;
+	uint32_t snap = p->iface < w->nifs ? w->ifs[p->iface].snaplen : 0;
+
+	if (snap && caplen > snap)
+		caplen = snap;
+	return caplen < PCAP_MAX_SNAPLEN ? caplen : PCAP_MAX_SNAPLEN;
+}
+
 int pcap_writer_packet(struct pcap_writer *w, const struct pcap_packet *p)
 {
-	uint32_t caplen = p->caplen, origlen = p->origlen ? p->origlen : p->caplen;
-	uint32_t snap;
+	uint32_t caplen, origlen;
 	size_t start;
 
 	if (p->iface >= w->nifs)
 		return -EINVAL;
-	snap = w->ifs[p->iface].snaplen;
-	if (snap && caplen > snap)
-		caplen = snap;
-	if (caplen > PCAP_MAX_SNAPLEN)
-		caplen = PCAP_MAX_SNAPLEN;
+	caplen = packet_caplen(w, p);
+	origlen = p->origlen ? p->origlen : p->caplen;
 	if (origlen < caplen)
 		origlen = caplen;
 	block_begin(w, PCAP_BT_EPB);
@@ -298,6 +314,61 @@ int pcap_writer_packet(struct pcap_writer *w, const struct pcap_packet *p)
 	opt_end(&w->blk, start);
 	block_end(w);
 	return pcap_writer_error(w);
+}
+
+/*
+ * Sizes: each mirrors the function that builds the block (block_begin's 8
+ * bytes, the fixed fields, the options, opt_end's 4 when there are options,
+ * block_end's trailing 4), so that a caller bounding its files can tell
+ * before it writes.
+ */
+
+/* An option of len bytes: code, length, value padded to 32 bits. */
+static size_t opt_size(size_t len)
+{
+	return 4 + (len + 3) / 4 * 4;
+}
+
+static size_t opt_str_size(const char *s)
+{
+	return s ? opt_size(utf8_clean(NULL, s, OPT_MAX)) : 0;
+}
+
+size_t pcap_writer_iface_size(const struct pcap_iface *ifc)
+{
+	/* type, length, link type, reserved, snaplen; names; if_tsresol; end; trailer */
+	return 16 + opt_str_size(ifc->name) + opt_str_size(ifc->description) + opt_size(1) + 4 + 4;
+}
+
+size_t pcap_writer_packet_size(const struct pcap_writer *w, const struct pcap_packet *p)
+{
+	size_t opts = 0;
+
+	if (p->dir != PCAP_DIR_UNKNOWN)
+		opts += opt_size(4);
+	if (p->owner && owner_cached(w, p->owner)) {
+		opts += w->own.len;
+	} else if (p->owner) {
+		struct sbuf t = { 0 };
+
+		/* the comment and the custom option's text differ only in their 1-byte separators */
+		pcap_owner_format(&t, p->owner, ' ');
+		opts += opt_size(t.len) + opt_size(4 + t.len);
+		sbuf_release(&t);
+	}
+	opts += opt_str_size(p->note);
+	if (p->drops)
+		opts += opt_size(8);
+	if (opts)
+		opts += 4;
+	/* type, length, interface, time (2), caplen, origlen; data padded; options; trailer */
+	return 28 + (packet_caplen(w, p) + 3U) / 4 * 4 + opts + 4;
+}
+
+size_t pcap_writer_stats_size(const struct pcap_stats *st)
+{
+	/* type, length, interface, time (2); start and end times; the counts; end; trailer */
+	return 20 + 2 * opt_size(8) + (st && !st->no_counts ? 2 * opt_size(8) : 0) + 4 + 4;
 }
 
 int pcap_writer_set_stats(struct pcap_writer *w, uint32_t iface, const struct pcap_stats *st)

@@ -4,9 +4,10 @@
  * delete-many members, the list query, a Range header and the route paths.
  *
  * The first byte picks the part (its low three bits); the rest is its input:
- *   0: a POST /api/captures body (request_object, request_take, request_ids);
+ *   0: a POST /api/captures body (request_object, request_take, request_ids),
+ *      also as a PUT /api/pcapdump body (request_pcapdump);
  *   1: eight bytes of file size (little-endian), then a Range header;
- *   2: a query string "k=v&k=v" for request_list;
+ *   2: a query string "k=v&k=v" for request_list, each value as a time (request_time);
  *   3, 7: a URL path, matched against every route pattern;
  *   4: a byte of buffer size, then text that replies echo (request_shown) and
  *      a capture name (request_name_valid);
@@ -19,6 +20,7 @@
  * Build: make build/fuzz/fuzz_http; run: make fuzz-http.
  */
 #include "../../src/agent/request.h"
+#include "../../src/pcap/pcap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +42,25 @@ static void refusal_ok(const struct req_error *re, unsigned status)
 {
 	CHECK(re->status == status);
 	CHECK(re->msg[0] != 0);
+}
+
+/* The body as pcapdump's settings: taken within their bounds, or a 400 naming the member at fault. */
+static void pcapdump_settings(json_t *j)
+{
+	struct req_error re = { 0 };
+	struct agent_config c;
+
+	agent_config_defaults(&c);
+	if (request_pcapdump(j, &c, &re) == 0) {
+		CHECK(json_object_size(j) > 0);
+		CHECK(c.pcapdump.max_size >= (1u << 20) && c.pcapdump.max_size <= (1ull << 40));
+		CHECK(c.pcapdump.max_time >= 1 && c.pcapdump.max_time <= 30 * 86400);
+		CHECK(!c.pcapdump.bpf || pcap_filter_check(c.pcapdump.bpf, NULL) == 0);
+	} else {
+		refusal_ok(&re, 400);
+		CHECK(re.field || json_object_size(j) == 0);
+	}
+	agent_config_release(&c);
 }
 
 static void body(const char *p, size_t n)
@@ -80,6 +101,7 @@ static void body(const char *p, size_t n)
 	} else {
 		refusal_ok(&re, 400);
 	}
+	pcapdump_settings(j);
 	json_decref(j);
 }
 
@@ -137,6 +159,15 @@ static void query(const char *p, size_t n)
 		CHECK(q.offset <= SIZE_MAX / 2);
 	} else {
 		refusal_ok(&re, 400);
+	}
+	for (size_t i = 0; i < a.n; i++) {
+		uint64_t ns = 0;
+
+		memset(&re, 0, sizeof(re));
+		if (request_time(a.v[i], "since", &ns, &re) != 0) {
+			refusal_ok(&re, 400);
+			CHECK(re.field && !strcmp(re.field, "since"));
+		}
 	}
 	free(s);
 }

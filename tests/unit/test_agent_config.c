@@ -168,7 +168,15 @@ static const char full_text[] = "# every key, none at its default\n"
                                 "  docker_socket: /run/docker-2.sock\n"
                                 "  podman_socket: null\n"
                                 "  containerd_socket: /run/ctd.sock\n"
-                                "  containerd_namespaces: k8s.io,moby\n";
+                                "  containerd_namespaces: k8s.io,moby\n"
+                                "pcapdump:\n"
+                                "  enabled: true\n"
+                                "  maxTime: 2h\n"
+                                "  maxSize: 500MB\n"
+                                "  regex: '^(web|api)-[0-9]+$'\n"
+                                "  namespaces: prod,shop\n"
+                                "  excludedNamespaces: kube-system\n"
+                                "  bpfOverride: tcp port 443\n";
 
 static void assert_full(const struct agent_config *c)
 {
@@ -197,6 +205,13 @@ static void assert_full(const struct agent_config *c)
 	assert_null(c->podman_socket);
 	assert_string_equal(c->containerd_socket, "/run/ctd.sock");
 	assert_string_equal(c->containerd_namespaces, "k8s.io,moby");
+	assert_true(c->pcapdump.enabled);
+	assert_int_equal(c->pcapdump.max_time, 7200);
+	assert_int_equal(c->pcapdump.max_size, 500000000);
+	assert_string_equal(c->pcapdump.regex, "^(web|api)-[0-9]+$");
+	assert_string_equal(c->pcapdump.namespaces, "prod,shop");
+	assert_string_equal(c->pcapdump.excluded, "kube-system");
+	assert_string_equal(c->pcapdump.bpf, "tcp port 443");
 }
 
 /* A file on disk through agent_config_load(), every key set. */
@@ -289,7 +304,7 @@ static void test_error_messages_of_the_brief(void **state)
 	        "recordr:\n"
 	        "  seconds: 30\n",
 	        NAME ":3:1: unknown key 'recordr' (expected one of: data, listen, tls, host, http, recorder, "
-	             "captures, rules_files, alerts, containers)");
+	             "captures, rules_files, alerts, containers, pcapdump)");
 	expect_load_error("# sysrec\n"
 	                  "data: /var/lib/sysrec\n"
 	                  "listen: 127.0.0.1:7070\n"
@@ -299,7 +314,7 @@ static void test_error_messages_of_the_brief(void **state)
 	                  "  max_memory: 12 potatoes\n",
 	                  NAME
 	                  ":7:3: recorder.max_memory: '12 potatoes' is not a size (a number with an optional "
-	                  "KiB, MiB, GiB, K, M, G suffix)");
+	                  "KiB, MiB, GiB, K, M, G, KB, MB, GB suffix)");
 }
 
 static void test_error_messages_yaml_syntax(void **state)
@@ -341,13 +356,13 @@ static void test_error_messages_structure(void **state)
 	expect_load_error("rules_files: [/a, '']\n", NAME ":1:19: rules_files[1]: must not be empty");
 	expect_load_error("- data\n", NAME
 	                  ":1:1: expected a mapping of data, listen, tls, host, http, recorder, captures, "
-	                  "rules_files, alerts, containers, found a list");
+	                  "rules_files, alerts, containers, pcapdump, found a list");
 	expect_load_error("just words\n",
 	                  NAME ":1:1: expected a mapping of data, listen, tls, host, http, recorder, "
-	                       "captures, rules_files, alerts, containers, found 'just words'");
+	                       "captures, rules_files, alerts, containers, pcapdump, found 'just words'");
 	expect_load_error("? [data]\n: /a\n",
 	                  NAME ":1:3: keys must be words (data, listen, tls, host, http, recorder, "
-	                       "captures, rules_files, alerts, containers), found a list");
+	                       "captures, rules_files, alerts, containers, pcapdump), found a list");
 	expect_load_error("data: /a\n---\ndata: /b\n",
 	                  NAME ":2:1: a second YAML document: the configuration is one document");
 	expect_load_error("data: &d /a\nrules_files: [*d]\n",
@@ -371,6 +386,45 @@ static void test_error_messages_structure(void **state)
 }
 
 /* Sizes: units any case, optional space, edges, overflow. */
+/* pcapdump's settings: each bad value refused naming its key, as the API reports it too. */
+static void test_pcapdump_values(void **state)
+{
+	static const char *const bad[][3] = {
+		{ "pcapdump.maxSize", "50XB", "pcapdump.maxSize: '50XB' is not a size" },
+		{ "pcapdump.maxSize", "0", "pcapdump.maxSize: '0' is out of range" },
+		{ "pcapdump.maxTime", "-1h", "pcapdump.maxTime: '-1h' is not a duration" },
+		{ "pcapdump.maxTime", "31d", "pcapdump.maxTime: '31d' is not a duration" },
+		{ "pcapdump.maxTime", "0", "pcapdump.maxTime: '0' is out of range" },
+		{ "pcapdump.regex", "web-(", "pcapdump.regex: 'web-(' is not a regular expression: " },
+		{ "pcapdump.bpfOverride", "tcp prt 80",
+		  "pcapdump.bpfOverride: not a filter in tcpdump's language: 'tcp prt 80': " },
+		{ "pcapdump.namespaces", "prod,Shop", "pcapdump.namespaces: 'Shop' is not a namespace name" },
+		{ "pcapdump.excludedNamespaces", "a,,b",
+		  "pcapdump.excludedNamespaces: '' is not a namespace" },
+		{ "pcapdump.enabled", "maybe", "pcapdump.enabled: 'maybe' is not a boolean" },
+	};
+	struct agent_config c;
+	struct err e = { { 0 } };
+
+	(void)state;
+	agent_config_defaults(&c);
+	assert_false(c.pcapdump.enabled);
+	assert_int_equal(c.pcapdump.max_time, 3600);
+	assert_int_equal(c.pcapdump.max_size, 50000000);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(agent_config_set(&c, bad[i][0], bad[i][1], &e), -EINVAL);
+		if (strncmp(e.msg, bad[i][2], strlen(bad[i][2])) != 0)
+			fail_msg("%s=%s: '%s', want '%s...'", bad[i][0], bad[i][1], e.msg, bad[i][2]);
+	}
+	/* nothing changed by the refusals; empty clears */
+	assert_int_equal(c.pcapdump.max_size, 50000000);
+	assert_int_equal(agent_config_set(&c, "pcapdump.regex", "^web", &e), 0);
+	assert_string_equal(c.pcapdump.regex, "^web");
+	assert_int_equal(agent_config_set(&c, "pcapdump.regex", "", &e), 0);
+	assert_null(c.pcapdump.regex);
+	agent_config_release(&c);
+}
+
 static void test_sizes(void **state)
 {
 	static const struct {
@@ -388,6 +442,9 @@ static void test_sizes(void **state)
 		{ "64GiB", 64 * GiB },
 		{ "68719476736", 64 * GiB },
 		{ "0016M", 16 * MiB },
+		{ "20MB", 20000000 }, /* Kubeshark's: powers of 1000 */
+		{ "1GB", 1000000000 },
+		{ "20000kb", 20000000 },
 	};
 	static const char *const out_of_range[] = {
 		"16777215",
@@ -399,9 +456,10 @@ static void test_sizes(void **state)
 		"18446744073709551615",
 		"18446744073709551616",
 		"17179869184G",
+		"16MB", /* 16,000,000: under 16 MiB */
 	};
 	static const char *const not_sizes[] = { "",      "-1",      "1.5G",   "G",     "1 ",
-		                                 "16MB",  "16 M iB", "16MiBs", "0x10M", "+16M",
+		                                 "16XB",  "16 M iB", "16MiBs", "0x10M", "+16M",
 		                                 "16\tM", "sixteen", "16_M" };
 	char msg[512];
 
@@ -425,7 +483,7 @@ static void test_sizes(void **state)
 	for (size_t i = 0; i < sizeof(not_sizes) / sizeof(not_sizes[0]); i++) {
 		snprintf(msg, sizeof(msg),
 		         "recorder.max_memory: '%s' is not a size (a number with an optional KiB, MiB, GiB, "
-		         "K, M, G "
+		         "K, M, G, KB, MB, GB "
 		         "suffix)",
 		         strcmp(not_sizes[i], "16\tM") ? not_sizes[i] : "16?M");
 		expect_set_error("recorder.max_memory", not_sizes[i], msg);
@@ -605,6 +663,13 @@ static void test_set_every_key(void **state)
 		{ "containers.podman_socket", "" },
 		{ "containers.containerd_socket", "/run/ctd.sock" },
 		{ "containers.containerd_namespaces", "k8s.io,moby" },
+		{ "pcapdump.enabled", "true" },
+		{ "pcapdump.maxTime", "2h" },
+		{ "pcapdump.maxSize", "500MB" },
+		{ "pcapdump.regex", "^(web|api)-[0-9]+$" },
+		{ "pcapdump.namespaces", "prod,shop" },
+		{ "pcapdump.excludedNamespaces", "kube-system" },
+		{ "pcapdump.bpfOverride", "tcp port 443" },
 	};
 
 	(void)state;
@@ -631,11 +696,11 @@ static void test_set_every_key(void **state)
 	expect_set_error(
 	        "recorder.max_memory", "12 potatoes",
 	        "recorder.max_memory: '12 potatoes' is not a size (a number with an optional KiB, MiB, GiB, "
-	        "K, M, G suffix)");
+	        "K, M, G, KB, MB, GB suffix)");
 	expect_set_error(
 	        "recordr.seconds", "30",
 	        "unknown key 'recordr.seconds' (expected one of: data, listen, tls, host, http, recorder, "
-	        "captures, rules_files, alerts, containers)");
+	        "captures, rules_files, alerts, containers, pcapdump)");
 	expect_set_error(
 	        "recorder.second", "30",
 	        "unknown key 'recorder.second' (expected one of: recorder.max_memory, recorder.seconds, "
@@ -844,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_integers),
 		cmocka_unit_test(test_set_every_key),
+		cmocka_unit_test(test_pcapdump_values),
 		cmocka_unit_test(test_listen_split),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_dump_round_trip),

@@ -158,6 +158,82 @@ static void test_error_field(void **state)
 }
 
 /* A link serves once, for its capture, until it expires; a full table refuses; bad paths are 404. */
+/* PUT /api/pcapdump's body: each member set as the configuration sets it; a bad one a 400 naming it. */
+static void test_pcapdump_body(void **state)
+{
+	static const char *const bad[][3] = {
+		{ "{\"maxSize\": \"50XB\"}", "maxSize", "pcapdump.maxSize: '50XB' is not a size" },
+		{ "{\"maxTime\": -1}", "maxTime", "pcapdump.maxTime: '-1' is not a duration" },
+		{ "{\"regex\": \"(\"}", "regex", "pcapdump.regex: '(' is not a regular expression" },
+		{ "{\"bpfOverride\": \"tcp prt 80\"}", "bpfOverride", "pcapdump.bpfOverride: not a filter" },
+		{ "{\"namespaces\": [\"a\", 2]}", "namespaces", "namespaces must be a list of namespace" },
+		{ "{\"regex\": [\"a\"]}", "regex", "regex must be a string" },
+		{ "{\"maxsize\": 1}", "maxsize", "unknown setting 'maxsize'" },
+		{ "{\"enabled\": {}}", "enabled", "enabled must be a string or a boolean" },
+	};
+	struct req_error re = { 0 };
+	struct agent_config c;
+	json_t *j;
+
+	(void)state;
+	agent_config_defaults(&c);
+	j = json_loads(
+	        "{\"enabled\": true, \"maxSize\": \"500MB\", \"maxTime\": 7200, \"namespaces\": [\"prod\", "
+	        "\"shop\"], \"regex\": \"^web\", \"bpfOverride\": null}",
+	        0, NULL);
+	assert_int_equal(request_pcapdump(j, &c, &re), 0);
+	json_decref(j);
+	assert_true(c.pcapdump.enabled);
+	assert_int_equal(c.pcapdump.max_size, 500000000);
+	assert_int_equal(c.pcapdump.max_time, 7200);
+	assert_string_equal(c.pcapdump.namespaces, "prod,shop");
+	assert_string_equal(c.pcapdump.regex, "^web");
+	assert_null(c.pcapdump.bpf);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&re, 0, sizeof(re));
+		j = json_loads(bad[i][0], 0, NULL);
+		assert_non_null(j);
+		assert_int_not_equal(request_pcapdump(j, &c, &re), 0);
+		assert_int_equal(re.status, 400);
+		assert_string_equal(re.field, bad[i][1]);
+		if (!strstr(re.msg, bad[i][2]))
+			fail_msg("%s: '%s', want '%s'", bad[i][0], re.msg, bad[i][2]);
+		json_decref(j);
+	}
+	j = json_object();
+	assert_int_not_equal(request_pcapdump(j, &c, &re), 0);
+	json_decref(j);
+	agent_config_release(&c);
+}
+
+/* since and until: epoch seconds or RFC 3339 UTC; anything else a 400 naming the argument. */
+static void test_time_arg(void **state)
+{
+	static const char *const bad[] = {
+		"",     "-5",  "yesterday", "12abc",      "2026-12-05T19:30:00", "2026-12-05T19:30:00+01:00",
+		"1e20", "nan", ".",         "99999999999"
+	};
+	struct req_error re = { 0 };
+	uint64_t ns = 0;
+
+	(void)state;
+	assert_int_equal(request_time("1796500000", "since", &ns, &re), 0);
+	assert_int_equal(ns, 1796500000ULL * 1000000000ULL);
+	assert_int_equal(request_time("1796500000.25", "since", &ns, &re), 0);
+	assert_int_equal(ns, 1796500000250000000ULL);
+	assert_int_equal(request_time("2026-12-05T19:30:00Z", "until", &ns, &re), 0);
+	assert_int_equal(ns, 1796499000ULL * 1000000000ULL);
+	assert_int_equal(request_time("2026-12-05T19:30:00.5Z", "until", &ns, &re), 0);
+	assert_int_equal(ns, 1796499000500000000ULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&re, 0, sizeof(re));
+		if (request_time(bad[i], "until", &ns, &re) == 0)
+			fail_msg("'%s' taken as a time", bad[i]);
+		assert_int_equal(re.status, 400);
+		assert_string_equal(re.field, "until");
+	}
+}
+
 static void test_links(void **state)
 {
 	static struct request_links l;
@@ -212,9 +288,10 @@ static void test_links(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_range_units), cmocka_unit_test(test_name_valid),
-		cmocka_unit_test(test_shown),       cmocka_unit_test(test_target_nul),
-		cmocka_unit_test(test_error_field), cmocka_unit_test(test_links),
+		cmocka_unit_test(test_range_units),   cmocka_unit_test(test_name_valid),
+		cmocka_unit_test(test_shown),         cmocka_unit_test(test_target_nul),
+		cmocka_unit_test(test_error_field),   cmocka_unit_test(test_links),
+		cmocka_unit_test(test_pcapdump_body), cmocka_unit_test(test_time_arg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -330,6 +330,61 @@ static void test_writer_section_defaults(void **state)
 	sbuf_release(&b);
 }
 
+/*
+ * The sizes a caller bounds its files by are exact: an IDB's (names cleaned
+ * to UTF-8), a packet's block with each option (an owner the writer has
+ * encoded already, or a new one; a note that is no UTF-8; drops) and cut to
+ * its interface's snaplen, or only to PCAP_MAX_SNAPLEN on an interface the
+ * writer lacks; a statistics block's with and without counts.
+ */
+static void test_writer_sizes(void **state)
+{
+	static uint8_t big[PCAP_MAX_SNAPLEN + 8];
+	const struct pcap_iface ifs[2] = { { PCAP_LINKTYPE_RAW, 0, "eth\xff\xfe-x", "d\xc3\xa9sc", 0 },
+		                           { PCAP_LINKTYPE_ETHERNET, 64, NULL, NULL, 0 } };
+	const struct pcap_packet pk[] = {
+		{ .iface = 0, .ts_ns = T0, .data = payload, .caplen = 0 },
+		{ .iface = 0, .ts_ns = T0, .data = payload, .caplen = 5, .dir = PCAP_DIR_IN },
+		{ .iface = 0, .data = payload, .caplen = 99, .owner = &owner_curl },
+		{ .iface = 0, .data = payload, .caplen = 99, .owner = &owner_curl, .drops = 2 },
+		{ .iface = 1, .data = payload, .caplen = 100, .owner = &owner_odd, .note = "x\xffy" },
+		{ .iface = 1, .data = big, .caplen = sizeof(big), .note = "", .dir = PCAP_DIR_OUT },
+		{ .iface = 0, .data = big, .caplen = sizeof(big) },
+	};
+	struct sbuf b = { 0 };
+	struct pcap_writer *w = pcap_writer_open_fn(to_sbuf, &b, &fixed_si);
+	struct pcap_packet unknown = pk[4];
+	uint64_t at;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		at = pcap_writer_bytes(w);
+		assert_int_equal(pcap_writer_add_iface(w, &ifs[i]), (int)i);
+		assert_int_equal(pcap_writer_bytes(w) - at, pcap_writer_iface_size(&ifs[i]));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(pk); i++) {
+		size_t want = pcap_writer_packet_size(w, &pk[i]);
+
+		at = pcap_writer_bytes(w);
+		assert_int_equal(pcap_writer_packet(w, &pk[i]), 0);
+		assert_int_equal(pcap_writer_bytes(w) - at, want);
+	}
+	/* an interface not added yet: cut to PCAP_MAX_SNAPLEN only */
+	unknown.iface = 7;
+	unknown.caplen = 64;
+	assert_int_equal(pcap_writer_packet_size(w, &unknown), pcap_writer_packet_size(w, &pk[4]));
+	unknown.caplen = 100;
+	assert_int_equal(pcap_writer_packet_size(w, &unknown), pcap_writer_packet_size(w, &pk[4]) + 36);
+	assert_int_equal(pcap_writer_set_stats(w, 0, &(struct pcap_stats){ .received = 1 }), 0);
+	at = pcap_writer_bytes(w);
+	assert_int_equal(pcap_writer_close(w, NULL), 0);
+	assert_int_equal(b.len - at,
+	                 pcap_writer_stats_size(&(struct pcap_stats){ 0 }) + pcap_writer_stats_size(NULL));
+	assert_int_equal(pcap_writer_stats_size(&(struct pcap_stats){ .no_counts = true }),
+	                 pcap_writer_stats_size(NULL));
+	sbuf_release(&b);
+}
+
 /* Strings go out as valid UTF-8 within an option's 65535 bytes; owner fields are cut to 256. */
 static void test_writer_strings_valid_and_bounded(void **state)
 {
@@ -911,7 +966,7 @@ static void test_merge(void **state)
 	merge_input(b, "web-2", "eth0", tb, 3, 0x20);
 	paths[0] = a;
 	paths[1] = b;
-	assert_int_equal(pcap_merge(paths, 2, out, NULL, NULL, NULL, &st, &e), 0);
+	assert_int_equal(pcap_merge(paths, 2, out, NULL, &st, &e), 0);
 	assert_int_equal(st.packets, 7);
 	assert_int_equal(st.interfaces, 2);
 	r = pcap_reader_open(out, &e);
@@ -948,9 +1003,126 @@ static void test_merge(void **state)
 	fclose(f);
 	paths[1] = cut;
 	tmp_path(out, sizeof(out), "merged-bad.pcapng");
-	assert_true(pcap_merge(paths, 2, out, NULL, NULL, NULL, &st, &e) < 0);
+	assert_true(pcap_merge(paths, 2, out, NULL, &st, &e) < 0);
 	assert_non_null(strstr(e.msg, cut));
 	assert_int_equal(access(out, F_OK), -1);
+}
+
+/* One interface, packets at 25 and 40, counts in its statistics block: 9 received, 2 dropped. */
+static void merge_input_counted(const char *path)
+{
+	struct err e = { { 0 } };
+	struct pcap_writer *w = pcap_writer_open(path, &fixed_si, &e);
+	uint8_t b = 0x40;
+
+	assert_non_null(w);
+	assert_int_equal(pcap_writer_add_iface(w, &(struct pcap_iface){ .linktype = PCAP_LINKTYPE_RAW,
+	                                                                .name = "eth1",
+	                                                                .start_ns = 25 }),
+	                 0);
+	for (uint64_t ts = 25; ts <= 40; ts += 15)
+		assert_int_equal(
+		        pcap_writer_packet(w, &(struct pcap_packet){ .ts_ns = ts, .data = &b, .caplen = 1 }),
+		        0);
+	assert_int_equal(pcap_writer_set_stats(w, 0, &(struct pcap_stats){ .received = 9, .dropped = 2 }), 0);
+	assert_int_equal(pcap_writer_close(w, &e), 0);
+}
+
+/* A section with a packet without a time (a Simple Packet Block), then one at 100. */
+static void merge_input_untimed(const char *path)
+{
+	struct img m;
+	size_t at;
+	FILE *f;
+
+	img_init(&m, false);
+	add_shb(&m);
+	add_idb(&m, PCAP_LINKTYPE_RAW, 0, "lo", 9);
+	at = blk_begin(&m, PCAP_BT_SPB);
+	w32(&m, 1);
+	sbuf_put(&m.b, "s", 1);
+	blk_end(&m, at);
+	add_epb(&m, 0, 100, "t", 1);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(m.b.data, 1, m.b.len, f), m.b.len);
+	fclose(f);
+	sbuf_release(&m.b);
+}
+
+/*
+ * Time bounds: only the packets from since to until (both kept) and those
+ * without a time; each statistics block spans its kept packets (none: its
+ * input's span clamped to the bounds), with the input's counts only when no
+ * packet of it was left out. until 0: no end.
+ */
+static void test_merge_time_bounds(void **state)
+{
+	static const uint64_t ta[] = { 10, 30, 30, 50 }, tb[] = { 20, 30, 60 };
+	static const struct {
+		uint64_t start, end;
+		bool counts;
+	} want_st[4] = { { 30, 50, false }, { 20, 30, false }, { 50, 50, false }, { 25, 40, true } };
+	char a[128], b[128], c[128], d[128], out[128];
+	const char *paths[4] = { a, b, c, d };
+	struct pcap_merge_stats st;
+	struct err e = { { 0 } };
+	struct pcap_reader *r;
+	struct pcap_record rec;
+	size_t np = 0, nuntimed = 0, ns = 0;
+	uint64_t last = 0;
+	int rc;
+
+	(void)state;
+	tmp_path(a, sizeof(a), "bounds-a.pcapng");
+	tmp_path(b, sizeof(b), "bounds-b.pcapng");
+	tmp_path(c, sizeof(c), "bounds-c.pcapng");
+	tmp_path(d, sizeof(d), "bounds-d.pcapng");
+	tmp_path(out, sizeof(out), "bounds-out.pcapng");
+	merge_input(a, "web-1", "eth0", ta, 4, 0x10);
+	merge_input(b, "web-2", "eth0", tb, 3, 0x20);
+	merge_input_untimed(c);
+	merge_input_counted(d);
+	assert_int_equal(pcap_merge(paths, 4, out,
+	                            &(struct pcap_merge_opts){ .since_ns = 20, .until_ns = 50 }, &st, &e),
+	                 0);
+	/* a: 30 30 50; b: 20 30; c: the untimed one; d: 25 40 */
+	assert_int_equal(st.packets, 8);
+	assert_int_equal(st.interfaces, 4);
+	r = pcap_reader_open(out, &e);
+	assert_non_null(r);
+	while ((rc = pcap_reader_next(r, &rec, &e)) > 0) {
+		if (rc == PCAP_REC_PACKET && rec.pkt.data[0] == 's') {
+			nuntimed++;
+		} else if (rc == PCAP_REC_PACKET) {
+			assert_true(rec.pkt.ts_ns >= 20 && rec.pkt.ts_ns <= 50);
+			assert_true(rec.pkt.ts_ns >= last);
+			last = rec.pkt.ts_ns;
+			np++;
+		} else if (rc == PCAP_REC_STATS) {
+			assert_true(rec.stats.iface == ns && ns < 4);
+			assert_int_equal(rec.stats.start_ns, want_st[ns].start);
+			assert_int_equal(rec.stats.end_ns, want_st[ns].end);
+			assert_int_equal(rec.stats.has_received, want_st[ns].counts);
+			if (want_st[ns].counts) {
+				assert_int_equal(rec.stats.received, 9);
+				assert_int_equal(rec.stats.dropped, 2);
+			}
+			ns++;
+		}
+	}
+	assert_int_equal(rc, PCAP_REC_EOF);
+	assert_int_equal(np, 7);
+	assert_int_equal(nuntimed, 1);
+	assert_int_equal(ns, 4);
+	pcap_reader_close(r);
+
+	/* since alone: a 50, b 60, c's untimed one and 100 */
+	assert_int_equal(pcap_merge(paths, 4, out, &(struct pcap_merge_opts){ .since_ns = 50 }, &st, &e), 0);
+	assert_int_equal(st.packets, 4);
+	/* no bounds: everything */
+	assert_int_equal(pcap_merge(paths, 4, out, &(struct pcap_merge_opts){ 0 }, &st, &e), 0);
+	assert_int_equal(st.packets, 4 + 3 + 2 + 2);
 }
 
 int main(void)
@@ -961,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_writer_layout),
 		cmocka_unit_test(test_writer_section_defaults),
 		cmocka_unit_test(test_writer_strings_valid_and_bounded),
+		cmocka_unit_test(test_writer_sizes),
 		cmocka_unit_test(test_writer_errors),
 		cmocka_unit_test(test_reader_big_endian_then_little),
 		cmocka_unit_test(test_reader_skips_other_versions),
@@ -972,6 +1145,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_bad_options),
 		cmocka_unit_test(test_refuses_bad_lengths_and_interfaces),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge_time_bounds),
 	};
 
 	for (size_t i = 0; i < sizeof(payload); i++)
