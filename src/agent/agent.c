@@ -334,7 +334,10 @@ static int open_recorder(struct agent *a, struct err *e)
 	struct scap_group *groups;
 	size_t nifs, nusers, ngroups;
 	struct engine_procs procs;
-	struct recorder_opts ro = { a->cfg->max_memory, a->cfg->seconds, 0 };
+	/* the packets' share of the memory, when the flight recorder keeps them */
+	struct recorder_opts ro = { a->cfg->max_memory -
+		                            (a->cfg->packets_enabled ? a->cfg->packets_memory : 0),
+		                    a->cfg->seconds, 0 };
 	struct recorder_host h;
 	int rc;
 
@@ -539,6 +542,10 @@ int agent_run(const struct agent_config *c, struct err *e)
 		goto out;
 	a.containers = agent_containers_start(c);
 	a.pcapdump = agent_pcapdump_start(&a, eo.packets ? en : NULL, unavailable);
+	if (!agent_packets_start(&a, eo.packets ? en : NULL, unavailable, e)) {
+		rc = -EINVAL;
+		goto out;
+	}
 	d = drain_new(en, &(struct drain_opts){ .look_pending = true },
 	              &(struct drain_consumer){ keep_blocks, keep_loss, keep_complete, &a });
 	if ((rc = agent_http_start(&a, &http, e)) != 0)
@@ -552,6 +559,7 @@ out:
 	a.stopping = true; /* agent_take_capture() refuses from here on */
 	pthread_mutex_unlock(&a.lock);
 	agent_http_stop(http);
+	agent_packets_stop(a.packets);
 	agent_pcapdump_stop(a.pcapdump);
 	stop_jobs(&a);
 	if (d)

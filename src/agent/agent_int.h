@@ -40,6 +40,7 @@ struct agent {
 	struct agent_rules *rules; /* NULL without rules_files */
 	struct agent_containers *containers;
 	struct agent_pcapdump *pcapdump;
+	struct agent_packets *packets;
 	pthread_mutex_t lock; /* jobs, outstanding, rates */
 	struct agent_job *jobs;
 	unsigned outstanding;
@@ -132,6 +133,58 @@ bool agent_container_k8s(struct agent *a, const char *id, struct agent_container
 void agent_containers_stop(struct agent_containers *k);
 
 /*
+ * The flight recorder's packets (pktring.c): packet records in time order,
+ * bounded by max_bytes (whole chunks go, oldest first) and by the history
+ * wanted (a chunk whose last packet is `seconds` older than the newest goes).
+ * One writer (pktring_append, pktring_note_lost); readers on any thread
+ * (pktring_read: the packets of [from, to] in order, handed to fn while the
+ * chunks holding them are held; the writer goes on meanwhile).
+ */
+struct pktring_pkt {
+	uint64_t ts, netns;
+	uint64_t lost_before; /* packets the agent lost just before this one */
+	uint32_t ifindex, len, caplen, pid, tid;
+	int32_t fd;
+	uint8_t dir; /* ENGINE_PKT_IN or ENGINE_PKT_OUT */
+	char comm[17];
+	char container[13]; /* "": the host's, or no owner */
+	const uint8_t *data;
+};
+struct pktring_stats {
+	uint64_t bytes, max_bytes; /* held (chunks), the bound */
+	uint64_t held, appended;   /* packets held now, appended in all */
+	uint64_t let_go, aged;     /* chunks let go for memory, for age */
+	uint64_t oldest_ns, newest_ns;
+	double seconds;
+};
+struct pktring;
+struct pktring *pktring_new(uint64_t max_bytes, uint64_t seconds);
+void pktring_free(struct pktring *r);
+void pktring_append(struct pktring *r, const struct pktring_pkt *p);
+void pktring_note_lost(struct pktring *r, uint64_t n);
+uint64_t pktring_read(struct pktring *r, uint64_t from, uint64_t to,
+                      void (*fn)(void *ctx, const struct pktring_pkt *p), void *ctx);
+void pktring_stats(struct pktring *r, struct pktring_stats *out);
+
+/*
+ * The agent's packets (packets.c): one thread takes the engine's packets for
+ * the flight recorder (packets.enabled: the ring, with packets.interfaces and
+ * packets.filter applied, cut to packets.snaplen) and for pcapdump; the
+ * engine's hook is paused while neither wants them. agent_packets_start():
+ * en NULL when this host gives no packets (unavailable: why); NULL when the
+ * configuration's interfaces cannot be found (e set). agent_packets_status():
+ * the flight recorder's packets as a new JSON object.
+ */
+struct agent_packets;
+struct engine;
+struct engine_packet;
+struct agent_packets *agent_packets_start(struct agent *a, struct engine *en, const char *unavailable,
+                                          struct err *e);
+void agent_packets_stop(struct agent_packets *k);
+void agent_packets_update_pause(struct agent *a);
+json_t *agent_packets_status(struct agent *a);
+
+/*
  * pcapdump (pcapdump.c): continuous packet recording (Kubeshark's pcapdump)
  * into rolling pcapng files in DATA/pcapdump, bounded by pcapdump.maxSize
  * (bytes on disk, never passed) and pcapdump.maxTime (older files go), each
@@ -152,10 +205,19 @@ void agent_containers_stop(struct agent_containers *k);
  * agent_pcapdump_export_done()); -ENOENT when none are stored there.
  */
 struct agent_pcapdump;
-struct engine;
 struct pcap_merge_stats;
 struct agent_pcapdump *agent_pcapdump_start(struct agent *a, struct engine *en, const char *unavailable);
 void agent_pcapdump_stop(struct agent_pcapdump *p);
+/*
+ * The packet thread's calls (packets.c): each packet (container: its
+ * owner's, "" none; n: its interface's names; lost: packets the agent lost
+ * just before it), and once a second.
+ */
+struct pktname_if;
+void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet *m, const char *container,
+                           const struct pktname_if *n, uint64_t lost);
+void agent_pcapdump_tick(struct agent_pcapdump *p);
+bool agent_pcapdump_enabled(struct agent_pcapdump *p);
 void agent_pcapdump_settings(struct agent *a, struct agent_pcapdump_cfg *out);
 int agent_pcapdump_set(struct agent *a, const struct agent_pcapdump_cfg *cfg, struct err *e);
 json_t *agent_pcapdump_status(struct agent *a);

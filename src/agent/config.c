@@ -60,6 +60,12 @@ const struct opt config_opts[] = {
 	{ "containers.podman_socket", OPT_PATH_OR_NULL, FIELD(podman_socket), 0, 0 },
 	{ "containers.containerd_socket", OPT_PATH_OR_NULL, FIELD(containerd_socket), 0, 0 },
 	{ "containers.containerd_namespaces", OPT_NAMESPACES, FIELD(containerd_namespaces), 0, 0 },
+	{ "packets", OPT_SECTION, 0, 0, 0 },
+	{ "packets.enabled", OPT_BOOL, FIELD(packets_enabled), 0, 0 },
+	{ "packets.snaplen", OPT_UINT, FIELD(packets_snaplen), 64, 65535 },
+	{ "packets.max_memory", OPT_SIZE, FIELD(packets_memory), MiB, 32 * GiB },
+	{ "packets.interfaces", OPT_IFACES, FIELD(packets_ifaces), 0, 0 },
+	{ "packets.filter", OPT_BPF, FIELD(packets_filter), 0, 0 },
 	{ "pcapdump", OPT_SECTION, 0, 0, 0 },
 	{ "pcapdump.enabled", OPT_BOOL, FIELD(pcapdump.enabled), 0, 0 },
 	{ "pcapdump.maxTime", OPT_DURATION, FIELD(pcapdump.max_time), 1, 30 * 86400 },
@@ -444,11 +450,35 @@ static const char *k8s_namespaces_problem(const char *s, char *msg, size_t msgsi
 	}
 }
 
+/* What is wrong with an interface list (NULL: nothing): NAME, NAME@NS or NAME@PID, comma-separated. */
+static const char *ifaces_problem(const char *s, char *msg, size_t msgsize)
+{
+	for (const char *p = s;;) {
+		size_t n = strcspn(p, ","), at = strcspn(p, "@,");
+		/* a name of 1 to 15 characters, then nothing or '@' and something */
+		bool ok = n > 0 && at > 0 && at < 16 && (at == n || at + 1 < n);
+
+		for (size_t i = 0; ok && i < n; i++)
+			ok = p[i] > ' ' && p[i] != '/' && p[i] != 0x7f;
+		if (!ok) {
+			snprintf(
+			        msg, msgsize,
+			        "'%.*s' is not an interface (NAME, NAME@NETNS or NAME@PID; a name of 1 to 15 "
+			        "characters, comma-separated)",
+			        (int)(n > 64 ? 64 : n), p);
+			return msg;
+		}
+		if (!p[n])
+			return NULL;
+		p += n + 1;
+	}
+}
+
 /* A text checked by its kind (a regular expression, namespaces, a tcpdump filter); null/empty: none. */
 static int apply_checked(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
                          size_t msgsize)
 {
-	char *text, buf[300];
+	char *text, buf[640];
 	const char *problem = NULL;
 
 	if (!v->len || config_is_null(v->s, v->len, v->plain)) {
@@ -475,6 +505,8 @@ static int apply_checked(struct agent_config *c, const struct opt *o, const stru
 		}
 	} else if (o->kind == OPT_K8S_NAMESPACES) {
 		problem = k8s_namespaces_problem(text, buf, sizeof(buf));
+	} else if (o->kind == OPT_IFACES) {
+		problem = ifaces_problem(text, buf, sizeof(buf));
 	} else {
 		struct err e = { { 0 } };
 
@@ -645,6 +677,7 @@ static const value_applier value_appliers[] = {
 	[OPT_REGEX] = apply_checked,
 	[OPT_K8S_NAMESPACES] = apply_checked,
 	[OPT_BPF] = apply_checked,
+	[OPT_IFACES] = apply_checked,
 	[OPT_SIZE] = apply_size,
 	[OPT_DURATION] = apply_duration,
 	[OPT_UINT] = apply_uint,
@@ -691,6 +724,8 @@ void agent_config_defaults(struct agent_config *c)
 	c->podman_socket = xstrdup(RT_PODMAN_SOCK);
 	c->containerd_socket = xstrdup(RT_CONTAINERD_SOCK);
 	c->containerd_namespaces = xstrdup(RT_CONTAINERD_NAMESPACES);
+	c->packets_snaplen = 65535;
+	c->packets_memory = 64 * MiB;
 	c->pcapdump.max_time = 3600;
 	c->pcapdump.max_size = 50 * 1000 * 1000;
 }
@@ -716,6 +751,8 @@ void agent_config_release(struct agent_config *c)
 	free(c->containerd_socket);
 	free(c->containerd_namespaces);
 	agent_pcapdump_cfg_release(&c->pcapdump);
+	free(c->packets_ifaces);
+	free(c->packets_filter);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -757,6 +794,8 @@ void config_copy(struct agent_config *dst, const struct agent_config *src)
 	dst->containerd_socket = dup_or_null(src->containerd_socket);
 	dst->containerd_namespaces = dup_or_null(src->containerd_namespaces);
 	agent_pcapdump_cfg_copy(&dst->pcapdump, &src->pcapdump);
+	dst->packets_ifaces = dup_or_null(src->packets_ifaces);
+	dst->packets_filter = dup_or_null(src->packets_filter);
 	dst->rules_files = src->nrules_files ? xcalloc(src->nrules_files, sizeof(char *)) : NULL;
 	for (size_t i = 0; i < src->nrules_files; i++)
 		dst->rules_files[i] = xstrdup(src->rules_files[i]);
@@ -813,7 +852,7 @@ int agent_config_set(struct agent_config *c, const char *key, const char *value,
 
 int agent_config_check(const struct agent_config *c, struct err *e)
 {
-	char sz[32];
+	char sz[32], sz2[32];
 
 	if (!c->data_dir || !*c->data_dir)
 		return err_set(e, -EINVAL, "data: no data directory is set");
@@ -829,6 +868,12 @@ int agent_config_check(const struct agent_config *c, struct err *e)
 		return err_set(e, -EINVAL,
 		               "recorder.ring_mb (%u MiB) is larger than recorder.max_memory (%s)",
 		               (unsigned)c->ring_mb, config_fmt_size(c->max_memory, true, sz, sizeof(sz)));
+	if (c->packets_enabled && c->packets_memory > c->max_memory / 2)
+		return err_set(e, -EINVAL,
+		               "packets.max_memory (%s) is more than half of recorder.max_memory (%s): the "
+		               "events need the rest",
+		               config_fmt_size(c->packets_memory, true, sz, sizeof(sz)),
+		               config_fmt_size(c->max_memory, true, sz2, sizeof(sz2)));
 	if (c->alerts_output == AGENT_ALERTS_FILE && !c->alerts_file)
 		return err_set(e, -EINVAL, "alerts.output is file but alerts.file is not set: give the file");
 	return 0;
@@ -886,6 +931,7 @@ char *agent_config_dump(const struct agent_config *c)
 		case OPT_REGEX:
 		case OPT_K8S_NAMESPACES:
 		case OPT_BPF:
+		case OPT_IFACES:
 			s = *(char *const *)cfield(c, o);
 			sbuf_putc(&b, ' ');
 			if (s)

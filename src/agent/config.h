@@ -72,6 +72,17 @@ struct agent_config {
 	 * not asked), in containers.containerd_namespaces (default "k8s.io,default") */
 	char *containerd_socket, *containerd_namespaces;
 	struct agent_pcapdump_cfg pcapdump;
+	/*
+	 * packets: the flight recorder keeps the packets of its history too, each
+	 * with its owner, within recorder.max_memory (the events get the rest).
+	 */
+	bool packets_enabled;     /* packets.enabled: default false */
+	uint32_t packets_snaplen; /* packets.snaplen: bytes kept of each, 64..65535 (65000 taken at most),
+	                             default 65535 */
+	uint64_t
+	        packets_memory; /* packets.max_memory: 1 MiB .. half of recorder.max_memory, default 64 MiB */
+	char *packets_ifaces; /* packets.interfaces: NAME, NAME@NS or NAME@PID, comma-separated; NULL: all */
+	char *packets_filter; /* packets.filter: tcpdump's language; NULL: every packet */
 };
 
 /* Fill c with the defaults; c's previous contents are not freed. */

@@ -38,6 +38,7 @@ enum opt_kind {
 	OPT_REGEX,          /* char *: a POSIX extended regular expression; null/empty: none */
 	OPT_K8S_NAMESPACES, /* char *: Kubernetes namespaces, comma-separated; null/empty: none */
 	OPT_BPF,            /* char *: a filter in tcpdump's language; null/empty: none */
+	OPT_IFACES,         /* char *: interfaces NAME[@NS|@PID], comma-separated; null/empty: all */
 };
 
 struct opt {

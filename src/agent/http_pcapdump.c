@@ -66,7 +66,7 @@ void http_pcapdump_export(const struct call *c, struct reply *r)
 {
 	struct pcap_merge_stats st;
 	struct err e = { { 0 } };
-	char out[4400], hdr[256];
+	char out[4400], hdr[320];
 	uint64_t since, until;
 	struct stat sb;
 	int fd, rc;

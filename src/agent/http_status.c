@@ -84,6 +84,7 @@ void http_get_status(const struct call *c, struct reply *r)
 	                  (json_int_t)a->cfg->http_header_timeout, "accepted", (json_int_t)k.conns.accepted,
 	                  "refused", (json_int_t)k.conns.refused, "evicted", (json_int_t)k.conns.evicted,
 	                  "header_timeouts", (json_int_t)k.conns.head_timeouts));
+	json_object_set_new(r->json, "packets", agent_packets_status(a));
 	json_object_set_new(r->json, "pcapdump", agent_pcapdump_status(a));
 }
 
@@ -112,8 +113,22 @@ static void pcapdump_metrics(struct agent *a, struct sbuf *b)
 	            json_is_true(json_object_get(p, "enabled")), PD("bytes"), PD("files"),
 	            json_number_value(json_object_get(p, "seconds")), PD("packets"), PD("dropped"),
 	            PD("write_failed"), PD("too_big"));
-#undef PD
 	json_decref(p);
+	p = agent_packets_status(a);
+	sbuf_printf(b,
+	            "# HELP sysrec_packets_ring_seconds Seconds of packets the flight recorder holds.\n"
+	            "# TYPE sysrec_packets_ring_seconds gauge\nsysrec_packets_ring_seconds %.3f\n"
+	            "# HELP sysrec_packets_ring_bytes Bytes of packets the flight recorder holds.\n"
+	            "# TYPE sysrec_packets_ring_bytes gauge\nsysrec_packets_ring_bytes %llu\n"
+	            "# HELP sysrec_packets_total Packets the flight recorder took.\n"
+	            "# TYPE sysrec_packets_total counter\nsysrec_packets_total %llu\n"
+	            "# HELP sysrec_packets_dropped_total Packets the flight recorder lost (the buffer was "
+	            "full).\n"
+	            "# TYPE sysrec_packets_dropped_total counter\nsysrec_packets_dropped_total %llu\n",
+	            json_number_value(json_object_get(p, "seconds")), PD("bytes"), PD("total"),
+	            PD("dropped"));
+	json_decref(p);
+#undef PD
 }
 
 /* GET /metrics: the counters in Prometheus' text format. */

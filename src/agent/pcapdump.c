@@ -8,7 +8,6 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <regex.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +31,6 @@ struct agent_pcapdump {
 	struct engine *en; /* NULL: no packets on this host (why in unavailable) */
 	char unavailable[300];
 	char dir[4096];
-	pthread_t thread;
-	bool running;
-	atomic_bool stop;
 
 	pthread_mutex_t mu; /* all below: the packet thread and the API's threads */
 	struct agent_pcapdump_cfg cfg;
@@ -44,10 +40,8 @@ struct agent_pcapdump {
 	struct pcap_filter *bpf;
 	struct pcap_roll *roll; /* NULL when it could not be opened (why in roll_error) */
 	char roll_error[512];
-	struct pktnames *names;
 	struct i64map verdicts; /* container id (its 12 hex digits as a number) -> struct verdict */
-	uint64_t lost_seen;     /* the engine's buffer-full losses seen so far */
-	uint64_t gap;           /* of those, while enabled, not yet said in a file */
+	uint64_t gap;           /* packets the agent lost while enabled, not yet said in a file */
 	uint64_t written, filtered, dropped, refused, write_failed;
 	uint64_t warned_dropped, warned_failed; /* counts at the last warnings */
 	double warned_at;
@@ -183,10 +177,9 @@ static uint64_t iface_key(uint64_t netns, uint32_t ifindex)
 	return h ^ ((uint64_t)ifindex << 1) ^ (h >> 29);
 }
 
-static void on_packet(void *ctx, const struct engine_packet *m)
+void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet *m, const char *container,
+                           const struct pktname_if *n, uint64_t lost)
 {
-	struct agent_pcapdump *p = ctx;
-	uint64_t lost = engine_packets_lost_seen(p->en);
 	struct pcap_owner owner = { .fd = -1 };
 	struct pcap_packet pk = {
 		.ts_ns = m->ts,
@@ -195,23 +188,17 @@ static void on_packet(void *ctx, const struct engine_packet *m)
 		.origlen = m->len,
 		.dir = m->dir == ENGINE_PKT_IN ? PCAP_DIR_IN : PCAP_DIR_OUT,
 	};
-	const struct pktname_if *n;
-	struct pcap_iface ifc = { .linktype = PCAP_LINKTYPE_RAW };
-	const char *container;
+	struct pcap_iface ifc = { .linktype = PCAP_LINKTYPE_RAW, .name = n->name, .description = n->desc };
 	char note[160];
 	int rc;
 
 	pthread_mutex_lock(&p->mu);
-	if (lost > p->lost_seen) {
-		if (p->cfg.enabled) {
-			p->gap += lost - p->lost_seen;
-			p->dropped += lost - p->lost_seen;
-		}
-		p->lost_seen = lost;
+	if (lost && p->cfg.enabled) {
+		p->gap += lost;
+		p->dropped += lost;
 	}
 	if (!p->cfg.enabled || !p->roll || m->ts < p->enabled_at_ns)
 		goto out;
-	container = m->pid ? pktnames_container(p->names, m->pid) : "";
 	if (!wanted(p, m, container)) {
 		p->filtered++;
 		goto out;
@@ -232,9 +219,6 @@ static void on_packet(void *ctx, const struct engine_packet *m)
 		pk.note = note;
 		pk.drops = p->gap;
 	}
-	n = pktnames_iface(p->names, m->netns, m->ifindex, m->pid);
-	ifc.name = n->name;
-	ifc.description = n->desc;
 	rc = pcap_roll_packet(p->roll, iface_key(m->netns, m->ifindex), &ifc, &pk);
 	if (rc == 0) {
 		p->written++;
@@ -248,8 +232,18 @@ out:
 	pthread_mutex_unlock(&p->mu);
 }
 
+bool agent_pcapdump_enabled(struct agent_pcapdump *p)
+{
+	bool on;
+
+	pthread_mutex_lock(&p->mu);
+	on = p->cfg.enabled;
+	pthread_mutex_unlock(&p->mu);
+	return on;
+}
+
 /* Once a second: old files go, and what was lost is warned of with its numbers. */
-static void tick(struct agent_pcapdump *p)
+void agent_pcapdump_tick(struct agent_pcapdump *p)
 {
 	double now = mono_seconds();
 
@@ -272,22 +266,6 @@ static void tick(struct agent_pcapdump *p)
 		p->warned_at = now;
 	}
 	pthread_mutex_unlock(&p->mu);
-}
-
-static void *packet_thread(void *arg)
-{
-	struct agent_pcapdump *p = arg;
-	double last = mono_seconds();
-
-	while (!atomic_load(&p->stop)) {
-		if (engine_packets_poll(p->en, 200, on_packet, p) < 0) /* agent_pcapdump_stop() wakes it */
-			break;
-		if (mono_seconds() - last >= 1) {
-			tick(p);
-			last = mono_seconds();
-		}
-	}
-	return NULL;
 }
 
 /* ---- start, change, stop ---- */
@@ -361,7 +339,6 @@ struct agent_pcapdump *agent_pcapdump_start(struct agent *a, struct engine *en, 
 	snprintf(p->dir, sizeof(p->dir), "%s/" PCAPDUMP_DIR, a->cfg->data_dir);
 	pthread_mutex_init(&p->mu, NULL);
 	i64map_init(&p->verdicts);
-	p->names = pktnames_new(NAMES_AGE_S);
 	agent_pcapdump_cfg_copy(&p->cfg, &a->cfg->pcapdump);
 	remove_stale_exports(a->cfg->data_dir);
 	if (compile(p, &p->cfg, &e))
@@ -373,13 +350,6 @@ struct agent_pcapdump *agent_pcapdump_start(struct agent *a, struct engine *en, 
 	}
 	if (p->cfg.enabled)
 		p->enabled_at_ns = agent_now_ns(a);
-	if (en) {
-		engine_packets_pause(en, !p->cfg.enabled);
-		p->lost_seen = engine_packets_lost_seen(en);
-		p->running = pthread_create(&p->thread, NULL, packet_thread, p) == 0;
-		if (!p->running)
-			log_error("pcapdump: cannot start its thread");
-	}
 	if (p->cfg.enabled)
 		log_info("pcapdump: recording packets into %s (at most %llu bytes, %u s)", p->dir,
 		         (unsigned long long)p->cfg.max_size, p->cfg.max_time);
@@ -392,13 +362,6 @@ void agent_pcapdump_stop(struct agent_pcapdump *p)
 
 	if (!p)
 		return;
-	if (p->running) {
-		atomic_store(&p->stop, true);
-		engine_packets_wake(p->en);
-		pthread_join(p->thread, NULL);
-	}
-	if (p->en)
-		engine_packets_pause(p->en, true);
 	if (p->roll && pcap_roll_close(p->roll, &e))
 		log_warn("pcapdump: %s", e.msg);
 	if (p->has_re)
@@ -408,7 +371,6 @@ void agent_pcapdump_stop(struct agent_pcapdump *p)
 	free_list(p->ex);
 	forget_verdicts(p);
 	i64map_release(&p->verdicts);
-	pktnames_free(p->names);
 	agent_pcapdump_cfg_release(&p->cfg);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
@@ -455,13 +417,13 @@ int agent_pcapdump_set(struct agent *a, const struct agent_pcapdump_cfg *cfg, st
 		if (pcap_roll_cut(p->roll, &ce)) /* what was recorded is in closed files */
 			log_warn("pcapdump: %s", ce.msg);
 	}
-	if (p->en)
-		engine_packets_pause(p->en, !cfg->enabled);
 	log_info("pcapdump: %s (at most %llu bytes, %u s%s%s)", cfg->enabled ? "recording" : "off",
 	         (unsigned long long)cfg->max_size, cfg->max_time, cfg->bpf ? ", bpfOverride " : "",
 	         cfg->bpf ? cfg->bpf : "");
 out:
 	pthread_mutex_unlock(&p->mu);
+	if (!rc)
+		agent_packets_update_pause(a);
 	return rc;
 }
 

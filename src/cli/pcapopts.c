@@ -321,7 +321,7 @@ int pcapopts_finish(struct pcapopts *p)
 	p->resolved = xcalloc(p->nifaces + 1, sizeof(*p->resolved));
 	for (size_t i = 0; i < p->nifaces; i++)
 		if (engine_iface_lookup(p->ifaces[i], &p->resolved[i], &e))
-			return bad("%s", e.msg);
+			return bad("--pcap-iface %s", e.msg);
 	if (!p->path) {
 		/* Tracee's layout: DIR/out/pcap */
 		const char *dir = p->dir ? p->dir : "/tmp/sysrec";

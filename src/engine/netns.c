@@ -124,7 +124,7 @@ int engine_iface_lookup(const char *spec, struct engine_iface *out, struct err *
 	int rc;
 
 	if (!nlen || nlen >= IF_NAMESIZE)
-		return err_set(e, -EINVAL, "--pcap-iface '%s': an interface name is 1 to %d characters", spec,
+		return err_set(e, -EINVAL, "'%s': an interface name is 1 to %d characters", spec,
 		               IF_NAMESIZE - 1);
 	memcpy(name, spec, nlen);
 	name[nlen] = 0;
@@ -133,7 +133,7 @@ int engine_iface_lookup(const char *spec, struct engine_iface *out, struct err *
 		out->ifindex = if_nametoindex(name);
 		if (!out->ifindex)
 			return err_set(e, -ENODEV,
-			               "--pcap-iface '%s': no such interface in this network namespace "
+			               "'%s': no such interface in this network namespace "
 			               "(NAME@NETNS names one in another: an `ip netns` name or a pid)",
 			               spec);
 		return 0;
@@ -144,15 +144,13 @@ int engine_iface_lookup(const char *spec, struct engine_iface *out, struct err *
 	else if (*at && !strchr(at, '/') && strcmp(at, ".") != 0 && strcmp(at, "..") != 0)
 		snprintf(path, sizeof(path), "/run/netns/%s", at);
 	else
-		return err_set(e, -EINVAL, "--pcap-iface '%s': after '@' comes an `ip netns` name or a pid",
-		               spec);
+		return err_set(e, -EINVAL, "'%s': after '@' comes an `ip netns` name or a pid", spec);
 	rc = ask_in(path, &out->netns, name, &ifindex);
 	if (rc)
-		return err_set(e, rc, "--pcap-iface '%s': cannot enter network namespace %s: %s", spec, path,
+		return err_set(e, rc, "'%s': cannot enter network namespace %s: %s", spec, path,
 		               strerror(-rc));
 	if (!ifindex)
-		return err_set(e, -ENODEV, "--pcap-iface '%s': no interface %s in network namespace %s", spec,
-		               name, at);
+		return err_set(e, -ENODEV, "'%s': no interface %s in network namespace %s", spec, name, at);
 	out->ifindex = ifindex;
 	return 0;
 }

@@ -143,40 +143,43 @@ static void test_sample_file_loads(void **state)
 	agent_config_release(&c);
 }
 
-static const char full_text[] = "# every key, none at its default\n"
-                                "data: /srv/sysrec\n"
-                                "listen: \"[::1]:8443\"\n"
-                                "tls:\n"
-                                "  cert: /etc/sysrec/agent.crt\n"
-                                "  key: /etc/sysrec/agent.key\n"
-                                "host: web-1\n"
-                                "http: {max_connections: 16, max_connections_per_ip: 4, header_timeout: 1m}\n"
-                                "recorder:\n"
-                                "  max_memory: 1 GiB\n"
-                                "  seconds: 2m\n"
-                                "  ring_mb: 64\n"
-                                "  snaplen: 0\n"
-                                "captures: {enabled: no, max_outstanding: 4, retention_days: 7}\n"
-                                "rules_files:\n"
-                                "  - /etc/sysrec/rules.d/a.yaml\n"
-                                "  - 'b c.yaml'\n"
-                                "alerts:\n"
-                                "  output: file\n"
-                                "  file: /var/log/sysrec/alerts.log\n"
-                                "  json: true\n"
-                                "containers:\n"
-                                "  docker_socket: /run/docker-2.sock\n"
-                                "  podman_socket: null\n"
-                                "  containerd_socket: /run/ctd.sock\n"
-                                "  containerd_namespaces: k8s.io,moby\n"
-                                "pcapdump:\n"
-                                "  enabled: true\n"
-                                "  maxTime: 2h\n"
-                                "  maxSize: 500MB\n"
-                                "  regex: '^(web|api)-[0-9]+$'\n"
-                                "  namespaces: prod,shop\n"
-                                "  excludedNamespaces: kube-system\n"
-                                "  bpfOverride: tcp port 443\n";
+static const char full_text[] =
+        "# every key, none at its default\n"
+        "data: /srv/sysrec\n"
+        "listen: \"[::1]:8443\"\n"
+        "tls:\n"
+        "  cert: /etc/sysrec/agent.crt\n"
+        "  key: /etc/sysrec/agent.key\n"
+        "host: web-1\n"
+        "http: {max_connections: 16, max_connections_per_ip: 4, header_timeout: 1m}\n"
+        "recorder:\n"
+        "  max_memory: 1 GiB\n"
+        "  seconds: 2m\n"
+        "  ring_mb: 64\n"
+        "  snaplen: 0\n"
+        "captures: {enabled: no, max_outstanding: 4, retention_days: 7}\n"
+        "rules_files:\n"
+        "  - /etc/sysrec/rules.d/a.yaml\n"
+        "  - 'b c.yaml'\n"
+        "alerts:\n"
+        "  output: file\n"
+        "  file: /var/log/sysrec/alerts.log\n"
+        "  json: true\n"
+        "containers:\n"
+        "  docker_socket: /run/docker-2.sock\n"
+        "  podman_socket: null\n"
+        "  containerd_socket: /run/ctd.sock\n"
+        "  containerd_namespaces: k8s.io,moby\n"
+        "packets: {enabled: true, snaplen: 128, max_memory: 32MiB, interfaces: 'lo,eth0@ns1', "
+        "filter: udp}\n"
+        "pcapdump:\n"
+        "  enabled: true\n"
+        "  maxTime: 2h\n"
+        "  maxSize: 500MB\n"
+        "  regex: '^(web|api)-[0-9]+$'\n"
+        "  namespaces: prod,shop\n"
+        "  excludedNamespaces: kube-system\n"
+        "  bpfOverride: tcp port 443\n";
 
 static void assert_full(const struct agent_config *c)
 {
@@ -205,6 +208,11 @@ static void assert_full(const struct agent_config *c)
 	assert_null(c->podman_socket);
 	assert_string_equal(c->containerd_socket, "/run/ctd.sock");
 	assert_string_equal(c->containerd_namespaces, "k8s.io,moby");
+	assert_true(c->packets_enabled);
+	assert_int_equal(c->packets_snaplen, 128);
+	assert_int_equal(c->packets_memory, 32 * MiB);
+	assert_string_equal(c->packets_ifaces, "lo,eth0@ns1");
+	assert_string_equal(c->packets_filter, "udp");
 	assert_true(c->pcapdump.enabled);
 	assert_int_equal(c->pcapdump.max_time, 7200);
 	assert_int_equal(c->pcapdump.max_size, 500000000);
@@ -304,7 +312,7 @@ static void test_error_messages_of_the_brief(void **state)
 	        "recordr:\n"
 	        "  seconds: 30\n",
 	        NAME ":3:1: unknown key 'recordr' (expected one of: data, listen, tls, host, http, recorder, "
-	             "captures, rules_files, alerts, containers, pcapdump)");
+	             "captures, rules_files, alerts, containers, packets, pcapdump)");
 	expect_load_error("# sysrec\n"
 	                  "data: /var/lib/sysrec\n"
 	                  "listen: 127.0.0.1:7070\n"
@@ -356,13 +364,13 @@ static void test_error_messages_structure(void **state)
 	expect_load_error("rules_files: [/a, '']\n", NAME ":1:19: rules_files[1]: must not be empty");
 	expect_load_error("- data\n", NAME
 	                  ":1:1: expected a mapping of data, listen, tls, host, http, recorder, captures, "
-	                  "rules_files, alerts, containers, pcapdump, found a list");
-	expect_load_error("just words\n",
-	                  NAME ":1:1: expected a mapping of data, listen, tls, host, http, recorder, "
-	                       "captures, rules_files, alerts, containers, pcapdump, found 'just words'");
+	                  "rules_files, alerts, containers, packets, pcapdump, found a list");
+	expect_load_error("just words\n", NAME
+	                  ":1:1: expected a mapping of data, listen, tls, host, http, recorder, "
+	                  "captures, rules_files, alerts, containers, packets, pcapdump, found 'just words'");
 	expect_load_error("? [data]\n: /a\n",
 	                  NAME ":1:3: keys must be words (data, listen, tls, host, http, recorder, "
-	                       "captures, rules_files, alerts, containers, pcapdump), found a list");
+	                       "captures, rules_files, alerts, containers, packets, pcapdump), found a list");
 	expect_load_error("data: /a\n---\ndata: /b\n",
 	                  NAME ":2:1: a second YAML document: the configuration is one document");
 	expect_load_error("data: &d /a\nrules_files: [*d]\n",
@@ -402,6 +410,12 @@ static void test_pcapdump_values(void **state)
 		{ "pcapdump.excludedNamespaces", "a,,b",
 		  "pcapdump.excludedNamespaces: '' is not a namespace" },
 		{ "pcapdump.enabled", "maybe", "pcapdump.enabled: 'maybe' is not a boolean" },
+		{ "packets.interfaces", "lo,", "packets.interfaces: '' is not an interface" },
+		{ "packets.interfaces", "averyveryverylongname",
+		  "packets.interfaces: 'averyveryverylongname' is not an" },
+		{ "packets.interfaces", "eth0@", "packets.interfaces: 'eth0@' is not an interface" },
+		{ "packets.filter", "udp prt 1", "packets.filter: not a filter in tcpdump's language" },
+		{ "packets.snaplen", "63", "packets.snaplen: '63' is out of range" },
 	};
 	struct agent_config c;
 	struct err e = { { 0 } };
@@ -663,6 +677,11 @@ static void test_set_every_key(void **state)
 		{ "containers.podman_socket", "" },
 		{ "containers.containerd_socket", "/run/ctd.sock" },
 		{ "containers.containerd_namespaces", "k8s.io,moby" },
+		{ "packets.enabled", "yes" },
+		{ "packets.snaplen", "128" },
+		{ "packets.max_memory", "32MiB" },
+		{ "packets.interfaces", "lo,eth0@ns1" },
+		{ "packets.filter", "udp" },
 		{ "pcapdump.enabled", "true" },
 		{ "pcapdump.maxTime", "2h" },
 		{ "pcapdump.maxSize", "500MB" },
@@ -700,7 +719,7 @@ static void test_set_every_key(void **state)
 	expect_set_error(
 	        "recordr.seconds", "30",
 	        "unknown key 'recordr.seconds' (expected one of: data, listen, tls, host, http, recorder, "
-	        "captures, rules_files, alerts, containers, pcapdump)");
+	        "captures, rules_files, alerts, containers, packets, pcapdump)");
 	expect_set_error(
 	        "recorder.second", "30",
 	        "unknown key 'recorder.second' (expected one of: recorder.max_memory, recorder.seconds, "
