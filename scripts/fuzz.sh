@@ -49,7 +49,7 @@ pre=
 corpus=$dir/${pre}corpus
 seeds=$dir/${pre}seeds
 log=$dir/${pre}fuzz.log
-tmp=$dir/tmp
+tmp=$dir/${pre}tmp # its own: fuzzers may run side by side (run-tests.sh)
 artifacts="^${pre}(crash|leak|timeout|oom|slow-unit)-"
 mkdir -p "$corpus" "$seeds" "$tmp"
 
