@@ -364,15 +364,15 @@ $('#page-next').addEventListener('click', () => {
 
 // ---- download: a single-use link the browser follows, saving to disk as it arrives --
 
-async function download(c, btn) {
+async function download(c, btn, part = 'scap') {
 	btn.disabled = true;
 	const label = btn.textContent;
 	btn.textContent = 'Downloading…';
 	try {
 		const { url } = await api.downloadLink(c.id);
 		const a = document.createElement('a');
-		a.href = url;
-		a.download = `${c.name}.scap`;
+		a.href = part === 'scap' ? url : `${url}?part=${encodeURIComponent(part)}`;
+		a.download = `${c.name}.${part}`;
 		a.hidden = true;
 		document.body.append(a);
 		a.click();
@@ -440,6 +440,38 @@ $('#delete-selected').addEventListener('click', () => {
 
 // ---- details --------------------------------------------------------------------
 
+// The bundle's parts: each with its size, sha256 and (pcapng) packets, and a button that downloads it.
+function detailsParts(c) {
+	const dd = $('#details-parts');
+	dd.replaceChildren();
+	const parts = c.status === 'ok' ? c.parts || [] : [];
+	if (!parts.length) dd.textContent = '—';
+	for (const p of parts) {
+		const line = document.createElement('div');
+		line.className = 'part';
+		line.dataset.part = p.part;
+		const what = p.part === 'pcapng'
+			? `packets (pcapng): ${fmtBytes(p.size)}, ${(p.packets || 0).toLocaleString()} packets`
+				+ (p.lost_packets ? `, ${p.lost_packets.toLocaleString()} lost` : '')
+			: `events (.scap): ${fmtBytes(p.size)}`;
+		const text = document.createElement('span');
+		text.textContent = `${what}, sha256 ${String(p.sha256).slice(0, 16)}… `;
+		text.title = p.sha256;
+		const btn = document.createElement('button');
+		btn.type = 'button';
+		btn.className = 'part-download';
+		btn.textContent = `Download ${p.part}`;
+		btn.addEventListener('click', () => download(c, btn, p.part));
+		line.append(text, btn);
+		dd.append(line);
+	}
+	if (c.status === 'ok' && c.packets && !parts.some((p) => p.part === 'pcapng')) {
+		const note = document.createElement('div');
+		note.textContent = 'packets asked for, not kept (see Incomplete)';
+		dd.append(note);
+	}
+}
+
 function openDetails(c) {
 	const set = (id, v) => { $(id).textContent = v === undefined || v === '' ? '—' : String(v); };
 	$('#details-title').textContent = c.name;
@@ -458,6 +490,7 @@ function openDetails(c) {
 	set('#details-lost', c.status === 'ok' ? (c.lost_events || 0).toLocaleString() : '');
 	set('#details-size', c.status === 'ok' ? `${fmtBytes(c.size)} (${(c.size || 0).toLocaleString()} bytes)` : '');
 	set('#details-sha256', c.sha256);
+	detailsParts(c);
 	set('#details-error', c.error || 'none');
 	set('#details-created', c.created ? `${fmtTime(c.created)} (${c.created})` : '');
 	set('#details-expires', c.kept ? 'never (kept)'

@@ -89,10 +89,42 @@ static void job_storing(void *ctx)
 	capture_meta_free(&m);
 }
 
+/*
+ * The bundle's packets, once the events are stored: those the flight
+ * recorder holds for the span the .scap covers, of its container and (with
+ * a filter) of the processes whose events it kept. What keeps them from the
+ * bundle is said in the capture's reason for being incomplete.
+ */
+static void write_packets(struct agent_job *j, struct capture_result *res, struct agent_part *part)
+{
+	char key[STORE_KEY_MAX + 1];
+	struct err e = { { 0 } };
+	uint64_t ready = res->end_ns + 300 * 1000000ULL;
+	size_t n = strlen(res->incomplete);
+
+	/* the engine hands a packet over within a few ms of its stamp */
+	while (agent_now_ns(j->a) < ready && !__atomic_load_n(&j->cancel, __ATOMIC_RELAXED))
+		usleep(20000);
+	capture_pcapng_key(key, j->id);
+	if (agent_packets_write(j->a, key, res->start_ns, res->end_ns, j->container,
+	                        j->q.filter ? &j->pids : NULL, part, &e)) {
+		log_warn("capture %s: its packets are not kept: %s", j->id, e.msg);
+		snprintf(res->incomplete + n, sizeof(res->incomplete) - n, "%sits packets are not kept: %s",
+		         n ? "; " : "", e.msg);
+		return;
+	}
+	if (part->lost) {
+		snprintf(res->incomplete + n, sizeof(res->incomplete) - n,
+		         "%s%llu packets lost in the window (the agent was behind), marked in the pcapng",
+		         n ? "; " : "", (unsigned long long)part->lost);
+	}
+}
+
 static void *job_main(void *arg)
 {
 	struct agent_job *j = arg;
 	struct agent *a = j->a;
+	struct agent_part part = { 0 };
 	struct capture_result res;
 	struct capture_meta m;
 	struct err e = { { 0 } };
@@ -101,6 +133,8 @@ static void *job_main(void *arg)
 
 	capture_scap_key(key, j->id);
 	rc = capture_write(a->rec, a->store, key, &j->q, &j->cancel, job_storing, j, &res, &e);
+	if (rc == 0 && j->packets)
+		write_packets(j, &res, &part);
 	if (catalog_get(a->cat, j->id, &m) == 0) {
 		if (rc == 0) {
 			m.status = CAPTURE_OK;
@@ -116,6 +150,10 @@ static void *job_main(void *arg)
 				agent_container_describe(a, j->container, &m.container_name,
 				                         &m.container_image);
 			}
+			m.pcapng_size = part.size;
+			m.pcapng_packets = part.packets;
+			m.pcapng_lost = part.lost;
+			memcpy(m.pcapng_sha256, part.sha256, sizeof(m.pcapng_sha256));
 			free(m.incomplete);
 			m.incomplete = xstrdup(res.incomplete);
 			if (res.incomplete[0])
@@ -147,6 +185,7 @@ static void *job_main(void *arg)
 
 static void job_free(struct agent_job *j)
 {
+	i64map_release(&j->pids);
 	free(j->filter);
 	free(j->container);
 	free(j->name);
@@ -198,6 +237,10 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	if (!a->cfg->captures_enabled) {
 		return err_set(e, -EPERM, "Captures are disabled on this agent (captures.enabled: false)");
 	}
+	if (t->packets > 0 && !agent_packets_kept(a))
+		return err_set(
+		        e, -EINVAL,
+		        "packets: this agent's flight recorder keeps no packets (packets.enabled: false)");
 	pthread_mutex_lock(&a->lock);
 	if (a->stopping) {
 		pthread_mutex_unlock(&a->lock);
@@ -231,6 +274,10 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	j->q.trigger = j->trigger;
 	j->q.name = j->name;
 	j->q.filter_proclist = t->filter_proclist;
+	j->packets = t->packets < 0 ? agent_packets_kept(a) : t->packets;
+	i64map_init(&j->pids);
+	if (j->packets && j->q.filter)
+		j->q.pids = &j->pids;
 	rc = capture_id_new(j->id, now);
 	if (rc)
 		err_set(e, rc, "cannot make a capture id: %s", strerror(-rc));
@@ -248,6 +295,7 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	m.error = "";
 	m.incomplete = "";
 	m.filter_proclist = t->filter_proclist;
+	m.packets = j->packets;
 	m.start_ns = j->q.trigger_ns - (j->q.before_ns < trig ? j->q.before_ns : trig);
 	m.before = t->before;
 	m.after = t->after;

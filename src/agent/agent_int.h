@@ -21,6 +21,8 @@ struct agent_job {
 	char id[64];
 	struct capture_request q;
 	char *filter, *container, *name, *trigger;
+	bool packets;       /* the bundle holds the window's packets */
+	struct i64map pids; /* with a filter: the processes whose events it kept (their packets go too) */
 	pthread_t thread;
 	bool cancel;
 	bool done; /* the thread has finished (joined by the main loop) */
@@ -61,6 +63,7 @@ struct agent_take {
 	bool filter_proclist;
 	double before, after;   /* seconds */
 	const char *trigger;    /* "manual", or the rule's name */
+	int packets;            /* the window's packets too: 1, 0, or -1 (packets.enabled says) */
 	uint64_t trigger_ns;    /* 0: now */
 	char cont[13];          /* the container id's first 12 digits, when container points here */
 	bool container_is_name; /* container is a name, for agent_take_capture() to find */
@@ -183,6 +186,20 @@ struct agent_packets *agent_packets_start(struct agent *a, struct engine *en, co
 void agent_packets_stop(struct agent_packets *k);
 void agent_packets_update_pause(struct agent *a);
 json_t *agent_packets_status(struct agent *a);
+/*
+ * A capture's packets into the store under key (a pcapng file): those of
+ * [from, to] the flight recorder holds, of container's processes (NULL or "":
+ * any) and of the owners in pids (NULL: any, and those of no owner too), each
+ * with its owner; losses said on the next packet kept. 0 with *out, or
+ * -errno with e set (-EINVAL: the agent keeps no packets).
+ */
+struct agent_part {
+	uint64_t size, packets, lost;
+	char sha256[65];
+};
+int agent_packets_write(struct agent *a, const char *key, uint64_t from, uint64_t to, const char *container,
+                        const struct i64map *pids, struct agent_part *out, struct err *e);
+bool agent_packets_kept(struct agent *a);
 
 /*
  * pcapdump (pcapdump.c): continuous packet recording (Kubeshark's pcapdump)

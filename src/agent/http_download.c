@@ -32,10 +32,19 @@ void http_download(const struct call *c, struct reply *r)
 	struct store_stat st;
 	struct store_get *g;
 	struct err e = { { 0 } };
-	uint64_t from = 0, to = 0;
+	uint64_t from = 0, to = 0, want;
 	int ranged;
 	size_t k = 0;
+	const char *part = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "part");
+	bool pcapng = part && !strcmp(part, "pcapng");
 
+	if (part && !pcapng && strcmp(part, "scap") != 0) {
+		struct req_error re = { .status = 400, .field = "part" };
+
+		snprintf(re.msg, sizeof(re.msg), "part must be scap or pcapng");
+		http_refused(r, &re);
+		return;
+	}
 	if (!http_get_capture(c, &m, r))
 		return;
 	if (m.status != CAPTURE_OK) {
@@ -44,19 +53,30 @@ void http_download(const struct call *c, struct reply *r)
 		capture_meta_free(&m);
 		return;
 	}
-	capture_scap_key(key, c->id);
+	if (pcapng && !m.pcapng_sha256[0]) {
+		http_fail(r, -ENOENT, "capture '%s' has no pcapng part: %s", c->id,
+		          m.packets ? "its packets were not kept (incomplete_reason says why)"
+		                    : "it did not ask for packets");
+		capture_meta_free(&m);
+		return;
+	}
+	want = pcapng ? m.pcapng_size : m.size;
+	if (pcapng)
+		capture_pcapng_key(key, c->id);
+	else
+		capture_scap_key(key, c->id);
 	/* the catalog holds the capture: a store that cannot give its file is the server's failure */
 	if (store_stat(c->a->store, key, &st, &e) != 0) {
 		http_fail(r, -EIO, "%s", e.msg);
 		capture_meta_free(&m);
 		return;
 	}
-	if (st.size != m.size) { /* never a short or altered file as if it were whole */
+	if (st.size != want) { /* never a short or altered file as if it were whole */
 		http_fail(
 		        r, -EIO,
 		        "capture '%s': the file is %llu bytes on disk, the catalog says %llu: it was changed "
 		        "or truncated outside the agent",
-		        c->id, (unsigned long long)st.size, (unsigned long long)m.size);
+		        c->id, (unsigned long long)st.size, (unsigned long long)want);
 		log_warn("download refused: %s", json_string_value(json_object_get(r->json, "error")));
 		capture_meta_free(&m);
 		return;
@@ -87,7 +107,7 @@ void http_download(const struct call *c, struct reply *r)
 	for (const char *p = m.name; *p && k < REQUEST_NAME_MAX; p++)
 		safe[k++] = (*p == '"' || (unsigned char)*p < 0x20) ? '_' : *p;
 	safe[k] = 0;
-	snprintf(hdr, sizeof(hdr), "attachment; filename=\"%s.scap\"", safe);
+	snprintf(hdr, sizeof(hdr), "attachment; filename=\"%s.%s\"", safe, pcapng ? "pcapng" : "scap");
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, hdr);
 	if (ranged) {
 		snprintf(hdr, sizeof(hdr), "bytes %llu-%llu/%llu", (unsigned long long)from,

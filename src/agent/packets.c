@@ -194,3 +194,133 @@ json_t *agent_packets_status(struct agent *a)
 	json_object_set_new(j, "oldest_ns", json_integer((json_int_t)st.oldest_ns));
 	return j;
 }
+
+/* ---- a capture's packets: the bundle's pcapng part ---- */
+
+struct part_writer {
+	struct pcap_writer *w;
+	struct store_put *put;
+	const char *container;     /* only its packets ("": any) */
+	const struct i64map *pids; /* only these owners' (NULL: any) */
+	struct pktnames *names;
+	struct {
+		uint64_t key;
+		uint32_t id;
+		uint64_t received, dropped;
+	} ifs[64];
+	size_t nifs;
+	uint64_t packets, lost, carried; /* carried: losses of packets left out, said on the next kept */
+	uint64_t first, last;
+};
+
+static int part_out(void *ctx, const void *p, size_t n)
+{
+	return store_put_write(ctx, p, n);
+}
+
+static bool part_wanted(const struct part_writer *pw, const struct pktring_pkt *p)
+{
+	if (*pw->container && strcmp(p->container, pw->container) != 0)
+		return false;
+	return !pw->pids || (p->pid && i64map_get(pw->pids, p->pid));
+}
+
+static void part_packet(void *ctx, const struct pktring_pkt *p)
+{
+	struct part_writer *pw = ctx;
+	uint64_t key = p->netns * 0x9E3779B97F4A7C15ULL ^ p->ifindex;
+	struct pcap_owner owner = {
+		.pid = p->pid, .tid = p->tid, .comm = p->comm, .container = p->container, .fd = p->fd
+	};
+	struct pcap_packet pk = {
+		.ts_ns = p->ts,
+		.data = p->data,
+		.caplen = p->caplen,
+		.origlen = p->len,
+		.dir = p->dir == ENGINE_PKT_IN ? PCAP_DIR_IN : PCAP_DIR_OUT,
+		.owner = p->pid ? &owner : NULL,
+	};
+	char note[160];
+	size_t i;
+
+	pw->lost += p->lost_before;
+	pw->carried += p->lost_before;
+	if (!part_wanted(pw, p))
+		return;
+	for (i = 0; i < pw->nifs && pw->ifs[i].key != key; i++)
+		;
+	if (i == pw->nifs) {
+		const struct pktname_if *n = pktnames_iface(pw->names, p->netns, p->ifindex, p->pid);
+		struct pcap_iface ifc = { .linktype = PCAP_LINKTYPE_RAW,
+			                  .name = n->name,
+			                  .description = n->desc };
+		int id;
+
+		if (i == ARRAY_SIZE(pw->ifs) || (id = pcap_writer_add_iface(pw->w, &ifc)) < 0)
+			return;
+		pw->ifs[i].key = key;
+		pw->ifs[i].id = (uint32_t)id;
+		pw->nifs++;
+	}
+	pk.iface = pw->ifs[i].id;
+	if (pw->carried) {
+		snprintf(note, sizeof(note),
+		         "%llu packets lost before this one (the agent was behind: its packet buffer was "
+		         "full)",
+		         (unsigned long long)pw->carried);
+		pk.note = note;
+		pk.drops = pw->carried;
+		pw->ifs[i].dropped += pw->carried;
+		pw->carried = 0;
+	}
+	if (pcap_writer_packet(pw->w, &pk) == 0) {
+		pw->ifs[i].received++;
+		pw->packets++;
+		if (!pw->first)
+			pw->first = p->ts;
+		pw->last = p->ts;
+	}
+}
+
+int agent_packets_write(struct agent *a, const char *key, uint64_t from, uint64_t to, const char *container,
+                        const struct i64map *pids, struct agent_part *out, struct err *e)
+{
+	struct agent_packets *k = a->packets;
+	char comment[300];
+	struct pcap_section_info si = { .userappl = "sysrec agent " AGENT_VERSION, .comment = comment };
+	struct part_writer pw = { .container = container ? container : "", .pids = pids };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!k || !k->ring)
+		return err_set(e, -EINVAL, "this agent keeps no packets (packets.enabled is false)");
+	snprintf(comment, sizeof(comment), "host=%s", a->host);
+	if (!(pw.put = store_put_begin(a->store, key, e)))
+		return errno ? -errno : -EIO;
+	pw.w = pcap_writer_open_fn(part_out, pw.put, &si);
+	pw.names = pktnames_new(0);
+	pktring_read(k->ring, from, to, part_packet, &pw);
+	if (pw.nifs) /* losses after the last packet kept: on the statistics block */
+		pw.ifs[0].dropped += pw.carried;
+	for (size_t i = 0; i < pw.nifs; i++)
+		pcap_writer_set_stats(pw.w, pw.ifs[i].id,
+		                      &(struct pcap_stats){ .received = pw.ifs[i].received,
+		                                            .dropped = pw.ifs[i].dropped,
+		                                            .start_ns = from,
+		                                            .end_ns = to });
+	pktnames_free(pw.names);
+	if ((rc = pcap_writer_close(pw.w, e)) != 0) {
+		store_put_abort(pw.put);
+		return rc;
+	}
+	if ((rc = store_put_commit(pw.put, out->sha256, &out->size, e)) != 0)
+		return rc;
+	out->packets = pw.packets;
+	out->lost = pw.lost;
+	return 0;
+}
+
+bool agent_packets_kept(struct agent *a)
+{
+	return a->packets && a->packets->ring;
+}

@@ -229,6 +229,10 @@ int request_take(json_t *body, struct agent_take *t, struct req_error *re)
 		return refuse_field(re, 400, "storage",
 		                    "storage '%s' is not configured on this agent (it has: local)",
 		                    t->storage);
+	fp = json_object_get(body, "packets");
+	if (fp && !json_is_null(fp) && !json_is_boolean(fp))
+		return refuse_field(re, 400, "packets", "packets must be true or false");
+	t->packets = fp && !json_is_null(fp) ? json_is_true(fp) : -1;
 	fp = json_object_get(body, "filter_proclist");
 	if (fp && !json_is_null(fp) && !json_is_boolean(fp))
 		return refuse_field(re, 400, "filter_proclist", "filter_proclist must be true or false");

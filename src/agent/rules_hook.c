@@ -223,6 +223,7 @@ static void take(struct agent_rules *ar, const struct rule *r, const struct evct
 	t.after = r->capture.after;
 	t.trigger = r->name;
 	t.trigger_ns = cx->ev->ts;
+	t.packets = r->capture.packets;
 	if (agent_take_capture(ar->a, &t, &m, &e) != 0) {
 		count(&ar->refused);
 		log_warn("rule '%s': capture not taken: %s", r->name, e.msg);

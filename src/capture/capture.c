@@ -404,6 +404,9 @@ static int take(struct job *j, struct source *src, struct scap_record *rec, int 
 	}
 	scap_writer_event(j->w, &ev);
 	j->out->events++;
+	if (j->q->pids && !ev.dump_flags && cx.thread && cx.thread->pid > 0 &&
+	    !i64map_get(j->q->pids, cx.thread->pid))
+		i64map_put(j->q->pids, cx.thread->pid, (void *)1);
 	return 0;
 }
 

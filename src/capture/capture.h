@@ -44,6 +44,12 @@ struct capture_request {
 	bool filter_proclist;
 	/* how long past the window's end to wait for the recorder to be complete (0: CAPTURE_LAG_MAX_NS) */
 	uint64_t lag_max_ns;
+	/*
+	 * When set: the process id of each event written that the filter and the
+	 * container passed goes in (value (void *)1): the owners whose packets a
+	 * bundle keeps.
+	 */
+	struct i64map *pids;
 };
 
 #define CAPTURE_LAG_MAX_NS (30 * 1000000000ULL)

@@ -29,7 +29,7 @@
 #define COMMON_OPTS (BIT(O_URL) | BIT(O_TOKEN) | BIT(O_DATA) | BIT(O_CACERT) | BIT(O_INSECURE) | BIT(O_JSON))
 #define TAKE_OPTS                                                                                          \
 	(BIT(O_NAME) | BIT(O_CONTAINER) | BIT(O_DURATION) | BIT(O_BEFORE) | BIT(O_AFTER) | BIT(O_FILTER) | \
-	 BIT(O_FILTER_PROCLIST) | BIT(O_STORAGE) | BIT(O_NO_WAIT))
+	 BIT(O_FILTER_PROCLIST) | BIT(O_STORAGE) | BIT(O_NO_WAIT) | BIT(O_PACKETS) | BIT(O_NO_PACKETS))
 #define LIST_OPTS                                                                                    \
 	(BIT(O_SEARCH) | BIT(O_ERROR) | BIT(O_EXPIRING) | BIT(O_STATUS) | BIT(O_SORT) | BIT(O_ASC) | \
 	 BIT(O_LIMIT) | BIT(O_OFFSET))
@@ -59,6 +59,10 @@ static const struct option longs[] = {
 	{ "limit", required_argument, NULL, OPT_VAL(O_LIMIT) },
 	{ "offset", required_argument, NULL, OPT_VAL(O_OFFSET) },
 	{ "output", required_argument, NULL, OPT_VAL(O_OUTPUT) },
+	{ "packets", no_argument, NULL, OPT_VAL(O_PACKETS) },
+	{ "no-packets", no_argument, NULL, OPT_VAL(O_NO_PACKETS) },
+	{ "part", required_argument, NULL, OPT_VAL(O_PART) },
+	{ "all", no_argument, NULL, OPT_VAL(O_ALL) },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -130,7 +134,8 @@ char *capture_path(struct client *c, const char *id, const char *suffix)
 static const struct subcommand subcommands[] = {
 	{ "take", capture_run_take, TAKE_OPTS, 0, 0,
 	  "take --name NAME [--container ID|NAME] [--duration S | --before S --after S] [--filter FILTER]\n"
-	  "                      [--filter-proclist] [--storage local] [--no-wait]",
+	  "                      [--filter-proclist] [--storage local] [--no-wait] [--packets | "
+	  "--no-packets]",
 	  "  --name NAME           the capture's name (required)\n"
 	  "  --container ID|NAME   record only this container's processes (a name is asked\n"
 	  "                        of the agent's container runtimes)\n"
@@ -140,6 +145,8 @@ static const struct subcommand subcommands[] = {
 	  "  --filter FILTER       Falco condition: the events it rejects are not written\n"
 	  "  --filter-proclist     apply the filter to the process table too\n"
 	  "  --storage STORE       where to store it (local)\n"
+	  "  --packets, --no-packets  the window's packets in the bundle too, or not (default:\n"
+	  "                        as the agent's packets.enabled)\n"
 	  "  --no-wait             return once the agent took the request\n" },
 	{ "list", capture_run_list, LIST_OPTS, 0, 0,
 	  "list [--search S] [--error | --expiring | --status S] [--sort KEY] [--asc]\n"
@@ -151,9 +158,12 @@ static const struct subcommand subcommands[] = {
 	  "  --asc                 ascending (default: descending)\n"
 	  "  --limit N, --offset N the page: N captures (1..1000, default 100) after skipping N\n" },
 	{ "show", capture_run_show, 0, 1, 1, "show ID", "" },
-	{ "download", capture_run_download, BIT(O_OUTPUT), 1, 1, "download ID -o FILE",
-	  "  -o, --output FILE     where to write the .scap file (- for stdout); it appears only\n"
-	  "                        when whole and matching the catalog's sha256\n" },
+	{ "download", capture_run_download, BIT(O_OUTPUT) | BIT(O_PART) | BIT(O_ALL), 1, 1,
+	  "download ID -o FILE [--part scap|pcapng | --all]",
+	  "  -o, --output FILE     where to write the file (- for stdout); it appears only\n"
+	  "                        when whole and matching the catalog's sha256\n"
+	  "  --part PART           scap (the events, default) or pcapng (the window's packets)\n"
+	  "  --all                 every part of the bundle in one tar.gz archive, each verified\n" },
 	{ "delete", capture_run_delete, 0, 1, -1, "delete ID [ID...]", "" },
 	{ "keep", capture_run_keep, 0, 1, 1, "keep ID", "" },
 	{ "discard", capture_run_discard, 0, 1, 1, "discard ID", "" },
@@ -234,6 +244,7 @@ static int set_option(struct capture_opts *o, enum opt opt, const char *arg)
 		[O_CACERT] = &o->cacert, [O_NAME] = &o->name,       [O_CONTAINER] = &o->container,
 		[O_FILTER] = &o->filter, [O_STORAGE] = &o->storage, [O_SEARCH] = &o->search,
 		[O_STATUS] = &o->status, [O_SORT] = &o->sort,       [O_OUTPUT] = &o->output,
+		[O_PART] = &o->part,
 	};
 
 	if ((o->given & BIT(opt)) && opt != O_ERROR && opt != O_EXPIRING)
@@ -256,6 +267,19 @@ static int set_option(struct capture_opts *o, enum opt opt, const char *arg)
 		return 0;
 	case O_ASC:
 		o->asc = true;
+		return 0;
+	case O_PACKETS:
+	case O_NO_PACKETS:
+		if (o->packets >= 0)
+			return capture_usage_error("--packets and --no-packets: give one");
+		o->packets = opt == O_PACKETS;
+		return 0;
+	case O_ALL:
+		o->all = true;
+		return 0;
+	case O_PART:
+		if (strcmp(arg, "scap") != 0 && strcmp(arg, "pcapng") != 0)
+			return capture_usage_error("--part must be scap or pcapng, not '%s'", arg);
 		return 0;
 	case O_DURATION:
 		return parse_seconds(arg, opt, &o->duration);
@@ -319,6 +343,8 @@ static int check_opts(const struct subcommand *sub, const struct capture_opts *o
 			        "--duration is the seconds after now: give it, or --before and --after");
 	}
 	if (sub->run == capture_run_download) {
+		if (o->all && o->part)
+			return capture_usage_error("--all takes every part: --part names one");
 		if (!o->output)
 			return capture_usage_error("download needs -o FILE (- for stdout)");
 		if (!strcmp(o->output, "-") && o->json)
@@ -338,6 +364,7 @@ static int parse_opts(int argc, char **argv, struct capture_opts *o, const struc
 
 	memset(o, 0, sizeof(*o));
 	o->limit = o->offset = -1;
+	o->packets = -1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":ho:", longs, NULL)) != -1) {
@@ -347,7 +374,7 @@ static int parse_opts(int argc, char **argv, struct capture_opts *o, const struc
 			help = true;
 		else if (c == 'o')
 			rc = set_option(o, O_OUTPUT, optarg);
-		else if (c >= OPT_VAL(O_URL) && c <= OPT_VAL(O_OUTPUT))
+		else if (c >= OPT_VAL(O_URL) && c <= OPT_VAL(O_ALL))
 			rc = set_option(o, (enum opt)(c - OPT_VAL(O_URL)), optarg);
 		else if (c == ':')
 			rc = capture_usage_error("%s needs a value", argv[optind - 1]);

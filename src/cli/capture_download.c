@@ -1,7 +1,12 @@
-/* capture_download: `sysrec capture download`: a capture's file to a file or stdout, its sha256 checked. */
+/*
+ * capture_download: `sysrec capture download`: a capture's file (the .scap,
+ * or with --part its pcapng) to a file or stdout, its sha256 checked; with
+ * --all every part of the bundle and its record in one tar.gz archive.
+ */
 #include "capture_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -9,11 +14,13 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define SHA256_HEXLEN 64
 
 struct download {
-	struct sink *sink; /* NULL: stdout */
+	struct sink *sink; /* NULL: stdout (or gz when set) */
+	gzFile gz;         /* --all: the archive being written */
 	EVP_MD_CTX *md;
 	uint64_t bytes;
 };
@@ -26,6 +33,11 @@ static int download_data(void *ctx, const void *p, size_t n, struct err *e)
 	if (!EVP_DigestUpdate(d->md, p, n))
 		return err_set(e, -EIO, "SHA-256 failed");
 	d->bytes += n;
+	if (d->gz) {
+		if (n && gzwrite(d->gz, p, (unsigned)n) != (int)n)
+			return err_set(e, -EIO, "cannot write the archive");
+		return 0;
+	}
 	if (d->sink) {
 		sink_write(d->sink, p, n);
 		rc = sink_error(d->sink);
@@ -45,16 +57,42 @@ static int download_data(void *ctx, const void *p, size_t n, struct err *e)
 	return 0;
 }
 
-/* Stream the file, hashing what is written; 0 when it matches the catalog's sha256 and size. */
-static int download_verified(struct client *c, const json_t *cap, struct download *d, struct err *e)
+/* The catalog's part (its "parts" member) named part, or NULL. */
+static const json_t *part_of(const json_t *cap, const char *part)
 {
-	const char *id = capture_member_str(cap, "id"), *want = capture_member_str(cap, "sha256");
-	json_int_t size = json_integer_value(json_object_get(cap, "size"));
+	const json_t *parts = json_object_get(cap, "parts"), *p;
+	size_t i;
+
+	json_array_foreach(parts, i, p)
+	{
+		if (!strcmp(capture_member_str(p, "part"), part))
+			return p;
+	}
+	return NULL;
+}
+
+/* Stream the part, hashing what is written; 0 when it matches the catalog's sha256 and size. */
+static int download_verified(struct client *c, const json_t *cap, const char *part, struct download *d,
+                             struct err *e)
+{
+	const char *id = capture_member_str(cap, "id");
+	const json_t *pj = part_of(cap, part);
+	const char *want = capture_member_str(pj ? pj : cap, "sha256");
+	json_int_t size = json_integer_value(json_object_get(pj ? pj : cap, "size"));
 	unsigned char md[EVP_MAX_MD_SIZE];
 	char got[2 * EVP_MAX_MD_SIZE + 1];
 	unsigned mdlen = 0;
-	char *path = capture_path(c, id, "/download");
+	char *path = capture_path(c, id, strcmp(part, "scap") ? "/download?part=pcapng" : "/download");
 	int rc;
+
+	d->bytes = 0;
+	if (strlen(want) != SHA256_HEXLEN) {
+		free(path);
+		return err_set(
+		        e, -EPROTO,
+		        "the agent gives no sha256 for the %s part of %s: a download could not be verified",
+		        part, id);
+	}
 
 	d->md = EVP_MD_CTX_new();
 	if (!d->md || !EVP_DigestInit_ex(d->md, EVP_sha256(), NULL)) {
@@ -82,15 +120,112 @@ static int download_verified(struct client *c, const json_t *cap, struct downloa
 	return 0;
 }
 
+/* ---- --all: a tar.gz of the bundle ---- */
+
+/* A ustar header for a regular file of size bytes named name (sizes past 8 GiB in base-256). */
+static void tar_header(uint8_t h[512], const char *name, uint64_t size, int64_t mtime)
+{
+	unsigned sum = 0;
+
+	memset(h, 0, 512);
+	snprintf((char *)h, 100, "%s", name);
+	memcpy(h + 100, "0000644", 8);
+	memcpy(h + 108, "0000000", 8);
+	memcpy(h + 116, "0000000", 8);
+	if (size < (1ULL << 33)) {
+		snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)size);
+	} else {
+		h[124] = 0x80;
+		for (int i = 0; i < 8; i++)
+			h[135 - i] = (uint8_t)(size >> (8 * i));
+	}
+	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)(mtime > 0 ? mtime : 0));
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	memcpy(h + 265, "root", 5);
+	memcpy(h + 297, "root", 5);
+	memset(h + 148, ' ', 8);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	h[155] = ' ';
+}
+
+static int gz_put(gzFile gz, const void *p, size_t n, struct err *e)
+{
+	if (n && gzwrite(gz, p, (unsigned)n) != (int)n)
+		return err_set(e, -EIO, "cannot write the archive");
+	return 0;
+}
+
+/* The record (as the agent gives it) and each part, verified, as ID/capture.json, ID/events.scap,
+ * ID/packets.pcapng. */
+static int download_all(struct client *c, const json_t *cap, const char *output, struct download *d,
+                        struct err *e)
+{
+	static const char zeros[1024];
+	const char *id = capture_member_str(cap, "id");
+	char *rec = json_dumps(cap, JSON_INDENT(2)), name[160], tmp[4200];
+	const json_t *parts = json_object_get(cap, "parts"), *p;
+	int64_t mtime = (int64_t)(json_integer_value(json_object_get(cap, "start_ns")) / 1000000000);
+	uint8_t h[512];
+	size_t i;
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.part-%d", output, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !(d->gz = gzdopen(fd, "wb"))) {
+		rc = err_set(e, -errno, "cannot create %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(rec);
+		return rc;
+	}
+	snprintf(name, sizeof(name), "%s/capture.json", id);
+	tar_header(h, name, strlen(rec) + 1, mtime);
+	rc = gz_put(d->gz, h, 512, e);
+	if (!rc)
+		rc = gz_put(d->gz, rec, strlen(rec), e);
+	if (!rc)
+		rc = gz_put(d->gz, "\n", 1, e);
+	if (!rc)
+		rc = gz_put(d->gz, zeros, (512 - (strlen(rec) + 1) % 512) % 512, e);
+	json_array_foreach(parts, i, p)
+	{
+		const char *part = capture_member_str(p, "part");
+		uint64_t size = (uint64_t)json_integer_value(json_object_get(p, "size"));
+
+		if (rc)
+			break;
+		snprintf(name, sizeof(name), "%s/%s", id,
+		         strcmp(part, "scap") ? "packets.pcapng" : "events.scap");
+		tar_header(h, name, size, mtime);
+		if ((rc = gz_put(d->gz, h, 512, e)) == 0 && (rc = download_verified(c, cap, part, d, e)) == 0)
+			rc = gz_put(d->gz, zeros, (512 - size % 512) % 512, e);
+	}
+	if (!rc)
+		rc = gz_put(d->gz, zeros, 1024, e); /* the end of the archive */
+	if (gzclose(d->gz) != Z_OK && !rc)
+		rc = err_set(e, -EIO, "cannot write %s", tmp);
+	d->gz = NULL;
+	free(rec);
+	if (!rc && rename(tmp, output) != 0)
+		rc = err_set(e, -errno, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
+	if (rc)
+		unlink(tmp); /* nothing half-written or unverified under the name asked for */
+	return rc;
+}
+
 /* Into output (a file, published only when whole and verified; "-": stdout). */
-static int download_to(struct client *c, const json_t *cap, const char *output, struct download *d,
-                       struct err *e)
+static int download_to(struct client *c, const json_t *cap, const char *part, const char *output,
+                       struct download *d, struct err *e)
 {
 	int rc;
 
 	if (strcmp(output, "-") != 0 && !(d->sink = sink_open(output, false, e)))
 		return -EIO;
-	rc = download_verified(c, cap, d, e);
+	rc = download_verified(c, cap, part, d, e);
 	if (d->sink && rc)
 		sink_abort(d->sink); /* nothing half-written or unverified under the name asked for */
 	else if (d->sink)
@@ -119,8 +254,17 @@ int capture_run_download(struct client *c, const struct capture_opts *o)
 	else if (strlen(capture_member_str(cap, "sha256")) != SHA256_HEXLEN)
 		rc = err_set(&e, -EPROTO,
 		             "the agent gives no sha256 for %s: a download could not be verified", id);
+	else if (o->all && !strcmp(o->output, "-"))
+		rc = err_set(&e, -EINVAL, "--all writes an archive: give -o FILE.tar.gz");
+	else if (o->all)
+		rc = download_all(c, cap, o->output, &d, &e);
+	else if (o->part && !strcmp(o->part, "pcapng") && !part_of(cap, "pcapng"))
+		rc = err_set(&e, -ENOENT, "capture %s has no pcapng part: %s", id,
+		             json_is_true(json_object_get(cap, "packets"))
+		                     ? "its packets were not kept (its incomplete_reason says why)"
+		                     : "it did not ask for packets (take --packets)");
 	else
-		rc = download_to(c, cap, o->output, &d, &e);
+		rc = download_to(c, cap, o->part ? o->part : "scap", o->output, &d, &e);
 	if (rc) {
 		capture_fail(&e);
 		if (!strcmp(o->output, "-") && d.bytes)
@@ -130,8 +274,11 @@ int capture_run_download(struct client *c, const struct capture_opts *o)
 	} else if (o->json) {
 		capture_print_json(cap);
 	} else if (strcmp(o->output, "-") != 0) {
-		fprintf(stderr, "sysrec capture: downloaded %s to %s (%llu bytes, sha256 verified)\n", id,
-		        o->output, (unsigned long long)d.bytes);
+		fprintf(stderr, "sysrec capture: downloaded %s%s to %s (%s, sha256 verified)\n", id,
+		        o->all ? "'s bundle" : "", o->output,
+		        o->all                                  ? "every part"
+		        : o->part && !strcmp(o->part, "pcapng") ? "its packets"
+		                                                : "its events");
 	}
 	json_decref(cap);
 	return rc ? 1 : 0;

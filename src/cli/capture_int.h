@@ -53,6 +53,10 @@ enum opt {
 	O_LIMIT,
 	O_OFFSET,
 	O_OUTPUT,
+	O_PACKETS,
+	O_NO_PACKETS,
+	O_PART,
+	O_ALL,
 };
 #define BIT(o) (1u << (o))
 
@@ -67,6 +71,9 @@ struct capture_opts {
 	bool asc;
 	long limit, offset;
 	const char *output; /* download */
+	const char *part;   /* download: scap (default) or pcapng */
+	bool all;           /* download: every part into one tar.gz */
+	int packets;        /* take: 1 --packets, 0 --no-packets, -1 neither (the agent's packets.enabled) */
 	unsigned given;     /* BIT(O_...) of each option on the line */
 	char **args;        /* the words after the subcommand: ids */
 	int nargs;

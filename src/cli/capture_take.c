@@ -59,6 +59,8 @@ static json_t *take_request(const struct capture_opts *o)
 		bad |= json_object_set_new(req, "filter", json_string(o->filter));
 	if (o->filter_proclist)
 		bad |= json_object_set_new(req, "filter_proclist", json_true());
+	if (o->packets >= 0)
+		bad |= json_object_set_new(req, "packets", json_boolean(o->packets));
 	if (o->storage)
 		bad |= json_object_set_new(req, "storage", json_string(o->storage));
 	if (bad) { /* json_string() refuses text that is not UTF-8 */

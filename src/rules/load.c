@@ -517,13 +517,14 @@ static int load_capture_of(struct loader *ld, yaml_node_t *v, const char *kind, 
 
 	c->before = 5;
 	c->after = 20;
+	c->packets = -1;
 	if (!v || is_null(v))
 		return 0;
 	if (v->type != YAML_MAPPING_NODE)
-		return item_error(
-		        ld,
-		        "%s %s: capture must be a mapping (enabled, name, before, after, filter, storage)",
-		        kind, name);
+		return item_error(ld,
+		                  "%s %s: capture must be a mapping (enabled, name, before, after, filter, "
+		                  "storage, packets)",
+		                  kind, name);
 	c->enabled = yaml_bool(map_get(ld->doc, v, "enabled"), true);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		yaml_node_t *kv = map_get(ld->doc, v, keys[i]);
@@ -535,6 +536,13 @@ static int load_capture_of(struct loader *ld, yaml_node_t *v, const char *kind, 
 			free(*dst[i]);
 			*dst[i] = xstrdup(scalar(kv));
 		}
+	}
+	if ((b = map_get(ld->doc, v, "packets")) != NULL && !is_null(b)) {
+		/* a boolean: the same whatever the default */
+		if (yaml_bool(b, true) != yaml_bool(b, false))
+			return item_error(ld, "%s %s: capture packets must be true or false, not '%s'", kind,
+			                  name, scalar(b) ? scalar(b) : "?");
+		c->packets = yaml_bool(b, false);
 	}
 	b = map_get(ld->doc, v, "before");
 	a = map_get(ld->doc, v, "after");

@@ -291,9 +291,22 @@ static void settle_interrupted(struct catalog *c, struct capture_meta *m)
 			m->end_ns = m->start_ns + (uint64_t)(m->duration * 1e9);
 		if (!m->incomplete || !*m->incomplete) {
 			free(m->incomplete);
-			m->incomplete = xstrdup("not known: the capture was recovered at restart, before its "
-			                        "losses were recorded; the file's sysrec-drops and "
-			                        "sysrec-incomplete notifications say what it lacks");
+			m->incomplete = xstrdup(
+			        m->packets ? "not known, and its packets are not kept: the capture was "
+			                     "recovered at "
+			                     "restart, before its packets (pcapng) and its losses were "
+			                     "recorded; the "
+			                     "file's sysrec-drops and sysrec-incomplete notifications say "
+			                     "what it lacks"
+			                   : "not known: the capture was recovered at restart, before its "
+			                     "losses were recorded; the file's sysrec-drops and "
+			                     "sysrec-incomplete notifications say what it lacks");
+		}
+		if (m->packets) { /* a pcapng part no record vouches for is not served */
+			capture_pcapng_key(key, m->id);
+			store_delete(c->store, key, NULL);
+			m->pcapng_size = m->pcapng_packets = m->pcapng_lost = 0;
+			m->pcapng_sha256[0] = 0;
 		}
 		return;
 	}
@@ -445,7 +458,8 @@ int catalog_get(struct catalog *c, const char *id, struct capture_meta *out)
 /* Delete capture c->v[i] from the store, then from memory (lock held). */
 static int delete_locked(struct catalog *c, size_t i, struct err *e)
 {
-	static const char *const exts[] = { ".scap", ".json" }; /* the record last: it is what lists it */
+	static const char *const exts[] = { ".scap", ".pcapng",
+		                            ".json" }; /* the record last: it lists them */
 	char key[STORE_KEY_MAX + 1];
 
 	for (size_t k = 0; k < ARRAY_SIZE(exts); k++) {

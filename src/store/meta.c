@@ -134,6 +134,11 @@ int capture_scap_key(char key[STORE_KEY_MAX + 1], const char *id)
 	return meta_record_key(key, id, ".scap");
 }
 
+int capture_pcapng_key(char key[STORE_KEY_MAX + 1], const char *id)
+{
+	return meta_record_key(key, id, ".pcapng");
+}
+
 /* ---- RFC 3339 UTC times ---- */
 
 /* "YYYY-MM-DDTHH:MM:SS" then ".NNNNNNNNN" when nsec >= 0, then "Z". */
@@ -280,6 +285,28 @@ json_t *capture_meta_to_json(const struct capture_meta *m)
 	json_object_set_new(j, "incomplete_reason", json_text(m->incomplete));
 	json_object_set_new(j, "size", json_integer((json_int_t)m->size));
 	json_object_set_new(j, "sha256", json_text(m->sha256));
+	json_object_set_new(j, "packets", json_boolean(m->packets));
+	json_object_set_new(j, "pcapng_size", json_integer((json_int_t)m->pcapng_size));
+	json_object_set_new(j, "pcapng_sha256", json_text(m->pcapng_sha256));
+	json_object_set_new(j, "pcapng_packets", json_integer((json_int_t)m->pcapng_packets));
+	json_object_set_new(j, "pcapng_lost_packets", json_integer((json_int_t)m->pcapng_lost));
+	{
+		/* the parts of the bundle, each as `capture download --part` names it (derived: not read
+		 * back) */
+		json_t *parts = json_array();
+
+		if (m->status == CAPTURE_OK)
+			json_array_append_new(parts,
+			                      json_pack("{s:s,s:I,s:o}", "part", "scap", "size",
+			                                (json_int_t)m->size, "sha256", json_text(m->sha256)));
+		if (m->status == CAPTURE_OK && m->pcapng_sha256[0])
+			json_array_append_new(parts, json_pack("{s:s,s:I,s:o,s:I,s:I}", "part", "pcapng",
+			                                       "size", (json_int_t)m->pcapng_size, "sha256",
+			                                       json_text(m->pcapng_sha256), "packets",
+			                                       (json_int_t)m->pcapng_packets, "lost_packets",
+			                                       (json_int_t)m->pcapng_lost));
+		json_object_set_new(j, "parts", parts);
+	}
 	json_object_set_new(j, "status", json_string(capture_status_name(m->status)));
 	json_object_set_new(j, "error", json_text(m->error));
 	json_object_set_new(j, "note", json_text(m->note));
@@ -359,18 +386,18 @@ static int get_time(const json_t *j, const char *name, int64_t *sec, uint32_t *n
 	return 0;
 }
 
-static int get_sha256(const json_t *j, struct capture_meta *m, struct err *e)
+static int get_sha256(const json_t *j, const char *name, char out[65], struct err *e)
 {
 	int rc = 0;
-	const char *s = get_string(j, "sha256", false, &rc, e);
+	const char *s = get_string(j, name, false, &rc, e);
 	size_t len;
 
 	if (rc || !s)
 		return rc;
 	len = strlen(s);
 	if ((len != 0 && len != 64) || strspn(s, "0123456789abcdef") != len)
-		return member_error(e, "sha256", "must be \"\" or 64 lowercase hex digits");
-	memcpy(m->sha256, s, len + 1);
+		return member_error(e, name, "must be \"\" or 64 lowercase hex digits");
+	memcpy(out, s, len + 1);
 	return 0;
 }
 
@@ -406,7 +433,12 @@ static int meta_read(const json_t *j, struct capture_meta *m, struct err *e)
 	    (rc = get_u64(j, "start_ns", &start_ns, e)) ||
 	    (rc = get_seconds(j, "duration", &m->duration, e)) ||
 	    (rc = get_seconds(j, "before", &m->before, e)) || (rc = get_seconds(j, "after", &m->after, e)) ||
-	    (rc = get_u64(j, "size", &m->size, e)) || (rc = get_sha256(j, m, e)) ||
+	    (rc = get_u64(j, "size", &m->size, e)) || (rc = get_sha256(j, "sha256", m->sha256, e)) ||
+	    (rc = get_bool(j, "packets", &m->packets, e)) ||
+	    (rc = get_u64(j, "pcapng_size", &m->pcapng_size, e)) ||
+	    (rc = get_sha256(j, "pcapng_sha256", m->pcapng_sha256, e)) ||
+	    (rc = get_u64(j, "pcapng_packets", &m->pcapng_packets, e)) ||
+	    (rc = get_u64(j, "pcapng_lost_packets", &m->pcapng_lost, e)) ||
 	    (rc = get_u64(j, "end_ns", &m->end_ns, e)) ||
 	    (rc = get_u64(j, "lost_events", &m->lost_events, e)) ||
 	    (rc = get_time(j, "created", &m->created, &unused, e)) ||

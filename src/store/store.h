@@ -172,6 +172,14 @@ struct capture_meta {
 	uint64_t lost_events;           /* events lost in the span covered (its drop marks), 0 until ok */
 	uint64_t size;                  /* of the .scap, 0 until ok */
 	char sha256[65];                /* of the .scap, "" until ok */
+	/*
+	 * The bundle's pcapng part (captures/ID.pcapng): the window's packets.
+	 * packets: asked for; then, once ok, its size and sha256, the packets in
+	 * it and those the agent lost in the window (said in the file too).
+	 */
+	bool packets;
+	uint64_t pcapng_size, pcapng_packets, pcapng_lost;
+	char pcapng_sha256[65];
 	enum capture_status status;
 	int64_t created, expires_at; /* epoch seconds */
 };
@@ -199,6 +207,8 @@ int capture_id_new(char id[64], int64_t now_s);
 
 /* The key of a capture's file ("captures/ID.scap"): 0, or -EINVAL for a bad id. */
 int capture_scap_key(char key[STORE_KEY_MAX + 1], const char *id);
+/* The key of its packets ("captures/ID.pcapng"): 0, or -EINVAL for a bad id. */
+int capture_pcapng_key(char key[STORE_KEY_MAX + 1], const char *id);
 
 /*
  * The capture object of docs/api.md, members in its order; "start" is RFC 3339

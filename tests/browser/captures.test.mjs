@@ -341,6 +341,29 @@ await check('details show the sha256', async () => {
 	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
 });
 
+await check('details list the bundle\'s parts; Download pcapng saves the packets, byte-equal (sha256)', async () => {
+	const id = made.alpha.id;
+	const c = (await api('GET', `/api/captures/${id}`)).json;
+	const pcap = (c.parts || []).find((p) => p.part === 'pcapng');
+	assert(pcap, `the capture has parts ${JSON.stringify(c.parts)}: no pcapng (the agent keeps packets)`);
+	await row(id).locator('button.row-details').click();
+	await page.locator('#details').waitFor({ state: 'visible' });
+	const lines = await page.locator('#details-parts .part').evaluateAll((ds) => ds.map((d) => d.dataset.part));
+	assert(JSON.stringify(lines) === '["scap","pcapng"]', `#details-parts lists ${JSON.stringify(lines)}`);
+	const [dl] = await Promise.all([
+		page.waitForEvent('download', { timeout: 15000 }),
+		page.locator('#details-parts .part[data-part="pcapng"] button.part-download').click(),
+	]);
+	const path = await dl.path();
+	assert(path, `the download failed: ${await dl.failure()}`);
+	const sum = createHash('sha256').update(readFileSync(path)).digest('hex');
+	assert(sum === pcap.sha256, `sha256 ${sum}, the catalog says ${pcap.sha256}`);
+	assert(dl.suggestedFilename() === `${c.name}.pcapng`, `saved as ${dl.suggestedFilename()}`);
+	await page.click('#details-close');
+	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
+	return { note: `${pcap.packets} packets, ${pcap.size} bytes` };
+});
+
 await check('an incomplete capture says so: a tag on its row, the span held of the span asked, the reason in details', async () => {
 	// more history than the agent keeps (--seconds 20): the recorder holds only part of it
 	let r;

@@ -61,7 +61,8 @@ fi
 # a free port: ask the kernel for one
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 data=$work/data
-extra=(--docker-socket "$work/docker.sock" --podman-socket "") # more options for the agent
+# more options for the agent: its flight recorder keeps packets (captures are bundles with a pcapng part)
+extra=(--docker-socket "$work/docker.sock" --podman-socket "" --packets true)
 start_agent() {
 	"$bin" agent --data "$data" --listen "127.0.0.1:$port" --seconds 20 "${extra[@]}" >>"$work/agent.log" 2>&1 &
 	agent_pid=$!

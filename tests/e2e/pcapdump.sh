@@ -20,7 +20,8 @@ pd_down() {
 	return 0
 }
 
-# The shared agent, with the stand-in API describing web-1 (prod) and db-1 (dev).
+# The shared agent, with the stand-in API describing web-1 (prod) and db-1 (dev),
+# the flight recorder keeping packets, and two rules that take bundles.
 pd_up() { # name
 	agent_can_run "$1" || return 1
 	command -v tshark >/dev/null && command -v mergecap >/dev/null ||
@@ -35,8 +36,22 @@ pd_up() { # name
 	for id in "${pd_ids[@]}"; do
 		mkdir -p "$(pd_cgroup "$id")" 2>/dev/null || { skipped "$1" "cannot make a cgroup"; return 1; }
 	done
+	cat >"$work/pd-rules.yaml" <<YAML
+- rule: Bundle with packets
+  desc: the e2e marker opened the first trigger file
+  condition: evt.type in (open, openat) and evt.dir=< and fd.name=$work/pd-trigger-1
+  output: "bundle trigger %fd.name opened by %proc.name"
+  priority: WARNING
+  capture: {enabled: true, before: 3s, after: 1s, packets: true}
+- rule: Bundle without packets
+  desc: the e2e marker opened the second trigger file
+  condition: evt.type in (open, openat) and evt.dir=< and fd.name=$work/pd-trigger-2
+  output: "bundle trigger %fd.name opened by %proc.name"
+  priority: WARNING
+  capture: {enabled: true, before: 3s, after: 1s, packets: false}
+YAML
 	agent_start --docker-socket "$work/pd-docker.sock" --podman-socket "" --containerd-socket "" \
-		--pcapdump-max-size 5MB ||
+		--pcapdump-max-size 5MB --packets true --rules "$work/pd-rules.yaml" ||
 		{ bad "$1" "the agent did not start: $(tail -3 "$work/agent.log")"; return 1; }
 }
 

@@ -147,6 +147,12 @@ static inline void sample_meta(struct capture_meta *m)
 	m->lost_events = 1788694;
 	free(m->incomplete);
 	m->incomplete = xstrdup("1788694 events lost (ring buffer full 1788694)");
+	m->packets = true;
+	m->pcapng_size = 90112;
+	m->pcapng_packets = 4242;
+	m->pcapng_lost = 7;
+	snprintf(m->pcapng_sha256, sizeof(m->pcapng_sha256), "%s",
+	         "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752");
 }
 
 static inline void assert_meta_equal(const struct capture_meta *a, const struct capture_meta *b)
@@ -169,6 +175,11 @@ static inline void assert_meta_equal(const struct capture_meta *a, const struct 
 	assert_true(a->duration == b->duration && a->before == b->before && a->after == b->after);
 	assert_int_equal(a->size, b->size);
 	assert_string_equal(a->sha256, b->sha256);
+	assert_int_equal(a->packets, b->packets);
+	assert_int_equal(a->pcapng_size, b->pcapng_size);
+	assert_int_equal(a->pcapng_packets, b->pcapng_packets);
+	assert_int_equal(a->pcapng_lost, b->pcapng_lost);
+	assert_string_equal(a->pcapng_sha256, b->pcapng_sha256);
 	assert_int_equal(a->status, b->status);
 	assert_int_equal(a->created, b->created);
 	assert_int_equal(a->expires_at, b->expires_at);

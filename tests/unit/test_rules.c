@@ -628,19 +628,21 @@ static void test_policy(void **unused)
 	        "  capture: {before: 1s, after: 1s}\n"
 	        "- rule: c\n  condition: evt.type=read\n  output: o\n  desc: d\n  priority: info\n";
 	static const char policy[] =
-	        "- policy: p\n  rules: [a, b]\n  capture: {before: 10s, after: 1m, filter: "
+	        "- policy: p\n  rules: [a, b]\n  capture: {before: 10s, after: 1m, packets: true, filter: "
 	        "\"proc.name=x\"}\n";
 	static const char *const bad[] = {
 		"- policy: q\n  rules: [a, nope]\n  capture: {}\n",
 		"- policy: q\n  rules: []\n  capture: {}\n",
 		"- policy: q\n  rules: [a]\n",
 		"- policy: q\n  rules: [a]\n  capture: {before: 200s, after: 200s}\n",
+		"- policy: q\n  rules: [a]\n  capture: {packets: maybe}\n",
 	};
 	static const char *const msgs[] = {
 		"Policy q names rule 'nope', which is not defined",
 		"Policy q: rules must be a list of rule names",
 		"Policy q must have property capture",
 		"Policy q: capture before + after is 400s, more than the 300s a capture may span",
+		"Policy q: capture packets must be true or false, not 'maybe'",
 	};
 	struct rules *r = rules_new();
 	struct err e = { { 0 } };
@@ -657,8 +659,10 @@ static void test_policy(void **unused)
 		assert_true(rule->capture.enabled);
 		assert_true(rule->capture.before == 10 && rule->capture.after == 60);
 		assert_string_equal(rule->capture.filter, "proc.name=x");
+		assert_int_equal(rule->capture.packets, 1);
 	}
 	assert_false(rules_find(r, "c")->capture.enabled);
+	assert_int_equal(rules_find(r, "c")->capture.packets, -1);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		size_t before = rules_diag_count(r);
 

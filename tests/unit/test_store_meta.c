@@ -32,6 +32,12 @@ static void test_meta_json_shape_and_round_trip(void **state)
 		                             "incomplete_reason",
 		                             "size",
 		                             "sha256",
+		                             "packets",
+		                             "pcapng_size",
+		                             "pcapng_sha256",
+		                             "pcapng_packets",
+		                             "pcapng_lost_packets",
+		                             "parts",
 		                             "status",
 		                             "error",
 		                             "note",
@@ -67,6 +73,17 @@ static void test_meta_json_shape_and_round_trip(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "end")), "2026-11-24T10:15:02.500000000Z");
 	assert_true(json_is_true(json_object_get(j, "incomplete")));
 	assert_int_equal(json_integer_value(json_object_get(j, "lost_events")), 1788694);
+	/* the bundle's parts, derived: the .scap and the pcapng, each with its size and sha256 */
+	assert_int_equal(json_array_size(json_object_get(j, "parts")), 2);
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(json_object_get(j, "parts"), 1), "part")),
+	        "pcapng");
+	assert_int_equal(json_integer_value(
+	                         json_object_get(json_array_get(json_object_get(j, "parts"), 1), "packets")),
+	                 4242);
+	assert_int_equal(
+	        json_integer_value(json_object_get(json_array_get(json_object_get(j, "parts"), 0), "size")),
+	        1843200);
 
 	/* through text and back */
 	text = json_dumps(j, JSON_INDENT(2));
