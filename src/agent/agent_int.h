@@ -200,6 +200,10 @@ struct agent_part {
 int agent_packets_write(struct agent *a, const char *key, uint64_t from, uint64_t to, const char *container,
                         const struct i64map *pids, struct agent_part *out, struct err *e);
 bool agent_packets_kept(struct agent *a);
+/* A packet's interface as one 64-bit key: its namespace's cookie and its index, mixed. */
+uint64_t agent_iface_key(uint64_t netns, uint32_t ifindex);
+/* The comment a packet carries for the n packets the agent lost just before it. */
+void agent_lost_note(char *buf, size_t size, uint64_t n);
 
 /*
  * pcapdump (pcapdump.c): continuous packet recording (Kubeshark's pcapdump)

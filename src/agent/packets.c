@@ -228,7 +228,7 @@ static bool part_wanted(const struct part_writer *pw, const struct pktring_pkt *
 static void part_packet(void *ctx, const struct pktring_pkt *p)
 {
 	struct part_writer *pw = ctx;
-	uint64_t key = p->netns * 0x9E3779B97F4A7C15ULL ^ p->ifindex;
+	uint64_t key = agent_iface_key(p->netns, p->ifindex);
 	struct pcap_owner owner = {
 		.pid = p->pid, .tid = p->tid, .comm = p->comm, .container = p->container, .fd = p->fd
 	};
@@ -264,10 +264,7 @@ static void part_packet(void *ctx, const struct pktring_pkt *p)
 	}
 	pk.iface = pw->ifs[i].id;
 	if (pw->carried) {
-		snprintf(note, sizeof(note),
-		         "%llu packets lost before this one (the agent was behind: its packet buffer was "
-		         "full)",
-		         (unsigned long long)pw->carried);
+		agent_lost_note(note, sizeof(note), pw->carried);
 		pk.note = note;
 		pk.drops = pw->carried;
 		pw->ifs[i].dropped += pw->carried;
@@ -318,6 +315,20 @@ int agent_packets_write(struct agent *a, const char *key, uint64_t from, uint64_
 	out->packets = pw.packets;
 	out->lost = pw.lost;
 	return 0;
+}
+
+uint64_t agent_iface_key(uint64_t netns, uint32_t ifindex)
+{
+	uint64_t h = netns * 0x9E3779B97F4A7C15ULL;
+
+	return h ^ ((uint64_t)ifindex << 1) ^ (h >> 29);
+}
+
+void agent_lost_note(char *buf, size_t size, uint64_t n)
+{
+	snprintf(buf, size,
+	         "%llu packets lost before this one (the agent was behind: its packet buffer was full)",
+	         (unsigned long long)n);
 }
 
 bool agent_packets_kept(struct agent *a)

@@ -169,14 +169,6 @@ static bool wanted(struct agent_pcapdump *p, const struct engine_packet *m, cons
 	return v->keep;
 }
 
-/* 64-bit key of an interface: its namespace's cookie and index, mixed. */
-static uint64_t iface_key(uint64_t netns, uint32_t ifindex)
-{
-	uint64_t h = netns * 0x9E3779B97F4A7C15ULL;
-
-	return h ^ ((uint64_t)ifindex << 1) ^ (h >> 29);
-}
-
 void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet *m, const char *container,
                            const struct pktname_if *n, uint64_t lost)
 {
@@ -212,14 +204,11 @@ void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet 
 		pk.owner = &owner;
 	}
 	if (p->gap) { /* the packets the buffer had no room for, said where they were lost */
-		snprintf(note, sizeof(note),
-		         "%llu packets lost before this one (the agent was behind: its packet buffer was "
-		         "full)",
-		         (unsigned long long)p->gap);
+		agent_lost_note(note, sizeof(note), p->gap);
 		pk.note = note;
 		pk.drops = p->gap;
 	}
-	rc = pcap_roll_packet(p->roll, iface_key(m->netns, m->ifindex), &ifc, &pk);
+	rc = pcap_roll_packet(p->roll, agent_iface_key(m->netns, m->ifindex), &ifc, &pk);
 	if (rc == 0) {
 		p->written++;
 		p->gap = 0;

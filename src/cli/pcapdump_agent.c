@@ -237,31 +237,20 @@ static void print_status(const json_t *j)
 	                   json_integer_value(json_object_get(j, "too_big"))));
 }
 
-static int run_settings(struct client *c, const struct pd_opts *o)
+/* METHOD /api/pcapdump (with the settings given, for PUT), the reply printed: the status. */
+static int call_and_print(struct client *c, const char *method, const struct pd_opts *o)
 {
-	json_t *body = json_object(), *reply;
+	json_t *body = NULL, *reply;
 	struct err e = { { 0 } };
 
-	for (size_t i = 0; i < ARRAY_SIZE(setting_names); i++)
-		if (o->set[i])
-			json_object_set_new(body, setting_names[i], json_string(o->set[i]));
-	reply = client_call(c, "PUT", PCAPDUMP_PATH, body, &e);
+	if (!strcmp(method, "PUT")) {
+		body = json_object();
+		for (size_t i = 0; i < ARRAY_SIZE(setting_names); i++)
+			if (o->set[i])
+				json_object_set_new(body, setting_names[i], json_string(o->set[i]));
+	}
+	reply = client_call(c, method, PCAPDUMP_PATH, body, &e);
 	json_decref(body);
-	if (!reply)
-		return fail(&e);
-	if (o->conn.json)
-		capture_print_json(reply);
-	else
-		print_status(reply);
-	json_decref(reply);
-	return 0;
-}
-
-static int run_status(struct client *c, const struct pd_opts *o)
-{
-	struct err e = { { 0 } };
-	json_t *reply = client_call(c, "GET", PCAPDUMP_PATH, NULL, &e);
-
 	if (!reply)
 		return fail(&e);
 	if (o->conn.json)
@@ -397,9 +386,9 @@ int pcapdump_agent(int argc, char **argv)
 		if (!c)
 			rc = fail(&e);
 		else if (!o.sub)
-			rc = run_settings(c, &o);
+			rc = call_and_print(c, "PUT", &o);
 		else if (!strcmp(o.sub, "status"))
-			rc = run_status(c, &o);
+			rc = call_and_print(c, "GET", &o);
 		else
 			rc = run_export(c, &o);
 		client_free(c);
