@@ -161,7 +161,7 @@ uint64_t pktring_read(struct pktring *r, uint64_t from, uint64_t to,
 	pthread_mutex_lock(&r->mu);
 	for (struct chunk *c = r->head; c; c = c->next)
 		if (c->packets && c->last_ts >= from && c->first_ts <= to) {
-			held = xrealloc(held, (n + 1) * sizeof(*held));
+			held = xrealloc(held, (n + 1) * sizeof(struct chunk *));
 			used = xrealloc(used, (n + 1) * sizeof(*used));
 			c->refs++;
 			held[n] = c;

@@ -142,7 +142,7 @@ static void tar_header(uint8_t h[512], const char *name, uint64_t size, int64_t 
 	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)(mtime > 0 ? mtime : 0));
 	h[156] = '0';
 	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
+	h[263] = h[264] = '0'; /* version "00" */
 	memcpy(h + 265, "root", 5);
 	memcpy(h + 297, "root", 5);
 	memset(h + 148, ' ', 8);
