@@ -25,6 +25,15 @@
 #                       system calls as well
 #       sysrec-nopcap   (not in the default set) `sysrec record -w F.scap
 #                       --stats`: the system calls alone
+#       agent-pcapdump  (not in the default set) `sysrec agent --pcapdump true
+#                       --pcapdump-max-size 20GB`: the agent's continuous pcap
+#                       (issue 25), every interface, and its flight recorder of
+#                       system calls; the file counted is `sysrec pcapdump
+#                       export`'s merge of its rolling files, the drops are
+#                       its status's (the snaplen is the agent's: whole packets)
+#       agent-ring      (not in the default set) `sysrec agent --packets true`:
+#                       the flight recorder keeps the packets in memory, cut to
+#                       SNAPLEN (no file: the packets it took are its status's)
 #     at each snaplen of SNAPLENS (65000, sysrec's most, for both recorders in
 #     the "full" case; and 128). A recorder is started and awaited (tcpdump:
 #     "listening on"; sysrec: its "recording" line), then iperf3 -J runs;
@@ -94,6 +103,7 @@ ROUNDS=${ROUNDS:-1}
 GRACE=${GRACE:-1.5}
 UDP_LEN=${UDP_LEN:-1448}
 PORT=${PORT:-15299}
+AGENT_PORT=${AGENT_PORT:-15298}
 OLD_REF=${OLD_REF-312865b^}
 SYS_RUNS=${SYS_RUNS:-$(q 1 5)}
 WRITE_N=${WRITE_N:-$(q 400000 2000000)}
@@ -273,6 +283,13 @@ start_recorder() { # RECORDER SNAPLEN IFACE LOG [SYSREC_BINARY]
 		"$bin" record -w "$DIR/cap.scap" --stats 2>"$log" &
 		ready='^sysrec record: recording'
 		;;
+	agent-pcapdump | agent-ring)
+		rm -rf "$DIR/agent"
+		local extra=(--pcapdump true --pcapdump-max-size 20GB)
+		[[ $rec == agent-ring ]] && extra=(--packets true --packets-snaplen "$snap")
+		"$bin" agent --data "$DIR/agent" --listen "127.0.0.1:$AGENT_PORT" "${extra[@]}" 2>"$log" &
+		ready='^sysrec agent: recording'
+		;;
 	*)
 		echo "bench: unknown recorder $rec" >&2
 		exit 2
@@ -288,11 +305,26 @@ start_recorder() { # RECORDER SNAPLEN IFACE LOG [SYSREC_BINARY]
 	sleep 0.3 # let the first drains settle
 }
 
+# The agent's packet counts, "taken dropped", from its status (pcapdump's or the flight recorder's).
+agent_counts() { # RECORDER
+	local which=pcapdump
+	[[ $1 == agent-ring ]] && which=packets
+	curl -s -H "Authorization: Bearer $(cat "$DIR/agent/token")" "http://127.0.0.1:$AGENT_PORT/api/status" |
+		python3 -c "import json,sys; p=json.load(sys.stdin)['$which']; print(p['packets'] if '$which' == 'pcapdump' else p['total'], p['dropped'])"
+}
+
 stop_recorder() { # RECORDER LOG
 	local rc=0
+	if [[ $1 == agent-* ]]; then
+		agent_counts "$1" >"$DIR/agent-counts"
+		[[ $1 == agent-ring ]] ||
+			SYSREC_URL="http://127.0.0.1:$AGENT_PORT" SYSREC_DATA="$DIR/agent" "$SYSREC" pcapdump export \
+				-w "$DIR/cap.pcapng" 2>>"$2" || { echo "bench: export failed: $(tail -2 "$2")" >&2; exit 1; }
+	fi
 	kill -INT "$REC_PID"
 	wait "$REC_PID" || rc=$?
 	REC_PID=
+	[[ $1 != agent-* ]] || rm -rf "$DIR/agent" # its rolling files (the export is counted)
 	[[ $rc == 0 ]] || { echo "bench: $1 exited with $rc: $(cat "$2")" >&2; exit 1; }
 }
 
@@ -303,6 +335,11 @@ recorder_counts() { # RECORDER LOG
 	tcpdump)
 		awk '/ packets captured$/ { w = $1 } / packets received by filter$/ { s = $1 }
 			/ packets dropped by kernel$/ { d = $1 } END { print s + 0, d + 0, w + 0, "-", "-" }' "$log"
+		;;
+	agent-pcapdump | agent-ring)
+		local t d
+		read -r t d <"$DIR/agent-counts"
+		echo "$((t + d)) $d $t - -"
 		;;
 	sysrec | sysrec-full | sysrec-nopcap)
 		local p e
