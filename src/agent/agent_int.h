@@ -230,13 +230,13 @@ struct pcap_merge_stats;
 struct agent_pcapdump *agent_pcapdump_start(struct agent *a, struct engine *en, const char *unavailable);
 void agent_pcapdump_stop(struct agent_pcapdump *p);
 /*
- * The packet thread's calls (packets.c): each packet (container: its
- * owner's, "" none; n: its interface's names; lost: packets the agent lost
- * just before it), and once a second.
+ * The packet thread's calls (packets.c): each packet (names: that thread's
+ * table of interface and container names; lost: packets the agent lost just
+ * before it), and once a second.
  */
-struct pktname_if;
-void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet *m, const char *container,
-                           const struct pktname_if *n, uint64_t lost);
+struct pktnames;
+void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet *m, struct pktnames *names,
+                           uint64_t lost);
 void agent_pcapdump_tick(struct agent_pcapdump *p);
 bool agent_pcapdump_enabled(struct agent_pcapdump *p);
 void agent_pcapdump_settings(struct agent *a, struct agent_pcapdump_cfg *out);

@@ -69,7 +69,6 @@ static void on_packet(void *ctx, const struct engine_packet *m)
 {
 	struct agent_packets *k = ctx;
 	uint64_t seen = engine_packets_lost_seen(k->en), lost = seen - k->lost_seen;
-	const char *container = m->pid ? pktnames_container(k->names, m->pid) : "";
 
 	k->lost_seen = seen;
 	if (k->ring) {
@@ -77,10 +76,10 @@ static void on_packet(void *ctx, const struct engine_packet *m)
 			pktring_note_lost(k->ring, lost);
 			atomic_fetch_add(&k->dropped, lost);
 		}
-		to_ring(k, m, container);
+		to_ring(k, m, m->pid ? pktnames_container(k->names, m->pid) : "");
 	}
-	agent_pcapdump_packet(k->a->pcapdump, m, container,
-	                      pktnames_iface(k->names, m->netns, m->ifindex, m->pid), lost);
+	/* pcapdump names the packet (this thread's table) only when it writes it */
+	agent_pcapdump_packet(k->a->pcapdump, m, k->names, lost);
 }
 
 static void *packet_thread(void *arg)

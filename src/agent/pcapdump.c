@@ -169,8 +169,8 @@ static bool wanted(struct agent_pcapdump *p, const struct engine_packet *m, cons
 	return v->keep;
 }
 
-void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet *m, const char *container,
-                           const struct pktname_if *n, uint64_t lost)
+void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet *m, struct pktnames *names,
+                           uint64_t lost)
 {
 	struct pcap_owner owner = { .fd = -1 };
 	struct pcap_packet pk = {
@@ -180,7 +180,9 @@ void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet 
 		.origlen = m->len,
 		.dir = m->dir == ENGINE_PKT_IN ? PCAP_DIR_IN : PCAP_DIR_OUT,
 	};
-	struct pcap_iface ifc = { .linktype = PCAP_LINKTYPE_RAW, .name = n->name, .description = n->desc };
+	struct pcap_iface ifc = { .linktype = PCAP_LINKTYPE_RAW };
+	const struct pktname_if *n;
+	const char *container;
 	char note[160];
 	int rc;
 
@@ -191,6 +193,7 @@ void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet 
 	}
 	if (!p->cfg.enabled || !p->roll || m->ts < p->enabled_at_ns)
 		goto out;
+	container = m->pid ? pktnames_container(names, m->pid) : "";
 	if (!wanted(p, m, container)) {
 		p->filtered++;
 		goto out;
@@ -208,6 +211,9 @@ void agent_pcapdump_packet(struct agent_pcapdump *p, const struct engine_packet 
 		pk.note = note;
 		pk.drops = p->gap;
 	}
+	n = pktnames_iface(names, m->netns, m->ifindex, m->pid);
+	ifc.name = n->name;
+	ifc.description = n->desc;
 	rc = pcap_roll_packet(p->roll, agent_iface_key(m->netns, m->ifindex), &ifc, &pk);
 	if (rc == 0) {
 		p->written++;
@@ -456,8 +462,8 @@ json_t *agent_pcapdump_status(struct agent *a)
 	return j;
 }
 
-/* Remove the export's working directory and what is in it. */
-static void remove_dir(const char *dir, char **links, size_t n)
+/* Remove the links an export merged from, and its working directory unless it holds the merge. */
+static void remove_links(const char *dir, char **links, size_t n, bool keep_dir)
 {
 	for (size_t i = 0; i < n; i++)
 		if (links[i]) {
@@ -465,7 +471,8 @@ static void remove_dir(const char *dir, char **links, size_t n)
 			free(links[i]);
 		}
 	free(links);
-	rmdir(dir);
+	if (!keep_dir)
+		rmdir(dir);
 }
 
 int agent_pcapdump_export(struct agent *a, uint64_t since_ns, uint64_t until_ns, char *out, size_t outsize,
@@ -509,16 +516,8 @@ int agent_pcapdump_export(struct agent *a, uint64_t since_ns, uint64_t until_ns,
 		                &(struct pcap_merge_opts){ .since_ns = since_ns, .until_ns = until_ns }, st,
 		                e);
 	}
-	if (rc) {
-		remove_dir(dir, links, n);
-		return rc;
-	}
-	for (size_t i = 0; i < n; i++) {
-		unlink(links[i]);
-		free(links[i]);
-	}
-	free(links);
-	return 0;
+	remove_links(dir, links, n, rc == 0);
+	return rc;
 }
 
 void agent_pcapdump_export_done(const char *out)

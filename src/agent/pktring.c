@@ -14,16 +14,11 @@
 #define CHUNK_MIN (64u << 10)
 #define CHUNK_MAX (4u << 20)
 
-/* A record in a chunk: this header, then caplen bytes, padded to 8. */
-struct rec {
-	uint64_t ts, netns, lost_before;
-	uint32_t ifindex, len, caplen, pid, tid;
-	int32_t fd;
-	uint8_t dir;
-	char comm[17];
-	char container[13];
-};
-
+/*
+ * A record in a chunk: the packet's struct pktring_pkt (its data pointer
+ * cleared, its lost_before what the ring had gathered), then caplen bytes,
+ * padded to 8.
+ */
 struct chunk {
 	struct chunk *next;
 	uint64_t first_ts, last_ts;
@@ -46,7 +41,7 @@ struct pktring {
 
 static size_t rec_size(uint32_t caplen)
 {
-	return sizeof(struct rec) + (((size_t)caplen + 7) & ~(size_t)7);
+	return ((sizeof(struct pktring_pkt) + 7) & ~(size_t)7) + (((size_t)caplen + 7) & ~(size_t)7);
 }
 
 struct pktring *pktring_new(uint64_t max_bytes, uint64_t seconds)
@@ -99,21 +94,10 @@ void pktring_note_lost(struct pktring *r, uint64_t n)
 void pktring_append(struct pktring *r, const struct pktring_pkt *p)
 {
 	size_t need = rec_size(p->caplen);
-	struct rec h;
+	struct pktring_pkt h = *p;
 	struct chunk *c;
 
-	memset(&h, 0, sizeof(h));
-	h.ts = p->ts;
-	h.netns = p->netns;
-	h.ifindex = p->ifindex;
-	h.len = p->len;
-	h.caplen = p->caplen;
-	h.pid = p->pid;
-	h.tid = p->tid;
-	h.fd = p->fd;
-	h.dir = p->dir;
-	memcpy(h.comm, p->comm, sizeof(h.comm) - 1);
-	memcpy(h.container, p->container, sizeof(h.container) - 1);
+	h.data = NULL;
 	pthread_mutex_lock(&r->mu);
 	h.lost_before = r->pending_lost + p->lost_before;
 	r->pending_lost = 0;
@@ -133,7 +117,7 @@ void pktring_append(struct pktring *r, const struct pktring_pkt *p)
 		r->bytes += sizeof(*c) + cap;
 	}
 	memcpy(c->mem + c->used, &h, sizeof(h));
-	memcpy(c->mem + c->used + sizeof(h), p->data, p->caplen);
+	memcpy(c->mem + c->used + rec_size(0), p->data, p->caplen);
 	c->used += need;
 	c->last_ts = p->ts;
 	c->packets++;
@@ -170,28 +154,15 @@ uint64_t pktring_read(struct pktring *r, uint64_t from, uint64_t to,
 	pthread_mutex_unlock(&r->mu);
 	for (size_t i = 0; i < n; i++)
 		for (size_t off = 0; off < used[i];) {
-			struct rec h;
 			struct pktring_pkt p;
 
-			memcpy(&h, held[i]->mem + off, sizeof(h));
-			if (h.ts >= from && h.ts <= to) {
-				p.ts = h.ts;
-				p.netns = h.netns;
-				p.lost_before = h.lost_before;
-				p.ifindex = h.ifindex;
-				p.len = h.len;
-				p.caplen = h.caplen;
-				p.pid = h.pid;
-				p.tid = h.tid;
-				p.fd = h.fd;
-				p.dir = h.dir;
-				memcpy(p.comm, h.comm, sizeof(p.comm));
-				memcpy(p.container, h.container, sizeof(p.container));
-				p.data = held[i]->mem + off + sizeof(h);
+			memcpy(&p, held[i]->mem + off, sizeof(p));
+			if (p.ts >= from && p.ts <= to) {
+				p.data = held[i]->mem + off + rec_size(0);
 				fn(ctx, &p);
 				count++;
 			}
-			off += rec_size(h.caplen);
+			off += rec_size(p.caplen);
 		}
 	pthread_mutex_lock(&r->mu);
 	for (size_t i = 0; i < n; i++)

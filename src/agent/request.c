@@ -469,7 +469,7 @@ static char *member_text(const char *key, json_t *v, struct req_error *re)
 		snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
 		return xstrdup(n);
 	}
-	if (json_is_array(v) && strstr(key, "amespaces")) {
+	if (json_is_array(v) && (!strcmp(key, "namespaces") || !strcmp(key, "excludedNamespaces"))) {
 		size_t i;
 		json_t *item;
 
@@ -520,9 +520,8 @@ int request_pcapdump(json_t *body, struct agent_config *c, struct req_error *re)
 		if (!(text = member_text(key, v, re)))
 			return -1;
 		snprintf(dotted, sizeof(dotted), "pcapdump.%s", key);
-		rc = strlen(text) != (json_is_string(v) ? json_string_length(v) : strlen(text))
-		             ? err_set(&e, -EINVAL, "%s: holds a NUL byte", dotted)
-		             : agent_config_set(c, dotted, text, &e);
+		/* the body was parsed without NULs in strings (request_object) */
+		rc = agent_config_set(c, dotted, text, &e);
 		free(text);
 		if (rc)
 			return refuse_field(re, 400, key, "%s", e.msg);
