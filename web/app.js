@@ -372,7 +372,7 @@ async function download(c, btn, part = 'scap') {
 		const { url } = await api.downloadLink(c.id);
 		const a = document.createElement('a');
 		a.href = part === 'scap' ? url : `${url}?part=${encodeURIComponent(part)}`;
-		a.download = `${c.name}.${part}`;
+		a.download = part === 'artifacts' ? `${c.name}.artifacts.tar.gz` : `${c.name}.${part}`;
 		a.hidden = true;
 		document.body.append(a);
 		a.click();
@@ -440,7 +440,7 @@ $('#delete-selected').addEventListener('click', () => {
 
 // ---- details --------------------------------------------------------------------
 
-// The bundle's parts: each with its size, sha256 and (pcapng) packets, and a button that downloads it.
+// The bundle's parts: each with its size, sha256, packets or artifacts, and a button that downloads it.
 function detailsParts(c) {
 	const dd = $('#details-parts');
 	dd.replaceChildren();
@@ -453,7 +453,10 @@ function detailsParts(c) {
 		const what = p.part === 'pcapng'
 			? `packets (pcapng): ${fmtBytes(p.size)}, ${(p.packets || 0).toLocaleString()} packets`
 				+ (p.lost_packets ? `, ${p.lost_packets.toLocaleString()} lost` : '')
-			: `events (.scap): ${fmtBytes(p.size)}`;
+			: p.part === 'artifacts'
+				? `artifacts (tar.gz): ${fmtBytes(p.size)}, ${(p.artifacts || 0).toLocaleString()} artifacts`
+					+ (p.not_kept_bytes ? `, ${fmtBytes(p.not_kept_bytes)} not kept` : '')
+				: `events (.scap): ${fmtBytes(p.size)}`;
 		const text = document.createElement('span');
 		text.textContent = `${what}, sha256 ${String(p.sha256).slice(0, 16)}… `;
 		text.title = p.sha256;
@@ -465,9 +468,14 @@ function detailsParts(c) {
 		line.append(text, btn);
 		dd.append(line);
 	}
-	if (c.status === 'ok' && c.packets && !parts.some((p) => p.part === 'pcapng')) {
+	const missing = [];
+	if (c.status === 'ok' && c.packets && !parts.some((p) => p.part === 'pcapng')) missing.push('packets');
+	if (c.status === 'ok' && (c.artifacts || []).length && !parts.some((p) => p.part === 'artifacts')) {
+		missing.push('artifacts');
+	}
+	for (const m of missing) {
 		const note = document.createElement('div');
-		note.textContent = 'packets asked for, not kept (see Incomplete)';
+		note.textContent = `${m} asked for, not kept (see Incomplete)`;
 		dd.append(note);
 	}
 }

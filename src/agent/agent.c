@@ -1,6 +1,7 @@
 /* agent: the daemon's runtime - recording, capture jobs, retention (see agent.h). */
 #include "agent_int.h"
 
+#include "../artifacts/artifacts.h"
 #include "../engine/drain.h"
 #include "../engine/engine.h"
 
@@ -107,7 +108,7 @@ static void write_packets(struct agent_job *j, struct capture_result *res, struc
 		usleep(20000);
 	capture_pcapng_key(key, j->id);
 	if (agent_packets_write(j->a, key, res->start_ns, res->end_ns, j->container,
-	                        j->q.filter ? &j->pids : NULL, part, &e)) {
+	                        j->q.filter ? j->q.pids : NULL, part, &e)) {
 		log_warn("capture %s: its packets are not kept: %s", j->id, e.msg);
 		snprintf(res->incomplete + n, sizeof(res->incomplete) - n, "%sits packets are not kept: %s",
 		         n ? "; " : "", e.msg);
@@ -120,11 +121,50 @@ static void write_packets(struct agent_job *j, struct capture_result *res, struc
 	}
 }
 
+/* The bundle's artifacts: those the flight recorder holds for the span the .scap covers, in its scope. */
+static void write_artifacts(struct agent_job *j, struct capture_result *res, struct agent_part *part)
+{
+	char key[STORE_KEY_MAX + 1], lost[200] = "";
+	struct err e = { { 0 } };
+	size_t n = strlen(res->incomplete);
+
+	/* a binary is read as its record comes: wait for the records of the window */
+	while (!agent_artifacts_ready(j->a, res->end_ns + 300 * 1000000ULL) &&
+	       !__atomic_load_n(&j->cancel, __ATOMIC_RELAXED))
+		usleep(20000);
+	capture_artifacts_key(key, j->id);
+	/* a container's: its processes', and those the events show in it (gone before being looked up) */
+	if (agent_artifacts_write(j->a, key, res->start_ns, res->end_ns, j->artifacts,
+	                          j->q.filter ? NULL : j->container, j->q.pids, part, &e)) {
+		log_warn("capture %s: its artifacts are not kept: %s", j->id, e.msg);
+		snprintf(res->incomplete + n, sizeof(res->incomplete) - n, "%sits artifacts are not kept: %s",
+		         n ? "; " : "", e.msg);
+		return;
+	}
+	if (part->lost_records)
+		snprintf(lost, sizeof(lost), "%llu artifact records (%llu bytes) lost in the kernel's ring",
+		         (unsigned long long)part->lost_records, (unsigned long long)part->lost_bytes);
+	if (part->let_go) {
+		size_t l = strlen(lost);
+
+		l += (size_t)snprintf(lost + l, sizeof(lost) - l,
+		                      "%sartifacts of this window let go for memory "
+		                      "(artifacts.max_memory) of kinds",
+		                      l ? "; " : "");
+		for (int k = 0; k < ART_NKINDS && l < sizeof(lost); k++)
+			if (part->let_go & (1u << k))
+				l += (size_t)snprintf(lost + l, sizeof(lost) - l, " %s",
+				                      art_kind_name((enum art_kind)k));
+	}
+	if (lost[0])
+		snprintf(res->incomplete + n, sizeof(res->incomplete) - n, "%s%s", n ? "; " : "", lost);
+}
+
 static void *job_main(void *arg)
 {
 	struct agent_job *j = arg;
 	struct agent *a = j->a;
-	struct agent_part part = { 0 };
+	struct agent_part part = { 0 }, apart = { 0 };
 	struct capture_result res;
 	struct capture_meta m;
 	struct err e = { { 0 } };
@@ -135,6 +175,8 @@ static void *job_main(void *arg)
 	rc = capture_write(a->rec, a->store, key, &j->q, &j->cancel, job_storing, j, &res, &e);
 	if (rc == 0 && j->packets)
 		write_packets(j, &res, &part);
+	if (rc == 0 && j->artifacts)
+		write_artifacts(j, &res, &apart);
 	if (catalog_get(a->cat, j->id, &m) == 0) {
 		if (rc == 0) {
 			m.status = CAPTURE_OK;
@@ -154,6 +196,10 @@ static void *job_main(void *arg)
 			m.pcapng_packets = part.packets;
 			m.pcapng_lost = part.lost;
 			memcpy(m.pcapng_sha256, part.sha256, sizeof(m.pcapng_sha256));
+			m.artifacts_size = apart.size;
+			m.artifacts_count = apart.artifacts;
+			m.artifacts_not_kept = apart.not_kept;
+			memcpy(m.artifacts_sha256, apart.sha256, sizeof(m.artifacts_sha256));
 			free(m.incomplete);
 			m.incomplete = xstrdup(res.incomplete);
 			if (res.incomplete[0])
@@ -241,6 +287,15 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 		return err_set(
 		        e, -EINVAL,
 		        "packets: this agent's flight recorder keeps no packets (packets.enabled: false)");
+	if (t->artifacts > 0 && (t->artifacts & ~agent_artifacts_kept(a))) {
+		int k = __builtin_ctz((unsigned)t->artifacts & ~agent_artifacts_kept(a));
+
+		return err_set(
+		        e, -EINVAL,
+		        "artifacts: this agent's flight recorder keeps no %s artifacts (artifacts.%s is "
+		        "off)",
+		        art_kind_name((enum art_kind)k), art_kind_name((enum art_kind)k));
+	}
 	pthread_mutex_lock(&a->lock);
 	if (a->stopping) {
 		pthread_mutex_unlock(&a->lock);
@@ -275,8 +330,10 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	j->q.name = j->name;
 	j->q.filter_proclist = t->filter_proclist;
 	j->packets = t->packets < 0 ? agent_packets_kept(a) : t->packets;
+	j->artifacts = t->artifacts < 0 ? agent_artifacts_kept(a) : (unsigned)t->artifacts;
 	i64map_init(&j->pids);
-	if (j->packets && j->q.filter)
+	/* the processes whose events it keeps: their packets (with a filter) and artifacts go too */
+	if ((j->packets || j->artifacts) && (j->q.filter || j->q.container))
 		j->q.pids = &j->pids;
 	rc = capture_id_new(j->id, now);
 	if (rc)
@@ -296,6 +353,13 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	m.incomplete = "";
 	m.filter_proclist = t->filter_proclist;
 	m.packets = j->packets;
+	for (int k = 0; k < ART_NKINDS; k++)
+		if (j->artifacts & (1u << k)) {
+			size_t l = strlen(m.artifacts);
+
+			snprintf(m.artifacts + l, sizeof(m.artifacts) - l, "%s%s", l ? "," : "",
+			         art_kind_name((enum art_kind)k));
+		}
 	m.start_ns = j->q.trigger_ns - (j->q.before_ns < trig ? j->q.before_ns : trig);
 	m.before = t->before;
 	m.after = t->after;
@@ -383,8 +447,10 @@ static int open_recorder(struct agent *a, struct err *e)
 	size_t nifs, nusers, ngroups;
 	struct engine_procs procs;
 	/* the packets' share of the memory, when the flight recorder keeps them */
+	/* the packets' and artifacts' shares of the memory, when the flight recorder keeps them */
 	struct recorder_opts ro = { a->cfg->max_memory -
-		                            (a->cfg->packets_enabled ? a->cfg->packets_memory : 0),
+		                            (a->cfg->packets_enabled ? a->cfg->packets_memory : 0) -
+		                            (agent_config_artifacts(a->cfg) ? a->cfg->artifacts_memory : 0),
 		                    a->cfg->seconds, 0 };
 	struct recorder_host h;
 	int rc;
@@ -573,6 +639,8 @@ int agent_run(const struct agent_config *c, struct err *e)
 	struct engine_opts eo = { .ring_bytes = c->ring_mb << 20, .snaplen = c->snaplen };
 	struct engine *en = NULL;
 	char unavailable[sizeof(e->msg) + 64] = "";
+	char **prefixes = NULL;
+	size_t nprefixes = 0;
 	struct agent_http *http = NULL;
 	struct drain *d = NULL;
 	int rc, lock_fd = -1;
@@ -580,6 +648,8 @@ int agent_run(const struct agent_config *c, struct err *e)
 	agent_init(&a, c);
 	if ((rc = agent_open_data(&a, c, &lock_fd, e)) != 0)
 		goto out;
+	agent_artifacts_clean(c->data_dir);
+	agent_artifacts_engine_opts(c, &eo, &prefixes, &nprefixes);
 	if (!(en = open_engine(&eo, unavailable, sizeof(unavailable), e))) {
 		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */
 		goto out;
@@ -594,6 +664,7 @@ int agent_run(const struct agent_config *c, struct err *e)
 		rc = -EINVAL;
 		goto out;
 	}
+	agent_artifacts_start(&a, en);
 	d = drain_new(en, &(struct drain_opts){ .look_pending = true },
 	              &(struct drain_consumer){ keep_blocks, keep_loss, keep_complete, &a });
 	if ((rc = agent_http_start(&a, &http, e)) != 0)
@@ -614,6 +685,7 @@ out:
 		drain_finish(d, NULL, NULL); /* its thread has stopped: no rule matches any more */
 	/* a rule's capture admitted just before stopping was set may have joined the list since */
 	stop_jobs(&a);
+	agent_artifacts_stop(a.artifacts); /* after the captures: they read it */
 	if (a.cat && catalog_flush(a.cat, NULL) > 0)
 		log_warn("catalog: capture records left unwritten; the next start recovers them from "
 		         "the capture files");
@@ -621,6 +693,9 @@ out:
 	agent_containers_stop(a.containers);
 	drain_free(d);
 	engine_close(en);
+	for (size_t i = 0; i < nprefixes; i++)
+		free(prefixes[i]);
+	free(prefixes);
 	recorder_free(a.rec);
 	catalog_close(a.cat);
 	store_close(a.store);

@@ -22,6 +22,7 @@ struct agent_job {
 	struct capture_request q;
 	char *filter, *container, *name, *trigger;
 	bool packets;       /* the bundle holds the window's packets */
+	unsigned artifacts; /* and the artifacts of these kinds (1 << enum art_kind) */
 	struct i64map pids; /* with a filter: the processes whose events it kept (their packets go too) */
 	pthread_t thread;
 	bool cancel;
@@ -43,7 +44,8 @@ struct agent {
 	struct agent_containers *containers;
 	struct agent_pcapdump *pcapdump;
 	struct agent_packets *packets;
-	pthread_mutex_t lock; /* jobs, outstanding, rates */
+	struct agent_artifacts *artifacts; /* NULL: the flight recorder keeps no artifacts */
+	pthread_mutex_t lock;              /* jobs, outstanding, rates */
 	struct agent_job *jobs;
 	unsigned outstanding;
 	bool stopping;
@@ -64,6 +66,7 @@ struct agent_take {
 	double before, after;   /* seconds */
 	const char *trigger;    /* "manual", or the rule's name */
 	int packets;            /* the window's packets too: 1, 0, or -1 (packets.enabled says) */
+	int artifacts;          /* the window's artifacts: 1 << enum art_kind asked, or -1 (those kept) */
 	uint64_t trigger_ns;    /* 0: now */
 	char cont[13];          /* the container id's first 12 digits, when container points here */
 	bool container_is_name; /* container is a name, for agent_take_capture() to find */
@@ -196,6 +199,10 @@ json_t *agent_packets_status(struct agent *a);
 struct agent_part {
 	uint64_t size, packets, lost;
 	char sha256[65];
+	/* the artifacts part: entries in its manifest, bytes not kept (the manifest says why) */
+	uint64_t artifacts, not_kept;
+	uint64_t lost_records, lost_bytes; /* the kernel's losses while the window was recorded */
+	unsigned let_go; /* 1 << enum art_kind whose records of the window the memory bound took */
 };
 int agent_packets_write(struct agent *a, const char *key, uint64_t from, uint64_t to, const char *container,
                         const struct i64map *pids, struct agent_part *out, struct err *e);
@@ -204,6 +211,37 @@ bool agent_packets_kept(struct agent *a);
 uint64_t agent_iface_key(uint64_t netns, uint32_t ifindex);
 /* The comment a packet carries for the n packets the agent lost just before it. */
 void agent_lost_note(char *buf, size_t size, uint64_t n);
+
+/*
+ * The flight recorder's artifacts (artifacts.c): the artifact kinds
+ * artifacts.* name (1 << enum art_kind), taken from the engine on a thread of
+ * their own and held in memory within artifacts.max_memory for the history
+ * (recorder.seconds): each written file's bytes with its name, each binary
+ * run read while its process lives (held once per version of its file),
+ * memory and module images. agent_artifacts_engine_opts(): what the engine is
+ * to take (*prefixes: the write prefixes, the caller's to free);
+ * agent_artifacts_start(): NULL when no kind is configured (a->artifacts set
+ * too); agent_artifacts_ready(): every record made before ts is held;
+ * agent_artifacts_write(): the artifacts of [from, to] of the kinds asked,
+ * of container's processes or those in pids (any, when neither is given),
+ * as a tar.gz of their directory (artifacts/manifest.json, files/, exec/,
+ * mem/, modules/) into the store under key; agent_artifacts_clean(): the
+ * scratch directories a stopped agent left in data_dir.
+ */
+struct agent_artifacts;
+struct engine_opts;
+unsigned agent_artifacts_config_kinds(const struct agent_config *c);
+void agent_artifacts_engine_opts(const struct agent_config *c, struct engine_opts *o, char ***prefixes,
+                                 size_t *n);
+struct agent_artifacts *agent_artifacts_start(struct agent *a, struct engine *en);
+void agent_artifacts_stop(struct agent_artifacts *k);
+unsigned agent_artifacts_kept(struct agent *a);
+bool agent_artifacts_ready(struct agent *a, uint64_t ts);
+json_t *agent_artifacts_status(struct agent *a);
+int agent_artifacts_write(struct agent *a, const char *key, uint64_t from, uint64_t to, unsigned kinds,
+                          const char *container, const struct i64map *pids, struct agent_part *out,
+                          struct err *e);
+void agent_artifacts_clean(const char *data_dir);
 
 /*
  * pcapdump (pcapdump.c): continuous packet recording (Kubeshark's pcapdump)

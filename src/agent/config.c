@@ -8,6 +8,7 @@
  * and store a value for both the loader and agent_config_set().
  */
 #include "../common/common.h"
+#include "../engine/engine.h"
 #include "../runtime/runtime.h"
 #include "../pcap/pcap.h"
 #include "config_int.h"
@@ -66,6 +67,12 @@ const struct opt config_opts[] = {
 	{ "packets.max_memory", OPT_SIZE, FIELD(packets_memory), MiB, 32 * GiB },
 	{ "packets.interfaces", OPT_IFACES, FIELD(packets_ifaces), 0, 0 },
 	{ "packets.filter", OPT_BPF, FIELD(packets_filter), 0, 0 },
+	{ "artifacts", OPT_SECTION, 0, 0, 0 },
+	{ "artifacts.write", OPT_PREFIXES, FIELD(artifacts_write), 0, 0 },
+	{ "artifacts.exec", OPT_BOOL, FIELD(artifacts_exec), 0, 0 },
+	{ "artifacts.mem", OPT_BOOL, FIELD(artifacts_mem), 0, 0 },
+	{ "artifacts.module", OPT_BOOL, FIELD(artifacts_module), 0, 0 },
+	{ "artifacts.max_memory", OPT_SIZE, FIELD(artifacts_memory), MiB, 32 * GiB },
 	{ "pcapdump", OPT_SECTION, 0, 0, 0 },
 	{ "pcapdump.enabled", OPT_BOOL, FIELD(pcapdump.enabled), 0, 0 },
 	{ "pcapdump.maxTime", OPT_DURATION, FIELD(pcapdump.max_time), 1, 30 * 86400 },
@@ -474,6 +481,32 @@ static const char *ifaces_problem(const char *s, char *msg, size_t msgsize)
 	}
 }
 
+/* Absolute path prefixes, comma-separated, as many and as long as the engine takes. */
+static const char *prefixes_problem(const char *s, char *msg, size_t msgsize)
+{
+	size_t count = 0;
+
+	for (const char *p = s;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || p[0] != '/' || n > ENGINE_ART_PREFIX_MAX) {
+			snprintf(msg, msgsize,
+			         "'%.*s' is not a path prefix (an absolute path of at most %d bytes; \"/\" "
+			         "for every "
+			         "file; comma-separated)",
+			         (int)(n > 64 ? 64 : n), p, ENGINE_ART_PREFIX_MAX);
+			return msg;
+		}
+		if (++count > ENGINE_ART_PREFIXES) {
+			snprintf(msg, msgsize, "more than %d path prefixes", ENGINE_ART_PREFIXES);
+			return msg;
+		}
+		if (!p[n])
+			return NULL;
+		p += n + 1;
+	}
+}
+
 /* A text checked by its kind (a regular expression, namespaces, a tcpdump filter); null/empty: none. */
 static int apply_checked(struct agent_config *c, const struct opt *o, const struct value *v, char *msg,
                          size_t msgsize)
@@ -507,6 +540,8 @@ static int apply_checked(struct agent_config *c, const struct opt *o, const stru
 		problem = k8s_namespaces_problem(text, buf, sizeof(buf));
 	} else if (o->kind == OPT_IFACES) {
 		problem = ifaces_problem(text, buf, sizeof(buf));
+	} else if (o->kind == OPT_PREFIXES) {
+		problem = prefixes_problem(text, buf, sizeof(buf));
 	} else {
 		struct err e = { { 0 } };
 
@@ -678,6 +713,7 @@ static const value_applier value_appliers[] = {
 	[OPT_K8S_NAMESPACES] = apply_checked,
 	[OPT_BPF] = apply_checked,
 	[OPT_IFACES] = apply_checked,
+	[OPT_PREFIXES] = apply_checked,
 	[OPT_SIZE] = apply_size,
 	[OPT_DURATION] = apply_duration,
 	[OPT_UINT] = apply_uint,
@@ -726,8 +762,14 @@ void agent_config_defaults(struct agent_config *c)
 	c->containerd_namespaces = xstrdup(RT_CONTAINERD_NAMESPACES);
 	c->packets_snaplen = 65535;
 	c->packets_memory = 64 * MiB;
+	c->artifacts_memory = 64 * MiB;
 	c->pcapdump.max_time = 3600;
 	c->pcapdump.max_size = 50 * 1000 * 1000;
+}
+
+bool agent_config_artifacts(const struct agent_config *c)
+{
+	return c->artifacts_write || c->artifacts_exec || c->artifacts_mem || c->artifacts_module;
 }
 
 void config_free_list(char **list, size_t n)
@@ -753,6 +795,7 @@ void agent_config_release(struct agent_config *c)
 	agent_pcapdump_cfg_release(&c->pcapdump);
 	free(c->packets_ifaces);
 	free(c->packets_filter);
+	free(c->artifacts_write);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -796,6 +839,7 @@ void config_copy(struct agent_config *dst, const struct agent_config *src)
 	agent_pcapdump_cfg_copy(&dst->pcapdump, &src->pcapdump);
 	dst->packets_ifaces = dup_or_null(src->packets_ifaces);
 	dst->packets_filter = dup_or_null(src->packets_filter);
+	dst->artifacts_write = dup_or_null(src->artifacts_write);
 	dst->rules_files = src->nrules_files ? xcalloc(src->nrules_files, sizeof(char *)) : NULL;
 	for (size_t i = 0; i < src->nrules_files; i++)
 		dst->rules_files[i] = xstrdup(src->rules_files[i]);
@@ -874,6 +918,15 @@ int agent_config_check(const struct agent_config *c, struct err *e)
 		               "events need the rest",
 		               config_fmt_size(c->packets_memory, true, sz, sizeof(sz)),
 		               config_fmt_size(c->max_memory, true, sz2, sizeof(sz2)));
+	if (agent_config_artifacts(c) &&
+	    c->artifacts_memory + (c->packets_enabled ? c->packets_memory : 0) > c->max_memory / 2)
+		return err_set(
+		        e, -EINVAL,
+		        "artifacts.max_memory (%s)%s is more than half of recorder.max_memory (%s): the "
+		        "events need the rest",
+		        config_fmt_size(c->artifacts_memory, true, sz, sizeof(sz)),
+		        c->packets_enabled ? " with packets.max_memory" : "",
+		        config_fmt_size(c->max_memory, true, sz2, sizeof(sz2)));
 	if (c->alerts_output == AGENT_ALERTS_FILE && !c->alerts_file)
 		return err_set(e, -EINVAL, "alerts.output is file but alerts.file is not set: give the file");
 	return 0;
@@ -932,6 +985,7 @@ char *agent_config_dump(const struct agent_config *c)
 		case OPT_K8S_NAMESPACES:
 		case OPT_BPF:
 		case OPT_IFACES:
+		case OPT_PREFIXES:
 			s = *(char *const *)cfield(c, o);
 			sbuf_putc(&b, ' ');
 			if (s)

@@ -83,7 +83,22 @@ struct agent_config {
 	        packets_memory; /* packets.max_memory: 1 MiB .. half of recorder.max_memory, default 64 MiB */
 	char *packets_ifaces; /* packets.interfaces: NAME, NAME@NS or NAME@PID, comma-separated; NULL: all */
 	char *packets_filter; /* packets.filter: tcpdump's language; NULL: every packet */
+	/*
+	 * artifacts: the flight recorder keeps the artifacts made in its history
+	 * too (Tracee's --capture), within recorder.max_memory.
+	 */
+	char *artifacts_write; /* artifacts.write: the files written under these path prefixes,
+	                          comma-separated
+	                          ("/" every file); NULL: none */
+	bool artifacts_exec;   /* artifacts.exec: each binary run; default false */
+	bool artifacts_mem;    /* artifacts.mem: memory made executable after being writable; default false */
+	bool artifacts_module; /* artifacts.module: kernel modules loaded; default false */
+	uint64_t artifacts_memory; /* artifacts.max_memory: 1 MiB .. (with packets') half of
+	                              recorder.max_memory, default 64 MiB */
 };
+
+/* Whether the flight recorder keeps artifacts of some kind. */
+bool agent_config_artifacts(const struct agent_config *c);
 
 /* Fill c with the defaults; c's previous contents are not freed. */
 void agent_config_defaults(struct agent_config *c);

@@ -39,6 +39,7 @@ enum opt_kind {
 	OPT_K8S_NAMESPACES, /* char *: Kubernetes namespaces, comma-separated; null/empty: none */
 	OPT_BPF,            /* char *: a filter in tcpdump's language; null/empty: none */
 	OPT_IFACES,         /* char *: interfaces NAME[@NS|@PID], comma-separated; null/empty: all */
+	OPT_PREFIXES,       /* char *: absolute path prefixes, comma-separated; null/empty: none */
 };
 
 struct opt {

@@ -36,12 +36,13 @@ void http_download(const struct call *c, struct reply *r)
 	int ranged;
 	size_t k = 0;
 	const char *part = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, "part");
-	bool pcapng = part && !strcmp(part, "pcapng");
+	bool pcapng = part && !strcmp(part, "pcapng"), arts = part && !strcmp(part, "artifacts");
+	const char *ext = pcapng ? "pcapng" : arts ? "artifacts.tar.gz" : "scap";
 
-	if (part && !pcapng && strcmp(part, "scap") != 0) {
+	if (part && !pcapng && !arts && strcmp(part, "scap") != 0) {
 		struct req_error re = { .status = 400, .field = "part" };
 
-		snprintf(re.msg, sizeof(re.msg), "part must be scap or pcapng");
+		snprintf(re.msg, sizeof(re.msg), "part must be scap, pcapng or artifacts");
 		http_refused(r, &re);
 		return;
 	}
@@ -60,9 +61,18 @@ void http_download(const struct call *c, struct reply *r)
 		capture_meta_free(&m);
 		return;
 	}
-	want = pcapng ? m.pcapng_size : m.size;
+	if (arts && !m.artifacts_sha256[0]) {
+		http_fail(r, -ENOENT, "capture '%s' has no artifacts part: %s", c->id,
+		          m.artifacts[0] ? "its artifacts were not kept (incomplete_reason says why)"
+		                         : "it did not ask for artifacts");
+		capture_meta_free(&m);
+		return;
+	}
+	want = pcapng ? m.pcapng_size : arts ? m.artifacts_size : m.size;
 	if (pcapng)
 		capture_pcapng_key(key, c->id);
+	else if (arts)
+		capture_artifacts_key(key, c->id);
 	else
 		capture_scap_key(key, c->id);
 	/* the catalog holds the capture: a store that cannot give its file is the server's failure */
@@ -102,12 +112,13 @@ void http_download(const struct call *c, struct reply *r)
 	r->resp = MHD_create_response_from_callback(st.size ? to - from + 1 : 0, 64 * 1024, read_object, g,
 	                                            close_object);
 	r->status = ranged ? 206 : 200;
-	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        arts ? "application/gzip" : "application/octet-stream");
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
 	for (const char *p = m.name; *p && k < REQUEST_NAME_MAX; p++)
 		safe[k++] = (*p == '"' || (unsigned char)*p < 0x20) ? '_' : *p;
 	safe[k] = 0;
-	snprintf(hdr, sizeof(hdr), "attachment; filename=\"%s.%s\"", safe, pcapng ? "pcapng" : "scap");
+	snprintf(hdr, sizeof(hdr), "attachment; filename=\"%s.%s\"", safe, ext);
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, hdr);
 	if (ranged) {
 		snprintf(hdr, sizeof(hdr), "bytes %llu-%llu/%llu", (unsigned long long)from,

@@ -86,6 +86,48 @@ void http_get_status(const struct call *c, struct reply *r)
 	                  "header_timeouts", (json_int_t)k.conns.head_timeouts));
 	json_object_set_new(r->json, "packets", agent_packets_status(a));
 	json_object_set_new(r->json, "pcapdump", agent_pcapdump_status(a));
+	json_object_set_new(r->json, "artifacts", agent_artifacts_status(a));
+}
+
+/* The flight recorder's artifacts, per kind kept, in Prometheus' text. */
+static void artifacts_metrics(struct agent *a, struct sbuf *b)
+{
+	json_t *st = agent_artifacts_status(a), *kinds = json_object_get(st, "kinds"), *k;
+	const char *name;
+	static const char *const metrics[][3] = {
+		{ "seconds", "gauge", "Seconds of artifacts of the kind the flight recorder holds." },
+		{ "bytes", "gauge", "Bytes of artifact records of the kind the flight recorder holds." },
+		{ "total", "counter", "Artifact records of the kind the flight recorder took." },
+		{ "dropped", "counter",
+		  "Artifact records of the kind let go before the history's end (artifacts.max_memory)." },
+		{ "unreadable", "counter", "Binaries of the kind listed without their bytes." },
+	};
+	/* Prometheus' names: a counter ends in _total */
+	static const char *const names[] = { "seconds", "bytes", "records_total", "dropped_total",
+		                             "unreadable_total" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(metrics); i++) {
+		sbuf_printf(b, "# HELP sysrec_artifacts_%s %s\n# TYPE sysrec_artifacts_%s %s\n", names[i],
+		            metrics[i][2], names[i], metrics[i][1]);
+		json_object_foreach(kinds, name, k)
+		{
+			const json_t *v = json_object_get(k, metrics[i][0]);
+
+			if (json_is_real(v))
+				sbuf_printf(b, "sysrec_artifacts_%s{kind=\"%s\"} %.3f\n", names[i], name,
+				            json_real_value(v));
+			else
+				sbuf_printf(b, "sysrec_artifacts_%s{kind=\"%s\"} %lld\n", names[i], name,
+				            (long long)json_integer_value(v));
+		}
+	}
+	k = json_object_get(st, "kernel");
+	sbuf_printf(b,
+	            "# HELP sysrec_artifacts_kernel_lost_records_total Artifact records the kernel's ring "
+	            "could not take.\n# TYPE sysrec_artifacts_kernel_lost_records_total counter\n"
+	            "sysrec_artifacts_kernel_lost_records_total %lld\n",
+	            (long long)json_integer_value(json_object_get(k, "lost_records")));
+	json_decref(st);
 }
 
 /* The pcapdump's counters (its status object's members) in Prometheus' text. */
@@ -199,6 +241,7 @@ void http_get_metrics(const struct call *c, struct reply *r)
 		sbuf_printf(&b, "sysrec_drops_by_cause_total{cause=\"%s\"} %llu\n",
 		            event_loss_cause_name((enum event_loss_cause)i), (unsigned long long)k.dby[i]);
 	pcapdump_metrics(a, &b);
+	artifacts_metrics(a, &b);
 	r->resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
 	r->status = 200;

@@ -1,5 +1,6 @@
 /* request: the API's request checks, apart from the network (see request.h). */
 #include "request.h"
+#include "../engine/engine.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -190,6 +191,31 @@ static bool valid_container_name(const char *s)
 	return *s && strchr(ok, *s) && *s != '_' && *s != '.' && *s != '-' && strspn(s, ok) == strlen(s);
 }
 
+/* A capture's artifacts: absent, null or true (those kept: -1), false (0), an array of kinds; -2 for else. */
+static int request_artifacts(const json_t *v)
+{
+	const json_t *k;
+	size_t i;
+	int kinds = 0;
+
+	if (!v || json_is_null(v) || json_is_true(v))
+		return -1;
+	if (json_is_false(v))
+		return 0;
+	if (!json_is_array(v))
+		return -2;
+	json_array_foreach(v, i, k)
+	{
+		uint32_t f =
+		        json_is_string(k) ? engine_art_kind(json_string_value(k), json_string_length(k)) : 0;
+
+		if (!f)
+			return -2;
+		kinds |= (int)f;
+	}
+	return kinds;
+}
+
 int request_take(json_t *body, struct agent_take *t, struct req_error *re)
 {
 	struct err e = { { 0 } };
@@ -233,6 +259,10 @@ int request_take(json_t *body, struct agent_take *t, struct req_error *re)
 	if (fp && !json_is_null(fp) && !json_is_boolean(fp))
 		return refuse_field(re, 400, "packets", "packets must be true or false");
 	t->packets = fp && !json_is_null(fp) ? json_is_true(fp) : -1;
+	if ((t->artifacts = request_artifacts(json_object_get(body, "artifacts"))) == -2)
+		return refuse_field(re, 400, "artifacts",
+		                    "artifacts must be true, false or an array of kinds (write, exec, mem, "
+		                    "module, bpf)");
 	fp = json_object_get(body, "filter_proclist");
 	if (fp && !json_is_null(fp) && !json_is_boolean(fp))
 		return refuse_field(re, 400, "filter_proclist", "filter_proclist must be true or false");

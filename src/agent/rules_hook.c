@@ -224,6 +224,7 @@ static void take(struct agent_rules *ar, const struct rule *r, const struct evct
 	t.trigger = r->name;
 	t.trigger_ns = cx->ev->ts;
 	t.packets = r->capture.packets;
+	t.artifacts = r->capture.artifacts;
 	if (agent_take_capture(ar->a, &t, &m, &e) != 0) {
 		count(&ar->refused);
 		log_warn("rule '%s': capture not taken: %s", r->name, e.msg);

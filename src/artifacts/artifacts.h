@@ -21,6 +21,7 @@
 #define SYSREC_ARTIFACTS_H
 
 #include "../common/common.h"
+#include "../engine/engine.h"
 
 enum art_kind {
 	ART_WRITE, /* a written file */
@@ -132,6 +133,48 @@ void art_counts(const struct art_dir *d, struct art_counts *c);
 
 /* Finish every file (sha256, its final name) and write manifest.json; 0 or the first error. Frees d. */
 int art_close(struct art_dir *d, struct err *e);
+
+/* ------------------------------------------------------------ assembly */
+
+/*
+ * art_asm: the engine's artifact records (struct engine_art, in the order
+ * the engine gave them) into an artifact directory: each written file's data
+ * under its latest path, the chunks of a region, module or program put
+ * together, each binary run read. Records may come later than the engine
+ * gave them (the flight recorder's): then a binary's bytes come with its
+ * record, and a written file's name with its data.
+ */
+enum {
+	/* EXEC, MODFILE: data and len are the file's bytes, read when the record came */
+	ART_REC_F_HELD = 1 << 8,
+	/* EXEC, MODFILE: the file could not be read when the record came; data is why (a C string) */
+	ART_REC_F_UNREADABLE = 1 << 9,
+};
+
+struct art_asm;
+struct art_profile;
+struct art_asm_counts {
+	uint64_t exec_unreadable; /* binaries listed without their bytes */
+	uint64_t incomplete;      /* regions, modules or programs some of whose chunks were lost */
+};
+
+/* Into d (still the caller's to close); profile (NULL: none) is told each binary run. */
+struct art_asm *art_asm_new(struct art_dir *d, struct art_profile *profile);
+/*
+ * One record, made by a process of container (NULL or "": the host). A
+ * WRITE with path set names its file, for when the file's PATH record is not
+ * among those given.
+ */
+void art_asm_record(struct art_asm *s, const struct engine_art *a, const char *container);
+/* The latest path of file (dev, ino) met so far, or NULL. */
+const char *art_asm_path(struct art_asm *s, uint64_t dev, uint64_t ino);
+/* The regions, modules and programs cut short into the directory; counts into c (may be NULL); frees s. */
+void art_asm_end(struct art_asm *s, struct art_asm_counts *c);
+/*
+ * An fd of the binary an EXEC record names (the file a MODFILE names), read
+ * as its process sees it while it lives; -1 with *why saying why not.
+ */
+int art_asm_open(const struct engine_art *a, const char **why);
 
 /* ------------------------------------------------------------- profile */
 

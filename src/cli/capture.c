@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #include "capture_int.h"
+#include "../engine/engine.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -29,7 +30,8 @@
 #define COMMON_OPTS (BIT(O_URL) | BIT(O_TOKEN) | BIT(O_DATA) | BIT(O_CACERT) | BIT(O_INSECURE) | BIT(O_JSON))
 #define TAKE_OPTS                                                                                          \
 	(BIT(O_NAME) | BIT(O_CONTAINER) | BIT(O_DURATION) | BIT(O_BEFORE) | BIT(O_AFTER) | BIT(O_FILTER) | \
-	 BIT(O_FILTER_PROCLIST) | BIT(O_STORAGE) | BIT(O_NO_WAIT) | BIT(O_PACKETS) | BIT(O_NO_PACKETS))
+	 BIT(O_FILTER_PROCLIST) | BIT(O_STORAGE) | BIT(O_NO_WAIT) | BIT(O_PACKETS) | BIT(O_NO_PACKETS) |   \
+	 BIT(O_ARTIFACTS) | BIT(O_NO_ARTIFACTS))
 #define LIST_OPTS                                                                                    \
 	(BIT(O_SEARCH) | BIT(O_ERROR) | BIT(O_EXPIRING) | BIT(O_STATUS) | BIT(O_SORT) | BIT(O_ASC) | \
 	 BIT(O_LIMIT) | BIT(O_OFFSET))
@@ -63,6 +65,8 @@ static const struct option longs[] = {
 	{ "no-packets", no_argument, NULL, OPT_VAL(O_NO_PACKETS) },
 	{ "part", required_argument, NULL, OPT_VAL(O_PART) },
 	{ "all", no_argument, NULL, OPT_VAL(O_ALL) },
+	{ "artifacts", required_argument, NULL, OPT_VAL(O_ARTIFACTS) },
+	{ "no-artifacts", no_argument, NULL, OPT_VAL(O_NO_ARTIFACTS) },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -147,6 +151,9 @@ static const struct subcommand subcommands[] = {
 	  "  --storage STORE       where to store it (local)\n"
 	  "  --packets, --no-packets  the window's packets in the bundle too, or not (default:\n"
 	  "                        as the agent's packets.enabled)\n"
+	  "  --artifacts KINDS     the window's artifacts of these kinds (write, exec, mem,\n"
+	  "                        module, bpf; comma-separated; all: every kind the agent\n"
+	  "                        keeps, the default); --no-artifacts: none\n"
 	  "  --no-wait             return once the agent took the request\n" },
 	{ "list", capture_run_list, LIST_OPTS, 0, 0,
 	  "list [--search S] [--error | --expiring | --status S] [--sort KEY] [--asc]\n"
@@ -159,10 +166,11 @@ static const struct subcommand subcommands[] = {
 	  "  --limit N, --offset N the page: N captures (1..1000, default 100) after skipping N\n" },
 	{ "show", capture_run_show, 0, 1, 1, "show ID", "" },
 	{ "download", capture_run_download, BIT(O_OUTPUT) | BIT(O_PART) | BIT(O_ALL), 1, 1,
-	  "download ID -o FILE [--part scap|pcapng | --all]",
+	  "download ID -o FILE [--part scap|pcapng|artifacts | --all]",
 	  "  -o, --output FILE     where to write the file (- for stdout); it appears only\n"
 	  "                        when whole and matching the catalog's sha256\n"
-	  "  --part PART           scap (the events, default) or pcapng (the window's packets)\n"
+	  "  --part PART           scap (the events, default), pcapng (the window's packets)\n"
+	  "                        or artifacts (a tar.gz of the window's artifacts)\n"
 	  "  --all                 every part of the bundle in one tar.gz archive, each verified\n" },
 	{ "delete", capture_run_delete, 0, 1, -1, "delete ID [ID...]", "" },
 	{ "keep", capture_run_keep, 0, 1, 1, "keep ID", "" },
@@ -277,9 +285,29 @@ static int set_option(struct capture_opts *o, enum opt opt, const char *arg)
 	case O_ALL:
 		o->all = true;
 		return 0;
+	case O_ARTIFACTS:
+		if (o->no_artifacts)
+			return capture_usage_error("--artifacts and --no-artifacts: give one");
+		if (strcmp(arg, "all") != 0)
+			for (const char *p = arg;; p += strcspn(p, ",") + 1) {
+				if (!engine_art_kind(p, strcspn(p, ",")))
+					return capture_usage_error(
+					        "--artifacts takes all or kinds, comma-separated "
+					        "(write, exec, mem, module, bpf), not '%s'",
+					        arg);
+				if (!p[strcspn(p, ",")])
+					break;
+			}
+		o->artifacts = arg;
+		return 0;
+	case O_NO_ARTIFACTS:
+		if (o->artifacts)
+			return capture_usage_error("--artifacts and --no-artifacts: give one");
+		o->no_artifacts = true;
+		return 0;
 	case O_PART:
-		if (strcmp(arg, "scap") != 0 && strcmp(arg, "pcapng") != 0)
-			return capture_usage_error("--part must be scap or pcapng, not '%s'", arg);
+		if (strcmp(arg, "scap") != 0 && strcmp(arg, "pcapng") != 0 && strcmp(arg, "artifacts") != 0)
+			return capture_usage_error("--part must be scap, pcapng or artifacts, not '%s'", arg);
 		return 0;
 	case O_DURATION:
 		return parse_seconds(arg, opt, &o->duration);

@@ -1,6 +1,6 @@
 /*
  * capture_download: `sysrec capture download`: a capture's file (the .scap,
- * or with --part its pcapng) to a file or stdout, its sha256 checked; with
+ * or with --part its pcapng or artifacts) to a file or stdout, its sha256 checked; with
  * --all every part of the bundle and its record in one tar.gz archive.
  */
 #include "capture_int.h"
@@ -14,13 +14,12 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define SHA256_HEXLEN 64
 
 struct download {
-	struct sink *sink; /* NULL: stdout (or gz when set) */
-	gzFile gz;         /* --all: the archive being written */
+	struct sink *sink; /* NULL: stdout (or tar when set) */
+	struct targz *tar; /* --all: the archive being written (into sink) */
 	EVP_MD_CTX *md;
 	uint64_t bytes;
 };
@@ -33,10 +32,9 @@ static int download_data(void *ctx, const void *p, size_t n, struct err *e)
 	if (!EVP_DigestUpdate(d->md, p, n))
 		return err_set(e, -EIO, "SHA-256 failed");
 	d->bytes += n;
-	if (d->gz) {
-		if (n && gzwrite(d->gz, p, (unsigned)n) != (int)n)
-			return err_set(e, -EIO, "cannot write the archive");
-		return 0;
+	if (d->tar) {
+		rc = targz_write(d->tar, p, n);
+		return rc ? err_set(e, rc, "cannot write the archive: %s", strerror(-rc)) : 0;
 	}
 	if (d->sink) {
 		sink_write(d->sink, p, n);
@@ -82,7 +80,10 @@ static int download_verified(struct client *c, const json_t *cap, const char *pa
 	unsigned char md[EVP_MAX_MD_SIZE];
 	char got[2 * EVP_MAX_MD_SIZE + 1];
 	unsigned mdlen = 0;
-	char *path = capture_path(c, id, strcmp(part, "scap") ? "/download?part=pcapng" : "/download");
+	char *path = capture_path(c, id,
+	                          !strcmp(part, "pcapng")      ? "/download?part=pcapng"
+	                          : !strcmp(part, "artifacts") ? "/download?part=artifacts"
+	                                                       : "/download");
 	int rc;
 
 	d->bytes = 0;
@@ -122,41 +123,22 @@ static int download_verified(struct client *c, const json_t *cap, const char *pa
 
 /* ---- --all: a tar.gz of the bundle ---- */
 
-/* A ustar header for a regular file of size bytes named name (sizes past 8 GiB in base-256). */
-static void tar_header(uint8_t h[512], const char *name, uint64_t size, int64_t mtime)
+static int tar_out(void *ctx, const void *p, size_t n)
 {
-	unsigned sum = 0;
+	struct sink *sink = ctx;
 
-	memset(h, 0, 512);
-	snprintf((char *)h, 100, "%s", name);
-	memcpy(h + 100, "0000644", 8);
-	memcpy(h + 108, "0000000", 8);
-	memcpy(h + 116, "0000000", 8);
-	if (size < (1ULL << 33)) {
-		snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)size);
-	} else {
-		h[124] = 0x80;
-		for (int i = 0; i < 8; i++)
-			h[135 - i] = (uint8_t)(size >> (8 * i));
-	}
-	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)(mtime > 0 ? mtime : 0));
-	h[156] = '0';
-	memcpy(h + 257, "ustar", 6);
-	h[263] = h[264] = '0'; /* version "00" */
-	memcpy(h + 265, "root", 5);
-	memcpy(h + 297, "root", 5);
-	memset(h + 148, ' ', 8);
-	for (int i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	h[155] = ' ';
+	sink_write(sink, p, n);
+	return sink_error(sink);
 }
 
-static int gz_put(gzFile gz, const void *p, size_t n, struct err *e)
+/* The archive's member for a part: what a person opens it with names it. */
+static const char *part_member(const char *part)
 {
-	if (n && gzwrite(gz, p, (unsigned)n) != (int)n)
-		return err_set(e, -EIO, "cannot write the archive");
-	return 0;
+	if (!strcmp(part, "scap"))
+		return "events.scap";
+	if (!strcmp(part, "pcapng"))
+		return "packets.pcapng";
+	return "artifacts.tar.gz";
 }
 
 /* The record (as the agent gives it) and each part, verified, as ID/capture.json, ID/events.scap,
@@ -164,33 +146,27 @@ static int gz_put(gzFile gz, const void *p, size_t n, struct err *e)
 static int download_all(struct client *c, const json_t *cap, const char *output, struct download *d,
                         struct err *e)
 {
-	static const char zeros[1024];
 	const char *id = capture_member_str(cap, "id");
-	char *rec = json_dumps(cap, JSON_INDENT(2)), name[160], tmp[4200];
+	char *rec = json_dumps(cap, JSON_INDENT(2)), name[160];
 	const json_t *parts = json_object_get(cap, "parts"), *p;
 	int64_t mtime = (int64_t)(json_integer_value(json_object_get(cap, "start_ns")) / 1000000000);
-	uint8_t h[512];
+	struct sink *sink;
 	size_t i;
-	int fd, rc = 0;
+	int rc;
 
-	snprintf(tmp, sizeof(tmp), "%s.part-%d", output, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !(d->gz = gzdopen(fd, "wb"))) {
-		rc = err_set(e, -errno, "cannot create %s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (!(sink = sink_open(output, false, e))) {
 		free(rec);
-		return rc;
+		return -EIO;
 	}
+	d->tar = targz_new(tar_out, sink);
 	snprintf(name, sizeof(name), "%s/capture.json", id);
-	tar_header(h, name, strlen(rec) + 1, mtime);
-	rc = gz_put(d->gz, h, 512, e);
+	rc = targz_file(d->tar, name, strlen(rec) + 1, mtime);
 	if (!rc)
-		rc = gz_put(d->gz, rec, strlen(rec), e);
+		rc = targz_write(d->tar, rec, strlen(rec));
 	if (!rc)
-		rc = gz_put(d->gz, "\n", 1, e);
-	if (!rc)
-		rc = gz_put(d->gz, zeros, (512 - (strlen(rec) + 1) % 512) % 512, e);
+		rc = targz_write(d->tar, "\n", 1);
+	if (rc)
+		err_set(e, rc, "cannot write the archive: %s", strerror(-rc));
 	json_array_foreach(parts, i, p)
 	{
 		const char *part = capture_member_str(p, "part");
@@ -198,22 +174,24 @@ static int download_all(struct client *c, const json_t *cap, const char *output,
 
 		if (rc)
 			break;
-		snprintf(name, sizeof(name), "%s/%s", id,
-		         strcmp(part, "scap") ? "packets.pcapng" : "events.scap");
-		tar_header(h, name, size, mtime);
-		if ((rc = gz_put(d->gz, h, 512, e)) == 0 && (rc = download_verified(c, cap, part, d, e)) == 0)
-			rc = gz_put(d->gz, zeros, (512 - size % 512) % 512, e);
+		snprintf(name, sizeof(name), "%s/%s", id, part_member(part));
+		if ((rc = targz_file(d->tar, name, size, mtime)) != 0)
+			err_set(e, rc, "cannot write the archive: %s", strerror(-rc));
+		else
+			rc = download_verified(c, cap, part, d, e);
 	}
-	if (!rc)
-		rc = gz_put(d->gz, zeros, 1024, e); /* the end of the archive */
-	if (gzclose(d->gz) != Z_OK && !rc)
-		rc = err_set(e, -EIO, "cannot write %s", tmp);
-	d->gz = NULL;
+	{
+		int crc = targz_close(d->tar);
+
+		if (crc && !rc)
+			rc = err_set(e, crc, "cannot write the archive: %s", strerror(-crc));
+	}
+	d->tar = NULL;
 	free(rec);
-	if (!rc && rename(tmp, output) != 0)
-		rc = err_set(e, -errno, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
 	if (rc)
-		unlink(tmp); /* nothing half-written or unverified under the name asked for */
+		sink_abort(sink); /* nothing half-written or unverified under the name asked for */
+	else
+		rc = sink_close(sink, e);
 	return rc;
 }
 
@@ -263,6 +241,12 @@ int capture_run_download(struct client *c, const struct capture_opts *o)
 		             json_is_true(json_object_get(cap, "packets"))
 		                     ? "its packets were not kept (its incomplete_reason says why)"
 		                     : "it did not ask for packets (take --packets)");
+	else if (o->part && !strcmp(o->part, "artifacts") && !part_of(cap, "artifacts"))
+		rc = err_set(&e, -ENOENT, "capture %s has no artifacts part: %s", id,
+		             json_array_size(json_object_get(cap, "artifacts"))
+		                     ? "its artifacts were not kept (its incomplete_reason says why)"
+		                     : "it did not ask for artifacts (the agent keeps none, or take "
+		                       "--no-artifacts)");
 	else
 		rc = download_to(c, cap, o->part ? o->part : "scap", o->output, &d, &e);
 	if (rc) {
@@ -276,9 +260,10 @@ int capture_run_download(struct client *c, const struct capture_opts *o)
 	} else if (strcmp(o->output, "-") != 0) {
 		fprintf(stderr, "sysrec capture: downloaded %s%s to %s (%s, sha256 verified)\n", id,
 		        o->all ? "'s bundle" : "", o->output,
-		        o->all                                  ? "every part"
-		        : o->part && !strcmp(o->part, "pcapng") ? "its packets"
-		                                                : "its events");
+		        o->all                                     ? "every part"
+		        : o->part && !strcmp(o->part, "pcapng")    ? "its packets"
+		        : o->part && !strcmp(o->part, "artifacts") ? "its artifacts"
+		                                                   : "its events");
 	}
 	json_decref(cap);
 	return rc ? 1 : 0;

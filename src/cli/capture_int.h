@@ -57,6 +57,8 @@ enum opt {
 	O_NO_PACKETS,
 	O_PART,
 	O_ALL,
+	O_ARTIFACTS,
+	O_NO_ARTIFACTS,
 };
 #define BIT(o) (1u << (o))
 
@@ -71,11 +73,13 @@ struct capture_opts {
 	bool asc;
 	long limit, offset;
 	const char *output; /* download */
-	const char *part;   /* download: scap (default) or pcapng */
+	const char *part;   /* download: scap (default), pcapng or artifacts */
 	bool all;           /* download: every part into one tar.gz */
 	int packets;        /* take: 1 --packets, 0 --no-packets, -1 neither (the agent's packets.enabled) */
-	unsigned given;     /* BIT(O_...) of each option on the line */
-	char **args;        /* the words after the subcommand: ids */
+	const char *artifacts; /* take: --artifacts KINDS ("all": those the agent keeps) */
+	bool no_artifacts;     /* take: --no-artifacts */
+	unsigned given;        /* BIT(O_...) of each option on the line */
+	char **args;           /* the words after the subcommand: ids */
 	int nargs;
 };
 

@@ -61,6 +61,20 @@ static json_t *take_request(const struct capture_opts *o)
 		bad |= json_object_set_new(req, "filter_proclist", json_true());
 	if (o->packets >= 0)
 		bad |= json_object_set_new(req, "packets", json_boolean(o->packets));
+	if (o->no_artifacts)
+		bad |= json_object_set_new(req, "artifacts", json_false());
+	if (o->artifacts && !strcmp(o->artifacts, "all"))
+		bad |= json_object_set_new(req, "artifacts", json_true());
+	else if (o->artifacts) {
+		json_t *kinds = json_array();
+
+		for (const char *p = o->artifacts;; p += strcspn(p, ",") + 1) {
+			json_array_append_new(kinds, json_stringn(p, strcspn(p, ",")));
+			if (!p[strcspn(p, ",")])
+				break;
+		}
+		bad |= json_object_set_new(req, "artifacts", kinds);
+	}
 	if (o->storage)
 		bad |= json_object_set_new(req, "storage", json_string(o->storage));
 	if (bad) { /* json_string() refuses text that is not UTF-8 */

@@ -254,6 +254,20 @@ bool sink_writer_alive(long pid);
 /* Environment helpers. */
 const char *env_or(const char *name, const char *fallback);
 
+/*
+ * targz (targz.c): a tar.gz archive as a stream into out (which returns 0 or
+ * -errno; the first error sticks and every later call returns it). Each
+ * regular file: targz_file() with its name (split into ustar's prefix and
+ * name past 100 bytes: -ENAMETOOLONG, the archive still good, when it cannot
+ * be) and size, then exactly size bytes by targz_write(). targz_close()
+ * ends the archive and frees it: 0 or the first error.
+ */
+struct targz;
+struct targz *targz_new(int (*out)(void *ctx, const void *p, size_t n), void *ctx);
+int targz_file(struct targz *t, const char *name, uint64_t size, int64_t mtime);
+int targz_write(struct targz *t, const void *p, size_t n);
+int targz_close(struct targz *t);
+
 #include "i64map.h"
 
 #endif

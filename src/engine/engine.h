@@ -188,6 +188,21 @@ enum {
 	ENGINE_ART_BPF = 16,   /* BPF programs' instructions */
 };
 
+#define ENGINE_ART_ALL \
+	(ENGINE_ART_WRITE | ENGINE_ART_EXEC | ENGINE_ART_MEM | ENGINE_ART_MODULE | ENGINE_ART_BPF)
+
+/* The ENGINE_ART_* flag a kind's name stands for ("write", "exec", "mem", "module", "bpf"; len bytes), or 0.
+ */
+static inline uint32_t engine_art_kind(const char *name, size_t len)
+{
+	static const char *const names[] = { "write", "exec", "mem", "module", "bpf" };
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (len == __builtin_strlen(names[i]) && !__builtin_memcmp(name, names[i], len))
+			return 1u << i;
+	return 0;
+}
+
 #define ENGINE_ART_PREFIX_MAX 255 /* bytes of a write prefix at most */
 #define ENGINE_ART_PREFIXES   64  /* write prefixes at most */
 

@@ -1,4 +1,5 @@
 /* load: a Falco 0.31.1 rules file (YAML, via libyaml) into a ruleset's lists, macros, rules and policies. */
+#include "../engine/engine.h"
 #include "../filter/filter.h"
 #include "rules_int.h"
 
@@ -507,6 +508,30 @@ static double parse_duration(const char *s)
 	return -1;
 }
 
+/* A capture's artifacts: true (all the agent keeps: -1), false, or a list of kinds; -2 for anything else. */
+static int capture_artifacts(yaml_document_t *doc, yaml_node_t *v)
+{
+	int kinds = 0;
+
+	if (v->type == YAML_SCALAR_NODE) {
+		if (yaml_bool(v, true) != yaml_bool(v, false))
+			return -2;
+		return yaml_bool(v, false) ? -1 : 0;
+	}
+	if (v->type != YAML_SEQUENCE_NODE)
+		return -2;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *k = yaml_document_get_node(doc, *it);
+		const char *s = k ? scalar(k) : NULL;
+		uint32_t f = s ? engine_art_kind(s, strlen(s)) : 0;
+
+		if (!f)
+			return -2;
+		kinds |= (int)f;
+	}
+	return kinds;
+}
+
 /* A capture action (of a rule, or a policy: who is "Rule X" or "Policy X" in messages). */
 static int load_capture_of(struct loader *ld, yaml_node_t *v, const char *kind, const char *name,
                            struct rule_capture *c)
@@ -518,12 +543,13 @@ static int load_capture_of(struct loader *ld, yaml_node_t *v, const char *kind, 
 	c->before = 5;
 	c->after = 20;
 	c->packets = -1;
+	c->artifacts = -1;
 	if (!v || is_null(v))
 		return 0;
 	if (v->type != YAML_MAPPING_NODE)
 		return item_error(ld,
 		                  "%s %s: capture must be a mapping (enabled, name, before, after, filter, "
-		                  "storage, packets)",
+		                  "storage, packets, artifacts)",
 		                  kind, name);
 	c->enabled = yaml_bool(map_get(ld->doc, v, "enabled"), true);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -544,6 +570,13 @@ static int load_capture_of(struct loader *ld, yaml_node_t *v, const char *kind, 
 			                  name, scalar(b) ? scalar(b) : "?");
 		c->packets = yaml_bool(b, false);
 	}
+	if ((b = map_get(ld->doc, v, "artifacts")) != NULL && !is_null(b) &&
+	    (c->artifacts = capture_artifacts(ld->doc, b)) == -2)
+		return item_error(
+		        ld,
+		        "%s %s: capture artifacts must be true, false or a list of kinds (write, exec, "
+		        "mem, module, bpf)",
+		        kind, name);
 	b = map_get(ld->doc, v, "before");
 	a = map_get(ld->doc, v, "after");
 	if (b && (c->before = parse_duration(scalar(b))) < 0)

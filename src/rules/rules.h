@@ -62,11 +62,15 @@ const char *rule_priority_name(enum rule_priority p);
 /* From a rules file's priority (case-insensitive; "INFO" is Informational): 0, or -1. */
 int rule_priority_parse(const char *s, enum rule_priority *out);
 
-/* sysrec's capture action on a rule: `capture: {enabled, name, before, after, filter, storage, packets}`. */
+/*
+ * sysrec's capture action on a rule: `capture: {enabled, name, before, after,
+ * filter, storage, packets, artifacts}`.
+ */
 struct rule_capture {
 	bool enabled;
-	int packets; /* the window's packets in the bundle: 1, 0, or -1 (the agent's packets.enabled) */
-	char *name;  /* NULL: the rule's name */
+	int packets;   /* the window's packets in the bundle: 1, 0, or -1 (the agent's packets.enabled) */
+	int artifacts; /* the window's artifacts: ENGINE_ART_* kinds, or -1 (those the agent keeps) */
+	char *name;    /* NULL: the rule's name */
 	double before, after; /* seconds (defaults 5 and 20; at most 300 together) */
 	char *filter;         /* NULL: every event */
 	char *storage;        /* NULL: the default store */

@@ -292,21 +292,27 @@ static void settle_interrupted(struct catalog *c, struct capture_meta *m)
 		if (!m->incomplete || !*m->incomplete) {
 			free(m->incomplete);
 			m->incomplete = xstrdup(
-			        m->packets ? "not known, and its packets are not kept: the capture was "
-			                     "recovered at "
-			                     "restart, before its packets (pcapng) and its losses were "
-			                     "recorded; the "
-			                     "file's sysrec-drops and sysrec-incomplete notifications say "
-			                     "what it lacks"
-			                   : "not known: the capture was recovered at restart, before its "
-			                     "losses were recorded; the file's sysrec-drops and "
-			                     "sysrec-incomplete notifications say what it lacks");
+			        m->packets || m->artifacts[0]
+			                ? "not known, and its other parts (packets, artifacts) are not kept: "
+			                  "the capture "
+			                  "was recovered at restart, before its other parts and its losses "
+			                  "were recorded; the file's sysrec-drops and sysrec-incomplete "
+			                  "notifications say what it lacks"
+			                : "not known: the capture was recovered at restart, before its "
+			                  "losses were recorded; the file's sysrec-drops and "
+			                  "sysrec-incomplete notifications say what it lacks");
 		}
 		if (m->packets) { /* a pcapng part no record vouches for is not served */
 			capture_pcapng_key(key, m->id);
 			store_delete(c->store, key, NULL);
 			m->pcapng_size = m->pcapng_packets = m->pcapng_lost = 0;
 			m->pcapng_sha256[0] = 0;
+		}
+		if (m->artifacts[0]) { /* nor an artifacts part */
+			capture_artifacts_key(key, m->id);
+			store_delete(c->store, key, NULL);
+			m->artifacts_size = m->artifacts_count = m->artifacts_not_kept = 0;
+			m->artifacts_sha256[0] = 0;
 		}
 		return;
 	}
@@ -458,8 +464,8 @@ int catalog_get(struct catalog *c, const char *id, struct capture_meta *out)
 /* Delete capture c->v[i] from the store, then from memory (lock held). */
 static int delete_locked(struct catalog *c, size_t i, struct err *e)
 {
-	static const char *const exts[] = { ".scap", ".pcapng",
-		                            ".json" }; /* the record last: it lists them */
+	/* the record last: it lists them */
+	static const char *const exts[] = { ".scap", ".pcapng", ".artifacts.tar.gz", ".json" };
 	char key[STORE_KEY_MAX + 1];
 
 	for (size_t k = 0; k < ARRAY_SIZE(exts); k++) {

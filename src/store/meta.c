@@ -139,6 +139,11 @@ int capture_pcapng_key(char key[STORE_KEY_MAX + 1], const char *id)
 	return meta_record_key(key, id, ".pcapng");
 }
 
+int capture_artifacts_key(char key[STORE_KEY_MAX + 1], const char *id)
+{
+	return meta_record_key(key, id, ".artifacts.tar.gz");
+}
+
 /* ---- RFC 3339 UTC times ---- */
 
 /* "YYYY-MM-DDTHH:MM:SS" then ".NNNNNNNNN" when nsec >= 0, then "Z". */
@@ -291,6 +296,19 @@ json_t *capture_meta_to_json(const struct capture_meta *m)
 	json_object_set_new(j, "pcapng_packets", json_integer((json_int_t)m->pcapng_packets));
 	json_object_set_new(j, "pcapng_lost_packets", json_integer((json_int_t)m->pcapng_lost));
 	{
+		json_t *kinds = json_array();
+		char copy[sizeof(m->artifacts)], *save = NULL;
+
+		snprintf(copy, sizeof(copy), "%s", m->artifacts);
+		for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save))
+			json_array_append_new(kinds, json_string(k));
+		json_object_set_new(j, "artifacts", kinds);
+	}
+	json_object_set_new(j, "artifacts_size", json_integer((json_int_t)m->artifacts_size));
+	json_object_set_new(j, "artifacts_sha256", json_text(m->artifacts_sha256));
+	json_object_set_new(j, "artifacts_count", json_integer((json_int_t)m->artifacts_count));
+	json_object_set_new(j, "artifacts_not_kept_bytes", json_integer((json_int_t)m->artifacts_not_kept));
+	{
 		/* the parts of the bundle, each as `capture download --part` names it (derived: not read
 		 * back) */
 		json_t *parts = json_array();
@@ -305,6 +323,13 @@ json_t *capture_meta_to_json(const struct capture_meta *m)
 			                                       json_text(m->pcapng_sha256), "packets",
 			                                       (json_int_t)m->pcapng_packets, "lost_packets",
 			                                       (json_int_t)m->pcapng_lost));
+		if (m->status == CAPTURE_OK && m->artifacts_sha256[0])
+			json_array_append_new(parts,
+			                      json_pack("{s:s,s:I,s:o,s:I,s:I}", "part", "artifacts", "size",
+			                                (json_int_t)m->artifacts_size, "sha256",
+			                                json_text(m->artifacts_sha256), "artifacts",
+			                                (json_int_t)m->artifacts_count, "not_kept_bytes",
+			                                (json_int_t)m->artifacts_not_kept));
 		json_object_set_new(j, "parts", parts);
 	}
 	json_object_set_new(j, "status", json_string(capture_status_name(m->status)));
@@ -401,6 +426,29 @@ static int get_sha256(const json_t *j, const char *name, char out[65], struct er
 	return 0;
 }
 
+/* An optional array of lower-case words, joined by commas into out. */
+static int get_kinds(const json_t *j, const char *name, char *out, size_t size, struct err *e)
+{
+	const json_t *v = json_object_get(j, name), *k;
+	size_t i, len = 0;
+
+	out[0] = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return member_error(e, name, "must be an array of artifact kinds");
+	json_array_foreach(v, i, k)
+	{
+		const char *s = json_string_value(k);
+		size_t n = s ? strlen(s) : 0;
+
+		if (!n || strspn(s, "abcdefghijklmnopqrstuvwxyz") != n || len + n + 2 > size)
+			return member_error(e, name, "must be an array of artifact kinds");
+		len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "", s);
+	}
+	return 0;
+}
+
 static int meta_read(const json_t *j, struct capture_meta *m, struct err *e)
 {
 	int64_t start_s = 0;
@@ -439,6 +487,11 @@ static int meta_read(const json_t *j, struct capture_meta *m, struct err *e)
 	    (rc = get_sha256(j, "pcapng_sha256", m->pcapng_sha256, e)) ||
 	    (rc = get_u64(j, "pcapng_packets", &m->pcapng_packets, e)) ||
 	    (rc = get_u64(j, "pcapng_lost_packets", &m->pcapng_lost, e)) ||
+	    (rc = get_kinds(j, "artifacts", m->artifacts, sizeof(m->artifacts), e)) ||
+	    (rc = get_u64(j, "artifacts_size", &m->artifacts_size, e)) ||
+	    (rc = get_sha256(j, "artifacts_sha256", m->artifacts_sha256, e)) ||
+	    (rc = get_u64(j, "artifacts_count", &m->artifacts_count, e)) ||
+	    (rc = get_u64(j, "artifacts_not_kept_bytes", &m->artifacts_not_kept, e)) ||
 	    (rc = get_u64(j, "end_ns", &m->end_ns, e)) ||
 	    (rc = get_u64(j, "lost_events", &m->lost_events, e)) ||
 	    (rc = get_time(j, "created", &m->created, &unused, e)) ||

@@ -180,6 +180,15 @@ struct capture_meta {
 	bool packets;
 	uint64_t pcapng_size, pcapng_packets, pcapng_lost;
 	char pcapng_sha256[65];
+	/*
+	 * The bundle's artifacts part (captures/ID.artifacts.tar.gz): the
+	 * artifacts made in the window, with their manifest. artifacts: the kinds
+	 * asked for, comma-separated ("" none); then, once ok, the part's size and
+	 * sha256, its manifest's entries and the bytes not kept (it says why).
+	 */
+	char artifacts[40];
+	uint64_t artifacts_size, artifacts_count, artifacts_not_kept;
+	char artifacts_sha256[65];
 	enum capture_status status;
 	int64_t created, expires_at; /* epoch seconds */
 };
@@ -209,6 +218,8 @@ int capture_id_new(char id[64], int64_t now_s);
 int capture_scap_key(char key[STORE_KEY_MAX + 1], const char *id);
 /* The key of its packets ("captures/ID.pcapng"): 0, or -EINVAL for a bad id. */
 int capture_pcapng_key(char key[STORE_KEY_MAX + 1], const char *id);
+/* The key of its artifacts ("captures/ID.artifacts.tar.gz"): 0, or -EINVAL for a bad id. */
+int capture_artifacts_key(char key[STORE_KEY_MAX + 1], const char *id);
 
 /*
  * The capture object of docs/api.md, members in its order; "start" is RFC 3339

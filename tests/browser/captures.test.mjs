@@ -341,7 +341,7 @@ await check('details show the sha256', async () => {
 	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
 });
 
-await check('details list the bundle\'s parts; Download pcapng saves the packets, byte-equal (sha256)', async () => {
+await check('details list the bundle\'s parts; Download pcapng and artifacts save them, byte-equal (sha256)', async () => {
 	const id = made.alpha.id;
 	const c = (await api('GET', `/api/captures/${id}`)).json;
 	const pcap = (c.parts || []).find((p) => p.part === 'pcapng');
@@ -349,7 +349,7 @@ await check('details list the bundle\'s parts; Download pcapng saves the packets
 	await row(id).locator('button.row-details').click();
 	await page.locator('#details').waitFor({ state: 'visible' });
 	const lines = await page.locator('#details-parts .part').evaluateAll((ds) => ds.map((d) => d.dataset.part));
-	assert(JSON.stringify(lines) === '["scap","pcapng"]', `#details-parts lists ${JSON.stringify(lines)}`);
+	assert(JSON.stringify(lines) === '["scap","pcapng","artifacts"]', `#details-parts lists ${JSON.stringify(lines)}`);
 	const [dl] = await Promise.all([
 		page.waitForEvent('download', { timeout: 15000 }),
 		page.locator('#details-parts .part[data-part="pcapng"] button.part-download').click(),
@@ -359,9 +359,20 @@ await check('details list the bundle\'s parts; Download pcapng saves the packets
 	const sum = createHash('sha256').update(readFileSync(path)).digest('hex');
 	assert(sum === pcap.sha256, `sha256 ${sum}, the catalog says ${pcap.sha256}`);
 	assert(dl.suggestedFilename() === `${c.name}.pcapng`, `saved as ${dl.suggestedFilename()}`);
+	// the artifacts' archive, the same way
+	const arts = c.parts.find((p) => p.part === 'artifacts');
+	const [dl2] = await Promise.all([
+		page.waitForEvent('download', { timeout: 15000 }),
+		page.locator('#details-parts .part[data-part="artifacts"] button.part-download').click(),
+	]);
+	const path2 = await dl2.path();
+	assert(path2, `the artifacts' download failed: ${await dl2.failure()}`);
+	const sum2 = createHash('sha256').update(readFileSync(path2)).digest('hex');
+	assert(sum2 === arts.sha256, `artifacts sha256 ${sum2}, the catalog says ${arts.sha256}`);
+	assert(dl2.suggestedFilename() === `${c.name}.artifacts.tar.gz`, `saved as ${dl2.suggestedFilename()}`);
 	await page.click('#details-close');
 	await page.locator('#details').waitFor({ state: 'hidden', timeout: 5000 });
-	return { note: `${pcap.packets} packets, ${pcap.size} bytes` };
+	return { note: `${pcap.packets} packets, ${pcap.size} bytes; ${arts.artifacts} artifacts, ${arts.size} bytes` };
 });
 
 await check('an incomplete capture says so: a tag on its row, the span held of the span asked, the reason in details', async () => {

@@ -61,8 +61,9 @@ fi
 # a free port: ask the kernel for one
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 data=$work/data
-# more options for the agent: its flight recorder keeps packets (captures are bundles with a pcapng part)
-extra=(--docker-socket "$work/docker.sock" --podman-socket "" --packets true)
+# more options for the agent: its flight recorder keeps packets and the binaries run (captures are
+# bundles with a pcapng and an artifacts part)
+extra=(--docker-socket "$work/docker.sock" --podman-socket "" --packets true --artifacts-exec true)
 start_agent() {
 	"$bin" agent --data "$data" --listen "127.0.0.1:$port" --seconds 20 "${extra[@]}" >>"$work/agent.log" 2>&1 &
 	agent_pid=$!

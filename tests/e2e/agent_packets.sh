@@ -74,7 +74,8 @@ time.sleep(1)" &
 	wait "$p1" "$p2"
 	sleep 1.2
 	# the whole host, 4 s before: every one's packets, each with its owner
-	out=$("$bin" capture take --name bundle-all --before 4 --after 0.5 --packets --json 2>&1) || { bad "$1" "take: $out"; return; }
+	# (stderr apart: a warning that the recorder holds less than asked is not JSON)
+	out=$("$bin" capture take --name bundle-all --before 4 --after 0.5 --packets --json 2>"$d/err") || { bad "$1" "take: $(cat "$d/err")"; return; }
 	id=$(json_get 'j["id"]' <<<"$out")
 	"$bin" capture download "$id" --part pcapng -o "$d/all.pcapng" 2>"$d/err" || { bad "$1" "download pcapng: $(cat "$d/err")"; return; }
 	got=$(tshark -r "$d/all.pcapng" -Y 'not icmp and udp.dstport >= 9701 and udp.dstport <= 9703' -T fields -e udp.dstport -e frame.comment 2>/dev/null |
@@ -89,7 +90,7 @@ time.sleep(1)" &
 		{ bad "$1" "the archive's parts do not match the catalog: $(ls "$d/x/$id" | tr '\n' ' ')"; return; }
 	sysdig -r "$d/x/$id/events.scap" -c topfiles_bytes >/dev/null 2>&1 || { bad "$1" "sysdig cannot read the archive's .scap"; return; }
 	# web-1 alone: its packets and its events only
-	out=$("$bin" capture take --name bundle-web --container web-1 --before 15 --after 0.5 --json 2>&1) || { bad "$1" "take web-1: $out"; return; }
+	out=$("$bin" capture take --name bundle-web --container web-1 --before 15 --after 0.5 --json 2>"$d/err") || { bad "$1" "take web-1: $(cat "$d/err")"; return; }
 	id2=$(json_get 'j["id"]' <<<"$out")
 	"$bin" capture download "$id2" --part pcapng -o "$d/web.pcapng" 2>"$d/err" &&
 		"$bin" capture download "$id2" -o "$d/web.scap" 2>"$d/err" || { bad "$1" "download web-1: $(cat "$d/err")"; return; }
@@ -99,7 +100,7 @@ time.sleep(1)" &
 	got=$("$bin" read -r "$d/web.scap" -p '%container.id' 'evt.type=sendto' 2>/dev/null | sort -u | tr '\n' ' ')
 	[ "$got" = "$web " ] || { bad "$1" "web-1's .scap holds sendto of: '$got'"; return; }
 	# a filter: the packets of the processes whose events it kept
-	out=$("$bin" capture take --name bundle-filter --filter "container.id=$db" --before 15 --after 0.5 --json 2>&1) || { bad "$1" "take filtered: $out"; return; }
+	out=$("$bin" capture take --name bundle-filter --filter "container.id=$db" --before 15 --after 0.5 --json 2>"$d/err") || { bad "$1" "take filtered: $(cat "$d/err")"; return; }
 	id3=$(json_get 'j["id"]' <<<"$out")
 	"$bin" capture download "$id3" --part pcapng -o "$d/db.pcapng" 2>"$d/err" || { bad "$1" "download filtered: $(cat "$d/err")"; return; }
 	got=$(tshark -r "$d/db.pcapng" -Y 'not icmp and udp.dstport >= 9701 and udp.dstport <= 9703' -T fields -e udp.dstport 2>/dev/null | sort | uniq -c | awk '{print $1, $2}' | tr '\n' ' ')
@@ -107,22 +108,22 @@ time.sleep(1)" &
 	# a part not there; a part not known
 	out=$(api GET "/api/captures/$id2/download?part=bogus")
 	[ "$(tail -1 <<<"$out")" = 400 ] && grep -q '"field": "part"' <<<"$out" || { bad "$1" "part=bogus: $out"; return; }
-	out=$("$bin" capture take --name no-packets --no-packets --duration 1 --json 2>&1) || { bad "$1" "take --no-packets: $out"; return; }
+	out=$("$bin" capture take --name no-packets --no-packets --duration 1 --json 2>"$d/err") || { bad "$1" "take --no-packets: $(cat "$d/err")"; return; }
 	out=$(api GET "/api/captures/$(json_get 'j["id"]' <<<"$out")/download?part=pcapng")
 	[ "$(tail -1 <<<"$out")" = 404 ] && grep -q 'did not ask for packets' <<<"$out" || { bad "$1" "no pcapng part: $out"; return; }
 	# rules: packets: true stores a bundle, packets: false does not
 	touch "$work/pd-trigger-1" && cat "$work/pd-trigger-1"
 	wait_for 20 rule_capture_ok "Bundle with packets" >/dev/null || { bad "$1" "no capture of the rule with packets: true"; return; }
 	rid=$(rule_capture_ok "Bundle with packets")
-	[ "$(api GET "/api/captures/$rid" | head -n -1 | json_get '[p["part"] for p in j["parts"]]')" = "['scap', 'pcapng']" ] ||
-		{ bad "$1" "the rule's capture (packets: true) has parts $(api GET "/api/captures/$rid" | head -n -1 | json_get 'j["parts"]')"; return; }
+	[ "$(api GET "/api/captures/$rid" | head -n -1 | json_get '[p["part"] for p in j["parts"]], j["artifacts"]')" = "['scap', 'pcapng', 'artifacts'] ['write']" ] ||
+		{ bad "$1" "the rule's capture (packets: true, artifacts: [write]) has parts $(api GET "/api/captures/$rid" | head -n -1 | json_get 'j["parts"]')"; return; }
 	touch "$work/pd-trigger-2" && cat "$work/pd-trigger-2"
 	wait_for 20 rule_capture_ok "Bundle without packets" >/dev/null || { bad "$1" "no capture of the rule with packets: false"; return; }
 	rid=$(rule_capture_ok "Bundle without packets")
 	[ "$(api GET "/api/captures/$rid" | head -n -1 | json_get '[p["part"] for p in j["parts"]]')" = "['scap']" ] ||
-		{ bad "$1" "the rule's capture (packets: false) has parts $(api GET "/api/captures/$rid" | head -n -1 | json_get 'j["parts"]')"; return; }
+		{ bad "$1" "the rule's capture (packets: false, artifacts: false) has parts $(api GET "/api/captures/$rid" | head -n -1 | json_get 'j["parts"]')"; return; }
 	# deleting a capture deletes its parts
 	"$bin" capture delete "$id" >/dev/null 2>&1 && [ ! -e "$agent_data/captures/$id.pcapng" ] && [ ! -e "$agent_data/captures/$id.scap" ] ||
 		{ bad "$1" "delete left $(ls "$agent_data/captures/" | grep "$id" | tr '\n' ' ')"; return; }
-	ok "$1 (packets before the request with their owners; web-1's capture only its packets and events; a filter's owners; rules with packets true/false; --all = catalog)"
+	ok "$1 (packets before the request with their owners; web-1's capture only its packets and events; a filter's owners; rules with packets true/false and artifacts [write]/false; --all = catalog)"
 }

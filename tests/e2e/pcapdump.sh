@@ -45,16 +45,17 @@ pd_up() { # name
   condition: evt.type in (open, openat) and evt.dir=< and fd.name=$work/pd-trigger-1
   output: "bundle trigger %fd.name opened by %proc.name"
   priority: WARNING
-  capture: {enabled: true, before: 3s, after: 1s, packets: true}
+  capture: {enabled: true, before: 3s, after: 1s, packets: true, artifacts: [write]}
 - rule: Bundle without packets
   desc: the e2e marker opened the second trigger file
   condition: evt.type in (open, openat) and evt.dir=< and fd.name=$work/pd-trigger-2
   output: "bundle trigger %fd.name opened by %proc.name"
   priority: WARNING
-  capture: {enabled: true, before: 3s, after: 1s, packets: false}
+  capture: {enabled: true, before: 3s, after: 1s, packets: false, artifacts: false}
 YAML
 	agent_start --docker-socket "$work/pd-docker.sock" --podman-socket "" --containerd-socket "" \
-		--pcapdump-max-size 5MB --packets true --rules "$work/pd-rules.yaml" ||
+		--pcapdump-max-size 5MB --packets true --rules "$work/pd-rules.yaml" \
+		--artifacts-write "$work/art-w/" --artifacts-exec true ||
 		{ bad "$1" "the agent did not start: $(tail -3 "$work/agent.log")"; return 1; }
 }
 

@@ -83,6 +83,11 @@ static void assert_config_equal(const struct agent_config *a, const struct agent
 	assert_str_or_null_equal(a->podman_socket, b->podman_socket);
 	assert_str_or_null_equal(a->containerd_socket, b->containerd_socket);
 	assert_str_or_null_equal(a->containerd_namespaces, b->containerd_namespaces);
+	assert_str_or_null_equal(a->artifacts_write, b->artifacts_write);
+	assert_int_equal(a->artifacts_exec, b->artifacts_exec);
+	assert_int_equal(a->artifacts_mem, b->artifacts_mem);
+	assert_int_equal(a->artifacts_module, b->artifacts_module);
+	assert_int_equal(a->artifacts_memory, b->artifacts_memory);
 }
 
 static void assert_defaults(const struct agent_config *c)
@@ -111,6 +116,12 @@ static void assert_defaults(const struct agent_config *c)
 	assert_string_equal(c->podman_socket, "/run/podman/podman.sock");
 	assert_string_equal(c->containerd_socket, "/run/containerd/containerd.sock");
 	assert_string_equal(c->containerd_namespaces, "k8s.io,default");
+	assert_null(c->artifacts_write);
+	assert_false(c->artifacts_exec);
+	assert_false(c->artifacts_mem);
+	assert_false(c->artifacts_module);
+	assert_int_equal(c->artifacts_memory, 64 * MiB);
+	assert_false(agent_config_artifacts(c));
 }
 
 static void test_defaults(void **state)
@@ -172,6 +183,12 @@ static const char full_text[] =
         "  containerd_namespaces: k8s.io,moby\n"
         "packets: {enabled: true, snaplen: 128, max_memory: 32MiB, interfaces: 'lo,eth0@ns1', "
         "filter: udp}\n"
+        "artifacts:\n"
+        "  write: /tmp,/home/\n"
+        "  exec: yes\n"
+        "  mem: on\n"
+        "  module: true\n"
+        "  max_memory: 128 MiB\n"
         "pcapdump:\n"
         "  enabled: true\n"
         "  maxTime: 2h\n"
@@ -213,6 +230,12 @@ static void assert_full(const struct agent_config *c)
 	assert_int_equal(c->packets_memory, 32 * MiB);
 	assert_string_equal(c->packets_ifaces, "lo,eth0@ns1");
 	assert_string_equal(c->packets_filter, "udp");
+	assert_string_equal(c->artifacts_write, "/tmp,/home/");
+	assert_true(c->artifacts_exec);
+	assert_true(c->artifacts_mem);
+	assert_true(c->artifacts_module);
+	assert_int_equal(c->artifacts_memory, 128 * MiB);
+	assert_true(agent_config_artifacts(c));
 	assert_true(c->pcapdump.enabled);
 	assert_int_equal(c->pcapdump.max_time, 7200);
 	assert_int_equal(c->pcapdump.max_size, 500000000);
@@ -312,7 +335,7 @@ static void test_error_messages_of_the_brief(void **state)
 	        "recordr:\n"
 	        "  seconds: 30\n",
 	        NAME ":3:1: unknown key 'recordr' (expected one of: data, listen, tls, host, http, recorder, "
-	             "captures, rules_files, alerts, containers, packets, pcapdump)");
+	             "captures, rules_files, alerts, containers, packets, artifacts, pcapdump)");
 	expect_load_error("# sysrec\n"
 	                  "data: /var/lib/sysrec\n"
 	                  "listen: 127.0.0.1:7070\n"
@@ -364,13 +387,15 @@ static void test_error_messages_structure(void **state)
 	expect_load_error("rules_files: [/a, '']\n", NAME ":1:19: rules_files[1]: must not be empty");
 	expect_load_error("- data\n", NAME
 	                  ":1:1: expected a mapping of data, listen, tls, host, http, recorder, captures, "
-	                  "rules_files, alerts, containers, packets, pcapdump, found a list");
-	expect_load_error("just words\n", NAME
-	                  ":1:1: expected a mapping of data, listen, tls, host, http, recorder, "
-	                  "captures, rules_files, alerts, containers, packets, pcapdump, found 'just words'");
-	expect_load_error("? [data]\n: /a\n",
-	                  NAME ":1:3: keys must be words (data, listen, tls, host, http, recorder, "
-	                       "captures, rules_files, alerts, containers, packets, pcapdump), found a list");
+	                  "rules_files, alerts, containers, packets, artifacts, pcapdump, found a list");
+	expect_load_error("just words\n",
+	                  NAME ":1:1: expected a mapping of data, listen, tls, host, http, recorder, "
+	                       "captures, rules_files, alerts, containers, packets, artifacts, pcapdump, "
+	                       "found 'just words'");
+	expect_load_error(
+	        "? [data]\n: /a\n", NAME
+	        ":1:3: keys must be words (data, listen, tls, host, http, recorder, "
+	        "captures, rules_files, alerts, containers, packets, artifacts, pcapdump), found a list");
 	expect_load_error("data: /a\n---\ndata: /b\n",
 	                  NAME ":2:1: a second YAML document: the configuration is one document");
 	expect_load_error("data: &d /a\nrules_files: [*d]\n",
@@ -682,6 +707,11 @@ static void test_set_every_key(void **state)
 		{ "packets.max_memory", "32MiB" },
 		{ "packets.interfaces", "lo,eth0@ns1" },
 		{ "packets.filter", "udp" },
+		{ "artifacts.write", "/tmp,/home/" },
+		{ "artifacts.exec", "yes" },
+		{ "artifacts.mem", "on" },
+		{ "artifacts.module", "true" },
+		{ "artifacts.max_memory", "128MiB" },
 		{ "pcapdump.enabled", "true" },
 		{ "pcapdump.maxTime", "2h" },
 		{ "pcapdump.maxSize", "500MB" },
@@ -719,7 +749,7 @@ static void test_set_every_key(void **state)
 	expect_set_error(
 	        "recordr.seconds", "30",
 	        "unknown key 'recordr.seconds' (expected one of: data, listen, tls, host, http, recorder, "
-	        "captures, rules_files, alerts, containers, packets, pcapdump)");
+	        "captures, rules_files, alerts, containers, packets, artifacts, pcapdump)");
 	expect_set_error(
 	        "recorder.second", "30",
 	        "unknown key 'recorder.second' (expected one of: recorder.max_memory, recorder.seconds, "
@@ -911,6 +941,190 @@ static void test_alerts(void **state)
 	        "'alerts' is a section: set one of its keys (alerts.output, alerts.file, alerts.json)");
 }
 
+/* artifacts.*: values, refusals naming the key, the memory check, the dump. */
+static void test_artifacts(void **state)
+{
+	static const char *const kinds[] = { "artifacts.write", "artifacts.exec", "artifacts.mem",
+		                             "artifacts.module" };
+	struct agent_config c;
+	struct err e = { { 0 } };
+	struct sbuf b = { 0 };
+	char prefix[257], msg[512];
+
+	(void)state;
+	/* each kind alone turns the artifacts on */
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		agent_config_defaults(&c);
+		assert_int_equal(agent_config_set(&c, kinds[i], i ? "yes" : "/", &e), 0);
+		assert_true(agent_config_artifacts(&c));
+		agent_config_release(&c);
+	}
+
+	agent_config_defaults(&c);
+	assert_int_equal(agent_config_set(&c, "artifacts.write", "/", &e), 0);
+	assert_string_equal(c.artifacts_write, "/");
+	assert_int_equal(agent_config_set(&c, "artifacts.write", "/tmp,/var/www/,/dev/shm", &e), 0);
+	assert_string_equal(c.artifacts_write, "/tmp,/var/www/,/dev/shm");
+	/* at the limits: a prefix of 255 bytes, 64 prefixes */
+	memset(prefix, 'p', 255);
+	prefix[0] = '/';
+	prefix[255] = 0;
+	assert_int_equal(agent_config_set(&c, "artifacts.write", prefix, &e), 0);
+	assert_int_equal(strlen(c.artifacts_write), 255);
+	for (int i = 0; i < 64; i++)
+		sbuf_printf(&b, "%s/d%d", i ? "," : "", i);
+	assert_int_equal(agent_config_set(&c, "artifacts.write", sbuf_cstr(&b), &e), 0);
+	assert_string_equal(c.artifacts_write, b.data);
+	/* empty or null in a file: off */
+	assert_int_equal(agent_config_set(&c, "artifacts.write", "", &e), 0);
+	assert_null(c.artifacts_write);
+	assert_int_equal(load_text(&c, "artifacts: {write: /srv}\n", &e), 0);
+	assert_string_equal(c.artifacts_write, "/srv");
+	assert_int_equal(load_text(&c, "artifacts: {write: null, exec: true}\n", &e), 0);
+	assert_null(c.artifacts_write);
+	assert_true(c.artifacts_exec);
+	assert_int_equal(load_text(&c, "artifacts:\n  write: ''\n  exec: false\n", &e), 0);
+	assert_null(c.artifacts_write);
+	assert_false(agent_config_artifacts(&c));
+	assert_int_equal(agent_config_set(&c, "artifacts.max_memory", "1MiB", &e), 0);
+	assert_int_equal(c.artifacts_memory, MiB);
+	assert_int_equal(agent_config_set(&c, "artifacts.max_memory", "32GiB", &e), 0);
+	assert_int_equal(c.artifacts_memory, 32 * GiB);
+	agent_config_release(&c);
+
+	expect_set_error(
+	        "artifacts.write", "tmp",
+	        "artifacts.write: 'tmp' is not a path prefix (an absolute path of at most 255 bytes; "
+	        "\"/\" for every file; comma-separated)");
+	expect_set_error("artifacts.write", "/a,,/b",
+	                 "artifacts.write: '' is not a path prefix (an absolute path of at most 255 bytes; "
+	                 "\"/\" for every file; comma-separated)");
+	expect_set_error("artifacts.write", "/a,",
+	                 "artifacts.write: '' is not a path prefix (an absolute path of at most 255 bytes; "
+	                 "\"/\" for every file; comma-separated)");
+	expect_set_error("artifacts.write", "/a, /b",
+	                 "artifacts.write: ' /b' is not a path prefix (an absolute path of at most 255 "
+	                 "bytes; \"/\" for every file; comma-separated)");
+	/* 300 bytes: refused, shown cut to 64 */
+	sbuf_release(&b);
+	sbuf_puts(&b, "/");
+	for (int i = 1; i < 300; i++)
+		sbuf_putc(&b, 'q');
+	snprintf(msg, sizeof(msg),
+	         "artifacts.write: '/%.63s' is not a path prefix (an absolute path of at most 255 bytes; "
+	         "\"/\" for every file; comma-separated)",
+	         sbuf_cstr(&b) + 1);
+	expect_set_error("artifacts.write", b.data, msg);
+	prefix[255] = 'p'; /* 256 bytes */
+	prefix[256] = 0;
+	snprintf(msg, sizeof(msg),
+	         "artifacts.write: '%.64s' is not a path prefix (an absolute path of at most 255 bytes; "
+	         "\"/\" for every file; comma-separated)",
+	         prefix);
+	expect_set_error("artifacts.write", prefix, msg);
+	sbuf_release(&b);
+	for (int i = 0; i < 65; i++)
+		sbuf_printf(&b, "%s/d%d", i ? "," : "", i);
+	expect_set_error("artifacts.write", sbuf_cstr(&b), "artifacts.write: more than 64 path prefixes");
+	sbuf_release(&b);
+	expect_set_error("artifacts.exec", "maybe",
+	                 "artifacts.exec: 'maybe' is not a boolean (true, false, yes, no, on or off)");
+	expect_set_error("artifacts.mem", "1",
+	                 "artifacts.mem: '1' is not a boolean (true, false, yes, no, on or off)");
+	expect_set_error("artifacts.module", "",
+	                 "artifacts.module: '' is not a boolean (true, false, yes, no, on or off)");
+	expect_set_error("artifacts.max_memory", "512K",
+	                 "artifacts.max_memory: '512K' is out of range (from 1 MiB to 32 GiB)");
+	expect_set_error("artifacts.max_memory", "33G",
+	                 "artifacts.max_memory: '33G' is out of range (from 1 MiB to 32 GiB)");
+	expect_set_error(
+	        "artifacts.max_memory", "lots",
+	        "artifacts.max_memory: 'lots' is not a size (a number with an optional KiB, MiB, GiB, "
+	        "K, M, G, KB, MB, GB suffix)");
+	expect_set_error("artifacts.bpf", "yes",
+	                 "unknown key 'artifacts.bpf' (expected one of: artifacts.write, artifacts.exec, "
+	                 "artifacts.mem, artifacts.module, artifacts.max_memory)");
+	expect_load_error("artifacts:\n  write: relative/dir\n",
+	                  NAME ":2:3: artifacts.write: 'relative/dir' is not a path prefix (an absolute path "
+	                       "of at most 255 bytes; \"/\" for every file; comma-separated)");
+	expect_load_error("artifacts: {write: [/tmp]}\n",
+	                  NAME ":1:13: artifacts.write: expected a single value, found a list");
+	expect_load_error(
+	        "artifacts: [write]\n",
+	        NAME ":1:1: artifacts: expected a mapping of write, exec, mem, module, max_memory, found "
+	             "a list");
+	expect_load_error(
+	        "artifacts: {exec: true, memory: 1G}\n",
+	        NAME ":1:25: artifacts: unknown key 'memory' (expected one of: write, exec, mem, module, "
+	             "max_memory)");
+}
+
+/* artifacts.max_memory, with packets.max_memory when packets are on, at most half of recorder.max_memory. */
+static void test_artifacts_check(void **state)
+{
+	struct agent_config c;
+	struct err e = { { 0 } };
+
+	(void)state;
+	agent_config_defaults(&c);
+	assert_int_equal(c.max_memory, 256 * MiB);
+	assert_int_equal(c.packets_memory, 64 * MiB);
+	assert_int_equal(agent_config_set(&c, "artifacts.max_memory", "100MiB", &e), 0);
+	assert_int_equal(agent_config_set(&c, "packets.enabled", "yes", &e), 0);
+	assert_int_equal(agent_config_check(&c, &e), 0); /* no artifacts kept: no share */
+	assert_int_equal(agent_config_set(&c, "artifacts.exec", "yes", &e), 0);
+	assert_int_equal(agent_config_check(&c, &e), -EINVAL);
+	assert_string_equal(e.msg,
+	                    "artifacts.max_memory (100 MiB) with packets.max_memory is more than half of "
+	                    "recorder.max_memory (256 MiB): the events need the rest");
+	assert_int_equal(agent_config_set(&c, "packets.enabled", "no", &e), 0);
+	assert_int_equal(agent_config_check(&c, &e), 0); /* 100 MiB alone is under 128 MiB */
+	assert_int_equal(agent_config_set(&c, "artifacts.max_memory", "129MiB", &e), 0);
+	assert_int_equal(agent_config_check(&c, &e), -EINVAL);
+	assert_string_equal(e.msg, "artifacts.max_memory (129 MiB) is more than half of recorder.max_memory "
+	                           "(256 MiB): the events need the rest");
+	/* exactly half, together, is allowed */
+	assert_int_equal(agent_config_set(&c, "artifacts.max_memory", "64MiB", &e), 0);
+	assert_int_equal(agent_config_set(&c, "packets.enabled", "yes", &e), 0);
+	assert_int_equal(agent_config_check(&c, &e), 0);
+	assert_int_equal(agent_config_set(&c, "artifacts.max_memory", "65MiB", &e), 0);
+	assert_int_equal(agent_config_check(&c, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "artifacts.max_memory"));
+	assert_int_equal(agent_config_set(&c, "recorder.max_memory", "512MiB", &e), 0);
+	assert_int_equal(agent_config_check(&c, &e), 0);
+	agent_config_release(&c);
+}
+
+/* The artifacts section in the dump, and read back. */
+static void test_artifacts_dump(void **state)
+{
+	struct agent_config c;
+	struct err e = { { 0 } };
+	char *text;
+
+	(void)state;
+	agent_config_defaults(&c);
+	text = agent_config_dump(&c);
+	assert_non_null(strstr(text,
+	                       "\nartifacts:\n  write: null\n  exec: false\n  mem: false\n  module: false\n"
+	                       "  max_memory: 64MiB\n"));
+	free(text);
+	assert_int_equal(agent_config_set(&c, "artifacts.write", "/tmp,/home/a b", &e), 0);
+	assert_int_equal(agent_config_set(&c, "artifacts.mem", "yes", &e), 0);
+	assert_int_equal(agent_config_set(&c, "artifacts.max_memory", "3MiB", &e), 0);
+	text = agent_config_dump(&c);
+	assert_non_null(strstr(text, "\nartifacts:\n  write: \"/tmp,/home/a b\"\n  exec: false\n  mem: true\n"
+	                             "  module: false\n  max_memory: 3MiB\n"));
+	free(text);
+	round_trip(&c);
+	assert_int_equal(agent_config_set(&c, "artifacts.write", "/", &e), 0);
+	assert_int_equal(agent_config_set(&c, "artifacts.exec", "on", &e), 0);
+	assert_int_equal(agent_config_set(&c, "artifacts.module", "on", &e), 0);
+	assert_int_equal(agent_config_set(&c, "artifacts.max_memory", "1048577", &e), 0);
+	round_trip(&c);
+	agent_config_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -933,6 +1147,9 @@ int main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_alerts),
+		cmocka_unit_test(test_artifacts),
+		cmocka_unit_test(test_artifacts_check),
+		cmocka_unit_test(test_artifacts_dump),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "../../src/agent/request.h"
+#include "../../src/engine/engine.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -285,13 +286,86 @@ static void test_links(void **state)
 	                 -EINVAL);
 }
 
+/* POST /api/captures' artifacts: absent, null or true -1; false 0; an array of kinds their flags; else a 400.
+ */
+static void test_take_artifacts(void **state)
+{
+	static const struct {
+		const char *body;
+		int artifacts;
+	} good[] = {
+		{ "{\"name\": \"x\"}", -1 },
+		{ "{\"name\": \"x\", \"artifacts\": null}", -1 },
+		{ "{\"name\": \"x\", \"artifacts\": true}", -1 },
+		{ "{\"name\": \"x\", \"artifacts\": false}", 0 },
+		{ "{\"name\": \"x\", \"artifacts\": []}", 0 },
+		{ "{\"name\": \"x\", \"artifacts\": [\"write\"]}", ENGINE_ART_WRITE },
+		{ "{\"name\": \"x\", \"artifacts\": [\"exec\"]}", ENGINE_ART_EXEC },
+		{ "{\"name\": \"x\", \"artifacts\": [\"mem\"]}", ENGINE_ART_MEM },
+		{ "{\"name\": \"x\", \"artifacts\": [\"module\"]}", ENGINE_ART_MODULE },
+		{ "{\"name\": \"x\", \"artifacts\": [\"bpf\"]}", ENGINE_ART_BPF },
+		{ "{\"name\": \"x\", \"artifacts\": [\"mem\", \"exec\", \"mem\"]}",
+		  ENGINE_ART_EXEC | ENGINE_ART_MEM },
+		{ "{\"name\": \"x\", \"artifacts\": [\"write\", \"exec\", \"mem\", \"module\", \"bpf\"]}",
+		  ENGINE_ART_ALL },
+	};
+	static const char *const bad[] = {
+		"{\"name\": \"x\", \"artifacts\": \"write\"}",
+		"{\"name\": \"x\", \"artifacts\": [\"bogus\"]}",
+		"{\"name\": \"x\", \"artifacts\": [1]}",
+		"{\"name\": \"x\", \"artifacts\": {}}",
+		"{\"name\": \"x\", \"artifacts\": 1}",
+		"{\"name\": \"x\", \"artifacts\": [\"Write\"]}",
+		"{\"name\": \"x\", \"artifacts\": [\"write \"]}",
+		"{\"name\": \"x\", \"artifacts\": [\"writes\"]}",
+		"{\"name\": \"x\", \"artifacts\": [\"\"]}",
+		"{\"name\": \"x\", \"artifacts\": [\"write\", null]}",
+		"{\"name\": \"x\", \"artifacts\": [[\"write\"]]}",
+	};
+	struct req_error re;
+	struct agent_take t;
+
+	(void)state;
+	assert_int_equal(ENGINE_ART_WRITE, 1);
+	assert_int_equal(ENGINE_ART_EXEC, 2);
+	assert_int_equal(ENGINE_ART_MEM, 4);
+	assert_int_equal(ENGINE_ART_MODULE, 8);
+	assert_int_equal(ENGINE_ART_BPF, 16);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		json_t *body = json_loads(good[i].body, 0, NULL);
+
+		memset(&re, 0, sizeof(re));
+		assert_non_null(body);
+		if (request_take(body, &t, &re) != 0)
+			fail_msg("%s: refused: %s", good[i].body, re.msg);
+		if (t.artifacts != good[i].artifacts)
+			fail_msg("%s: artifacts %d, want %d", good[i].body, t.artifacts, good[i].artifacts);
+		json_decref(body);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *body = json_loads(bad[i], 0, NULL);
+
+		memset(&re, 0, sizeof(re));
+		assert_non_null(body);
+		if (request_take(body, &t, &re) != -1)
+			fail_msg("%s: taken", bad[i]);
+		assert_int_equal(re.status, 400);
+		assert_non_null(re.field);
+		assert_string_equal(re.field, "artifacts");
+		if (!strstr(re.msg, "artifacts must be true, false or an array of kinds"))
+			fail_msg("%s: '%s'", bad[i], re.msg);
+		json_decref(body);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_range_units),   cmocka_unit_test(test_name_valid),
-		cmocka_unit_test(test_shown),         cmocka_unit_test(test_target_nul),
-		cmocka_unit_test(test_error_field),   cmocka_unit_test(test_links),
-		cmocka_unit_test(test_pcapdump_body), cmocka_unit_test(test_time_arg),
+		cmocka_unit_test(test_range_units),    cmocka_unit_test(test_name_valid),
+		cmocka_unit_test(test_shown),          cmocka_unit_test(test_target_nul),
+		cmocka_unit_test(test_error_field),    cmocka_unit_test(test_links),
+		cmocka_unit_test(test_pcapdump_body),  cmocka_unit_test(test_time_arg),
+		cmocka_unit_test(test_take_artifacts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

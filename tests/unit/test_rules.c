@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../src/engine/engine.h"
 #include "../../src/rules/rules.h"
 #include "../../src/scap/scap.h"
 #include "../../src/state/state.h"
@@ -797,14 +798,131 @@ static void test_expansion_limits(void **unused)
 	sbuf_release(&extra);
 }
 
+/* capture: {artifacts: ...}: true or absent -1, false 0, a list of kinds their ENGINE_ART_* flags; else
+ * refused. */
+static void test_capture_artifacts(void **unused)
+{
+	static const struct {
+		const char *capture;
+		int artifacts;
+	} good[] = {
+		{ "{}", -1 },
+		{ "{artifacts: ~}", -1 },
+		{ "{artifacts: false}", 0 },
+		{ "{artifacts: off}", 0 },
+		{ "{artifacts: []}", 0 },
+		{ "{artifacts: [write]}", ENGINE_ART_WRITE },
+		{ "{artifacts: [exec, mem]}", ENGINE_ART_EXEC | ENGINE_ART_MEM },
+		{ "{artifacts: [module, bpf, module]}", ENGINE_ART_MODULE | ENGINE_ART_BPF },
+		{ "\n    artifacts:\n      - write\n      - exec\n      - mem\n      - module\n      - bpf",
+		  ENGINE_ART_ALL },
+	};
+	static const char *const bad[] = {
+		"{artifacts: maybe}",     "{artifacts: write}",         "{artifacts: [bogus]}",
+		"{artifacts: [1]}",       "{artifacts: {write: true}}", "{artifacts: [Write]}",
+		"{artifacts: [[write]]}", "{artifacts: [write, ~]}",    "{artifacts: 0}",
+	};
+	static const char policy[] = "- policy: p\n  rules: [r]\n  capture: {artifacts: [module]}\n";
+	static const char policy_bad[] = "- policy: q\n  rules: [r]\n  capture: {artifacts: all}\n";
+	static const char msg[] =
+	        "capture artifacts must be true, false or a list of kinds (write, exec, mem, "
+	        "module, bpf)";
+	struct err e = { { 0 } };
+	struct sbuf b = { 0 };
+	struct rules *r;
+
+	(void)unused;
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		r = rules_new();
+		sbuf_printf(
+		        &b,
+		        "- rule: r\n  condition: evt.type=open\n  output: o\n  desc: d\n  priority: info\n"
+		        "  capture: %s\n",
+		        good[i].capture);
+		if (rules_load_text(r, "t.yaml", b.data, b.len, &e))
+			fail_msg("%s: %s", good[i].capture, e.msg);
+		assert_true(rules_find(r, "r")->capture.enabled);
+		if (rules_find(r, "r")->capture.artifacts != good[i].artifacts)
+			fail_msg("%s: artifacts %d, want %d", good[i].capture,
+			         rules_find(r, "r")->capture.artifacts, good[i].artifacts);
+		rules_free(r);
+		sbuf_release(&b);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		r = rules_new();
+		sbuf_printf(
+		        &b,
+		        "- rule: r\n  condition: evt.type=open\n  output: o\n  desc: d\n  priority: info\n"
+		        "  capture: %s\n",
+		        bad[i]);
+		if (rules_load_text(r, "t.yaml", b.data, b.len, &e) != -EINVAL)
+			fail_msg("%s: loaded", bad[i]);
+		assert_true(rules_diag_count(r) > 0);
+		if (!strstr(rules_diag_at(r, 0)->msg, msg))
+			fail_msg("%s: '%s'", bad[i], rules_diag_at(r, 0)->msg);
+		assert_memory_equal(rules_diag_at(r, 0)->msg, "Rule r: ", 8);
+		rules_free(r);
+		sbuf_release(&b);
+	}
+
+	/* a policy gives its artifacts to its rules; a bad one is refused naming the policy */
+	r = rules_new();
+	sbuf_puts(&b, "- rule: r\n  condition: evt.type=open\n  output: o\n  desc: d\n  priority: info\n"
+	              "  capture: {artifacts: false}\n");
+	assert_int_equal(rules_load_text(r, "t.yaml", b.data, b.len, &e), 0);
+	sbuf_release(&b);
+	assert_int_equal(rules_find(r, "r")->capture.artifacts, 0);
+	assert_int_equal(rules_load_text(r, "policy.yaml", policy, strlen(policy), &e), 0);
+	{
+		struct state *st = state_new();
+
+		assert_int_equal(rules_compile(r, st, &e), 0);
+		assert_int_equal(rules_find(r, "r")->capture.artifacts, ENGINE_ART_MODULE);
+		assert_int_equal(rules_load_text(r, "bad.yaml", policy_bad, strlen(policy_bad), &e), -EINVAL);
+		assert_string_equal(
+		        rules_diag_at(r, rules_diag_count(r) - 1)->msg,
+		        "Policy q: capture artifacts must be true, false or a list of kinds (write, exec, "
+		        "mem, module, bpf)");
+		assert_int_equal(rules_find(r, "r")->capture.artifacts, ENGINE_ART_MODULE);
+		state_free(st);
+	}
+	rules_free(r);
+}
+
+/* capture: {artifacts: true}: the kinds the agent keeps (-1), as absent. */
+static void test_capture_artifacts_true(void **unused)
+{
+	static const char *const texts[] = { "true", "yes", "on", "'true'" };
+	struct err e = { { 0 } };
+	struct sbuf b = { 0 };
+
+	(void)unused;
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		struct rules *r = rules_new();
+
+		sbuf_printf(
+		        &b,
+		        "- rule: r\n  condition: evt.type=open\n  output: o\n  desc: d\n  priority: info\n"
+		        "  capture: {artifacts: %s}\n",
+		        texts[i]);
+		if (rules_load_text(r, "t.yaml", b.data, b.len, &e))
+			fail_msg("artifacts: %s refused: %s", texts[i],
+			         rules_diag_count(r) ? rules_diag_at(r, 0)->msg : e.msg);
+		assert_int_equal(rules_find(r, "r")->capture.artifacts, -1);
+		rules_free(r);
+		sbuf_release(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_ruleset),      cmocka_unit_test(test_rules_events),
-		cmocka_unit_test(test_validate_errors),      cmocka_unit_test(test_expand),
-		cmocka_unit_test(test_match_single_rule),    cmocka_unit_test(test_bad_text),
-		cmocka_unit_test(test_priority_and_capture), cmocka_unit_test(test_policy),
-		cmocka_unit_test(test_expansion_limits),
+		cmocka_unit_test(test_default_ruleset),        cmocka_unit_test(test_rules_events),
+		cmocka_unit_test(test_validate_errors),        cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_match_single_rule),      cmocka_unit_test(test_bad_text),
+		cmocka_unit_test(test_priority_and_capture),   cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_expansion_limits),       cmocka_unit_test(test_capture_artifacts),
+		cmocka_unit_test(test_capture_artifacts_true),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,11 @@ static void test_meta_json_shape_and_round_trip(void **state)
 		                             "pcapng_sha256",
 		                             "pcapng_packets",
 		                             "pcapng_lost_packets",
+		                             "artifacts",
+		                             "artifacts_size",
+		                             "artifacts_sha256",
+		                             "artifacts_count",
+		                             "artifacts_not_kept_bytes",
 		                             "parts",
 		                             "status",
 		                             "error",
@@ -73,6 +78,11 @@ static void test_meta_json_shape_and_round_trip(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "end")), "2026-11-24T10:15:02.500000000Z");
 	assert_true(json_is_true(json_object_get(j, "incomplete")));
 	assert_int_equal(json_integer_value(json_object_get(j, "lost_events")), 1788694);
+	/* no artifacts asked: an empty list, zeros */
+	assert_true(json_is_array(json_object_get(j, "artifacts")));
+	assert_int_equal(json_array_size(json_object_get(j, "artifacts")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "artifacts_size")), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "artifacts_sha256")), "");
 	/* the bundle's parts, derived: the .scap and the pcapng, each with its size and sha256 */
 	assert_int_equal(json_array_size(json_object_get(j, "parts")), 2);
 	assert_string_equal(
@@ -135,6 +145,28 @@ static void test_meta_from_json_refusals_name_the_member(void **state)
 		  "'start'" },
 		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"sha256\":\"abc\"}", "'sha256'" },
 		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"host\":null}", "'host'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts\":\"write\"}", "'artifacts'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts\":{}}", "'artifacts'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts\":[\"Write\"]}",
+		  "'artifacts'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts\":[1]}", "'artifacts'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts\":[\"\"]}", "'artifacts'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts\":[\"write\",null]}",
+		  "'artifacts'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts\":[\"a,b\"]}", "'artifacts'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts\":[\"exec\",\"../x\"]}",
+		  "'artifacts'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts\":"
+		  "[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]}",
+		  "'artifacts'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts_size\":-1}",
+		  "'artifacts_size'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts_sha256\":\"abc\"}",
+		  "'artifacts_sha256'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts_count\":\"3\"}",
+		  "'artifacts_count'" },
+		{ "{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts_not_kept_bytes\":1.5}",
+		  "'artifacts_not_kept_bytes'" },
 	};
 	struct capture_meta m;
 	struct err e = { "" };
@@ -161,6 +193,103 @@ static void test_meta_from_json_refusals_name_the_member(void **state)
 	assert_string_equal(m.error, "");
 	assert_int_equal(m.status, CAPTURE_STORING);
 	capture_meta_free(&m);
+	json_decref(j);
+}
+
+static void assert_artifacts_equal(const struct capture_meta *a, const struct capture_meta *b)
+{
+	assert_string_equal(a->artifacts, b->artifacts);
+	assert_int_equal(a->artifacts_size, b->artifacts_size);
+	assert_string_equal(a->artifacts_sha256, b->artifacts_sha256);
+	assert_int_equal(a->artifacts_count, b->artifacts_count);
+	assert_int_equal(a->artifacts_not_kept, b->artifacts_not_kept);
+}
+
+/* The artifacts members: kinds as a JSON array, the part's numbers, its entry in parts, and back. */
+static void test_meta_artifacts(void **state)
+{
+	static const char sha[] = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+	struct capture_meta m, back;
+	struct err e = { "" };
+	json_error_t jerr;
+	json_t *j, *j2, *kinds, *part;
+	char *text;
+
+	(void)state;
+	sample_meta(&m);
+	snprintf(m.artifacts, sizeof(m.artifacts), "%s", "write,exec,module");
+	m.artifacts_size = 20480;
+	snprintf(m.artifacts_sha256, sizeof(m.artifacts_sha256), "%s", sha);
+	m.artifacts_count = 12;
+	m.artifacts_not_kept = 4096;
+	j = capture_meta_to_json(&m);
+	kinds = json_object_get(j, "artifacts");
+	assert_true(json_is_array(kinds));
+	assert_int_equal(json_array_size(kinds), 3);
+	assert_string_equal(json_string_value(json_array_get(kinds, 0)), "write");
+	assert_string_equal(json_string_value(json_array_get(kinds, 1)), "exec");
+	assert_string_equal(json_string_value(json_array_get(kinds, 2)), "module");
+	assert_int_equal(json_integer_value(json_object_get(j, "artifacts_size")), 20480);
+	assert_string_equal(json_string_value(json_object_get(j, "artifacts_sha256")), sha);
+	assert_int_equal(json_integer_value(json_object_get(j, "artifacts_count")), 12);
+	assert_int_equal(json_integer_value(json_object_get(j, "artifacts_not_kept_bytes")), 4096);
+	assert_null(json_object_get(j, "artifacts_not_kept"));
+	/* parts: scap, pcapng, then artifacts */
+	assert_int_equal(json_array_size(json_object_get(j, "parts")), 3);
+	part = json_array_get(json_object_get(j, "parts"), 2);
+	assert_int_equal(json_object_size(part), 5);
+	assert_string_equal(json_string_value(json_object_get(part, "part")), "artifacts");
+	assert_int_equal(json_integer_value(json_object_get(part, "size")), 20480);
+	assert_string_equal(json_string_value(json_object_get(part, "sha256")), sha);
+	assert_int_equal(json_integer_value(json_object_get(part, "artifacts")), 12);
+	assert_int_equal(json_integer_value(json_object_get(part, "not_kept_bytes")), 4096);
+
+	/* through text and back */
+	text = json_dumps(j, JSON_INDENT(2));
+	json_decref(j);
+	j = json_loads(text, 0, &jerr);
+	free(text);
+	assert_non_null(j);
+	assert_int_equal(capture_meta_from_json(j, &back, &e), 0);
+	assert_meta_equal(&back, &m);
+	assert_artifacts_equal(&back, &m);
+	j2 = capture_meta_to_json(&back);
+	assert_true(json_equal(j, j2));
+	json_decref(j2);
+	capture_meta_free(&back);
+	json_decref(j);
+
+	/* every kind: 25 bytes of the 40 */
+	snprintf(m.artifacts, sizeof(m.artifacts), "%s", "write,exec,mem,module,bpf");
+	j = capture_meta_to_json(&m);
+	assert_int_equal(json_array_size(json_object_get(j, "artifacts")), 5);
+	assert_int_equal(capture_meta_from_json(j, &back, &e), 0);
+	assert_artifacts_equal(&back, &m);
+	capture_meta_free(&back);
+	json_decref(j);
+
+	/* no artifacts part until the capture is ok with the part's sha256 */
+	m.status = CAPTURE_STORING;
+	j = capture_meta_to_json(&m);
+	assert_int_equal(json_array_size(json_object_get(j, "parts")), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "artifacts")), 5); /* the kinds asked, still */
+	json_decref(j);
+	m.status = CAPTURE_OK;
+	m.artifacts_sha256[0] = 0;
+	j = capture_meta_to_json(&m);
+	assert_int_equal(json_array_size(json_object_get(j, "parts")), 2);
+	json_decref(j);
+	capture_meta_free(&m);
+
+	/* an older record without them, or null kinds: none */
+	j = json_loads("{\"id\":\"x\",\"name\":\"n\",\"status\":\"ok\",\"artifacts\":null}", 0, NULL);
+	assert_int_equal(capture_meta_from_json(j, &back, &e), 0);
+	assert_string_equal(back.artifacts, "");
+	assert_int_equal(back.artifacts_size, 0);
+	assert_string_equal(back.artifacts_sha256, "");
+	assert_int_equal(back.artifacts_count, 0);
+	assert_int_equal(back.artifacts_not_kept, 0);
+	capture_meta_free(&back);
 	json_decref(j);
 }
 
@@ -192,6 +321,10 @@ static void test_status_names_and_ids(void **state)
 	assert_int_equal(capture_scap_key(key, "abc"), 0);
 	assert_string_equal(key, "captures/abc.scap");
 	assert_int_equal(capture_scap_key(key, "../x"), -EINVAL);
+	assert_int_equal(capture_artifacts_key(key, "20261124T101500Z-3f2a9c01"), 0);
+	assert_string_equal(key, "captures/20261124T101500Z-3f2a9c01.artifacts.tar.gz");
+	assert_int_equal(capture_artifacts_key(key, "../x"), -EINVAL);
+	assert_int_equal(capture_artifacts_key(key, ""), -EINVAL);
 }
 
 int main(void)
@@ -199,6 +332,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_meta_json_shape_and_round_trip),
 		cmocka_unit_test(test_meta_from_json_refusals_name_the_member),
+		cmocka_unit_test(test_meta_artifacts),
 		cmocka_unit_test(test_status_names_and_ids),
 	};
 
