@@ -124,7 +124,7 @@ static void write_packets(struct agent_job *j, struct capture_result *res, struc
 /* The bundle's artifacts: those the flight recorder holds for the span the .scap covers, in its scope. */
 static void write_artifacts(struct agent_job *j, struct capture_result *res, struct agent_part *part)
 {
-	char key[STORE_KEY_MAX + 1], lost[200] = "";
+	char key[STORE_KEY_MAX + 1], scap[STORE_KEY_MAX + 1], lost[200] = "";
 	struct err e = { { 0 } };
 	size_t n = strlen(res->incomplete);
 
@@ -133,8 +133,9 @@ static void write_artifacts(struct agent_job *j, struct capture_result *res, str
 	       !__atomic_load_n(&j->cancel, __ATOMIC_RELAXED))
 		usleep(20000);
 	capture_artifacts_key(key, j->id);
+	capture_scap_key(scap, j->id);
 	/* a container's: its processes', and those the events show in it (gone before being looked up) */
-	if (agent_artifacts_write(j->a, key, res->start_ns, res->end_ns, j->artifacts,
+	if (agent_artifacts_write(j->a, key, scap, res->start_ns, res->end_ns, j->artifacts,
 	                          j->q.filter ? NULL : j->container, j->q.pids, part, &e)) {
 		log_warn("capture %s: its artifacts are not kept: %s", j->id, e.msg);
 		snprintf(res->incomplete + n, sizeof(res->incomplete) - n, "%sits artifacts are not kept: %s",

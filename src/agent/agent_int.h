@@ -225,7 +225,9 @@ void agent_lost_note(char *buf, size_t size, uint64_t n);
  * agent_artifacts_write(): the artifacts of [from, to] of the kinds asked,
  * of container's processes or those in pids (any, when neither is given),
  * as a tar.gz of their directory (artifacts/manifest.json, files/, exec/,
- * mem/, modules/) into the store under key; agent_artifacts_clean(): the
+ * mem/, modules/; each artifact's events named by their numbers in the
+ * capture's .scap, scap_key, as events.scap) into the store under key;
+ * agent_artifacts_clean(): the
  * scratch directories a stopped agent left in data_dir.
  */
 struct agent_artifacts;
@@ -238,9 +240,9 @@ void agent_artifacts_stop(struct agent_artifacts *k);
 unsigned agent_artifacts_kept(struct agent *a);
 bool agent_artifacts_ready(struct agent *a, uint64_t ts);
 json_t *agent_artifacts_status(struct agent *a);
-int agent_artifacts_write(struct agent *a, const char *key, uint64_t from, uint64_t to, unsigned kinds,
-                          const char *container, const struct i64map *pids, struct agent_part *out,
-                          struct err *e);
+int agent_artifacts_write(struct agent *a, const char *key, const char *scap_key, uint64_t from, uint64_t to,
+                          unsigned kinds, const char *container, const struct i64map *pids,
+                          struct agent_part *out, struct err *e);
 void agent_artifacts_clean(const char *data_dir);
 
 /*

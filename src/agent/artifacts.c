@@ -320,7 +320,8 @@ static struct blob *blob_get(struct agent_artifacts *k, const struct engine_art 
 		return NULL;
 	}
 	pthread_mutex_lock(&k->mu);
-	for (b = i64map_get(&k->blobs, fkey((uint64_t)st.st_dev, (uint64_t)st.st_ino)); b; b = b->next_same_key)
+	for (b = i64map_get(&k->blobs, fkey((uint64_t)st.st_dev, (uint64_t)st.st_ino)); b;
+	     b = b->next_same_key)
 		if (b->dev == (uint64_t)st.st_dev && b->ino == (uint64_t)st.st_ino &&
 		    b->size == (uint64_t)st.st_size && b->mtime_ns == ns_of(&st.st_mtim) &&
 		    b->ctime_ns == ns_of(&st.st_ctim)) {
@@ -574,7 +575,8 @@ json_t *agent_artifacts_status(struct agent *a)
 		json_object_set_new(
 		        kinds, art_kind_name((enum art_kind)i),
 		        json_pack("{s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "seconds",
-		                  kd->head && now > kd->head->a.ts ? (double)(now - kd->head->a.ts) / 1e9 : 0.0,
+		                  kd->head && now > kd->head->a.ts ? (double)(now - kd->head->a.ts) / 1e9
+		                                                   : 0.0,
 		                  "records", (json_int_t)kd->held, "bytes", (json_int_t)kd->bytes, "total",
 		                  (json_int_t)kd->total, "dropped", (json_int_t)kd->dropped, "dropped_bytes",
 		                  (json_int_t)kd->dropped_bytes, "unreadable", (json_int_t)kd->unheld));
@@ -608,7 +610,8 @@ static bool wanted(const struct arec *r, const char *container, const struct i64
 	return (by_ctr && !strcmp(r->container, container)) || (pids && i64map_get(pids, r->a.pid));
 }
 
-/* The records of [from, to] of the kinds and scope asked for, held (a reference each), in the order they came. */
+/* The records of [from, to] of the kinds and scope asked for, held (a reference each), in the order they
+ * came. */
 static struct arec **take_window(struct agent_artifacts *k, uint64_t from, uint64_t to, unsigned kinds,
                                  const char *container, const struct i64map *pids, size_t *n,
                                  struct agent_part *out)
@@ -757,9 +760,21 @@ void agent_artifacts_clean(const char *data_dir)
 		closedir(d);
 }
 
-int agent_artifacts_write(struct agent *a, const char *key, uint64_t from, uint64_t to, unsigned kinds,
-                          const char *container, const struct i64map *pids, struct agent_part *out,
-                          struct err *e)
+/* Each artifact's events in the capture's .scap (scap_key), named events.scap as in --all's archive. */
+static void link_events(struct agent *a, struct art_dir *d, const char *scap_key)
+{
+	struct err e = { { 0 } };
+	int fd = store_open_file(a->store, scap_key, &e);
+
+	if (fd == -ENOTSUP)
+		return; /* an object store: the manifest names no events */
+	if (fd < 0 || art_events_link_fd(d, fd, "events.scap", &e))
+		log_warn("artifacts: their events are not named in the manifest: %s", e.msg);
+}
+
+int agent_artifacts_write(struct agent *a, const char *key, const char *scap_key, uint64_t from, uint64_t to,
+                          unsigned kinds, const char *container, const struct i64map *pids,
+                          struct agent_part *out, struct err *e)
 {
 	struct agent_artifacts *k = a->artifacts;
 	struct art_limits lim = { 0 };
@@ -791,6 +806,8 @@ int agent_artifacts_write(struct agent *a, const char *key, uint64_t from, uint6
 	release_window(k, v, n);
 	if (out->lost_bytes) /* the kernel's losses while the window was recorded */
 		art_dropped(d, ART_WRITE, ART_DROP_RING, out->lost_bytes);
+	if (scap_key)
+		link_events(a, d, scap_key);
 	art_counts(d, &cnt);
 	out->artifacts = cnt.artifacts;
 	for (int i = 0; i < ART_NDROPS; i++)

@@ -124,6 +124,9 @@ void art_dropped(struct art_dir *d, enum art_kind k, enum art_drop cause, uint64
 int art_events_link(struct art_dir *d, char *const *paths, size_t n,
                     void (*progress)(void *ctx, uint64_t bytes), void *ctx, struct err *e);
 
+/* The same in one capture read from fd (taken: closed here), named name in the manifest. */
+int art_events_link_fd(struct art_dir *d, int fd, const char *name, struct err *e);
+
 struct art_counts {
 	uint64_t artifacts;           /* entries in the manifest */
 	uint64_t bytes;               /* kept */

@@ -153,7 +153,8 @@ int art_asm_open(const struct engine_art *a, const char **why)
 	if (fd < 0 && a->path[0] == '/')
 		fd = open_same(a->path, a->dev, a->ino);
 	*why = script ? "a script: the process ended before it was read, and its name no longer names a file"
-	              : "the process ended before its binary was read, and its name no longer names that file";
+	              : "the process ended before its binary was read, and its name no longer names that "
+	                "file";
 	return fd;
 }
 
@@ -206,8 +207,8 @@ static void on_file(struct art_asm *s, const struct engine_art *a, const struct 
 		char parent[32];
 
 		parent_name(a->ppid, parent, sizeof(parent));
-		art_profile_exec(s->profile, a->path, kept ? art_last_sha256(s->dir) : "", a->ts, parent, a->uid,
-		                 m->container);
+		art_profile_exec(s->profile, a->path, kept ? art_last_sha256(s->dir) : "", a->ts, parent,
+		                 a->uid, m->container);
 	}
 }
 
@@ -229,7 +230,8 @@ static void whole_end(struct art_asm *s, struct whole *w)
 	if (w->total < w->whole) /* the kernel sent no more than the limit */
 		art_dropped(s->dir, k, ART_DROP_FILE_LIMIT, w->whole - w->total);
 	if (w->type == ENGINE_ART_REC_MEM) {
-		art_mem(s->dir, w->addr, w->whole, w->prot_before, w->prot_after, w->buf, (size_t)w->got, &w->m);
+		art_mem(s->dir, w->addr, w->whole, w->prot_before, w->prot_after, w->buf, (size_t)w->got,
+		        &w->m);
 	} else if (w->got < w->total) {
 		snprintf(why, sizeof(why), "%llu of its %llu bytes were lost in the kernel's ring",
 		         (unsigned long long)(w->total - w->got), (unsigned long long)w->whole);

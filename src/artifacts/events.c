@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXEC_WITHIN_NS 1000000000ULL /* an exec's exit event comes at most this long after its record */
 
@@ -69,17 +70,14 @@ static void match(struct art_evref *const *v, size_t n, const struct event *ev, 
 	}
 }
 
-/* Read one file through, matching its events; 0, -ENOENT (gone), or -errno with e set. */
-static int scan(const char *path, struct art_evref *const *v, size_t n, uint32_t file,
+/* Read one capture through (r, closed here), matching its events; 0, or -errno with e set. */
+static int scan(struct scap_reader *r, struct art_evref *const *v, size_t n, uint32_t file,
                 void (*progress)(void *ctx, uint64_t bytes), void *ctx, uint64_t *bytes, struct err *e)
 {
-	struct scap_reader *r = scap_reader_open(path, e);
 	struct scap_record rec;
 	uint64_t num = 0, base = *bytes;
 	int kind;
 
-	if (!r)
-		return errno == ENOENT ? -ENOENT : -(errno ? errno : EIO);
 	while ((kind = scap_reader_next(r, &rec, e)) > 0) {
 		if (kind != SCAP_REC_EVENT)
 			continue;
@@ -106,13 +104,42 @@ int art_events_link(struct art_dir *d, char *const *paths, size_t n,
 	qsort(v, nrefs, sizeof(*v), by_tid_ts); // NOLINT(bugprone-sizeof-expression): sorts pointers
 	for (size_t i = 0; nrefs && i < n; i++) {
 		struct err fe = { { 0 } };
-		int frc = scan(paths[i], v, nrefs, (uint32_t)(i + 1), progress, ctx, &bytes, &fe);
+		struct scap_reader *r = scap_reader_open(paths[i], &fe);
+		int frc = !r ? (errno == ENOENT ? -ENOENT : -(errno ? errno : EIO))
+		             : scan(r, v, nrefs, (uint32_t)(i + 1), progress, ctx, &bytes, &fe);
 
 		if (frc && frc != -ENOENT && !rc) { /* the first error said; what was found is kept */
 			rc = frc;
 			err_set(e, frc, "finding the artifacts' events in %s: %s", paths[i], fe.msg);
 		}
 	}
+	free(v);
+	return rc;
+}
+
+int art_events_link_fd(struct art_dir *d, int fd, const char *name, struct err *e)
+{
+	size_t nrefs;
+	struct art_evref **v = art_evrefs(d, &nrefs);
+	char *names[1] = { (char *)(uintptr_t)name };
+	struct scap_reader *r;
+	struct err fe = { { 0 } };
+	uint64_t bytes = 0;
+	int rc = 0;
+
+	art_set_event_files(d, names, 1);
+	if (!nrefs) {
+		close(fd);
+		free(v);
+		return 0;
+	}
+	qsort(v, nrefs, sizeof(*v), by_tid_ts); // NOLINT(bugprone-sizeof-expression): sorts pointers
+	if (!(r = scap_reader_open_fd(fd, &fe)))
+		rc = -(errno ? errno : EIO);
+	else
+		rc = scan(r, v, nrefs, 1, NULL, NULL, &bytes, &fe);
+	if (rc)
+		err_set(e, rc, "finding the artifacts' events in %s: %s", name, fe.msg);
 	free(v);
 	return rc;
 }

@@ -329,6 +329,17 @@ int store_stat(struct store *s, const char *key, struct store_stat *st, struct e
 	return rc ? rc : s->ops->stat(s, key, st, e);
 }
 
+int store_open_file(struct store *s, const char *key, struct err *e)
+{
+	int rc = store_key_check(key, e);
+
+	if (rc)
+		return rc;
+	if (!s->ops->open_file)
+		return err_set(e, -ENOTSUP, "the %s store keeps no files", s->ops->name);
+	return s->ops->open_file(s, key, e);
+}
+
 int store_delete(struct store *s, const char *key, struct err *e)
 {
 	int rc = store_key_check(key, e);
@@ -597,6 +608,17 @@ static int local_stat(struct store *s, const char *key, struct store_stat *out, 
 	return 0;
 }
 
+static int local_open_file(struct store *s, const char *key, struct err *e)
+{
+	struct local_store *ls = local_of(s);
+	int fd = openat(ls->dirfd, key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? no_such_object(e, key)
+		                                           : local_fail(ls, e, "opening", key);
+	return fd;
+}
+
 static int local_delete(struct store *s, const char *key, struct err *e)
 {
 	struct local_store *ls = local_of(s);
@@ -725,6 +747,7 @@ static const struct store_ops local_ops = {
 	.del = local_delete,
 	.list = local_list,
 	.clean_temp = local_clean_temp,
+	.open_file = local_open_file,
 };
 
 /* mkdir -p with mode 0700 for what is created. */

@@ -116,6 +116,13 @@ void store_get_close(struct store_get *g);
  */
 int store_get_all(struct store *s, const char *key, size_t max, char **buf, size_t *len, struct err *e);
 
+/*
+ * A read-only fd of key where the backend keeps objects as files (local), for
+ * readers that need one (mmap, seeks): the fd (the caller closes it), or
+ * -ENOTSUP where it does not (an object store), -ENOENT, -errno.
+ */
+int store_open_file(struct store *s, const char *key, struct err *e);
+
 /* Size and modification time of key: 0, or -ENOENT "no such object KEY", or -errno. */
 int store_stat(struct store *s, const char *key, struct store_stat *st, struct err *e);
 

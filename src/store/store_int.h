@@ -80,6 +80,8 @@ struct store_ops {
 	int (*list)(struct store *s, const char *prefix, store_list_fn fn, void *ctx, struct err *e);
 	/* As store_clean_temp(). */
 	int (*clean_temp)(struct store *s, const char *prefix);
+	/* As store_open_file(); NULL: the backend has no files (-ENOTSUP). */
+	int (*open_file)(struct store *s, const char *key, struct err *e);
 };
 
 #endif

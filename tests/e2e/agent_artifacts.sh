@@ -56,6 +56,19 @@ print(next(a["file"] for a in m["artifacts"] if a["paths"][0] == sys.argv[2]))' 
 	got=$(art_manifest "$d/a/artifacts/manifest.json" exec | grep -F "$w/" | tr '\n' ' ')
 	want="$w/inside-bin $(sha256sum <"$w/inside-bin" | cut -d' ' -f1) "
 	[ "$got" = "$want" ] || { bad "$1" "binaries of $w in the bundle: '$got', want '$want'"; return; }
+	# each artifact names its event in the capture's .scap: sysdig shows that event as the call that made it
+	"$bin" capture download "$id" -o "$d/a.scap" 2>"$d/err" || { bad "$1" "download the .scap: $(cat "$d/err")"; return; }
+	for f in "$w/host.txt write" "$w/inside-bin execve"; do
+		local n
+		n=$(python3 -c 'import json,sys
+m = json.load(open(sys.argv[1]))
+print(next(a["events"]["events.scap"][0] for a in m["artifacts"] if a["paths"][0] == sys.argv[2]))' "$d/a/artifacts/manifest.json" "${f% *}" 2>/dev/null)
+		got=$(sysdig -r "$d/a.scap" -p '*%evt.type %fd.name %proc.name' "evt.num=${n:-0}" 2>/dev/null)
+		case ${f#* } in
+		write) [ "${got% *}" = "write ${f% *}" ] ;;
+		execve) [ "${got%% *}" = execve ] && [ "${got##* }" = inside-bin ] ;;
+		esac || { bad "$1" "${f% *}'s event (evt.num ${n:-none}) is, by sysdig: '$got'"; return; }
+	done
 	# web-1's capture: web-1's file only
 	out=$("$bin" capture take --name arts-web --container web-1 --before 8 --after 0.5 --json 2>"$d/err") || { bad "$1" "take web-1: $(cat "$d/err")"; return; }
 	id2=$(json_get 'j["id"]' <<<"$out")
@@ -83,7 +96,7 @@ print(sorted({a["kind"] + ":" + (os.path.basename(a["paths"][0]) if a["kind"] ==
 	[ $? = 2 ] || { bad "$1" "take --artifacts bogus: not a usage error"; return; }
 	out=$(api GET "/api/captures/$id/download?part=artifacts" "" -o "$d/raw.tgz" -D "$d/hdr")
 	[ "$(tail -1 <<<"$out")" = 200 ] && grep -qi 'filename="arts.artifacts.tar.gz"' "$d/hdr" || { bad "$1" "download headers: $(cat "$d/hdr")"; return; }
-	ok "$1 (files and a binary made inside the window in the bundle, those before and after not; web-1's capture only its file and the sh it ran; --all = catalog; status per kind; bad kinds refused)"
+	ok "$1 (files and a binary made inside the window in the bundle, those before and after not; each naming its event in the .scap, as sysdig shows it; web-1's capture only its file and the sh it ran; --all = catalog; status per kind; bad kinds refused)"
 }
 
 capture_status_is() { # id status

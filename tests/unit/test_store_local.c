@@ -221,6 +221,26 @@ static void test_missing_objects(void **state)
 	assert_int_equal(store_stat(f->s, "dir", &st, &e), -ENOENT); /* a directory is not an object */
 }
 
+/* store_open_file: the object's own file, read-only; a missing one or a bad key refused like the rest. */
+static void test_open_file(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	char buf[16] = "";
+	int fd;
+
+	put(f->s, "captures/a.scap", "scap bytes");
+	fd = store_open_file(f->s, "captures/a.scap", &e);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 10);
+	assert_string_equal(buf, "scap bytes");
+	assert_int_equal(write(fd, "x", 1), -1); /* read-only */
+	close(fd);
+	assert_int_equal(store_open_file(f->s, "captures/none.scap", &e), -ENOENT);
+	assert_string_equal(e.msg, "no such object captures/none.scap");
+	assert_int_equal(store_open_file(f->s, "../etc/passwd", &e), -EINVAL);
+}
+
 static void test_get_all_refuses_large(void **state)
 {
 	struct fixture *f = *state;
@@ -481,6 +501,7 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_ranged_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_objects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_all_refuses_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_keys_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_and_delete, setup, teardown),
