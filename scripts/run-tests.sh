@@ -127,7 +127,7 @@ all)
 	# The checks against real container daemons run in the plain build: sanitized, the code
 	# they drive (the runtimes' clients) is in the unit tests and the fuzzers, and the
 	# daemons' start-up would only lengthen the suite.
-	E2E_SKIP='^(record_docker|record_docker_by_name|record_docker_stopped|record_containerd|record_podman|agent_docker|agent_pcapdump_bounds)$' \
+	E2E_SAN=1 E2E_SKIP='^(record_docker|record_docker_by_name|record_docker_stopped|record_containerd|record_podman|agent_docker|agent_pcapdump_bounds)$' \
 		E2E_SKIP_WHY="run in the plain build only: real container daemons (their clients are sanitized in unit tests and fuzzers), pcapdump's minute of steady traffic (its code is sanitized in the other agent_pcapdump checks)" \
 		run_e2e build/san "asan+ubsan"
 	;;

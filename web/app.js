@@ -540,6 +540,7 @@ $('#take-open').addEventListener('click', () => {
 	$('#take-host').value = state.agent ? state.agent.host : '';
 	const ring = state.agent && state.agent.ring;
 	$('#take-ring').textContent = ring && Number.isFinite(ring.seconds) ? ` (it holds ${ring.seconds.toFixed(1)} s now)` : '';
+	takeParts();
 	if (state.agent && !state.agent.captures_enabled)
 		show($('#take-error'), 'Captures are disabled on this agent (captures.enabled: false in its configuration).');
 	openModal($('#take-dialog'), $('#take-name'));
@@ -550,6 +551,27 @@ $('#take-dialog').addEventListener('close', () => {
 	clearInterval(take.tick);
 	refresh();
 });
+
+// The bundle's other parts the agent can give (packets, each artifact kind it keeps), each a checkbox, on.
+function takeParts() {
+	const packets = Boolean(state.agent && state.agent.packets && state.agent.packets.enabled);
+	const kinds = Object.keys((state.agent && state.agent.artifacts && state.agent.artifacts.kinds) || {});
+	$('#take-packets-row').hidden = !packets;
+	$('#take-packets').checked = true;
+	const box = $('#take-artifacts');
+	box.replaceChildren();
+	for (const k of kinds) {
+		const label = document.createElement('label');
+		const input = document.createElement('input');
+		input.type = 'checkbox';
+		input.checked = true;
+		input.className = 'take-artifact';
+		input.value = k;
+		label.append(input, ` ${k} artifacts`);
+		box.append(label);
+	}
+	$('#take-parts').hidden = !packets && !kinds.length;
+}
 
 function num(id) {
 	const v = $(id).value.trim();
@@ -576,6 +598,9 @@ function takeBody() {
 	} else {
 		body.duration = duration;
 	}
+	if (!$('#take-packets-row').hidden) body.packets = $('#take-packets').checked;
+	const kinds = [...document.querySelectorAll('#take-artifacts input.take-artifact')];
+	if (kinds.length) body.artifacts = kinds.filter((k) => k.checked).map((k) => k.value);
 	return body;
 }
 

@@ -111,6 +111,28 @@ await check('take by container name through the form: the row and details name t
 	return { note: `${r.id}: web-1 (${cid}), registry.local:5000/shop/web:2.1` };
 });
 
+await check('the form offers the bundle\'s parts the agent keeps; unticked, the capture has only its .scap', async () => {
+	await idle();
+	const name = `bt-parts-${stamp}`;
+	await openTake();
+	const offered = await page.locator('#take-parts label:not([hidden])').evaluateAll((ls) => ls.map((l) => l.textContent.trim()));
+	assert(JSON.stringify(offered) === '["packets (pcapng)","exec artifacts"]', `offered ${JSON.stringify(offered)}`);
+	await page.fill('#take-name', name);
+	await page.fill('#take-duration', '1');
+	await page.uncheck('#take-packets');
+	await page.uncheck('#take-artifacts input[value="exec"]');
+	await page.click('#take-submit');
+	const r = await until('the capture in the API', async () => {
+		const l = await api('GET', `/api/captures?search=${encodeURIComponent(name)}`);
+		return l.json && l.json.captures.find((c) => c.name === name);
+	}, 5000);
+	const c = await waitStatus(r.id, 'ok', 20000);
+	await closeTakeDialog();
+	assert(c.packets === false && JSON.stringify(c.artifacts) === '[]', `packets ${c.packets}, artifacts ${JSON.stringify(c.artifacts)}`);
+	assert(JSON.stringify(c.parts.map((p) => p.part)) === '["scap"]', `parts ${JSON.stringify(c.parts)}`);
+	return { note: `${r.id}: parts ${c.parts.map((p) => p.part).join(', ')}` };
+});
+
 await check('back in time through the form: Before 2 s, After 1 s, then Discard', async () => {
 	await idle();
 	const name = `bt-back-${stamp}`;

@@ -575,14 +575,17 @@ check_agent_download_link() {
 	out=$(api POST /api/captures '{"name": "x", "duration": 301}')
 	[ "$(head -n -1 <<<"$out" | json_get 'j["field"]')" = duration ] || { bad "$1" "no field: $out"; return; }
 	[ "$(api GET '/api/captures?limit=0' | head -n -1 | json_get 'j["field"]')" = limit ] || { bad "$1" "no field for limit"; return; }
-	# the unused first link expires 60 s after it was made
-	n=$((t0 + 61 - $(date +%s)))
-	[ "$n" -gt 0 ] && sleep "$n"
-	[ "$(curl -s -o /dev/null -w '%{http_code}' "$SYSREC_URL$old")" = 404 ] || { bad "$1" "an expired link served"; return; }
+	# the unused first link expires 60 s after it was made (a minute of waiting: the plain
+	# build's run only, E2E_SAN unset; the expiry is the same code either way)
+	if [ -z "${E2E_SAN:-}" ]; then
+		n=$((t0 + 61 - $(date +%s)))
+		[ "$n" -gt 0 ] && sleep "$n"
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$SYSREC_URL$old")" = 404 ] || { bad "$1" "an expired link served"; return; }
+	fi
 	if grep -qF "$(cat "$agent_data/token")" "$work/agent.log" || grep -qF "${old#/dl/}" "$work/agent.log" || grep -qF "${url#/dl/}" "$work/agent.log"; then
 		bad "$1" "the token or a nonce is in the log"; return
 	fi
-	ok "$1 (once, then 404; wrong 404; expired 404; size check; expiring, field)"
+	ok "$1 (once, then 404; wrong 404; ${E2E_SAN:+not waited for here: }expired 404; size check; expiring, field)"
 }
 
 # Slowloris (issue 19): 300 connections from five loopback addresses (100

@@ -2,6 +2,8 @@
 # e2e: run tests/e2e/cases.txt against a sysrec binary and real sysdig.
 # usage: tests/e2e/run.sh BUILD_DIR   (prints one line per case, then "N passed, N failed, N skipped")
 #        E2E_ONLY=REGEX tests/e2e/run.sh BUILD_DIR   runs the cases whose name matches
+#        E2E_TIMES=FILE tests/e2e/run.sh BUILD_DIR   appends each case's seconds to FILE
+#        E2E_SAN=1: the sanitized build; checks leave out their waits on the clock alone
 set -uo pipefail
 
 build=${1:-build}
@@ -607,6 +609,7 @@ while IFS= read -r line; do
 	fi
 	watchdog "$1" 2>/dev/null &
 	wd=$!
+	t0=${EPOCHREALTIME/./}
 	case $kind in
 	golden) case_golden "$@" ;;
 	sysdig) case_sysdig "$@" ;;
@@ -617,6 +620,8 @@ while IFS= read -r line; do
 	esac
 	kill "$wd" 2>/dev/null
 	wait "$wd" 2>/dev/null
+	# E2E_TIMES=FILE: each case's seconds, to find the slow ones
+	[ -z "${E2E_TIMES:-}" ] || echo "$(((${EPOCHREALTIME/./} - t0) / 1000000)) $1" >>"$E2E_TIMES"
 	if [ -e "$work/timed-out" ]; then
 		bad "$1" "timed out after ${E2E_CASE_TIMEOUT:-240} s; its processes were stopped: $(tail -n +2 "$work/timed-out" | paste -sd '|')"
 		rm -f "$work/timed-out"
