@@ -59,7 +59,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_GEN := $(BUILD)/bench/gen-capture
 
-.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak bench-packets bench-artifacts bench-containers bench-merge fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
+.PHONY: all run test unit e2e san-test bench bench-agent bench-rules bench-soak bench-packets bench-artifacts bench-agent-artifacts bench-containers bench-merge fuzz fuzz-reader fuzz-filter fuzz-config fuzz-http fuzz-rules fuzz-pcap fmt fmt-check lint layering clean deps
 
 all: $(BIN)
 
@@ -207,6 +207,7 @@ bench: deps $(BIN) $(BENCH_GEN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
 	$(Q)bench/soak.sh $(BUILD)
 	$(Q)bench/packets.sh $(BUILD)
 	$(Q)bench/artifacts.sh $(BUILD)
+	$(Q)bench/agent_artifacts.sh $(BUILD)
 	$(Q)bench/containers.sh $(BUILD)
 	$(Q)bench/merge.sh $(BUILD)
 
@@ -217,6 +218,10 @@ bench-packets: deps $(BIN) $(BENCH_LOOPS) $(BENCH_PCAPCOUNT)
 # Artifacts (issue 23): the write prefix's cost to other files' syscalls, a 1 GB file under it.
 bench-artifacts: deps $(BIN) $(BENCH_LOOPS)
 	$(Q)bench/artifacts.sh $(BUILD)
+
+# The agent's artifacts (issue 25): exec, writes under a prefix and opens with and without them.
+bench-agent-artifacts: deps $(BIN) $(BENCH_LOOPS)
+	$(Q)bench/agent_artifacts.sh $(BUILD)
 
 # sysrec pcapdump merge against mergecap on a GB of pcapng (issue 25)
 bench-merge: deps $(BIN)

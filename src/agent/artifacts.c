@@ -3,7 +3,9 @@
  *
  * A thread takes the engine's artifact records as they come and holds them
  * in memory, a list per kind in the order they came, beside the events and
- * the packets. A written file's record carries the file's name then; a
+ * the packets. A written file's record carries the file's name then (a
+ * stream of writes, each where the last ended, shares records of
+ * STREAM_BYTES: the window takes a record any of whose writes it holds); a
  * binary run (or a module's file) is read at once, while its process lives,
  * and held once per content and version of the file however often it runs.
  * The oldest records go first when artifacts.max_memory would be passed (a
@@ -38,6 +40,13 @@ _Static_assert((1u << ART_WRITE) == ENGINE_ART_WRITE && (1u << ART_EXEC) == ENGI
 #define PATHS_MAX  65536 /* files whose names are remembered; past it the memory starts again */
 #define NOTES      256   /* the kernel's losses, as (time, count) notes: the last ones */
 #define CTR_AGE_NS (30 * 1000000000ULL)
+/*
+ * A stream of writes (each at the end of the one before, same thread and
+ * file) is held in records of this many data bytes, each write appended to
+ * the last record while within APPEND_NS of its first.
+ */
+#define STREAM_BYTES 4096
+#define APPEND_NS    (100 * 1000000ULL)
 
 /* A binary's (or a module file's) bytes, held once per file version: by its stat. */
 struct blob {
@@ -58,9 +67,10 @@ struct arec {
 	bool detached;
 	struct blob *blob;
 	char container[13];
-	char why[160]; /* EXEC, MODFILE not read */
+	uint64_t last_ts; /* a WRITE's: of the last write appended to it */
+	size_t room;      /* a WRITE's: data bytes it can still take */
 	struct engine_art a;
-	uint8_t mem[];
+	uint8_t mem[]; /* path, then data (or, for an EXEC or MODFILE not read, why) */
 };
 
 struct kind {
@@ -375,12 +385,35 @@ static struct blob *blob_get(struct agent_artifacts *k, const struct engine_art 
 	return b;
 }
 
+/* Whether a write continues the last one held (under mu): then the next record gets room for more. */
+static bool continues(const struct arec *t, const struct engine_art *a)
+{
+	return t && t->a.type == ENGINE_ART_REC_WRITE && t->a.dev == a->dev && t->a.ino == a->ino &&
+	       t->a.tid == a->tid && t->a.off + t->a.len == a->off;
+}
+
+/* A write appended to the last record held, when it continues it, fits and is close in time (under mu). */
+static bool append_write(struct agent_artifacts *k, const struct engine_art *a)
+{
+	struct arec *t = k->k[ART_WRITE].tail;
+
+	if (!continues(t, a) || t->refs || t->room < a->len || a->ts < t->a.ts || a->ts - t->a.ts > APPEND_NS)
+		return false;
+	memcpy((uint8_t *)(uintptr_t)t->a.data + t->a.len, a->data, a->len);
+	t->a.len += a->len;
+	t->room -= a->len;
+	t->last_ts = a->ts;
+	k->k[ART_WRITE].total++;
+	return true;
+}
+
 static void on_record(void *ctx, const struct engine_art *a)
 {
 	struct agent_artifacts *k = ctx;
 	uint64_t now = agent_now_ns(k->a);
 	const char *path = a->path;
-	size_t plen, need;
+	bool file = a->type == ENGINE_ART_REC_EXEC || a->type == ENGINE_ART_REC_MODFILE;
+	size_t plen, data, room = 0, need;
 	struct arec *r;
 	struct blob *b = NULL;
 	char why[160] = "";
@@ -389,33 +422,40 @@ static void on_record(void *ctx, const struct engine_art *a)
 		name_set(k, a);
 	if (a->type == ENGINE_ART_REC_WRITE) {
 		struct fname *f = name_find(k, a->dev, a->ino);
+		bool stream;
 
+		pthread_mutex_lock(&k->mu);
+		if (append_write(k, a)) {
+			pthread_mutex_unlock(&k->mu);
+			return;
+		}
+		stream = continues(k->k[ART_WRITE].tail, a);
+		pthread_mutex_unlock(&k->mu);
 		path = f ? f->path : NULL;
+		if (stream && a->len < STREAM_BYTES)
+			room = STREAM_BYTES - a->len;
 	}
-	if (a->type == ENGINE_ART_REC_EXEC || a->type == ENGINE_ART_REC_MODFILE)
+	if (file)
 		b = blob_get(k, a, why, sizeof(why));
 	plen = path ? strlen(path) + 1 : 0;
-	need = sizeof(*r) + plen + (b ? 0 : a->len);
+	data = b ? 0 : file ? strlen(why) + 1 : a->len;
+	need = sizeof(*r) + plen + data + room;
 	r = xmalloc(need);
 	memset(r, 0, sizeof(*r));
 	r->a = *a;
 	r->bytes = need;
 	r->blob = b;
+	r->last_ts = a->ts;
+	r->room = room;
 	snprintf(r->container, sizeof(r->container), "%s", container_of(k, a->pid, now));
-	if (plen) {
-		memcpy(r->mem, path, plen);
-		r->a.path = (const char *)r->mem;
-	} else {
-		r->a.path = NULL;
-	}
+	r->a.path = plen ? memcpy(r->mem, path, plen) : NULL;
 	if (b) {
 		r->a.flags |= ART_REC_F_HELD;
 		r->a.data = b->data;
 		r->a.len = b->len;
-	} else if (a->type == ENGINE_ART_REC_EXEC || a->type == ENGINE_ART_REC_MODFILE) {
-		snprintf(r->why, sizeof(r->why), "%s", why);
+	} else if (file) {
 		r->a.flags |= ART_REC_F_UNREADABLE;
-		r->a.data = (const uint8_t *)r->why;
+		r->a.data = memcpy(r->mem + plen, why, data);
 		r->a.len = 0;
 	} else {
 		if (a->len)
@@ -423,7 +463,7 @@ static void on_record(void *ctx, const struct engine_art *a)
 		r->a.data = r->mem + plen;
 	}
 	pthread_mutex_lock(&k->mu);
-	if (!b && why[0])
+	if (file && !b)
 		k->k[rec_kind(a->type)].unheld++; /* listed, without its bytes */
 	make_room(k, r->bytes, now);
 	hold(k, r);
@@ -627,7 +667,7 @@ static struct arec **take_window(struct agent_artifacts *k, uint64_t from, uint6
 		if (k->k[i].newest_dropped_ts >= from)
 			out->let_go |= 1u << i; /* the memory bound took some of this window's */
 		for (struct arec *r = k->k[i].head; r; r = r->next) {
-			if (r->a.ts < from || r->a.ts > to)
+			if (r->last_ts < from || r->a.ts > to)
 				continue;
 			if (!wanted(r, container, pids))
 				continue;
