@@ -224,6 +224,44 @@ static void test_catalog_complete_scap_recovered_at_open(void **state)
 	catalog_close(c);
 }
 
+/* A recovered capture that asked for packets and artifacts serves neither: no record vouches for them. */
+static void test_recovered_bundle_claims_no_parts(void **state)
+{
+	struct fixture *f = *state;
+	struct catalog *c = open_catalog(f);
+	static unsigned char scap[28 + 16 * 100];
+	size_t len = make_scap(scap, 100);
+	struct capture_meta m, got;
+	struct store_stat st;
+	struct err e = { "" };
+	json_t *j;
+
+	meta_init(&m, "bundle", "b", "h", "manual", CAPTURE_STORING, 100);
+	m.packets = true;
+	snprintf(m.artifacts, sizeof(m.artifacts), "write,exec");
+	put_meta(c, &m);
+	capture_meta_free(&m);
+	catalog_close(c); /* the agent dies while storing the parts */
+	assert_int_equal(store_put_bytes(f->s, "captures/bundle.scap", scap, len, &e), 0);
+	put(f->s, "captures/bundle.pcapng", "half a pcapng");
+	put(f->s, "captures/bundle.artifacts.tar.gz", "half an archive");
+
+	c = open_catalog(f);
+	assert_int_equal(catalog_get(c, "bundle", &got), 0);
+	assert_int_equal(got.status, CAPTURE_OK);
+	assert_string_equal(got.artifacts, "write,exec");
+	assert_string_equal(got.artifacts_sha256, "");
+	assert_string_equal(got.pcapng_sha256, "");
+	assert_non_null(strstr(got.incomplete, "its other parts (packets, artifacts) are not kept"));
+	j = capture_meta_to_json(&got);
+	assert_int_equal(json_array_size(json_object_get(j, "parts")), 1); /* the .scap alone */
+	json_decref(j);
+	capture_meta_free(&got);
+	assert_int_equal(store_stat(f->s, "captures/bundle.pcapng", &st, &e), -ENOENT);
+	assert_int_equal(store_stat(f->s, "captures/bundle.artifacts.tar.gz", &st, &e), -ENOENT);
+	catalog_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +269,7 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_complete_scap_recovered_at_open, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_recovered_bundle_claims_no_parts, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
