@@ -107,8 +107,9 @@ static void write_packets(struct agent_job *j, struct capture_result *res, struc
 	while (agent_now_ns(j->a) < ready && !__atomic_load_n(&j->cancel, __ATOMIC_RELAXED))
 		usleep(20000);
 	capture_pcapng_key(key, j->id);
-	if (agent_packets_write(j->a, key, res->start_ns, res->end_ns, j->container,
-	                        j->q.filter ? j->q.pids : NULL, part, &e)) {
+	/* a container's: its processes', and those its events show in it (gone before being looked up) */
+	if (agent_packets_write(j->a, key, res->start_ns, res->end_ns, j->q.filter ? NULL : j->container,
+	                        j->q.pids, part, &e)) {
 		log_warn("capture %s: its packets are not kept: %s", j->id, e.msg);
 		snprintf(res->incomplete + n, sizeof(res->incomplete) - n, "%sits packets are not kept: %s",
 		         n ? "; " : "", e.msg);
@@ -333,7 +334,7 @@ int agent_take_capture(struct agent *a, const struct agent_take *t, struct captu
 	j->packets = t->packets < 0 ? agent_packets_kept(a) : t->packets;
 	j->artifacts = t->artifacts < 0 ? agent_artifacts_kept(a) : (unsigned)t->artifacts;
 	i64map_init(&j->pids);
-	/* the processes whose events it keeps: their packets (with a filter) and artifacts go too */
+	/* the processes whose events it keeps: their packets and artifacts go too */
 	if ((j->packets || j->artifacts) && (j->q.filter || j->q.container))
 		j->q.pids = &j->pids;
 	rc = capture_id_new(j->id, now);

@@ -191,9 +191,9 @@ void agent_packets_update_pause(struct agent *a);
 json_t *agent_packets_status(struct agent *a);
 /*
  * A capture's packets into the store under key (a pcapng file): those of
- * [from, to] the flight recorder holds, of container's processes (NULL or "":
- * any) and of the owners in pids (NULL: any, and those of no owner too), each
- * with its owner; losses said on the next packet kept. 0 with *out, or
+ * [from, to] the flight recorder holds, of container's processes or of the
+ * owners in pids (when neither is given: every packet, those of no owner
+ * too), each with its owner; losses said on the next packet kept. 0 with *out, or
  * -errno with e set (-EINVAL: the agent keeps no packets).
  */
 struct agent_part {

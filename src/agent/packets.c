@@ -217,11 +217,15 @@ static int part_out(void *ctx, const void *p, size_t n)
 	return store_put_write(ctx, p, n);
 }
 
+/* Of the container's processes or those in pids (any packet, when neither is given). */
 static bool part_wanted(const struct part_writer *pw, const struct pktring_pkt *p)
 {
-	if (*pw->container && strcmp(p->container, pw->container) != 0)
-		return false;
-	return !pw->pids || (p->pid && i64map_get(pw->pids, p->pid));
+	bool by_ctr = *pw->container;
+
+	if (!by_ctr && !pw->pids)
+		return true;
+	return (by_ctr && !strcmp(p->container, pw->container)) ||
+	       (pw->pids && p->pid && i64map_get(pw->pids, p->pid));
 }
 
 static void part_packet(void *ctx, const struct pktring_pkt *p)
