@@ -8,6 +8,43 @@
 
 #include "store_fixtures.h"
 
+static void assert_artifacts_equal(const struct capture_meta *a, const struct capture_meta *b)
+{
+	assert_string_equal(a->artifacts, b->artifacts);
+	assert_int_equal(a->artifacts_size, b->artifacts_size);
+	assert_string_equal(a->artifacts_sha256, b->artifacts_sha256);
+	assert_int_equal(a->artifacts_count, b->artifacts_count);
+	assert_int_equal(a->artifacts_not_kept, b->artifacts_not_kept);
+}
+
+/*
+ * j (m's JSON, freed here) through text and back: the record read equals m
+ * (and by more, when given) and writes the same JSON again.
+ */
+static void through_text(json_t *j, const struct capture_meta *m,
+                         void (*more)(const struct capture_meta *, const struct capture_meta *))
+{
+	char *text = json_dumps(j, JSON_INDENT(2));
+	struct capture_meta back;
+	struct err e = { "" };
+	json_error_t jerr;
+	json_t *j2;
+
+	json_decref(j);
+	j = json_loads(text, 0, &jerr);
+	free(text);
+	assert_non_null(j);
+	assert_int_equal(capture_meta_from_json(j, &back, &e), 0);
+	assert_meta_equal(&back, m);
+	if (more)
+		more(&back, m);
+	j2 = capture_meta_to_json(&back);
+	assert_true(json_equal(j, j2));
+	json_decref(j);
+	json_decref(j2);
+	capture_meta_free(&back);
+}
+
 static void test_meta_json_shape_and_round_trip(void **state)
 {
 	static const char *const order[] = { "id",
@@ -51,10 +88,8 @@ static void test_meta_json_shape_and_round_trip(void **state)
 		                             "expires_at" };
 	struct capture_meta m, back;
 	struct err e = { "" };
-	json_error_t jerr;
-	json_t *j, *j2;
+	json_t *j;
 	size_t i = 0;
-	char *text;
 	void *it;
 
 	(void)state;
@@ -96,18 +131,7 @@ static void test_meta_json_shape_and_round_trip(void **state)
 	        1843200);
 
 	/* through text and back */
-	text = json_dumps(j, JSON_INDENT(2));
-	json_decref(j);
-	j = json_loads(text, 0, &jerr);
-	free(text);
-	assert_non_null(j);
-	assert_int_equal(capture_meta_from_json(j, &back, &e), 0);
-	assert_meta_equal(&back, &m);
-	j2 = capture_meta_to_json(&back);
-	assert_true(json_equal(j, j2));
-	json_decref(j);
-	json_decref(j2);
-	capture_meta_free(&back);
+	through_text(j, &m, NULL);
 
 	/* nanoseconds survive; "start" alone is read when start_ns is absent */
 	m.start_ns = 1795515297123456789ULL;
@@ -196,24 +220,13 @@ static void test_meta_from_json_refusals_name_the_member(void **state)
 	json_decref(j);
 }
 
-static void assert_artifacts_equal(const struct capture_meta *a, const struct capture_meta *b)
-{
-	assert_string_equal(a->artifacts, b->artifacts);
-	assert_int_equal(a->artifacts_size, b->artifacts_size);
-	assert_string_equal(a->artifacts_sha256, b->artifacts_sha256);
-	assert_int_equal(a->artifacts_count, b->artifacts_count);
-	assert_int_equal(a->artifacts_not_kept, b->artifacts_not_kept);
-}
-
 /* The artifacts members: kinds as a JSON array, the part's numbers, its entry in parts, and back. */
 static void test_meta_artifacts(void **state)
 {
 	static const char sha[] = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
 	struct capture_meta m, back;
 	struct err e = { "" };
-	json_error_t jerr;
-	json_t *j, *j2, *kinds, *part;
-	char *text;
+	json_t *j, *kinds, *part;
 
 	(void)state;
 	sample_meta(&m);
@@ -245,19 +258,7 @@ static void test_meta_artifacts(void **state)
 	assert_int_equal(json_integer_value(json_object_get(part, "not_kept_bytes")), 4096);
 
 	/* through text and back */
-	text = json_dumps(j, JSON_INDENT(2));
-	json_decref(j);
-	j = json_loads(text, 0, &jerr);
-	free(text);
-	assert_non_null(j);
-	assert_int_equal(capture_meta_from_json(j, &back, &e), 0);
-	assert_meta_equal(&back, &m);
-	assert_artifacts_equal(&back, &m);
-	j2 = capture_meta_to_json(&back);
-	assert_true(json_equal(j, j2));
-	json_decref(j2);
-	capture_meta_free(&back);
-	json_decref(j);
+	through_text(j, &m, assert_artifacts_equal);
 
 	/* every kind: 25 bytes of the 40 */
 	snprintf(m.artifacts, sizeof(m.artifacts), "%s", "write,exec,mem,module,bpf");
