@@ -67,6 +67,7 @@ struct arec {
 	bool detached;
 	struct blob *blob;
 	char container[13];
+	char parent[16];  /* an EXEC's: its parent's command then, for the runtime profile */
 	uint64_t last_ts; /* a WRITE's: of the last write appended to it */
 	size_t room;      /* a WRITE's: data bytes it can still take */
 	struct engine_art a;
@@ -447,6 +448,8 @@ static void on_record(void *ctx, const struct engine_art *a)
 	r->blob = b;
 	r->last_ts = a->ts;
 	r->room = room;
+	if (a->type == ENGINE_ART_REC_EXEC)
+		art_parent_name(a->ppid, r->parent, sizeof(r->parent));
 	snprintf(r->container, sizeof(r->container), "%s", container_of(k, a->pid, now));
 	r->a.path = plen ? memcpy(r->mem, path, plen) : NULL;
 	if (b) {
@@ -821,6 +824,7 @@ int agent_artifacts_write(struct agent *a, const char *key, const char *scap_key
 	struct art_counts cnt;
 	struct art_dir *d;
 	struct art_asm *as;
+	struct art_profile *profile = NULL; /* the programs run in the window (exec kept) */
 	struct arec **v;
 	struct store_put *put;
 	struct targz *t;
@@ -840,8 +844,18 @@ int agent_artifacts_write(struct agent *a, const char *key, const char *scap_key
 	}
 	v = take_window(k, from, to, kinds, container, pids, &n, out);
 	as = art_asm_new(d, NULL);
-	for (size_t i = 0; i < n; i++)
-		art_asm_record(as, &v[i]->a, v[i]->container);
+	for (size_t i = 0; i < n; i++) {
+		const struct engine_art *ra = &v[i]->a;
+
+		art_asm_record(as, ra, v[i]->container);
+		if (ra->type == ENGINE_ART_REC_EXEC && !(ra->flags & ENGINE_ART_F_SCRIPT)) {
+			if (!profile)
+				profile = art_profile_new();
+			art_profile_exec(profile, ra->path,
+			                 ra->flags & ART_REC_F_HELD ? art_last_sha256(d) : "", ra->ts,
+			                 v[i]->parent, ra->uid, v[i]->container);
+		}
+	}
 	art_asm_end(as, NULL);
 	release_window(k, v, n);
 	if (out->lost_bytes) /* the kernel's losses while the window was recorded */
@@ -852,7 +866,16 @@ int agent_artifacts_write(struct agent *a, const char *key, const char *scap_key
 	out->artifacts = cnt.artifacts;
 	for (int i = 0; i < ART_NDROPS; i++)
 		out->not_kept += cnt.dropped[i];
-	if ((rc = art_close(d, e)) != 0) {
+	rc = art_close(d, e);
+	if (profile) {
+		char path[4300];
+
+		snprintf(path, sizeof(path), "%s/out/profile.json", tmp);
+		if (!rc)
+			rc = art_profile_write(profile, path, e);
+		art_profile_free(profile);
+	}
+	if (rc) {
 		rm_tree(tmp);
 		return rc;
 	}

@@ -173,6 +173,8 @@ void art_asm_record(struct art_asm *s, const struct engine_art *a, const char *c
 const char *art_asm_path(struct art_asm *s, uint64_t dev, uint64_t ino);
 /* The regions, modules and programs cut short into the directory; counts into c (may be NULL); frees s. */
 void art_asm_end(struct art_asm *s, struct art_asm_counts *c);
+/* The parent's command (its comm while it lives, else "pid N"): what a profile compares across runs. */
+void art_parent_name(uint32_t ppid, char *out, size_t max);
 /*
  * An fd of the binary an EXEC record names (the file a MODFILE names), read
  * as its process sees it while it lives; -1 with *why saying why not.

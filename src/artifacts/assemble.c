@@ -158,8 +158,7 @@ int art_asm_open(const struct engine_art *a, const char **why)
 	return fd;
 }
 
-/* The parent's command (its comm while it lives, else "pid N"): what a profile compares across runs. */
-static void parent_name(uint32_t ppid, char *out, size_t max)
+void art_parent_name(uint32_t ppid, char *out, size_t max)
 {
 	char p[48];
 	int fd;
@@ -206,7 +205,7 @@ static void on_file(struct art_asm *s, const struct engine_art *a, const struct 
 	if (s->profile && k == ART_EXEC && !script) {
 		char parent[32];
 
-		parent_name(a->ppid, parent, sizeof(parent));
+		art_parent_name(a->ppid, parent, sizeof(parent));
 		art_profile_exec(s->profile, a->path, kept ? art_last_sha256(s->dir) : "", a->ts, parent,
 		                 a->uid, m->container);
 	}

@@ -56,6 +56,13 @@ print(next(a["file"] for a in m["artifacts"] if a["paths"][0] == sys.argv[2]))' 
 	got=$(art_manifest "$d/a/artifacts/manifest.json" exec | grep -F "$w/" | tr '\n' ' ')
 	want="$w/inside-bin $(sha256sum <"$w/inside-bin" | cut -d' ' -f1) "
 	[ "$got" = "$want" ] || { bad "$1" "binaries of $w in the bundle: '$got', want '$want'"; return; }
+	# the runtime profile of the window: inside-bin, run once by this shell, by its content
+	got=$(python3 -c 'import json,sys
+p = json.load(open(sys.argv[1]))
+print(" ".join("%s %s %d %s" % (x["path"], x["sha256"], x["count"], ",".join(x["parents"]))
+               for x in p["programs"] if x["path"] == sys.argv[2]))' "$d/a/artifacts/profile.json" "$w/inside-bin" 2>&1)
+	want="$w/inside-bin $(sha256sum <"$w/inside-bin" | cut -d' ' -f1) 1 $(cat /proc/$$/comm)"
+	[ "$got" = "$want" ] || { bad "$1" "the profile says '$got', want '$want'"; return; }
 	# each artifact names its event in the capture's .scap: sysdig shows that event as the call that made it
 	"$bin" capture download "$id" -o "$d/a.scap" 2>"$d/err" || { bad "$1" "download the .scap: $(cat "$d/err")"; return; }
 	for f in "$w/host.txt write" "$w/inside-bin execve"; do
@@ -96,7 +103,7 @@ print(sorted({a["kind"] + ":" + (os.path.basename(a["paths"][0]) if a["kind"] ==
 	[ $? = 2 ] || { bad "$1" "take --artifacts bogus: not a usage error"; return; }
 	out=$(api GET "/api/captures/$id/download?part=artifacts" "" -o "$d/raw.tgz" -D "$d/hdr")
 	[ "$(tail -1 <<<"$out")" = 200 ] && grep -qi 'filename="arts.artifacts.tar.gz"' "$d/hdr" || { bad "$1" "download headers: $(cat "$d/hdr")"; return; }
-	ok "$1 (files and a binary made inside the window in the bundle, those before and after not; each naming its event in the .scap, as sysdig shows it; web-1's capture only its file and the sh it ran; --all = catalog; status per kind; bad kinds refused)"
+	ok "$1 (files and a binary made inside the window in the bundle, those before and after not; each naming its event in the .scap, as sysdig shows it; the profile; web-1's capture only its file and the sh it ran; --all = catalog; status per kind; bad kinds refused)"
 }
 
 capture_status_is() { # id status
