@@ -585,7 +585,7 @@ check_agent_download_link() {
 	if grep -qF "$(cat "$agent_data/token")" "$work/agent.log" || grep -qF "${old#/dl/}" "$work/agent.log" || grep -qF "${url#/dl/}" "$work/agent.log"; then
 		bad "$1" "the token or a nonce is in the log"; return
 	fi
-	ok "$1 (once, then 404; wrong 404; ${E2E_SAN:+not waited for here: }expired 404; size check; expiring, field)"
+	ok "$1 (once, then 404; wrong 404; expired 404${E2E_SAN:+ (not waited for in the sanitized run)}; size check; expiring, field)"
 }
 
 # Slowloris (issue 19): 300 connections from five loopback addresses (100
