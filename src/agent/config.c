@@ -481,6 +481,65 @@ static const char *ifaces_problem(const char *s, char *msg, size_t msgsize)
 	}
 }
 
+/*
+ * What glibc's regcomp() builds of an extended regular expression, in copies
+ * of its parts: `+` copies what it repeats once more, `{m,n}` n times, and
+ * repetitions nest, so a short pattern ("x++++...", "((a{99}){99}){99}")
+ * can ask for gigabytes. Counted from *pp to the end or the ')' closing
+ * depth, saturating at RE_COST_MAX + 1.
+ */
+#define RE_COST_MAX    20000
+#define RE_DEPTH_MAX   64
+#define RE_SATURATE(x) ((x) > RE_COST_MAX ? RE_COST_MAX + 1 : (x))
+
+static uint64_t re_cost(const char **pp, int depth)
+{
+	const char *p = *pp;
+	uint64_t total = 0, atom = 0;
+
+	if (depth > RE_DEPTH_MAX)
+		return RE_COST_MAX + 1;
+	while (*p && !(*p == ')' && depth)) {
+		if (*p == '*' || *p == '?') {
+			p++;
+		} else if (*p == '+') {
+			atom = RE_SATURATE(atom * 2);
+			p++;
+		} else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
+			char *end;
+			unsigned long m = strtoul(p + 1, &end, 10), n = m;
+
+			if (*end == ',')
+				n = end[1] >= '0' && end[1] <= '9' ? strtoul(end + 1, &end, 10)
+				                                   : (end++, m + 1);
+			atom = RE_SATURATE(atom * (n > m ? n : m > 0 ? m : 1));
+			p = *end == '}' ? end + 1 : end;
+		} else {
+			total = RE_SATURATE(total + atom);
+			atom = 1;
+			if (*p == '(') {
+				p++;
+				atom = re_cost(&p, depth + 1);
+				if (*p == ')')
+					p++;
+			} else if (*p == '[') { /* a bracket expression: one atom */
+				p += p[1] == '^' ? 2 : 1;
+				p += *p == ']';
+				while (*p && *p != ']')
+					p += *p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.') &&
+					                     strchr(p + 2, ']')
+					             ? strchr(p + 2, ']') - p + 1
+					             : 1;
+				p += *p == ']';
+			} else {
+				p += *p == '\\' && p[1] ? 2 : 1;
+			}
+		}
+	}
+	*pp = p;
+	return RE_SATURATE(total + atom);
+}
+
 /* Absolute path prefixes, comma-separated, as many and as long as the engine takes. */
 static const char *prefixes_problem(const char *s, char *msg, size_t msgsize)
 {
@@ -525,9 +584,19 @@ static int apply_checked(struct agent_config *c, const struct opt *o, const stru
 	text = xstrndup(v->s, v->len);
 	if (o->kind == OPT_REGEX) {
 		regex_t re;
-		int rc = regcomp(&re, text, REG_EXTENDED | REG_NOSUB);
+		const char *cur = text;
+		int rc = re_cost(&cur, 0) > RE_COST_MAX ? -1 : regcomp(&re, text, REG_EXTENDED | REG_NOSUB);
 
-		if (rc) {
+		if (rc < 0) {
+			snprintf(buf, sizeof(buf),
+			         "'%s' repeats or nests too much: compiled it would hold more than %d copies "
+			         "of its "
+			         "parts (each + doubles what it repeats, {m,n} takes n of it) or nest more "
+			         "than %d "
+			         "groups",
+			         v->shown, RE_COST_MAX, RE_DEPTH_MAX);
+			problem = buf;
+		} else if (rc) {
 			char why[160];
 
 			regerror(rc, &re, why, sizeof(why));

@@ -429,6 +429,13 @@ static void test_pcapdump_values(void **state)
 		{ "pcapdump.maxTime", "31d", "pcapdump.maxTime: '31d' is not a duration" },
 		{ "pcapdump.maxTime", "0", "pcapdump.maxTime: '0' is out of range" },
 		{ "pcapdump.regex", "web-(", "pcapdump.regex: 'web-(' is not a regular expression: " },
+		/* what glibc's regcomp would take gigabytes to build: refused before it is asked */
+		{ "pcapdump.regex", "x++++++++++++++++++++++++++++++++++++++++",
+		  "pcapdump.regex: 'x++++++++++++++++++++++++++++++++++++++++' repeats or nests too much" },
+		{ "pcapdump.regex", "((a{99}){99}){99}",
+		  "pcapdump.regex: '((a{99}){99}){99}' repeats or nests too much" },
+		{ "pcapdump.regex", "(x{2,}){65535}",
+		  "pcapdump.regex: '(x{2,}){65535}' repeats or nests too much" },
 		{ "pcapdump.bpfOverride", "tcp prt 80",
 		  "pcapdump.bpfOverride: not a filter in tcpdump's language: 'tcp prt 80': " },
 		{ "pcapdump.namespaces", "prod,Shop", "pcapdump.namespaces: 'Shop' is not a namespace name" },
@@ -457,6 +464,13 @@ static void test_pcapdump_values(void **state)
 	}
 	/* nothing changed by the refusals; empty clears */
 	assert_int_equal(c.pcapdump.max_size, 50000000);
+	/* repetitions a name pattern needs are fine: 99 x 99 copies, brackets, classes, alternatives */
+	for (const char *const *re =
+	             (const char *const[]){ "(a{99}){99}", "^web-[0-9]+$", "[[:alpha:]]+[]x]{2,}",
+	                                    "db|web|(api-)+v[0-9]?", "x{1000}", NULL };
+	     *re; re++)
+		if (agent_config_set(&c, "pcapdump.regex", *re, &e))
+			fail_msg("%s: %s", *re, e.msg);
 	assert_int_equal(agent_config_set(&c, "pcapdump.regex", "^web", &e), 0);
 	assert_string_equal(c.pcapdump.regex, "^web");
 	assert_int_equal(agent_config_set(&c, "pcapdump.regex", "", &e), 0);

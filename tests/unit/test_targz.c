@@ -183,7 +183,7 @@ static void test_archive_layout(void **state)
 /* Names of exactly 100 bytes fill the name field; past that a '/' splits it, or it is refused. */
 static void test_names(void **state)
 {
-	char n100[101], dir_long[110], single[201], trailing[120], left[170], left_name[70];
+	char n100[101], dir_long[110], single[201], trailing[120], left[200], left_name[70];
 	struct sink_buf s = { 0 };
 	struct targz *t;
 	size_t len;
