@@ -711,57 +711,79 @@ static int put_out(void *ctx, const void *p, size_t n)
 	return store_put_write(ctx, p, n);
 }
 
+/* a, then sep and b when b is not empty (caller frees). */
+static char *path_join(const char *a, const char *sep, const char *b)
+{
+	char *s = xmalloc(strlen(a) + strlen(sep) + strlen(b) + 1);
+
+	sprintf(s, "%s%s%s", a, *b ? sep : "", b);
+	return s;
+}
+
+/* One file into t as member. */
+static int tar_file(struct targz *t, const char *path, const char *member, uint64_t size, int64_t mtime,
+                    struct err *e)
+{
+	enum { CHUNK = 65536 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t *buf;
+	int rc;
+
+	if (fd < 0)
+		return err_set(e, -errno, "cannot open %s: %s", path, strerror(errno));
+	buf = xmalloc(CHUNK); /* captures may be stored side by side */
+	if ((rc = targz_file(t, member, size, mtime)) != 0)
+		err_set(e, rc, "cannot archive %s: %s", member, strerror(-rc));
+	while (!rc && size) {
+		ssize_t got = read(fd, buf, size < CHUNK ? (size_t)size : CHUNK);
+
+		if (got <= 0) {
+			rc = err_set(e, -EIO, "cannot read %s", path);
+			break;
+		}
+		if ((rc = targz_write(t, buf, (size_t)got)) != 0)
+			err_set(e, rc, "cannot write the archive: %s", strerror(-rc));
+		size -= (uint64_t)got;
+	}
+	free(buf);
+	close(fd);
+	return rc;
+}
+
 /* Each regular file under dir/rel (sorted: the archive is the same for the same artifacts) into t. */
 static int tar_tree(struct targz *t, const char *dir, const char *rel, int64_t mtime, struct err *e)
 {
-	char path[4200], name[4200];
+	char *top = path_join(dir, "/", rel);
 	struct dirent **ents;
 	int n, rc = 0;
 
-	snprintf(path, sizeof(path), "%s%s%s", dir, *rel ? "/" : "", rel);
-	if ((n = scandir(path, &ents, NULL, alphasort)) < 0)
-		return err_set(e, -errno, "cannot read %s: %s", path, strerror(errno));
+	if ((n = scandir(top, &ents, NULL, alphasort)) < 0) {
+		rc = err_set(e, -errno, "cannot read %s: %s", top, strerror(errno));
+		free(top);
+		return rc;
+	}
 	for (int i = 0; i < n; i++) {
 		const char *d = ents[i]->d_name;
+		char *name, *path, *member;
 		struct stat st;
 
 		if (rc || !strcmp(d, ".") || !strcmp(d, ".."))
 			continue;
-		snprintf(name, sizeof(name), "%s%s%s", rel, *rel ? "/" : "", d);
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (lstat(path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
+		name = *rel ? path_join(rel, "/", d) : xstrdup(d);
+		path = path_join(dir, "/", name);
+		member = path_join("artifacts", "/", name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			rc = tar_tree(t, dir, name, mtime, e);
-		} else if (S_ISREG(st.st_mode)) {
-			char member[4300], buf[65536];
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-			uint64_t left = (uint64_t)st.st_size;
-
-			snprintf(member, sizeof(member), "artifacts/%s", name);
-			if (fd < 0) {
-				rc = err_set(e, -errno, "cannot open %s: %s", path, strerror(errno));
-				continue;
-			}
-			if ((rc = targz_file(t, member, left, mtime)) != 0)
-				err_set(e, rc, "cannot archive %s: %s", member, strerror(-rc));
-			while (!rc && left) {
-				ssize_t got = read(fd, buf, left < sizeof(buf) ? left : sizeof(buf));
-
-				if (got <= 0) {
-					rc = err_set(e, -EIO, "cannot read %s", path);
-					break;
-				}
-				if ((rc = targz_write(t, buf, (size_t)got)) != 0)
-					err_set(e, rc, "cannot write the archive: %s", strerror(-rc));
-				left -= (uint64_t)got;
-			}
-			close(fd);
-		}
+		else if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			rc = tar_file(t, path, member, (uint64_t)st.st_size, mtime, e);
+		free(name);
+		free(path);
+		free(member);
 	}
 	for (int i = 0; i < n; i++)
 		free(ents[i]);
 	free(ents);
+	free(top);
 	return rc;
 }
 
@@ -771,14 +793,15 @@ static void rm_tree(const char *path)
 	int n = scandir(path, &ents, NULL, NULL);
 
 	for (int i = 0; i < n; i++) {
-		char sub[4200];
-
 		if (strcmp(ents[i]->d_name, ".") != 0 && strcmp(ents[i]->d_name, "..") != 0) {
-			snprintf(sub, sizeof(sub), "%s/%s", path, ents[i]->d_name);
+			char *sub = xmalloc(strlen(path) + strlen(ents[i]->d_name) + 2);
+
+			sprintf(sub, "%s/%s", path, ents[i]->d_name);
 			if (ents[i]->d_type == DT_DIR)
 				rm_tree(sub);
 			else
 				unlink(sub);
+			free(sub);
 		}
 		free(ents[i]);
 	}

@@ -135,7 +135,11 @@ int targz_file(struct targz *t, const char *name, uint64_t size, int64_t mtime)
 		for (int i = 0; i < 8; i++)
 			h[135 - i] = (uint8_t)(size >> (8 * i));
 	}
-	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)(mtime > 0 ? mtime : 0));
+	/* 11 octal digits: from 1970 to 2242 */
+	snprintf((char *)h + 136, 12, "%011llo",
+	         (unsigned long long)(mtime <= 0             ? 0
+	                              : mtime > 077777777777 ? 077777777777
+	                                                     : mtime));
 	h[156] = '0';
 	memcpy(h + 257, "ustar", 6);
 	h[263] = h[264] = '0'; /* version "00" */

@@ -706,7 +706,7 @@ static void seed_process(int owners, int pid, int self)
 		socklen_t clen;
 		ssize_t n;
 
-		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/fd/%.20s", pid, de->d_name); /* fds are numbers */
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n < 8 || strncmp(link, "socket:[", 8) != 0)
 			continue;

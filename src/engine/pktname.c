@@ -64,7 +64,7 @@ const struct pktname_if *pktnames_iface(struct pktnames *t, uint64_t netns, uint
 	n->ifindex = ifindex;
 	if (engine_iface_name(netns, ifindex, pid, name, ns, sizeof(ns))) {
 		if (ns[0]) {
-			snprintf(n->name, sizeof(n->name), "%s@%s", name, ns);
+			snprintf(n->name, sizeof(n->name), "%.15s@%.47s", name, ns); /* IF_NAMESIZE + 48 */
 			snprintf(n->desc, sizeof(n->desc), "index %u in network namespace %s (cookie %llu)",
 			         ifindex, ns, (unsigned long long)netns);
 		} else {
