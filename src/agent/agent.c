@@ -650,7 +650,7 @@ int agent_run(const struct agent_config *c, struct err *e)
 	agent_init(&a, c);
 	if ((rc = agent_open_data(&a, c, &lock_fd, e)) != 0)
 		goto out;
-	agent_artifacts_clean(c->data_dir);
+	rm_temp_dirs(c->data_dir, "artifacts-"); /* a capture's artifacts cut short by a stop */
 	agent_artifacts_engine_opts(c, &eo, &prefixes, &nprefixes);
 	if (!(en = open_engine(&eo, unavailable, sizeof(unavailable), e))) {
 		rc = errno ? -errno : -EIO; /* theirs: NULL with errno set */

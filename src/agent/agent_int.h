@@ -226,13 +226,10 @@ void agent_lost_note(char *buf, size_t size, uint64_t n);
  * of container's processes or those in pids (any, when neither is given),
  * as a tar.gz of their directory (artifacts/manifest.json, files/, exec/,
  * mem/, modules/; each artifact's events named by their numbers in the
- * capture's .scap, scap_key, as events.scap) into the store under key;
- * agent_artifacts_clean(): the
- * scratch directories a stopped agent left in data_dir.
+ * capture's .scap, scap_key, as events.scap) into the store under key.
  */
 struct agent_artifacts;
 struct engine_opts;
-unsigned agent_artifacts_config_kinds(const struct agent_config *c);
 void agent_artifacts_engine_opts(const struct agent_config *c, struct engine_opts *o, char ***prefixes,
                                  size_t *n);
 struct agent_artifacts *agent_artifacts_start(struct agent *a, struct engine *en);
@@ -243,7 +240,6 @@ json_t *agent_artifacts_status(struct agent *a);
 int agent_artifacts_write(struct agent *a, const char *key, const char *scap_key, uint64_t from, uint64_t to,
                           unsigned kinds, const char *container, const struct i64map *pids,
                           struct agent_part *out, struct err *e);
-void agent_artifacts_clean(const char *data_dir);
 
 /*
  * pcapdump (pcapdump.c): continuous packet recording (Kubeshark's pcapdump)

@@ -37,9 +37,9 @@ _Static_assert((1u << ART_WRITE) == ENGINE_ART_WRITE && (1u << ART_EXEC) == ENGI
                        (1u << ART_BPF) == ENGINE_ART_BPF,
                "artifact kinds");
 
-#define PATHS_MAX  65536 /* files whose names are remembered; past it the memory starts again */
-#define NOTES      256   /* the kernel's losses, as (time, count) notes: the last ones */
-#define CTR_AGE_NS (30 * 1000000000ULL)
+#define PATHS_MAX   65536 /* files whose names are remembered; past it the memory starts again */
+#define NOTES       256   /* the kernel's losses, as (time, count) notes: the last ones */
+#define NAMES_AGE_S 30    /* a process's container is looked up again after this long (pids are reused) */
 /*
  * A stream of writes (each at the end of the one before, same thread and
  * file) is held in records of this many data bytes, each write appended to
@@ -100,8 +100,6 @@ struct agent_artifacts {
 	atomic_bool stop;
 	atomic_uint_fast64_t done_ns; /* every record the engine gave before this time is held */
 	unsigned kinds;               /* 1 << enum art_kind kept */
-	char **prefixes;
-	size_t nprefixes;
 	/* under mu */
 	pthread_mutex_t mu;
 	struct kind k[ART_NKINDS];
@@ -113,8 +111,7 @@ struct agent_artifacts {
 	/* the thread's own */
 	struct i64map names; /* (dev, ino) -> struct fname chain */
 	size_t nnames;
-	struct i64map ctrs; /* pid -> char[13] container */
-	uint64_t ctrs_since;
+	struct pktnames *ctrs; /* processes' containers */
 	uint64_t lost_seen, lost_bytes_seen;
 };
 
@@ -244,25 +241,6 @@ static void hold(struct agent_artifacts *k, struct arec *r)
 }
 
 /* ---- the thread ---- */
-
-static const char *container_of(struct agent_artifacts *k, uint32_t pid, uint64_t now)
-{
-	char *id;
-
-	if (now - k->ctrs_since > CTR_AGE_NS) { /* pids are reused: looked up again now and then */
-		for (size_t i = 0; i < k->ctrs.cap; i++)
-			free(k->ctrs.slots[i].val);
-		i64map_release(&k->ctrs);
-		i64map_init(&k->ctrs);
-		k->ctrs_since = now;
-	}
-	if (!(id = i64map_get(&k->ctrs, pid))) {
-		id = xcalloc(1, 13);
-		engine_pid_container((int)pid, id);
-		i64map_put(&k->ctrs, pid, id);
-	}
-	return id;
-}
 
 static void names_clear(struct agent_artifacts *k)
 {
@@ -422,7 +400,7 @@ static void on_record(void *ctx, const struct engine_art *a)
 	if (a->type == ENGINE_ART_REC_PATH)
 		name_set(k, a);
 	if (a->type == ENGINE_ART_REC_WRITE) {
-		struct fname *f = name_find(k, a->dev, a->ino);
+		struct fname *f;
 		bool stream;
 
 		pthread_mutex_lock(&k->mu);
@@ -432,6 +410,7 @@ static void on_record(void *ctx, const struct engine_art *a)
 		}
 		stream = continues(k->k[ART_WRITE].tail, a);
 		pthread_mutex_unlock(&k->mu);
+		f = name_find(k, a->dev, a->ino);
 		path = f ? f->path : NULL;
 		if (stream && a->len < STREAM_BYTES)
 			room = STREAM_BYTES - a->len;
@@ -450,7 +429,7 @@ static void on_record(void *ctx, const struct engine_art *a)
 	r->room = room;
 	if (a->type == ENGINE_ART_REC_EXEC)
 		art_parent_name(a->ppid, r->parent, sizeof(r->parent));
-	snprintf(r->container, sizeof(r->container), "%s", container_of(k, a->pid, now));
+	snprintf(r->container, sizeof(r->container), "%s", pktnames_container(k->ctrs, a->pid));
 	r->a.path = plen ? memcpy(r->mem, path, plen) : NULL;
 	if (b) {
 		r->a.flags |= ART_REC_F_HELD;
@@ -514,16 +493,10 @@ static void *art_thread(void *arg)
 
 /* ---- start, stop ---- */
 
-unsigned agent_artifacts_config_kinds(const struct agent_config *c)
-{
-	return (c->artifacts_write ? 1u << ART_WRITE : 0) | (c->artifacts_exec ? 1u << ART_EXEC : 0) |
-	       (c->artifacts_mem ? 1u << ART_MEM : 0) | (c->artifacts_module ? 1u << ART_MODULE : 0);
-}
-
 void agent_artifacts_engine_opts(const struct agent_config *c, struct engine_opts *o, char ***prefixes,
                                  size_t *n)
 {
-	unsigned kinds = agent_artifacts_config_kinds(c);
+	unsigned kinds = agent_config_artifacts(c);
 
 	*prefixes = NULL;
 	*n = 0;
@@ -545,19 +518,18 @@ struct agent_artifacts *agent_artifacts_start(struct agent *a, struct engine *en
 {
 	struct agent_artifacts *k;
 
-	if (!agent_artifacts_config_kinds(a->cfg))
+	if (!agent_config_artifacts(a->cfg))
 		return NULL;
 	k = xcalloc(1, sizeof(*k));
 	k->a = a;
 	k->en = en;
-	k->kinds = agent_artifacts_config_kinds(a->cfg);
+	k->kinds = agent_config_artifacts(a->cfg);
 	k->max_bytes = a->cfg->artifacts_memory;
 	k->keep_ns = (uint64_t)a->cfg->seconds * 1000000000ULL;
 	pthread_mutex_init(&k->mu, NULL);
 	i64map_init(&k->blobs);
 	i64map_init(&k->names);
-	i64map_init(&k->ctrs);
-	k->ctrs_since = agent_now_ns(a);
+	k->ctrs = pktnames_new(NAMES_AGE_S);
 	atomic_store(&k->done_ns, agent_now_ns(a));
 	k->running = pthread_create(&k->thread, NULL, art_thread, k) == 0;
 	if (!k->running)
@@ -580,9 +552,7 @@ void agent_artifacts_stop(struct agent_artifacts *k)
 	i64map_release(&k->blobs);
 	names_clear(k);
 	i64map_release(&k->names);
-	for (size_t i = 0; i < k->ctrs.cap; i++)
-		free(k->ctrs.slots[i].val);
-	i64map_release(&k->ctrs);
+	pktnames_free(k->ctrs);
 	pthread_mutex_destroy(&k->mu);
 	free(k);
 }
@@ -785,45 +755,6 @@ static int tar_tree(struct targz *t, const char *dir, const char *rel, int64_t m
 	free(ents);
 	free(top);
 	return rc;
-}
-
-static void rm_tree(const char *path)
-{
-	struct dirent **ents;
-	int n = scandir(path, &ents, NULL, NULL);
-
-	for (int i = 0; i < n; i++) {
-		if (strcmp(ents[i]->d_name, ".") != 0 && strcmp(ents[i]->d_name, "..") != 0) {
-			char *sub = xmalloc(strlen(path) + strlen(ents[i]->d_name) + 2);
-
-			sprintf(sub, "%s/%s", path, ents[i]->d_name);
-			if (ents[i]->d_type == DT_DIR)
-				rm_tree(sub);
-			else
-				unlink(sub);
-			free(sub);
-		}
-		free(ents[i]);
-	}
-	if (n >= 0)
-		free(ents);
-	rmdir(path);
-}
-
-void agent_artifacts_clean(const char *data_dir)
-{
-	DIR *d = opendir(data_dir);
-	struct dirent *de;
-
-	while (d && (de = readdir(d)))
-		if (!strncmp(de->d_name, "artifacts-", 10)) {
-			char p[4200];
-
-			snprintf(p, sizeof(p), "%s/%s", data_dir, de->d_name);
-			rm_tree(p);
-		}
-	if (d)
-		closedir(d);
 }
 
 /* Each artifact's events in the capture's .scap (scap_key), named events.scap as in --all's archive. */

@@ -836,9 +836,10 @@ void agent_config_defaults(struct agent_config *c)
 	c->pcapdump.max_size = 50 * 1000 * 1000;
 }
 
-bool agent_config_artifacts(const struct agent_config *c)
+unsigned agent_config_artifacts(const struct agent_config *c)
 {
-	return c->artifacts_write || c->artifacts_exec || c->artifacts_mem || c->artifacts_module;
+	return (c->artifacts_write ? ENGINE_ART_WRITE : 0) | (c->artifacts_exec ? ENGINE_ART_EXEC : 0) |
+	       (c->artifacts_mem ? ENGINE_ART_MEM : 0) | (c->artifacts_module ? ENGINE_ART_MODULE : 0);
 }
 
 void config_free_list(char **list, size_t n)

@@ -97,8 +97,8 @@ struct agent_config {
 	                              recorder.max_memory, default 64 MiB */
 };
 
-/* Whether the flight recorder keeps artifacts of some kind. */
-bool agent_config_artifacts(const struct agent_config *c);
+/* The artifact kinds the flight recorder keeps (ENGINE_ART_* flags; 0: none). */
+unsigned agent_config_artifacts(const struct agent_config *c);
 
 /* Fill c with the defaults; c's previous contents are not freed. */
 void agent_config_defaults(struct agent_config *c);

@@ -94,30 +94,32 @@ static void artifacts_metrics(struct agent *a, struct sbuf *b)
 {
 	json_t *st = agent_artifacts_status(a), *kinds = json_object_get(st, "kinds"), *k;
 	const char *name;
-	static const char *const metrics[][3] = {
-		{ "seconds", "gauge", "Seconds of artifacts of the kind the flight recorder holds." },
-		{ "bytes", "gauge", "Bytes of artifact records of the kind the flight recorder holds." },
-		{ "total", "counter", "Artifact records of the kind the flight recorder took." },
-		{ "dropped", "counter",
+	/* the status member, the metric's name (a counter's ends in _total), its type and help */
+	static const char *const metrics[][4] = {
+		{ "seconds", "seconds", "gauge",
+		  "Seconds of artifacts of the kind the flight recorder holds." },
+		{ "bytes", "bytes", "gauge",
+		  "Bytes of artifact records of the kind the flight recorder holds." },
+		{ "total", "records_total", "counter",
+		  "Artifact records of the kind the flight recorder took." },
+		{ "dropped", "dropped_total", "counter",
 		  "Artifact records of the kind let go before the history's end (artifacts.max_memory)." },
-		{ "unreadable", "counter", "Binaries of the kind listed without their bytes." },
+		{ "unreadable", "unreadable_total", "counter",
+		  "Binaries of the kind listed without their bytes." },
 	};
-	/* Prometheus' names: a counter ends in _total */
-	static const char *const names[] = { "seconds", "bytes", "records_total", "dropped_total",
-		                             "unreadable_total" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(metrics); i++) {
-		sbuf_printf(b, "# HELP sysrec_artifacts_%s %s\n# TYPE sysrec_artifacts_%s %s\n", names[i],
-		            metrics[i][2], names[i], metrics[i][1]);
+		sbuf_printf(b, "# HELP sysrec_artifacts_%s %s\n# TYPE sysrec_artifacts_%s %s\n",
+		            metrics[i][1], metrics[i][3], metrics[i][1], metrics[i][2]);
 		json_object_foreach(kinds, name, k)
 		{
 			const json_t *v = json_object_get(k, metrics[i][0]);
 
 			if (json_is_real(v))
-				sbuf_printf(b, "sysrec_artifacts_%s{kind=\"%s\"} %.3f\n", names[i], name,
+				sbuf_printf(b, "sysrec_artifacts_%s{kind=\"%s\"} %.3f\n", metrics[i][1], name,
 				            json_real_value(v));
 			else
-				sbuf_printf(b, "sysrec_artifacts_%s{kind=\"%s\"} %lld\n", names[i], name,
+				sbuf_printf(b, "sysrec_artifacts_%s{kind=\"%s\"} %lld\n", metrics[i][1], name,
 				            (long long)json_integer_value(v));
 		}
 	}

@@ -297,32 +297,6 @@ static void open_roll(struct agent_pcapdump *p)
 	}
 }
 
-/* An export's working directories left by an agent that stopped during one: removed. */
-static void remove_stale_exports(const char *data_dir)
-{
-	DIR *d = opendir(data_dir);
-	struct dirent *de;
-
-	while (d && (de = readdir(d)) != NULL) {
-		char path[4400];
-		DIR *sub;
-		struct dirent *se;
-
-		if (strncmp(de->d_name, "export-", 7) != 0 || strlen(de->d_name) != 13)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", data_dir, de->d_name);
-		if (!(sub = opendir(path)))
-			continue;
-		while ((se = readdir(sub)) != NULL)
-			if (se->d_name[0] != '.')
-				unlinkat(dirfd(sub), se->d_name, 0);
-		closedir(sub);
-		rmdir(path);
-	}
-	if (d)
-		closedir(d);
-}
-
 struct agent_pcapdump *agent_pcapdump_start(struct agent *a, struct engine *en, const char *unavailable)
 {
 	struct agent_pcapdump *p = xcalloc(1, sizeof(*p));
@@ -335,7 +309,7 @@ struct agent_pcapdump *agent_pcapdump_start(struct agent *a, struct engine *en, 
 	pthread_mutex_init(&p->mu, NULL);
 	i64map_init(&p->verdicts);
 	agent_pcapdump_cfg_copy(&p->cfg, &a->cfg->pcapdump);
-	remove_stale_exports(a->cfg->data_dir);
+	rm_temp_dirs(a->cfg->data_dir, "export-"); /* an export cut short by a stop */
 	if (compile(p, &p->cfg, &e))
 		log_error("pcapdump: %s", e.msg); /* checked with the configuration: not expected */
 	open_roll(p);

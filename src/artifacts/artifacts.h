@@ -169,8 +169,6 @@ struct art_asm *art_asm_new(struct art_dir *d, struct art_profile *profile);
  * among those given.
  */
 void art_asm_record(struct art_asm *s, const struct engine_art *a, const char *container);
-/* The latest path of file (dev, ino) met so far, or NULL. */
-const char *art_asm_path(struct art_asm *s, uint64_t dev, uint64_t ino);
 /* The regions, modules and programs cut short into the directory; counts into c (may be NULL); frees s. */
 void art_asm_end(struct art_asm *s, struct art_asm_counts *c);
 /* The parent's command (its comm while it lives, else "pid N"): what a profile compares across runs. */

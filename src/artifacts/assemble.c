@@ -326,13 +326,6 @@ void art_asm_record(struct art_asm *s, const struct engine_art *a, const char *c
 	}
 }
 
-const char *art_asm_path(struct art_asm *s, uint64_t dev, uint64_t ino)
-{
-	struct fpath *p = find_path(s, dev, ino);
-
-	return p ? p->path : NULL;
-}
-
 void art_asm_end(struct art_asm *s, struct art_asm_counts *c)
 {
 	for (size_t i = 0; i < s->wholes.cap; i++) /* cut short: their last chunks were lost */

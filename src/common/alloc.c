@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 static void oom(size_t n)
@@ -93,6 +95,49 @@ int mkdir_p(const char *path, unsigned mode)
 		rc = -errno;
 	free(s);
 	return rc;
+}
+
+void rm_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		char *sub;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		sub = xmalloc(strlen(path) + strlen(de->d_name) + 2);
+		sprintf(sub, "%s/%s", path, de->d_name);
+		if (de->d_type == DT_DIR)
+			rm_tree(sub);
+		else
+			unlink(sub);
+		free(sub);
+	}
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
+void rm_temp_dirs(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = strlen(prefix);
+
+	while (d && (de = readdir(d)) != NULL) {
+		char *path;
+
+		if (strncmp(de->d_name, prefix, n) != 0 || strlen(de->d_name) != n + 6)
+			continue;
+		path = xmalloc(strlen(dir) + strlen(de->d_name) + 2);
+		sprintf(path, "%s/%s", dir, de->d_name);
+		rm_tree(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
 }
 
 void safe_filename(char *out, size_t max, const char *s)

@@ -92,6 +92,10 @@ double mono_seconds(void);
 uint64_t epoch_ns(void);
 /* mkdir -p: path and its missing parents, each with mode; 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
+/* rm -r: path and, when a directory, everything under it (what cannot be removed stays). */
+void rm_tree(const char *path);
+/* The working directories mkdtemp("DIR/PREFIXXXXXXX") made that a stopped process left: removed. */
+void rm_temp_dirs(const char *dir, const char *prefix);
 /*
  * s as a file name a person can read: letters, digits, '_', '-' and '.' (not
  * first) kept, every other byte '_'; at most max-1 bytes, never "".

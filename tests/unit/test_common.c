@@ -349,6 +349,36 @@ static void test_bq_never_blocks_and_keeps_order(void **state)
 	assert_true(k.in_order);
 }
 
+/* rm_temp_dirs: what mkdtemp(PREFIX + 6) made goes, files and subdirectories; nothing else does. */
+static void test_rm_temp_dirs(void **state)
+{
+	char root[] = "/tmp/sysrec-rmtest-XXXXXX", p[256];
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(p, sizeof(p), "%s/artifacts-Ab12Cd/out/files", root);
+	assert_int_equal(mkdir_p(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/artifacts-Ab12Cd/out/files/a.txt", root);
+	assert_non_null(f = fopen(p, "w"));
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/artifacts-keep", root); /* not mkdtemp's length */
+	assert_int_equal(mkdir_p(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/captures", root);
+	assert_int_equal(mkdir_p(p, 0700), 0);
+
+	rm_temp_dirs(root, "artifacts-");
+	snprintf(p, sizeof(p), "%s/artifacts-Ab12Cd", root);
+	assert_int_equal(stat(p, &st), -1);
+	snprintf(p, sizeof(p), "%s/artifacts-keep", root);
+	assert_int_equal(stat(p, &st), 0);
+	snprintf(p, sizeof(p), "%s/captures", root);
+	assert_int_equal(stat(p, &st), 0);
+	rm_tree(root);
+	assert_int_equal(stat(root, &st), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_sink_gzip_round_trip),
 		cmocka_unit_test(test_sink_open_error_names_path),
 		cmocka_unit_test(test_sink_abort_leaves_nothing),
+		cmocka_unit_test(test_rm_temp_dirs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
